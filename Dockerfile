@@ -1,0 +1,27 @@
+# The production image: gunicorn for the web, the same image for celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+
+# WeasyPrint needs Pango; fonts for the PDF reports.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+      fonts-dejavu-core poppler-utils \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml ./
+COPY clinic/ clinic/
+COPY planning/ planning/
+COPY charting/ charting/
+RUN pip install .
+COPY . .
+
+RUN useradd --system --uid 1000 clinic && mkdir -p /data/media /data/private \
+ && chown -R clinic /data
+# collectstatic needs settings that import; these placeholders exist only at build time.
+RUN DJANGO_ENV=development SECRET_KEY=build-only-not-used python manage.py collectstatic --no-input
+
+USER clinic
+EXPOSE 8000
+CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

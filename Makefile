@@ -1,0 +1,55 @@
+# The front door. `make run` and `make test` set everything up on a fresh machine.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run serve install migrate demo test test-fast lint format bench clean check-deploy
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo ""
+	@echo "  Injectable charting is at http://127.0.0.1:8000"
+	@echo "  Demo logins (password demo-pass-2026):"
+	@echo "    injector@demo.clinic    injector"
+	@echo "    frontdesk@demo.clinic   front desk"
+	@echo "    admin@demo.clinic       clinic admin"
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Database for tests: DATABASE_URL if set, else PostgreSQL on 127.0.0.1:5432
+# if it answers, else SQLite. Redis likewise (REDIS_URL, else 127.0.0.1:6379).
+test: install
+	@eval "$$($(BIN)/python scripts/test_services.py)"; \
+	  $(BIN)/python -m pytest $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_compose.py
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-deploy: install
+	DJANGO_ENV=production DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	  ALLOWED_HOSTS=clinic.example.org DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

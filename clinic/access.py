@@ -1,0 +1,51 @@
+"""Who may open what: one place for every access rule of the pages.
+
+Views declare their roles with ``@role_required``; the role-matrix test walks
+every URL pattern and reads ``allowed_roles`` back, so a page without a
+declaration fails the suite. Object access goes through one ``get_*_for``
+helper per object kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from .models import Patient
+from .roles import CLINICAL_ROLES, Role
+
+
+def role_required(*roles: str) -> Callable:
+    allowed = frozenset(roles)
+    if not allowed or not allowed <= set(Role.values):
+        raise ValueError(f"Unknown roles: {roles}")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated or not request.user.has_role(*allowed):
+                raise PermissionDenied("Your role does not give access to this page.")
+            return view(request, *args, **kwargs)
+
+        wrapped.allowed_roles = allowed
+        return wrapped
+
+    return decorator
+
+
+def require_role(user, roles: Iterable[str]) -> None:
+    if not user.has_role(*roles):
+        raise PermissionDenied("Your role does not give access to this page.")
+
+
+def may_see_clinical(user) -> bool:
+    return user.is_authenticated and user.has_role(*CLINICAL_ROLES)
+
+
+def get_patient_for(user, patient_id: int) -> Patient:
+    """Any staff role may open a patient's demographics; clinical pages check more."""
+    require_role(user, Role.values)
+    return get_object_or_404(Patient.objects.select_related("home_location"), pk=patient_id)

@@ -1,0 +1,85 @@
+"""Invented demo data for the clinic app: staff, locations, patients.
+
+Every name, number and address here is made up. ``seed`` is idempotent: a
+second run finds what the first made and adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .models import Location, Patient, User
+from .roles import Role
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login, refused in production
+
+DEMO_USERS = [
+    # email, first, last, title, role
+    ("injector@demo.clinic", "Irene", "Castellano", "NP", Role.INJECTOR),
+    ("frontdesk@demo.clinic", "Frank", "Delgado", "", Role.FRONT_DESK),
+    ("admin@demo.clinic", "Alma", "Whitfield", "", Role.ADMIN),
+    ("injector2@demo.clinic", "Jonah", "Brightwater", "MD", Role.INJECTOR),
+]
+
+DEMO_LOCATIONS = [
+    ("Riverside Clinic", "12 Mill Lane, Springfield", "(555) 010-2000", "America/New_York"),
+    ("Hillcrest Studio", "480 Summit Road, Springfield", "(555) 010-3000", "America/New_York"),
+]
+
+FIRST = [
+    "Ava", "Maya", "Lena", "Sofia", "Noor", "Clara", "Ines", "Hana", "Rosa", "Elena",
+    "Priya", "Tessa", "Mila", "Jade", "Nadia", "Olivia", "Grace", "Leo", "Samuel", "Marcus",
+]
+LAST = [
+    "Abernathy", "Bellweather", "Castor", "Dunmore", "Everly", "Fairbanks", "Galloway",
+    "Hartwell", "Ivers", "Jessup", "Kingsley", "Lockwood", "Marchetti", "Northcott",
+    "Okafor", "Pemberton", "Quill", "Ravensworth", "Stroud", "Thistlewood",
+]
+
+
+@transaction.atomic
+def seed(out) -> None:
+    locations = [
+        Location.objects.get_or_create(
+            name=name, defaults={"address": address, "phone": phone, "time_zone": tz}
+        )[0]
+        for name, address, phone, tz in DEMO_LOCATIONS
+    ]
+    for i, (email, first, last, title, role) in enumerate(DEMO_USERS):
+        user, created = User.objects.get_or_create(
+            email=email,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "title": title,
+                "default_location": locations[i % 2 if role == Role.INJECTOR else 0],
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
+    rng = random.Random(2026)
+    made = 0
+    for n in range(40):
+        first, last = FIRST[n % len(FIRST)], LAST[(n * 7) % len(LAST)]
+        dob = datetime.date(1962, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 40))
+        _, created = Patient.objects.get_or_create(
+            chart_number=f"D-{n + 1:04d}",
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "date_of_birth": dob,
+                "sex": Patient.Sex.MALE if first in {"Leo", "Samuel", "Marcus"} else "F",
+                "phone": f"(555) 01{n // 10}-{1000 + n * 37:04d}",
+                "email": f"{first.lower()}.{last.lower()}@example.com",
+                "home_location": locations[n % 2],
+                "front_desk_notes": "Prefers mornings." if n % 5 == 0 else "",
+            },
+        )
+        made += created
+    out.write(f"clinic: {len(locations)} locations, {len(DEMO_USERS)} staff, {made} new patients")

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.utils import timezone
+
+from .models import Location, Patient
+from .patients import possible_duplicates
+
+
+class PatientForm(forms.ModelForm):
+    confirm_not_duplicate = forms.BooleanField(
+        required=False,
+        label="This is a different person: create the record anyway",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "chart_number",
+            "home_location",
+            "front_desk_notes",
+            "is_active",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "front_desk_notes": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duplicates: list[Patient] = []
+        self.fields["home_location"].queryset = Location.objects.active()
+        self.fields["chart_number"].required = False
+        if self.instance.pk is None:
+            self.fields["chart_number"].help_text = "Leave empty to give the next free number."
+            del self.fields["is_active"]
+        else:
+            del self.fields["confirm_not_duplicate"]
+        for name in ("first_name", "last_name"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("first_name"), Column("last_name")),
+            Row(Column("date_of_birth"), Column("sex")),
+            Row(Column("phone"), Column("email")),
+            Row(Column("chart_number"), Column("home_location")),
+            "front_desk_notes",
+            *(["is_active"] if "is_active" in self.fields else []),
+            *(["confirm_not_duplicate"] if "confirm_not_duplicate" in self.fields else []),
+            Submit("save", "Save patient", css_class="btn-lg"),
+        )
+
+    def clean_first_name(self):
+        return self._clean_name("first_name")
+
+    def clean_last_name(self):
+        return self._clean_name("last_name")
+
+    def _clean_name(self, field: str) -> str:
+        value = " ".join(self.cleaned_data[field].split())
+        if not value:
+            raise forms.ValidationError("Enter a name.")
+        return value
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if dob > today:
+            raise forms.ValidationError("The date of birth is in the future.")
+        if dob.year < today.year - 120:
+            raise forms.ValidationError("Check the year: that is more than 120 years ago.")
+        return dob
+
+    def clean_chart_number(self):
+        number = self.cleaned_data["chart_number"].strip().upper()
+        if number:
+            taken = Patient.objects.filter(chart_number__iexact=number)
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise forms.ValidationError(f"Chart number {number} belongs to another patient.")
+        return number
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and all(
+            data.get(k) for k in ("first_name", "last_name", "date_of_birth")
+        ):
+            self.duplicates = list(
+                possible_duplicates(
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    date_of_birth=data["date_of_birth"],
+                )[:5]
+            )
+            if self.duplicates and not data.get("confirm_not_duplicate"):
+                self.add_error(
+                    "confirm_not_duplicate",
+                    "A patient with this name and date of birth exists already. Open that "
+                    "record, or tick this box if this is a different person.",
+                )
+        return data
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "Name, chart number, phone or date of birth",
+                "autofocus": True,
+                "type": "search",
+            }
+        ),
+    )
+    inactive = forms.BooleanField(required=False, label="Include inactive")

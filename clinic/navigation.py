@@ -1,0 +1,38 @@
+"""The navigation bar: each entry names the roles that see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+MENU: list[MenuItem] = [
+    MenuItem("Home", "home", frozenset(Role)),
+    MenuItem("Patients", "patient_list", frozenset(Role)),
+    MenuItem("Staff", "admin:clinic_user_changelist", frozenset({Role.ADMIN})),
+    MenuItem("Admin site", "admin:index", frozenset({Role.ADMIN})),
+]
+
+
+def menu_for(user, current_path: str) -> list[dict]:
+    items = []
+    for item in MENU:
+        if not user.has_role(*item.roles):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # a page of a feature that is not installed
+            continue
+        active = current_path == url or (url != "/" and current_path.startswith(url))
+        items.append({"label": item.label, "url": url, "active": active})
+    return items

@@ -1,0 +1,58 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from ..access import get_patient_for, role_required
+from ..forms import PatientForm, PatientSearchForm
+from ..models import Patient
+from ..patients import create_patient
+from ..roles import Role
+
+PAGE_SIZE = 25
+
+
+@role_required(*Role.values)
+def patient_list(request):
+    form = PatientSearchForm(request.GET or None)
+    patients = Patient.objects.select_related("home_location")
+    query = ""
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        if query:
+            patients = patients.search(query)
+        if not form.cleaned_data["inactive"]:
+            patients = patients.active()
+    else:
+        patients = patients.active()
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "clinic/patient_list.html", {"form": form, "page": page, "query": query}
+    )
+
+
+@role_required(*Role.values)
+def patient_create(request):
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_not_duplicate"}
+        patient = create_patient(data=data)
+        messages.success(request, f"Patient {patient.full_name} saved as {patient.chart_number}.")
+        return redirect(patient)
+    return render(request, "clinic/patient_form.html", {"form": form, "patient": None})
+
+
+@role_required(*Role.values)
+def patient_detail(request, patient_id: int):
+    patient = get_patient_for(request.user, patient_id)
+    return render(request, "clinic/patient_detail.html", {"patient": patient})
+
+
+@role_required(*Role.values)
+def patient_edit(request, patient_id: int):
+    patient = get_patient_for(request.user, patient_id)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Patient details saved.")
+        return redirect(patient)
+    return render(request, "clinic/patient_form.html", {"form": form, "patient": patient})

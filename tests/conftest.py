@@ -1,0 +1,104 @@
+"""The fixed cast of every test: a location, an injector, a front desk user, an
+admin and a patient; plus the rules that make CI strict about services."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from clinic.roles import Role
+
+from .factories import LocationFactory, PatientFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_configure(config):
+    if IN_CI and not settings.DATABASE_IS_POSTGRES:
+        raise pytest.UsageError("CI=true: the tests must run on PostgreSQL (set DATABASE_URL).")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a service is missing on a developer's machine; fail under CI."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_private(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PRIVATE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+
+
+@pytest.fixture
+def location(db):
+    return LocationFactory(name="Riverside Test Clinic")
+
+
+@pytest.fixture
+def other_location(db):
+    return LocationFactory(name="Hillcrest Test Studio")
+
+
+@pytest.fixture
+def injector(location):
+    return UserFactory(
+        email="injector@test.clinic", first_name="Ina", role=Role.INJECTOR, default_location=location
+    )
+
+
+@pytest.fixture
+def front_desk(location):
+    return UserFactory(
+        email="desk@test.clinic", first_name="Dora", role=Role.FRONT_DESK, default_location=location
+    )
+
+
+@pytest.fixture
+def clinic_admin(location):
+    return UserFactory(
+        email="admin@test.clinic", first_name="Ada", role=Role.ADMIN, default_location=location
+    )
+
+
+@pytest.fixture
+def patient(location):
+    return PatientFactory(first_name="Maya", last_name="Lockwood", home_location=location)
+
+
+@pytest.fixture
+def cast(injector, front_desk, clinic_admin):
+    return {"injector": injector, "front desk": front_desk, "clinic admin": clinic_admin}
+
+
+def _client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def injector_client(client, injector):
+    return _client_for(client, injector)
+
+
+@pytest.fixture
+def desk_client(client, front_desk):
+    return _client_for(client, front_desk)
+
+
+@pytest.fixture
+def admin_client(client, clinic_admin):
+    return _client_for(client, clinic_admin)

@@ -1,0 +1,130 @@
+"""Walks every URL pattern of the project for every role.
+
+A page must declare its roles with ``clinic.access.role_required`` (or be one of
+the few public/any-signed-in pages listed here), so a new page cannot escape
+this test. To add a page with a new URL argument, teach ``url_kwargs`` to make
+an object for it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from clinic.roles import Role
+
+PUBLIC = {"login", "healthz"}
+ANY_SIGNED_IN = {"logout", "password_change", "password_change_done"}
+# Clinical namespaces: the front desk may open none of their pages, except these
+# (scheduling screens that show names and times only).
+CLINICAL_NAMESPACES = {"planning", "charting"}
+FRONT_DESK_ALLOWED_IN_CLINICAL: set[str] = set()
+
+
+def walk(resolvers=None, prefix="", namespace=None):
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            ns = entry.namespace or namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, entry
+
+
+def all_pages():
+    return sorted(walk(), key=lambda item: item[0])
+
+
+@pytest.fixture
+def url_kwargs(patient):
+    """One object per URL argument name."""
+    return {"patient_id": patient.pk}
+
+
+def build_url(name: str, pattern: URLPattern, kwargs_for: dict) -> str:
+    names = list(pattern.pattern.converters)
+    missing = [n for n in names if n not in kwargs_for]
+    assert not missing, f"{name}: teach url_kwargs how to make {missing}"
+    return reverse(name, kwargs={n: kwargs_for[n] for n in names})
+
+
+def test_every_page_declares_its_roles():
+    undeclared = [
+        name
+        for name, pattern in all_pages()
+        if name not in PUBLIC | ANY_SIGNED_IN
+        and not hasattr(pattern.callback, "allowed_roles")
+    ]
+    assert undeclared == [], "these views have no @role_required"
+
+
+def test_front_desk_sees_no_clinical_page():
+    leaks = [
+        name
+        for name, pattern in all_pages()
+        if name.split(":")[0] in CLINICAL_NAMESPACES
+        and name not in FRONT_DESK_ALLOWED_IN_CLINICAL
+        and Role.FRONT_DESK in getattr(pattern.callback, "allowed_roles", ())
+    ]
+    assert leaks == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, *Role.values])
+def test_role_matrix(role, client, cast, url_kwargs):
+    if role:
+        client.force_login(cast[role])
+    failures = []
+    for name, pattern in all_pages():
+        url = build_url(name, pattern, url_kwargs)
+        response = client.get(url)
+        status = response.status_code
+        allowed = getattr(pattern.callback, "allowed_roles", None)
+        if name in PUBLIC:
+            expected = {200, 302} if name == "login" else {200}
+        elif role is None:
+            expected = {302}
+            if status == 302 and not response["Location"].startswith(reverse("login")):
+                failures.append(f"{name}: anonymous redirected elsewhere than login")
+        elif name in ANY_SIGNED_IN:
+            expected = {200, 302, 405}
+        elif role in allowed:
+            expected = {200, 302, 405}
+        else:
+            expected = {403}
+        if status not in expected:
+            failures.append(f"{name} as {role or 'anonymous'}: {status}, expected {expected}")
+    assert failures == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(None, 302), (Role.INJECTOR, 302), (Role.FRONT_DESK, 302), (Role.ADMIN, 200)],
+)
+def test_django_admin_is_for_clinic_admins_only(role, status, client, cast):
+    if role:
+        client.force_login(cast[role])
+    response = client.get("/admin/")
+    assert response.status_code == status
+    if status == 302:
+        assert "login" in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "labels"),
+    [
+        (Role.INJECTOR, ["Home", "Patients"]),
+        (Role.FRONT_DESK, ["Home", "Patients"]),
+        (Role.ADMIN, ["Home", "Patients", "Staff", "Admin site"]),
+    ],
+)
+def test_navigation_shows_what_the_role_may_use(role, labels, client, cast):
+    client.force_login(cast[role])
+    menu = client.get("/").context["menu"]
+    assert [item["label"] for item in menu][: len(labels)] == labels
+    if role != Role.ADMIN:
+        assert "Admin site" not in [item["label"] for item in menu]
