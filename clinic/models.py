@@ -176,10 +176,6 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name} ({self.chart_number})"
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
     def save(self, *args, **kwargs):
         # A derived search column, not a rule: kept in step with the phone.
         self.phone_digits = digits_only(self.phone)
@@ -187,6 +183,10 @@ class Patient(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("patient_detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
 
     def age_on(self, day: datetime.date) -> int:
         dob = self.date_of_birth

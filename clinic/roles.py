@@ -48,7 +48,7 @@ def grant_role_permissions(sender=None, **kwargs) -> None:
             wanted.extend(
                 Permission.objects.filter(
                     content_type__app_label=app_label,
-                    codename__regex=r"^(%s)_" % "|".join(actions),
+                    codename__regex=rf"^({'|'.join(actions)})_",
                 )
             )
         group.permissions.set(wanted)

@@ -30,4 +30,3 @@ urlpatterns = [
     path("charting/", include("charting.urls")),
     path("admin/", admin.site.urls),
 ]
-

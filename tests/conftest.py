@@ -56,7 +56,10 @@ def other_location(db):
 @pytest.fixture
 def injector(location):
     return UserFactory(
-        email="injector@test.clinic", first_name="Ina", role=Role.INJECTOR, default_location=location
+        email="injector@test.clinic",
+        first_name="Ina",
+        role=Role.INJECTOR,
+        default_location=location,
     )
 
 

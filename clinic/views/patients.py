@@ -25,9 +25,7 @@ def patient_list(request):
     else:
         patients = patients.active()
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "clinic/patient_list.html", {"form": form, "page": page, "query": query}
-    )
+    return render(request, "clinic/patient_list.html", {"form": form, "page": page, "query": query})
 
 
 @role_required(*Role.values)

@@ -31,8 +31,11 @@ class TestSearch:
     def people(self, location):
         return {
             "anna": PatientFactory(
-                first_name="Anna", last_name="Smithers", chart_number="C-000777",
-                phone="(555) 010-9876", date_of_birth=datetime.date(1979, 2, 3),
+                first_name="Anna",
+                last_name="Smithers",
+                chart_number="C-000777",
+                phone="(555) 010-9876",
+                date_of_birth=datetime.date(1979, 2, 3),
             ),
             "bob": PatientFactory(first_name="Bob", last_name="Annandale"),
             "zed": PatientFactory(first_name="Zed", last_name="Quill", is_active=False),
@@ -62,7 +65,9 @@ class TestSearch:
     def test_inactive_patients_only_when_asked(self, desk_client, people):
         url = reverse("patient_list")
         assert people["zed"] not in desk_client.get(url, {"q": "quill"}).context["page"]
-        assert people["zed"] in desk_client.get(url, {"q": "quill", "inactive": "on"}).context["page"]
+        assert (
+            people["zed"] in desk_client.get(url, {"q": "quill", "inactive": "on"}).context["page"]
+        )
 
     def test_overlong_query_is_a_form_error_not_a_500(self, desk_client, people):
         response = desk_client.get(reverse("patient_list"), {"q": "x" * 500})

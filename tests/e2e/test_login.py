@@ -21,7 +21,9 @@ def demo_data(transactional_db):
         ("admin@demo.clinic", "Clinic admin", ["Home", "Patients", "Staff", "Admin site"], []),
     ],
 )
-def test_each_demo_role_signs_in_and_sees_its_navigation(page, demo_data, email, role, menu, hidden):
+def test_each_demo_role_signs_in_and_sees_its_navigation(
+    page, demo_data, email, role, menu, hidden
+):
     login(page, email, DEMO_PASSWORD)
     whoami = page.get_by_test_id("whoami")
     assert role in whoami.inner_text()
