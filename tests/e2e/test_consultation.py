@@ -41,7 +41,7 @@ def test_injector_records_a_consultation(page, demo_data, tmp_path):
     page.get_by_role("link", name="1 · Screening").click()
 
     # Screening: every question answered, one warn answer.
-    for fieldset in page.locator("fieldset[data-question]").all():
+    for fieldset in page.locator("[data-question]").all():
         code = fieldset.get_attribute("data-question")
         answer = "Yes" if code == "pregnant_or_breastfeeding" else "No"
         fieldset.locator("label", has_text=answer).tap()
@@ -98,7 +98,8 @@ def test_injector_records_a_consultation(page, demo_data, tmp_path):
     thumb = page.get_by_test_id("photos-FROWN").locator("img")
     assert thumb.count() == 1
     thumb.scroll_into_view_if_needed()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(loaded, arg=thumb.element_handle())
     assert "done" in page.get_by_test_id("visit-steps").inner_text()
 
     # And in the database: what the screens showed.
@@ -121,16 +122,18 @@ def test_a_blocked_patient_cannot_go_further(page, demo_data):
     page.goto(f"/patients/{patient.pk}/")
     page.get_by_test_id("start-consultation").click()
     page.get_by_role("link", name="1 · Screening").click()
-    for fieldset in page.locator("fieldset[data-question]").all():
+    for fieldset in page.locator("[data-question]").all():
         code = fieldset.get_attribute("data-question")
         fieldset.locator("label", has_text="Yes" if code == "infection_at_site" else "No").tap()
     page.get_by_test_id("save-screening").click()
-    assert "Infection at the planned injection site" in page.get_by_test_id(
-        "screening-blocked"
-    ).inner_text()
+    assert (
+        "Infection at the planned injection site"
+        in page.get_by_test_id("screening-blocked").inner_text()
+    )
     page.get_by_role("link", name="2 · Movement map").click()
     assert page.get_by_test_id("screening-blocked").is_visible()
     assert page.get_by_test_id("save-map").count() == 0
-    assert grade_button(page, "FROWN.CORR.L", 3).is_disabled() or radio(
-        page, "FROWN.CORR.L", "3"
-    ).is_disabled()
+    assert (
+        grade_button(page, "FROWN.CORR.L", 3).is_disabled()
+        or radio(page, "FROWN.CORR.L", "3").is_disabled()
+    )
