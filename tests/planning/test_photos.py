@@ -103,6 +103,21 @@ def test_a_thumbnail_is_made_once(visit, injector):
     assert private_storage().exists(photo.thumbnail_name)
 
 
+def test_heic_from_a_tablet_is_read_turned_and_stripped(visit, injector):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    exif[GPS_IFD] = {1: "N", 2: (52.0, 22.0, 1.5)}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(out, format="HEIF", exif=exif.tobytes())
+    assert Image.open(io.BytesIO(out.getvalue())).getexif().get_ifd(GPS_IFD)
+    photo = make_photo_from(out.getvalue(), visit, injector)
+    image = stored_image(photo)
+    assert image.format == "JPEG" and image.size == (48, 64)
+    assert len(image.getexif()) == 0
+
+
 def test_png_with_transparency_is_accepted(visit, injector):
     out = io.BytesIO()
     Image.new("RGBA", (30, 30), (0, 128, 0, 128)).save(out, format="PNG")
