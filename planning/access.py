@@ -1,0 +1,24 @@
+"""Object access for the clinical pages: one helper per kind.
+
+Clinical objects are for the clinical roles (injector, clinic admin) only; the
+front desk never gets them.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+
+from clinic.access import require_role
+from clinic.roles import CLINICAL_ROLES
+
+from .models import Photo, Visit
+
+
+def get_visit_for(user, visit_id: int) -> Visit:
+    require_role(user, CLINICAL_ROLES)
+    return get_object_or_404(Visit.objects.with_people(), pk=visit_id)
+
+
+def get_photo_for(user, photo_id: int) -> Photo:
+    require_role(user, CLINICAL_ROLES)
+    return get_object_or_404(Photo.objects.select_related("visit"), pk=photo_id)

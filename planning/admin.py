@@ -1,0 +1,58 @@
+"""Reference data in the admin: clinic admins edit muscles, expressions,
+products and practice ranges. Label ranges ship as data and are read-only."""
+
+from django.contrib import admin
+
+from .choices import Source
+from .models import DoseRange, Expression, Muscle, Product
+
+
+@admin.register(Muscle)
+class MuscleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region", "paired", "order"]
+    list_editable = ["order"]
+    search_fields = ["code", "name", "region"]
+
+
+@admin.register(Expression)
+class ExpressionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "instruction", "order"]
+    list_editable = ["order"]
+    filter_horizontal = ["muscles"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "brand",
+        "generic_name",
+        "vial_sizes",
+        "labeled_units_per_0_1_ml",
+        "use_within_hours",
+        "is_active",
+    ]
+    list_filter = ["is_active"]
+
+
+@admin.register(DoseRange)
+class DoseRangeAdmin(admin.ModelAdmin):
+    list_display = ["product", "area", "kind", "basis", "min_units", "typical_units", "max_units"]
+    list_filter = ["kind", "product"]
+    search_fields = ["area", "area_code"]
+    filter_horizontal = ["muscles"]
+
+    def _is_label(self, obj) -> bool:
+        return obj is not None and obj.kind == Source.LABEL
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Label figures change only with a new label (a data migration).
+        return not self._is_label(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not self._is_label(obj) and super().has_delete_permission(request, obj)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind":
+            # Clinics add practice ranges; label ranges come only from migrations.
+            kwargs["choices"] = [(Source.PRACTICE, Source.PRACTICE.label)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)

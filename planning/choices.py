@@ -1,0 +1,63 @@
+"""Enums shared by the clinical apps (planning and charting)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Side(models.TextChoices):
+    """Which side of the face: the patient's left or right, or midline."""
+
+    LEFT = "L", "Left"
+    RIGHT = "R", "Right"
+    CENTER = "C", "Midline"
+
+
+PAIRED_SIDES: tuple[str, ...] = (Side.LEFT, Side.RIGHT)
+MIDLINE_SIDES: tuple[str, ...] = (Side.CENTER,)
+
+
+class Grade(models.IntegerChoices):
+    """Movement / line severity (Facial Wrinkle Scale), at rest or at maximum contraction."""
+
+    NONE = 0, "0 · none"
+    MILD = 1, "1 · mild"
+    MODERATE = 2, "2 · moderate"
+    SEVERE = 3, "3 · severe"
+
+
+class Source(models.TextChoices):
+    """Where a figure or rule comes from; every place that shows one says which."""
+
+    LABEL = "label", "Label"
+    PRACTICE = "practice", "Practice"
+
+
+class DoseBasis(models.TextChoices):
+    PER_SIDE = "per_side", "per side"
+    TOTAL = "total", "total"
+
+
+class VisitKind(models.TextChoices):
+    CONSULTATION = "consultation", "Consultation"
+    TREATMENT = "treatment", "Treatment"
+    REVIEW = "review", "Two-week review"
+
+
+class VisitStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Outcome(models.TextChoices):
+    """What a screening allows: treat, treat after acknowledging warnings, or not treat."""
+
+    CLEAR = "clear", "Clear"
+    WARN = "warn", "Warnings to acknowledge"
+    BLOCK = "block", "Blocked"
+
+
+class PhotoMoment(models.TextChoices):
+    REST = "rest", "At rest"
+    MAX = "max", "Maximum contraction"

@@ -1,0 +1,73 @@
+"""The movement map: how each muscle moves, per expression and side."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ..choices import Grade, Side
+from .reference import Expression, Muscle
+from .visits import Visit
+
+
+class MovementMap(models.Model):
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="movement_map")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    notes = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Movement map of visit {self.visit_id}"
+
+
+class Observation(models.Model):
+    """One cell of the map: a grade 0–3 for a muscle on one side in one expression."""
+
+    movement_map = models.ForeignKey(
+        MovementMap, on_delete=models.CASCADE, related_name="observations"
+    )
+    expression = models.ForeignKey(Expression, on_delete=models.PROTECT, related_name="+")
+    muscle = models.ForeignKey(Muscle, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=1, choices=Side.choices)
+    grade = models.PositiveSmallIntegerField(choices=Grade.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["expression__order", "muscle__order", "side"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["movement_map", "expression", "muscle", "side"],
+                name="observation_one_per_cell",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__gte=Grade.NONE) & Q(grade__lte=Grade.SEVERE),
+                name="observation_grade_0_to_3",
+            ),
+            models.CheckConstraint(
+                condition=Q(side__in=Side.values), name="observation_side_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muscle_id}/{self.side} in {self.expression_id}: {self.grade}"
+
+    def clean(self) -> None:
+        # Cross-table rules the database cannot check: the muscle's sides, and
+        # that the expression examines the muscle.
+        errors = {}
+        if self.muscle_id and self.side and not self.muscle.has_side(self.side):
+            errors["side"] = f"{self.muscle.name} is charted on {'/'.join(self.muscle.sides)} only."
+        if (
+            self.expression_id
+            and self.muscle_id
+            and not self.expression.muscles.filter(pk=self.muscle_id).exists()
+        ):
+            errors["muscle"] = f"{self.expression.name} does not examine {self.muscle.name}."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,59 @@
+"""Clinical photos. Files live in the "private" storage (settings.STORAGES),
+outside every public URL, and are served only by a permission-checked view."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from ..choices import PhotoMoment
+from .reference import Expression
+from .visits import Visit
+
+
+class PhotoQuerySet(models.QuerySet):
+    def for_visit(self, visit):
+        return self.filter(visit=visit)
+
+
+class Photo(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    expression = models.ForeignKey(
+        Expression, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moment = models.CharField(max_length=10, choices=PhotoMoment.choices, blank=True)
+    # Names inside the private storage (never under MEDIA_URL); metadata stripped.
+    file_name = models.CharField(max_length=200, unique=True)
+    thumbnail_name = models.CharField(max_length=200, unique=True)
+    content_type = models.CharField(max_length=40, default="image/jpeg")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(moment__in=[*PhotoMoment.values, ""]), name="photo_moment_valid"
+            ),
+            models.CheckConstraint(condition=Q(width__gt=0, height__gt=0), name="photo_has_pixels"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of visit {self.visit_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("planning:photo_file", args=[self.pk])
+
+    @property
+    def thumbnail_url(self) -> str:
+        return reverse("planning:photo_thumbnail", args=[self.pk])

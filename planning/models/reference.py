@@ -1,0 +1,207 @@
+"""Reference data: muscles, expressions, products and dose ranges.
+
+Loaded by data migrations (REFERENCE.md); clinic admins edit them in the admin.
+Label dose ranges ship as data and are read-only; practice ranges are the
+clinic's own.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from ..choices import MIDLINE_SIDES, PAIRED_SIDES, DoseBasis, Source
+
+
+class Muscle(models.Model):
+    code = models.CharField(max_length=8, unique=True, help_text="Short code, e.g. CORR.")
+    name = models.CharField(max_length=80)
+    region = models.CharField(max_length=40, help_text="e.g. forehead, glabella, lower face.")
+    paired = models.BooleanField(
+        default=True, help_text="Paired muscles are charted left and right; others at midline."
+    )
+    action = models.CharField(
+        max_length=120, blank=True, help_text="What it pulls and how it shows, e.g. '11s'."
+    )
+    order = models.PositiveSmallIntegerField(default=0, help_text="Display order, top to bottom.")
+
+    class Meta:
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def sides(self) -> list[str]:
+        """The sides this muscle is charted on: ["L", "R"] or ["C"]."""
+        return list(PAIRED_SIDES if self.paired else MIDLINE_SIDES)
+
+    def has_side(self, side: str) -> bool:
+        return side in self.sides
+
+
+class Expression(models.Model):
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=60)
+    instruction = models.CharField(
+        max_length=120, blank=True, help_text="What to ask the patient, e.g. 'Frown hard'."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    muscles = models.ManyToManyField(
+        Muscle, related_name="expressions", help_text="The muscles this expression examines."
+    )
+
+    class Meta:
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Product(models.Model):
+    """A botulinum toxin type A product. Units of one product are never compared
+    with, added to or converted into units of another."""
+
+    code = models.SlugField(max_length=30, unique=True)
+    brand = models.CharField(max_length=60, unique=True)
+    generic_name = models.CharField(max_length=80)
+    vial_sizes = models.JSONField(default=list, help_text="Vial sizes in units, e.g. [50, 100].")
+    use_within_hours = models.PositiveSmallIntegerField(
+        help_text="Hours a reconstituted vial may be used."
+    )
+    labeled_units_per_0_1_ml = models.DecimalField(
+        "labeled concentration (U per 0.1 mL)",
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    labeled_dilution = models.CharField(
+        max_length=160, blank=True, help_text="e.g. '100 U + 2.5 mL saline'."
+    )
+    storage_note = models.CharField(max_length=160, blank=True)
+    contains_cows_milk_protein = models.BooleanField(
+        default=False, help_text="Contraindicated in cow's-milk protein allergy (label)."
+    )
+    is_active = models.BooleanField(default=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["brand"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(labeled_units_per_0_1_ml__gt=0),
+                name="product_concentration_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(use_within_hours__gt=0), name="product_use_within_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} ({self.generic_name})"
+
+    def clean(self) -> None:
+        sizes = self.vial_sizes
+        if not isinstance(sizes, list) or not sizes:
+            raise ValidationError({"vial_sizes": "List the vial sizes in units, e.g. [50, 100]."})
+        if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes):
+            raise ValidationError({"vial_sizes": "Each vial size is a whole number of units."})
+
+
+class DoseRangeQuerySet(models.QuerySet):
+    def label(self):
+        return self.filter(kind=Source.LABEL)
+
+    def practice(self):
+        return self.filter(kind=Source.PRACTICE)
+
+    def for_product(self, product):
+        return self.filter(product=product)
+
+
+class DoseRange(models.Model):
+    """A dose for one product in one area (one or more muscles).
+
+    ``kind`` says whether the figure is the product's label or the clinic's
+    usual practice range; every screen that shows it says which.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="dose_ranges")
+    area_code = models.SlugField(max_length=40, help_text="e.g. glabellar, lateral-canthal.")
+    area = models.CharField(max_length=80, help_text="e.g. 'Glabellar lines'.")
+    muscles = models.ManyToManyField(Muscle, related_name="dose_ranges", blank=True)
+    kind = models.CharField(max_length=10, choices=Source.choices)
+    basis = models.CharField(max_length=10, choices=DoseBasis.choices, default=DoseBasis.TOTAL)
+    min_units = models.DecimalField(max_digits=6, decimal_places=1)
+    typical_units = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    max_units = models.DecimalField(max_digits=6, decimal_places=1)
+    sites = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Injection sites of the labeled pattern."
+    )
+    units_per_site = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    pattern = models.CharField(max_length=160, blank=True, help_text="e.g. '2 per corrugator'.")
+    risk_note = models.CharField(max_length=160, blank=True)
+    source_note = models.TextField(blank=True)
+
+    objects = DoseRangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product__brand", "kind", "area"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "area_code", "kind"], name="doserange_one_per_product_area_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=Source.values), name="doserange_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(basis__in=DoseBasis.values), name="doserange_basis_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_units__gt=0) & Q(min_units__lte=F("max_units")),
+                name="doserange_min_positive_and_not_above_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(typical_units__isnull=True)
+                | (Q(typical_units__gte=F("min_units")) & Q(typical_units__lte=F("max_units"))),
+                name="doserange_typical_within_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.brand} · {self.area} · {self.range_text} [{self.get_kind_display()}]"
+
+    @property
+    def is_label(self) -> bool:
+        return self.kind == Source.LABEL
+
+    @property
+    def range_text(self) -> str:
+        def fmt(value: Decimal) -> str:
+            return f"{value.normalize():f}"
+
+        span = (
+            fmt(self.min_units)
+            if self.min_units == self.max_units
+            else f"{fmt(self.min_units)}–{fmt(self.max_units)}"
+        )
+        return f"{span} U {self.get_basis_display()}"
+
+    def clean(self) -> None:
+        if self.min_units is not None and self.max_units is not None:
+            if self.min_units > self.max_units:
+                raise ValidationError({"max_units": "The maximum is below the minimum."})
+            if self.typical_units is not None and not (
+                self.min_units <= self.typical_units <= self.max_units
+            ):
+                raise ValidationError({"typical_units": "The typical dose lies outside the range."})

@@ -1,0 +1,157 @@
+"""The visit (the clinical container) and its screening."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from ..choices import Outcome, VisitKind, VisitStatus
+
+
+class VisitQuerySet(models.QuerySet):
+    def for_patient(self, patient):
+        return self.filter(patient=patient)
+
+    def not_cancelled(self):
+        return self.exclude(status=VisitStatus.CANCELLED)
+
+    def treatments(self):
+        return self.filter(kind=VisitKind.TREATMENT).not_cancelled()
+
+    def before(self, day: datetime.date):
+        return self.filter(date__lt=day)
+
+    def with_people(self):
+        return self.select_related("patient", "location", "injector")
+
+
+class Visit(models.Model):
+    """A consultation, treatment or review of a patient at a location.
+
+    Screening, movement map, photos, plan, consent and chart hang on it.
+    """
+
+    patient = models.ForeignKey("clinic.Patient", on_delete=models.PROTECT, related_name="visits")
+    location = models.ForeignKey("clinic.Location", on_delete=models.PROTECT, related_name="visits")
+    injector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits"
+    )
+    date = models.DateField(default=timezone.localdate)
+    kind = models.CharField(
+        max_length=20, choices=VisitKind.choices, default=VisitKind.CONSULTATION
+    )
+    status = models.CharField(max_length=20, choices=VisitStatus.choices, default=VisitStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=VisitKind.values), name="visit_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=VisitStatus.values), name="visit_status_valid"
+            ),
+        ]
+        indexes = [
+            # The patient's visits, newest first (patient page, previous map, 90-day lookups).
+            models.Index(fields=["patient", "-date"], name="visit_patient_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date:%Y-%m-%d} (visit {self.pk})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("planning:visit_detail", args=[self.pk])
+
+
+class ScreeningQuerySet(models.QuerySet):
+    def latest_first(self):
+        return self.order_by("-answered_at", "-id")
+
+
+class Screening(models.Model):
+    """The dated answers to the contraindication questions, for one visit.
+
+    ``answers`` maps each question code of ``planning.screening.QUESTIONS`` to
+    true/false. ``outcome`` and ``findings`` record what the rules concluded
+    when the screening was taken (``planning.screening.record_screening``), so
+    every later screen of the visit shows the same reasons. A screening that
+    confirms an earlier one "no change" points to it in ``confirms``.
+    """
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="screenings")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(default=timezone.now)
+    answers = models.JSONField(default=dict)
+    allergies = models.CharField(max_length=300, blank=True)
+    medicines = models.CharField(max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    confirms = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="confirmations",
+        help_text="The earlier screening confirmed 'no change'.",
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    findings = models.JSONField(
+        default=list, blank=True, help_text="The rules' findings: code, level, message, source."
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgment = models.TextField(blank=True)
+
+    objects = ScreeningQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="screening_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                    | (
+                        Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False)
+                        & ~Q(acknowledgment="")
+                    )
+                ),
+                name="screening_acknowledgment_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Screening {self.answered_at:%Y-%m-%d} ({self.get_outcome_display()})"
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.outcome == Outcome.BLOCK
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def allows_planning(self) -> bool:
+        """Clear, or warnings acknowledged; never when blocked."""
+        if self.outcome == Outcome.BLOCK:
+            return False
+        return self.outcome == Outcome.CLEAR or self.is_acknowledged
+
+    def findings_at(self, level: str) -> list[dict]:
+        return [f for f in self.findings if f.get("level") == level]
