@@ -101,7 +101,7 @@ def seed(out) -> None:
     rng = random.Random(2026)
     made = 0
     for n in range(40):
-        first, last = FIRST[n % len(FIRST)], LAST[(n * 7) % len(LAST)]
+        first, last = FIRST[n % len(FIRST)], LAST[(n * 7 + n // 20) % len(LAST)]
         dob = datetime.date(1962, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 40))
         _, created = Patient.objects.get_or_create(
             chart_number=f"D-{n + 1:04d}",
