@@ -24,7 +24,7 @@ MENU: list[MenuItem] = [
     MenuItem("Day", "schedule_day", frozenset(Role)),
     MenuItem("My day", "my_day", frozenset({Role.INJECTOR})),
     MenuItem("Week", "schedule_week", frozenset(Role)),
-    MenuItem("Reviews due", "reviews_due", frozenset(Role)),
+    MenuItem("Reviews", "reviews_due", frozenset(Role)),
     MenuItem("Recall", "recall", frozenset(Role)),
 ]
 
