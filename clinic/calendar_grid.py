@@ -44,6 +44,7 @@ class Column:
     key: str
     title: str
     subtitle: str = ""
+    link: str = ""
     is_today: bool = False
     blocks: list[Block] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)

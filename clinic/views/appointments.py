@@ -162,7 +162,6 @@ def appointment_reschedule(request, appointment_id: int):
         "injector": appointment.injector_id,
         "day": start.date(),
         "start": start.time(),
-        "end": appointment.local_end.time(),
     }
     form = RescheduleForm(request.POST or None, initial=initial, appointment=appointment)
     if request.method == "POST" and form.is_valid():
