@@ -57,7 +57,7 @@ def test_the_message_names_place_and_time_and_nothing_clinical(tomorrow_at_ten, 
     reminders.send_due_reminders(now=evening_before(location))
     message = mail.outbox[0]
     text = f"{message.subject}\n{message.body}"
-    assert "10:00" in text and location.name in text and "Rosa" in text
+    assert "tomorrow at 10:00" in text and location.name in text and "Rosa" in text
     assert not CLINICAL_WORDS.search(text), CLINICAL_WORDS.findall(text)
 
 
@@ -94,3 +94,17 @@ def test_beat_runs_the_sweep():
 
     schedule = settings.CELERY_BEAT_SCHEDULE["appointment-reminders"]
     assert schedule["task"] == tasks.send_appointment_reminders.name
+
+
+def test_a_started_appointment_gets_no_reminder(location, injector):
+    from django.utils import timezone
+
+    started = make_appointment(
+        patient=PatientFactory(email="late@example.com"),
+        injector=injector,
+        starts_at=timezone.now() - datetime.timedelta(minutes=5),
+    )
+    assert reminders.send_reminder(appointment_id=started.pk) is False
+    assert mail.outbox == []
+    started.refresh_from_db()
+    assert started.reminder_sent_at is None
