@@ -129,3 +129,35 @@ def test_dismissing_needs_a_reason(desk_client, injector):
     desk_client.post(reverse("review_dismiss", args=[due.pk]), {"reason": "Declined"})
     due.refresh_from_db()
     assert due.status == "dismissed"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"day": "garbage", "location": "abc"}, {"day": "2030-02-31"}, {"location": "999999"}],
+)
+def test_bad_day_or_location_falls_back_without_a_500(desk_client, location, params):
+    page = desk_client.get(reverse("schedule_day"), params)
+    assert page.status_code == 200
+    assert page.context["location"] == location
+    week = desk_client.get(reverse("schedule_week"), {**params, "injector": "x"})
+    assert week.status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_my_day_query_count_is_constant(
+    client, injector, location, count, django_assert_num_queries
+):
+    today = local_today(location)
+    for n in range(count):
+        make_appointment(
+            patient=PatientFactory(),
+            injector=injector,
+            starts_at=at(location, today, f"{9 + n // 4:02d}:{15 * (n % 4):02d}"),
+            minutes=15,
+        )
+    client.force_login(injector)
+    # 1 session, 2 user, 3 roles, 4 my appointments of the day with patient and
+    # location, 5 the active location, 6 the navigation's locations
+    with django_assert_num_queries(6):
+        page = client.get(reverse("my_day"))
+    assert len(page.context["appointments"]) == count
