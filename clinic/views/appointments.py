@@ -128,9 +128,9 @@ def appointment_status(request, appointment_id: int):
             f"{appointment.patient.full_name}: {appointment.get_status_display().lower()}.",
         )
     target = request.POST.get("next", "")
-    return redirect(
-        target if target.startswith("/") and not target.startswith("//") else appointment
-    )
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(appointment)
 
 
 @role_required(*Role.values)

@@ -161,3 +161,12 @@ def test_cancel_asks_for_a_reason(desk_client, patient, injector):
 
 def test_unknown_appointment_is_404(desk_client):
     assert desk_client.get(reverse("appointment_detail", args=[999999])).status_code == 404
+
+
+def test_status_change_returns_to_a_local_page_only(desk_client, patient, injector):
+    appointment = make_appointment(patient=patient, injector=injector)
+    url = reverse("appointment_status", args=[appointment.pk])
+    away = desk_client.post(url, {"to": "arrived", "next": "https://evil.example/"})
+    assert away["Location"] == appointment.get_absolute_url()
+    home = desk_client.post(url, {"to": "in_treatment", "next": "/my-day/"})
+    assert home["Location"] == "/my-day/"
