@@ -4,6 +4,7 @@ life of a due review after that."""
 import datetime
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from clinic import scheduling
@@ -147,3 +148,20 @@ def test_an_old_treatment_books_from_now_on(patient, injector, location):
     review = sign(patient, injector, location, treated)
     assert review.starts_at > timezone.now()
     assert review.local_start.date() >= local_today(location)
+
+
+def test_no_free_time_keeps_the_review_on_the_list(patient, injector, location, treated_at):
+    for days in range(14, 29):
+        day = local_today(location) + datetime.timedelta(days=days)
+        make_appointment(
+            patient=PatientFactory(),
+            injector=injector,
+            starts_at=at(location, day, "09:00"),
+            minutes=540,
+        )
+    # As charting signs: inside its transaction, catching NoFreeSlot and going on.
+    with transaction.atomic(), pytest.raises(scheduling.NoFreeSlot, match="no free time"):
+        sign(patient, injector, location, treated_at)
+    due = DueReview.objects.get(patient=patient)
+    assert due.status == DueReview.Status.OPEN and due.appointment is None
+    assert not Appointment.objects.filter(kind=Appointment.Kind.REVIEW).exists()
