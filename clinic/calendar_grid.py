@@ -38,6 +38,8 @@ class Slot:
     label: str
     book_url: str  # empty when the slot has passed
     on_hour: bool = False
+    day: str = ""
+    injector: int | None = None
 
 
 @dataclass
@@ -106,6 +108,8 @@ def build_grid(
                     label=f"{at:%H:%M}",
                     book_url=f"{prefix}{at:%H:%M}" if starts > now else "",
                     on_hour=minute % 60 == 0,
+                    day=day.isoformat(),
+                    injector=params.get("injector"),
                 )
             )
         for appointment in appointments:

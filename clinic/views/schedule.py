@@ -72,6 +72,7 @@ def day_view(request):
         "location": location,
         "day": day,
         "today": today,
+        "now": now,
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1),
         "grid": grid,
@@ -155,6 +156,7 @@ def week_view(request):
         "previous_week": monday - datetime.timedelta(days=7),
         "next_week": monday + datetime.timedelta(days=7),
         "today": today,
+        "now": now,
         "grid": grid,
     }
     return render(request, "clinic/schedule_week.html", context)
