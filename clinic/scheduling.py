@@ -312,6 +312,8 @@ def book_review(
     """
     if days not in REVIEW_DAYS:
         raise SchedulingError("The review is booked 10 to 21 days after the treatment.")
+    if timezone.is_naive(treated_at):
+        raise ValueError("treated_at must be an aware datetime.")
     treated_day = treated_at.astimezone(zone_of(location)).date()
     due, created = DueReview.objects.get_or_create(
         patient=patient,
