@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .appointments import Appointment, DueReview
+from .appointments import HOLDS_TIME, Appointment, DueReview
 from .models import Location, Patient, User
 from .roles import Role
 from .slots import find_free_slot, local_today, zone_of
@@ -251,6 +251,16 @@ def change_status(*, appointment: Appointment, to: str, by: User, reason: str = 
         raise SchedulingError(
             f"Not yet: the appointment starts at {appointment.local_start:%H:%M}.", field=None
         )
+    if not appointment.holds_time and to in HOLDS_TIME:  # a no-show put back
+        clashes = clash_messages(
+            injector=appointment.injector,
+            patient=appointment.patient,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            exclude_id=appointment.pk,
+        )
+        if clashes:
+            raise BookingConflict(" ".join(clashes))
     appointment.status = to
     try:
         with transaction.atomic():
