@@ -118,3 +118,7 @@ def seed(out) -> None:
         )
         made += created
     out.write(f"clinic: {len(locations)} locations, {len(DEMO_USERS)} staff, {made} new patients")
+    # The appointment book: a realistic week at both locations (clinic/demo_schedule.py).
+    from .demo_schedule import seed as seed_schedule
+
+    seed_schedule(out)
