@@ -29,4 +29,6 @@ urlpatterns = [
     path("planning/", include("planning.urls")),
     path("charting/", include("charting.urls")),
     path("admin/", admin.site.urls),
+    path("audit/", include("audit.urls")),
+    path("account/", include("security.urls")),
 ]
