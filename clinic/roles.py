@@ -29,6 +29,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "auth": ("view",),
         # Read the audit log; unlock sign-ins; reset a lost second factor.
         "audit": ("view",),
+        "auditlog": ("view",),
         "axes": ("view", "delete"),
         "otp_totp": ("view", "delete"),
         "otp_static": ("view", "delete"),

@@ -321,7 +321,7 @@ CONTENT_SECURITY_POLICY = {
 }
 PERMISSIONS_POLICY = (
     "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), "
-    "serial=(), bluetooth=(), display-capture=(), interest-cohort=()"
+    "serial=(), display-capture=()"
 )
 
 # Audit log: pages of these URL namespaces are audited even without an object id.
