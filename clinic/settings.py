@@ -331,3 +331,6 @@ if not DATABASE_IS_POSTGRES:
     # SQLite: take the write lock when a transaction begins, so two requests
     # cannot both read the audit chain's head before either writes.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+# Axes logs every sign-in at INFO; lockouts (WARNING) are enough here, the audit
+# log has the rest.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

@@ -38,9 +38,7 @@ def test_viewing_a_chart_writes_one_view_event(injector_client, injector, patien
 
 
 @pytest.mark.urls("tests.audit.urls")
-def test_a_clinical_page_is_audited_without_the_view_asking(
-    injector_client, patient, events
-):
+def test_a_clinical_page_is_audited_without_the_view_asking(injector_client, patient, events):
     """A page in the charting namespace: audited by the middleware alone."""
     before = AuditEvent.objects.count()
     assert injector_client.get(reverse("charting:chart", args=[patient.pk])).status_code == 200
