@@ -82,9 +82,7 @@ def test_an_admin_unlocks_a_locked_out_user(admin_client, injector):
     attempt = AccessAttempt.objects.get(username=injector.email)
     page = admin_client.get("/admin/axes/accessattempt/")
     assert injector.email in page.content.decode()
-    response = admin_client.post(
-        f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"}
-    )
+    response = admin_client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert _sign_in(tablet, injector.email, PASSWORD).status_code == 302
 
