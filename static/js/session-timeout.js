@@ -27,7 +27,7 @@ function banner() {
   if (el) return el;
   el = document.createElement("div");
   el.id = "session-warning";
-  el.className = "alert alert-warning shadow session-warning d-flex flex-wrap align-items-center gap-3";
+  el.className = "alert alert-warning shadow session-warning";
   el.setAttribute("role", "alertdialog");
   el.setAttribute("aria-live", "assertive");
   el.dataset.testid = "session-warning";
@@ -38,7 +38,10 @@ function banner() {
   button.className = "btn btn-primary";
   button.textContent = "Stay signed in";
   button.addEventListener("click", () => keepalive(true));
-  el.append(text, button);
+  const row = document.createElement("div");
+  row.className = "d-flex flex-wrap align-items-center gap-3";
+  row.append(text, button);
+  el.append(row);
   el.hidden = true;
   document.body.append(el);
   return el;
