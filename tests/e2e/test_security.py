@@ -4,9 +4,11 @@ before it ends."""
 
 import subprocess
 import sys
+from base64 import b32decode
 
 import pytest
 from django.core.management import call_command
+from django_otp.oath import TOTP
 
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Patient
@@ -25,9 +27,11 @@ def _watch_csp(page) -> list[str]:
     violations: list[str] = []
     page.on(
         "console",
-        lambda msg: violations.append(msg.text)
-        if "Content Security Policy" in msg.text or "Permissions-Policy" in msg.text
-        else None,
+        lambda msg: (
+            violations.append(msg.text)
+            if "Content Security Policy" in msg.text or "Permissions-Policy" in msg.text
+            else None
+        ),
     )
     return violations
 
@@ -47,15 +51,12 @@ def test_the_auditor_signs_in_with_2fa_and_sees_who_opened_a_chart_today(
     violations = _watch_csp(page)
 
     # The injector opens the chart (with her own second factor set up on the spot).
-    injector = browser.new_context(base_url=live_server.url, viewport={"width": 1180, "height": 820})
+    viewport = {"width": 1180, "height": 820}
+    injector = browser.new_context(base_url=live_server.url, viewport=viewport)
     tab = injector.new_page()
     login(tab, "injector@demo.clinic", DEMO_PASSWORD)
     tab.wait_for_url("**/account/two-factor/setup/**")
     secret = tab.get_by_test_id("totp-secret").inner_text()
-    from base64 import b32decode
-
-    from django_otp.oath import TOTP
-
     key = b32decode(secret + "=" * (-len(secret) % 8))
     tab.get_by_label("Code").fill(f"{TOTP(key).token():06d}")
     tab.get_by_role("button", name="Confirm").click()
