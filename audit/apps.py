@@ -6,6 +6,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
+        from auditlog.models import LogEntry
         from auditlog.registry import auditlog
 
         from clinic.models import Patient, User
@@ -20,4 +21,6 @@ class AuditConfig(AppConfig):
         register_model(Patient, lambda patient: patient.pk)
         auditlog.register(User, exclude_fields=["last_login"], mask_fields=["password"])
         register_model(User, None)
+        # Opening a change record in the admin shows the values: a read too.
+        register_model(LogEntry, receivers.patient_of_logentry)
         receivers.connect()

@@ -16,7 +16,19 @@ from django.conf import settings
 from .context import current_request, request_id
 from .events import record
 from .models import Action
-from .registry import object_kwarg
+from .registry import MODELS, object_kwarg
+
+
+def admin_object(match):
+    """(model, patient_of) for a Django admin page of one registered patient
+    record (``admin:clinic_patient_change`` with ``object_id``), else None."""
+    if match is None or "admin" not in match.namespaces or "object_id" not in match.kwargs:
+        return None
+    for model, patient_of in MODELS.items():
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        if patient_of is not None and (match.url_name or "").startswith(prefix):
+            return model, patient_of
+    return None
 
 
 def is_audited_page(match) -> bool:
@@ -48,6 +60,9 @@ class AuditMiddleware:
         if user is None or not user.is_authenticated:
             return
         match = getattr(request, "resolver_match", None)
+        in_admin = admin_object(match)
+        if in_admin is not None:
+            return self._record_admin_read(request, response, match, *in_admin)
         if not is_audited_page(match):
             return
         if response.status_code in (403, 404):
@@ -68,5 +83,19 @@ class AuditMiddleware:
             object_type=object_type,
             object_id=object_id,
             patient=patient,
+            detail={"page": match.view_name, "status": response.status_code},
+        )
+
+    def _record_admin_read(self, request, response, match, model, patient_of) -> None:
+        if not 200 <= response.status_code < 300:
+            return
+        instance = model._default_manager.filter(pk=match.kwargs["object_id"]).first()
+        if instance is None:
+            return
+        record(
+            request=request,
+            action=Action.VIEW,
+            obj=instance,
+            patient=patient_of(instance),
             detail={"page": match.view_name, "status": response.status_code},
         )

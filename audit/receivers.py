@@ -54,6 +54,13 @@ def on_model_logged(sender, instance, action, log_entry=None, changes=None, erro
     )
 
 
+def patient_of_logentry(entry: LogEntry) -> int | None:
+    """The patient a django-auditlog entry is about, when it is about a patient."""
+    if (entry.content_type.app_label, entry.content_type.model) == ("clinic", "patient"):
+        return int(entry.object_pk) if entry.object_pk.isdigit() else None
+    return None
+
+
 def connect() -> None:
     user_logged_in.connect(on_login, dispatch_uid="audit_login")
     user_logged_out.connect(on_logout, dispatch_uid="audit_logout")

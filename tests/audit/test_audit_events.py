@@ -139,3 +139,23 @@ def test_pages_without_patient_data_are_not_audited(admin_client, events):
     admin_client.get("/")
     admin_client.get("/patients/")
     assert events()[before:] == []
+
+
+def test_opening_a_patient_in_the_django_admin_is_a_view(admin_client, clinic_admin, patient):
+    before = AuditEvent.objects.count()
+    assert admin_client.get(f"/admin/clinic/patient/{patient.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/clinic/location/").status_code == 200
+    new = list(AuditEvent.objects.order_by("seq"))[before:]
+    assert [(e.action, e.object_type, e.patient_id, e.actor) for e in new] == [
+        (Action.VIEW, "clinic.patient", patient.pk, clinic_admin)
+    ]
+
+
+def test_opening_a_patients_change_record_in_the_admin_is_a_view(admin_client, patient):
+    from auditlog.models import LogEntry
+
+    entry = LogEntry.objects.get_for_object(patient).first()
+    before = AuditEvent.objects.count()
+    assert admin_client.get(f"/admin/auditlog/logentry/{entry.pk}/change/").status_code == 200
+    (event,) = list(AuditEvent.objects.order_by("seq"))[before:]
+    assert (event.object_type, event.patient_id) == ("auditlog.logentry", patient.pk)
