@@ -278,6 +278,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The sign-in form names its email field "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "security.backends.axes_username"
 AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
 AXES_LOCKOUT_CALLABLE = "security.views.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429

@@ -90,3 +90,17 @@ def test_an_admin_unlocks_a_locked_out_user(admin_client, injector):
 def test_the_test_clients_login_still_works(client, injector):
     """authenticate() without a request (scripts, Client.login) is not locked out."""
     assert client.login(username=injector.email, password=PASSWORD)
+
+
+@pytest.mark.parametrize("url", ["/login/", "/admin/login/"])
+def test_an_overlong_or_odd_sign_in_name_is_refused_cleanly(client, url):
+    for name in ("x" * 5000 + "@example.com", "\u202e@example.com", "<script>@x"):
+        response = client.post(url, {"username": name, "password": "whatever-password"})
+        assert response.status_code in (200, 429)
+
+
+def test_the_lockout_counts_the_email_whatever_its_case(client, injector):
+    for n in range(5):
+        email = injector.email.upper() if n % 2 else injector.email
+        _sign_in(client, email, "wrong-password-2026")
+    assert _sign_in(client, injector.email, PASSWORD).status_code == 429
