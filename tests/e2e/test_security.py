@@ -83,6 +83,7 @@ def test_the_auditor_signs_in_with_2fa_and_sees_who_opened_a_chart_today(
 
 def test_the_page_warns_before_an_idle_session_ends_and_can_keep_it(page, demo_data, settings):
     settings.SESSION_IDLE_TIMEOUT = 130  # the warning shows in the last 120 s
+    settings.SESSION_ABSOLUTE_LIFETIME = 12 * 3600
     violations = _watch_csp(page)
     login(page, "frontdesk@demo.clinic", DEMO_PASSWORD)
     page.wait_for_url("**/")
