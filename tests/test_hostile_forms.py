@@ -20,14 +20,13 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from clinic.roles import Role
-from tests.test_role_matrix import (
-    PUBLIC,
-    all_pages,
-    build_url,
-    url_kwargs,  # noqa: F401 - the shared fixture
-)
+from tests import test_role_matrix as matrix
 
 pytestmark = pytest.mark.django_db
+
+# The role matrix's walk and its fixture that builds one object per URL argument.
+PUBLIC, all_pages, build_url = matrix.PUBLIC, matrix.all_pages, matrix.build_url
+url_kwargs = matrix.url_kwargs
 
 SCRIPT = '<script>alert("xss")</script>'
 PAYLOADS = [
@@ -143,7 +142,7 @@ def _body(response) -> str:
     return response.content.decode(errors="replace")
 
 
-def test_hostile_values_in_every_form(client, cast, url_kwargs):  # noqa: F811
+def test_hostile_values_in_every_form(client, cast, url_kwargs):
     users = {None: None, **{role: cast[role] for role in Role.values}}
     forms = discover(client, users, url_kwargs)
     actions = {form.action.split("?")[0] for _, form in forms}
