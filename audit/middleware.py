@@ -12,6 +12,7 @@ page is recorded too, as ``denied``.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 
 from .context import current_request, request_id
 from .events import record
@@ -36,6 +37,14 @@ def is_audited_page(match) -> bool:
         return False
     clinical = set(getattr(settings, "AUDIT_CLINICAL_NAMESPACES", ("planning", "charting")))
     return bool(set(match.namespaces) & clinical) or object_kwarg(match.kwargs) is not None
+
+
+def _resolve(resolve, object_id):
+    """The patient of a page's object; an id that names nothing names no patient."""
+    try:
+        return resolve(object_id)
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
+        return None
 
 
 class AuditMiddleware:
@@ -76,7 +85,7 @@ class AuditMiddleware:
         if kind is not None:
             object_type, object_id = kind.object_type, match.kwargs[kind.name]
             if kind.resolve is not None:
-                patient = kind.resolve(object_id)
+                patient = _resolve(kind.resolve, object_id)
         record(
             request=request,
             action=action,

@@ -329,7 +329,9 @@ PERMISSIONS_POLICY = (
 
 # Audit log: pages of these URL namespaces are audited even without an object id.
 AUDIT_CLINICAL_NAMESPACES = ("planning", "charting")
-AUDITLOG_DISABLE_REMOTE_ADDR = False
+# auditlog would take the first X-Forwarded-For entry, which a client can forge;
+# the address that counts is ours (TRUSTED_PROXY_COUNT), on the linked AuditEvent.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 if not DATABASE_IS_POSTGRES:
     # SQLite: take the write lock when a transaction begins, so two requests
     # cannot both read the audit chain's head before either writes.
