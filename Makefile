@@ -27,6 +27,9 @@ run: demo
 	@echo "    injector@demo.clinic    injector"
 	@echo "    frontdesk@demo.clinic   front desk"
 	@echo "    admin@demo.clinic       clinic admin"
+	@echo "  Two-step sign-in: run with REQUIRE_2FA=1 to require it. The demo admin's"
+	@echo "  authenticator key is MRSW233DNRUW42LDFV2G65DQFVVWK6JN; its code right now:"
+	@$(BIN)/python manage.py demo_totp
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -41,6 +44,8 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/check_compose.py
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/bandit -q -c pyproject.toml -r clinic planning charting audit security
+	$(BIN)/python scripts/pip_audit.py
 
 format: install
 	$(BIN)/ruff check --fix .

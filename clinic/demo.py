@@ -15,7 +15,7 @@ from django.db import transaction
 from .models import Location, Patient, User
 from .roles import Role
 
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login, refused in production
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login, refused in production # nosec B105
 
 DEMO_USERS = [
     # email, first, last, title, role
@@ -98,7 +98,7 @@ def seed(out) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role))
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # repeatable invented demo data, no secret # nosec B311
     made = 0
     for n in range(40):
         first, last = FIRST[n % len(FIRST)], LAST[(n * 7 + n // 20) % len(LAST)]

@@ -24,6 +24,7 @@ MENU: list[MenuItem] = [
     MenuItem("Day", "schedule_day", frozenset(Role)),
     MenuItem("My day", "my_day", frozenset({Role.INJECTOR})),
     MenuItem("Reviews", "reviews_due", frozenset(Role)),
+    MenuItem("Audit log", "audit:event_list", frozenset({Role.ADMIN})),
 ]
 
 

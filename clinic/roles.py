@@ -27,6 +27,12 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "planning": ("view", "add", "change", "delete"),
         "charting": ("view", "add", "change"),
         "auth": ("view",),
+        # Read the audit log; unlock sign-ins; reset a lost second factor.
+        "audit": ("view",),
+        "auditlog": ("view",),
+        "axes": ("view", "delete"),
+        "otp_totp": ("view", "delete"),
+        "otp_static": ("view", "delete"),
     },
     Role.INJECTOR: {
         "clinic": ("view",),

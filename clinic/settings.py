@@ -9,6 +9,7 @@ Every variable is listed in the README's configuration table.
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -77,6 +78,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Security and audit (issue 10): see the block at the end of this file.
+    "audit.apps.AuditConfig",
+    "security.apps.SecurityConfig",
+    "auditlog",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +100,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.middleware.ActiveLocationMiddleware",
+    # Security and audit (issue 10). The audit middleware first: the events the
+    # others write (sign-outs, lockouts) carry its request id. Axes comes last.
+    "audit.middleware.AuditMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "security.middleware.PermissionsPolicyMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "security.middleware.SessionTimeoutMiddleware",
+    "security.middleware.TwoFactorMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -112,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
                 "planning.context_processors.patient_sections",
+                "security.context_processors.session_clock",
             ],
         },
     },
@@ -240,3 +261,90 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30 * 60,
     },
 }
+# --- Security and audit (issue 10) -------------------------------------------
+# Passwords: Argon2 first; the others still read older hashes and upgrade them.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "security.backends.LoginProtectionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The number of reverse proxies in front of the app that append to
+# X-Forwarded-For (the documented deployment has one, the TLS proxy). The
+# client's address is the one the outermost of them saw; see audit/context.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0)
+
+# Login protection (django-axes): lock a user name + address pair out after
+# AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES. Unlock: delete the
+# access attempt in the admin, or `manage.py axes_reset_username EMAIL`.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The sign-in form names its email field "username" (Django's AuthenticationForm).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "security.backends.axes_username"
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
+AXES_LOCKOUT_CALLABLE = "security.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "token"]
+
+# Second factor (django-otp): TOTP plus backup codes. Required for injectors and
+# clinic admins when REQUIRE_2FA is on: by default in production, off in
+# development so the demo and tests sign in with a password alone.
+REQUIRE_2FA = env_bool("REQUIRE_2FA", default=PRODUCTION)
+OTP_TOTP_ISSUER = CLINIC_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Sessions: idle timeout with a warning on the page, absolute lifetime, gone
+# when the browser closes. A password change ends every other session (Django
+# checks the session's password hash on each request).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 15) * 60
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_HOURS", 12) * 3600
+SESSION_IDLE_WARNING = env_int("SESSION_WARNING_SECONDS", 120)
+SESSION_ACTIVITY_RESOLUTION = 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Content-Security-Policy (django-csp 4): our own files only, scripts by nonce
+# or from 'self', no inline script or style, no framing.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # Bootstrap's CSS draws its icons from data: URIs; photos preview as blob:.
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), "
+    "serial=(), display-capture=()"
+)
+
+# Audit log: pages of these URL namespaces are audited even without an object id.
+AUDIT_CLINICAL_NAMESPACES = ("planning", "charting")
+# auditlog would take the first X-Forwarded-For entry, which a client can forge;
+# the address that counts is ours (TRUSTED_PROXY_COUNT), on the linked AuditEvent.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+if not DATABASE_IS_POSTGRES:
+    # SQLite: take the write lock when a transaction begins, so two requests
+    # cannot both read the audit chain's head before either writes.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+# Axes logs every sign-in at INFO; lockouts (WARNING) are enough here, the audit
+# log has the rest.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from security.forms import SignInForm
+
 from .views import appointments, feeds, patients, reviews, schedule, system
 
 handler403 = "clinic.views.system.permission_denied"
@@ -10,7 +12,13 @@ urlpatterns = [
     path("", system.home, name="home"),
     path("healthz", system.healthz, name="healthz"),
     path("location/", system.switch_location, name="switch_location"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
@@ -61,4 +69,6 @@ urlpatterns = [
     path("planning/", include("planning.urls")),
     path("charting/", include("charting.urls")),
     path("admin/", admin.site.urls),
+    path("audit/", include("audit.urls")),
+    path("account/", include("security.urls")),
 ]

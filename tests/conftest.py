@@ -32,6 +32,9 @@ def need(condition: bool, reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _fast_and_private(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Sessions outlive any clock a test travels to; tests/security sets the real limits.
+    settings.SESSION_IDLE_TIMEOUT = settings.SESSION_ABSOLUTE_LIFETIME = 366 * 86400
+    settings.SESSION_COOKIE_AGE = 366 * 86400
     settings.PRIVATE_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {

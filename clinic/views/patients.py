@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 
 from ..access import get_patient_for, role_required
@@ -54,7 +55,8 @@ def patient_edit(request, patient_id: int):
     patient = get_patient_for(request.user, patient_id)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():  # the change and its audit event, together
+            form.save()
         messages.success(request, "Patient details saved.")
         return redirect(patient)
     return render(request, "clinic/patient_form.html", {"form": form, "patient": patient})

@@ -29,7 +29,11 @@ def switch_location(request):
         request.session[SESSION_KEY] = location.pk
         messages.info(request, f"You are now working at {location.name}.")
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # Only a path of this site; anything else (even a bare word, which redirect()
+    # would try as a view name) goes home.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
         target = "home"
     return redirect(target)
 

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+
+from clinic.models import User
+
+from .models import Action
+
+
+class AuditFilterForm(forms.Form):
+    patient = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Patient chart number or id",
+    )
+    user = forms.ModelChoiceField(
+        required=False, queryset=User.objects.order_by("last_name", "first_name"), label="Staff"
+    )
+    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *Action.choices])
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Row(
+                Column("patient", css_class="col-md-3"),
+                Column("user", css_class="col-md-3"),
+                Column("action", css_class="col-md-2"),
+                Column("date_from", css_class="col-md-2"),
+                Column("date_to", css_class="col-md-2"),
+            ),
+            Submit("filter", "Filter", css_class="btn-lg"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data

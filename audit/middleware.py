@@ -1,0 +1,110 @@
+"""Reads: every GET of a patient-related page becomes a ``view`` event.
+
+A page is audited when its URL names an object of a registered kind
+(``patient_id`` today; ``visit_id``, ``plan_id``... registered by their apps,
+see ``audit.registry``) or when it lives in a clinical namespace
+(``planning``, ``charting``). Nobody has to remember to call anything: a new
+clinical page is audited the day it is added. A view that records its own
+event (an export, say) is not recorded twice. A refused access (403) on such a
+page is recorded too, as ``denied``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+
+from .context import current_request, request_id
+from .events import record
+from .models import Action
+from .registry import MODELS, object_kwarg
+
+
+def admin_object(match):
+    """(model, patient_of) for a Django admin page of one registered patient
+    record (``admin:clinic_patient_change`` with ``object_id``), else None."""
+    if match is None or "admin" not in match.namespaces or "object_id" not in match.kwargs:
+        return None
+    for model, patient_of in MODELS.items():
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        if patient_of is not None and (match.url_name or "").startswith(prefix):
+            return model, patient_of
+    return None
+
+
+def is_audited_page(match) -> bool:
+    if match is None:
+        return False
+    clinical = set(getattr(settings, "AUDIT_CLINICAL_NAMESPACES", ("planning", "charting")))
+    return bool(set(match.namespaces) & clinical) or object_kwarg(match.kwargs) is not None
+
+
+def _resolve(resolve, object_id):
+    """The patient of a page's object; an id that names nothing names no patient."""
+    try:
+        return resolve(object_id)
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
+        return None
+
+
+class AuditMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request.set(request)
+        try:
+            request_id(request)
+            response = self.get_response(request)
+            self._record_read(request, response)
+        finally:
+            current_request.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+    def _record_read(self, request, response) -> None:
+        if request.method != "GET" or getattr(request, "audit_recorded", False):
+            return
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return
+        match = getattr(request, "resolver_match", None)
+        in_admin = admin_object(match)
+        if in_admin is not None:
+            return self._record_admin_read(request, response, match, *in_admin)
+        if not is_audited_page(match):
+            return
+        if response.status_code in (403, 404):
+            action = Action.DENIED
+        elif 200 <= response.status_code < 300:
+            action = Action.VIEW
+        else:
+            return  # redirects (to 2FA, to login) show nothing
+        kind = object_kwarg(match.kwargs)
+        object_type, object_id, patient = match.view_name, "", None
+        if kind is not None:
+            object_type, object_id = kind.object_type, match.kwargs[kind.name]
+            if kind.resolve is not None:
+                patient = _resolve(kind.resolve, object_id)
+        record(
+            request=request,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            patient=patient,
+            detail={"page": match.view_name, "status": response.status_code},
+        )
+
+    def _record_admin_read(self, request, response, match, model, patient_of) -> None:
+        if not 200 <= response.status_code < 300:
+            return
+        instance = model._default_manager.filter(pk=match.kwargs["object_id"]).first()
+        if instance is None:
+            return
+        record(
+            request=request,
+            action=Action.VIEW,
+            obj=instance,
+            patient=patient_of(instance),
+            detail={"page": match.view_name, "status": response.status_code},
+        )

@@ -1,0 +1,69 @@
+"""Events that other parts of Django announce: sign-ins, sign-outs, lockouts,
+and model writes recorded by django-auditlog. Each receiver only records."""
+
+from __future__ import annotations
+
+from auditlog.models import LogEntry
+from auditlog.signals import post_log
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+from .events import record
+from .models import Action
+from .registry import patient_for_instance
+
+AUDITLOG_ACTIONS = {
+    LogEntry.Action.CREATE: Action.CREATE,
+    LogEntry.Action.UPDATE: Action.CHANGE,
+    LogEntry.Action.DELETE: Action.DELETE,
+}
+
+
+def on_login(sender, request, user, **kwargs):
+    record(request=request, action=Action.LOGIN, actor=user, obj=user)
+
+
+def on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        reason = getattr(request, "logout_reason", "signed out") if request else "signed out"
+        record(
+            request=request, action=Action.LOGOUT, actor=user, obj=user, detail={"reason": reason}
+        )
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    # The name typed is a staff login (an email); the password never is stored.
+    username = str(credentials.get("username") or credentials.get("email") or "")[:150]
+    record(request=request, action=Action.LOGIN_FAILED, detail={"username": username})
+
+
+def on_locked_out(sender, request, username, ip_address, **kwargs):
+    record(request=request, action=Action.LOCKOUT, detail={"username": str(username or "")[:150]})
+
+
+def on_model_logged(sender, instance, action, log_entry=None, changes=None, error=None, **kwargs):
+    if error is not None or log_entry is None or action not in AUDITLOG_ACTIONS:
+        return
+    record(
+        action=AUDITLOG_ACTIONS[action],
+        obj=instance,
+        object_id=log_entry.object_pk,
+        patient=patient_for_instance(instance),
+        # Field names only: the values stay in auditlog's LogEntry, linked here.
+        detail={"fields": sorted(changes or {}), "logentry": log_entry.pk},
+    )
+
+
+def patient_of_logentry(entry: LogEntry) -> int | None:
+    """The patient a django-auditlog entry is about, when it is about a patient."""
+    if (entry.content_type.app_label, entry.content_type.model) == ("clinic", "patient"):
+        return int(entry.object_pk) if entry.object_pk.isdigit() else None
+    return None
+
+
+def connect() -> None:
+    user_logged_in.connect(on_login, dispatch_uid="audit_login")
+    user_logged_out.connect(on_logout, dispatch_uid="audit_logout")
+    user_login_failed.connect(on_login_failed, dispatch_uid="audit_login_failed")
+    user_locked_out.connect(on_locked_out, dispatch_uid="audit_lockout")
+    post_log.connect(on_model_logged, dispatch_uid="audit_model_write")

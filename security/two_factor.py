@@ -1,0 +1,80 @@
+"""Second factor: TOTP authenticator apps (django-otp) and one-time backup codes."""
+
+from __future__ import annotations
+
+import base64
+
+import segno
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+BACKUP_CODES = 10
+TOTP_NAME = "Authenticator app"
+BACKUP_NAME = "Backup codes"
+
+
+def pending_totp(*, user) -> TOTPDevice:
+    """The unconfirmed authenticator being set up, made on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+
+
+def base32_secret(device: TOTPDevice) -> str:
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def qr_svg(device: TOTPDevice) -> str:
+    return segno.make(device.config_url, error="m").svg_inline(scale=5, border=2)
+
+
+def confirm_totp(*, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm the authenticator if ``token`` matches; returns fresh backup codes."""
+    if not device.verify_token(_digits(token)):
+        return None
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        return new_backup_codes(user=device.user)
+
+
+def new_backup_codes(*, user) -> list[str]:
+    """Replace the user's backup codes with new ones; each works once."""
+    with transaction.atomic():
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name=BACKUP_NAME, defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+        StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def backup_codes_left(*, user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def verify_second_factor(*, user, token: str):
+    """The confirmed device that accepts ``token`` (an authenticator code or a
+    backup code), or None. Each device throttles repeated failures itself."""
+    token = token.strip().replace(" ", "")
+    if not token or len(token) > 16:
+        return None
+    devices = [
+        *TOTPDevice.objects.devices_for_user(user, confirmed=True),
+        *StaticDevice.objects.devices_for_user(user, confirmed=True),
+    ]
+    for device in devices:
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            continue
+        candidate = _digits(token) if isinstance(device, TOTPDevice) else token.lower()
+        if candidate and device.verify_token(candidate):
+            return device
+    return None
+
+
+def _digits(token: str) -> str:
+    token = token.strip().replace(" ", "")
+    return token if token.isdigit() and len(token) <= 8 else ""

@@ -1,0 +1,133 @@
+"""Insecure direct object references: every URL pattern that takes an object id
+refuses users who may not see that object, and a guessed id is no way in.
+
+Walks the URL patterns like the role matrix (same ``walk()`` and
+``url_kwargs``), so a new page with an id is checked the day it is added. For
+each such page:
+
+- anonymous: sent to sign in;
+- a member of staff with no role: 403;
+- each role the page does not admit: 403;
+- each role it admits, with every id swapped for one that does not exist: 404;
+- each role it admits, with the ids of objects that role may not see
+  (``foreign_url_kwargs``): 403 or 404.
+
+When an object kind is scoped (a photo only its clinic sees, a draft only its
+author edits), teach ``foreign_url_kwargs`` to make one such object per role.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from clinic.roles import Role
+from tests import test_role_matrix as matrix
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# The role matrix's walk and its fixture that builds one object per URL argument.
+PUBLIC, all_pages, build_url = matrix.PUBLIC, matrix.all_pages, matrix.build_url
+ANY_SIGNED_IN = matrix.ANY_SIGNED_IN
+url_kwargs = matrix.url_kwargs
+UNKNOWN_ID = 987_654_321
+
+
+def pages_with_ids():
+    return [
+        (name, pattern)
+        for name, pattern in all_pages()
+        if pattern.pattern.converters and name not in PUBLIC | ANY_SIGNED_IN
+    ]
+
+
+def test_there_are_pages_with_ids_to_check():
+    assert pages_with_ids(), "the walk found no page with an object id"
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, url_kwargs):
+    failures = []
+    for name, pattern in pages_with_ids():
+        response = client.get(build_url(name, pattern, url_kwargs))
+        if response.status_code != 302 or not response["Location"].startswith(reverse("login")):
+            failures.append(f"{name}: {response.status_code}")
+    assert failures == []
+
+
+def test_staff_without_a_role_see_no_object(client, url_kwargs):
+    client.force_login(UserFactory(email="norole@test.clinic"))
+    failures = []
+    for name, pattern in pages_with_ids():
+        url = build_url(name, pattern, url_kwargs)
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            if status not in (403, 405):
+                failures.append(f"{method.upper()} {name}: {status}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_a_role_the_page_does_not_admit_gets_403(role, client, cast, url_kwargs):
+    client.force_login(cast[role])
+    failures = []
+    for name, pattern in pages_with_ids():
+        if role in pattern.callback.allowed_roles:
+            continue
+        url = build_url(name, pattern, url_kwargs)
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            if status not in (403, 405):
+                failures.append(f"{method.upper()} {name} as {role}: {status}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_a_guessed_id_is_not_found(role, client, cast, url_kwargs):
+    client.force_login(cast[role])
+    unknown = dict.fromkeys(url_kwargs, UNKNOWN_ID)
+    failures = []
+    for name, pattern in pages_with_ids():
+        if role not in pattern.callback.allowed_roles:
+            continue
+        url = build_url(name, pattern, unknown)
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            if status not in (403, 404, 405):
+                failures.append(f"{method.upper()} {name} as {role}: {status}")
+    assert failures == []
+
+
+@pytest.fixture
+def foreign_url_kwargs(url_kwargs):
+    """Per role: URL arguments naming objects that role may not see. Patients
+    are open to every staff role today, so nothing is foreign yet."""
+    return {role: {} for role in Role.values}
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_objects_a_role_may_not_see_stay_closed(
+    role,
+    client,
+    cast,
+    url_kwargs,
+    foreign_url_kwargs,
+):
+    client.force_login(cast[role])
+    foreign = foreign_url_kwargs[role]
+    failures = []
+    for name, pattern in pages_with_ids():
+        names = set(pattern.pattern.converters)
+        if role not in pattern.callback.allowed_roles or not names & set(foreign):
+            continue
+        url = build_url(name, pattern, {**url_kwargs, **foreign})
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            if status not in (403, 404, 405):
+                failures.append(f"{method.upper()} {name} as {role}: {status}")
+    assert failures == []
+
+
+def test_an_id_that_is_not_a_number_does_not_resolve(injector_client, patient):
+    for url in (f"/patients/{patient.pk}x/", "/patients/-1/", "/patients/1e3/"):
+        assert injector_client.get(url).status_code == 404
