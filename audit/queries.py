@@ -14,6 +14,9 @@ from .models import AuditEvent
 
 
 def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    # Clamp to days whose bounds exist in every time zone (a filter of 9999-12-31
+    # would otherwise overflow).
+    day = min(max(day, datetime.date(1900, 1, 1)), datetime.date(9999, 12, 30))
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     return start, start + datetime.timedelta(days=1)
 

@@ -53,3 +53,13 @@ def object_kwarg(kwargs: dict) -> UrlKwarg | None:
     """The most specific object named by a URL's arguments (the last one in the URL)."""
     found = [URL_KWARGS[name] for name in kwargs if name in URL_KWARGS]
     return found[-1] if found else None
+
+
+def patient_via(model: type[models.Model], path: str = "patient_id") -> Callable[[int], int | None]:
+    """A URL-kwarg resolver: the patient id of ``model`` row ``pk``, read along ``path``
+    (for example ``"visit__patient_id"``). One query."""
+
+    def resolve(pk: int) -> int | None:
+        return model.objects.filter(pk=pk).values_list(path, flat=True).first()
+
+    return resolve

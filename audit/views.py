@@ -122,9 +122,12 @@ def audit_export(request):
 
 def _day(value: str) -> datetime.date | None:
     try:
-        return parse_date(value[:10])
+        day = parse_date(value[:10])
     except ValueError:  # well formed but not a date: 2026-02-31
         return None
+    if day is None or not datetime.date(1900, 1, 1) <= day <= datetime.date(9999, 12, 1):
+        return None  # far outside any record; the previous/next links must still exist
+    return day
 
 
 @role_required(Role.ADMIN)

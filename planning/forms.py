@@ -97,6 +97,10 @@ class MovementMapForm(forms.Form):
             if len(value["note"]) > NOTE_MAX:
                 self.cell_errors[key] = f"Keep the note under {NOTE_MAX} characters."
                 continue
+            if "\x00" in value["note"]:
+                # Django's CharField refuses NUL too; PostgreSQL cannot store it.
+                self.cell_errors[key] = "The note contains a character that cannot be stored."
+                continue
             cells.append(CellInput(parts[0], parts[1], parts[2], grade, value["note"]))
         cleaned["cells"] = cells
         if self.cell_errors:
