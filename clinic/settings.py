@@ -230,3 +230,12 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# Appointment reminders: beat sweeps every 30 minutes; each appointment is
+# reminded once, the day before (clinic.tasks, clinic.reminders).
+CELERY_BEAT_SCHEDULE = {
+    "appointment-reminders": {
+        "task": "clinic.send_appointment_reminders",
+        "schedule": 30 * 60,
+    },
+}

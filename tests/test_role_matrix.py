@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clinic.roles import Role
 
-PUBLIC = {"login", "healthz"}
+PUBLIC = {"login", "healthz", "calendar_feed"}
 ANY_SIGNED_IN = {"logout", "password_change", "password_change_done"}
 # Clinical namespaces: the front desk may open none of their pages, except these
 # (scheduling screens that show names and times only).
@@ -38,9 +38,16 @@ def all_pages():
 
 
 @pytest.fixture
-def url_kwargs(patient):
+def url_kwargs(patient, injector):
     """One object per URL argument name."""
-    return {"patient_id": patient.pk}
+    from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
+
+    return {
+        "patient_id": patient.pk,
+        "appointment_id": make_appointment(patient=patient, injector=injector).pk,
+        "due_review_id": make_due_review(patient=patient, injector=injector).pk,
+        "token": make_feed(injector=injector).token,
+    }
 
 
 def build_url(name: str, pattern: URLPattern, kwargs_for: dict) -> str:
