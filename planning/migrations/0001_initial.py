@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
                 ('medicines', models.CharField(blank=True, max_length=300)),
                 ('notes', models.TextField(blank=True)),
                 ('outcome', models.CharField(choices=[('clear', 'Clear'), ('warn', 'Warnings to acknowledge'), ('block', 'Blocked')], max_length=10)),
-                ('findings', models.JSONField(default=list, help_text="The rules' findings: code, level, message, source.")),
+                ('findings', models.JSONField(blank=True, default=list, help_text="The rules' findings: code, level, message, source.")),
                 ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
                 ('acknowledgment', models.TextField(blank=True)),
                 ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

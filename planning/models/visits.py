@@ -107,7 +107,7 @@ class Screening(models.Model):
     )
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     findings = models.JSONField(
-        default=list, help_text="The rules' findings: code, level, message, source."
+        default=list, blank=True, help_text="The rules' findings: code, level, message, source."
     )
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

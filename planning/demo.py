@@ -1,0 +1,128 @@
+"""Invented demo data for the consultation: past visits with screenings,
+movement maps and generated photos. Idempotent: a visit that exists is kept."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import random
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from clinic.models import Patient, User
+
+from .choices import VisitKind, VisitStatus
+from .models import Expression, Photo, Visit
+from .movement import CellInput, expressions_with_muscles, save_observations
+from .photos import store_photo
+from .screening import QUESTIONS, acknowledge, record_screening
+
+NO = dict.fromkeys((q.code for q in QUESTIONS), False)
+
+# chart number, days ago, kind, answers that are "yes", photos for these expressions
+DEMO_VISITS = [
+    ("D-0001", 210, VisitKind.CONSULTATION, [], ["FROWN", "SMILE"]),
+    ("D-0001", 196, VisitKind.TREATMENT, [], []),
+    ("D-0001", 100, VisitKind.CONSULTATION, ["prior_filler"], ["FROWN", "BROWS"]),
+    ("D-0002", 40, VisitKind.TREATMENT, [], ["SQUINT"]),
+    ("D-0003", 12, VisitKind.CONSULTATION, ["infection_at_site"], []),
+    ("D-0004", 30, VisitKind.CONSULTATION, ["existing_ptosis"], ["REST"]),
+]
+
+# Muscles that move more on one side in the demo maps (the stronger side first).
+STRONGER = {"CORR": "L", "FRONT": "R", "OOC": "L", "DAO": "R"}
+
+
+def demo_photo(label: str, seed: int) -> SimpleUploadedFile:
+    """A drawn face (no real person), as a JPEG upload."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (900, 1100), (226, 232, 240))
+    draw = ImageDraw.Draw(image)
+    skin = (rng.randint(200, 240), rng.randint(160, 200), rng.randint(130, 170))
+    draw.ellipse((170, 140, 730, 960), fill=skin, outline=(120, 90, 70), width=6)
+    for x in (330, 570):  # eyes and brows
+        eye = (x - 45, 440, x + 45, 490)
+        draw.ellipse(eye, fill=(255, 255, 255), outline=(60, 60, 60), width=4)
+        draw.ellipse((x - 15, 450, x + 15, 480), fill=(70, 50, 40))
+        draw.line((x - 60, 390 - rng.randint(0, 20), x + 60, 395), fill=(90, 60, 40), width=10)
+    draw.line((450, 500, 430, 640), fill=(120, 90, 70), width=5)
+    draw.arc((340, 680, 560, 800), 10, 170, fill=(150, 60, 60), width=8)
+    draw.rectangle((0, 1020, 900, 1100), fill=(31, 58, 95))
+    draw.text((30, 1045), f"DEMO · {label}", fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return SimpleUploadedFile(f"demo-{seed}.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def demo_cells(expressions, rng: random.Random) -> list[CellInput]:
+    cells = []
+    for expression in expressions:
+        for muscle in expression.muscles.all():
+            base = 0 if expression.code == "REST" else rng.choice([1, 2, 2, 3])
+            for side in muscle.sides:
+                grade = base
+                stronger = STRONGER.get(muscle.code)
+                if stronger and side != stronger and grade > 0:
+                    grade -= 1
+                cells.append(CellInput(expression.code, muscle.code, side, grade))
+    return cells
+
+
+@transaction.atomic
+def seed(out) -> None:
+    injector = User.objects.filter(email="injector@demo.clinic").first()
+    if injector is None:
+        out.write("planning: no demo injector (run the clinic demo first)")
+        return
+    location = injector.default_location
+    expressions = list(expressions_with_muscles())
+    by_code = {e.code: e for e in Expression.objects.all()}
+    today = timezone.localdate()
+    made = 0
+    for n, (chart, days_ago, kind, yes, photo_codes) in enumerate(DEMO_VISITS):
+        patient = Patient.objects.filter(chart_number=chart).first()
+        if patient is None:
+            continue
+        day = today - datetime.timedelta(days=days_ago)
+        visit, created = Visit.objects.get_or_create(
+            patient=patient,
+            date=day,
+            kind=kind,
+            defaults={
+                "location": location or patient.home_location,
+                "injector": injector,
+                "created_by": injector,
+                "status": VisitStatus.COMPLETED,
+            },
+        )
+        if not created:
+            continue
+        made += 1
+        answered_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, n)))
+        screening = record_screening(
+            visit=visit, by=injector, answers={**NO, **dict.fromkeys(yes, True)}, now=answered_at
+        )
+        if screening.outcome == "warn":
+            acknowledge(
+                screening=screening, by=injector, note="Discussed with the patient; proceeds."
+            )
+        if screening.is_blocked:
+            continue
+        save_observations(
+            visit=visit, by=injector, cells=demo_cells(expressions, random.Random(n * 31))
+        )
+        for i, code in enumerate(photo_codes):
+            store_photo(
+                visit=visit,
+                by=injector,
+                upload=demo_photo(by_code[code].name, n * 10 + i),
+                expression=by_code[code],
+                moment="max",
+            )
+    out.write(
+        f"planning: {made} new demo visits ({Visit.objects.count()} visits, "
+        f"{Photo.objects.count()} photos)"
+    )

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from .choices import Grade, PhotoMoment
+from .models import Expression
+from .movement import NOTE_MAX, CellInput, cell_key
+from .photos import MAX_BYTES
+from .screening import QUESTIONS
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class ScreeningForm(forms.Form):
+    """One required yes/no per question of planning.screening.QUESTIONS."""
+
+    allergies = forms.CharField(
+        label="Other allergies", max_length=300, required=False, help_text="Medicines, latex, …"
+    )
+    medicines = forms.CharField(label="Current medicines", max_length=300, required=False)
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for question in QUESTIONS:
+            self.fields[f"q_{question.code}"] = forms.ChoiceField(
+                label=question.text,
+                choices=YES_NO,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Answer yes or no."},
+            )
+        self.order_fields([f"q_{q.code}" for q in QUESTIONS])
+
+    def question_fields(self):
+        for question in QUESTIONS:
+            yield question, self[f"q_{question.code}"]
+
+    def answers(self) -> dict[str, bool]:
+        return {q.code: self.cleaned_data[f"q_{q.code}"] == "yes" for q in QUESTIONS}
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="Acknowledgment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you discussed with the patient and why you go ahead.",
+        error_messages={"required": "Write what you discussed and why you go ahead."},
+    )
+
+
+GRADE_FIELD = re.compile(r"^g:(?P<key>[^:]+)$")
+
+
+class MovementMapForm(forms.Form):
+    """The grid: ``g:<EXPR>.<MUSCLE>.<SIDE>`` grade and ``n:<...>`` note per cell.
+
+    Cells the grid does not have (a side the muscle lacks, a muscle the
+    expression does not examine) are reported, never silently dropped.
+    """
+
+    notes = forms.CharField(
+        label="Notes on the map", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, cell_keys: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cell_keys = cell_keys
+        self.cell_errors: dict[str, str] = {}
+
+    def posted_values(self) -> dict[str, dict]:
+        """What the injector entered, cell by cell, to show again after an error."""
+        values = {}
+        for name in self.data:
+            match = GRADE_FIELD.match(name)
+            if not match:
+                continue
+            key = match["key"]
+            raw = (self.data.get(name) or "").strip()
+            note = (self.data.get(f"n:{key}") or "").strip()
+            values[key] = {"grade": int(raw) if raw.isdigit() else raw or None, "note": note}
+        return values
+
+    def clean(self):
+        cleaned = super().clean()
+        cells = []
+        for key, value in self.posted_values().items():
+            parts = key.split(".")
+            if len(parts) != 3:
+                self.cell_errors[key] = "Unknown cell."
+                continue
+            grade = value["grade"]
+            if grade is not None and grade not in Grade.values:
+                self.cell_errors[key] = "Choose a grade from 0 to 3."
+                continue
+            if len(value["note"]) > NOTE_MAX:
+                self.cell_errors[key] = f"Keep the note under {NOTE_MAX} characters."
+                continue
+            cells.append(CellInput(parts[0], parts[1], parts[2], grade, value["note"]))
+        cleaned["cells"] = cells
+        if self.cell_errors:
+            raise forms.ValidationError("Some cells need attention; they are marked below.")
+        return cleaned
+
+    def add_cell_errors(self, errors: dict[str, str]) -> None:
+        self.cell_errors.update(errors)
+        self.add_error(None, "Some cells need attention; they are marked below.")
+
+
+def grade_field_name(expression_code: str, muscle_code: str, side: str) -> str:
+    return f"g:{cell_key(expression_code, muscle_code, side)}"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else single(data, initial)
+
+
+class PhotoUploadForm(forms.Form):
+    expression = forms.ModelChoiceField(
+        queryset=Expression.objects.all(), required=False, empty_label="General (no expression)"
+    )
+    moment = forms.ChoiceField(
+        choices=[("", "—"), *PhotoMoment.choices], required=False, label="When"
+    )
+    files = MultiplePhotoField(
+        label="Photos",
+        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        help_text=f"JPEG, PNG or HEIC; up to {MAX_BYTES // 1024 // 1024} MB each.",
+        error_messages={"required": "Choose or take at least one photo."},
+    )

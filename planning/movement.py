@@ -1,0 +1,273 @@
+"""The movement map: the grid of cells, saving observations, asymmetry.
+
+A cell is (expression, muscle, side). The grid holds only the cells that make
+sense: the muscles each expression examines, on the sides each muscle has.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+
+from .choices import Grade, Side
+from .models import Expression, MovementMap, Muscle, Observation, Photo, Visit
+
+ASYMMETRY_GRADES = 1  # L and R differing by this much or more are highlighted
+NOTE_MAX = 200
+
+
+def cell_key(expression_code: str, muscle_code: str, side: str) -> str:
+    return f"{expression_code}.{muscle_code}.{side}"
+
+
+@dataclass(frozen=True)
+class CellInput:
+    expression: str  # code
+    muscle: str  # code
+    side: str
+    grade: int | None
+    note: str = ""
+
+
+def expressions_with_muscles():
+    return Expression.objects.prefetch_related(
+        Prefetch("muscles", queryset=Muscle.objects.order_by("order", "code"))
+    )  # 2 queries: expressions, their muscles
+
+
+def valid_cells(expressions) -> dict[str, tuple[Expression, Muscle, str]]:
+    return {
+        cell_key(e.code, m.code, side): (e, m, side)
+        for e in expressions
+        for m in e.muscles.all()
+        for side in m.sides
+    }
+
+
+def check_cells(
+    cells: list[CellInput], expressions
+) -> tuple[list[tuple[CellInput, Expression, Muscle]], dict[str, str]]:
+    """Match inputs to the grid. Returns the matched cells and errors by cell key."""
+    by_code = {e.code: e for e in expressions}
+    muscles = {m.code: m for e in expressions for m in e.muscles.all()}
+    matched, errors = [], {}
+    for cell in cells:
+        key = cell_key(cell.expression, cell.muscle, cell.side)
+        expression = by_code.get(cell.expression)
+        muscle = muscles.get(cell.muscle) or Muscle.objects.filter(code=cell.muscle).first()
+        if expression is None:
+            errors[key] = f"Unknown expression {cell.expression!r}."
+        elif muscle is None:
+            errors[key] = f"Unknown muscle {cell.muscle!r}."
+        elif muscle not in expression.muscles.all():
+            errors[key] = f"{expression.name} does not examine the {muscle.name.lower()}."
+        elif not muscle.has_side(cell.side):
+            sides = " and ".join(Side(s).label.lower() for s in muscle.sides)
+            errors[key] = f"The {muscle.name.lower()} is charted {sides} only."
+        elif cell.grade is not None and cell.grade not in Grade.values:
+            errors[key] = "Choose a grade from 0 to 3."
+        elif cell.grade is None and cell.note.strip():
+            errors[key] = "Grade this cell before adding a note."
+        elif len(cell.note) > NOTE_MAX:
+            errors[key] = f"Keep the note under {NOTE_MAX} characters."
+        else:
+            matched.append((cell, expression, muscle))
+    return matched, errors
+
+
+@transaction.atomic
+def save_observations(*, visit: Visit, by, cells: list[CellInput], notes: str = "") -> MovementMap:
+    """Store the graded cells of the visit's map; cells without a grade are removed.
+
+    All or nothing: any invalid cell raises ValidationError (keyed by cell) and
+    nothing is saved.
+    """
+    expressions = list(expressions_with_muscles())
+    matched, errors = check_cells(cells, expressions)
+    if errors:
+        raise ValidationError(errors)
+    movement_map, _ = MovementMap.objects.get_or_create(visit=visit, defaults={"recorded_by": by})
+    if movement_map.notes != notes:
+        movement_map.notes = notes
+    movement_map.save()  # bumps updated_at
+    existing = {(o.expression_id, o.muscle_id, o.side): o for o in movement_map.observations.all()}
+    to_create, to_update, to_delete = [], [], []
+    for cell, expression, muscle in matched:
+        current = existing.get((expression.pk, muscle.pk, cell.side))
+        if cell.grade is None:
+            if current:
+                to_delete.append(current.pk)
+        elif current is None:
+            to_create.append(
+                Observation(
+                    movement_map=movement_map,
+                    expression=expression,
+                    muscle=muscle,
+                    side=cell.side,
+                    grade=cell.grade,
+                    note=cell.note.strip(),
+                )
+            )
+        elif current.grade != cell.grade or current.note != cell.note.strip():
+            current.grade, current.note = cell.grade, cell.note.strip()
+            to_update.append(current)
+    Observation.objects.filter(pk__in=to_delete).delete()
+    Observation.objects.bulk_create(to_create)
+    Observation.objects.bulk_update(to_update, ["grade", "note"])
+    return movement_map
+
+
+# --- reading a map -------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One muscle in one expression: its cells by side, and the L/R difference."""
+
+    expression: Expression
+    muscle: Muscle
+    cells: dict[str, dict] = field(default_factory=dict)  # side -> {key, grade, note}
+    previous: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def paired(self) -> bool:
+        return self.muscle.paired
+
+    @property
+    def difference(self) -> int | None:
+        if not self.paired:
+            return None
+        left, right = self.cells["L"]["grade"], self.cells["R"]["grade"]
+        if left is None or right is None:
+            return None
+        return left - right
+
+    @property
+    def asymmetric(self) -> bool:
+        return self.difference is not None and abs(self.difference) >= ASYMMETRY_GRADES
+
+    @property
+    def stronger(self) -> str:
+        """The side that moves more ("L"/"R"), or "" when even or not comparable."""
+        d = self.difference
+        if not d:
+            return ""
+        return Side.LEFT if d > 0 else Side.RIGHT
+
+    @property
+    def abs_difference(self) -> int:
+        return abs(self.difference or 0)
+
+
+@dataclass
+class Group:
+    expression: Expression
+    rows: list[Row]
+    photos: list[Photo]
+
+
+@dataclass
+class MuscleSummary:
+    """A paired muscle's strongest grade on each side across the map."""
+
+    muscle: Muscle
+    left: int | None
+    right: int | None
+
+    @property
+    def difference(self) -> int | None:
+        if self.left is None or self.right is None:
+            return None
+        return self.left - self.right
+
+    @property
+    def asymmetric(self) -> bool:
+        return self.difference is not None and abs(self.difference) >= ASYMMETRY_GRADES
+
+    @property
+    def graded(self) -> bool:
+        return self.left is not None or self.right is not None
+
+    @property
+    def stronger(self) -> str:
+        d = self.difference
+        if not d:
+            return ""
+        return Side.LEFT if d > 0 else Side.RIGHT
+
+
+def observations_by_cell(observations) -> dict[tuple[int, int, str], Observation]:
+    return {(o.expression_id, o.muscle_id, o.side): o for o in observations}
+
+
+def build_grid(
+    *,
+    expressions,
+    observations,
+    photos=(),
+    previous_observations=None,
+    values: dict[str, dict] | None = None,
+) -> list[Group]:
+    """Rows of the grid, each cell with its grade and note.
+
+    ``values`` (cell key -> {grade, note}) overrides stored observations: the
+    cells the injector entered, shown again after a validation error.
+    """
+    stored = observations_by_cell(observations)
+    before = observations_by_cell(previous_observations or [])
+    photos_by_expression = defaultdict(list)
+    for photo in photos:
+        photos_by_expression[photo.expression_id].append(photo)
+    groups = []
+    for expression in expressions:
+        rows = []
+        for muscle in expression.muscles.all():
+            row = Row(expression=expression, muscle=muscle)
+            for side in muscle.sides:
+                key = cell_key(expression.code, muscle.code, side)
+                obs = stored.get((expression.pk, muscle.pk, side))
+                cell = {"key": key, "side": side, "grade": None, "note": ""}
+                if obs is not None:
+                    cell["grade"], cell["note"] = obs.grade, obs.note
+                if values is not None and key in values:
+                    cell.update(values[key])
+                row.cells[side] = cell
+                prev = before.get((expression.pk, muscle.pk, side))
+                row.previous[side] = prev.grade if prev else None
+            rows.append(row)
+        groups.append(Group(expression, rows, photos_by_expression.get(expression.pk, [])))
+    return groups
+
+
+def summarize(groups: list[Group]) -> list[MuscleSummary]:
+    """Per paired muscle of the grid: the strongest grade on each side over all expressions
+    (None where that side has no grade yet)."""
+    strongest: dict[int, dict[str, int | None]] = {}
+    muscles: dict[int, Muscle] = {}
+    for group in groups:
+        for row in group.rows:
+            if not row.paired:
+                continue
+            muscles[row.muscle.pk] = row.muscle
+            seen = strongest.setdefault(row.muscle.pk, {"L": None, "R": None})
+            for side in ("L", "R"):
+                grade = row.cells[side]["grade"]
+                if isinstance(grade, int) and (seen[side] is None or grade > seen[side]):
+                    seen[side] = grade
+    ordered = sorted(muscles.values(), key=lambda m: (m.order, m.code))
+    return [MuscleSummary(m, strongest[m.pk]["L"], strongest[m.pk]["R"]) for m in ordered]
+
+
+def previous_map(*, visit: Visit) -> MovementMap | None:
+    """The patient's last map before this visit (one query)."""
+    return (
+        MovementMap.objects.filter(visit__patient_id=visit.patient_id, visit__date__lte=visit.date)
+        .exclude(visit=visit)
+        .select_related("visit")
+        .order_by("-visit__date", "-visit_id")
+        .first()
+    )

@@ -1,0 +1,203 @@
+"""Clinical photos: validate with Pillow, fix orientation, strip metadata, store
+privately with a thumbnail.
+
+Every stored file is re-encoded from pixels only, so no EXIF (GPS, device,
+time), XMP, ICC or comment survives. Files go to the "private" storage of
+settings.STORAGES, never under MEDIA_URL.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .models import Expression, Photo, Visit
+
+try:  # HEIC/HEIF from iPads and iPhones, when pillow-heif is installed.
+    from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
+
+    register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover - depends on the installation
+    HEIF_SUPPORTED = False
+
+MAX_BYTES = 15 * 1024 * 1024  # 15 MB per file
+MAX_PIXELS = 40_000_000  # 40 megapixels; larger is refused (decompression bombs)
+MAX_STORED_SIDE = 2400  # the stored photo's longest side, in pixels
+THUMB_SIDE = 320
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "HEIF"}
+HEIC_SUFFIXES = (".heic", ".heif")
+
+
+def private_storage():
+    return storages["private"]
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    data: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+
+
+def _fail(name: str, message: str) -> ValidationError:
+    return ValidationError(f"{name}: {message}", code="invalid_photo")
+
+
+def clean_image(upload) -> CleanImage:
+    """Check an uploaded file is a real photo and return it re-encoded without metadata."""
+    name = getattr(upload, "name", "photo") or "photo"
+    if upload.size > MAX_BYTES:
+        raise _fail(
+            name, f"the file is {upload.size / 1024 / 1024:.1f} MB; the limit is 15 MB per photo."
+        )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(upload)
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise _fail(
+                    name,
+                    f"the image is {width} × {height} pixels; the limit is "
+                    f"{MAX_PIXELS // 1_000_000} megapixels.",
+                )
+            if image.format not in ACCEPTED_FORMATS:
+                raise _fail(name, f"{image.format} images are not accepted; use JPEG or PNG.")
+            image.load()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _fail(name, "the image has too many pixels to open safely.") from exc
+    except UnidentifiedImageError as exc:
+        if name.lower().endswith(HEIC_SUFFIXES) and not HEIF_SUPPORTED:
+            raise _fail(
+                name,
+                "HEIC photos cannot be read on this server. Set the camera to "
+                "'Most Compatible' (JPEG) or export the photo as JPEG.",
+            ) from exc
+        raise _fail(name, "this is not a photo we can read (JPEG, PNG or HEIC).") from exc
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise _fail(name, "the image file is damaged or incomplete.") from exc
+
+    image = ImageOps.exif_transpose(image)  # turn the pixels as the camera meant
+    image = _to_rgb(image)
+    image.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE))
+    clean = Image.frombytes("RGB", image.size, image.tobytes())  # pixels only, no info
+    thumb = clean.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    return CleanImage(
+        data=_jpeg(clean, quality=90),
+        thumbnail=_jpeg(thumb, quality=80),
+        width=clean.width,
+        height=clean.height,
+    )
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _jpeg(image: Image.Image, *, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def store_photo(
+    *,
+    visit: Visit,
+    by,
+    upload,
+    expression: Expression | None = None,
+    moment: str = "",
+) -> Photo:
+    """Validate, clean and store one photo of the visit."""
+    cleaned = clean_image(upload)
+    return save_clean_photo(
+        visit=visit, by=by, cleaned=cleaned, expression=expression, moment=moment
+    )
+
+
+def save_clean_photo(
+    *, visit: Visit, by, cleaned: CleanImage, expression: Expression | None, moment: str
+) -> Photo:
+    storage = private_storage()
+    stem = f"photos/{visit.pk}/{uuid.uuid4().hex}"
+    file_name = storage.save(f"{stem}.jpg", ContentFile(cleaned.data))
+    thumb_name = storage.save(f"{stem}_thumb.jpg", ContentFile(cleaned.thumbnail))
+    try:
+        with transaction.atomic():
+            photo = Photo(
+                visit=visit,
+                expression=expression,
+                moment=moment,
+                file_name=file_name,
+                thumbnail_name=thumb_name,
+                content_type="image/jpeg",
+                width=cleaned.width,
+                height=cleaned.height,
+                size_bytes=len(cleaned.data),
+                uploaded_by=by,
+            )
+            photo.full_clean()
+            photo.save()
+    except Exception:
+        storage.delete(file_name)
+        storage.delete(thumb_name)
+        raise
+    return photo
+
+
+def store_photos(
+    *, visit: Visit, by, uploads: list, expression: Expression | None = None, moment: str = ""
+) -> list[Photo]:
+    """Several photos at once: all are checked first, then all stored, or none."""
+    errors, cleaned = [], []
+    for upload in uploads:
+        try:
+            cleaned.append(clean_image(upload))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    photos: list[Photo] = []
+    try:
+        with transaction.atomic():
+            for item in cleaned:
+                photos.append(
+                    save_clean_photo(
+                        visit=visit, by=by, cleaned=item, expression=expression, moment=moment
+                    )
+                )
+    except Exception:
+        for photo in photos:
+            delete_files(photo)
+        raise
+    return photos
+
+
+def delete_files(photo: Photo) -> None:
+    storage = private_storage()
+    for name in (photo.file_name, photo.thumbnail_name):
+        if name and storage.exists(name):
+            storage.delete(name)
+
+
+def open_photo(photo: Photo, *, thumbnail: bool = False):
+    return private_storage().open(photo.thumbnail_name if thumbnail else photo.file_name, "rb")

@@ -1,0 +1,408 @@
+"""Screening rules: the contraindication questions of REFERENCE.md as data.
+
+Each question names its level (block or warn), its source (label or practice)
+and the message the injector sees. Two findings come from records rather than
+answers: age under 18 (from the date of birth) and toxin in the last 90 days
+(from our own records, ``last_toxin_date``). A finding may be scoped to
+products (cow's-milk protein allergy blocks Dysport only).
+
+``record_screening`` / ``confirm_no_change`` evaluate the rules and store the
+outcome and findings with the screening, so every later clinical screen of the
+visit shows the same reasons until a new screening replaces them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .choices import Outcome, Source
+from .models import Product, Screening, Visit
+
+RETREATMENT_DAYS = 90  # [label] not more often than every 3 months
+ADULT_AGE = 18  # [label] not for under-18s
+
+BLOCK = "block"
+WARN = "warn"
+INFO = "info"
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str
+    text: str
+    level: str  # block / warn / info
+    source: str  # Source.LABEL / Source.PRACTICE
+    message: str  # shown when the answer is yes
+    products: tuple[str, ...] = ()  # product codes the block applies to; () = all
+    help: str = ""
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "toxin_hypersensitivity",
+        "Allergy or hypersensitivity to any botulinum toxin or its ingredients?",
+        BLOCK,
+        Source.LABEL,
+        "Hypersensitivity to botulinum toxin or its ingredients: do not treat.",
+    ),
+    Question(
+        "infection_at_site",
+        "Infection or inflammation at a planned injection site today?",
+        BLOCK,
+        Source.LABEL,
+        "Infection at the planned injection site: do not treat until it has cleared.",
+    ),
+    Question(
+        "cows_milk_allergy",
+        "Allergy to cow's-milk protein?",
+        BLOCK,
+        Source.LABEL,
+        "Cow's-milk protein allergy: Dysport (abobotulinumtoxinA) must not be used.",
+        products=("dysport",),
+    ),
+    Question(
+        "pregnant_or_breastfeeding",
+        "Pregnant, possibly pregnant, or breastfeeding?",
+        WARN,
+        Source.LABEL,
+        "Pregnancy or breastfeeding: there are no safety data.",
+    ),
+    Question(
+        "neuromuscular_disease",
+        "Neuromuscular disease (myasthenia gravis, Lambert-Eaton syndrome, ALS)?",
+        WARN,
+        Source.LABEL,
+        "Neuromuscular disease: higher risk of serious effects.",
+    ),
+    Question(
+        "interacting_medicines",
+        "Taking aminoglycosides, curare-like muscle relaxants or anticholinergics?",
+        WARN,
+        Source.LABEL,
+        "Interacting medicines may increase the toxin's effect.",
+    ),
+    Question(
+        "recent_toxin",
+        "Botulinum toxin anywhere (any clinic, any reason) in the last 3 months?",
+        WARN,
+        Source.LABEL,
+        "Toxin in the last 3 months (reported by the patient): retreatment interval.",
+    ),
+    Question(
+        "prior_facial_surgery",
+        "Previous facial surgery?",
+        WARN,
+        Source.LABEL,
+        "Prior facial surgery: anatomy may differ (glabellar caution).",
+    ),
+    Question(
+        "marked_asymmetry",
+        "Marked facial asymmetry?",
+        WARN,
+        Source.LABEL,
+        "Marked facial asymmetry: document and discuss before treating.",
+    ),
+    Question(
+        "existing_ptosis",
+        "Drooping eyelid (ptosis) or excess upper-lid skin now?",
+        WARN,
+        Source.LABEL,
+        "Existing ptosis or excess upper-lid skin: may worsen after treatment.",
+    ),
+    Question(
+        "skin_at_site",
+        "Deep scarring or thick sebaceous skin at the site?",
+        WARN,
+        Source.LABEL,
+        "Deep scarring or thick sebaceous skin: the effect may be reduced.",
+    ),
+    Question(
+        "keloids",
+        "History of keloid scars?",
+        WARN,
+        Source.PRACTICE,
+        "Keloid history.",
+    ),
+    Question(
+        "body_image_concern",
+        "Concern about body image out of proportion (suspected body dysmorphic disorder)?",
+        WARN,
+        Source.PRACTICE,
+        "Suspected body dysmorphic disorder: consider not treating and referring.",
+    ),
+    Question(
+        "brow_ptosis_laxity",
+        "Brow ptosis from skin laxity (before forehead treatment)?",
+        WARN,
+        Source.PRACTICE,
+        "Brow ptosis from skin laxity: forehead treatment may lower the brow.",
+    ),
+    Question(
+        "prior_filler",
+        "Dermal filler in the face?",
+        INFO,
+        Source.PRACTICE,
+        "Dermal filler in the face: note where.",
+    ),
+)
+QUESTIONS_BY_CODE = {q.code: q for q in QUESTIONS}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    level: str
+    message: str
+    source: str
+    products: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "level": self.level,
+            "message": self.message,
+            "source": str(self.source),
+            "products": list(self.products),
+        }
+
+
+@dataclass
+class Evaluation:
+    outcome: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+def last_toxin_date(*, patient, before: datetime.date) -> datetime.date | None:
+    """The date of the patient's last toxin treatment in our own records, before ``before``.
+
+    For now our records are the patient's treatment visits; the charting app
+    extends this with its charted treatments.
+    """
+    return (
+        Visit.objects.treatments()
+        .for_patient(patient)
+        .before(before)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def evaluate(
+    *,
+    answers: dict[str, bool],
+    patient,
+    on: datetime.date,
+    product: Product | None = None,
+) -> Evaluation:
+    """Apply the rules to answers for a patient seen on ``on``.
+
+    ``product``: when known, a product-scoped block (cow's milk → Dysport)
+    blocks the visit if it names the product; when unknown it is listed as a
+    restriction without blocking the visit.
+    """
+    missing = [q.code for q in QUESTIONS if q.code not in answers]
+    if missing:
+        raise ValueError(f"Unanswered questions: {missing}")
+    findings: list[Finding] = []
+    for question in QUESTIONS:
+        if answers[question.code]:
+            findings.append(
+                Finding(
+                    question.code,
+                    question.level,
+                    question.message,
+                    question.source,
+                    question.products,
+                )
+            )
+    age = patient.age_on(on)
+    if age < ADULT_AGE:
+        findings.append(
+            Finding("under_18", BLOCK, f"Age {age}: not for patients under 18.", Source.LABEL)
+        )
+    last = last_toxin_date(patient=patient, before=on)
+    if last is not None and (on - last).days < RETREATMENT_DAYS:
+        findings.append(
+            Finding(
+                "toxin_in_our_records",
+                WARN,
+                f"Treated with toxin here on {last:%b %-d, %Y} ({(on - last).days} days ago): "
+                f"retreatment under {RETREATMENT_DAYS} days.",
+                Source.LABEL,
+            )
+        )
+    return Evaluation(outcome=_outcome(findings, product), findings=findings)
+
+
+def _applies(finding: Finding, product: Product | None) -> bool:
+    """Whether a finding's block applies to the visit as a whole."""
+    if not finding.products:
+        return True
+    return product is not None and product.code in finding.products
+
+
+def _outcome(findings: list[Finding], product: Product | None) -> str:
+    if any(f.level == BLOCK and _applies(f, product) for f in findings):
+        return Outcome.BLOCK
+    if any(f.level == WARN for f in findings):
+        return Outcome.WARN
+    return Outcome.CLEAR
+
+
+def blocks_for_product(*, screening: Screening, product: Product) -> list[dict]:
+    """The findings of a screening that forbid treating with ``product``
+    (every unscoped block, plus the blocks scoped to this product)."""
+    return [
+        f
+        for f in screening.findings
+        if f["level"] == BLOCK and (not f.get("products") or product.code in f["products"])
+    ]
+
+
+def product_restrictions(screening: Screening) -> list[dict]:
+    """Product-scoped blocks (e.g. no Dysport), listed on every clinical screen."""
+    return [f for f in screening.findings if f["level"] == BLOCK and f.get("products")]
+
+
+@transaction.atomic
+def record_screening(
+    *,
+    visit: Visit,
+    by,
+    answers: dict[str, bool],
+    allergies: str = "",
+    medicines: str = "",
+    notes: str = "",
+    confirms: Screening | None = None,
+    now: datetime.datetime | None = None,
+) -> Screening:
+    unknown = set(answers) - set(QUESTIONS_BY_CODE)
+    if unknown:
+        raise ValidationError(f"Unknown questions: {sorted(unknown)}")
+    result = evaluate(answers=answers, patient=visit.patient, on=visit.date)
+    screening = Screening(
+        visit=visit,
+        answered_by=by,
+        answered_at=now or timezone.now(),
+        answers={code: bool(value) for code, value in answers.items()},
+        allergies=allergies,
+        medicines=medicines,
+        notes=notes,
+        confirms=confirms,
+        outcome=result.outcome,
+        findings=[f.as_dict() for f in result.findings],
+    )
+    screening.full_clean()
+    screening.save()
+    return screening
+
+
+def confirm_no_change(*, visit: Visit, by, previous: Screening) -> Screening:
+    """Reuse an earlier screening's answers for this visit, as the injector confirmed.
+
+    The rules run again for this visit's date (age, 90 days), and the new row
+    points to the screening it confirms.
+    """
+    if previous.visit.patient_id != visit.patient_id:
+        raise ValidationError("That screening belongs to another patient.")
+    answers = {q.code: bool(previous.answers.get(q.code, False)) for q in QUESTIONS}
+    if set(QUESTIONS_BY_CODE) - set(previous.answers):
+        raise ValidationError(
+            "The earlier screening does not answer every current question: answer again."
+        )
+    return record_screening(
+        visit=visit,
+        by=by,
+        answers=answers,
+        allergies=previous.allergies,
+        medicines=previous.medicines,
+        notes=previous.notes,
+        confirms=previous,
+    )
+
+
+@transaction.atomic
+def acknowledge(*, screening: Screening, by, note: str) -> Screening:
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Write what you discussed and why you go ahead."})
+    if screening.outcome != Outcome.WARN:
+        raise ValidationError("Only a screening with warnings needs an acknowledgment.")
+    screening.acknowledged_by = by
+    screening.acknowledged_at = timezone.now()
+    screening.acknowledgment = note
+    screening.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgment"])
+    return screening
+
+
+@dataclass
+class ScreeningState:
+    """Where a visit stands on screening, for the banner of every clinical screen."""
+
+    visit: Visit
+    current: Screening | None  # this visit's latest screening, taken on or after its date
+    previous: Screening | None = None  # the one to confirm "no change", when none is current
+
+    @property
+    def blocked(self) -> bool:
+        return self.current is not None and self.current.is_blocked
+
+    @property
+    def needs_screening(self) -> bool:
+        return self.current is None
+
+    @property
+    def needs_acknowledgment(self) -> bool:
+        c = self.current
+        return c is not None and c.outcome == Outcome.WARN and not c.is_acknowledged
+
+    @property
+    def allows_exam(self) -> bool:
+        """Movement map and photos: screened and not blocked."""
+        return self.current is not None and not self.current.is_blocked
+
+    @property
+    def allows_planning(self) -> bool:
+        return self.current is not None and self.current.allows_planning
+
+    @property
+    def blocks(self) -> list[dict]:
+        if not self.current:
+            return []
+        return [f for f in self.current.findings if f["level"] == BLOCK and not f.get("products")]
+
+    @property
+    def warnings(self) -> list[dict]:
+        return self.current.findings_at(WARN) if self.current else []
+
+    @property
+    def restrictions(self) -> list[dict]:
+        return product_restrictions(self.current) if self.current else []
+
+
+def is_current(screening: Screening, visit: Visit) -> bool:
+    answered_on = timezone.localdate(screening.answered_at)
+    return screening.visit_id == visit.pk and answered_on >= visit.date
+
+
+def screening_state(*, visit: Visit) -> ScreeningState:
+    """One query when the visit has a current screening, two when it has not."""
+    related = ("visit", "answered_by", "acknowledged_by")
+    latest = (
+        Screening.objects.filter(visit=visit).select_related(*related).latest_first().first()
+    )  # query: this visit's latest screening
+    if latest is not None and is_current(latest, visit):
+        return ScreeningState(visit=visit, current=latest)
+    previous = (
+        Screening.objects.filter(visit__patient_id=visit.patient_id)
+        .select_related(*related)
+        .latest_first()
+        .first()
+    )  # query: the patient's latest screening, to confirm "no change"
+    return ScreeningState(visit=visit, current=None, previous=previous)

@@ -1,0 +1,87 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from clinic.access import role_required
+from clinic.roles import CLINICAL_ROLES
+
+from ..access import get_visit_for
+from ..forms import MovementMapForm
+from ..models import MovementMap, Observation, Photo
+from ..movement import (
+    build_grid,
+    expressions_with_muscles,
+    previous_map,
+    save_observations,
+    summarize,
+    valid_cells,
+)
+from ..screening import screening_state
+
+
+@role_required(*CLINICAL_ROLES)
+def movement_map(request, visit_id: int):
+    visit = get_visit_for(request.user, visit_id)  # query: visit with patient, location, injector
+    state = screening_state(visit=visit)  # 1 query (2 when not screened today)
+    expressions = list(expressions_with_muscles())  # 2 queries: expressions, their muscles
+    form = MovementMapForm(request.POST or None, cell_keys=list(valid_cells(expressions)))
+    may_edit = state.allows_exam
+    if request.method == "POST":
+        if not may_edit:
+            messages.error(request, "This visit cannot go further: see the screening.")
+            return redirect("planning:screening", visit_id=visit.pk)
+        if form.is_valid():
+            try:
+                save_observations(
+                    visit=visit,
+                    by=request.user,
+                    cells=form.cleaned_data["cells"],
+                    notes=form.cleaned_data["notes"],
+                )
+            except ValidationError as exc:
+                form.add_cell_errors({k: " ".join(v) for k, v in exc.message_dict.items()})
+            else:
+                messages.success(request, "Movement map saved.")
+                return redirect("planning:movement_map", visit_id=visit.pk)
+    movement = MovementMap.objects.filter(visit=visit).first()  # query: this visit's map
+    observations = (
+        list(Observation.objects.filter(movement_map=movement)) if movement else []
+    )  # query: its observations
+    photos = list(Photo.objects.for_visit(visit))  # query: the visit's photos
+    compare = request.GET.get("compare") == "previous"
+    before = previous_map(visit=visit) if compare else None  # query: the last earlier map
+    previous_observations = (
+        list(before.observations.all()) if before else []
+    )  # query: its observations
+    groups = build_grid(
+        expressions=expressions,
+        observations=observations,
+        photos=photos,
+        previous_observations=previous_observations,
+        values=form.posted_values() if form.is_bound else None,
+    )
+    if movement and not form.is_bound:
+        form.initial["notes"] = movement.notes
+    for group in groups:
+        for row in group.rows:
+            for cell in row.cells.values():
+                cell["error"] = form.cell_errors.get(cell["key"], "")
+    return render(
+        request,
+        "planning/movement_map.html",
+        {
+            "visit": visit,
+            "screening": state,
+            "form": form,
+            "groups": groups,
+            "summary": summarize(groups),
+            "movement": movement,
+            "compare": compare,
+            "previous": before,
+            "may_edit": may_edit,
+            "grades": [0, 1, 2, 3],
+            "stray_errors": {k: v for k, v in form.cell_errors.items() if k not in form.cell_keys},
+            "step": "map",
+        },
+        status=400 if form.is_bound and (form.errors or form.cell_errors) else 200,
+    )

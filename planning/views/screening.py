@@ -1,0 +1,87 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from clinic.access import role_required
+from clinic.roles import CLINICAL_ROLES
+
+from ..access import get_visit_for
+from ..forms import AcknowledgeForm, ScreeningForm
+from ..models import Screening
+from ..screening import acknowledge, confirm_no_change, record_screening, screening_state
+
+
+def _render(request, visit, form, ack_form=None, status=200):
+    return render(
+        request,
+        "planning/screening.html",
+        {
+            "visit": visit,
+            "screening": screening_state(visit=visit),
+            "form": form,
+            "ack_form": ack_form or AcknowledgeForm(),
+            "step": "screening",
+        },
+        status=status,
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+def screening(request, visit_id: int):
+    visit = get_visit_for(request.user, visit_id)
+    form = ScreeningForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            result = record_screening(
+                visit=visit,
+                by=request.user,
+                answers=form.answers(),
+                allergies=form.cleaned_data["allergies"],
+                medicines=form.cleaned_data["medicines"],
+                notes=form.cleaned_data["notes"],
+            )
+            messages.success(request, f"Screening saved: {result.get_outcome_display()}.")
+            return redirect("planning:screening", visit_id=visit.pk)
+        return _render(request, visit, form, status=400)
+    return _render(request, visit, form)
+
+
+@require_POST
+@role_required(*CLINICAL_ROLES)
+def confirm(request, visit_id: int):
+    visit = get_visit_for(request.user, visit_id)
+    previous = get_object_or_404(
+        Screening.objects.select_related("visit"),
+        pk=request.POST.get("previous") or 0,
+        visit__patient_id=visit.patient_id,
+    )
+    try:
+        result = confirm_no_change(visit=visit, by=request.user, previous=previous)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"Earlier screening confirmed: no change. {result.get_outcome_display()}."
+        )
+    return redirect("planning:screening", visit_id=visit.pk)
+
+
+@require_POST
+@role_required(*CLINICAL_ROLES)
+def acknowledge_warnings(request, visit_id: int):
+    visit = get_visit_for(request.user, visit_id)
+    state = screening_state(visit=visit)
+    form = AcknowledgeForm(request.POST)
+    if state.current is None:
+        messages.error(request, "Screen the patient first.")
+        return redirect("planning:screening", visit_id=visit.pk)
+    if form.is_valid():
+        try:
+            acknowledge(screening=state.current, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Warnings acknowledged.")
+        return redirect("planning:screening", visit_id=visit.pk)
+    return _render(request, visit, ScreeningForm(), ack_form=form, status=400)
