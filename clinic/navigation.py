@@ -26,6 +26,8 @@ MENU: list[MenuItem] = [
     MenuItem("Week", "schedule_week", frozenset(Role)),
     MenuItem("Reviews due", "reviews_due", frozenset(Role)),
     MenuItem("Recall", "recall", frozenset(Role)),
+    MenuItem("Lots", "charting:lot_list", frozenset({Role.INJECTOR, Role.ADMIN})),
+    MenuItem("Lot recall", "charting:recall", frozenset({Role.ADMIN})),
 ]
 
 

@@ -65,12 +65,6 @@ class LockedByTreatment(models.Model):
     class Meta:
         abstract = True
 
-    def refuse_if_locked(self, *, creating: bool = False) -> None:
-        from .treatments import Treatment
-
-        if Treatment._base_manager.filter(pk=self.treatment_id, signed_at__isnull=False).exists():
-            raise SignedRecordError()
-
     def save(self, *args, **kwargs):
         self.refuse_if_locked(creating=self._state.adding)
         super().save(*args, **kwargs)
@@ -78,3 +72,9 @@ class LockedByTreatment(models.Model):
     def delete(self, *args, **kwargs):
         self.refuse_if_locked()
         return super().delete(*args, **kwargs)
+
+    def refuse_if_locked(self, *, creating: bool = False) -> None:
+        from .treatments import Treatment
+
+        if Treatment._base_manager.filter(pk=self.treatment_id, signed_at__isnull=False).exists():
+            raise SignedRecordError()

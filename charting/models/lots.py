@@ -41,7 +41,9 @@ class Lot(models.Model):
         ordering = ["product__brand", "expiry_date", "number"]
         constraints = [
             models.UniqueConstraint(fields=["product", "number"], name="lot_unique_per_product"),
-            models.CheckConstraint(condition=Q(status__in=LotStatus.values), name="lot_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=LotStatus.values), name="lot_status_valid"
+            ),
             models.CheckConstraint(condition=~Q(number=""), name="lot_number_not_blank"),
         ]
         indexes = [
@@ -80,7 +82,8 @@ class Vial(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(vial_units__gt=0), name="vial_units_positive"),
             models.CheckConstraint(
-                condition=Q(diluent_ml__gt=0) & Q(diluent_ml__lte=10), name="vial_diluent_0_to_10_ml"
+                condition=Q(diluent_ml__gt=0) & Q(diluent_ml__lte=10),
+                name="vial_diluent_0_to_10_ml",
             ),
         ]
 

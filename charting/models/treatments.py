@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Mod
+from django.db.models.functions import Round
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +22,8 @@ MAX_UNITS_PER_POINT = Decimal("100")
 
 
 def half_unit_steps(field: str) -> Exact:
-    """Database check that a units column is a multiple of 0.5."""
-    return Exact(Mod(F(field) * 2, 1), 0)
+    """Database check that a units column is a multiple of 0.5 (twice it is whole)."""
+    return Exact(F(field) * 2, Round(F(field) * 2))
 
 
 class TreatmentQuerySet(LockedQuerySet):
@@ -106,8 +106,16 @@ class Treatment(models.Model):
     def __str__(self) -> str:
         return f"Treatment of visit {self.visit_id}"
 
+    def save(self, *args, **kwargs):
+        self._refuse_if_signed_in_db()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("charting:chart", args=[self.visit_id])
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_signed_in_db()
+        return super().delete(*args, **kwargs)
 
     @property
     def is_signed(self) -> bool:
@@ -116,14 +124,6 @@ class Treatment(models.Model):
     def _refuse_if_signed_in_db(self) -> None:
         if self.pk and Treatment._base_manager.filter(pk=self.pk, signed_at__isnull=False).exists():
             raise SignedRecordError()
-
-    def save(self, *args, **kwargs):
-        self._refuse_if_signed_in_db()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._refuse_if_signed_in_db()
-        return super().delete(*args, **kwargs)
 
 
 class InjectionQuerySet(LockedQuerySet):
