@@ -40,13 +40,23 @@ def all_pages():
 @pytest.fixture
 def url_kwargs(patient, injector):
     """One object per URL argument name."""
+    from tests.charting.factories import charted, make_lot
     from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
+    from tests.planning.factories import make_photo, make_visit
 
+    visit = make_visit(patient=patient, injector=injector)
+    photo = make_photo(visit=visit)
+    treatment = charted(patient=patient, injector=injector)
     return {
         "patient_id": patient.pk,
         "appointment_id": make_appointment(patient=patient, injector=injector).pk,
         "due_review_id": make_due_review(patient=patient, injector=injector).pk,
         "token": make_feed(injector=injector).token,
+        "visit_id": visit.pk,
+        "photo_id": photo.pk,
+        # charting: a chart with consent (its visit is a treatment visit of the same patient)
+        "consent_id": treatment.visit.consents.get().pk,
+        "lot_id": make_lot(number="RM-1").pk,
     }
 
 
