@@ -62,7 +62,7 @@ def make_plan(*, visit, by, points=GLABELLAR, product=None, final=True) -> Treat
             plan=plan,
             muscle=muscles[code],
             side=side,
-            x=Decimal("0.3") + Decimal(i) / 20,
+            x=(Decimal("0.3") + Decimal(i % 12) / 20),
             y=Decimal("0.3"),
             units=Decimal(units),
             order=i,
