@@ -44,7 +44,15 @@ def url_kwargs(patient, injector):
 
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
-    return {"patient_id": patient.pk, "visit_id": visit.pk, "photo_id": photo.pk}
+    from tests.planning.helpers import make_plan
+
+    plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4)])
+    return {
+        "patient_id": patient.pk,
+        "visit_id": visit.pk,
+        "photo_id": photo.pk,
+        "plan_id": plan.pk,
+    }
 
 
 def build_url(name: str, pattern: URLPattern, kwargs_for: dict) -> str:
