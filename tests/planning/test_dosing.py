@@ -87,7 +87,7 @@ def test_label_glabellar_20_units_matched_is_info(muscles):
     points = pts(muscles, ("CORR", "L", 4, 2), ("CORR", "R", 4, 2), ("PROC", "C", 4))
     check = by_code(checks_for("botox-cosmetic", points))["label-glabellar"]
     assert check.level == dosing.INFO and check.source == "label"
-    assert "pattern 5 sites × 4 U" in check.message
+    assert "; pattern 5 sites × 4 U" in check.message
 
 
 def test_label_glabellar_different_total_warns(muscles):
@@ -102,6 +102,7 @@ def test_label_lateral_canthal_12_per_side(muscles):
         checks_for("botox-cosmetic", pts(muscles, ("OOC", "L", 4, 3), ("OOC", "R", 4, 3)))
     )
     assert even["label-lateral-canthal"].level == dosing.INFO
+    assert "; pattern 3 sites × 4 U per side" in even["label-lateral-canthal"].message
     uneven = pts(muscles, ("OOC", "L", 4, 3), ("OOC", "R", 5, 3))
     check = by_code(checks_for("botox-cosmetic", uneven))["label-lateral-canthal"]
     assert check.level == dosing.WARN and "R 15 U" in check.message
