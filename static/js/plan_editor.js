@@ -347,6 +347,10 @@ function preview() {
       const inner = panel.firstElementChild;
       const ack = $("[data-ack-box]");
       if (ack && inner) ack.hidden = inner.dataset.needsAck !== "1";
+      const blocked = Boolean(inner && inner.dataset.blocked === "1");
+      const finalize = $('[data-testid="finalize-plan"]');
+      if (finalize) finalize.disabled = blocked;
+      $("[data-blocked-hint]")?.classList.toggle("d-none", !blocked);
       $("[data-panel-state]").textContent = "";
     } catch {
       if (seq === previewSeq) $("[data-panel-state]").textContent = "· could not update the checks; they run again when you save";
