@@ -285,14 +285,21 @@ def test_the_history_provider_answers_from_signed_treatments(signed, patient):
     )
 
 
-def test_an_unsigned_treatment_gives_no_units_to_the_history(injector, patient):
+def test_the_history_counts_each_visit_once_the_chart_replacing_the_plan(injector, patient):
     from planning import history
 
     treatment = charted(patient=patient, injector=injector)
     today = timezone.localdate()
-    assert history.units_given(
-        patient=patient, product=treatment.product, since=today, until=today
-    ) == Decimal("0")
+
+    def given():
+        return history.units_given(
+            patient=patient, product=treatment.product, since=today, until=today
+        )
+
+    assert given() == Decimal("20")  # not signed yet: the final plan counts (safe side)
+    treatment.injections.update(units=Decimal("3"))
+    sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
+    assert given() == Decimal("15")  # signed: what was injected, never plan + chart
 
 
 def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
