@@ -308,3 +308,22 @@ def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
     vial = signed.injections.first().vial
     with pytest.raises(ProtectedError):
         vial.delete()
+
+
+# session, user, roles; visit and people; the chart; screening; consent; injections with
+# muscles, vials, lots and products; adverse events; addenda; the due review; the active
+# location and the location list
+SIGNED_CHART_QUERIES = 13
+
+
+@pytest.mark.parametrize("addenda", [1, 15])
+def test_the_signed_chart_has_a_constant_query_count(
+    signed, injector, injector_client, django_assert_num_queries, addenda
+):
+    for n in range(addenda):
+        add_addendum(treatment=signed, reason="Note", text=f"Addendum {n}", by=injector)
+    url = reverse("charting:chart", args=[signed.visit_id])
+    injector_client.get(url)
+    with django_assert_num_queries(SIGNED_CHART_QUERIES):
+        response = injector_client.get(url)
+    assert response.content.decode().count('data-testid="addendum"') == addenda
