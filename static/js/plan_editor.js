@@ -116,6 +116,7 @@ const pe = {
   muscle: $("[data-pe-muscle]", editor),
   side: $("[data-pe-side]", editor),
   depth: $("[data-pe-depth]", editor),
+  note: $("[data-pe-note]", editor),
   volume: $("[data-pe-volume]", editor),
 };
 
@@ -137,6 +138,7 @@ function openEditor(i, keyboard) {
   pe.muscle.value = p.muscle;
   fillSides(pe.side, p.muscle, p.side);
   pe.depth.value = p.depth || "";
+  pe.note.value = p.note || "";
   pe.volume.textContent = volume(p.units) ? `Volume: ${volume(p.units)}` : errorOf(i);
   editor.hidden = false;
   place(i);
@@ -201,6 +203,7 @@ if (diagram) {
   );
   pe.side.addEventListener("change", () => editSelected((p) => { p.side = pe.side.value; }));
   pe.depth.addEventListener("change", () => editSelected((p) => { p.depth = pe.depth.value; }));
+  pe.note.addEventListener("change", () => editSelected((p) => { p.note = pe.note.value.trim(); }));
   editor.addEventListener("keydown", (e) => {
     if (e.key === "Escape") closeEditor();
   });
