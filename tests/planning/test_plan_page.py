@@ -134,3 +134,7 @@ def test_the_static_face_svg_is_the_templates_drawing(settings):
     on_disk = (Path(settings.BASE_DIR) / "static" / STATIC_SVG).read_text()
     assert on_disk == render_svg()
     assert 'id="CORR-L"' in on_disk and "Patient&#x27;s L" in on_disk
+    import xml.etree.ElementTree as ET
+
+    svg = ET.fromstring(on_disk)  # noqa: S314 - our own file
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
