@@ -245,6 +245,7 @@ function renderTable() {
     }
     const depth = pe.depth.cloneNode(true);
     depth.removeAttribute("data-pe-depth");
+    depth.className = "form-select";
     depth.dataset.field = "depth";
     depth.setAttribute("aria-label", `Point ${i + 1} depth`);
     depth.value = p.depth || "";
