@@ -362,7 +362,32 @@ function preview() {
   }, 200);
 }
 
-function changed({ table }) {
+// Undo: snapshots of the points after each change (the first is the page's start).
+const undoStack = [JSON.stringify(points)];
+const undoButton = $("[data-undo]");
+
+function snapshot() {
+  const now = JSON.stringify(points);
+  if (now !== undoStack[undoStack.length - 1]) undoStack.push(now);
+  if (undoStack.length > 100) undoStack.shift();
+  if (undoButton) undoButton.disabled = undoStack.length < 2;
+}
+
+if (undoButton && !data.readonly) {
+  undoButton.addEventListener("click", () => {
+    if (undoStack.length < 2) return;
+    undoStack.pop();
+    points = JSON.parse(undoStack[undoStack.length - 1]);
+    serverErrors = new Map();
+    closeEditor();
+    say("Undone.");
+    changed({ table: true, undo: true });
+  });
+}
+
+function changed({ table, undo = false }) {
+  if (!undo) snapshot();
+  else if (undoButton) undoButton.disabled = undoStack.length < 2;
   field.value = JSON.stringify(points.map(({ muscle, side, x, y, units, depth, note }) => ({ muscle, side, x, y, units, depth, note })));
   if (diagram) diagram.render(points, view());
   if (table) renderTable();

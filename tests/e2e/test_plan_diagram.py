@@ -86,6 +86,11 @@ def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, pati
     marker(page, "PROC", "C").tap()
     editor.get_by_role("button", name="Delete point").click()
     assert points.count() == 3
+    page.get_by_role("button", name="Undo").click()  # changed my mind, and back again
+    assert marker(page, "PROC", "C").count() == 1
+    marker(page, "PROC", "C").tap()
+    editor.get_by_role("button", name="Delete point").click()
+    assert points.count() == 3
 
     # Totals and the left/right balance follow (from the server's preview).
     page.wait_for_function(
