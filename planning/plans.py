@@ -161,11 +161,12 @@ def finalize_plan(
 
 
 def last_plan_for(*, visit: Visit, product: Product, exclude=None) -> TreatmentPlan | None:
-    """The patient's previous plan of this product (one query)."""
+    """The patient's previous plan of this product, from an earlier visit (one query)."""
     plans = (
         TreatmentPlan.objects.for_patient(visit.patient_id)
         .for_product(product)
         .filter(visit__date__lte=visit.date)
+        .exclude(visit=visit)  # an earlier visit's plan, not another of this visit
         .select_related("visit")
         .latest_first()
     )
