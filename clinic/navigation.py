@@ -17,14 +17,17 @@ class MenuItem:
 
 
 MENU: list[MenuItem] = [
+    # Daily work first, administration last (the bar fits a 1180 px tablet).
     MenuItem("Home", "home", frozenset(Role)),
     MenuItem("Patients", "patient_list", frozenset(Role)),
-    MenuItem("Staff", "admin:clinic_user_changelist", frozenset({Role.ADMIN})),
-    MenuItem("Admin site", "admin:index", frozenset({Role.ADMIN})),
     MenuItem("Day", "schedule_day", frozenset(Role)),
     MenuItem("My day", "my_day", frozenset({Role.INJECTOR})),
     MenuItem("Reviews", "reviews_due", frozenset(Role)),
+    MenuItem("Lots", "charting:lot_list", frozenset({Role.INJECTOR, Role.ADMIN})),
+    MenuItem("Lot recall", "charting:recall", frozenset({Role.ADMIN})),
     MenuItem("Audit log", "audit:event_list", frozenset({Role.ADMIN})),
+    MenuItem("Staff", "admin:clinic_user_changelist", frozenset({Role.ADMIN})),
+    MenuItem("Admin site", "admin:index", frozenset({Role.ADMIN})),
 ]
 
 

@@ -40,11 +40,15 @@ def all_pages():
 @pytest.fixture
 def url_kwargs(patient, injector):
     """One object per URL argument name."""
+    from tests.charting.factories import charted, make_lot
     from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
     from tests.planning.factories import make_photo, make_visit
+    from tests.planning.helpers import make_plan
 
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
+    plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4)])
+    treatment = charted(patient=patient, injector=injector)
     return {
         "patient_id": patient.pk,
         "visit_id": visit.pk,
@@ -52,6 +56,10 @@ def url_kwargs(patient, injector):
         "appointment_id": make_appointment(patient=patient, injector=injector).pk,
         "due_review_id": make_due_review(patient=patient, injector=injector).pk,
         "token": make_feed(injector=injector).token,
+        "plan_id": plan.pk,
+        # charting: a chart with consent (its visit is a treatment visit of the same patient)
+        "consent_id": treatment.visit.consents.get().pk,
+        "lot_id": make_lot(number="RM-1").pk,
     }
 
 
@@ -126,9 +134,9 @@ def test_django_admin_is_for_clinic_admins_only(role, status, client, cast):
 @pytest.mark.parametrize(
     ("role", "labels"),
     [
-        (Role.INJECTOR, ["Home", "Patients"]),
-        (Role.FRONT_DESK, ["Home", "Patients"]),
-        (Role.ADMIN, ["Home", "Patients", "Staff", "Admin site"]),
+        (Role.INJECTOR, ["Home", "Patients", "Day", "My day", "Reviews", "Lots"]),
+        (Role.FRONT_DESK, ["Home", "Patients", "Day", "Reviews"]),
+        (Role.ADMIN, ["Home", "Patients", "Day", "Reviews", "Lots", "Lot recall", "Audit log"]),
     ],
 )
 def test_navigation_shows_what_the_role_may_use(role, labels, client, cast):

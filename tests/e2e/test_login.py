@@ -18,7 +18,22 @@ def demo_data(transactional_db):
     [
         ("injector@demo.clinic", "Injector", ["Home", "Patients"], ["Admin site"]),
         ("frontdesk@demo.clinic", "Front desk", ["Home", "Patients"], ["Admin site", "Staff"]),
-        ("admin@demo.clinic", "Clinic admin", ["Home", "Patients", "Staff", "Admin site"], []),
+        (
+            "admin@demo.clinic",
+            "Clinic admin",
+            [
+                "Home",
+                "Patients",
+                "Day",
+                "Reviews",
+                "Lots",
+                "Lot recall",
+                "Audit log",
+                "Staff",
+                "Admin site",
+            ],
+            [],
+        ),
     ],
 )
 def test_each_demo_role_signs_in_and_sees_its_navigation(
