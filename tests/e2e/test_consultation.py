@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 from PIL import Image
+from playwright.sync_api import expect
 
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Patient
@@ -98,8 +99,8 @@ def test_injector_records_a_consultation(page, demo_data, tmp_path):
     thumb = page.get_by_test_id("photos-FROWN").locator("img")
     assert thumb.count() == 1
     thumb.scroll_into_view_if_needed()
-    loaded = "img => img.complete && img.naturalWidth > 0"
-    page.wait_for_function(loaded, arg=thumb.element_handle())
+    expect(thumb).to_have_js_property("complete", True)
+    assert thumb.evaluate("img => img.naturalWidth") > 0
     assert "done" in page.get_by_test_id("visit-steps").inner_text()
 
     # And in the database: what the screens showed.

@@ -4,6 +4,7 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps
+from playwright.sync_api import expect
 
 from planning.dosing import fmt_units
 from planning.models import Product, TreatmentPlan
@@ -31,9 +32,8 @@ def centre(locator):
 
 
 def wait_total(page, text):
-    page.wait_for_function(
-        f"document.querySelector('[data-testid=plan-total]').textContent.trim() === '{text}'"
-    )
+    # expect() polls from Python: no string evaluated in the page, which the CSP forbids.
+    expect(page.get_by_test_id("plan-total")).to_have_text(text)
 
 
 def marker(page, muscle, side):
@@ -59,9 +59,7 @@ def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, pati
     for region in ("CORR-R", "CORR-L", "PROC-C", "OOC-L"):
         page.locator(f"#{region}").tap()
     assert points.count() == 4
-    page.wait_for_function(
-        "document.querySelector('[data-testid=plan-total]').textContent.trim() === '16 U'"
-    )
+    wait_total(page, "16 U")
 
     # Change one's units: the stronger left corrugator gets 6 U.
     marker(page, "CORR", "L").tap()
@@ -93,9 +91,7 @@ def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, pati
     assert points.count() == 3
 
     # Totals and the left/right balance follow (from the server's preview).
-    page.wait_for_function(
-        "document.querySelector('[data-testid=plan-total]').textContent.trim() === '14 U'"
-    )
+    wait_total(page, "14 U")
     assert "L +2 U" in page.get_by_test_id("balance-CORR").inner_text()
     assert "33%" in page.get_by_test_id("balance-CORR").inner_text()
     assert "Unsaved changes" in page.locator("[data-save-state]").inner_text()
@@ -128,9 +124,7 @@ def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, pati
     table.get_by_role("button", name="Remove point 2").focus()
     page.keyboard.press("Enter")
     assert points.count() == 3
-    page.wait_for_function(
-        "document.querySelector('[data-testid=plan-total]').textContent.trim() === '12 U'"
-    )
+    wait_total(page, "12 U")
     page.get_by_test_id("save-plan").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 #  14 the patient's other plans with their totals
 #  15 the product's templates with their totals
 #  16 the active location, 17 the locations list (base template's location switcher)
-PLAN_PAGE_QUERIES = 17
+PLAN_PAGE_QUERIES = (
+    17 + 4
+)  # +4: the read is audited (the object's patient, chain head locked, event, head).
 
 
 def grade_map(visit, injector):
