@@ -71,3 +71,9 @@ def get_due_review_for(user, due_review_id: int):
 
     require_role(user, Role.values)
     return get_object_or_404(DueReview.objects.for_pages(), pk=due_review_id)
+
+
+def id_from(value) -> int:
+    """A posted or queried object id as an int; 0 (no such row) when it is not one."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else 0

@@ -10,7 +10,7 @@ from django.template.loader import select_template
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinic.access import role_required
+from clinic.access import id_from, role_required
 from clinic.appointments import DueReview
 from clinic.roles import CLINICAL_ROLES, Role
 from planning.dosing import totals_by_muscle_side, volume_ml
@@ -173,7 +173,9 @@ def start(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if treatment is None:
         plan = (
-            visit.plans.filter(pk=request.POST.get("plan") or 0).select_related("product").first()
+            visit.plans.filter(pk=id_from(request.POST.get("plan")))
+            .select_related("product")
+            .first()
         )
         if plan is None:
             messages.error(request, "Choose the final plan to chart from.")

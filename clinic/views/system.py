@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ..access import role_required
+from ..access import id_from, role_required
 from ..middleware import SESSION_KEY
 from ..models import Location
 from ..roles import Role
@@ -22,7 +22,7 @@ def home(request):
 @require_POST
 @role_required(*Role.values)
 def switch_location(request):
-    location = Location.objects.active().filter(pk=request.POST.get("location")).first()
+    location = Location.objects.active().filter(pk=id_from(request.POST.get("location"))).first()
     if location is None:
         messages.error(request, "Choose one of the clinic's active locations.")
     else:

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from clinic.access import role_required
+from clinic.access import id_from, role_required
 from clinic.roles import CLINICAL_ROLES
 
 from ..access import get_visit_for
@@ -53,7 +53,7 @@ def confirm(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)
     previous = get_object_or_404(
         Screening.objects.select_related("visit"),
-        pk=request.POST.get("previous") or 0,
+        pk=id_from(request.POST.get("previous")),
         visit__patient_id=visit.patient_id,
     )
     try:
