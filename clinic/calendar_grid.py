@@ -2,7 +2,7 @@
 per day (week view), rows of five minutes, in one location's time zone.
 
 Pure layout, no queries: the views fetch, this arranges. Rows and spans become
-CSS classes (``r<row>``, ``h<span>`` in static/css/schedule.css) because the
+CSS classes (``r<row>``, ``s<span>`` in static/css/schedule.css) because the
 pages carry no inline styles.
 """
 
@@ -19,7 +19,7 @@ from .appointments import Appointment
 from .slots import SLOT_MINUTES
 
 ROW_MINUTES = 5
-MAX_ROWS = 288  # a whole day; schedule.css defines r1..r288 and h1..h288
+MAX_ROWS = 288  # a whole day; schedule.css defines r1..r288 and s1..s288
 
 
 @dataclass
@@ -44,6 +44,7 @@ class Column:
     key: str
     title: str
     subtitle: str = ""
+    link: str = ""
     is_today: bool = False
     blocks: list[Block] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)

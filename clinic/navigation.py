@@ -23,9 +23,7 @@ MENU: list[MenuItem] = [
     MenuItem("Admin site", "admin:index", frozenset({Role.ADMIN})),
     MenuItem("Day", "schedule_day", frozenset(Role)),
     MenuItem("My day", "my_day", frozenset({Role.INJECTOR})),
-    MenuItem("Week", "schedule_week", frozenset(Role)),
-    MenuItem("Reviews due", "reviews_due", frozenset(Role)),
-    MenuItem("Recall", "recall", frozenset(Role)),
+    MenuItem("Reviews", "reviews_due", frozenset(Role)),
     MenuItem("Lots", "charting:lot_list", frozenset({Role.INJECTOR, Role.ADMIN})),
     MenuItem("Lot recall", "charting:recall", frozenset({Role.ADMIN})),
 ]

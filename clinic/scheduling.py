@@ -288,7 +288,6 @@ def _close(due: DueReview, *, status: str, by: User | None, reason: str = "") ->
 # --- Two-week reviews ------------------------------------------------------------
 
 
-@transaction.atomic
 def book_review(
     *,
     patient: Patient,
@@ -308,7 +307,8 @@ def book_review(
 
     Raises ``NoFreeSlot`` when nothing is free within 28 days: the due review
     is then recorded (open) and shows on the reviews-due list, so a caller may
-    catch it and go on.
+    catch it and go on. (Deliberately not one atomic block: the due review
+    must outlive a failed booking, which rolls back its own savepoint.)
     """
     if days not in REVIEW_DAYS:
         raise SchedulingError("The review is booked 10 to 21 days after the treatment.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .. import scheduling
@@ -127,9 +128,9 @@ def appointment_status(request, appointment_id: int):
             f"{appointment.patient.full_name}: {appointment.get_status_display().lower()}.",
         )
     target = request.POST.get("next", "")
-    return redirect(
-        target if target.startswith("/") and not target.startswith("//") else appointment
-    )
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(appointment)
 
 
 @role_required(*Role.values)
@@ -162,7 +163,6 @@ def appointment_reschedule(request, appointment_id: int):
         "injector": appointment.injector_id,
         "day": start.date(),
         "start": start.time(),
-        "end": appointment.local_end.time(),
     }
     form = RescheduleForm(request.POST or None, initial=initial, appointment=appointment)
     if request.method == "POST" and form.is_valid():

@@ -51,7 +51,10 @@ def day_view(request):
     ) or list(injectors().order_by("last_name", "first_name"))
     columns = []
     for person in people:
-        column = Column(key=str(person.pk), title=person.get_full_name(), subtitle=person.title)
+        week = f"{reverse('schedule_week')}?injector={person.pk}&day={day.isoformat()}"
+        column = Column(
+            key=str(person.pk), title=person.get_full_name(), subtitle=person.title, link=week
+        )
         mine = [a for a in shown if a.injector_id == person.pk]
         params = {"injector": person.pk, "location": location.pk}
         columns.append((column, day, mine, params))
@@ -118,6 +121,7 @@ def week_view(request):
             key=each.isoformat(),
             title=f"{each:%a %b %-d}",
             subtitle="Today" if each == today else "",
+            link=f"{reverse('schedule_day')}?day={each.isoformat()}&location={location.pk}",
             is_today=each == today,
         )
         mine = [a for a in appointments if a.starts_at.astimezone(zone).date() == each]
