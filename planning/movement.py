@@ -138,6 +138,10 @@ class Row:
         return self.muscle.paired
 
     @property
+    def cell_list(self) -> list[dict]:
+        return list(self.cells.values())
+
+    @property
     def difference(self) -> int | None:
         if not self.paired:
             return None
@@ -235,6 +239,9 @@ def build_grid(
                     cell["grade"], cell["note"] = obs.grade, obs.note
                 if values is not None and key in values:
                     cell.update(values[key])
+                # The radio value as text (templates localize numbers slowly).
+                grade_value = cell["grade"]
+                cell["value"] = "" if grade_value is None else str(grade_value)
                 row.cells[side] = cell
                 prev = before.get((expression.pk, muscle.pk, side))
                 row.previous[side] = prev.grade if prev else None
