@@ -60,5 +60,6 @@ urlpatterns = [
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
     path("planning/", include("planning.urls")),
     path("charting/", include("charting.urls")),
+    path("reviews/", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -17,7 +17,7 @@ PUBLIC = {"login", "healthz", "calendar_feed"}
 ANY_SIGNED_IN = {"logout", "password_change", "password_change_done"}
 # Clinical namespaces: the front desk may open none of their pages, except these
 # (scheduling screens that show names and times only).
-CLINICAL_NAMESPACES = {"planning", "charting"}
+CLINICAL_NAMESPACES = {"planning", "charting", "reviews"}
 FRONT_DESK_ALLOWED_IN_CLINICAL: set[str] = set()
 
 
