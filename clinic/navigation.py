@@ -26,6 +26,7 @@ MENU: list[MenuItem] = [
     MenuItem("Reviews", "reviews_due", frozenset(Role)),
     MenuItem("Lots", "charting:lot_list", frozenset({Role.INJECTOR, Role.ADMIN})),
     MenuItem("Lot recall", "charting:recall", frozenset({Role.ADMIN})),
+    MenuItem("Outcomes", "reviews:outcomes", frozenset({Role.ADMIN})),
 ]
 
 

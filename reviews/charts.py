@@ -75,7 +75,7 @@ def history_chart(series) -> HistoryChart:
                 h_original=round(h_o, 1),
                 y_touch_up=round(base - h_o - h_t, 1),
                 h_touch_up=round(h_t, 1),
-                label=f"{date:%b %y}",
+                label=f"{date:%b} '{date:%y}",
                 title=title,
                 baseline_y=_grade_y(cell.baseline) if cell else None,
                 residual_y=_grade_y(cell.residual) if cell else None,

@@ -41,6 +41,7 @@ def _page(request, review, *, errors=None, posted=None, status=200):
         "vials": usable_vials(product=review.treatment.product, at=timezone.now()),
         # query: the cycle's consent
         "consent": consent_in_force(visit=review.treatment.visit),
+        "tappable": not review.is_signed,
         "errors": errors or {},
         "posted": posted or {},
     }
