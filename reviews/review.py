@@ -224,10 +224,15 @@ def remove_side_effect(*, review: Review, side_effect_id: int, by: User) -> None
     review.side_effects.filter(pk=side_effect_id).delete()
 
 
-def signing_refusals(*, review: Review) -> list[str]:
-    """What stops signing the review's grades (the touch-up has charting's checks)."""
-    treated = treated_sides(review.treatment.injections.select_related("muscle"))
-    graded = {(f.muscle_id, f.side) for f in review.findings.all()}
+def signing_refusals(*, review: Review, injections=None, findings=None) -> list[str]:
+    """What stops signing the review's grades (the touch-up has charting's checks).
+    Pass the session's ``injections`` and the ``findings`` when already fetched."""
+    if injections is None:
+        injections = review.treatment.injections.select_related("muscle")
+    if findings is None:
+        findings = review.findings.all()
+    treated = treated_sides(injections)
+    graded = {(f.muscle_id, f.side) for f in findings}
     missing = [t for t in treated if (t.muscle.pk, t.side) not in graded]
     problems = []
     if missing:

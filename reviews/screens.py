@@ -110,11 +110,9 @@ def review_rows(review: Review):
     injections = list(
         Injection.objects.filter(treatment=review.treatment_id).select_related("muscle")
     )  # query: the session's injections
-    touch_ups = (
-        list(Injection.objects.filter(treatment=review.touch_up_id).select_related("muscle", "vial__lot"))
-        if review.touch_up_id
-        else []
-    )  # query: the touch-up's injections
+    touch_ups = list(
+        Injection.objects.filter(treatment=review.touch_up_id).select_related("muscle", "vial__lot")
+    )  # query: the touch-up's injections (none yet: still one query, the page stays constant)
     findings = list(review.findings.select_related("muscle"))  # query: residual grades
     side_effects = list(review.side_effects.select_related("muscle"))  # query: side effects
     return injections, touch_ups, findings, side_effects

@@ -104,7 +104,7 @@ def add_touch_up(
         reason = vial_refusal(vial=vial, product=original.product, at=now)
         if reason:
             errors["vial"] = reason
-    x_value, y_value = _coordinate(x, "x", errors), _coordinate(y, "y", errors)
+    x_value, y_value = _coordinate(x, "xy", errors), _coordinate(y, "xy", errors)
     if errors:
         raise ReviewErrors(errors)
     if x_value is None or y_value is None:  # not tapped: at the original point

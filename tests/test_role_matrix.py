@@ -43,6 +43,7 @@ def url_kwargs(patient, injector):
     from tests.charting.factories import charted, make_lot
     from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
     from tests.planning.factories import make_photo, make_visit
+    from tests.reviews.factories import make_review
 
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
@@ -57,6 +58,8 @@ def url_kwargs(patient, injector):
         # charting: a chart with consent (its visit is a treatment visit of the same patient)
         "consent_id": treatment.visit.consents.get().pk,
         "lot_id": make_lot(number="RM-1").pk,
+        # reviews: the review of that signed chart
+        "review_id": make_review(patient=patient, injector=injector).pk,
     }
 
 

@@ -76,7 +76,9 @@ def _review_page(request, review, *, posted=None, errors=None, side_effect_error
         "errors": errors or {},
         "side_effect_errors": side_effect_errors or {},
         "version": review.version,
-        "refusals": [] if review.is_signed else signing_refusals(review=review),
+        "refusals": []
+        if review.is_signed
+        else signing_refusals(review=review, injections=injections, findings=findings),
         "may_sign": request.user.has_role(Role.INJECTOR) and not review.is_signed,
     }
     return render(request, "reviews/review.html", context, status=status)
