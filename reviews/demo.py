@@ -18,6 +18,7 @@ from charting.signing import content_hash
 from clinic.models import Patient, User
 from clinic.scheduling import SchedulingError, book_review
 from planning.choices import PlanStatus, VisitKind, VisitStatus
+from planning.screening import QUESTIONS, record_screening
 from planning.models import (
     Expression,
     InjectionPoint,
@@ -37,23 +38,23 @@ from .models import Finding, Review, SideEffect
 # side effect kind or None
 L, R, C = "CORR:L", "CORR:R", "PROC:C"
 CYCLES = {
-    "D-0010": [
+    "D-0030": [
         (300, {L: 3, R: 2, C: 2}, {}, {L: 2, R: 0, C: 0}, [("CORR", "L", 2)], None),
         (190, {L: 3, R: 2, C: 2}, {3: 6, 4: 6}, {L: 1, R: 0, C: 0}, [], None),
         (80, {L: 3, R: 2, C: 2}, {3: 6, 4: 6}, {L: 0, R: 0, C: 0}, [], None),
     ],
-    "D-0011": [
+    "D-0031": [
         (320, {L: 3, R: 3, C: 3}, {}, {L: 2, R: 2, C: 1}, [("CORR", "L", 2), ("CORR", "R", 2)], None),
         (200, {L: 3, R: 3, C: 3}, {0: 5, 1: 5, 3: 5, 4: 5}, {L: 0, R: 0, C: 0}, [], "eyelid"),
         (95, {L: 3, R: 3, C: 3}, {}, {L: 1, R: 1, C: 0}, [("PROC", "C", 1)], None),
     ],
-    "D-0012": [
+    "D-0032": [
         (280, {L: 2, R: 3, C: 2}, {}, {L: 0, R: 2, C: 0}, [("CORR", "R", 2)], None),
         (170, {L: 2, R: 3, C: 2}, {0: 5, 1: 5}, {L: 0, R: 1, C: 0}, [("CORR", "R", 1)], None),
         (60, {L: 2, R: 3, C: 2}, {0: 5, 1: 5}, {L: 0, R: 0, C: 0}, [], None),
     ],
 }
-READY_PATIENT = "D-0013"  # treated 14 days ago; review booked today
+READY_PATIENT = "D-0033"  # treated 14 days ago; review booked today
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
@@ -66,6 +67,10 @@ def _session(*, patient, injector, day, baseline, changes, lot) -> Treatment:
     visit = Visit.objects.create(
         patient=patient, location=patient.home_location, injector=injector, date=day,
         kind=VisitKind.TREATMENT, status=VisitStatus.COMPLETED, created_by=injector,
+    )
+    record_screening(
+        visit=visit, by=injector, answers=dict.fromkeys((q.code for q in QUESTIONS), False),
+        now=at - datetime.timedelta(minutes=45),
     )
     muscles = Muscle.objects.in_bulk(field_name="code")
     frown = Expression.objects.get(code="FROWN")
