@@ -14,9 +14,7 @@ from .models import Review
 def get_review_for(user, review_id: int) -> Review:
     """The review with its visit, people, treatment and touch-up (one query)."""
     require_role(user, CLINICAL_ROLES)
-    return get_object_or_404(
-        Review.objects.for_pages().select_related("touch_up"), pk=review_id
-    )
+    return get_object_or_404(Review.objects.for_pages().select_related("touch_up"), pk=review_id)
 
 
 def get_review_appointment_for(user, appointment_id: int) -> Appointment:

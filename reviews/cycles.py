@@ -17,8 +17,8 @@ from charting.models import Injection, Treatment
 from planning.models import Muscle
 
 from .baseline import treated_sides
-from .choices import IMPLICATED_MUSCLES, SideEffectKind
 from .charts import HistoryChart, history_chart
+from .choices import IMPLICATED_MUSCLES, SideEffectKind
 from .models import Finding, Review, SideEffect
 from .suggestions import CycleFacts, Suggestion, suggest
 

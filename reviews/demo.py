@@ -18,17 +18,16 @@ from charting.signing import content_hash
 from clinic.models import Patient, User
 from clinic.scheduling import SchedulingError, book_review
 from planning.choices import PlanStatus, VisitKind, VisitStatus
-from planning.screening import QUESTIONS, record_screening
 from planning.models import (
     Expression,
     InjectionPoint,
     MovementMap,
     Muscle,
     Observation,
-    Product,
     TreatmentPlan,
     Visit,
 )
+from planning.screening import QUESTIONS, record_screening
 
 from .choices import SideEffectKind
 from .models import Finding, Review, SideEffect
@@ -44,7 +43,14 @@ CYCLES = {
         (80, {L: 3, R: 2, C: 2}, {3: 6, 4: 6}, {L: 0, R: 0, C: 0}, [], None),
     ],
     "D-0031": [
-        (320, {L: 3, R: 3, C: 3}, {}, {L: 2, R: 2, C: 1}, [("CORR", "L", 2), ("CORR", "R", 2)], None),
+        (
+            320,
+            {L: 3, R: 3, C: 3},
+            {},
+            {L: 2, R: 2, C: 1},
+            [("CORR", "L", 2), ("CORR", "R", 2)],
+            None,
+        ),
         (200, {L: 3, R: 3, C: 3}, {0: 5, 1: 5, 3: 5, 4: 5}, {L: 0, R: 0, C: 0}, [], "eyelid"),
         (95, {L: 3, R: 3, C: 3}, {}, {L: 1, R: 1, C: 0}, [("PROC", "C", 1)], None),
     ],
@@ -65,51 +71,100 @@ def _session(*, patient, injector, day, baseline, changes, lot) -> Treatment:
     """A signed glabellar session on ``day`` with its movement map, plan, consent, vial."""
     at = _at(day, 10)
     visit = Visit.objects.create(
-        patient=patient, location=patient.home_location, injector=injector, date=day,
-        kind=VisitKind.TREATMENT, status=VisitStatus.COMPLETED, created_by=injector,
+        patient=patient,
+        location=patient.home_location,
+        injector=injector,
+        date=day,
+        kind=VisitKind.TREATMENT,
+        status=VisitStatus.COMPLETED,
+        created_by=injector,
     )
     record_screening(
-        visit=visit, by=injector, answers=dict.fromkeys((q.code for q in QUESTIONS), False),
+        visit=visit,
+        by=injector,
+        answers=dict.fromkeys((q.code for q in QUESTIONS), False),
         now=at - datetime.timedelta(minutes=45),
     )
     muscles = Muscle.objects.in_bulk(field_name="code")
     frown = Expression.objects.get(code="FROWN")
     movement_map = MovementMap.objects.create(visit=visit, recorded_by=injector)
     Observation.objects.bulk_create(
-        Observation(movement_map=movement_map, expression=frown, muscle=muscles[key.split(":")[0]],
-                    side=key.split(":")[1], grade=grade)
+        Observation(
+            movement_map=movement_map,
+            expression=frown,
+            muscle=muscles[key.split(":")[0]],
+            side=key.split(":")[1],
+            grade=grade,
+        )
         for key, grade in baseline.items()
     )
     plan = TreatmentPlan.objects.create(
-        visit=visit, product=lot.product, status=PlanStatus.FINAL, vial_units=100,
-        diluent_ml=Decimal("2.50"), created_by=injector, created_at=at, finalized_at=at,
+        visit=visit,
+        product=lot.product,
+        status=PlanStatus.FINAL,
+        vial_units=100,
+        diluent_ml=Decimal("2.50"),
+        created_by=injector,
+        created_at=at,
+        finalized_at=at,
         finalized_by=injector,
     )
     points = InjectionPoint.objects.bulk_create(
-        InjectionPoint(plan=plan, muscle=muscles[code], side=side, x=Decimal(x), y=Decimal(y),
-                       units=Decimal(changes.get(i, 4)), order=i)
+        InjectionPoint(
+            plan=plan,
+            muscle=muscles[code],
+            side=side,
+            x=Decimal(x),
+            y=Decimal(y),
+            units=Decimal(changes.get(i, 4)),
+            order=i,
+        )
         for i, (code, side, x, y) in enumerate(GLABELLAR)
     )
     text = ConsentText.objects.current()
     areas, off_label = consent_areas(plan=plan)
     png = demo_signature(patient.full_name)
     Consent.objects.create(
-        visit=visit, consent_text=text, text_shown=text.body, areas="\n".join(areas),
-        off_label="\n".join(off_label), signed_name=patient.full_name, signature_png=png,
-        signature_sha256=hashlib.sha256(png).hexdigest(), witnessed_by=injector,
+        visit=visit,
+        consent_text=text,
+        text_shown=text.body,
+        areas="\n".join(areas),
+        off_label="\n".join(off_label),
+        signed_name=patient.full_name,
+        signature_png=png,
+        signature_sha256=hashlib.sha256(png).hexdigest(),
+        witnessed_by=injector,
         signed_at=at - datetime.timedelta(minutes=20),
     )
     vial = Vial.objects.create(
-        lot=lot, vial_units=100, diluent_ml=Decimal("2.50"),
-        reconstituted_at=at - datetime.timedelta(minutes=30), reconstituted_by=injector,
+        lot=lot,
+        vial_units=100,
+        diluent_ml=Decimal("2.50"),
+        reconstituted_at=at - datetime.timedelta(minutes=30),
+        reconstituted_by=injector,
     )
     treatment = Treatment.objects.create(
-        visit=visit, plan=plan, product=lot.product, started_at=at, started_by=injector,
-        updated_by=injector, aftercare_given=True,
+        visit=visit,
+        plan=plan,
+        product=lot.product,
+        started_at=at,
+        started_by=injector,
+        updated_by=injector,
+        aftercare_given=True,
     )
     Injection.objects.bulk_create(
-        Injection(treatment=treatment, point=p, muscle=p.muscle, side=p.side, x=p.x, y=p.y,
-                  planned_units=p.units, units=p.units, vial=vial, order=i)
+        Injection(
+            treatment=treatment,
+            point=p,
+            muscle=p.muscle,
+            side=p.side,
+            x=p.x,
+            y=p.y,
+            planned_units=p.units,
+            units=p.units,
+            vial=vial,
+            order=i,
+        )
         for i, p in enumerate(points)
     )
     _sign(treatment, injector, at + datetime.timedelta(minutes=25), review_days=14)
@@ -126,45 +181,79 @@ def _review(*, treatment, injector, residual, touch_ups, side_effect, lot) -> No
     day = treatment.visit.date + datetime.timedelta(days=14)
     at = _at(day, 11)
     visit = Visit.objects.create(
-        patient=treatment.visit.patient, location=treatment.visit.location, injector=injector,
-        date=day, kind=VisitKind.REVIEW, status=VisitStatus.COMPLETED, created_by=injector,
+        patient=treatment.visit.patient,
+        location=treatment.visit.location,
+        injector=injector,
+        date=day,
+        kind=VisitKind.REVIEW,
+        status=VisitStatus.COMPLETED,
+        created_by=injector,
     )
     muscles = Muscle.objects.in_bulk(field_name="code")
     gais = 1 if max(residual.values()) == 0 else 2
     review = Review.objects.create(
-        visit=visit, treatment=treatment, gais=gais, satisfaction=2 if gais == 2 else 1,
-        created_by=injector, created_at=at,
+        visit=visit,
+        treatment=treatment,
+        gais=gais,
+        satisfaction=2 if gais == 2 else 1,
+        created_by=injector,
+        created_at=at,
     )
     baseline = {
         f"{o.muscle.code}:{o.side}": o.grade
-        for o in Observation.objects.filter(movement_map__visit=treatment.visit).select_related("muscle")
+        for o in Observation.objects.filter(movement_map__visit=treatment.visit).select_related(
+            "muscle"
+        )
     }
     Finding.objects.bulk_create(
-        Finding(review=review, muscle=muscles[key.split(":")[0]], side=key.split(":")[1],
-                grade=grade, baseline_grade=baseline.get(key))
+        Finding(
+            review=review,
+            muscle=muscles[key.split(":")[0]],
+            side=key.split(":")[1],
+            grade=grade,
+            baseline_grade=baseline.get(key),
+        )
         for key, grade in residual.items()
     )
     if side_effect:
         SideEffect.objects.create(
-            review=review, kind=SideEffectKind.EYELID_PTOSIS, side="L",
+            review=review,
+            kind=SideEffectKind.EYELID_PTOSIS,
+            side="L",
             started_on=treatment.visit.date + datetime.timedelta(days=4),
             ended_on=treatment.visit.date + datetime.timedelta(days=20),
             note="Mild left upper-lid droop, resolving (demo).",
         )
     if touch_ups:
         vial = Vial.objects.create(
-            lot=lot, vial_units=100, diluent_ml=Decimal("2.50"),
-            reconstituted_at=at - datetime.timedelta(minutes=15), reconstituted_by=injector,
+            lot=lot,
+            vial_units=100,
+            diluent_ml=Decimal("2.50"),
+            reconstituted_at=at - datetime.timedelta(minutes=15),
+            reconstituted_by=injector,
         )
         touch_up = Treatment.objects.create(
-            visit=visit, plan=treatment.plan, product=treatment.product, started_at=at,
-            started_by=injector, updated_by=injector, aftercare_given=True,
+            visit=visit,
+            plan=treatment.plan,
+            product=treatment.product,
+            started_at=at,
+            started_by=injector,
+            updated_by=injector,
+            aftercare_given=True,
             notes="Touch-up at the two-week review.",
         )
         where = {(i.muscle.code, i.side): i for i in treatment.injections.select_related("muscle")}
         Injection.objects.bulk_create(
-            Injection(treatment=touch_up, muscle=muscles[code], side=side, x=where[(code, side)].x,
-                      y=where[(code, side)].y, units=Decimal(units), vial=vial, order=n)
+            Injection(
+                treatment=touch_up,
+                muscle=muscles[code],
+                side=side,
+                x=where[(code, side)].x,
+                y=where[(code, side)].y,
+                units=Decimal(units),
+                vial=vial,
+                order=n,
+            )
             for n, (code, side, units) in enumerate(touch_ups)
         )
         _sign(touch_up, injector, at + datetime.timedelta(minutes=10))
@@ -188,30 +277,51 @@ def seed(out) -> None:
             continue
         for days, baseline, changes, residual, touch_ups, side_effect in cycles:
             treatment = _session(
-                patient=patient, injector=injector, day=today - datetime.timedelta(days=days),
-                baseline=baseline, changes=changes, lot=lot,
+                patient=patient,
+                injector=injector,
+                day=today - datetime.timedelta(days=days),
+                baseline=baseline,
+                changes=changes,
+                lot=lot,
             )
-            _review(treatment=treatment, injector=injector, residual=residual,
-                    touch_ups=touch_ups, side_effect=side_effect, lot=lot)
+            _review(
+                treatment=treatment,
+                injector=injector,
+                residual=residual,
+                touch_ups=touch_ups,
+                side_effect=side_effect,
+                lot=lot,
+            )
             made += 1
     ready = Patient.objects.filter(chart_number=READY_PATIENT).first()
     message = ""
     if ready is not None and not Treatment.objects.for_patient(ready).exists():
         treatment = _session(
-            patient=ready, injector=injector, day=today - datetime.timedelta(days=14),
-            baseline={L: 3, R: 2, C: 2}, changes={}, lot=lot,
+            patient=ready,
+            injector=injector,
+            day=today - datetime.timedelta(days=14),
+            baseline={L: 3, R: 2, C: 2},
+            changes={},
+            lot=lot,
         )
         Vial.objects.create(
-            lot=lot, vial_units=100, diluent_ml=Decimal("2.50"),
+            lot=lot,
+            vial_units=100,
+            diluent_ml=Decimal("2.50"),
             reconstituted_at=timezone.now() - datetime.timedelta(minutes=5),
             reconstituted_by=injector,
         )
         try:
             appointment = book_review(
-                patient=ready, injector=injector, location=treatment.visit.location,
-                treated_at=treatment.started_at, days=14, by=injector,
+                patient=ready,
+                injector=injector,
+                location=treatment.visit.location,
+                treated_at=treatment.started_at,
+                days=14,
+                by=injector,
             )
-            message = f"; {ready.full_name}'s review is booked {timezone.localtime(appointment.starts_at):%a %H:%M}"
+            when = timezone.localtime(appointment.starts_at)
+            message = f"; {ready.full_name}'s review is booked {when:%a %H:%M}"
         except SchedulingError as exc:
             message = f"; {ready.full_name}'s review is due ({exc})"
     out.write(f"reviews: {made} cycles with reviews and touch-ups{message}")

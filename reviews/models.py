@@ -29,8 +29,12 @@ class ReviewQuerySet(models.QuerySet):
 
     def for_pages(self):
         return self.select_related(
-            "visit__patient", "visit__location", "visit__injector", "treatment__product",
-            "treatment__visit", "signed_by",
+            "visit__patient",
+            "visit__location",
+            "visit__injector",
+            "treatment__product",
+            "treatment__visit",
+            "signed_by",
         )
 
 
@@ -78,7 +82,8 @@ class Review(models.Model):
                 name="review_gais_1_to_5",
             ),
             models.CheckConstraint(
-                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=7),
+                condition=Q(satisfaction__isnull=True)
+                | Q(satisfaction__gte=1, satisfaction__lte=7),
                 name="review_satisfaction_1_to_7",
             ),
             models.CheckConstraint(

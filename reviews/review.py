@@ -107,8 +107,7 @@ def save_review(
         )
     notes = notes or {}
     treated = {
-        t.key: t
-        for t in treated_sides(review.treatment.injections.select_related("muscle"))
+        t.key: t for t in treated_sides(review.treatment.injections.select_related("muscle"))
     }
     errors: dict[str, str] = {}
     for key in grades:
@@ -130,7 +129,11 @@ def save_review(
             errors[f"g:{key}"] = "Grade 0, 1, 2 or 3."
     gais_value = _choice(gais, Gais, "Choose the global improvement.", "gais", errors)
     satisfaction_value = _choice(
-        satisfaction, Satisfaction, "Satisfaction is 1 (very satisfied) to 7.", "satisfaction", errors
+        satisfaction,
+        Satisfaction,
+        "Satisfaction is 1 (very satisfied) to 7.",
+        "satisfaction",
+        errors,
     )
     if errors:
         raise ReviewErrors(errors)

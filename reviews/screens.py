@@ -98,7 +98,9 @@ def cycle_totals(*, injections, touch_ups, findings, side_effects) -> list[Total
     rows: dict[str, TotalsRow] = {}
     for cell in cells.values():
         cell.suggestion = suggest(cell.facts)
-        rows.setdefault(cell.muscle.code, TotalsRow(muscle=cell.muscle, cells=[])).cells.append(cell)
+        rows.setdefault(cell.muscle.code, TotalsRow(muscle=cell.muscle, cells=[])).cells.append(
+            cell
+        )
     for row in rows.values():
         row.cells.sort(key=lambda c: {"R": 0, "C": 1, "L": 2}[c.side])
     return sorted(rows.values(), key=lambda r: (r.muscle.order, r.muscle.code))

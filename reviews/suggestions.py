@@ -64,10 +64,14 @@ def suggest(facts: CycleFacts) -> Suggestion:
         units = max(STEP, _steps(total * LOWER, ROUND_FLOOR))
         effects = ", ".join(facts.side_effects).lower()
         return Suggestion(
-            units, "side_effect", f"{effects.capitalize()} after this cycle: 20% less than its {_u(total)}."
+            units,
+            "side_effect",
+            f"{effects.capitalize()} after this cycle: 20% less than its {_u(total)}.",
         )
     if residual is None:
-        return Suggestion(total, "not_graded", f"Not graded at the review: the cycle's {_u(total)}.")
+        return Suggestion(
+            total, "not_graded", f"Not graded at the review: the cycle's {_u(total)}."
+        )
     if residual >= 2 and facts.touch_up > 0:
         return Suggestion(
             total,
@@ -80,8 +84,11 @@ def suggest(facts: CycleFacts) -> Suggestion:
         return Suggestion(
             units,
             "residual_no_touch_up",
-            f"Residual {residual} at the review and no touch-up: 20% more than {_u(facts.original)}.",
+            f"Residual {residual} at the review and no touch-up: "
+            f"20% more than {_u(facts.original)}.",
         )
     if residual == 1:
-        return Suggestion(total, "mild_residual", f"Mild residual (1): keep the cycle's {_u(total)}.")
+        return Suggestion(
+            total, "mild_residual", f"Mild residual (1): keep the cycle's {_u(total)}."
+        )
     return Suggestion(total, "no_residual", f"No movement left at the review: keep {_u(total)}.")

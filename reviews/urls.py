@@ -5,7 +5,11 @@ from .views import history, outcomes, review, touch_up
 app_name = "reviews"
 
 urlpatterns = [
-    path("appointments/<int:appointment_id>/open/", review.open_for_appointment, name="open_for_appointment"),
+    path(
+        "appointments/<int:appointment_id>/open/",
+        review.open_for_appointment,
+        name="open_for_appointment",
+    ),
     path("due/<int:due_review_id>/open/", review.open_for_due, name="open_for_due"),
     path("<int:review_id>/", review.review, name="review"),
     path("<int:review_id>/side-effects/", review.side_effect_add, name="side_effect_add"),

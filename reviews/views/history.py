@@ -15,6 +15,4 @@ def patient_history(request, patient_id: int):
     require_role(request.user, CLINICAL_ROLES)
     patient = get_patient_for(request.user, patient_id)  # query: the patient
     products = history(patient=patient)  # 5 queries (reviews.cycles.cycles_for)
-    return render(
-        request, "reviews/history.html", {"patient": patient, "products": products}
-    )
+    return render(request, "reviews/history.html", {"patient": patient, "products": products})

@@ -13,5 +13,3 @@ from ..outcomes import outcome_summary
 @role_required(Role.ADMIN)
 def outcome_summary_page(request):
     return render(request, "reviews/outcomes.html", {"summary": outcome_summary()})  # 3 queries
-
-

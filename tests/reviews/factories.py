@@ -40,11 +40,12 @@ def graded_review(*, treatment, injector, grades, gais="2", satisfaction="2"):
 def make_review(*, patient, injector):
     """An open review of a fresh signed session (for pages that take a review_id)."""
     from charting.models import Lot
-
     from tests.charting.factories import make_lot
 
     lot = Lot.objects.filter(number="RV-1").first() or make_lot(number="RV-1")
     return open_review(
-        treatment=signed_session(patient=patient, injector=injector, vial=make_vial(lot=lot, by=injector)),
+        treatment=signed_session(
+            patient=patient, injector=injector, vial=make_vial(lot=lot, by=injector)
+        ),
         by=injector,
     )

@@ -31,8 +31,13 @@ def cycle(*, injector, product_code="botox-cosmetic", grades, touch_ups=(), sign
     now = timezone.now() - datetime.timedelta(days=14)
     visit = make_visit(patient=patient, injector=injector, days_ago=14, kind=VisitKind.TREATMENT)
     plan = TreatmentPlan.objects.create(
-        visit=visit, product=product, status=PlanStatus.FINAL, vial_units=100,
-        diluent_ml=D("2.5"), created_by=injector, finalized_at=now,
+        visit=visit,
+        product=product,
+        status=PlanStatus.FINAL,
+        vial_units=100,
+        diluent_ml=D("2.5"),
+        created_by=injector,
+        finalized_at=now,
     )
 
     def treatment(on_visit, units_by_key):
@@ -72,13 +77,19 @@ def second_injector(location):
 @pytest.fixture
 def data_set(injector, second_injector):
     # Botox, injector 1: three signed reviews, two with touch-ups of 2 U each.
-    cycle(injector=injector, grades={"CORR:L": (3, 2), "CORR:R": (2, 0)}, touch_ups=[("CORR:L", "2")])
+    cycle(
+        injector=injector, grades={"CORR:L": (3, 2), "CORR:R": (2, 0)}, touch_ups=[("CORR:L", "2")]
+    )
     cycle(injector=injector, grades={"CORR:L": (3, 1), "CORR:R": (3, 0)})
-    cycle(injector=injector, grades={"PROC:C": (2, 1)}, touch_ups=[("PROC:C", "1"), ("PROC:C", "1")])
+    cycle(
+        injector=injector, grades={"PROC:C": (2, 1)}, touch_ups=[("PROC:C", "1"), ("PROC:C", "1")]
+    )
     # Dysport, injector 2: one review with a 5 U touch-up.
     cycle(
-        injector=second_injector, product_code="dysport",
-        grades={"CORR:L": (3, 0), "CORR:R": (3, 3)}, touch_ups=[("CORR:R", "5")],
+        injector=second_injector,
+        product_code="dysport",
+        grades={"CORR:L": (3, 0), "CORR:R": (3, 3)},
+        touch_ups=[("CORR:R", "5")],
     )
     # Not signed: never counted.
     cycle(injector=injector, grades={"CORR:L": (3, 3)}, touch_ups=[("CORR:L", "9")], signed=False)
@@ -86,7 +97,7 @@ def data_set(injector, second_injector):
 
 def test_outcome_numbers_on_a_hand_checked_set(data_set):
     summary = outcome_summary()
-    lines = {(l.product, l.injector.split()[0]): l for l in summary.injectors}
+    lines = {(line.product, line.injector.split()[0]): line for line in summary.injectors}
     botox, dysport = lines[("BOTOX Cosmetic", "Ina")], lines[("Dysport", "Sam")]
     assert (botox.reviews, botox.touch_ups, botox.touch_up_rate) == (3, 2, D("67"))
     assert botox.mean_touch_up_units == D("2.0")  # (2 + 1 + 1) / 2 touch-ups

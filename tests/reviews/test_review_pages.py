@@ -52,7 +52,9 @@ def test_the_reviews_due_entry_opens_the_review(session, injector_client):
     assert response["Location"] == Review.objects.get(treatment=session).get_absolute_url()
 
 
-def test_a_review_appointment_without_a_signed_treatment_says_so(patient, injector, injector_client):
+def test_a_review_appointment_without_a_signed_treatment_says_so(
+    patient, injector, injector_client
+):
     appointment = make_appointment(patient=patient, injector=injector, kind=Appointment.Kind.REVIEW)
     response = injector_client.get(
         reverse("reviews:open_for_appointment", args=[appointment.pk]), follow=True
@@ -62,7 +64,9 @@ def test_a_review_appointment_without_a_signed_treatment_says_so(patient, inject
     assert not Review.objects.exists()
 
 
-def test_grading_an_untreated_muscle_through_the_page_is_refused(session, injector, injector_client):
+def test_grading_an_untreated_muscle_through_the_page_is_refused(
+    session, injector, injector_client
+):
     review = open_review(treatment=session, by=injector)
     response = injector_client.post(
         review.get_absolute_url(),
@@ -141,8 +145,12 @@ def _busy(review, injector, vial):
     """Fill a review with a touch-up on every side and a side effect."""
     for muscle, side in (("CORR", "L"), ("CORR", "R"), ("PROC", "C")):
         add_touch_up(
-            review=review, muscle_id=Muscle.objects.get(code=muscle).pk, side=side, units="1",
-            vial_id=vial.pk, by=injector,
+            review=review,
+            muscle_id=Muscle.objects.get(code=muscle).pk,
+            side=side,
+            units="1",
+            vial_id=vial.pk,
+            by=injector,
         )
     add_side_effect(review=review, kind="headache", by=injector)
 

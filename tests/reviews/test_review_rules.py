@@ -106,13 +106,20 @@ def test_a_review_needs_a_signed_treatment(patient, injector):
 
 
 def test_opening_twice_gives_the_same_review(session, injector):
-    assert open_review(treatment=session, by=injector) == open_review(treatment=session, by=injector)
+    assert open_review(treatment=session, by=injector) == open_review(
+        treatment=session, by=injector
+    )
 
 
 def test_touch_up_units_add_to_the_cycle_per_muscle_and_side(session, injector, vial):
     review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
     add_touch_up(
-        review=review, muscle_id=muscle("CORR").pk, side="L", units="2", vial_id=vial.pk, by=injector
+        review=review,
+        muscle_id=muscle("CORR").pk,
+        side="L",
+        units="2",
+        vial_id=vial.pk,
+        by=injector,
     )
     review.refresh_from_db()
     touch_up = review.touch_up
@@ -170,8 +177,12 @@ def test_a_vial_past_its_use_by_or_of_another_product_is_refused(session, inject
     for vial, message in ((old, "use a new vial"), (dysport, "never interchangeable")):
         with pytest.raises(ReviewErrors) as refused:
             add_touch_up(
-                review=review, muscle_id=muscle("CORR").pk, side="L", units="2",
-                vial_id=vial.pk, by=injector,
+                review=review,
+                muscle_id=muscle("CORR").pk,
+                side="L",
+                units="2",
+                vial_id=vial.pk,
+                by=injector,
             )
         assert message in refused.value.errors["vial"]
 
@@ -192,7 +203,11 @@ def test_touch_up_input_is_checked_by_charting_rules(
     review = open_review(treatment=session, by=injector)
     with pytest.raises(ReviewErrors) as refused:
         add_touch_up(
-            review=review, muscle_id=muscle(code).pk, side=side, units=units, vial_id=vial.pk,
+            review=review,
+            muscle_id=muscle(code).pk,
+            side=side,
+            units=units,
+            vial_id=vial.pk,
             by=injector,
         )
     assert message in refused.value.errors[field]
@@ -204,7 +219,12 @@ def test_signing_locks_review_and_touch_up_and_clears_the_due_review(session, in
     assert due.status == DueReview.Status.BOOKED
     review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
     add_touch_up(
-        review=review, muscle_id=muscle("CORR").pk, side="L", units="2", vial_id=vial.pk, by=injector
+        review=review,
+        muscle_id=muscle("CORR").pk,
+        side="L",
+        units="2",
+        vial_id=vial.pk,
+        by=injector,
     )
     sign_review(review=review, by=injector, password=PASSWORD)
     review.refresh_from_db()
@@ -214,7 +234,11 @@ def test_signing_locks_review_and_touch_up_and_clears_the_due_review(session, in
     assert due.status == DueReview.Status.DONE
     with pytest.raises(ReviewError, match="no touch-up can be added after signing"):
         add_touch_up(
-            review=review, muscle_id=muscle("CORR").pk, side="L", units="1", vial_id=vial.pk,
+            review=review,
+            muscle_id=muscle("CORR").pk,
+            side="L",
+            units="1",
+            vial_id=vial.pk,
             by=injector,
         )
     with pytest.raises(SignedRecordError):
@@ -224,9 +248,7 @@ def test_signing_locks_review_and_touch_up_and_clears_the_due_review(session, in
 
 
 def test_signing_needs_every_treated_side_graded_gais_and_the_password(session, injector):
-    review = graded_review(
-        treatment=session, injector=injector, grades={"CORR:L": "1"}, gais=""
-    )
+    review = graded_review(treatment=session, injector=injector, grades={"CORR:L": "1"}, gais="")
     with pytest.raises(ReviewError) as refused:
         sign_review(review=review, by=injector, password=PASSWORD)
     assert "missing: CORR R, PROC C" in refused.value.message
@@ -239,7 +261,12 @@ def test_signing_needs_every_treated_side_graded_gais_and_the_password(session, 
 def test_an_opened_but_empty_touch_up_is_dropped_at_signing(session, injector, vial):
     review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
     injection = add_touch_up(
-        review=review, muscle_id=muscle("CORR").pk, side="L", units="2", vial_id=vial.pk, by=injector
+        review=review,
+        muscle_id=muscle("CORR").pk,
+        side="L",
+        units="2",
+        vial_id=vial.pk,
+        by=injector,
     )
     injection.delete()
     sign_review(review=review, by=injector, password=PASSWORD)
@@ -253,7 +280,12 @@ def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(session, in
         review=review, kind="eyelid_ptosis", side="L", started_on=session.visit.date, by=injector
     )
     add_touch_up(
-        review=review, muscle_id=muscle("CORR").pk, side="L", units="2", vial_id=vial.pk, by=injector
+        review=review,
+        muscle_id=muscle("CORR").pk,
+        side="L",
+        units="2",
+        vial_id=vial.pk,
+        by=injector,
     )
     sign_review(review=review, by=injector, password=PASSWORD)
     [product] = history(patient=session.visit.patient)

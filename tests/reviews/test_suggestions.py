@@ -10,14 +10,39 @@ from reviews.suggestions import CycleFacts, suggest
 
 CASES = [
     # name, facts, units, rule
-    ("side effect lowers by 20%", CycleFacts(D("8"), D("2"), 3, 2, ("Eyelid ptosis",)), "8", "side_effect"),
-    ("side effect rounds down to 0.5", CycleFacts(D("4"), D("0"), 2, 0, ("Brow ptosis",)), "3", "side_effect"),
-    ("side effect beats a residual", CycleFacts(D("8"), D("0"), 3, 3, ("Asymmetry",)), "6", "side_effect"),
-    ("side effect never below 0.5 U", CycleFacts(D("0.5"), D("0"), 1, 0, ("Eyelid ptosis",)), "0.5", "side_effect"),
+    (
+        "side effect lowers by 20%",
+        CycleFacts(D("8"), D("2"), 3, 2, ("Eyelid ptosis",)),
+        "8",
+        "side_effect",
+    ),
+    (
+        "side effect rounds down to 0.5",
+        CycleFacts(D("4"), D("0"), 2, 0, ("Brow ptosis",)),
+        "3",
+        "side_effect",
+    ),
+    (
+        "side effect beats a residual",
+        CycleFacts(D("8"), D("0"), 3, 3, ("Asymmetry",)),
+        "6",
+        "side_effect",
+    ),
+    (
+        "side effect never below 0.5 U",
+        CycleFacts(D("0.5"), D("0"), 1, 0, ("Eyelid ptosis",)),
+        "0.5",
+        "side_effect",
+    ),
     ("not graded keeps the total", CycleFacts(D("8"), D("1"), 3, None), "9", "not_graded"),
     ("residual 2 finished by touch-up", CycleFacts(D("8"), D("2"), 3, 2), "10", "touched_up"),
     ("residual 3 finished by touch-up", CycleFacts(D("4"), D("1.5"), 3, 3), "5.5", "touched_up"),
-    ("residual 2 without touch-up: 20% more", CycleFacts(D("8"), D("0"), 3, 2), "10", "residual_no_touch_up"),
+    (
+        "residual 2 without touch-up: 20% more",
+        CycleFacts(D("8"), D("0"), 3, 2),
+        "10",
+        "residual_no_touch_up",
+    ),
     ("20% more rounds up to 0.5", CycleFacts(D("4"), D("0"), 2, 2), "5", "residual_no_touch_up"),
     ("at least 0.5 U more", CycleFacts(D("1"), D("0"), 2, 3), "1.5", "residual_no_touch_up"),
     ("mild residual keeps the total", CycleFacts(D("8"), D("1"), 3, 1), "9", "mild_residual"),
