@@ -134,7 +134,11 @@ def seed(out) -> None:
                 expression=by_code[code],
                 moment="max",
             )
+        Photo.objects.filter(visit=visit).update(uploaded_at=answered_at)
     out.write(
         f"planning: {made} new demo visits ({Visit.objects.count()} visits, "
         f"{Photo.objects.count()} photos)"
     )
+    from .demo_plans import seed_plans  # issue 5: plan templates and demo plans
+
+    seed_plans(out, injector=injector)

@@ -43,10 +43,12 @@ def url_kwargs(patient, injector):
     from tests.charting.factories import charted, make_lot
     from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
     from tests.planning.factories import make_photo, make_visit
+    from tests.planning.helpers import make_plan
     from tests.reviews.factories import make_review
 
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
+    plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4)])
     treatment = charted(patient=patient, injector=injector)
     return {
         "patient_id": patient.pk,
@@ -55,6 +57,7 @@ def url_kwargs(patient, injector):
         "token": make_feed(injector=injector).token,
         "visit_id": visit.pk,
         "photo_id": photo.pk,
+        "plan_id": plan.pk,
         # charting: a chart with consent (its visit is a treatment visit of the same patient)
         "consent_id": treatment.visit.consents.get().pk,
         "lot_id": make_lot(number="RM-1").pk,

@@ -130,7 +130,7 @@ class InjectionQuerySet(LockedQuerySet):
     signed_path = "treatment__signed_at"
 
     def for_pages(self):
-        return self.select_related("muscle", "vial__lot")
+        return self.select_related("muscle", "vial__lot__product")
 
 
 class Injection(LockedByTreatment):

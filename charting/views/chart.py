@@ -166,8 +166,8 @@ def chart(request, visit_id: int):
     return _chart_page(request, visit, treatment)
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def start(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if treatment is None:
@@ -195,8 +195,8 @@ def _refuse_signed(request, visit, treatment):
     return None
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def save(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if refused := _refuse_signed(request, visit, treatment):
@@ -224,8 +224,8 @@ def save(request, visit_id: int):
     return redirect("charting:chart", visit_id=visit.pk)
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def adverse_event(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if refused := _refuse_signed(request, visit, treatment):
@@ -242,8 +242,8 @@ def adverse_event(request, visit_id: int):
     return redirect("charting:chart", visit_id=visit.pk)
 
 
-@require_POST
 @role_required(Role.INJECTOR)
+@require_POST
 def sign(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if refused := _refuse_signed(request, visit, treatment):
@@ -270,8 +270,8 @@ def sign(request, visit_id: int):
     return _chart_page(request, visit, treatment, status=422, sign_form=form)
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def addendum(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if treatment is None or not treatment.is_signed:
@@ -297,8 +297,8 @@ def aftercare(request, visit_id: int):
     return render(request, "charting/aftercare.html", aftercare_context(treatment=treatment))
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def aftercare_email(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if treatment is None:

@@ -73,8 +73,8 @@ def consent(request, visit_id: int):
     )
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def withdraw(request, consent_id: int):
     consent = get_consent_for(request.user, consent_id)
     form = WithdrawForm(request.POST)

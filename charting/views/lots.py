@@ -83,8 +83,8 @@ def lot_edit(request, lot_id: int):
     )
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def vial_add(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if refused := _refuse_signed(request, visit, treatment):
