@@ -215,11 +215,13 @@ def build_grid(
     photos=(),
     previous_observations=None,
     values: dict[str, dict] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> list[Group]:
     """Rows of the grid, each cell with its grade and note.
 
     ``values`` (cell key -> {grade, note}) overrides stored observations: the
-    cells the injector entered, shown again after a validation error.
+    cells the injector entered, shown again after a validation error, with
+    ``errors`` (cell key -> message) beside them.
     """
     stored = observations_by_cell(observations)
     before = observations_by_cell(previous_observations or [])
@@ -234,7 +236,13 @@ def build_grid(
             for side in muscle.sides:
                 key = cell_key(expression.code, muscle.code, side)
                 obs = stored.get((expression.pk, muscle.pk, side))
-                cell = {"key": key, "side": side, "grade": None, "note": ""}
+                cell = {
+                    "key": key,
+                    "side": side,
+                    "grade": None,
+                    "note": "",
+                    "error": (errors or {}).get(key, ""),
+                }
                 if obs is not None:
                     cell["grade"], cell["note"] = obs.grade, obs.note
                 if values is not None and key in values:

@@ -59,13 +59,10 @@ def movement_map(request, visit_id: int):
         photos=photos,
         previous_observations=previous_observations,
         values=form.posted_values() if form.is_bound else None,
+        errors=form.cell_errors,
     )
     if movement and not form.is_bound:
         form.initial["notes"] = movement.notes
-    for group in groups:
-        for row in group.rows:
-            for cell in row.cells.values():
-                cell["error"] = form.cell_errors.get(cell["key"], "")
     return render(
         request,
         "planning/movement_map.html",

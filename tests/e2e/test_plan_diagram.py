@@ -1,14 +1,25 @@
 """The plan editor in Chromium on a touch tablet: the face diagram, then the table."""
 
-import pytest
+from importlib import import_module
 
-from planning.models import TreatmentPlan
+import pytest
+from django.apps import apps
+
+from planning.models import Product, TreatmentPlan
 from tests.factories import PASSWORD
 from tests.planning.helpers import make_plan, make_visit
 
 from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Browser tests flush the database after them; load the migrations' reference
+    data again when an earlier one took it."""
+    if not Product.objects.exists():
+        import_module("planning.migrations.0002_reference_data").load(apps, None)
 
 
 def centre(locator):
@@ -33,7 +44,7 @@ def stored(plan):
     )
 
 
-def test_plan_on_the_diagram_then_the_table(page, injector, patient, location):
+def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, patient, location):
     visit = make_visit(patient=patient, injector=injector, location=location)
     plan = make_plan(visit=visit, by=injector)
     login(page, injector.email, PASSWORD)
