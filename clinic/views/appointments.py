@@ -9,11 +9,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .. import scheduling
-from ..access import get_appointment_for, role_required
+from ..access import get_appointment_for, may_see_clinical, role_required
 from ..appointments import Appointment, DueReview
 from ..models import Patient
 from ..roles import Role
 from ..scheduling_forms import AppointmentForm, ReasonForm, RescheduleForm
+from .schedule import visit_url
 
 PICK_LIMIT = 20
 
@@ -106,6 +107,8 @@ def appointment_detail(request, appointment_id: int):
         "can_move": appointment.status == Appointment.Status.BOOKED,
         "can_cancel": Appointment.Status.CANCELLED in allowed,
         "cancel_form": ReasonForm(),
+        # Injectors and admins open the visit's clinical screens from here.
+        "visit_url": visit_url(appointment) if may_see_clinical(request.user) else "",
     }
     return render(request, "clinic/appointment_detail.html", context)
 

@@ -170,3 +170,11 @@ def test_status_change_returns_to_a_local_page_only(desk_client, patient, inject
     assert away["Location"] == appointment.get_absolute_url()
     home = desk_client.post(url, {"to": "in_treatment", "next": "/my-day/"})
     assert home["Location"] == "/my-day/"
+
+
+def test_only_clinical_roles_get_the_open_visit_link(client, desk_client, patient, injector):
+    appointment = make_appointment(patient=patient, injector=injector)
+    assert desk_client.get(appointment.get_absolute_url()).context["visit_url"] == ""
+    client.force_login(injector)
+    page = client.get(appointment.get_absolute_url())
+    assert page.context["visit_url"] == reverse("patient_detail", args=[patient.pk])

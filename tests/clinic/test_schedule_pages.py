@@ -10,6 +10,7 @@ from django.urls import reverse
 from clinic.appointments import Appointment
 from clinic.roles import Role
 from clinic.slots import local_today
+from clinic.slots import zone_of as location_zone
 from tests.factories import PatientFactory, UserFactory
 
 from .scheduling_factories import at, make_appointment, make_due_review
@@ -161,3 +162,30 @@ def test_my_day_query_count_is_constant(
     with django_assert_num_queries(6):
         page = client.get(reverse("my_day"))
     assert len(page.context["appointments"]) == count
+
+
+def test_today_lists_who_is_expected_and_one_tap_marks_arrival(desk_client, injector, location):
+    from django.utils import timezone
+
+    if timezone.now().astimezone(location_zone(location)).hour >= 21:
+        pytest.skip("the 'expected' list is for today; too close to midnight")
+    soon = make_appointment(
+        patient=PatientFactory(first_name="Rosa", last_name="Quill"),
+        injector=injector,
+        starts_at=timezone.now() + datetime.timedelta(minutes=30),
+    )
+    make_appointment(
+        patient=PatientFactory(first_name="Later", last_name="Person"),
+        injector=injector,
+        starts_at=timezone.now() + datetime.timedelta(hours=3),
+    )
+    page = desk_client.get(reverse("schedule_day"))
+    assert page.context["expected"] == [soon]
+    response = desk_client.post(
+        reverse("appointment_status", args=[soon.pk]),
+        {"to": "arrived", "next": reverse("schedule_day")},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("schedule_day")
+    assert response.context["here_now"] == [soon]
+    assert response.context["expected"] == []

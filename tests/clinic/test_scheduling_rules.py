@@ -156,3 +156,19 @@ def test_the_day_runs_booked_arrived_in_treatment_completed(patient, injector, f
     assert appointment.status == Status.COMPLETED
     with pytest.raises(scheduling.SchedulingError, match="completed"):
         scheduling.change_status(appointment=appointment, to=Status.BOOKED, by=front_desk)
+
+
+def test_a_no_show_put_back_checks_the_slot_is_still_free(patient, injector, location, front_desk):
+    missed = make_appointment(
+        patient=patient,
+        injector=injector,
+        status=Status.NO_SHOW,
+        starts_at=timezone.now() - datetime.timedelta(minutes=10),
+    )
+    make_appointment(
+        patient=PatientFactory(first_name="Walk", last_name="Inn"),
+        injector=injector,
+        starts_at=missed.starts_at + datetime.timedelta(minutes=5),
+    )
+    with pytest.raises(scheduling.BookingConflict, match="Walk Inn"):
+        scheduling.change_status(appointment=missed, to=Status.BOOKED, by=front_desk)

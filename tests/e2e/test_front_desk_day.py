@@ -87,3 +87,27 @@ def test_front_desk_books_reschedules_marks_arrived_and_sees_the_review(page, cl
     assert "Booked" in row.inner_text()
     row.get_by_role("link", name="Booked").click()
     assert "Two-week review" in page.locator("h1").inner_text()
+
+
+def test_drag_a_booking_to_another_time(page, clinic_day):
+    from clinic.appointments import Appointment
+    from clinic.slots import local_today
+    from tests.clinic.scheduling_factories import at, make_appointment
+
+    injector = clinic_day["injector"]
+    location = injector.default_location
+    day = local_today(location) + datetime.timedelta(days=1)
+    booking = make_appointment(
+        patient=PatientFactory(first_name="Dora", last_name="Dragwell"),
+        injector=injector,
+        starts_at=at(location, day, "09:00"),
+    )
+    login(page, "frank@test.clinic", PASSWORD)
+    page.goto(f"/day/?day={day.isoformat()}")
+    block = page.get_by_test_id(f"appointment-{booking.pk}")
+    block.drag_to(page.get_by_role("link", name="Book Irene Castellano at 11:30"))
+    page.wait_for_url(f"**/appointments/{booking.pk}/")
+    assert "Moved to" in page.get_by_role("alert").first.inner_text()
+    booking.refresh_from_db()
+    assert booking.local_start.time() == datetime.time(11, 30)
+    assert booking.status == Appointment.Status.BOOKED
