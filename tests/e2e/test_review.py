@@ -10,7 +10,7 @@ from charting.models import ConsentText
 from clinic.appointments import DueReview
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Patient
-from planning.models import Expression
+from planning.models import Expression, Muscle
 from reviews.demo import READY_PATIENT
 from reviews.models import Review
 from tests.planning.factories import make_photo
@@ -72,7 +72,8 @@ def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
 
     # Chart a 2 U touch-up on the left corrugator, tapping the diagram.
     page.get_by_test_id("touch-up-link").click()
-    page.get_by_test_id("touch-up-target").select_option(label="Corrugator supercilii (CORR) · L")
+    corr = Muscle.objects.get(code="CORR")
+    page.get_by_test_id("touch-up-target").select_option(f"{corr.pk}:L")
     page.get_by_test_id("touch-up-units").fill("2")
     assert page.get_by_test_id("touch-up-vial").input_value() != ""
     diagram = page.get_by_test_id("face-diagram")

@@ -59,3 +59,38 @@ def test_the_plan_screen_gets_the_suggestion_per_side_with_points(patient, injec
     assert doses[("CORR", "R")].units == D("8") and doses[("PROC", "C")].units == D("4")
     dysport = Product.objects.get(code="dysport")
     assert suggested_doses.for_plan(patient=patient, product=dysport) == []  # never mixed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cycles", [1, 3])
+def test_the_plan_screen_offers_next_cycles_dose_in_constant_queries(
+    patient, injector, injector_client, cycles, django_assert_num_queries
+):
+    from tests.planning.helpers import make_plan, make_visit
+    from tests.planning.test_plan_page import PLAN_PAGE_QUERIES
+
+    vial = make_vial(by=injector)
+    for _ in range(cycles):
+        session = signed_session(patient=patient, injector=injector, vial=vial)
+        review = graded_review(
+            treatment=session,
+            injector=injector,
+            grades={"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"},
+        )
+        add_touch_up(
+            review=review,
+            muscle_id=Muscle.objects.get(code="CORR").pk,
+            side="L",
+            units="2",
+            vial_id=vial.pk,
+            by=injector,
+        )
+        sign_review(review=review, by=injector, password=PASSWORD)
+    plan = make_plan(visit=make_visit(patient=patient, injector=injector), by=injector)
+    # the plan page's queries, plus four prefetches of the cycles (injections, findings,
+    # side effects, touch-ups' injections) once the patient has signed sessions
+    with django_assert_num_queries(PLAN_PAGE_QUERIES + 4):
+        response = injector_client.get(plan.get_absolute_url())
+    html = response.content.decode()
+    assert 'data-cycle-dose="CORR-L"' in html and "10 U" in html
+    assert html.count('data-x="') == 5  # one button per point of the last session
