@@ -41,6 +41,8 @@ def _page(request, review, *, errors=None, posted=None, status=200):
         "vials": usable_vials(product=review.treatment.product, at=timezone.now()),
         # query: the cycle's consent
         "consent": consent_in_force(visit=review.treatment.visit),
+        # the side that moves most at the review is the likely touch-up
+        "default_target": max(findings, key=lambda f: f.grade, default=None),
         "tappable": not review.is_signed,
         "errors": errors or {},
         "posted": posted or {},

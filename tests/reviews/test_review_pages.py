@@ -192,3 +192,10 @@ def test_the_history_page_runs_in_constant_queries(
     with django_assert_num_queries(11):
         response = injector_client.get(url)
     assert response.content.count(b'class="rv-chart"') == 3  # one chart per muscle and side
+
+
+def test_the_touch_up_form_starts_on_the_side_that_moves_most(session, injector, injector_client):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    html = injector_client.get(reverse("reviews:touch_up", args=[review.pk])).content.decode()
+    corr = Muscle.objects.get(code="CORR")
+    assert f'value="{corr.pk}:L" selected' in html
