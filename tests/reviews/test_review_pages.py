@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from clinic.appointments import Appointment, DueReview
@@ -45,9 +46,15 @@ def test_my_day_opens_the_review_of_the_booked_appointment(session, injector, in
     assert b"Corrugator" in page.content and b"was 3" in page.content
 
 
-def test_the_reviews_due_entry_opens_the_review(session, injector_client):
+def test_the_reviews_due_entry_opens_the_review(session, injector_client, front_desk):
     due = DueReview.objects.get(patient=session.visit.patient)
     url = reverse("reviews:open_for_due", args=[due.pk])
+    listing = reverse("reviews_due") + "?booked=on"
+    assert url in injector_client.get(listing).content.decode()
+    desk = Client()  # the desk's own browser (the client fixtures share one)
+    desk.force_login(front_desk)
+    desk_page = desk.get(listing).content.decode()
+    assert session.visit.patient.last_name in desk_page and url not in desk_page
     response = injector_client.get(url)
     assert response["Location"] == Review.objects.get(treatment=session).get_absolute_url()
 
