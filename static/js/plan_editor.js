@@ -371,12 +371,23 @@ function changed({ table }) {
     state.classList.toggle("text-warning-emphasis", dirty);
   }
   document.querySelectorAll("[data-needs-clean]").forEach((b) => { b.disabled = dirty; });
-  $("[data-dirty-hint]").classList.toggle("d-none", !dirty);
   preview();
 }
 
 let submitting = false;
-form.addEventListener("submit", () => { submitting = true; });
+form.addEventListener("submit", (e) => {
+  // Finalizing with a warning to acknowledge: ask for the note first.
+  const ack = $("[data-ack-box]");
+  const note = $("#id_acknowledgment");
+  if (e.submitter?.value === "finalize" && ack && !ack.hidden && note && !note.value.trim()) {
+    e.preventDefault();
+    note.classList.add("is-invalid");
+    note.scrollIntoView({ block: "center" });
+    note.focus();
+    return;
+  }
+  submitting = true;
+});
 window.addEventListener("beforeunload", (e) => {
   if (!submitting && !data.readonly && JSON.stringify(points) !== saved) e.preventDefault();
 });

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from charting.demo import ensure_consent_text
 from charting.models import Consent, Treatment
 from clinic.appointments import DueReview
-from planning.demo import ensure_reference_data
 from tests.charting.factories import make_lot, treatment_visit
 from tests.factories import PASSWORD
 
@@ -34,14 +32,7 @@ def draw_signature(page) -> None:
     page.mouse.up()
 
 
-@pytest.fixture
-def reference_data(transactional_db):
-    # A browser test's database is flushed between tests: reload the migrations' rows.
-    ensure_reference_data()
-    ensure_consent_text()
-
-
-def test_consent_chart_sign_and_addendum(page, reference_data, injector, patient):
+def test_consent_chart_sign_and_addendum(page, injector, patient):
     visit, plan = treatment_visit(patient=patient, injector=injector)
     make_lot(number="E2E-OLD", expiry_days=-1)
     make_lot(number="E2E-GOOD")
