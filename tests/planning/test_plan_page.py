@@ -123,3 +123,20 @@ def test_the_face_diagram_renders_any_points_on_its_own(injector, patient, locat
     assert svg.count('class="pt side-') == 2 and "data-face-editor" not in svg
     assert "translate(240.0 156.0)" in svg and ">2.5</text>" in svg and ">4</text>" in svg
     assert 'fill="#2563eb"' in svg  # styled without the page's CSS
+
+
+def test_the_static_face_svg_is_the_templates_drawing(settings):
+    """static/img/face_front.svg is the empty diagram as a file; regenerate it with
+    ``python manage.py shell -c "from planning.face import render_svg;
+    open('static/img/face_front.svg', 'w').write(render_svg())"``."""
+    from pathlib import Path
+
+    from planning.face import STATIC_SVG, render_svg
+
+    on_disk = (Path(settings.BASE_DIR) / "static" / STATIC_SVG).read_text()
+    assert on_disk == render_svg()
+    assert 'id="CORR-L"' in on_disk and "Patient&#x27;s L" in on_disk
+    import xml.etree.ElementTree as ET
+
+    svg = ET.fromstring(on_disk)  # noqa: S314 - our own file
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
