@@ -42,16 +42,23 @@ def test_signing_stores_who_when_and_the_hash(injector, patient):
     assert result.review is not None
 
 
-def test_the_hash_covers_the_units(signed):
-    # Change a unit behind the lock (raw SQL, as an attacker might): the hash no longer verifies.
-    from django.db import connection
+def test_raw_sql_cannot_change_a_signed_chart_or_the_hash_shows_it(signed):
+    """Below the ORM: PostgreSQL's triggers refuse the write; where there are none
+    (SQLite), the content hash no longer verifies."""
+    from django.db import DatabaseError, connection, transaction
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE charting_injection SET units = 9 WHERE treatment_id = %s", [signed.pk]
-        )
-    assert content_hash(signed) != signed.content_hash
-    assert not verify(signed)
+    sql = "UPDATE charting_injection SET units = 9 WHERE treatment_id = %s"
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError, match="signed and locked"), transaction.atomic():
+            connection.cursor().execute(sql, [signed.pk])
+        with pytest.raises(DatabaseError, match="signed and locked"), transaction.atomic():
+            connection.cursor().execute("DELETE FROM charting_treatment WHERE id = %s", [signed.pk])
+        assert verify(signed)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [signed.pk])
+        assert content_hash(signed) != signed.content_hash
+        assert not verify(signed)
 
 
 def test_signing_asks_for_the_password_again(injector, patient):
