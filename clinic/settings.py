@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "clinic.apps.ClinicConfig",
     "planning.apps.PlanningConfig",
     "charting.apps.ChartingConfig",
+    "reviews.apps.ReviewsConfig",
     "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -68,6 +68,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
     path("planning/", include("planning.urls")),
     path("charting/", include("charting.urls")),
+    path("reviews/", include("reviews.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("account/", include("security.urls")),

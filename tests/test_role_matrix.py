@@ -17,7 +17,7 @@ PUBLIC = {"login", "healthz", "calendar_feed"}
 ANY_SIGNED_IN = {"logout", "password_change", "password_change_done"}
 # Clinical namespaces: the front desk may open none of their pages, except these
 # (scheduling screens that show names and times only).
-CLINICAL_NAMESPACES = {"planning", "charting"}
+CLINICAL_NAMESPACES = {"planning", "charting", "reviews"}
 FRONT_DESK_ALLOWED_IN_CLINICAL: set[str] = set()
 
 
@@ -44,6 +44,7 @@ def url_kwargs(patient, injector):
     from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
     from tests.planning.factories import make_photo, make_visit
     from tests.planning.helpers import make_plan
+    from tests.reviews.factories import make_review
 
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
@@ -60,6 +61,8 @@ def url_kwargs(patient, injector):
         # charting: a chart with consent (its visit is a treatment visit of the same patient)
         "consent_id": treatment.visit.consents.get().pk,
         "lot_id": make_lot(number="RM-1").pk,
+        # reviews: the review of that signed chart
+        "review_id": make_review(patient=patient, injector=injector).pk,
     }
 
 
@@ -136,7 +139,7 @@ def test_django_admin_is_for_clinic_admins_only(role, status, client, cast):
     [
         (Role.INJECTOR, ["Home", "Patients", "Day", "My day", "Reviews", "Lots"]),
         (Role.FRONT_DESK, ["Home", "Patients", "Day", "Reviews"]),
-        (Role.ADMIN, ["Home", "Patients", "Day", "Reviews", "Lots", "Lot recall", "Audit log"]),
+        (Role.ADMIN, ["Home", "Patients", "Day", "Reviews", "Lots", "Lot recall", "Outcomes"]),
     ],
 )
 def test_navigation_shows_what_the_role_may_use(role, labels, client, cast):

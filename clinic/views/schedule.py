@@ -168,6 +168,11 @@ def visit_url(appointment: Appointment) -> str:
     The clinical apps may name a URL ``planning:visit_for_appointment`` taking
     ``appointment_id``; until then the patient's page is the way in.
     """
+    if appointment.kind in (Appointment.Kind.REVIEW, Appointment.Kind.TOUCH_UP):
+        try:  # the two-week review opens the review app's page (when installed)
+            return reverse("reviews:open_for_appointment", args=[appointment.pk])
+        except NoReverseMatch:
+            pass
     try:
         return reverse("planning:visit_for_appointment", kwargs={"appointment_id": appointment.pk})
     except NoReverseMatch:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from .. import plans as planning_plans
+from .. import suggested_doses
 from ..dosing import BLOCK, WARN, fmt_units, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..models import Muscle, TreatmentPlan
@@ -100,6 +101,9 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         None,
     )
     templates = list(planning_plans.templates_for(plan.product))  # query: templates
+    # Next cycle's doses from the patient's reviewed cycles of this product (the review
+    # app's provider: 5 queries, see reviews.cycles; none without a provider).
+    cycle_doses = suggested_doses.for_plan(patient=plan.visit.patient, product=plan.product)
     data = {
         "points": [_point_json(p) for p in stored] if raw_points is None else _lenient(raw_points),
         "muscles": [
@@ -125,6 +129,7 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         "raw_points": raw_points,
         "plan_data": data,
         "suggestions": suggestions,
+        "cycle_doses": cycle_doses,
         "movement": movement,
         "past_plans": past,
         "last_plan": last,

@@ -303,7 +303,9 @@ if (body && !data.readonly) {
 document.querySelectorAll("[data-suggest]").forEach((button) =>
   button.addEventListener("click", () => {
     const { muscle, side, units } = button.dataset;
-    addPoint({ muscle, side, units });
+    // A point of the last cycle (next cycle's suggestion) carries its place on the diagram.
+    const at = button.dataset.x ? { x: Number(button.dataset.x), y: Number(button.dataset.y) } : {};
+    addPoint({ muscle, side, units, ...at });
   }),
 );
 

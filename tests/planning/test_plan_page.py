@@ -24,9 +24,10 @@ pytestmark = pytest.mark.django_db
 #  14 the patient's other plans with their totals
 #  15 the product's templates with their totals
 #  16 the active location, 17 the locations list (base template's location switcher)
-PLAN_PAGE_QUERIES = (
-    17 + 4
-)  # +4: the read is audited (the object's patient, chain head locked, event, head).
+#  18 next cycle's doses: the patient's signed sessions (reviews.cycles; four more
+#     prefetches when there are some, see tests/reviews/test_starting_doses.py)
+# +4: the read is audited (the object's patient, chain head locked, event, head).
+PLAN_PAGE_QUERIES = 18 + 4
 
 
 def grade_map(visit, injector):

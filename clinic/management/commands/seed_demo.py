@@ -14,7 +14,7 @@ class Command(BaseCommand):
         # Each of our apps may have a demo module with seed(out); run in app order,
         # so charting's demo data can build on planning's and the clinic's.
         for config in apps.get_app_configs():
-            if config.name not in ("clinic", "planning", "charting", "security"):
+            if config.name not in ("clinic", "planning", "charting", "reviews", "security"):
                 continue
             try:
                 module = import_module(f"{config.name}.demo")

@@ -1,0 +1,184 @@
+"""A patient's cycles (session + review + touch-up) per product, muscle and side.
+
+A cycle is one signed treatment session, its review and the review's signed
+touch-up. Units are grouped by product and never added across products.
+``history(patient=...)`` runs a constant number of queries (see the comments).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from charting.models import Injection, Treatment
+from planning.models import Muscle
+
+from .baseline import treated_sides
+from .charts import HistoryChart, history_chart
+from .choices import IMPLICATED_MUSCLES, SideEffectKind
+from .models import Finding, Review, SideEffect
+from .suggestions import CycleFacts, Suggestion, suggest
+
+ZERO = Decimal("0")
+
+
+def implicates(effect: SideEffect, *, muscle: Muscle, side: str, treated: set) -> bool:
+    """Whether a side effect points at this muscle and side (lowering its next dose)."""
+    if effect.side and effect.side != side:
+        return False
+    if effect.muscle_id:
+        return effect.muscle_id == muscle.pk
+    if effect.kind == SideEffectKind.ASYMMETRY:
+        return (muscle.pk, side) in treated
+    return muscle.code in IMPLICATED_MUSCLES.get(effect.kind, frozenset())
+
+
+@dataclass
+class Cell:
+    """One muscle and side in one cycle."""
+
+    muscle: Muscle
+    side: str
+    original: Decimal = ZERO
+    touch_up: Decimal = ZERO
+    baseline: int | None = None
+    residual: int | None = None
+    side_effects: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return self.original + self.touch_up
+
+    @property
+    def facts(self) -> CycleFacts:
+        return CycleFacts(
+            original=self.original,
+            touch_up=self.touch_up,
+            baseline=self.baseline,
+            residual=self.residual,
+            side_effects=tuple(self.side_effects),
+        )
+
+
+@dataclass
+class Cycle:
+    treatment: Treatment
+    review: Review | None
+    cells: dict[tuple[str, str], Cell]
+
+    @property
+    def touch_up_units(self) -> Decimal:
+        return sum((c.touch_up for c in self.cells.values()), ZERO)
+
+
+def build_cells(
+    *, injections, touch_ups=(), findings=(), side_effects=()
+) -> dict[tuple[str, str], Cell]:
+    """The cells of one cycle from its rows (objects with ``.muscle``), no queries."""
+    cells: dict[tuple[str, str], Cell] = {}
+    for t in treated_sides(injections):
+        cells[(t.muscle.code, t.side)] = Cell(muscle=t.muscle, side=t.side)
+    for i in injections:
+        cells[(i.muscle.code, i.side)].original += i.units
+    for i in touch_ups:
+        cell = cells.setdefault((i.muscle.code, i.side), Cell(muscle=i.muscle, side=i.side))
+        cell.touch_up += i.units
+    for f in findings:
+        cell = cells.get((f.muscle.code, f.side))
+        if cell is not None:
+            cell.baseline, cell.residual = f.baseline_grade, f.grade
+    treated = {(c.muscle.pk, c.side) for c in cells.values()}
+    for e in side_effects:
+        for cell in cells.values():
+            if implicates(e, muscle=cell.muscle, side=cell.side, treated=treated):
+                cell.side_effects.append(e.get_kind_display())
+    return cells
+
+
+def cycles_for(*, patient) -> list[Cycle]:
+    """The patient's signed sessions, oldest first, with reviews and signed touch-ups.
+
+    Queries: 1 sessions (with visit, product, review), 2 their injections,
+    3 review findings, 4 review side effects, 5 touch-ups' injections.
+    """
+    muscle_rows = Injection.objects.select_related("muscle").order_by("order", "id")
+    sessions = (
+        Treatment.objects.signed()
+        .for_patient(patient)
+        .filter(touch_up_of__isnull=True)
+        .select_related("visit", "product", "review__touch_up")
+        .prefetch_related(
+            Prefetch("injections", queryset=muscle_rows),
+            Prefetch("review__findings", queryset=Finding.objects.select_related("muscle")),
+            Prefetch("review__side_effects", queryset=SideEffect.objects.all()),
+            Prefetch("review__touch_up__injections", queryset=muscle_rows),
+        )
+        .order_by("visit__date", "started_at")
+    )
+    cycles = []
+    for session in sessions:
+        review = getattr(session, "review", None)
+        touch_up = review.touch_up if review is not None else None
+        signed_touch_up = touch_up is not None and touch_up.is_signed
+        cells = build_cells(
+            injections=list(session.injections.all()),
+            touch_ups=list(touch_up.injections.all()) if signed_touch_up else [],
+            findings=list(review.findings.all()) if review and review.is_signed else [],
+            side_effects=list(review.side_effects.all()) if review and review.is_signed else [],
+        )
+        cycles.append(Cycle(treatment=session, review=review, cells=cells))
+    return cycles
+
+
+@dataclass
+class Row:
+    """One muscle and side of one product across cycles, with next cycle's suggestion."""
+
+    muscle: Muscle
+    side: str
+    cells: list[tuple[Cycle, Cell | None]]
+    suggestion: Suggestion | None
+    chart: HistoryChart
+
+
+@dataclass
+class ProductHistory:
+    product: object
+    cycles: list[Cycle]
+    rows: list[Row]
+
+
+def history(*, patient) -> list[ProductHistory]:
+    """Per product (never mixed): its cycles and, per muscle and side, the series and
+    next cycle's suggestion from the latest cycle that treated it."""
+    by_product: dict[int, list[Cycle]] = defaultdict(list)
+    for cycle in cycles_for(patient=patient):
+        by_product[cycle.treatment.product_id].append(cycle)
+    result = []
+    for cycles in by_product.values():
+        keys: dict[tuple[str, str], Cell] = {}
+        for cycle in cycles:
+            keys.update(cycle.cells)
+        side_order = {"R": 0, "C": 1, "L": 2}
+        ordered = sorted(
+            keys.values(), key=lambda c: (c.muscle.order, c.muscle.code, side_order[c.side])
+        )
+        rows = []
+        for cell in ordered:
+            key = (cell.muscle.code, cell.side)
+            series = [(cycle, cycle.cells.get(key)) for cycle in cycles]
+            latest = next((c for _, c in reversed(series) if c is not None), None)
+            rows.append(
+                Row(
+                    muscle=cell.muscle,
+                    side=cell.side,
+                    cells=series,
+                    suggestion=suggest(latest.facts) if latest else None,
+                    chart=history_chart(series),
+                )
+            )
+        result.append(ProductHistory(product=cycles[0].treatment.product, cycles=cycles, rows=rows))
+    return result

@@ -1,0 +1,190 @@
+"""The two-week review: residual movement, outcome, side effects.
+
+A ``Review`` lives on a review visit (``planning.Visit``, kind review) and
+follows one signed ``charting.Treatment`` (the cycle's original session). The
+touch-up is not a model of its own: it is a ``charting.Treatment`` on the
+review visit (``touch_up``), so charting's lot, vial, units and lock rules hold
+for it unchanged (docs/architecture.md, "Two-week review").
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from planning.choices import Grade, Side
+
+from .choices import Gais, Satisfaction, SideEffectKind
+
+
+class ReviewQuerySet(models.QuerySet):
+    def signed(self):
+        return self.filter(signed_at__isnull=False)
+
+    def for_patient(self, patient):
+        return self.filter(visit__patient=patient)
+
+    def for_pages(self):
+        return self.select_related(
+            "visit__patient",
+            "visit__location",
+            "visit__injector",
+            "treatment__product",
+            "treatment__visit",
+            "signed_by",
+        )
+
+
+class Review(models.Model):
+    visit = models.OneToOneField("planning.Visit", on_delete=models.PROTECT, related_name="review")
+    treatment = models.OneToOneField(
+        "charting.Treatment",
+        on_delete=models.PROTECT,
+        related_name="review",
+        help_text="The signed treatment this review follows (one review per treatment).",
+    )
+    touch_up = models.OneToOneField(
+        "charting.Treatment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="touch_up_of",
+        help_text="The touch-up charted at the review: a treatment on the review visit.",
+    )
+    gais = models.PositiveSmallIntegerField(
+        "global improvement (GAIS)", choices=Gais.choices, null=True, blank=True
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        "patient satisfaction", choices=Satisfaction.choices, null=True, blank=True
+    )
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock, +1 per save.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gais__isnull=True) | Q(gais__gte=1, gais__lte=5),
+                name="review_gais_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True)
+                | Q(satisfaction__gte=1, satisfaction__lte=7),
+                name="review_satisfaction_1_to_7",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True, signed_by__isnull=True)
+                | Q(signed_at__isnull=False, signed_by__isnull=False),
+                name="review_signature_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of treatment {self.treatment_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:review", args=[self.pk])
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class Finding(models.Model):
+    """Residual movement of one treated muscle on one side at the review (0–3)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
+    muscle = models.ForeignKey("planning.Muscle", on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=1, choices=Side.choices)
+    grade = models.PositiveSmallIntegerField("residual grade", choices=Grade.choices)
+    baseline_grade = models.PositiveSmallIntegerField(
+        choices=Grade.choices,
+        null=True,
+        blank=True,
+        help_text="The strongest grade of the baseline movement map, kept as seen at the review.",
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["muscle__order", "side"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "muscle", "side"], name="finding_one_per_muscle_side"
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__gte=0, grade__lte=3), name="finding_grade_0_to_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_grade__isnull=True)
+                | Q(baseline_grade__gte=0, baseline_grade__lte=3),
+                name="finding_baseline_0_to_3",
+            ),
+            models.CheckConstraint(condition=Q(side__in=Side.values), name="finding_side_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muscle_id}/{self.side}: {self.grade}"
+
+    @property
+    def is_responder(self) -> bool:
+        """0 or 1 after treatment and at least 2 grades better (REFERENCE.md)."""
+        return (
+            self.baseline_grade is not None
+            and self.grade <= 1
+            and self.baseline_grade - self.grade >= 2
+        )
+
+
+class SideEffect(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="side_effects")
+    kind = models.CharField(max_length=20, choices=SideEffectKind.choices)
+    muscle = models.ForeignKey(
+        "planning.Muscle",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The muscle it points at, when known.",
+    )
+    side = models.CharField(max_length=1, choices=Side.choices, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["started_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SideEffectKind.values), name="side_effect_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(side="") | Q(side__in=Side.values), name="side_effect_side_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(started_on__isnull=True)
+                | Q(ended_on__isnull=True)
+                | Q(ended_on__gte=models.F("started_on")),
+                name="side_effect_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=SideEffectKind.OTHER) | ~Q(note=""),
+                name="side_effect_other_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

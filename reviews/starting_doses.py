@@ -1,0 +1,50 @@
+"""Next cycle's suggestion as the plan screen's starting dose (``planning.suggested_doses``)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+from planning.suggested_doses import SuggestedDose
+
+from .cycles import history
+
+STEP = Decimal("0.5")
+
+
+def split_units(total: Decimal, parts: int) -> list[Decimal]:
+    """``total`` over ``parts`` points in 0.5 U steps, the remainder on the first points."""
+    if parts <= 0:
+        return []
+    base = (total / parts / STEP).to_integral_value(rounding=ROUND_FLOOR) * STEP
+    spare = int((total - base * parts) / STEP)
+    return [(base + (STEP if n < spare else 0)).quantize(Decimal("0.1")) for n in range(parts)]
+
+
+class CycleSuggestions:
+    """Answers from the patient's cycles of this product (reviews.cycles, five queries)."""
+
+    def for_plan(self, *, patient, product) -> list[SuggestedDose]:
+        doses = []
+        for product_history in history(patient=patient):
+            if product_history.product.pk != product.pk:
+                continue
+            latest = product_history.cycles[-1].treatment
+            where: dict[tuple[str, str], list] = {}
+            for i in latest.injections.all():  # prefetched by reviews.cycles
+                if i.x is not None and i.y is not None:
+                    where.setdefault((i.muscle.code, i.side), []).append((i.x, i.y))
+            for row in product_history.rows:
+                if row.suggestion is None:
+                    continue
+                spots = where.get((row.muscle.code, row.side), [])
+                units = split_units(row.suggestion.units, len(spots))
+                doses.append(
+                    SuggestedDose(
+                        muscle_code=row.muscle.code,
+                        side=row.side,
+                        units=row.suggestion.units,
+                        reason=row.suggestion.reason,
+                        points=[(x, y, u) for (x, y), u in zip(spots, units, strict=True)],
+                    )
+                )
+        return doses

@@ -1,0 +1,176 @@
+"""Touch-ups at the review, charted with charting's own rules.
+
+A touch-up is a ``charting.Treatment`` on the review visit, of the cycle's
+product and plan, linked from ``Review.touch_up``. Units are parsed by
+``charting.chart.parse_units``, vials judged by ``charting.lots.vial_refusal``,
+the signing checklist is ``charting.signing.checklist`` with the cycle's consent
+(``charting.consent.consent_in_force`` on the original visit), the hash is
+``charting.signing.content_hash``, and once signed the model lock of charting
+refuses every change. Signing a touch-up books no further review.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from charting.chart import parse_units, screening_refusal
+from charting.consent import consent_in_force
+from charting.errors import ChartingError
+from charting.lots import vial_refusal
+from charting.models import Injection, Treatment, Vial
+from charting.signing import checklist, content_hash
+from clinic.models import User
+from planning.models import Muscle
+
+from .errors import ReviewError, ReviewErrors
+from .models import Review
+
+
+def _lock_open(review: Review) -> Review:
+    locked = (
+        Review.objects.select_for_update()
+        .select_related("treatment__visit", "treatment__product", "visit")
+        .get(pk=review.pk)
+    )
+    if locked.is_signed:
+        raise ReviewError("The review is signed: no touch-up can be added after signing.")
+    if not locked.treatment.is_signed:
+        raise ReviewError("There is no signed treatment to touch up.")
+    return locked
+
+
+def _coordinate(value, field: str, errors: dict) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.0001"))
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite() or not 0 <= number <= 1:
+        errors[field] = "Tap the point on the face diagram."
+        return None
+    return number
+
+
+@transaction.atomic
+def add_touch_up(
+    *,
+    review: Review,
+    muscle_id: int | None,
+    side: str,
+    units,
+    vial_id: int | None,
+    by: User,
+    x=None,
+    y=None,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> Injection:
+    """Add one touch-up injection to the review's touch-up (opened on first use)."""
+    now = now or timezone.now()
+    review = _lock_open(review)
+    original = review.treatment
+    errors: dict[str, str] = {}
+    if consent_in_force(visit=original.visit) is None:
+        raise ReviewError(
+            "The consent of this cycle is no longer in force: take a new consent before a touch-up."
+        )
+    treated = {
+        (i.muscle_id, i.side): i for i in original.injections.all()
+    }  # one query; the latest point of each muscle and side
+    muscle = Muscle.objects.filter(pk=muscle_id).first() if muscle_id else None
+    if muscle is None:
+        errors["muscle"] = "Choose the muscle."
+    elif not muscle.has_side(side):
+        errors["side"] = f"{muscle.name} is charted {'/'.join(muscle.sides)}."
+    elif (muscle.pk, side) not in treated:
+        errors["muscle"] = (
+            f"{muscle.name} ({side}) was not treated in this cycle: a touch-up finishes a "
+            "treated muscle; plan a new treatment for others."
+        )
+    try:
+        units_value = parse_units(units)
+    except ChartingError as exc:
+        errors["units"] = exc.message
+        units_value = None
+    vial = Vial.objects.for_pages().filter(pk=vial_id).first() if vial_id else None
+    if vial is None:
+        errors["vial"] = "Choose the vial (lot) the touch-up is drawn from."
+    else:
+        reason = vial_refusal(vial=vial, product=original.product, at=now)
+        if reason:
+            errors["vial"] = reason
+    x_value, y_value = _coordinate(x, "xy", errors), _coordinate(y, "xy", errors)
+    if errors:
+        raise ReviewErrors(errors)
+    if x_value is None or y_value is None:  # not tapped: at the original point
+        point = treated[(muscle.pk, side)]
+        x_value, y_value = point.x, point.y
+    touch_up = review.touch_up
+    if touch_up is None:
+        touch_up = Treatment.objects.create(
+            visit=review.visit,
+            plan=original.plan,
+            product=original.product,
+            started_at=now,
+            started_by=by,
+            updated_by=by,
+            aftercare_given=True,
+            notes="Touch-up at the two-week review.",
+        )
+        review.touch_up = touch_up
+        review.save(update_fields=["touch_up", "updated_at"])
+    order = touch_up.injections.count()
+    injection = Injection.objects.create(
+        treatment=touch_up,
+        muscle=muscle,
+        side=side,
+        x=x_value,
+        y=y_value,
+        units=units_value,
+        vial=vial,
+        note=" ".join((note or "").split())[:200],
+        order=order,
+    )
+    Treatment.objects.filter(pk=touch_up.pk).update(version=touch_up.version + 1, updated_by=by)
+    return injection
+
+
+@transaction.atomic
+def remove_touch_up(*, review: Review, injection_id: int, by: User) -> None:
+    review = _lock_open(review)
+    if review.touch_up_id is None:
+        raise ReviewError("There is no touch-up to change.")
+    deleted, _ = Injection.objects.filter(pk=injection_id, treatment=review.touch_up_id).delete()
+    if not deleted:
+        raise ReviewError("That touch-up point is no longer there: reload the page.")
+
+
+def sign_touch_up(*, review: Review, by: User, now: datetime.datetime) -> Treatment:
+    """Sign and lock the touch-up with charting's checklist and hash (called by
+    ``reviews.review.sign_review`` inside its transaction)."""
+    original = review.treatment
+    touch_up = (
+        Treatment.objects.select_for_update()
+        .select_related("visit__patient", "product")
+        .get(pk=review.touch_up_id)
+    )
+    if touch_up.is_signed:
+        return touch_up
+    problems = checklist(
+        treatment=touch_up,
+        consent=consent_in_force(visit=original.visit),
+        injections=list(touch_up.injections.select_related("vial__lot__product")),
+        screening_reason=screening_refusal(visit=original.visit, product=original.product),
+        at=now,
+    )
+    if problems:
+        raise ReviewError("The touch-up cannot be signed: " + " ".join(problems))
+    touch_up.signed_at, touch_up.signed_by = now, by
+    touch_up.content_hash = content_hash(touch_up)
+    touch_up.save()
+    return touch_up

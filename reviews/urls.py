@@ -1,0 +1,22 @@
+from django.urls import path
+
+from .views import history, outcomes, review, touch_up
+
+app_name = "reviews"
+
+urlpatterns = [
+    path(
+        "appointments/<int:appointment_id>/open/",
+        review.open_for_appointment,
+        name="open_for_appointment",
+    ),
+    path("due/<int:due_review_id>/open/", review.open_for_due, name="open_for_due"),
+    path("<int:review_id>/", review.review, name="review"),
+    path("<int:review_id>/side-effects/", review.side_effect_add, name="side_effect_add"),
+    path("<int:review_id>/photos/", review.photos, name="photos"),
+    path("<int:review_id>/touch-up/", touch_up.touch_up, name="touch_up"),
+    path("<int:review_id>/touch-up/remove/", touch_up.touch_up_remove, name="touch_up_remove"),
+    path("<int:review_id>/sign/", review.sign, name="sign"),
+    path("patients/<int:patient_id>/history/", history.patient_history, name="patient_history"),
+    path("outcomes/", outcomes.outcome_summary_page, name="outcomes"),
+]

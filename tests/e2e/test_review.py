@@ -1,0 +1,104 @@
+"""The two-week review in a real browser: open it from the day list, grade residual
+movement, compare photos, chart a 2 U touch-up on one side, sign; the history shows
+the session and the touch-up, and next cycle's suggestion with its reason."""
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from charting.models import ConsentText
+from clinic.appointments import DueReview
+from clinic.demo import DEMO_PASSWORD
+from clinic.models import Patient
+from planning.models import Expression, Muscle
+from reviews.demo import READY_PATIENT
+from reviews.models import Review
+from tests.planning.factories import make_photo
+
+from .conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    # A transactional test starts from empty tables: put back the consent wording
+    # charting's data migration ships, then load the demo.
+    ConsentText.objects.get_or_create(
+        version=1, defaults={"title": "Consent to treatment", "body": "Invented consent text."}
+    )
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
+    patient = Patient.objects.get(chart_number=READY_PATIENT)
+    due = DueReview.objects.select_related("appointment", "location").get(patient=patient)
+    assert due.status == DueReview.Status.BOOKED
+    day = due.appointment.local_start.date()
+    login(page, "injector@demo.clinic", DEMO_PASSWORD)
+
+    # Open the review from the day list.
+    page.goto(f"/my-day/?day={day:%Y-%m-%d}")
+    row = page.get_by_test_id("my-day").locator(".list-group-item", has_text=patient.full_name)
+    row.get_by_role("link", name="Open visit").click()
+    page.wait_for_url("**/reviews/*/")
+    review = Review.objects.get(treatment__visit__patient=patient)
+    frown = Expression.objects.get(code="FROWN")
+    make_photo(visit=review.treatment.visit, expression=frown)  # baseline
+    make_photo(visit=review.visit, expression=frown)  # at the review
+
+    # Only the treated muscles, baseline beside each side; the left corrugator still moves.
+    grid = page.get_by_test_id("residual-grid")
+    assert grid.locator("tr.mm-row").count() == 2  # CORR and PROC
+    assert "was 3" in page.get_by_test_id("baseline-CORR:L").inner_text()
+    page.get_by_test_id("grade-CORR:L-2").tap()
+    page.get_by_test_id("grade-CORR:R-0").tap()
+    page.get_by_test_id("grade-PROC:C-0").tap()
+    assert "L stronger" in page.get_by_test_id("row-CORR").inner_text()  # live highlight
+    page.get_by_test_id("gais").select_option("2")
+    page.get_by_test_id("satisfaction").select_option("2")
+    page.get_by_test_id("save-review").click()
+    page.wait_for_url("**/reviews/*/")
+    assert page.get_by_test_id("asym-CORR").is_visible()
+
+    # Compare photos: baseline and review side by side, and the overlay slider.
+    page.get_by_test_id("compare-photos-link").click()
+    compare = page.get_by_test_id("compare-FROWN")
+    assert compare.locator("img.rv-photo").count() == 4  # two side by side, two in the overlay
+    slider = page.get_by_test_id("slider-FROWN")
+    slider.fill("20")
+    clip = compare.locator("[data-overlay-top]").evaluate("img => img.style.clipPath")
+    assert "80%" in clip
+
+    # Chart a 2 U touch-up on the left corrugator, tapping the diagram.
+    page.get_by_test_id("touch-up-link").click()
+    corr = Muscle.objects.get(code="CORR")
+    page.get_by_test_id("touch-up-target").select_option(f"{corr.pk}:L")
+    page.get_by_test_id("touch-up-units").fill("2")
+    assert page.get_by_test_id("touch-up-vial").input_value() != ""
+    diagram = page.get_by_test_id("face-diagram")
+    box = diagram.bounding_box()
+    diagram.tap(position={"x": box["width"] * 0.6, "y": box["height"] * 0.3})
+    page.get_by_test_id("add-touch-up").click()
+    assert "2 U" in page.get_by_test_id("touch-up-list").inner_text()
+    assert "10 U" in page.get_by_test_id("total-CORR-L").inner_text()
+    assert "8 U" in page.get_by_test_id("total-CORR-R").inner_text()
+
+    # Sign the review with the touch-up.
+    page.get_by_test_id("to-sign").click()
+    page.get_by_test_id("sign-password").fill(DEMO_PASSWORD)
+    page.get_by_test_id("sign-review").click()
+    assert page.get_by_test_id("review-signed").is_visible()
+    review.refresh_from_db()
+    assert review.is_signed and review.touch_up.is_signed
+    assert review.touch_up.signed_at <= timezone.now()
+    due.refresh_from_db()
+    assert due.status == DueReview.Status.DONE  # off the front desk's list
+
+    # The patient's history shows the session and the touch-up, and next cycle's dose.
+    page.get_by_test_id("history-link").click()
+    history = page.get_by_test_id("history-CORR-L")
+    assert "8" in history.inner_text() and "+2" in history.inner_text()
+    suggestion = page.get_by_test_id("next-CORR-L").inner_text()
+    assert "10 U" in suggestion and "touch-up" in suggestion
+    assert "8 U" in page.get_by_test_id("next-CORR-R").inner_text()

@@ -1,0 +1,208 @@
+"""The review pages: opened from my day and the reviews-due list, bad input, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from clinic.appointments import Appointment, DueReview
+from planning.models import Muscle
+from reviews.models import Review
+from reviews.review import add_side_effect, open_review
+from reviews.touchups import add_touch_up
+from tests.charting.factories import make_vial
+from tests.clinic.scheduling_factories import make_appointment
+from tests.factories import PASSWORD
+
+from .factories import graded_review, signed_session
+
+pytestmark = pytest.mark.django_db
+
+ALL_GRADED = {"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"}
+
+
+@pytest.fixture
+def vial(injector):
+    return make_vial(by=injector)
+
+
+@pytest.fixture
+def session(patient, injector, vial):
+    return signed_session(patient=patient, injector=injector, vial=vial)
+
+
+def test_my_day_opens_the_review_of_the_booked_appointment(session, injector, injector_client):
+    due = DueReview.objects.get(patient=session.visit.patient)
+    appointment = due.appointment
+    url = reverse("reviews:open_for_appointment", args=[appointment.pk])
+    day = appointment.starts_at.date().isoformat()
+    assert url in injector_client.get(reverse("my_day"), {"day": day}).content.decode()
+    response = injector_client.get(url)
+    review = Review.objects.get(treatment=session)
+    assert response.status_code == 302 and response["Location"] == review.get_absolute_url()
+    page = injector_client.get(review.get_absolute_url())
+    assert page.status_code == 200
+    assert b"Corrugator" in page.content and b"was 3" in page.content
+
+
+def test_the_reviews_due_entry_opens_the_review(session, injector_client, front_desk):
+    due = DueReview.objects.get(patient=session.visit.patient)
+    url = reverse("reviews:open_for_due", args=[due.pk])
+    listing = reverse("reviews_due") + "?booked=on"
+    assert url in injector_client.get(listing).content.decode()
+    desk = Client()  # the desk's own browser (the client fixtures share one)
+    desk.force_login(front_desk)
+    desk_page = desk.get(listing).content.decode()
+    assert session.visit.patient.last_name in desk_page and url not in desk_page
+    response = injector_client.get(url)
+    assert response["Location"] == Review.objects.get(treatment=session).get_absolute_url()
+
+
+def test_a_review_appointment_without_a_signed_treatment_says_so(
+    patient, injector, injector_client
+):
+    appointment = make_appointment(patient=patient, injector=injector, kind=Appointment.Kind.REVIEW)
+    response = injector_client.get(
+        reverse("reviews:open_for_appointment", args=[appointment.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert b"no signed treatment awaiting review" in response.content
+    assert not Review.objects.exists()
+
+
+def test_grading_an_untreated_muscle_through_the_page_is_refused(
+    session, injector, injector_client
+):
+    review = open_review(treatment=session, by=injector)
+    response = injector_client.post(
+        review.get_absolute_url(),
+        {"version": review.version, "g:CORR:L": "2", "g:FRONT:L": "3", "gais": "2", "note": "kept"},
+    )
+    assert response.status_code == 400
+    assert b"was not treated in this cycle" in response.content
+    assert b"kept" in response.content  # nothing entered is lost
+    assert not review.findings.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"version": "x", "g:CORR:L": "9", "gais": "99", "satisfaction": "0"},
+        {"version": "1", "gais": "<script>", "satisfaction": "seven"},
+    ],
+)
+def test_garbage_on_the_review_form_is_a_clear_400(session, injector, injector_client, data):
+    review = open_review(treatment=session, by=injector)
+    response = injector_client.post(review.get_absolute_url(), data)
+    assert response.status_code == 400
+    assert b"alert-danger" in response.content
+
+
+def test_touch_up_page_refuses_bad_input_and_adds_a_point(session, injector, injector_client, vial):
+    review = open_review(treatment=session, by=injector)
+    url = reverse("reviews:touch_up", args=[review.pk])
+    corr = Muscle.objects.get(code="CORR")
+    bad = injector_client.post(url, {"target": f"{corr.pk}:L", "units": "1.3", "vial": vial.pk})
+    assert bad.status_code == 400 and b"steps of 0.5" in bad.content
+    junk = injector_client.post(url, {"target": "x:y", "units": "", "vial": "abc", "x": "2"})
+    assert junk.status_code == 400 and b"Choose the muscle" in junk.content
+    ok = injector_client.post(
+        url, {"target": f"{corr.pk}:L", "units": "2", "vial": vial.pk, "x": "0.55", "y": "0.31"}
+    )
+    assert ok.status_code == 302
+    review.refresh_from_db()
+    point = review.touch_up.injections.get()
+    assert (str(point.units), str(point.x)) == ("2.0", "0.5500")
+
+
+def test_no_touch_up_after_the_review_is_signed(session, injector, injector_client, vial):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    response = injector_client.post(
+        reverse("reviews:sign", args=[review.pk]), {"password": PASSWORD}
+    )
+    assert response.status_code == 302
+    corr = Muscle.objects.get(code="CORR")
+    late = injector_client.post(
+        reverse("reviews:touch_up", args=[review.pk]),
+        {"target": f"{corr.pk}:L", "units": "2", "vial": vial.pk},
+    )
+    assert late.status_code == 400 and b"no touch-up can be added after signing" in late.content
+
+
+def test_signing_with_a_wrong_password_keeps_the_review_open(session, injector, injector_client):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    response = injector_client.post(reverse("reviews:sign", args=[review.pk]), {"password": "no"})
+    assert response.status_code == 400 and b"password is not correct" in response.content
+    assert not Review.objects.get().is_signed
+
+
+def test_the_front_desk_never_opens_a_review(session, injector, desk_client):
+    review = open_review(treatment=session, by=injector)
+    for url in (
+        review.get_absolute_url(),
+        reverse("reviews:photos", args=[review.pk]),
+        reverse("reviews:touch_up", args=[review.pk]),
+        reverse("reviews:patient_history", args=[session.visit.patient_id]),
+    ):
+        assert desk_client.get(url).status_code == 403
+
+
+def _busy(review, injector, vial):
+    """Fill a review with a touch-up on every side and a side effect."""
+    for muscle, side in (("CORR", "L"), ("CORR", "R"), ("PROC", "C")):
+        add_touch_up(
+            review=review,
+            muscle_id=Muscle.objects.get(code=muscle).pk,
+            side=side,
+            units="1",
+            vial_id=vial.pk,
+            by=injector,
+        )
+    add_side_effect(review=review, kind="headache", by=injector)
+
+
+def test_the_review_page_runs_in_constant_queries(
+    session, injector, injector_client, vial, django_assert_num_queries
+):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    url = review.get_absolute_url()
+    # session, user, user's groups, review (+visit, people, treatments), session injections,
+    # touch-up injections, findings, side effects, baseline map, its observations, and the
+    # base layout's two location queries
+    with django_assert_num_queries(12):
+        assert injector_client.get(url).status_code == 200
+    _busy(review, injector, vial)
+    with django_assert_num_queries(12):
+        assert injector_client.get(url).status_code == 200
+
+
+def test_the_history_page_runs_in_constant_queries(
+    patient, injector, injector_client, vial, django_assert_num_queries
+):
+    url = reverse("reviews:patient_history", args=[patient.pk])
+
+    def cycle():
+        session = signed_session(patient=patient, injector=injector, vial=vial)
+        review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+        _busy(review, injector, vial)
+        injector_client.post(reverse("reviews:sign", args=[review.pk]), {"password": PASSWORD})
+
+    cycle()
+    # session, user, user's groups, patient, sessions with reviews and touch-ups,
+    # their injections, findings, side effects, touch-ups' injections, two location queries
+    with django_assert_num_queries(11):
+        first = injector_client.get(url)
+    assert b"+1" in first.content
+    for _ in range(3):
+        cycle()
+    with django_assert_num_queries(11):
+        response = injector_client.get(url)
+    assert response.content.count(b'class="rv-chart"') == 3  # one chart per muscle and side
+
+
+def test_the_touch_up_form_starts_on_the_side_that_moves_most(session, injector, injector_client):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    html = injector_client.get(reverse("reviews:touch_up", args=[review.pk])).content.decode()
+    corr = Muscle.objects.get(code="CORR")
+    assert f'value="{corr.pk}:L" selected' in html

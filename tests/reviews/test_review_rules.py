@@ -1,0 +1,312 @@
+"""Review rules: the residual grid, refusals, touch-ups with charting's rules, signing."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from charting.chart import chart_from_plan
+from charting.models import Injection, Treatment
+from charting.models.locking import SignedRecordError
+from charting.signing import verify
+from clinic.appointments import DueReview
+from planning.models import Muscle, Product
+from reviews.cycles import history
+from reviews.errors import ReviewError, ReviewErrors
+from reviews.models import Finding, Review
+from reviews.review import add_side_effect, open_review, save_review, sign_review
+from reviews.screens import cycle_totals, residual_grid, review_rows
+from reviews.touchups import add_touch_up
+from tests.charting.factories import make_consent, make_lot, make_vial, treatment_visit
+from tests.factories import PASSWORD, PatientFactory
+
+from .factories import graded_review, signed_session
+
+pytestmark = pytest.mark.django_db
+
+ALL_GRADED = {"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"}
+
+
+@pytest.fixture
+def vial(injector):
+    return make_vial(by=injector)
+
+
+@pytest.fixture
+def session(patient, injector, vial):
+    return signed_session(patient=patient, injector=injector, vial=vial)
+
+
+def muscle(code):
+    return Muscle.objects.get(code=code)
+
+
+def grid_for(review):
+    injections, _, findings, _ = review_rows(review)
+    return residual_grid(review=review, injections=injections, findings=findings)[1]
+
+
+def test_the_grid_holds_only_the_treated_muscles_with_their_baseline(session, injector):
+    review = open_review(treatment=session, by=injector)
+    rows = {row.muscle.code: row for row in grid_for(review)}
+    assert set(rows) == {"CORR", "PROC"}
+    assert {c.side: c.baseline for c in rows["CORR"].cells} == {"L": 3, "R": 2}
+    assert [(c.side, c.baseline) for c in rows["PROC"].cells] == [("C", 2)]
+    assert review.visit.kind == "review" and review.visit.patient == session.visit.patient
+
+
+def test_remaining_asymmetry_is_computed(session, injector):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    rows = {row.muscle.code: row for row in grid_for(review)}
+    assert rows["CORR"].asymmetric and rows["CORR"].stronger == "L"
+    assert not rows["PROC"].asymmetric
+    review = save_review(
+        review=review, version=review.version, grades={"CORR:L": "1", "CORR:R": "1"}, by=injector
+    )
+    assert not {row.muscle.code: row for row in grid_for(review)}["CORR"].asymmetric
+    finding = review.findings.get(muscle__code="CORR", side="L")
+    assert (finding.grade, finding.baseline_grade) == (1, 3)
+
+
+def test_grading_a_muscle_that_was_not_treated_is_refused_and_nothing_saved(session, injector):
+    review = open_review(treatment=session, by=injector)
+    with pytest.raises(ReviewErrors) as refused:
+        save_review(
+            review=review,
+            version=review.version,
+            grades={"CORR:L": "2", "FRONT:L": "2"},
+            by=injector,
+        )
+    assert "not treated in this cycle" in refused.value.errors["g:FRONT:L"]
+    assert not Finding.objects.exists()
+    assert Review.objects.get().version == review.version
+
+
+def test_a_stale_form_does_not_overwrite(session, injector):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    with pytest.raises(ReviewError, match="another tab"):
+        save_review(review=review, version=review.version - 1, grades={"CORR:L": "3"}, by=injector)
+
+
+def test_a_review_of_another_patients_session_is_refused(session, injector):
+    with pytest.raises(ReviewError, match="another patient"):
+        open_review(treatment=session, by=injector, patient=PatientFactory())
+    assert not Review.objects.exists()
+
+
+def test_a_review_needs_a_signed_treatment(patient, injector):
+    visit, plan = treatment_visit(patient=patient, injector=injector)
+    make_consent(visit=visit, plan=plan, by=injector)
+    unsigned = chart_from_plan(visit=visit, plan=plan, by=injector)
+    with pytest.raises(ReviewError, match="not signed"):
+        open_review(treatment=unsigned, by=injector)
+
+
+def test_opening_twice_gives_the_same_review(session, injector):
+    assert open_review(treatment=session, by=injector) == open_review(
+        treatment=session, by=injector
+    )
+
+
+def test_touch_up_units_add_to_the_cycle_per_muscle_and_side(session, injector, vial):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    add_touch_up(
+        review=review,
+        muscle_id=muscle("CORR").pk,
+        side="L",
+        units="2",
+        vial_id=vial.pk,
+        by=injector,
+    )
+    review.refresh_from_db()
+    touch_up = review.touch_up
+    assert touch_up.visit == review.visit and touch_up.product == session.product
+    injections, touch_ups, findings, effects = review_rows(review)
+    totals = {
+        (row.muscle.code, c.side): (c.original, c.touch_up, c.total)
+        for row in cycle_totals(
+            injections=injections, touch_ups=touch_ups, findings=findings, side_effects=effects
+        )
+        for c in row.cells
+    }
+    assert totals == {
+        ("CORR", "R"): (D("8"), D("0"), D("8")),
+        ("CORR", "L"): (D("8"), D("2"), D("10")),
+        ("PROC", "C"): (D("4"), D("0"), D("4")),
+    }
+    point = touch_up.injections.get()
+    original = session.injections.filter(muscle__code="CORR", side="L").last()
+    assert (point.x, point.y) == (original.x, original.y)  # not tapped: at the session's point
+
+
+@pytest.mark.parametrize(
+    ("lot_kwargs", "message"),
+    [
+        ({"number": "EXP-1", "expiry_days": -1}, "expired"),
+        ({"number": "REC-1", "status": "recalled", "note": "Notice 7"}, "recalled"),
+        ({"number": "QUA-1", "status": "quarantined", "note": "Cold chain"}, "quarantined"),
+    ],
+)
+def test_touch_ups_follow_the_lot_rules(session, injector, lot_kwargs, message):
+    review = open_review(treatment=session, by=injector)
+    bad_vial = make_vial(lot=make_lot(**lot_kwargs), by=injector)
+    with pytest.raises(ReviewErrors) as refused:
+        add_touch_up(
+            review=review,
+            muscle_id=muscle("CORR").pk,
+            side="L",
+            units="2",
+            vial_id=bad_vial.pk,
+            by=injector,
+        )
+    assert message in refused.value.errors["vial"]
+    assert Treatment.objects.count() == 1  # no touch-up opened
+
+
+def test_a_vial_past_its_use_by_or_of_another_product_is_refused(session, injector, vial):
+    review = open_review(treatment=session, by=injector)
+    old = make_vial(lot=vial.lot, by=injector, at=timezone.now() - datetime.timedelta(hours=25))
+    dysport = make_vial(
+        lot=make_lot(product=Product.objects.get(code="dysport"), number="DY-1"),
+        by=injector,
+        vial_units=300,
+    )
+    for vial, message in ((old, "use a new vial"), (dysport, "never interchangeable")):
+        with pytest.raises(ReviewErrors) as refused:
+            add_touch_up(
+                review=review,
+                muscle_id=muscle("CORR").pk,
+                side="L",
+                units="2",
+                vial_id=vial.pk,
+                by=injector,
+            )
+        assert message in refused.value.errors["vial"]
+
+
+@pytest.mark.parametrize(
+    ("code", "side", "units", "field", "message"),
+    [
+        ("CORR", "L", "0", "units", "more than 0"),
+        ("CORR", "L", "1.3", "units", "steps of 0.5"),
+        ("CORR", "L", "two", "units", "as a number"),
+        ("FRONT", "L", "2", "muscle", "not treated in this cycle"),
+        ("PROC", "L", "2", "side", "charted C"),
+    ],
+)
+def test_touch_up_input_is_checked_by_charting_rules(
+    session, injector, vial, code, side, units, field, message
+):
+    review = open_review(treatment=session, by=injector)
+    with pytest.raises(ReviewErrors) as refused:
+        add_touch_up(
+            review=review,
+            muscle_id=muscle(code).pk,
+            side=side,
+            units=units,
+            vial_id=vial.pk,
+            by=injector,
+        )
+    assert message in refused.value.errors[field]
+    assert not Injection.objects.filter(treatment__visit=review.visit).exists()
+
+
+def test_signing_locks_review_and_touch_up_and_clears_the_due_review(session, injector, vial):
+    due = DueReview.objects.get(patient=session.visit.patient, treated_at=session.started_at)
+    assert due.status == DueReview.Status.BOOKED
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    add_touch_up(
+        review=review,
+        muscle_id=muscle("CORR").pk,
+        side="L",
+        units="2",
+        vial_id=vial.pk,
+        by=injector,
+    )
+    sign_review(review=review, by=injector, password=PASSWORD)
+    review.refresh_from_db()
+    assert review.is_signed and review.visit.status == "completed"
+    assert review.touch_up.is_signed and verify(review.touch_up)
+    due.refresh_from_db()
+    assert due.status == DueReview.Status.DONE
+    with pytest.raises(ReviewError, match="no touch-up can be added after signing"):
+        add_touch_up(
+            review=review,
+            muscle_id=muscle("CORR").pk,
+            side="L",
+            units="1",
+            vial_id=vial.pk,
+            by=injector,
+        )
+    with pytest.raises(SignedRecordError):
+        review.touch_up.injections.update(units=D("5"))
+    with pytest.raises(ReviewError, match="signed and locked"):
+        save_review(review=review, version=review.version, grades={"CORR:L": "0"}, by=injector)
+
+
+def test_signing_needs_every_treated_side_graded_gais_and_the_password(session, injector):
+    review = graded_review(treatment=session, injector=injector, grades={"CORR:L": "1"}, gais="")
+    with pytest.raises(ReviewError) as refused:
+        sign_review(review=review, by=injector, password=PASSWORD)
+    assert "missing: CORR R, PROC C" in refused.value.message
+    assert "GAIS" in refused.value.message
+    with pytest.raises(ReviewError, match="password"):
+        sign_review(review=review, by=injector, password="wrong")
+    assert not Review.objects.get().is_signed
+
+
+def test_an_opened_but_empty_touch_up_is_dropped_at_signing(session, injector, vial):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    injection = add_touch_up(
+        review=review,
+        muscle_id=muscle("CORR").pk,
+        side="L",
+        units="2",
+        vial_id=vial.pk,
+        by=injector,
+    )
+    injection.delete()
+    sign_review(review=review, by=injector, password=PASSWORD)
+    review.refresh_from_db()
+    assert review.touch_up is None and Treatment.objects.count() == 1
+
+
+def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(session, injector, vial):
+    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    add_side_effect(
+        review=review, kind="eyelid_ptosis", side="L", started_on=session.visit.date, by=injector
+    )
+    add_touch_up(
+        review=review,
+        muscle_id=muscle("CORR").pk,
+        side="L",
+        units="2",
+        vial_id=vial.pk,
+        by=injector,
+    )
+    sign_review(review=review, by=injector, password=PASSWORD)
+    [product] = history(patient=session.visit.patient)
+    rows = {(r.muscle.code, r.side): r.suggestion for r in product.rows}
+    assert (rows[("CORR", "L")].rule, rows[("CORR", "L")].units) == ("side_effect", D("8"))
+    assert (rows[("CORR", "R")].rule, rows[("CORR", "R")].units) == ("no_residual", D("8"))
+    assert rows[("PROC", "C")].rule == "no_residual"  # ptosis on the left: midline untouched
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"kind": "sneeze"}, "kind", "Choose what happened"),
+        ({"kind": "other"}, "note", "Describe"),
+        ({"kind": "headache", "started_on": "2020-01-01"}, "started_on", "before the treatment"),
+        ({"kind": "headache", "started_on": "not a date"}, "started_on", "Enter a date"),
+    ],
+)
+def test_side_effects_refuse_bad_input(session, injector, fields, field, message):
+    review = open_review(treatment=session, by=injector)
+    with pytest.raises(ReviewErrors) as refused:
+        add_side_effect(review=review, by=injector, **fields)
+    assert message in refused.value.errors[field]
+    assert not review.side_effects.exists()
