@@ -191,7 +191,7 @@ def add_side_effect(
         errors["kind"] = "Choose what happened."
     muscle = None
     if muscle_id:
-        muscle = Muscle.objects.filter(pk=muscle_id).first()
+        muscle = Muscle.objects.filter(pk=muscle_id).first() if str(muscle_id).isdigit() else None
         if muscle is None:
             errors["muscle"] = "Choose a muscle from the list."
     if side and side not in ("L", "R", "C"):

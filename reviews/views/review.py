@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from charting.errors import ChartingError
-from clinic.access import role_required
+from clinic.access import id_from, role_required
 from clinic.roles import CLINICAL_ROLES, Role
 from planning.models import Grade, Photo, Side
 
@@ -124,7 +124,7 @@ def side_effect_add(request, review_id: int):
         add_side_effect(
             review=review,
             kind=request.POST.get("kind", ""),
-            muscle_id=request.POST.get("muscle") or None,
+            muscle_id=id_from(request.POST.get("muscle")) or None,
             side=request.POST.get("side", ""),
             started_on=request.POST.get("started_on"),
             ended_on=request.POST.get("ended_on"),

@@ -28,6 +28,7 @@ def demo_data(transactional_db):
                 "Reviews",
                 "Lots",
                 "Lot recall",
+                "Outcomes",
                 "Audit log",
                 "Staff",
                 "Admin site",
