@@ -21,6 +21,7 @@ MENU: list[MenuItem] = [
     MenuItem("Patients", "patient_list", frozenset(Role)),
     MenuItem("Staff", "admin:clinic_user_changelist", frozenset({Role.ADMIN})),
     MenuItem("Admin site", "admin:index", frozenset({Role.ADMIN})),
+    MenuItem("Reports", "reports:job_list", frozenset({Role.INJECTOR, Role.ADMIN})),
 ]
 
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "clinic.apps.ClinicConfig",
     "planning.apps.PlanningConfig",
     "charting.apps.ChartingConfig",
+    "reports.apps.ReportsConfig",
     "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -112,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
                 "planning.context_processors.patient_sections",
+                # After planning's: adds the reports card to planning's patient sections.
+                "reports.context_processors.patient_sections",
             ],
         },
     },
@@ -193,6 +196,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Reports: a redelivered task (worker lost) comes back after the visibility
+# timeout, which must outlast the longest task; the sweep fails jobs left running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60)
+}
+CELERY_BEAT_SCHEDULE = {
+    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -229,5 +240,8 @@ LOGGING = {
     "loggers": {
         # Request lines carry URLs only (ids, never names); keep them at WARNING.
         "django.server": {"level": "WARNING"},
+        # WeasyPrint's progress lines and font notes; refused URLs still show as warnings.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

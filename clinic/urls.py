@@ -28,5 +28,6 @@ urlpatterns = [
     path("patients/<int:patient_id>/edit/", patients.patient_edit, name="patient_edit"),
     path("planning/", include("planning.urls")),
     path("charting/", include("charting.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
