@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 import io
 import random
+from importlib import import_module
 
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -71,8 +73,18 @@ def demo_cells(expressions, rng: random.Random) -> list[CellInput]:
     return cells
 
 
+def ensure_reference_data() -> None:
+    """Load the reference data migration's rows again if they are missing (a test
+    database flushed between browser tests has none). Idempotent."""
+    if Expression.objects.exists():
+        return
+    migration = import_module("planning.migrations.0002_reference_data")
+    migration.load(django_apps, None)
+
+
 @transaction.atomic
 def seed(out) -> None:
+    ensure_reference_data()
     injector = User.objects.filter(email="injector@demo.clinic").first()
     if injector is None:
         out.write("planning: no demo injector (run the clinic demo first)")

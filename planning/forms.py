@@ -119,9 +119,12 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultiplePhotoField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else single(data, initial)
+        items = [item for item in data if item] if isinstance(data, list | tuple) else [data]
+        items = [item for item in items if item]
+        if not items:
+            single(None, initial)  # "required" error
+            return []
+        return [single(item, initial) for item in items]
 
 
 class PhotoUploadForm(forms.Form):

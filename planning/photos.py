@@ -78,7 +78,11 @@ def clean_image(upload) -> CleanImage:
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _fail(name, "the image has too many pixels to open safely.") from exc
+        raise _fail(
+            name,
+            f"the image has too many pixels to open safely; the limit is "
+            f"{MAX_PIXELS // 1_000_000} megapixels.",
+        ) from exc
     except UnidentifiedImageError as exc:
         if name.lower().endswith(HEIC_SUFFIXES) and not HEIF_SUPPORTED:
             raise _fail(

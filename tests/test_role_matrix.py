@@ -38,9 +38,13 @@ def all_pages():
 
 
 @pytest.fixture
-def url_kwargs(patient):
+def url_kwargs(patient, injector):
     """One object per URL argument name."""
-    return {"patient_id": patient.pk}
+    from tests.planning.factories import make_photo, make_visit
+
+    visit = make_visit(patient=patient, injector=injector)
+    photo = make_photo(visit=visit)
+    return {"patient_id": patient.pk, "visit_id": visit.pk, "photo_id": photo.pk}
 
 
 def build_url(name: str, pattern: URLPattern, kwargs_for: dict) -> str:

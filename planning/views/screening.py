@@ -47,8 +47,8 @@ def screening(request, visit_id: int):
     return _render(request, visit, form)
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def confirm(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)
     previous = get_object_or_404(
@@ -67,8 +67,8 @@ def confirm(request, visit_id: int):
     return redirect("planning:screening", visit_id=visit.pk)
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def acknowledge_warnings(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)
     state = screening_state(visit=visit)

@@ -11,8 +11,8 @@ from ..screening import screening_state
 from ..visits import start_consultation
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def start(request, patient_id: int):
     patient = get_patient_for(request.user, patient_id)
     location = request.location.get() or patient.home_location

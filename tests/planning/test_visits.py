@@ -1,0 +1,91 @@
+"""Starting a consultation from the patient page, and the visit overview."""
+
+import pytest
+from django.urls import reverse
+
+from planning.choices import VisitKind
+from planning.models import DoseRange, Visit
+
+from .factories import make_visit, screen
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_patient_page_offers_start_consultation_to_clinical_roles(
+    client, injector, clinic_admin, patient
+):
+    for user in (injector, clinic_admin):
+        client.force_login(user)
+        html = client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+        assert 'data-testid="start-consultation"' in html
+        assert 'data-testid="patient-visits"' in html
+
+
+def test_the_front_desk_sees_no_visits_section(desk_client, patient, injector):
+    make_visit(patient=patient, injector=injector)
+    html = desk_client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+    assert "start-consultation" not in html
+    assert "patient-visits" not in html
+
+
+def test_start_consultation_opens_one_visit_per_day(injector_client, injector, patient, location):
+    url = reverse("planning:start_consultation", args=[patient.pk])
+    first = injector_client.post(url)
+    visit = Visit.objects.get()
+    assert first["Location"] == reverse("planning:visit_detail", args=[visit.pk])
+    assert (visit.patient, visit.injector, visit.location) == (patient, injector, location)
+    assert visit.kind == VisitKind.CONSULTATION
+    again = injector_client.post(url)
+    assert again["Location"] == first["Location"]
+    assert Visit.objects.count() == 1
+
+
+def test_start_consultation_is_post_only_and_not_for_the_front_desk(
+    client, injector, front_desk, patient
+):
+    url = reverse("planning:start_consultation", args=[patient.pk])
+    client.force_login(injector)
+    assert client.get(url).status_code == 405
+    client.force_login(front_desk)
+    assert client.post(url).status_code == 403
+    assert not Visit.objects.exists()
+
+
+def test_the_patient_page_lists_visits_in_constant_queries(
+    injector_client, patient, injector, django_assert_num_queries
+):
+    for n in range(12):
+        make_visit(patient=patient, injector=injector, days_ago=n * 20)
+    # 1 session, 2 user, 3 roles, 4 patient with home location, 5 the active location,
+    # 6 the patient's recent visits (planning section), 7 the location menu.
+    with django_assert_num_queries(7):
+        response = injector_client.get(reverse("patient_detail", args=[patient.pk]))
+    assert response.content.decode().count("list-group-item-action") == 8
+
+
+def test_visit_overview(injector_client, patient, injector, django_assert_num_queries):
+    visit = make_visit(patient=patient, injector=injector)
+    screen(visit, injector, yes=["keloids"])
+    # 1 session, 2 user, 3 roles, 4 visit with people, 5 screening, 6 cells, 7 photos,
+    # 8 the active location, 9 the location menu.
+    with django_assert_num_queries(9):
+        response = injector_client.get(reverse("planning:visit_detail", args=[visit.pk]))
+    html = response.content.decode()
+    assert "Warnings to acknowledge" in html
+    assert "1 warning" in html
+
+
+def test_an_unknown_visit_is_not_found(injector_client):
+    assert injector_client.get(reverse("planning:visit_detail", args=[999999])).status_code == 404
+
+
+def test_label_dose_ranges_are_read_only_in_the_admin(admin_client):
+    label = DoseRange.objects.label().first()
+    practice = DoseRange.objects.practice().first()
+    change = reverse("admin:planning_doserange_change", args=[label.pk])
+    page = admin_client.get(change)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    response = admin_client.post(change, {"min_units": "1"})
+    assert response.status_code == 403
+    editable = admin_client.get(reverse("admin:planning_doserange_change", args=[practice.pk]))
+    assert 'name="_save"' in editable.content.decode()
