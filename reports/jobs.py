@@ -35,7 +35,7 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceErro
 def _claim(job_id: int) -> tuple[ReportJob, str] | None:
     with transaction.atomic():
         job = (
-            ReportJob.objects.select_for_update()
+            ReportJob.objects.select_for_update(of=("self",))
             .select_related("patient", "visit")
             .filter(pk=job_id)
             .first()

@@ -48,8 +48,8 @@ def job_list(request):
     return _list_page(request, ExportForm())
 
 
-@require_POST
 @role_required(Role.ADMIN)
+@require_POST
 def export_history(request):
     form = ExportForm(request.POST)
     if form.is_valid():
@@ -114,8 +114,8 @@ def job_status(request, job_id: int):
     return response
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def job_retry(request, job_id: int):
     job = get_job_for(request.user, job_id)
     try:

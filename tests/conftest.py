@@ -105,3 +105,15 @@ def desk_client(client, front_desk):
 @pytest.fixture
 def admin_client(client, clinic_admin):
     return _client_for(client, clinic_admin)
+
+
+@pytest.fixture(autouse=True)
+def _celery_tasks_eager():
+    """Celery tasks run in-process (eagerly) in every test, whatever REDIS_URL says;
+    the worker tests (tests/reports/conftest.py) switch this off for themselves."""
+    from clinic.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

@@ -17,7 +17,7 @@ PUBLIC = {"login", "healthz"}
 ANY_SIGNED_IN = {"logout", "password_change", "password_change_done"}
 # Clinical namespaces: the front desk may open none of their pages, except these
 # (scheduling screens that show names and times only).
-CLINICAL_NAMESPACES = {"planning", "charting"}
+CLINICAL_NAMESPACES = {"planning", "charting", "reports"}
 FRONT_DESK_ALLOWED_IN_CLINICAL: set[str] = set()
 
 
@@ -44,7 +44,10 @@ def url_kwargs(patient, injector):
 
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
-    return {"patient_id": patient.pk, "visit_id": visit.pk, "photo_id": photo.pk}
+    from reports.models import Kind, ReportJob
+
+    job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
+    return {"patient_id": patient.pk, "visit_id": visit.pk, "photo_id": photo.pk, "job_id": job.pk}
 
 
 def build_url(name: str, pattern: URLPattern, kwargs_for: dict) -> str:
