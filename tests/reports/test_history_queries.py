@@ -1,0 +1,27 @@
+"""The history builder loads a patient's record in a constant number of queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from reports.history import build_history
+from tests.reports.factories import make_history
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("cycles", [1, 12])
+def test_history_queries_do_not_grow_with_the_record(
+    cycles, patient, injector, django_assert_num_queries
+):
+    make_history(patient=patient, injector=injector, cycles=cycles)
+    # 1 visits (location, injector joined), 2 their screenings, 3 map observations
+    # (map joined), 4 muscles, 5 expressions, 6 plans (product joined), 7 plan points
+    # (muscle joined).
+    with django_assert_num_queries(7):
+        context = build_history(patient=patient)
+    assert len(context["cycles"]) == cycles
+    cycle = context["cycles"][-1]
+    assert cycle.screening is not None and cycle.plans[0]["grand"]["total"] == 15
+    corrugator = next(r for r in cycle.map_rows if r.muscle.code == "CORR")
+    assert corrugator.strongest == {"L": 3, "R": 2} and corrugator.difference == 1
