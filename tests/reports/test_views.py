@@ -67,7 +67,9 @@ def test_end_before_start_shows_a_message_next_to_the_field(injector_client, pat
         history_url(patient), {"date_from": "2026-05-10", "date_to": "2026-05-01"}
     )
     assert response.status_code == 422
-    assert response.context["form"].errors == {"date_to": ["The end date is before the start date."]}
+    assert response.context["form"].errors == {
+        "date_to": ["The end date is before the start date."]
+    }
     assert b'value="2026-05-10"' in response.content  # what was typed is kept
     assert not ReportJob.objects.exists()
 
