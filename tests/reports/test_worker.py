@@ -76,21 +76,18 @@ def test_the_clinic_export_counts_patients_on_the_worker(
 
 
 def test_a_worker_killed_mid_render_is_replaced_and_the_job_completes(
-    worker_queue, patient, injector
+    worker_setup, worker_queue, patient, injector
 ):
     """SIGKILL the worker (and its pool child) during a long history render. The
     message was never acknowledged (acks_late), so once a new worker starts it is
     delivered again, the new attempt takes the job over and finishes it."""
-    setup = worker_queue.__self__ if hasattr(worker_queue, "__self__") else None  # noqa: F841
-    from clinic.celery import app
-
-    queue = f"{app.conf.task_routes['reports.tasks.*']['queue']}-fault"
+    queue = f"{worker_setup['queue']}-fault"
     worker_queue(queue)  # away from the session's worker
     visibility = 4  # seconds an unacknowledged message waits before redelivery
-    env = _worker_env()
+    env, logs = worker_setup["env"], worker_setup["logs"]
     extra = {"CELERY_VISIBILITY_TIMEOUT": str(visibility)}
     make_history(patient=patient, injector=injector, cycles=60, every_days=20)
-    first = Worker(env=env, queue=queue, log_dir=_logs(), extra_env=extra)
+    first = Worker(env=env, queue=queue, log_dir=logs, extra_env=extra)
     replacement = None
     try:
         job = requests.request_history(patient=patient, by=injector)
@@ -102,7 +99,7 @@ def test_a_worker_killed_mid_render_is_replaced_and_the_job_completes(
         job.refresh_from_db()
         assert job.status == Status.RUNNING and job.attempts == 1, "killed too late"
         time.sleep(max(0.0, visibility + 1 - (time.monotonic() - killed_at)))
-        replacement = Worker(env=env, queue=queue, log_dir=_logs(), extra_env=extra)
+        replacement = Worker(env=env, queue=queue, log_dir=logs, extra_env=extra)
         assert watch(job, timeout=120)[-1] == Status.DONE
         assert job.attempts == 2 and job.progress == 100 and job.pages > 10
         assert private_storage().open(job.file_name).read(5) == b"%PDF-"
@@ -112,18 +109,3 @@ def test_a_worker_killed_mid_render_is_replaced_and_the_job_completes(
         if replacement:
             replacement.stop()
 
-
-_SETUP: dict = {}
-
-
-@pytest.fixture(autouse=True)
-def _keep_setup(worker_setup):
-    _SETUP.update(worker_setup)
-
-
-def _worker_env() -> dict:
-    return _SETUP["env"]
-
-
-def _logs():
-    return _SETUP["logs"]
