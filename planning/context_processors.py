@@ -7,11 +7,12 @@ roles only; the front desk never gets it.
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Subquery
 from django.utils.functional import SimpleLazyObject
 
 from clinic.access import may_see_clinical
 
-from .models import Visit
+from .models import Screening, Visit
 
 PATIENT_PAGES = {"patient_detail"}
 RECENT_VISITS = 8
@@ -26,10 +27,15 @@ def patient_sections(request):
     patient_id = match.kwargs.get("patient_id")
 
     def recent_visits():
-        # query (only when the section renders): the patient's latest visits
+        # query (only when the section renders): the patient's latest visits, each
+        # with the outcome of its latest screening
+        latest_outcome = (
+            Screening.objects.filter(visit=OuterRef("pk")).latest_first().values("outcome")[:1]
+        )
         return list(
             Visit.objects.filter(patient_id=patient_id)
             .select_related("injector", "location")
+            .annotate(screening_outcome=Subquery(latest_outcome))
             .order_by("-date", "-id")[:RECENT_VISITS]
         )
 

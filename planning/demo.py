@@ -134,6 +134,7 @@ def seed(out) -> None:
                 expression=by_code[code],
                 moment="max",
             )
+        Photo.objects.filter(visit=visit).update(uploaded_at=answered_at)
     out.write(
         f"planning: {made} new demo visits ({Visit.objects.count()} visits, "
         f"{Photo.objects.count()} photos)"

@@ -127,6 +127,9 @@ class MultiplePhotoField(forms.FileField):
         return [single(item, initial) for item in items]
 
 
+MAX_FILES_PER_UPLOAD = 12
+
+
 class PhotoUploadForm(forms.Form):
     expression = forms.ModelChoiceField(
         queryset=Expression.objects.all(), required=False, empty_label="General (no expression)"
@@ -140,3 +143,11 @@ class PhotoUploadForm(forms.Form):
         help_text=f"JPEG, PNG or HEIC; up to {MAX_BYTES // 1024 // 1024} MB each.",
         error_messages={"required": "Choose or take at least one photo."},
     )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > MAX_FILES_PER_UPLOAD:
+            raise forms.ValidationError(
+                f"Upload at most {MAX_FILES_PER_UPLOAD} photos at once ({len(files)} chosen)."
+            )
+        return files

@@ -138,6 +138,10 @@ class Row:
         return self.muscle.paired
 
     @property
+    def cell_list(self) -> list[dict]:
+        return list(self.cells.values())
+
+    @property
     def difference(self) -> int | None:
         if not self.paired:
             return None
@@ -211,11 +215,13 @@ def build_grid(
     photos=(),
     previous_observations=None,
     values: dict[str, dict] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> list[Group]:
     """Rows of the grid, each cell with its grade and note.
 
     ``values`` (cell key -> {grade, note}) overrides stored observations: the
-    cells the injector entered, shown again after a validation error.
+    cells the injector entered, shown again after a validation error, with
+    ``errors`` (cell key -> message) beside them.
     """
     stored = observations_by_cell(observations)
     before = observations_by_cell(previous_observations or [])
@@ -230,11 +236,20 @@ def build_grid(
             for side in muscle.sides:
                 key = cell_key(expression.code, muscle.code, side)
                 obs = stored.get((expression.pk, muscle.pk, side))
-                cell = {"key": key, "side": side, "grade": None, "note": ""}
+                cell = {
+                    "key": key,
+                    "side": side,
+                    "grade": None,
+                    "note": "",
+                    "error": (errors or {}).get(key, ""),
+                }
                 if obs is not None:
                     cell["grade"], cell["note"] = obs.grade, obs.note
                 if values is not None and key in values:
                     cell.update(values[key])
+                # The radio value as text (templates localize numbers slowly).
+                grade_value = cell["grade"]
+                cell["value"] = "" if grade_value is None else str(grade_value)
                 row.cells[side] = cell
                 prev = before.get((expression.pk, muscle.pk, side))
                 row.previous[side] = prev.grade if prev else None

@@ -59,13 +59,10 @@ def movement_map(request, visit_id: int):
         photos=photos,
         previous_observations=previous_observations,
         values=form.posted_values() if form.is_bound else None,
+        errors=form.cell_errors,
     )
     if movement and not form.is_bound:
         form.initial["notes"] = movement.notes
-    for group in groups:
-        for row in group.rows:
-            for cell in row.cells.values():
-                cell["error"] = form.cell_errors.get(cell["key"], "")
     return render(
         request,
         "planning/movement_map.html",
@@ -79,7 +76,7 @@ def movement_map(request, visit_id: int):
             "compare": compare,
             "previous": before,
             "may_edit": may_edit,
-            "grades": [0, 1, 2, 3],
+            "grades": ["0", "1", "2", "3"],  # text: no number localization per cell
             "stray_errors": {k: v for k, v in form.cell_errors.items() if k not in form.cell_keys},
             "step": "map",
         },

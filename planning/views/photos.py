@@ -63,6 +63,9 @@ def photos(request, visit_id: int):
             "photos": visit_photos,
             "step": "photos",
             "back": request.GET.get("back", request.POST.get("back", "")),
+            # query: the expressions to choose from (a list, so no extra COUNT)
+            "expression_choices": [("", "General (no expression)")]
+            + [(e.pk, e.name) for e in Expression.objects.all()],
         },
         status=status,
     )

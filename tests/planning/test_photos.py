@@ -165,6 +165,19 @@ def test_several_photos_at_once(injector_client, visit):
     assert Photo.objects.filter(visit=visit).count() == 3
 
 
+def test_too_many_files_or_an_unknown_expression(injector_client, visit):
+    files = [upload(jpeg_bytes(), name=f"p{i}.jpg") for i in range(13)]
+    response = injector_client.post(photos_url(visit), {"files": files})
+    assert response.status_code == 400
+    assert "at most 12 photos" in response.content.decode()
+    response = injector_client.post(
+        photos_url(visit), {"files": [upload(jpeg_bytes())], "expression": 999999}
+    )
+    assert response.status_code == 400
+    assert "expression" in response.context["form"].errors
+    assert not Photo.objects.exists()
+
+
 def test_no_file_chosen(injector_client, visit):
     response = injector_client.post(photos_url(visit), {"moment": "rest"})
     assert response.status_code == 400

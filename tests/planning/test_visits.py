@@ -89,3 +89,34 @@ def test_label_dose_ranges_are_read_only_in_the_admin(admin_client):
     assert response.status_code == 403
     editable = admin_client.get(reverse("admin:planning_doserange_change", args=[practice.pk]))
     assert 'name="_save"' in editable.content.decode()
+
+
+@pytest.mark.parametrize("photos", [1, 10])
+def test_photos_page_queries_are_constant(
+    photos, injector_client, patient, injector, django_assert_num_queries
+):
+    from .factories import make_photo
+
+    visit = make_visit(patient=patient, injector=injector)
+    screen(visit, injector)
+    for _ in range(photos):
+        make_photo(visit=visit)
+    # 1 session, 2 user, 3 roles, 4 visit with people, 5 screening, 6 photos with
+    # expressions, 7 the active location, 8 the location menu, 9 the expression choices.
+    with django_assert_num_queries(9):
+        response = injector_client.get(reverse("planning:photos", args=[visit.pk]))
+    assert response.content.decode().count('class="photo-tile"') == photos
+
+
+@pytest.mark.parametrize("earlier", [1, 10])
+def test_screening_page_queries_are_constant(
+    earlier, injector_client, patient, injector, django_assert_num_queries
+):
+    for n in range(earlier):
+        screen(make_visit(patient=patient, injector=injector, days_ago=30 * (n + 1)), injector)
+    visit = make_visit(patient=patient, injector=injector)
+    # 1 session, 2 user, 3 roles, 4 visit with people, 5 this visit's screening (none),
+    # 6 the patient's latest earlier screening, 7 the active location, 8 the location menu.
+    with django_assert_num_queries(8):
+        response = injector_client.get(reverse("planning:screening", args=[visit.pk]))
+    assert 'data-testid="screening-reuse"' in response.content.decode()
