@@ -44,10 +44,19 @@ def url_kwargs(patient, injector):
 
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
+    from tests.planning.helpers import make_plan
+
+    plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4)])
     from reports.models import Kind, ReportJob
 
     job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
-    return {"patient_id": patient.pk, "visit_id": visit.pk, "photo_id": photo.pk, "job_id": job.pk}
+    return {
+        "patient_id": patient.pk,
+        "visit_id": visit.pk,
+        "photo_id": photo.pk,
+        "plan_id": plan.pk,
+        "job_id": job.pk,
+    }
 
 
 def build_url(name: str, pattern: URLPattern, kwargs_for: dict) -> str:
