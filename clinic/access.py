@@ -49,3 +49,25 @@ def get_patient_for(user, patient_id: int) -> Patient:
     """Any staff role may open a patient's demographics; clinical pages check more."""
     require_role(user, Role.values)
     return get_object_or_404(Patient.objects.select_related("home_location"), pk=patient_id)
+
+
+def injectors():
+    """Active users with the injector role, for choices and calendar columns."""
+    from .models import User
+
+    return User.objects.filter(is_active=True, groups__name=Role.INJECTOR).distinct()
+
+
+def get_appointment_for(user, appointment_id: int):
+    """Any staff role may open an appointment: it holds names, times and kinds only."""
+    from .appointments import Appointment
+
+    require_role(user, Role.values)
+    return get_object_or_404(Appointment.objects.for_pages(), pk=appointment_id)
+
+
+def get_due_review_for(user, due_review_id: int):
+    from .appointments import DueReview
+
+    require_role(user, Role.values)
+    return get_object_or_404(DueReview.objects.for_pages(), pk=due_review_id)

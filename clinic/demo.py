@@ -101,7 +101,7 @@ def seed(out) -> None:
     rng = random.Random(2026)
     made = 0
     for n in range(40):
-        first, last = FIRST[n % len(FIRST)], LAST[(n * 7) % len(LAST)]
+        first, last = FIRST[n % len(FIRST)], LAST[(n * 7 + n // 20) % len(LAST)]
         dob = datetime.date(1962, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 40))
         _, created = Patient.objects.get_or_create(
             chart_number=f"D-{n + 1:04d}",
@@ -118,3 +118,7 @@ def seed(out) -> None:
         )
         made += created
     out.write(f"clinic: {len(locations)} locations, {len(DEMO_USERS)} staff, {made} new patients")
+    # The appointment book: a realistic week at both locations (clinic/demo_schedule.py).
+    from .demo_schedule import seed as seed_schedule
+
+    seed_schedule(out)

@@ -119,9 +119,14 @@ class PatientSearchForm(forms.Form):
         widget=forms.TextInput(
             attrs={
                 "placeholder": "Name, chart number, phone or date of birth",
+                "class": "form-control form-control-lg",
                 "autofocus": True,
                 "type": "search",
             }
         ),
     )
-    inactive = forms.BooleanField(required=False, label="Include inactive")
+    inactive = forms.BooleanField(
+        required=False,
+        label="Include inactive",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

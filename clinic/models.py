@@ -195,3 +195,7 @@ class Patient(models.Model):
     @property
     def age(self) -> int:
         return self.age_on(timezone.localdate())
+
+
+# Scheduling models live in their own module (imported here so Django finds them).
+from .appointments import Appointment, CalendarFeed, DueReview  # noqa: E402, F401

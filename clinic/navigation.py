@@ -21,6 +21,13 @@ MENU: list[MenuItem] = [
     MenuItem("Patients", "patient_list", frozenset(Role)),
     MenuItem("Staff", "admin:clinic_user_changelist", frozenset({Role.ADMIN})),
     MenuItem("Admin site", "admin:index", frozenset({Role.ADMIN})),
+    MenuItem("Day", "schedule_day", frozenset(Role)),
+    MenuItem("My day", "my_day", frozenset({Role.INJECTOR})),
+    MenuItem("Week", "schedule_week", frozenset(Role)),
+    MenuItem("Reviews due", "reviews_due", frozenset(Role)),
+    MenuItem("Recall", "recall", frozenset(Role)),
+    MenuItem("Lots", "charting:lot_list", frozenset({Role.INJECTOR, Role.ADMIN})),
+    MenuItem("Lot recall", "charting:recall", frozenset({Role.ADMIN})),
     MenuItem("Reports", "reports:job_list", frozenset({Role.INJECTOR, Role.ADMIN})),
 ]
 

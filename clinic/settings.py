@@ -245,3 +245,12 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Appointment reminders: beat sweeps every 30 minutes; each appointment is
+# reminded once, the day before (clinic.tasks, clinic.reminders).
+CELERY_BEAT_SCHEDULE = {
+    "appointment-reminders": {
+        "task": "clinic.send_appointment_reminders",
+        "schedule": 30 * 60,
+    },
+}

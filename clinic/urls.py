@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import patients, system
+from .views import appointments, feeds, patients, reviews, schedule, system
 
 handler403 = "clinic.views.system.permission_denied"
 
@@ -26,6 +26,38 @@ urlpatterns = [
     path("patients/new/", patients.patient_create, name="patient_create"),
     path("patients/<int:patient_id>/", patients.patient_detail, name="patient_detail"),
     path("patients/<int:patient_id>/edit/", patients.patient_edit, name="patient_edit"),
+    # Scheduling: the front desk's day, reviews due, recall, calendar feeds.
+    path("day/", schedule.day_view, name="schedule_day"),
+    path("week/", schedule.week_view, name="schedule_week"),
+    path("my-day/", schedule.my_day, name="my_day"),
+    path("appointments/new/", appointments.appointment_book, name="appointment_book"),
+    path(
+        "appointments/<int:appointment_id>/",
+        appointments.appointment_detail,
+        name="appointment_detail",
+    ),
+    path(
+        "appointments/<int:appointment_id>/status/",
+        appointments.appointment_status,
+        name="appointment_status",
+    ),
+    path(
+        "appointments/<int:appointment_id>/cancel/",
+        appointments.appointment_cancel,
+        name="appointment_cancel",
+    ),
+    path(
+        "appointments/<int:appointment_id>/reschedule/",
+        appointments.appointment_reschedule,
+        name="appointment_reschedule",
+    ),
+    path("reviews-due/", reviews.reviews_due, name="reviews_due"),
+    path("reviews-due/<int:due_review_id>/book/", reviews.review_book, name="review_book"),
+    path("reviews-due/<int:due_review_id>/dismiss/", reviews.review_dismiss, name="review_dismiss"),
+    path("recall/", reviews.recall, name="recall"),
+    path("calendar-feed/", feeds.calendar_feed_settings, name="calendar_feed_settings"),
+    path("calendar-feed/rotate/", feeds.calendar_feed_rotate, name="calendar_feed_rotate"),
+    path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
     path("planning/", include("planning.urls")),
     path("charting/", include("charting.urls")),
     path("reports/", include("reports.urls")),

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clinic.roles import Role
 
-PUBLIC = {"login", "healthz"}
+PUBLIC = {"login", "healthz", "calendar_feed"}
 ANY_SIGNED_IN = {"logout", "password_change", "password_change_done"}
 # Clinical namespaces: the front desk may open none of their pages, except these
 # (scheduling screens that show names and times only).
@@ -40,20 +40,27 @@ def all_pages():
 @pytest.fixture
 def url_kwargs(patient, injector):
     """One object per URL argument name."""
+    from tests.charting.factories import charted, make_lot
+    from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
+    from reports.models import Kind, ReportJob
     from tests.planning.factories import make_photo, make_visit
+    from tests.planning.helpers import make_plan
 
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
-    from tests.planning.helpers import make_plan
-
     plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4)])
-    from reports.models import Kind, ReportJob
-
     job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
+    treatment = charted(patient=patient, injector=injector)
     return {
         "patient_id": patient.pk,
+        "appointment_id": make_appointment(patient=patient, injector=injector).pk,
+        "due_review_id": make_due_review(patient=patient, injector=injector).pk,
+        "token": make_feed(injector=injector).token,
         "visit_id": visit.pk,
         "photo_id": photo.pk,
+        # charting: a chart with consent (its visit is a treatment visit of the same patient)
+        "consent_id": treatment.visit.consents.get().pk,
+        "lot_id": make_lot(number="RM-1").pk,
         "plan_id": plan.pk,
         "job_id": job.pk,
     }

@@ -1,0 +1,40 @@
+"""Object access for the charting pages: one helper per kind.
+
+Clinical objects are for injectors and clinic admins; lot administration and
+the recall search are for clinic admins (``views`` declare it with
+``role_required``; these helpers repeat the role check for object access).
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+
+from clinic.access import require_role
+from clinic.roles import CLINICAL_ROLES, Role
+from planning.access import get_visit_for
+from planning.models import Visit
+
+from .models import Consent, Lot, Treatment
+
+
+def get_treatment_for(user, visit_id: int) -> tuple[Visit, Treatment | None]:
+    """The visit and its chart (None before charting). Two queries."""
+    visit = get_visit_for(user, visit_id)  # query: visit, patient, location, injector
+    treatment = (
+        Treatment.objects.select_related("product", "plan", "signed_by", "updated_by")
+        .filter(visit=visit)
+        .first()
+    )  # query: the chart
+    if treatment is not None:
+        treatment.visit = visit
+    return visit, treatment
+
+
+def get_consent_for(user, consent_id: int) -> Consent:
+    require_role(user, CLINICAL_ROLES)
+    return get_object_or_404(Consent.objects.select_related("visit"), pk=consent_id)
+
+
+def get_lot_for(user, lot_id: int, *, manage: bool = False) -> Lot:
+    require_role(user, {Role.ADMIN} if manage else CLINICAL_ROLES)
+    return get_object_or_404(Lot.objects.select_related("product"), pk=lot_id)

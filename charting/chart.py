@@ -1,0 +1,259 @@
+"""Charting rules: start a chart from the plan, save what was given, adverse events.
+
+Every function checks the whole input before it writes anything and runs in
+one transaction, so a refused save changes nothing. ``save_chart`` is guarded
+by the treatment's ``version`` (optimistic lock): a save that started from an
+older version is refused with a clear message instead of overwriting the other
+tab's work.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.models import User
+from planning.models import Muscle, PlanStatus, Product, TreatmentPlan, Visit
+from planning.screening import blocks_for_product, screening_state
+
+from .choices import AdverseKind, Severity
+from .errors import ChartingError
+from .lots import vial_refusal
+from .models import AdverseEvent, Injection, Treatment, Vial
+from .models.treatments import MAX_UNITS_PER_POINT
+
+HALF = Decimal("0.5")
+
+
+class ChartErrors(ChartingError):
+    """Several fields refused at once: ``errors`` maps a form field name to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("The chart was not saved: correct the fields marked in red.")
+        self.errors = errors
+
+
+class StaleChart(ChartingError):
+    """The chart changed in another tab or by someone else since this form was opened."""
+
+
+def parse_units(value, *, allow_zero: bool = False) -> Decimal:
+    """Units as typed: a number in 0.5 U steps, above 0 (or 0 when allowed), at most 100."""
+    try:
+        units = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ChartingError("Enter the units as a number, e.g. 4 or 2.5.") from None
+    if not units.is_finite():
+        raise ChartingError("Enter the units as a number, e.g. 4 or 2.5.")
+    if units < 0 or (units == 0 and not allow_zero):
+        raise ChartingError(
+            "Units must be more than 0." if not allow_zero else "Units cannot be negative."
+        )
+    if units > MAX_UNITS_PER_POINT and not allow_zero:
+        raise ChartingError("At most 100 U per point.")
+    if units % HALF != 0:
+        raise ChartingError("Units go in steps of 0.5 U (e.g. 2, 2.5, 3).")
+    return units.quantize(Decimal("0.1"))
+
+
+def screening_refusal(*, visit: Visit, product: Product) -> str | None:
+    """Why the screening does not allow treating this visit with ``product`` (or None)."""
+    state = screening_state(visit=visit)
+    if state.blocked:
+        reasons = "; ".join(f["message"] for f in state.blocks) or "a contraindication"
+        return f"The screening blocks treatment: {reasons}."
+    if state.needs_screening:
+        return "Screen the patient for this visit before charting."
+    if state.needs_acknowledgment:
+        return "Acknowledge the screening's warnings before charting."
+    product_blocks = blocks_for_product(screening=state.current, product=product)
+    if product_blocks:
+        return f"The screening rules out {product.brand}: {product_blocks[0]['message']}"
+    return None
+
+
+@transaction.atomic
+def chart_from_plan(
+    *, visit: Visit, plan: TreatmentPlan, by: User, now: datetime.datetime | None = None
+) -> Treatment:
+    """Open the visit's chart, copying the final plan's points into injections."""
+    now = now or timezone.now()
+    if plan.visit_id != visit.pk:
+        raise ChartingError("This plan belongs to another visit.")
+    if plan.status != PlanStatus.FINAL:
+        raise ChartingError("Finalize the plan before charting from it.")
+    reason = screening_refusal(visit=visit, product=plan.product)
+    if reason:
+        raise ChartingError(reason)
+    if Treatment.objects.filter(visit=visit).exists():
+        raise ChartingError("This visit is already charted: open its chart.")
+    points = list(plan.points.select_related("muscle").order_by("order", "id"))
+    if not points:
+        raise ChartingError("The plan has no injection points.")
+    treatment = Treatment.objects.create(
+        visit=visit,
+        plan=plan,
+        product=plan.product,
+        started_at=now,
+        started_by=by,
+        updated_by=by,
+    )
+    Injection.objects.bulk_create(
+        Injection(
+            treatment=treatment,
+            point=p,
+            muscle=p.muscle,
+            side=p.side,
+            x=p.x,
+            y=p.y,
+            planned_units=p.units,
+            units=p.units,
+            depth=p.depth,
+            note=p.note,
+            order=i,
+        )
+        for i, p in enumerate(points)
+    )
+    return treatment
+
+
+@dataclass
+class InjectionInput:
+    """One row of the chart form: an existing injection (``injection_id``) or an added point."""
+
+    key: str  # the form field prefix, for messages
+    units: str
+    vial_id: int | None = None
+    injection_id: int | None = None
+    skip: bool = False
+    muscle_id: int | None = None
+    side: str = ""
+    note: str = ""
+
+
+@dataclass
+class ChartInput:
+    version: int
+    rows: list[InjectionInput] = field(default_factory=list)
+    added: list[InjectionInput] = field(default_factory=list)
+    wasted_units: str = "0"
+    aftercare_given: bool = False
+    notes: str = ""
+
+
+def _lock_unsigned(treatment: Treatment) -> Treatment:
+    locked = Treatment.objects.select_for_update().get(pk=treatment.pk)
+    if locked.is_signed:
+        raise ChartingError("This chart is signed and locked: add an addendum instead.")
+    return locked
+
+
+@transaction.atomic
+def save_chart(
+    *, treatment: Treatment, data: ChartInput, by: User, now: datetime.datetime | None = None
+) -> Treatment:
+    """Save the units given per point, skipped and added points, vials, wasted units, aftercare."""
+    now = now or timezone.now()
+    treatment = _lock_unsigned(treatment)
+    if data.version != treatment.version:
+        raise StaleChart(
+            f"This chart was changed by {treatment.updated_by.get_full_name()} at "
+            f"{timezone.localtime(treatment.updated_at):%H:%M:%S} (another tab or device). "
+            "Nothing was overwritten. Your entries are kept below: check them against the "
+            "other change (reload to see it), then save again to keep yours.",
+            field="version",
+        )
+    existing = {i.pk: i for i in treatment.injections.all()}
+    vial_ids = {r.vial_id for r in [*data.rows, *data.added] if r.vial_id}
+    vials = {v.pk: v for v in Vial.objects.for_pages().filter(pk__in=vial_ids)}
+    muscles = Muscle.objects.in_bulk({r.muscle_id for r in data.added if r.muscle_id})
+    errors: dict[str, str] = {}
+
+    def check_units_and_vial(row: InjectionInput) -> tuple[Decimal | None, Vial | None]:
+        units = vial = None
+        try:
+            units = parse_units(row.units)
+        except ChartingError as exc:
+            errors[f"{row.key}-units"] = exc.message
+        if row.vial_id:
+            vial = vials.get(row.vial_id)
+            reason = (
+                "Choose a vial from the list."
+                if vial is None
+                else vial_refusal(vial=vial, product=treatment.product, at=now)
+            )
+            if reason:
+                errors[f"{row.key}-vial"] = reason
+        return units, vial
+
+    updates, creates, deletes = [], [], []
+    for row in data.rows:
+        injection = existing.get(row.injection_id)
+        if injection is None:
+            errors[f"{row.key}-units"] = "This point is no longer in the chart: reload."
+            continue
+        if row.skip:
+            deletes.append(injection.pk)
+            continue
+        units, vial = check_units_and_vial(row)
+        injection.units, injection.vial, injection.note = units, vial, row.note.strip()[:200]
+        updates.append(injection)
+    for n, row in enumerate(data.added):
+        muscle = muscles.get(row.muscle_id)
+        if muscle is None:
+            errors[f"{row.key}-muscle"] = "Choose the muscle."
+        elif not muscle.has_side(row.side):
+            errors[f"{row.key}-side"] = f"{muscle.name} is charted {'/'.join(muscle.sides)}."
+        units, vial = check_units_and_vial(row)
+        creates.append(
+            Injection(
+                treatment=treatment,
+                muscle=muscle,
+                side=row.side,
+                units=units,
+                vial=vial,
+                note=row.note.strip()[:200],
+                order=len(existing) + n,
+            )
+        )
+    try:
+        wasted = parse_units(data.wasted_units or "0", allow_zero=True)
+    except ChartingError as exc:
+        errors["wasted_units"] = exc.message
+        wasted = None
+    if errors:
+        raise ChartErrors(errors)
+    if deletes:
+        Injection.objects.filter(pk__in=deletes).delete()
+    if updates:
+        Injection.objects.bulk_update(updates, ["units", "vial", "note"])
+    if creates:
+        Injection.objects.bulk_create(creates)
+    treatment.wasted_units = wasted
+    treatment.aftercare_given = data.aftercare_given
+    treatment.notes = data.notes.strip()
+    treatment.version += 1
+    treatment.updated_by = by
+    treatment.save()
+    return treatment
+
+
+@transaction.atomic
+def add_adverse_event(
+    *, treatment: Treatment, kind: str, severity: str, note: str, by: User
+) -> AdverseEvent:
+    treatment = _lock_unsigned(treatment)
+    note = " ".join((note or "").split())
+    if kind not in AdverseKind.values:
+        raise ChartingError("Choose what happened.", field="kind")
+    if severity not in Severity.values:
+        raise ChartingError("Choose the severity.", field="severity")
+    if kind == AdverseKind.OTHER and not note:
+        raise ChartingError("Describe what happened.", field="note")
+    return AdverseEvent.objects.create(
+        treatment=treatment, kind=kind, severity=severity, note=note[:300], recorded_by=by
+    )

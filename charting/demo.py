@@ -1,0 +1,211 @@
+"""Invented demo data for charting: lots (one expired, one recalled), vials, and
+signed past treatments of planning's demo treatment visits, plus one visit today
+ready to chart (screened, final plan, no consent yet). Idempotent."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from clinic.models import Patient, User
+from planning.choices import Outcome, PlanStatus, VisitKind, VisitStatus
+from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
+from planning.screening import QUESTIONS, record_screening
+
+from .choices import LotStatus
+from .consent import consent_areas
+from .models import Consent, ConsentText, Injection, Lot, Treatment, Vial
+from .signing import content_hash
+
+# product code, lot number, expiry (days from today), status, note
+DEMO_LOTS = [
+    ("botox-cosmetic", "C3702A4", 420, LotStatus.ACTIVE, ""),
+    ("botox-cosmetic", "C3519B2", -20, LotStatus.ACTIVE, ""),
+    ("botox-cosmetic", "C3650C1", 300, LotStatus.RECALLED, "Manufacturer recall notice (demo)"),
+    ("dysport", "DY-88213", 380, LotStatus.ACTIVE, ""),
+    ("daxxify", "DX-40017", 500, LotStatus.ACTIVE, ""),
+]
+
+# Glabellar pattern, 5 × 4 U [label]: muscle, side, x, y (fractions of the diagram).
+GLABELLAR = [
+    ("CORR", "R", "0.3900", "0.3050"),
+    ("CORR", "R", "0.4400", "0.3250"),
+    ("PROC", "C", "0.5000", "0.3400"),
+    ("CORR", "L", "0.5600", "0.3250"),
+    ("CORR", "L", "0.6100", "0.3050"),
+]
+# chart number of planning's demo treatment visit, lot used, units changed from the plan
+PAST = {"D-0001": ("C3519B2", {}), "D-0002": ("C3650C1", {1: Decimal("5")})}
+TODAY_PATIENT = "D-0005"
+
+
+def demo_signature(name: str) -> bytes:
+    """A drawn scribble (no real signature), as a PNG."""
+    image = Image.new("RGBA", (600, 200), (255, 255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    seed = sum(map(ord, name))
+    points = [(40 + i * 26, 110 + ((seed * (i + 3)) % 60) - 30) for i in range(20)]
+    draw.line(points, fill=(17, 24, 39, 255), width=4, joint="curve")
+    draw.line([(60, 150), (520, 140)], fill=(17, 24, 39, 255), width=3)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _final_plan(*, visit: Visit, product: Product, by: User, at) -> TreatmentPlan:
+    plan = visit.plans.filter(status=PlanStatus.FINAL).first()
+    if plan is not None:
+        return plan
+    plan = TreatmentPlan.objects.create(
+        visit=visit,
+        product=product,
+        status=PlanStatus.FINAL,
+        vial_units=100,
+        diluent_ml=Decimal("2.50"),
+        created_by=by,
+        created_at=at,
+        finalized_at=at,
+        finalized_by=by,
+    )
+    muscles = Muscle.objects.in_bulk(field_name="code")
+    InjectionPoint.objects.bulk_create(
+        InjectionPoint(
+            plan=plan,
+            muscle=muscles[code],
+            side=side,
+            x=Decimal(x),
+            y=Decimal(y),
+            units=Decimal("4"),
+            order=i,
+        )
+        for i, (code, side, x, y) in enumerate(GLABELLAR)
+    )
+    return plan
+
+
+def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -> None:
+    at = timezone.make_aware(datetime.datetime.combine(visit.date, datetime.time(11, 0)))
+    plan = _final_plan(visit=visit, product=lot.product, by=by, at=at)
+    text = ConsentText.objects.current()
+    areas, off_label = consent_areas(plan=plan)
+    png = demo_signature(visit.patient.full_name)
+    Consent.objects.create(
+        visit=visit,
+        consent_text=text,
+        text_shown=text.body,
+        areas="\n".join(areas),
+        off_label="\n".join(off_label),
+        signed_name=visit.patient.full_name,
+        signature_png=png,
+        signature_sha256=hashlib.sha256(png).hexdigest(),
+        witnessed_by=by,
+        signed_at=at - datetime.timedelta(minutes=20),
+    )
+    vial = Vial.objects.create(
+        lot=lot,
+        vial_units=plan.vial_units,
+        diluent_ml=plan.diluent_ml,
+        reconstituted_at=at - datetime.timedelta(minutes=40),
+        reconstituted_by=by,
+    )
+    treatment = Treatment.objects.create(
+        visit=visit,
+        plan=plan,
+        product=plan.product,
+        started_at=at,
+        started_by=by,
+        updated_by=by,
+        wasted_units=Decimal("1"),
+        aftercare_given=True,
+    )
+    Injection.objects.bulk_create(
+        Injection(
+            treatment=treatment,
+            point=p,
+            muscle=p.muscle,
+            side=p.side,
+            x=p.x,
+            y=p.y,
+            planned_units=p.units,
+            units=changes.get(i, p.units),
+            vial=vial,
+            order=i,
+        )
+        for i, p in enumerate(plan.points.select_related("muscle").order_by("order", "id"))
+    )
+    treatment.signed_at = at + datetime.timedelta(minutes=25)
+    treatment.signed_by = by
+    treatment.review_days = 14
+    treatment.content_hash = content_hash(treatment)
+    treatment.save()
+
+
+def _visit_ready_to_chart(*, injector: User, product: Product) -> Visit | None:
+    patient = Patient.objects.filter(chart_number=TODAY_PATIENT).first()
+    if patient is None:
+        return None
+    today = timezone.localdate()
+    visit, created = Visit.objects.get_or_create(
+        patient=patient,
+        date=today,
+        kind=VisitKind.TREATMENT,
+        defaults={
+            "location": injector.default_location or patient.home_location,
+            "injector": injector,
+            "created_by": injector,
+            "status": VisitStatus.OPEN,
+        },
+    )
+    if created:
+        screening = record_screening(
+            visit=visit, by=injector, answers=dict.fromkeys((q.code for q in QUESTIONS), False)
+        )
+        assert screening.outcome == Outcome.CLEAR
+    _final_plan(visit=visit, product=product, by=injector, at=timezone.now())
+    return visit
+
+
+@transaction.atomic
+def seed(out) -> None:
+    injector = User.objects.filter(email="injector@demo.clinic").first()
+    if injector is None:
+        out.write("charting: no demo injector (run the clinic demo first)")
+        return
+    today = timezone.localdate()
+    products = Product.objects.in_bulk(field_name="code")
+    lots = {}
+    for code, number, days, status, note in DEMO_LOTS:
+        lots[number], _ = Lot.objects.get_or_create(
+            product=products[code],
+            number=number,
+            defaults={
+                "expiry_date": today + datetime.timedelta(days=days),
+                "received_on": today - datetime.timedelta(days=240),
+                "vial_count": 20,
+                "status": status,
+                "status_note": note,
+                "status_changed_at": timezone.now() if status != LotStatus.ACTIVE else None,
+            },
+        )
+    signed = 0
+    for chart_number, (lot_number, changes) in PAST.items():
+        visit = (
+            Visit.objects.treatments()
+            .filter(patient__chart_number=chart_number, date__lt=today, treatment__isnull=True)
+            .order_by("date")
+            .first()
+        )
+        if visit is not None:
+            _signed_past_treatment(visit=visit, lot=lots[lot_number], changes=changes, by=injector)
+            signed += 1
+    ready = _visit_ready_to_chart(injector=injector, product=products["botox-cosmetic"])
+    out.write(
+        f"charting: {len(lots)} lots (C3519B2 expired, C3650C1 recalled), {signed} new signed "
+        f"treatments; visit {ready.pk if ready else '-'} ({TODAY_PATIENT}) is ready to chart today"
+    )

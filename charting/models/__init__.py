@@ -1,0 +1,22 @@
+"""Charting models, one module per idea; import them from ``charting.models``."""
+
+from ..choices import AdverseKind, LotStatus, Severity
+from .consent import Consent, ConsentText
+from .locking import SignedRecordError
+from .lots import Lot, Vial
+from .treatments import Addendum, AdverseEvent, Injection, Treatment
+
+__all__ = [
+    "Addendum",
+    "AdverseEvent",
+    "AdverseKind",
+    "Consent",
+    "ConsentText",
+    "Injection",
+    "Lot",
+    "LotStatus",
+    "Severity",
+    "SignedRecordError",
+    "Treatment",
+    "Vial",
+]

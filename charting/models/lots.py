@@ -1,0 +1,107 @@
+"""Lots of product and the vials reconstituted from them."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ..choices import DILUENT_SALINE, LotStatus
+
+
+class LotQuerySet(models.QuerySet):
+    def for_product(self, product):
+        return self.filter(product=product)
+
+    def usable_on(self, day: datetime.date):
+        """Active lots not expired on ``day`` (the expiry day itself is still usable)."""
+        return self.filter(status=LotStatus.ACTIVE, expiry_date__gte=day)
+
+
+class Lot(models.Model):
+    product = models.ForeignKey("planning.Product", on_delete=models.PROTECT, related_name="lots")
+    number = models.CharField("lot number", max_length=40)
+    expiry_date = models.DateField(help_text="Usable up to and including this day.")
+    received_on = models.DateField(default=timezone.localdate)
+    vial_count = models.PositiveIntegerField("vials received", default=1)
+    status = models.CharField(max_length=12, choices=LotStatus.choices, default=LotStatus.ACTIVE)
+    status_note = models.CharField(
+        max_length=200, blank=True, help_text="Why the lot is quarantined or recalled."
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = LotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product__brand", "expiry_date", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "number"], name="lot_unique_per_product"),
+            models.CheckConstraint(
+                condition=Q(status__in=LotStatus.values), name="lot_status_valid"
+            ),
+            models.CheckConstraint(condition=~Q(number=""), name="lot_number_not_blank"),
+        ]
+        indexes = [
+            # The recall search looks lots up by number, whatever the case.
+            models.Index(models.functions.Upper("number"), name="lot_number_upper_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.product.brand} · exp {self.expiry_date:%Y-%m-%d}"
+
+
+class VialQuerySet(models.QuerySet):
+    def for_pages(self):
+        return self.select_related("lot__product", "reconstituted_by")
+
+    def of_product(self, product):
+        return self.filter(lot__product=product)
+
+
+class Vial(models.Model):
+    """One vial reconstituted from a lot; it may serve several treatments until its use-by."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="vials")
+    vial_units = models.PositiveIntegerField("vial size (U)")
+    diluent = models.CharField(max_length=80, default=DILUENT_SALINE)
+    diluent_ml = models.DecimalField("diluent (mL)", max_digits=4, decimal_places=2)
+    reconstituted_at = models.DateTimeField(default=timezone.now)
+    reconstituted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = VialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reconstituted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(vial_units__gt=0), name="vial_units_positive"),
+            models.CheckConstraint(
+                condition=Q(diluent_ml__gt=0) & Q(diluent_ml__lte=10),
+                name="vial_diluent_0_to_10_ml",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.lot.number} · {self.vial_units} U + {self.diluent_ml.normalize():f} mL · "
+            f"{timezone.localtime(self.reconstituted_at):%b %-d %H:%M}"
+        )
+
+    @property
+    def use_by(self) -> datetime.datetime:
+        """Reconstituted at + the product's hours (24 h; Daxxify 72 h) [label]."""
+        return self.reconstituted_at + datetime.timedelta(hours=self.lot.product.use_within_hours)
+
+    @property
+    def units_per_ml(self) -> Decimal:
+        return Decimal(self.vial_units) / self.diluent_ml
+
+    @property
+    def units_per_0_1_ml(self) -> Decimal:
+        return (self.units_per_ml / 10).quantize(Decimal("0.01"))

@@ -1,0 +1,193 @@
+"""Signing a treatment, and addenda under a signed one.
+
+Signing checks everything a legal treatment record needs (consent in force,
+injections with usable vials, the screening, the injector's password), stores
+who signed, when, and the SHA-256 of the signed content, and books the
+two-week review through ``clinic.scheduling.book_review`` (called here,
+explicitly). From then on the model layer refuses every change
+(``charting.models.locking``); corrections are addenda.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.appointments import Appointment
+from clinic.models import User
+from clinic.roles import Role
+from clinic.scheduling import REVIEW_DAYS, NoFreeSlot, SchedulingError, book_review
+
+from .chart import screening_refusal
+from .consent import consent_in_force
+from .errors import ChartingError
+from .lots import vial_refusal
+from .models import Addendum, Treatment
+
+DEFAULT_REVIEW_DAYS = 14
+HASH_FORMAT = 1  # bump when signed_content changes shape; old hashes stay verifiable by format
+
+
+def signed_content(treatment: Treatment) -> dict:
+    """What the signature covers, in a stable form (three queries: injections, events, consent)."""
+    injections = treatment.injections.select_related("muscle", "vial__lot").order_by("order", "id")
+    events = treatment.adverse_events.order_by("recorded_at", "id")
+    consent = consent_in_force(visit=treatment.visit)
+    return {
+        "format": HASH_FORMAT,
+        "treatment": treatment.pk,
+        "visit": treatment.visit_id,
+        "patient": treatment.visit.patient_id,
+        "plan": treatment.plan_id,
+        "product": treatment.product.code,
+        "wasted_units": str(treatment.wasted_units),
+        "aftercare_given": treatment.aftercare_given,
+        "notes": treatment.notes,
+        "consent": consent.signature_sha256 if consent else None,
+        "injections": [
+            {
+                "muscle": i.muscle.code,
+                "side": i.side,
+                "x": str(i.x) if i.x is not None else None,
+                "y": str(i.y) if i.y is not None else None,
+                "units": str(i.units),
+                "lot": i.vial.lot.number if i.vial else None,
+                "vial": i.vial_id,
+                "reconstituted_at": i.vial.reconstituted_at.isoformat() if i.vial else None,
+                "note": i.note,
+            }
+            for i in injections
+        ],
+        "adverse_events": [
+            {"kind": e.kind, "severity": e.severity, "note": e.note} for e in events
+        ],
+        "signed_by": treatment.signed_by_id,
+        "signed_at": treatment.signed_at.isoformat() if treatment.signed_at else None,
+        "review_days": treatment.review_days,
+    }
+
+
+def content_hash(treatment: Treatment) -> str:
+    payload = json.dumps(signed_content(treatment), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def verify(treatment: Treatment) -> bool:
+    """True when the stored record still hashes to what was signed."""
+    return treatment.is_signed and content_hash(treatment) == treatment.content_hash
+
+
+@dataclass(frozen=True)
+class Signed:
+    treatment: Treatment
+    review: Appointment | None
+    review_message: str
+
+
+def checklist(
+    *, treatment: Treatment, consent, injections: list, screening_reason: str | None, at
+) -> list[str]:
+    """What stops signing, from pieces the caller already fetched (no queries)."""
+    problems = []
+    if consent is None:
+        problems.append("The patient has not signed a consent for this visit.")
+    if not injections:
+        problems.append("The chart has no injections.")
+    if any(i.vial is None for i in injections):
+        problems.append("Choose the vial (lot) for every injection.")
+    reasons = {
+        vial_refusal(vial=i.vial, product=treatment.product, at=at) for i in injections if i.vial
+    }
+    problems.extend(sorted(r for r in reasons if r))
+    if screening_reason:
+        problems.append(screening_reason)
+    return problems
+
+
+def signing_refusals(*, treatment: Treatment, at: datetime.datetime) -> list[str]:
+    """Everything that stops this chart from being signed now (empty when it may be)."""
+    return checklist(
+        treatment=treatment,
+        consent=consent_in_force(visit=treatment.visit),
+        injections=list(treatment.injections.select_related("vial__lot__product")),
+        screening_reason=screening_refusal(visit=treatment.visit, product=treatment.product),
+        at=at,
+    )
+
+
+@transaction.atomic
+def sign_treatment(
+    *,
+    treatment: Treatment,
+    by: User,
+    password: str,
+    review_days: int = DEFAULT_REVIEW_DAYS,
+    now: datetime.datetime | None = None,
+) -> Signed:
+    """Sign and lock the chart, then book the review ``review_days`` (10–21) later."""
+    now = now or timezone.now()
+    treatment = (
+        Treatment.objects.select_for_update().select_related("visit__patient").get(pk=treatment.pk)
+    )
+    if treatment.is_signed:
+        raise ChartingError(
+            f"This chart was already signed by {treatment.signed_by} on "
+            f"{timezone.localtime(treatment.signed_at):%b %-d, %Y %H:%M}."
+        )
+    if not by.has_role(Role.INJECTOR):
+        raise ChartingError("Only an injector signs a treatment.")
+    if not password or not by.check_password(password):
+        raise ChartingError("The password is not correct.", field="password")
+    if review_days not in REVIEW_DAYS:
+        raise ChartingError(
+            "Book the review 10 to 21 days after the treatment.", field="review_days"
+        )
+    problems = signing_refusals(treatment=treatment, at=now)
+    if problems:
+        raise ChartingError(" ".join(problems))
+    visit = treatment.visit
+    review, review_message = None, ""
+    try:
+        with transaction.atomic():
+            review = book_review(
+                patient=visit.patient,
+                injector=visit.injector if visit.injector.has_role(Role.INJECTOR) else by,
+                location=visit.location,
+                treated_at=treatment.started_at,
+                days=review_days,
+                by=by,
+            )
+    except NoFreeSlot as exc:
+        review_message = str(exc)
+    except SchedulingError as exc:
+        review_message = f"The review was not booked: {exc}"
+    treatment.signed_at, treatment.signed_by, treatment.review_days = now, by, review_days
+    treatment.content_hash = content_hash(treatment)
+    treatment.save()
+    return Signed(treatment=treatment, review=review, review_message=review_message)
+
+
+def may_add_addendum(*, treatment: Treatment, user: User) -> bool:
+    return treatment.is_signed and (user.pk == treatment.signed_by_id or user.has_role(Role.ADMIN))
+
+
+@transaction.atomic
+def add_addendum(*, treatment: Treatment, reason: str, text: str, by: User) -> Addendum:
+    """A correction or late note under the signed chart; the original stays as signed."""
+    reason, text = " ".join((reason or "").split()), (text or "").strip()
+    if not treatment.is_signed:
+        raise ChartingError("The chart is not signed yet: correct it directly.")
+    if not may_add_addendum(treatment=treatment, user=by):
+        raise ChartingError("Only the injector who signed or a clinic admin adds an addendum.")
+    if not reason:
+        raise ChartingError("Say why you add this addendum.", field="reason")
+    if not text:
+        raise ChartingError("Write the addendum.", field="text")
+    return Addendum.objects.create(
+        treatment=treatment, reason=reason[:200], text=text, created_by=by
+    )

@@ -1,0 +1,318 @@
+"""The chart of a visit: start from the plan, record what was given, sign, addenda."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import select_template
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinic.access import role_required
+from clinic.appointments import DueReview
+from clinic.roles import CLINICAL_ROLES, Role
+from planning.dosing import totals_by_muscle_side, volume_ml
+from planning.models import Muscle, PlanStatus, Side
+from planning.screening import screening_state
+
+from .. import signing
+from ..access import get_treatment_for
+from ..aftercare import aftercare_context, email_aftercare
+from ..chart import (
+    ChartErrors,
+    StaleChart,
+    add_adverse_event,
+    chart_from_plan,
+    save_chart,
+    screening_refusal,
+)
+from ..consent import consent_in_force
+from ..errors import ChartingError
+from ..forms import AddendumForm, AdverseEventForm, SignForm, VialForm, chart_input_from_post
+from ..lots import usable_vials
+
+FACE_DIAGRAM = "planning/_face_diagram.html"
+
+
+def _has_face_diagram() -> bool:
+    try:
+        select_template([FACE_DIAGRAM])
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+def _chart_page(request, visit, treatment, *, status=200, **extra):
+    """Render the chart with what it shows; a fixed number of queries (see tests)."""
+    now = timezone.now()
+    screening = screening_state(visit=visit)  # 1-2 queries: the screening
+    consent = consent_in_force(visit=visit)  # query: the consent in force
+    context = {"visit": visit, "treatment": treatment, "screening": screening, "step": "chart"}
+    context["consent"] = consent
+    if treatment is None:
+        plans = list(
+            visit.plans.filter(status=PlanStatus.FINAL).select_related("product")
+        )  # query: the visit's final plans
+        context.update(plans=plans, has_draft=visit.plans.drafts().exists())  # query: drafts
+        return render(request, "charting/chart_start.html", context | extra, status=status)
+    injections = list(treatment.injections.for_pages())  # query: injections, muscles, vials, lots
+    for i in injections:
+        i.volume = volume_ml(i.units, i.vial.vial_units, i.vial.diluent_ml) if i.vial else None
+    events = list(treatment.adverse_events.select_related("recorded_by"))  # query: events
+    context.update(
+        injections=injections,
+        totals=signing_totals(injections),
+        events=events,
+        has_face_diagram=_has_face_diagram(),
+        diagram_points=[i for i in injections if i.x is not None],
+        sides=Side,
+    )
+    if treatment.is_signed:
+        context["addenda"] = list(treatment.addenda.select_related("created_by"))  # query: addenda
+        context["due_review"] = (
+            DueReview.objects.select_related("appointment", "injector", "location")
+            .filter(patient_id=visit.patient_id, treated_at=treatment.started_at)
+            .first()
+        )  # query: the review booked at signing
+        context["may_add_addendum"] = signing.may_add_addendum(
+            treatment=treatment, user=request.user
+        )
+        context["addendum_form"] = extra.pop("addendum_form", None) or AddendumForm()
+        context["hash_ok"] = None
+        return render(request, "charting/chart_signed.html", context | extra, status=status)
+    vials = usable_vials(product=treatment.product, at=now)  # query: usable vials
+    posted, errors = extra.pop("posted", None), extra.pop("errors", {})
+    _bind_rows(injections, posted, errors)
+    context.update(
+        vials=vials,
+        muscles=list(Muscle.objects.all()),  # query: muscles for an added point
+        checklist=signing.checklist(
+            treatment=treatment,
+            consent=consent,
+            injections=injections,
+            screening_reason=screening_refusal(visit=visit, product=treatment.product),
+            at=now,
+        ),  # 1-2 queries: the screening (again, for the product's restrictions)
+        vial_form=extra.pop("vial_form", None)
+        or VialForm(product=treatment.product, plan=treatment.plan),  # query: lots (rendered)
+        adverse_form=extra.pop("adverse_form", None) or AdverseEventForm(),
+        sign_form=extra.pop("sign_form", None) or SignForm(),
+        added_rows=_added_rows(posted, errors),
+        form_values=_form_values(treatment, posted),
+        errors=errors,
+    )
+    return render(request, "charting/chart.html", context | extra, status=status)
+
+
+def _bind_rows(injections, posted, errors) -> None:
+    """What each row shows: the posted value after a refused save, else the saved one."""
+    for i in injections:
+        i.form_units = posted.get(f"u-{i.pk}", "") if posted else f"{i.units.normalize():f}"
+        i.form_vial = posted.get(f"v-{i.pk}", "") if posted else str(i.vial_id or "")
+        i.form_skip = bool(posted and posted.get(f"skip-{i.pk}") == "on")
+        i.form_note = posted.get(f"n-{i.pk}", "") if posted else i.note
+        i.err_units = errors.get(f"i{i.pk}-units", "")
+        i.err_vial = errors.get(f"i{i.pk}-vial", "")
+
+
+def _added_rows(posted, errors) -> list[dict]:
+    rows = []
+    for n in range(3):
+        key = f"add-{n}"
+        rows.append(
+            {
+                "n": n,
+                "units": posted.get(f"{key}-units", "") if posted else "",
+                "muscle": posted.get(f"{key}-muscle", "") if posted else "",
+                "side": posted.get(f"{key}-side", "") if posted else "",
+                "note": posted.get(f"{key}-note", "") if posted else "",
+                "errors": [
+                    errors[f"{key}-{f}"]
+                    for f in ("muscle", "side", "units", "vial")
+                    if f"{key}-{f}" in errors
+                ],
+            }
+        )
+    return rows
+
+
+def _form_values(treatment, posted) -> dict:
+    if posted:
+        return {
+            "version": posted.get("version", ""),
+            "wasted_units": posted.get("wasted_units", ""),
+            "aftercare_given": posted.get("aftercare_given") == "on",
+            "notes": posted.get("notes", ""),
+            "vial_all": posted.get("vial_all", ""),
+        }
+    return {
+        "version": treatment.version,
+        "wasted_units": f"{treatment.wasted_units.normalize():f}",
+        "aftercare_given": treatment.aftercare_given,
+        "notes": treatment.notes,
+        "vial_all": "",
+    }
+
+
+def signing_totals(injections):
+    return totals_by_muscle_side(injections)
+
+
+@role_required(*CLINICAL_ROLES)
+def chart(request, visit_id: int):
+    visit, treatment = get_treatment_for(request.user, visit_id)
+    return _chart_page(request, visit, treatment)
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def start(request, visit_id: int):
+    visit, treatment = get_treatment_for(request.user, visit_id)
+    if treatment is None:
+        plan = (
+            visit.plans.filter(pk=request.POST.get("plan") or 0).select_related("product").first()
+        )
+        if plan is None:
+            messages.error(request, "Choose the final plan to chart from.")
+        else:
+            try:
+                chart_from_plan(visit=visit, plan=plan, by=request.user)
+            except ChartingError as exc:
+                messages.error(request, exc.message)
+    return redirect("charting:chart", visit_id=visit.pk)
+
+
+def _refuse_signed(request, visit, treatment):
+    """A POST that would change a signed (or missing) chart: refused, nothing changed."""
+    if treatment is None:
+        messages.error(request, "This visit has no chart yet.")
+        return redirect("charting:chart", visit_id=visit.pk)
+    if treatment.is_signed:
+        messages.error(request, "This chart is signed and locked: add an addendum instead.")
+        return _chart_page(request, visit, treatment, status=409)
+    return None
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def save(request, visit_id: int):
+    visit, treatment = get_treatment_for(request.user, visit_id)
+    if refused := _refuse_signed(request, visit, treatment):
+        return refused
+    ids = list(treatment.injections.values_list("pk", flat=True))
+    data = chart_input_from_post(request.POST, ids)
+    try:
+        save_chart(treatment=treatment, data=data, by=request.user)
+    except ChartErrors as exc:
+        messages.error(request, exc.message)
+        return _chart_page(
+            request, visit, treatment, status=422, posted=request.POST, errors=exc.errors
+        )
+    except StaleChart as exc:
+        # Keep what this tab entered; saving again is now a deliberate choice.
+        messages.error(request, exc.message)
+        posted = request.POST.copy()
+        treatment.refresh_from_db()
+        posted["version"] = str(treatment.version)
+        return _chart_page(request, visit, treatment, status=409, posted=posted)
+    except ChartingError as exc:
+        messages.error(request, exc.message)
+        return _chart_page(request, visit, treatment, status=409, posted=request.POST)
+    messages.success(request, "Chart saved.")
+    return redirect("charting:chart", visit_id=visit.pk)
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def adverse_event(request, visit_id: int):
+    visit, treatment = get_treatment_for(request.user, visit_id)
+    if refused := _refuse_signed(request, visit, treatment):
+        return refused
+    form = AdverseEventForm(request.POST)
+    if form.is_valid():
+        try:
+            add_adverse_event(treatment=treatment, by=request.user, **form.cleaned_data)
+        except ChartingError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if form.errors:
+        return _chart_page(request, visit, treatment, status=422, adverse_form=form)
+    messages.success(request, "Adverse event recorded.")
+    return redirect("charting:chart", visit_id=visit.pk)
+
+
+@role_required(Role.INJECTOR)
+@require_POST
+def sign(request, visit_id: int):
+    visit, treatment = get_treatment_for(request.user, visit_id)
+    if refused := _refuse_signed(request, visit, treatment):
+        return refused
+    form = SignForm(request.POST)
+    if form.is_valid():
+        try:
+            result = signing.sign_treatment(
+                treatment=treatment,
+                by=request.user,
+                password=form.cleaned_data["password"],
+                review_days=form.cleaned_data["review_days"],
+            )
+        except ChartingError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Chart signed and locked.")
+            if result.review is not None:
+                when = timezone.localtime(result.review.starts_at)
+                messages.success(request, f"Two-week review booked for {when:%a %b %-d at %H:%M}.")
+            elif result.review_message:
+                messages.warning(request, result.review_message)
+            return redirect("charting:chart", visit_id=visit.pk)
+    return _chart_page(request, visit, treatment, status=422, sign_form=form)
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def addendum(request, visit_id: int):
+    visit, treatment = get_treatment_for(request.user, visit_id)
+    if treatment is None or not treatment.is_signed:
+        messages.error(request, "Addenda are added to a signed chart.")
+        return redirect("charting:chart", visit_id=visit.pk)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            signing.add_addendum(treatment=treatment, by=request.user, **form.cleaned_data)
+        except ChartingError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if form.errors:
+        return _chart_page(request, visit, treatment, status=422, addendum_form=form)
+    messages.success(request, "Addendum added under the signed chart.")
+    return redirect("charting:chart", visit_id=visit.pk)
+
+
+@role_required(*CLINICAL_ROLES)
+def aftercare(request, visit_id: int):
+    visit, treatment = get_treatment_for(request.user, visit_id)
+    if treatment is None:
+        return redirect("charting:chart", visit_id=visit.pk)
+    return render(request, "charting/aftercare.html", aftercare_context(treatment=treatment))
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def aftercare_email(request, visit_id: int):
+    visit, treatment = get_treatment_for(request.user, visit_id)
+    if treatment is None:
+        return redirect("charting:chart", visit_id=visit.pk)
+    try:
+        address = email_aftercare(treatment=treatment, by=request.user)
+    except ChartingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Aftercare advice emailed to {address}.")
+    return redirect("charting:aftercare", visit_id=visit.pk)
+
+
+def signature_png(consent) -> HttpResponse:
+    response = HttpResponse(bytes(consent.signature_png), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response

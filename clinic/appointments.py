@@ -1,0 +1,265 @@
+"""Appointments, the two-week reviews that are due, and calendar feed tokens.
+
+Models only: the rules (booking, conflicts, status changes, reviews) live in
+``clinic.scheduling``. Times are stored in UTC; pages show them in the
+location's time zone. Imported at the end of ``clinic.models``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Location, Patient
+
+# Statuses that hold the injector's and the patient's time.
+HOLDS_TIME = ("booked", "arrived", "in_treatment", "completed")
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def holding_time(self):
+        """Appointments that occupy their slot (not cancelled, not no-show)."""
+        return self.filter(status__in=HOLDS_TIME)
+
+    def overlapping(self, starts_at: datetime.datetime, ends_at: datetime.datetime):
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+    def between(self, start: datetime.datetime, end: datetime.datetime):
+        return self.filter(starts_at__lt=end, ends_at__gt=start)
+
+    def for_pages(self):
+        """What the schedule pages show: names, times, kinds (one query)."""
+        return self.select_related("patient", "injector", "location")
+
+    def upcoming(self, now: datetime.datetime | None = None):
+        return self.filter(
+            starts_at__gte=now or timezone.now(), status=Appointment.Status.BOOKED
+        ).order_by("starts_at")
+
+
+class Appointment(models.Model):
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", "Consultation"
+        TREATMENT = "treatment", "Treatment"
+        REVIEW = "review", "Two-week review"
+        TOUCH_UP = "touch_up", "Touch-up"
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        ARRIVED = "arrived", "Arrived"
+        IN_TREATMENT = "in_treatment", "In treatment"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    # Clinic defaults, in minutes; a booking may set its own end.
+    DEFAULT_MINUTES = {
+        Kind.CONSULTATION: 30,
+        Kind.TREATMENT: 45,
+        Kind.REVIEW: 15,
+        Kind.TOUCH_UP: 15,
+    }
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    injector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField(help_text="Stored in UTC.")
+    ends_at = models.DateTimeField(help_text="Stored in UTC.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
+    desk_note = models.CharField(
+        "note for the desk",
+        max_length=250,
+        blank=True,
+        help_text="Booking notes only (parking, preferred contact). No clinical detail.",
+    )
+    cancel_reason = models.CharField(max_length=250, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="appointment_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+                name="appointment_cancel_has_reason",
+            ),
+            # On PostgreSQL, migration 0004 adds exclusion constraints: one
+            # injector and one patient are never in two overlapping appointments.
+        ]
+        indexes = [
+            # The day view: one location, one day.
+            models.Index(fields=["location", "starts_at"], name="appt_location_day_idx"),
+            # The week view, "my day", conflicts and the iCal feed: one injector.
+            models.Index(fields=["injector", "starts_at"], name="appt_injector_day_idx"),
+            # Patient conflicts, the patient page and the recall list.
+            models.Index(fields=["patient", "starts_at"], name="appt_patient_idx"),
+            # The reminder sweep: booked, not reminded, starting soon.
+            models.Index(
+                fields=["starts_at"],
+                name="appt_reminder_due_idx",
+                condition=Q(status="booked", reminder_sent_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("appointment_detail", args=[self.pk])
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def holds_time(self) -> bool:
+        return self.status in HOLDS_TIME
+
+    @property
+    def patient_initials(self) -> str:
+        return f"{self.patient.first_name[:1]}.{self.patient.last_name[:1]}.".upper()
+
+    def local(self, value: datetime.datetime) -> datetime.datetime:
+        from zoneinfo import ZoneInfo
+
+        return value.astimezone(ZoneInfo(self.location.time_zone))
+
+    @property
+    def local_start(self) -> datetime.datetime:
+        return self.local(self.starts_at)
+
+    @property
+    def local_end(self) -> datetime.datetime:
+        return self.local(self.ends_at)
+
+
+class DueReviewQuerySet(models.QuerySet):
+    def needing_booking(self):
+        return self.filter(status=DueReview.Status.OPEN)
+
+    def for_pages(self):
+        return self.select_related("patient", "injector", "location", "appointment")
+
+    def with_future_booking_flag(self):
+        later = Appointment.objects.filter(
+            patient=OuterRef("patient"), status="booked", starts_at__gte=timezone.now()
+        )
+        return self.annotate(has_future_booking=Exists(later))
+
+
+class DueReview(models.Model):
+    """A signed treatment whose two-week review must not fall through the cracks.
+
+    Recorded by ``scheduling.book_review`` when a treatment is signed; open
+    until a review is booked, and again open if that booking is cancelled or
+    missed, until the review is done or dismissed with a reason.
+    """
+
+    OVERDUE_AFTER_DAYS = 21
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Needs booking"
+        BOOKED = "booked", "Booked"
+        DONE = "done", "Done"
+        DISMISSED = "dismissed", "Dismissed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="due_reviews")
+    injector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="due_reviews"
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="due_reviews")
+    treated_at = models.DateTimeField()
+    due_on = models.DateField(help_text="The review day (usually day 14), in the location's zone.")
+    overdue_after = models.DateField(help_text="Day 21 after the treatment.")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="due_reviews"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    dismissed_reason = models.CharField(max_length=250, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = DueReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "treated_at"], name="due_review_one_per_treatment"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(dismissed_reason=""),
+                name="due_review_dismissal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="booked") | Q(appointment__isnull=False),
+                name="due_review_booked_has_appointment",
+            ),
+        ]
+        indexes = [
+            # The reviews-due list: open reviews by due date.
+            models.Index(fields=["due_on"], name="due_review_open_idx", condition=Q(status="open")),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review due {self.due_on} (#{self.pk})"
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.status == self.Status.OPEN and today > self.overdue_after
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """An injector's private iCal address; rotating the token kills the old URL."""
+
+    injector = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    rotated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of user #{self.injector_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("calendar_feed", args=[self.token])

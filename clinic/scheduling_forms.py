@@ -1,0 +1,160 @@
+"""Forms of the appointment book. Local dates and times in, UTC instants out."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+
+from .access import injectors
+from .appointments import Appointment
+from .models import Location, Patient
+from .slots import NonexistentLocalTime, local_datetime, outside_opening_hours
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
+
+
+class InjectorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name()
+
+
+class WhenMixin:
+    """Turns day + start (+ optional end) at a location into UTC instants.
+
+    Outside opening hours is a warning: the form asks once, then books when
+    the box is ticked.
+    """
+
+    def _clean_when(self, data: dict, location: Location | None, kind: str | None) -> None:
+        day, start, end = data.get("day"), data.get("start"), data.get("end")
+        if not (location and day and start):
+            return
+        try:
+            data["starts_at"] = local_datetime(location=location, day=day, time=start)
+            data["ends_at"] = local_datetime(location=location, day=day, time=end) if end else None
+        except NonexistentLocalTime as exc:
+            self.add_error("start", str(exc))
+            return
+        if data["ends_at"] is not None and data["ends_at"] <= data["starts_at"]:
+            self.add_error("end", "The end is before the start.")
+            return
+        ends_at = data["ends_at"] or data["starts_at"] + datetime.timedelta(
+            minutes=Appointment.DEFAULT_MINUTES.get(kind, 30)
+        )
+        self.hours_warning = outside_opening_hours(
+            location=location, starts_at=data["starts_at"], ends_at=ends_at
+        )
+        if self.hours_warning and not data.get("confirm_outside_hours"):
+            self.add_error("confirm_outside_hours", self.hours_warning)
+
+
+class AppointmentForm(WhenMixin, forms.Form):
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.active(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Choose a patient first.",
+            "invalid_choice": "That patient is unknown: search for the patient again.",
+        },
+    )
+    kind = forms.ChoiceField(choices=Appointment.Kind.choices, label="Visit kind")
+    location = forms.ModelChoiceField(queryset=Location.objects.active())
+    injector = InjectorChoiceField(
+        queryset=injectors(),
+        error_messages={"invalid_choice": "That injector is unknown: choose one from the list."},
+    )
+    day = forms.DateField(widget=DATE)
+    start = forms.TimeField(widget=TIME, label="Starts")
+    end = forms.TimeField(
+        widget=TIME,
+        required=False,
+        label="Ends",
+        help_text="Leave empty for the usual length of the visit kind.",
+    )
+    desk_note = forms.CharField(
+        required=False,
+        max_length=250,
+        label="Note for the desk",
+        help_text="Booking notes only. No clinical detail.",
+    )
+    confirm_outside_hours = forms.BooleanField(
+        required=False, label="Book outside opening hours anyway"
+    )
+    due_review = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hours_warning = ""
+
+    def clean(self):
+        data = super().clean()
+        self._clean_when(data, data.get("location"), data.get("kind"))
+        return data
+
+
+class RescheduleForm(WhenMixin, forms.Form):
+    injector = InjectorChoiceField(queryset=injectors())
+    day = forms.DateField(widget=DATE)
+    start = forms.TimeField(widget=TIME, label="Starts")
+    end = forms.TimeField(
+        widget=TIME, required=False, label="Ends", help_text="Leave empty to keep the length."
+    )
+    confirm_outside_hours = forms.BooleanField(
+        required=False, label="Book outside opening hours anyway"
+    )
+
+    def __init__(self, *args, appointment: Appointment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.appointment = appointment
+        self.hours_warning = ""
+
+    def clean(self):
+        data = super().clean()
+        self._clean_when(data, self.appointment.location, self.appointment.kind)
+        if data.get("starts_at") and not data.get("ends_at"):
+            data["ends_at"] = data["starts_at"] + (
+                self.appointment.ends_at - self.appointment.starts_at
+            )
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=250,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Give a reason."},
+    )
+
+
+class DayForm(forms.Form):
+    day = forms.DateField(required=False, widget=DATE, label="Day")
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.active(), required=False, empty_label=None
+    )
+
+
+class WeekForm(forms.Form):
+    day = forms.DateField(required=False, widget=DATE, label="Week of")
+    injector = InjectorChoiceField(queryset=injectors(), required=False, empty_label=None)
+
+
+class ReviewFilterForm(forms.Form):
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.active(),
+        required=False,
+        empty_label="All locations",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    injector = InjectorChoiceField(
+        queryset=injectors(),
+        required=False,
+        empty_label="All injectors",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    booked = forms.BooleanField(
+        required=False,
+        label="Show booked reviews too",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

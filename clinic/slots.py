@@ -1,0 +1,143 @@
+"""Time at a location: local wall-clock times, opening hours and free slots.
+
+Appointments are stored in UTC; every rule that speaks of "09:00" or "that
+day" speaks of the location's own zone, so it holds on the days the clocks
+change.
+"""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from .appointments import Appointment
+from .models import Location, Patient, User
+
+SLOT_MINUTES = 15
+
+
+class NonexistentLocalTime(ValueError):
+    """A wall-clock time skipped when the clocks go forward."""
+
+
+def zone_of(location: Location) -> ZoneInfo:
+    return ZoneInfo(location.time_zone)
+
+
+def local_datetime(
+    *, location: Location, day: datetime.date, time: datetime.time
+) -> datetime.datetime:
+    """The aware instant of ``day`` at ``time`` on the location's clock, in UTC.
+
+    A time that does not exist (skipped by a DST change) is refused; a time
+    that happens twice (clocks back) is the first of the two.
+    """
+    zone = zone_of(location)
+    wall = datetime.datetime.combine(day, time).replace(tzinfo=zone)
+    instant = wall.astimezone(datetime.UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
+        raise NonexistentLocalTime(
+            f"{time:%H:%M} does not exist on {day:%b %-d} at {location.name}: the clocks change."
+        )
+    return instant
+
+
+def local_day_bounds(
+    *, location: Location, day: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """Start and end (UTC) of a local calendar day; 23 or 25 hours on DST days."""
+    zone = zone_of(location)
+    start = datetime.datetime.combine(day, datetime.time()).replace(tzinfo=zone)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()).replace(
+        tzinfo=zone
+    )
+    return start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)
+
+
+def local_today(location: Location, now: datetime.datetime | None = None) -> datetime.date:
+    from django.utils import timezone
+
+    return (now or timezone.now()).astimezone(zone_of(location)).date()
+
+
+def outside_opening_hours(
+    *, location: Location, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> str:
+    """A warning when the booking is not within the location's opening hours, else ""."""
+    zone = zone_of(location)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    closing = datetime.datetime.combine(start.date(), location.closes_at).replace(tzinfo=zone)
+    opening = datetime.datetime.combine(start.date(), location.opens_at).replace(tzinfo=zone)
+    if start < opening or end > closing:
+        return (
+            f"{location.name} is open {location.opens_at:%H:%M}–{location.closes_at:%H:%M}; "
+            f"this booking ({start:%H:%M}–{end:%H:%M}) is outside opening hours."
+        )
+    return ""
+
+
+def busy_intervals(
+    *,
+    injector: User,
+    patient: Patient | None,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    exclude_id: int | None = None,
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """Time the injector or the patient is already booked in [start, end) (one query)."""
+    who = Q(injector=injector) | Q(patient=patient) if patient else Q(injector=injector)
+    rows = Appointment.objects.holding_time().between(start, end).filter(who)
+    if exclude_id:
+        rows = rows.exclude(pk=exclude_id)
+    return list(rows.values_list("starts_at", "ends_at"))
+
+
+def find_free_slot(
+    *,
+    injector: User,
+    patient: Patient | None,
+    location: Location,
+    minutes: int,
+    preferred: datetime.datetime,
+    earliest: datetime.datetime,
+    last_day: datetime.date,
+) -> datetime.datetime | None:
+    """The free start nearest ``preferred`` on its day, else on the following days.
+
+    Candidates start on the quarter hour within opening hours, not before
+    ``earliest``; on each later day the one nearest the preferred time of day
+    wins. Busy time of the injector and the patient is read once.
+    """
+    zone = zone_of(location)
+    first_day = preferred.astimezone(zone).date()
+    if last_day < first_day:
+        return None
+    span_start, _ = local_day_bounds(location=location, day=first_day)
+    _, span_end = local_day_bounds(location=location, day=last_day)
+    busy = busy_intervals(injector=injector, patient=patient, start=span_start, end=span_end)
+    length = datetime.timedelta(minutes=minutes)
+    wanted_time = preferred.astimezone(zone).time()
+    day = first_day
+    while day <= last_day:
+        target = datetime.datetime.combine(day, wanted_time).replace(tzinfo=zone)
+        free = [
+            start
+            for start in _day_candidates(location=location, day=day, length=length)
+            if start >= earliest and not any(s < start + length and e > start for s, e in busy)
+        ]
+        if free:
+            return min(free, key=lambda start: (abs(start - target), start))
+        day += datetime.timedelta(days=1)
+    return None
+
+
+def _day_candidates(*, location: Location, day: datetime.date, length: datetime.timedelta):
+    zone = zone_of(location)
+    start = datetime.datetime.combine(day, location.opens_at).replace(tzinfo=zone)
+    closing = datetime.datetime.combine(day, location.closes_at).replace(tzinfo=zone)
+    step = datetime.timedelta(minutes=SLOT_MINUTES)
+    while start + length <= closing:
+        yield start.astimezone(datetime.UTC)
+        start += step

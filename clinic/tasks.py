@@ -1,0 +1,18 @@
+"""Celery tasks of the clinic app: thin, idempotent, and they take ids."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import reminders
+
+
+@shared_task(name="clinic.send_appointment_reminders")
+def send_appointment_reminders() -> int:
+    """Beat runs this every 30 minutes; each appointment is reminded at most once."""
+    return reminders.send_due_reminders()
+
+
+@shared_task(name="clinic.send_appointment_reminder")
+def send_appointment_reminder(appointment_id: int) -> bool:
+    return reminders.send_reminder(appointment_id=appointment_id)

@@ -1,0 +1,186 @@
+"""Book, open, reschedule, cancel an appointment and move it through the day."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import scheduling
+from ..access import get_appointment_for, role_required
+from ..appointments import Appointment, DueReview
+from ..models import Patient
+from ..roles import Role
+from ..scheduling_forms import AppointmentForm, ReasonForm, RescheduleForm
+
+PICK_LIMIT = 20
+
+
+def _apply_error(form, error: scheduling.SchedulingError) -> None:
+    field = {"starts": "start", "ends": "end"}.get(error.field or "", error.field)
+    form.add_error(field if field in form.fields else None, str(error))
+
+
+def _initial_from(request) -> dict:
+    keys = ("patient", "kind", "location", "injector", "day", "start", "due_review")
+    initial = {k: request.GET[k] for k in keys if request.GET.get(k)}
+    initial.setdefault("location", getattr(request.location.get(), "pk", None))
+    initial.setdefault("day", timezone.localdate().isoformat())
+    if "due_review" in initial:
+        initial.setdefault("kind", Appointment.Kind.REVIEW)
+    return initial
+
+
+@role_required(*Role.values)
+def appointment_book(request):
+    """Step one: find the patient (unless given); step two: the booking form."""
+    if request.method == "GET" and not request.GET.get("patient"):
+        query = request.GET.get("q", "").strip()[:100]
+        found = list(Patient.objects.active().search(query)[:PICK_LIMIT]) if query else []
+        carry = {k: v for k, v in request.GET.items() if k not in ("q", "patient")}
+        return render(
+            request,
+            "clinic/appointment_pick_patient.html",
+            {"query": query, "found": found, "carry": carry, "limit": PICK_LIMIT},
+        )
+    form = AppointmentForm(request.POST or None, initial=_initial_from(request))
+    patient = _patient_of(form, request)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        due = None
+        if data.get("due_review"):
+            due = DueReview.objects.filter(pk=data["due_review"], patient=data["patient"]).first()
+        try:
+            appointment = scheduling.book_appointment(
+                patient=data["patient"],
+                kind=data["kind"],
+                location=data["location"],
+                injector=data["injector"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                by=request.user,
+                desk_note=data["desk_note"],
+                due_review=due,
+            )
+        except scheduling.SchedulingError as error:
+            _apply_error(form, error)
+        else:
+            start = appointment.local_start
+            messages.success(
+                request,
+                f"Booked: {appointment.get_kind_display()} for {appointment.patient.full_name} "
+                f"on {start:%a %b %-d} at {start:%H:%M} with "
+                f"{appointment.injector.get_full_name()}.",
+            )
+            return redirect(appointment)
+    return render(request, "clinic/appointment_form.html", {"form": form, "patient": patient})
+
+
+def _patient_of(form, request) -> Patient | None:
+    raw = form.data.get("patient") if form.is_bound else form.initial.get("patient")
+    if not raw or not str(raw).isdigit():
+        return None
+    return Patient.objects.filter(pk=raw).first()
+
+
+@role_required(*Role.values)
+def appointment_detail(request, appointment_id: int):
+    appointment = get_appointment_for(request.user, appointment_id)
+    allowed = scheduling.TRANSITIONS[appointment.status]
+    actions = [
+        (to, label)
+        for to, label in [
+            (Appointment.Status.ARRIVED, "Mark arrived"),
+            (Appointment.Status.IN_TREATMENT, "Start visit"),
+            (Appointment.Status.COMPLETED, "Mark completed"),
+            (Appointment.Status.NO_SHOW, "Mark no-show"),
+            (Appointment.Status.BOOKED, "Back to booked"),
+        ]
+        if to in allowed
+    ]
+    context = {
+        "appointment": appointment,
+        "actions": actions,
+        "can_move": appointment.status == Appointment.Status.BOOKED,
+        "can_cancel": Appointment.Status.CANCELLED in allowed,
+        "cancel_form": ReasonForm(),
+    }
+    return render(request, "clinic/appointment_detail.html", context)
+
+
+@role_required(*Role.values)
+@require_POST
+def appointment_status(request, appointment_id: int):
+    appointment = get_appointment_for(request.user, appointment_id)
+    to = request.POST.get("to", "")
+    if to not in Appointment.Status.values or to == Appointment.Status.CANCELLED:
+        messages.error(request, "Choose one of the buttons to change the status.")
+        return redirect(appointment)
+    try:
+        appointment = scheduling.change_status(appointment=appointment, to=to, by=request.user)
+    except scheduling.SchedulingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"{appointment.patient.full_name}: {appointment.get_status_display().lower()}.",
+        )
+    target = request.POST.get("next", "")
+    return redirect(
+        target if target.startswith("/") and not target.startswith("//") else appointment
+    )
+
+
+@role_required(*Role.values)
+def appointment_cancel(request, appointment_id: int):
+    appointment = get_appointment_for(request.user, appointment_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            scheduling.change_status(
+                appointment=appointment,
+                to=Appointment.Status.CANCELLED,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except scheduling.SchedulingError as error:
+            form.add_error("reason" if error.field == "reason" else None, str(error))
+        else:
+            messages.success(request, "Appointment cancelled.")
+            return redirect(appointment)
+    return render(
+        request, "clinic/appointment_cancel.html", {"appointment": appointment, "form": form}
+    )
+
+
+@role_required(*Role.values)
+def appointment_reschedule(request, appointment_id: int):
+    appointment = get_appointment_for(request.user, appointment_id)
+    start = appointment.local_start
+    initial = {
+        "injector": appointment.injector_id,
+        "day": start.date(),
+        "start": start.time(),
+        "end": appointment.local_end.time(),
+    }
+    form = RescheduleForm(request.POST or None, initial=initial, appointment=appointment)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = scheduling.reschedule_appointment(
+                appointment=appointment,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                injector=data["injector"],
+                by=request.user,
+            )
+        except scheduling.SchedulingError as error:
+            _apply_error(form, error)
+        else:
+            moved = appointment.local_start
+            messages.success(request, f"Moved to {moved:%a %b %-d} at {moved:%H:%M}.")
+            return redirect(appointment)
+    return render(
+        request, "clinic/appointment_reschedule.html", {"appointment": appointment, "form": form}
+    )

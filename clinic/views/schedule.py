@@ -1,0 +1,184 @@
+"""The front desk's calendar: day view per location, week view per injector, and
+the injector's "my day". Names, times and visit kinds only."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from ..access import injectors, role_required
+from ..appointments import HOLDS_TIME, Appointment
+from ..calendar_grid import Column, build_grid
+from ..models import Location
+from ..roles import Role
+from ..scheduling_forms import DayForm, WeekForm
+from ..slots import local_day_bounds, local_today, zone_of
+
+SHOWN_IN_GRID = (*HOLDS_TIME, Appointment.Status.NO_SHOW)
+
+
+def _location_from(form, request) -> Location | None:
+    if form.is_valid() and form.cleaned_data.get("location"):
+        return form.cleaned_data["location"]
+    return request.location.get()
+
+
+@role_required(*Role.values)
+def day_view(request):
+    form = DayForm(request.GET or None)
+    location = _location_from(form, request)  # query: the location
+    if location is None:
+        return render(request, "clinic/schedule_empty.html")
+    now = timezone.now()
+    today = local_today(location, now)
+    day = (form.cleaned_data.get("day") if form.is_valid() else None) or today
+    start, end = local_day_bounds(location=location, day=day)
+    # query: every appointment at this location that day, with patient and injector
+    appointments = list(
+        Appointment.objects.filter(location=location).between(start, end).for_pages()
+    )
+    shown = [a for a in appointments if a.status in SHOWN_IN_GRID]
+    busy_here = {a.injector_id for a in shown}
+    # query: the injectors: those who work here, and anyone booked here that day
+    people = list(
+        injectors()
+        .filter(Q(default_location=location) | Q(pk__in=busy_here))
+        .order_by("last_name", "first_name")
+    ) or list(injectors().order_by("last_name", "first_name"))
+    columns = []
+    for person in people:
+        column = Column(key=str(person.pk), title=person.get_full_name(), subtitle=person.title)
+        mine = [a for a in shown if a.injector_id == person.pk]
+        params = {"injector": person.pk, "location": location.pk}
+        columns.append((column, day, mine, params))
+    grid = build_grid(
+        columns=columns,
+        zone=zone_of(location),
+        opens=location.opens_at,
+        closes=location.closes_at,
+        now=now,
+    )
+    context = {
+        "form": form,
+        "location": location,
+        "day": day,
+        "today": today,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1),
+        "grid": grid,
+        "cancelled": [a for a in appointments if a.status == Appointment.Status.CANCELLED],
+        "counts": {
+            "booked": sum(a.status == Appointment.Status.BOOKED for a in shown),
+            "arrived": sum(
+                a.status in (Appointment.Status.ARRIVED, Appointment.Status.IN_TREATMENT)
+                for a in shown
+            ),
+            "done": sum(a.status == Appointment.Status.COMPLETED for a in shown),
+            "no_show": sum(a.status == Appointment.Status.NO_SHOW for a in shown),
+        },
+    }
+    return render(request, "clinic/schedule_day.html", context)
+
+
+@role_required(*Role.values)
+def week_view(request):
+    form = WeekForm(request.GET or None)
+    location = request.location.get()  # query: the active location (its zone and hours)
+    if location is None:
+        return render(request, "clinic/schedule_empty.html")
+    injector = form.cleaned_data.get("injector") if form.is_valid() else None
+    if injector is None:
+        # query: the injector (the signed-in one, else the first)
+        wanted = request.user.pk if request.user.has_role(Role.INJECTOR) else None
+        choices = injectors().order_by("last_name", "first_name")
+        injector = (wanted and choices.filter(pk=wanted).first()) or choices.first()
+    if injector is None:
+        return render(request, "clinic/schedule_empty.html")
+    now = timezone.now()
+    today = local_today(location, now)
+    day = (form.cleaned_data.get("day") if form.is_valid() else None) or today
+    monday = day - datetime.timedelta(days=day.weekday())
+    days = [monday + datetime.timedelta(days=i) for i in range(7)]
+    start, _ = local_day_bounds(location=location, day=days[0])
+    _, end = local_day_bounds(location=location, day=days[-1])
+    # query: the injector's appointments that week, at every location
+    appointments = list(
+        Appointment.objects.filter(injector=injector, status__in=SHOWN_IN_GRID)
+        .between(start, end)
+        .for_pages()
+    )
+    zone = zone_of(location)
+    columns = []
+    for each in days:
+        column = Column(
+            key=each.isoformat(),
+            title=f"{each:%a %b %-d}",
+            subtitle="Today" if each == today else "",
+            is_today=each == today,
+        )
+        mine = [a for a in appointments if a.starts_at.astimezone(zone).date() == each]
+        params = {"injector": injector.pk, "location": location.pk}
+        columns.append((column, each, mine, params))
+    grid = build_grid(
+        columns=columns, zone=zone, opens=location.opens_at, closes=location.closes_at, now=now
+    )
+    context = {
+        "form": form,
+        "injector": injector,
+        # query: the injectors to choose from
+        "injector_choices": list(injectors().order_by("last_name", "first_name")),
+        "location": location,
+        "monday": monday,
+        "previous_week": monday - datetime.timedelta(days=7),
+        "next_week": monday + datetime.timedelta(days=7),
+        "today": today,
+        "grid": grid,
+    }
+    return render(request, "clinic/schedule_week.html", context)
+
+
+def visit_url(appointment: Appointment) -> str:
+    """Where an injector opens the visit: the clinical app's page when installed.
+
+    The clinical apps may name a URL ``planning:visit_for_appointment`` taking
+    ``appointment_id``; until then the patient's page is the way in.
+    """
+    try:
+        return reverse("planning:visit_for_appointment", kwargs={"appointment_id": appointment.pk})
+    except NoReverseMatch:
+        return reverse("patient_detail", args=[appointment.patient_id])
+
+
+@role_required(Role.INJECTOR, Role.ADMIN)
+def my_day(request):
+    now = timezone.now()
+    today = timezone.localdate(now)
+    day = today
+    form = DayForm(request.GET or None)
+    if form.is_valid() and form.cleaned_data.get("day"):
+        day = form.cleaned_data["day"]
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time(), zone)
+    end = start + datetime.timedelta(days=1)
+    # query: my appointments that day, with patient and location
+    appointments = list(
+        Appointment.objects.filter(injector=request.user)
+        .between(start, end)
+        .for_pages()
+        .order_by("starts_at")
+    )
+    for appointment in appointments:
+        appointment.visit_url = visit_url(appointment)
+    context = {
+        "form": form,
+        "day": day,
+        "today": today,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1),
+        "appointments": appointments,
+    }
+    return render(request, "clinic/my_day.html", context)
