@@ -115,6 +115,7 @@ TEMPLATES = [
                 "planning.context_processors.patient_sections",
                 # After planning's: adds the reports card to planning's patient sections.
                 "reports.context_processors.patient_sections",
+                "reports.context_processors.visit_reports",
             ],
         },
     },

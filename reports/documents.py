@@ -11,18 +11,13 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-
 from clinic.models import Patient
 
 from . import sessions
+from .errors import ReportRefused
 from .history import build_history, export_patients
 from .models import Kind, ReportJob
 from .rendering import html_to_pdf, render_html
-
-
-class ReportRefused(ValidationError):
-    """The report cannot be made (e.g. nothing in the range); said to the user as is."""
 
 
 @dataclass

@@ -30,8 +30,6 @@ from planning.models import (
     Visit,
 )
 
-from . import sessions
-
 FACE_DIAGRAM = "planning/_face_diagram.html"
 
 
@@ -62,6 +60,7 @@ class Cycle:
     plans: list[dict] = field(default_factory=list)  # {"plan", "points", "totals"}
     treatment: dict | None = None  # filled by reports.sessions when charting is present
     review: dict | None = None
+    unsigned_treatment: bool = False
 
 
 def visits_in_range(
@@ -197,6 +196,8 @@ def build_history(
                 plans=plans_by_visit.get(visit.pk, []),
             )
         )
+    from . import sessions  # charting's part (imports this module)
+
     sessions.attach(cycles)
     # Expressions that appear in any map of the history: the map tables' columns.
     used = {

@@ -19,7 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from .documents import RENDERERS, ReportRefused
+from .documents import RENDERERS
+from .errors import ReportRefused
 from .models import ReportJob, Status
 from .storage import private_storage
 

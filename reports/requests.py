@@ -82,12 +82,6 @@ def retry(*, job: ReportJob, by) -> ReportJob:
     return job
 
 
-NOT_SIGNED = (
-    "This treatment is not signed yet: sign the chart first. "
-    "Injection-map reports are made from signed treatments only."
-)
-
-
 def request_consent_pdf(*, consent_id: int, by) -> ReportJob:
     """Charting calls this (on commit) when a patient signs a consent."""
     from charting.models import Consent
@@ -101,6 +95,8 @@ def request_consent_pdf(*, consent_id: int, by) -> ReportJob:
 def request_injection_map(*, treatment_id: int, by) -> ReportJob:
     """The injection-map PDF of a signed treatment; an unsigned one is refused."""
     from charting.models import Treatment
+
+    from .sessions import NOT_SIGNED
 
     treatment = Treatment.objects.select_related("visit").get(pk=treatment_id)
     if treatment.signed_at is None:

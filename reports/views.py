@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clinic.access import get_patient_for, role_required
@@ -97,6 +97,23 @@ def patient_history(request, patient_id: int):
         {"patient": patient, "form": form, "jobs": jobs},
         status=422 if form.errors else 200,
     )
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def injection_map(request, treatment_id: int):
+    """Ask for the injection-map PDF of a signed treatment (from the chart page)."""
+    from charting.access import get_treatment_for
+    from charting.models import Treatment
+
+    visit_id = get_object_or_404(Treatment.objects.only("visit_id"), pk=treatment_id).visit_id
+    visit, treatment = get_treatment_for(request.user, visit_id)  # 2 queries
+    try:
+        job = requests.request_injection_map(treatment_id=treatment.pk, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("charting:chart", visit_id=visit.pk)
+    return redirect(job)
 
 
 @role_required(*CLINICAL_ROLES)

@@ -40,9 +40,9 @@ def all_pages():
 @pytest.fixture
 def url_kwargs(patient, injector):
     """One object per URL argument name."""
+    from reports.models import Kind, ReportJob
     from tests.charting.factories import charted, make_lot
     from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
-    from reports.models import Kind, ReportJob
     from tests.planning.factories import make_photo, make_visit
     from tests.planning.helpers import make_plan
 
@@ -63,6 +63,7 @@ def url_kwargs(patient, injector):
         "lot_id": make_lot(number="RM-1").pk,
         "plan_id": plan.pk,
         "job_id": job.pk,
+        "treatment_id": treatment.pk,
     }
 
 

@@ -108,4 +108,3 @@ def test_a_worker_killed_mid_render_is_replaced_and_the_job_completes(
         first.kill()
         if replacement:
             replacement.stop()
-
