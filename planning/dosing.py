@@ -152,7 +152,13 @@ def _pattern_matched(dose, points) -> bool:
         return False
     codes = {m.code for m in dose.muscles.all()}
     mine = [p for p in points if p.muscle.code in codes]
-    return len(mine) == dose.sites and all(Decimal(p.units) == dose.units_per_site for p in mine)
+    if not all(Decimal(p.units) == dose.units_per_site for p in mine):
+        return False
+    if dose.basis == DoseBasis.PER_SIDE:  # the sites are counted on each side
+        return all(
+            sum(p.side == side for p in mine) == dose.sites for side in (Side.LEFT, Side.RIGHT)
+        )
+    return len(mine) == dose.sites
 
 
 def label_checks(*, product, points, totals: list[MuscleTotals], ranges) -> list[Check]:
@@ -205,13 +211,13 @@ def label_checks(*, product, points, totals: list[MuscleTotals], ranges) -> list
             how = (
                 f"pattern {dose.pattern}"
                 if _pattern_matched(dose, points)
-                else f"total matches; the labeled pattern is {dose.pattern}"
+                else f"the labeled pattern is {dose.pattern}"
             )
             checks.append(
                 Check(
                     INFO,
                     f"label-{dose.area_code}",
-                    f"{dose.area}: matches the {product.brand} label, {dose.range_text} ({how}).",
+                    f"{dose.area}: matches the {product.brand} label, {dose.range_text}; {how}.",
                     Source.LABEL,
                 )
             )

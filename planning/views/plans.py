@@ -125,8 +125,8 @@ def plan_editor(request, plan_id: int):
     return render(request, "planning/plan_editor.html", context, status=status)
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def plan_preview(request, plan_id: int):
     """Totals and dose checks for the points on the page, before saving (the
     server's rules, live): the panel's HTML."""
@@ -140,8 +140,8 @@ def plan_preview(request, plan_id: int):
     return render(request, "planning/_plan_panel.html", context)
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def plan_apply(request, plan_id: int):
     """Replace the draft's points with a template's or the last plan's."""
     plan = get_plan_for(request.user, plan_id)
@@ -166,8 +166,8 @@ def plan_apply(request, plan_id: int):
     return redirect(plan)
 
 
-@require_POST
 @role_required(*CLINICAL_ROLES)
+@require_POST
 def plan_save_template(request, plan_id: int):
     plan = get_plan_for(request.user, plan_id)
     form = TemplateForm(request.POST)
