@@ -15,12 +15,15 @@ if (form && window.SignaturePad) {
   });
 
   function resize() {
-    // Draw at the screen's pixel density; a resize clears the pad (it must be redrawn).
+    // Draw at the screen's pixel density. Resizing the canvas wipes it, so the
+    // strokes are kept and redrawn (a tablet turned mid-signature keeps it).
+    const strokes = pad.toData();
     const ratio = Math.max(window.devicePixelRatio || 1, 1);
     canvas.width = canvas.offsetWidth * ratio;
     canvas.height = canvas.offsetHeight * ratio;
     canvas.getContext("2d").scale(ratio, ratio);
     pad.clear();
+    pad.fromData(strokes);
   }
 
   window.addEventListener("resize", resize);

@@ -17,7 +17,13 @@ from planning.choices import PlanStatus, VisitKind
 from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan
 from tests.planning.factories import make_visit, screen
 
-GLABELLAR = [("CORR", "R", 4), ("CORR", "R", 4), ("PROC", "C", 4), ("CORR", "L", 4), ("CORR", "L", 4)]
+GLABELLAR = [
+    ("CORR", "R", 4),
+    ("CORR", "R", 4),
+    ("PROC", "C", 4),
+    ("CORR", "L", 4),
+    ("CORR", "L", 4),
+]
 
 
 def botox() -> Product:
@@ -75,8 +81,11 @@ def signature_png(size=(600, 200), *, strokes=True) -> bytes:
     if strokes:
         draw = ImageDraw.Draw(image)
         w, h = size
-        draw.line([(w * 0.1, h * 0.6), (w * 0.3, h * 0.3), (w * 0.5, h * 0.7), (w * 0.8, h * 0.35)],
-                  fill=(0, 0, 0, 255), width=4)
+        draw.line(
+            [(w * 0.1, h * 0.6), (w * 0.3, h * 0.3), (w * 0.5, h * 0.7), (w * 0.8, h * 0.35)],
+            fill=(0, 0, 0, 255),
+            width=4,
+        )
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

@@ -7,8 +7,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from charting.chart import ChartErrors, ChartInput, InjectionInput, StaleChart, chart_from_plan
-from charting.chart import parse_units, save_chart
+from charting.chart import (
+    ChartErrors,
+    ChartInput,
+    InjectionInput,
+    StaleChart,
+    chart_from_plan,
+    parse_units,
+    save_chart,
+)
 from charting.errors import ChartingError
 from charting.models import Injection, LotStatus, Treatment
 from planning.models import Muscle
@@ -51,8 +58,17 @@ def test_a_draft_plan_is_not_charted(injector, patient):
 
 @pytest.mark.parametrize(
     ("typed", "ok"),
-    [("4", True), ("2.5", True), ("0.5", True), ("0", False), ("-2", False), ("2.25", False),
-     ("abc", False), ("101", False), ("NaN", False)],
+    [
+        ("4", True),
+        ("2.5", True),
+        ("0.5", True),
+        ("0", False),
+        ("-2", False),
+        ("2.25", False),
+        ("abc", False),
+        ("101", False),
+        ("NaN", False),
+    ],
 )
 def test_units_are_positive_half_steps(typed, ok):
     if ok:
@@ -67,8 +83,12 @@ def _input(treatment, **units_by_index):
     return ChartInput(
         version=treatment.version,
         rows=[
-            InjectionInput(key=f"i{pk}", injection_id=pk, units=str(units_by_index.get(f"u{n}", u)),
-                           vial_id=vial)
+            InjectionInput(
+                key=f"i{pk}",
+                injection_id=pk,
+                units=str(units_by_index.get(f"u{n}", u)),
+                vial_id=vial,
+            )
             for n, (pk, u, vial) in enumerate(ids)
         ],
     )
@@ -100,8 +120,12 @@ def test_a_vial_past_use_by_or_of_a_recalled_lot_is_refused(injector, patient):
     from django.utils import timezone
 
     treatment = charted(patient=patient, injector=injector, vial=False)
-    old = make_vial(by=injector, lot=make_lot(number="OLD"), at=timezone.now() - datetime.timedelta(hours=25))
-    recalled = make_vial(by=injector, lot=make_lot(number="RC", status=LotStatus.RECALLED, note="n"))
+    old = make_vial(
+        by=injector, lot=make_lot(number="OLD"), at=timezone.now() - datetime.timedelta(hours=25)
+    )
+    recalled = make_vial(
+        by=injector, lot=make_lot(number="RC", status=LotStatus.RECALLED, note="n")
+    )
     data = _input(treatment)
     data.rows[0].vial_id, data.rows[1].vial_id = old.pk, recalled.pk
     with pytest.raises(ChartErrors) as refused:
@@ -117,7 +141,9 @@ def test_skip_a_point_and_add_one(injector, patient):
     data = _input(treatment)
     data.rows[2].skip = True
     nasalis = Muscle.objects.get(code="NAS")
-    data.added = [InjectionInput(key="add-0", units="2", muscle_id=nasalis.pk, side="L", vial_id=vial.pk)]
+    data.added = [
+        InjectionInput(key="add-0", units="2", muscle_id=nasalis.pk, side="L", vial_id=vial.pk)
+    ]
     save_chart(treatment=treatment, data=data, by=injector)
     codes = list(treatment.injections.values_list("muscle__code", "side", "point"))
     assert ("PROC", "C") not in [c[:2] for c in codes]
@@ -143,7 +169,9 @@ def test_two_tabs_do_not_overwrite_each_other(injector, patient):
     assert treatment.injections.first().units == Decimal("6")
 
 
-def test_the_second_tab_sees_a_clear_message_and_keeps_its_input(injector_client, injector, patient):
+def test_the_second_tab_sees_a_clear_message_and_keeps_its_input(
+    injector_client, injector, patient
+):
     treatment = charted(patient=patient, injector=injector)
     injection = treatment.injections.first()
     url = reverse("charting:chart_save", args=[treatment.visit_id])
@@ -198,7 +226,9 @@ def test_the_open_chart_has_a_constant_query_count(
     treatment = chart_from_plan(visit=visit, plan=plan, by=injector)
     vial = make_vial(by=injector)
     treatment.injections.update(vial=vial)
-    response = _chart_queries(injector_client, treatment, django_assert_num_queries, OPEN_CHART_QUERIES)
+    response = _chart_queries(
+        injector_client, treatment, django_assert_num_queries, OPEN_CHART_QUERIES
+    )
     assert response.content.decode().count('data-testid="injection-row"') == points
 
 

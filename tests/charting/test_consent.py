@@ -38,9 +38,9 @@ def test_blank_tiny_or_broken_signatures_are_refused(value, words):
 
 
 def test_a_dot_is_not_a_signature():
-    from PIL import Image, ImageDraw
-
     import io
+
+    from PIL import Image, ImageDraw
 
     image = Image.new("RGBA", (600, 200), (255, 255, 255, 255))
     ImageDraw.Draw(image).ellipse((300, 100, 312, 112), fill=(0, 0, 0, 255))

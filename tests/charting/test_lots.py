@@ -53,9 +53,11 @@ def test_vial_use_by_is_reconstitution_plus_the_products_hours_to_the_minute(inj
     assert vial.use_by == made + datetime.timedelta(hours=24)
     with time_machine.travel(vial.use_by - datetime.timedelta(minutes=1), tick=False):
         check_vial(vial=vial, product=botox(), at=timezone.now())  # usable
-    with time_machine.travel(vial.use_by + datetime.timedelta(minutes=1), tick=False):
-        with pytest.raises(ChartingError, match="usable until"):
-            check_vial(vial=vial, product=botox(), at=timezone.now())
+    with (
+        time_machine.travel(vial.use_by + datetime.timedelta(minutes=1), tick=False),
+        pytest.raises(ChartingError, match="usable until"),
+    ):
+        check_vial(vial=vial, product=botox(), at=timezone.now())
 
 
 def test_daxxify_vials_keep_72_hours(injector):
@@ -102,8 +104,7 @@ def test_reconstitute_refuses_bad_input_and_saves_nothing(injector, changes, fie
             product=botox(),
             vial_units=changes.get("vial_units", 100),
             diluent_ml=changes.get("diluent_ml", "2.5"),
-            reconstituted_at=timezone.now()
-            - datetime.timedelta(hours=changes.get("hours_ago", 0)),
+            reconstituted_at=timezone.now() - datetime.timedelta(hours=changes.get("hours_ago", 0)),
             by=injector,
         )
     assert refused.value.field == field

@@ -43,11 +43,13 @@ def test_signing_stores_who_when_and_the_hash(injector, patient):
 
 
 def test_the_hash_covers_the_units(signed):
-    # Change a unit behind the lock's back (raw SQL, as an attacker might) and the hash no longer verifies.
+    # Change a unit behind the lock (raw SQL, as an attacker might): the hash no longer verifies.
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE charting_injection SET units = 9 WHERE treatment_id = %s", [signed.pk])
+        cursor.execute(
+            "UPDATE charting_injection SET units = 9 WHERE treatment_id = %s", [signed.pk]
+        )
     assert content_hash(signed) != signed.content_hash
     assert not verify(signed)
 
@@ -211,7 +213,7 @@ def test_a_post_to_edit_a_signed_chart_is_refused(signed, injector_client):
 def test_the_signed_chart_is_read_only_in_the_ui(signed, injector_client):
     page = injector_client.get(reverse("charting:chart", args=[signed.visit_id])).content.decode()
     assert 'data-testid="locked"' in page
-    assert 'data-testid="chart-form"' not in page and "<input class=\"form-control" not in page
+    assert 'data-testid="chart-form"' not in page and '<input class="form-control' not in page
 
 
 def test_sign_view_books_the_review_and_shows_the_lock(injector_client, injector, patient):
@@ -245,7 +247,9 @@ def test_the_signer_adds_an_addendum_that_never_changes(signed, injector):
 
 
 def test_an_admin_may_add_an_addendum_another_injector_may_not(signed, clinic_admin):
-    add_addendum(treatment=signed, reason="Audit", text="Checked lot against stock.", by=clinic_admin)
+    add_addendum(
+        treatment=signed, reason="Audit", text="Checked lot against stock.", by=clinic_admin
+    )
     other = UserFactory(email="other@test.clinic", role=Role.INJECTOR)
     with pytest.raises(ChartingError, match="Only the injector who signed"):
         add_addendum(treatment=signed, reason="x", text="y", by=other)
@@ -276,7 +280,9 @@ def test_the_history_provider_answers_from_signed_treatments(signed, patient):
     assert history.units_given(
         patient=patient, product=product, since=today, until=today
     ) == Decimal("20")
-    assert history.last_toxin_date(patient=patient, before=today + datetime.timedelta(days=1)) == today
+    assert (
+        history.last_toxin_date(patient=patient, before=today + datetime.timedelta(days=1)) == today
+    )
 
 
 def test_an_unsigned_treatment_gives_no_units_to_the_history(injector, patient):

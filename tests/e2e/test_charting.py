@@ -1,0 +1,102 @@
+"""The charting journey in a real browser: consent signed on the pad, chart from the
+plan, change a point's units, pick a lot, sign; the chart locks; an addendum shows
+under the original."""
+
+from __future__ import annotations
+
+import pytest
+
+from charting.models import Consent, Treatment
+from clinic.appointments import DueReview
+from tests.charting.factories import make_lot, treatment_visit
+from tests.factories import PASSWORD
+
+from .conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def draw_signature(page) -> None:
+    pad = page.get_by_test_id("signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    x0, y0 = box["x"] + 40, box["y"] + box["height"] / 2
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for step in range(1, 30):
+        page.mouse.move(x0 + step * 12, y0 + (25 if step % 2 else -25), steps=3)
+    page.mouse.up()
+    page.mouse.move(x0 + 20, y0 + 50)
+    page.mouse.down()
+    page.mouse.move(x0 + 300, y0 + 45, steps=10)
+    page.mouse.up()
+
+
+def test_consent_chart_sign_and_addendum(page, injector, patient):
+    visit, plan = treatment_visit(patient=patient, injector=injector)
+    make_lot(number="E2E-OLD", expiry_days=-1)
+    make_lot(number="E2E-GOOD")
+    login(page, injector.email, PASSWORD)
+
+    # Consent: an empty pad is refused in the page; strokes are accepted.
+    page.goto(f"/charting/visits/{visit.pk}/consent/")
+    page.get_by_test_id("consent-submit").click()
+    assert page.locator("[data-signature-hint]").is_visible()
+    draw_signature(page)
+    page.get_by_test_id("consent-submit").click()
+    page.wait_for_url(f"**/charting/visits/{visit.pk}/chart/")
+    assert Consent.objects.filter(visit=visit).count() == 1
+
+    # Chart from the plan.
+    page.get_by_test_id("chart-from-plan").click()
+    page.get_by_test_id("chart-form").wait_for()
+    assert page.get_by_test_id("injection-row").count() == 5
+
+    # An expired lot is refused with the reason; the good one is recorded as a vial.
+    vial_form = page.get_by_test_id("vial-form")
+    vial_form.get_by_label("Lot").select_option(label="E2E-OLD · exp " + _expiry(-1))
+    vial_form.get_by_role("button", name="Record vial").click()
+    assert "expired on" in page.get_by_test_id("vial-form").inner_text()
+    vial_form = page.get_by_test_id("vial-form")
+    vial_form.get_by_label("Lot").select_option(label="E2E-GOOD · exp " + _expiry(365))
+    vial_form.get_by_role("button", name="Record vial").click()
+    page.get_by_text("Vial recorded").wait_for()
+
+    # Change one point's units and save (the new vial fills every empty vial cell).
+    page.get_by_test_id("units-PROC-C").fill("5.5")
+    page.get_by_test_id("save-chart").click()
+    page.get_by_text("Chart saved.").wait_for()
+    assert page.get_by_test_id("units-PROC-C").input_value() == "5.5"
+    assert "Ready to sign" in page.get_by_test_id("sign-card").inner_text()
+
+    # Sign with the password, review on day 14.
+    sign = page.get_by_test_id("sign-card")
+    sign.get_by_label("Your password").fill(PASSWORD)
+    sign.get_by_label("Two-week review on day").select_option("14")
+    sign.get_by_test_id("sign-button").click()
+    page.get_by_test_id("locked").wait_for()
+    assert "Signed and locked" in page.get_by_test_id("locked").inner_text()
+    assert page.locator("input[name^='u-']").count() == 0  # read-only
+    assert "5.5 U" in page.get_by_test_id("injections").inner_text()
+    assert "Riverside Test Clinic" in page.get_by_test_id("review").inner_text()
+    treatment = Treatment.objects.get(visit=visit)
+    assert treatment.is_signed and DueReview.objects.filter(patient=patient).count() == 1
+
+    # An addendum shows under the original, which stays as signed.
+    form = page.get_by_test_id("addendum-form")
+    form.get_by_label("Reason").fill("Late entry")
+    form.get_by_label("Addendum").fill("Small bruise at the left corrugator, ice given.")
+    form.get_by_role("button", name="Add addendum").click()
+    page.get_by_test_id("addendum").wait_for()
+    assert "Small bruise" in page.get_by_test_id("addendum").inner_text()
+    locked_y = page.get_by_test_id("locked").bounding_box()["y"]
+    assert page.get_by_test_id("addendum").bounding_box()["y"] > locked_y
+    assert "5.5 U" in page.get_by_test_id("injections").inner_text()
+
+
+def _expiry(days: int) -> str:
+    import datetime
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
