@@ -117,3 +117,19 @@ def _celery_tasks_eager():
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests (browser, real worker) flush the database after each test.
+    With serialized rollback Django puts back what the migrations loaded (roles,
+    muscles, products, consent text) before the next one, so each of them starts
+    from the same reference data, whatever ran before it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

@@ -59,3 +59,17 @@ def make_history(*, patient, injector, cycles: int, every_days: int = 100, notes
 
 def today():
     return timezone.localdate()
+
+
+def signed_treatment(*, patient, injector, lot=None):
+    """A treatment visit today: consent, chart from the glabellar plan on one vial, signed."""
+    from charting.chart import chart_from_plan
+    from charting.signing import sign_treatment
+    from tests.charting.factories import make_consent, make_lot, make_vial, treatment_visit
+    from tests.factories import PASSWORD
+
+    visit, plan = treatment_visit(patient=patient, injector=injector)
+    make_consent(visit=visit, plan=plan, by=injector)
+    treatment = chart_from_plan(visit=visit, plan=plan, by=injector)
+    treatment.injections.update(vial=make_vial(by=injector, lot=lot or make_lot()))
+    return sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
