@@ -133,3 +133,20 @@ def pytest_collection_modifyitems(items):
         ):
             kwargs = {**marker.kwargs, "serialized_rollback": True}
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_contents_for_every_connection(django_db_setup):
+    """Django keeps the serialized reference data on the connection object of the
+    thread that made the test database. Playwright's event loop in the test thread
+    gives later tests a different connection object, which would restore nothing;
+    keep the contents on the class so every connection object finds them."""
+    from django.db import connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    contents = getattr(connections["default"], "_test_serialized_contents", None)
+    if contents is not None:
+        BaseDatabaseWrapper._test_serialized_contents = contents
+    yield
+    if contents is not None:
+        del BaseDatabaseWrapper._test_serialized_contents
