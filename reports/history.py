@@ -15,8 +15,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 
 from clinic.models import Patient
 from planning.dosing import totals_by_muscle_side
@@ -29,8 +27,6 @@ from planning.models import (
     TreatmentPlan,
     Visit,
 )
-
-FACE_DIAGRAM = "planning/_face_diagram.html"
 
 
 @dataclass
@@ -88,15 +84,6 @@ def totals_of(points) -> dict:
         "difference": left - right,
     }
     return {"totals": totals, "grand": grand}
-
-
-def face_diagram_template() -> str | None:
-    """The plan screen's face SVG (issue 5), when that template is present."""
-    try:
-        get_template(FACE_DIAGRAM)
-    except TemplateDoesNotExist:
-        return None
-    return FACE_DIAGRAM
 
 
 def export_patients(*, date_from: datetime.date, date_to: datetime.date):
@@ -215,7 +202,6 @@ def build_history(
         "patient": patient,
         "cycles": cycles,
         "expressions": [expressions[i] for i in columns],
-        "face_diagram": face_diagram_template(),
         "date_from": date_from,
         "date_to": date_to,
         "first_date": visits[0].date,

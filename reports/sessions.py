@@ -17,8 +17,9 @@ from django.db.models import Prefetch
 from charting.models import Addendum, AdverseEvent, Consent, Injection, Treatment
 from planning.dosing import volume_ml
 
+from .diagram import face_svg
 from .errors import ReportRefused
-from .history import face_diagram_template, totals_of
+from .history import totals_of
 from .rendering import RenderedPdf, render_pdf
 
 NOT_SIGNED = (
@@ -64,6 +65,7 @@ def summary(treatment: Treatment) -> dict:
         "total_volume": total_volume,
         "adverse_events": list(treatment.adverse_events.all()),
         "addenda": list(treatment.addenda.all()),
+        "diagram": face_svg(points=injections, diagram_id=f"treatment-{treatment.pk}"),
         **totals_of(injections),
     }
 
@@ -114,7 +116,6 @@ def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> 
         "visit": treatment.visit,
         "consent": consent,
         "t": summary(treatment),
-        "face_diagram": face_diagram_template(),
     }
     progress(50)
     return render_pdf(template="pdf/injection_map.html", context=context)
