@@ -344,10 +344,11 @@ def screening_checks(*, state, product) -> list[Check]:
     """A missing, blocked or unacknowledged screening blocks the plan."""
     if state is None or state.current is None:
         return [Check(BLOCK, "screening-missing", "Screen the patient first.", Source.LABEL)]
+    from .screening import blocks_for_product  # the screening's own rule for products
+
     checks = [
         Check(BLOCK, f"screening-{f['code']}", f["message"], f["source"])
-        for f in state.current.findings
-        if f["level"] == BLOCK and (not f.get("products") or product.code in f["products"])
+        for f in blocks_for_product(screening=state.current, product=product)
     ]
     if not checks and state.needs_acknowledgment:
         checks.append(

@@ -92,3 +92,14 @@ def default_position(muscle: str, side: str) -> tuple[float, float]:
         return 0.5, 0.5
     x, y = region.centre
     return round(x / WIDTH, 4), round(y / HEIGHT, 4)
+
+
+STATIC_SVG = "img/face_front.svg"  # under static/: the empty diagram as a file
+
+
+def render_svg() -> str:
+    """The diagram without points, as served from ``static/img/face_front.svg``
+    (kept equal to the template by tests/planning/test_plan_page.py)."""
+    from django.template.loader import render_to_string
+
+    return render_to_string("planning/_face_diagram.html", {"points": []}).strip() + "\n"

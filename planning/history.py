@@ -24,7 +24,7 @@ import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 
 class HistoryProvider(Protocol):
@@ -36,16 +36,18 @@ class HistoryProvider(Protocol):
 
 
 class PlannedTreatments:
-    """Planning's own records: treatment visits (any product) and the units of
-    their final plans. The fallback used while no other provider is registered."""
+    """Planning's own records: treatment visits and visits with a final plan (any
+    product), and the units of final plans. The fallback used while no other
+    provider is registered."""
 
     def last_toxin_date(self, *, patient, before: datetime.date) -> datetime.date | None:
-        from .models import Visit
+        from .models import PlanStatus, Visit, VisitKind
 
         return (
-            Visit.objects.treatments()
-            .for_patient(patient)
+            Visit.objects.for_patient(patient)
+            .not_cancelled()
             .before(before)
+            .filter(Q(kind=VisitKind.TREATMENT) | Q(plans__status=PlanStatus.FINAL))
             .order_by("-date")
             .values_list("date", flat=True)
             .first()

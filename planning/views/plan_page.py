@@ -90,7 +90,13 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
     ]
     past = list(planning_plans.past_plans(plan=plan))  # query: other plans with totals
     last = next(
-        (p for p in past if p.product_id == plan.product_id and p.visit.date <= plan.visit.date),
+        (
+            p
+            for p in past
+            if p.product_id == plan.product_id
+            and p.visit_id != plan.visit_id  # an earlier visit's plan
+            and p.visit.date <= plan.visit.date
+        ),
         None,
     )
     templates = list(planning_plans.templates_for(plan.product))  # query: templates

@@ -36,6 +36,7 @@ def plan_for_visit(request, visit_id: int):
     for plan in (
         TreatmentPlan.objects.for_patient(visit.patient_id)
         .filter(visit__date__lte=visit.date)
+        .exclude(visit=visit)
         .select_related("visit", "product")
         .latest_first()
     ):  # query: the patient's plans, newest first; the first of each product counts

@@ -2,6 +2,8 @@
 // keyboard table, kept in step; totals and dose checks come from the server
 // (the preview endpoint) as the points change. Saved as a whole by the form.
 import { FaceDiagram, SIDE_NAMES } from "./face_diagram.js";
+import { livePanel } from "./plan_preview.js";
+import { fmt, round4, unitsError, volume as volumeOf } from "./plan_units.js";
 
 const data = JSON.parse(document.getElementById("plan-data").textContent);
 const form = document.querySelector("[data-plan-form]");
@@ -22,24 +24,8 @@ const wrap = $("[data-diagram-wrap]");
 const status = $("[data-diagram-status]");
 const panel = $("[data-plan-panel]");
 
-// --- units ------------------------------------------------------------------------------
-function unitsError(value) {
-  const n = Number(String(value).trim());
-  if (String(value).trim() === "" || Number.isNaN(n)) return "Enter the units, e.g. 4 or 2.5.";
-  if (n <= 0) return "Units must be more than 0.";
-  if (Math.round(n * 2) !== n * 2) return "Units go in 0.5 U steps.";
-  if (n > 100) return "At most 100 U in one point.";
-  return "";
-}
-function fmt(n) {
-  return String(Math.round(n * 2) / 2);
-}
-function volume(units) {
-  const n = Number(units);
-  if (!(n > 0)) return "";
-  const ml = Math.round((n * data.diluentMl * 1000) / data.vialUnits) / 1000;
-  return `${ml.toFixed(Math.round(ml * 1000) % 10 ? 3 : 2)} mL`;
-}
+const volume = (units) => volumeOf(units, data.vialUnits, data.diluentMl);
+
 function errorOf(i) {
   return unitsError(points[i].units) || serverErrors.get(i) || "";
 }
@@ -80,9 +66,6 @@ const diagram = svg && !data.readonly
     })
   : null;
 
-function round4(v) {
-  return Math.round(v * 10000) / 10000;
-}
 function say(text) {
   status.textContent = text;
 }
@@ -116,6 +99,7 @@ const pe = {
   muscle: $("[data-pe-muscle]", editor),
   side: $("[data-pe-side]", editor),
   depth: $("[data-pe-depth]", editor),
+  note: $("[data-pe-note]", editor),
   volume: $("[data-pe-volume]", editor),
 };
 
@@ -137,6 +121,7 @@ function openEditor(i, keyboard) {
   pe.muscle.value = p.muscle;
   fillSides(pe.side, p.muscle, p.side);
   pe.depth.value = p.depth || "";
+  pe.note.value = p.note || "";
   pe.volume.textContent = volume(p.units) ? `Volume: ${volume(p.units)}` : errorOf(i);
   editor.hidden = false;
   place(i);
@@ -201,6 +186,7 @@ if (diagram) {
   );
   pe.side.addEventListener("change", () => editSelected((p) => { p.side = pe.side.value; }));
   pe.depth.addEventListener("change", () => editSelected((p) => { p.depth = pe.depth.value; }));
+  pe.note.addEventListener("change", () => editSelected((p) => { p.note = pe.note.value.trim(); }));
   editor.addEventListener("keydown", (e) => {
     if (e.key === "Escape") closeEditor();
   });
@@ -242,6 +228,7 @@ function renderTable() {
     }
     const depth = pe.depth.cloneNode(true);
     depth.removeAttribute("data-pe-depth");
+    depth.className = "form-select";
     depth.dataset.field = "depth";
     depth.setAttribute("aria-label", `Point ${i + 1} depth`);
     depth.value = p.depth || "";
@@ -326,35 +313,47 @@ function view() {
   return { selected, invalid, names };
 }
 
-let previewTimer = null;
-let previewSeq = 0;
-function preview() {
-  clearTimeout(previewTimer);
-  $("[data-panel-state]").textContent = "· updating…";
-  previewTimer = setTimeout(async () => {
-    const seq = ++previewSeq;
-    try {
-      const response = await fetch(data.previewUrl, {
-        method: "POST",
-        body: new FormData(form),
-        headers: { "X-Requested-With": "fetch" },
-        credentials: "same-origin",
-      });
-      if (!response.ok) throw new Error(String(response.status));
-      const html = await response.text();
-      if (seq !== previewSeq) return; // a newer preview is on its way
-      panel.innerHTML = html;
-      const inner = panel.firstElementChild;
-      const ack = $("[data-ack-box]");
-      if (ack && inner) ack.hidden = inner.dataset.needsAck !== "1";
-      $("[data-panel-state]").textContent = "";
-    } catch {
-      if (seq === previewSeq) $("[data-panel-state]").textContent = "· could not update the checks; they run again when you save";
-    }
-  }, 200);
+const preview = livePanel({
+  form,
+  url: data.previewUrl,
+  panel,
+  state: $("[data-panel-state]"),
+  onPanel(inner) {
+    const ack = $("[data-ack-box]");
+    if (ack && inner) ack.hidden = inner.dataset.needsAck !== "1";
+    const blocked = Boolean(inner && inner.dataset.blocked === "1");
+    const finalize = $('[data-testid="finalize-plan"]');
+    if (finalize) finalize.disabled = blocked;
+    $("[data-blocked-hint]")?.classList.toggle("d-none", !blocked);
+  },
+});
+
+// Undo: snapshots of the points after each change (the first is the page's start).
+const undoStack = [JSON.stringify(points)];
+const undoButton = $("[data-undo]");
+
+function snapshot() {
+  const now = JSON.stringify(points);
+  if (now !== undoStack[undoStack.length - 1]) undoStack.push(now);
+  if (undoStack.length > 100) undoStack.shift();
+  if (undoButton) undoButton.disabled = undoStack.length < 2;
 }
 
-function changed({ table }) {
+if (undoButton && !data.readonly) {
+  undoButton.addEventListener("click", () => {
+    if (undoStack.length < 2) return;
+    undoStack.pop();
+    points = JSON.parse(undoStack[undoStack.length - 1]);
+    serverErrors = new Map();
+    closeEditor();
+    say("Undone.");
+    changed({ table: true, undo: true });
+  });
+}
+
+function changed({ table, undo = false }) {
+  if (!undo) snapshot();
+  else if (undoButton) undoButton.disabled = undoStack.length < 2;
   field.value = JSON.stringify(points.map(({ muscle, side, x, y, units, depth, note }) => ({ muscle, side, x, y, units, depth, note })));
   if (diagram) diagram.render(points, view());
   if (table) renderTable();
@@ -365,12 +364,23 @@ function changed({ table }) {
     state.classList.toggle("text-warning-emphasis", dirty);
   }
   document.querySelectorAll("[data-needs-clean]").forEach((b) => { b.disabled = dirty; });
-  $("[data-dirty-hint]").classList.toggle("d-none", !dirty);
   preview();
 }
 
 let submitting = false;
-form.addEventListener("submit", () => { submitting = true; });
+form.addEventListener("submit", (e) => {
+  // Finalizing with a warning to acknowledge: ask for the note first.
+  const ack = $("[data-ack-box]");
+  const note = $("#id_acknowledgment");
+  if (e.submitter?.value === "finalize" && ack && !ack.hidden && note && !note.value.trim()) {
+    e.preventDefault();
+    note.classList.add("is-invalid");
+    note.scrollIntoView({ block: "center" });
+    note.focus();
+    return;
+  }
+  submitting = true;
+});
 window.addEventListener("beforeunload", (e) => {
   if (!submitting && !data.readonly && JSON.stringify(points) !== saved) e.preventDefault();
 });

@@ -1,14 +1,28 @@
 """The plan editor in Chromium on a touch tablet: the face diagram, then the table."""
 
-import pytest
+from importlib import import_module
 
-from planning.models import TreatmentPlan
+import pytest
+from django.apps import apps
+
+from planning.dosing import fmt_units
+from planning.models import Product, TreatmentPlan
+from planning.screening import acknowledge
 from tests.factories import PASSWORD
+from tests.planning.factories import grade
 from tests.planning.helpers import make_plan, make_visit
 
 from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Browser tests flush the database after them; load the migrations' reference
+    data again when an earlier one took it."""
+    if not Product.objects.exists():
+        import_module("planning.migrations.0002_reference_data").load(apps, None)
 
 
 def centre(locator):
@@ -28,12 +42,12 @@ def marker(page, muscle, side):
 
 def stored(plan):
     return sorted(
-        (p.muscle.code, p.side, str(p.units.normalize()))
+        (p.muscle.code, p.side, fmt_units(p.units))
         for p in TreatmentPlan.objects.get(pk=plan.pk).points.select_related("muscle")
     )
 
 
-def test_plan_on_the_diagram_then_the_table(page, injector, patient, location):
+def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, patient, location):
     visit = make_visit(patient=patient, injector=injector, location=location)
     plan = make_plan(visit=visit, by=injector)
     login(page, injector.email, PASSWORD)
@@ -69,6 +83,11 @@ def test_plan_on_the_diagram_then_the_table(page, injector, patient, location):
     assert marker(page, "OOC", "L").count() == 0
 
     # Delete the procerus point.
+    marker(page, "PROC", "C").tap()
+    editor.get_by_role("button", name="Delete point").click()
+    assert points.count() == 3
+    page.get_by_role("button", name="Undo").click()  # changed my mind, and back again
+    assert marker(page, "PROC", "C").count() == 1
     marker(page, "PROC", "C").tap()
     editor.get_by_role("button", name="Delete point").click()
     assert points.count() == 3
@@ -118,3 +137,44 @@ def test_plan_on_the_diagram_then_the_table(page, injector, patient, location):
     assert "Plan saved" in page.locator(".alert-success").inner_text()
     assert row_1_muscle == "CORR"
     assert stored(plan) == [("CORR", "R", "5"), ("DAO", "L", "3"), ("OOC", "L", "4")]
+
+
+def test_asymmetric_plan_from_the_suggestions_finalized_with_an_acknowledgment(
+    page, reference_data, injector, patient, location
+):
+    earlier = make_visit(patient=patient, injector=injector, location=location, days_ago=30)
+    make_plan(visit=earlier, by=injector, points=[("CORR", "L", 4)], final=True)
+    visit = make_visit(patient=patient, injector=injector, location=location)
+    # The screening found the treatment 30 days ago and the injector acknowledged it there.
+    acknowledge(screening=visit.screenings.get(), by=injector, note="Short interval discussed.")
+    grade(visit, injector, {"FROWN.CORR.L": 3, "FROWN.CORR.R": 2, "FROWN.PROC.C": 2})
+    plan = make_plan(visit=visit, by=injector)
+    login(page, injector.email, PASSWORD)
+    page.goto(f"/planning/plans/{plan.pk}/")
+
+    # The stronger left corrugator is marked; its suggestion is larger; accept both sides.
+    row = page.locator('[data-suggest-row="CORR"]')
+    assert "Patient's L stronger" in row.inner_text()
+    row.get_by_role(
+        "button", name="Add 10 U to Corrugator supercilii, Patient's L (suggestion)"
+    ).tap()
+    row.get_by_role(
+        "button", name="Add 8 U to Corrugator supercilii, Patient's R (suggestion)"
+    ).tap()
+    wait_total(page, "18 U")
+    assert "L +2 U" in page.get_by_test_id("balance-CORR").inner_text()
+    checks = page.get_by_test_id("checks")
+    assert "Toxin given 30 days ago" in checks.inner_text()
+
+    # Finalize asks for the acknowledgment first, then finalizes.
+    page.get_by_test_id("finalize-plan").click()
+    note = page.get_by_role("textbox", name="Acknowledgment")
+    assert note.evaluate("el => el === document.activeElement")
+    note.fill("Discussed the short interval; patient wants the corrugators evened out.")
+    with page.expect_navigation():
+        page.get_by_test_id("finalize-plan").click()
+    assert "Plan finalized" in page.locator(".alert-success").inner_text()
+    assert page.get_by_test_id("plan-status").inner_text() == "Final"
+    saved = TreatmentPlan.objects.get(pk=plan.pk)
+    assert saved.status == "final" and saved.acknowledgment.startswith("Discussed")
+    assert stored(plan) == [("CORR", "L", "10"), ("CORR", "R", "8")]

@@ -1,5 +1,7 @@
 """The plan page: what it shows, and its query count, constant as points and past plans grow."""
 
+from decimal import Decimal
+
 import pytest
 
 from planning.movement import CellInput, save_observations
@@ -99,3 +101,40 @@ def test_front_desk_never_sees_a_plan(desk_client, injector, patient, location):
     plan = make_plan(visit=visit, by=injector, points=GLABELLA_20)
     assert desk_client.get(plan.get_absolute_url()).status_code == 403
     assert desk_client.post(f"/planning/plans/{plan.pk}/preview/").status_code == 403
+
+
+def test_the_face_diagram_renders_any_points_on_its_own(injector, patient, location):
+    """Charting and the PDFs include the diagram with their own points."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    points = [
+        SimpleNamespace(
+            x=0.6, y=0.3, units=Decimal("4.0"), side="L", muscle=SimpleNamespace(code="CORR")
+        ),
+        SimpleNamespace(
+            x=0.4, y=0.3, units=Decimal("2.5"), side="R", muscle=SimpleNamespace(code="CORR")
+        ),
+    ]
+    svg = render_to_string("planning/_face_diagram.html", {"points": points})
+    assert svg.count('class="pt side-') == 2 and "data-face-editor" not in svg
+    assert "translate(240.0 156.0)" in svg and ">2.5</text>" in svg and ">4</text>" in svg
+    assert 'fill="#2563eb"' in svg  # styled without the page's CSS
+
+
+def test_the_static_face_svg_is_the_templates_drawing(settings):
+    """static/img/face_front.svg is the empty diagram as a file; regenerate it with
+    ``python manage.py shell -c "from planning.face import render_svg;
+    open('static/img/face_front.svg', 'w').write(render_svg())"``."""
+    from pathlib import Path
+
+    from planning.face import STATIC_SVG, render_svg
+
+    on_disk = (Path(settings.BASE_DIR) / "static" / STATIC_SVG).read_text()
+    assert on_disk == render_svg()
+    assert 'id="CORR-L"' in on_disk and "Patient&#x27;s L" in on_disk
+    import xml.etree.ElementTree as ET
+
+    svg = ET.fromstring(on_disk)  # noqa: S314 - our own file
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"

@@ -180,8 +180,10 @@ def registry():
 def test_history_falls_back_to_planning_records_until_a_provider_registers(
     registry, injector, patient, location
 ):
-    visit = make_visit(patient=patient, injector=injector, location=location, days_ago=30)
-    make_plan(visit=visit, by=injector, points=[("MASS", "L", 50)], final=True)
+    visit = make_visit(
+        patient=patient, injector=injector, location=location, days_ago=30, kind="consultation"
+    )
+    make_plan(visit=visit, by=injector, points=[("MASS", "L", 50)], final=True)  # treated
     today = datetime.date.today()
     assert registry.last_toxin_date(patient=patient, before=today) == visit.date
     assert last_toxin_date(patient=patient, before=today) == visit.date  # the screening asks it
