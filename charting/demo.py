@@ -8,7 +8,9 @@ import datetime
 import hashlib
 import io
 from decimal import Decimal
+from importlib import import_module
 
+from django.apps import apps as django_apps
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
@@ -171,8 +173,18 @@ def _visit_ready_to_chart(*, injector: User, product: Product) -> Visit | None:
     return visit
 
 
+def ensure_consent_text() -> None:
+    """Load consent text v1 of the data migration again if it is missing (a test
+    database flushed between browser tests has none). Idempotent."""
+    if ConsentText.objects.exists():
+        return
+    migration = import_module("charting.migrations.0002_consent_text_v1")
+    migration.add_v1(django_apps, None)
+
+
 @transaction.atomic
 def seed(out) -> None:
+    ensure_consent_text()
     injector = User.objects.filter(email="injector@demo.clinic").first()
     if injector is None:
         out.write("charting: no demo injector (run the clinic demo first)")

@@ -1,10 +1,11 @@
 """The charting app's answer to ``planning.history``: what the patient was given.
 
-Registered from ``ChartingConfig.ready()``. Units come from signed treatments
-only (what was actually injected, per product). The last toxin date is the
-latest signed treatment, or a treatment visit not cancelled (a treatment
-recorded before charting began still counts: for a safety warning, erring on
-the side of warning is right).
+Registered from ``ChartingConfig.ready()``. A visit with a signed treatment
+counts what was injected (per product); a visit without one counts its final
+plan, and a treatment visit counts as toxin given, as planning's own fallback
+did: a treatment recorded or planned outside a signed chart still counts, since
+for a safety warning (90 days, 400 U) counting too much is the safe side. A
+visit is never counted twice (its chart replaces its plan).
 """
 
 from __future__ import annotations
@@ -12,40 +13,66 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import Case, DecimalField, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+ZERO = Value(Decimal("0"))
 
 
 class ChartedTreatments:
     def last_toxin_date(self, *, patient, before: datetime.date) -> datetime.date | None:
-        from planning.models import Visit
+        """One query: the latest visit before ``before`` that is a signed treatment or a
+        treatment visit not cancelled."""
+        from planning.models import Visit, VisitKind, VisitStatus
 
-        from .models import Treatment
-
-        signed = (
-            Treatment.objects.signed()
-            .for_patient(patient)
-            .filter(visit__date__lt=before)
-            .aggregate(last=Max("visit__date"))["last"]
-        )
-        visited = (
-            Visit.objects.treatments()
-            .for_patient(patient)
+        return (
+            Visit.objects.for_patient(patient)
             .before(before)
+            .filter(
+                Q(treatment__signed_at__isnull=False)
+                | (Q(kind=VisitKind.TREATMENT) & ~Q(status=VisitStatus.CANCELLED))
+            )
             .aggregate(last=Max("date"))["last"]
         )
-        known = [d for d in (signed, visited) if d is not None]
-        return max(known) if known else None
 
     def units_given(
         self, *, patient, product, since: datetime.date, until: datetime.date
     ) -> Decimal:
+        """One query. Per visit in the window: the units of its signed treatment when it
+        has one; else the units of its final plans (a plan not charted here still counts
+        toward the 400 U window: for a safety limit, counting too much is the safe side)."""
+        from planning.models import InjectionPoint, PlanStatus, Visit, VisitStatus
+
         from .models import Injection
 
-        total = Injection.objects.filter(
-            treatment__signed_at__isnull=False,
-            treatment__visit__patient=patient,
-            treatment__product=product,
-            treatment__visit__date__gte=since,
-            treatment__visit__date__lte=until,
-        ).aggregate(total=Sum("units"))["total"]
-        return total or Decimal("0")
+        charted = (
+            Injection.objects.filter(treatment__visit=OuterRef("pk"), treatment__product=product)
+            .values("treatment__visit")
+            .annotate(total=Sum("units"))
+            .values("total")
+        )
+        planned = (
+            InjectionPoint.objects.filter(
+                plan__visit=OuterRef("pk"), plan__product=product, plan__status=PlanStatus.FINAL
+            )
+            .values("plan__visit")
+            .annotate(total=Sum("units"))
+            .values("total")
+        )
+        units = DecimalField(max_digits=8, decimal_places=1)
+        given = Case(
+            When(
+                treatment__signed_at__isnull=False,
+                then=Coalesce(Subquery(charted, output_field=units), ZERO, output_field=units),
+            ),
+            When(status=VisitStatus.CANCELLED, then=ZERO),
+            default=Coalesce(Subquery(planned, output_field=units), ZERO, output_field=units),
+            output_field=units,
+        )
+        total = (
+            Visit.objects.for_patient(patient)
+            .filter(date__gte=since, date__lte=until)
+            .annotate(given=given)
+            .aggregate(total=Sum("given"))["total"]
+        )
+        return Decimal(total or 0)

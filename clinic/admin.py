@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Location, Patient, User
+from .models import Appointment, DueReview, Location, Patient, User
 
 
 @admin.register(User)
@@ -39,3 +39,21 @@ class PatientAdmin(admin.ModelAdmin):
     list_display = ["chart_number", "last_name", "first_name", "date_of_birth", "is_active"]
     search_fields = ["chart_number", "last_name", "first_name"]
     list_filter = ["is_active", "home_location"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "kind", "status", "patient", "injector", "location"]
+    list_filter = ["status", "kind", "location"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["patient", "injector", "location"]
+    raw_id_fields = ["patient", "injector", "created_by"]
+    readonly_fields = ["reminder_sent_at", "created_at"]
+
+
+@admin.register(DueReview)
+class DueReviewAdmin(admin.ModelAdmin):
+    list_display = ["due_on", "status", "patient", "injector", "location"]
+    list_filter = ["status", "location"]
+    list_select_related = ["patient", "injector", "location"]
+    raw_id_fields = ["patient", "injector", "appointment", "created_by", "closed_by"]

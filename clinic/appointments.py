@@ -12,7 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,11 +36,6 @@ class AppointmentQuerySet(models.QuerySet):
     def for_pages(self):
         """What the schedule pages show: names, times, kinds (one query)."""
         return self.select_related("patient", "injector", "location")
-
-    def upcoming(self, now: datetime.datetime | None = None):
-        return self.filter(
-            starts_at__gte=now or timezone.now(), status=Appointment.Status.BOOKED
-        ).order_by("starts_at")
 
 
 class Appointment(models.Model):
@@ -162,12 +157,6 @@ class DueReviewQuerySet(models.QuerySet):
 
     def for_pages(self):
         return self.select_related("patient", "injector", "location", "appointment")
-
-    def with_future_booking_flag(self):
-        later = Appointment.objects.filter(
-            patient=OuterRef("patient"), status="booked", starts_at__gte=timezone.now()
-        )
-        return self.annotate(has_future_booking=Exists(later))
 
 
 class DueReview(models.Model):

@@ -2,7 +2,7 @@
 per day (week view), rows of five minutes, in one location's time zone.
 
 Pure layout, no queries: the views fetch, this arranges. Rows and spans become
-CSS classes (``r<row>``, ``h<span>`` in static/css/schedule.css) because the
+CSS classes (``r<row>``, ``s<span>`` in static/css/schedule.css) because the
 pages carry no inline styles.
 """
 
@@ -19,7 +19,7 @@ from .appointments import Appointment
 from .slots import SLOT_MINUTES
 
 ROW_MINUTES = 5
-MAX_ROWS = 288  # a whole day; schedule.css defines r1..r288 and h1..h288
+MAX_ROWS = 288  # a whole day; schedule.css defines r1..r288 and s1..s288
 
 
 @dataclass
@@ -37,6 +37,9 @@ class Slot:
     span: int
     label: str
     book_url: str  # empty when the slot has passed
+    on_hour: bool = False
+    day: str = ""
+    injector: int | None = None
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Column:
     key: str
     title: str
     subtitle: str = ""
+    link: str = ""
     is_today: bool = False
     blocks: list[Block] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
@@ -91,18 +95,21 @@ def build_grid(
     rows = (last - first) // ROW_MINUTES
     book = reverse("appointment_book")
     for column, day, appointments, params in columns:
+        prefix = f"{book}?{urlencode({**params, 'day': day.isoformat()})}&start="
         for minute in range(opens.hour * 60 + opens.minute, last, SLOT_MINUTES):
             if minute + SLOT_MINUTES > closes.hour * 60 + closes.minute:
                 break
             at = datetime.time(minute // 60, minute % 60)
             starts = datetime.datetime.combine(day, at).replace(tzinfo=zone)
-            query = urlencode({**params, "day": day.isoformat(), "start": f"{at:%H:%M}"})
             column.slots.append(
                 Slot(
                     row=_row(minute, first),
                     span=SLOT_MINUTES // ROW_MINUTES,
                     label=f"{at:%H:%M}",
-                    book_url=f"{book}?{query}" if starts > now else "",
+                    book_url=f"{prefix}{at:%H:%M}" if starts > now else "",
+                    on_hour=minute % 60 == 0,
+                    day=day.isoformat(),
+                    injector=params.get("injector"),
                 )
             )
         for appointment in appointments:

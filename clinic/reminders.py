@@ -45,13 +45,15 @@ def appointments_to_remind(*, now: datetime.datetime) -> list[int]:
     return ids
 
 
-def reminder_text(appointment: Appointment) -> tuple[str, str]:
+def reminder_text(appointment: Appointment, now: datetime.datetime) -> tuple[str, str]:
     start = appointment.local_start
     location = appointment.location
-    subject = f"Reminder: your appointment tomorrow at {start:%H:%M}"
+    days_ahead = (start.date() - local_today(location, now)).days
+    when = {0: "today", 1: "tomorrow"}.get(days_ahead, f"on {start:%A %B %-d}")
+    subject = f"Reminder: your appointment {when} at {start:%H:%M}"
     body = (
         f"Dear {appointment.patient.first_name},\n\n"
-        f"This is a reminder of your appointment at {location.name} tomorrow, "
+        f"This is a reminder of your appointment at {location.name} {when}, "
         f"{start:%A %B %-d} at {start:%H:%M}.\n"
         + (f"Address: {location.address}\n" if location.address else "")
         + "\nIf you need to change the time, please call us"
@@ -66,7 +68,10 @@ def send_reminder(*, appointment_id: int, now: datetime.datetime | None = None) 
     """Send the reminder of one appointment at most once; True if sent now."""
     now = now or timezone.now()
     claimed = Appointment.objects.filter(
-        pk=appointment_id, status=Appointment.Status.BOOKED, reminder_sent_at__isnull=True
+        pk=appointment_id,
+        status=Appointment.Status.BOOKED,
+        reminder_sent_at__isnull=True,
+        starts_at__gt=now,
     ).update(reminder_sent_at=now)
     if not claimed:
         return False
@@ -74,7 +79,7 @@ def send_reminder(*, appointment_id: int, now: datetime.datetime | None = None) 
     if not appointment.patient.email:
         log.info("appointment %s: no email address, no reminder", appointment_id)
         return False
-    subject, body = reminder_text(appointment)
+    subject, body = reminder_text(appointment, now)
     try:
         send_mail(subject, body, None, [appointment.patient.email])
     except Exception:

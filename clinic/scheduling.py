@@ -16,35 +16,40 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from .appointments import Appointment, DueReview
+from .appointments import HOLDS_TIME, Appointment, DueReview
+from .conflicts import (
+    BookingConflict,
+    NoFreeSlot,
+    SchedulingError,
+    check_injector,
+    check_times,
+    clash_messages,
+    default_end,
+    save_without_overlap,
+)
 from .models import Location, Patient, User
-from .roles import Role
 from .slots import find_free_slot, local_today, zone_of
 
+__all__ = [
+    "BookingConflict",
+    "NoFreeSlot",
+    "SchedulingError",
+    "TRANSITIONS",
+    "book_appointment",
+    "book_due_review",
+    "book_review",
+    "change_status",
+    "clash_messages",
+    "dismiss_due_review",
+    "record_review_done",
+    "reschedule_appointment",
+]
+
 Status = Appointment.Status
-EXCLUSION_VIOLATION = "23P01"  # PostgreSQL: an exclusion constraint refused the row
 REVIEW_DAYS = range(10, 22)  # a review is booked 10 to 21 days after the treatment
 REVIEW_SEARCH_DAYS = 28  # look for a free review slot up to this many days after treatment
-PAST_GRACE = datetime.timedelta(minutes=5)
-
-
-class SchedulingError(Exception):
-    """A booking rule said no; ``str(error)`` is the message for the user."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class BookingConflict(SchedulingError):
-    """The injector or the patient is already booked at that time."""
-
-
-class NoFreeSlot(SchedulingError):
-    """No free time for a review; the review stays on the reviews-due list."""
 
 
 # What may follow what, and the message when it may not.
@@ -60,80 +65,6 @@ REFUSALS = {
     Status.CANCELLED: "This appointment was cancelled; book a new one instead.",
     Status.COMPLETED: "This appointment is completed and can no longer change.",
 }
-
-
-def clash_messages(
-    *,
-    injector: User,
-    patient: Patient,
-    starts_at: datetime.datetime,
-    ends_at: datetime.datetime,
-    exclude_id: int | None = None,
-) -> list[str]:
-    """One sentence per appointment that holds the injector's or the patient's time."""
-    clashes = (
-        Appointment.objects.holding_time()
-        .overlapping(starts_at, ends_at)
-        .filter(Q(injector=injector) | Q(patient=patient))
-        .for_pages()
-    )
-    if exclude_id:
-        clashes = clashes.exclude(pk=exclude_id)
-    messages = []
-    for other in clashes:
-        when = f"{other.local_start:%b %-d %H:%M}–{other.local_end:%H:%M}"
-        if other.injector_id == injector.pk:
-            messages.append(
-                f"{other.injector.get_full_name()} is already booked {when} with "
-                f"{other.patient.full_name} ({other.get_kind_display()}, {other.location.name})."
-            )
-        if other.patient_id == patient.pk:
-            messages.append(
-                f"{other.patient.full_name} already has an appointment {when} with "
-                f"{other.injector.get_full_name()} ({other.get_kind_display()}, "
-                f"{other.location.name})."
-            )
-    return messages
-
-
-def default_end(*, kind: str, starts_at: datetime.datetime) -> datetime.datetime:
-    return starts_at + datetime.timedelta(minutes=Appointment.DEFAULT_MINUTES[kind])
-
-
-def _check_times(
-    *, starts_at: datetime.datetime, ends_at: datetime.datetime, now: datetime.datetime
-) -> None:
-    if ends_at <= starts_at:
-        raise SchedulingError("The end is before the start.", field="ends")
-    if starts_at < now - PAST_GRACE:
-        raise SchedulingError("That time has passed: choose a time from now on.", field="starts")
-    if ends_at - starts_at > datetime.timedelta(hours=8):
-        raise SchedulingError("An appointment lasts at most 8 hours.", field="ends")
-
-
-def _check_injector(injector: User) -> None:
-    if not injector.is_active or Role.INJECTOR not in injector.roles:
-        raise SchedulingError(f"{injector} is not an active injector.", field="injector")
-
-
-def _save_without_overlap(appointment: Appointment) -> None:
-    """Save, turning PostgreSQL's exclusion violation into the clash message."""
-    try:
-        with transaction.atomic():
-            appointment.save()
-    except IntegrityError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
-            raise
-        messages = clash_messages(
-            injector=appointment.injector,
-            patient=appointment.patient,
-            starts_at=appointment.starts_at,
-            ends_at=appointment.ends_at,
-            exclude_id=appointment.pk,
-        )
-        raise BookingConflict(
-            " ".join(messages) or "Someone booked this time a moment ago; choose another."
-        ) from exc
 
 
 @transaction.atomic
@@ -156,8 +87,8 @@ def book_appointment(
     booked for a patient with an open due review is linked to it.
     """
     ends_at = ends_at or default_end(kind=kind, starts_at=starts_at)
-    _check_times(starts_at=starts_at, ends_at=ends_at, now=now or timezone.now())
-    _check_injector(injector)
+    check_times(starts_at=starts_at, ends_at=ends_at, now=now or timezone.now())
+    check_injector(injector)
     if not patient.is_active:
         raise SchedulingError("This patient's record is inactive.", field="patient")
     clashes = clash_messages(
@@ -176,7 +107,7 @@ def book_appointment(
         created_by=by,
     )
     appointment.full_clean(validate_constraints=False)
-    _save_without_overlap(appointment)
+    save_without_overlap(appointment)
     if kind == Appointment.Kind.REVIEW:
         due_review = due_review or patient.due_reviews.needing_booking().order_by("due_on").first()
         if due_review is not None:
@@ -208,8 +139,8 @@ def reschedule_appointment(
         )
     ends_at = ends_at or starts_at + (appointment.ends_at - appointment.starts_at)
     injector = injector or appointment.injector
-    _check_times(starts_at=starts_at, ends_at=ends_at, now=now or timezone.now())
-    _check_injector(injector)
+    check_times(starts_at=starts_at, ends_at=ends_at, now=now or timezone.now())
+    check_injector(injector)
     clashes = clash_messages(
         injector=injector,
         patient=appointment.patient,
@@ -221,7 +152,7 @@ def reschedule_appointment(
         raise BookingConflict(" ".join(clashes))
     appointment.starts_at, appointment.ends_at, appointment.injector = starts_at, ends_at, injector
     appointment.reminder_sent_at = None  # a new time deserves a new reminder
-    _save_without_overlap(appointment)
+    save_without_overlap(appointment)
     return appointment
 
 
@@ -251,6 +182,16 @@ def change_status(*, appointment: Appointment, to: str, by: User, reason: str = 
         raise SchedulingError(
             f"Not yet: the appointment starts at {appointment.local_start:%H:%M}.", field=None
         )
+    if not appointment.holds_time and to in HOLDS_TIME:  # a no-show put back
+        clashes = clash_messages(
+            injector=appointment.injector,
+            patient=appointment.patient,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            exclude_id=appointment.pk,
+        )
+        if clashes:
+            raise BookingConflict(" ".join(clashes))
     appointment.status = to
     try:
         with transaction.atomic():
@@ -288,7 +229,6 @@ def _close(due: DueReview, *, status: str, by: User | None, reason: str = "") ->
 # --- Two-week reviews ------------------------------------------------------------
 
 
-@transaction.atomic
 def book_review(
     *,
     patient: Patient,
@@ -308,10 +248,13 @@ def book_review(
 
     Raises ``NoFreeSlot`` when nothing is free within 28 days: the due review
     is then recorded (open) and shows on the reviews-due list, so a caller may
-    catch it and go on.
+    catch it and go on. (Deliberately not one atomic block: the due review
+    must outlive a failed booking, which rolls back its own savepoint.)
     """
     if days not in REVIEW_DAYS:
         raise SchedulingError("The review is booked 10 to 21 days after the treatment.")
+    if timezone.is_naive(treated_at):
+        raise ValueError("treated_at must be an aware datetime.")
     treated_day = treated_at.astimezone(zone_of(location)).date()
     due, created = DueReview.objects.get_or_create(
         patient=patient,

@@ -99,7 +99,7 @@ class RescheduleForm(WhenMixin, forms.Form):
     day = forms.DateField(widget=DATE)
     start = forms.TimeField(widget=TIME, label="Starts")
     end = forms.TimeField(
-        widget=TIME, required=False, label="Ends", help_text="Leave empty to keep the length."
+        widget=TIME, required=False, label="Ends", help_text="Leave empty to keep the same length."
     )
     confirm_outside_hours = forms.BooleanField(
         required=False, label="Book outside opening hours anyway"

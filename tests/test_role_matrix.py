@@ -58,10 +58,10 @@ def url_kwargs(patient, injector):
         "token": make_feed(injector=injector).token,
         "visit_id": visit.pk,
         "photo_id": photo.pk,
+        "plan_id": plan.pk,
         # charting: a chart with consent (its visit is a treatment visit of the same patient)
         "consent_id": treatment.visit.consents.get().pk,
         "lot_id": make_lot(number="RM-1").pk,
-        "plan_id": plan.pk,
         "job_id": job.pk,
         "treatment_id": treatment.pk,
     }

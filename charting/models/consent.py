@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .locking import SignedRecordError
+
 
 class ConsentTextQuerySet(models.QuerySet):
     def current(self):
@@ -40,7 +42,22 @@ class ConsentText(models.Model):
         return f"{self.title} (v{self.version})"
 
 
+WITHDRAWAL_FIELDS = frozenset({"withdrawn_at", "withdrawn_by", "withdrawal_reason"})
+
+
 class ConsentQuerySet(models.QuerySet):
+    """A signed consent is a record: only its withdrawal may be added, nothing deleted."""
+
+    def update(self, **kwargs):
+        if set(kwargs) - WITHDRAWAL_FIELDS:
+            raise SignedRecordError(
+                "A signed consent cannot change; withdraw it and take a new one."
+            )
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise SignedRecordError("A signed consent is kept on record; withdraw it instead.")
+
     def in_force(self):
         return self.filter(withdrawn_at__isnull=True)
 
@@ -90,6 +107,18 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"Consent of visit {self.visit_id} ({self.signed_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        # Once stored, only the withdrawal fields may be written (update_fields says which).
+        fields = kwargs.get("update_fields")
+        if not self._state.adding and (fields is None or set(fields) - WITHDRAWAL_FIELDS):
+            raise SignedRecordError(
+                "A signed consent cannot change; withdraw it and take a new one."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedRecordError("A signed consent is kept on record; withdraw it instead.")
 
     @property
     def in_force(self) -> bool:

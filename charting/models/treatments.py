@@ -130,7 +130,7 @@ class InjectionQuerySet(LockedQuerySet):
     signed_path = "treatment__signed_at"
 
     def for_pages(self):
-        return self.select_related("muscle", "vial__lot__product")
+        return self.select_related("muscle", "vial__lot__product", "vial__reconstituted_by")
 
 
 class Injection(LockedByTreatment):

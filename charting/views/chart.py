@@ -63,6 +63,7 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
     events = list(treatment.adverse_events.select_related("recorded_by"))  # query: events
     context.update(
         injections=injections,
+        vials_used=list({i.vial_id: i.vial for i in injections if i.vial}.values()),
         totals=signing_totals(injections),
         events=events,
         has_face_diagram=_has_face_diagram(),

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .. import scheduling
-from ..access import get_appointment_for, role_required
+from ..access import get_appointment_for, may_see_clinical, role_required
 from ..appointments import Appointment, DueReview
 from ..models import Patient
 from ..roles import Role
 from ..scheduling_forms import AppointmentForm, ReasonForm, RescheduleForm
+from .schedule import visit_url
 
 PICK_LIMIT = 20
 
@@ -105,6 +107,8 @@ def appointment_detail(request, appointment_id: int):
         "can_move": appointment.status == Appointment.Status.BOOKED,
         "can_cancel": Appointment.Status.CANCELLED in allowed,
         "cancel_form": ReasonForm(),
+        # Injectors and admins open the visit's clinical screens from here.
+        "visit_url": visit_url(appointment) if may_see_clinical(request.user) else "",
     }
     return render(request, "clinic/appointment_detail.html", context)
 
@@ -127,9 +131,9 @@ def appointment_status(request, appointment_id: int):
             f"{appointment.patient.full_name}: {appointment.get_status_display().lower()}.",
         )
     target = request.POST.get("next", "")
-    return redirect(
-        target if target.startswith("/") and not target.startswith("//") else appointment
-    )
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(appointment)
 
 
 @role_required(*Role.values)
@@ -162,7 +166,6 @@ def appointment_reschedule(request, appointment_id: int):
         "injector": appointment.injector_id,
         "day": start.date(),
         "start": start.time(),
-        "end": appointment.local_end.time(),
     }
     form = RescheduleForm(request.POST or None, initial=initial, appointment=appointment)
     if request.method == "POST" and form.is_valid():

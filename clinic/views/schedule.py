@@ -19,6 +19,8 @@ from ..scheduling_forms import DayForm, WeekForm
 from ..slots import local_day_bounds, local_today, zone_of
 
 SHOWN_IN_GRID = (*HOLDS_TIME, Appointment.Status.NO_SHOW)
+# "Expected" on today's day view: from an hour late to two hours ahead.
+ARRIVAL_WINDOW = (datetime.timedelta(hours=1), datetime.timedelta(hours=2))
 
 
 def _location_from(form, request) -> Location | None:
@@ -51,7 +53,10 @@ def day_view(request):
     ) or list(injectors().order_by("last_name", "first_name"))
     columns = []
     for person in people:
-        column = Column(key=str(person.pk), title=person.get_full_name(), subtitle=person.title)
+        week = f"{reverse('schedule_week')}?injector={person.pk}&day={day.isoformat()}"
+        column = Column(
+            key=str(person.pk), title=person.get_full_name(), subtitle=person.title, link=week
+        )
         mine = [a for a in shown if a.injector_id == person.pk]
         params = {"injector": person.pk, "location": location.pk}
         columns.append((column, day, mine, params))
@@ -67,10 +72,24 @@ def day_view(request):
         "location": location,
         "day": day,
         "today": today,
+        "now": now,
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1),
         "grid": grid,
         "cancelled": [a for a in appointments if a.status == Appointment.Status.CANCELLED],
+        # Today: who is expected soon (one tap marks them arrived) and who is here.
+        "expected": [
+            a
+            for a in shown
+            if day == today
+            and a.status == Appointment.Status.BOOKED
+            and now - ARRIVAL_WINDOW[0] <= a.starts_at <= now + ARRIVAL_WINDOW[1]
+        ],
+        "here_now": [
+            a
+            for a in shown
+            if a.status in (Appointment.Status.ARRIVED, Appointment.Status.IN_TREATMENT)
+        ],
         "counts": {
             "booked": sum(a.status == Appointment.Status.BOOKED for a in shown),
             "arrived": sum(
@@ -118,6 +137,7 @@ def week_view(request):
             key=each.isoformat(),
             title=f"{each:%a %b %-d}",
             subtitle="Today" if each == today else "",
+            link=f"{reverse('schedule_day')}?day={each.isoformat()}&location={location.pk}",
             is_today=each == today,
         )
         mine = [a for a in appointments if a.starts_at.astimezone(zone).date() == each]
@@ -136,6 +156,7 @@ def week_view(request):
         "previous_week": monday - datetime.timedelta(days=7),
         "next_week": monday + datetime.timedelta(days=7),
         "today": today,
+        "now": now,
         "grid": grid,
     }
     return render(request, "clinic/schedule_week.html", context)

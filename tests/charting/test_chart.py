@@ -235,3 +235,42 @@ def test_the_open_chart_has_a_constant_query_count(
 def test_the_chart_page_is_refused_to_the_front_desk(desk_client, injector, patient):
     treatment = charted(patient=patient, injector=injector)
     assert desk_client.get(reverse("charting:chart", args=[treatment.visit_id])).status_code == 403
+
+
+def test_adverse_events_are_recorded_and_other_needs_a_note(injector_client, injector, patient):
+    treatment = charted(patient=patient, injector=injector)
+    url = reverse("charting:adverse_event", args=[treatment.visit_id])
+    response = injector_client.post(url, {"kind": "other", "severity": "mild", "note": ""})
+    assert response.status_code == 422 and "Describe what happened." in response.content.decode()
+    response = injector_client.post(url, {"kind": "bruise", "severity": "mild", "note": "L brow"})
+    assert response.status_code == 302
+    assert list(treatment.adverse_events.values_list("kind", "note")) == [("bruise", "L brow")]
+
+
+def test_the_aftercare_sheet_prints_and_emails(injector_client, injector, patient, mailoutbox):
+    patient.email = "maya@example.com"
+    patient.save()
+    treatment = charted(patient=patient, injector=injector)
+    page = injector_client.get(reverse("charting:aftercare", args=[treatment.visit_id]))
+    assert "Stay upright for about four hours." in page.content.decode()
+    assert "data-print" in page.content.decode()
+    injector_client.post(reverse("charting:aftercare_email", args=[treatment.visit_id]))
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["maya@example.com"]
+    assert "eyelid droops" in mailoutbox[0].body
+    assert "two-week review" in mailoutbox[0].body
+
+
+def test_no_email_on_file_is_a_clear_message(injector_client, injector, patient, mailoutbox):
+    treatment = charted(patient=patient, injector=injector)
+    response = injector_client.post(
+        reverse("charting:aftercare_email", args=[treatment.visit_id]), follow=True
+    )
+    assert "no email address" in response.content.decode() and mailoutbox == []
+
+
+def test_the_visit_steps_lead_to_the_chart(injector_client, injector, patient):
+    visit, _ = treatment_visit(patient=patient, injector=injector)
+    page = injector_client.get(reverse("planning:visit_detail", args=[visit.pk])).content.decode()
+    assert reverse("charting:chart", args=[visit.pk]) in page
+    start = injector_client.get(reverse("charting:chart", args=[visit.pk])).content.decode()
+    assert 'data-testid="chart-from-plan"' in start

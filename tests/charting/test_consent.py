@@ -122,3 +122,21 @@ def test_the_front_desk_cannot_see_a_signature(desk_client, injector, patient):
     consent = make_consent(visit=visit, plan=plan, by=injector)
     url = reverse("charting:consent_signature", args=[consent.pk])
     assert desk_client.get(url).status_code == 403
+
+
+def test_a_signed_consent_cannot_change_or_be_deleted(injector, patient):
+    from charting.models import SignedRecordError
+
+    visit, plan = treatment_visit(patient=patient, injector=injector)
+    consent = make_consent(visit=visit, plan=plan, by=injector)
+    consent.areas = "Something else"
+    with pytest.raises(SignedRecordError):
+        consent.save()
+    with pytest.raises(SignedRecordError):
+        Consent.objects.filter(pk=consent.pk).update(signature_png=b"")
+    with pytest.raises(SignedRecordError):
+        Consent.objects.filter(pk=consent.pk).delete()
+    with pytest.raises(SignedRecordError):
+        consent.delete()
+    consent.refresh_from_db()
+    assert "Corrugator" in consent.areas

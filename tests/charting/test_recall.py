@@ -81,3 +81,21 @@ def test_the_recall_csv_lists_patients_units_and_dates(admin_client, injector, p
 def test_recall_is_for_clinic_admins_only(injector_client):
     assert injector_client.get(reverse("charting:recall")).status_code == 403
     assert injector_client.get(reverse("charting:recall_export")).status_code == 403
+
+
+def test_a_signed_chart_warns_when_its_lot_is_recalled_later(injector_client, injector, patient):
+    from charting.lots import set_lot_status
+    from charting.models import LotStatus
+    from charting.signing import sign_treatment
+    from tests.charting.factories import make_consent
+    from tests.factories import PASSWORD
+
+    lot = make_lot(number="LATER-1")
+    treatment = _treated(injector=injector, lot=lot, patient=patient)
+    make_consent(visit=treatment.visit, plan=treatment.plan, by=injector)
+    sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
+    url = reverse("charting:chart", args=[treatment.visit_id])
+    assert 'data-testid="lot-alert"' not in injector_client.get(url).content.decode()
+    set_lot_status(lot=lot, status=LotStatus.RECALLED, note="Maker's notice 7", by=injector)
+    page = injector_client.get(url).content.decode()
+    assert 'data-testid="lot-alert"' in page and "Maker&#x27;s notice 7" in page

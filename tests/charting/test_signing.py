@@ -42,16 +42,23 @@ def test_signing_stores_who_when_and_the_hash(injector, patient):
     assert result.review is not None
 
 
-def test_the_hash_covers_the_units(signed):
-    # Change a unit behind the lock (raw SQL, as an attacker might): the hash no longer verifies.
-    from django.db import connection
+def test_raw_sql_cannot_change_a_signed_chart_or_the_hash_shows_it(signed):
+    """Below the ORM: PostgreSQL's triggers refuse the write; where there are none
+    (SQLite), the content hash no longer verifies."""
+    from django.db import DatabaseError, connection, transaction
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE charting_injection SET units = 9 WHERE treatment_id = %s", [signed.pk]
-        )
-    assert content_hash(signed) != signed.content_hash
-    assert not verify(signed)
+    sql = "UPDATE charting_injection SET units = 9 WHERE treatment_id = %s"
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError, match="signed and locked"), transaction.atomic():
+            connection.cursor().execute(sql, [signed.pk])
+        with pytest.raises(DatabaseError, match="signed and locked"), transaction.atomic():
+            connection.cursor().execute("DELETE FROM charting_treatment WHERE id = %s", [signed.pk])
+        assert verify(signed)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [signed.pk])
+        assert content_hash(signed) != signed.content_hash
+        assert not verify(signed)
 
 
 def test_signing_asks_for_the_password_again(injector, patient):
@@ -285,14 +292,21 @@ def test_the_history_provider_answers_from_signed_treatments(signed, patient):
     )
 
 
-def test_an_unsigned_treatment_gives_no_units_to_the_history(injector, patient):
+def test_the_history_counts_each_visit_once_the_chart_replacing_the_plan(injector, patient):
     from planning import history
 
     treatment = charted(patient=patient, injector=injector)
     today = timezone.localdate()
-    assert history.units_given(
-        patient=patient, product=treatment.product, since=today, until=today
-    ) == Decimal("0")
+
+    def given():
+        return history.units_given(
+            patient=patient, product=treatment.product, since=today, until=today
+        )
+
+    assert given() == Decimal("20")  # not signed yet: the final plan counts (safe side)
+    treatment.injections.update(units=Decimal("3"))
+    sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
+    assert given() == Decimal("15")  # signed: what was injected, never plan + chart
 
 
 def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
@@ -301,3 +315,22 @@ def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
     vial = signed.injections.first().vial
     with pytest.raises(ProtectedError):
         vial.delete()
+
+
+# session, user, roles; visit and people; the chart; screening; consent; injections with
+# muscles, vials, lots and products; adverse events; addenda; the due review; the active
+# location and the location list
+SIGNED_CHART_QUERIES = 13
+
+
+@pytest.mark.parametrize("addenda", [1, 15])
+def test_the_signed_chart_has_a_constant_query_count(
+    signed, injector, injector_client, django_assert_num_queries, addenda
+):
+    for n in range(addenda):
+        add_addendum(treatment=signed, reason="Note", text=f"Addendum {n}", by=injector)
+    url = reverse("charting:chart", args=[signed.visit_id])
+    injector_client.get(url)
+    with django_assert_num_queries(SIGNED_CHART_QUERIES):
+        response = injector_client.get(url)
+    assert response.content.decode().count('data-testid="addendum"') == addenda

@@ -70,3 +70,18 @@ def login(page, email: str, password: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows(request):
+    """Browser tests flush the database after each test, and the rows that data
+    migrations loaded (reference data, consent text v1) go with it: load them again
+    before each test (idempotent), so no test depends on running first."""
+    if not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("transactional_db")
+    from charting.demo import ensure_consent_text
+    from planning.demo import ensure_reference_data
+
+    ensure_reference_data()
+    ensure_consent_text()

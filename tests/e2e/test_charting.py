@@ -64,6 +64,7 @@ def test_consent_chart_sign_and_addendum(page, injector, patient):
 
     # Change one point's units and save (the new vial fills every empty vial cell).
     page.get_by_test_id("units-PROC-C").fill("5.5")
+    assert page.get_by_test_id("sign-button").is_disabled()  # save first: nothing lost
     page.get_by_test_id("save-chart").click()
     page.get_by_text("Chart saved.").wait_for()
     assert page.get_by_test_id("units-PROC-C").input_value() == "5.5"

@@ -56,9 +56,10 @@ def test_the_patient_page_lists_visits_in_constant_queries(
 ):
     for n in range(12):
         make_visit(patient=patient, injector=injector, days_ago=n * 20)
-    # 1 session, 2 user, 3 roles, 4 patient with home location, 5 the active location,
-    # 6 the patient's recent visits (planning section), 7 the location menu.
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 roles, 4 patient with home location, 5 the patient's
+    # appointments (scheduling, issue 7), 6 the active location, 7 the patient's recent
+    # visits (planning section), 8 the location menu.
+    with django_assert_num_queries(8):
         response = injector_client.get(reverse("patient_detail", args=[patient.pk]))
     assert response.content.decode().count("list-group-item-action") == 8
 

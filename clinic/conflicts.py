@@ -1,0 +1,111 @@
+"""Double bookings and impossible times: the checks every booking passes.
+
+``clash_messages`` names each appointment that already holds the injector's or
+the patient's time. On PostgreSQL the exclusion constraints of migration 0004
+back it up; ``save_without_overlap`` turns their violation into the same
+message. The errors carry a message for the person at the desk.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from .appointments import Appointment
+from .models import Patient, User
+from .roles import Role
+
+EXCLUSION_VIOLATION = "23P01"  # PostgreSQL: an exclusion constraint refused the row
+PAST_GRACE = datetime.timedelta(minutes=5)
+
+
+class SchedulingError(Exception):
+    """A booking rule said no; ``str(error)`` is the message for the user."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class BookingConflict(SchedulingError):
+    """The injector or the patient is already booked at that time."""
+
+
+class NoFreeSlot(SchedulingError):
+    """No free time for a review; the review stays on the reviews-due list."""
+
+
+def clash_messages(
+    *,
+    injector: User,
+    patient: Patient,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    exclude_id: int | None = None,
+) -> list[str]:
+    """One sentence per appointment that holds the injector's or the patient's time."""
+    clashes = (
+        Appointment.objects.holding_time()
+        .overlapping(starts_at, ends_at)
+        .filter(Q(injector=injector) | Q(patient=patient))
+        .for_pages()
+    )
+    if exclude_id:
+        clashes = clashes.exclude(pk=exclude_id)
+    messages = []
+    for other in clashes:
+        when = f"{other.local_start:%b %-d %H:%M}–{other.local_end:%H:%M}"
+        if other.injector_id == injector.pk:
+            messages.append(
+                f"{other.injector.get_full_name()} is already booked {when} with "
+                f"{other.patient.full_name} ({other.get_kind_display()}, {other.location.name})."
+            )
+        if other.patient_id == patient.pk:
+            messages.append(
+                f"{other.patient.full_name} already has an appointment {when} with "
+                f"{other.injector.get_full_name()} ({other.get_kind_display()}, "
+                f"{other.location.name})."
+            )
+    return messages
+
+
+def default_end(*, kind: str, starts_at: datetime.datetime) -> datetime.datetime:
+    return starts_at + datetime.timedelta(minutes=Appointment.DEFAULT_MINUTES[kind])
+
+
+def check_times(
+    *, starts_at: datetime.datetime, ends_at: datetime.datetime, now: datetime.datetime
+) -> None:
+    if ends_at <= starts_at:
+        raise SchedulingError("The end is before the start.", field="ends")
+    if starts_at < now - PAST_GRACE:
+        raise SchedulingError("That time has passed: choose a time from now on.", field="starts")
+    if ends_at - starts_at > datetime.timedelta(hours=8):
+        raise SchedulingError("An appointment lasts at most 8 hours.", field="ends")
+
+
+def check_injector(injector: User) -> None:
+    if not injector.is_active or Role.INJECTOR not in injector.roles:
+        raise SchedulingError(f"{injector} is not an active injector.", field="injector")
+
+
+def save_without_overlap(appointment: Appointment) -> None:
+    """Save, turning PostgreSQL's exclusion violation into the clash message."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
+            raise
+        messages = clash_messages(
+            injector=appointment.injector,
+            patient=appointment.patient,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            exclude_id=appointment.pk,
+        )
+        raise BookingConflict(
+            " ".join(messages) or "Someone booked this time a moment ago; choose another."
+        ) from exc
