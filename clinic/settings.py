@@ -202,9 +202,6 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60)
 }
-CELERY_BEAT_SCHEDULE = {
-    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
-}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -254,4 +251,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.send_appointment_reminders",
         "schedule": 30 * 60,
     },
+    # Reports: jobs left running by a lost worker are failed (and can be retried).
+    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
 }

@@ -179,3 +179,17 @@ def test_the_clinic_export_is_one_pdf_per_patient_in_a_zip(
         f"history-{p.chart_number}.pdf" for p in (patient, other)
     )
     assert job.download_name.endswith(".zip")
+
+
+def test_the_celery_settings_keep_a_lost_report(settings):
+    from clinic.celery import app
+
+    assert render_report.acks_late and render_report.reject_on_worker_lost
+    assert app.conf.task_serializer == "json" and app.conf.accept_content == ["json"]
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
+    assert settings.CELERY_WORKER_MAX_TASKS_PER_CHILD > 0
+    # A redelivered task must not overtake one still running: visibility > hard limit.
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert visibility > settings.CELERY_TASK_TIME_LIMIT
+    sweep = settings.CELERY_BEAT_SCHEDULE["reports-sweep-stuck-jobs"]
+    assert sweep["task"] == sweep_stuck_jobs.name
