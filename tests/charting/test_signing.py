@@ -319,8 +319,9 @@ def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
 
 # session, user, roles; visit and people; the chart; screening; consent; injections with
 # muscles, vials, lots and products; adverse events; addenda; the due review; the active
-# location and the location list
-SIGNED_CHART_QUERIES = 13
+# location and the location list; the visit's report jobs (the reports card,
+# reports.context_processors.visit_reports)
+SIGNED_CHART_QUERIES = 14
 
 
 @pytest.mark.parametrize("addenda", [1, 15])
