@@ -33,6 +33,9 @@ run: demo
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+bench: install
+	$(BIN)/python scripts/bench_reports.py
+
 # Database for tests: DATABASE_URL if set, else PostgreSQL on 127.0.0.1:5432
 # if it answers, else SQLite. Redis likewise (REDIS_URL, else 127.0.0.1:6379).
 test: install

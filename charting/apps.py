@@ -29,6 +29,11 @@ class ChartingConfig(AppConfig):
             "consent_id", patient_via(Consent, "visit__patient_id"), object_type="charting.consent"
         )
         register_url_kwarg("lot_id", None, object_type="charting.lot")
+        register_url_kwarg(
+            "treatment_id",
+            patient_via(Treatment, "visit__patient_id"),
+            object_type="charting.treatment",
+        )
         # Writes: every change of the chart, with its patient.
         auditlog.register(Treatment)
         register_model(Treatment, lambda row: row.visit.patient_id)

@@ -25,6 +25,7 @@ MENU: list[MenuItem] = [
     MenuItem("Reviews", "reviews_due", frozenset(Role)),
     MenuItem("Lots", "charting:lot_list", frozenset({Role.INJECTOR, Role.ADMIN})),
     MenuItem("Lot recall", "charting:recall", frozenset({Role.ADMIN})),
+    MenuItem("Reports", "reports:job_list", frozenset({Role.INJECTOR, Role.ADMIN})),
     MenuItem("Outcomes", "reviews:outcomes", frozenset({Role.ADMIN})),
     MenuItem("Audit log", "audit:event_list", frozenset({Role.ADMIN})),
     MenuItem("Staff", "admin:clinic_user_changelist", frozenset({Role.ADMIN})),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "planning.apps.PlanningConfig",
     "charting.apps.ChartingConfig",
     "reviews.apps.ReviewsConfig",
+    "reports.apps.ReportsConfig",
     "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -134,6 +135,9 @@ TEMPLATES = [
                 "clinic.context_processors.clinic",
                 "planning.context_processors.patient_sections",
                 "security.context_processors.session_clock",
+                # After planning's: adds the reports card to planning's patient sections.
+                "reports.context_processors.patient_sections",
+                "reports.context_processors.visit_reports",
             ],
         },
     },
@@ -215,6 +219,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Reports: a redelivered task (worker lost) comes back after the visibility
+# timeout, which must outlast the longest task; the sweep fails jobs left running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60)
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -251,6 +260,9 @@ LOGGING = {
     "loggers": {
         # Request lines carry URLs only (ids, never names); keep them at WARNING.
         "django.server": {"level": "WARNING"},
+        # WeasyPrint's progress lines and font notes; refused URLs still show as warnings.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -261,6 +273,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.send_appointment_reminders",
         "schedule": 30 * 60,
     },
+    # Reports: jobs left running by a lost worker are failed (and can be retried).
+    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
 }
 # --- Security and audit (issue 10) -------------------------------------------
 # Passwords: Argon2 first; the others still read older hashes and upgrade them.

@@ -69,6 +69,7 @@ urlpatterns = [
     path("planning/", include("planning.urls")),
     path("charting/", include("charting.urls")),
     path("reviews/", include("reviews.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("account/", include("security.urls")),

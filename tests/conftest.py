@@ -108,3 +108,48 @@ def desk_client(client, front_desk):
 @pytest.fixture
 def admin_client(client, clinic_admin):
     return _client_for(client, clinic_admin)
+
+
+@pytest.fixture(autouse=True)
+def _celery_tasks_eager():
+    """Celery tasks run in-process (eagerly) in every test, whatever REDIS_URL says;
+    the worker tests (tests/reports/conftest.py) switch this off for themselves."""
+    from clinic.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests (browser, real worker) flush the database after each test.
+    With serialized rollback Django puts back what the migrations loaded (roles,
+    muscles, products, consent text) before the next one, so each of them starts
+    from the same reference data, whatever ran before it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_contents_for_every_connection(django_db_setup):
+    """Django keeps the serialized reference data on the connection object of the
+    thread that made the test database. Playwright's event loop in the test thread
+    gives later tests a different connection object, which would restore nothing;
+    keep the contents on the class so every connection object finds them."""
+    from django.db import connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    contents = getattr(connections["default"], "_test_serialized_contents", None)
+    if contents is not None:
+        BaseDatabaseWrapper._test_serialized_contents = contents
+    yield
+    if contents is not None:
+        del BaseDatabaseWrapper._test_serialized_contents

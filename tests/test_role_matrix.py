@@ -17,7 +17,7 @@ PUBLIC = {"login", "healthz", "calendar_feed"}
 ANY_SIGNED_IN = {"logout", "password_change", "password_change_done"}
 # Clinical namespaces: the front desk may open none of their pages, except these
 # (scheduling screens that show names and times only).
-CLINICAL_NAMESPACES = {"planning", "charting", "reviews"}
+CLINICAL_NAMESPACES = {"planning", "charting", "reviews", "reports"}
 FRONT_DESK_ALLOWED_IN_CLINICAL: set[str] = set()
 
 
@@ -40,6 +40,7 @@ def all_pages():
 @pytest.fixture
 def url_kwargs(patient, injector):
     """One object per URL argument name."""
+    from reports.models import Kind, ReportJob
     from tests.charting.factories import charted, make_lot
     from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
     from tests.planning.factories import make_photo, make_visit
@@ -49,6 +50,7 @@ def url_kwargs(patient, injector):
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
     plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4)])
+    job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
     treatment = charted(patient=patient, injector=injector)
     return {
         "patient_id": patient.pk,
@@ -63,6 +65,8 @@ def url_kwargs(patient, injector):
         "lot_id": make_lot(number="RM-1").pk,
         # reviews: the review of that signed chart
         "review_id": make_review(patient=patient, injector=injector).pk,
+        "job_id": job.pk,
+        "treatment_id": treatment.pk,
     }
 
 

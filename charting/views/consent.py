@@ -11,6 +11,7 @@ from clinic.roles import CLINICAL_ROLES
 from planning.access import get_visit_for
 from planning.models import PlanStatus
 from planning.screening import screening_state
+from reports.requests import request_consent_pdf
 
 from ..access import get_consent_for
 from ..consent import consent_areas, consent_in_force, record_consent, withdraw_consent
@@ -39,7 +40,7 @@ def consent(request, visit_id: int):
     form = ConsentForm(request.POST or None, initial={"signed_name": visit.patient.full_name})
     if request.method == "POST" and current is None and plan and text and form.is_valid():
         try:
-            record_consent(
+            signed = record_consent(
                 visit=visit,
                 plan=plan,
                 consent_text=text,
@@ -50,6 +51,8 @@ def consent(request, visit_id: int):
         except ChartingError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            # The consent PDF is rendered in the background once this commits.
+            request_consent_pdf(consent_id=signed.pk, by=request.user)
             messages.success(request, "Consent signed.")
             return redirect("charting:chart", visit_id=visit.pk)
     areas, off_label = consent_areas(plan=plan) if plan else ([], [])  # 2 queries

@@ -211,10 +211,10 @@ def _chart_queries(client, treatment, django_assert_num_queries, expected):
 
 # session, user, roles; visit and people; the chart; screening; consent; injections with
 # muscles, vials and lots; adverse events; usable vials; muscles; screening again (the
-# product's restrictions); lots of the vial form; active location; location list
-OPEN_CHART_QUERIES = (
-    15 + 4
-)  # +4: the read is audited (the object's patient, chain head locked, event, head).
+# product's restrictions); lots of the vial form; active location; location list;
+# the visit's report jobs (the reports card, reports.context_processors.visit_reports);
+# +4: the read is audited (the object's patient, chain head locked, event, head).
+OPEN_CHART_QUERIES = 16 + 4
 
 
 @pytest.mark.parametrize("points", [5, 60])

@@ -1,0 +1,49 @@
+"""The plan screen's face diagram (issue 5's SVG template), ready for a PDF.
+
+WeasyPrint draws inline SVG with the SVG's own styles only, so the print styles
+of the diagram (static/css/pdf-face.css, ours) go inside the SVG as a
+``<style>`` element. The points' data passes through the template's autoescaping.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from django.contrib.staticfiles import finders
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+FACE_DIAGRAM = "planning/_face_diagram.html"
+STYLES = "css/pdf-face.css"
+REGIONS = re.compile(r'<g class="face-regions">.*?</g>', re.S)
+LABELS = re.compile(r'<text class="face-region-label"[^>]*>.*?</text>', re.S)
+
+
+def available() -> bool:
+    try:
+        get_template(FACE_DIAGRAM)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+@cache
+def _styles() -> str:
+    with open(finders.find(STYLES), encoding="utf-8") as css:
+        return css.read()
+
+
+def face_svg(*, points, diagram_id: str | int = "pdf") -> SafeString:
+    """The diagram with ``points`` (objects with .x .y .units .side .muscle.code)."""
+    if not available():
+        return mark_safe("")  # noqa: S308 - empty
+    svg = render_to_string(FACE_DIAGRAM, {"points": points, "diagram_id": diagram_id})
+    # The tap targets of the plan screen (muscle regions and their labels) are not
+    # printed: they are for the editor, and WeasyPrint's SVG would fill them solid.
+    svg = REGIONS.sub("", svg)
+    svg = LABELS.sub("", svg)
+    head_end = svg.index(">", svg.index("<svg")) + 1
+    # Our own stylesheet, no patient text: safe to place as is.
+    return mark_safe(svg[:head_end] + f"<style>{_styles()}</style>" + svg[head_end:])  # noqa: S308

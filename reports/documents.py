@@ -1,0 +1,83 @@
+"""One renderer per kind of report: the job in, the file's bytes out.
+
+Each renderer reports progress through ``progress(percent)``; the clinic-wide
+export also counts patients through ``count(done, total)``.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from clinic.models import Patient
+
+from . import sessions
+from .errors import ReportRefused
+from .history import build_history, export_patients
+from .models import Kind, ReportJob
+from .rendering import html_to_pdf, render_html
+
+
+@dataclass
+class Output:
+    content: bytes
+    pages: int
+    extension: str  # "pdf" or "zip"
+
+
+Progress = Callable[[int], None]
+Count = Callable[[int, int], None]
+
+
+def _history_pdf(*, patient: Patient, job: ReportJob, progress: Progress | None = None):
+    context = build_history(patient=patient, date_from=job.date_from, date_to=job.date_to)
+    if not context["cycles"]:
+        raise ReportRefused("No visits of this patient in the chosen dates: nothing to export.")
+    if progress:
+        progress(35)
+    html = render_html(template="pdf/history.html", context=context)
+    if progress:
+        progress(50)
+    return html_to_pdf(html)
+
+
+def render_history(job: ReportJob, progress: Progress, count: Count) -> Output:
+    pdf = _history_pdf(patient=job.patient, job=job, progress=progress)
+    return Output(pdf.content, pdf.pages, "pdf")
+
+
+def render_history_export(job: ReportJob, progress: Progress, count: Count) -> Output:
+    patients = list(export_patients(date_from=job.date_from, date_to=job.date_to))
+    if not patients:
+        raise ReportRefused("No visits in the chosen dates: nothing to export.")
+    count(0, len(patients))
+    buffer = io.BytesIO()
+    pages = 0
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for done, patient in enumerate(patients, start=1):
+            pdf = _history_pdf(patient=patient, job=job)
+            chart = "".join(c for c in patient.chart_number if c.isalnum() or c == "-")
+            archive.writestr(f"history-{chart}.pdf", pdf.content)
+            pages += pdf.pages
+            count(done, len(patients))
+    return Output(buffer.getvalue(), pages, "zip")
+
+
+def render_consent(job: ReportJob, progress: Progress, count: Count) -> Output:
+    pdf = sessions.consent_pdf(consent_id=job.subject_id, progress=progress)
+    return Output(pdf.content, pdf.pages, "pdf")
+
+
+def render_injection_map(job: ReportJob, progress: Progress, count: Count) -> Output:
+    pdf = sessions.injection_map_pdf(treatment_id=job.subject_id, progress=progress)
+    return Output(pdf.content, pdf.pages, "pdf")
+
+
+RENDERERS: dict[str, Callable[[ReportJob, Progress, Count], Output]] = {
+    Kind.HISTORY: render_history,
+    Kind.HISTORY_EXPORT: render_history_export,
+    Kind.CONSENT: render_consent,
+    Kind.INJECTION_MAP: render_injection_map,
+}

@@ -1,0 +1,209 @@
+"""The treatment history of one patient: every visit in order, with what was
+found, planned and given. Loads what it shows in a constant number of queries.
+
+Charting (treatments, injections, reviews) adds to each cycle through
+``reports.sessions`` once that app is present; what the planning app holds
+(screening, movement map, plans) is always shown.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+
+from clinic.models import Patient
+from planning.dosing import totals_by_muscle_side
+from planning.models import (
+    Expression,
+    InjectionPoint,
+    Muscle,
+    Observation,
+    Screening,
+    TreatmentPlan,
+    Visit,
+)
+
+
+@dataclass
+class MapRow:
+    """One muscle of a movement map: per expression, the grade on each side."""
+
+    muscle: Muscle
+    cells: list[dict]  # per expression (in order): {"L": g, "R": g, "C": g}
+    strongest: dict[str, int | None]
+
+    @property
+    def difference(self) -> int | None:
+        left, right = self.strongest.get("L"), self.strongest.get("R")
+        if left is None or right is None:
+            return None
+        return left - right
+
+
+@dataclass
+class Cycle:
+    """One visit of the history and what hangs on it."""
+
+    visit: Visit
+    screening: Screening | None = None
+    map_rows: list[MapRow] = field(default_factory=list)
+    map_notes: str = ""
+    plans: list[dict] = field(default_factory=list)  # {"plan", "points", "totals"}
+    treatment: dict | None = None  # filled by reports.sessions when charting is present
+    review: dict | None = None
+    unsigned_treatment: bool = False
+
+
+def visits_in_range(
+    *, patient: Patient, date_from: datetime.date | None, date_to: datetime.date | None
+):
+    visits = Visit.objects.for_patient(patient).not_cancelled()
+    if date_from:
+        visits = visits.filter(date__gte=date_from)
+    if date_to:
+        visits = visits.filter(date__lte=date_to)
+    return visits
+
+
+def totals_of(points) -> dict:
+    """Per muscle and side (``planning.dosing``), and the sums over all muscles."""
+    totals = totals_by_muscle_side(points)
+    left = sum((t.left for t in totals), Decimal(0))
+    right = sum((t.right for t in totals), Decimal(0))
+    centre = sum((t.centre for t in totals), Decimal(0))
+    grand = {
+        "left": left,
+        "right": right,
+        "centre": centre,
+        "total": left + right + centre,
+        "difference": left - right,
+    }
+    return {"totals": totals, "grand": grand}
+
+
+def export_patients(*, date_from: datetime.date, date_to: datetime.date):
+    """Patients with a visit in the export's dates, by chart number."""
+    ids = (
+        Visit.objects.not_cancelled()
+        .filter(date__gte=date_from, date__lte=date_to)
+        .values("patient_id")
+    )
+    return Patient.objects.filter(pk__in=ids).order_by("chart_number")
+
+
+def check_range(*, date_from: datetime.date | None, date_to: datetime.date | None) -> None:
+    if date_from and date_to and date_to < date_from:
+        raise ValidationError({"date_to": "The end date is before the start date."})
+
+
+def _map_rows(observations: list[Observation], expressions, muscles) -> list[MapRow]:
+    grades: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for o in observations:
+        grades[o.muscle_id][o.expression_id][o.side] = o.grade
+    rows = []
+    for muscle in muscles:
+        if muscle.pk not in grades:
+            continue
+        by_expression = grades[muscle.pk]
+        strongest: dict[str, int | None] = {}
+        for side in muscle.sides:
+            seen = [g[side] for g in by_expression.values() if side in g]
+            strongest[side] = max(seen) if seen else None
+        rows.append(
+            MapRow(
+                muscle=muscle,
+                cells=[by_expression.get(e.pk, {}) for e in expressions],
+                strongest=strongest,
+            )
+        )
+    return rows
+
+
+def build_history(
+    *,
+    patient: Patient,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> dict:
+    """The context of templates/pdf/history.html.
+
+    Queries: visits (1), screenings (1), maps + observations (2), muscles (1),
+    expressions (1), plans + points (2), and what ``sessions.attach`` adds
+    (a constant number when charting is installed).
+    """
+    visits = list(
+        visits_in_range(patient=patient, date_from=date_from, date_to=date_to)
+        .select_related("location", "injector")
+        .prefetch_related(
+            Prefetch(
+                "screenings",
+                queryset=Screening.objects.select_related("answered_by").latest_first(),
+            )
+        )
+        .order_by("date", "id")
+    )
+    if not visits:
+        return {"patient": patient, "cycles": [], "date_from": date_from, "date_to": date_to}
+    visit_ids = [v.pk for v in visits]
+    observations: dict[int, list[Observation]] = defaultdict(list)
+    map_notes: dict[int, str] = {}
+    for o in Observation.objects.filter(movement_map__visit_id__in=visit_ids).select_related(
+        "movement_map"
+    ):
+        observations[o.movement_map.visit_id].append(o)
+        map_notes[o.movement_map.visit_id] = o.movement_map.notes
+    muscles = list(Muscle.objects.order_by("order", "code"))
+    expressions = list(Expression.objects.order_by("order", "code"))
+    plans_by_visit: dict[int, list[dict]] = defaultdict(list)
+    plans = (
+        TreatmentPlan.objects.filter(visit_id__in=visit_ids)
+        .select_related("product")
+        .prefetch_related(
+            Prefetch("points", queryset=InjectionPoint.objects.select_related("muscle"))
+        )
+        .order_by("created_at", "id")
+    )
+    for plan in plans:
+        points = list(plan.points.all())
+        plans_by_visit[plan.visit_id].append({"plan": plan, "points": points, **totals_of(points)})
+    cycles = []
+    for visit in visits:
+        screenings = list(visit.screenings.all())
+        cycles.append(
+            Cycle(
+                visit=visit,
+                screening=screenings[0] if screenings else None,
+                map_rows=_map_rows(observations.get(visit.pk, []), expressions, muscles),
+                map_notes=map_notes.get(visit.pk, ""),
+                plans=plans_by_visit.get(visit.pk, []),
+            )
+        )
+    from . import sessions  # charting's part (imports this module)
+
+    sessions.attach(cycles)
+    # Expressions that appear in any map of the history: the map tables' columns.
+    used = {
+        e.pk
+        for c in cycles
+        for r in c.map_rows
+        for e, cell in zip(expressions, r.cells, strict=True)
+        if cell
+    }
+    columns = [i for i, e in enumerate(expressions) if e.pk in used]
+    for cycle in cycles:
+        for row in cycle.map_rows:
+            row.cells = [row.cells[i] for i in columns]
+    return {
+        "patient": patient,
+        "cycles": cycles,
+        "expressions": [expressions[i] for i in columns],
+        "date_from": date_from,
+        "date_to": date_to,
+        "first_date": visits[0].date,
+        "last_date": visits[-1].date,
+    }

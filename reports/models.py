@@ -1,0 +1,176 @@
+"""Report jobs: one row per PDF (or ZIP of PDFs) asked for, rendered by Celery.
+
+The file lives in the "private" storage (outside every URL) and is served only
+by ``reports.views.download`` after ``reports.access.get_job_for``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    CONSENT = "consent", "Consent"
+    INJECTION_MAP = "injection_map", "Injection map"
+    HISTORY = "history", "Treatment history"
+    HISTORY_EXPORT = "history_export", "Treatment history export (all patients)"
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+PENDING = (Status.QUEUED, Status.RUNNING)
+# Kinds about a single patient; the export covers the whole clinic.
+PATIENT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP, Kind.HISTORY)
+# Kinds about one consent or one treatment (``subject_id``) of one visit.
+SUBJECT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP)
+
+
+class ReportJobQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status__in=PENDING)
+
+    def requested_by(self, user):
+        return self.filter(requested_by=user)
+
+    def for_patient(self, patient):
+        return self.filter(patient=patient)
+
+    def for_visit(self, visit):
+        return self.filter(visit=visit)
+
+    def latest_first(self):
+        return self.order_by("-requested_at", "-id")
+
+    def for_lists(self):
+        return self.select_related("patient", "requested_by")
+
+    def stuck(self, *, started_before):
+        """Running jobs that started before the cut-off: their worker is gone."""
+        return self.filter(status=Status.RUNNING, started_at__lt=started_before)
+
+
+class ReportJob(models.Model):
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0–100.")
+    # The subject: the patient (all kinds but the clinic-wide export), the visit
+    # a consent or treatment belongs to, and that consent's or treatment's id.
+    patient = models.ForeignKey(
+        "clinic.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(
+        "planning.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    subject_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The consent's or the treatment's id."
+    )
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The attempt that holds the job: a second delivery of the same task finds
+    # the job done, or takes it over; only the holder may finish it.
+    run_token = models.CharField(max_length=32, blank=True)
+    items_total = models.PositiveIntegerField(default=0, help_text="Patients, for an export.")
+    items_done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True, help_text="In private storage.")
+    file_size = models.PositiveIntegerField(null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    objects = ReportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="reportjob_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="reportjob_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="reportjob_progress_0_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_from__isnull=True)
+                | Q(date_to__isnull=True)
+                | Q(date_from__lte=F("date_to")),
+                name="reportjob_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.DONE) | ~Q(file_name=""),
+                name="reportjob_done_has_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=Kind.HISTORY_EXPORT, patient__isnull=True)
+                & Q(date_from__isnull=False, date_to__isnull=False)
+                | Q(kind__in=PATIENT_KINDS, patient__isnull=False),
+                name="reportjob_subject_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=SUBJECT_KINDS)
+                | Q(subject_id__isnull=False, visit__isnull=False),
+                name="reportjob_session_kinds_have_subject",
+            ),
+        ]
+        indexes = [
+            # The sweep of stuck jobs: running ones by start time (few rows).
+            models.Index(
+                fields=["started_at"],
+                condition=Q(status="running"),
+                name="reportjob_running_idx",
+            ),
+            # The reports page: a user's own jobs, newest first.
+            models.Index(fields=["requested_by", "-requested_at"], name="reportjob_user_idx"),
+            # A patient's or a visit's reports (patient page, treatment page).
+            models.Index(fields=["patient", "kind", "-requested_at"], name="reportjob_patient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} job {self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:job_detail", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == Status.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == Status.FAILED
+
+    @property
+    def is_archive(self) -> bool:
+        return self.kind == Kind.HISTORY_EXPORT
+
+    @property
+    def content_type(self) -> str:
+        return "application/zip" if self.is_archive else "application/pdf"
+
+    @property
+    def download_name(self) -> str:
+        """The file name the browser saves: kind, chart number or dates, job id."""
+        stem = self.kind.replace("_", "-")
+        if self.is_archive:
+            return f"{stem}-{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}-{self.pk}.zip"
+        chart = "".join(c for c in self.patient.chart_number if c.isalnum() or c == "-")
+        return f"{stem}-{chart}-{self.pk}.pdf"

@@ -1,0 +1,106 @@
+"""Asking for a report: create the job, queue its task after the transaction commits.
+
+Other apps call these (charting: ``request_consent_pdf`` when a consent is
+signed, ``request_injection_map`` from the signed treatment page). Bad requests
+raise ``ValidationError`` with a message for the user; nothing is created.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from clinic.models import Patient
+
+from .history import check_range, export_patients, visits_in_range
+from .models import Kind, ReportJob, Status
+
+
+def _queue(job: ReportJob) -> None:
+    from .tasks import render_report
+
+    transaction.on_commit(lambda: render_report.delay(job.pk))
+
+
+@transaction.atomic
+def request_history(
+    *,
+    patient: Patient,
+    by,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> ReportJob:
+    """One patient's treatment history (all visits, or those in the dates)."""
+    check_range(date_from=date_from, date_to=date_to)
+    if not visits_in_range(patient=patient, date_from=date_from, date_to=date_to).exists():
+        raise ValidationError(
+            "This patient has no visits in the chosen dates: there is nothing to export."
+        )
+    job = ReportJob.objects.create(
+        kind=Kind.HISTORY, patient=patient, date_from=date_from, date_to=date_to, requested_by=by
+    )
+    _queue(job)
+    return job
+
+
+@transaction.atomic
+def request_history_export(*, by, date_from: datetime.date, date_to: datetime.date) -> ReportJob:
+    """The clinic's histories for a date range: one PDF per patient, in a ZIP."""
+    check_range(date_from=date_from, date_to=date_to)
+    job = ReportJob(kind=Kind.HISTORY_EXPORT, date_from=date_from, date_to=date_to, requested_by=by)
+    if not export_patients(date_from=date_from, date_to=date_to).exists():
+        raise ValidationError("No visits in the chosen dates: there is nothing to export.")
+    job.save()
+    _queue(job)
+    return job
+
+
+@transaction.atomic
+def request_session_report(*, kind: str, visit, subject_id: int, by) -> ReportJob:
+    """A consent or injection-map PDF (``reports.sessions`` checks the subject)."""
+    job = ReportJob.objects.create(
+        kind=kind, patient_id=visit.patient_id, visit=visit, subject_id=subject_id, requested_by=by
+    )
+    _queue(job)
+    return job
+
+
+@transaction.atomic
+def retry(*, job: ReportJob, by) -> ReportJob:
+    """Queue a failed job again (its old file, if any, is replaced when it finishes)."""
+    job = ReportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != Status.FAILED:
+        raise ValidationError("Only a failed report can be retried.")
+    job.status, job.progress, job.error = Status.QUEUED, 0, ""
+    job.items_done, job.started_at, job.finished_at = 0, None, None
+    job.save(
+        update_fields=["status", "progress", "error", "items_done", "started_at", "finished_at"]
+    )
+    _queue(job)
+    return job
+
+
+def request_consent_pdf(*, consent_id: int, by) -> ReportJob:
+    """Charting calls this (on commit) when a patient signs a consent."""
+    from charting.models import Consent
+
+    consent = Consent.objects.select_related("visit").get(pk=consent_id)
+    return request_session_report(
+        kind=Kind.CONSENT, visit=consent.visit, subject_id=consent.pk, by=by
+    )
+
+
+def request_injection_map(*, treatment_id: int, by) -> ReportJob:
+    """The injection-map PDF of a signed treatment; an unsigned one is refused."""
+    from charting.models import Treatment
+
+    from .sessions import NOT_SIGNED
+
+    treatment = Treatment.objects.select_related("visit").get(pk=treatment_id)
+    if treatment.signed_at is None:
+        raise ValidationError(NOT_SIGNED)
+    return request_session_report(
+        kind=Kind.INJECTION_MAP, visit=treatment.visit, subject_id=treatment.pk, by=by
+    )

@@ -1,0 +1,121 @@
+"""What the charting app adds to the reports: the charted treatment (injections,
+lots, dilution and volumes, wasted units, adverse events, aftercare, signature,
+addenda) and the signed consent.
+
+Injection-map reports are made from **signed** treatments only: an unsigned
+chart is refused when asked for and again when rendered (no DRAFT copies
+leave the clinic).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+
+from django.db.models import Prefetch
+
+from charting.models import Addendum, AdverseEvent, Consent, Injection, Treatment
+from planning.dosing import volume_ml
+
+from .diagram import face_svg
+from .errors import ReportRefused
+from .history import totals_of
+from .rendering import RenderedPdf, render_pdf
+
+NOT_SIGNED = (
+    "This treatment is not signed yet: sign the chart first. "
+    "Injection-map reports are made from signed treatments only."
+)
+
+
+def treatments():
+    """Treatments with everything their report shows (4 queries)."""
+    return Treatment.objects.select_related(
+        "visit__patient", "visit__location", "visit__injector", "product", "plan", "signed_by"
+    ).prefetch_related(
+        Prefetch(
+            "injections",
+            queryset=Injection.objects.select_related("muscle", "vial__lot").order_by(
+                "order", "id"
+            ),
+        ),
+        Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("recorded_by")),
+        Prefetch("addenda", queryset=Addendum.objects.select_related("created_by")),
+    )
+
+
+def summary(treatment: Treatment) -> dict:
+    """One treatment as the PDFs show it."""
+    injections = list(treatment.injections.all())
+    vials = {}
+    for injection in injections:
+        vial = injection.vial
+        if vial is not None:
+            injection.volume = volume_ml(injection.units, vial.vial_units, vial.diluent_ml)
+            vials[vial.pk] = vial
+        else:
+            plan = treatment.plan
+            injection.volume = volume_ml(injection.units, plan.vial_units, plan.diluent_ml)
+    total_volume = sum((i.volume for i in injections), start=0)
+    return {
+        "treatment": treatment,
+        "product": treatment.product,
+        "injections": injections,
+        "vials": sorted(vials.values(), key=lambda v: (v.lot.number, v.pk)),
+        "total_volume": total_volume,
+        "adverse_events": list(treatment.adverse_events.all()),
+        "addenda": list(treatment.addenda.all()),
+        "diagram": face_svg(points=injections, diagram_id=f"treatment-{treatment.pk}"),
+        **totals_of(injections),
+    }
+
+
+def attach(cycles) -> None:
+    """Add each visit's signed treatment to its cycle (4 queries however many)."""
+    by_visit = {c.visit.pk: c for c in cycles}
+    if not by_visit:
+        return
+    for treatment in treatments().filter(visit_id__in=list(by_visit)):
+        cycle = by_visit[treatment.visit_id]
+        if treatment.is_signed:
+            cycle.treatment = summary(treatment)
+        else:
+            cycle.unsigned_treatment = True
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(bytes(png)).decode("ascii")
+
+
+def consent_pdf(*, consent_id: int, progress: Callable[[int], None]) -> RenderedPdf:
+    consent = Consent.objects.select_related(
+        "visit__patient", "visit__location", "visit__injector", "consent_text", "witnessed_by"
+    ).get(pk=consent_id)
+    progress(30)
+    context = {
+        "patient": consent.visit.patient,
+        "visit": consent.visit,
+        "consent": consent,
+        "paragraphs": [p.strip() for p in consent.text_shown.split("\n\n") if p.strip()],
+        "signature": _data_url(consent.signature_png),
+    }
+    progress(50)
+    return render_pdf(template="pdf/consent.html", context=context)
+
+
+def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> RenderedPdf:
+    treatment = treatments().get(pk=treatment_id)
+    if not treatment.is_signed:
+        raise ReportRefused(NOT_SIGNED)
+    consent = (
+        Consent.objects.for_visit(treatment.visit_id).in_force().select_related("witnessed_by")
+    ).first()
+    progress(30)
+    context = {
+        "patient": treatment.visit.patient,
+        "visit": treatment.visit,
+        "consent": consent,
+        "t": summary(treatment),
+    }
+    progress(50)
+    return render_pdf(template="pdf/injection_map.html", context=context)

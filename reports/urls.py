@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.job_list, name="job_list"),
+    path("export/", views.export_history, name="export_history"),
+    path("patients/<int:patient_id>/history/", views.patient_history, name="patient_history"),
+    path("treatments/<int:treatment_id>/map/", views.injection_map, name="injection_map"),
+    path("jobs/<int:job_id>/", views.job_detail, name="job_detail"),
+    path("jobs/<int:job_id>/status/", views.job_status, name="job_status"),
+    path("jobs/<int:job_id>/retry/", views.job_retry, name="job_retry"),
+    path("jobs/<int:job_id>/download/", views.download, name="download"),
+]

@@ -1,0 +1,165 @@
+"""Report pages: ask for a report, watch its job, download the file.
+
+Thin: access through ``get_job_for`` / ``get_patient_for``, then a call to
+``reports.requests``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+import audit
+from clinic.access import get_patient_for, role_required
+from clinic.roles import CLINICAL_ROLES, Role
+
+from . import requests
+from .access import get_job_for, may_export_clinic
+from .forms import DateRangeForm, ExportForm
+from .models import Kind, ReportJob
+from .storage import private_storage
+
+RECENT = 30
+
+
+def _recent_jobs(user):
+    jobs = ReportJob.objects.for_lists().latest_first()
+    if not may_export_clinic(user):
+        jobs = jobs.requested_by(user)
+    return list(jobs[:RECENT])  # query: the latest jobs with patient and requester
+
+
+def _list_page(request, export_form, status=200):
+    return render(
+        request,
+        "reports/job_list.html",
+        {
+            "jobs": _recent_jobs(request.user),
+            "export_form": export_form if may_export_clinic(request.user) else None,
+        },
+        status=status,
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+def job_list(request):
+    return _list_page(request, ExportForm())
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def export_history(request):
+    form = ExportForm(request.POST)
+    if form.is_valid():
+        try:
+            job = requests.request_history_export(
+                by=request.user,
+                date_from=form.cleaned_data["date_from"],
+                date_to=form.cleaned_data["date_to"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(job)
+    return _list_page(request, form, status=422)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@role_required(*CLINICAL_ROLES)
+def patient_history(request, patient_id: int):
+    patient = get_patient_for(request.user, patient_id)  # query: patient
+    form = DateRangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = requests.request_history(patient=patient, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(job)
+    jobs = list(  # query: this patient's history reports
+        ReportJob.objects.for_patient(patient)
+        .filter(kind=Kind.HISTORY)
+        .for_lists()
+        .latest_first()[:RECENT]
+    )
+    return render(
+        request,
+        "reports/patient_history.html",
+        {"patient": patient, "form": form, "jobs": jobs},
+        status=422 if form.errors else 200,
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def injection_map(request, treatment_id: int):
+    """Ask for the injection-map PDF of a signed treatment (from the chart page)."""
+    from charting.access import get_treatment_for
+    from charting.models import Treatment
+
+    visit_id = get_object_or_404(Treatment.objects.only("visit_id"), pk=treatment_id).visit_id
+    visit, treatment = get_treatment_for(request.user, visit_id)  # 2 queries
+    try:
+        job = requests.request_injection_map(treatment_id=treatment.pk, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("charting:chart", visit_id=visit.pk)
+    return redirect(job)
+
+
+@role_required(*CLINICAL_ROLES)
+def job_detail(request, job_id: int):
+    job = get_job_for(request.user, job_id)
+    return render(request, "reports/job_detail.html", {"job": job})
+
+
+@role_required(*CLINICAL_ROLES)
+def job_status(request, job_id: int):
+    """The status card alone: htmx polls it while the job is pending."""
+    job = get_job_for(request.user, job_id)
+    response = render(request, "reports/_job_status.html", {"job": job})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def job_retry(request, job_id: int):
+    job = get_job_for(request.user, job_id)
+    try:
+        requests.retry(job=job, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The report is queued again.")
+    return redirect(job)
+
+
+@role_required(*CLINICAL_ROLES)
+def download(request, job_id: int):
+    job = get_job_for(request.user, job_id)
+    if not job.is_done:
+        messages.error(request, "This report is not ready yet.")
+        return redirect(job)
+    storage = private_storage()
+    if not storage.exists(job.file_name):
+        raise Http404("The report file is missing; retry the report.")
+    response = FileResponse(
+        storage.open(job.file_name, "rb"),
+        as_attachment=True,
+        filename=job.download_name,
+        content_type=job.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    audit.record(request=request, action="download", obj=job, patient=job.patient_id)
+    return response

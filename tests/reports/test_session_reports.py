@@ -1,0 +1,120 @@
+"""Consent and injection-map PDFs from charting's records (tasks eager)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from pypdf import PdfReader
+
+from charting.chart import add_adverse_event
+from charting.models import AdverseKind, Severity
+from charting.signing import add_addendum, sign_treatment
+from reports import requests
+from reports.history import build_history
+from reports.models import Kind, ReportJob, Status
+from reports.rendering import render_pdf
+from reports.storage import private_storage
+from tests.charting.factories import charted
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(name: str) -> str:
+    reader = PdfReader(io.BytesIO(private_storage().open(name).read()))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.fixture
+def signed(patient, injector):
+    treatment = charted(patient=patient, injector=injector)
+    add_adverse_event(
+        treatment=treatment, kind=AdverseKind.BRUISE, severity=Severity.MILD, note="", by=injector
+    )
+    treatment = sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
+    add_addendum(treatment=treatment, reason="Late note", text="Ice given after.", by=injector)
+    return treatment
+
+
+def test_the_injection_map_of_a_signed_treatment(
+    signed, patient, injector, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = requests.request_injection_map(treatment_id=signed.pk, by=injector)
+    job.refresh_from_db()
+    assert job.status == Status.DONE and job.kind == Kind.INJECTION_MAP
+    assert job.visit_id == signed.visit_id and job.patient == patient
+    text = pdf_text(job.file_name)
+    assert patient.full_name in text and patient.chart_number in text
+    assert "TL-1001" in text  # the lot
+    # Glabellar plan: corrugator 8 U left, 8 U right; procerus 4 U midline.
+    assert "Corrugator supercilii 8 8 – 16 U 0" in text
+    assert "Procerus – – 4 4 U –" in text
+    assert "All muscles 8 8 4 20 U 0" in text
+    assert "Bruise (mild)" in text and "Ice given after." in text
+    assert str(injector) in text  # signed by
+
+
+def test_an_unsigned_treatment_is_refused_not_drafted(
+    patient, injector, injector_client, django_capture_on_commit_callbacks
+):
+    treatment = charted(patient=patient, injector=injector)
+    with pytest.raises(ValidationError, match="not signed yet"):
+        requests.request_injection_map(treatment_id=treatment.pk, by=injector)
+    response = injector_client.post(reverse("reports:injection_map", args=[treatment.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("charting:chart", args=[treatment.visit_id])
+    assert not ReportJob.objects.exists()
+    # A job made behind the check (or a chart unsigned since) fails with the reason.
+    job = ReportJob.objects.create(
+        kind=Kind.INJECTION_MAP,
+        patient=patient,
+        visit=treatment.visit,
+        subject_id=treatment.pk,
+        requested_by=injector,
+    )
+    from reports.jobs import run_job
+
+    assert run_job(job_id=job.pk) == "failed"
+    job.refresh_from_db()
+    assert "not signed yet" in job.error and not job.file_name
+
+
+def test_signing_consent_on_screen_makes_the_consent_pdf(
+    patient, injector, injector_client, django_capture_on_commit_callbacks
+):
+    from tests.charting.factories import data_url, signature_png, treatment_visit
+
+    visit, _plan = treatment_visit(patient=patient, injector=injector)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = injector_client.post(
+            reverse("charting:consent", args=[visit.pk]),
+            {"signed_name": "Maya Lockwood", "signature": data_url(signature_png())},
+        )
+    assert response.status_code == 302
+    job = ReportJob.objects.get(kind=Kind.CONSENT)
+    assert job.status == Status.DONE and job.visit == visit
+    text = pdf_text(job.file_name)
+    assert "Maya Lockwood" in text and "Corrugator" in text and str(injector) in text
+    reader = PdfReader(io.BytesIO(private_storage().open(job.file_name).read()))
+    images = [img for page in reader.pages for img in page.images]
+    assert images, "the signature image is embedded"
+    chart_page = injector_client.get(reverse("charting:chart", args=[visit.pk]))
+    assert f'data-testid="download-{Kind.CONSENT}"'.encode() in chart_page.content
+
+
+def test_the_history_carries_the_signed_treatment(signed, patient):
+    context = build_history(patient=patient)
+    cycle = next(c for c in context["cycles"] if c.visit.pk == signed.visit_id)
+    assert cycle.treatment["grand"]["total"] == 20
+    pdf = render_pdf(template="pdf/history.html", context=context)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "TL-1001" in text and "All muscles 8 8 4 20 U 0" in text
+
+
+def test_the_signed_chart_page_offers_the_injection_map(signed, injector_client):
+    page = injector_client.get(reverse("charting:chart", args=[signed.visit_id]))
+    assert b'data-testid="request-injection-map"' in page.content
