@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "bench.apps.BenchConfig",
 ]
 
 MIDDLEWARE = [
