@@ -51,5 +51,13 @@ check-deploy: install
 	  ALLOWED_HOSTS=clinic.example.org DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# Load and rendering figures on the production stack (gunicorn, PostgreSQL,
+# Redis, a Celery worker) on 127.0.0.1; writes docs/benchmarks.md. Not part of
+# `make test`. N=patients for a fresh bench database; SMOKE=1: a few seconds
+# on its own small database (CI runs it). Needs DATABASE_URL and REDIS_URL.
+bench: install
+	@eval "$$($(BIN)/python scripts/test_services.py)"; \
+	  $(BIN)/python -m bench.run $(if $(SMOKE),--smoke) $(if $(N),--patients $(N)) $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

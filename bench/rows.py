@@ -33,11 +33,11 @@ def _copy(model, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     table = quote(model._meta.db_table)
     cols = ", ".join(quote(c) for c in columns)
     count = 0
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:  # noqa: S608
-            for row in rows:
-                copy.write_row(row)
-                count += 1
+    sql = f"COPY {table} ({cols}) FROM STDIN"  # noqa: S608 - our own table and columns
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
     return count
 
 
