@@ -70,6 +70,7 @@ class Context:
         self.photo_expressions = [by_code.get("FROWN"), by_code.get("SMILE")]
         self.images = [tiny_face(seed) for seed in range(6)]
         self.storage = storages["private"]
+        self.extra: dict = {}  # what the later apps' generators keep between chunks
 
     def at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
         return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=self.zone)
@@ -107,8 +108,8 @@ def cycle_days(rng: random.Random, today: datetime.date) -> list[datetime.date]:
 def make_history(*, patients, ctx: Context, rng: random.Random, counts: Counts) -> list:
     """Visits, screenings, maps, photos and due reviews for a chunk of patients.
 
-    Returns (patient, treatment visit) pairs of each cycle, for the apps that
-    build on it (plans, treatments, reviews)."""
+    Returns (patient, treatment visit, cycle index, latest?) for each cycle,
+    for the apps that build on it (plans, treatments, reviews)."""
     injectors = ctx.staff["injectors"]
     plan: list[tuple] = []  # (patient, injector, visit, map?, photos?)
     for patient in patients:
@@ -166,7 +167,7 @@ def make_history(*, patients, ctx: Context, rng: random.Random, counts: Counts) 
                 MovementMap(visit=v, recorded_by=injector, created_at=ctx.at(v.date, 9, 20))
             )
         if v.kind == VisitKind.TREATMENT:
-            cycles.append((patient, v, cycle))
+            cycles.append((patient, v, cycle, with_photos))
         if with_photos and rng.random() < PHOTO_SHARE:
             photo_rows.extend(photo_objects(visit=v, by=injector, ctx=ctx, rng=rng))
         age = (ctx.today - v.date).days
