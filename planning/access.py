@@ -22,3 +22,11 @@ def get_visit_for(user, visit_id: int) -> Visit:
 def get_photo_for(user, photo_id: int) -> Photo:
     require_role(user, CLINICAL_ROLES)
     return get_object_or_404(Photo.objects.select_related("visit"), pk=photo_id)
+
+
+def get_plan_for(user, plan_id: int):
+    """A treatment plan with its visit, patient, product and points (two queries)."""
+    from .plans import plan_with_everything
+
+    require_role(user, CLINICAL_ROLES)
+    return get_object_or_404(plan_with_everything(plan_id), pk=plan_id)

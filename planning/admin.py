@@ -4,7 +4,7 @@ products and practice ranges. Label ranges ship as data and are read-only."""
 from django.contrib import admin
 
 from .choices import Source
-from .models import DoseRange, Expression, Muscle, Product
+from .models import DoseRange, Expression, Muscle, PlanTemplate, PlanTemplatePoint, Product
 
 
 @admin.register(Muscle)
@@ -56,3 +56,18 @@ class DoseRangeAdmin(admin.ModelAdmin):
             # Clinics add practice ranges; label ranges come only from migrations.
             kwargs["choices"] = [(Source.PRACTICE, Source.PRACTICE.label)]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+class PlanTemplatePointInline(admin.TabularInline):
+    model = PlanTemplatePoint
+    extra = 0
+
+
+@admin.register(PlanTemplate)
+class PlanTemplateAdmin(admin.ModelAdmin):
+    """Clinic plan templates (made from a plan with "Save as template"); one product each."""
+
+    list_display = ["name", "product", "is_active", "created_at"]
+    list_filter = ["product", "is_active"]
+    search_fields = ["name"]
+    inlines = [PlanTemplatePointInline]

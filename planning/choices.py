@@ -61,3 +61,8 @@ class Outcome(models.TextChoices):
 class PhotoMoment(models.TextChoices):
     REST = "rest", "At rest"
     MAX = "max", "Maximum contraction"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    FINAL = "final", "Final"

@@ -139,3 +139,6 @@ def seed(out) -> None:
         f"planning: {made} new demo visits ({Visit.objects.count()} visits, "
         f"{Photo.objects.count()} photos)"
     )
+    from .demo_plans import seed_plans  # issue 5: plan templates and demo plans
+
+    seed_plans(out, injector=injector)

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import history
 from .choices import Outcome, Source
 from .models import Product, Screening, Visit
 from .screening_questions import BLOCK, INFO, QUESTIONS, WARN, Question
@@ -72,19 +73,10 @@ class Evaluation:
 
 
 def last_toxin_date(*, patient, before: datetime.date) -> datetime.date | None:
-    """The date of the patient's last toxin treatment in our own records, before ``before``.
-
-    For now our records are the patient's treatment visits; the charting app
-    extends this with its charted treatments.
-    """
-    return (
-        Visit.objects.treatments()
-        .for_patient(patient)
-        .before(before)
-        .order_by("-date")
-        .values_list("date", flat=True)
-        .first()
-    )
+    """The date of the patient's last toxin treatment in our own records, before ``before``
+    (asked of ``planning.history``: treatment visits, or charted treatments once
+    charting registers its provider)."""
+    return history.last_toxin_date(patient=patient, before=before)
 
 
 def evaluate(

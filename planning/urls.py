@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import movement, photos, screening, visits
+from .views import movement, photos, plans, screening, visits
 
 app_name = "planning"
 
@@ -18,4 +18,10 @@ urlpatterns = [
     path("visits/<int:visit_id>/photos/", photos.photos, name="photos"),
     path("photos/<int:photo_id>/", photos.photo_file, name="photo_file"),
     path("photos/<int:photo_id>/thumbnail/", photos.photo_thumbnail, name="photo_thumbnail"),
+    # Treatment plans (issue 5)
+    path("visits/<int:visit_id>/plan/", plans.plan_for_visit, name="plan_for_visit"),
+    path("plans/<int:plan_id>/", plans.plan_editor, name="plan"),
+    path("plans/<int:plan_id>/preview/", plans.plan_preview, name="plan_preview"),
+    path("plans/<int:plan_id>/apply/", plans.plan_apply, name="plan_apply"),
+    path("plans/<int:plan_id>/template/", plans.plan_save_template, name="plan_save_template"),
 ]

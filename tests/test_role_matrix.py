@@ -45,6 +45,9 @@ def url_kwargs(patient, injector):
 
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
+    from tests.planning.helpers import make_plan
+
+    plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4)])
     return {
         "patient_id": patient.pk,
         "visit_id": visit.pk,
@@ -52,6 +55,7 @@ def url_kwargs(patient, injector):
         "appointment_id": make_appointment(patient=patient, injector=injector).pk,
         "due_review_id": make_due_review(patient=patient, injector=injector).pk,
         "token": make_feed(injector=injector).token,
+        "plan_id": plan.pk,
     }
 
 

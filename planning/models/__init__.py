@@ -1,8 +1,18 @@
 """Planning models, one module per idea; import them from ``planning.models``."""
 
-from ..choices import Grade, Outcome, PhotoMoment, Side, Source, VisitKind, VisitStatus
+from ..choices import (
+    Grade,
+    Outcome,
+    PhotoMoment,
+    PlanStatus,
+    Side,
+    Source,
+    VisitKind,
+    VisitStatus,
+)
 from .movement import MovementMap, Observation
 from .photos import Photo
+from .plans import InjectionPoint, PlanTemplate, PlanTemplatePoint, TreatmentPlan
 from .reference import DoseRange, Expression, Muscle, Product
 from .visits import Screening, Visit
 
@@ -10,16 +20,21 @@ __all__ = [
     "DoseRange",
     "Expression",
     "Grade",
+    "InjectionPoint",
     "MovementMap",
     "Muscle",
     "Observation",
     "Outcome",
     "Photo",
     "PhotoMoment",
+    "PlanStatus",
+    "PlanTemplate",
+    "PlanTemplatePoint",
     "Product",
     "Screening",
     "Side",
     "Source",
+    "TreatmentPlan",
     "Visit",
     "VisitKind",
     "VisitStatus",

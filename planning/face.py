@@ -1,0 +1,105 @@
+"""The face diagram: our own front-view drawing and its treatable muscle regions.
+
+Coordinates are in the SVG's viewBox (WIDTH × HEIGHT); points store x and y as
+fractions of it (0..1), so any size of drawing shows them in the same place.
+The patient faces the viewer: the patient's right side is on the viewer's left.
+Each region's id is the muscle code and side, e.g. ``CORR-L``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WIDTH, HEIGHT = 400, 520
+
+
+@dataclass(frozen=True)
+class Region:
+    muscle: str
+    side: str  # L / R / C
+    shape: str  # "ellipse", "rect" or "path"
+    geometry: tuple  # ellipse: cx, cy, rx, ry; rect: x, y, w, h; path: points
+
+    @property
+    def id(self) -> str:
+        return f"{self.muscle}-{self.side}"
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        g = self.geometry
+        if self.shape == "ellipse":
+            return g[0], g[1]
+        if self.shape == "rect":
+            return g[0] + g[2] / 2, g[1] + g[3] / 2
+        xs, ys = [p[0] for p in g], [p[1] for p in g]
+        return sum(xs) / len(xs), sum(ys) / len(ys)
+
+    @property
+    def labelled(self) -> bool:
+        """Large enough to carry its code without covering its neighbours."""
+        return self.shape == "path" or (self.shape == "ellipse" and min(self.geometry[2:]) >= 10)
+
+    @property
+    def path(self) -> str:
+        return "M" + " L".join(f"{x},{y}" for x, y in self.geometry) + " Z"
+
+
+def _mirror(region: Region) -> Region:
+    """The same region on the patient's left (the viewer's right)."""
+    g = region.geometry
+    if region.shape == "ellipse":
+        geometry = (WIDTH - g[0], g[1], g[2], g[3])
+    else:
+        geometry = tuple((WIDTH - x, y) for x, y in g)
+    return Region(region.muscle, "L", region.shape, geometry)
+
+
+# The patient's right side (viewer's left), largest first so smaller regions lie on top.
+_RIGHT = [
+    Region(
+        "FRONT",
+        "R",
+        "path",
+        ((84, 132), (104, 92), (140, 72), (197, 64), (197, 138), (150, 136), (96, 150)),
+    ),
+    Region("PLAT", "R", "path", ((146, 452), (198, 462), (198, 516), (136, 516))),
+    Region("MASS", "R", "ellipse", (92, 322, 23, 42)),
+    Region("ZYG", "R", "ellipse", (134, 272, 18, 30)),
+    Region("OOC", "R", "ellipse", (103, 204, 17, 30)),
+    Region("RIS", "R", "ellipse", (134, 340, 17, 10)),
+    Region("OOR", "R", "ellipse", (181, 343, 19, 15)),
+    Region("DAO", "R", "ellipse", (160, 386, 12, 19)),
+    Region("CORR", "R", "ellipse", (165, 157, 24, 9)),
+    Region("NAS", "R", "ellipse", (187, 232, 8, 16)),
+    Region("LLSAN", "R", "ellipse", (174, 270, 8, 14)),
+    Region("DLI", "R", "ellipse", (184, 383, 9, 12)),
+    Region("DSUP", "R", "ellipse", (183, 176, 7, 7)),
+]
+_MIDLINE = [
+    Region("PROC", "C", "rect", (191, 146, 18, 42)),
+    Region("MENT", "C", "ellipse", (200, 415, 20, 14)),
+    Region("DSN", "C", "ellipse", (200, 300, 7, 6)),
+]
+REGIONS: list[Region] = [r for right in _RIGHT for r in (right, _mirror(right))] + _MIDLINE
+REGIONS_BY_ID = {r.id: r for r in REGIONS}
+
+
+def default_position(muscle: str, side: str) -> tuple[float, float]:
+    """The centre of a muscle's region as fractions (where a point added from the
+    table or a suggestion lands until it is moved)."""
+    region = REGIONS_BY_ID.get(f"{muscle}-{side}")
+    if region is None:
+        return 0.5, 0.5
+    x, y = region.centre
+    return round(x / WIDTH, 4), round(y / HEIGHT, 4)
+
+
+STATIC_SVG = "img/face_front.svg"  # under static/: the empty diagram as a file
+
+
+def render_svg() -> str:
+    """The diagram without points, as served from ``static/img/face_front.svg``
+    (kept equal to the template by tests/planning/test_plan_page.py)."""
+    from django.template.loader import render_to_string
+
+    return render_to_string("planning/_face_diagram.html", {"points": []}).strip() + "\n"

@@ -1,0 +1,124 @@
+"""The points of a plan as the editor posts them: read and check each one, so a
+bad point names itself and nothing is dropped silently."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+
+from .models import InjectionPoint, Muscle, TreatmentPlan
+from .models.plans import MAX_UNITS_PER_POINT, UNIT_STEP
+
+MAX_POINTS = 200
+DEPTHS = ["", "intradermal", "subcutaneous", "intramuscular", "supraperiosteal"]
+
+
+@dataclass(frozen=True)
+class PointInput:
+    muscle: Muscle
+    side: str
+    x: Decimal
+    y: Decimal
+    units: Decimal
+    depth: str = ""
+    note: str = ""
+
+
+def _decimal(value) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValueError from None
+    if not number.is_finite():
+        raise ValueError
+    return number
+
+
+def parse_points(
+    raw: str, *, muscles: dict[str, Muscle]
+) -> tuple[list[PointInput], dict[int, str]]:
+    """Read the editor's points (a JSON list). Returns the valid points and a
+    message per invalid point by its index (-1: the list as a whole); nothing
+    is dropped silently: the caller refuses to save while there are errors."""
+    try:
+        data = json.loads(raw or "[]")
+    except ValueError:
+        data = None
+    if not isinstance(data, list):
+        return [], {-1: "The points could not be read; reload the page (your last save is kept)."}
+    if len(data) > MAX_POINTS:
+        return [], {-1: f"A plan holds at most {MAX_POINTS} points."}
+    points, errors = [], {}
+    for n, item in enumerate(data):
+        try:
+            points.append(parse_point(item, muscles=muscles))
+        except ValidationError as exc:
+            errors[n] = " ".join(exc.messages)
+    return points, errors
+
+
+def parse_point(item, *, muscles: dict[str, Muscle]) -> PointInput:
+    if not isinstance(item, dict):
+        raise ValidationError("not a point.")
+    muscle = muscles.get(str(item.get("muscle", "")))
+    if muscle is None:
+        raise ValidationError("choose a muscle.")
+    side = str(item.get("side", ""))
+    if not muscle.has_side(side):
+        where = " or ".join("midline" if s == "C" else f"patient's {s}" for s in muscle.sides)
+        raise ValidationError(f"the {muscle.name.lower()} is charted {where} only.")
+    try:
+        units = _decimal(item.get("units"))
+    except ValueError:
+        raise ValidationError("enter the units as a number, e.g. 4 or 2.5.") from None
+    if units <= 0:
+        raise ValidationError("units must be more than 0.")
+    if units % UNIT_STEP:
+        raise ValidationError("units go in 0.5 U steps (e.g. 2, 2.5, 3).")
+    if units > MAX_UNITS_PER_POINT:
+        raise ValidationError(f"{units} U in one point is not plausible (at most 100 U).")
+    try:
+        x, y = (_decimal(item.get(k)) for k in ("x", "y"))
+    except ValueError:
+        raise ValidationError("the position is missing; place the point again.") from None
+    if not (0 <= x <= 1 and 0 <= y <= 1):
+        raise ValidationError("the point lies outside the diagram.")
+    depth, note = str(item.get("depth") or ""), str(item.get("note") or "").strip()
+    if depth not in DEPTHS:
+        raise ValidationError(f"unknown depth {depth!r}.")
+    if len(note) > 200:
+        raise ValidationError("keep the note under 200 characters.")
+    return PointInput(
+        muscle=muscle,
+        side=side,
+        x=x.quantize(Decimal("0.0001")),
+        y=y.quantize(Decimal("0.0001")),
+        units=units,
+        depth=depth,
+        note=note,
+    )
+
+
+def as_points(inputs: list[PointInput], *, plan: TreatmentPlan | None = None) -> list:
+    """Unsaved InjectionPoints for totals, checks and the diagram (no queries)."""
+    return [
+        InjectionPoint(
+            plan=plan,
+            muscle=p.muscle,
+            side=p.side,
+            x=p.x,
+            y=p.y,
+            units=p.units,
+            depth=p.depth,
+            note=p.note,
+            order=n,
+        )
+        for n, p in enumerate(inputs)
+    ]
+
+
+def muscles_by_code() -> dict[str, Muscle]:
+    return {m.code: m for m in Muscle.objects.all()}  # query: muscles

@@ -1,0 +1,309 @@
+"""Treatment plans: starting, saving (with the version check), finalizing,
+templates and "start from last plan". Views call these; dose rules live in
+``planning.dosing``, suggestions in ``planning.suggestions``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch, Sum
+from django.utils import timezone
+
+from . import dosing, history
+from .choices import PlanStatus
+from .models import (
+    DoseRange,
+    InjectionPoint,
+    PlanTemplate,
+    PlanTemplatePoint,
+    Product,
+    TreatmentPlan,
+    Visit,
+)
+from .plan_points import (  # noqa: F401 - the plan's points, re-exported for callers
+    DEPTHS,
+    MAX_POINTS,
+    PointInput,
+    as_points,
+    muscles_by_code,
+    parse_point,
+    parse_points,
+)
+
+
+class PlanConflict(Exception):
+    """The plan was saved elsewhere since the editor opened it."""
+
+    def __init__(self, *, current: int, yours: int):
+        self.current, self.yours = current, yours
+        super().__init__(
+            f"This plan was changed in another tab or device while you edited it (it is now "
+            f"version {current}; you started from version {yours}). Your points are still on "
+            f"this page and were not saved."
+        )
+
+
+# --- checks --------------------------------------------------------------------------
+
+
+def ranges_for(product: Product) -> list[DoseRange]:
+    return list(
+        DoseRange.objects.for_product(product).prefetch_related("muscles")
+    )  # 2 queries: the product's ranges, their muscles
+
+
+def run_checks(*, plan: TreatmentPlan, points: list, screening=None, ranges=None) -> list:
+    """The dose checks of ``plan`` with ``points``, from the database (authoritative)."""
+    visit = plan.visit
+    window_start = visit.date - datetime.timedelta(days=dosing.RETREATMENT_DAYS)
+    previous = history.units_given(
+        patient=visit.patient,
+        product=plan.product,
+        since=window_start,
+        until=visit.date - datetime.timedelta(days=1),
+    )  # query: units of this product in the 90 days before the visit
+    last = history.last_toxin_date(patient=visit.patient, before=visit.date)  # query
+    return dosing.check_plan(
+        product=plan.product,
+        points=points,
+        ranges=ranges if ranges is not None else ranges_for(plan.product),
+        previous_units=previous,
+        last_toxin=last,
+        on=visit.date,
+        screening=screening,
+    )
+
+
+# --- saving ----------------------------------------------------------------------------
+
+
+def _locked(plan: TreatmentPlan, expected_version: int) -> TreatmentPlan:
+    current = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if current.version != expected_version:
+        raise PlanConflict(current=current.version, yours=expected_version)
+    if current.is_final:
+        raise ValidationError("This plan is final and can no longer be changed.")
+    return current
+
+
+def _replace_points(plan: TreatmentPlan, points: list[PointInput]) -> None:
+    plan.points.all().delete()
+    InjectionPoint.objects.bulk_create(as_points(points, plan=plan))
+
+
+@transaction.atomic
+def save_plan(
+    *,
+    plan: TreatmentPlan,
+    points: list[PointInput],
+    expected_version: int,
+    by,
+    notes: str | None = None,
+    screening=None,
+) -> tuple[TreatmentPlan, list[dosing.Check]]:
+    """Store the plan's points as a whole (a draft may hold blocked checks; it
+    cannot be finalized with them). Raises PlanConflict on a stale version."""
+    locked = _locked(plan, expected_version)
+    _replace_points(locked, points)
+    checks = run_checks(plan=plan, points=as_points(points), screening=screening)
+    locked.findings = [c.as_dict() for c in checks]
+    locked.version += 1
+    if notes is not None:
+        locked.notes = notes
+    locked.save(update_fields=["findings", "version", "notes", "updated_at"])
+    plan.version, plan.findings, plan.notes = locked.version, locked.findings, locked.notes
+    return locked, checks
+
+
+@transaction.atomic
+def finalize_plan(
+    *,
+    plan: TreatmentPlan,
+    points: list[PointInput],
+    expected_version: int,
+    by,
+    acknowledgment: str = "",
+    notes: str | None = None,
+    screening=None,
+) -> tuple[TreatmentPlan, list[dosing.Check]]:
+    """Save and finalize in one step. Refused (nothing saved) when a check
+    blocks, or a check needing acknowledgment has no note."""
+    locked, checks = save_plan(
+        plan=plan,
+        points=points,
+        expected_version=expected_version,
+        by=by,
+        notes=notes,
+        screening=screening,
+    )
+    errors = []
+    if not points:
+        errors.append("Add at least one injection point before finalizing.")
+    errors += [f"Blocked: {c.message}" for c in checks if c.level == dosing.BLOCK]
+    if any(c.needs_ack for c in checks) and not acknowledgment.strip():
+        errors.append("Acknowledge the warnings: write what you discussed and why you go ahead.")
+    if errors:
+        raise ValidationError(errors)
+    locked.status = PlanStatus.FINAL
+    locked.finalized_at = timezone.now()
+    locked.finalized_by = by
+    locked.acknowledgment = acknowledgment.strip()
+    locked.save(update_fields=["status", "finalized_at", "finalized_by", "acknowledgment"])
+    plan.status, plan.finalized_at = locked.status, locked.finalized_at
+    return locked, checks
+
+
+# --- starting a plan, templates, last plan ----------------------------------------------
+
+
+def last_plan_for(*, visit: Visit, product: Product, exclude=None) -> TreatmentPlan | None:
+    """The patient's previous plan of this product, from an earlier visit (one query)."""
+    plans = (
+        TreatmentPlan.objects.for_patient(visit.patient_id)
+        .for_product(product)
+        .filter(visit__date__lte=visit.date)
+        .exclude(visit=visit)  # an earlier visit's plan, not another of this visit
+        .select_related("visit")
+        .latest_first()
+    )
+    if exclude is not None:
+        plans = plans.exclude(pk=exclude.pk)
+    return plans.first()
+
+
+def _copy_from(source_points) -> list[PointInput]:
+    return [
+        PointInput(
+            muscle=p.muscle,
+            side=p.side,
+            x=p.x,
+            y=p.y,
+            units=p.units,
+            depth=p.depth,
+            note=p.note,
+        )
+        for p in source_points
+    ]
+
+
+@transaction.atomic
+def start_plan(
+    *,
+    visit: Visit,
+    product: Product,
+    vial_units: int,
+    diluent_ml: Decimal,
+    by,
+    template: PlanTemplate | None = None,
+    from_last: bool = False,
+) -> TreatmentPlan:
+    """A new draft plan for the visit, empty, from a template or from the last plan."""
+    if vial_units not in product.vial_sizes:
+        raise ValidationError({"vial_units": f"{product.brand} comes in {product.vial_sizes} U."})
+    if template is not None and template.product_id != product.pk:
+        raise ValidationError(
+            {"template": f"That template is for {template.product.brand}, not {product.brand}."}
+        )
+    source = None
+    if from_last:
+        source = last_plan_for(visit=visit, product=product)
+        if source is None:
+            raise ValidationError({"start_from": f"No earlier {product.brand} plan to copy."})
+    plan = TreatmentPlan.objects.create(
+        visit=visit, product=product, vial_units=vial_units, diluent_ml=diluent_ml, created_by=by
+    )
+    if template is not None:
+        _replace_points(plan, _copy_from(template.points.select_related("muscle")))
+    elif source is not None:
+        _replace_points(plan, _copy_from(source.points.select_related("muscle")))
+    return plan
+
+
+@transaction.atomic
+def apply_template(
+    *, plan: TreatmentPlan, template: PlanTemplate, expected_version: int, by
+) -> TreatmentPlan:
+    """Replace the draft's points with the template's (same product only)."""
+    if template.product_id != plan.product_id:
+        raise ValidationError(
+            f"“{template.name}” is a {template.product.brand} template; this plan uses "
+            f"{plan.product.brand}. Units of different products cannot be exchanged."
+        )
+    locked = _locked(plan, expected_version)
+    _replace_points(locked, _copy_from(template.points.select_related("muscle")))
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def copy_last_plan(*, plan: TreatmentPlan, expected_version: int, by) -> TreatmentPlan:
+    """Replace the draft's points with the patient's previous plan of the same product."""
+    source = last_plan_for(visit=plan.visit, product=plan.product, exclude=plan)
+    if source is None:
+        raise ValidationError(f"No earlier {plan.product.brand} plan for this patient.")
+    locked = _locked(plan, expected_version)
+    _replace_points(locked, _copy_from(source.points.select_related("muscle")))
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def save_as_template(*, plan: TreatmentPlan, name: str, by) -> PlanTemplate:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the template, e.g. “Glabella 20 U”."})
+    if PlanTemplate.objects.filter(product=plan.product, name__iexact=name).exists():
+        raise ValidationError({"name": f"A {plan.product.brand} template has that name already."})
+    points = list(plan.points.select_related("muscle"))
+    if not points:
+        raise ValidationError("Save some points before making a template of them.")
+    template = PlanTemplate.objects.create(name=name, product=plan.product, created_by=by)
+    PlanTemplatePoint.objects.bulk_create(
+        PlanTemplatePoint(
+            template=template,
+            muscle=p.muscle,
+            side=p.side,
+            x=p.x,
+            y=p.y,
+            units=p.units,
+            depth=p.depth,
+            note=p.note,
+            order=n,
+        )
+        for n, p in enumerate(points)
+    )
+    return template
+
+
+# --- what the plan page shows ------------------------------------------------------------
+
+
+def past_plans(*, plan: TreatmentPlan):
+    """The patient's other plans with their totals, newest first (one query)."""
+    return (
+        TreatmentPlan.objects.for_patient(plan.visit.patient_id)
+        .exclude(pk=plan.pk)
+        .select_related("visit", "product")
+        .annotate(total_units=Sum("points__units"), point_count=Count("points"))
+        .latest_first()
+    )
+
+
+def templates_for(product: Product):
+    return (
+        PlanTemplate.objects.active()
+        .for_product(product)
+        .annotate(total_units=Sum("points__units"), point_count=Count("points"))
+    )  # query: the product's templates with their totals
+
+
+def plan_with_everything(plan_id: int):
+    return TreatmentPlan.objects.select_related(
+        "visit__patient", "visit__location", "visit__injector", "product", "created_by"
+    ).prefetch_related(Prefetch("points", queryset=InjectionPoint.objects.select_related("muscle")))

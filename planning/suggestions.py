@@ -1,0 +1,137 @@
+"""Suggested starting doses from the movement map (a suggestion, never a rule).
+
+For each muscle the map graded, the strongest grade per side over all
+expressions, and a starting dose per side taken from the plan product's dose
+ranges and scaled by that grade:
+
+- a practice ("usual") range min–max: grade 1 → min, 2 → middle, 3 → max;
+- a label figure (e.g. glabellar 2 sites × 4 U per corrugator): grade 1 → ¾ of
+  it, 2 → the label figure, 3 → 1¼ of it;
+- grade 0 → nothing suggested.
+
+The label is preferred where it names the muscle's share (sites per muscle);
+units are rounded to 0.5 U. Ranges of one product only: no conversion between
+products, ever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from .choices import DoseBasis, Side, Source
+from .models import DoseRange, MovementMap, Muscle, Observation, Visit
+
+# The label pattern's sites per muscle and side (REFERENCE.md): glabellar 2 per
+# corrugator + 1 procerus; lateral canthal 3 per side; forehead 5 sites (2.5 a side).
+LABEL_SITES = {
+    ("glabellar", "CORR"): Decimal("2"),
+    ("glabellar", "PROC"): Decimal("1"),
+    ("lateral-canthal", "OOC"): Decimal("3"),
+    ("forehead", "FRONT"): Decimal("2.5"),
+}
+LABEL_SCALE = {1: Decimal("0.75"), 2: Decimal("1"), 3: Decimal("1.25")}
+HALF = Decimal("0.5")
+
+
+def round_half(value: Decimal) -> Decimal:
+    return (value / HALF).quantize(Decimal("1"), ROUND_HALF_UP) * HALF
+
+
+@dataclass
+class MuscleSuggestion:
+    muscle: Muscle
+    grades: dict[str, int | None] = field(default_factory=dict)  # side -> strongest grade
+    units: dict[str, Decimal | None] = field(default_factory=dict)  # side -> suggested units
+    basis: str = ""  # where the figure comes from, shown with it
+    source: str = ""  # label / practice
+
+    @property
+    def stronger(self) -> str:
+        left, right = self.grades.get(Side.LEFT), self.grades.get(Side.RIGHT)
+        if left is None or right is None or left == right:
+            return ""
+        return Side.LEFT if left > right else Side.RIGHT
+
+    @property
+    def sides(self) -> list[dict]:
+        return [
+            {"side": s, "grade": self.grades.get(s), "units": self.units.get(s)}
+            for s in self.muscle.sides
+        ]
+
+
+def map_for_plan(*, visit: Visit) -> MovementMap | None:
+    """This visit's map, or the patient's latest one before it (one query)."""
+    return (
+        MovementMap.objects.filter(visit__patient_id=visit.patient_id, visit__date__lte=visit.date)
+        .select_related("visit")
+        .order_by("-visit__date", "-visit_id")
+        .first()
+    )
+
+
+def strongest_grades(observations) -> dict[tuple[int, str], int]:
+    strongest: dict[tuple[int, str], int] = {}
+    for o in observations:
+        key = (o.muscle_id, o.side)
+        strongest[key] = max(strongest.get(key, 0), o.grade)
+    return strongest
+
+
+def per_side_figure(dose: DoseRange, muscle: Muscle, grade: int) -> Decimal | None:
+    """The starting units for one side (or the midline) of ``muscle`` at ``grade``."""
+    if grade <= 0:
+        return None
+    if dose.kind == Source.LABEL:
+        sites = LABEL_SITES.get((dose.area_code, muscle.code))
+        per_site = dose.units_per_site or (dose.typical_units / dose.sites if dose.sites else None)
+        if sites is not None and per_site:
+            base = sites * per_site
+        elif dose.basis == DoseBasis.PER_SIDE:
+            base = dose.typical_units or dose.max_units
+        else:
+            return None
+        return round_half(base * LABEL_SCALE[min(grade, 3)])
+    low, high = dose.min_units, dose.max_units
+    if dose.basis == DoseBasis.TOTAL and muscle.paired:
+        low, high = low / 2, high / 2
+    figure = {1: low, 2: (low + high) / 2}.get(grade, high)
+    return round_half(figure)
+
+
+def choose_range(muscle: Muscle, ranges: list[DoseRange]) -> DoseRange | None:
+    mine = [r for r in ranges if muscle in r.muscles.all()]
+    for r in mine:
+        if r.kind == Source.LABEL and (r.area_code, muscle.code) in LABEL_SITES:
+            return r
+    for r in mine:
+        if r.kind == Source.PRACTICE:
+            return r
+    for r in mine:
+        if r.kind == Source.LABEL and r.basis == DoseBasis.PER_SIDE:
+            return r
+    return None
+
+
+def suggest(*, muscles, observations, ranges: list[DoseRange]) -> list[MuscleSuggestion]:
+    """One row per muscle: its grades per side and the suggested units per side."""
+    strongest = strongest_grades(observations)
+    rows = []
+    for muscle in muscles:
+        grades = {s: strongest.get((muscle.pk, s)) for s in muscle.sides}
+        dose = choose_range(muscle, ranges)
+        row = MuscleSuggestion(muscle=muscle, grades=grades)
+        if dose is not None:
+            row.units = {
+                s: per_side_figure(dose, muscle, g) if g is not None else None
+                for s, g in grades.items()
+            }
+            row.source = dose.kind
+            row.basis = f"{dose.area}, {dose.range_text}"
+        rows.append(row)
+    return rows
+
+
+def observations_of(movement: MovementMap | None) -> list[Observation]:
+    return list(movement.observations.all()) if movement else []  # query: the map's cells

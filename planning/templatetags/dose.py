@@ -1,0 +1,51 @@
+"""Template filters for plans: units without trailing zeros, points on the diagram."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from ..dosing import fmt_units
+from ..face import HEIGHT, WIDTH
+
+register = template.Library()
+
+
+@register.filter
+def units(value) -> str:
+    if value is None or value == "":
+        return ""
+    return fmt_units(Decimal(value))
+
+
+@register.filter
+def svg_x(value) -> str:
+    return f"{float(value) * WIDTH:.1f}"
+
+
+@register.filter
+def svg_y(value) -> str:
+    return f"{float(value) * HEIGHT:.1f}"
+
+
+@register.filter
+def volume_for(units, plan) -> str:
+    """The volume of ``units`` from the plan's dilution, e.g. "0.10 mL"."""
+    from ..dosing import volume_ml
+
+    value = volume_ml(Decimal(units), plan.vial_units, plan.diluent_ml)
+    return f"{value:.3f}".rstrip("0").ljust(4, "0") + " mL"
+
+
+@register.filter
+def side_name(side: str) -> str:
+    return {"L": "Patient's L", "R": "Patient's R", "C": "Midline"}.get(side, side)
+
+
+@register.simple_tag
+def face_regions():
+    """The diagram's muscle regions (planning.face.REGIONS)."""
+    from ..face import REGIONS
+
+    return REGIONS

@@ -1,0 +1,135 @@
+"""What the plan editor shows, fetched in a constant number of queries
+(each query commented; the counts are tested in tests/planning/test_plan_page.py)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django.urls import reverse
+
+from .. import plans as planning_plans
+from ..dosing import BLOCK, WARN, fmt_units, totals_by_muscle_side, vials_needed, volume_ml
+from ..face import default_position
+from ..models import Muscle, TreatmentPlan
+from ..suggestions import map_for_plan, observations_of, suggest
+
+
+def _point_json(p) -> dict:
+    return {
+        "muscle": p.muscle.code,
+        "side": p.side,
+        "x": float(p.x),
+        "y": float(p.y),
+        "units": fmt_units(p.units),
+        "depth": p.depth,
+        "note": p.note,
+    }
+
+
+def _lenient(raw: str) -> list:
+    """The posted points as they came (invalid ones included), for the editor."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    return [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
+
+
+def panel_context(*, plan: TreatmentPlan, points: list, screening, ranges=None) -> dict:
+    """Totals, balance, vials, volumes and the dose checks for ``points``.
+    Queries: ranges (2, unless given) + history (2)."""
+    totals = totals_by_muscle_side(points)
+    total = sum((t.total for t in totals), Decimal("0"))
+    checks = planning_plans.run_checks(plan=plan, points=points, screening=screening, ranges=ranges)
+    rows = [
+        {
+            "t": t,
+            "volume": volume_ml(t.total, plan.vial_units, plan.diluent_ml),
+            "more": "L" if t.difference > 0 else ("R" if t.difference < 0 else ""),
+            "abs_difference": abs(t.difference),
+        }
+        for t in totals
+    ]
+    return {
+        "plan": plan,
+        "rows": rows,
+        "plan_total": total,
+        "point_count": len(points),
+        "vials": vials_needed(total, plan.vial_units),
+        "total_volume": volume_ml(total, plan.vial_units, plan.diluent_ml),
+        "per_0_1_ml": (Decimal(plan.vial_units) / plan.diluent_ml / 10).quantize(Decimal("0.01")),
+        "checks": checks,
+        "blocked": any(c.level == BLOCK for c in checks),
+        "warned": any(c.level == WARN for c in checks),
+        "needs_ack": any(c.needs_ack for c in checks),
+    }
+
+
+def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> dict:
+    muscles = list(Muscle.objects.all())  # query: muscles (selects, names, sides)
+    by_code = {m.code: m for m in muscles}
+    stored = list(plan.points.all())  # prefetched with the plan: no query
+    if form.is_bound:
+        # Show what the injector posted, valid or not: nothing entered is lost.
+        raw_points = form.data.get("points") or "[]"
+        points = planning_plans.as_points(form.parsed_points, plan=plan)
+    else:
+        raw_points = None
+        points = stored
+    ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
+    panel = panel_context(plan=plan, points=points, screening=screening, ranges=ranges)
+    movement = map_for_plan(visit=plan.visit)  # query: the visit's (or latest earlier) map
+    observations = observations_of(movement)  # query: its observations
+    graded = {o.muscle_id for o in observations}
+    treated = {p.muscle.code for p in points}
+    suggestions = [
+        s
+        for s in suggest(muscles=muscles, observations=observations, ranges=ranges)
+        if s.muscle.pk in graded or s.muscle.code in treated
+    ]
+    past = list(planning_plans.past_plans(plan=plan))  # query: other plans with totals
+    last = next(
+        (
+            p
+            for p in past
+            if p.product_id == plan.product_id
+            and p.visit_id != plan.visit_id  # an earlier visit's plan
+            and p.visit.date <= plan.visit.date
+        ),
+        None,
+    )
+    templates = list(planning_plans.templates_for(plan.product))  # query: templates
+    data = {
+        "points": [_point_json(p) for p in stored] if raw_points is None else _lenient(raw_points),
+        "muscles": [
+            {"code": m.code, "name": m.name, "sides": m.sides, "paired": m.paired} for m in muscles
+        ],
+        "defaults": {
+            f"{m.code}-{s}": default_position(m.code, s) for m in muscles for s in m.sides
+        },
+        "vialUnits": plan.vial_units,
+        "diluentMl": float(plan.diluent_ml),
+        "previewUrl": reverse("planning:plan_preview", args=[plan.pk]),
+        "readonly": plan.is_final,
+        "dirty": form.is_bound,
+        "errors": getattr(form, "point_errors", {}),
+    }
+    return {
+        **panel,
+        "visit": plan.visit,
+        "screening": screening,
+        "form": form,
+        "conflict": conflict,
+        "points": points,
+        "raw_points": raw_points,
+        "plan_data": data,
+        "suggestions": suggestions,
+        "movement": movement,
+        "past_plans": past,
+        "last_plan": last,
+        "templates": templates,
+        "muscles": by_code,
+        "editable": not plan.is_final,
+        "step": "plan",
+    }

@@ -1,0 +1,180 @@
+"""The plan editor in Chromium on a touch tablet: the face diagram, then the table."""
+
+from importlib import import_module
+
+import pytest
+from django.apps import apps
+
+from planning.dosing import fmt_units
+from planning.models import Product, TreatmentPlan
+from planning.screening import acknowledge
+from tests.factories import PASSWORD
+from tests.planning.factories import grade
+from tests.planning.helpers import make_plan, make_visit
+
+from .conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Browser tests flush the database after them; load the migrations' reference
+    data again when an earlier one took it."""
+    if not Product.objects.exists():
+        import_module("planning.migrations.0002_reference_data").load(apps, None)
+
+
+def centre(locator):
+    box = locator.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def wait_total(page, text):
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=plan-total]').textContent.trim() === '{text}'"
+    )
+
+
+def marker(page, muscle, side):
+    return page.locator(f'.face-points .pt[data-muscle="{muscle}"][data-side="{side}"]')
+
+
+def stored(plan):
+    return sorted(
+        (p.muscle.code, p.side, fmt_units(p.units))
+        for p in TreatmentPlan.objects.get(pk=plan.pk).points.select_related("muscle")
+    )
+
+
+def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, patient, location):
+    visit = make_visit(patient=patient, injector=injector, location=location)
+    plan = make_plan(visit=visit, by=injector)
+    login(page, injector.email, PASSWORD)
+    page.goto(f"/planning/plans/{plan.pk}/")
+    points = page.locator(".face-points .pt")
+    total = page.get_by_test_id("plan-total")
+
+    # Tap four points: both corrugators, the procerus, the patient's left crow's feet.
+    for region in ("CORR-R", "CORR-L", "PROC-C", "OOC-L"):
+        page.locator(f"#{region}").tap()
+    assert points.count() == 4
+    page.wait_for_function(
+        "document.querySelector('[data-testid=plan-total]').textContent.trim() === '16 U'"
+    )
+
+    # Change one's units: the stronger left corrugator gets 6 U.
+    marker(page, "CORR", "L").tap()
+    editor = page.locator("[data-point-editor]")
+    assert editor.is_visible()
+    editor.get_by_label("Units", exact=True).fill("6")
+    editor.get_by_role("button", name="Done").click()
+    assert marker(page, "CORR", "L").text_content() == "6"
+
+    # Drag the crow's-feet point to the patient's right side: it becomes OOC R.
+    x, y = centre(marker(page, "OOC", "L").locator(".pt-dot"))
+    tx, ty = centre(page.locator("#OOC-R"))
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move((x + tx) / 2, (y + ty) / 2, steps=5)
+    page.mouse.move(tx, ty, steps=5)
+    page.mouse.up()
+    assert marker(page, "OOC", "R").count() == 1
+    assert marker(page, "OOC", "L").count() == 0
+
+    # Delete the procerus point.
+    marker(page, "PROC", "C").tap()
+    editor.get_by_role("button", name="Delete point").click()
+    assert points.count() == 3
+    page.get_by_role("button", name="Undo").click()  # changed my mind, and back again
+    assert marker(page, "PROC", "C").count() == 1
+    marker(page, "PROC", "C").tap()
+    editor.get_by_role("button", name="Delete point").click()
+    assert points.count() == 3
+
+    # Totals and the left/right balance follow (from the server's preview).
+    page.wait_for_function(
+        "document.querySelector('[data-testid=plan-total]').textContent.trim() === '14 U'"
+    )
+    assert "L +2 U" in page.get_by_test_id("balance-CORR").inner_text()
+    assert "33%" in page.get_by_test_id("balance-CORR").inner_text()
+    assert "Unsaved changes" in page.locator("[data-save-state]").inner_text()
+
+    with page.expect_navigation():
+        page.get_by_test_id("save-plan").click()
+    assert "Plan saved" in page.locator(".alert-success").inner_text()
+    expected = [("CORR", "L", "6"), ("CORR", "R", "4"), ("OOC", "R", "4")]
+    assert stored(plan) == expected
+    page.reload()
+    assert points.count() == 3
+    assert marker(page, "CORR", "L").text_content() == "6"
+    assert total.inner_text() == "14 U"
+
+    # The same kind of edits through the table, with the keyboard alone.
+    table = page.get_by_test_id("points-table")
+    page.get_by_label("Muscle of the new point").select_option("DAO")
+    page.get_by_label("Side of the new point").select_option("L")
+    page.get_by_label("Units of the new point").fill("3")
+    page.get_by_role("button", name="Add point").focus()
+    page.keyboard.press("Enter")
+    assert points.count() == 4
+    assert marker(page, "DAO", "L").text_content() == "3"
+    units_1 = table.get_by_label("Point 1 units")  # the right corrugator (stored order)
+    row_1_muscle = table.get_by_label("Point 1 muscle").input_value()
+    units_1.fill("5")
+    page.keyboard.press("Tab")
+    table.get_by_label("Point 3 side").select_option("L")  # OOC R → L
+    assert marker(page, "OOC", "L").count() == 1
+    table.get_by_role("button", name="Remove point 2").focus()
+    page.keyboard.press("Enter")
+    assert points.count() == 3
+    page.wait_for_function(
+        "document.querySelector('[data-testid=plan-total]').textContent.trim() === '12 U'"
+    )
+    page.get_by_test_id("save-plan").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Plan saved" in page.locator(".alert-success").inner_text()
+    assert row_1_muscle == "CORR"
+    assert stored(plan) == [("CORR", "R", "5"), ("DAO", "L", "3"), ("OOC", "L", "4")]
+
+
+def test_asymmetric_plan_from_the_suggestions_finalized_with_an_acknowledgment(
+    page, reference_data, injector, patient, location
+):
+    earlier = make_visit(patient=patient, injector=injector, location=location, days_ago=30)
+    make_plan(visit=earlier, by=injector, points=[("CORR", "L", 4)], final=True)
+    visit = make_visit(patient=patient, injector=injector, location=location)
+    # The screening found the treatment 30 days ago and the injector acknowledged it there.
+    acknowledge(screening=visit.screenings.get(), by=injector, note="Short interval discussed.")
+    grade(visit, injector, {"FROWN.CORR.L": 3, "FROWN.CORR.R": 2, "FROWN.PROC.C": 2})
+    plan = make_plan(visit=visit, by=injector)
+    login(page, injector.email, PASSWORD)
+    page.goto(f"/planning/plans/{plan.pk}/")
+
+    # The stronger left corrugator is marked; its suggestion is larger; accept both sides.
+    row = page.locator('[data-suggest-row="CORR"]')
+    assert "Patient's L stronger" in row.inner_text()
+    row.get_by_role(
+        "button", name="Add 10 U to Corrugator supercilii, Patient's L (suggestion)"
+    ).tap()
+    row.get_by_role(
+        "button", name="Add 8 U to Corrugator supercilii, Patient's R (suggestion)"
+    ).tap()
+    wait_total(page, "18 U")
+    assert "L +2 U" in page.get_by_test_id("balance-CORR").inner_text()
+    checks = page.get_by_test_id("checks")
+    assert "Toxin given 30 days ago" in checks.inner_text()
+
+    # Finalize asks for the acknowledgment first, then finalizes.
+    page.get_by_test_id("finalize-plan").click()
+    note = page.get_by_role("textbox", name="Acknowledgment")
+    assert note.evaluate("el => el === document.activeElement")
+    note.fill("Discussed the short interval; patient wants the corrugators evened out.")
+    with page.expect_navigation():
+        page.get_by_test_id("finalize-plan").click()
+    assert "Plan finalized" in page.locator(".alert-success").inner_text()
+    assert page.get_by_test_id("plan-status").inner_text() == "Final"
+    saved = TreatmentPlan.objects.get(pk=plan.pk)
+    assert saved.status == "final" and saved.acknowledgment.startswith("Discussed")
+    assert stored(plan) == [("CORR", "L", "10"), ("CORR", "R", "8")]

@@ -1,0 +1,140 @@
+"""The plan page: what it shows, and its query count, constant as points and past plans grow."""
+
+from decimal import Decimal
+
+import pytest
+
+from planning.movement import CellInput, save_observations
+
+from .helpers import GLABELLA_20, make_plan, make_visit
+
+pytestmark = pytest.mark.django_db
+
+# Queries of the plan editor (GET), each one named:
+#   1 session, 2 user (authentication middleware)
+#   3 user's groups (role check of @role_required)
+#   4 the plan with visit, patient, location, injector, product, creator
+#   5 its points with their muscles (prefetch)
+#   6 the visit's latest screening (screening banner and checks)
+#   7 muscles (selects, names, sides)
+#   8 the product's dose ranges, 9 their muscles
+#  10 units of the product in the 90 days before the visit (400 U window)
+#  11 the last toxin date before the visit (90-day interval)
+#  12 the movement map for the plan, 13 its observations
+#  14 the patient's other plans with their totals
+#  15 the product's templates with their totals
+#  16 the active location, 17 the locations list (base template's location switcher)
+PLAN_PAGE_QUERIES = 17
+
+
+def grade_map(visit, injector):
+    save_observations(
+        visit=visit,
+        by=injector,
+        cells=[
+            CellInput("FROWN", "CORR", "L", 3),
+            CellInput("FROWN", "CORR", "R", 2),
+            CellInput("FROWN", "PROC", "C", 2),
+        ],
+    )
+
+
+def test_plan_page_shows_grades_suggestions_totals_and_checks(
+    injector_client, injector, patient, location
+):
+    visit = make_visit(patient=patient, injector=injector, location=location)
+    grade_map(visit, injector)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLA_20)
+    response = injector_client.get(plan.get_absolute_url())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="plan-total">20 U' in page
+    assert "matches the BOTOX Cosmetic label" in page
+    # Grades beside the muscle, the stronger side marked, the suggestion labelled as one.
+    corr = next(s for s in response.context["suggestions"] if s.muscle.code == "CORR")
+    assert corr.grades == {"L": 3, "R": 2} and corr.stronger == "L"
+    assert corr.units == {"L": 10, "R": 8}  # label 2 × 4 U per corrugator, × 1¼ for grade 3
+    assert "Suggestions only" in page
+    assert 'data-muscle="CORR" data-side="L" data-units="10"' in page
+    # Patient's sides named on the diagram, regions named by muscle and side.
+    assert "Patient&#x27;s R" in page and "Patient&#x27;s L" in page
+    assert 'id="CORR-L"' in page and 'id="PROC-C"' in page
+
+
+def _page_queries(client, plan, django_assert_num_queries):
+    with django_assert_num_queries(PLAN_PAGE_QUERIES):
+        response = client.get(plan.get_absolute_url())
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize("points", [1, 40])
+def test_plan_page_queries_constant_with_points(
+    injector_client, injector, patient, location, points, django_assert_num_queries
+):
+    visit = make_visit(patient=patient, injector=injector, location=location)
+    grade_map(visit, injector)
+    plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 2)] * points)
+    response = _page_queries(injector_client, plan, django_assert_num_queries)
+    assert len(response.context["points"]) == points
+
+
+@pytest.mark.parametrize("past", [1, 20])
+def test_plan_page_queries_constant_with_past_plans(
+    injector_client, injector, patient, location, past, django_assert_num_queries
+):
+    for n in range(past):
+        earlier = make_visit(
+            patient=patient, injector=injector, location=location, days_ago=100 + n, screen=False
+        )
+        make_plan(visit=earlier, by=injector, points=GLABELLA_20, final=True)
+    visit = make_visit(patient=patient, injector=injector, location=location)
+    grade_map(visit, injector)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLA_20)
+    response = _page_queries(injector_client, plan, django_assert_num_queries)
+    assert len(response.context["past_plans"]) == past
+    assert response.context["last_plan"].visit == visit.patient.visits.order_by("-date")[1]
+
+
+def test_front_desk_never_sees_a_plan(desk_client, injector, patient, location):
+    visit = make_visit(patient=patient, injector=injector, location=location)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLA_20)
+    assert desk_client.get(plan.get_absolute_url()).status_code == 403
+    assert desk_client.post(f"/planning/plans/{plan.pk}/preview/").status_code == 403
+
+
+def test_the_face_diagram_renders_any_points_on_its_own(injector, patient, location):
+    """Charting and the PDFs include the diagram with their own points."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    points = [
+        SimpleNamespace(
+            x=0.6, y=0.3, units=Decimal("4.0"), side="L", muscle=SimpleNamespace(code="CORR")
+        ),
+        SimpleNamespace(
+            x=0.4, y=0.3, units=Decimal("2.5"), side="R", muscle=SimpleNamespace(code="CORR")
+        ),
+    ]
+    svg = render_to_string("planning/_face_diagram.html", {"points": points})
+    assert svg.count('class="pt side-') == 2 and "data-face-editor" not in svg
+    assert "translate(240.0 156.0)" in svg and ">2.5</text>" in svg and ">4</text>" in svg
+    assert 'fill="#2563eb"' in svg  # styled without the page's CSS
+
+
+def test_the_static_face_svg_is_the_templates_drawing(settings):
+    """static/img/face_front.svg is the empty diagram as a file; regenerate it with
+    ``python manage.py shell -c "from planning.face import render_svg;
+    open('static/img/face_front.svg', 'w').write(render_svg())"``."""
+    from pathlib import Path
+
+    from planning.face import STATIC_SVG, render_svg
+
+    on_disk = (Path(settings.BASE_DIR) / "static" / STATIC_SVG).read_text()
+    assert on_disk == render_svg()
+    assert 'id="CORR-L"' in on_disk and "Patient&#x27;s L" in on_disk
+    import xml.etree.ElementTree as ET
+
+    svg = ET.fromstring(on_disk)  # noqa: S314 - our own file
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"

@@ -1,0 +1,241 @@
+"""Saving and finalizing a plan through its page: each check level, the 90-day and
+400 U windows from the database, the version check, and bad input."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from planning.choices import PlanStatus
+from planning.models import Product, TreatmentPlan
+
+from .helpers import GLABELLA_20, make_plan, make_visit
+
+pytestmark = pytest.mark.django_db
+
+
+def point(muscle, side, units, x=None, y="0.3"):
+    x = x if x is not None else ("0.4" if side == "R" else "0.6" if side == "L" else "0.5")
+    return {"muscle": muscle, "side": side, "units": str(units), "x": x, "y": y}
+
+
+def body(points, *, version, action="save", **extra):
+    return {"points": json.dumps(points), "version": version, "action": action, **extra}
+
+
+GLABELLA = [point(m, s, u) for m, s, u in GLABELLA_20]
+
+
+@pytest.fixture
+def visit(patient, injector, location):
+    return make_visit(patient=patient, injector=injector, location=location)
+
+
+@pytest.fixture
+def plan(visit, injector):
+    return make_plan(visit=visit, by=injector)
+
+
+def stored(plan):
+    plan = TreatmentPlan.objects.get(pk=plan.pk)
+    return plan, sorted(
+        (p.muscle.code, p.side, p.units) for p in plan.points.select_related("muscle")
+    )
+
+
+def test_save_stores_the_points_as_a_whole_and_bumps_the_version(injector_client, plan):
+    response = injector_client.post(plan.get_absolute_url(), body(GLABELLA, version=1))
+    assert response.status_code == 302
+    saved, points = stored(plan)
+    assert saved.version == 2 and saved.status == PlanStatus.DRAFT
+    assert len(points) == 5 and sum(p[2] for p in points) == 20
+    assert {f["code"]: f["level"] for f in saved.findings}["label-glabellar"] == "info"
+    # Saving again replaces, never appends.
+    injector_client.post(plan.get_absolute_url(), body(GLABELLA[:2], version=2))
+    assert len(stored(plan)[1]) == 2
+
+
+def test_finalize_with_info_only(injector_client, plan):
+    response = injector_client.post(
+        plan.get_absolute_url(), body(GLABELLA, version=1, action="finalize")
+    )
+    assert response.status_code == 302
+    saved, _ = stored(plan)
+    assert saved.status == PlanStatus.FINAL and saved.finalized_at is not None
+
+
+def test_finalize_with_a_warning_that_needs_no_acknowledgment(injector_client, plan):
+    masseter = [point("MASS", "L", 45), point("MASS", "R", 30)]  # outside the usual range
+    response = injector_client.post(
+        plan.get_absolute_url(), body(masseter, version=1, action="finalize")
+    )
+    assert response.status_code == 302
+    saved, _ = stored(plan)
+    assert saved.status == PlanStatus.FINAL
+    assert "practice-masseter" in {f["code"] for f in saved.findings if f["level"] == "warn"}
+
+
+def test_retreatment_under_90_days_needs_an_acknowledgment(
+    injector_client, injector, patient, location, plan
+):
+    earlier = make_visit(patient=patient, injector=injector, location=location, days_ago=60)
+    make_plan(visit=earlier, by=injector, points=GLABELLA_20, final=True)
+    url = plan.get_absolute_url()
+    response = injector_client.post(url, body(GLABELLA, version=1, action="finalize"))
+    assert response.status_code == 400
+    assert "Acknowledge the warnings" in response.content.decode()
+    saved, points = stored(plan)
+    assert (
+        saved.status == PlanStatus.DRAFT and saved.version == 1 and points == []
+    )  # nothing half-saved
+    # The posted points are still on the page.
+    assert json.loads(response.context["plan_data"]["points"][0]["units"]) == 4
+    response = injector_client.post(
+        url, body(GLABELLA, version=1, action="finalize", acknowledgment="Discussed; proceeds.")
+    )
+    assert response.status_code == 302
+    saved, _ = stored(plan)
+    assert saved.status == PlanStatus.FINAL and saved.acknowledgment == "Discussed; proceeds."
+
+
+def test_400_units_in_the_plan_plus_the_last_90_days_blocks_finalizing(
+    injector_client, injector, patient, location, plan
+):
+    earlier = make_visit(patient=patient, injector=injector, location=location, days_ago=40)
+    make_plan(
+        visit=earlier,
+        by=injector,
+        points=[("MASS", "L", 100), ("MASS", "R", 100)] * 1 + [("PLAT", "L", 100)],
+        final=True,
+    )
+    heavy = [point("MASS", "L", 50), point("MASS", "R", 50.5)]  # 100.5 + 300 > 400
+    response = injector_client.post(
+        plan.get_absolute_url(),
+        body(heavy, version=1, action="finalize", acknowledgment="Discussed."),
+    )
+    assert response.status_code == 400
+    assert "above the labeled 400 U" in response.content.decode()
+    assert stored(plan)[0].status == PlanStatus.DRAFT
+    # A draft may be saved with the block (nothing is lost); it shows, it cannot be finalized.
+    response = injector_client.post(plan.get_absolute_url(), body(heavy, version=1))
+    assert response.status_code == 302
+    saved, _ = stored(plan)
+    assert "block" in {f["level"] for f in saved.findings}
+    # 100 U exactly keeps within 400 U.
+    within = [point("MASS", "L", 50), point("MASS", "R", 50)]
+    response = injector_client.post(
+        plan.get_absolute_url(),
+        body(within, version=2, action="finalize", acknowledgment="Discussed."),
+    )
+    assert response.status_code == 302
+
+
+def test_the_windows_count_only_this_product_and_the_last_90_days(
+    injector_client, injector, patient, location, plan
+):
+    old = make_visit(patient=patient, injector=injector, location=location, days_ago=120)
+    make_plan(visit=old, by=injector, points=[("MASS", "L", 100)] * 3, final=True)
+    other = make_visit(patient=patient, injector=injector, location=location, days_ago=95)
+    dysport = Product.objects.get(code="dysport")
+    make_plan(
+        visit=other,
+        by=injector,
+        product=dysport,
+        vial=300,
+        points=[("MASS", "L", 100)] * 3,
+        final=True,
+    )
+    heavy = [point("MASS", "L", 60), point("MASS", "R", 60)]
+    response = injector_client.post(
+        plan.get_absolute_url(), body(heavy, version=1, action="finalize")
+    )
+    assert response.status_code == 302  # 120 days ago and another product: not counted, no warning
+    assert stored(plan)[0].status == PlanStatus.FINAL
+
+
+def test_a_blocked_screening_blocks_finalizing(injector_client, injector, patient, location):
+    visit = make_visit(
+        patient=patient, injector=injector, location=location, answers={"infection_at_site": True}
+    )
+    plan = make_plan(visit=visit, by=injector)
+    response = injector_client.post(
+        plan.get_absolute_url(), body(GLABELLA, version=1, action="finalize")
+    )
+    assert response.status_code == 400
+    assert "Infection" in response.content.decode()
+    assert stored(plan)[0].status == PlanStatus.DRAFT
+
+
+def test_two_tabs_do_not_silently_lose_points(injector_client, plan):
+    url = plan.get_absolute_url()
+    assert injector_client.post(url, body(GLABELLA, version=1)).status_code == 302
+    mine = [point("NAS", "L", 3)]
+    response = injector_client.post(url, body(mine, version=1))  # the stale tab
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "changed in another tab" in page and "Save mine over theirs" in page
+    assert response.context["plan_data"]["points"][0]["muscle"] == "NAS"  # mine kept on the page
+    saved, points = stored(plan)
+    assert saved.version == 2 and len(points) == 5  # theirs kept in the database
+    # Having seen the warning, the injector saves theirs over: explicit, never silent.
+    response = injector_client.post(url, body(mine, version=1, overwrite=2))
+    assert response.status_code == 302
+    assert stored(plan)[1] == [("NAS", "L", Decimal("3.0"))]
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (point("CORR", "L", 0), "more than 0"),
+        (point("CORR", "L", -4), "more than 0"),
+        (point("CORR", "L", "2.25"), "0.5 U steps"),
+        (point("CORR", "L", 150), "not plausible"),
+        (point("CORR", "L", "four"), "as a number"),
+        (point("CORR", "L", 4, x="1.5"), "outside the diagram"),
+        (point("CORR", "C", 4), "charted patient&#x27;s L or patient&#x27;s R only"),
+        (point("PROC", "L", 4), "charted midline only"),
+        (point("NOPE", "L", 4), "choose a muscle"),
+        ({**point("CORR", "L", 4), "depth": "very deep"}, "unknown depth"),
+    ],
+)
+def test_bad_points_are_refused_with_a_message_and_nothing_is_lost(
+    injector_client, plan, bad, message
+):
+    url = plan.get_absolute_url()
+    injector_client.post(url, body(GLABELLA, version=1))
+    response = injector_client.post(url, body([point("NAS", "L", 2), bad], version=2))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Point 2:" in page and message in page
+    assert response.context["plan_data"]["errors"].keys() == {1}
+    assert len(response.context["plan_data"]["points"]) == 2  # both, as entered
+    saved, points = stored(plan)
+    assert saved.version == 2 and len(points) == 5
+
+
+def test_points_that_are_not_json_are_refused(injector_client, plan):
+    response = injector_client.post(
+        plan.get_absolute_url(), {"points": "{oops", "version": 1, "action": "save"}
+    )
+    assert response.status_code == 400
+    assert "could not be read" in response.content.decode()
+
+
+def test_a_final_plan_is_read_only(injector_client, visit, injector):
+    plan = make_plan(visit=visit, by=injector, points=GLABELLA_20, final=True)
+    response = injector_client.post(plan.get_absolute_url(), body([], version=1))
+    assert response.status_code == 302
+    assert len(stored(plan)[1]) == 5
+    page = injector_client.get(plan.get_absolute_url()).content.decode()
+    assert "Final plan: read only." in page and 'data-testid="save-plan"' not in page
+
+
+def test_the_preview_runs_the_servers_checks_on_unsaved_points(injector_client, plan):
+    url = f"/planning/plans/{plan.pk}/preview/"
+    response = injector_client.post(url, body(GLABELLA, version=1))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="plan-total">20 U' in page and "matches the BOTOX Cosmetic label" in page
+    assert stored(plan)[1] == []  # nothing saved
+    bad = injector_client.post(url, body([point("CORR", "L", 0)], version=1))
+    assert bad.status_code == 200 and "more than 0" in bad.content.decode()
