@@ -198,7 +198,22 @@ def make_history(*, patients, ctx: Context, rng: random.Random, counts: Counts) 
     counts.photos += len(photo_rows)
     rows.create(DueReview, due)
     counts.due_reviews += len(due)
+    for extend in extensions():
+        cycles = extend(cycles=cycles, ctx=ctx, rng=rng, counts=counts) or cycles
     return cycles
+
+
+def extensions() -> list:
+    """Generators of the apps built on the visit (plans, treatments, reviews), in
+    order; each takes the cycles and may hand on richer ones. Absent apps are skipped."""
+    found = []
+    try:
+        from . import plans
+    except ImportError:  # the plans of issue 5 are not merged
+        pass
+    else:
+        found.append(plans.make_plans)
+    return found
 
 
 def observation_rows(maps, grid, rng: random.Random):

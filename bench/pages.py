@@ -91,4 +91,21 @@ def build(rng: random.Random) -> list[Page]:
 
 def extra_pages(rng: random.Random) -> list[Page]:
     """Pages of apps that may not be installed yet (plans, charts, audit)."""
-    return []
+    found = []
+    try:
+        from planning.models import TreatmentPlan
+    except ImportError:
+        TreatmentPlan = None  # noqa: N806 - issue 5 not merged
+    if TreatmentPlan is not None:
+        from django.db.models import Count
+
+        plans = list(
+            TreatmentPlan.objects.annotate(n=Count("points"))
+            .filter(n=40, created_by__email__endswith=BENCH_DOMAIN)
+            .values_list("pk", flat=True)[:2000]
+        )
+        plans = rng.sample(plans, min(len(plans), ROTATION))
+        found.append(
+            Page("plan page, 40 points", "injector", [f"/planning/plans/{pk}/" for pk in plans])
+        )
+    return found

@@ -23,8 +23,8 @@ class PlanContext:
 
 
 def make_plans(*, cycles, ctx, rng: random.Random, counts) -> list:
-    """cycles: (patient, treatment visit, cycle index, latest?) tuples. Returns the
-    (visit, plan) pairs for the apps that chart from them."""
+    """cycles: (patient, treatment visit, cycle index, latest?) tuples. Returns them
+    with the plan added, for the apps that chart from it."""
     plan_ctx = ctx.extra.setdefault("plans", PlanContext())
     plans = []
     for _patient, visit, _index, latest in cycles:
@@ -59,11 +59,9 @@ def make_plans(*, cycles, ctx, rng: random.Random, counts) -> list:
                     UNITS[rng.randrange(len(UNITS))], "", "", order,
                 )  # fmt: skip
 
-    counts.extra["injection points"] = counts.extra.get(
-        "injection points", 0
-    ) + rows.copy_rows(
+    counts.extra["injection points"] = counts.extra.get("injection points", 0) + rows.copy_rows(
         InjectionPoint,
         ["plan", "muscle", "side", "x", "y", "units", "depth", "note", "order"],
         point_rows(),
     )
-    return list(zip([c[1] for c in cycles], plans, strict=True))
+    return [(*cycle, plan) for cycle, plan in zip(cycles, plans, strict=True)]

@@ -74,6 +74,22 @@ def test_screenings_maps_and_photos(bench_data, settings):
         assert storage.exists(photo.file_name) and storage.exists(photo.thumbnail_name)
 
 
+def test_every_treatment_has_a_final_plan_of_10_to_40_points(bench_data):
+    from planning.models import TreatmentPlan
+
+    treatments = Visit.objects.filter(kind=VisitKind.TREATMENT)
+    plans = TreatmentPlan.objects.annotate(n=Count("points"))
+    assert plans.count() == treatments.count()
+    assert set(plans.values_list("visit_id", flat=True)) == set(
+        treatments.values_list("pk", flat=True)
+    )
+    assert all(10 <= n <= 40 for n in plans.values_list("n", flat=True))
+    assert not plans.exclude(status="final").exists()
+    for patient in Patient.objects.all():
+        latest = plans.filter(visit__patient=patient).order_by("-visit__date").first()
+        assert latest.n == 40  # the plan page the bench measures
+
+
 def test_due_reviews_point_at_a_treatment(bench_data):
     for due in DueReview.objects.all():
         day = due.treated_at.astimezone(datetime.UTC).date()
