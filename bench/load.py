@@ -168,3 +168,16 @@ def run_python(*, port, paths, cookie, users, seconds, max_requests) -> Result:
         p99=cuts[98],
         tool="python",
     )
+
+
+def combine(results: list[Result]) -> Result:
+    """Rounds of one page: throughput over all of them, the median round's latencies."""
+    return Result(
+        requests=sum(r.requests for r in results),
+        seconds=sum(r.seconds for r in results),
+        errors=sum(r.errors for r in results),
+        p50=statistics.median(r.p50 for r in results),
+        p95=statistics.median(r.p95 for r in results),
+        p99=statistics.median(r.p99 for r in results),
+        tool=results[0].tool,
+    )

@@ -6,6 +6,7 @@ import datetime
 import os
 import platform
 import random
+import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,8 +64,10 @@ class Report:
             "",
             "Data: " + ", ".join(f"{v:,} {k}" for k, v in self.data.items()) + ".",
             "",
-            f"Load: {self.args.users} concurrent users, {self.args.seconds:g} s or "
-            f"{self.args.max_requests} requests per page (whichever first), "
+            f"Load: {self.args.users} concurrent users, {self.args.rounds} rounds of "
+            f"{self.args.seconds:g} s or {self.args.max_requests} requests per page "
+            "(whichever first; req/s over all rounds, latencies and ratio the median of "
+            "the rounds), "
             f"gunicorn with {self.args.workers} sync workers, tool: "
             f"{self.rows[0].result.tool if self.rows else '-'}.",
             "",
@@ -160,25 +163,51 @@ def count_queries(page: pages.Page, user) -> int:
 
 
 def run_all(args) -> Report:
+    """Each round loads every page once, the minimal view first; a page's ratio is
+    the median over rounds of its throughput over that round's minimal view, so a
+    burst of load from elsewhere on a shared machine skews one round, not the figure."""
     report = Report(args=args, machine=machine_info(args), data=data_size())
     rng = random.Random(11)
     cookie_name = settings.SESSION_COOKIE_NAME
-    cookies, users = {}, {}
-    for page in pages.build(rng):
+    cookies, users, queries = {}, {}, {}
+    built = pages.build(rng)
+    for page in built:
         if page.role not in users:
             users[page.role] = pages.bench_user(page.role)
             cookies[page.role] = pages.session_cookie(users[page.role], cookie_name)
-        queries = count_queries(page, users[page.role])
-        common = {"port": args.port, "paths": page.paths, "cookie": cookies[page.role]}
-        load.run(**common, users=args.users, seconds=min(1, args.seconds), max_requests=50)
-        result = load.run(
-            **common, users=args.users, seconds=args.seconds, max_requests=args.max_requests
+        queries[page.name] = count_queries(page, users[page.role])
+        warm = {"port": args.port, "paths": page.paths, "cookie": cookies[page.role]}
+        load.run(**warm, users=args.users, seconds=min(1, args.seconds), max_requests=50)
+    rounds: dict[str, list[load.Result]] = {page.name: [] for page in built}
+    ratios: dict[str, list[float]] = {page.name: [] for page in built}
+    for n in range(args.rounds):
+        baseline_rps = 0.0
+        for page in built:
+            result = load.run(
+                port=args.port,
+                paths=page.paths,
+                cookie=cookies[page.role],
+                users=args.users,
+                seconds=args.seconds,
+                max_requests=args.max_requests,
+            )
+            if page.baseline:
+                baseline_rps = result.rps
+            rounds[page.name].append(result)
+            ratios[page.name].append(result.rps / baseline_rps if baseline_rps else 0.0)
+            print(
+                f"  round {n + 1}: {page.name}: {result.rps:.1f} req/s, p95 {result.p95:.1f} ms",
+                flush=True,
+            )
+    for page in built:
+        report.rows.append(
+            Row(
+                page=page,
+                result=load.combine(rounds[page.name]),
+                queries=queries[page.name],
+                ratio=statistics.median(ratios[page.name]),
+            )
         )
-        report.rows.append(Row(page=page, result=result, queries=queries))
-        print(f"  {page.name}: {result.rps:.1f} req/s, p95 {result.p95:.1f} ms", flush=True)
-    baseline = next((r for r in report.rows if r.page.baseline), None)
-    for row in report.rows:
-        row.ratio = row.result.rps / baseline.result.rps if baseline and baseline.result.rps else 0
     report.extra.extend(worker_figures(args))
     report.machine["load_after"] = "{:.1f}, {:.1f}, {:.1f}".format(*os.getloadavg())
     return report

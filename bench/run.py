@@ -31,7 +31,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--smoke", action="store_true", help="a few seconds, own database")
     parser.add_argument("--patients", type=int, default=int(os.environ.get("N", "2000")))
-    parser.add_argument("--seconds", type=float, default=10.0, help="per page")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per page and round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all pages")
     parser.add_argument("--max-requests", type=int, default=20000, help="per page")
     parser.add_argument("--users", type=int, default=8, help="concurrent users")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
@@ -40,6 +41,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.smoke:
         args.patients, args.seconds, args.max_requests, args.users = 30, 1, 200, 2
+        args.rounds = 1
         args.workers = 2
     return args
 
