@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 
@@ -35,8 +36,23 @@ def session_cookie(user: User, cookie_name: str) -> str:
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    second_factor(user, store)
     store.create()
     return f"{cookie_name}={store.session_key}"
+
+
+def second_factor(user: User, store) -> None:
+    """With django-otp installed (issue 10; REQUIRE_2FA is on in production), mark
+    the session as verified by a confirmed bench TOTP device, as after a code."""
+    try:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+    except ImportError:
+        return
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    store[DEVICE_ID_SESSION_KEY] = device.persistent_id
 
 
 def search_terms(rng: random.Random) -> list[str]:
@@ -107,5 +123,12 @@ def extra_pages(rng: random.Random) -> list[Page]:
         plans = rng.sample(plans, min(len(plans), ROTATION))
         found.append(
             Page("plan page, 40 points", "injector", [f"/planning/plans/{pk}/" for pk in plans])
+        )
+    if apps.is_installed("audit"):  # issue 10: who opened a patient's record
+        bench_patients = Patient.objects.filter(email__endswith=".invalid")
+        ids = list(bench_patients.values_list("pk", flat=True)[:2000])
+        ids = rng.sample(ids, min(len(ids), ROTATION))
+        found.append(
+            Page("audit view for a patient", "admin", [f"/audit/patients/{pk}/" for pk in ids])
         )
     return found
