@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run serve install migrate demo test test-fast lint format bench clean check-deploy
+.PHONY: run serve install migrate demo test test-fast lint format bench bench-reports clean check-deploy
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -33,7 +33,8 @@ run: demo
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-bench: install
+# PDF figures alone: seconds and peak memory per page (injection map, 40-session history).
+bench-reports: install
 	$(BIN)/python scripts/bench_reports.py
 
 # Database for tests: DATABASE_URL if set, else PostgreSQL on 127.0.0.1:5432
@@ -47,7 +48,8 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/check_compose.py
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/bandit -q -c pyproject.toml -r clinic planning charting audit security
+	@# bench/ is a developer's load harness (it starts processes by design): not scanned.
+	$(BIN)/bandit -q -c pyproject.toml -r clinic planning charting reviews reports audit security
 	$(BIN)/python scripts/pip_audit.py
 
 format: install
@@ -58,6 +60,14 @@ check-deploy: install
 	DJANGO_ENV=production DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(64))') \
 	  ALLOWED_HOSTS=clinic.example.org DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Load and rendering figures on the production stack (gunicorn, PostgreSQL,
+# Redis, a Celery worker) on 127.0.0.1; writes docs/benchmarks.md. Not part of
+# `make test`. N=patients for a fresh bench database; SMOKE=1: a few seconds
+# on its own small database (CI runs it). Needs DATABASE_URL and REDIS_URL.
+bench: install
+	@eval "$$($(BIN)/python scripts/test_services.py)"; \
+	  $(BIN)/python -m bench.run $(if $(SMOKE),--smoke) $(if $(N),--patients $(N)) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

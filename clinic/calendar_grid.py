@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from .appointments import Appointment
 from .slots import SLOT_MINUTES
@@ -40,6 +42,22 @@ class Slot:
     on_hour: bool = False
     day: str = ""
     injector: int | None = None
+    title: str = ""  # the column's title, for the slot's label
+
+    def html(self) -> SafeString:
+        """The slot's markup, made here rather than in the template: a day has a few
+        hundred slots and the template loop was most of the day view's time
+        (docs/benchmarks.md)."""
+        classes = f"sched-slot r{self.row} s{self.span}{' on-hour' if self.on_hour else ''}"
+        if not self.book_url:
+            return format_html('<div class="{} past"></div>', classes)
+        return format_html(
+            '<a class="{}" href="{}" data-day="{}" data-start="{}" data-injector="{}" '
+            'aria-label="Book {} at {}">{}</a>',
+            classes, self.book_url, self.day, self.label,
+            "" if self.injector is None else self.injector,
+            self.title, self.label, self.label,
+        )  # fmt: skip
 
 
 @dataclass
@@ -110,6 +128,7 @@ def build_grid(
                     on_hour=minute % 60 == 0,
                     day=day.isoformat(),
                     injector=params.get("injector"),
+                    title=column.title,
                 )
             )
         for appointment in appointments:

@@ -13,7 +13,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from .appointments import Appointment
+from .appointments import LONGEST, Appointment
 from .models import Patient, User
 from .roles import Role
 
@@ -82,7 +82,7 @@ def check_times(
         raise SchedulingError("The end is before the start.", field="ends")
     if starts_at < now - PAST_GRACE:
         raise SchedulingError("That time has passed: choose a time from now on.", field="starts")
-    if ends_at - starts_at > datetime.timedelta(hours=8):
+    if ends_at - starts_at > LONGEST:
         raise SchedulingError("An appointment lasts at most 8 hours.", field="ends")
 
 

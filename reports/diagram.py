@@ -38,7 +38,7 @@ def _styles() -> str:
 def face_svg(*, points, diagram_id: str | int = "pdf") -> SafeString:
     """The diagram with ``points`` (objects with .x .y .units .side .muscle.code)."""
     if not available():
-        return mark_safe("")  # noqa: S308 - empty
+        return mark_safe("")  # noqa: S308  # nosec B308 B703 - empty
     svg = render_to_string(FACE_DIAGRAM, {"points": points, "diagram_id": diagram_id})
     # The tap targets of the plan screen (muscle regions and their labels) are not
     # printed: they are for the editor, and WeasyPrint's SVG would fill them solid.
@@ -46,4 +46,4 @@ def face_svg(*, points, diagram_id: str | int = "pdf") -> SafeString:
     svg = LABELS.sub("", svg)
     head_end = svg.index(">", svg.index("<svg")) + 1
     # Our own stylesheet, no patient text: safe to place as is.
-    return mark_safe(svg[:head_end] + f"<style>{_styles()}</style>" + svg[head_end:])  # noqa: S308
+    return mark_safe(svg[:head_end] + f"<style>{_styles()}</style>" + svg[head_end:])  # noqa: S308  # nosec B308 B703

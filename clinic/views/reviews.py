@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,6 +16,9 @@ from ..recall import recall_list
 from ..roles import Role
 from ..scheduling_forms import ReasonForm, ReviewFilterForm
 
+# 50 rows a page: rendering 200 rows was most of this page's time on the bench
+# (docs/benchmarks.md).
+PAGE_SIZE = 50
 LIST_LIMIT = 200
 
 
@@ -29,18 +34,29 @@ def reviews_due(request):
             reviews = reviews.filter(injector=form.cleaned_data["injector"])
         if form.cleaned_data["booked"]:
             statuses.append(DueReview.Status.BOOKED)
-    # query: the reviews with patient, injector, location and booked appointment
-    rows = list(reviews.filter(status__in=statuses).order_by("due_on", "id")[:LIST_LIMIT])
     today = timezone.localdate()
+    listed = reviews.filter(status__in=statuses).order_by("due_on", "id")
+    # query: how many are listed, and how many of them are overdue (every page)
+    totals = listed.aggregate(
+        total=Count("id"), overdue=Count("id", filter=Q(status="open", overdue_after__lt=today))
+    )
+    paginator = Paginator(listed, PAGE_SIZE)
+    paginator.count = totals["total"]  # known already: no second count query
+    page = paginator.get_page(request.GET.get("page"))
+    # query: this page's reviews with patient, injector, location and booked appointment
+    rows = list(page.object_list)
     for due in rows:
         due.overdue = due.is_overdue(today)
         due.days_since = (today - due.treated_at.date()).days
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "form": form,
         "rows": rows,
+        "page": page,
+        "query": query.urlencode(),
         "today": today,
-        "overdue_count": sum(d.overdue for d in rows),
-        "limit": LIST_LIMIT,
+        "overdue_count": totals["overdue"],
     }
     return render(request, "clinic/reviews_due.html", context)
 

@@ -1,0 +1,134 @@
+"""The pages `make bench` measures, each with the role that uses it and a
+rotation of paths drawn from the bench data (so caches don't flatter)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from clinic.models import Location, Patient, User
+
+from .people import BENCH_DOMAIN, email
+
+ROTATION = 40
+
+
+@dataclass
+class Page:
+    name: str
+    role: str  # the bench user's email prefix: injector, desk, admin
+    paths: list[str] = field(default_factory=list)
+    baseline: bool = False
+
+
+def bench_user(role: str) -> User:
+    return User.objects.get(email=email(role, 1))
+
+
+def session_cookie(user: User, cookie_name: str) -> str:
+    """A logged-in session made directly (no login form, so lockouts and CAPTCHAs
+    of the sign-in page are not what we measure)."""
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    second_factor(user, store)
+    store.create()
+    return f"{cookie_name}={store.session_key}"
+
+
+def second_factor(user: User, store) -> None:
+    """With django-otp installed (issue 10; REQUIRE_2FA is on in production), mark
+    the session as verified by a confirmed bench TOTP device, as after a code."""
+    try:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+    except ImportError:
+        return
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+
+def search_terms(rng: random.Random) -> list[str]:
+    """Name fragments, chart numbers, phone tails and birth dates of bench patients."""
+    ids = list(
+        Patient.objects.filter(email__endswith=".invalid").values_list("pk", flat=True)[:50000]
+    )
+    picks = Patient.objects.filter(pk__in=rng.sample(ids, min(len(ids), ROTATION)))
+    terms = []
+    for n, p in enumerate(picks):
+        kind = n % 4
+        if kind == 0:
+            terms.append(p.last_name[1:5])
+        elif kind == 1:
+            terms.append(p.chart_number)
+        elif kind == 2:
+            terms.append(p.phone_digits[-7:])
+        else:
+            terms.append(p.date_of_birth.isoformat())
+    return terms
+
+
+def build(rng: random.Random) -> list[Page]:
+    from planning.models import MovementMap
+
+    locations = list(Location.objects.filter(name__startswith="Bench").values_list("pk", flat=True))
+    visits = list(
+        MovementMap.objects.filter(visit__injector__email__endswith=BENCH_DOMAIN).values_list(
+            "visit_id", flat=True
+        )[:20000]
+    )
+    visits = rng.sample(visits, min(len(visits), ROTATION))
+    patients = list(
+        Patient.objects.filter(email__endswith=".invalid").values_list("pk", flat=True)[:20000]
+    )
+    patients = rng.sample(patients, min(len(patients), ROTATION))
+    pages = [
+        Page("minimal authenticated view (home)", "desk", ["/"], baseline=True),
+        Page(
+            "patient search",
+            "desk",
+            [f"/patients/?q={t.replace(' ', '+')}" for t in search_terms(rng)],
+        ),
+        Page("front desk day view", "desk", [f"/day/?location={pk}" for pk in locations]),
+        Page("reviews-due list", "desk", ["/reviews-due/"]),
+        Page("patient page (injector)", "injector", [f"/patients/{pk}/" for pk in patients]),
+        Page("movement-map page", "injector", [f"/planning/visits/{pk}/map/" for pk in visits]),
+    ]
+    pages.extend(extra_pages(rng))
+    return [p for p in pages if p.paths]
+
+
+def extra_pages(rng: random.Random) -> list[Page]:
+    """Pages of apps that may not be installed yet (plans, charts, audit)."""
+    found = []
+    try:
+        from planning.models import TreatmentPlan
+    except ImportError:
+        TreatmentPlan = None  # noqa: N806 - issue 5 not merged
+    if TreatmentPlan is not None:
+        from django.db.models import Count
+
+        plans = list(
+            TreatmentPlan.objects.annotate(n=Count("points"))
+            .filter(n=40, created_by__email__endswith=BENCH_DOMAIN)
+            .values_list("pk", flat=True)[:2000]
+        )
+        plans = rng.sample(plans, min(len(plans), ROTATION))
+        found.append(
+            Page("plan page, 40 points", "injector", [f"/planning/plans/{pk}/" for pk in plans])
+        )
+    if apps.is_installed("audit"):  # issue 10: who opened a patient's record
+        bench_patients = Patient.objects.filter(email__endswith=".invalid")
+        ids = list(bench_patients.values_list("pk", flat=True)[:2000])
+        ids = rng.sample(ids, min(len(ids), ROTATION))
+        found.append(
+            Page("audit view for a patient", "admin", [f"/audit/patients/{pk}/" for pk in ids])
+        )
+    return found

@@ -1,0 +1,139 @@
+"""make_bench_data with a small N: the invented clinic is consistent, and the
+bench harness can log in and count queries on it."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+import pytest
+from django.core.files.storage import storages
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+from django.test import Client
+
+from bench import pages
+from bench.measure import count_queries
+from bench.people import BENCH_DOMAIN, INJECTORS, LOCATIONS
+from clinic.appointments import HOLDS_TIME, Appointment, DueReview
+from clinic.models import Location, Patient, User
+from planning.choices import VisitKind
+from planning.models import MovementMap, Observation, Photo, Screening, Visit
+from planning.movement import expressions_with_muscles
+
+N = 12
+
+
+@pytest.fixture
+def bench_data(db):
+    call_command("make_bench_data", patients=N, verbosity=0)
+
+
+def test_staff_locations_and_patients(bench_data):
+    assert set(Location.objects.values_list("name", flat=True)) == set(LOCATIONS)
+    staff = User.objects.filter(email__endswith=BENCH_DOMAIN)
+    assert staff.filter(groups__name="injector").count() == INJECTORS
+    assert staff.filter(groups__name="front desk").exists()
+    assert staff.filter(groups__name="clinic admin").exists()
+    patients = list(Patient.objects.all())
+    assert len(patients) == N
+    assert all(
+        p.phone_digits and p.phone_digits in "".join(filter(str.isdigit, p.phone)) for p in patients
+    )
+    assert len({p.chart_number for p in patients}) == N
+
+
+def test_every_patient_has_a_history_of_cycles(bench_data):
+    for patient in Patient.objects.all():
+        visits = list(Visit.objects.filter(patient=patient).order_by("date", "id"))
+        kinds = Counter(v.kind for v in visits)
+        # One consultation, first; 1-12 treatments; a review 14 days after each past treatment.
+        assert kinds[VisitKind.CONSULTATION] == 1
+        assert visits[0].kind == VisitKind.CONSULTATION
+        assert 1 <= kinds[VisitKind.TREATMENT] <= 12
+        treatment_days = {v.date for v in visits if v.kind == VisitKind.TREATMENT}
+        for review in (v for v in visits if v.kind == VisitKind.REVIEW):
+            assert review.date - datetime.timedelta(days=14) in treatment_days
+        assert all(v.date <= datetime.date.today() for v in visits)
+        assert len({v.injector_id for v in visits}) == 1
+
+
+def test_screenings_maps_and_photos(bench_data, settings):
+    screened = Visit.objects.exclude(kind=VisitKind.REVIEW)
+    assert Screening.objects.count() == screened.count()
+    assert not screened.filter(screenings__isnull=True).exists()
+    cells = sum(len(m.sides) for e in expressions_with_muscles() for m in e.muscles.all())
+    per_map = MovementMap.objects.annotate(n=Count("observations")).values_list("n", flat=True)
+    assert set(per_map) == {cells}
+    # Each patient: a map of the first consultation and of the latest treatment.
+    assert MovementMap.objects.count() == 2 * N
+    assert Observation.objects.filter(grade__gt=3).count() == 0
+    storage = storages["private"]
+    for photo in Photo.objects.all():
+        assert photo.visit.kind == VisitKind.TREATMENT
+        assert storage.exists(photo.file_name) and storage.exists(photo.thumbnail_name)
+
+
+def test_every_treatment_has_a_final_plan_of_10_to_40_points(bench_data):
+    from planning.models import TreatmentPlan
+
+    treatments = Visit.objects.filter(kind=VisitKind.TREATMENT)
+    plans = TreatmentPlan.objects.annotate(n=Count("points"))
+    assert plans.count() == treatments.count()
+    assert set(plans.values_list("visit_id", flat=True)) == set(
+        treatments.values_list("pk", flat=True)
+    )
+    assert all(10 <= n <= 40 for n in plans.values_list("n", flat=True))
+    assert not plans.exclude(status="final").exists()
+    for patient in Patient.objects.all():
+        latest = plans.filter(visit__patient=patient).order_by("-visit__date").first()
+        assert latest.n == 40  # the plan page the bench measures
+
+
+def test_due_reviews_point_at_a_treatment(bench_data):
+    for due in DueReview.objects.all():
+        day = due.treated_at.astimezone(datetime.UTC).date()
+        assert Visit.objects.filter(
+            patient=due.patient,
+            kind=VisitKind.TREATMENT,
+            date__in=[day, day - datetime.timedelta(days=1)],
+        ).exists()
+        assert due.due_on - datetime.timedelta(days=14) == due.overdue_after - datetime.timedelta(
+            days=21
+        )
+
+
+def test_appointments_never_overlap(bench_data):
+    appointments = list(Appointment.objects.filter(status__in=HOLDS_TIME).order_by("starts_at"))
+    assert appointments
+    by_injector: dict[int, list] = {}
+    for a in appointments:
+        by_injector.setdefault(a.injector_id, []).append(a)
+    for rows in by_injector.values():
+        for before, after in zip(rows, rows[1:], strict=False):
+            assert before.ends_at <= after.starts_at
+    per_patient_day = Counter((a.patient_id, a.starts_at.date()) for a in appointments)
+    assert max(per_patient_day.values()) == 1
+    assert not Appointment.objects.filter(status="cancelled", cancel_reason="").exists()
+    assert Appointment.objects.filter(status="booked").exists()  # the weeks ahead
+
+
+def test_a_second_run_is_refused(bench_data):
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("make_bench_data", patients=2, verbosity=0)
+
+
+def test_the_bench_sessions_log_in_and_every_page_answers(bench_data, settings):
+    import random
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    built = pages.build(random.Random(1))
+    assert {p.name for p in built} >= {"patient search", "front desk day view", "movement-map page"}
+    for page in built:
+        user = pages.bench_user(page.role)
+        client = Client()
+        name, _, value = pages.session_cookie(user, settings.SESSION_COOKIE_NAME).partition("=")
+        client.cookies[name] = value
+        response = client.get(page.paths[0])
+        assert response.status_code == 200, page.name
+        assert count_queries(page, user) > 0
