@@ -14,6 +14,7 @@ class MenuItem:
     label: str
     url_name: str
     roles: frozenset[str]
+    group: str = ""  # shown inside a drop-down of that name
 
 
 MENU: list[MenuItem] = [
@@ -24,12 +25,12 @@ MENU: list[MenuItem] = [
     MenuItem("My day", "my_day", frozenset({Role.INJECTOR})),
     MenuItem("Reviews", "reviews_due", frozenset(Role)),
     MenuItem("Lots", "charting:lot_list", frozenset({Role.INJECTOR, Role.ADMIN})),
-    MenuItem("Lot recall", "charting:recall", frozenset({Role.ADMIN})),
+    MenuItem("Lot recall", "charting:recall", frozenset({Role.ADMIN}), "Admin"),
     MenuItem("Reports", "reports:job_list", frozenset({Role.INJECTOR, Role.ADMIN})),
-    MenuItem("Outcomes", "reviews:outcomes", frozenset({Role.ADMIN})),
-    MenuItem("Audit log", "audit:event_list", frozenset({Role.ADMIN})),
-    MenuItem("Staff", "admin:clinic_user_changelist", frozenset({Role.ADMIN})),
-    MenuItem("Admin site", "admin:index", frozenset({Role.ADMIN})),
+    MenuItem("Outcomes", "reviews:outcomes", frozenset({Role.ADMIN}), "Admin"),
+    MenuItem("Audit log", "audit:event_list", frozenset({Role.ADMIN}), "Admin"),
+    MenuItem("Staff", "admin:clinic_user_changelist", frozenset({Role.ADMIN}), "Admin"),
+    MenuItem("Admin site", "admin:index", frozenset({Role.ADMIN}), "Admin"),
 ]
 
 
@@ -43,5 +44,7 @@ def menu_for(user, current_path: str) -> list[dict]:
         except NoReverseMatch:  # a page of a feature that is not installed
             continue
         active = current_path == url or (url != "/" and current_path.startswith(url))
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append({"label": item.label, "url": url, "active": active, "group": item.group})
+    # Plain entries first, then the drop-downs, as the bar shows them.
+    items.sort(key=lambda entry: bool(entry["group"]))
     return items

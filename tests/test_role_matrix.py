@@ -143,7 +143,10 @@ def test_django_admin_is_for_clinic_admins_only(role, status, client, cast):
     [
         (Role.INJECTOR, ["Home", "Patients", "Day", "My day", "Reviews", "Lots"]),
         (Role.FRONT_DESK, ["Home", "Patients", "Day", "Reviews"]),
-        (Role.ADMIN, ["Home", "Patients", "Day", "Reviews", "Lots", "Lot recall", "Outcomes"]),
+        (
+            Role.ADMIN,
+            ["Home", "Patients", "Day", "Reviews", "Lots", "Reports", "Lot recall", "Outcomes"],
+        ),
     ],
 )
 def test_navigation_shows_what_the_role_may_use(role, labels, client, cast):
