@@ -14,6 +14,9 @@ from .factories import LocationFactory, PatientFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# One real Celery worker for the whole session (tests ask for ``real_worker``).
+pytest_plugins = ["tests.celery_worker"]
+
 
 def pytest_configure(config):
     if IN_CI and not settings.DATABASE_IS_POSTGRES:

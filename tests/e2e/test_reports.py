@@ -8,7 +8,6 @@ from pypdf import PdfReader
 
 from reports.models import ReportJob, Status
 from tests.factories import PASSWORD
-from tests.reports.conftest import celery_worker, real_worker, worker_queue, worker_setup  # noqa: F401
 from tests.reports.factories import make_history
 
 from .conftest import login
@@ -16,7 +15,7 @@ from .conftest import login
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_history_pdf_from_the_patient_page(page, real_worker, injector, patient, tmp_path):  # noqa: F811
+def test_history_pdf_from_the_patient_page(page, real_worker, injector, patient, tmp_path):
     make_history(patient=patient, injector=injector, cycles=3)
     login(page, injector.email, PASSWORD)
     page.goto(f"/patients/{patient.pk}/")

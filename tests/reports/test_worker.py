@@ -18,10 +18,9 @@ from pypdf import PdfReader
 from reports import requests
 from reports.models import ReportJob, Status
 from reports.storage import private_storage
+from tests.celery_worker import Worker
 from tests.factories import PatientFactory
 from tests.reports.factories import make_history, today
-
-from .conftest import Worker
 
 pytestmark = [
     pytest.mark.worker,

@@ -1,4 +1,6 @@
-"""A real Celery worker for the report tests that need one.
+"""A real Celery worker for the tests that need one (a pytest plugin, loaded once
+by tests/conftest.py so every directory shares the same session worker: two
+session workers on one queue would take each other's jobs).
 
 The session starts ``celery -A clinic worker`` as a subprocess against the test
 database (the worker sees committed data only, so those tests use
@@ -25,7 +27,7 @@ from django.db import connection
 
 from tests.conftest import need
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60
 
 
