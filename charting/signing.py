@@ -22,6 +22,7 @@ from clinic.appointments import Appointment
 from clinic.models import User
 from clinic.roles import Role
 from clinic.scheduling import REVIEW_DAYS, NoFreeSlot, SchedulingError, book_review
+from planning.choices import VisitKind
 
 from .chart import screening_refusal
 from .consent import consent_in_force
@@ -30,6 +31,7 @@ from .lots import vial_refusal
 from .models import Addendum, Treatment
 
 DEFAULT_REVIEW_DAYS = 14
+TOUCH_UP_MESSAGE = "Touch-ups are signed with the review."
 HASH_FORMAT = 1  # bump when signed_content changes shape; old hashes stay verifiable by format
 
 
@@ -109,6 +111,12 @@ def checklist(
     return problems
 
 
+def is_touch_up_visit(visit) -> bool:
+    """A chart on a review visit is a touch-up: the review signs it (and books no
+    further review), never the chart page."""
+    return visit.kind == VisitKind.REVIEW
+
+
 def signing_refusals(*, treatment: Treatment, at: datetime.datetime) -> list[str]:
     """Everything that stops this chart from being signed now (empty when it may be)."""
     return checklist(
@@ -139,6 +147,8 @@ def sign_treatment(
             f"This chart was already signed by {treatment.signed_by} on "
             f"{timezone.localtime(treatment.signed_at):%b %-d, %Y %H:%M}."
         )
+    if is_touch_up_visit(treatment.visit):
+        raise ChartingError(TOUCH_UP_MESSAGE)
     if not by.has_role(Role.INJECTOR):
         raise ChartingError("Only an injector signs a treatment.")
     if not password or not by.check_password(password):

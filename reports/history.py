@@ -55,7 +55,8 @@ class Cycle:
     map_notes: str = ""
     plans: list[dict] = field(default_factory=list)  # {"plan", "points", "totals"}
     treatment: dict | None = None  # filled by reports.sessions when charting is present
-    review: dict | None = None
+    review: dict | None = None  # the signed review of this cycle's treatment (reports.sessions)
+    touch_up_of: Visit | None = None  # a review visit: the visit of the treatment touched up
     unsigned_treatment: bool = False
 
 

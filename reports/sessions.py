@@ -16,11 +16,13 @@ from django.db.models import Prefetch
 
 from charting.models import Addendum, AdverseEvent, Consent, Injection, Treatment
 from planning.dosing import volume_ml
+from reviews.models import Finding, SideEffect
 
 from .diagram import face_svg
 from .errors import ReportRefused
 from .history import totals_of
 from .rendering import RenderedPdf, render_pdf
+from .review_section import related, review_summary
 
 NOT_SIGNED = (
     "This treatment is not signed yet: sign the chart first. "
@@ -29,18 +31,28 @@ NOT_SIGNED = (
 
 
 def treatments():
-    """Treatments with everything their report shows (4 queries)."""
+    """Treatments with everything their report shows (7 queries): the treatment
+    (visit, product, plan, signer, its review and touch-up joined), injections,
+    adverse events, addenda, the review's findings, side effects, touch-up injections."""
+    injections = Injection.objects.select_related("muscle", "vial__lot").order_by("order", "id")
     return Treatment.objects.select_related(
-        "visit__patient", "visit__location", "visit__injector", "product", "plan", "signed_by"
+        "visit__patient",
+        "visit__location",
+        "visit__injector",
+        "product",
+        "plan",
+        "signed_by",
+        "review__visit",
+        "review__signed_by",
+        "review__touch_up__signed_by",
+        "touch_up_of__treatment__visit",
     ).prefetch_related(
-        Prefetch(
-            "injections",
-            queryset=Injection.objects.select_related("muscle", "vial__lot").order_by(
-                "order", "id"
-            ),
-        ),
+        Prefetch("injections", queryset=injections),
         Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("recorded_by")),
         Prefetch("addenda", queryset=Addendum.objects.select_related("created_by")),
+        Prefetch("review__findings", queryset=Finding.objects.select_related("muscle")),
+        Prefetch("review__side_effects", queryset=SideEffect.objects.select_related("muscle")),
+        Prefetch("review__touch_up__injections", queryset=injections),
     )
 
 
@@ -66,19 +78,26 @@ def summary(treatment: Treatment) -> dict:
         "adverse_events": list(treatment.adverse_events.all()),
         "addenda": list(treatment.addenda.all()),
         "diagram": face_svg(points=injections, diagram_id=f"treatment-{treatment.pk}"),
+        "review": review_summary(treatment),
         **totals_of(injections),
     }
 
 
 def attach(cycles) -> None:
-    """Add each visit's signed treatment to its cycle (4 queries however many)."""
+    """Add each visit's signed treatment, and the signed review of it with its
+    touch-up, to its cycle (7 queries however many). A touch-up is no treatment of
+    the review visit's own: it is shown with the cycle it finishes."""
     by_visit = {c.visit.pk: c for c in cycles}
     if not by_visit:
         return
     for treatment in treatments().filter(visit_id__in=list(by_visit)):
         cycle = by_visit[treatment.visit_id]
-        if treatment.is_signed:
+        review_of = related(treatment, "touch_up_of")
+        if review_of is not None:
+            cycle.touch_up_of = review_of.treatment.visit
+        elif treatment.is_signed:
             cycle.treatment = summary(treatment)
+            cycle.review = cycle.treatment["review"]
         else:
             cycle.unsigned_treatment = True
 

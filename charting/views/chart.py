@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -83,6 +84,8 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
         context["addendum_form"] = extra.pop("addendum_form", None) or AddendumForm()
         context["hash_ok"] = None
         return render(request, "charting/chart_signed.html", context | extra, status=status)
+    if signing.is_touch_up_visit(visit):
+        context.update(touch_up_message=signing.TOUCH_UP_MESSAGE, review_id=_review_id(visit))
     vials = usable_vials(product=treatment.product, at=now)  # query: usable vials
     posted, errors = extra.pop("posted", None), extra.pop("errors", {})
     _bind_rows(injections, posted, errors)
@@ -105,6 +108,15 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
         errors=errors,
     )
     return render(request, "charting/chart.html", context | extra, status=status)
+
+
+def _review_id(visit) -> int | None:
+    """The review held on this review visit, through the reverse relation the reviews
+    app declares (charting imports nothing of reviews): one query, review visits only."""
+    try:
+        return visit.review.pk
+    except (AttributeError, ObjectDoesNotExist):
+        return None
 
 
 def _bind_rows(injections, posted, errors) -> None:
