@@ -102,22 +102,7 @@ def chart_from_plan(
         started_by=by,
         updated_by=by,
     )
-    Injection.objects.bulk_create(
-        Injection(
-            treatment=treatment,
-            point=p,
-            muscle=p.muscle,
-            side=p.side,
-            x=p.x,
-            y=p.y,
-            planned_units=p.units,
-            units=p.units,
-            depth=p.depth,
-            note=p.note,
-            order=i,
-        )
-        for i, p in enumerate(points)
-    )
+    Injection.objects.bulk_create(injections_from_points(treatment=treatment, points=points))
     return treatment
 
 
@@ -257,3 +242,28 @@ def add_adverse_event(
     return AdverseEvent.objects.create(
         treatment=treatment, kind=kind, severity=severity, note=note[:300], recorded_by=by
     )
+
+
+def injections_from_points(
+    *, treatment: Treatment, points, vial=None, units: dict[int, Decimal] | None = None
+) -> list[Injection]:
+    """Unsaved injections copying the plan's points, in order: what "chart from
+    plan" starts with (``units`` overrides the given units by position)."""
+    units = units or {}
+    return [
+        Injection(
+            treatment=treatment,
+            point=p,
+            muscle=p.muscle,
+            side=p.side,
+            x=p.x,
+            y=p.y,
+            planned_units=p.units,
+            units=units.get(i, p.units),
+            depth=p.depth,
+            note=p.note,
+            vial=vial,
+            order=i,
+        )
+        for i, p in enumerate(points)
+    ]

@@ -20,6 +20,7 @@ from planning.choices import Outcome, PlanStatus, VisitKind, VisitStatus
 from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
 from planning.screening import QUESTIONS, record_screening
 
+from .chart import injections_from_points
 from .choices import LotStatus
 from .consent import consent_areas
 from .models import Consent, ConsentText, Injection, Lot, Treatment, Vial
@@ -126,20 +127,9 @@ def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -
         wasted_units=Decimal("1"),
         aftercare_given=True,
     )
+    points = plan.points.select_related("muscle").order_by("order", "id")
     Injection.objects.bulk_create(
-        Injection(
-            treatment=treatment,
-            point=p,
-            muscle=p.muscle,
-            side=p.side,
-            x=p.x,
-            y=p.y,
-            planned_units=p.units,
-            units=changes.get(i, p.units),
-            vial=vial,
-            order=i,
-        )
-        for i, p in enumerate(plan.points.select_related("muscle").order_by("order", "id"))
+        injections_from_points(treatment=treatment, points=points, vial=vial, units=changes)
     )
     treatment.signed_at = at + datetime.timedelta(minutes=25)
     treatment.signed_by = by

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from charting.chart import injections_from_points
 from charting.consent import consent_areas
 from charting.demo import GLABELLAR, demo_signature
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
@@ -153,19 +154,7 @@ def _session(*, patient, injector, day, baseline, changes, lot) -> Treatment:
         aftercare_given=True,
     )
     Injection.objects.bulk_create(
-        Injection(
-            treatment=treatment,
-            point=p,
-            muscle=p.muscle,
-            side=p.side,
-            x=p.x,
-            y=p.y,
-            planned_units=p.units,
-            units=p.units,
-            vial=vial,
-            order=i,
-        )
-        for i, p in enumerate(points)
+        injections_from_points(treatment=treatment, points=points, vial=vial)
     )
     _sign(treatment, injector, at + datetime.timedelta(minutes=25), review_days=14)
     return treatment
