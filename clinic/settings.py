@@ -206,6 +206,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Celery: a real broker with REDIS_URL, else tasks run eagerly in-process.
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The shared cache: only small, non-clinical things (the reference-data version of
+# planning.reference_cache). Redis with REDIS_URL so every process sees one value;
+# without it, each process keeps its own (runserver is one process).
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "clinic"),
+            "TIMEOUT": 300,
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True

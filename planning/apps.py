@@ -30,3 +30,19 @@ class PlanningConfig(AppConfig):
             register_model(model, lambda row: row.visit.patient_id)
         # Observations are many small rows saved as one map: the map's own change
         # event (movement.save_observations) stands for them, not one event per cell.
+        self.connect_reference_cache()
+
+    def connect_reference_cache(self) -> None:
+        """Reference rows changed by the admin or a migration: every process reloads."""
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from . import reference_cache
+        from .models import DoseRange, Expression, Muscle, Product
+
+        for model in (Muscle, Expression, Product, DoseRange):
+            post_save.connect(reference_cache.changed, sender=model, dispatch_uid=f"ref-{model}")
+            post_delete.connect(reference_cache.changed, sender=model, dispatch_uid=f"ref-d{model}")
+        for through in (DoseRange.muscles.through, Expression.muscles.through):
+            m2m_changed.connect(
+                reference_cache.changed, sender=through, dispatch_uid=f"ref-{through}"
+            )

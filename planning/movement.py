@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 
+from . import reference_cache
 from .choices import Grade, Side
 from .models import Expression, MovementMap, Muscle, Observation, Photo, Visit
 
@@ -34,9 +34,9 @@ class CellInput:
 
 
 def expressions_with_muscles():
-    return Expression.objects.prefetch_related(
-        Prefetch("muscles", queryset=Muscle.objects.order_by("order", "code"))
-    )  # 2 queries: expressions, their muscles
+    """Expressions in order with their muscles: 2 queries, or none when this process
+    has them (planning.reference_cache)."""
+    return reference_cache.expressions_with_muscles()
 
 
 def valid_cells(expressions) -> dict[str, tuple[Expression, Muscle, str]]:

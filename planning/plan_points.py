@@ -121,4 +121,6 @@ def as_points(inputs: list[PointInput], *, plan: TreatmentPlan | None = None) ->
 
 
 def muscles_by_code() -> dict[str, Muscle]:
-    return {m.code: m for m in Muscle.objects.all()}  # query: muscles
+    from .reference_cache import muscles
+
+    return {m.code: m for m in muscles()}  # query unless cached (planning.reference_cache)

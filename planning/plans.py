@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 
-from . import dosing, history
+from . import dosing, history, reference_cache
 from .choices import PlanStatus
 from .models import (
     DoseRange,
@@ -51,9 +51,9 @@ class PlanConflict(Exception):
 
 
 def ranges_for(product: Product) -> list[DoseRange]:
-    return list(
-        DoseRange.objects.for_product(product).prefetch_related("muscles")
-    )  # 2 queries: the product's ranges, their muscles
+    # 2 queries (the product's ranges, their muscles), or none when this process has
+    # them (planning.reference_cache).
+    return list(reference_cache.dose_ranges(product))
 
 
 def run_checks(*, plan: TreatmentPlan, points: list, screening=None, ranges=None) -> list:
@@ -305,5 +305,10 @@ def templates_for(product: Product):
 
 def plan_with_everything(plan_id: int):
     return TreatmentPlan.objects.select_related(
-        "visit__patient", "visit__location", "visit__injector", "product", "created_by"
+        "visit__patient",
+        "visit__location",
+        "visit__injector",
+        "product",
+        "created_by",
+        "finalized_by",  # the final plan's "finalized by" line
     ).prefetch_related(Prefetch("points", queryset=InjectionPoint.objects.select_related("muscle")))

@@ -98,8 +98,9 @@ def build_cells(
     return cells
 
 
-def cycles_for(*, patient) -> list[Cycle]:
-    """The patient's signed sessions, oldest first, with reviews and signed touch-ups.
+def cycles_for(*, patient, product=None) -> list[Cycle]:
+    """The patient's signed sessions (of ``product`` only, when given), oldest first,
+    with reviews and signed touch-ups.
 
     Queries: 1 sessions (with visit, product, review), 2 their injections,
     3 review findings, 4 review side effects, 5 touch-ups' injections.
@@ -118,6 +119,8 @@ def cycles_for(*, patient) -> list[Cycle]:
         )
         .order_by("visit__date", "started_at")
     )
+    if product is not None:
+        sessions = sessions.filter(product=product)
     cycles = []
     for session in sessions:
         review = getattr(session, "review", None)
@@ -151,11 +154,11 @@ class ProductHistory:
     rows: list[Row]
 
 
-def history(*, patient) -> list[ProductHistory]:
+def history(*, patient, product=None) -> list[ProductHistory]:
     """Per product (never mixed): its cycles and, per muscle and side, the series and
     next cycle's suggestion from the latest cycle that treated it."""
     by_product: dict[int, list[Cycle]] = defaultdict(list)
-    for cycle in cycles_for(patient=patient):
+    for cycle in cycles_for(patient=patient, product=product):
         by_product[cycle.treatment.product_id].append(cycle)
     result = []
     for cycles in by_product.values():

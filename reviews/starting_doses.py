@@ -25,9 +25,9 @@ class CycleSuggestions:
 
     def for_plan(self, *, patient, product) -> list[SuggestedDose]:
         doses = []
-        for product_history in history(patient=patient):
-            if product_history.product.pk != product.pk:
-                continue
+        # Only this product's cycles are read: a patient's other products are never
+        # mixed into a dose (and skipping them keeps the plan page's cost flat).
+        for product_history in history(patient=patient, product=product):
             latest = product_history.cycles[-1].treatment
             where: dict[tuple[str, str], list] = {}
             for i in latest.injections.all():  # prefetched by reviews.cycles

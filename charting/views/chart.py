@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from clinic.access import id_from, role_required
 from clinic.appointments import DueReview
 from clinic.roles import CLINICAL_ROLES, Role
+from planning import reference_cache
 from planning.dosing import totals_by_muscle_side, volume_ml
-from planning.models import Muscle, PlanStatus, Side
+from planning.models import PlanStatus, Side
 from planning.screening import screening_state
 
 from .. import signing
@@ -91,7 +92,7 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
     _bind_rows(injections, posted, errors)
     context.update(
         vials=vials,
-        muscles=list(Muscle.objects.all()),  # query: muscles for an added point
+        muscles=list(reference_cache.muscles()),  # query unless cached: for an added point
         checklist=signing.checklist(
             treatment=treatment,
             consent=consent,

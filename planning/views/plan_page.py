@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.urls import reverse
 
 from .. import plans as planning_plans
-from .. import suggested_doses
+from .. import reference_cache, suggested_doses
 from ..dosing import BLOCK, WARN, fmt_units, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
-from ..models import Muscle, TreatmentPlan
+from ..models import TreatmentPlan
 from ..suggestions import map_for_plan, observations_of, suggest
 
 
@@ -68,7 +68,7 @@ def panel_context(*, plan: TreatmentPlan, points: list, screening, ranges=None) 
 
 
 def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> dict:
-    muscles = list(Muscle.objects.all())  # query: muscles (selects, names, sides)
+    muscles = list(reference_cache.muscles())  # query unless cached: selects, names, sides
     by_code = {m.code: m for m in muscles}
     stored = list(plan.points.all())  # prefetched with the plan: no query
     if form.is_bound:

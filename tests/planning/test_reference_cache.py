@@ -1,0 +1,88 @@
+"""Reference data kept per process (planning.reference_cache): read once, reloaded
+when an admin changes a range, never kept from inside a transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from planning import reference_cache
+from planning.models import DoseRange, Muscle, Source
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def queries_of(fn) -> tuple[object, int]:
+    with CaptureQueriesContext(connection) as captured:
+        result = fn()
+    return result, len(captured)
+
+
+def a_practice_range() -> DoseRange:
+    return DoseRange.objects.filter(kind=Source.PRACTICE).select_related("product").first()
+
+
+def test_reference_rows_are_read_once_per_process():
+    reference_cache.bump()
+    muscles, first = queries_of(reference_cache.muscles)
+    again, second = queries_of(reference_cache.muscles)
+    assert first == 1 and second == 0
+    assert again is muscles and {m.code for m in muscles} == set(
+        Muscle.objects.values_list("code", flat=True)
+    )
+    expressions, loaded = queries_of(reference_cache.expressions_with_muscles)
+    _, cached = queries_of(reference_cache.expressions_with_muscles)
+    assert loaded == 2 and cached == 0
+    frown = next(e for e in expressions if e.code == "FROWN")
+    _, prefetched = queries_of(lambda: [m.code for m in frown.muscles.all()])
+    assert prefetched == 0 and "CORR" in {m.code for m in frown.muscles.all()}
+
+
+def test_an_admins_change_to_a_range_is_seen_by_the_next_page():
+    dose = a_practice_range()
+    product = dose.product
+    original = dose.max_units
+    reference_cache.bump()
+    before, _ = queries_of(lambda: reference_cache.dose_ranges(product))
+    assert next(r for r in before if r.pk == dose.pk).max_units == original
+    try:
+        with transaction.atomic():  # as the admin's save does
+            dose.max_units = original + Decimal("5")
+            dose.save()
+            inside, counted = queries_of(lambda: reference_cache.dose_ranges(product))
+            # Inside the writing transaction: straight from the database.
+            assert counted == 2
+            assert next(r for r in inside if r.pk == dose.pk).max_units == original + 5
+        after, reloaded = queries_of(lambda: reference_cache.dose_ranges(product))
+        assert reloaded == 2, "the commit moved the version: the next read reloads"
+        assert next(r for r in after if r.pk == dose.pk).max_units == original + 5
+    finally:
+        dose.max_units = original
+        dose.save()
+
+
+def test_a_rolled_back_change_is_never_served():
+    dose = a_practice_range()
+    product = dose.product
+    reference_cache.bump()
+    reference_cache.dose_ranges(product)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        dose.max_units = dose.max_units + Decimal("50")
+        dose.save()
+        reference_cache.dose_ranges(product)  # read inside: not kept
+        raise RuntimeError("the admin's save failed")
+    served = reference_cache.dose_ranges(product)
+    stored = DoseRange.objects.get(pk=dose.pk).max_units
+    assert next(r for r in served if r.pk == dose.pk).max_units == stored
+
+
+def test_a_changed_muscle_list_reaches_the_plan_page_data():
+    reference_cache.bump()
+    assert "TESTM" not in {m.code for m in reference_cache.muscles()}
+    Muscle.objects.create(code="TESTM", name="Test muscle", region="test", paired=True, order=99)
+    assert "TESTM" in {m.code for m in reference_cache.muscles()}
+    Muscle.objects.filter(code="TESTM").delete()  # post_delete per row (receivers connected)
+    assert "TESTM" not in {m.code for m in reference_cache.muscles()}
