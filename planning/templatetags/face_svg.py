@@ -55,7 +55,7 @@ def face_points(points) -> SafeString:
             f'fill="{POINT_FILL.get(p.side, OTHER_FILL)}"/>\n'
             f'      <text class="pt-units" font-size="13" font-weight="700" '
             f'x="{"-11" if left_half else "11"}" y="4"'
-            f'{anchor}>{escape(_units(p.units))}</text>\n'
+            f"{anchor}>{escape(_units(p.units))}</text>\n"
             "    </g>"
         )
     if out:
@@ -75,4 +75,3 @@ def plan_point_rows(points, plan) -> SafeString:
             f"<td>{escape(p.depth)}</td><td></td></tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every data value above is escaped
-

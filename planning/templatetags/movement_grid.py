@@ -37,7 +37,7 @@ def grade_cell(cell: dict, row) -> SafeString:
         out.append('    <span class="mm-mid-label side-C">Midline</span>\n')
     out.append(
         f'    <input type="radio" class="btn-check" name="g:{key}" id="g-{key}-x" value="" '
-        f'{"" if value else "checked"}>\n'
+        f"{'' if value else 'checked'}>\n"
         f'    <label class="btn mm-grade mm-clear" for="g-{key}-x" title="Not graded">–</label>\n'
     )
     for g in GRADES:
