@@ -65,6 +65,30 @@ def test_day_view_query_count_is_constant(desk_client, location, count, django_a
     assert sum(len(c.blocks) for c in page.context["grid"].columns) == count
 
 
+def test_grid_links_each_appointment_and_escapes_names(desk_client, injector, location):
+    """The grid's markup is made in Python (clinic.calendar_grid): each block links
+    to its appointment and, while booked and ahead, to its rescheduling; names
+    from the database are escaped."""
+    booking = make_appointment(
+        patient=PatientFactory(first_name="<b>Bo</b>", last_name="O'Hara & Co"),
+        injector=injector,
+        location=location,
+        starts_at=at(location, DAY, "10:00"),
+    )
+    shown = "&lt;b&gt;Bo&lt;/b&gt; O&#x27;Hara &amp; Co"
+    day = desk_client.get(reverse("schedule_day"), {"day": DAY.isoformat()}).text
+    assert "<b>Bo</b>" not in day
+    assert shown in day
+    assert f'href="{booking.get_absolute_url()}"' in day
+    assert f'data-reschedule-url="{reverse("appointment_reschedule", args=[booking.pk])}"' in day
+    assert f'aria-label="Book {injector.get_full_name()} at 10:15"' in day
+    week = desk_client.get(
+        reverse("schedule_week"), {"injector": injector.pk, "day": DAY.isoformat()}
+    ).text
+    assert shown in week
+    assert f"10:00–10:30 · Consultation · {location.name}" in week
+
+
 @pytest.mark.parametrize("count", [5, 100])
 def test_week_view_query_count_is_constant(desk_client, location, count, django_assert_num_queries):
     injector = fill_day(location, 10)[0]
@@ -186,6 +210,7 @@ def test_today_lists_who_is_expected_and_one_tap_marks_arrival(desk_client, inje
     )
     page = desk_client.get(reverse("schedule_day"))
     assert page.context["expected"] == [soon]
+    assert f'action="{reverse("appointment_status", args=[soon.pk])}"' in page.text
     response = desk_client.post(
         reverse("appointment_status", args=[soon.pk]),
         {"to": "arrived", "next": reverse("schedule_day")},
