@@ -12,7 +12,8 @@ time; the database's own time shows only in the wall figure. On a shared
 machine CPU time is the steadier figure: compare each page to the home page,
 the minimal authenticated view (the ``x home`` column).
 
-``--page`` keeps the pages whose name contains the text; ``--profile`` prints
+``--page`` keeps the pages whose name contains the text; ``--path /day/?day=...``
+measures any page as ``--role`` (desk, injector, admin); ``--profile`` prints
 cProfile's top functions for the pages whose name contains it; ``--sql`` prints
 each page's queries (one request) with their time on the database.
 """
@@ -50,6 +51,10 @@ def parse_args(argv):
     parser.add_argument("--top", type=int, default=30, help="functions shown by --profile")
     parser.add_argument("--sql", action="store_true", help="print each page's queries")
     parser.add_argument("--seed", type=int, default=11, help="picks the paths (as make bench)")
+    parser.add_argument(
+        "--path", action="append", default=[], help="measure this path too (repeatable)"
+    )
+    parser.add_argument("--role", default="desk", help="who asks for --path: desk, injector, admin")
     return parser.parse_args(argv)
 
 
@@ -167,8 +172,11 @@ def main(argv=None) -> int:
     from . import pages
 
     built = [p for p in pages.build(random.Random(args.seed)) if p.paths]
-    if args.page:  # the home page stays: it is the yardstick
-        built = [p for p in built if p.baseline or args.page.lower() in p.name.lower()]
+    if args.page or args.path:  # the home page stays: it is the yardstick
+        built = [
+            p for p in built if p.baseline or (args.page and args.page.lower() in p.name.lower())
+        ]
+    built += [pages.Page(path, args.role, [path]) for path in args.path]
     clients = {}
     costs = []
     load_before = os.getloadavg()

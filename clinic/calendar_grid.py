@@ -21,6 +21,8 @@ from .appointments import Appointment
 from .slots import SLOT_MINUTES
 
 ROW_MINUTES = 5
+KINDS = dict(Appointment.Kind.choices)  # the labels, without get_kind_display()'s lookups
+STATUSES = dict(Appointment.Status.choices)
 MAX_ROWS = 288  # a whole day; schedule.css defines r1..r288 and s1..s288
 
 
@@ -164,6 +166,8 @@ def slots_html(
     injector = "" if injector is None else escape(injector)
     title = escape(column.title)
     closing = closes.hour * 60 + closes.minute
+    iso_day = day.isoformat()
+    ahead = False  # slots come in time order: once one is ahead of now, all that follow are
     out = []
     for minute in range(opens.hour * 60 + opens.minute, last, SLOT_MINUTES):
         if minute + SLOT_MINUTES > closing:
@@ -171,10 +175,12 @@ def slots_html(
         label = f"{minute // 60:02d}:{minute % 60:02d}"
         on_hour = " on-hour" if minute % 60 == 0 else ""
         classes = f"sched-slot r{_row(minute, first)} s{span}{on_hour}"
-        starts = datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60), zone)
-        if starts > now:
+        ahead = ahead or (
+            datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60), zone) > now
+        )
+        if ahead:
             out.append(
-                f'<a class="{classes}" href="{prefix}{label}" data-day="{day.isoformat()}" '
+                f'<a class="{classes}" href="{prefix}{label}" data-day="{iso_day}" '
                 f'data-start="{label}" data-injector="{injector}" '
                 f'aria-label="Book {title} at {label}">{label}</a>'
             )
@@ -193,7 +199,8 @@ def block_html(block: Block, *, now: datetime.datetime, urls: Urls, show_locatio
     where = f" · {escape(a.location.name)}" if show_location else ""
     badge = ""
     if a.status != Appointment.Status.BOOKED:
-        badge = f'<span class="badge text-bg-light border">{escape(a.get_status_display())}</span>'
+        status = escape(STATUSES.get(a.status, a.status))
+        badge = f'<span class="badge text-bg-light border">{status}</span>'
     return (
         f'<a class="appt kind-{escape(a.kind)} status-{escape(a.status)} r{block.row} '
         f's{block.span}{short}" href="{urls.detail(a.pk)}"\n'
@@ -201,7 +208,7 @@ def block_html(block: Block, *, now: datetime.datetime, urls: Urls, show_locatio
         f'        <span class="who">{escape(a.patient.first_name)} '
         f"{escape(a.patient.last_name)}</span>\n"
         f'        <span class="meta d-block">{block.start:%H:%M}–{block.end:%H:%M} · '
-        f"{escape(a.get_kind_display())}{where}</span>\n"
+        f"{escape(KINDS.get(a.kind, a.kind))}{where}</span>\n"
         f"        {badge}\n"
         f"      </a>"
     )

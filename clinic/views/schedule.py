@@ -41,7 +41,7 @@ def day_view(request):
     start, end = local_day_bounds(location=location, day=day)
     # query: every appointment at this location that day, with patient and injector
     appointments = list(
-        Appointment.objects.filter(location=location).between(start, end).for_pages()
+        Appointment.objects.filter(location=location).between(start, end).for_grid()
     )
     shown = [a for a in appointments if a.status in SHOWN_IN_GRID]
     busy_here = {a.injector_id for a in shown}
@@ -135,7 +135,7 @@ def week_view(request):
     appointments = list(
         Appointment.objects.filter(injector=injector, status__in=SHOWN_IN_GRID)
         .between(start, end)
-        .for_pages()
+        .for_grid()
     )
     zone = zone_of(location)
     columns = []
