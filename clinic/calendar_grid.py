@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from .appointments import Appointment
+from .links import Links
 from .slots import SLOT_MINUTES
 
 ROW_MINUTES = 5
@@ -78,7 +79,7 @@ def build_grid(
     closes: datetime.time,
     now: datetime.datetime,
     show_location: bool = False,
-    urls: Urls | None = None,
+    links: Links | None = None,
 ) -> Grid:
     """``columns``: (column, its day, its appointments, booking parameters).
     ``show_location``: the blocks name the appointment's location (week view)."""
@@ -89,7 +90,8 @@ def build_grid(
     }
     first, last = grid_bounds(opens=opens, closes=closes, local_times=list(local.values()))
     rows = (last - first) // ROW_MINUTES
-    urls = urls or Urls()
+    links = links or Links()
+    book = reverse("appointment_book")
     for column, day, appointments, params in columns:
         for appointment in appointments:
             start, end = local[appointment.pk]
@@ -102,10 +104,10 @@ def build_grid(
             )
         slots = slots_html(
             column=column, day=day, params=params, zone=zone, now=now, first=first,
-            opens=opens, closes=closes, last=last, book=urls.book,
+            opens=opens, closes=closes, last=last, book=book,
         )  # fmt: skip
         blocks = "".join(
-            block_html(block, now=now, urls=urls, show_location=show_location)
+            block_html(block, now=now, links=links, show_location=show_location)
             for block in column.blocks
         )
         column.body = SafeString(slots + blocks)
@@ -117,32 +119,6 @@ def build_grid(
 # day has a few hundred slots and up to a few hundred appointments, and the
 # template loops were most of the day view's time (docs/benchmarks.md). Every
 # value from the database goes through escape().
-
-
-class Urls:
-    """An appointment's links for a page that shows many: each URL pattern is
-    reversed once, then each appointment's pk goes in its place."""
-
-    PK = 7_700_000_000_007
-
-    def __init__(self):
-        self.book = reverse("appointment_book")
-        self._patterns = {}
-
-    def _url(self, name: str, pk: int) -> str:
-        if name not in self._patterns:
-            self._patterns[name] = reverse(name, args=[self.PK]).split(str(self.PK))
-        before, after = self._patterns[name]
-        return f"{before}{int(pk)}{after}"
-
-    def detail(self, pk: int) -> str:
-        return self._url("appointment_detail", pk)
-
-    def reschedule(self, pk: int) -> str:
-        return self._url("appointment_reschedule", pk)
-
-    def status(self, pk: int) -> str:
-        return self._url("appointment_status", pk)
 
 
 def slots_html(
@@ -189,13 +165,14 @@ def slots_html(
     return "".join(out)
 
 
-def block_html(block: Block, *, now: datetime.datetime, urls: Urls, show_location: bool) -> str:
+def block_html(block: Block, *, now: datetime.datetime, links: Links, show_location: bool) -> str:
     """An appointment: who, when, what; a booking still to come can be dragged."""
     a = block.appointment
     short = " short" if block.span <= 3 else ""
     drag = ""
     if a.status == Appointment.Status.BOOKED and a.starts_at > now:
-        drag = f' draggable="true"\n         data-reschedule-url="{urls.reschedule(a.pk)}"'
+        move = links("appointment_reschedule", a.pk)
+        drag = f' draggable="true"\n         data-reschedule-url="{move}"'
     where = f" · {escape(a.location.name)}" if show_location else ""
     badge = ""
     if a.status != Appointment.Status.BOOKED:
@@ -203,7 +180,7 @@ def block_html(block: Block, *, now: datetime.datetime, urls: Urls, show_locatio
         badge = f'<span class="badge text-bg-light border">{status}</span>'
     return (
         f'<a class="appt kind-{escape(a.kind)} status-{escape(a.status)} r{block.row} '
-        f's{block.span}{short}" href="{urls.detail(a.pk)}"\n'
+        f's{block.span}{short}" href="{links("appointment_detail", a.pk)}"\n'
         f'         data-testid="appointment-{a.pk}"{drag}>\n'
         f'        <span class="who">{escape(a.patient.first_name)} '
         f"{escape(a.patient.last_name)}</span>\n"

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from ..access import injectors, role_required
 from ..appointments import HOLDS_TIME, Appointment
-from ..calendar_grid import Column, Urls, build_grid
+from ..calendar_grid import Column, build_grid
+from ..links import Links
 from ..models import Location
 from ..roles import Role
 from ..scheduling_forms import DayForm, WeekForm
@@ -61,14 +62,14 @@ def day_view(request):
         params = {"injector": person.pk, "location": location.pk}
         columns.append((column, day, mine, params))
     zone = zone_of(location)
-    urls = Urls()
+    links = Links()
     grid = build_grid(
         columns=columns,
         zone=zone,
         opens=location.opens_at,
         closes=location.closes_at,
         now=now,
-        urls=urls,
+        links=links,
     )
     # Today: who is expected soon (one tap marks them arrived) and who is here.
     expected = [
@@ -85,8 +86,8 @@ def day_view(request):
     # day lists dozens; docs/benchmarks.md).
     for a in (*expected, *here_now, *cancelled):
         a.local_time = f"{a.starts_at.astimezone(zone):%H:%M}"
-        a.link = urls.detail(a.pk)
-        a.status_url = urls.status(a.pk)
+        a.link = links("appointment_detail", a.pk)
+        a.status_url = links("appointment_status", a.pk)
     context = {
         "form": form,
         "location": location,

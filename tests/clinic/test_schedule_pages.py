@@ -11,6 +11,7 @@ from clinic.appointments import Appointment
 from clinic.roles import Role
 from clinic.slots import local_today
 from clinic.slots import zone_of as location_zone
+from clinic.views.reviews import PAGE_SIZE
 from tests.factories import PatientFactory, UserFactory
 
 from .scheduling_factories import at, make_appointment, make_due_review
@@ -130,14 +131,46 @@ def test_reviews_due_query_count_and_overdue(
     with django_assert_num_queries(9):
         page = desk_client.get(reverse("reviews_due"))
     rows = page.context["rows"]
-    assert len(rows) == min(count, 50)
+    assert len(rows) == min(count, PAGE_SIZE)
     overdue = sum(10 + n % 20 > 21 for n in range(count))
     assert page.context["overdue_count"] == overdue
     assert ('class="overdue"' in page.text) == any(r.days_since > 21 for r in rows)
-    if count > 50:
+    if count > PAGE_SIZE:
         rest = desk_client.get(reverse("reviews_due"), {"page": 2}).context["rows"]
-        assert len(rest) == count - 50
+        assert len(rest) == min(count - PAGE_SIZE, PAGE_SIZE)
         assert not {r.pk for r in rest} & {r.pk for r in rows}
+
+
+def test_reviews_due_rows_show_dates_states_and_links(desk_client, injector, location):
+    """Dates, states and links of the rows are made in the view (clinic.views.reviews):
+    the treatment's day on the location's clock, overdue and due-now badges, the
+    booked review's time, and each button's URL; one form posts every row's booking."""
+    from clinic.scheduling import book_due_review
+
+    overdue = make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=25)
+    due_now = make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=15)
+    booked = make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=12)
+    appointment = book_due_review(due=booked, by=injector)
+    page = desk_client.get(reverse("reviews_due"), {"booked": "on"})
+    html = page.text
+    row = {due.pk: html.split(f'data-testid="due-{due.pk}"')[1].split("</tr>")[0]
+           for due in (overdue, due_now, booked)}  # fmt: skip
+    treated = overdue.treated_at.astimezone(location_zone(location))
+    assert f"{treated:%b} {treated.day} <span" in row[overdue.pk]
+    assert "Overdue" in row[overdue.pk] and "Due now" not in row[overdue.pk]
+    assert "Due now" in row[due_now.pk] and "Overdue" not in row[due_now.pk]
+    assert html.count('<form id="book-review" method="post">') == 1
+    assert f'form="book-review" formaction="{reverse("review_book", args=[due_now.pk])}"' in html
+    assert f'href="{reverse("review_dismiss", args=[due_now.pk])}"' in row[due_now.pk]
+    assert f"due_review={due_now.pk}&amp;injector={injector.pk}" in row[due_now.pk]
+    starts = appointment.starts_at.astimezone(location_zone(location))
+    booked_link = f'<a href="{appointment.get_absolute_url()}">Booked {starts:%a %b} {starts.day}'
+    assert booked_link in row[booked.pk]
+    assert "Book review" not in row[booked.pk]
+    # The page's one form books the row whose button was pressed.
+    response = desk_client.post(reverse("review_book", args=[due_now.pk]))
+    due_now.refresh_from_db()
+    assert response.status_code == 302 and due_now.status == "booked"
 
 
 def test_reviews_due_filters_and_one_click_booking(desk_client, injector, location, other_location):
