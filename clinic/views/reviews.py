@@ -28,9 +28,11 @@ LIST_LIMIT = 200
 @role_required(*Role.values)
 def reviews_due(request):
     form = ReviewFilterForm(request.GET or None)
-    reviews = DueReview.objects.for_pages()
+    reviews = DueReview.objects.for_list()
     statuses = [DueReview.Status.OPEN]
+    chosen = {}
     if form.is_valid():
+        chosen = form.cleaned_data
         if form.cleaned_data["location"]:
             reviews = reviews.filter(location=form.cleaned_data["location"])
         if form.cleaned_data["injector"]:
@@ -58,6 +60,11 @@ def reviews_due(request):
         "query": query.urlencode(),
         "overdue_count": totals["overdue"],
         "can_open_reviews": request.user.has_role(Role.INJECTOR, Role.ADMIN),
+        # The filter's choices, written out by the template (the navigation's
+        # locations; query: the injectors): the form's widgets took 1.5 ms.
+        "injector_choices": list(form.fields["injector"].queryset),
+        "chosen_location": chosen.get("location"),
+        "chosen_injector": chosen.get("injector"),
         "book_url": reverse("appointment_book"),
     }
     return render(request, "clinic/reviews_due.html", context)

@@ -126,9 +126,9 @@ def test_reviews_due_query_count_and_overdue(
     for n in range(count):
         make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=10 + n % 20)
     # 1 session, 2 user, 3 roles, 4 how many listed and overdue, 5 this page's reviews with
-    # patient/injector/location/appointment, 6 the active location, 7 the locations of the
-    # filter, 8 the injectors of the filter, 9 the location list of the navigation bar
-    with django_assert_num_queries(9):
+    # patient/injector/location/appointment, 6 the injectors of the filter, 7 the active
+    # location, 8 the location list of the navigation bar (also the filter's locations)
+    with django_assert_num_queries(8):
         page = desk_client.get(reverse("reviews_due"))
     rows = page.context["rows"]
     assert len(rows) == min(count, PAGE_SIZE)
@@ -176,8 +176,14 @@ def test_reviews_due_rows_show_dates_states_and_links(desk_client, injector, loc
 def test_reviews_due_filters_and_one_click_booking(desk_client, injector, location, other_location):
     here = make_due_review(patient=PatientFactory(), injector=injector, location=location)
     there = make_due_review(patient=PatientFactory(), injector=injector, location=other_location)
-    page = desk_client.get(reverse("reviews_due"), {"location": other_location.pk})
+    page = desk_client.get(
+        reverse("reviews_due"), {"location": other_location.pk, "injector": injector.pk}
+    )
     assert [r.pk for r in page.context["rows"]] == [there.pk]
+    # The filter shows what was chosen.
+    assert f'<option value="{other_location.pk}" selected>{other_location.name}<' in page.text
+    assert f'<option value="{injector.pk}" selected>{injector.get_full_name()}<' in page.text
+    assert '<option value="" selected>' not in page.text
     response = desk_client.post(reverse("review_book", args=[here.pk]))
     here.refresh_from_db()
     assert here.status == "booked"
