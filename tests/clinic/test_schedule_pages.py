@@ -142,12 +142,14 @@ def test_reviews_due_query_count_and_overdue(
 
 
 def test_reviews_due_rows_show_dates_states_and_links(desk_client, injector, location):
-    """Dates, states and links of the rows are made in the view (clinic.views.reviews):
-    the treatment's day on the location's clock, overdue and due-now badges, the
-    booked review's time, and each button's URL; one form posts every row's booking."""
+    """The rows' markup is made in the view (clinic.views.reviews): the treatment's
+    day on the location's clock, overdue and due-now badges, the booked review's
+    time, each button's URL, names escaped; one form posts every row's booking."""
     from clinic.scheduling import book_due_review
 
-    overdue = make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=25)
+    overdue = make_due_review(
+        patient=PatientFactory(last_name="<i>Quill</i>"), injector=injector, treated_days_ago=25
+    )
     due_now = make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=15)
     booked = make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=12)
     appointment = book_due_review(due=booked, by=injector)
@@ -158,6 +160,7 @@ def test_reviews_due_rows_show_dates_states_and_links(desk_client, injector, loc
     treated = overdue.treated_at.astimezone(location_zone(location))
     assert f"{treated:%b} {treated.day} <span" in row[overdue.pk]
     assert "Overdue" in row[overdue.pk] and "Due now" not in row[overdue.pk]
+    assert "&lt;i&gt;Quill&lt;/i&gt;," in row[overdue.pk] and "<i>" not in html
     assert "Due now" in row[due_now.pk] and "Overdue" not in row[due_now.pk]
     assert html.count('<form id="book-review" method="post">') == 1
     assert f'form="book-review" formaction="{reverse("review_book", args=[due_now.pk])}"' in html
