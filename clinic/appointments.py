@@ -43,6 +43,17 @@ class AppointmentQuerySet(models.QuerySet):
         """What the schedule pages show: names, times, kinds (one query)."""
         return self.select_related("patient", "injector", "location")
 
+    def for_grid(self):
+        """The day and week grids' columns only: a busy day at a location holds
+        about a hundred appointments, and converting the columns the grid does not
+        show was a third of their query's time (docs/benchmarks.md)."""
+        return self.for_pages().only(
+            "patient", "injector", "location", "kind", "status", "starts_at", "ends_at",
+            "cancel_reason", "patient__first_name", "patient__last_name",
+            "injector__first_name", "injector__last_name", "location__name",
+            "location__time_zone",
+        )  # fmt: skip
+
 
 class Appointment(models.Model):
     class Kind(models.TextChoices):
@@ -163,6 +174,17 @@ class DueReviewQuerySet(models.QuerySet):
 
     def for_pages(self):
         return self.select_related("patient", "injector", "location", "appointment")
+
+    def for_list(self):
+        """The reviews-due list's columns only (converting the rest of four joined
+        rows was a third of its query's time; docs/benchmarks.md)."""
+        return self.for_pages().only(
+            "patient", "injector", "location", "appointment", "treated_at", "due_on",
+            "overdue_after", "status", "patient__first_name", "patient__last_name",
+            "patient__chart_number", "patient__phone", "injector__first_name",
+            "injector__last_name", "location__name", "location__time_zone",
+            "appointment__starts_at",
+        )  # fmt: skip
 
 
 class DueReview(models.Model):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ..access import injectors, role_required
 from ..appointments import HOLDS_TIME, Appointment
 from ..calendar_grid import Column, build_grid
+from ..links import Links
 from ..models import Location
 from ..roles import Role
 from ..scheduling_forms import DayForm, WeekForm
@@ -41,7 +42,7 @@ def day_view(request):
     start, end = local_day_bounds(location=location, day=day)
     # query: every appointment at this location that day, with patient and injector
     appointments = list(
-        Appointment.objects.filter(location=location).between(start, end).for_pages()
+        Appointment.objects.filter(location=location).between(start, end).for_grid()
     )
     shown = [a for a in appointments if a.status in SHOWN_IN_GRID]
     busy_here = {a.injector_id for a in shown}
@@ -60,13 +61,33 @@ def day_view(request):
         mine = [a for a in shown if a.injector_id == person.pk]
         params = {"injector": person.pk, "location": location.pk}
         columns.append((column, day, mine, params))
+    zone = zone_of(location)
+    links = Links()
     grid = build_grid(
         columns=columns,
-        zone=zone_of(location),
+        zone=zone,
         opens=location.opens_at,
         closes=location.closes_at,
         now=now,
+        links=links,
     )
+    # Today: who is expected soon (one tap marks them arrived) and who is here.
+    expected = [
+        a
+        for a in shown
+        if day == today
+        and a.status == Appointment.Status.BOOKED
+        and now - ARRIVAL_WINDOW[0] <= a.starts_at <= now + ARRIVAL_WINDOW[1]
+    ]
+    here = (Appointment.Status.ARRIVED, Appointment.Status.IN_TREATMENT)
+    here_now = [a for a in shown if a.status in here]
+    cancelled = [a for a in appointments if a.status == Appointment.Status.CANCELLED]
+    # Times and links made here, not by the template's filters and {% url %} (a busy
+    # day lists dozens; docs/benchmarks.md).
+    for a in (*expected, *here_now, *cancelled):
+        a.local_time = f"{a.starts_at.astimezone(zone):%H:%M}"
+        a.link = links("appointment_detail", a.pk)
+        a.status_url = links("appointment_status", a.pk)
     context = {
         "form": form,
         "location": location,
@@ -76,26 +97,13 @@ def day_view(request):
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1),
         "grid": grid,
-        "cancelled": [a for a in appointments if a.status == Appointment.Status.CANCELLED],
-        # Today: who is expected soon (one tap marks them arrived) and who is here.
-        "expected": [
-            a
-            for a in shown
-            if day == today
-            and a.status == Appointment.Status.BOOKED
-            and now - ARRIVAL_WINDOW[0] <= a.starts_at <= now + ARRIVAL_WINDOW[1]
-        ],
-        "here_now": [
-            a
-            for a in shown
-            if a.status in (Appointment.Status.ARRIVED, Appointment.Status.IN_TREATMENT)
-        ],
+        "cancelled": cancelled,
+        "expected": expected,
+        "here_now": here_now,
+        "here_path": request.get_full_path(),
         "counts": {
             "booked": sum(a.status == Appointment.Status.BOOKED for a in shown),
-            "arrived": sum(
-                a.status in (Appointment.Status.ARRIVED, Appointment.Status.IN_TREATMENT)
-                for a in shown
-            ),
+            "arrived": sum(a.status in here for a in shown),
             "done": sum(a.status == Appointment.Status.COMPLETED for a in shown),
             "no_show": sum(a.status == Appointment.Status.NO_SHOW for a in shown),
         },
@@ -128,7 +136,7 @@ def week_view(request):
     appointments = list(
         Appointment.objects.filter(injector=injector, status__in=SHOWN_IN_GRID)
         .between(start, end)
-        .for_pages()
+        .for_grid()
     )
     zone = zone_of(location)
     columns = []
@@ -144,7 +152,12 @@ def week_view(request):
         params = {"injector": injector.pk, "location": location.pk}
         columns.append((column, each, mine, params))
     grid = build_grid(
-        columns=columns, zone=zone, opens=location.opens_at, closes=location.closes_at, now=now
+        columns=columns,
+        zone=zone,
+        opens=location.opens_at,
+        closes=location.closes_at,
+        now=now,
+        show_location=True,
     )
     context = {
         "form": form,

@@ -1,0 +1,202 @@
+"""In-process cost of every bench page: CPU milliseconds per request, wall
+milliseconds, queries and the page's size, with the production settings.
+
+    python -m bench.cpu [--requests 50] [--page search] [--profile day] [--sql]
+
+Needs the bench data in DATABASE_URL's database (``make_bench_data``; ``make
+bench`` makes it too). No server and no load tool: each page is requested
+through ``django.test.Client`` as its bench role (with the second factor),
+rotating through the page's paths, after one warm pass. CPU time
+(``time.process_time``) is this process's Python, template and database-driver
+time; the database's own time shows only in the wall figure. On a shared
+machine CPU time is the steadier figure: compare each page to the home page,
+the minimal authenticated view (the ``x home`` column).
+
+``--page`` keeps the pages whose name contains the text; ``--path /day/?day=...``
+measures any page as ``--role`` (desk, injector, admin); ``--profile`` prints
+cProfile's top functions for the pages whose name contains it; ``--sql`` prints
+each page's queries (one request) with their time on the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass
+class Cost:
+    name: str
+    role: str
+    cpu_ms: float
+    wall_ms: float
+    queries: int
+    kilobytes: float
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench.cpu")
+    parser.add_argument("--requests", type=int, default=50, help="per page (after a warm pass)")
+    parser.add_argument("--page", default="", help="only pages whose name contains this")
+    parser.add_argument("--profile", default="", help="cProfile pages whose name contains this")
+    parser.add_argument("--top", type=int, default=30, help="functions shown by --profile")
+    parser.add_argument("--sql", action="store_true", help="print each page's queries")
+    parser.add_argument("--seed", type=int, default=11, help="picks the paths (as make bench)")
+    parser.add_argument(
+        "--path", action="append", default=[], help="measure this path too (repeatable)"
+    )
+    parser.add_argument("--role", default="desk", help="who asks for --path: desk, injector, admin")
+    return parser.parse_args(argv)
+
+
+def setup() -> None:
+    """The production settings of ``make bench`` (DEBUG off, cached templates,
+    hashed static files), with the static manifest collected once."""
+    from .run import production_env
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("bench.cpu needs the bench data on PostgreSQL: set DATABASE_URL=postgres://...")
+    env = production_env(url)
+    env["SECRET_KEY"] = "bench-cpu-" + "x" * 60  # a throwaway key: sessions live in this run
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+def client_for(user):
+    from django.test import Client
+
+    from . import pages
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    store = client.session
+    pages.second_factor(user, store)  # production settings require the second factor
+    store.save()
+    return client
+
+
+def get(client, path: str):
+    response = client.get(path, secure=True)
+    if response.status_code != 200:
+        raise SystemExit(f"{path} answered {response.status_code}")
+    return response
+
+
+def measure(page, client, requests: int) -> Cost:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    paths = [page.paths[n % len(page.paths)] for n in range(requests)]
+    size = 0
+    for path in page.paths:  # warm: caches of reference data, templates, connections
+        size = max(size, len(get(client, path).content))
+    queries = 0
+    for path in page.paths[:3]:
+        with CaptureQueriesContext(connection) as captured:
+            get(client, path)
+        queries = max(queries, len(captured))
+    cpu, wall = time.process_time(), time.perf_counter()
+    for path in paths:
+        get(client, path)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return Cost(
+        name=page.name,
+        role=page.role,
+        cpu_ms=cpu * 1000 / requests,
+        wall_ms=wall * 1000 / requests,
+        queries=queries,
+        kilobytes=size / 1024,
+    )
+
+
+def profile(page, client, requests: int, top: int) -> None:
+    paths = [page.paths[n % len(page.paths)] for n in range(requests)]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for path in paths:
+        get(client, path)
+    profiler.disable()
+    print(f"\n== cProfile: {page.name}, {requests} requests (cumulative, then own time)")
+    stats = pstats.Stats(profiler).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def show_sql(page, client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        get(client, page.paths[0])
+    print(f"\n== queries: {page.name} ({page.paths[0]})")
+    for n, query in enumerate(captured.captured_queries, 1):
+        print(f"{n:3d}. {float(query['time']) * 1000:7.2f} ms  {query['sql'][:400]}")
+
+
+def table(costs: list[Cost]) -> str:
+    home = next((c.cpu_ms for c in costs if "home" in c.name), 0.0)
+    head = ["page", "role", "CPU ms", "x home", "wall ms", "queries", "KB"]
+    lines = [head]
+    for c in costs:
+        lines.append([
+            c.name, c.role, f"{c.cpu_ms:.1f}", f"{c.cpu_ms / home:.1f}" if home else "-",
+            f"{c.wall_ms:.1f}", str(c.queries), f"{c.kilobytes:.0f}",
+        ])  # fmt: skip
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    text = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(text)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    setup()
+    from . import pages
+
+    built = [p for p in pages.build(random.Random(args.seed)) if p.paths]
+    if args.page or args.path:  # the home page stays: it is the yardstick
+        built = [
+            p for p in built if p.baseline or (args.page and args.page.lower() in p.name.lower())
+        ]
+    built += [pages.Page(path, args.role, [path]) for path in args.path]
+    clients = {}
+    costs = []
+    load_before = os.getloadavg()
+    for page in built:
+        if page.role not in clients:
+            clients[page.role] = client_for(pages.bench_user(page.role))
+        client = clients[page.role]
+        costs.append(measure(page, client, args.requests))
+        print(f"  {page.name}: {costs[-1].cpu_ms:.1f} ms CPU", file=sys.stderr, flush=True)
+        if args.sql:
+            show_sql(page, client)
+        if args.profile and args.profile.lower() in page.name.lower():
+            profile(page, client, args.requests, args.top)
+    print(table(costs))
+    print(
+        "load average before {:.1f} {:.1f} {:.1f}, after {:.1f} {:.1f} {:.1f}; "
+        "{} requests a page".format(*load_before, *os.getloadavg(), args.requests)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
