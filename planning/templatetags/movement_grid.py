@@ -18,7 +18,39 @@ SIDE_WORDS = {"L": "left", "R": "right"}
 GRADES = ("0", "1", "2", "3")
 
 
+def _grade(value) -> str:
+    return "–" if value is None else escape(value)
+
+
 @register.simple_tag
+def grid_row_body(row, compare: bool) -> SafeString:
+    """A row after its expression header: the muscle, its cells, L–R, the previous map."""
+    out = [
+        f'<th scope="row" class="mm-muscle">{escape(row.muscle.name)} '
+        f'<small class="text-secondary">{escape(row.muscle.code)}</small></th>\n'
+    ]
+    out.extend(grade_cell(cell, row) for cell in row.cell_list)
+    badge = (
+        f'<span class="badge text-bg-warning">{escape(row.stronger)} +{row.abs_difference}</span>'
+        if row.asymmetric
+        else ""
+    )
+    out.append(f'        <td class="mm-diff" data-diff>{badge}</td>\n')
+    if compare:
+        previous = row.previous
+        if row.paired:
+            shown = (
+                f'<span class="side-L">L {_grade(previous.get("L"))}</span> · '
+                f'<span class="side-R">R {_grade(previous.get("R"))}</span>'
+            )
+        else:
+            shown = f'<span class="side-C">C {_grade(previous.get("C"))}</span>'
+        out.append(
+            f'        <td class="mm-prev text-secondary small">\n          {shown}\n        </td>\n'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every data value above is escaped
+
+
 def grade_cell(cell: dict, row) -> SafeString:
     key = escape(cell["key"])
     side = escape(cell["side"])
