@@ -177,7 +177,11 @@ def make_patient(*, sessions: int, by) -> int:
             Injection.objects.bulk_create(
                 injections_from_points(treatment=treatment, points=points, vial=vial)
             )
-            treatment.signed_at, treatment.signed_by, treatment.review_days = at, by, 14
+            # Signed as charting.signing does it: on the stored row (the hash covers the
+            # text of every value), at a time in UTC as the database gives it back.
+            treatment = Treatment.objects.select_related("visit", "product").get(pk=treatment.pk)
+            treatment.signed_at = at.astimezone(datetime.UTC)
+            treatment.signed_by, treatment.review_days = by, 14
             treatment.content_hash = content_hash(treatment)
             treatment.save()
     return patient.pk
