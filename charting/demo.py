@@ -131,7 +131,10 @@ def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -
     Injection.objects.bulk_create(
         injections_from_points(treatment=treatment, points=points, vial=vial, units=changes)
     )
-    treatment.signed_at = at + datetime.timedelta(minutes=25)
+    # The hash covers values as the database returns them (UTC times, stored decimals),
+    # as sign_treatment's do: read the row back before signing it.
+    treatment.refresh_from_db()
+    treatment.signed_at = (at + datetime.timedelta(minutes=25)).astimezone(datetime.UTC)
     treatment.signed_by = by
     treatment.review_days = 14
     treatment.content_hash = content_hash(treatment)

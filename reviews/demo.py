@@ -161,7 +161,11 @@ def _session(*, patient, injector, day, baseline, changes, lot) -> Treatment:
 
 
 def _sign(treatment: Treatment, by: User, at, *, review_days=None) -> None:
-    treatment.signed_at, treatment.signed_by, treatment.review_days = at, by, review_days
+    # The hash covers values as the database returns them (UTC times, stored decimals),
+    # as sign_treatment's do: read the row back before signing it.
+    treatment.refresh_from_db()
+    treatment.signed_at = at.astimezone(datetime.UTC)
+    treatment.signed_by, treatment.review_days = by, review_days
     treatment.content_hash = content_hash(treatment)
     treatment.save()
 
