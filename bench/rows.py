@@ -1,31 +1,50 @@
 """Fast inserts for bench data.
 
-On PostgreSQL every table is filled with COPY: ids are reserved from the
-table's sequence first, so children can point at parents without a round
-trip per batch. SQLite falls back to bulk_create (which also fills the ids).
+Rows are plain tuples. Ids are reserved first (``reserve_ids``) so children can
+point at parents without a round trip per batch. On PostgreSQL every table is
+filled with COPY, and the biggest child tables (observations, injection points,
+injections, findings) with one ``INSERT ... SELECT`` per chunk computed by the
+server (``postgres()`` tells the callers which way to go). SQLite falls back to
+``bulk_create`` through the plain base manager (the bench is the only writer).
 """
 
 from __future__ import annotations
 
+import json as jsonlib
 from collections.abc import Iterable, Sequence
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
 
 BATCH = 5000
 
 
-def _postgres() -> bool:
+def postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _reserve_ids(model, count: int) -> list[int]:
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
+def reserve_ids(model, count: int) -> list[int]:
+    """``count`` new primary keys for ``model``; insert them before reserving more."""
+    if count == 0:
+        return []
+    if postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [model._meta.db_table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    first = (model._base_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
+    return list(range(first, first + count))
+
+
+def json(value):
+    """A value for a JSON column in a row tuple."""
+    if postgres():
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value, dumps=jsonlib.dumps)
+    return value
 
 
 def _copy(model, columns: Sequence[str], rows: Iterable[tuple]) -> int:
@@ -41,13 +60,36 @@ def _copy(model, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     return count
 
 
+def copy_rows(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert plain tuples; returns the number of rows.
+
+    ``fields`` are model field names (``movement_map`` for a foreign key's id,
+    ``id`` when the tuples carry reserved ids).
+    """
+    if postgres():
+        return _copy(model, [model._meta.get_field(n).column for n in fields], rows)
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    manager = model._base_manager  # plain QuerySet: the bench inserts signed rows whole
+    batch, count = [], 0
+    for row in rows:
+        batch.append(model(**dict(zip(attnames, row, strict=True))))
+        if len(batch) >= BATCH:
+            manager.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        manager.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
 def create(model, objects: Sequence) -> Sequence:
-    """Insert model instances; their pks are filled in."""
+    """Insert model instances (small tables); their pks are filled in."""
     if not objects:
         return objects
-    if not _postgres():
+    if not postgres():
         return model.objects.bulk_create(objects, batch_size=BATCH)
-    for obj, pk in zip(objects, _reserve_ids(model, len(objects)), strict=True):
+    for obj, pk in zip(objects, reserve_ids(model, len(objects)), strict=True):
         obj.pk = pk
     fields = [f for f in model._meta.concrete_fields]
     rows = (
@@ -58,29 +100,48 @@ def create(model, objects: Sequence) -> Sequence:
     return objects
 
 
-def copy_rows(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
-    """Insert plain tuples (no ids needed back); returns the number of rows.
+def execute(sql: str, params: Sequence = ()) -> int:
+    """Run one server-side statement; returns the rows it wrote."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
-    ``fields`` are model field names (``movement_map`` for a foreign key's id).
+
+def fast_load() -> bool:
+    """Session settings for a bulk load; True when the database's triggers are off.
+
+    Bench data may be lost in a crash: commits don't wait for the disk. As a
+    superuser on PostgreSQL the session also runs as a replica, which skips the
+    per-row foreign-key triggers (the generator writes parents before children,
+    consistent by construction) and also our own triggers, the chart lock
+    included: signed treatments and their injections can then be inserted as
+    they are. Without the right to do so (not a superuser) nothing changes and
+    the charts are signed after their injections, as the app does.
     """
-    if _postgres():
-        return _copy(model, [model._meta.get_field(n).column for n in fields], rows)
-    attnames = [model._meta.get_field(name).attname for name in fields]
-    batch, count = [], 0
-    for row in rows:
-        batch.append(model(**dict(zip(attnames, row, strict=True))))
-        if len(batch) >= BATCH:
-            model.objects.bulk_create(batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        model.objects.bulk_create(batch)
-        count += len(batch)
-    return count
+    if not postgres():
+        return True  # SQLite has no triggers
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        try:
+            with transaction.atomic():
+                cursor.execute("SET session_replication_role = replica")
+        except DatabaseError:
+            return False
+    return True
 
 
-def fast_commits() -> None:
-    """Bench data may be lost in a crash: don't wait for the disk at each commit."""
-    if _postgres():
+def end_load() -> None:
+    """Back to the usual session settings (triggers on)."""
+    if postgres():
         with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit = off")
+            cursor.execute("RESET session_replication_role")
+            cursor.execute("RESET synchronous_commit")
+            cursor.execute("RESET maintenance_work_mem")
+
+
+def analyze() -> None:
+    """Fresh planner statistics for the pages measured next."""
+    if postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
