@@ -103,7 +103,10 @@ def make_events(*, staff: dict, ctx, rng: random.Random, counts) -> None:
             event.actor_id, event.actor_label, event.role, event.ip = injector_id, email, role, ip
             event.action, event.object_type = Action.VIEW.value, page.object_type
             event.object_id, event.patient_id = str(object_id), patient_id
-            event.request_id, event.path = f"{rng.getrandbits(128):032x}", page.path.format(object_id)
+            event.request_id, event.path = (
+                f"{rng.getrandbits(128):032x}",
+                page.path.format(object_id),
+            )
             event.detail = page.detail
             events.append(event)
         return events

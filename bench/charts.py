@@ -18,6 +18,7 @@ import io
 import random
 from decimal import Decimal
 
+from django.db import connection
 from PIL import Image, ImageDraw
 
 from charting.choices import DILUENT_SALINE, LotStatus
@@ -77,8 +78,11 @@ class ChartContext:
 
     def __init__(self, *, products, today: datetime.date, years: int = 11):
         self.text = ConsentText.objects.current()
-        self.signatures = [(png, hashlib.sha256(png).hexdigest()) for png in map(scribble, range(6))]
+        self.signatures = [
+            (png, hashlib.sha256(png).hexdigest()) for png in map(scribble, range(6))
+        ]
         self.muscles = {m.pk: m for m in Muscle.objects.all()}
+        self.muscle_order = {m.pk: (m.order, m.code) for m in self.muscles.values()}
         self.side_names = {value: label.lower() for value, label in Side.choices}
         self.label_muscles = {
             p.pk: set(DoseRange.objects.label().for_product(p.pk).values_list("muscles", flat=True))
@@ -112,28 +116,41 @@ class ChartContext:
         worded as ``charting.consent.consent_areas`` words them."""
         sides: dict = {}
         for muscle_id, side in cells:
-            sides.setdefault(self.muscles[muscle_id], set()).add(self.side_names[side])
+            sides.setdefault(muscle_id, set()).add(self.side_names[side])
         areas, off_label = [], []
-        for muscle, names in sorted(sides.items(), key=lambda kv: (kv[0].order, kv[0].code)):
-            line = f"{muscle.name} ({', '.join(sorted(names))})"
+        for muscle_id in sorted(sides, key=self.muscle_order.__getitem__):
+            line = f"{self.muscles[muscle_id].name} ({', '.join(sorted(sides[muscle_id]))})"
             areas.append(line)
-            if muscle.pk not in self.label_muscles[product.pk]:
+            if muscle_id not in self.label_muscles[product.pk]:
                 off_label.append(line)
         return "\n".join(areas), "\n".join(off_label)
 
 
 def plan_points(cycles) -> dict[int, list[tuple]]:
-    """The chunk's plan points as stored, per plan, in chart order (one query)."""
+    """The chunk's plan points as stored, per plan, in chart order (one query):
+    (id, muscle, side, x, y, units, note), numbers as ``str`` shows them."""
     if not cycles:
         return {}
     ids = [c.plan_id for c in cycles]
     points: dict[int, list[tuple]] = {pk: [] for pk in ids}
-    for row in (
-        InjectionPoint.objects.filter(plan_id__gte=min(ids), plan_id__lte=max(ids))
-        .order_by("plan_id", "order", "id")
-        .values_list("plan_id", "id", "muscle_id", "side", "x", "y", "units", "note")
-        .iterator(chunk_size=20000)
-    ):
+    if rows.postgres():  # numbers as text straight from the server: no Decimal per value
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT plan_id, id, muscle_id, side, x::text, y::text, units::text, note
+                FROM planning_injectionpoint WHERE plan_id BETWEEN %s AND %s
+                ORDER BY plan_id, "order", id
+                """,
+                [min(ids), max(ids)],
+            )
+            found = cursor.fetchall()
+    else:
+        found = (
+            InjectionPoint.objects.filter(plan_id__gte=min(ids), plan_id__lte=max(ids))
+            .order_by("plan_id", "order", "id")
+            .values_list("plan_id", "id", "muscle_id", "side", "x", "y", "units", "note")
+        )
+    for row in found:
         if row[0] in points:
             points[row[0]].append(row[1:])
     return points
@@ -206,7 +223,17 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
             )
         )  # fmt: skip
         lot, reconstituted = chart.lot_for(product, day), ctx.at(day, 9, 30)
-        vials.append((vial_ids[n], lot.pk, vial_units(product), DILUENT_SALINE, DILUENT_ML, reconstituted, inj))
+        vials.append(
+            (
+                vial_ids[n],
+                lot.pk,
+                vial_units(product),
+                DILUENT_SALINE,
+                DILUENT_ML,
+                reconstituted,
+                inj,
+            )
+        )
         signed = ctx.at(day, 10, 15)
         row = (
             treatment_ids[n], cycle.visit_id, cycle.plan_id, product.pk, 3, ctx.at(day, 9, 45),
@@ -227,9 +254,23 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
         treatments.append((*row, hash_content(signature)))
     touch_ups = {}
     for n, cycle in enumerate(touched, start=len(cycles)):
-        day, inj, product = cycle.day + datetime.timedelta(days=14), cycle.injector_id, cycle.product
+        day, inj, product = (
+            cycle.day + datetime.timedelta(days=14),
+            cycle.injector_id,
+            cycle.product,
+        )
         lot, reconstituted = chart.lot_for(product, day), ctx.at(day, 9, 45)
-        vials.append((vial_ids[n], lot.pk, vial_units(product), DILUENT_SALINE, DILUENT_ML, reconstituted, inj))
+        vials.append(
+            (
+                vial_ids[n],
+                lot.pk,
+                vial_units(product),
+                DILUENT_SALINE,
+                DILUENT_ML,
+                reconstituted,
+                inj,
+            )
+        )
         treated = {}
         for point in points[cycle.plan_id]:
             treated.setdefault((point[1], point[2]), point)
@@ -266,10 +307,10 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
         unsigned = (t[:12] + (None, None, None, "") for t in treatments)
         counts.add("treatments", rows.copy_rows(Treatment, TREATMENT_FIELDS, unsigned))
     charted = [(treatment_ids[n], c.plan_id, vial_ids[n]) for n, c in enumerate(cycles)]
-    counts.add("injections", make_injections(charted=charted, points=points))
     counts.add("injections", rows.copy_rows(Injection, INJECTION_FIELDS, touch_up_injections))
+    make_injections(charted=charted, points=points, later=ctx.later, counts=counts)
     if not triggers_off:
-        sign_in_bulk(treatments)
+        ctx.later.add(None, *signing_in_bulk(treatments))
     make_reviews(
         cycles=reviewed,
         treatment_of={c.visit_id: treatment_ids[n] for n, c in enumerate(cycles)},
@@ -281,11 +322,12 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
     )
 
 
-def make_injections(*, charted: list[tuple], points: dict) -> int:
+def make_injections(*, charted: list[tuple], points: dict, later, counts) -> None:
     """The injections of each (treatment, plan, vial): the plan's points as given."""
     if rows.postgres():
         ids, plans, vials = (list(column) for column in zip(*charted, strict=True))
-        return rows.execute(
+        later.add(
+            "injections",
             """
             INSERT INTO charting_injection
                 (treatment_id, point_id, muscle_id, side, x, y, planned_units, units, vial_id,
@@ -298,7 +340,8 @@ def make_injections(*, charted: list[tuple], points: dict) -> int:
             """,
             [ids, plans, vials],
         )
-    return rows.copy_rows(
+        return
+    given = rows.copy_rows(
         Injection,
         INJECTION_FIELDS,
         (
@@ -307,12 +350,15 @@ def make_injections(*, charted: list[tuple], points: dict) -> int:
             for order, p in enumerate(points[plan])
         ),
     )
+    counts.add("injections", given)
 
 
-def sign_in_bulk(treatments: list[tuple]) -> None:
-    """Sign treatments inserted unsigned, as ``charting.signing`` does (one UPDATE)."""
-    columns = [list(c) for c in zip(*((t[0], t[12], t[13], t[14], t[15]) for t in treatments))]
-    rows.execute(
+def signing_in_bulk(treatments: list[tuple]) -> tuple[str, list]:
+    """The UPDATE that signs treatments inserted unsigned, as ``charting.signing`` does."""
+    columns = [
+        list(c) for c in zip(*((t[0], t[12], t[13], t[14], t[15]) for t in treatments), strict=True)
+    ]
+    return (
         """
         UPDATE charting_treatment AS t
         SET review_days = s.review_days, signed_at = s.signed_at, signed_by_id = s.signed_by,
@@ -344,8 +390,9 @@ def make_reviews(*, cycles, treatment_of, touch_ups, points, ctx, rng, counts) -
         return
     plans = [c.plan_id for c in cycles]
     if rows.postgres():
-        rows.execute("SELECT setseed(%s)", [rng.random() * 2 - 1])
-        written = rows.execute(
+        ctx.later.add(None, "SELECT setseed(%s)", [rng.random() * 2 - 1])
+        ctx.later.add(
+            "findings",
             f"""
             INSERT INTO reviews_finding (review_id, muscle_id, side, grade, baseline_grade, note)
             SELECT r.id, cell.muscle_id, cell.side, {FINDING_GRADES},
@@ -359,8 +406,10 @@ def make_reviews(*, cycles, treatment_of, touch_ups, points, ctx, rng, counts) -
             """,  # noqa: S608 - a constant expression, no input
             [ids, plans],
         )
-    else:
-        written = rows.copy_rows(
+        return
+    counts.add(
+        "findings",
+        rows.copy_rows(
             Finding,
             FINDING_FIELDS,
             (
@@ -368,5 +417,5 @@ def make_reviews(*, cycles, treatment_of, touch_ups, points, ctx, rng, counts) -
                 for pk, plan in zip(ids, plans, strict=True)
                 for muscle_id, side in dict.fromkeys((p[1], p[2]) for p in points[plan])
             ),
-        )
-    counts.add("findings", written)
+        ),
+    )

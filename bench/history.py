@@ -34,7 +34,9 @@ PHOTO_SHARE = 0.3  # latest treatments with photos
 REVIEW_AFTER = datetime.timedelta(days=14)
 # Plain strings in the row tuples (COPY would write an enum member by its name).
 CONSULTATION, TREATMENT, REVIEW = (
-    VisitKind.CONSULTATION.value, VisitKind.TREATMENT.value, VisitKind.REVIEW.value
+    VisitKind.CONSULTATION.value,
+    VisitKind.TREATMENT.value,
+    VisitKind.REVIEW.value,
 )
 COMPLETED, CLEAR = VisitStatus.COMPLETED.value, Outcome.CLEAR.value
 VISIT_FIELDS = [
@@ -68,7 +70,10 @@ class Counts:
         )
 
     def add(self, what: str, count: int) -> None:
-        self.extra[what] = self.extra.get(what, 0) + count
+        if what in ("visits", "screenings", "maps", "observations", "photos", "due_reviews"):
+            setattr(self, what, getattr(self, what) + count)
+        else:
+            self.extra[what] = self.extra.get(what, 0) + count
 
 
 @dataclass(slots=True)
@@ -105,6 +110,7 @@ class Context:
         self.images = [tiny_face(seed) for seed in range(6)]
         self.storage = storages["private"]
         self.extra: dict = {}  # what the later generators keep between chunks
+        self.later = rows.Later(replica=False)  # the command sets its own
 
     def at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
         return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=self.zone)
@@ -154,13 +160,13 @@ def make_history(*, patients, ctx: Context, rng: random.Random, counts: Counts) 
         consultations.append(len(visits))
         visits.append((patient.pk, injector.pk, location_id, first, CONSULTATION))
         for i, day in enumerate(days):
-            cycle = Cycle(patient.pk, injector.pk, location_id, day, len(visits), i, i == len(days) - 1)
+            cycle = Cycle(
+                patient.pk, injector.pk, location_id, day, len(visits), i, i == len(days) - 1
+            )
             visits.append((patient.pk, injector.pk, location_id, day, TREATMENT))
             if day + REVIEW_AFTER <= ctx.today:
                 cycle.review_visit_id = len(visits)
-                visits.append(
-                    (patient.pk, injector.pk, location_id, day + REVIEW_AFTER, REVIEW)
-                )
+                visits.append((patient.pk, injector.pk, location_id, day + REVIEW_AFTER, REVIEW))
             cycles.append(cycle)
     ids = rows.reserve_ids(Visit, len(visits))
     counts.visits += rows.copy_rows(
@@ -189,7 +195,9 @@ def make_history(*, patients, ctx: Context, rng: random.Random, counts: Counts) 
     mapped = [(ids[i], visits[i][1], visits[i][3]) for i in consultations]
     mapped += [(c.visit_id, c.injector_id, c.day) for c in cycles if c.latest]
     make_maps(mapped=mapped, ctx=ctx, rng=rng, counts=counts)
-    make_photos_and_due_reviews(cycles=[c for c in cycles if c.latest], ctx=ctx, rng=rng, counts=counts)
+    make_photos_and_due_reviews(
+        cycles=[c for c in cycles if c.latest], ctx=ctx, rng=rng, counts=counts
+    )
     return cycles
 
 
@@ -209,9 +217,10 @@ def make_maps(*, mapped, ctx: Context, rng: random.Random, counts: Counts) -> No
     if rows.postgres():
         # One statement for the chunk's maps: each map's stronger side is drawn
         # once (MATERIALIZED), a grade per cell, one grade less on the weaker side.
-        rows.execute("SELECT setseed(%s)", [rng.random() * 2 - 1])
+        ctx.later.add(None, "SELECT setseed(%s)", [rng.random() * 2 - 1])
         expressions, muscles, sides = zip(*ctx.grid, strict=True)
-        counts.observations += rows.execute(
+        ctx.later.add(
+            "observations",
             """
             WITH maps AS MATERIALIZED (
                 SELECT id, CASE WHEN random() < 0.5 THEN 'L' ELSE 'R' END AS stronger

@@ -11,7 +11,10 @@ server (``postgres()`` tells the callers which way to go). SQLite falls back to
 from __future__ import annotations
 
 import json as jsonlib
+import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
@@ -145,3 +148,106 @@ def analyze() -> None:
     if postgres():
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+@contextmanager
+def indexes_deferred(models, *, keep: Sequence[str] = ()):
+    """Drop the plain secondary indexes of the biggest tables for the load and build
+    them again at the end, also when the load fails: one sort per index is much
+    cheaper than maintaining it row by row. Unique indexes and those whose
+    definition contains one of ``keep`` (the load reads through them) stay."""
+    if not postgres():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT index.indexrelid::regclass::text, pg_get_indexdef(index.indexrelid)
+            FROM pg_index AS index JOIN pg_class AS t ON t.oid = index.indrelid
+            WHERE t.relname = ANY(%s) AND NOT index.indisunique AND NOT index.indisprimary
+            """,
+            [[model._meta.db_table for model in models]],
+        )
+        deferred = [
+            (name, sql) for name, sql in cursor.fetchall() if not any(k in sql for k in keep)
+        ]
+        for name, _sql in deferred:
+            cursor.execute(f"DROP INDEX {name}")  # a name from the catalog
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for _name, sql in deferred:
+                cursor.execute(sql)
+
+
+class Later:
+    """The chunk's set-based statements (observations, injections, findings, ...).
+
+    On PostgreSQL outside a transaction they run on a second connection in a
+    worker thread once the chunk is committed, while this thread makes the next
+    chunk (the database works while Python does); at most one chunk is pending,
+    and its errors come back here. Otherwise (SQLite, or inside a transaction
+    such as a test's) they run at once, in order.
+    """
+
+    def __init__(self, *, replica: bool):
+        self.replica = replica
+        self.threaded = postgres() and not connection.in_atomic_block
+        self.statements: list[tuple[str | None, str, Sequence]] = []
+        self.pool = ThreadPoolExecutor(max_workers=1) if self.threaded else None
+        self.pending = None
+        self.local = threading.local()
+
+    def add(self, what: str | None, sql: str, params: Sequence = ()) -> None:
+        """Queue one statement; ``what`` names the rows it writes for the counts."""
+        self.statements.append((what, sql, params))
+
+    def flush(self, counts) -> None:
+        """After the chunk's commit: hand the statements on (or run them now)."""
+        statements, self.statements = self.statements, []
+        if not self.threaded:
+            for what, sql, params in statements:
+                written = execute(sql, params)
+                if what:
+                    counts.add(what, written)
+            return
+        self.wait(counts)
+        self.pending = self.pool.submit(self._run, statements)
+
+    def wait(self, counts) -> None:
+        if self.pending is not None:
+            for what, written in self.pending.result():
+                counts.add(what, written)
+            self.pending = None
+
+    def close(self, counts) -> None:
+        try:
+            self.wait(counts)
+        finally:
+            if self.pool is not None:
+                self.pool.submit(self._disconnect).result()
+                self.pool.shutdown()
+
+    def _run(self, statements) -> list[tuple[str, int]]:
+        import psycopg
+
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = self.local.conn = psycopg.connect(**connection.get_connection_params())
+            conn.execute("SET synchronous_commit = off")
+            if self.replica:  # as the main session (see fast_load)
+                conn.execute("SET session_replication_role = replica")
+            conn.commit()
+        written = []
+        with conn.transaction():
+            for what, sql, params in statements:
+                cursor = conn.execute(sql, params)
+                if what:
+                    written.append((what, cursor.rowcount))
+        return written
+
+    def _disconnect(self) -> None:
+        conn = getattr(self.local, "conn", None)
+        if conn is not None:
+            conn.close()
