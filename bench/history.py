@@ -96,8 +96,9 @@ class Cycle:
 class Context:
     """What every chunk needs: reference rows, the grid, tiny images, dates."""
 
-    def __init__(self, staff: dict):
+    def __init__(self, staff: dict, *, later: rows.Later):
         self.staff = staff
+        self.later = later  # the chunk's set-based statements (rows.Later)
         self.today = datetime.date.today()
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.no_answers = dict.fromkeys((q.code for q in QUESTIONS), False)
@@ -110,7 +111,6 @@ class Context:
         self.images = [tiny_face(seed) for seed in range(6)]
         self.storage = storages["private"]
         self.extra: dict = {}  # what the later generators keep between chunks
-        self.later = rows.Later(replica=False)  # the command sets its own
 
     def at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
         return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=self.zone)

@@ -59,38 +59,39 @@ class Command(BaseCommand):
     def generate(self, *, patients: int, rng: random.Random, triggers_off: bool) -> None:
         with transaction.atomic():
             staff = people.make_staff()
-        ctx = history.Context(staff)
-        ctx.later = rows.Later(replica=triggers_off and rows.postgres())
+        ctx = history.Context(staff, later=rows.Later(replica=triggers_off and rows.postgres()))
         counts = history.Counts()
         first_number = Patient.objects.count() + 1
         done = 0
         patient_ids: list[int] = []
-        while done < patients:
-            size = min(CHUNK, patients - done)
+        try:
+            while done < patients:
+                size = min(CHUNK, patients - done)
+                with transaction.atomic():
+                    chunk = people.make_patients(
+                        start=first_number + done, count=size, rng=rng, locations=staff["locations"]
+                    )
+                    patient_ids.extend(p.pk for p in chunk)
+                    cycles = history.make_history(patients=chunk, ctx=ctx, rng=rng, counts=counts)
+                    plans.make_plans(cycles=cycles, ctx=ctx, rng=rng, counts=counts)
+                    charts.make_charts(
+                        cycles=cycles,
+                        names={p.pk: p.full_name for p in chunk},
+                        ctx=ctx,
+                        rng=rng,
+                        counts=counts,
+                        triggers_off=triggers_off,
+                    )
+                ctx.later.flush(counts)  # committed: the server makes the chunk's big tables
+                done += size
+                if self.verbosity > 1 or done % (CHUNK * 10) == 0:
+                    self.progress(f"{done} patients", done + counts.total())
             with transaction.atomic():
-                chunk = people.make_patients(
-                    start=first_number + done, count=size, rng=rng, locations=staff["locations"]
+                appointments = schedule.make_appointments(
+                    patient_ids=patient_ids, injectors=staff["injectors"], ctx=ctx, rng=rng
                 )
-                patient_ids.extend(p.pk for p in chunk)
-                cycles = history.make_history(patients=chunk, ctx=ctx, rng=rng, counts=counts)
-                plans.make_plans(cycles=cycles, ctx=ctx, rng=rng, counts=counts)
-                charts.make_charts(
-                    cycles=cycles,
-                    names={p.pk: p.full_name for p in chunk},
-                    ctx=ctx,
-                    rng=rng,
-                    counts=counts,
-                    triggers_off=triggers_off,
-                )
-            ctx.later.flush(counts)  # committed: the server makes the chunk's big tables
-            done += size
-            if self.verbosity > 1 or done % (CHUNK * 10) == 0:
-                self.progress(f"{done} patients", done + counts.total())
-        with transaction.atomic():
-            appointments = schedule.make_appointments(
-                patient_ids=patient_ids, injectors=staff["injectors"], ctx=ctx, rng=rng
-            )
-        ctx.later.close(counts)
+        finally:
+            ctx.later.close(counts)  # the last chunk's statements; the worker's connection
         with transaction.atomic():
             audit_trail.make_events(staff=staff, ctx=ctx, rng=rng, counts=counts)
         if self.verbosity > 0:
