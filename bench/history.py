@@ -4,7 +4,8 @@ A cycle is a treatment visit (screened) and, fourteen days later, its review
 visit; the first cycle starts with a consultation. The first consultation and
 the latest treatment carry a full movement map; some latest treatments have
 two small generated photos. A latest treatment of the last three weeks leaves
-a due review (open until its review visit has happened).
+a due review (open until its review visit has happened). The plans, charts and
+reviews of each cycle are made by ``bench.plans`` and ``bench.charts``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PIL import Image, ImageDraw
 
 from clinic.appointments import DueReview
 from planning.choices import Outcome, PhotoMoment, VisitKind, VisitStatus
-from planning.models import Expression, MovementMap, Observation, Photo, Screening, Visit
+from planning.models import MovementMap, Observation, Photo, Screening, Visit
 from planning.movement import expressions_with_muscles
 from planning.screening import QUESTIONS
 
@@ -30,6 +31,21 @@ from . import rows
 
 HISTORY_DAYS = 10 * 365
 PHOTO_SHARE = 0.3  # latest treatments with photos
+REVIEW_AFTER = datetime.timedelta(days=14)
+# Plain strings in the row tuples (COPY would write an enum member by its name).
+CONSULTATION, TREATMENT, REVIEW = (
+    VisitKind.CONSULTATION.value,
+    VisitKind.TREATMENT.value,
+    VisitKind.REVIEW.value,
+)
+COMPLETED, CLEAR = VisitStatus.COMPLETED.value, Outcome.CLEAR.value
+VISIT_FIELDS = [
+    "id", "patient", "location", "injector", "created_by", "date", "kind", "status", "created_at",
+]  # fmt: skip
+SCREENING_FIELDS = [
+    "visit", "answered_by", "answered_at", "answers", "allergies", "medicines", "notes",
+    "outcome", "findings", "acknowledgment",
+]  # fmt: skip
 
 
 @dataclass
@@ -53,12 +69,36 @@ class Counts:
             + sum(self.extra.values())
         )
 
+    def add(self, what: str, count: int) -> None:
+        if what in ("visits", "screenings", "maps", "observations", "photos", "due_reviews"):
+            setattr(self, what, getattr(self, what) + count)
+        else:
+            self.extra[what] = self.extra.get(what, 0) + count
+
+
+@dataclass(slots=True)
+class Cycle:
+    """One treatment visit and what the later generators hang on it."""
+
+    patient_id: int
+    injector_id: int
+    location_id: int
+    day: datetime.date
+    visit_id: int
+    index: int
+    latest: bool
+    review_visit_id: int | None = None
+    plan_id: int | None = None
+    product: object = None
+    point_count: int = 0
+
 
 class Context:
     """What every chunk needs: reference rows, the grid, tiny images, dates."""
 
-    def __init__(self, staff: dict):
+    def __init__(self, staff: dict, *, later: rows.Later):
         self.staff = staff
+        self.later = later  # the chunk's set-based statements (rows.Later)
         self.today = datetime.date.today()
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.no_answers = dict.fromkeys((q.code for q in QUESTIONS), False)
@@ -70,7 +110,7 @@ class Context:
         self.photo_expressions = [by_code.get("FROWN"), by_code.get("SMILE")]
         self.images = [tiny_face(seed) for seed in range(6)]
         self.storage = storages["private"]
-        self.extra: dict = {}  # what the later apps' generators keep between chunks
+        self.extra: dict = {}  # what the later generators keep between chunks
 
     def at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
         return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=self.zone)
@@ -105,137 +145,155 @@ def cycle_days(rng: random.Random, today: datetime.date) -> list[datetime.date]:
     return days[::-1]
 
 
-def make_history(*, patients, ctx: Context, rng: random.Random, counts: Counts) -> list:
-    """Visits, screenings, maps, photos and due reviews for a chunk of patients.
-
-    Returns (patient, treatment visit, cycle index, latest?) for each cycle,
-    for the apps that build on it (plans, treatments, reviews)."""
+def make_history(*, patients, ctx: Context, rng: random.Random, counts: Counts) -> list[Cycle]:
+    """Visits, screenings, maps, photos and due reviews for a chunk of patients;
+    returns the treatment cycles for the plans, charts and reviews."""
     injectors = ctx.staff["injectors"]
-    plan: list[tuple] = []  # (patient, injector, visit, map?, photos?)
+    visits: list[tuple] = []  # (patient, injector, location, day, kind)
+    cycles: list[Cycle] = []
+    consultations = []  # positions in visits: they carry a map
     for patient in patients:
         injector = injectors[patient.pk % len(injectors)]
         location_id = injector.default_location_id
         days = cycle_days(rng, ctx.today)
         first = days[0] - datetime.timedelta(days=rng.randint(0, 14))
-
-        def visit(day, kind, _patient=patient, _injector=injector, _loc=location_id):
-            return Visit(
-                patient=_patient,
-                location_id=_loc,
-                injector=_injector,
-                created_by=_injector,
-                date=day,
-                kind=kind,
-                status=VisitStatus.COMPLETED,
-                created_at=ctx.at(day, 9),
-            )
-
-        plan.append((patient, injector, visit(first, VisitKind.CONSULTATION), True, False, None))
+        consultations.append(len(visits))
+        visits.append((patient.pk, injector.pk, location_id, first, CONSULTATION))
         for i, day in enumerate(days):
-            latest = i == len(days) - 1
-            plan.append((patient, injector, visit(day, VisitKind.TREATMENT), latest, latest, i))
-            if day + datetime.timedelta(days=14) <= ctx.today:
-                plan.append(
-                    (
-                        patient,
-                        injector,
-                        visit(day + datetime.timedelta(days=14), VisitKind.REVIEW),
-                        False,
-                        False,
-                        None,
-                    )
-                )
-    visits = rows.create(Visit, [p[2] for p in plan])
-    counts.visits += len(visits)
-
-    screenings, maps, photo_rows, due = [], [], [], []
-    cycles = []
-    for patient, injector, v, with_map, with_photos, cycle in plan:
-        if v.kind in (VisitKind.CONSULTATION, VisitKind.TREATMENT):
-            screenings.append(
-                Screening(
-                    visit=v,
-                    answered_by=injector,
-                    answered_at=ctx.at(v.date, 9, 10),
-                    answers=ctx.no_answers,
-                    outcome=Outcome.CLEAR,
-                    findings=[],
-                )
+            cycle = Cycle(
+                patient.pk, injector.pk, location_id, day, len(visits), i, i == len(days) - 1
             )
-        if with_map:
-            maps.append(
-                MovementMap(visit=v, recorded_by=injector, created_at=ctx.at(v.date, 9, 20))
-            )
-        if v.kind == VisitKind.TREATMENT:
-            cycles.append((patient, v, cycle, with_photos))
-        if with_photos and rng.random() < PHOTO_SHARE:
-            photo_rows.extend(photo_objects(visit=v, by=injector, ctx=ctx, rng=rng))
-        age = (ctx.today - v.date).days
-        if with_photos and age <= 21:
-            due.append(
-                DueReview(
-                    patient=patient,
-                    injector=injector,
-                    location_id=v.location_id,
-                    treated_at=ctx.at(v.date, 10),
-                    due_on=v.date + datetime.timedelta(days=14),
-                    overdue_after=v.date + datetime.timedelta(days=21),
-                    status=DueReview.Status.OPEN if age < 14 else DueReview.Status.DONE,
-                    created_by=injector,
-                    created_at=ctx.at(v.date, 10, 30),
-                )
-            )
-    rows.create(Screening, screenings)
-    counts.screenings += len(screenings)
-    maps = rows.create(MovementMap, maps)
-    counts.maps += len(maps)
-    counts.observations += rows.copy_rows(
-        Observation,
-        ["movement_map", "expression", "muscle", "side", "grade", "note"],
-        observation_rows(maps, ctx.grid, rng),
+            visits.append((patient.pk, injector.pk, location_id, day, TREATMENT))
+            if day + REVIEW_AFTER <= ctx.today:
+                cycle.review_visit_id = len(visits)
+                visits.append((patient.pk, injector.pk, location_id, day + REVIEW_AFTER, REVIEW))
+            cycles.append(cycle)
+    ids = rows.reserve_ids(Visit, len(visits))
+    counts.visits += rows.copy_rows(
+        Visit,
+        VISIT_FIELDS,
+        (
+            (pk, p, loc, inj, inj, day, kind, COMPLETED, ctx.at(day, 9))
+            for pk, (p, inj, loc, day, kind) in zip(ids, visits, strict=True)
+        ),
     )
-    rows.create(Photo, photo_rows)
-    counts.photos += len(photo_rows)
-    rows.create(DueReview, due)
-    counts.due_reviews += len(due)
-    for extend in extensions():
-        cycles = extend(cycles=cycles, ctx=ctx, rng=rng, counts=counts) or cycles
+    for cycle in cycles:
+        cycle.visit_id = ids[cycle.visit_id]
+        if cycle.review_visit_id is not None:
+            cycle.review_visit_id = ids[cycle.review_visit_id]
+
+    answers, findings = rows.json(ctx.no_answers), rows.json([])
+    counts.screenings += rows.copy_rows(
+        Screening,
+        SCREENING_FIELDS,
+        (
+            (pk, inj, ctx.at(day, 9, 10), answers, "", "", "", CLEAR, findings, "")
+            for pk, (_p, inj, _loc, day, kind) in zip(ids, visits, strict=True)
+            if kind != REVIEW
+        ),
+    )
+    mapped = [(ids[i], visits[i][1], visits[i][3]) for i in consultations]
+    mapped += [(c.visit_id, c.injector_id, c.day) for c in cycles if c.latest]
+    make_maps(mapped=mapped, ctx=ctx, rng=rng, counts=counts)
+    make_photos_and_due_reviews(
+        cycles=[c for c in cycles if c.latest], ctx=ctx, rng=rng, counts=counts
+    )
     return cycles
 
 
-def extensions() -> list:
-    """Generators of the apps built on the visit (plans, treatments, reviews), in
-    order; each takes the cycles and may hand on richer ones. Absent apps are skipped."""
-    found = []
-    try:
-        from . import plans
-    except ImportError:  # the plans of issue 5 are not merged
-        pass
-    else:
-        found.append(plans.make_plans)
-    return found
+def make_maps(*, mapped, ctx: Context, rng: random.Random, counts: Counts) -> None:
+    """A full movement map for each (visit, injector, day): every cell of the grid."""
+    ids = rows.reserve_ids(MovementMap, len(mapped))
+    counts.maps += rows.copy_rows(
+        MovementMap,
+        ["id", "visit", "recorded_by", "created_at", "updated_at", "notes"],
+        (
+            (pk, visit, inj, ctx.at(day, 9, 20), ctx.at(day, 9, 20), "")
+            for pk, (visit, inj, day) in zip(ids, mapped, strict=True)
+        ),
+    )
+    if not ids:
+        return
+    if rows.postgres():
+        # One statement for the chunk's maps: each map's stronger side is drawn
+        # once (MATERIALIZED), a grade per cell, one grade less on the weaker side.
+        ctx.later.add(None, "SELECT setseed(%s)", [rng.random() * 2 - 1])
+        expressions, muscles, sides = zip(*ctx.grid, strict=True)
+        ctx.later.add(
+            "observations",
+            """
+            WITH maps AS MATERIALIZED (
+                SELECT id, CASE WHEN random() < 0.5 THEN 'L' ELSE 'R' END AS stronger
+                FROM unnest(%s::bigint[]) AS id
+            )
+            INSERT INTO planning_observation
+                (movement_map_id, expression_id, muscle_id, side, grade, note)
+            SELECT maps.id, cell.expression_id, cell.muscle_id, cell.side,
+                   (ARRAY[1, 2, 2, 3])[1 + floor(random() * 4)::int]
+                   - CASE WHEN cell.side NOT IN (maps.stronger, 'C') THEN 1 ELSE 0 END,
+                   ''
+            FROM maps CROSS JOIN unnest(%s::bigint[], %s::bigint[], %s::text[])
+                AS cell(expression_id, muscle_id, side)
+            ORDER BY maps.id
+            """,
+            [ids, list(expressions), list(muscles), list(sides)],
+        )
+        return
+    counts.observations += rows.copy_rows(
+        Observation,
+        ["movement_map", "expression", "muscle", "side", "grade", "note"],
+        observation_rows(ids, ctx.grid, rng),
+    )
 
 
-def observation_rows(maps, grid, rng: random.Random):
-    for movement_map in maps:
+def observation_rows(map_ids, grid, rng: random.Random):
+    for map_id in map_ids:
         stronger = rng.choice("LR")
         for expression_id, muscle_id, side in grid:
             grade = rng.choice((1, 2, 2, 3))
             if side != stronger and side != "C":
                 grade -= 1
-            yield (movement_map.pk, expression_id, muscle_id, side, grade, "")
+            yield (map_id, expression_id, muscle_id, side, grade, "")
 
 
-def photo_objects(*, visit, by, ctx: Context, rng: random.Random) -> list[Photo]:
+def make_photos_and_due_reviews(*, cycles, ctx: Context, rng: random.Random, counts: Counts):
+    """Photos for some latest treatments; a due review for a latest treatment of the
+    last three weeks."""
+    photo_rows, due = [], []
+    for cycle in cycles:
+        if rng.random() < PHOTO_SHARE:
+            photo_rows.extend(photo_objects(cycle=cycle, ctx=ctx, rng=rng))
+        age = (ctx.today - cycle.day).days
+        if age <= 21:
+            due.append(
+                DueReview(
+                    patient_id=cycle.patient_id,
+                    injector_id=cycle.injector_id,
+                    location_id=cycle.location_id,
+                    treated_at=ctx.at(cycle.day, 10),
+                    due_on=cycle.day + REVIEW_AFTER,
+                    overdue_after=cycle.day + datetime.timedelta(days=21),
+                    status=DueReview.Status.OPEN if age < 14 else DueReview.Status.DONE,
+                    created_by_id=cycle.injector_id,
+                    created_at=ctx.at(cycle.day, 10, 30),
+                )
+            )
+    rows.create(Photo, photo_rows)
+    counts.photos += len(photo_rows)
+    rows.create(DueReview, due)
+    counts.due_reviews += len(due)
+
+
+def photo_objects(*, cycle: Cycle, ctx: Context, rng: random.Random) -> list[Photo]:
     photos = []
     for expression_id in ctx.photo_expressions:
         data, thumb = ctx.images[rng.randrange(len(ctx.images))]
-        stem = f"photos/{visit.pk}/{uuid.uuid4().hex}"
+        stem = f"photos/{cycle.visit_id}/{uuid.uuid4().hex}"
         ctx.storage.save(f"{stem}.jpg", io.BytesIO(data))
         ctx.storage.save(f"{stem}_thumb.jpg", io.BytesIO(thumb))
         photos.append(
             Photo(
-                visit=visit,
+                visit_id=cycle.visit_id,
                 expression_id=expression_id,
                 moment=PhotoMoment.MAX,
                 file_name=f"{stem}.jpg",
@@ -243,12 +301,8 @@ def photo_objects(*, visit, by, ctx: Context, rng: random.Random) -> list[Photo]
                 width=180,
                 height=220,
                 size_bytes=len(data),
-                uploaded_by=by,
-                uploaded_at=ctx.at(visit.date, 9, 30),
+                uploaded_by_id=cycle.injector_id,
+                uploaded_at=ctx.at(cycle.day, 9, 30),
             )
         )
     return photos
-
-
-def expression_count() -> int:
-    return Expression.objects.count()

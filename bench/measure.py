@@ -135,7 +135,7 @@ def data_size() -> dict[str, int]:
         ("due reviews", "clinic.DueReview"), ("plans", "planning.TreatmentPlan"),
         ("injection points", "planning.InjectionPoint"), ("treatments", "charting.Treatment"),
         ("injections", "charting.Injection"), ("reviews", "reviews.Review"),
-        ("audit events", "audit.AuditEvent"),
+        ("findings", "reviews.Finding"), ("audit events", "audit.AuditEvent"),
     ]  # fmt: skip
     sizes = {}
     for label, name in wanted:

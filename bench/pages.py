@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.urls import reverse
 
 from clinic.models import Location, Patient, User
 
@@ -135,6 +136,23 @@ def extra_pages(rng: random.Random) -> list[Page]:
         plans = rng.sample(plans, min(len(plans), ROTATION))
         found.append(
             Page("plan page, 40 points", "injector", [f"/planning/plans/{pk}/" for pk in plans])
+        )
+    if apps.is_installed("charting"):  # issue 6: a signed chart, as its injector reads it
+        from charting.models import Treatment
+        from planning.choices import VisitKind
+
+        charts = list(
+            Treatment.objects.signed()
+            .filter(visit__kind=VisitKind.TREATMENT, signed_by__email__endswith=BENCH_DOMAIN)
+            .values_list("visit_id", flat=True)[:2000]
+        )
+        charts = rng.sample(charts, min(len(charts), ROTATION))
+        found.append(
+            Page(
+                "signed chart page",
+                "injector",
+                [reverse("charting:chart", args=[pk]) for pk in charts],
+            )
         )
     if apps.is_installed("audit"):  # issue 10: who opened a patient's record
         bench_patients = Patient.objects.filter(email__endswith=".invalid")

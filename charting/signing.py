@@ -75,7 +75,12 @@ def signed_content(treatment: Treatment) -> dict:
 
 
 def content_hash(treatment: Treatment) -> str:
-    payload = json.dumps(signed_content(treatment), sort_keys=True, separators=(",", ":"))
+    return hash_content(signed_content(treatment))
+
+
+def hash_content(content: dict) -> str:
+    """SHA-256 of a ``signed_content`` dict (bulk loaders that build the dict call it too)."""
+    payload = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

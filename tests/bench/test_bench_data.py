@@ -9,17 +9,26 @@ from collections import Counter
 import pytest
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, F
 from django.test import Client
 
+from audit.chain import verify_chain
+from audit.models import AuditEvent
 from bench import pages
 from bench.measure import count_queries
 from bench.people import BENCH_DOMAIN, INJECTORS, LOCATIONS
+from charting.consent import consent_in_force
+from charting.lots import vial_refusal
+from charting.models import Injection, SignedRecordError, Treatment
+from charting.signing import verify
 from clinic.appointments import HOLDS_TIME, Appointment, DueReview
 from clinic.models import Location, Patient, User
 from planning.choices import VisitKind
 from planning.models import MovementMap, Observation, Photo, Screening, Visit
 from planning.movement import expressions_with_muscles
+from reviews.models import Review
+from reviews.review import signing_refusals
 
 N = 12
 
@@ -118,6 +127,78 @@ def test_appointments_never_overlap(bench_data):
     assert Appointment.objects.filter(status="booked").exists()  # the weeks ahead
 
 
+def test_every_session_is_a_signed_chart_of_its_plan(bench_data):
+    treatment_visits = set(
+        Visit.objects.filter(kind=VisitKind.TREATMENT).values_list("pk", flat=True)
+    )
+    treatments = list(Treatment.objects.select_related("visit", "plan", "product"))
+    assert {t.visit_id for t in treatments} >= treatment_visits  # every session is charted
+    points = dict(Treatment.objects.annotate(n=Count("plan__points")).values_list("pk", "n"))
+    given = dict(Treatment.objects.annotate(n=Count("injections")).values_list("pk", "n"))
+    for treatment in treatments:
+        assert treatment.plan_id is not None and treatment.is_signed
+        assert treatment.product_id == treatment.plan.product_id
+        assert verify(treatment), treatment.pk  # the stored record hashes to what was signed
+        if treatment.visit_id in treatment_visits:
+            assert treatment.plan.visit_id == treatment.visit_id
+            assert given[treatment.pk] == points[treatment.pk]  # one injection per point
+            assert consent_in_force(visit=treatment.visit) is not None
+        else:  # a touch-up: on the review visit, signed with the review
+            review = Review.objects.get(touch_up=treatment)
+            assert treatment.visit_id == review.visit_id
+            assert treatment.signed_at == review.signed_at
+            assert treatment.plan_id == review.treatment.plan_id
+            assert 1 <= given[treatment.pk] <= 3
+
+
+def test_every_injection_is_from_a_usable_lot_of_its_treatments_product(bench_data):
+    injections = Injection.objects.select_related("vial__lot__product", "treatment__product")
+    assert not injections.filter(vial__isnull=True).exists()
+    assert not injections.exclude(vial__lot__product=F("treatment__product")).exists()
+    for injection in injections:
+        treatment = injection.treatment
+        refusal = vial_refusal(
+            vial=injection.vial, product=treatment.product, at=treatment.signed_at
+        )
+        assert refusal is None, refusal
+
+
+def test_every_review_follows_a_signed_session_and_grades_it(bench_data):
+    review_visits = Visit.objects.filter(kind=VisitKind.REVIEW)
+    reviews = list(Review.objects.select_related("visit", "treatment__visit"))
+    assert sorted(r.visit_id for r in reviews) == sorted(review_visits.values_list("pk", flat=True))
+    for review in reviews:
+        session = review.treatment.visit
+        assert review.is_signed and review.treatment.is_signed
+        assert session.kind == VisitKind.TREATMENT and session.patient_id == review.visit.patient_id
+        assert review.visit.date - session.date == datetime.timedelta(days=14)
+        assert signing_refusals(review=review) == []  # a finding per treated muscle and side
+    assert any(r.touch_up_id for r in reviews)
+
+
+def test_the_audit_chain_verifies(bench_data):
+    call_command("verify_audit_chain", verbosity=0)  # raises when the chain is broken
+    report = verify_chain()
+    assert report.ok and report.checked == AuditEvent.objects.count()
+    # Record views of every patient, written in time order like a real log.
+    assert set(AuditEvent.objects.values_list("patient_id", flat=True)) == set(
+        Patient.objects.values_list("pk", flat=True)
+    )
+    times = list(AuditEvent.objects.order_by("seq").values_list("at", flat=True))
+    assert times == sorted(times)
+
+
+def test_the_chart_lock_holds_again_after_the_load(bench_data):
+    treatment = Treatment.objects.signed().first()
+    with pytest.raises(SignedRecordError):
+        Treatment.objects.filter(pk=treatment.pk).update(notes="changed")
+    if connection.vendor == "postgresql":  # the triggers are back on for the session
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE charting_treatment SET notes = 'changed' WHERE id = %s", [treatment.pk]
+            )
+
+
 def test_a_second_run_is_refused(bench_data):
     with pytest.raises(CommandError, match="exists already"):
         call_command("make_bench_data", patients=2, verbosity=0)
@@ -128,7 +209,12 @@ def test_the_bench_sessions_log_in_and_every_page_answers(bench_data, settings):
 
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     built = pages.build(random.Random(1))
-    assert {p.name for p in built} >= {"patient search", "front desk day view", "movement-map page"}
+    assert {p.name for p in built} >= {
+        "patient search",
+        "front desk day view",
+        "movement-map page",
+        "signed chart page",
+    }
     for page in built:
         user = pages.bench_user(page.role)
         client = Client()

@@ -1,0 +1,421 @@
+"""Bench charts and reviews: for every cycle a signed treatment charted from its
+plan (consent, vial, injections, content hash), and at each review visit a
+signed review with a finding per treated muscle and side; some reviews have a
+signed touch-up (a treatment on the review visit, signed with the review).
+
+The content hash is ``charting.signing.hash_content`` over the dict that
+``charting.signing.signed_content`` would build from the stored rows, so
+``charting.signing.verify`` holds for every bench treatment (the bench test
+checks it). Injections and findings are written by the server on PostgreSQL
+(one statement per chunk), from the points the plan generator wrote.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import random
+from decimal import Decimal
+
+from django.db import connection
+from PIL import Image, ImageDraw
+
+from charting.choices import DILUENT_SALINE, LotStatus
+from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
+from charting.signing import DEFAULT_REVIEW_DAYS, HASH_FORMAT, hash_content
+from planning.choices import Side
+from planning.models import DoseRange, InjectionPoint, Muscle
+from reviews.models import Finding, Review
+
+from . import rows
+from .plans import DILUENT_ML, vial_units
+
+TOUCH_UP_SHARE = 0.15  # reviews with a touch-up
+UTC = datetime.UTC
+WASTED = [Decimal("0.0"), Decimal("0.0"), Decimal("1.0"), Decimal("2.5")]
+TOUCH_UP_UNITS = [Decimal("1.0"), Decimal("2.0"), Decimal("2.5")]
+TOUCH_UP_NOTES = "Touch-up at the two-week review."
+FINDING_GRADES = "(ARRAY[0, 0, 1, 1, 1, 2])[1 + floor(random() * 6)::int]"
+CONSENT_FIELDS = [
+    "id", "visit", "consent_text", "text_shown", "areas", "off_label", "signed_name",
+    "signature_png", "signature_sha256", "witnessed_by", "signed_at", "withdrawal_reason",
+]  # fmt: skip
+VIAL_FIELDS = [
+    "id", "lot", "vial_units", "diluent", "diluent_ml", "reconstituted_at", "reconstituted_by",
+]  # fmt: skip
+TREATMENT_FIELDS = [
+    "id", "visit", "plan", "product", "version", "started_at", "started_by", "updated_at",
+    "updated_by", "wasted_units", "aftercare_given", "notes", "review_days", "signed_at",
+    "signed_by", "content_hash",
+]  # fmt: skip
+INJECTION_FIELDS = [
+    "treatment", "point", "muscle", "side", "x", "y", "planned_units", "units", "vial",
+    "depth", "note", "order",
+]  # fmt: skip
+REVIEW_FIELDS = [
+    "id", "visit", "treatment", "touch_up", "gais", "satisfaction", "note", "version",
+    "created_by", "created_at", "updated_at", "signed_at", "signed_by",
+]  # fmt: skip
+FINDING_FIELDS = ["review", "muscle", "side", "grade", "baseline_grade", "note"]
+
+
+def scribble(seed: int) -> bytes:
+    """A small drawn scribble (no real signature) as a PNG."""
+    rng = random.Random(seed)
+    image = Image.new("L", (240, 90), 255)
+    draw = ImageDraw.Draw(image)
+    points = [(12 + i * 11, 45 + rng.randint(-25, 25)) for i in range(20)]
+    draw.line(points, fill=30, width=3)
+    out = io.BytesIO()
+    image.convert("RGBA").save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+class ChartContext:
+    """Lots of each product (one received per quarter over the ten years), the
+    consent text, signatures and the muscles, made once."""
+
+    def __init__(self, *, products, today: datetime.date, years: int = 11):
+        self.text = ConsentText.objects.current()
+        self.signatures = [
+            (png, hashlib.sha256(png).hexdigest()) for png in map(scribble, range(6))
+        ]
+        self.muscles = {m.pk: m for m in Muscle.objects.all()}
+        self.muscle_order = {m.pk: (m.order, m.code) for m in self.muscles.values()}
+        self.side_names = {value: label.lower() for value, label in Side.choices}
+        self.label_muscles = {
+            p.pk: set(DoseRange.objects.label().for_product(p.pk).values_list("muscles", flat=True))
+            for p in products
+        }
+        lots = []
+        for product in products:
+            for year in range(today.year - years, today.year + 1):
+                for quarter in range(4):
+                    start = datetime.date(year, 1 + 3 * quarter, 1)
+                    lots.append(
+                        Lot(
+                            product=product,
+                            number=f"BN{product.pk}{year % 100:02d}Q{quarter + 1}",
+                            expiry_date=start.replace(year=year + 2),
+                            received_on=start - datetime.timedelta(days=20),
+                            vial_count=400,
+                            status=LotStatus.ACTIVE,
+                        )
+                    )
+        rows.create(Lot, lots)
+        self.lots = {
+            (lot.product_id, lot.received_on + datetime.timedelta(days=20)): lot for lot in lots
+        }
+
+    def lot_for(self, product, day: datetime.date) -> Lot:
+        return self.lots[(product.pk, datetime.date(day.year, 1 + 3 * ((day.month - 1) // 3), 1))]
+
+    def areas(self, product, cells) -> tuple[str, str]:
+        """The consent's areas (and off-label ones) of a plan's (muscle, side) cells,
+        worded as ``charting.consent.consent_areas`` words them."""
+        sides: dict = {}
+        for muscle_id, side in cells:
+            sides.setdefault(muscle_id, set()).add(self.side_names[side])
+        areas, off_label = [], []
+        for muscle_id in sorted(sides, key=self.muscle_order.__getitem__):
+            line = f"{self.muscles[muscle_id].name} ({', '.join(sorted(sides[muscle_id]))})"
+            areas.append(line)
+            if muscle_id not in self.label_muscles[product.pk]:
+                off_label.append(line)
+        return "\n".join(areas), "\n".join(off_label)
+
+
+def plan_points(cycles) -> dict[int, list[tuple]]:
+    """The chunk's plan points as stored, per plan, in chart order (one query):
+    (id, muscle, side, x, y, units, note), numbers as ``str`` shows them."""
+    if not cycles:
+        return {}
+    ids = [c.plan_id for c in cycles]
+    points: dict[int, list[tuple]] = {pk: [] for pk in ids}
+    if rows.postgres():  # numbers as text straight from the server: no Decimal per value
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT plan_id, id, muscle_id, side, x::text, y::text, units::text, note
+                FROM planning_injectionpoint WHERE plan_id BETWEEN %s AND %s
+                ORDER BY plan_id, "order", id
+                """,
+                [min(ids), max(ids)],
+            )
+            found = cursor.fetchall()
+    else:
+        found = (
+            InjectionPoint.objects.filter(plan_id__gte=min(ids), plan_id__lte=max(ids))
+            .order_by("plan_id", "order", "id")
+            .values_list("plan_id", "id", "muscle_id", "side", "x", "y", "units", "note")
+        )
+    for row in found:
+        if row[0] in points:
+            points[row[0]].append(row[1:])
+    return points
+
+
+def content(*, treatment: tuple, patient_id: int, product, consent_sha, injections) -> dict:
+    """``charting.signing.signed_content`` of a bench treatment row (no adverse events)."""
+    pk, visit_id, plan_id = treatment[0], treatment[1], treatment[2]
+    return {
+        "format": HASH_FORMAT,
+        "treatment": pk,
+        "visit": visit_id,
+        "patient": patient_id,
+        "plan": plan_id,
+        "product": product.code,
+        "wasted_units": str(treatment[9]),
+        "aftercare_given": treatment[10],
+        "notes": treatment[11],
+        "consent": consent_sha,
+        "injections": injections,
+        "adverse_events": [],
+        "signed_by": treatment[14],
+        "signed_at": treatment[13].astimezone(UTC).isoformat(),
+        "review_days": treatment[12],
+    }
+
+
+def injection_content(points, *, muscles, lot: Lot, vial_id: int, reconstituted: str) -> list:
+    return [
+        {
+            "muscle": muscles[muscle_id].code,
+            "side": side,
+            "x": str(x),
+            "y": str(y),
+            "units": str(units),
+            "lot": lot.number,
+            "vial": vial_id,
+            "reconstituted_at": reconstituted,
+            "note": note,
+        }
+        for _pk, muscle_id, side, x, y, units, note in points
+    ]
+
+
+def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, triggers_off: bool):
+    """Consents, vials, signed treatments with injections, touch-ups, signed reviews
+    with findings for a chunk's cycles (``names``: patient id -> name as signed)."""
+    if not cycles:
+        return
+    chart = ctx.extra.get("charts")
+    if chart is None:
+        products = ctx.extra["plans"].products
+        chart = ctx.extra["charts"] = ChartContext(products=products, today=ctx.today)
+    points = plan_points(cycles)
+    reviewed = [c for c in cycles if c.review_visit_id is not None]
+    touched = [c for c in reviewed if rng.random() < TOUCH_UP_SHARE]
+    consent_ids = rows.reserve_ids(Consent, len(cycles))
+    vial_ids = rows.reserve_ids(Vial, len(cycles) + len(touched))
+    treatment_ids = rows.reserve_ids(Treatment, len(cycles) + len(touched))
+    consents, vials, treatments, touch_up_injections = [], [], [], []
+    for n, cycle in enumerate(cycles):
+        inj, day, product = cycle.injector_id, cycle.day, cycle.product
+        cells = [(p[1], p[2]) for p in points[cycle.plan_id]]
+        png, sha = chart.signatures[cycle.visit_id % len(chart.signatures)]
+        areas, off_label = chart.areas(product, cells)
+        consents.append(
+            (
+                consent_ids[n], cycle.visit_id, chart.text.pk, chart.text.body, areas, off_label,
+                names[cycle.patient_id], png, sha, inj, ctx.at(day, 9, 25), "",
+            )
+        )  # fmt: skip
+        lot, reconstituted = chart.lot_for(product, day), ctx.at(day, 9, 30)
+        vials.append(
+            (
+                vial_ids[n],
+                lot.pk,
+                vial_units(product),
+                DILUENT_SALINE,
+                DILUENT_ML,
+                reconstituted,
+                inj,
+            )
+        )
+        signed = ctx.at(day, 10, 15)
+        row = (
+            treatment_ids[n], cycle.visit_id, cycle.plan_id, product.pk, 3, ctx.at(day, 9, 45),
+            inj, signed, inj, WASTED[rng.randrange(len(WASTED))], True, "", DEFAULT_REVIEW_DAYS,
+            signed, inj,
+        )  # fmt: skip
+        given = injection_content(
+            points[cycle.plan_id],
+            muscles=chart.muscles,
+            lot=lot,
+            vial_id=vial_ids[n],
+            reconstituted=reconstituted.astimezone(UTC).isoformat(),
+        )
+        signature = content(
+            treatment=row, patient_id=cycle.patient_id, product=product, consent_sha=sha,
+            injections=given,
+        )  # fmt: skip
+        treatments.append((*row, hash_content(signature)))
+    touch_ups = {}
+    for n, cycle in enumerate(touched, start=len(cycles)):
+        day, inj, product = (
+            cycle.day + datetime.timedelta(days=14),
+            cycle.injector_id,
+            cycle.product,
+        )
+        lot, reconstituted = chart.lot_for(product, day), ctx.at(day, 9, 45)
+        vials.append(
+            (
+                vial_ids[n],
+                lot.pk,
+                vial_units(product),
+                DILUENT_SALINE,
+                DILUENT_ML,
+                reconstituted,
+                inj,
+            )
+        )
+        treated = {}
+        for point in points[cycle.plan_id]:
+            treated.setdefault((point[1], point[2]), point)
+        picked = rng.sample(list(treated.values()), min(len(treated), rng.randint(1, 3)))
+        picked = [(*p[:5], TOUCH_UP_UNITS[rng.randrange(3)], "") for p in picked]
+        signed = ctx.at(day, 10)
+        row = (
+            treatment_ids[n], cycle.review_visit_id, cycle.plan_id, product.pk, 1 + len(picked),
+            ctx.at(day, 9, 50), inj, signed, inj, Decimal("0.0"), True, TOUCH_UP_NOTES, None,
+            signed, inj,
+        )  # fmt: skip
+        given = injection_content(
+            picked,
+            muscles=chart.muscles,
+            lot=lot,
+            vial_id=vial_ids[n],
+            reconstituted=reconstituted.astimezone(UTC).isoformat(),
+        )
+        signature = content(
+            treatment=row, patient_id=cycle.patient_id, product=product, consent_sha=None,
+            injections=given,
+        )  # fmt: skip
+        treatments.append((*row, hash_content(signature)))
+        touch_ups[cycle.visit_id] = treatment_ids[n]
+        touch_up_injections.extend(
+            (treatment_ids[n], None, p[1], p[2], p[3], p[4], None, p[5], vial_ids[n], "", "", k)
+            for k, p in enumerate(picked)
+        )
+    counts.add("consents", rows.copy_rows(Consent, CONSENT_FIELDS, consents))
+    counts.add("vials", rows.copy_rows(Vial, VIAL_FIELDS, vials))
+    if triggers_off:
+        counts.add("treatments", rows.copy_rows(Treatment, TREATMENT_FIELDS, treatments))
+    else:  # the chart lock refuses injections of a signed treatment: sign afterwards
+        unsigned = (t[:12] + (None, None, None, "") for t in treatments)
+        counts.add("treatments", rows.copy_rows(Treatment, TREATMENT_FIELDS, unsigned))
+    charted = [(treatment_ids[n], c.plan_id, vial_ids[n]) for n, c in enumerate(cycles)]
+    counts.add("injections", rows.copy_rows(Injection, INJECTION_FIELDS, touch_up_injections))
+    make_injections(charted=charted, points=points, later=ctx.later, counts=counts)
+    if not triggers_off:
+        ctx.later.add(None, *signing_in_bulk(treatments))
+    make_reviews(
+        cycles=reviewed,
+        treatment_of={c.visit_id: treatment_ids[n] for n, c in enumerate(cycles)},
+        touch_ups=touch_ups,
+        points=points,
+        ctx=ctx,
+        rng=rng,
+        counts=counts,
+    )
+
+
+def make_injections(*, charted: list[tuple], points: dict, later, counts) -> None:
+    """The injections of each (treatment, plan, vial): the plan's points as given."""
+    if rows.postgres():
+        ids, plans, vials = (list(column) for column in zip(*charted, strict=True))
+        later.add(
+            "injections",
+            """
+            INSERT INTO charting_injection
+                (treatment_id, point_id, muscle_id, side, x, y, planned_units, units, vial_id,
+                 depth, note, "order")
+            SELECT t.id, p.id, p.muscle_id, p.side, p.x, p.y, p.units, p.units, t.vial_id,
+                   p.depth, p.note, p."order"
+            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS t(id, plan_id, vial_id)
+            JOIN planning_injectionpoint AS p ON p.plan_id = t.plan_id
+            ORDER BY t.id, p."order", p.id
+            """,
+            [ids, plans, vials],
+        )
+        return
+    given = rows.copy_rows(
+        Injection,
+        INJECTION_FIELDS,
+        (
+            (pk, p[0], p[1], p[2], p[3], p[4], p[5], p[5], vial, "", p[6], order)
+            for pk, plan, vial in charted
+            for order, p in enumerate(points[plan])
+        ),
+    )
+    counts.add("injections", given)
+
+
+def signing_in_bulk(treatments: list[tuple]) -> tuple[str, list]:
+    """The UPDATE that signs treatments inserted unsigned, as ``charting.signing`` does."""
+    columns = [
+        list(c) for c in zip(*((t[0], t[12], t[13], t[14], t[15]) for t in treatments), strict=True)
+    ]
+    return (
+        """
+        UPDATE charting_treatment AS t
+        SET review_days = s.review_days, signed_at = s.signed_at, signed_by_id = s.signed_by,
+            content_hash = s.content_hash
+        FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[], %s::bigint[], %s::text[])
+            AS s(id, review_days, signed_at, signed_by, content_hash)
+        WHERE t.id = s.id
+        """,
+        columns,
+    )
+
+
+def make_reviews(*, cycles, treatment_of, touch_ups, points, ctx, rng, counts) -> None:
+    """A signed review at each review visit, with a finding per treated muscle and side."""
+    ids = rows.reserve_ids(Review, len(cycles))
+    reviews = []
+    for pk, cycle in zip(ids, cycles, strict=True):
+        day, inj = cycle.day + datetime.timedelta(days=14), cycle.injector_id
+        signed = ctx.at(day, 10)
+        reviews.append(
+            (
+                pk, cycle.review_visit_id, treatment_of[cycle.visit_id],
+                touch_ups.get(cycle.visit_id), rng.choice((1, 2, 2, 3, 3, 4)),
+                rng.choice((1, 2, 2, 3, 4)), "", 2, inj, ctx.at(day, 9, 10), signed, signed, inj,
+            )
+        )  # fmt: skip
+    counts.add("reviews", rows.copy_rows(Review, REVIEW_FIELDS, reviews))
+    if not ids:
+        return
+    plans = [c.plan_id for c in cycles]
+    if rows.postgres():
+        ctx.later.add(None, "SELECT setseed(%s)", [rng.random() * 2 - 1])
+        ctx.later.add(
+            "findings",
+            f"""
+            INSERT INTO reviews_finding (review_id, muscle_id, side, grade, baseline_grade, note)
+            SELECT r.id, cell.muscle_id, cell.side, {FINDING_GRADES},
+                   2 + floor(random() * 2)::int, ''
+            FROM unnest(%s::bigint[], %s::bigint[]) AS r(id, plan_id)
+            CROSS JOIN LATERAL (
+                SELECT DISTINCT muscle_id, side FROM planning_injectionpoint
+                WHERE plan_id = r.plan_id
+            ) AS cell
+            ORDER BY r.id
+            """,  # noqa: S608 - a constant expression, no input
+            [ids, plans],
+        )
+        return
+    counts.add(
+        "findings",
+        rows.copy_rows(
+            Finding,
+            FINDING_FIELDS,
+            (
+                (pk, muscle_id, side, rng.choice((0, 0, 1, 1, 1, 2)), rng.choice((2, 3)), "")
+                for pk, plan in zip(ids, plans, strict=True)
+                for muscle_id, side in dict.fromkeys((p[1], p[2]) for p in points[plan])
+            ),
+        ),
+    )
