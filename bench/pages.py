@@ -154,11 +154,25 @@ def extra_pages(rng: random.Random) -> list[Page]:
                 [reverse("charting:chart", args=[pk]) for pk in charts],
             )
         )
-    if apps.is_installed("audit"):  # issue 10: who opened a patient's record
+    if apps.is_installed("audit"):  # issue 10: who opened a patient's record, on a day
+        from django.utils import timezone
+
+        from audit.models import AuditEvent
+
+        # A day on which the bench's audit trail has events for the patient (its visits),
+        # not today: the bench's own page loads audit today's reads, hundreds per patient
+        # by the end of a run, which no real record collects.
         bench_patients = Patient.objects.filter(email__endswith=".invalid")
         ids = list(bench_patients.values_list("pk", flat=True)[:2000])
         ids = rng.sample(ids, min(len(ids), ROTATION))
-        found.append(
-            Page("audit view for a patient", "admin", [f"/audit/patients/{pk}/" for pk in ids])
-        )
+        days = {}
+        for patient_id, at in AuditEvent.objects.filter(patient_id__in=ids).values_list(
+            "patient_id", "at"
+        ):
+            days.setdefault(patient_id, timezone.localdate(at))
+        paths = [
+            f"/audit/patients/{pk}/" + (f"?day={days[pk].isoformat()}" if pk in days else "")
+            for pk in ids
+        ]
+        found.append(Page("audit view for a patient", "admin", paths))
     return found
