@@ -144,7 +144,7 @@ class Row:
     side: str
     cells: list[tuple[Cycle, Cell | None]]
     suggestion: Suggestion | None
-    chart: HistoryChart
+    chart: HistoryChart | None
 
 
 @dataclass
@@ -154,9 +154,10 @@ class ProductHistory:
     rows: list[Row]
 
 
-def history(*, patient, product=None) -> list[ProductHistory]:
+def history(*, patient, product=None, charts: bool = True) -> list[ProductHistory]:
     """Per product (never mixed): its cycles and, per muscle and side, the series and
-    next cycle's suggestion from the latest cycle that treated it."""
+    next cycle's suggestion from the latest cycle that treated it. ``charts=False``
+    leaves out each row's bar chart (the plan page shows only the suggestions)."""
     by_product: dict[int, list[Cycle]] = defaultdict(list)
     for cycle in cycles_for(patient=patient, product=product):
         by_product[cycle.treatment.product_id].append(cycle)
@@ -180,7 +181,7 @@ def history(*, patient, product=None) -> list[ProductHistory]:
                     side=cell.side,
                     cells=series,
                     suggestion=suggest(latest.facts) if latest else None,
-                    chart=history_chart(series),
+                    chart=history_chart(series) if charts else None,
                 )
             )
         result.append(ProductHistory(product=cycles[0].treatment.product, cycles=cycles, rows=rows))

@@ -27,7 +27,7 @@ class CycleSuggestions:
         doses = []
         # Only this product's cycles are read: a patient's other products are never
         # mixed into a dose (and skipping them keeps the plan page's cost flat).
-        for product_history in history(patient=patient, product=product):
+        for product_history in history(patient=patient, product=product, charts=False):
             latest = product_history.cycles[-1].treatment
             where: dict[tuple[str, str], list] = {}
             for i in latest.injections.all():  # prefetched by reviews.cycles
