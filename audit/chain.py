@@ -11,7 +11,16 @@ GENESIS = "0" * 64
 
 
 def event_hash(event) -> str:
-    payload = {
+    return hashlib.sha256(serialise(payload(event)).encode()).hexdigest()
+
+
+def serialise(payload: dict) -> str:
+    """The exact text a hash is taken over (the PostgreSQL append function relies on it)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def payload(event) -> dict:
+    return {
         "seq": event.seq,
         "at": event.at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
         "actor": event.actor_id,
@@ -27,8 +36,6 @@ def event_hash(event) -> str:
         "detail": event.detail,
         "prev_hash": event.prev_hash,
     }
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

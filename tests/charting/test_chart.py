@@ -20,6 +20,7 @@ from charting.errors import ChartingError
 from charting.models import Injection, LotStatus, Treatment
 from planning.models import Muscle
 from tests.planning.factories import screen
+from tests.queries import audit_event
 
 from .factories import charted, make_lot, make_plan, make_vial, treatment_visit
 
@@ -213,8 +214,8 @@ def _chart_queries(client, treatment, django_assert_num_queries, expected):
 # muscles, vials and lots; adverse events; usable vials; muscles; screening again (the
 # product's restrictions); lots of the vial form; active location; location list;
 # the visit's report jobs (the reports card, reports.context_processors.visit_reports);
-# +4: the read is audited (the object's patient, chain head locked, event, head).
-OPEN_CHART_QUERIES = 16 + 4
+# +1 +audit_event(): the read is audited (the object's patient, then the event).
+OPEN_CHART_QUERIES = 16 + 1 + audit_event()
 
 
 @pytest.mark.parametrize("points", [5, 60])

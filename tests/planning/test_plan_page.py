@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from planning.movement import CellInput, save_observations
+from tests.queries import audit_event
 
 from .helpers import GLABELLA_20, make_plan, make_visit
 
@@ -26,8 +27,8 @@ pytestmark = pytest.mark.django_db
 #  16 the active location, 17 the locations list (base template's location switcher)
 #  18 next cycle's doses: the patient's signed sessions (reviews.cycles; four more
 #     prefetches when there are some, see tests/reviews/test_starting_doses.py)
-# +4: the read is audited (the object's patient, chain head locked, event, head).
-PLAN_PAGE_QUERIES = 18 + 4
+# +1 +audit_event(): the read is audited (the object's patient, then the event).
+PLAN_PAGE_QUERIES = 18 + 1 + audit_event()
 
 
 def grade_map(visit, injector):

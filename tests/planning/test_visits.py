@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from planning.choices import VisitKind
 from planning.models import DoseRange, Visit
+from tests.queries import audit_event
 
 from .factories import make_visit, screen
 
@@ -59,8 +60,8 @@ def test_the_patient_page_lists_visits_in_constant_queries(
     # 1 session, 2 user, 3 roles, 4 patient with home location, 5 the active location,
     # 6 the patient's latest appointments, 7 the patient's recent visits (planning
     # section), 8 the location menu.
-    # The read is audited: the chain head locked, the event inserted, the head moved on.
-    with django_assert_num_queries(11):
+    # The read is audited: the event (audit_event()).
+    with django_assert_num_queries(8 + audit_event()):
         response = injector_client.get(reverse("patient_detail", args=[patient.pk]))
     assert response.content.decode().count("list-group-item-action") == 8
 
@@ -70,8 +71,8 @@ def test_visit_overview(injector_client, patient, injector, django_assert_num_qu
     screen(visit, injector, yes=["keloids"])
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 screening, 6 cells, 7 photos,
     # 8 the active location, 9 the location menu.
-    # The read is audited: the visit's patient, then the chain head locked, the event, the head.
-    with django_assert_num_queries(13):
+    # The read is audited: the visit's patient, then the event (audit_event()).
+    with django_assert_num_queries(10 + audit_event()):
         response = injector_client.get(reverse("planning:visit_detail", args=[visit.pk]))
     html = response.content.decode()
     assert "Warnings to acknowledge" in html
@@ -106,8 +107,8 @@ def test_photos_page_queries_are_constant(
         make_photo(visit=visit)
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 screening, 6 photos with
     # expressions, 7 the active location, 8 the location menu, 9 the expression choices.
-    # The read is audited: the visit's patient, then the chain head locked, the event, the head.
-    with django_assert_num_queries(13):
+    # The read is audited: the visit's patient, then the event (audit_event()).
+    with django_assert_num_queries(10 + audit_event()):
         response = injector_client.get(reverse("planning:photos", args=[visit.pk]))
     assert response.content.decode().count('class="photo-tile"') == photos
 
@@ -121,7 +122,7 @@ def test_screening_page_queries_are_constant(
     visit = make_visit(patient=patient, injector=injector)
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 this visit's screening (none),
     # 6 the patient's latest earlier screening, 7 the active location, 8 the location menu.
-    # The read is audited: the visit's patient, then the chain head locked, the event, the head.
-    with django_assert_num_queries(12):
+    # The read is audited: the visit's patient, then the event (audit_event()).
+    with django_assert_num_queries(9 + audit_event()):
         response = injector_client.get(reverse("planning:screening", args=[visit.pk]))
     assert 'data-testid="screening-reuse"' in response.content.decode()
