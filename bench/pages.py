@@ -159,16 +159,16 @@ def extra_pages(rng: random.Random) -> list[Page]:
 
         from audit.models import AuditEvent
 
-        # A day on which the bench's audit trail has events for the patient (its visits),
-        # not today: the bench's own page loads audit today's reads, hundreds per patient
-        # by the end of a run, which no real record collects.
+        # The latest day before today on which the bench's audit trail has events for the
+        # patient (its last visit), not today: the bench's own page loads audit today's
+        # reads, hundreds per patient by the end of a run, which no real record collects.
         bench_patients = Patient.objects.filter(email__endswith=".invalid")
         ids = list(bench_patients.values_list("pk", flat=True)[:2000])
         ids = rng.sample(ids, min(len(ids), ROTATION))
         days = {}
-        for patient_id, at in AuditEvent.objects.filter(patient_id__in=ids).values_list(
-            "patient_id", "at"
-        ):
+        before_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        trail = AuditEvent.objects.filter(patient_id__in=ids, at__lt=before_today)
+        for patient_id, at in trail.order_by("-at").values_list("patient_id", "at"):  # latest
             days.setdefault(patient_id, timezone.localdate(at))
         paths = [
             f"/audit/patients/{pk}/" + (f"?day={days[pk].isoformat()}" if pk in days else "")
