@@ -240,18 +240,12 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
             inj, signed, inj, WASTED[rng.randrange(len(WASTED))], True, "", DEFAULT_REVIEW_DAYS,
             signed, inj,
         )  # fmt: skip
-        given = injection_content(
-            points[cycle.plan_id],
-            muscles=chart.muscles,
-            lot=lot,
-            vial_id=vial_ids[n],
-            reconstituted=reconstituted.astimezone(UTC).isoformat(),
-        )
-        signature = content(
-            treatment=row, patient_id=cycle.patient_id, product=product, consent_sha=sha,
-            injections=given,
+        treatments.append(
+            signed_row(
+                row, points=points[cycle.plan_id], chart=chart, cycle=cycle, product=product,
+                lot=lot, vial_id=vial_ids[n], reconstituted=reconstituted, consent_sha=sha,
+            )
         )  # fmt: skip
-        treatments.append((*row, hash_content(signature)))
     touch_ups = {}
     for n, cycle in enumerate(touched, start=len(cycles)):
         day, inj, product = (
@@ -282,18 +276,12 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
             ctx.at(day, 9, 50), inj, signed, inj, Decimal("0.0"), True, TOUCH_UP_NOTES, None,
             signed, inj,
         )  # fmt: skip
-        given = injection_content(
-            picked,
-            muscles=chart.muscles,
-            lot=lot,
-            vial_id=vial_ids[n],
-            reconstituted=reconstituted.astimezone(UTC).isoformat(),
-        )
-        signature = content(
-            treatment=row, patient_id=cycle.patient_id, product=product, consent_sha=None,
-            injections=given,
+        treatments.append(
+            signed_row(
+                row, points=picked, chart=chart, cycle=cycle, product=product, lot=lot,
+                vial_id=vial_ids[n], reconstituted=reconstituted, consent_sha=None,
+            )
         )  # fmt: skip
-        treatments.append((*row, hash_content(signature)))
         touch_ups[cycle.visit_id] = treatment_ids[n]
         touch_up_injections.extend(
             (treatment_ids[n], None, p[1], p[2], p[3], p[4], None, p[5], vial_ids[n], "", "", k)
@@ -419,3 +407,19 @@ def make_reviews(*, cycles, treatment_of, touch_ups, points, ctx, rng, counts) -
             ),
         ),
     )
+
+
+def signed_row(row, *, points, chart, cycle, product, lot, vial_id, reconstituted, consent_sha):
+    """A treatment row with its content hash, as charting.signing would compute it."""
+    given = injection_content(
+        points,
+        muscles=chart.muscles,
+        lot=lot,
+        vial_id=vial_id,
+        reconstituted=reconstituted.astimezone(UTC).isoformat(),
+    )
+    signature = content(
+        treatment=row, patient_id=cycle.patient_id, product=product, consent_sha=consent_sha,
+        injections=given,
+    )  # fmt: skip
+    return (*row, hash_content(signature))

@@ -8,7 +8,6 @@ built in Python; every value from data goes through ``escape``.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import cache
 
 from django import template
@@ -16,9 +15,8 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from ..dosing import fmt_units
 from ..face import HEIGHT, WIDTH
-from .dose import side_name, volume_for
+from .dose import side_name, units, volume_for
 
 register = template.Library()
 
@@ -36,10 +34,6 @@ def face_static() -> SafeString:
     return _static()
 
 
-def _units(value) -> str:
-    return "" if value is None or value == "" else fmt_units(Decimal(value))
-
-
 @register.simple_tag
 def face_points(points) -> SafeString:
     out = []
@@ -55,7 +49,7 @@ def face_points(points) -> SafeString:
             f'fill="{POINT_FILL.get(p.side, OTHER_FILL)}"/>\n'
             f'      <text class="pt-units" font-size="13" font-weight="700" '
             f'x="{"-11" if left_half else "11"}" y="4"'
-            f"{anchor}>{escape(_units(p.units))}</text>\n"
+            f"{anchor}>{escape(units(p.units))}</text>\n"
             "    </g>"
         )
     if out:
@@ -71,7 +65,7 @@ def plan_point_rows(points, plan) -> SafeString:
         out.append(
             f"<tr><td>{n}</td><td>{escape(p.muscle.name)}</td>"
             f'<td class="side-{escape(p.side)}">{escape(side_name(p.side))}</td>'
-            f"<td>{escape(_units(p.units))} U</td><td>{escape(volume_for(p.units, plan))}</td>"
+            f"<td>{escape(units(p.units))} U</td><td>{escape(volume_for(p.units, plan))}</td>"
             f"<td>{escape(p.depth)}</td><td></td></tr>"
         )
     return mark_safe("".join(out))  # noqa: S308  # nosec B308 B703 - every data value above is escaped

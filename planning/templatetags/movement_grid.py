@@ -1,4 +1,4 @@
-"""The movement map's grade cell, rendered in Python.
+"""The movement map's rows and grade cells, rendered in Python.
 
 A full map has about 200 cells of five radio buttons, a note and their labels:
 drawn by the template language that was two thirds of the page's time
