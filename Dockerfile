@@ -11,9 +11,14 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml ./
+COPY config/ config/
 COPY clinic/ clinic/
+COPY audit/ audit/
+COPY security/ security/
 COPY planning/ planning/
 COPY charting/ charting/
+COPY reviews/ reviews/
+COPY reports/ reports/
 RUN pip install .
 COPY . .
 
@@ -24,4 +29,4 @@ RUN DJANGO_ENV=development SECRET_KEY=build-only-not-used python manage.py colle
 
 USER clinic
 EXPOSE 8000
-CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

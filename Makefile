@@ -35,22 +35,22 @@ run: demo
 
 # PDF figures alone: seconds and peak memory per page (injection map, 40-session history).
 bench-reports: install
-	$(BIN)/python scripts/bench_reports.py $(ARGS)
+	$(BIN)/python -m tools.bench.pdf $(ARGS)
 
 # Database for tests: DATABASE_URL if set, else PostgreSQL on 127.0.0.1:5432
 # if it answers, else SQLite. Redis likewise (REDIS_URL, else 127.0.0.1:6379).
 test: install
-	@eval "$$($(BIN)/python scripts/test_services.py)"; \
+	@eval "$$($(BIN)/python tools/scripts/test_services.py)"; \
 	  $(BIN)/python -m pytest $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python scripts/check_compose.py
+	$(BIN)/python tools/scripts/check_compose.py
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	@# bench/ is a developer's load harness (it starts processes by design): not scanned.
-	$(BIN)/bandit -q -c pyproject.toml -r clinic planning charting reviews reports audit security
-	$(BIN)/python scripts/pip_audit.py
+	$(BIN)/lint-imports
+	$(BIN)/bandit -q -c pyproject.toml -r config clinic planning charting reviews reports audit security
+	$(BIN)/python tools/scripts/pip_audit.py
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -66,8 +66,8 @@ check-deploy: install
 # `make test`. N=patients for a fresh bench database; SMOKE=1: a few seconds
 # on its own small database (CI runs it). Needs DATABASE_URL and REDIS_URL.
 bench: install
-	@eval "$$($(BIN)/python scripts/test_services.py)"; \
-	  $(BIN)/python -m bench.run $(if $(SMOKE),--smoke) $(if $(N),--patients $(N)) $(ARGS)
+	@eval "$$($(BIN)/python tools/scripts/test_services.py)"; \
+	  $(BIN)/python -m tools.bench.run $(if $(SMOKE),--smoke) $(if $(N),--patients $(N)) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -36,21 +36,40 @@ HASH_FORMAT = 1  # bump when signed_content changes shape; old hashes stay verif
 
 
 def signed_content(treatment: Treatment) -> dict:
-    """What the signature covers, in a stable form (three queries: injections, events, consent)."""
-    injections = treatment.injections.select_related("muscle", "vial__lot").order_by("order", "id")
-    events = treatment.adverse_events.order_by("recorded_at", "id")
+    """What the signature covers, read from the database (three queries: injections,
+    events, consent)."""
     consent = consent_in_force(visit=treatment.visit)
+    return content_of(
+        treatment=treatment,
+        patient_id=treatment.visit.patient_id,
+        injections=treatment.injections.select_related("muscle", "vial__lot").order_by(
+            "order", "id"
+        ),
+        adverse_events=treatment.adverse_events.order_by("recorded_at", "id"),
+        consent_sha=consent.signature_sha256 if consent else None,
+    )
+
+
+def _utc(moment: datetime.datetime | None) -> str | None:
+    return moment.astimezone(datetime.UTC).isoformat() if moment else None
+
+
+def content_of(
+    *, treatment: Treatment, patient_id: int, injections, adverse_events, consent_sha: str | None
+) -> dict:
+    """The signed content from rows in hand, in a stable form: the one definition of
+    what a signature covers (the bench's bulk loader passes unsaved rows)."""
     return {
         "format": HASH_FORMAT,
         "treatment": treatment.pk,
         "visit": treatment.visit_id,
-        "patient": treatment.visit.patient_id,
+        "patient": patient_id,
         "plan": treatment.plan_id,
         "product": treatment.product.code,
         "wasted_units": str(treatment.wasted_units),
         "aftercare_given": treatment.aftercare_given,
         "notes": treatment.notes,
-        "consent": consent.signature_sha256 if consent else None,
+        "consent": consent_sha,
         "injections": [
             {
                 "muscle": i.muscle.code,
@@ -60,16 +79,16 @@ def signed_content(treatment: Treatment) -> dict:
                 "units": str(i.units),
                 "lot": i.vial.lot.number if i.vial else None,
                 "vial": i.vial_id,
-                "reconstituted_at": i.vial.reconstituted_at.isoformat() if i.vial else None,
+                "reconstituted_at": _utc(i.vial.reconstituted_at) if i.vial else None,
                 "note": i.note,
             }
             for i in injections
         ],
         "adverse_events": [
-            {"kind": e.kind, "severity": e.severity, "note": e.note} for e in events
+            {"kind": e.kind, "severity": e.severity, "note": e.note} for e in adverse_events
         ],
         "signed_by": treatment.signed_by_id,
-        "signed_at": treatment.signed_at.isoformat() if treatment.signed_at else None,
+        "signed_at": _utc(treatment.signed_at),
         "review_days": treatment.review_days,
     }
 

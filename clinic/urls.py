@@ -1,40 +1,17 @@
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+"""The front desk's pages (and the home page), mounted at the site's root by config.urls."""
 
-from security.forms import SignInForm
+from django.urls import path
 
 from .views import appointments, feeds, patients, reviews, schedule, system
-
-handler403 = "clinic.views.system.permission_denied"
 
 urlpatterns = [
     path("", system.home, name="home"),
     path("healthz", system.healthz, name="healthz"),
     path("location/", system.switch_location, name="switch_location"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True, authentication_form=SignInForm
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
-        name="password_change",
-    ),
-    path(
-        "password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
     path("patients/", patients.patient_list, name="patient_list"),
     path("patients/new/", patients.patient_create, name="patient_create"),
     path("patients/<int:patient_id>/", patients.patient_detail, name="patient_detail"),
     path("patients/<int:patient_id>/edit/", patients.patient_edit, name="patient_edit"),
-    # Scheduling: the front desk's day, reviews due, recall, calendar feeds.
     path("day/", schedule.day_view, name="schedule_day"),
     path("week/", schedule.week_view, name="schedule_week"),
     path("my-day/", schedule.my_day, name="my_day"),
@@ -66,11 +43,4 @@ urlpatterns = [
     path("calendar-feed/", feeds.calendar_feed_settings, name="calendar_feed_settings"),
     path("calendar-feed/rotate/", feeds.calendar_feed_rotate, name="calendar_feed_rotate"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
-    path("planning/", include("planning.urls")),
-    path("charting/", include("charting.urls")),
-    path("reviews/", include("reviews.urls")),
-    path("reports/", include("reports.urls")),
-    path("admin/", admin.site.urls),
-    path("audit/", include("audit.urls")),
-    path("account/", include("security.urls")),
 ]

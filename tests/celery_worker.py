@@ -2,7 +2,7 @@
 by tests/conftest.py so every directory shares the same session worker: two
 session workers on one queue would take each other's jobs).
 
-The session starts ``celery -A clinic worker`` as a subprocess against the test
+The session starts ``celery -A config worker`` as a subprocess against the test
 database (the worker sees committed data only, so those tests use
 ``django_db(transaction=True)``) and the Redis of ``REDIS_URL``, on a queue of
 its own. Only the tests that ask for ``real_worker`` leave eager mode; the rest
@@ -139,7 +139,7 @@ def celery_worker(worker_setup):
 
 
 def _route_reports_to(queue: str | None) -> None:
-    from clinic.celery import app
+    from config.celery import app
 
     app.conf.task_routes = {"reports.tasks.*": {"queue": queue}} if queue else None
     app.amqp.flush_routes()
@@ -153,7 +153,7 @@ def worker_queue(worker_setup, settings):
     Yields a function that routes the reports' tasks to another queue (a test
     that starts workers of its own keeps them apart from the session's worker).
     """
-    from clinic.celery import app
+    from config.celery import app
 
     settings.STORAGES = {
         **settings.STORAGES,

@@ -117,7 +117,7 @@ def admin_client(client, clinic_admin):
 def _celery_tasks_eager():
     """Celery tasks run in-process (eagerly) in every test, whatever REDIS_URL says;
     the worker tests (tests/reports/conftest.py) switch this off for themselves."""
-    from clinic.celery import app
+    from config.celery import app
 
     saved = app.conf.task_always_eager, app.conf.task_eager_propagates
     app.conf.task_always_eager = app.conf.task_eager_propagates = True

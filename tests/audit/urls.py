@@ -9,7 +9,7 @@ from audit import record
 from audit.models import Action
 from clinic.access import get_patient_for, role_required
 from clinic.roles import Role
-from clinic.urls import urlpatterns as project_urls
+from config.urls import urlpatterns as project_urls
 
 
 @role_required(Role.INJECTOR, Role.ADMIN)

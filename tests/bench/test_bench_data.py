@@ -8,16 +8,13 @@ from collections import Counter
 
 import pytest
 from django.core.files.storage import storages
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F
 from django.test import Client
 
 from audit.chain import verify_chain
 from audit.models import AuditEvent
-from bench import pages
-from bench.measure import count_queries
-from bench.people import BENCH_DOMAIN, INJECTORS, LOCATIONS
 from charting.consent import consent_in_force
 from charting.lots import vial_refusal
 from charting.models import Injection, SignedRecordError, Treatment
@@ -29,13 +26,17 @@ from planning.models import MovementMap, Observation, Photo, Screening, Visit
 from planning.movement import expressions_with_muscles
 from reviews.models import Review
 from reviews.review import signing_refusals
+from tools.bench import pages
+from tools.bench.generate import BenchDataRefused, make_bench_data
+from tools.bench.measure import count_queries
+from tools.bench.people import BENCH_DOMAIN, INJECTORS, LOCATIONS
 
 N = 12
 
 
 @pytest.fixture
 def bench_data(db):
-    call_command("make_bench_data", patients=N, verbosity=0)
+    make_bench_data(patients=N, verbosity=0)
 
 
 def test_staff_locations_and_patients(bench_data):
@@ -200,8 +201,8 @@ def test_the_chart_lock_holds_again_after_the_load(bench_data):
 
 
 def test_a_second_run_is_refused(bench_data):
-    with pytest.raises(CommandError, match="exists already"):
-        call_command("make_bench_data", patients=2, verbosity=0)
+    with pytest.raises(BenchDataRefused, match="exists already"):
+        make_bench_data(patients=2, verbosity=0)
 
 
 def test_the_bench_sessions_log_in_and_every_page_answers(bench_data, settings):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from bench import pdf
 from charting.models import Treatment
 from charting.signing import verify
 from planning.models import Visit
 from reports.history import build_history
+from tools.bench import pdf
 
 SESSIONS = 3
 

@@ -182,7 +182,7 @@ def test_the_clinic_export_is_one_pdf_per_patient_in_a_zip(
 
 
 def test_the_celery_settings_keep_a_lost_report(settings):
-    from clinic.celery import app
+    from config.celery import app
 
     assert render_report.acks_late and render_report.reject_on_worker_lost
     assert app.conf.task_serializer == "json" and app.conf.accept_content == ["json"]

@@ -123,7 +123,7 @@ def test_require_2fa_defaults_on_in_production_only(env, expected, tmp_path):
     }
     environment.pop("REQUIRE_2FA", None)
     out = subprocess.run(
-        [sys.executable, "-c", "import clinic.settings as s; print(s.REQUIRE_2FA)"],
+        [sys.executable, "-c", "import config.settings as s; print(s.REQUIRE_2FA)"],
         env=environment,
         capture_output=True,
         text=True,

@@ -2,7 +2,7 @@
 injection-map report and of a 40-session treatment history, and the
 click-to-download latency of each through the real Celery worker.
 
-    python -m bench.pdf [--smoke] [--click]    (``make bench-reports`` runs it alone)
+    python -m tools.bench.pdf [--smoke] [--click]    (``make bench-reports`` runs it alone)
 
 The subject is a patient of the bench data with enough signed sessions, or
 else an invented one made once and kept (chart number ``BENCH-40``, "Bench
@@ -33,7 +33,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SESSIONS, SMOKE_SESSIONS = 40, 10
 CLICK_TIMEOUT_SECONDS = 120
 POINTS = [  # muscle, side, units: a full upper face, the same every session
@@ -45,7 +45,7 @@ X_BY_SIDE = {"R": Decimal("0.35"), "L": Decimal("0.65"), "C": Decimal("0.5")}
 
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tools.bench.settings")
     import django
 
     django.setup()
@@ -237,7 +237,16 @@ def render(kind: str, subject: int, reps: int) -> dict:
 
 def render_in_child(kind: str, subject: int, reps: int) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.pdf", "--render", kind, str(subject), "--reps", str(reps)],
+        [
+            sys.executable,
+            "-m",
+            "tools.bench.pdf",
+            "--render",
+            kind,
+            str(subject),
+            "--reps",
+            str(reps),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -335,7 +344,7 @@ def figures(args, *, click: bool = True) -> list[tuple[str, str]]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.pdf")
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.pdf")
     parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_SESSIONS} sessions, once")
     parser.add_argument(
         "--click", action="store_true", help="also click-to-download (needs a running worker)"

@@ -1,10 +1,10 @@
 """`make bench`: the production stack on 127.0.0.1 under a bounded load.
 
-    python -m bench.run [--smoke] [--patients N] [--seconds S] [--users U]
+    python -m tools.bench.run [--smoke] [--patients N] [--seconds S] [--users U]
 
 Starts gunicorn (DJANGO_ENV=production, PostgreSQL from DATABASE_URL, Redis
 from REDIS_URL) and a Celery worker, logs in one session per role, measures
-every page of ``bench.pages`` with wrk (or the Python fallback), counts the
+every page of ``tools.bench.pages`` with wrk (or the Python fallback), counts the
 queries of each page in-process, prints one table and (unless --smoke) writes
 it into docs/benchmarks.md. The smoke run uses its own small database
 (``<name>_bench_smoke``), made afresh, and takes a few seconds.
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 
@@ -50,7 +50,7 @@ def production_env(database_url: str) -> dict[str, str]:
     static_root = Path(tempfile.gettempdir()) / "clinic-bench-static"
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        "DJANGO_SETTINGS_MODULE": "tools.bench.settings",
         "DJANGO_ENV": "production",
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
@@ -85,7 +85,12 @@ def prepare(args) -> dict:
         sys.exit("make bench needs Redis and a Celery worker: set REDIS_URL=redis://...")
     if args.smoke:
         url = smoke_database(url)
-    dev = {**os.environ, "DATABASE_URL": url, "DJANGO_ENV": "development"}
+    dev = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_ENV": "development",
+        "DJANGO_SETTINGS_MODULE": "tools.bench.settings",
+    }
     manage("migrate", "--no-input", "-v0", env=dev)
     env = production_env(url)
     os.environ.update(env)
@@ -123,14 +128,14 @@ def wait_for(port: int, seconds: float = 60) -> None:
 def start_servers(args, env) -> list[subprocess.Popen]:
     gunicorn = subprocess.Popen(
         [
-            str(BIN / "gunicorn"), "clinic.wsgi", "--bind", f"127.0.0.1:{args.port}",
+            str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{args.port}",
             "--workers", str(args.workers), "--log-level", "warning",
         ],
         cwd=ROOT, env=env,
     )  # fmt: skip
     worker = subprocess.Popen(
         [
-            str(BIN / "celery"), "-A", "clinic", "worker", "--loglevel", "WARNING",
+            str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "WARNING",
             "--concurrency", "1",
         ],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

@@ -1,16 +1,26 @@
+"""The bench data: N invented patients with their whole history, made fast.
+
+``make_bench_data(patients=N)`` fills an empty database; ``manage.py
+make_bench_data --patients N`` (with the bench's settings overlay,
+tools/bench/settings.py) and the tests call it.
+"""
+
+from __future__ import annotations
+
 import random
+import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from audit.models import AuditEvent
-from bench import audit_trail, charts, history, people, plans, rows, schedule
 from charting.models import Injection
 from clinic.models import Location, Patient
 from planning.models import InjectionPoint, Observation
 from reviews.models import Finding
+
+from . import audit_trail, charts, history, people, plans, rows, schedule
 
 CHUNK = 2000
 # The biggest tables: their plain indexes are built once at the end (the points
@@ -18,43 +28,40 @@ CHUNK = 2000
 DEFERRED = [Observation, InjectionPoint, Injection, Finding, AuditEvent]
 
 
-class Command(BaseCommand):
-    help = (
-        "Fill an empty database with invented bench data: N patients with 1-12 treatment "
-        "cycles each over ten years (plans, signed charts, reviews, touch-ups, audit "
-        "events), 20 injectors, 3 locations, two years of appointments."
+class BenchDataRefused(Exception):
+    pass
+
+
+def make_bench_data(*, patients: int, seed: int = 11, verbosity: int = 1, out=None) -> str:
+    """Make the data; returns the summary line (also written to ``out`` when verbose)."""
+    if settings.PRODUCTION:
+        raise BenchDataRefused("make_bench_data refuses to run with DJANGO_ENV=production.")
+    if patients < 1:
+        raise BenchDataRefused("--patients must be at least 1.")
+    if Location.objects.filter(name__in=people.LOCATIONS).exists():
+        raise BenchDataRefused("Bench data exists already; start from an empty database.")
+    run = _Run(verbosity=verbosity, out=out or sys.stdout)
+    triggers_off = rows.fast_load()
+    try:
+        with rows.indexes_deferred(DEFERRED, keep=["(plan_id)"]):
+            run.generate(patients=patients, rng=random.Random(seed), triggers_off=triggers_off)
+        run.progress("indexes built", None)
+        rows.analyze()
+    finally:
+        rows.end_load()
+    seconds = time.monotonic() - run.started
+    return (
+        f"bench data: {run.summary}; {run.rows} rows in {seconds:.1f} s "
+        f"({run.rows / seconds:,.0f} rows/s, "
+        f"{time.process_time() - run.cpu:.0f} s of Python CPU)"
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("--patients", type=int, required=True)
-        parser.add_argument("--seed", type=int, default=11)
 
-    def handle(self, *args, patients: int, seed: int, **options):
-        if settings.PRODUCTION:
-            raise CommandError("make_bench_data refuses to run with DJANGO_ENV=production.")
-        if patients < 1:
-            raise CommandError("--patients must be at least 1.")
-        if Location.objects.filter(name__in=people.LOCATIONS).exists():
-            raise CommandError("Bench data exists already; start from an empty database.")
-        self.verbosity = options["verbosity"]
+class _Run:
+    def __init__(self, *, verbosity: int, out) -> None:
+        self.verbosity, self.out = verbosity, out
         self.started, self.cpu = time.monotonic(), time.process_time()
-        triggers_off = rows.fast_load()
-        try:
-            with rows.indexes_deferred(DEFERRED, keep=["(plan_id)"]):
-                self.generate(patients=patients, rng=random.Random(seed), triggers_off=triggers_off)
-            if self.verbosity > 0:
-                self.progress("indexes built", None)
-            rows.analyze()
-        finally:
-            rows.end_load()
-        seconds = time.monotonic() - self.started
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"bench data: {self.summary}; {self.rows} rows in {seconds:.1f} s "
-                f"({self.rows / seconds:,.0f} rows/s, "
-                f"{time.process_time() - self.cpu:.0f} s of Python CPU)"
-            )
-        )
+        self.rows, self.summary = 0, ""
 
     def generate(self, *, patients: int, rng: random.Random, triggers_off: bool) -> None:
         with transaction.atomic():
@@ -94,8 +101,7 @@ class Command(BaseCommand):
             ctx.later.close(counts)  # the last chunk's statements; the worker's connection
         with transaction.atomic():
             audit_trail.make_events(staff=staff, ctx=ctx, rng=rng, counts=counts)
-        if self.verbosity > 0:
-            self.progress("appointments and audit events", None)
+        self.progress("appointments and audit events", None)
         self.rows = patients + appointments + counts.total()
         self.summary = (
             f"{patients} patients, {counts.visits} visits, "
@@ -106,9 +112,11 @@ class Command(BaseCommand):
         )
 
     def progress(self, what: str, total_rows: int | None) -> None:
+        if self.verbosity < 1:
+            return
         seconds = time.monotonic() - self.started
         made = f", {total_rows} rows" if total_rows is not None else ""
-        self.stdout.write(
-            f"  {what}{made}, {seconds:.0f} s ({time.process_time() - self.cpu:.0f} s Python CPU)"
+        self.out.write(
+            f"  {what}{made}, {seconds:.0f} s ({time.process_time() - self.cpu:.0f} s Python CPU)\n"
         )
-        self.stdout.flush()
+        self.out.flush()

@@ -1,7 +1,7 @@
 """In-process cost of every bench page: CPU milliseconds per request, wall
 milliseconds, queries and the page's size, with the production settings.
 
-    python -m bench.cpu [--requests 50] [--page search] [--profile day] [--sql]
+    python -m tools.bench.cpu [--requests 50] [--page search] [--profile day] [--sql]
 
 Needs the bench data in DATABASE_URL's database (``make_bench_data``; ``make
 bench`` makes it too). No server and no load tool: each page is requested
@@ -30,7 +30,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Cost:
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench.cpu")
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.cpu")
     parser.add_argument("--requests", type=int, default=50, help="per page (after a warm pass)")
     parser.add_argument("--page", default="", help="only pages whose name contains this")
     parser.add_argument("--profile", default="", help="cProfile pages whose name contains this")

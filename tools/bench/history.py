@@ -5,7 +5,7 @@ visit; the first cycle starts with a consultation. The first consultation and
 the latest treatment carry a full movement map; some latest treatments have
 two small generated photos. A latest treatment of the last three weeks leaves
 a due review (open until its review visit has happened). The plans, charts and
-reviews of each cycle are made by ``bench.plans`` and ``bench.charts``.
+reviews of each cycle are made by ``tools.bench.plans`` and ``tools.bench.charts``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ media on local disk, DEBUG on and a generated development secret.
 ``DATABASE_URL`` / ``REDIS_URL``: PostgreSQL and a real Celery broker.
 ``DJANGO_ENV=production``: refuses to start without a real secret and hosts.
 Every variable is listed in the README's configuration table.
+
+Sections: environment, applications, requests, templates, database, accounts,
+time and language, files, background jobs and cache, email, HTTPS and headers,
+logging, sign-in protection, second factor, sessions, content security policy,
+audit log.
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+# --- Environment ----------------------------------------------------------------
 
 
 def env(name: str, default: str = "") -> str:
@@ -66,12 +75,20 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 CLINIC_NAME = env("CLINIC_NAME", "Demo Aesthetic Clinic")
 
+
+# --- Applications ---------------------------------------------------------------
+# Ours from the bottom floor up (docs/architecture.md), then Django's and the
+# libraries'. tools/bench/settings.py adds the bench on top of these.
+
 INSTALLED_APPS = [
     "clinic.apps.ClinicConfig",
+    "audit.apps.AuditConfig",
+    "security.apps.SecurityConfig",
     "planning.apps.PlanningConfig",
     "charting.apps.ChartingConfig",
     "reviews.apps.ReviewsConfig",
     "reports.apps.ReportsConfig",
+    "config.apps.ProjectConfig",
     "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -80,17 +97,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
-    # Security and audit (issue 10): see the block at the end of this file.
-    "audit.apps.AuditConfig",
-    "security.apps.SecurityConfig",
     "auditlog",
     "axes",
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "bench.apps.BenchConfig",
 ]
+
+
+# --- Requests -------------------------------------------------------------------
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -103,8 +119,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.middleware.ActiveLocationMiddleware",
-    # Security and audit (issue 10). The audit middleware first: the events the
-    # others write (sign-outs, lockouts) carry its request id. Axes comes last.
+    # The audit middleware before the others: the events they write (sign-outs,
+    # lockouts) carry its request id. Axes comes last.
     "audit.middleware.AuditMiddleware",
     "csp.middleware.CSPMiddleware",
     "security.middleware.PermissionsPolicyMiddleware",
@@ -114,14 +130,16 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
-
 if PRODUCTION:
     # gunicorn serves the collected static files itself (no CDN, closed networks).
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
-ROOT_URLCONF = "clinic.urls"
-WSGI_APPLICATION = "clinic.wsgi.application"
-ASGI_APPLICATION = "clinic.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+
+# --- Templates ------------------------------------------------------------------
 
 TEMPLATES = [
     {
@@ -134,8 +152,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
-                "planning.context_processors.patient_sections",
                 "security.context_processors.session_clock",
+                "planning.context_processors.patient_sections",
                 # After planning's: adds the reports card to planning's patient sections.
                 "reports.context_processors.patient_sections",
                 "reports.context_processors.visit_reports",
@@ -144,7 +162,10 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, else SQLite in the project folder.
+
+# --- Database -------------------------------------------------------------------
+# DATABASE_URL, else SQLite in the project folder.
+
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -155,7 +176,14 @@ DATABASES = {
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if PRODUCTION and not DATABASE_IS_POSTGRES:
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL.")
+if not DATABASE_IS_POSTGRES:
+    # SQLite: take the write lock when a transaction begins, so two requests
+    # cannot both read the audit chain's head before either writes.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+# --- Accounts -------------------------------------------------------------------
 
 AUTH_USER_MODEL = "clinic.User"
 LOGIN_URL = "login"
@@ -170,12 +198,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 first; the others still read older hashes and upgrade them.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "security.backends.LoginProtectionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+
+# --- Time and language ----------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y"]
+
+
+# --- Files ----------------------------------------------------------------------
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -203,24 +248,12 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+
+# --- Background jobs and cache --------------------------------------------------
 # Celery: a real broker with REDIS_URL, else tasks run eagerly in-process.
+
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-# The shared cache: only small, non-clinical things (the reference-data version of
-# planning.reference_cache). Redis with REDIS_URL so every process sees one value;
-# without it, each process keeps its own (runserver is one process).
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "clinic"),
-            "TIMEOUT": 300,
-        }
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -235,11 +268,39 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# Reports: a redelivered task (worker lost) comes back after the visibility
-# timeout, which must outlast the longest task; the sweep fails jobs left running.
+# A redelivered task (worker lost) comes back after the visibility timeout,
+# which must outlast the longest task; the sweep fails report jobs left running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60)
 }
+CELERY_BEAT_SCHEDULE = {
+    # Each appointment is reminded once, the day before (clinic.reminders).
+    "appointment-reminders": {
+        "task": "clinic.send_appointment_reminders",
+        "schedule": 30 * 60,
+    },
+    # Report jobs left running by a lost worker are failed (and can be retried).
+    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
+}
+
+# The shared cache holds only small, non-clinical things (the reference-data
+# version of planning.reference_cache). Redis with REDIS_URL so every process
+# sees one value; without it, each process keeps its own (runserver is one).
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "clinic"),
+            "TIMEOUT": 300,
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+
+# --- Email ----------------------------------------------------------------------
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -249,7 +310,10 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "clinic@localhost")
 
-# Security: hardened in production; check --deploy passes with no warnings.
+
+# --- HTTPS and headers ----------------------------------------------------------
+# Hardened in production; `make check-deploy` passes with no warnings.
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -266,6 +330,17 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     # The documented deployment terminates TLS at a proxy that sets this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), "
+    "serial=(), display-capture=()"
+)
+# The number of reverse proxies in front of the app that append to
+# X-Forwarded-For (the documented deployment has one, the TLS proxy). The
+# client's address is the one the outermost of them saw; see audit/context.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0)
+
+
+# --- Logging --------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
@@ -279,39 +354,18 @@ LOGGING = {
         # WeasyPrint's progress lines and font notes; refused URLs still show as warnings.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Axes logs every sign-in at INFO; lockouts (WARNING) are enough here,
+        # the audit log has the rest.
+        "axes": {"level": "WARNING"},
     },
 }
 
-# Appointment reminders: beat sweeps every 30 minutes; each appointment is
-# reminded once, the day before (clinic.tasks, clinic.reminders).
-CELERY_BEAT_SCHEDULE = {
-    "appointment-reminders": {
-        "task": "clinic.send_appointment_reminders",
-        "schedule": 30 * 60,
-    },
-    # Reports: jobs left running by a lost worker are failed (and can be retried).
-    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
-}
-# --- Security and audit (issue 10) -------------------------------------------
-# Passwords: Argon2 first; the others still read older hashes and upgrade them.
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.ScryptPasswordHasher",
-]
-AUTHENTICATION_BACKENDS = [
-    "security.backends.LoginProtectionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-# The number of reverse proxies in front of the app that append to
-# X-Forwarded-For (the documented deployment has one, the TLS proxy). The
-# client's address is the one the outermost of them saw; see audit/context.py.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0)
 
-# Login protection (django-axes): lock a user name + address pair out after
-# AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES. Unlock: delete the
-# access attempt in the admin, or `manage.py axes_reset_username EMAIL`.
+# --- Sign-in protection (django-axes) -------------------------------------------
+# Lock a user name + address pair out after AXES_FAILURE_LIMIT failures for
+# AXES_COOLOFF_MINUTES. Unlock: delete the access attempt in the admin, or
+# `manage.py axes_reset_username EMAIL`.
+
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -325,16 +379,22 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "token"]
 
-# Second factor (django-otp): TOTP plus backup codes. Required for injectors and
-# clinic admins when REQUIRE_2FA is on: by default in production, off in
-# development so the demo and tests sign in with a password alone.
+
+# --- Second factor (django-otp) -------------------------------------------------
+# TOTP plus backup codes, required for injectors and clinic admins when
+# REQUIRE_2FA is on: by default in production, off in development so the demo
+# and tests sign in with a password alone.
+
 REQUIRE_2FA = env_bool("REQUIRE_2FA", default=PRODUCTION)
 OTP_TOTP_ISSUER = CLINIC_NAME
 OTP_TOTP_THROTTLE_FACTOR = 1
 
-# Sessions: idle timeout with a warning on the page, absolute lifetime, gone
-# when the browser closes. A password change ends every other session (Django
-# checks the session's password hash on each request).
+
+# --- Sessions -------------------------------------------------------------------
+# An idle timeout with a warning on the page, an absolute lifetime, gone when
+# the browser closes. A password change ends every other session (Django checks
+# the session's password hash on each request).
+
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 15) * 60
 SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_HOURS", 12) * 3600
 SESSION_IDLE_WARNING = env_int("SESSION_WARNING_SECONDS", 120)
@@ -342,9 +402,10 @@ SESSION_ACTIVITY_RESOLUTION = 60
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Content-Security-Policy (django-csp 4): our own files only, scripts by nonce
-# or from 'self', no inline script or style, no framing.
-from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+# --- Content security policy (django-csp) ---------------------------------------
+# Our own files only, scripts by nonce or from 'self', no inline script or
+# style, no framing.
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -362,20 +423,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-PERMISSIONS_POLICY = (
-    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), "
-    "serial=(), display-capture=()"
-)
 
-# Audit log: pages of these URL namespaces are audited even without an object id.
+
+# --- Audit log ------------------------------------------------------------------
+
+# Pages of these URL namespaces are audited even without an object id.
 AUDIT_CLINICAL_NAMESPACES = ("planning", "charting")
 # auditlog would take the first X-Forwarded-For entry, which a client can forge;
 # the address that counts is ours (TRUSTED_PROXY_COUNT), on the linked AuditEvent.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
-if not DATABASE_IS_POSTGRES:
-    # SQLite: take the write lock when a transaction begins, so two requests
-    # cannot both read the audit chain's head before either writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
-# Axes logs every sign-in at INFO; lockouts (WARNING) are enough here, the audit
-# log has the rest.
-LOGGING["loggers"]["axes"] = {"level": "WARNING"}

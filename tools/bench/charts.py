@@ -3,8 +3,8 @@ plan (consent, vial, injections, content hash), and at each review visit a
 signed review with a finding per treated muscle and side; some reviews have a
 signed touch-up (a treatment on the review visit, signed with the review).
 
-The content hash is ``charting.signing.hash_content`` over the dict that
-``charting.signing.signed_content`` would build from the stored rows, so
+The content hash is ``charting.signing.hash_content`` over what
+``charting.signing.content_of`` makes of the rows as they will be stored, so
 ``charting.signing.verify`` holds for every bench treatment (the bench test
 checks it). Injections and findings are written by the server on PostgreSQL
 (one statement per chunk), from the points the plan generator wrote.
@@ -17,13 +17,14 @@ import hashlib
 import io
 import random
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import connection
 from PIL import Image, ImageDraw
 
 from charting.choices import DILUENT_SALINE, LotStatus
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
-from charting.signing import DEFAULT_REVIEW_DAYS, HASH_FORMAT, hash_content
+from charting.signing import DEFAULT_REVIEW_DAYS, content_of, hash_content
 from planning.choices import Side
 from planning.models import DoseRange, InjectionPoint, Muscle
 from reviews.models import Finding, Review
@@ -32,7 +33,6 @@ from . import rows
 from .plans import DILUENT_ML, vial_units
 
 TOUCH_UP_SHARE = 0.15  # reviews with a touch-up
-UTC = datetime.UTC
 WASTED = [Decimal("0.0"), Decimal("0.0"), Decimal("1.0"), Decimal("2.5")]
 TOUCH_UP_UNITS = [Decimal("1.0"), Decimal("2.0"), Decimal("2.5")]
 TOUCH_UP_NOTES = "Touch-up at the two-week review."
@@ -154,45 +154,6 @@ def plan_points(cycles) -> dict[int, list[tuple]]:
         if row[0] in points:
             points[row[0]].append(row[1:])
     return points
-
-
-def content(*, treatment: tuple, patient_id: int, product, consent_sha, injections) -> dict:
-    """``charting.signing.signed_content`` of a bench treatment row (no adverse events)."""
-    pk, visit_id, plan_id = treatment[0], treatment[1], treatment[2]
-    return {
-        "format": HASH_FORMAT,
-        "treatment": pk,
-        "visit": visit_id,
-        "patient": patient_id,
-        "plan": plan_id,
-        "product": product.code,
-        "wasted_units": str(treatment[9]),
-        "aftercare_given": treatment[10],
-        "notes": treatment[11],
-        "consent": consent_sha,
-        "injections": injections,
-        "adverse_events": [],
-        "signed_by": treatment[14],
-        "signed_at": treatment[13].astimezone(UTC).isoformat(),
-        "review_days": treatment[12],
-    }
-
-
-def injection_content(points, *, muscles, lot: Lot, vial_id: int, reconstituted: str) -> list:
-    return [
-        {
-            "muscle": muscles[muscle_id].code,
-            "side": side,
-            "x": str(x),
-            "y": str(y),
-            "units": str(units),
-            "lot": lot.number,
-            "vial": vial_id,
-            "reconstituted_at": reconstituted,
-            "note": note,
-        }
-        for _pk, muscle_id, side, x, y, units, note in points
-    ]
 
 
 def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, triggers_off: bool):
@@ -410,16 +371,31 @@ def make_reviews(*, cycles, treatment_of, touch_ups, points, ctx, rng, counts) -
 
 
 def signed_row(row, *, points, chart, cycle, product, lot, vial_id, reconstituted, consent_sha):
-    """A treatment row with its content hash, as charting.signing would compute it."""
-    given = injection_content(
-        points,
-        muscles=chart.muscles,
-        lot=lot,
-        vial_id=vial_id,
-        reconstituted=reconstituted.astimezone(UTC).isoformat(),
-    )
-    signature = content(
-        treatment=row, patient_id=cycle.patient_id, product=product, consent_sha=consent_sha,
-        injections=given,
+    """A treatment row with its content hash: charting.signing's own ``content_of`` over
+    the row and its injections as they will be stored (plain objects, not saved)."""
+    fields = dict(zip(TREATMENT_FIELDS[:-1], row, strict=True))  # every field but the hash
+    treatment = SimpleNamespace(
+        pk=fields["id"], visit_id=fields["visit"], plan_id=fields["plan"], product=product,
+        wasted_units=fields["wasted_units"], aftercare_given=fields["aftercare_given"],
+        notes=fields["notes"], signed_by_id=fields["signed_by"], signed_at=fields["signed_at"],
+        review_days=fields["review_days"],
     )  # fmt: skip
-    return (*row, hash_content(signature))
+    vial = SimpleNamespace(lot=lot, reconstituted_at=reconstituted)
+    injections = [
+        SimpleNamespace(
+            muscle=chart.muscles[muscle_id],
+            side=side,
+            x=x,
+            y=y,
+            units=units,
+            note=note,
+            vial=vial,
+            vial_id=vial_id,
+        )  # fmt: skip
+        for _pk, muscle_id, side, x, y, units, note in points
+    ]
+    content = content_of(
+        treatment=treatment, patient_id=cycle.patient_id, injections=injections,
+        adverse_events=[], consent_sha=consent_sha,
+    )  # fmt: skip
+    return (*row, hash_content(content))

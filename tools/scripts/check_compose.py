@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_SERVICES = {"web", "worker", "beat", "postgres", "redis"}
 APP_SERVICES = {"web", "worker", "beat"}
 

@@ -214,7 +214,7 @@ def run_all(args) -> Report:
 
 def worker_figures(args) -> list[tuple[str, str]]:
     """Celery round trip through Redis and the real worker (the floor of
-    click-to-download), then the PDF figures (``bench.pdf``)."""
+    click-to-download), then the PDF figures (``tools.bench.pdf``)."""
     from clinic.tasks import send_appointment_reminder
 
     figures = []
