@@ -42,7 +42,7 @@ class Worker:
             "-m",
             "celery",
             "-A",
-            "clinic",
+            "config",
             "worker",
             "--pool=prefork",
             "--concurrency=1",

@@ -40,7 +40,7 @@ def all_pages():
 @pytest.fixture
 def url_kwargs(patient, injector):
     """One object per URL argument name."""
-    from reports.models import Kind, ReportJob
+    from charting.reports.models import Kind, ReportJob
     from tests.charting.factories import charted, make_lot
     from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
     from tests.planning.factories import make_photo, make_visit

@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from charting.reports.requests import request_consent_pdf
 from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES
 from planning.access import get_visit_for
 from planning.models import PlanStatus
 from planning.screening import screening_state
-from reports.requests import request_consent_pdf
 
 from ..access import get_consent_for
 from ..consent import consent_areas, consent_in_force, record_consent, withdraw_consent

@@ -18,14 +18,14 @@ from audit.models import AuditEvent
 from charting.consent import consent_in_force
 from charting.lots import vial_refusal
 from charting.models import Injection, SignedRecordError, Treatment
+from charting.reviews.models import Review
+from charting.reviews.review import signing_refusals
 from charting.signing import verify
 from clinic.appointments import HOLDS_TIME, Appointment, DueReview
 from clinic.models import Location, Patient, User
 from planning.choices import VisitKind
 from planning.models import MovementMap, Observation, Photo, Screening, Visit
 from planning.movement import expressions_with_muscles
-from reviews.models import Review
-from reviews.review import signing_refusals
 from tools.bench import pages
 from tools.bench.generate import BenchDataRefused, make_bench_data
 from tools.bench.measure import count_queries

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from charting.models import Treatment
+from charting.reports.history import build_history
 from charting.signing import verify
 from planning.models import Visit
-from reports.history import build_history
 from tools.bench import pdf
 
 SESSIONS = 3

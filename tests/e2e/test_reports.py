@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from reports.models import ReportJob, Status
+from charting.reports.models import ReportJob, Status
 from tests.factories import PASSWORD
 from tests.reports.factories import make_history
 

@@ -7,12 +7,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from charting.models import ConsentText
+from charting.reviews.demo import READY_PATIENT
+from charting.reviews.models import Review
 from clinic.appointments import DueReview
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Patient
 from planning.models import Expression, Muscle
-from reviews.demo import READY_PATIENT
-from reviews.models import Review
 from tests.planning.factories import make_photo
 
 from .conftest import login

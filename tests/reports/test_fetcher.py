@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from reports.history import build_history
-from reports.rendering import RestrictedURLFetcher, URLRefused, html_to_pdf, render_html
-from reports.storage import static_file_url
+from charting.reports.history import build_history
+from charting.reports.rendering import RestrictedURLFetcher, URLRefused, html_to_pdf, render_html
+from charting.reports.storage import static_file_url
 from tests.reports.factories import make_history
 
 PNG_1PX = base64.b64encode(

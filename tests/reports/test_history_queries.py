@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from charting.reports.history import build_history
+from charting.reviews.review import sign_review
+from charting.reviews.touchups import add_touch_up
 from planning.models import Muscle
-from reports.history import build_history
-from reviews.review import sign_review
-from reviews.touchups import add_touch_up
 from tests.charting.factories import make_lot, make_vial
 from tests.factories import PASSWORD
 from tests.reports.factories import make_history, signed_treatment

@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from reports import jobs, requests
-from reports.models import Kind, ReportJob, Status
-from reports.storage import private_storage
-from reports.tasks import render_report, sweep_stuck_jobs
+from charting.reports import jobs, requests
+from charting.reports.models import Kind, ReportJob, Status
+from charting.reports.storage import private_storage
+from charting.reports.tasks import render_report, sweep_stuck_jobs
 from tests.reports.factories import make_history, today
 
 pytestmark = pytest.mark.django_db

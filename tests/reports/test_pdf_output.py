@@ -10,8 +10,8 @@ import pytest
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 
-from reports.history import build_history
-from reports.rendering import render_pdf
+from charting.reports.history import build_history
+from charting.reports.rendering import render_pdf
 from tests.conftest import need
 from tests.reports.factories import make_history
 

@@ -8,12 +8,12 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from charting.reports import sessions
+from charting.reports.history import build_history
+from charting.reports.rendering import render_pdf
+from charting.reviews.review import sign_review
+from charting.reviews.touchups import add_touch_up
 from planning.models import Muscle
-from reports import sessions
-from reports.history import build_history
-from reports.rendering import render_pdf
-from reviews.review import sign_review
-from reviews.touchups import add_touch_up
 from tests.charting.factories import make_lot, make_vial
 from tests.factories import PASSWORD
 from tests.reviews.factories import graded_review, signed_session

@@ -11,12 +11,12 @@ from pypdf import PdfReader
 
 from charting.chart import add_adverse_event
 from charting.models import AdverseKind, Severity
+from charting.reports import requests
+from charting.reports.history import build_history
+from charting.reports.models import Kind, ReportJob, Status
+from charting.reports.rendering import render_pdf
+from charting.reports.storage import private_storage
 from charting.signing import add_addendum, sign_treatment
-from reports import requests
-from reports.history import build_history
-from reports.models import Kind, ReportJob, Status
-from reports.rendering import render_pdf
-from reports.storage import private_storage
 from tests.charting.factories import charted
 from tests.factories import PASSWORD
 
@@ -76,7 +76,7 @@ def test_an_unsigned_treatment_is_refused_not_drafted(
         subject_id=treatment.pk,
         requested_by=injector,
     )
-    from reports.jobs import run_job
+    from charting.reports.jobs import run_job
 
     assert run_job(job_id=job.pk) == "failed"
     job.refresh_from_db()

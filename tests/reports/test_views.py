@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from reports.models import Kind, ReportJob, Status
+from charting.reports.models import Kind, ReportJob, Status
 from tests.factories import PatientFactory
 from tests.queries import audit_event
 from tests.reports.factories import make_history, today

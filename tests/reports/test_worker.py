@@ -15,9 +15,9 @@ import zipfile
 import pytest
 from pypdf import PdfReader
 
-from reports import requests
-from reports.models import ReportJob, Status
-from reports.storage import private_storage
+from charting.reports import requests
+from charting.reports.models import ReportJob, Status
+from charting.reports.storage import private_storage
 from tests.celery_worker import Worker
 from tests.factories import PatientFactory
 from tests.reports.factories import make_history, today

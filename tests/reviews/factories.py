@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from charting.chart import chart_from_plan
+from charting.reviews.review import open_review, save_review
 from charting.signing import sign_treatment
-from reviews.review import open_review, save_review
 from tests.charting.factories import make_consent, make_vial, treatment_visit
 from tests.factories import PASSWORD
 from tests.planning.factories import grade

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charting.models import Injection, Treatment
+from charting.reviews.models import Finding, Review
+from charting.reviews.outcomes import outcome_summary
 from clinic.roles import Role
 from planning.choices import PlanStatus, VisitKind
 from planning.models import Muscle, Product, TreatmentPlan
-from reviews.models import Finding, Review
-from reviews.outcomes import outcome_summary
 from tests.factories import PatientFactory, UserFactory
 from tests.planning.factories import make_visit
 

@@ -6,11 +6,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from charting.reviews.models import Review
+from charting.reviews.review import add_side_effect, open_review
+from charting.reviews.touchups import add_touch_up
 from clinic.appointments import Appointment, DueReview
 from planning.models import Muscle
-from reviews.models import Review
-from reviews.review import add_side_effect, open_review
-from reviews.touchups import add_touch_up
 from tests.charting.factories import make_vial
 from tests.clinic.scheduling_factories import make_appointment
 from tests.factories import PASSWORD

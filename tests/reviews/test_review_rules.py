@@ -11,15 +11,15 @@ from django.utils import timezone
 from charting.chart import chart_from_plan
 from charting.models import Injection, Treatment
 from charting.models.locking import SignedRecordError
+from charting.reviews.cycles import history
+from charting.reviews.errors import ReviewError, ReviewErrors
+from charting.reviews.models import Finding, Review
+from charting.reviews.review import add_side_effect, open_review, save_review, sign_review
+from charting.reviews.screens import cycle_totals, residual_grid, review_rows
+from charting.reviews.touchups import add_touch_up
 from charting.signing import verify
 from clinic.appointments import DueReview
 from planning.models import Muscle, Product
-from reviews.cycles import history
-from reviews.errors import ReviewError, ReviewErrors
-from reviews.models import Finding, Review
-from reviews.review import add_side_effect, open_review, save_review, sign_review
-from reviews.screens import cycle_totals, residual_grid, review_rows
-from reviews.touchups import add_touch_up
 from tests.charting.factories import make_consent, make_lot, make_vial, treatment_visit
 from tests.factories import PASSWORD, PatientFactory
 

@@ -6,11 +6,11 @@ from decimal import Decimal as D
 
 import pytest
 
+from charting.reviews.review import sign_review
+from charting.reviews.starting_doses import split_units
+from charting.reviews.touchups import add_touch_up
 from planning import suggested_doses
 from planning.models import Muscle, Product
-from reviews.review import sign_review
-from reviews.starting_doses import split_units
-from reviews.touchups import add_touch_up
 from tests.charting.factories import make_vial
 from tests.factories import PASSWORD
 

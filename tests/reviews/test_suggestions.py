@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from reviews.suggestions import CycleFacts, suggest
+from charting.reviews.suggestions import CycleFacts, suggest
 
 CASES = [
     # name, facts, units, rule

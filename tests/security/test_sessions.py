@@ -113,7 +113,7 @@ def test_a_password_change_signs_out_every_other_session(injector):
 
 
 def test_passwords_are_hashed_with_argon2(settings):
-    from clinic import settings as project
+    from config import settings as project
 
     settings.PASSWORD_HASHERS = project.PASSWORD_HASHERS
     assert identify_hasher(make_password("a-long-passphrase")).algorithm == "argon2"

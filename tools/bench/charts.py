@@ -24,10 +24,10 @@ from PIL import Image, ImageDraw
 
 from charting.choices import DILUENT_SALINE, LotStatus
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
+from charting.reviews.models import Finding, Review
 from charting.signing import DEFAULT_REVIEW_DAYS, content_of, hash_content
 from planning.choices import Side
 from planning.models import DoseRange, InjectionPoint, Muscle
-from reviews.models import Finding, Review
 
 from . import rows
 from .plans import DILUENT_ML, vial_units

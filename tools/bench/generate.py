@@ -16,9 +16,9 @@ from django.db import transaction
 
 from audit.models import AuditEvent
 from charting.models import Injection
+from charting.reviews.models import Finding
 from clinic.models import Location, Patient
 from planning.models import InjectionPoint, Observation
-from reviews.models import Finding
 
 from . import audit_trail, charts, history, people, plans, rows, schedule
 

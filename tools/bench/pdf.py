@@ -206,10 +206,10 @@ def subjects(sessions: int) -> dict:
 def render(kind: str, subject: int, reps: int) -> dict:
     """Render one report ``reps`` times in this process: pages, seconds, peak RSS."""
     setup_django()
+    from charting.reports.history import build_history
+    from charting.reports.rendering import html_to_pdf, render_pdf
+    from charting.reports.sessions import injection_map_pdf
     from clinic.models import Patient
-    from reports.history import build_history
-    from reports.rendering import html_to_pdf, render_pdf
-    from reports.sessions import injection_map_pdf
 
     html_to_pdf("<p>warm-up</p>")  # fonts and WeasyPrint's own stylesheet, once per process
     base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -273,7 +273,7 @@ def click_to_download(client, *, url: str) -> float:
     form's date fields are posted empty, as the browser sends them (all visits)."""
     from django.urls import resolve
 
-    from reports.models import ReportJob, Status
+    from charting.reports.models import ReportJob, Status
 
     began = time.perf_counter()
     response = client.post(url, {"date_from": "", "date_to": ""}, secure=True)

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 import charting.demo
+import charting.reviews.demo
 import clinic.demo
 import planning.demo
-import reviews.demo
 import security.demo
 
 
@@ -15,6 +15,12 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
         # From the bottom floor up: each app's demo builds on the ones below it.
-        for demo in (clinic.demo, security.demo, planning.demo, charting.demo, reviews.demo):
+        for demo in (
+            clinic.demo,
+            security.demo,
+            planning.demo,
+            charting.demo,
+            charting.reviews.demo,
+        ):
             demo.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class ReportsConfig(AppConfig):
-    name = "reports"
+    name = "charting.reports"
+    label = "reports"
     verbose_name = "Reports"
 
     def ready(self) -> None:

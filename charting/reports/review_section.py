@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from charting.reviews.cycles import build_cells
 from planning.dosing import volume_ml
-from reviews.cycles import build_cells
 
 SIDE_ORDER = {"R": 0, "C": 1, "L": 2}
 

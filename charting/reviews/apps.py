@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class ReviewsConfig(AppConfig):
-    name = "reviews"
+    name = "charting.reviews"
+    label = "reviews"
     verbose_name = "Two-week reviews"
 
     def ready(self) -> None:

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from django.db.models import Prefetch
 
 from charting.models import Addendum, AdverseEvent, Consent, Injection, Treatment
+from charting.reviews.models import Finding, SideEffect
 from planning.dosing import volume_ml
-from reviews.models import Finding, SideEffect
 
 from .diagram import face_svg
 from .errors import ReportRefused
