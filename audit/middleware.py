@@ -1,9 +1,9 @@
 """Reads: every GET of a patient-related page becomes a ``view`` event.
 
-A page is audited when its URL names an object of a registered kind
-(``patient_id`` today; ``visit_id``, ``plan_id``... registered by their apps,
-see ``audit.registry``) or when it lives in a clinical namespace
-(``planning``, ``charting``). Nobody has to remember to call anything: a new
+A page is audited when its URL names an object of a kind listed in
+``AUDIT_URL_OBJECTS`` (``patient_id``, ``visit_id``, ``plan_id``...; see
+``audit.subjects``) or when it lives in a clinical namespace
+(``AUDIT_CLINICAL_NAMESPACES``). Nobody has to remember to call anything: a new
 clinical page is audited the day it is added. A view that records its own
 event (an export, say) is not recorded twice. A refused access (403) on such a
 page is recorded too, as ``denied``.
@@ -17,32 +17,20 @@ from django.core.exceptions import ObjectDoesNotExist
 from .context import current_request, request_id
 from .events import record
 from .models import Action
-from .registry import MODELS, object_kwarg
-
-
-def admin_object(match):
-    """(model, patient_of) for a Django admin page of one registered patient
-    record (``admin:clinic_patient_change`` with ``object_id``), else None."""
-    if match is None or "admin" not in match.namespaces or "object_id" not in match.kwargs:
-        return None
-    for model, patient_of in MODELS.items():
-        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
-        if patient_of is not None and (match.url_name or "").startswith(prefix):
-            return model, patient_of
-    return None
+from .subjects import admin_model, object_kwarg, patient_for_instance
 
 
 def is_audited_page(match) -> bool:
     if match is None:
         return False
-    clinical = set(getattr(settings, "AUDIT_CLINICAL_NAMESPACES", ("planning", "charting")))
+    clinical = set(settings.AUDIT_CLINICAL_NAMESPACES)
     return bool(set(match.namespaces) & clinical) or object_kwarg(match.kwargs) is not None
 
 
-def _resolve(resolve, object_id):
+def _patient_of(kind, object_id):
     """The patient of a page's object; an id that names nothing names no patient."""
     try:
-        return resolve(object_id)
+        return kind.patient_of(object_id)
     except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
         return None
 
@@ -69,9 +57,9 @@ class AuditMiddleware:
         if user is None or not user.is_authenticated:
             return
         match = getattr(request, "resolver_match", None)
-        in_admin = admin_object(match)
+        in_admin = admin_model(match)
         if in_admin is not None:
-            return self._record_admin_read(request, response, match, *in_admin)
+            return self._record_admin_read(request, response, match, in_admin)
         if not is_audited_page(match):
             return
         if response.status_code in (403, 404):
@@ -83,9 +71,8 @@ class AuditMiddleware:
         kind = object_kwarg(match.kwargs)
         object_type, object_id, patient = match.view_name, "", None
         if kind is not None:
-            object_type, object_id = kind.object_type, match.kwargs[kind.name]
-            if kind.resolve is not None:
-                patient = _resolve(kind.resolve, object_id)
+            object_type, object_id = kind.object_type, match.kwargs[kind.kwarg]
+            patient = _patient_of(kind, object_id)
         record(
             request=request,
             action=action,
@@ -95,7 +82,7 @@ class AuditMiddleware:
             detail={"page": match.view_name, "status": response.status_code},
         )
 
-    def _record_admin_read(self, request, response, match, model, patient_of) -> None:
+    def _record_admin_read(self, request, response, match, model) -> None:
         if not 200 <= response.status_code < 300:
             return
         instance = model._default_manager.filter(pk=match.kwargs["object_id"]).first()
@@ -105,6 +92,6 @@ class AuditMiddleware:
             request=request,
             action=Action.VIEW,
             obj=instance,
-            patient=patient_of(instance),
+            patient=patient_for_instance(instance),
             detail={"page": match.view_name, "status": response.status_code},
         )

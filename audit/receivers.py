@@ -10,7 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 
 from .events import record
 from .models import Action
-from .registry import patient_for_instance
+from .subjects import patient_for_instance
 
 AUDITLOG_ACTIONS = {
     LogEntry.Action.CREATE: Action.CREATE,
@@ -52,13 +52,6 @@ def on_model_logged(sender, instance, action, log_entry=None, changes=None, erro
         # Field names only: the values stay in auditlog's LogEntry, linked here.
         detail={"fields": sorted(changes or {}), "logentry": log_entry.pk},
     )
-
-
-def patient_of_logentry(entry: LogEntry) -> int | None:
-    """The patient a django-auditlog entry is about, when it is about a patient."""
-    if (entry.content_type.app_label, entry.content_type.model) == ("clinic", "patient"):
-        return int(entry.object_pk) if entry.object_pk.isdigit() else None
-    return None
 
 
 def connect() -> None:

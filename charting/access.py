@@ -14,7 +14,7 @@ from clinic.roles import CLINICAL_ROLES, Role
 from planning.access import get_visit_for
 from planning.models import Visit
 
-from .models import Consent, Lot, Treatment
+from .models import Consent, DueReview, Lot, Treatment
 
 
 def get_treatment_for(user, visit_id: int) -> tuple[Visit, Treatment | None]:
@@ -38,3 +38,9 @@ def get_consent_for(user, consent_id: int) -> Consent:
 def get_lot_for(user, lot_id: int, *, manage: bool = False) -> Lot:
     require_role(user, {Role.ADMIN} if manage else CLINICAL_ROLES)
     return get_object_or_404(Lot.objects.select_related("product"), pk=lot_id)
+
+
+def get_due_review_for(user, due_review_id: int) -> DueReview:
+    """Any staff role: the desk's list shows names, dates and states only."""
+    require_role(user, Role.values)
+    return get_object_or_404(DueReview.objects.for_pages(), pk=due_review_id)

@@ -5,10 +5,13 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from clinic.scheduling import REVIEW_DAYS
+from clinic.access import injectors
+from clinic.models import Location
+from clinic.scheduling_forms import InjectorChoiceField
 
 from .chart import ChartInput, InjectionInput
 from .choices import AdverseKind, LotStatus, Severity
+from .due_reviews import REVIEW_DAYS
 from .models import Lot
 
 
@@ -153,3 +156,23 @@ def chart_input_from_post(post, injection_ids: list[int]) -> ChartInput:
 
 def local_minute(value: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(value).replace(second=0, microsecond=0)
+
+
+class ReviewFilterForm(forms.Form):
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.active(),
+        required=False,
+        empty_label="All locations",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    injector = InjectorChoiceField(
+        queryset=injectors(),
+        required=False,
+        empty_label="All injectors",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    booked = forms.BooleanField(
+        required=False,
+        label="Show booked reviews too",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

@@ -3,7 +3,7 @@
 Signing checks everything a legal treatment record needs (consent in force,
 injections with usable vials, the screening, the injector's password), stores
 who signed, when, and the SHA-256 of the signed content, and books the
-two-week review through ``clinic.scheduling.book_review`` (called here,
+two-week review through ``charting.due_reviews.book_review`` (called here,
 explicitly). From then on the model layer refuses every change
 (``charting.models.locking``); corrections are addenda.
 """
@@ -18,19 +18,17 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.appointments import Appointment
-from clinic.models import User
+from clinic.models import Appointment, User
 from clinic.roles import Role
-from clinic.scheduling import REVIEW_DAYS, NoFreeSlot, SchedulingError, book_review
 from planning.choices import VisitKind
 
 from .chart import screening_refusal
 from .consent import consent_in_force
+from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, NoFreeSlot, SchedulingError, book_review
 from .errors import ChartingError
 from .lots import vial_refusal
 from .models import Addendum, Treatment
 
-DEFAULT_REVIEW_DAYS = 14
 TOUCH_UP_MESSAGE = "Touch-ups are signed with the review."
 HASH_FORMAT = 1  # bump when signed_content changes shape; old hashes stay verifiable by format
 
@@ -184,18 +182,9 @@ def sign_treatment(
     problems = signing_refusals(treatment=treatment, at=now)
     if problems:
         raise ChartingError(" ".join(problems))
-    visit = treatment.visit
     review, review_message = None, ""
-    try:
-        with transaction.atomic():
-            review = book_review(
-                patient=visit.patient,
-                injector=visit.injector if visit.injector.has_role(Role.INJECTOR) else by,
-                location=visit.location,
-                treated_at=treatment.started_at,
-                days=review_days,
-                by=by,
-            )
+    try:  # the due review is recorded even when no time is free (book_review's savepoint)
+        review = book_review(treatment=treatment, days=review_days, by=by)
     except NoFreeSlot as exc:
         review_message = str(exc)
     except SchedulingError as exc:

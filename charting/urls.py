@@ -20,6 +20,6 @@ urlpatterns = [
     path("lots/", lots.lot_list, name="lot_list"),
     path("lots/new/", lots.lot_create, name="lot_create"),
     path("lots/<int:lot_id>/", lots.lot_edit, name="lot_edit"),
-    path("recall/", lots.recall, name="recall"),
-    path("recall/export.csv", lots.recall_export, name="recall_export"),
+    path("recall/", lots.recall, name="lot_recall"),
+    path("recall/export.csv", lots.recall_export, name="lot_recall_export"),
 ]

@@ -14,7 +14,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Patient
+from .models import Appointment, Patient, User
 from .roles import CLINICAL_ROLES, Role
 
 
@@ -53,24 +53,13 @@ def get_patient_for(user, patient_id: int) -> Patient:
 
 def injectors():
     """Active users with the injector role, for choices and calendar columns."""
-    from .models import User
-
     return User.objects.filter(is_active=True, groups__name=Role.INJECTOR).distinct()
 
 
-def get_appointment_for(user, appointment_id: int):
+def get_appointment_for(user, appointment_id: int) -> Appointment:
     """Any staff role may open an appointment: it holds names, times and kinds only."""
-    from .appointments import Appointment
-
     require_role(user, Role.values)
     return get_object_or_404(Appointment.objects.for_pages(), pk=appointment_id)
-
-
-def get_due_review_for(user, due_review_id: int):
-    from .appointments import DueReview
-
-    require_role(user, Role.values)
-    return get_object_or_404(DueReview.objects.for_pages(), pk=due_review_id)
 
 
 def id_from(value) -> int:

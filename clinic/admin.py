@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Appointment, DueReview, Location, Patient, User
+from .models import Appointment, Location, Patient, User
 
 
 @admin.register(User)
@@ -49,11 +49,3 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_select_related = ["patient", "injector", "location"]
     raw_id_fields = ["patient", "injector", "created_by"]
     readonly_fields = ["reminder_sent_at", "created_at"]
-
-
-@admin.register(DueReview)
-class DueReviewAdmin(admin.ModelAdmin):
-    list_display = ["due_on", "status", "patient", "injector", "location"]
-    list_filter = ["status", "location"]
-    list_select_related = ["patient", "injector", "location"]
-    raw_id_fields = ["patient", "injector", "appointment", "created_by", "closed_by"]

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from .appointments import Appointment
 from .links import Links
+from .models import Appointment
 from .slots import SLOT_MINUTES
 
 ROW_MINUTES = 5

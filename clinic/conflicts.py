@@ -13,8 +13,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from .appointments import LONGEST, Appointment
-from .models import Patient, User
+from .models import LONGEST, Appointment, Patient, User
 from .roles import Role
 
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL: an exclusion constraint refused the row

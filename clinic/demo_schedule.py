@@ -2,9 +2,9 @@
 
 This week Monday to Friday (and next week's first days) for both injectors:
 past visits completed (one no-show, one cancellation), today's in progress,
-the rest booked; treatments signed this week have their two-week review
-booked; four patients have a review due (two overdue) and six are due for
-recall. Runs once: a second run finds the demo appointments and adds nothing.
+the rest booked; six patients are due for recall (the reviews due come with
+charting's demo, which signs their treatments). Runs once: a second run finds
+the demo appointments and adds nothing.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from .appointments import Appointment, DueReview
-from .models import Location, Patient, User
-from .scheduling import book_review
+from .models import Appointment, Location, Patient, User
 from .slots import local_datetime, local_today
 
 Kind, Status = Appointment.Kind, Appointment.Status
@@ -46,14 +44,14 @@ def seed(out) -> None:
     riverside = Location.objects.get(name="Riverside Clinic")
     hillcrest = Location.objects.get(name="Hillcrest Studio")
     patients = list(Patient.objects.filter(chart_number__startswith="D-").order_by("chart_number"))
-    week_pool, recall_pool, due_pool = patients[:30], patients[30:36], patients[36:40]
+    week_pool, recall_pool = patients[:30], patients[30:36]
     rng = random.Random(7)
     now = timezone.now()
     today = local_today(riverside, now)
     monday = today - datetime.timedelta(days=today.weekday())
     days = [monday + datetime.timedelta(days=i) for i in range(5)]
     days += [days[0] + datetime.timedelta(days=7), days[1] + datetime.timedelta(days=7)]
-    made, signed = 0, []
+    made = 0
     for day in days:
         # Irene works at Riverside, Jonah at Hillcrest; on Thursdays they swap.
         plan = [(irene, riverside), (jonah, hillcrest)]
@@ -70,7 +68,7 @@ def seed(out) -> None:
                 )
                 end = start + datetime.timedelta(minutes=Appointment.DEFAULT_MINUTES[kind])
                 status, reason = _status_at(now, start, end, rng)
-                appointment = Appointment.objects.create(
+                Appointment.objects.create(
                     patient=patient,
                     kind=kind,
                     location=location,
@@ -83,34 +81,10 @@ def seed(out) -> None:
                     created_by=desk,
                 )
                 made += 1
-                if kind == Kind.TREATMENT and status == Status.COMPLETED:
-                    signed.append(appointment)
-    for appointment in signed:  # signing a treatment books its review
-        book_review(
-            patient=appointment.patient,
-            injector=appointment.injector,
-            location=appointment.location,
-            treated_at=appointment.ends_at,
-            by=appointment.injector,
-        )
     for n, patient in enumerate(recall_pool):  # treated 3-4 months ago, nothing booked
         _past_treatment(patient, irene if n % 2 else jonah, riverside, now, days_ago=95 + n * 4)
-    for n, (patient, ago) in enumerate(zip(due_pool, (15, 17, 24, 27), strict=True)):
-        injector, location = (irene, riverside) if n % 2 == 0 else (jonah, hillcrest)
-        treated = _past_treatment(patient, injector, location, now, days_ago=ago)
-        treated_day = treated.ends_at.astimezone(datetime.UTC).date()
-        DueReview.objects.create(
-            patient=patient,
-            injector=injector,
-            location=location,
-            treated_at=treated.ends_at,
-            due_on=treated_day + datetime.timedelta(days=14),
-            overdue_after=treated_day + datetime.timedelta(days=21),
-            created_by=injector,
-        )
     out.write(
-        f"clinic schedule: {made} appointments this week, {len(signed)} reviews booked, "
-        f"{len(due_pool)} reviews due, {len(recall_pool)} patients to recall"
+        f"clinic schedule: {made} appointments this week, {len(recall_pool)} patients to recall"
     )
 
 

@@ -12,8 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from .appointments import HOLDS_TIME, Appointment
-from .models import User
+from .models import HOLDS_TIME, Appointment, User
 
 FEED_PAST_DAYS = 30
 FEED_FUTURE_DAYS = 180

@@ -25,7 +25,7 @@ MENU: list[MenuItem] = [
     MenuItem("My day", "my_day", frozenset({Role.INJECTOR})),
     MenuItem("Reviews", "reviews_due", frozenset(Role)),
     MenuItem("Lots", "charting:lot_list", frozenset({Role.INJECTOR, Role.ADMIN})),
-    MenuItem("Lot recall", "charting:recall", frozenset({Role.ADMIN}), "Admin"),
+    MenuItem("Lot recall", "charting:lot_recall", frozenset({Role.ADMIN}), "Admin"),
     MenuItem("Reports", "reports:job_list", frozenset({Role.INJECTOR, Role.ADMIN})),
     MenuItem("Outcomes", "reviews:outcomes", frozenset({Role.ADMIN}), "Admin"),
     MenuItem("Audit log", "audit:event_list", frozenset({Role.ADMIN}), "Admin"),

@@ -15,8 +15,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from .appointments import Appointment
-from .models import Location
+from .models import Appointment, Location
 from .slots import local_day_bounds, local_today, zone_of
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,7 @@ import datetime
 from django import forms
 
 from .access import injectors
-from .appointments import Appointment
-from .models import Location, Patient
+from .models import Appointment, Location, Patient
 from .slots import NonexistentLocalTime, local_datetime, outside_opening_hours
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -82,7 +81,6 @@ class AppointmentForm(WhenMixin, forms.Form):
     confirm_outside_hours = forms.BooleanField(
         required=False, label="Book outside opening hours anyway"
     )
-    due_review = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,23 +136,3 @@ class DayForm(forms.Form):
 class WeekForm(forms.Form):
     day = forms.DateField(required=False, widget=DATE, label="Week of")
     injector = InjectorChoiceField(queryset=injectors(), required=False, empty_label=None)
-
-
-class ReviewFilterForm(forms.Form):
-    location = forms.ModelChoiceField(
-        queryset=Location.objects.active(),
-        required=False,
-        empty_label="All locations",
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    injector = InjectorChoiceField(
-        queryset=injectors(),
-        required=False,
-        empty_label="All injectors",
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    booked = forms.BooleanField(
-        required=False,
-        label="Show booked reviews too",
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )

@@ -11,11 +11,16 @@ with them, PostgreSQL scanned every patient (docs/benchmarks.md).
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Reverse, Upper
 from django.db.models.lookups import StartsWith
+
+
+def digits_only(value: str) -> str:
+    return re.sub(r"\D", "", value or "")
 
 
 def parse_date(text: str) -> datetime.date | None:
@@ -35,8 +40,6 @@ def ends_with(field: str, tail: str, *, upper: bool = False) -> Q:
 
 
 def patient_search_filter(query: str) -> Q:
-    from .models import digits_only
-
     query = " ".join(query.split())[:100]
     if not query:
         return Q()

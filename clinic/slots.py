@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from .appointments import Appointment
-from .models import Location, Patient, User
+from .models import Appointment, Location, Patient, User
 
 SLOT_MINUTES = 15
 

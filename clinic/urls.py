@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import appointments, feeds, patients, reviews, schedule, system
+from .views import appointments, feeds, patients, schedule, system
 
 urlpatterns = [
     path("", system.home, name="home"),
@@ -10,7 +10,6 @@ urlpatterns = [
     path("location/", system.switch_location, name="switch_location"),
     path("patients/", patients.patient_list, name="patient_list"),
     path("patients/new/", patients.patient_create, name="patient_create"),
-    path("patients/<int:patient_id>/", patients.patient_detail, name="patient_detail"),
     path("patients/<int:patient_id>/edit/", patients.patient_edit, name="patient_edit"),
     path("day/", schedule.day_view, name="schedule_day"),
     path("week/", schedule.week_view, name="schedule_week"),
@@ -36,10 +35,6 @@ urlpatterns = [
         appointments.appointment_reschedule,
         name="appointment_reschedule",
     ),
-    path("reviews-due/", reviews.reviews_due, name="reviews_due"),
-    path("reviews-due/<int:due_review_id>/book/", reviews.review_book, name="review_book"),
-    path("reviews-due/<int:due_review_id>/dismiss/", reviews.review_dismiss, name="review_dismiss"),
-    path("recall/", reviews.recall, name="recall"),
     path("calendar-feed/", feeds.calendar_feed_settings, name="calendar_feed_settings"),
     path("calendar-feed/rotate/", feeds.calendar_feed_rotate, name="calendar_feed_rotate"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),

@@ -153,10 +153,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
                 "security.context_processors.session_clock",
-                "planning.context_processors.patient_sections",
-                # After planning's: adds the reports card to planning's patient sections.
-                "charting.reports.context_processors.patient_sections",
-                "charting.reports.context_processors.visit_reports",
             ],
         },
     },
@@ -426,9 +422,49 @@ CONTENT_SECURITY_POLICY = {
 
 
 # --- Audit log ------------------------------------------------------------------
+# Each audited model names its patient with ``audit_patient`` (audit/subjects.py).
 
+# Reads: a page whose URL names one of these objects is a view of its patient.
+# Every URL argument ending in _id is listed (tests/audit/test_subjects.py).
+AUDIT_URL_OBJECTS = {
+    "patient_id": "clinic.Patient",
+    "appointment_id": "clinic.Appointment",
+    "visit_id": "planning.Visit",
+    "plan_id": "planning.TreatmentPlan",
+    "photo_id": "planning.Photo",
+    "treatment_id": "charting.Treatment",
+    "consent_id": "charting.Consent",
+    "lot_id": "charting.Lot",
+    "due_review_id": "charting.DueReview",
+    "review_id": "reviews.Review",
+    "job_id": "reports.ReportJob",
+}
 # Pages of these URL namespaces are audited even without an object id.
 AUDIT_CLINICAL_NAMESPACES = ("planning", "charting")
+# Writes: django-auditlog records field changes of these models. Observations
+# and plan points are saved with their map and plan, whose own change stands for
+# them; signatures are kept out of the log.
+AUDITLOG_INCLUDE_TRACKING_MODELS = [
+    "clinic.Patient",
+    {"model": "clinic.User", "exclude_fields": ["last_login"], "mask_fields": ["password"]},
+    "clinic.Appointment",
+    "planning.Visit",
+    "planning.Screening",
+    "planning.MovementMap",
+    "planning.Photo",
+    "planning.TreatmentPlan",
+    "charting.Treatment",
+    {"model": "charting.Consent", "exclude_fields": ["signature_png"]},
+    "charting.Injection",
+    "charting.AdverseEvent",
+    "charting.Addendum",
+    "charting.Lot",
+    "charting.Vial",
+    "charting.DueReview",
+    "reviews.Review",
+    "reviews.Finding",
+    "reviews.SideEffect",
+]
 # auditlog would take the first X-Forwarded-For entry, which a client can forge;
 # the address that counts is ours (TRUSTED_PROXY_COUNT), on the linked AuditEvent.
 AUDITLOG_DISABLE_REMOTE_ADDR = True

@@ -11,6 +11,7 @@ handler403 = "clinic.views.system.permission_denied"
 
 urlpatterns = [
     path("", include("clinic.urls")),
+    path("", include("charting.front_urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(

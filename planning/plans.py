@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 
-from . import dosing, history, reference_cache
+from . import dosing, reference_cache, treatment_history
 from .choices import PlanStatus
 from .models import (
     DoseRange,
@@ -60,13 +60,13 @@ def run_checks(*, plan: TreatmentPlan, points: list, screening=None, ranges=None
     """The dose checks of ``plan`` with ``points``, from the database (authoritative)."""
     visit = plan.visit
     window_start = visit.date - datetime.timedelta(days=dosing.RETREATMENT_DAYS)
-    previous = history.units_given(
+    previous = treatment_history.units_given(
         patient=visit.patient,
         product=plan.product,
         since=window_start,
         until=visit.date - datetime.timedelta(days=1),
     )  # query: units of this product in the 90 days before the visit
-    last = history.last_toxin_date(patient=visit.patient, before=visit.date)  # query
+    last = treatment_history.last_toxin_date(patient=visit.patient, before=visit.date)  # query
     return dosing.check_plan(
         product=plan.product,
         points=points,

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import history
+from . import treatment_history
 from .choices import Outcome, Source
 from .models import Product, Screening, Visit
 from .screening_questions import BLOCK, INFO, QUESTIONS, WARN, Question
@@ -74,9 +74,9 @@ class Evaluation:
 
 def last_toxin_date(*, patient, before: datetime.date) -> datetime.date | None:
     """The date of the patient's last toxin treatment in our own records, before ``before``
-    (asked of ``planning.history``: treatment visits, or charted treatments once
+    (asked of ``planning.treatment_history``: treatment visits, or charted treatments once
     charting registers its provider)."""
-    return history.last_toxin_date(patient=patient, before=before)
+    return treatment_history.last_toxin_date(patient=patient, before=before)
 
 
 def evaluate(

@@ -1,14 +1,17 @@
-"""Opening visits."""
+"""Opening visits, and the patient's latest ones."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .choices import VisitKind, VisitStatus
-from .models import Visit
+from .models import Screening, Visit
+
+RECENT_VISITS = 8
 
 
 @transaction.atomic
@@ -34,4 +37,18 @@ def start_consultation(
         date=day,
         kind=VisitKind.CONSULTATION,
         created_by=by,
+    )
+
+
+def recent_visits(*, patient) -> list[Visit]:
+    """The patient's latest visits, each with the outcome of its latest screening
+    (``screening_outcome``; one query)."""
+    latest_outcome = (
+        Screening.objects.filter(visit=OuterRef("pk")).latest_first().values("outcome")[:1]
+    )
+    return list(
+        Visit.objects.filter(patient=patient)
+        .select_related("injector", "location")
+        .annotate(screening_outcome=Subquery(latest_outcome))
+        .order_by("-date", "-id")[:RECENT_VISITS]
     )

@@ -41,8 +41,8 @@ def all_pages():
 def url_kwargs(patient, injector):
     """One object per URL argument name."""
     from charting.reports.models import Kind, ReportJob
-    from tests.charting.factories import charted, make_lot
-    from tests.clinic.scheduling_factories import make_appointment, make_due_review, make_feed
+    from tests.charting.factories import charted, make_due_review, make_lot
+    from tests.clinic.scheduling_factories import make_appointment, make_feed
     from tests.planning.factories import make_photo, make_visit
     from tests.planning.helpers import make_plan
     from tests.reviews.factories import make_review

@@ -2,6 +2,7 @@
 
 from ..choices import AdverseKind, LotStatus, Severity
 from .consent import Consent, ConsentText
+from .due_reviews import DueReview
 from .locking import SignedRecordError
 from .lots import Lot, Vial
 from .treatments import Addendum, AdverseEvent, Injection, Treatment
@@ -12,6 +13,7 @@ __all__ = [
     "AdverseKind",
     "Consent",
     "ConsentText",
+    "DueReview",
     "Injection",
     "Lot",
     "LotStatus",

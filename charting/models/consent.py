@@ -66,6 +66,9 @@ class ConsentQuerySet(models.QuerySet):
 
 
 class Consent(models.Model):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "visit__patient_id"
+
     visit = models.ForeignKey("planning.Visit", on_delete=models.PROTECT, related_name="consents")
     consent_text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="consents")
     text_shown = models.TextField(help_text="The exact wording the patient read and signed.")

@@ -74,7 +74,6 @@ class LockedByTreatment(models.Model):
         return super().delete(*args, **kwargs)
 
     def refuse_if_locked(self, *, creating: bool = False) -> None:
-        from .treatments import Treatment
-
-        if Treatment._base_manager.filter(pk=self.treatment_id, signed_at__isnull=False).exists():
+        treatment = type(self)._meta.get_field("treatment").related_model
+        if treatment._base_manager.filter(pk=self.treatment_id, signed_at__isnull=False).exists():
             raise SignedRecordError()

@@ -23,6 +23,9 @@ class LotQuerySet(models.QuerySet):
 
 
 class Lot(models.Model):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = None
+
     product = models.ForeignKey("planning.Product", on_delete=models.PROTECT, related_name="lots")
     number = models.CharField("lot number", max_length=40)
     expiry_date = models.DateField(help_text="Usable up to and including this day.")
@@ -65,6 +68,9 @@ class VialQuerySet(models.QuerySet):
 
 class Vial(models.Model):
     """One vial reconstituted from a lot; it may serve several treatments until its use-by."""
+
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = None
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="vials")
     vial_units = models.PositiveIntegerField("vial size (U)")

@@ -47,6 +47,9 @@ class TreatmentQuerySet(LockedQuerySet):
 class Treatment(models.Model):
     """The charted treatment of a visit ("the session"): what was actually given."""
 
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "visit__patient_id"
+
     visit = models.OneToOneField(
         "planning.Visit", on_delete=models.PROTECT, related_name="treatment"
     )
@@ -134,6 +137,9 @@ class InjectionQuerySet(LockedQuerySet):
 
 
 class Injection(LockedByTreatment):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "treatment__visit__patient_id"
+
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="injections")
     point = models.ForeignKey(
         "planning.InjectionPoint",
@@ -184,6 +190,9 @@ class AdverseEventQuerySet(LockedQuerySet):
 
 
 class AdverseEvent(LockedByTreatment):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "treatment__visit__patient_id"
+
     treatment = models.ForeignKey(
         Treatment, on_delete=models.CASCADE, related_name="adverse_events"
     )
@@ -228,6 +237,9 @@ class AddendumQuerySet(models.QuerySet):
 
 class Addendum(models.Model):
     """A correction or late note under a signed treatment; the original stays as signed."""
+
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "treatment__visit__patient_id"
 
     treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="addenda")
     reason = models.CharField(max_length=200)

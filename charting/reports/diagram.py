@@ -19,22 +19,13 @@ import re
 from functools import cache
 
 from django.contrib.staticfiles import finders
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 FACE_DIAGRAM = "planning/_face_diagram.html"
 STYLES = "css/pdf-face.css"
 REGIONS = re.compile(r'<g class="face-regions">.*?</g>', re.S)
 LABELS = re.compile(r'<text class="face-region-label"[^>]*>.*?</text>', re.S)
-
-
-def available() -> bool:
-    try:
-        get_template(FACE_DIAGRAM)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 @cache
@@ -45,8 +36,6 @@ def _styles() -> str:
 
 def face_svg(*, points, diagram_id: str | int = "pdf") -> SafeString:
     """The diagram with ``points`` (objects with .x .y .units .side .muscle.code)."""
-    if not available():
-        return mark_safe("")  # noqa: S308  # nosec B308 B703 - empty
     svg = render_to_string(FACE_DIAGRAM, {"points": points, "diagram_id": diagram_id})
     # The tap targets of the plan screen (muscle regions and their labels) are not
     # printed: they are for the editor, and WeasyPrint's SVG would fill them solid.

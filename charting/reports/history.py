@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 
 from clinic.models import Patient
-from planning.dosing import totals_by_muscle_side
 from planning.models import (
     Expression,
     InjectionPoint,
@@ -27,6 +25,9 @@ from planning.models import (
     TreatmentPlan,
     Visit,
 )
+
+from . import sessions
+from .totals import totals_of
 
 
 @dataclass
@@ -69,22 +70,6 @@ def visits_in_range(
     if date_to:
         visits = visits.filter(date__lte=date_to)
     return visits
-
-
-def totals_of(points) -> dict:
-    """Per muscle and side (``planning.dosing``), and the sums over all muscles."""
-    totals = totals_by_muscle_side(points)
-    left = sum((t.left for t in totals), Decimal(0))
-    right = sum((t.right for t in totals), Decimal(0))
-    centre = sum((t.centre for t in totals), Decimal(0))
-    grand = {
-        "left": left,
-        "right": right,
-        "centre": centre,
-        "total": left + right + centre,
-        "difference": left - right,
-    }
-    return {"totals": totals, "grand": grand}
 
 
 def export_patients(*, date_from: datetime.date, date_to: datetime.date):
@@ -184,8 +169,6 @@ def build_history(
                 plans=plans_by_visit.get(visit.pk, []),
             )
         )
-    from . import sessions  # charting's part (imports this module)
-
     sessions.attach(cycles)
     # Expressions that appear in any map of the history: the map tables' columns.
     used = {

@@ -59,6 +59,9 @@ class ReportJobQuerySet(models.QuerySet):
 
 
 class ReportJob(models.Model):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "patient_id"
+
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="0–100.")

@@ -20,9 +20,9 @@ from planning.dosing import volume_ml
 
 from .diagram import face_svg
 from .errors import ReportRefused
-from .history import totals_of
 from .rendering import RenderedPdf, render_pdf
 from .review_section import related, review_summary
+from .totals import totals_of
 
 NOT_SIGNED = (
     "This treatment is not signed yet: sign the chart first. "

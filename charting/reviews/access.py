@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 
 from clinic.access import require_role
-from clinic.appointments import Appointment, DueReview
+from clinic.models import Appointment
 from clinic.roles import CLINICAL_ROLES
 
 from .models import Review
@@ -20,8 +20,3 @@ def get_review_for(user, review_id: int) -> Review:
 def get_review_appointment_for(user, appointment_id: int) -> Appointment:
     require_role(user, CLINICAL_ROLES)
     return get_object_or_404(Appointment.objects.for_pages(), pk=appointment_id)
-
-
-def get_due_review_for(user, due_review_id: int) -> DueReview:
-    require_role(user, CLINICAL_ROLES)
-    return get_object_or_404(DueReview.objects.for_pages(), pk=due_review_id)

@@ -39,6 +39,9 @@ class ReviewQuerySet(models.QuerySet):
 
 
 class Review(models.Model):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "visit__patient_id"
+
     visit = models.OneToOneField("planning.Visit", on_delete=models.PROTECT, related_name="review")
     treatment = models.OneToOneField(
         "charting.Treatment",
@@ -107,6 +110,9 @@ class Review(models.Model):
 class Finding(models.Model):
     """Residual movement of one treated muscle on one side at the review (0–3)."""
 
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "review__visit__patient_id"
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
     muscle = models.ForeignKey("planning.Muscle", on_delete=models.PROTECT, related_name="+")
     side = models.CharField(max_length=1, choices=Side.choices)
@@ -150,6 +156,9 @@ class Finding(models.Model):
 
 
 class SideEffect(models.Model):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "review__visit__patient_id"
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="side_effects")
     kind = models.CharField(max_length=20, choices=SideEffectKind.choices)
     muscle = models.ForeignKey(

@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-from charting.models import Treatment
-from clinic.appointments import Appointment, DueReview
+from charting.models import DueReview, Treatment
+from clinic.models import Appointment
 
 from .errors import ReviewError
 
 
 def treatment_for_due(*, due: DueReview) -> Treatment:
-    """The signed treatment that recorded ``due`` (same patient, same treatment time)."""
-    treatment = (
-        Treatment.objects.signed()
-        .filter(visit__patient=due.patient_id, started_at=due.treated_at)
-        .first()
-    )
+    """The signed treatment whose review ``due`` is."""
+    treatment = Treatment.objects.signed().filter(pk=due.treatment_id).first()
     if treatment is None:
         raise ReviewError("No signed treatment of this patient matches this review.")
     return treatment
 
 
 def treatment_for_appointment(*, appointment: Appointment) -> Treatment:
-    """The treatment a review appointment follows: its due review's, else the patient's
-    latest signed session before it that has no signed review yet."""
+    """The treatment a review appointment follows: the patient's latest signed main
+    treatment before it that has no signed review yet."""
     if appointment.kind not in (Appointment.Kind.REVIEW, Appointment.Kind.TOUCH_UP):
         raise ReviewError("This appointment is not a review.")
-    due = DueReview.objects.filter(appointment=appointment).first()
-    if due is not None:
-        return treatment_for_due(due=due)
     treatment = (
         Treatment.objects.signed()
         .filter(

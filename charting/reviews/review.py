@@ -12,10 +12,10 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from charting.due_reviews import record_review_done
 from charting.models import Treatment
 from clinic.models import Patient, User
 from clinic.roles import Role
-from clinic.scheduling import record_review_done
 from planning.models import Muscle, Visit, VisitKind, VisitStatus
 
 from .baseline import baseline_grades, treated_sides
@@ -272,5 +272,5 @@ def sign_review(
     review.save(update_fields=["signed_at", "signed_by", "updated_at"])
     Visit.objects.filter(pk=review.visit_id).update(status=VisitStatus.COMPLETED)
     treatment = review.treatment
-    record_review_done(patient=treatment.visit.patient, treated_at=treatment.started_at, by=by)
+    record_review_done(treatment=treatment, by=by)
     return review

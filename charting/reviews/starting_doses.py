@@ -1,10 +1,11 @@
-"""Next cycle's suggestion as the plan screen's starting dose (``planning.suggested_doses``)."""
+"""Next cycle's suggestion as the plan screen's starting dose: charting's answer to
+``planning.treatment_history.suggested_doses``."""
 
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
-from planning.suggested_doses import SuggestedDose
+from planning.treatment_history import SuggestedDose
 
 from .cycles import history
 
@@ -20,31 +21,29 @@ def split_units(total: Decimal, parts: int) -> list[Decimal]:
     return [(base + (STEP if n < spare else 0)).quantize(Decimal("0.1")) for n in range(parts)]
 
 
-class CycleSuggestions:
-    """Answers from the patient's cycles of this product (reviews.cycles, five queries)."""
-
-    def for_plan(self, *, patient, product) -> list[SuggestedDose]:
-        doses = []
-        # Only this product's cycles are read: a patient's other products are never
-        # mixed into a dose (and skipping them keeps the plan page's cost flat).
-        for product_history in history(patient=patient, product=product, charts=False):
-            latest = product_history.cycles[-1].treatment
-            where: dict[tuple[str, str], list] = {}
-            for i in latest.injections.all():  # prefetched by reviews.cycles
-                if i.x is not None and i.y is not None:
-                    where.setdefault((i.muscle.code, i.side), []).append((i.x, i.y))
-            for row in product_history.rows:
-                if row.suggestion is None:
-                    continue
-                spots = where.get((row.muscle.code, row.side), [])
-                units = split_units(row.suggestion.units, len(spots))
-                doses.append(
-                    SuggestedDose(
-                        muscle_code=row.muscle.code,
-                        side=row.side,
-                        units=row.suggestion.units,
-                        reason=row.suggestion.reason,
-                        points=[(x, y, u) for (x, y), u in zip(spots, units, strict=True)],
-                    )
+def suggested_doses(*, patient, product) -> list[SuggestedDose]:
+    """From the patient's cycles of this product (reviews.cycles, five queries)."""
+    doses = []
+    # Only this product's cycles are read: a patient's other products are never
+    # mixed into a dose (and skipping them keeps the plan page's cost flat).
+    for product_history in history(patient=patient, product=product, charts=False):
+        latest = product_history.cycles[-1].treatment
+        where: dict[tuple[str, str], list] = {}
+        for i in latest.injections.all():  # prefetched by reviews.cycles
+            if i.x is not None and i.y is not None:
+                where.setdefault((i.muscle.code, i.side), []).append((i.x, i.y))
+        for row in product_history.rows:
+            if row.suggestion is None:
+                continue
+            spots = where.get((row.muscle.code, row.side), [])
+            units = split_units(row.suggestion.units, len(spots))
+            doses.append(
+                SuggestedDose(
+                    muscle_code=row.muscle.code,
+                    side=row.side,
+                    units=row.suggestion.units,
+                    reason=row.suggestion.reason,
+                    points=[(x, y, u) for (x, y), u in zip(spots, units, strict=True)],
                 )
-        return doses
+            )
+    return doses

@@ -6,13 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.access import id_from, role_required
-from clinic.appointments import DueReview
 from clinic.roles import CLINICAL_ROLES, Role
 from planning import reference_cache
 from planning.dosing import totals_by_muscle_side, volume_ml
@@ -34,16 +31,8 @@ from ..consent import consent_in_force
 from ..errors import ChartingError
 from ..forms import AddendumForm, AdverseEventForm, SignForm, VialForm, chart_input_from_post
 from ..lots import usable_vials
-
-FACE_DIAGRAM = "planning/_face_diagram.html"
-
-
-def _has_face_diagram() -> bool:
-    try:
-        select_template([FACE_DIAGRAM])
-    except TemplateDoesNotExist:
-        return False
-    return True
+from ..models import DueReview
+from ..reports.models import ReportJob
 
 
 def _chart_page(request, visit, treatment, *, status=200, **extra):
@@ -53,6 +42,8 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
     consent = consent_in_force(visit=visit)  # query: the consent in force
     context = {"visit": visit, "treatment": treatment, "screening": screening, "step": "chart"}
     context["consent"] = consent
+    # query: the visit's report jobs (consent and injection-map PDFs), newest first
+    context["visit_reports"] = list(ReportJob.objects.for_visit(visit).latest_first()[:10])
     if treatment is None:
         plans = list(
             visit.plans.filter(status=PlanStatus.FINAL).select_related("product")
@@ -68,17 +59,17 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
         vials_used=list({i.vial_id: i.vial for i in injections if i.vial}.values()),
         totals=signing_totals(injections),
         events=events,
-        has_face_diagram=_has_face_diagram(),
         diagram_points=[i for i in injections if i.x is not None],
         sides=Side,
     )
     if treatment.is_signed:
         context["addenda"] = list(treatment.addenda.select_related("created_by"))  # query: addenda
         context["due_review"] = (
-            DueReview.objects.select_related("appointment", "injector", "location")
-            .filter(patient_id=visit.patient_id, treated_at=treatment.started_at)
+            DueReview.objects.select_related("injector", "location")
+            .with_state()
+            .filter(treatment=treatment)
             .first()
-        )  # query: the review booked at signing
+        )  # query: the review due since signing, and its booking
         context["may_add_addendum"] = signing.may_add_addendum(
             treatment=treatment, user=request.user
         )

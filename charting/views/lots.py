@@ -16,9 +16,9 @@ from clinic.roles import CLINICAL_ROLES, Role
 from ..access import get_lot_for, get_treatment_for
 from ..errors import ChartingError
 from ..forms import LotForm, LotStatusForm, RecallForm, VialForm
+from ..lot_recall import recall_csv, recall_search
 from ..lots import lot_refusal, reconstitute, set_lot_status
 from ..models import Lot
-from ..recall import recall_csv, recall_search
 from .chart import _chart_page, _refuse_signed
 
 
@@ -105,7 +105,7 @@ def vial_add(request, visit_id: int):
 def recall(request):
     form = RecallForm(request.GET or None)
     result = recall_search(number=form.data.get("number", "")) if form.is_valid() else None
-    return render(request, "charting/recall.html", {"form": form, "recall": result})
+    return render(request, "charting/lot_recall.html", {"form": form, "recall": result})
 
 
 @role_required(Role.ADMIN)
@@ -113,7 +113,7 @@ def recall_export(request):
     result = recall_search(number=request.GET.get("number", ""))
     if not result.number:
         messages.error(request, "Enter a lot number to export.")
-        return redirect("charting:recall")
+        return redirect("charting:lot_recall")
     response = HttpResponse(recall_csv(result), content_type="text/csv; charset=utf-8")
     safe = "".join(c for c in result.number if c.isalnum() or c in "-_") or "lot"
     response["Content-Disposition"] = f'attachment; filename="recall-{safe}.csv"'

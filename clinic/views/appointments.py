@@ -10,8 +10,7 @@ from django.views.decorators.http import require_POST
 
 from .. import scheduling
 from ..access import get_appointment_for, may_see_clinical, role_required
-from ..appointments import Appointment, DueReview
-from ..models import Patient
+from ..models import Appointment, Patient
 from ..roles import Role
 from ..scheduling_forms import AppointmentForm, ReasonForm, RescheduleForm
 from .schedule import visit_url
@@ -25,12 +24,10 @@ def _apply_error(form, error: scheduling.SchedulingError) -> None:
 
 
 def _initial_from(request) -> dict:
-    keys = ("patient", "kind", "location", "injector", "day", "start", "due_review")
+    keys = ("patient", "kind", "location", "injector", "day", "start")
     initial = {k: request.GET[k] for k in keys if request.GET.get(k)}
     initial.setdefault("location", getattr(request.location.get(), "pk", None))
     initial.setdefault("day", timezone.localdate().isoformat())
-    if "due_review" in initial:
-        initial.setdefault("kind", Appointment.Kind.REVIEW)
     return initial
 
 
@@ -50,9 +47,6 @@ def appointment_book(request):
     patient = _patient_of(form, request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        due = None
-        if data.get("due_review"):
-            due = DueReview.objects.filter(pk=data["due_review"], patient=data["patient"]).first()
         try:
             appointment = scheduling.book_appointment(
                 patient=data["patient"],
@@ -63,7 +57,6 @@ def appointment_book(request):
                 ends_at=data["ends_at"],
                 by=request.user,
                 desk_note=data["desk_note"],
-                due_review=due,
             )
         except scheduling.SchedulingError as error:
             _apply_error(form, error)

@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import role_required
-from ..appointments import CalendarFeed, new_feed_token
 from ..ical import build_feed
+from ..models.appointments import CalendarFeed, new_feed_token
 from ..roles import Role
 
 

@@ -41,16 +41,6 @@ def patient_create(request):
 
 
 @role_required(*Role.values)
-def patient_detail(request, patient_id: int):
-    patient = get_patient_for(request.user, patient_id)
-    # The patient's latest appointments (names, times, kinds; one query).
-    appointments = list(patient.appointments.for_pages().order_by("-starts_at")[:8])
-    return render(
-        request, "clinic/patient_detail.html", {"patient": patient, "appointments": appointments}
-    )
-
-
-@role_required(*Role.values)
 def patient_edit(request, patient_id: int):
     patient = get_patient_for(request.user, patient_id)
     form = PatientForm(request.POST or None, instance=patient)

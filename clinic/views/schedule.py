@@ -7,14 +7,13 @@ import datetime
 
 from django.db.models import Q
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from ..access import injectors, role_required
-from ..appointments import HOLDS_TIME, Appointment
 from ..calendar_grid import Column, build_grid
 from ..links import Links
-from ..models import Location
+from ..models import HOLDS_TIME, Appointment, Location
 from ..roles import Role
 from ..scheduling_forms import DayForm, WeekForm
 from ..slots import local_day_bounds, local_today, zone_of
@@ -176,20 +175,9 @@ def week_view(request):
 
 
 def visit_url(appointment: Appointment) -> str:
-    """Where an injector opens the visit: the clinical app's page when installed.
-
-    The clinical apps may name a URL ``planning:visit_for_appointment`` taking
-    ``appointment_id``; until then the patient's page is the way in.
-    """
-    if appointment.kind in (Appointment.Kind.REVIEW, Appointment.Kind.TOUCH_UP):
-        try:  # the two-week review opens the review app's page (when installed)
-            return reverse("reviews:open_for_appointment", args=[appointment.pk])
-        except NoReverseMatch:
-            pass
-    try:
-        return reverse("planning:visit_for_appointment", kwargs={"appointment_id": appointment.pk})
-    except NoReverseMatch:
-        return reverse("patient_detail", args=[appointment.patient_id])
+    """Where an injector opens the visit of an appointment: the clinical side decides
+    by the kind (``open_appointment``, served by charting)."""
+    return reverse("open_appointment", args=[appointment.pk])
 
 
 @role_required(Role.INJECTOR, Role.ADMIN)

@@ -14,6 +14,9 @@ from .visits import Visit
 
 
 class MovementMap(models.Model):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "visit__patient_id"
+
     visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="movement_map")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -20,6 +20,9 @@ class PhotoQuerySet(models.QuerySet):
 
 
 class Photo(models.Model):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "visit__patient_id"
+
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
     expression = models.ForeignKey(
         Expression, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

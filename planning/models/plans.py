@@ -69,6 +69,9 @@ class TreatmentPlanQuerySet(models.QuerySet):
 
 
 class TreatmentPlan(models.Model):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "visit__patient_id"
+
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="plans")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="plans")
     status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)

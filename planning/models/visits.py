@@ -36,6 +36,9 @@ class Visit(models.Model):
     Screening, movement map, photos, plan, consent and chart hang on it.
     """
 
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "patient_id"
+
     patient = models.ForeignKey("clinic.Patient", on_delete=models.PROTECT, related_name="visits")
     location = models.ForeignKey("clinic.Location", on_delete=models.PROTECT, related_name="visits")
     injector = models.ForeignKey(
@@ -87,6 +90,9 @@ class Screening(models.Model):
     every later screen of the visit shows the same reasons. A screening that
     confirms an earlier one "no change" points to it in ``confirms``.
     """
+
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "visit__patient_id"
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="screenings")
     answered_by = models.ForeignKey(

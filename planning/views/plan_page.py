@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from .. import plans as planning_plans
-from .. import reference_cache, suggested_doses
+from .. import reference_cache, treatment_history
 from ..dosing import BLOCK, WARN, fmt_units, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..models import TreatmentPlan
@@ -103,7 +103,9 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
     templates = list(planning_plans.templates_for(plan.product))  # query: templates
     # Next cycle's doses from the patient's reviewed cycles of this product (the review
     # app's provider: 5 queries, see reviews.cycles; none without a provider).
-    cycle_doses = suggested_doses.for_plan(patient=plan.visit.patient, product=plan.product)
+    cycle_doses = treatment_history.suggested_doses(
+        patient=plan.visit.patient, product=plan.product
+    )
     data = {
         "points": [_point_json(p) for p in stored] if raw_points is None else _lenient(raw_points),
         "muscles": [

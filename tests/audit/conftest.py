@@ -1,7 +1,6 @@
 import pytest
 
 from audit.models import AuditEvent
-from audit.registry import URL_KWARGS, register_url_kwarg
 
 
 @pytest.fixture
@@ -15,8 +14,7 @@ def events(db):
 
 
 @pytest.fixture
-def report_kwarg():
-    """A clinical app's registration, as its AppConfig.ready() would make it."""
-    register_url_kwarg("report_id", lambda pk: pk, object_type="charting.report")
-    yield
-    URL_KWARGS.pop("report_id", None)
+def report_kwarg(settings):
+    """The test pages' ``report_id`` named in the audit's settings, as a real page's
+    argument is (here a report's id is its patient's: the test maps one to the other)."""
+    settings.AUDIT_URL_OBJECTS = {**settings.AUDIT_URL_OBJECTS, "report_id": "clinic.Patient"}

@@ -12,17 +12,17 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F
 from django.test import Client
+from django.utils import timezone
 
 from audit.chain import verify_chain
 from audit.models import AuditEvent
 from charting.consent import consent_in_force
 from charting.lots import vial_refusal
-from charting.models import Injection, SignedRecordError, Treatment
+from charting.models import DueReview, Injection, SignedRecordError, Treatment
 from charting.reviews.models import Review
 from charting.reviews.review import signing_refusals
 from charting.signing import verify
-from clinic.appointments import HOLDS_TIME, Appointment, DueReview
-from clinic.models import Location, Patient, User
+from clinic.models import HOLDS_TIME, Appointment, Location, Patient, User
 from planning.choices import VisitKind
 from planning.models import MovementMap, Observation, Photo, Screening, Visit
 from planning.movement import expressions_with_muscles
@@ -101,13 +101,21 @@ def test_every_treatment_has_a_final_plan_of_10_to_40_points(bench_data):
 
 
 def test_due_reviews_point_at_a_treatment(bench_data):
-    for due in DueReview.objects.all():
-        day = due.treated_at.astimezone(datetime.UTC).date()
-        assert Visit.objects.filter(
-            patient=due.patient,
-            kind=VisitKind.TREATMENT,
-            date__in=[day, day - datetime.timedelta(days=1)],
-        ).exists()
+    """Each latest signed treatment of the last three weeks has its due review, and
+    every due review belongs to such a treatment of its patient."""
+    recent = timezone.localdate() - datetime.timedelta(days=DueReview.OVERDUE_AFTER_DAYS)
+    latest = {
+        t.visit.patient_id: t
+        for t in Treatment.objects.signed()
+        .filter(visit__kind=VisitKind.TREATMENT)
+        .select_related("visit")
+        .order_by("started_at")
+    }
+    expected = {t.pk for t in latest.values() if t.visit.date >= recent}
+    assert set(DueReview.objects.values_list("treatment_id", flat=True)) == expected
+    for due in DueReview.objects.select_related("treatment__visit"):
+        assert due.treatment.is_signed and due.treatment.visit.kind == VisitKind.TREATMENT
+        assert due.treatment.visit.patient_id == due.patient_id
         assert due.due_on - datetime.timedelta(days=14) == due.overdue_after - datetime.timedelta(
             days=21
         )

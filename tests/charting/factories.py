@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw
 
 from charting.chart import chart_from_plan
 from charting.consent import record_consent
-from charting.models import ConsentText, Lot, Vial
+from charting.due_reviews import record_due_review
+from charting.models import ConsentText, DueReview, Lot, Treatment, Vial
 from planning.choices import PlanStatus, VisitKind
 from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan
 from tests.planning.factories import make_visit, screen
@@ -106,21 +107,33 @@ def make_consent(*, visit, plan, by):
     )
 
 
-def treatment_visit(*, patient, injector):
+def treatment_visit(*, patient, injector, location=None):
     """A treatment visit today, screened clear, with a final glabellar plan."""
-    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT)
+    visit = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, location=location
+    )
     screen(visit, injector, at=timezone.now())
     plan = make_plan(visit=visit, by=injector)
     return visit, plan
 
 
-def charted(*, patient, injector, consent=True, vial=True):
+def charted(*, patient, injector, consent=True, vial=True, location=None):
     """A chart started from the plan; with consent and every injection on one vial."""
-    visit, plan = treatment_visit(patient=patient, injector=injector)
+    visit, plan = treatment_visit(patient=patient, injector=injector, location=location)
     if consent:
         make_consent(visit=visit, plan=plan, by=injector)
     treatment = chart_from_plan(visit=visit, plan=plan, by=injector)
     if vial:
-        v = make_vial(by=injector)
+        lot = Lot.objects.filter(product=botox(), number="TL-1001").first()
+        v = make_vial(by=injector, lot=lot)
         treatment.injections.update(vial=v)
     return treatment
+
+
+def make_due_review(*, patient, injector, location=None, treated_days_ago: int = 16) -> DueReview:
+    """The review due for a chart started ``treated_days_ago`` days ago, not booked."""
+    treatment = charted(patient=patient, injector=injector, location=location)
+    started = timezone.now() - datetime.timedelta(days=treated_days_ago)
+    Treatment.objects.filter(pk=treatment.pk).update(started_at=started)
+    treatment.refresh_from_db()
+    return record_due_review(treatment=treatment, days=14, by=injector)

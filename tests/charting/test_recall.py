@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from charting.chart import chart_from_plan
-from charting.recall import recall_search
+from charting.lot_recall import recall_search
 from tests.factories import PatientFactory
 from tests.queries import audit_event
 
@@ -54,7 +54,7 @@ def test_the_recall_page_has_a_constant_query_count(
     lot = make_lot(number="RC-9")
     for _ in range(treatments):
         _treated(injector=injector, lot=lot)
-    url = reverse("charting:recall")
+    url = reverse("charting:lot_recall")
     admin_client.get(url, {"number": "RC-9"})
     # session, user, roles; the lots with that number; the treatments with patient,
     # location, injector, product and the lot's units (one aggregate query); the active
@@ -68,7 +68,7 @@ def test_the_recall_page_has_a_constant_query_count(
 def test_the_recall_csv_lists_patients_units_and_dates(admin_client, injector, patient):
     lot = make_lot(number="CSV-1")
     treatment = _treated(injector=injector, lot=lot, patient=patient)
-    response = admin_client.get(reverse("charting:recall_export"), {"number": "csv-1"})
+    response = admin_client.get(reverse("charting:lot_recall_export"), {"number": "csv-1"})
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="recall-csv-1.csv"' in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -81,8 +81,8 @@ def test_the_recall_csv_lists_patients_units_and_dates(admin_client, injector, p
 
 
 def test_recall_is_for_clinic_admins_only(injector_client):
-    assert injector_client.get(reverse("charting:recall")).status_code == 403
-    assert injector_client.get(reverse("charting:recall_export")).status_code == 403
+    assert injector_client.get(reverse("charting:lot_recall")).status_code == 403
+    assert injector_client.get(reverse("charting:lot_recall_export")).status_code == 403
 
 
 def test_a_signed_chart_warns_when_its_lot_is_recalled_later(injector_client, injector, patient):

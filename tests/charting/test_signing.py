@@ -13,12 +13,13 @@ from charting.errors import ChartingError
 from charting.models import (
     Addendum,
     AdverseEvent,
+    DueReview,
     Injection,
     SignedRecordError,
     Treatment,
 )
 from charting.signing import add_addendum, content_hash, sign_treatment, verify
-from clinic.appointments import Appointment, DueReview
+from clinic.models import Appointment
 from clinic.roles import Role
 from tests.factories import PASSWORD, UserFactory
 from tests.queries import audit_event
@@ -281,7 +282,7 @@ def test_addenda_show_under_the_original(signed, injector_client):
 
 
 def test_the_history_provider_answers_from_signed_treatments(signed, patient):
-    from planning import history
+    from planning import treatment_history as history
 
     product = signed.product
     today = timezone.localdate()
@@ -294,7 +295,7 @@ def test_the_history_provider_answers_from_signed_treatments(signed, patient):
 
 
 def test_the_history_counts_each_visit_once_the_chart_replacing_the_plan(injector, patient):
-    from planning import history
+    from planning import treatment_history as history
 
     treatment = charted(patient=patient, injector=injector)
     today = timezone.localdate()

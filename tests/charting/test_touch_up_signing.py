@@ -7,10 +7,9 @@ import pytest
 from django.urls import reverse
 
 from charting.errors import ChartingError
-from charting.models import Treatment
+from charting.models import DueReview, Treatment
 from charting.reviews.touchups import add_touch_up
 from charting.signing import TOUCH_UP_MESSAGE, sign_treatment
-from clinic.appointments import DueReview
 from planning.models import Muscle
 from tests.factories import PASSWORD
 from tests.reviews.factories import graded_review, signed_session

@@ -1,13 +1,10 @@
-"""Test helpers for appointments, due reviews and calendar feeds (invented data)."""
+"""Test helpers for appointments and calendar feeds (invented data)."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
-
-from clinic.appointments import Appointment, CalendarFeed, DueReview
-from clinic.models import Location
+from clinic.models import Appointment, CalendarFeed, Location
 from clinic.slots import local_datetime, local_today
 
 
@@ -45,20 +42,6 @@ def make_appointment(
         kind=kind,
         status=status,
         **extra,
-    )
-
-
-def make_due_review(*, patient, injector, location=None, treated_days_ago: int = 16) -> DueReview:
-    location = location or injector.default_location or patient.home_location
-    treated_at = timezone.now() - datetime.timedelta(days=treated_days_ago)
-    day = treated_at.astimezone(datetime.UTC).date()
-    return DueReview.objects.create(
-        patient=patient,
-        injector=injector,
-        location=location,
-        treated_at=treated_at,
-        due_on=day + datetime.timedelta(days=14),
-        overdue_after=day + datetime.timedelta(days=21),
     )
 
 

@@ -4,13 +4,14 @@ clear messages next to the field, nothing lost, nothing half-saved, never a 500.
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from clinic.appointments import Appointment, DueReview
+from clinic.models import Appointment
 from clinic.slots import local_today
 from tests.factories import PatientFactory
 
-from .scheduling_factories import make_appointment, make_due_review
+from .scheduling_factories import make_appointment
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
@@ -102,16 +103,6 @@ def test_outside_opening_hours_warns_then_books(desk_client, patient, injector, 
     assert Appointment.objects.count() == 1
 
 
-def test_a_review_booked_from_the_list_links_its_due_review(
-    desk_client, patient, injector, location, day
-):
-    due = make_due_review(patient=patient, injector=injector)
-    data = form_data(patient, injector, location, day, kind="review", due_review=due.pk)
-    desk_client.post(reverse("appointment_book"), data)
-    due.refresh_from_db()
-    assert due.status == DueReview.Status.BOOKED and due.appointment.kind == "review"
-
-
 def test_reschedule_through_the_form(desk_client, patient, injector, location, day):
     appointment = make_appointment(patient=patient, injector=injector)
     url = reverse("appointment_reschedule", args=[appointment.pk])
@@ -172,9 +163,15 @@ def test_status_change_returns_to_a_local_page_only(desk_client, patient, inject
     assert home["Location"] == "/my-day/"
 
 
-def test_only_clinical_roles_get_the_open_visit_link(client, desk_client, patient, injector):
+def test_only_clinical_roles_get_the_open_visit_link(front_desk, patient, injector):
     appointment = make_appointment(patient=patient, injector=injector)
+    desk_client, client = Client(), Client()
+    desk_client.force_login(front_desk)
     assert desk_client.get(appointment.get_absolute_url()).context["visit_url"] == ""
     client.force_login(injector)
     page = client.get(appointment.get_absolute_url())
-    assert page.context["visit_url"] == reverse("patient_detail", args=[patient.pk])
+    assert page.context["visit_url"] == reverse("open_appointment", args=[appointment.pk])
+    # A consultation opens from the patient's page; a review opens its review.
+    opened = client.get(page.context["visit_url"])
+    assert opened["Location"] == reverse("patient_detail", args=[patient.pk])
+    assert desk_client.get(page.context["visit_url"]).status_code == 403

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from clinic.appointments import Appointment
+from clinic.models import Appointment
 
 from .scheduling_factories import make_appointment, make_feed
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from clinic import scheduling
-from clinic.appointments import Appointment
+from clinic.models import Appointment
 from tests.conftest import need
 from tests.factories import PatientFactory
 

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from clinic import reminders, tasks
-from clinic.appointments import Appointment
+from clinic.models import Appointment
 from clinic.slots import local_today
 from tests.factories import PatientFactory
 

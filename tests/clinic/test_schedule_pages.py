@@ -1,4 +1,4 @@
-"""The front desk's pages: day, week, my day, reviews due; constant query counts."""
+"""The front desk's pages: day, week, my day; constant query counts."""
 
 import datetime
 
@@ -7,14 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic.appointments import Appointment
+from clinic.models import Appointment
 from clinic.roles import Role
 from clinic.slots import local_today
 from clinic.slots import zone_of as location_zone
-from clinic.views.reviews import PAGE_SIZE
 from tests.factories import PatientFactory, UserFactory
 
-from .scheduling_factories import at, make_appointment, make_due_review
+from .scheduling_factories import at, make_appointment
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2030, 5, 14)
@@ -116,91 +115,7 @@ def test_my_day_lists_the_injectors_visits(client, injector, patient, location):
     client.force_login(injector)
     page = client.get(reverse("my_day"))
     assert list(page.context["appointments"]) == [mine]
-    assert reverse("patient_detail", args=[patient.pk]) in page.text  # opens the visit's screens
-
-
-@pytest.mark.parametrize("count", [5, 60])
-def test_reviews_due_query_count_and_overdue(
-    desk_client, injector, location, count, django_assert_num_queries
-):
-    for n in range(count):
-        make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=10 + n % 20)
-    # 1 session, 2 user, 3 roles, 4 how many listed and overdue, 5 this page's reviews with
-    # patient/injector/location/appointment, 6 the injectors of the filter, 7 the active
-    # location, 8 the location list of the navigation bar (also the filter's locations)
-    with django_assert_num_queries(8):
-        page = desk_client.get(reverse("reviews_due"))
-    rows = page.context["rows"]
-    assert len(rows) == min(count, PAGE_SIZE)
-    overdue = sum(10 + n % 20 > 21 for n in range(count))
-    assert page.context["overdue_count"] == overdue
-    assert ('class="overdue"' in page.text) == any(r.days_since > 21 for r in rows)
-    if count > PAGE_SIZE:
-        rest = desk_client.get(reverse("reviews_due"), {"page": 2}).context["rows"]
-        assert len(rest) == min(count - PAGE_SIZE, PAGE_SIZE)
-        assert not {r.pk for r in rest} & {r.pk for r in rows}
-
-
-def test_reviews_due_rows_show_dates_states_and_links(desk_client, injector, location):
-    """The rows' markup is made in the view (clinic.views.reviews): the treatment's
-    day on the location's clock, overdue and due-now badges, the booked review's
-    time, each button's URL, names escaped; one form posts every row's booking."""
-    from clinic.scheduling import book_due_review
-
-    overdue = make_due_review(
-        patient=PatientFactory(last_name="<i>Quill</i>"), injector=injector, treated_days_ago=25
-    )
-    due_now = make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=15)
-    booked = make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=12)
-    appointment = book_due_review(due=booked, by=injector)
-    page = desk_client.get(reverse("reviews_due"), {"booked": "on"})
-    html = page.text
-    row = {due.pk: html.split(f'data-testid="due-{due.pk}"')[1].split("</tr>")[0]
-           for due in (overdue, due_now, booked)}  # fmt: skip
-    treated = overdue.treated_at.astimezone(location_zone(location))
-    assert f"{treated:%b} {treated.day} <span" in row[overdue.pk]
-    assert "Overdue" in row[overdue.pk] and "Due now" not in row[overdue.pk]
-    assert "&lt;i&gt;Quill&lt;/i&gt;," in row[overdue.pk] and "<i>" not in html
-    assert "Due now" in row[due_now.pk] and "Overdue" not in row[due_now.pk]
-    assert html.count('<form id="book-review" method="post">') == 1
-    assert f'form="book-review" formaction="{reverse("review_book", args=[due_now.pk])}"' in html
-    assert f'href="{reverse("review_dismiss", args=[due_now.pk])}"' in row[due_now.pk]
-    assert f"due_review={due_now.pk}&amp;injector={injector.pk}" in row[due_now.pk]
-    starts = appointment.starts_at.astimezone(location_zone(location))
-    booked_link = f'<a href="{appointment.get_absolute_url()}">Booked {starts:%a %b} {starts.day}'
-    assert booked_link in row[booked.pk]
-    assert "Book review" not in row[booked.pk]
-    # The page's one form books the row whose button was pressed.
-    response = desk_client.post(reverse("review_book", args=[due_now.pk]))
-    due_now.refresh_from_db()
-    assert response.status_code == 302 and due_now.status == "booked"
-
-
-def test_reviews_due_filters_and_one_click_booking(desk_client, injector, location, other_location):
-    here = make_due_review(patient=PatientFactory(), injector=injector, location=location)
-    there = make_due_review(patient=PatientFactory(), injector=injector, location=other_location)
-    page = desk_client.get(
-        reverse("reviews_due"), {"location": other_location.pk, "injector": injector.pk}
-    )
-    assert [r.pk for r in page.context["rows"]] == [there.pk]
-    # The filter shows what was chosen.
-    assert f'<option value="{other_location.pk}" selected>{other_location.name}<' in page.text
-    assert f'<option value="{injector.pk}" selected>{injector.get_full_name()}<' in page.text
-    assert '<option value="" selected>' not in page.text
-    response = desk_client.post(reverse("review_book", args=[here.pk]))
-    here.refresh_from_db()
-    assert here.status == "booked"
-    assert response["Location"] == here.appointment.get_absolute_url()
-    assert here.appointment.injector == injector and here.appointment.location == location
-
-
-def test_dismissing_needs_a_reason(desk_client, injector):
-    due = make_due_review(patient=PatientFactory(), injector=injector)
-    page = desk_client.post(reverse("review_dismiss", args=[due.pk]), {"reason": ""})
-    assert page.status_code == 200 and "Give a reason" in page.text
-    desk_client.post(reverse("review_dismiss", args=[due.pk]), {"reason": "Declined"})
-    due.refresh_from_db()
-    assert due.status == "dismissed"
+    assert reverse("open_appointment", args=[mine.pk]) in page.text  # opens the visit
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from clinic import scheduling
-from clinic.appointments import Appointment
+from clinic.models import Appointment
 from clinic.roles import Role
 from tests.factories import PatientFactory, UserFactory
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from clinic import scheduling
-from clinic.appointments import Appointment
+from clinic.models import Appointment
 from clinic.slots import NonexistentLocalTime, local_datetime, local_day_bounds
 from tests.factories import LocationFactory
 

@@ -80,7 +80,7 @@ def _migration_rows(request):
     if not request.node.get_closest_marker("django_db"):
         return
     request.getfixturevalue("transactional_db")
-    from charting.demo import ensure_consent_text
+    from charting.demo.treatments import ensure_consent_text
     from planning.demo import ensure_reference_data
 
     ensure_reference_data()

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from charting.models import Consent, Treatment
-from clinic.appointments import DueReview
+from charting.models import Consent, DueReview, Treatment
 from tests.charting.factories import make_lot, treatment_visit
 from tests.factories import PASSWORD
 

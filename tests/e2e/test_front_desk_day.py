@@ -1,15 +1,17 @@
 """The front desk's day in a real browser: book a consultation from the day
 view, reschedule it, mark the patient arrived; then find the two-week review
-that signing a treatment booked (charting will call book_review; here the test
-calls it, as charting will)."""
+that signing a treatment booked (charting.due_reviews.book_review, as signing
+calls it)."""
 
 import datetime
 
 import pytest
 from django.utils import timezone
 
+from charting.due_reviews import book_review
+from charting.models import Treatment
 from clinic.roles import Role
-from clinic.scheduling import book_review
+from tests.charting.factories import charted
 from tests.factories import PASSWORD, LocationFactory, PatientFactory, UserFactory
 
 from .conftest import login
@@ -35,13 +37,12 @@ def clinic_day(transactional_db):
     )
     PatientFactory(first_name="Testa", last_name="Browserly", home_location=location)
     treated = PatientFactory(first_name="Rosa", last_name="Quill", home_location=location)
-    review = book_review(
-        patient=treated,
-        injector=injector,
-        location=location,
-        treated_at=timezone.now() - datetime.timedelta(hours=1),
-        by=injector,
+    treatment = charted(patient=treated, injector=injector)
+    Treatment.objects.filter(pk=treatment.pk).update(
+        started_at=timezone.now() - datetime.timedelta(hours=1)
     )
+    treatment.refresh_from_db()
+    review = book_review(treatment=treatment, by=injector)
     return {"desk": desk, "injector": injector, "review": review}
 
 
@@ -90,7 +91,7 @@ def test_front_desk_books_reschedules_marks_arrived_and_sees_the_review(page, cl
 
 
 def test_drag_a_booking_to_another_time(page, clinic_day):
-    from clinic.appointments import Appointment
+    from clinic.models import Appointment
     from clinic.slots import local_today
     from tests.clinic.scheduling_factories import at, make_appointment
 

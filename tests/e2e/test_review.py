@@ -6,12 +6,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from charting.models import ConsentText
-from charting.reviews.demo import READY_PATIENT
+from charting.demo.reviews import READY_PATIENT
+from charting.models import ConsentText, DueReview
 from charting.reviews.models import Review
-from clinic.appointments import DueReview
 from clinic.demo import DEMO_PASSWORD
-from clinic.models import Patient
+from clinic.models import Appointment, Patient
 from planning.models import Expression, Muscle
 from tests.planning.factories import make_photo
 
@@ -32,9 +31,9 @@ def demo_data(transactional_db):
 
 def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
     patient = Patient.objects.get(chart_number=READY_PATIENT)
-    due = DueReview.objects.select_related("appointment", "location").get(patient=patient)
-    assert due.status == DueReview.Status.BOOKED
-    day = due.appointment.local_start.date()
+    due = DueReview.objects.with_state().get(patient=patient)
+    assert due.state == "booked"
+    day = Appointment.objects.select_related("location").get(pk=due.booked_id).local_start.date()
     login(page, "injector@demo.clinic", DEMO_PASSWORD)
 
     # Open the review from the day list.
@@ -92,8 +91,7 @@ def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
     review.refresh_from_db()
     assert review.is_signed and review.touch_up.is_signed
     assert review.touch_up.signed_at <= timezone.now()
-    due.refresh_from_db()
-    assert due.status == DueReview.Status.DONE  # off the front desk's list
+    assert DueReview.objects.with_state().get(pk=due.pk).state == "done"  # off the desk's list
 
     # The patient's history shows the session and the touch-up, and next cycle's dose.
     page.get_by_test_id("history-link").click()

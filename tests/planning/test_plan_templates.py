@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from planning import history
+from planning import treatment_history
 from planning.models import PlanTemplate, Product, TreatmentPlan
 from planning.plans import save_as_template
 from planning.screening import last_toxin_date
+from planning.treatment_history import PlannedTreatments
 
 from .helpers import GLABELLA_20, botox, make_plan, make_visit
 
@@ -168,13 +169,16 @@ class FixedHistory:
     def units_given(self, *, patient, product, since, until):
         return self.units if since <= self.day <= until else Decimal("0")
 
+    def suggested_doses(self, *, patient, product):
+        return []
+
 
 @pytest.fixture
 def registry():
-    saved = list(history._providers)
-    history._providers.clear()
-    yield history
-    history._providers[:] = saved
+    """Planning on its own: its own records answer until a provider is given."""
+    saved = treatment_history.provide(PlannedTreatments())
+    yield treatment_history
+    treatment_history.provide(saved)
 
 
 def test_history_falls_back_to_planning_records_until_a_provider_registers(
@@ -192,9 +196,7 @@ def test_history_falls_back_to_planning_records_until_a_provider_registers(
     dysport = Product.objects.get(code="dysport")
     assert registry.units_given(patient=patient, product=dysport, **window) == 0
 
-    registry.register(FixedHistory(today - datetime.timedelta(days=10), Decimal("30")))
-    registry.register(FixedHistory(today - datetime.timedelta(days=5), Decimal("7")))  # same kind
-    assert len(registry.providers()) == 1  # registering twice keeps one
+    registry.provide(FixedHistory(today - datetime.timedelta(days=10), Decimal("30")))
     assert registry.last_toxin_date(patient=patient, before=today) == today - datetime.timedelta(
         days=10
     )

@@ -6,10 +6,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from charting.models import DueReview
 from charting.reviews.models import Review
 from charting.reviews.review import add_side_effect, open_review
 from charting.reviews.touchups import add_touch_up
-from clinic.appointments import Appointment, DueReview
+from clinic.models import Appointment
 from planning.models import Muscle
 from tests.charting.factories import make_vial
 from tests.clinic.scheduling_factories import make_appointment
@@ -34,12 +35,14 @@ def session(patient, injector, vial):
 
 
 def test_my_day_opens_the_review_of_the_booked_appointment(session, injector, injector_client):
-    due = DueReview.objects.get(patient=session.visit.patient)
-    appointment = due.appointment
-    url = reverse("reviews:open_for_appointment", args=[appointment.pk])
+    due = DueReview.objects.with_state().get(treatment=session)
+    appointment = Appointment.objects.get(pk=due.booked_id)
+    url = reverse("open_appointment", args=[appointment.pk])
     day = appointment.starts_at.date().isoformat()
     assert url in injector_client.get(reverse("my_day"), {"day": day}).content.decode()
-    response = injector_client.get(url)
+    opened = injector_client.get(url)
+    assert opened["Location"] == reverse("reviews:open_for_appointment", args=[appointment.pk])
+    response = injector_client.get(opened["Location"])
     review = Review.objects.get(treatment=session)
     assert response.status_code == 302 and response["Location"] == review.get_absolute_url()
     page = injector_client.get(review.get_absolute_url())
@@ -48,7 +51,7 @@ def test_my_day_opens_the_review_of_the_booked_appointment(session, injector, in
 
 
 def test_the_reviews_due_entry_opens_the_review(session, injector_client, front_desk):
-    due = DueReview.objects.get(patient=session.visit.patient)
+    due = DueReview.objects.get(treatment=session)
     url = reverse("reviews:open_for_due", args=[due.pk])
     listing = reverse("reviews_due") + "?booked=on"
     assert url in injector_client.get(listing).content.decode()

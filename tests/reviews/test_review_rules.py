@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from charting.chart import chart_from_plan
-from charting.models import Injection, Treatment
+from charting.models import DueReview, Injection, Treatment
 from charting.models.locking import SignedRecordError
 from charting.reviews.cycles import history
 from charting.reviews.errors import ReviewError, ReviewErrors
@@ -18,7 +18,6 @@ from charting.reviews.review import add_side_effect, open_review, save_review, s
 from charting.reviews.screens import cycle_totals, residual_grid, review_rows
 from charting.reviews.touchups import add_touch_up
 from charting.signing import verify
-from clinic.appointments import DueReview
 from planning.models import Muscle, Product
 from tests.charting.factories import make_consent, make_lot, make_vial, treatment_visit
 from tests.factories import PASSWORD, PatientFactory
@@ -215,8 +214,7 @@ def test_touch_up_input_is_checked_by_charting_rules(
 
 
 def test_signing_locks_review_and_touch_up_and_clears_the_due_review(session, injector, vial):
-    due = DueReview.objects.get(patient=session.visit.patient, treated_at=session.started_at)
-    assert due.status == DueReview.Status.BOOKED
+    assert DueReview.objects.with_state().get(treatment=session).state == "booked"
     review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
     add_touch_up(
         review=review,
@@ -230,8 +228,7 @@ def test_signing_locks_review_and_touch_up_and_clears_the_due_review(session, in
     review.refresh_from_db()
     assert review.is_signed and review.visit.status == "completed"
     assert review.touch_up.is_signed and verify(review.touch_up)
-    due.refresh_from_db()
-    assert due.status == DueReview.Status.DONE
+    assert DueReview.objects.with_state().get(treatment=session).state == "done"
     with pytest.raises(ReviewError, match="no touch-up can be added after signing"):
         add_touch_up(
             review=review,

@@ -1,4 +1,4 @@
-"""Next cycle's suggestion offered to the plan screen through planning.suggested_doses."""
+"""Next cycle's suggestion offered to the plan screen through planning.treatment_history."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from charting.reviews.review import sign_review
 from charting.reviews.starting_doses import split_units
 from charting.reviews.touchups import add_touch_up
-from planning import suggested_doses
+from planning import treatment_history
 from planning.models import Muscle, Product
 from tests.charting.factories import make_vial
 from tests.factories import PASSWORD
@@ -51,14 +51,14 @@ def test_the_plan_screen_gets_the_suggestion_per_side_with_points(patient, injec
     sign_review(review=review, by=injector, password=PASSWORD)
     doses = {
         (d.muscle_code, d.side): d
-        for d in suggested_doses.for_plan(patient=patient, product=session.product)
+        for d in treatment_history.suggested_doses(patient=patient, product=session.product)
     }
     left = doses[("CORR", "L")]
     assert left.units == D("10") and "touch-up" in left.reason
     assert [p[2] for p in left.points] == [D("5"), D("5")]  # the session's two left points
     assert doses[("CORR", "R")].units == D("8") and doses[("PROC", "C")].units == D("4")
     dysport = Product.objects.get(code="dysport")
-    assert suggested_doses.for_plan(patient=patient, product=dysport) == []  # never mixed
+    assert treatment_history.suggested_doses(patient=patient, product=dysport) == []  # never mixed
 
 
 @pytest.mark.django_db

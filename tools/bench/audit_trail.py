@@ -20,7 +20,7 @@ from django.urls import resolve, reverse
 
 from audit.chain import event_hash
 from audit.models import Action, AuditEvent, ChainHead
-from audit.registry import object_kwarg
+from audit.subjects import object_kwarg
 from planning.choices import VisitKind
 
 from . import rows

@@ -23,9 +23,10 @@ from django.db import connection
 from PIL import Image, ImageDraw
 
 from charting.choices import DILUENT_SALINE, LotStatus
-from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
+from charting.due_reviews import DEFAULT_REVIEW_DAYS
+from charting.models import Consent, ConsentText, DueReview, Injection, Lot, Treatment, Vial
 from charting.reviews.models import Finding, Review
-from charting.signing import DEFAULT_REVIEW_DAYS, content_of, hash_content
+from charting.signing import content_of, hash_content
 from planning.choices import Side
 from planning.models import DoseRange, InjectionPoint, Muscle
 
@@ -260,6 +261,7 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
     make_injections(charted=charted, points=points, later=ctx.later, counts=counts)
     if not triggers_off:
         ctx.later.add(None, *signing_in_bulk(treatments))
+    make_due_reviews(cycles=cycles, treatment_ids=treatment_ids, ctx=ctx, counts=counts)
     make_reviews(
         cycles=reviewed,
         treatment_of={c.visit_id: treatment_ids[n] for n, c in enumerate(cycles)},
@@ -269,6 +271,31 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
         rng=rng,
         counts=counts,
     )
+
+
+def make_due_reviews(*, cycles, treatment_ids, ctx, counts) -> None:
+    """A due review for each latest treatment of the last three weeks: done once its
+    review (day 14) is signed, else on the front desk's list."""
+    due = []
+    for n, cycle in enumerate(cycles):
+        age = (ctx.today - cycle.day).days
+        if not cycle.latest or age > DueReview.OVERDUE_AFTER_DAYS:
+            continue
+        due.append(
+            DueReview(
+                treatment_id=treatment_ids[n],
+                patient_id=cycle.patient_id,
+                injector_id=cycle.injector_id,
+                location_id=cycle.location_id,
+                due_on=cycle.day + datetime.timedelta(days=DEFAULT_REVIEW_DAYS),
+                overdue_after=cycle.day + datetime.timedelta(days=DueReview.OVERDUE_AFTER_DAYS),
+                closed_as=DueReview.ClosedAs.DONE if cycle.review_visit_id else "",
+                created_by_id=cycle.injector_id,
+                created_at=ctx.at(cycle.day, 10, 15),
+            )
+        )
+    rows.create(DueReview, due)
+    counts.due_reviews += len(due)
 
 
 def make_injections(*, charted: list[tuple], points: dict, later, counts) -> None:

@@ -3,9 +3,9 @@
 A cycle is a treatment visit (screened) and, fourteen days later, its review
 visit; the first cycle starts with a consultation. The first consultation and
 the latest treatment carry a full movement map; some latest treatments have
-two small generated photos. A latest treatment of the last three weeks leaves
-a due review (open until its review visit has happened). The plans, charts and
-reviews of each cycle are made by ``tools.bench.plans`` and ``tools.bench.charts``.
+two small generated photos. The plans, charts (with the due reviews of the
+last three weeks' treatments) and reviews of each cycle are made by
+``tools.bench.plans`` and ``tools.bench.charts``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.files.storage import storages
 from PIL import Image, ImageDraw
 
-from clinic.appointments import DueReview
 from planning.choices import Outcome, PhotoMoment, VisitKind, VisitStatus
 from planning.models import MovementMap, Observation, Photo, Screening, Visit
 from planning.movement import expressions_with_muscles
@@ -195,9 +194,7 @@ def make_history(*, patients, ctx: Context, rng: random.Random, counts: Counts) 
     mapped = [(ids[i], visits[i][1], visits[i][3]) for i in consultations]
     mapped += [(c.visit_id, c.injector_id, c.day) for c in cycles if c.latest]
     make_maps(mapped=mapped, ctx=ctx, rng=rng, counts=counts)
-    make_photos_and_due_reviews(
-        cycles=[c for c in cycles if c.latest], ctx=ctx, rng=rng, counts=counts
-    )
+    make_photos(cycles=[c for c in cycles if c.latest], ctx=ctx, rng=rng, counts=counts)
     return cycles
 
 
@@ -256,32 +253,15 @@ def observation_rows(map_ids, grid, rng: random.Random):
             yield (map_id, expression_id, muscle_id, side, grade, "")
 
 
-def make_photos_and_due_reviews(*, cycles, ctx: Context, rng: random.Random, counts: Counts):
-    """Photos for some latest treatments; a due review for a latest treatment of the
-    last three weeks."""
-    photo_rows, due = [], []
+def make_photos(*, cycles, ctx: Context, rng: random.Random, counts: Counts):
+    """Photos for some latest treatments (due reviews come with the signed
+    treatments, tools.bench.charts)."""
+    photo_rows = []
     for cycle in cycles:
         if rng.random() < PHOTO_SHARE:
             photo_rows.extend(photo_objects(cycle=cycle, ctx=ctx, rng=rng))
-        age = (ctx.today - cycle.day).days
-        if age <= 21:
-            due.append(
-                DueReview(
-                    patient_id=cycle.patient_id,
-                    injector_id=cycle.injector_id,
-                    location_id=cycle.location_id,
-                    treated_at=ctx.at(cycle.day, 10),
-                    due_on=cycle.day + REVIEW_AFTER,
-                    overdue_after=cycle.day + datetime.timedelta(days=21),
-                    status=DueReview.Status.OPEN if age < 14 else DueReview.Status.DONE,
-                    created_by_id=cycle.injector_id,
-                    created_at=ctx.at(cycle.day, 10, 30),
-                )
-            )
     rows.create(Photo, photo_rows)
     counts.photos += len(photo_rows)
-    rows.create(DueReview, due)
-    counts.due_reviews += len(due)
 
 
 def photo_objects(*, cycle: Cycle, ctx: Context, rng: random.Random) -> list[Photo]:

@@ -10,7 +10,7 @@ import random
 
 from django.utils import timezone
 
-from clinic.appointments import Appointment
+from clinic.models import Appointment
 
 from . import rows
 

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from charting.access import get_due_review_for
 from charting.errors import ChartingError
 from clinic.access import id_from, role_required
 from clinic.roles import CLINICAL_ROLES, Role
 from planning.models import Grade, Photo, Side
 
-from ..access import get_due_review_for, get_review_appointment_for, get_review_for
+from ..access import get_review_appointment_for, get_review_for
 from ..choices import Gais, Satisfaction, SideEffectKind
 from ..errors import ReviewErrors
 from ..opening import treatment_for_appointment, treatment_for_due

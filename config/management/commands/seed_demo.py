@@ -2,7 +2,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 import charting.demo
-import charting.reviews.demo
 import clinic.demo
 import planning.demo
 import security.demo
@@ -20,7 +19,6 @@ class Command(BaseCommand):
             security.demo,
             planning.demo,
             charting.demo,
-            charting.reviews.demo,
         ):
             demo.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -1,10 +1,11 @@
-"""Two-week reviews due and overdue, and the recall list for the next cycle."""
+"""The front desk's two-week reviews due and overdue, and the recall list for the
+next cycle: names, dates and states only, never a clinical field."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,14 +13,18 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from .. import scheduling
-from ..access import get_due_review_for, role_required
-from ..appointments import DueReview
-from ..links import Links
-from ..recall import recall_list
-from ..roles import Role
-from ..scheduling_forms import ReasonForm, ReviewFilterForm
-from ..slots import zone_of
+from clinic.access import role_required
+from clinic.links import Links
+from clinic.roles import Role
+from clinic.scheduling_forms import ReasonForm
+from clinic.slots import zone_of
+
+from .. import due_reviews
+from ..access import get_due_review_for
+from ..forms import ReviewFilterForm
+from ..models import DueReview
+from ..models.due_reviews import DueReviewState, review_appointments
+from ..next_cycle_recall import patients_due_back
 
 # 25 rows a page: rendering 200 rows, then 50, was most of this page's time on
 # the bench (docs/benchmarks.md).
@@ -30,22 +35,22 @@ LIST_LIMIT = 200
 @role_required(*Role.values)
 def reviews_due(request):
     form = ReviewFilterForm(request.GET or None)
-    reviews = DueReview.objects.all()
-    statuses = [DueReview.Status.OPEN]
+    listed = DueReview.objects.needing_booking()
     chosen = {}
     if form.is_valid():
         chosen = form.cleaned_data
-        if form.cleaned_data["location"]:
-            reviews = reviews.filter(location=form.cleaned_data["location"])
-        if form.cleaned_data["injector"]:
-            reviews = reviews.filter(injector=form.cleaned_data["injector"])
         if form.cleaned_data["booked"]:
-            statuses.append(DueReview.Status.BOOKED)
+            listed = DueReview.objects.still_owed()
+        if form.cleaned_data["location"]:
+            listed = listed.filter(location=form.cleaned_data["location"])
+        if form.cleaned_data["injector"]:
+            listed = listed.filter(injector=form.cleaned_data["injector"])
     today = timezone.localdate()
-    listed = reviews.filter(status__in=statuses).order_by("due_on", "id")
+    listed = listed.order_by("due_on", "id")
     # query: how many are listed, and how many of them are overdue (every page)
+    unbooked = ~Exists(review_appointments())
     totals = listed.aggregate(
-        total=Count("id"), overdue=Count("id", filter=Q(status="open", overdue_after__lt=today))
+        total=Count("id"), overdue=Count("id", filter=Q(unbooked, overdue_after__lt=today))
     )
     paginator = Paginator(listed.values("pk"), PAGE_SIZE)
     paginator.count = totals["total"]  # known already: no second count query
@@ -73,7 +78,7 @@ def reviews_due(request):
         "chosen_location": chosen.get("location"),
         "chosen_injector": chosen.get("injector"),
     }
-    return render(request, "clinic/reviews_due.html", context)
+    return render(request, "charting/reviews_due.html", context)
 
 
 def show_rows(rows: list[DueReview], *, today, can_open: bool) -> None:
@@ -97,20 +102,20 @@ def _row_html(due: DueReview, *, today, links: Links, choose: str, can_open: boo
     badge = ""
     if due.overdue:
         badge = '<span class="badge text-bg-danger">Overdue</span>'
-    elif due.status == DueReview.Status.OPEN and due.due_on <= today:
+    elif due.state == DueReviewState.OPEN and due.due_on <= today:
         badge = '<span class="badge text-bg-warning">Due now</span>'
-    state = escape(due.get_status_display())
-    if due.status == DueReview.Status.BOOKED and due.appointment:
-        starts = due.appointment.starts_at.astimezone(zone)
+    state = escape(due.get_state_display())
+    if due.state == DueReviewState.BOOKED:
+        starts = due.booked_at.astimezone(zone)
         state = (
-            f'<a href="{links("appointment_detail", due.appointment_id)}">'
+            f'<a href="{links("appointment_detail", due.booked_id)}">'
             f"Booked {starts:%a %b} {starts.day}, {starts:%H:%M}</a>"
         )
     actions = ""
-    if due.status == DueReview.Status.OPEN:
+    if due.state == DueReviewState.OPEN:
         query = (
-            f"patient={due.patient_id}&amp;due_review={due.pk}&amp;injector={due.injector_id}"
-            f"&amp;location={due.location_id}&amp;day={due.due_on.isoformat()}"
+            f"patient={due.patient_id}&amp;kind=review&amp;injector={due.injector_id}"
+            f"&amp;location={due.location_id}&amp;day={max(due.due_on, today).isoformat()}"
         )
         actions = (
             f'<button class="btn btn-primary" type="submit" form="book-review" '
@@ -147,8 +152,8 @@ def _row_html(due: DueReview, *, today, links: Links, choose: str, can_open: boo
 def review_book(request, due_review_id: int):
     due = get_due_review_for(request.user, due_review_id)
     try:
-        appointment = scheduling.book_due_review(due=due, by=request.user)
-    except scheduling.SchedulingError as error:
+        appointment = due_reviews.book_due_review(due=due, by=request.user)
+    except due_reviews.SchedulingError as error:
         messages.error(request, str(error))
         return redirect("reviews_due")
     start = appointment.local_start
@@ -167,15 +172,15 @@ def review_dismiss(request, due_review_id: int):
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            scheduling.dismiss_due_review(
+            due_reviews.dismiss_due_review(
                 due=due, reason=form.cleaned_data["reason"], by=request.user
             )
-        except scheduling.SchedulingError as error:
+        except due_reviews.SchedulingError as error:
             form.add_error("reason" if error.field == "reason" else None, str(error))
         else:
             messages.success(request, f"{due.patient.full_name}: review taken off the list.")
             return redirect("reviews_due")
-    return render(request, "clinic/review_dismiss.html", {"due": due, "form": form})
+    return render(request, "charting/review_dismiss.html", {"due": due, "form": form})
 
 
 @role_required(*Role.values)
@@ -184,9 +189,9 @@ def recall(request):
     show_all = request.GET.get("all") == "1"
     # query: patients with their last treatment, unbooked, in the 3-4 month window
     patients = list(
-        recall_list(today=timezone.localdate(), location=None if show_all else location)[
+        patients_due_back(today=timezone.localdate(), location=None if show_all else location)[
             :LIST_LIMIT
         ]
     )
     context = {"patients": patients, "location": location, "show_all": show_all}
-    return render(request, "clinic/recall.html", context)
+    return render(request, "charting/next_cycle_recall.html", context)

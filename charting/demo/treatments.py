@@ -15,16 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from charting.chart import injections_from_points
+from charting.choices import LotStatus
+from charting.consent import consent_areas
+from charting.due_reviews import record_due_review
+from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
+from charting.signing import content_hash
 from clinic.models import Patient, User
 from planning.choices import Outcome, PlanStatus, VisitKind, VisitStatus
 from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
 from planning.screening import QUESTIONS, record_screening
-
-from .chart import injections_from_points
-from .choices import LotStatus
-from .consent import consent_areas
-from .models import Consent, ConsentText, Injection, Lot, Treatment, Vial
-from .signing import content_hash
 
 # product code, lot number, expiry (days from today), status, note
 DEMO_LOTS = [
@@ -46,6 +46,10 @@ GLABELLAR = [
 # chart number of planning's demo treatment visit, lot used, units changed from the plan
 PAST = {"D-0001": ("C3519B2", {}), "D-0002": ("C3650C1", {1: Decimal("5")})}
 TODAY_PATIENT = "D-0005"
+DEMO_INJECTORS = ("injector@demo.clinic", "injector2@demo.clinic")
+# Treated this many days ago, review not booked: on the front desk's reviews-due
+# list (the last two overdue).
+REVIEWS_DUE = {"D-0037": 15, "D-0038": 17, "D-0039": 24, "D-0040": 27}
 
 
 def demo_signature(name: str) -> bytes:
@@ -92,7 +96,7 @@ def _final_plan(*, visit: Visit, product: Product, by: User, at) -> TreatmentPla
     return plan
 
 
-def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -> None:
+def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -> Treatment:
     at = timezone.make_aware(datetime.datetime.combine(visit.date, datetime.time(11, 0)))
     plan = _final_plan(visit=visit, product=lot.product, by=by, at=at)
     text = ConsentText.objects.current()
@@ -139,6 +143,34 @@ def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -
     treatment.review_days = 14
     treatment.content_hash = content_hash(treatment)
     treatment.save()
+    return treatment
+
+
+def _reviews_due(*, lot: Lot, today: datetime.date) -> int:
+    """Signed treatments whose review is due and not booked (the desk's list)."""
+    injectors = list(User.objects.filter(email__in=DEMO_INJECTORS).order_by("email"))
+    made = 0
+    for n, (chart_number, ago) in enumerate(REVIEWS_DUE.items()):
+        patient = Patient.objects.filter(chart_number=chart_number).first()
+        injector = injectors[n % len(injectors)]
+        if (
+            patient is None
+            or Visit.objects.filter(patient=patient, kind=VisitKind.TREATMENT).exists()
+        ):
+            continue
+        visit = Visit.objects.create(
+            patient=patient,
+            date=today - datetime.timedelta(days=ago),
+            kind=VisitKind.TREATMENT,
+            location=injector.default_location or patient.home_location,
+            injector=injector,
+            created_by=injector,
+            status=VisitStatus.COMPLETED,
+        )
+        treatment = _signed_past_treatment(visit=visit, lot=lot, changes={}, by=injector)
+        record_due_review(treatment=treatment, days=14, by=injector)
+        made += 1
+    return made
 
 
 def _visit_ready_to_chart(*, injector: User, product: Product) -> Visit | None:
@@ -210,8 +242,10 @@ def seed(out) -> None:
         if visit is not None:
             _signed_past_treatment(visit=visit, lot=lots[lot_number], changes=changes, by=injector)
             signed += 1
+    due = _reviews_due(lot=lots["C3702A4"], today=today)
     ready = _visit_ready_to_chart(injector=injector, product=products["botox-cosmetic"])
     out.write(
         f"charting: {len(lots)} lots (C3519B2 expired, C3650C1 recalled), {signed} new signed "
-        f"treatments; visit {ready.pk if ready else '-'} ({TODAY_PATIENT}) is ready to chart today"
+        f"treatments, {due} reviews due; visit {ready.pk if ready else '-'} ({TODAY_PATIENT}) "
+        "is ready to chart today"
     )

@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.appointments import Appointment
-from clinic.recall import months_before, recall_list
+from charting.next_cycle_recall import months_before, patients_due_back
+from clinic.models import Appointment
+from tests.charting.factories import make_due_review
+from tests.clinic.scheduling_factories import make_appointment
 from tests.factories import PatientFactory
-
-from .scheduling_factories import make_appointment, make_due_review
 
 pytestmark = pytest.mark.django_db
 Kind, Status = Appointment.Kind, Appointment.Status
@@ -52,7 +52,7 @@ def test_who_is_recalled(injector, location):
     treated(injector, 20, patient=retreated)
     signed_in_charting = PatientFactory()
     make_due_review(patient=signed_in_charting, injector=injector, treated_days_ago=100)
-    found = set(recall_list(today=timezone.localdate()))
+    found = set(patients_due_back(today=timezone.localdate()))
     assert due in found and signed_in_charting in found
     assert not found & {too_recent, too_old, consult_only, no_show, booked, retreated}
 
@@ -61,7 +61,7 @@ def test_the_recall_page_lists_with_a_booking_link(desk_client, injector, locati
     patient = treated(injector, 100)
     patient.home_location = location
     patient.save()
-    page = desk_client.get(reverse("recall"))
+    page = desk_client.get(reverse("next_cycle_recall"))
     assert page.status_code == 200
     assert patient.last_name in page.text
     assert f"?patient={patient.pk}&amp;kind=treatment" in page.text

@@ -1,8 +1,8 @@
 """Recall to the next cycle: treated 3 to 4 months ago and nothing booked.
 
 "Last treatment" is the later of the patient's last completed treatment
-appointment and the last treatment signed in charting (recorded for its
-review as a ``DueReview``), so the list works before and after charting.
+appointment and the last main treatment signed in charting (each has its due
+review), so patients booked and treated before they were charted here count too.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from django.db.models import DateTimeField, Exists, Max, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .appointments import Appointment
-from .models import Location, Patient
+from clinic.models import Appointment, Location, Patient
 
 NEVER = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
 
@@ -27,7 +26,7 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def recall_list(
+def patients_due_back(
     *, today: datetime.date, location: Location | None = None, now: datetime.datetime | None = None
 ):
     """Patients last treated between 4 and 3 months before ``today``, unbooked (one query)."""
@@ -56,7 +55,9 @@ def recall_list(
                     output_field=DateTimeField(),
                 ),
                 Coalesce(
-                    Max("due_reviews__treated_at"), Value(NEVER), output_field=DateTimeField()
+                    Max("due_reviews__treatment__started_at"),
+                    Value(NEVER),
+                    output_field=DateTimeField(),
                 ),
             ),
             booked=Exists(booked_later),

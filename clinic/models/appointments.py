@@ -1,8 +1,8 @@
-"""Appointments, the two-week reviews that are due, and calendar feed tokens.
+"""Appointments and calendar feed tokens.
 
-Models only: the rules (booking, conflicts, status changes, reviews) live in
+Models only: the rules (booking, conflicts, status changes) live in
 ``clinic.scheduling``. Times are stored in UTC; pages show them in the
-location's time zone. Imported at the end of ``clinic.models``.
+location's time zone.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Location, Patient
+from .locations import Location
+from .patients import Patient
 
 # Statuses that hold the injector's and the patient's time.
 HOLDS_TIME = ("booked", "arrived", "in_treatment", "completed")
@@ -56,6 +57,9 @@ class AppointmentQuerySet(models.QuerySet):
 
 
 class Appointment(models.Model):
+    # The audit log's way from a row to its patient (audit.subjects).
+    audit_patient = "patient_id"
+
     class Kind(models.TextChoices):
         CONSULTATION = "consultation", "Consultation"
         TREATMENT = "treatment", "Treatment"
@@ -166,100 +170,6 @@ class Appointment(models.Model):
     @property
     def local_end(self) -> datetime.datetime:
         return self.local(self.ends_at)
-
-
-class DueReviewQuerySet(models.QuerySet):
-    def needing_booking(self):
-        return self.filter(status=DueReview.Status.OPEN)
-
-    def for_pages(self):
-        return self.select_related("patient", "injector", "location", "appointment")
-
-    def for_list(self):
-        """The reviews-due list's columns only (converting the rest of four joined
-        rows was a third of its query's time; docs/benchmarks.md)."""
-        return self.for_pages().only(
-            "patient", "injector", "location", "appointment", "treated_at", "due_on",
-            "overdue_after", "status", "patient__first_name", "patient__last_name",
-            "patient__chart_number", "patient__phone", "injector__first_name",
-            "injector__last_name", "location__name", "location__time_zone",
-            "appointment__starts_at",
-        )  # fmt: skip
-
-
-class DueReview(models.Model):
-    """A signed treatment whose two-week review must not fall through the cracks.
-
-    Recorded by ``scheduling.book_review`` when a treatment is signed; open
-    until a review is booked, and again open if that booking is cancelled or
-    missed, until the review is done or dismissed with a reason.
-    """
-
-    OVERDUE_AFTER_DAYS = 21
-
-    class Status(models.TextChoices):
-        OPEN = "open", "Needs booking"
-        BOOKED = "booked", "Booked"
-        DONE = "done", "Done"
-        DISMISSED = "dismissed", "Dismissed"
-
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="due_reviews")
-    injector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="due_reviews"
-    )
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="due_reviews")
-    treated_at = models.DateTimeField()
-    due_on = models.DateField(help_text="The review day (usually day 14), in the location's zone.")
-    overdue_after = models.DateField(help_text="Day 21 after the treatment.")
-    appointment = models.ForeignKey(
-        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="due_reviews"
-    )
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
-    dismissed_reason = models.CharField(max_length=250, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    objects = DueReviewQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["due_on", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "treated_at"], name="due_review_one_per_treatment"
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="dismissed") | ~Q(dismissed_reason=""),
-                name="due_review_dismissal_has_reason",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="booked") | Q(appointment__isnull=False),
-                name="due_review_booked_has_appointment",
-            ),
-        ]
-        indexes = [
-            # The reviews-due list: open reviews by due date.
-            models.Index(fields=["due_on"], name="due_review_open_idx", condition=Q(status="open")),
-        ]
-
-    def __str__(self) -> str:
-        return f"Review due {self.due_on} (#{self.pk})"
-
-    def is_overdue(self, today: datetime.date) -> bool:
-        return self.status == self.Status.OPEN and today > self.overdue_after
 
 
 def new_feed_token() -> str:

@@ -1,6 +1,6 @@
-"""The charting app's answer to ``planning.history``: what the patient was given.
+"""Charting's answer to ``planning.treatment_history``: what the patient was given.
 
-Registered from ``ChartingConfig.ready()``. A visit with a signed treatment
+Provided from ``ChartingConfig.ready()``. A visit with a signed treatment
 counts what was injected (per product); a visit without one counts its final
 plan, and a treatment visit counts as toxin given, as planning's own fallback
 did: a treatment recorded or planned outside a signed chart still counts, since
@@ -20,6 +20,13 @@ ZERO = Value(Decimal("0"))
 
 
 class ChartedTreatments:
+    def __init__(self, *, suggest) -> None:
+        # Next cycle's suggestions come from the two-week reviews (charting.reviews).
+        self.suggest = suggest
+
+    def suggested_doses(self, *, patient, product):
+        return self.suggest(patient=patient, product=product)
+
     def last_toxin_date(self, *, patient, before: datetime.date) -> datetime.date | None:
         """One query: the latest visit before ``before`` that is a signed treatment or a
         treatment visit not cancelled."""

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from charting.chart import injections_from_points
 from charting.consent import consent_areas
-from charting.demo import GLABELLAR, demo_signature
+from charting.due_reviews import SchedulingError, book_review
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
+from charting.reviews.choices import SideEffectKind
+from charting.reviews.models import Finding, Review, SideEffect
 from charting.signing import content_hash
 from clinic.models import Patient, User
-from clinic.scheduling import SchedulingError, book_review
 from planning.choices import PlanStatus, VisitKind, VisitStatus
 from planning.models import (
     Expression,
@@ -30,8 +31,7 @@ from planning.models import (
 )
 from planning.screening import QUESTIONS, record_screening
 
-from .choices import SideEffectKind
-from .models import Finding, Review, SideEffect
+from .treatments import GLABELLAR, demo_signature
 
 # chart number -> cycles: days ago, baseline {CORR-L, CORR-R, PROC}, session units per
 # point change {index: units}, residual {key: grade}, touch-ups [(muscle, side, units)],
@@ -305,14 +305,7 @@ def seed(out) -> None:
             reconstituted_by=injector,
         )
         try:
-            appointment = book_review(
-                patient=ready,
-                injector=injector,
-                location=treatment.visit.location,
-                treated_at=treatment.started_at,
-                days=14,
-                by=injector,
-            )
+            appointment = book_review(treatment=treatment, days=14, by=injector)
             when = timezone.localtime(appointment.starts_at)
             message = f"; {ready.full_name}'s review is booked {when:%a %H:%M}"
         except SchedulingError as exc:

@@ -1,0 +1,144 @@
+"""The two-week review that signing a treatment makes due, on the front desk's list.
+
+``book_review`` is called by ``charting.signing`` when a treatment is signed: it
+records the due review (day ``days``, overdue after day 21) and books the
+review through the clinic's appointment book with the same injector at the same
+location, at the free quarter hour nearest the treatment's time of day, else on
+the following days (up to day 28). When nothing is free the due review stays
+on the list (``NoFreeSlot``). The desk books one with a click
+(``book_due_review``) or through the booking form, dismisses one with a reason;
+signing the review closes it (``record_review_done``).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.models import Appointment, User
+from clinic.roles import Role
+from clinic.scheduling import NoFreeSlot, SchedulingError, book_appointment
+from clinic.slots import find_free_slot, local_today, zone_of
+
+from .models import DueReview, Treatment
+from .models.due_reviews import DueReviewState
+
+REVIEW_DAYS = range(10, 22)  # a review is booked 10 to 21 days after the treatment
+DEFAULT_REVIEW_DAYS = 14
+REVIEW_SEARCH_DAYS = 28  # look for a free review slot up to this many days after treatment
+
+__all__ = [
+    "DEFAULT_REVIEW_DAYS",
+    "REVIEW_DAYS",
+    "NoFreeSlot",
+    "SchedulingError",
+    "book_due_review",
+    "book_review",
+    "dismiss_due_review",
+    "record_due_review",
+    "record_review_done",
+]
+
+
+def record_due_review(*, treatment: Treatment, days: int, by: User) -> DueReview:
+    """The due review of a signed treatment (once per treatment: again returns it)."""
+    if days not in REVIEW_DAYS:
+        raise SchedulingError("The review is booked 10 to 21 days after the treatment.")
+    visit = treatment.visit
+    treated_day = treatment.started_at.astimezone(zone_of(visit.location)).date()
+    due, _ = DueReview.objects.get_or_create(
+        treatment=treatment,
+        defaults={
+            "patient_id": visit.patient_id,
+            "injector": visit.injector if visit.injector.has_role(Role.INJECTOR) else by,
+            "location_id": visit.location_id,
+            "due_on": treated_day + datetime.timedelta(days=days),
+            "overdue_after": treated_day + datetime.timedelta(days=DueReview.OVERDUE_AFTER_DAYS),
+            "created_by": by,
+        },
+    )
+    return due
+
+
+def book_review(*, treatment: Treatment, days: int = DEFAULT_REVIEW_DAYS, by: User) -> Appointment:
+    """Record the due review of ``treatment`` and book it (see the module's text).
+
+    Calling it again returns the review already booked. Raises ``NoFreeSlot`` after
+    recording the due review when nothing is free (deliberately not one atomic
+    block: the due review must outlive a failed booking, which rolls back its own
+    savepoint)."""
+    due = record_due_review(treatment=treatment, days=days, by=by)
+    due = DueReview.objects.for_pages().get(pk=due.pk)
+    if due.state == DueReviewState.BOOKED:
+        return Appointment.objects.get(pk=due.booked_id)
+    return book_due_review(due=due, by=by)
+
+
+@transaction.atomic
+def book_due_review(
+    *, due: DueReview, by: User, now: datetime.datetime | None = None
+) -> Appointment:
+    """Book a due review that needs booking at the first suitable free slot (one click)."""
+    due = DueReview.objects.select_for_update(of=("self",)).for_pages().get(pk=due.pk)
+    if due.state != DueReviewState.OPEN:
+        raise SchedulingError(f"This review is already {due.get_state_display().lower()}.")
+    location, now = due.location, now or timezone.now()
+    zone = zone_of(location)
+    day = max(due.due_on, local_today(location, now))
+    wanted = due.treated_at.astimezone(zone).time()
+    treated_day = due.treated_at.astimezone(zone).date()
+    last_day = max(treated_day + datetime.timedelta(days=REVIEW_SEARCH_DAYS), day)
+    start = find_free_slot(
+        injector=due.injector,
+        patient=due.patient,
+        location=location,
+        minutes=Appointment.DEFAULT_MINUTES[Appointment.Kind.REVIEW],
+        preferred=datetime.datetime.combine(day, wanted).replace(tzinfo=zone),
+        earliest=now,
+        last_day=last_day,
+    )
+    if start is None:
+        raise NoFreeSlot(
+            f"{due.injector.get_full_name()} has no free time at {location.name} until "
+            f"{last_day:%b %-d}; the review stays on the reviews-due list."
+        )
+    return book_appointment(
+        patient=due.patient,
+        kind=Appointment.Kind.REVIEW,
+        location=location,
+        injector=due.injector,
+        starts_at=start,
+        by=by,
+        now=now,
+    )
+
+
+def _close(due: DueReview, *, closed_as: str, by: User | None, reason: str = "") -> None:
+    due.closed_as, due.dismissed_reason = closed_as, reason
+    due.closed_by, due.closed_at = by, timezone.now()
+    due.save(update_fields=["closed_as", "dismissed_reason", "closed_by", "closed_at"])
+
+
+@transaction.atomic
+def dismiss_due_review(*, due: DueReview, reason: str, by: User) -> DueReview:
+    """Take a review off the list, with the reason (the patient declined, moved away…)."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise SchedulingError("Give a reason for taking this review off the list.", field="reason")
+    due = DueReview.objects.select_for_update(of=("self",)).for_pages().get(pk=due.pk)
+    if due.state in (DueReview.ClosedAs.DONE, DueReview.ClosedAs.DISMISSED):
+        raise SchedulingError(f"This review is already {due.get_state_display().lower()}.")
+    _close(due, closed_as=DueReview.ClosedAs.DISMISSED, by=by, reason=reason)
+    return due
+
+
+@transaction.atomic
+def record_review_done(*, treatment: Treatment, by: User) -> DueReview | None:
+    """The review of ``treatment`` was charted and signed: off the desk's list."""
+    due = DueReview.objects.select_for_update().filter(treatment=treatment).first()
+    if due is None or due.closed_as == DueReview.ClosedAs.DONE:
+        return due
+    _close(due, closed_as=DueReview.ClosedAs.DONE, by=by)
+    return due

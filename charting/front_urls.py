@@ -1,0 +1,24 @@
+"""Charting's pages at the site's root (no namespace): the patient page, opening an
+appointment's visit, and the front desk's reviews-due and recall lists, which show
+no clinical field."""
+
+from django.urls import path
+
+from .views import patients, reviews_due
+
+urlpatterns = [
+    path("patients/<int:patient_id>/", patients.patient_detail, name="patient_detail"),
+    path(
+        "appointments/<int:appointment_id>/open/",
+        patients.open_appointment,
+        name="open_appointment",
+    ),
+    path("reviews-due/", reviews_due.reviews_due, name="reviews_due"),
+    path("reviews-due/<int:due_review_id>/book/", reviews_due.review_book, name="review_book"),
+    path(
+        "reviews-due/<int:due_review_id>/dismiss/",
+        reviews_due.review_dismiss,
+        name="review_dismiss",
+    ),
+    path("recall/", reviews_due.recall, name="next_cycle_recall"),
+]
