@@ -38,6 +38,7 @@ class Cost:
     name: str
     role: str
     cpu_ms: float
+    cpu_median_ms: float
     wall_ms: float
     queries: int
     kilobytes: float
@@ -113,14 +114,18 @@ def measure(page, client, requests: int) -> Cost:
         with CaptureQueriesContext(connection) as captured:
             get(client, path)
         queries = max(queries, len(captured))
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu_each, wall = [], time.perf_counter()
     for path in paths:
+        started = time.process_time()
         get(client, path)
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        cpu_each.append(time.process_time() - started)
+    wall = time.perf_counter() - wall
+    cpu_each.sort()
     return Cost(
         name=page.name,
         role=page.role,
-        cpu_ms=cpu * 1000 / requests,
+        cpu_ms=sum(cpu_each) * 1000 / requests,
+        cpu_median_ms=cpu_each[len(cpu_each) // 2] * 1000,
         wall_ms=wall * 1000 / requests,
         queries=queries,
         kilobytes=size / 1024,
@@ -153,11 +158,12 @@ def show_sql(page, client) -> None:
 
 def table(costs: list[Cost]) -> str:
     home = next((c.cpu_ms for c in costs if "home" in c.name), 0.0)
-    head = ["page", "role", "CPU ms", "x home", "wall ms", "queries", "KB"]
+    head = ["page", "role", "CPU ms", "median", "x home", "wall ms", "queries", "KB"]
     lines = [head]
     for c in costs:
         lines.append([
-            c.name, c.role, f"{c.cpu_ms:.1f}", f"{c.cpu_ms / home:.1f}" if home else "-",
+            c.name, c.role, f"{c.cpu_ms:.1f}", f"{c.cpu_median_ms:.1f}",
+            f"{c.cpu_ms / home:.1f}" if home else "-",
             f"{c.wall_ms:.1f}", str(c.queries), f"{c.kilobytes:.0f}",
         ])  # fmt: skip
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
