@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import User
+from planning import units
 from planning.models import Muscle, PlanStatus, Product, TreatmentPlan, Visit
 from planning.screening import blocks_for_product, screening_state
 
@@ -24,9 +25,6 @@ from .choices import AdverseKind, Severity
 from .errors import ChartingError
 from .lots import vial_refusal
 from .models import AdverseEvent, Injection, Treatment, Vial
-from .models.treatments import MAX_UNITS_PER_POINT
-
-HALF = Decimal("0.5")
 
 
 class ChartErrors(ChartingError):
@@ -39,25 +37,6 @@ class ChartErrors(ChartingError):
 
 class StaleChart(ChartingError):
     """The chart changed in another tab or by someone else since this form was opened."""
-
-
-def parse_units(value, *, allow_zero: bool = False) -> Decimal:
-    """Units as typed: a number in 0.5 U steps, above 0 (or 0 when allowed), at most 100."""
-    try:
-        units = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise ChartingError("Enter the units as a number, e.g. 4 or 2.5.") from None
-    if not units.is_finite():
-        raise ChartingError("Enter the units as a number, e.g. 4 or 2.5.")
-    if units < 0 or (units == 0 and not allow_zero):
-        raise ChartingError(
-            "Units must be more than 0." if not allow_zero else "Units cannot be negative."
-        )
-    if units > MAX_UNITS_PER_POINT and not allow_zero:
-        raise ChartingError("At most 100 U per point.")
-    if units % HALF != 0:
-        raise ChartingError("Units go in steps of 0.5 U (e.g. 2, 2.5, 3).")
-    return units.quantize(Decimal("0.1"))
 
 
 def screening_refusal(*, visit: Visit, product: Product) -> str | None:
@@ -159,10 +138,10 @@ def save_chart(
     errors: dict[str, str] = {}
 
     def check_units_and_vial(row: InjectionInput) -> tuple[Decimal | None, Vial | None]:
-        units = vial = None
+        given = vial = None
         try:
-            units = parse_units(row.units)
-        except ChartingError as exc:
+            given = units.parse(row.units)
+        except units.UnitsError as exc:
             errors[f"{row.key}-units"] = exc.message
         if row.vial_id:
             vial = vials.get(row.vial_id)
@@ -173,7 +152,7 @@ def save_chart(
             )
             if reason:
                 errors[f"{row.key}-vial"] = reason
-        return units, vial
+        return given, vial
 
     updates, creates, deletes = [], [], []
     for row in data.rows:
@@ -184,8 +163,8 @@ def save_chart(
         if row.skip:
             deletes.append(injection.pk)
             continue
-        units, vial = check_units_and_vial(row)
-        injection.units, injection.vial, injection.note = units, vial, row.note.strip()[:200]
+        given, vial = check_units_and_vial(row)
+        injection.units, injection.vial, injection.note = given, vial, row.note.strip()[:200]
         updates.append(injection)
     for n, row in enumerate(data.added):
         muscle = muscles.get(row.muscle_id)
@@ -193,21 +172,21 @@ def save_chart(
             errors[f"{row.key}-muscle"] = "Choose the muscle."
         elif not muscle.has_side(row.side):
             errors[f"{row.key}-side"] = f"{muscle.name} is charted {'/'.join(muscle.sides)}."
-        units, vial = check_units_and_vial(row)
+        given, vial = check_units_and_vial(row)
         creates.append(
             Injection(
                 treatment=treatment,
                 muscle=muscle,
                 side=row.side,
-                units=units,
+                units=given,
                 vial=vial,
                 note=row.note.strip()[:200],
                 order=len(existing) + n,
             )
         )
     try:
-        wasted = parse_units(data.wasted_units or "0", allow_zero=True)
-    except ChartingError as exc:
+        wasted = units.parse(data.wasted_units or "0", allow_zero=True)
+    except units.UnitsError as exc:
         errors["wasted_units"] = exc.message
         wasted = None
     if errors:
@@ -245,11 +224,11 @@ def add_adverse_event(
 
 
 def injections_from_points(
-    *, treatment: Treatment, points, vial=None, units: dict[int, Decimal] | None = None
+    *, treatment: Treatment, points, vial=None, given: dict[int, Decimal] | None = None
 ) -> list[Injection]:
     """Unsaved injections copying the plan's points, in order: what "chart from
-    plan" starts with (``units`` overrides the given units by position)."""
-    units = units or {}
+    plan" starts with (``given`` overrides the units given, by position)."""
+    given = given or {}
     return [
         Injection(
             treatment=treatment,
@@ -259,7 +238,7 @@ def injections_from_points(
             x=p.x,
             y=p.y,
             planned_units=p.units,
-            units=units.get(i, p.units),
+            units=given.get(i, p.units),
             depth=p.depth,
             note=p.note,
             vial=vial,

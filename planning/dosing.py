@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from .choices import DoseBasis, Side, Source
+from .units import format_units
 
 ZERO = Decimal("0")
 
@@ -92,12 +93,6 @@ def vials_needed(total_units: Decimal, vial_units: int) -> int:
     return int(math.ceil(Decimal(total_units) / Decimal(vial_units)))
 
 
-def fmt_units(value: Decimal) -> str:
-    """4.0 → "4", 2.50 → "2.5"."""
-    value = Decimal(value)
-    return f"{value.quantize(Decimal('1')) if value == value.to_integral() else value.normalize()}"
-
-
 # --- dose checks -------------------------------------------------------------------------
 
 INFO, WARN, BLOCK = "info", "warn", "block"
@@ -143,8 +138,8 @@ def _range_units(dose, totals: list[MuscleTotals]) -> tuple[bool, dict[str, Deci
 
 def _describe(units: dict[str, Decimal]) -> str:
     if "total" in units:
-        return f"{fmt_units(units['total'])} U in total"
-    return f"Patient's L {fmt_units(units['L'])} U, R {fmt_units(units['R'])} U"
+        return f"{format_units(units['total'])} U in total"
+    return f"Patient's L {format_units(units['L'])} U, R {format_units(units['R'])} U"
 
 
 def _pattern_matched(dose, points) -> bool:
@@ -189,8 +184,8 @@ def label_checks(*, product, points, totals: list[MuscleTotals], ranges) -> list
                     Check(
                         WARN,
                         f"label-{dose.area_code}",
-                        f"{dose.area}: {fmt_units(units['total'])} U is above the labeled "
-                        f"{fmt_units(dose.max_units)} U for {product.brand}.",
+                        f"{dose.area}: {format_units(units['total'])} U is above the labeled "
+                        f"{format_units(dose.max_units)} U for {product.brand}.",
                         Source.LABEL,
                     )
                 )
@@ -199,7 +194,7 @@ def label_checks(*, product, points, totals: list[MuscleTotals], ranges) -> list
                     Check(
                         INFO,
                         f"label-{dose.area_code}",
-                        f"{dose.area}: matches the labeled {fmt_units(dose.max_units)} U "
+                        f"{dose.area}: matches the labeled {format_units(dose.max_units)} U "
                         f"({dose.pattern}).",
                         Source.LABEL,
                     )
@@ -304,9 +299,10 @@ def session_ceiling_check(*, product, plan_units: Decimal, previous_units: Decim
             Check(
                 BLOCK,
                 "session-ceiling",
-                f"{fmt_units(together)} U of {product.brand} in 90 days "
-                f"({fmt_units(plan_units)} U planned + {fmt_units(previous_units)} U before): "
-                f"above the labeled {fmt_units(SESSION_CEILING_UNITS)} U.",
+                f"{format_units(together)} U of {product.brand} in 90 days "
+                f"({format_units(plan_units)} U planned + "
+                f"{format_units(previous_units)} U before): "
+                f"above the labeled {format_units(SESSION_CEILING_UNITS)} U.",
                 Source.LABEL,
             )
         ]
@@ -315,8 +311,8 @@ def session_ceiling_check(*, product, plan_units: Decimal, previous_units: Decim
             Check(
                 INFO,
                 "session-window",
-                f"{fmt_units(previous_units)} U of {product.brand} in the last 90 days; with "
-                f"this plan {fmt_units(together)} of {fmt_units(SESSION_CEILING_UNITS)} U.",
+                f"{format_units(previous_units)} U of {product.brand} in the last 90 days; with "
+                f"this plan {format_units(together)} of {format_units(SESSION_CEILING_UNITS)} U.",
                 Source.LABEL,
             )
         ]

@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
+from . import units
 from .models import InjectionPoint, Muscle, TreatmentPlan
-from .models.plans import MAX_UNITS_PER_POINT, UNIT_STEP
 
 MAX_POINTS = 200
 DEPTHS = ["", "intradermal", "subcutaneous", "intramuscular", "supraperiosteal"]
@@ -71,15 +71,9 @@ def parse_point(item, *, muscles: dict[str, Muscle]) -> PointInput:
         where = " or ".join("midline" if s == "C" else f"patient's {s}" for s in muscle.sides)
         raise ValidationError(f"the {muscle.name.lower()} is charted {where} only.")
     try:
-        units = _decimal(item.get("units"))
-    except ValueError:
-        raise ValidationError("enter the units as a number, e.g. 4 or 2.5.") from None
-    if units <= 0:
-        raise ValidationError("units must be more than 0.")
-    if units % UNIT_STEP:
-        raise ValidationError("units go in 0.5 U steps (e.g. 2, 2.5, 3).")
-    if units > MAX_UNITS_PER_POINT:
-        raise ValidationError(f"{units} U in one point is not plausible (at most 100 U).")
+        given = units.parse(item.get("units"))
+    except units.UnitsError as exc:  # after "Point 3: ", as the other messages read
+        raise ValidationError(exc.message[0].lower() + exc.message[1:]) from None
     try:
         x, y = (_decimal(item.get(k)) for k in ("x", "y"))
     except ValueError:
@@ -96,7 +90,7 @@ def parse_point(item, *, muscles: dict[str, Muscle]) -> PointInput:
         side=side,
         x=x.quantize(Decimal("0.0001")),
         y=y.quantize(Decimal("0.0001")),
-        units=units,
+        units=given,
         depth=depth,
         note=note,
     )

@@ -17,10 +17,11 @@ products, ever.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from .choices import DoseBasis, Side, Source
 from .models import DoseRange, MovementMap, Muscle, Observation, Visit
+from .units import to_step
 
 # The label pattern's sites per muscle and side (REFERENCE.md): glabellar 2 per
 # corrugator + 1 procerus; lateral canthal 3 per side; forehead 5 sites (2.5 a side).
@@ -31,11 +32,6 @@ LABEL_SITES = {
     ("forehead", "FRONT"): Decimal("2.5"),
 }
 LABEL_SCALE = {1: Decimal("0.75"), 2: Decimal("1"), 3: Decimal("1.25")}
-HALF = Decimal("0.5")
-
-
-def round_half(value: Decimal) -> Decimal:
-    return (value / HALF).quantize(Decimal("1"), ROUND_HALF_UP) * HALF
 
 
 @dataclass
@@ -92,12 +88,12 @@ def per_side_figure(dose: DoseRange, muscle: Muscle, grade: int) -> Decimal | No
             base = dose.typical_units or dose.max_units
         else:
             return None
-        return round_half(base * LABEL_SCALE[min(grade, 3)])
+        return to_step(base * LABEL_SCALE[min(grade, 3)])
     low, high = dose.min_units, dose.max_units
     if dose.basis == DoseBasis.TOTAL and muscle.paired:
         low, high = low / 2, high / 2
     figure = {1: low, 2: (low + high) / 2}.get(grade, high)
-    return round_half(figure)
+    return to_step(figure)
 
 
 def choose_range(muscle: Muscle, ranges: list[DoseRange]) -> DoseRange | None:

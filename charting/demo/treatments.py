@@ -133,7 +133,7 @@ def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -
     )
     points = plan.points.select_related("muscle").order_by("order", "id")
     Injection.objects.bulk_create(
-        injections_from_points(treatment=treatment, points=points, vial=vial, units=changes)
+        injections_from_points(treatment=treatment, points=points, vial=vial, given=changes)
     )
     # The hash covers values as the database returns them (UTC times, stored decimals),
     # as sign_treatment's do: read the row back before signing it.

@@ -7,23 +7,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Round
-from django.db.models.lookups import Exact
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from planning.choices import Side
+from planning.units import on_step, per_point_constraints
 
 from ..choices import AdverseKind, Severity
 from .locking import LockedByTreatment, LockedQuerySet, SignedRecordError
-
-MAX_UNITS_PER_POINT = Decimal("100")
-
-
-def half_unit_steps(field: str) -> Exact:
-    """Database check that a units column is a multiple of 0.5 (twice it is whole)."""
-    return Exact(F(field) * 2, Round(F(field) * 2))
 
 
 class TreatmentQuerySet(LockedQuerySet):
@@ -92,7 +84,7 @@ class Treatment(models.Model):
                 condition=Q(wasted_units__gte=0), name="treatment_wasted_not_negative"
             ),
             models.CheckConstraint(
-                condition=half_unit_steps("wasted_units"), name="treatment_wasted_half_units"
+                condition=on_step("wasted_units"), name="treatment_wasted_half_units"
             ),
             models.CheckConstraint(
                 condition=Q(signed_at__isnull=True, signed_by__isnull=True, content_hash="")
@@ -167,13 +159,7 @@ class Injection(LockedByTreatment):
     class Meta:
         ordering = ["order", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(units__gt=0) & Q(units__lte=MAX_UNITS_PER_POINT),
-                name="injection_units_0_to_100",
-            ),
-            models.CheckConstraint(
-                condition=half_unit_steps("units"), name="injection_units_half_steps"
-            ),
+            *per_point_constraints("units", "injection_units"),
             models.CheckConstraint(condition=Q(side__in=Side.values), name="injection_side_valid"),
         ]
         indexes = [

@@ -6,10 +6,9 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 
 from planning.treatment_history import SuggestedDose
+from planning.units import STEP, STORED
 
 from .cycles import history
-
-STEP = Decimal("0.5")
 
 
 def split_units(total: Decimal, parts: int) -> list[Decimal]:
@@ -18,7 +17,7 @@ def split_units(total: Decimal, parts: int) -> list[Decimal]:
         return []
     base = (total / parts / STEP).to_integral_value(rounding=ROUND_FLOOR) * STEP
     spare = int((total - base * parts) / STEP)
-    return [(base + (STEP if n < spare else 0)).quantize(Decimal("0.1")) for n in range(parts)]
+    return [(base + (STEP if n < spare else 0)).quantize(STORED) for n in range(parts)]
 
 
 def suggested_doses(*, patient, product) -> list[SuggestedDose]:

@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-STEP = Decimal("0.5")
+from planning.units import STEP, format_units, to_step
+
 LOWER = Decimal("0.8")
 RAISE = Decimal("1.2")
 
@@ -50,18 +51,14 @@ class Suggestion:
 
 
 def _u(value: Decimal) -> str:
-    return f"{value.normalize():f} U"
-
-
-def _steps(value: Decimal, rounding: str) -> Decimal:
-    return ((value / STEP).to_integral_value(rounding=rounding) * STEP).quantize(Decimal("0.1"))
+    return f"{format_units(value)} U"
 
 
 def suggest(facts: CycleFacts) -> Suggestion:
     total = facts.total
     residual = facts.residual
     if facts.side_effects:
-        units = max(STEP, _steps(total * LOWER, ROUND_FLOOR))
+        units = max(STEP, to_step(total * LOWER, ROUND_FLOOR))
         effects = ", ".join(facts.side_effects).lower()
         return Suggestion(
             units,
@@ -80,7 +77,7 @@ def suggest(facts: CycleFacts) -> Suggestion:
             f"{_u(facts.original)} + {_u(facts.touch_up)} touch-up.",
         )
     if residual >= 2:
-        units = max(facts.original + STEP, _steps(facts.original * RAISE, ROUND_CEILING))
+        units = max(facts.original + STEP, to_step(facts.original * RAISE, ROUND_CEILING))
         return Suggestion(
             units,
             "residual_no_touch_up",

@@ -2,7 +2,7 @@
 
 A touch-up is a ``charting.Treatment`` on the review visit, of the cycle's
 product and plan, linked from ``Review.touch_up``. Units are parsed by
-``charting.chart.parse_units``, vials judged by ``charting.lots.vial_refusal``,
+``planning.units.parse``, vials judged by ``charting.lots.vial_refusal``,
 the signing checklist is ``charting.signing.checklist`` with the cycle's consent
 (``charting.consent.consent_in_force`` on the original visit), the hash is
 ``charting.signing.content_hash``, and once signed the model lock of charting
@@ -17,13 +17,13 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from charting.chart import parse_units, screening_refusal
+from charting.chart import screening_refusal
 from charting.consent import consent_in_force
-from charting.errors import ChartingError
 from charting.lots import vial_refusal
 from charting.models import Injection, Treatment, Vial
 from charting.signing import checklist, content_hash
 from clinic.models import User
+from planning import units as unit_rules
 from planning.models import Muscle
 
 from .errors import ReviewError, ReviewErrors
@@ -93,8 +93,8 @@ def add_touch_up(
             "treated muscle; plan a new treatment for others."
         )
     try:
-        units_value = parse_units(units)
-    except ChartingError as exc:
+        units_value = unit_rules.parse(units)
+    except unit_rules.UnitsError as exc:
         errors["units"] = exc.message
         units_value = None
     vial = Vial.objects.for_pages().filter(pk=vial_id).first() if vial_id else None

@@ -11,32 +11,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Round
-from django.db.models.lookups import Exact
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from ..choices import PlanStatus, Side
+from ..units import per_point_constraints
 from .reference import Muscle, Product
 from .visits import Visit
-
-MAX_UNITS_PER_POINT = Decimal("100")
-UNIT_STEP = Decimal("0.5")
 
 
 def _point_constraints(prefix: str) -> list[models.BaseConstraint]:
     """Invariants shared by plan points and template points."""
     return [
-        models.CheckConstraint(
-            condition=Q(units__gt=0) & Q(units__lte=MAX_UNITS_PER_POINT),
-            name=f"{prefix}_units_0_to_100",
-        ),
-        models.CheckConstraint(
-            # Units in 0.5 U steps: twice the units is a whole number.
-            condition=Exact(F("units") * 2, Round(F("units") * 2)),
-            name=f"{prefix}_units_half_steps",
-        ),
+        *per_point_constraints("units", f"{prefix}_units"),
         models.CheckConstraint(
             condition=Q(x__gte=0) & Q(x__lte=1) & Q(y__gte=0) & Q(y__lte=1),
             name=f"{prefix}_xy_on_diagram",

@@ -6,17 +6,22 @@ from decimal import Decimal
 
 from django import template
 
-from ..dosing import fmt_units
 from ..face import HEIGHT, WIDTH
+from ..units import format_signed, format_units
 
 register = template.Library()
 
 
 @register.filter
 def units(value) -> str:
-    if value is None or value == "":
-        return ""
-    return fmt_units(Decimal(value))
+    """4.0 → "4", 2.50 → "2.5" (``planning.units.format_units``)."""
+    return format_units(value)
+
+
+@register.filter
+def signed_units(value) -> str:
+    """A difference with its sign: "+2", "−1.5", "0"."""
+    return format_signed(value)
 
 
 @register.filter

@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from .. import plans as planning_plans
 from .. import reference_cache, treatment_history
-from ..dosing import BLOCK, WARN, fmt_units, totals_by_muscle_side, vials_needed, volume_ml
+from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..models import TreatmentPlan
 from ..suggestions import map_for_plan, observations_of, suggest
+from ..units import format_units
 
 
 def _point_json(p) -> dict:
@@ -22,7 +23,7 @@ def _point_json(p) -> dict:
         "side": p.side,
         "x": float(p.x),
         "y": float(p.y),
-        "units": fmt_units(p.units),
+        "units": format_units(p.units),
         "depth": p.depth,
         "note": p.note,
     }

@@ -13,7 +13,6 @@ from charting.chart import (
     InjectionInput,
     StaleChart,
     chart_from_plan,
-    parse_units,
     save_chart,
 )
 from charting.errors import ChartingError
@@ -55,28 +54,6 @@ def test_a_draft_plan_is_not_charted(injector, patient):
     draft = make_plan(visit=visit, by=injector, final=False)
     with pytest.raises(ChartingError, match="Finalize"):
         chart_from_plan(visit=visit, plan=draft, by=injector)
-
-
-@pytest.mark.parametrize(
-    ("typed", "ok"),
-    [
-        ("4", True),
-        ("2.5", True),
-        ("0.5", True),
-        ("0", False),
-        ("-2", False),
-        ("2.25", False),
-        ("abc", False),
-        ("101", False),
-        ("NaN", False),
-    ],
-)
-def test_units_are_positive_half_steps(typed, ok):
-    if ok:
-        assert parse_units(typed) == Decimal(typed)
-    else:
-        with pytest.raises(ChartingError):
-            parse_units(typed)
 
 
 def _input(treatment, **units_by_index):

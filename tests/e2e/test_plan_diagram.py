@@ -6,9 +6,9 @@ import pytest
 from django.apps import apps
 from playwright.sync_api import expect
 
-from planning.dosing import fmt_units
 from planning.models import Product, TreatmentPlan
 from planning.screening import acknowledge
+from planning.units import format_units
 from tests.factories import PASSWORD
 from tests.planning.factories import grade
 from tests.planning.helpers import make_plan, make_visit
@@ -42,7 +42,7 @@ def marker(page, muscle, side):
 
 def stored(plan):
     return sorted(
-        (p.muscle.code, p.side, fmt_units(p.units))
+        (p.muscle.code, p.side, format_units(p.units))
         for p in TreatmentPlan.objects.get(pk=plan.pk).points.select_related("muscle")
     )
 

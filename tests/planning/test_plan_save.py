@@ -188,8 +188,8 @@ def test_two_tabs_do_not_silently_lose_points(injector_client, plan):
     [
         (point("CORR", "L", 0), "more than 0"),
         (point("CORR", "L", -4), "more than 0"),
-        (point("CORR", "L", "2.25"), "0.5 U steps"),
-        (point("CORR", "L", 150), "not plausible"),
+        (point("CORR", "L", "2.25"), "steps of 0.5 U"),
+        (point("CORR", "L", 150), "at most 100 U per point"),
         (point("CORR", "L", "four"), "as a number"),
         (point("CORR", "L", 4, x="1.5"), "outside the diagram"),
         (point("CORR", "C", 4), "charted patient&#x27;s L or patient&#x27;s R only"),
