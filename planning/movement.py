@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from . import reference_cache
 from .choices import Grade, Side
 from .models import Expression, MovementMap, Muscle, Observation, Photo, Visit
+
+REST = "REST"  # the expression code of the face at rest
 
 ASYMMETRY_GRADES = 1  # L and R differing by this much or more are highlighted
 NOTE_MAX = 200
@@ -277,12 +280,34 @@ def summarize(groups: list[Group]) -> list[MuscleSummary]:
     return [MuscleSummary(m, strongest[m.pk]["L"], strongest[m.pk]["R"]) for m in ordered]
 
 
-def previous_map(*, visit: Visit) -> MovementMap | None:
-    """The patient's last map before this visit (one query)."""
-    return (
-        MovementMap.objects.filter(visit__patient_id=visit.patient_id, visit__date__lte=visit.date)
-        .exclude(visit=visit)
-        .select_related("visit")
-        .order_by("-visit__date", "-visit_id")
-        .first()
+def latest_map(*, visit: Visit, before_visit: bool = False) -> MovementMap | None:
+    """The map of ``visit``, else the patient's latest one before it; with
+    ``before_visit``, the latest before it only (one query)."""
+    maps = MovementMap.objects.filter(
+        visit__patient_id=visit.patient_id, visit__date__lte=visit.date
     )
+    if before_visit:
+        maps = maps.exclude(visit=visit)
+    return maps.select_related("visit").order_by("-visit__date", "-visit_id").first()
+
+
+def baseline_observations(movement_map: MovementMap | None) -> list[Observation]:
+    """The map's cells, each marked ``at_rest`` for ``strongest_grades`` (one query)."""
+    if movement_map is None:
+        return []
+    at_rest = ExpressionWrapper(Q(expression__code=REST), output_field=BooleanField())
+    return list(movement_map.observations.annotate(at_rest=at_rest))
+
+
+def strongest_grades(observations) -> dict[tuple[int, str], int]:
+    """How strongly each muscle moves, per (muscle id, side): the strongest grade in
+    any expression but rest, or at rest when the muscle was graded at rest alone.
+    The one rule for a baseline: the plan's suggestions and the review's "was" read it.
+    ``observations`` come from ``baseline_observations``."""
+    moving: dict[tuple[int, str], int] = {}
+    resting: dict[tuple[int, str], int] = {}
+    for o in observations:
+        target = resting if o.at_rest else moving
+        key = (o.muscle_id, o.side)
+        target[key] = max(target.get(key, 0), o.grade)
+    return {**resting, **moving}

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .choices import DoseBasis, Side, Source
-from .models import DoseRange, MovementMap, Muscle, Observation, Visit
+from .models import DoseRange, Muscle
+from .movement import strongest_grades
 from .units import to_step
 
 # The label pattern's sites per muscle and side (REFERENCE.md): glabellar 2 per
@@ -55,24 +56,6 @@ class MuscleSuggestion:
             {"side": s, "grade": self.grades.get(s), "units": self.units.get(s)}
             for s in self.muscle.sides
         ]
-
-
-def map_for_plan(*, visit: Visit) -> MovementMap | None:
-    """This visit's map, or the patient's latest one before it (one query)."""
-    return (
-        MovementMap.objects.filter(visit__patient_id=visit.patient_id, visit__date__lte=visit.date)
-        .select_related("visit")
-        .order_by("-visit__date", "-visit_id")
-        .first()
-    )
-
-
-def strongest_grades(observations) -> dict[tuple[int, str], int]:
-    strongest: dict[tuple[int, str], int] = {}
-    for o in observations:
-        key = (o.muscle_id, o.side)
-        strongest[key] = max(strongest.get(key, 0), o.grade)
-    return strongest
 
 
 def per_side_figure(dose: DoseRange, muscle: Muscle, grade: int) -> Decimal | None:
@@ -127,7 +110,3 @@ def suggest(*, muscles, observations, ranges: list[DoseRange]) -> list[MuscleSug
             row.basis = f"{dose.area}, {dose.range_text}"
         rows.append(row)
     return rows
-
-
-def observations_of(movement: MovementMap | None) -> list[Observation]:
-    return list(movement.observations.all()) if movement else []  # query: the map's cells

@@ -11,7 +11,7 @@ from ..models import MovementMap, Observation, Photo
 from ..movement import (
     build_grid,
     expressions_with_muscles,
-    previous_map,
+    latest_map,
     save_observations,
     summarize,
     valid_cells,
@@ -49,7 +49,9 @@ def movement_map(request, visit_id: int):
     )  # query: its observations
     photos = list(Photo.objects.for_visit(visit))  # query: the visit's photos
     compare = request.GET.get("compare") == "previous"
-    before = previous_map(visit=visit) if compare else None  # query: the last earlier map
+    before = (
+        latest_map(visit=visit, before_visit=True) if compare else None
+    )  # query: the last earlier map
     previous_observations = (
         list(before.observations.all()) if before else []
     )  # query: its observations

@@ -13,7 +13,8 @@ from .. import reference_cache, treatment_history
 from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..models import TreatmentPlan
-from ..suggestions import map_for_plan, observations_of, suggest
+from ..movement import baseline_observations, latest_map
+from ..suggestions import suggest
 from ..units import format_units
 
 
@@ -81,8 +82,8 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         points = stored
     ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
     panel = panel_context(plan=plan, points=points, screening=screening, ranges=ranges)
-    movement = map_for_plan(visit=plan.visit)  # query: the visit's (or latest earlier) map
-    observations = observations_of(movement)  # query: its observations
+    movement = latest_map(visit=plan.visit)  # query: the visit's (or latest earlier) map
+    observations = baseline_observations(movement)  # query: its observations
     graded = {o.muscle_id for o in observations}
     treated = {p.muscle.code for p in points}
     suggestions = [

@@ -258,3 +258,18 @@ def test_query_count_is_constant(
         response = injector_client.get(map_url(visit, compare="previous"))
     assert response.status_code == 200
     assert len(response.context["groups"]) == 11
+
+
+def test_the_strongest_grade_is_the_moving_one_and_rest_only_alone(visit, injector):
+    """The one baseline rule (plan suggestions and the review's "was"): a muscle's
+    strongest grade in any expression but rest; its rest grade only when nothing
+    else was graded."""
+    from planning.movement import baseline_observations, latest_map, strongest_grades
+
+    grade(visit, injector, {"REST.CORR.L": 3, "FROWN.CORR.L": 1, "REST.CORR.R": 2})
+    movement_map = latest_map(visit=visit)
+    strongest = strongest_grades(baseline_observations(movement_map))
+    corr = Muscle.objects.get(code="CORR").pk
+    assert strongest[(corr, "L")] == 1  # frowning, not the resting tone
+    assert strongest[(corr, "R")] == 2  # graded at rest alone
+    assert latest_map(visit=visit, before_visit=True) is None

@@ -11,6 +11,7 @@ from charting.errors import ChartingError
 from clinic.access import id_from, role_required
 from clinic.roles import CLINICAL_ROLES, Role
 from planning.models import Grade, Photo, Side
+from planning.movement import latest_map
 
 from ..access import get_review_appointment_for, get_review_for
 from ..choices import Gais, Satisfaction, SideEffectKind
@@ -145,10 +146,8 @@ def photos(request, review_id: int):
     """Baseline and review photos side by side per expression, with an overlay slider."""
     review = get_review_for(request.user, review_id)
     baseline_visit_id = review.treatment.visit_id
-    # query: photos of the treatment visit, its consultation maps' visits and the review
-    from ..baseline import baseline_map
-
-    movement_map = baseline_map(treatment=review.treatment)  # query: the baseline map
+    movement_map = latest_map(visit=review.treatment.visit)  # query: the baseline map
+    # query: photos of the treatment visit, its consultation map's visit and the review
     visit_ids = {baseline_visit_id, review.visit_id}
     if movement_map is not None:
         visit_ids.add(movement_map.visit_id)
