@@ -1,5 +1,5 @@
 """Invented demo data for the two-week review: three patients with three cycles
-each (session, review, touch-up), one with a side effect; and one patient whose
+each (treatment, review, touch-up), one with a side effect; and one patient whose
 day-14 review is booked today, ready to finish in the browser. Idempotent."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from planning.screening import QUESTIONS, record_screening
 
 from .treatments import GLABELLAR, demo_signature
 
-# chart number -> cycles: days ago, baseline {CORR-L, CORR-R, PROC}, session units per
+# chart number -> cycles: days ago, baseline {CORR-L, CORR-R, PROC}, treatment units per
 # point change {index: units}, residual {key: grade}, touch-ups [(muscle, side, units)],
 # side effect kind or None
 L, R, C = "CORR:L", "CORR:R", "PROC:C"
@@ -69,7 +69,7 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
 
 
 def _session(*, patient, injector, day, baseline, changes, lot) -> Treatment:
-    """A signed glabellar session on ``day`` with its movement map, plan, consent, vial."""
+    """A signed glabellar treatment on ``day`` with its movement map, plan, consent, vial."""
     at = _at(day, 10)
     visit = Visit.objects.create(
         patient=patient,

@@ -37,7 +37,7 @@ class TreatmentQuerySet(LockedQuerySet):
 
 
 class Treatment(models.Model):
-    """The charted treatment of a visit ("the session"): what was actually given."""
+    """The charted treatment of a visit: what was actually given."""
 
     # The audit log's way from a row to its patient (audit.subjects).
     audit_patient = "visit__patient_id"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from clinic.models import Patient
 
-from . import sessions
+from . import treatments
 from .errors import ReportRefused
-from .history import build_history, export_patients
 from .models import Kind, ReportJob
+from .patient_history import build_history, export_patients
 from .rendering import html_to_pdf, render_html
 
 
@@ -33,7 +33,7 @@ Count = Callable[[int, int], None]
 
 def _history_pdf(*, patient: Patient, job: ReportJob, progress: Progress | None = None):
     context = build_history(patient=patient, date_from=job.date_from, date_to=job.date_to)
-    if not context["cycles"]:
+    if not context["visits"]:
         raise ReportRefused("No visits of this patient in the chosen dates: nothing to export.")
     if progress:
         progress(35)
@@ -66,12 +66,12 @@ def render_history_export(job: ReportJob, progress: Progress, count: Count) -> O
 
 
 def render_consent(job: ReportJob, progress: Progress, count: Count) -> Output:
-    pdf = sessions.consent_pdf(consent_id=job.subject_id, progress=progress)
+    pdf = treatments.consent_pdf(consent_id=job.subject_id, progress=progress)
     return Output(pdf.content, pdf.pages, "pdf")
 
 
 def render_injection_map(job: ReportJob, progress: Progress, count: Count) -> Output:
-    pdf = sessions.injection_map_pdf(treatment_id=job.subject_id, progress=progress)
+    pdf = treatments.injection_map_pdf(treatment_id=job.subject_id, progress=progress)
     return Output(pdf.content, pdf.pages, "pdf")
 
 

@@ -14,8 +14,8 @@ from django.db import transaction
 
 from clinic.models import Patient
 
-from .history import check_range, export_patients, visits_in_range
 from .models import Kind, ReportJob, Status
+from .patient_history import check_range, export_patients, visits_in_range
 
 
 def _queue(job: ReportJob) -> None:
@@ -59,7 +59,7 @@ def request_history_export(*, by, date_from: datetime.date, date_to: datetime.da
 
 @transaction.atomic
 def request_session_report(*, kind: str, visit, subject_id: int, by) -> ReportJob:
-    """A consent or injection-map PDF (``reports.sessions`` checks the subject)."""
+    """A consent or injection-map PDF (``reports.treatments`` checks the subject)."""
     job = ReportJob.objects.create(
         kind=kind, patient_id=visit.patient_id, visit=visit, subject_id=subject_id, requested_by=by
     )
@@ -96,7 +96,7 @@ def request_injection_map(*, treatment_id: int, by) -> ReportJob:
     """The injection-map PDF of a signed treatment; an unsigned one is refused."""
     from charting.models import Treatment
 
-    from .sessions import NOT_SIGNED
+    from .treatments import NOT_SIGNED
 
     treatment = Treatment.objects.select_related("visit").get(pk=treatment_id)
     if treatment.signed_at is None:

@@ -3,7 +3,7 @@ session (residual grades against the baseline, GAIS, satisfaction, side
 effects) and its touch-up (injections with lot), with the cycle's totals
 (original + touch-up per muscle and side, from ``reviews.cycles.build_cells``).
 
-The rows come prefetched with the treatment (``reports.sessions.treatments``):
+The rows come prefetched with the treatment (``reports.treatments.with_rows``):
 nothing here runs a query.
 """
 

@@ -1,8 +1,8 @@
 """A small server-rendered SVG chart of one muscle and side across cycles.
 
-Bars: units of each cycle (session, with the touch-up stacked on top). Dots on
+Bars: units of each cycle (the treatment, with the touch-up stacked on top). Dots on
 a 0–3 scale: the baseline grade (hollow) and the residual at review (filled).
-Geometry only; ``templates/reviews/_history_chart.html`` draws it.
+Geometry only; ``templates/reviews/_cycle_chart.html`` draws it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class HistoryChart:
+class CycleChart:
     width: int
     height: int
     bars: list[Bar]
@@ -44,7 +44,7 @@ def _grade_y(grade: int | None) -> float | None:
     return round(TOP + span - span * grade / 3, 1)
 
 
-def history_chart(series) -> HistoryChart:
+def cycle_chart(series) -> CycleChart:
     """``series``: (cycle, cell or None) pairs, oldest first."""
     top_units = max((c.total for _, c in series if c is not None), default=Decimal("1")) or 1
     span = HEIGHT - TOP - BOTTOM
@@ -82,4 +82,4 @@ def history_chart(series) -> HistoryChart:
                 centre=round(x + width / 2, 1),
             )
         )
-    return HistoryChart(width=WIDTH, height=HEIGHT, bars=bars, axis_y=TOP + span)
+    return CycleChart(width=WIDTH, height=HEIGHT, bars=bars, axis_y=TOP + span)

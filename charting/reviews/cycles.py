@@ -1,8 +1,8 @@
-"""A patient's cycles (session + review + touch-up) per product, muscle and side.
+"""A patient's cycles (treatment + review + touch-up) per product, muscle and side.
 
-A cycle is one signed treatment session, its review and the review's signed
+A cycle is one signed treatment, its review and the review's signed
 touch-up. Units are grouped by product and never added across products.
-``history(patient=...)`` runs a constant number of queries (see the comments).
+``cycles_by_product(patient=...)`` runs a constant number of queries (see the comments).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from charting.models import Injection, Treatment
 from planning.models import Muscle
 
 from .baseline import treated_sides
-from .charts import HistoryChart, history_chart
+from .charts import CycleChart, cycle_chart
 from .choices import IMPLICATED_MUSCLES, SideEffectKind
 from .models import Finding, Review, SideEffect
 from .suggestions import CycleFacts, Suggestion, suggest
@@ -99,14 +99,14 @@ def build_cells(
 
 
 def cycles_for(*, patient, product=None) -> list[Cycle]:
-    """The patient's signed sessions (of ``product`` only, when given), oldest first,
+    """The patient's signed treatments (of ``product`` only, when given), oldest first,
     with reviews and signed touch-ups.
 
-    Queries: 1 sessions (with visit, product, review), 2 their injections,
+    Queries: 1 treatments (with visit, product, review), 2 their injections,
     3 review findings, 4 review side effects, 5 touch-ups' injections.
     """
     muscle_rows = Injection.objects.select_related("muscle").order_by("order", "id")
-    sessions = (
+    treatments = (
         Treatment.objects.signed()
         .for_patient(patient)
         .filter(touch_up_of__isnull=True)
@@ -120,19 +120,19 @@ def cycles_for(*, patient, product=None) -> list[Cycle]:
         .order_by("visit__date", "started_at")
     )
     if product is not None:
-        sessions = sessions.filter(product=product)
+        treatments = treatments.filter(product=product)
     cycles = []
-    for session in sessions:
-        review = getattr(session, "review", None)
+    for treatment in treatments:
+        review = getattr(treatment, "review", None)
         touch_up = review.touch_up if review is not None else None
         signed_touch_up = touch_up is not None and touch_up.is_signed
         cells = build_cells(
-            injections=list(session.injections.all()),
+            injections=list(treatment.injections.all()),
             touch_ups=list(touch_up.injections.all()) if signed_touch_up else [],
             findings=list(review.findings.all()) if review and review.is_signed else [],
             side_effects=list(review.side_effects.all()) if review and review.is_signed else [],
         )
-        cycles.append(Cycle(treatment=session, review=review, cells=cells))
+        cycles.append(Cycle(treatment=treatment, review=review, cells=cells))
     return cycles
 
 
@@ -144,17 +144,17 @@ class Row:
     side: str
     cells: list[tuple[Cycle, Cell | None]]
     suggestion: Suggestion | None
-    chart: HistoryChart | None
+    chart: CycleChart | None
 
 
 @dataclass
-class ProductHistory:
+class ProductCycles:
     product: object
     cycles: list[Cycle]
     rows: list[Row]
 
 
-def history(*, patient, product=None, charts: bool = True) -> list[ProductHistory]:
+def cycles_by_product(*, patient, product=None, charts: bool = True) -> list[ProductCycles]:
     """Per product (never mixed): its cycles and, per muscle and side, the series and
     next cycle's suggestion from the latest cycle that treated it. ``charts=False``
     leaves out each row's bar chart (the plan page shows only the suggestions)."""
@@ -181,8 +181,8 @@ def history(*, patient, product=None, charts: bool = True) -> list[ProductHistor
                     side=cell.side,
                     cells=series,
                     suggestion=suggest(latest.facts) if latest else None,
-                    chart=history_chart(series) if charts else None,
+                    chart=cycle_chart(series) if charts else None,
                 )
             )
-        result.append(ProductHistory(product=cycles[0].treatment.product, cycles=cycles, rows=rows))
+        result.append(ProductCycles(product=cycles[0].treatment.product, cycles=cycles, rows=rows))
     return result

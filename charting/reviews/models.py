@@ -1,7 +1,7 @@
 """The two-week review: residual movement, outcome, side effects.
 
 A ``Review`` lives on a review visit (``planning.Visit``, kind review) and
-follows one signed ``charting.Treatment`` (the cycle's original session). The
+follows one signed ``charting.Treatment`` (the cycle's treatment). The
 touch-up is not a model of its own: it is a ``charting.Treatment`` on the
 review visit (``touch_up``), so charting's lot, vial, units and lock rules hold
 for it unchanged (docs/architecture.md, "Two-week review").

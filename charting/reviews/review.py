@@ -36,7 +36,7 @@ def open_review(
     """The review of ``treatment``: the one already open, or a new review visit today.
 
     ``patient``, when given (the appointment's or due review's patient), must be
-    the treatment's: a review never follows another patient's session.
+    the treatment's: a review never follows another patient's treatment.
     """
     treatment = (
         Treatment.objects.select_for_update()
@@ -229,7 +229,7 @@ def remove_side_effect(*, review: Review, side_effect_id: int, by: User) -> None
 
 def signing_refusals(*, review: Review, injections=None, findings=None) -> list[str]:
     """What stops signing the review's grades (the touch-up has charting's checks).
-    Pass the session's ``injections`` and the ``findings`` when already fetched."""
+    Pass the treatment's ``injections`` and the ``findings`` when already fetched."""
     if injections is None:
         injections = review.treatment.injections.select_related("muscle")
     if findings is None:

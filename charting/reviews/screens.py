@@ -107,11 +107,11 @@ def cycle_totals(*, injections, touch_ups, findings, side_effects) -> list[Total
 
 
 def review_rows(review: Review):
-    """The rows the review page needs, four queries: session injections, touch-up
+    """The rows the review page needs, four queries: the treatment's injections, touch-up
     injections, findings, side effects."""
     injections = list(
         Injection.objects.filter(treatment=review.treatment_id).select_related("muscle")
-    )  # query: the session's injections
+    )  # query: the treatment's injections
     touch_ups = list(
         Injection.objects.filter(treatment=review.touch_up_id).select_related("muscle", "vial__lot")
     )  # query: the touch-up's injections (none yet: still one query, the page stays constant)

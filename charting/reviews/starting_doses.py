@@ -8,7 +8,7 @@ from decimal import ROUND_FLOOR, Decimal
 from planning.treatment_history import SuggestedDose
 from planning.units import STEP, STORED
 
-from .cycles import history
+from .cycles import cycles_by_product
 
 
 def split_units(total: Decimal, parts: int) -> list[Decimal]:
@@ -25,7 +25,7 @@ def suggested_doses(*, patient, product) -> list[SuggestedDose]:
     doses = []
     # Only this product's cycles are read: a patient's other products are never
     # mixed into a dose (and skipping them keeps the plan page's cost flat).
-    for product_history in history(patient=patient, product=product, charts=False):
+    for product_history in cycles_by_product(patient=patient, product=product, charts=False):
         latest = product_history.cycles[-1].treatment
         where: dict[tuple[str, str], list] = {}
         for i in latest.injections.all():  # prefetched by reviews.cycles

@@ -32,7 +32,7 @@ RAISE = Decimal("1.2")
 class CycleFacts:
     """One muscle and side of one cycle."""
 
-    original: Decimal  # units given at the session
+    original: Decimal  # units given at the cycle's treatment
     touch_up: Decimal = Decimal("0")  # units added at the review
     baseline: int | None = None  # strongest grade before treatment
     residual: int | None = None  # grade at the review (None: not graded)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import history, outcomes, review, touch_up
+from .views import cycles, outcomes, review, touch_up
 
 app_name = "reviews"
 
@@ -17,6 +17,6 @@ urlpatterns = [
     path("<int:review_id>/touch-up/", touch_up.touch_up, name="touch_up"),
     path("<int:review_id>/touch-up/remove/", touch_up.touch_up_remove, name="touch_up_remove"),
     path("<int:review_id>/sign/", review.sign, name="sign"),
-    path("patients/<int:patient_id>/history/", history.patient_history, name="patient_history"),
+    path("patients/<int:patient_id>/cycles/", cycles.patient_cycles, name="cycles"),
     path("outcomes/", outcomes.outcome_summary_page, name="outcomes"),
 ]

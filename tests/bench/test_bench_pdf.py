@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from charting.models import Treatment
-from charting.reports.history import build_history
+from charting.reports.patient_history import build_history
 from charting.signing import verify
 from planning.models import Visit
 from tools.bench import pdf
@@ -24,7 +24,7 @@ def test_the_invented_patient_has_signed_sessions_that_verify(injector):
     assert all(verify(t) for t in treatments)  # signed, and the hash covers what is stored
     assert all(t.injections.count() == len(pdf.POINTS) for t in treatments)
     history = build_history(patient=treatments[0].visit.patient)
-    assert [c.treatment is not None for c in history["cycles"]] == [True] * SESSIONS
+    assert [c.treatment is not None for c in history["visits"]] == [True] * SESSIONS
     assert treatments[0].visit.patient.chart_number == f"BENCH-{SESSIONS}"
 
 

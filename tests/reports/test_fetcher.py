@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from charting.reports.history import build_history
+from charting.reports.patient_history import build_history
 from charting.reports.rendering import RestrictedURLFetcher, URLRefused, html_to_pdf, render_html
 from charting.reports.storage import static_file_url
 from tests.reports.factories import make_history

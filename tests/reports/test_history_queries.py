@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from charting.reports.history import build_history
+from charting.reports.patient_history import build_history
 from charting.reviews.review import sign_review
 from charting.reviews.touchups import add_touch_up
 from planning.models import Muscle
@@ -42,13 +42,13 @@ def test_history_queries_do_not_grow_with_the_record(
     # (muscle joined), 8 treatments (product, plan, signer joined), 9 injections
     # (muscle, vial, lot joined), 10 adverse events, 11 addenda, and the signed
     # reviews (joined to the treatments): 12 findings, 13 side effects, 14 touch-up
-    # injections (reports.sessions.treatments).
+    # injections (reports.treatments.with_rows).
     with django_assert_num_queries(14):
         context = build_history(patient=patient)
-    assert len(context["cycles"]) == 3 * cycles  # planned, treated, reviewed
-    assert sum(1 for c in context["cycles"] if c.treatment) == cycles
-    assert all(c.review["touch_up_units"] == 2 for c in context["cycles"] if c.treatment)
-    cycle = context["cycles"][cycles - 1]
+    assert len(context["visits"]) == 3 * cycles  # planned, treated, reviewed
+    assert sum(1 for c in context["visits"] if c.treatment) == cycles
+    assert all(c.review["touch_up_units"] == 2 for c in context["visits"] if c.treatment)
+    cycle = context["visits"][cycles - 1]
     assert cycle.screening is not None and cycle.plans[0]["grand"]["total"] == 15
     corrugator = next(r for r in cycle.map_rows if r.muscle.code == "CORR")
     assert corrugator.strongest == {"L": 3, "R": 2} and corrugator.difference == 1

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 
-from charting.reports.history import build_history
+from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
 from tests.conftest import need
 from tests.reports.factories import make_history

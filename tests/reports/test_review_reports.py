@@ -8,8 +8,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from charting.reports import sessions
-from charting.reports.history import build_history
+from charting.reports import treatments
+from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
 from charting.reviews.review import sign_review
 from charting.reviews.touchups import add_touch_up
@@ -53,7 +53,7 @@ def reviewed(patient, injector):
 
 def test_the_history_shows_the_review_findings_and_the_touch_up(reviewed, patient, injector):
     context = build_history(patient=patient)
-    with_treatment = [c for c in context["cycles"] if c.treatment]
+    with_treatment = [c for c in context["visits"] if c.treatment]
     assert len(with_treatment) == 1  # the touch-up is no treatment of its own
     assert with_treatment[0].review is not None
     text = text_of(render_pdf(template="pdf/history.html", context=context).content)
@@ -69,7 +69,7 @@ def test_the_history_shows_the_review_findings_and_the_touch_up(reviewed, patien
 
 
 def test_the_injection_map_of_the_session_has_the_touch_up_section(reviewed):
-    pdf = sessions.injection_map_pdf(treatment_id=reviewed.pk, progress=lambda percent: None)
+    pdf = treatments.injection_map_pdf(treatment_id=reviewed.pk, progress=lambda percent: None)
     text = text_of(pdf.content)
     assert "Touch-up at the two-week review" in text
     assert "RV-10" in text and "TU-20" in text
@@ -78,5 +78,5 @@ def test_the_injection_map_of_the_session_has_the_touch_up_section(reviewed):
 
 def test_an_unreviewed_session_has_no_review_section(patient, injector):
     session = signed_session(patient=patient, injector=injector)
-    pdf = sessions.injection_map_pdf(treatment_id=session.pk, progress=lambda percent: None)
+    pdf = treatments.injection_map_pdf(treatment_id=session.pk, progress=lambda percent: None)
     assert "Touch-up" not in text_of(pdf.content)

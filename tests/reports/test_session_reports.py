@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from charting.chart import add_adverse_event
 from charting.models import AdverseKind, Severity
 from charting.reports import requests
-from charting.reports.history import build_history
 from charting.reports.models import Kind, ReportJob, Status
+from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
 from charting.reports.storage import private_storage
 from charting.signing import add_addendum, sign_treatment
@@ -108,7 +108,7 @@ def test_signing_consent_on_screen_makes_the_consent_pdf(
 
 def test_the_history_carries_the_signed_treatment(signed, patient):
     context = build_history(patient=patient)
-    cycle = next(c for c in context["cycles"] if c.visit.pk == signed.visit_id)
+    cycle = next(c for c in context["visits"] if c.visit.pk == signed.visit_id)
     assert cycle.treatment["grand"]["total"] == 20
     pdf = render_pdf(template="pdf/history.html", context=context)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)

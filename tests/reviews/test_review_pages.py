@@ -147,7 +147,7 @@ def test_the_front_desk_never_opens_a_review(session, injector, desk_client):
         review.get_absolute_url(),
         reverse("reviews:photos", args=[review.pk]),
         reverse("reviews:touch_up", args=[review.pk]),
-        reverse("reviews:patient_history", args=[session.visit.patient_id]),
+        reverse("reviews:cycles", args=[session.visit.patient_id]),
     ):
         assert desk_client.get(url).status_code == 403
 
@@ -190,7 +190,7 @@ def test_the_review_page_runs_in_constant_queries(
 def test_the_history_page_runs_in_constant_queries(
     patient, injector, injector_client, vial, django_assert_num_queries
 ):
-    url = reverse("reviews:patient_history", args=[patient.pk])
+    url = reverse("reviews:cycles", args=[patient.pk])
 
     def cycle():
         session = signed_session(patient=patient, injector=injector, vial=vial)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from charting.chart import chart_from_plan
 from charting.models import DueReview, Injection, Treatment
 from charting.models.locking import SignedRecordError
-from charting.reviews.cycles import history
+from charting.reviews.cycles import cycles_by_product
 from charting.reviews.errors import ReviewError, ReviewErrors
 from charting.reviews.models import Finding, Review
 from charting.reviews.review import add_side_effect, open_review, save_review, sign_review
@@ -285,7 +285,7 @@ def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(session, in
         by=injector,
     )
     sign_review(review=review, by=injector, password=PASSWORD)
-    [product] = history(patient=session.visit.patient)
+    [product] = cycles_by_product(patient=session.visit.patient)
     rows = {(r.muscle.code, r.side): r.suggestion for r in product.rows}
     assert (rows[("CORR", "L")].rule, rows[("CORR", "L")].units) == ("side_effect", D("8"))
     assert (rows[("CORR", "R")].rule, rows[("CORR", "R")].units) == ("no_residual", D("8"))

@@ -206,9 +206,9 @@ def subjects(sessions: int) -> dict:
 def render(kind: str, subject: int, reps: int) -> dict:
     """Render one report ``reps`` times in this process: pages, seconds, peak RSS."""
     setup_django()
-    from charting.reports.history import build_history
+    from charting.reports.patient_history import build_history
     from charting.reports.rendering import html_to_pdf, render_pdf
-    from charting.reports.sessions import injection_map_pdf
+    from charting.reports.treatments import injection_map_pdf
     from clinic.models import Patient
 
     html_to_pdf("<p>warm-up</p>")  # fonts and WeasyPrint's own stylesheet, once per process

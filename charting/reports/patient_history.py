@@ -1,8 +1,8 @@
 """The treatment history of one patient: every visit in order, with what was
 found, planned and given. Loads what it shows in a constant number of queries.
 
-Charting (treatments, injections, reviews) adds to each cycle through
-``reports.sessions`` once that app is present; what the planning app holds
+Charting (treatments, injections, reviews) adds to each visit through
+``reports.treatments`` once that app is present; what the planning app holds
 (screening, movement map, plans) is always shown.
 """
 
@@ -26,7 +26,7 @@ from planning.models import (
     Visit,
 )
 
-from . import sessions
+from . import treatments
 from .totals import totals_of
 
 
@@ -47,7 +47,7 @@ class MapRow:
 
 
 @dataclass
-class Cycle:
+class HistoryVisit:
     """One visit of the history and what hangs on it."""
 
     visit: Visit
@@ -55,8 +55,8 @@ class Cycle:
     map_rows: list[MapRow] = field(default_factory=list)
     map_notes: str = ""
     plans: list[dict] = field(default_factory=list)  # {"plan", "points", "totals"}
-    treatment: dict | None = None  # filled by reports.sessions when charting is present
-    review: dict | None = None  # the signed review of this cycle's treatment (reports.sessions)
+    treatment: dict | None = None  # filled by reports.treatments
+    review: dict | None = None  # the signed review of this visit's treatment (reports.treatments)
     touch_up_of: Visit | None = None  # a review visit: the visit of the treatment touched up
     unsigned_treatment: bool = False
 
@@ -119,7 +119,7 @@ def build_history(
     """The context of templates/pdf/history.html.
 
     Queries: visits (1), screenings (1), maps + observations (2), muscles (1),
-    expressions (1), plans + points (2), and what ``sessions.attach`` adds
+    expressions (1), plans + points (2), and what ``treatments.attach`` adds
     (a constant number when charting is installed).
     """
     visits = list(
@@ -134,7 +134,7 @@ def build_history(
         .order_by("date", "id")
     )
     if not visits:
-        return {"patient": patient, "cycles": [], "date_from": date_from, "date_to": date_to}
+        return {"patient": patient, "visits": [], "date_from": date_from, "date_to": date_to}
     visit_ids = [v.pk for v in visits]
     observations: dict[int, list[Observation]] = defaultdict(list)
     map_notes: dict[int, str] = {}
@@ -157,11 +157,11 @@ def build_history(
     for plan in plans:
         points = list(plan.points.all())
         plans_by_visit[plan.visit_id].append({"plan": plan, "points": points, **totals_of(points)})
-    cycles = []
+    entries = []
     for visit in visits:
         screenings = list(visit.screenings.all())
-        cycles.append(
-            Cycle(
+        entries.append(
+            HistoryVisit(
                 visit=visit,
                 screening=screenings[0] if screenings else None,
                 map_rows=_map_rows(observations.get(visit.pk, []), expressions, muscles),
@@ -169,22 +169,22 @@ def build_history(
                 plans=plans_by_visit.get(visit.pk, []),
             )
         )
-    sessions.attach(cycles)
+    treatments.attach(entries)
     # Expressions that appear in any map of the history: the map tables' columns.
     used = {
         e.pk
-        for c in cycles
+        for c in entries
         for r in c.map_rows
         for e, cell in zip(expressions, r.cells, strict=True)
         if cell
     }
     columns = [i for i, e in enumerate(expressions) if e.pk in used]
-    for cycle in cycles:
-        for row in cycle.map_rows:
+    for entry in entries:
+        for row in entry.map_rows:
             row.cells = [row.cells[i] for i in columns]
     return {
         "patient": patient,
-        "cycles": cycles,
+        "visits": entries,
         "expressions": [expressions[i] for i in columns],
         "date_from": date_from,
         "date_to": date_to,

@@ -1,4 +1,4 @@
-"""What the charting app adds to the reports: the charted treatment (injections,
+"""The charted treatment in the reports: the treatment (injections,
 lots, dilution and volumes, wasted units, adverse events, aftercare, signature,
 addenda) and the signed consent.
 
@@ -30,7 +30,7 @@ NOT_SIGNED = (
 )
 
 
-def treatments():
+def with_rows():
     """Treatments with everything their report shows (7 queries): the treatment
     (visit, product, plan, signer, its review and touch-up joined), injections,
     adverse events, addenda, the review's findings, side effects, touch-up injections."""
@@ -83,23 +83,23 @@ def summary(treatment: Treatment) -> dict:
     }
 
 
-def attach(cycles) -> None:
+def attach(entries) -> None:
     """Add each visit's signed treatment, and the signed review of it with its
-    touch-up, to its cycle (7 queries however many). A touch-up is no treatment of
-    the review visit's own: it is shown with the cycle it finishes."""
-    by_visit = {c.visit.pk: c for c in cycles}
+    touch-up, to its history entry (7 queries however many). A touch-up is no treatment of
+    the review visit's own: it is shown with the treatment it finishes."""
+    by_visit = {c.visit.pk: c for c in entries}
     if not by_visit:
         return
-    for treatment in treatments().filter(visit_id__in=list(by_visit)):
-        cycle = by_visit[treatment.visit_id]
+    for treatment in with_rows().filter(visit_id__in=list(by_visit)):
+        entry = by_visit[treatment.visit_id]
         review_of = related(treatment, "touch_up_of")
         if review_of is not None:
-            cycle.touch_up_of = review_of.treatment.visit
+            entry.touch_up_of = review_of.treatment.visit
         elif treatment.is_signed:
-            cycle.treatment = summary(treatment)
-            cycle.review = cycle.treatment["review"]
+            entry.treatment = summary(treatment)
+            entry.review = entry.treatment["review"]
         else:
-            cycle.unsigned_treatment = True
+            entry.unsigned_treatment = True
 
 
 def _data_url(png: bytes) -> str:
@@ -123,7 +123,7 @@ def consent_pdf(*, consent_id: int, progress: Callable[[int], None]) -> Rendered
 
 
 def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> RenderedPdf:
-    treatment = treatments().get(pk=treatment_id)
+    treatment = with_rows().get(pk=treatment_id)
     if not treatment.is_signed:
         raise ReportRefused(NOT_SIGNED)
     consent = (

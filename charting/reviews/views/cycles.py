@@ -1,0 +1,17 @@
+"""A patient's treatment history across cycles, with next cycle's suggestion."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from clinic.access import get_patient_for, role_required
+from clinic.roles import CLINICAL_ROLES
+
+from ..cycles import cycles_by_product
+
+
+@role_required(*CLINICAL_ROLES)
+def patient_cycles(request, patient_id: int):
+    patient = get_patient_for(request.user, patient_id)  # query: the patient
+    products = cycles_by_product(patient=patient)  # 5 queries (reviews.cycles.cycles_for)
+    return render(request, "reviews/cycles.html", {"patient": patient, "products": products})
