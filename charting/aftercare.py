@@ -6,8 +6,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from clinic.models import User
-
 from .errors import ChartingError
 from .models import Treatment
 
@@ -38,7 +36,7 @@ def aftercare_context(*, treatment: Treatment) -> dict:
     }
 
 
-def email_aftercare(*, treatment: Treatment, by: User) -> str:
+def email_aftercare(*, treatment: Treatment) -> str:
     """Send the aftercare advice to the patient's email; returns the address used."""
     patient = treatment.visit.patient
     if not patient.email:

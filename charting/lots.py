@@ -137,7 +137,7 @@ def usable_vials(*, product: Product, at: datetime.datetime) -> list[Vial]:
 
 
 @transaction.atomic
-def set_lot_status(*, lot: Lot, status: str, note: str, by: User) -> Lot:
+def set_lot_status(*, lot: Lot, status: str, note: str) -> Lot:
     """Quarantine, recall or release a lot; takes effect at once for every chart."""
     if status not in LotStatus.values:
         raise ChartingError("Choose a status.", field="status")

@@ -104,7 +104,6 @@ def reschedule_appointment(
     starts_at: datetime.datetime,
     ends_at: datetime.datetime | None = None,
     injector: User | None = None,
-    by: User,
     now: datetime.datetime | None = None,
 ) -> Appointment:
     """Move a booked appointment (same length unless an end is given)."""
@@ -137,7 +136,7 @@ def reschedule_appointment(
 
 
 @transaction.atomic
-def change_status(*, appointment: Appointment, to: str, by: User, reason: str = "") -> Appointment:
+def change_status(*, appointment: Appointment, to: str, reason: str = "") -> Appointment:
     """Arrived, no-show, in treatment, completed, cancelled (with a reason), or back."""
     appointment = (
         Appointment.objects.select_for_update().select_related("location").get(pk=appointment.pk)

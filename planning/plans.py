@@ -101,7 +101,6 @@ def save_plan(
     plan: TreatmentPlan,
     points: list[PointInput],
     expected_version: int,
-    by,
     notes: str | None = None,
     screening=None,
 ) -> tuple[TreatmentPlan, list[dosing.Check]]:
@@ -136,7 +135,6 @@ def finalize_plan(
         plan=plan,
         points=points,
         expected_version=expected_version,
-        by=by,
         notes=notes,
         screening=screening,
     )
@@ -225,7 +223,7 @@ def start_plan(
 
 @transaction.atomic
 def apply_template(
-    *, plan: TreatmentPlan, template: PlanTemplate, expected_version: int, by
+    *, plan: TreatmentPlan, template: PlanTemplate, expected_version: int
 ) -> TreatmentPlan:
     """Replace the draft's points with the template's (same product only)."""
     if template.product_id != plan.product_id:
@@ -241,7 +239,7 @@ def apply_template(
 
 
 @transaction.atomic
-def copy_last_plan(*, plan: TreatmentPlan, expected_version: int, by) -> TreatmentPlan:
+def copy_last_plan(*, plan: TreatmentPlan, expected_version: int) -> TreatmentPlan:
     """Replace the draft's points with the patient's previous plan of the same product."""
     source = last_plan_for(visit=plan.visit, product=plan.product, exclude=plan)
     if source is None:

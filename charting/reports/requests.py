@@ -68,7 +68,7 @@ def request_session_report(*, kind: str, visit, subject_id: int, by) -> ReportJo
 
 
 @transaction.atomic
-def retry(*, job: ReportJob, by) -> ReportJob:
+def retry(*, job: ReportJob) -> ReportJob:
     """Queue a failed job again (its old file, if any, is replaced when it finishes)."""
     job = ReportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != Status.FAILED:

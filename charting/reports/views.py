@@ -137,7 +137,7 @@ def job_status(request, job_id: int):
 def job_retry(request, job_id: int):
     job = get_job_for(request.user, job_id)
     try:
-        requests.retry(job=job, by=request.user)
+        requests.retry(job=job)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

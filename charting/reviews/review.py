@@ -94,7 +94,6 @@ def save_review(
     gais: str | None = None,
     satisfaction: str | None = None,
     note: str = "",
-    by: User,
 ) -> Review:
     """Save the residual grades (``grades``: "CODE:SIDE" → "0".."3" or ""), GAIS,
     satisfaction and note. Only the cycle's treated muscles and sides may be graded."""
@@ -176,7 +175,6 @@ def add_side_effect(
     *,
     review: Review,
     kind: str,
-    by: User,
     muscle_id: int | None = None,
     side: str = "",
     started_on=None,
@@ -222,7 +220,7 @@ def add_side_effect(
 
 
 @transaction.atomic
-def remove_side_effect(*, review: Review, side_effect_id: int, by: User) -> None:
+def remove_side_effect(*, review: Review, side_effect_id: int) -> None:
     review = _lock_open(review)
     review.side_effects.filter(pk=side_effect_id).delete()
 

@@ -141,7 +141,7 @@ def add_touch_up(
 
 
 @transaction.atomic
-def remove_touch_up(*, review: Review, injection_id: int, by: User) -> None:
+def remove_touch_up(*, review: Review, injection_id: int) -> None:
     review = _lock_open(review)
     if review.touch_up_id is None:
         raise ReviewError("There is no touch-up to change.")

@@ -311,7 +311,7 @@ def aftercare_email(request, visit_id: int):
     if treatment is None:
         return redirect("charting:chart", visit_id=visit.pk)
     try:
-        address = email_aftercare(treatment=treatment, by=request.user)
+        address = email_aftercare(treatment=treatment)
     except ChartingError as exc:
         messages.error(request, exc.message)
     else:

@@ -66,7 +66,6 @@ def lot_edit(request, lot_id: int):
                     lot=lot,
                     status=status_form.cleaned_data["status"],
                     note=status_form.cleaned_data["status_note"],
-                    by=request.user,
                 )
         except ChartingError as exc:
             status_form.add_error(

@@ -115,7 +115,7 @@ def appointment_status(request, appointment_id: int):
         messages.error(request, "Choose one of the buttons to change the status.")
         return redirect(appointment)
     try:
-        appointment = scheduling.change_status(appointment=appointment, to=to, by=request.user)
+        appointment = scheduling.change_status(appointment=appointment, to=to)
     except scheduling.SchedulingError as error:
         messages.error(request, str(error))
     else:
@@ -138,7 +138,6 @@ def appointment_cancel(request, appointment_id: int):
             scheduling.change_status(
                 appointment=appointment,
                 to=Appointment.Status.CANCELLED,
-                by=request.user,
                 reason=form.cleaned_data["reason"],
             )
         except scheduling.SchedulingError as error:
@@ -169,7 +168,6 @@ def appointment_reschedule(request, appointment_id: int):
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 injector=data["injector"],
-                by=request.user,
             )
         except scheduling.SchedulingError as error:
             _apply_error(form, error)

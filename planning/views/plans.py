@@ -104,7 +104,6 @@ def plan_editor(request, plan_id: int):
                         plan=plan,
                         points=data["points"],
                         expected_version=data["version"],
-                        by=request.user,
                         notes=data["notes"],
                         screening=state,
                     )
@@ -153,12 +152,10 @@ def plan_apply(request, plan_id: int):
     source, version = form.cleaned_data["source"], form.cleaned_data["version"]
     try:
         if source == "last":
-            planning_plans.copy_last_plan(plan=plan, expected_version=version, by=request.user)
+            planning_plans.copy_last_plan(plan=plan, expected_version=version)
             messages.success(request, "Points copied from the last plan. Review and save.")
         else:
-            planning_plans.apply_template(
-                plan=plan, template=source, expected_version=version, by=request.user
-            )
+            planning_plans.apply_template(plan=plan, template=source, expected_version=version)
             messages.success(request, f"Template “{source.name}” applied. Review and save.")
     except planning_plans.PlanConflict as exc:
         messages.error(request, str(exc))

@@ -98,6 +98,6 @@ def test_a_signed_chart_warns_when_its_lot_is_recalled_later(injector_client, in
     sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
     url = reverse("charting:chart", args=[treatment.visit_id])
     assert 'data-testid="lot-alert"' not in injector_client.get(url).content.decode()
-    set_lot_status(lot=lot, status=LotStatus.RECALLED, note="Maker's notice 7", by=injector)
+    set_lot_status(lot=lot, status=LotStatus.RECALLED, note="Maker's notice 7")
     page = injector_client.get(url).content.decode()
     assert 'data-testid="lot-alert"' in page and "Maker&#x27;s notice 7" in page

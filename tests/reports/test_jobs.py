@@ -123,7 +123,7 @@ def test_a_job_whose_visits_went_away_fails_with_the_reason_and_can_be_retried(
     visits[0].status = "completed"
     visits[0].save()
     with django_capture_on_commit_callbacks(execute=True):
-        requests.retry(job=job, by=injector)
+        requests.retry(job=job)
     job.refresh_from_db()
     assert job.status == Status.DONE and job.attempts == 2 and job.error == ""
 
@@ -131,7 +131,7 @@ def test_a_job_whose_visits_went_away_fails_with_the_reason_and_can_be_retried(
 def test_only_a_failed_job_can_be_retried(patient, injector):
     job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
     with pytest.raises(ValidationError, match="Only a failed report"):
-        requests.retry(job=job, by=injector)
+        requests.retry(job=job)
 
 
 def test_the_sweep_fails_jobs_running_past_the_hard_limit(patient, injector, settings):

@@ -33,7 +33,6 @@ def graded_review(*, treatment, injector, grades, gais="2", satisfaction="2"):
         grades=grades,
         gais=gais,
         satisfaction=satisfaction,
-        by=injector,
     )
 
 

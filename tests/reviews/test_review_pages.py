@@ -163,7 +163,7 @@ def _busy(review, injector, vial):
             vial_id=vial.pk,
             by=injector,
         )
-    add_side_effect(review=review, kind="headache", by=injector)
+    add_side_effect(review=review, kind="headache")
 
 
 def test_the_review_page_runs_in_constant_queries(

@@ -63,7 +63,7 @@ def test_remaining_asymmetry_is_computed(session, injector):
     assert rows["CORR"].asymmetric and rows["CORR"].stronger == "L"
     assert not rows["PROC"].asymmetric
     review = save_review(
-        review=review, version=review.version, grades={"CORR:L": "1", "CORR:R": "1"}, by=injector
+        review=review, version=review.version, grades={"CORR:L": "1", "CORR:R": "1"}
     )
     assert not {row.muscle.code: row for row in grid_for(review)}["CORR"].asymmetric
     finding = review.findings.get(muscle__code="CORR", side="L")
@@ -77,7 +77,6 @@ def test_grading_a_muscle_that_was_not_treated_is_refused_and_nothing_saved(sess
             review=review,
             version=review.version,
             grades={"CORR:L": "2", "FRONT:L": "2"},
-            by=injector,
         )
     assert "not treated in this cycle" in refused.value.errors["g:FRONT:L"]
     assert not Finding.objects.exists()
@@ -87,7 +86,7 @@ def test_grading_a_muscle_that_was_not_treated_is_refused_and_nothing_saved(sess
 def test_a_stale_form_does_not_overwrite(session, injector):
     review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
     with pytest.raises(ReviewError, match="another tab"):
-        save_review(review=review, version=review.version - 1, grades={"CORR:L": "3"}, by=injector)
+        save_review(review=review, version=review.version - 1, grades={"CORR:L": "3"})
 
 
 def test_a_review_of_another_patients_session_is_refused(session, injector):
@@ -241,7 +240,7 @@ def test_signing_locks_review_and_touch_up_and_clears_the_due_review(session, in
     with pytest.raises(SignedRecordError):
         review.touch_up.injections.update(units=D("5"))
     with pytest.raises(ReviewError, match="signed and locked"):
-        save_review(review=review, version=review.version, grades={"CORR:L": "0"}, by=injector)
+        save_review(review=review, version=review.version, grades={"CORR:L": "0"})
 
 
 def test_signing_needs_every_treated_side_graded_gais_and_the_password(session, injector):
@@ -273,9 +272,7 @@ def test_an_opened_but_empty_touch_up_is_dropped_at_signing(session, injector, v
 
 def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(session, injector, vial):
     review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
-    add_side_effect(
-        review=review, kind="eyelid_ptosis", side="L", started_on=session.visit.date, by=injector
-    )
+    add_side_effect(review=review, kind="eyelid_ptosis", side="L", started_on=session.visit.date)
     add_touch_up(
         review=review,
         muscle_id=muscle("CORR").pk,
@@ -304,6 +301,6 @@ def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(session, in
 def test_side_effects_refuse_bad_input(session, injector, fields, field, message):
     review = open_review(treatment=session, by=injector)
     with pytest.raises(ReviewErrors) as refused:
-        add_side_effect(review=review, by=injector, **fields)
+        add_side_effect(review=review, **fields)
     assert message in refused.value.errors[field]
     assert not review.side_effects.exists()

@@ -106,7 +106,6 @@ def review(request, review_id: int):
             gais=request.POST.get("gais"),
             satisfaction=request.POST.get("satisfaction"),
             note=request.POST.get("note", ""),
-            by=request.user,
         )
     except ReviewErrors as exc:
         return _review_page(request, review, posted=request.POST, errors=exc.errors, status=400)
@@ -131,7 +130,6 @@ def side_effect_add(request, review_id: int):
             started_on=request.POST.get("started_on"),
             ended_on=request.POST.get("ended_on"),
             note=request.POST.get("se_note", ""),
-            by=request.user,
         )
     except ReviewErrors as exc:
         return _review_page(request, review, side_effect_errors=exc.errors, status=400)

@@ -86,7 +86,6 @@ def touch_up_remove(request, review_id: int):
         remove_touch_up(
             review=review,
             injection_id=int(injection_id) if injection_id.isdigit() else 0,
-            by=request.user,
         )
     except ChartingError as exc:
         return _page(request, review, errors={"form": exc.message}, status=400)
