@@ -19,6 +19,7 @@ from django.utils import timezone
 from clinic.models import User
 from planning import units
 from planning.models import Muscle, PlanStatus, Product, TreatmentPlan, Visit
+from planning.plan_points import point_fields
 from planning.screening import blocks_for_product, screening_state
 
 from .choices import AdverseKind, Severity
@@ -233,16 +234,10 @@ def injections_from_points(
         Injection(
             treatment=treatment,
             point=p,
-            muscle=p.muscle,
-            side=p.side,
-            x=p.x,
-            y=p.y,
             planned_units=p.units,
-            units=given.get(i, p.units),
-            depth=p.depth,
-            note=p.note,
             vial=vial,
             order=i,
+            **point_fields(p) | {"units": given.get(i, p.units)},
         )
         for i, p in enumerate(points)
     ]

@@ -139,15 +139,30 @@ def is_touch_up_visit(visit) -> bool:
     return visit.kind == VisitKind.REVIEW
 
 
-def signing_refusals(*, treatment: Treatment, at: datetime.datetime) -> list[str]:
-    """Everything that stops this chart from being signed now (empty when it may be)."""
+def signing_refusals(*, treatment: Treatment, at: datetime.datetime, cycle_visit=None) -> list[str]:
+    """Everything that stops this chart from being signed now (empty when it may be).
+    ``cycle_visit``: the visit whose consent and screening cover it (a touch-up is
+    covered by its cycle's treatment visit); the chart's own visit by default."""
+    cycle_visit = cycle_visit or treatment.visit
     return checklist(
         treatment=treatment,
-        consent=consent_in_force(visit=treatment.visit),
+        consent=consent_in_force(visit=cycle_visit),
         injections=list(treatment.injections.select_related("vial__lot__product")),
-        screening_reason=screening_refusal(visit=treatment.visit, product=treatment.product),
+        screening_reason=screening_refusal(visit=cycle_visit, product=treatment.product),
         at=at,
     )
+
+
+def seal(*, treatment: Treatment, by: User, at: datetime.datetime, review_days=None) -> Treatment:
+    """The signing itself, once every check has passed: who and when, and the hash of
+    what is signed, in one save; from then on the record is locked. Every way a chart
+    is signed ends here (a treatment, a touch-up with its review, the demo data).
+    The hash covers the values as stored (the row is read back first)."""
+    treatment.refresh_from_db()
+    treatment.signed_at, treatment.signed_by, treatment.review_days = at, by, review_days
+    treatment.content_hash = content_hash(treatment)
+    treatment.save()
+    return treatment
 
 
 @transaction.atomic
@@ -189,9 +204,7 @@ def sign_treatment(
         review_message = str(exc)
     except SchedulingError as exc:
         review_message = f"The review was not booked: {exc}"
-    treatment.signed_at, treatment.signed_by, treatment.review_days = now, by, review_days
-    treatment.content_hash = content_hash(treatment)
-    treatment.save()
+    seal(treatment=treatment, by=by, at=now, review_days=review_days)
     return Signed(treatment=treatment, review=review, review_message=review_message)
 
 

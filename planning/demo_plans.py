@@ -11,7 +11,8 @@ from django.utils import timezone
 from .choices import PlanStatus, VisitKind
 from .face import HEIGHT, WIDTH
 from .models import Muscle, PlanTemplate, PlanTemplatePoint, Product, TreatmentPlan, Visit
-from .plans import PointInput, _replace_points, run_checks
+from .plan_points import PointInput
+from .plans import _replace_points, run_checks
 from .screening import screening_state
 
 # Points in diagram coordinates (viewBox 400 × 520), the patient's right side first;

@@ -1,5 +1,5 @@
 """Forms of the plan screens. The points come as one JSON field, validated point
-by point (``planning.plans.parse_points``) so a bad point names itself."""
+by point (``planning.plan_points.parse_points``) so a bad point names itself."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 
 from .models import PlanTemplate, Product
-from .plans import muscles_by_code, parse_points
+from .plan_points import muscles_by_code, parse_points
 
 DILUENTS = [Decimal("1.00"), Decimal("1.25"), Decimal("1.50"), Decimal("2.00"), Decimal("2.50"),
             Decimal("3.00"), Decimal("4.00")]  # fmt: skip

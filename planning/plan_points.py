@@ -16,6 +16,15 @@ MAX_POINTS = 200
 DEPTHS = ["", "intradermal", "subcutaneous", "intramuscular", "supraperiosteal"]
 
 
+# What a point is, wherever it is copied (plan, template, chart): these fields.
+POINT_FIELDS = ("muscle", "side", "x", "y", "units", "depth", "note")
+
+
+def point_fields(point) -> dict:
+    """The fields of a point (a plan's, a template's or an input), to copy it."""
+    return {name: getattr(point, name) for name in POINT_FIELDS}
+
+
 @dataclass(frozen=True)
 class PointInput:
     muscle: Muscle
@@ -98,20 +107,7 @@ def parse_point(item, *, muscles: dict[str, Muscle]) -> PointInput:
 
 def as_points(inputs: list[PointInput], *, plan: TreatmentPlan | None = None) -> list:
     """Unsaved InjectionPoints for totals, checks and the diagram (no queries)."""
-    return [
-        InjectionPoint(
-            plan=plan,
-            muscle=p.muscle,
-            side=p.side,
-            x=p.x,
-            y=p.y,
-            units=p.units,
-            depth=p.depth,
-            note=p.note,
-            order=n,
-        )
-        for n, p in enumerate(inputs)
-    ]
+    return [InjectionPoint(plan=plan, order=n, **point_fields(p)) for n, p in enumerate(inputs)]
 
 
 def muscles_by_code() -> dict[str, Muscle]:

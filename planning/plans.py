@@ -24,15 +24,7 @@ from .models import (
     TreatmentPlan,
     Visit,
 )
-from .plan_points import (  # noqa: F401 - the plan's points, re-exported for callers
-    DEPTHS,
-    MAX_POINTS,
-    PointInput,
-    as_points,
-    muscles_by_code,
-    parse_point,
-    parse_points,
-)
+from .plan_points import PointInput, as_points, point_fields
 
 
 class PlanConflict(Exception):
@@ -174,18 +166,7 @@ def last_plan_for(*, visit: Visit, product: Product, exclude=None) -> TreatmentP
 
 
 def _copy_from(source_points) -> list[PointInput]:
-    return [
-        PointInput(
-            muscle=p.muscle,
-            side=p.side,
-            x=p.x,
-            y=p.y,
-            units=p.units,
-            depth=p.depth,
-            note=p.note,
-        )
-        for p in source_points
-    ]
+    return [PointInput(**point_fields(p)) for p in source_points]
 
 
 @transaction.atomic
@@ -231,11 +212,7 @@ def apply_template(
             f"“{template.name}” is a {template.product.brand} template; this plan uses "
             f"{plan.product.brand}. Units of different products cannot be exchanged."
         )
-    locked = _locked(plan, expected_version)
-    _replace_points(locked, _copy_from(template.points.select_related("muscle")))
-    locked.version += 1
-    locked.save(update_fields=["version", "updated_at"])
-    return locked
+    return _replace_with(plan, expected_version, template.points.select_related("muscle"))
 
 
 @transaction.atomic
@@ -244,8 +221,13 @@ def copy_last_plan(*, plan: TreatmentPlan, expected_version: int) -> TreatmentPl
     source = last_plan_for(visit=plan.visit, product=plan.product, exclude=plan)
     if source is None:
         raise ValidationError(f"No earlier {plan.product.brand} plan for this patient.")
+    return _replace_with(plan, expected_version, source.points.select_related("muscle"))
+
+
+def _replace_with(plan: TreatmentPlan, expected_version: int, source_points) -> TreatmentPlan:
+    """The draft's points become copies of ``source_points`` (a new version)."""
     locked = _locked(plan, expected_version)
-    _replace_points(locked, _copy_from(source.points.select_related("muscle")))
+    _replace_points(locked, _copy_from(source_points))
     locked.version += 1
     locked.save(update_fields=["version", "updated_at"])
     return locked
@@ -263,17 +245,7 @@ def save_as_template(*, plan: TreatmentPlan, name: str, by) -> PlanTemplate:
         raise ValidationError("Save some points before making a template of them.")
     template = PlanTemplate.objects.create(name=name, product=plan.product, created_by=by)
     PlanTemplatePoint.objects.bulk_create(
-        PlanTemplatePoint(
-            template=template,
-            muscle=p.muscle,
-            side=p.side,
-            x=p.x,
-            y=p.y,
-            units=p.units,
-            depth=p.depth,
-            note=p.note,
-            order=n,
-        )
+        PlanTemplatePoint(template=template, order=n, **point_fields(p))
         for n, p in enumerate(points)
     )
     return template

@@ -17,7 +17,7 @@ from charting.due_reviews import SchedulingError, book_review
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
 from charting.reviews.choices import SideEffectKind
 from charting.reviews.models import Finding, Review, SideEffect
-from charting.signing import content_hash
+from charting.signing import seal
 from clinic.models import Patient, User
 from planning.choices import PlanStatus, VisitKind, VisitStatus
 from planning.models import (
@@ -156,18 +156,8 @@ def _session(*, patient, injector, day, baseline, changes, lot) -> Treatment:
     Injection.objects.bulk_create(
         injections_from_points(treatment=treatment, points=points, vial=vial)
     )
-    _sign(treatment, injector, at + datetime.timedelta(minutes=25), review_days=14)
+    seal(treatment=treatment, by=injector, at=at + datetime.timedelta(minutes=25), review_days=14)
     return treatment
-
-
-def _sign(treatment: Treatment, by: User, at, *, review_days=None) -> None:
-    # The hash covers values as the database returns them (UTC times, stored decimals),
-    # as sign_treatment's do: read the row back before signing it.
-    treatment.refresh_from_db()
-    treatment.signed_at = at.astimezone(datetime.UTC)
-    treatment.signed_by, treatment.review_days = by, review_days
-    treatment.content_hash = content_hash(treatment)
-    treatment.save()
 
 
 def _review(*, treatment, injector, residual, touch_ups, side_effect, lot) -> None:
@@ -249,7 +239,7 @@ def _review(*, treatment, injector, residual, touch_ups, side_effect, lot) -> No
             )
             for n, (code, side, units) in enumerate(touch_ups)
         )
-        _sign(touch_up, injector, at + datetime.timedelta(minutes=10))
+        seal(treatment=touch_up, by=injector, at=at + datetime.timedelta(minutes=10))
         review.touch_up = touch_up
     review.signed_at, review.signed_by = at + datetime.timedelta(minutes=12), injector
     review.save()

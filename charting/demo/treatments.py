@@ -20,7 +20,7 @@ from charting.choices import LotStatus
 from charting.consent import consent_areas
 from charting.due_reviews import record_due_review
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
-from charting.signing import content_hash
+from charting.signing import seal
 from clinic.models import Patient, User
 from planning.choices import Outcome, PlanStatus, VisitKind, VisitStatus
 from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
@@ -135,14 +135,12 @@ def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -
     Injection.objects.bulk_create(
         injections_from_points(treatment=treatment, points=points, vial=vial, given=changes)
     )
-    # The hash covers values as the database returns them (UTC times, stored decimals),
-    # as sign_treatment's do: read the row back before signing it.
-    treatment.refresh_from_db()
-    treatment.signed_at = (at + datetime.timedelta(minutes=25)).astimezone(datetime.UTC)
-    treatment.signed_by = by
-    treatment.review_days = 14
-    treatment.content_hash = content_hash(treatment)
-    treatment.save()
+    seal(
+        treatment=treatment,
+        by=by,
+        at=(at + datetime.timedelta(minutes=25)).astimezone(datetime.UTC),
+        review_days=14,
+    )
     return treatment
 
 

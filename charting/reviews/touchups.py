@@ -17,11 +17,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from charting.chart import screening_refusal
 from charting.consent import consent_in_force
 from charting.lots import vial_refusal
 from charting.models import Injection, Treatment, Vial
-from charting.signing import checklist, content_hash
+from charting.signing import seal, signing_refusals
 from clinic.models import User
 from planning import units as unit_rules
 from planning.models import Muscle
@@ -161,16 +160,7 @@ def sign_touch_up(*, review: Review, by: User, now: datetime.datetime) -> Treatm
     )
     if touch_up.is_signed:
         return touch_up
-    problems = checklist(
-        treatment=touch_up,
-        consent=consent_in_force(visit=original.visit),
-        injections=list(touch_up.injections.select_related("vial__lot__product")),
-        screening_reason=screening_refusal(visit=original.visit, product=original.product),
-        at=now,
-    )
+    problems = signing_refusals(treatment=touch_up, at=now, cycle_visit=original.visit)
     if problems:
         raise ReviewError("The touch-up cannot be signed: " + " ".join(problems))
-    touch_up.signed_at, touch_up.signed_by = now, by
-    touch_up.content_hash = content_hash(touch_up)
-    touch_up.save()
-    return touch_up
+    return seal(treatment=touch_up, by=by, at=now)

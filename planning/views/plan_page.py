@@ -14,6 +14,7 @@ from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..models import TreatmentPlan
 from ..movement import baseline_observations, latest_map
+from ..plan_points import as_points
 from ..suggestions import suggest
 from ..units import format_units
 
@@ -76,7 +77,7 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
     if form.is_bound:
         # Show what the injector posted, valid or not: nothing entered is lost.
         raw_points = form.data.get("points") or "[]"
-        points = planning_plans.as_points(form.parsed_points, plan=plan)
+        points = as_points(form.parsed_points, plan=plan)
     else:
         raw_points = None
         points = stored

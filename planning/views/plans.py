@@ -17,6 +17,7 @@ from ..access import get_plan_for, get_visit_for
 from ..dosing import BLOCK
 from ..models import PlanTemplate, TreatmentPlan
 from ..plan_forms import ApplyForm, PlanSaveForm, PlanStartForm, TemplateForm
+from ..plan_points import as_points
 from ..screening import screening_state
 from .plan_page import editor_context, panel_context
 
@@ -133,7 +134,7 @@ def plan_preview(request, plan_id: int):
     plan = get_plan_for(request.user, plan_id)
     form = PlanSaveForm(request.POST)
     form.is_valid()
-    points = planning_plans.as_points(form.parsed_points, plan=plan)
+    points = as_points(form.parsed_points, plan=plan)
     state = screening_state(visit=plan.visit)
     context = panel_context(plan=plan, points=points, screening=state)
     context["point_errors"] = form.errors.get("points", [])
