@@ -4,12 +4,13 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
+from clinic.forms import DateRangeForm
 from clinic.models import User
 
 from .models import Action
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(DateRangeForm):
     patient = forms.CharField(
         required=False,
         max_length=20,
@@ -19,12 +20,6 @@ class AuditFilterForm(forms.Form):
         required=False, queryset=User.objects.order_by("last_name", "first_name"), label="Staff"
     )
     action = forms.ChoiceField(required=False, choices=[("", "Any action"), *Action.choices])
-    date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,10 +36,3 @@ class AuditFilterForm(forms.Form):
             ),
             Submit("filter", "Filter", css_class="btn-lg"),
         )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data

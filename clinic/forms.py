@@ -130,3 +130,21 @@ class PatientSearchForm(forms.Form):
         label="Include inactive",
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class DateRangeForm(forms.Form):
+    """From one day to another, both optional; the end not before the start (the
+    audit log's filter, the reports' dates)."""
+
+    date_from = forms.DateField(label="From", required=False, widget=DATE)
+    date_to = forms.DateField(label="To", required=False, widget=DATE)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data

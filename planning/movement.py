@@ -127,28 +127,16 @@ def save_observations(*, visit: Visit, by, cells: list[CellInput], notes: str = 
 # --- reading a map -------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    """One muscle in one expression: its cells by side, and the L/R difference."""
+class LeftAgainstRight:
+    """What a muscle's two grades say side by side (the grid's rows and the map's
+    summary): the difference L − R, whether it is an asymmetry, the stronger side."""
 
-    expression: Expression
-    muscle: Muscle
-    cells: dict[str, dict] = field(default_factory=dict)  # side -> {key, grade, note}
-    previous: dict[str, int | None] = field(default_factory=dict)
-
-    @property
-    def paired(self) -> bool:
-        return self.muscle.paired
-
-    @property
-    def cell_list(self) -> list[dict]:
-        return list(self.cells.values())
+    def left_right(self) -> tuple[int | None, int | None]:
+        raise NotImplementedError
 
     @property
     def difference(self) -> int | None:
-        if not self.paired:
-            return None
-        left, right = self.cells["L"]["grade"], self.cells["R"]["grade"]
+        left, right = self.left_right()
         if left is None or right is None:
             return None
         return left - right
@@ -171,6 +159,29 @@ class Row:
 
 
 @dataclass
+class Row(LeftAgainstRight):
+    """One muscle in one expression: its cells by side, and the L/R difference."""
+
+    expression: Expression
+    muscle: Muscle
+    cells: dict[str, dict] = field(default_factory=dict)  # side -> {key, grade, note}
+    previous: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def paired(self) -> bool:
+        return self.muscle.paired
+
+    @property
+    def cell_list(self) -> list[dict]:
+        return list(self.cells.values())
+
+    def left_right(self) -> tuple[int | None, int | None]:
+        if not self.paired:
+            return None, None
+        return self.cells["L"]["grade"], self.cells["R"]["grade"]
+
+
+@dataclass
 class Group:
     expression: Expression
     rows: list[Row]
@@ -178,33 +189,19 @@ class Group:
 
 
 @dataclass
-class MuscleSummary:
+class MuscleSummary(LeftAgainstRight):
     """A paired muscle's strongest grade on each side across the map."""
 
     muscle: Muscle
     left: int | None
     right: int | None
 
-    @property
-    def difference(self) -> int | None:
-        if self.left is None or self.right is None:
-            return None
-        return self.left - self.right
-
-    @property
-    def asymmetric(self) -> bool:
-        return self.difference is not None and abs(self.difference) >= ASYMMETRY_GRADES
+    def left_right(self) -> tuple[int | None, int | None]:
+        return self.left, self.right
 
     @property
     def graded(self) -> bool:
         return self.left is not None or self.right is not None
-
-    @property
-    def stronger(self) -> str:
-        d = self.difference
-        if not d:
-            return ""
-        return Side.LEFT if d > 0 else Side.RIGHT
 
 
 def observations_by_cell(observations) -> dict[tuple[int, int, str], Observation]:

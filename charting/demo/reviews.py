@@ -5,33 +5,28 @@ day-14 review is booked today, ready to finish in the browser. Idempotent."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from charting.chart import injections_from_points
-from charting.consent import consent_areas
 from charting.due_reviews import SchedulingError, book_review
-from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
+from charting.models import ConsentText, Injection, Lot, Treatment, Vial
 from charting.reviews.choices import SideEffectKind
 from charting.reviews.models import Finding, Review, SideEffect
 from charting.signing import seal
 from clinic.models import Patient, User
-from planning.choices import PlanStatus, VisitKind, VisitStatus
+from planning.choices import VisitKind, VisitStatus
 from planning.models import (
     Expression,
-    InjectionPoint,
     MovementMap,
     Muscle,
     Observation,
-    TreatmentPlan,
     Visit,
 )
 from planning.screening import QUESTIONS, record_screening
 
-from .treatments import GLABELLAR, demo_signature
+from .treatments import charted_and_signed, final_plan
 
 # chart number -> cycles: days ago, baseline {CORR-L, CORR-R, PROC}, treatment units per
 # point change {index: units}, residual {key: grade}, touch-ups [(muscle, side, units)],
@@ -99,65 +94,8 @@ def _session(*, patient, injector, day, baseline, changes, lot) -> Treatment:
         )
         for key, grade in baseline.items()
     )
-    plan = TreatmentPlan.objects.create(
-        visit=visit,
-        product=lot.product,
-        status=PlanStatus.FINAL,
-        vial_units=100,
-        diluent_ml=Decimal("2.50"),
-        created_by=injector,
-        created_at=at,
-        finalized_at=at,
-        finalized_by=injector,
-    )
-    points = InjectionPoint.objects.bulk_create(
-        InjectionPoint(
-            plan=plan,
-            muscle=muscles[code],
-            side=side,
-            x=Decimal(x),
-            y=Decimal(y),
-            units=Decimal(changes.get(i, 4)),
-            order=i,
-        )
-        for i, (code, side, x, y) in enumerate(GLABELLAR)
-    )
-    text = ConsentText.objects.current()
-    areas, off_label = consent_areas(plan=plan)
-    png = demo_signature(patient.full_name)
-    Consent.objects.create(
-        visit=visit,
-        consent_text=text,
-        text_shown=text.body,
-        areas="\n".join(areas),
-        off_label="\n".join(off_label),
-        signed_name=patient.full_name,
-        signature_png=png,
-        signature_sha256=hashlib.sha256(png).hexdigest(),
-        witnessed_by=injector,
-        signed_at=at - datetime.timedelta(minutes=20),
-    )
-    vial = Vial.objects.create(
-        lot=lot,
-        vial_units=100,
-        diluent_ml=Decimal("2.50"),
-        reconstituted_at=at - datetime.timedelta(minutes=30),
-        reconstituted_by=injector,
-    )
-    treatment = Treatment.objects.create(
-        visit=visit,
-        plan=plan,
-        product=lot.product,
-        started_at=at,
-        started_by=injector,
-        updated_by=injector,
-        aftercare_given=True,
-    )
-    Injection.objects.bulk_create(
-        injections_from_points(treatment=treatment, points=points, vial=vial)
-    )
-    seal(treatment=treatment, by=injector, at=at + datetime.timedelta(minutes=25), review_days=14)
-    return treatment
+    plan = final_plan(visit=visit, product=lot.product, by=injector, at=at, units=changes)
+    return charted_and_signed(visit=visit, plan=plan, lot=lot, by=injector, at=at)
 
 
 def _review(*, treatment, injector, residual, touch_ups, side_effect, lot) -> None:

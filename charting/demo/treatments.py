@@ -65,7 +65,11 @@ def demo_signature(name: str) -> bytes:
     return out.getvalue()
 
 
-def _final_plan(*, visit: Visit, product: Product, by: User, at) -> TreatmentPlan:
+def final_plan(
+    *, visit: Visit, product: Product, by: User, at, units: dict[int, Decimal] | None = None
+) -> TreatmentPlan:
+    """The visit's final glabellar plan (5 points of 4 U, ``units`` overriding some by
+    position), made once."""
     plan = visit.plans.filter(status=PlanStatus.FINAL).first()
     if plan is not None:
         return plan
@@ -81,6 +85,7 @@ def _final_plan(*, visit: Visit, product: Product, by: User, at) -> TreatmentPla
         finalized_by=by,
     )
     muscles = Muscle.objects.in_bulk(field_name="code")
+    units = units or {}
     InjectionPoint.objects.bulk_create(
         InjectionPoint(
             plan=plan,
@@ -88,7 +93,7 @@ def _final_plan(*, visit: Visit, product: Product, by: User, at) -> TreatmentPla
             side=side,
             x=Decimal(x),
             y=Decimal(y),
-            units=Decimal("4"),
+            units=Decimal(units.get(i, 4)),
             order=i,
         )
         for i, (code, side, x, y) in enumerate(GLABELLAR)
@@ -96,9 +101,18 @@ def _final_plan(*, visit: Visit, product: Product, by: User, at) -> TreatmentPla
     return plan
 
 
-def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -> Treatment:
-    at = timezone.make_aware(datetime.datetime.combine(visit.date, datetime.time(11, 0)))
-    plan = _final_plan(visit=visit, product=lot.product, by=by, at=at)
+def charted_and_signed(
+    *,
+    visit: Visit,
+    plan: TreatmentPlan,
+    lot: Lot,
+    by: User,
+    at,
+    given: dict[int, Decimal] | None = None,
+    wasted: Decimal = Decimal("0"),
+) -> Treatment:
+    """A past treatment of ``plan`` at ``at``: the consent, the vial, the chart (units
+    as planned, ``given`` overriding some by position), signed by ``seal``."""
     text = ConsentText.objects.current()
     areas, off_label = consent_areas(plan=plan)
     png = demo_signature(visit.patient.full_name)
@@ -128,20 +142,27 @@ def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -
         started_at=at,
         started_by=by,
         updated_by=by,
-        wasted_units=Decimal("1"),
+        wasted_units=wasted,
         aftercare_given=True,
     )
     points = plan.points.select_related("muscle").order_by("order", "id")
     Injection.objects.bulk_create(
-        injections_from_points(treatment=treatment, points=points, vial=vial, given=changes)
+        injections_from_points(treatment=treatment, points=points, vial=vial, given=given)
     )
-    seal(
+    return seal(
         treatment=treatment,
         by=by,
         at=(at + datetime.timedelta(minutes=25)).astimezone(datetime.UTC),
         review_days=14,
     )
-    return treatment
+
+
+def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -> Treatment:
+    at = timezone.make_aware(datetime.datetime.combine(visit.date, datetime.time(11, 0)))
+    plan = final_plan(visit=visit, product=lot.product, by=by, at=at)
+    return charted_and_signed(
+        visit=visit, plan=plan, lot=lot, by=by, at=at, given=changes, wasted=Decimal("1")
+    )
 
 
 def _reviews_due(*, lot: Lot, today: datetime.date) -> int:
@@ -193,7 +214,7 @@ def _visit_ready_to_chart(*, injector: User, product: Product) -> Visit | None:
         )
         if screening.outcome != Outcome.CLEAR:
             raise RuntimeError("The demo's treatment visit must screen clear.")
-    _final_plan(visit=visit, product=product, by=injector, at=timezone.now())
+    final_plan(visit=visit, product=product, by=injector, at=timezone.now())
     return visit
 
 

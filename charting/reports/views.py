@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 
 import audit
 from clinic.access import get_patient_for, role_required
+from clinic.forms import DateRangeForm
 from clinic.roles import CLINICAL_ROLES, Role
 
 from . import requests
 from .access import get_job_for, may_export_clinic
-from .forms import DateRangeForm, ExportForm
+from .forms import ExportForm
 from .models import Kind, ReportJob
 from .storage import private_storage
 
