@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
+from clinic.errors import RuleError
 
-class ChartingError(Exception):
-    """A charting rule said no; ``str(error)`` is the message for the injector and
-    ``field`` names the form field it belongs next to (or None)."""
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ChartingError(RuleError):
+    """A charting rule said no; ``message`` for the injector and ``field`` the form
+    field it belongs next to (or None)."""

@@ -153,6 +153,14 @@ def signing_refusals(*, treatment: Treatment, at: datetime.datetime, cycle_visit
     )
 
 
+def confirm_signer(*, by: User, password: str, what: str) -> None:
+    """Only an injector signs a clinical record, and confirms it with the password."""
+    if not by.has_role(Role.INJECTOR):
+        raise ChartingError(f"Only an injector signs {what}.")
+    if not password or not by.check_password(password):
+        raise ChartingError("The password is not correct.", field="password")
+
+
 def seal(*, treatment: Treatment, by: User, at: datetime.datetime, review_days=None) -> Treatment:
     """The signing itself, once every check has passed: who and when, and the hash of
     what is signed, in one save; from then on the record is locked. Every way a chart
@@ -186,10 +194,7 @@ def sign_treatment(
         )
     if is_touch_up_visit(treatment.visit):
         raise ChartingError(TOUCH_UP_MESSAGE)
-    if not by.has_role(Role.INJECTOR):
-        raise ChartingError("Only an injector signs a treatment.")
-    if not password or not by.check_password(password):
-        raise ChartingError("The password is not correct.", field="password")
+    confirm_signer(by=by, password=password, what="a treatment")
     if review_days not in REVIEW_DAYS:
         raise ChartingError(
             "Book the review 10 to 21 days after the treatment.", field="review_days"

@@ -13,6 +13,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from .errors import RuleError
 from .models import LONGEST, Appointment, Patient, User
 from .roles import Role
 
@@ -20,12 +21,8 @@ EXCLUSION_VIOLATION = "23P01"  # PostgreSQL: an exclusion constraint refused the
 PAST_GRACE = datetime.timedelta(minutes=5)
 
 
-class SchedulingError(Exception):
-    """A booking rule said no; ``str(error)`` is the message for the user."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class SchedulingError(RuleError):
+    """A booking rule said no; ``message`` (also ``str(error)``) for the desk."""
 
 
 class BookingConflict(SchedulingError):
@@ -70,6 +67,17 @@ def clash_messages(
     return messages
 
 
+def clashes_of(appointment: Appointment) -> list[str]:
+    """What ``appointment`` (kept where it is) would clash with, as messages."""
+    return clash_messages(
+        injector=appointment.injector,
+        patient=appointment.patient,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        exclude_id=appointment.pk,
+    )
+
+
 def default_end(*, kind: str, starts_at: datetime.datetime) -> datetime.datetime:
     return starts_at + datetime.timedelta(minutes=Appointment.DEFAULT_MINUTES[kind])
 
@@ -98,13 +106,7 @@ def save_without_overlap(appointment: Appointment) -> None:
     except IntegrityError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
             raise
-        messages = clash_messages(
-            injector=appointment.injector,
-            patient=appointment.patient,
-            starts_at=appointment.starts_at,
-            ends_at=appointment.ends_at,
-            exclude_id=appointment.pk,
-        )
+        messages = clashes_of(appointment)
         raise BookingConflict(
             " ".join(messages) or "Someone booked this time a moment ago; choose another."
         ) from exc

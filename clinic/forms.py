@@ -5,6 +5,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
+from .errors import RuleError
 from .models import Location, Patient
 from .patients import possible_duplicates
 
@@ -148,3 +149,10 @@ class DateRangeForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", "The end date is before the start date.")
         return data
+
+
+def show_on_form(form, error: RuleError, *, renamed: dict[str, str] | None = None) -> None:
+    """A rule's refusal next to its field (``renamed``: the rule's field name to the
+    form's), else at the top of the form."""
+    field = (renamed or {}).get(error.field or "", error.field)
+    form.add_error(field if field in form.fields else None, error.message)

@@ -21,6 +21,7 @@ from .conflicts import (
     check_injector,
     check_times,
     clash_messages,
+    clashes_of,
     default_end,
     save_without_overlap,
 )
@@ -162,13 +163,7 @@ def change_status(*, appointment: Appointment, to: str, reason: str = "") -> App
             f"Not yet: the appointment starts at {appointment.local_start:%H:%M}.", field=None
         )
     if not appointment.holds_time and to in HOLDS_TIME:  # a no-show put back
-        clashes = clash_messages(
-            injector=appointment.injector,
-            patient=appointment.patient,
-            starts_at=appointment.starts_at,
-            ends_at=appointment.ends_at,
-            exclude_id=appointment.pk,
-        )
+        clashes = clashes_of(appointment)
         if clashes:
             raise BookingConflict(" ".join(clashes))
     appointment.status = to

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from charting.due_reviews import record_review_done
 from charting.models import Treatment
+from charting.signing import confirm_signer
 from clinic.models import Patient, User
 from clinic.roles import Role
 from planning.models import Muscle, Visit, VisitKind, VisitStatus
@@ -251,10 +252,7 @@ def sign_review(
     """Sign and lock the review and its touch-up; close the due review on the desk's list."""
     now = now or timezone.now()
     review = _lock_open(review)
-    if not by.has_role(Role.INJECTOR):
-        raise ReviewError("Only an injector signs a review.")
-    if not password or not by.check_password(password):
-        raise ReviewError("The password is not correct.", field="password")
+    confirm_signer(by=by, password=password, what="a review")
     problems = signing_refusals(review=review)
     if problems:
         raise ReviewError(" ".join(problems))

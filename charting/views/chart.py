@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.access import id_from, role_required
+from clinic.forms import show_on_form
 from clinic.roles import CLINICAL_ROLES, Role
 from planning import reference_cache
 from planning.dosing import totals_by_muscle_side, volume_ml
@@ -242,7 +243,7 @@ def adverse_event(request, visit_id: int):
         try:
             add_adverse_event(treatment=treatment, by=request.user, **form.cleaned_data)
         except ChartingError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
     if form.errors:
         return _chart_page(request, visit, treatment, status=422, adverse_form=form)
     messages.success(request, "Adverse event recorded.")
@@ -265,7 +266,7 @@ def sign(request, visit_id: int):
                 review_days=form.cleaned_data["review_days"],
             )
         except ChartingError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
         else:
             messages.success(request, "Chart signed and locked.")
             if result.review is not None:
@@ -289,7 +290,7 @@ def addendum(request, visit_id: int):
         try:
             signing.add_addendum(treatment=treatment, by=request.user, **form.cleaned_data)
         except ChartingError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
     if form.errors:
         return _chart_page(request, visit, treatment, status=422, addendum_form=form)
     messages.success(request, "Addendum added under the signed chart.")

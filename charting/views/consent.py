@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from charting.reports.requests import request_consent_pdf
 from clinic.access import role_required
+from clinic.forms import show_on_form
 from clinic.roles import CLINICAL_ROLES
 from planning.access import get_visit_for
 from planning.models import PlanStatus
@@ -49,7 +50,7 @@ def consent(request, visit_id: int):
                 by=request.user,
             )
         except ChartingError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
         else:
             # The consent PDF is rendered in the background once this commits.
             request_consent_pdf(consent_id=signed.pk, by=request.user)

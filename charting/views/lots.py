@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.access import role_required
+from clinic.forms import show_on_form
 from clinic.roles import CLINICAL_ROLES, Role
 
 from ..access import get_lot_for, get_treatment_for
@@ -93,7 +94,7 @@ def vial_add(request, visit_id: int):
         try:
             vial = reconstitute(product=treatment.product, by=request.user, **form.cleaned_data)
         except ChartingError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Vial recorded: {vial}.")
             return redirect("charting:chart", visit_id=visit.pk)

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from clinic.access import role_required
+from clinic.forms import show_on_form
 from clinic.links import Links
 from clinic.roles import Role
 from clinic.scheduling_forms import ReasonForm
@@ -176,7 +177,7 @@ def review_dismiss(request, due_review_id: int):
                 due=due, reason=form.cleaned_data["reason"], by=request.user
             )
         except due_reviews.SchedulingError as error:
-            form.add_error("reason" if error.field == "reason" else None, str(error))
+            show_on_form(form, error)
         else:
             messages.success(request, f"{due.patient.full_name}: review taken off the list.")
             return redirect("reviews_due")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from .. import scheduling
 from ..access import get_appointment_for, may_see_clinical, role_required
+from ..forms import show_on_form
 from ..models import Appointment, Patient
 from ..roles import Role
 from ..scheduling_forms import AppointmentForm, ReasonForm, RescheduleForm
@@ -18,9 +19,7 @@ from .schedule import visit_url
 PICK_LIMIT = 20
 
 
-def _apply_error(form, error: scheduling.SchedulingError) -> None:
-    field = {"starts": "start", "ends": "end"}.get(error.field or "", error.field)
-    form.add_error(field if field in form.fields else None, str(error))
+FIELDS = {"starts": "start", "ends": "end"}  # the rules' names of the form's fields
 
 
 def _initial_from(request) -> dict:
@@ -59,7 +58,7 @@ def appointment_book(request):
                 desk_note=data["desk_note"],
             )
         except scheduling.SchedulingError as error:
-            _apply_error(form, error)
+            show_on_form(form, error, renamed=FIELDS)
         else:
             start = appointment.local_start
             messages.success(
@@ -141,7 +140,7 @@ def appointment_cancel(request, appointment_id: int):
                 reason=form.cleaned_data["reason"],
             )
         except scheduling.SchedulingError as error:
-            form.add_error("reason" if error.field == "reason" else None, str(error))
+            show_on_form(form, error)
         else:
             messages.success(request, "Appointment cancelled.")
             return redirect(appointment)
@@ -170,7 +169,7 @@ def appointment_reschedule(request, appointment_id: int):
                 injector=data["injector"],
             )
         except scheduling.SchedulingError as error:
-            _apply_error(form, error)
+            show_on_form(form, error, renamed=FIELDS)
         else:
             moved = appointment.local_start
             messages.success(request, f"Moved to {moved:%a %b %-d} at {moved:%H:%M}.")

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from charting.chart import chart_from_plan
+from charting.errors import ChartingError
 from charting.models import DueReview, Injection, Treatment
 from charting.models.locking import SignedRecordError
 from charting.reviews.cycles import cycles_by_product
@@ -249,7 +250,7 @@ def test_signing_needs_every_treated_side_graded_gais_and_the_password(session, 
         sign_review(review=review, by=injector, password=PASSWORD)
     assert "missing: CORR R, PROC C" in refused.value.message
     assert "GAIS" in refused.value.message
-    with pytest.raises(ReviewError, match="password"):
+    with pytest.raises(ChartingError, match="password"):
         sign_review(review=review, by=injector, password="wrong")
     assert not Review.objects.get().is_signed
 
