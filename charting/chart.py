@@ -121,7 +121,8 @@ def _lock_unsigned(treatment: Treatment) -> Treatment:
 def save_chart(
     *, treatment: Treatment, data: ChartInput, by: User, now: datetime.datetime | None = None
 ) -> Treatment:
-    """Save the units given per point, skipped and added points, vials, wasted units, aftercare."""
+    """Save the units given per point, skipped and added points, vials, wasted units,
+    aftercare: all of it, or nothing with a message per field (``ChartErrors``)."""
     now = now or timezone.now()
     treatment = _lock_unsigned(treatment)
     if data.version != treatment.version:
@@ -132,79 +133,92 @@ def save_chart(
             "other change (reload to see it), then save again to keep yours.",
             field="version",
         )
-    existing = {i.pk: i for i in treatment.injections.all()}
-    vial_ids = {r.vial_id for r in [*data.rows, *data.added] if r.vial_id}
-    vials = {v.pk: v for v in Vial.objects.for_pages().filter(pk__in=vial_ids)}
-    muscles = Muscle.objects.in_bulk({r.muscle_id for r in data.added if r.muscle_id})
-    errors: dict[str, str] = {}
-
-    def check_units_and_vial(row: InjectionInput) -> tuple[Decimal | None, Vial | None]:
-        given = vial = None
-        try:
-            given = units.parse(row.units)
-        except units.UnitsError as exc:
-            errors[f"{row.key}-units"] = exc.message
-        if row.vial_id:
-            vial = vials.get(row.vial_id)
-            reason = (
-                "Choose a vial from the list."
-                if vial is None
-                else vial_refusal(vial=vial, product=treatment.product, at=now)
-            )
-            if reason:
-                errors[f"{row.key}-vial"] = reason
-        return given, vial
-
-    updates, creates, deletes = [], [], []
-    for row in data.rows:
-        injection = existing.get(row.injection_id)
-        if injection is None:
-            errors[f"{row.key}-units"] = "This point is no longer in the chart: reload."
-            continue
-        if row.skip:
-            deletes.append(injection.pk)
-            continue
-        given, vial = check_units_and_vial(row)
-        injection.units, injection.vial, injection.note = given, vial, row.note.strip()[:200]
-        updates.append(injection)
-    for n, row in enumerate(data.added):
-        muscle = muscles.get(row.muscle_id)
-        if muscle is None:
-            errors[f"{row.key}-muscle"] = "Choose the muscle."
-        elif not muscle.has_side(row.side):
-            errors[f"{row.key}-side"] = f"{muscle.name} is charted {'/'.join(muscle.sides)}."
-        given, vial = check_units_and_vial(row)
-        creates.append(
-            Injection(
-                treatment=treatment,
-                muscle=muscle,
-                side=row.side,
-                units=given,
-                vial=vial,
-                note=row.note.strip()[:200],
-                order=len(existing) + n,
-            )
-        )
-    try:
-        wasted = units.parse(data.wasted_units or "0", allow_zero=True)
-    except units.UnitsError as exc:
-        errors["wasted_units"] = exc.message
-        wasted = None
-    if errors:
-        raise ChartErrors(errors)
-    if deletes:
-        Injection.objects.filter(pk__in=deletes).delete()
-    if updates:
-        Injection.objects.bulk_update(updates, ["units", "vial", "note"])
-    if creates:
-        Injection.objects.bulk_create(creates)
-    treatment.wasted_units = wasted
+    changes = _ChartChanges(treatment=treatment, data=data, now=now)
+    if changes.errors:
+        raise ChartErrors(changes.errors)
+    if changes.deletes:
+        Injection.objects.filter(pk__in=changes.deletes).delete()
+    if changes.updates:
+        Injection.objects.bulk_update(changes.updates, ["units", "vial", "note"])
+    if changes.creates:
+        Injection.objects.bulk_create(changes.creates)
+    treatment.wasted_units = changes.wasted
     treatment.aftercare_given = data.aftercare_given
     treatment.notes = data.notes.strip()
     treatment.version += 1
     treatment.updated_by = by
     treatment.save()
     return treatment
+
+
+class _ChartChanges:
+    """The chart form read against the stored chart: the injections to update, create
+    and delete, the wasted units, and a message per refused field (two queries:
+    the vials named, the muscles of added points)."""
+
+    def __init__(self, *, treatment: Treatment, data: ChartInput, now: datetime.datetime):
+        self.treatment, self.now = treatment, now
+        self.errors: dict[str, str] = {}
+        self.updates: list[Injection] = []
+        self.creates: list[Injection] = []
+        self.deletes: list[int] = []
+        existing = {i.pk: i for i in treatment.injections.all()}
+        vial_ids = {r.vial_id for r in [*data.rows, *data.added] if r.vial_id}
+        self.vials = {v.pk: v for v in Vial.objects.for_pages().filter(pk__in=vial_ids)}
+        for row in data.rows:
+            self.read_row(row, existing.get(row.injection_id))
+        muscles = Muscle.objects.in_bulk({r.muscle_id for r in data.added if r.muscle_id})
+        for n, row in enumerate(data.added):
+            self.read_added(row, muscles.get(row.muscle_id), order=len(existing) + n)
+        try:
+            self.wasted = units.parse(data.wasted_units or "0", allow_zero=True)
+        except units.UnitsError as exc:
+            self.errors["wasted_units"] = exc.message
+
+    def read_row(self, row: InjectionInput, injection: Injection | None) -> None:
+        if injection is None:
+            self.errors[f"{row.key}-units"] = "This point is no longer in the chart: reload."
+        elif row.skip:
+            self.deletes.append(injection.pk)
+        else:
+            given, vial = self.given_and_vial(row)
+            injection.units, injection.vial, injection.note = given, vial, row.note.strip()[:200]
+            self.updates.append(injection)
+
+    def read_added(self, row: InjectionInput, muscle: Muscle | None, *, order: int) -> None:
+        if muscle is None:
+            self.errors[f"{row.key}-muscle"] = "Choose the muscle."
+        elif not muscle.has_side(row.side):
+            self.errors[f"{row.key}-side"] = f"{muscle.name} is charted {'/'.join(muscle.sides)}."
+        given, vial = self.given_and_vial(row)
+        self.creates.append(
+            Injection(
+                treatment=self.treatment,
+                muscle=muscle,
+                side=row.side,
+                units=given,
+                vial=vial,
+                note=row.note.strip()[:200],
+                order=order,
+            )
+        )
+
+    def given_and_vial(self, row: InjectionInput) -> tuple[Decimal | None, Vial | None]:
+        given = vial = None
+        try:
+            given = units.parse(row.units)
+        except units.UnitsError as exc:
+            self.errors[f"{row.key}-units"] = exc.message
+        if row.vial_id:
+            vial = self.vials.get(row.vial_id)
+            reason = (
+                "Choose a vial from the list."
+                if vial is None
+                else vial_refusal(vial=vial, product=self.treatment.product, at=self.now)
+            )
+            if reason:
+                self.errors[f"{row.key}-vial"] = reason
+        return given, vial
 
 
 @transaction.atomic

@@ -163,11 +163,10 @@ def label_checks(*, product, points, totals: list[MuscleTotals], ranges) -> list
     range whose muscles cover several other areas is their combination (all
     three upper-face areas) and is checked only when the plan treats all of them.
     """
-    label = [r for r in ranges if r.kind == Source.LABEL]
-    checks: list[Check] = []
     groups: dict[frozenset, list] = {}
-    for dose in label:
+    for dose in (r for r in ranges if r.kind == Source.LABEL):
         groups.setdefault(frozenset(m.code for m in dose.muscles.all()), []).append(dose)
+    checks: list[Check] = []
     treated_areas = set()
     for muscles, doses in groups.items():
         touched, units = _range_units(doses[0], totals)
@@ -175,58 +174,10 @@ def label_checks(*, product, points, totals: list[MuscleTotals], ranges) -> list
             continue
         treated_areas.update(d.area_code for d in doses)
         parts = [m for m in groups if m < muscles]
-        if parts:  # a combination of areas
-            if not all(_range_units(groups[p][0], totals)[0] for p in parts):
-                continue
-            dose = doses[0]
-            if units["total"] > dose.max_units:
-                checks.append(
-                    Check(
-                        WARN,
-                        f"label-{dose.area_code}",
-                        f"{dose.area}: {format_units(units['total'])} U is above the labeled "
-                        f"{format_units(dose.max_units)} U for {product.brand}.",
-                        Source.LABEL,
-                    )
-                )
-            elif units["total"] == dose.max_units:
-                checks.append(
-                    Check(
-                        INFO,
-                        f"label-{dose.area_code}",
-                        f"{dose.area}: matches the labeled {format_units(dose.max_units)} U "
-                        f"({dose.pattern}).",
-                        Source.LABEL,
-                    )
-                )
-            continue
-        matched = [d for d in doses if all(v == d.typical_units for v in units.values())]
-        if matched:
-            dose = matched[0]
-            how = (
-                f"pattern {dose.pattern}"
-                if _pattern_matched(dose, points)
-                else f"the labeled pattern is {dose.pattern}"
-            )
-            checks.append(
-                Check(
-                    INFO,
-                    f"label-{dose.area_code}",
-                    f"{dose.area}: matches the {product.brand} label, {dose.range_text}; {how}.",
-                    Source.LABEL,
-                )
-            )
-        else:
-            figures = " or ".join(f"{d.range_text}" for d in doses)
-            checks.append(
-                Check(
-                    WARN,
-                    f"label-{doses[0].area_code}",
-                    f"{doses[0].area}: {_describe(units)} differs from the {product.brand} "
-                    f"label ({figures}).",
-                    Source.LABEL,
-                )
-            )
+        if not parts:
+            checks.append(_area_check(product=product, points=points, doses=doses, units=units))
+        elif all(_range_units(groups[p][0], totals)[0] for p in parts):
+            checks.extend(_combination_check(product=product, dose=doses[0], units=units))
     if "forehead" in treated_areas and "glabellar" not in treated_areas:
         checks.append(
             Check(
@@ -237,6 +188,49 @@ def label_checks(*, product, points, totals: list[MuscleTotals], ranges) -> list
             )
         )
     return checks
+
+
+def _area_check(*, product, points, doses, units: dict[str, Decimal]) -> Check:
+    """One labeled area: which of its label doses the plan matches, else how it differs."""
+    matched = [d for d in doses if all(v == d.typical_units for v in units.values())]
+    if not matched:
+        figures = " or ".join(f"{d.range_text}" for d in doses)
+        return Check(
+            WARN,
+            f"label-{doses[0].area_code}",
+            f"{doses[0].area}: {_describe(units)} differs from the {product.brand} "
+            f"label ({figures}).",
+            Source.LABEL,
+        )
+    dose = matched[0]
+    how = (
+        f"pattern {dose.pattern}"
+        if _pattern_matched(dose, points)
+        else f"the labeled pattern is {dose.pattern}"
+    )
+    return Check(
+        INFO,
+        f"label-{dose.area_code}",
+        f"{dose.area}: matches the {product.brand} label, {dose.range_text}; {how}.",
+        Source.LABEL,
+    )
+
+
+def _combination_check(*, product, dose, units: dict[str, Decimal]) -> list[Check]:
+    """A combination of labeled areas (all three upper-face areas): its total."""
+    total = units["total"]
+    if total > dose.max_units:
+        message = (
+            f"{dose.area}: {format_units(total)} U is above the labeled "
+            f"{format_units(dose.max_units)} U for {product.brand}."
+        )
+        return [Check(WARN, f"label-{dose.area_code}", message, Source.LABEL)]
+    if total == dose.max_units:
+        message = (
+            f"{dose.area}: matches the labeled {format_units(dose.max_units)} U ({dose.pattern})."
+        )
+        return [Check(INFO, f"label-{dose.area_code}", message, Source.LABEL)]
+    return []
 
 
 def practice_checks(*, totals: list[MuscleTotals], ranges, label_matched: set[str]) -> list[Check]:

@@ -146,41 +146,49 @@ def _review(*, treatment, injector, residual, touch_ups, side_effect, lot) -> No
             note="Mild left upper-lid droop, resolving (demo).",
         )
     if touch_ups:
-        vial = Vial.objects.create(
-            lot=lot,
-            vial_units=100,
-            diluent_ml=Decimal("2.50"),
-            reconstituted_at=at - datetime.timedelta(minutes=15),
-            reconstituted_by=injector,
+        review.touch_up = _touch_up(
+            treatment=treatment, visit=visit, injector=injector, at=at, lot=lot, rows=touch_ups
         )
-        touch_up = Treatment.objects.create(
-            visit=visit,
-            plan=treatment.plan,
-            product=treatment.product,
-            started_at=at,
-            started_by=injector,
-            updated_by=injector,
-            aftercare_given=True,
-            notes="Touch-up at the two-week review.",
-        )
-        where = {(i.muscle.code, i.side): i for i in treatment.injections.select_related("muscle")}
-        Injection.objects.bulk_create(
-            Injection(
-                treatment=touch_up,
-                muscle=muscles[code],
-                side=side,
-                x=where[(code, side)].x,
-                y=where[(code, side)].y,
-                units=Decimal(units),
-                vial=vial,
-                order=n,
-            )
-            for n, (code, side, units) in enumerate(touch_ups)
-        )
-        seal(treatment=touch_up, by=injector, at=at + datetime.timedelta(minutes=10))
-        review.touch_up = touch_up
     review.signed_at, review.signed_by = at + datetime.timedelta(minutes=12), injector
     review.save()
+
+
+def _touch_up(*, treatment, visit, injector, at, lot, rows) -> Treatment:
+    """The review's signed touch-up: ``rows`` of (muscle code, side, units) at the
+    treatment's points."""
+    muscles = Muscle.objects.in_bulk(field_name="code")
+    vial = Vial.objects.create(
+        lot=lot,
+        vial_units=100,
+        diluent_ml=Decimal("2.50"),
+        reconstituted_at=at - datetime.timedelta(minutes=15),
+        reconstituted_by=injector,
+    )
+    touch_up = Treatment.objects.create(
+        visit=visit,
+        plan=treatment.plan,
+        product=treatment.product,
+        started_at=at,
+        started_by=injector,
+        updated_by=injector,
+        aftercare_given=True,
+        notes="Touch-up at the two-week review.",
+    )
+    where = {(i.muscle.code, i.side): i for i in treatment.injections.select_related("muscle")}
+    Injection.objects.bulk_create(
+        Injection(
+            treatment=touch_up,
+            muscle=muscles[code],
+            side=side,
+            x=where[(code, side)].x,
+            y=where[(code, side)].y,
+            units=Decimal(units),
+            vial=vial,
+            order=n,
+        )
+        for n, (code, side, units) in enumerate(rows)
+    )
+    return seal(treatment=touch_up, by=injector, at=at + datetime.timedelta(minutes=10))
 
 
 @transaction.atomic

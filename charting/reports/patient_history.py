@@ -145,18 +145,7 @@ def build_history(
         map_notes[o.movement_map.visit_id] = o.movement_map.notes
     muscles = list(Muscle.objects.order_by("order", "code"))
     expressions = list(Expression.objects.order_by("order", "code"))
-    plans_by_visit: dict[int, list[dict]] = defaultdict(list)
-    plans = (
-        TreatmentPlan.objects.filter(visit_id__in=visit_ids)
-        .select_related("product")
-        .prefetch_related(
-            Prefetch("points", queryset=InjectionPoint.objects.select_related("muscle"))
-        )
-        .order_by("created_at", "id")
-    )
-    for plan in plans:
-        points = list(plan.points.all())
-        plans_by_visit[plan.visit_id].append({"plan": plan, "points": points, **totals_of(points)})
+    plans_by_visit = _plans_by_visit(visit_ids)
     entries = []
     for visit in visits:
         screenings = list(visit.screenings.all())
@@ -170,7 +159,37 @@ def build_history(
             )
         )
     treatments.attach(entries)
-    # Expressions that appear in any map of the history: the map tables' columns.
+    return {
+        "patient": patient,
+        "visits": entries,
+        "expressions": _shown_expressions(entries, expressions),
+        "date_from": date_from,
+        "date_to": date_to,
+        "first_date": visits[0].date,
+        "last_date": visits[-1].date,
+    }
+
+
+def _plans_by_visit(visit_ids: list[int]) -> dict[int, list[dict]]:
+    """Each visit's plans with their points and totals (2 queries)."""
+    plans_by_visit: dict[int, list[dict]] = defaultdict(list)
+    plans = (
+        TreatmentPlan.objects.filter(visit_id__in=visit_ids)
+        .select_related("product")
+        .prefetch_related(
+            Prefetch("points", queryset=InjectionPoint.objects.select_related("muscle"))
+        )
+        .order_by("created_at", "id")
+    )
+    for plan in plans:
+        points = list(plan.points.all())
+        plans_by_visit[plan.visit_id].append({"plan": plan, "points": points, **totals_of(points)})
+    return plans_by_visit
+
+
+def _shown_expressions(entries: list[HistoryVisit], expressions: list) -> list:
+    """The expressions graded in any map of the history: the map tables' columns
+    (each row's cells cut to them)."""
     used = {
         e.pk
         for c in entries
@@ -182,12 +201,4 @@ def build_history(
     for entry in entries:
         for row in entry.map_rows:
             row.cells = [row.cells[i] for i in columns]
-    return {
-        "patient": patient,
-        "visits": entries,
-        "expressions": [expressions[i] for i in columns],
-        "date_from": date_from,
-        "date_to": date_to,
-        "first_date": visits[0].date,
-        "last_date": visits[-1].date,
-    }
+    return [expressions[i] for i in columns]

@@ -85,6 +85,45 @@ def _choice(value, choices, message: str, field: str, errors: dict) -> int | Non
     return number
 
 
+def _residual_grades(grades: dict[str, str], treated: dict, errors: dict) -> dict:
+    """The posted grades of the treated muscles and sides ("" clears one); a grade of
+    an untreated one, or not 0-3, is an error."""
+    parsed: dict[str, int | None] = {}
+    for key, value in grades.items():
+        if key not in treated:
+            code, _, side = key.partition(":")
+            errors[f"g:{key}"] = (
+                f"{code} on side {side} was not treated in this cycle: "
+                "only treated muscles are graded at the review."
+            )
+        elif value in (None, ""):
+            parsed[key] = None
+        elif value in ("0", "1", "2", "3"):
+            parsed[key] = int(value)
+        else:
+            errors[f"g:{key}"] = "Grade 0, 1, 2 or 3."
+    return parsed
+
+
+def _save_findings(*, review: Review, parsed: dict, treated: dict, notes: dict) -> None:
+    """One finding per graded muscle and side, with the baseline grade beside it."""
+    _, baseline = baseline_grades(treatment=review.treatment)
+    existing = {(f.muscle_id, f.side): f for f in review.findings.all()}
+    for key, grade in parsed.items():
+        t = treated[key]
+        finding = existing.get((t.muscle.pk, t.side))
+        if grade is None:
+            if finding is not None:
+                finding.delete()
+            continue
+        if finding is None:
+            finding = Finding(review=review, muscle=t.muscle, side=t.side)
+        finding.grade = grade
+        finding.baseline_grade = baseline.get((t.muscle.pk, t.side))
+        finding.note = " ".join((notes.get(key) or "").split())[:200]
+        finding.save()
+
+
 @transaction.atomic
 def save_review(
     *,
@@ -110,23 +149,7 @@ def save_review(
         t.key: t for t in treated_sides(review.treatment.injections.select_related("muscle"))
     }
     errors: dict[str, str] = {}
-    for key in grades:
-        if key not in treated:
-            code = key.split(":")[0]
-            errors[f"g:{key}"] = (
-                f"{code} on side {key.split(':')[-1]} was not treated in this cycle: "
-                "only treated muscles are graded at the review."
-            )
-    parsed: dict[str, int | None] = {}
-    for key, value in grades.items():
-        if key not in treated:
-            continue
-        if value in (None, ""):
-            parsed[key] = None
-        elif value in ("0", "1", "2", "3"):
-            parsed[key] = int(value)
-        else:
-            errors[f"g:{key}"] = "Grade 0, 1, 2 or 3."
+    parsed = _residual_grades(grades, treated, errors)
     gais_value = _choice(gais, Gais, "Choose the global improvement.", "gais", errors)
     satisfaction_value = _choice(
         satisfaction,
@@ -137,21 +160,7 @@ def save_review(
     )
     if errors:
         raise ReviewErrors(errors)
-    _, baseline = baseline_grades(treatment=review.treatment)
-    existing = {(f.muscle_id, f.side): f for f in review.findings.all()}
-    for key, grade in parsed.items():
-        t = treated[key]
-        finding = existing.get((t.muscle.pk, t.side))
-        if grade is None:
-            if finding is not None:
-                finding.delete()
-            continue
-        if finding is None:
-            finding = Finding(review=review, muscle=t.muscle, side=t.side)
-        finding.grade = grade
-        finding.baseline_grade = baseline.get((t.muscle.pk, t.side))
-        finding.note = " ".join((notes.get(key) or "").split())[:200]
-        finding.save()
+    _save_findings(review=review, parsed=parsed, treated=treated, notes=notes)
     review.gais, review.satisfaction = gais_value, satisfaction_value
     review.note = (note or "").strip()
     review.version += 1

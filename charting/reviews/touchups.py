@@ -73,7 +73,6 @@ def add_touch_up(
     now = now or timezone.now()
     review = _lock_open(review)
     original = review.treatment
-    errors: dict[str, str] = {}
     if consent_in_force(visit=original.visit) is None:
         raise ReviewError(
             "The consent of this cycle is no longer in force: take a new consent before a touch-up."
@@ -81,6 +80,37 @@ def add_touch_up(
     treated = {
         (i.muscle_id, i.side): i for i in original.injections.all()
     }  # one query; the latest point of each muscle and side
+    errors: dict[str, str] = {}
+    muscle = _treated_muscle(muscle_id, side, treated, errors)
+    try:
+        given = unit_rules.parse(units)
+    except unit_rules.UnitsError as exc:
+        errors["units"] = exc.message
+    vial = _usable_vial(vial_id, original.product, now, errors)
+    x_value, y_value = _coordinate(x, "xy", errors), _coordinate(y, "xy", errors)
+    if errors:
+        raise ReviewErrors(errors)
+    if x_value is None or y_value is None:  # not tapped: at the original point
+        point = treated[(muscle.pk, side)]
+        x_value, y_value = point.x, point.y
+    touch_up = review.touch_up or _open_touch_up(review=review, by=by, now=now)
+    injection = Injection.objects.create(
+        treatment=touch_up,
+        muscle=muscle,
+        side=side,
+        x=x_value,
+        y=y_value,
+        units=given,
+        vial=vial,
+        note=" ".join((note or "").split())[:200],
+        order=touch_up.injections.count(),
+    )
+    Treatment.objects.filter(pk=touch_up.pk).update(version=touch_up.version + 1, updated_by=by)
+    return injection
+
+
+def _treated_muscle(muscle_id, side: str, treated: dict, errors: dict) -> Muscle | None:
+    """The muscle of a touch-up: one this cycle treated, on a side it has."""
     muscle = Muscle.objects.filter(pk=muscle_id).first() if muscle_id else None
     if muscle is None:
         errors["muscle"] = "Choose the muscle."
@@ -91,52 +121,35 @@ def add_touch_up(
             f"{muscle.name} ({side}) was not treated in this cycle: a touch-up finishes a "
             "treated muscle; plan a new treatment for others."
         )
-    try:
-        units_value = unit_rules.parse(units)
-    except unit_rules.UnitsError as exc:
-        errors["units"] = exc.message
-        units_value = None
+    return muscle
+
+
+def _usable_vial(vial_id, product, now, errors: dict) -> Vial | None:
     vial = Vial.objects.for_pages().filter(pk=vial_id).first() if vial_id else None
     if vial is None:
         errors["vial"] = "Choose the vial (lot) the touch-up is drawn from."
-    else:
-        reason = vial_refusal(vial=vial, product=original.product, at=now)
-        if reason:
-            errors["vial"] = reason
-    x_value, y_value = _coordinate(x, "xy", errors), _coordinate(y, "xy", errors)
-    if errors:
-        raise ReviewErrors(errors)
-    if x_value is None or y_value is None:  # not tapped: at the original point
-        point = treated[(muscle.pk, side)]
-        x_value, y_value = point.x, point.y
-    touch_up = review.touch_up
-    if touch_up is None:
-        touch_up = Treatment.objects.create(
-            visit=review.visit,
-            plan=original.plan,
-            product=original.product,
-            started_at=now,
-            started_by=by,
-            updated_by=by,
-            aftercare_given=True,
-            notes="Touch-up at the two-week review.",
-        )
-        review.touch_up = touch_up
-        review.save(update_fields=["touch_up", "updated_at"])
-    order = touch_up.injections.count()
-    injection = Injection.objects.create(
-        treatment=touch_up,
-        muscle=muscle,
-        side=side,
-        x=x_value,
-        y=y_value,
-        units=units_value,
-        vial=vial,
-        note=" ".join((note or "").split())[:200],
-        order=order,
+    elif reason := vial_refusal(vial=vial, product=product, at=now):
+        errors["vial"] = reason
+    return vial
+
+
+def _open_touch_up(*, review: Review, by: User, now: datetime.datetime) -> Treatment:
+    """The touch-up of this review: a treatment on the review visit, of the cycle's
+    plan and product."""
+    original = review.treatment
+    touch_up = Treatment.objects.create(
+        visit=review.visit,
+        plan=original.plan,
+        product=original.product,
+        started_at=now,
+        started_by=by,
+        updated_by=by,
+        aftercare_given=True,
+        notes="Touch-up at the two-week review.",
     )
-    Treatment.objects.filter(pk=touch_up.pk).update(version=touch_up.version + 1, updated_by=by)
-    return injection
+    review.touch_up = touch_up
+    review.save(update_fields=["touch_up", "updated_at"])
+    return touch_up
 
 
 @transaction.atomic

@@ -38,13 +38,15 @@ from ..reports.models import ReportJob
 
 def _chart_page(request, visit, treatment, *, status=200, **extra):
     """Render the chart with what it shows; a fixed number of queries (see tests)."""
-    now = timezone.now()
-    screening = screening_state(visit=visit)  # 1-2 queries: the screening
-    consent = consent_in_force(visit=visit)  # query: the consent in force
-    context = {"visit": visit, "treatment": treatment, "screening": screening, "step": "chart"}
-    context["consent"] = consent
-    # query: the visit's report jobs (consent and injection-map PDFs), newest first
-    context["visit_reports"] = list(ReportJob.objects.for_visit(visit).latest_first()[:10])
+    context = {
+        "visit": visit,
+        "treatment": treatment,
+        "screening": screening_state(visit=visit),  # 1-2 queries: the screening
+        "consent": consent_in_force(visit=visit),  # query: the consent in force
+        "step": "chart",
+        # query: the visit's report jobs (consent and injection-map PDFs), newest first
+        "visit_reports": list(ReportJob.objects.for_visit(visit).latest_first()[:10]),
+    }
     if treatment is None:
         plans = list(
             visit.plans.filter(status=PlanStatus.FINAL).select_related("product")
@@ -54,53 +56,63 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
     injections = list(treatment.injections.for_pages())  # query: injections, muscles, vials, lots
     for i in injections:
         i.volume = volume_ml(i.units, i.vial.vial_units, i.vial.diluent_ml) if i.vial else None
-    events = list(treatment.adverse_events.select_related("recorded_by"))  # query: events
     context.update(
         injections=injections,
         vials_used=list({i.vial_id: i.vial for i in injections if i.vial}.values()),
-        totals=signing_totals(injections),
-        events=events,
+        totals=totals_by_muscle_side(injections),
+        events=list(treatment.adverse_events.select_related("recorded_by")),  # query: events
         diagram_points=[i for i in injections if i.x is not None],
         sides=Side,
     )
     if treatment.is_signed:
-        context["addenda"] = list(treatment.addenda.select_related("created_by"))  # query: addenda
-        context["due_review"] = (
-            DueReview.objects.select_related("injector", "location")
-            .with_state()
-            .filter(treatment=treatment)
-            .first()
-        )  # query: the review due since signing, and its booking
-        context["may_add_addendum"] = signing.may_add_addendum(
-            treatment=treatment, user=request.user
-        )
-        context["addendum_form"] = extra.pop("addendum_form", None) or AddendumForm()
-        context["hash_ok"] = None
+        context.update(_signed_parts(request, treatment, extra))
         return render(request, "charting/chart_signed.html", context | extra, status=status)
-    if signing.is_touch_up_visit(visit):
-        context.update(touch_up_message=signing.TOUCH_UP_MESSAGE, review_id=_review_id(visit))
-    vials = usable_vials(product=treatment.product, at=now)  # query: usable vials
+    context.update(_open_parts(visit, treatment, injections, context["consent"], extra))
+    return render(request, "charting/chart.html", context | extra, status=status)
+
+
+def _signed_parts(request, treatment, extra) -> dict:
+    """What a signed chart adds: addenda, the review due since signing (2 queries)."""
+    return {
+        "addenda": list(treatment.addenda.select_related("created_by")),  # query: addenda
+        # query: the review due since signing, and its booking
+        "due_review": DueReview.objects.select_related("injector", "location")
+        .with_state()
+        .filter(treatment=treatment)
+        .first(),
+        "may_add_addendum": signing.may_add_addendum(treatment=treatment, user=request.user),
+        "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),
+        "hash_ok": None,
+    }
+
+
+def _open_parts(visit, treatment, injections, consent, extra) -> dict:
+    """What an open chart adds: its form rows (as posted after a refusal), the vials,
+    the signing checklist, the forms."""
+    now = timezone.now()
     posted, errors = extra.pop("posted", None), extra.pop("errors", {})
     _bind_rows(injections, posted, errors)
-    context.update(
-        vials=vials,
-        muscles=list(reference_cache.muscles()),  # query unless cached: for an added point
-        checklist=signing.checklist(
+    parts = {}
+    if signing.is_touch_up_visit(visit):
+        parts.update(touch_up_message=signing.TOUCH_UP_MESSAGE, review_id=_review_id(visit))
+    return parts | {
+        "vials": usable_vials(product=treatment.product, at=now),  # query: usable vials
+        "muscles": list(reference_cache.muscles()),  # query unless cached: for an added point
+        "checklist": signing.checklist(
             treatment=treatment,
             consent=consent,
             injections=injections,
             screening_reason=screening_refusal(visit=visit, product=treatment.product),
             at=now,
         ),  # 1-2 queries: the screening (again, for the product's restrictions)
-        vial_form=extra.pop("vial_form", None)
+        "vial_form": extra.pop("vial_form", None)
         or VialForm(product=treatment.product, plan=treatment.plan),  # query: lots (rendered)
-        adverse_form=extra.pop("adverse_form", None) or AdverseEventForm(),
-        sign_form=extra.pop("sign_form", None) or SignForm(),
-        added_rows=_added_rows(posted, errors),
-        form_values=_form_values(treatment, posted),
-        errors=errors,
-    )
-    return render(request, "charting/chart.html", context | extra, status=status)
+        "adverse_form": extra.pop("adverse_form", None) or AdverseEventForm(),
+        "sign_form": extra.pop("sign_form", None) or SignForm(),
+        "added_rows": _added_rows(posted, errors),
+        "form_values": _form_values(treatment, posted),
+        "errors": errors,
+    }
 
 
 def _review_id(visit) -> int | None:
@@ -160,10 +172,6 @@ def _form_values(treatment, posted) -> dict:
         "notes": treatment.notes,
         "vial_all": "",
     }
-
-
-def signing_totals(injections):
-    return totals_by_muscle_side(injections)
 
 
 @role_required(*CLINICAL_ROLES)

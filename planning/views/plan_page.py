@@ -70,6 +70,39 @@ def panel_context(*, plan: TreatmentPlan, points: list, screening, ranges=None) 
     }
 
 
+def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
+    """The movement map the plan starts from (the visit's, else the latest earlier)
+    and its suggestion per muscle graded there or treated in the plan (2 queries)."""
+    movement = latest_map(visit=plan.visit)
+    observations = baseline_observations(movement)
+    graded = {o.muscle_id for o in observations}
+    treated = {p.muscle.code for p in points}
+    suggestions = [
+        s
+        for s in suggest(muscles=muscles, observations=observations, ranges=ranges)
+        if s.muscle.pk in graded or s.muscle.code in treated
+    ]
+    return movement, suggestions
+
+
+def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
+    """What the editor's script starts from (JSON in the page): the points (as stored,
+    or as posted), the muscles, their default positions, the dilution, the preview URL."""
+    return {
+        "points": [_point_json(p) for p in stored] if raw_points is None else _lenient(raw_points),
+        "muscles": [
+            {"code": m.code, "name": m.name, "sides": m.sides, "paired": m.paired} for m in muscles
+        ],
+        "defaults": {
+            f"{m.code}-{s}": default_position(m.code, s) for m in muscles for s in m.sides
+        },
+        "vialUnits": plan.vial_units,
+        "diluentMl": float(plan.diluent_ml),
+        "previewUrl": reverse("planning:plan_preview", args=[plan.pk]),
+        "readonly": plan.is_final,
+    }
+
+
 def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> dict:
     muscles = list(reference_cache.muscles())  # query unless cached: selects, names, sides
     by_code = {m.code: m for m in muscles}
@@ -83,16 +116,18 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         points = stored
     ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
     panel = panel_context(plan=plan, points=points, screening=screening, ranges=ranges)
-    movement = latest_map(visit=plan.visit)  # query: the visit's (or latest earlier) map
-    observations = baseline_observations(movement)  # query: its observations
-    graded = {o.muscle_id for o in observations}
-    treated = {p.muscle.code for p in points}
-    suggestions = [
-        s
-        for s in suggest(muscles=muscles, observations=observations, ranges=ranges)
-        if s.muscle.pk in graded or s.muscle.code in treated
-    ]
+    movement, suggestions = _map_suggestions(
+        plan=plan, muscles=muscles, points=points, ranges=ranges
+    )  # 2 queries: the map and its observations
     past = list(planning_plans.past_plans(plan=plan))  # query: other plans with totals
+    templates = list(planning_plans.templates_for(plan.product))  # query: templates
+    # Next cycle's doses from the patient's reviewed cycles of this product (the review
+    # app's provider: 5 queries, see reviews.cycles; none without a provider).
+    cycle_doses = treatment_history.suggested_doses(
+        patient=plan.visit.patient, product=plan.product
+    )
+    data = _editor_data(plan=plan, muscles=muscles, stored=stored, raw_points=raw_points)
+    data.update(dirty=form.is_bound, errors=getattr(form, "point_errors", {}))
     last = next(
         (
             p
@@ -103,27 +138,6 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         ),
         None,
     )
-    templates = list(planning_plans.templates_for(plan.product))  # query: templates
-    # Next cycle's doses from the patient's reviewed cycles of this product (the review
-    # app's provider: 5 queries, see reviews.cycles; none without a provider).
-    cycle_doses = treatment_history.suggested_doses(
-        patient=plan.visit.patient, product=plan.product
-    )
-    data = {
-        "points": [_point_json(p) for p in stored] if raw_points is None else _lenient(raw_points),
-        "muscles": [
-            {"code": m.code, "name": m.name, "sides": m.sides, "paired": m.paired} for m in muscles
-        ],
-        "defaults": {
-            f"{m.code}-{s}": default_position(m.code, s) for m in muscles for s in m.sides
-        },
-        "vialUnits": plan.vial_units,
-        "diluentMl": float(plan.diluent_ml),
-        "previewUrl": reverse("planning:plan_preview", args=[plan.pk]),
-        "readonly": plan.is_final,
-        "dirty": form.is_bound,
-        "errors": getattr(form, "point_errors", {}),
-    }
     return {
         **panel,
         "visit": plan.visit,
