@@ -69,56 +69,12 @@ class Page:
 
 
 def make_events(*, staff: dict, ctx, rng: random.Random, counts) -> None:
-    pages = {
-        "patient": Page("patient_detail"),
-        "map": Page("planning:movement_map"),
-        "plan": Page("planning:plan"),
-        "chart": Page("charting:chart"),
-        "review": Page("reviews:review"),
-    }
-    injectors = {u.pk: (u.email, u.role_label, f"10.20.{u.default_location_id % 250}.{n + 10}")
-                 for n, u in enumerate(staff["injectors"])}  # fmt: skip
     head = ChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         head = ChainHead.objects.create(pk=1)
-    chain = [head.seq, head.hash]
+    trail = _Trail(staff=staff, ctx=ctx, rng=rng, head=head)
     written = 0
-    sql = VISITS.format(", ".join(str(pk) for pk in injectors))  # our own integer ids
-
-    def events_of(visit) -> list[Event]:
-        visit_id, day, kind, patient_id, injector_id, plan_id, review_id = visit
-        email, role, ip = injectors[injector_id]
-        start = ctx.at(day, 9) + datetime.timedelta(seconds=rng.randrange(8 * 3600))
-        shown = [("patient", patient_id)]
-        if kind == VisitKind.CONSULTATION:
-            shown.append(("map", visit_id))
-        elif kind == VisitKind.TREATMENT:
-            shown += [("plan", plan_id), ("chart", visit_id)]
-        elif review_id is not None:
-            shown.append(("review", review_id))
-        events = []
-        for n, (what, object_id) in enumerate(shown):
-            page, event = pages[what], Event()
-            event.at = start + datetime.timedelta(seconds=90 * n + rng.randrange(60))
-            event.actor_id, event.actor_label, event.role, event.ip = injector_id, email, role, ip
-            event.action, event.object_type = Action.VIEW.value, page.object_type
-            event.object_id, event.patient_id = str(object_id), patient_id
-            event.request_id, event.path = (
-                f"{rng.getrandbits(128):032x}",
-                page.path.format(object_id),
-            )
-            event.detail = page.detail
-            events.append(event)
-        return events
-
-    def chained(day_events: list[Event]):
-        day_events.sort(key=lambda e: e.at)
-        for event in day_events:
-            event.seq, event.prev_hash = chain[0] + 1, chain[1]
-            event.hash = event_hash(event)
-            chain[0], chain[1] = event.seq, event.hash
-            yield event.row()
-
+    sql = VISITS.format(", ".join(str(pk) for pk in trail.injectors))  # our own integer ids
     if rows.postgres():
         rows.execute("SET LOCAL work_mem = '256MB'")  # sort the visits in memory
     with connection.chunked_cursor() as cursor:
@@ -129,15 +85,66 @@ def make_events(*, staff: dict, ctx, rng: random.Random, counts) -> None:
             done_days: list[Event] = []
             for visit in batch:
                 if visit[1] != day:
-                    done_days.extend(chained(day_events))
+                    done_days.extend(trail.chained(day_events))
                     day, day_events = visit[1], []
-                day_events.extend(events_of(visit))
+                day_events.extend(trail.events_of(visit))
             if not batch:
-                done_days.extend(chained(day_events))
+                done_days.extend(trail.chained(day_events))
             written += rows.copy_rows(AuditEvent, FIELDS, done_days)
             if not batch or not rows.postgres():
                 if batch:
-                    written += rows.copy_rows(AuditEvent, FIELDS, chained(day_events))
+                    written += rows.copy_rows(AuditEvent, FIELDS, trail.chained(day_events))
                 break
-    ChainHead.objects.filter(pk=1).update(seq=chain[0], hash=chain[1])
+    ChainHead.objects.filter(pk=1).update(seq=trail.seq, hash=trail.hash)
     counts.add("audit events", written)
+
+
+class _Trail:
+    """The record views of the visits, chained in time order from the chain's head."""
+
+    def __init__(self, *, staff: dict, ctx, rng: random.Random, head: ChainHead):
+        self.ctx, self.rng = ctx, rng
+        self.pages = {
+            "patient": Page("patient_detail"),
+            "map": Page("planning:movement_map"),
+            "plan": Page("planning:plan"),
+            "chart": Page("charting:chart"),
+            "review": Page("reviews:review"),
+        }
+        self.injectors = {
+            u.pk: (u.email, u.role_label, f"10.20.{u.default_location_id % 250}.{n + 10}")
+            for n, u in enumerate(staff["injectors"])
+        }
+        self.seq, self.hash = head.seq, head.hash
+
+    def events_of(self, visit) -> list[Event]:
+        visit_id, day, kind, patient_id, injector_id, plan_id, review_id = visit
+        email, role, ip = self.injectors[injector_id]
+        rng = self.rng
+        start = self.ctx.at(day, 9) + datetime.timedelta(seconds=rng.randrange(8 * 3600))
+        shown = [("patient", patient_id)]
+        if kind == VisitKind.CONSULTATION:
+            shown.append(("map", visit_id))
+        elif kind == VisitKind.TREATMENT:
+            shown += [("plan", plan_id), ("chart", visit_id)]
+        elif review_id is not None:
+            shown.append(("review", review_id))
+        events = []
+        for n, (what, object_id) in enumerate(shown):
+            page, event = self.pages[what], Event()
+            event.at = start + datetime.timedelta(seconds=90 * n + rng.randrange(60))
+            event.actor_id, event.actor_label, event.role, event.ip = injector_id, email, role, ip
+            event.action, event.object_type = Action.VIEW.value, page.object_type
+            event.object_id, event.patient_id = str(object_id), patient_id
+            event.request_id = f"{rng.getrandbits(128):032x}"
+            event.path, event.detail = page.path.format(object_id), page.detail
+            events.append(event)
+        return events
+
+    def chained(self, day_events: list[Event]):
+        day_events.sort(key=lambda e: e.at)
+        for event in day_events:
+            event.seq, event.prev_hash = self.seq + 1, self.hash
+            event.hash = event_hash(event)
+            self.seq, self.hash = event.seq, event.hash
+            yield event.row()

@@ -169,108 +169,110 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
     points = plan_points(cycles)
     reviewed = [c for c in cycles if c.review_visit_id is not None]
     touched = [c for c in reviewed if rng.random() < TOUCH_UP_SHARE]
-    consent_ids = rows.reserve_ids(Consent, len(cycles))
-    vial_ids = rows.reserve_ids(Vial, len(cycles) + len(touched))
-    treatment_ids = rows.reserve_ids(Treatment, len(cycles) + len(touched))
-    consents, vials, treatments, touch_up_injections = [], [], [], []
+    chunk = _ChunkRows(
+        chart=chart, ctx=ctx, points=points, cycles=len(cycles), touched=len(touched)
+    )
     for n, cycle in enumerate(cycles):
-        inj, day, product = cycle.injector_id, cycle.day, cycle.product
-        cells = [(p[1], p[2]) for p in points[cycle.plan_id]]
-        png, sha = chart.signatures[cycle.visit_id % len(chart.signatures)]
-        areas, off_label = chart.areas(product, cells)
-        consents.append(
-            (
-                consent_ids[n], cycle.visit_id, chart.text.pk, chart.text.body, areas, off_label,
-                names[cycle.patient_id], png, sha, inj, ctx.at(day, 9, 25), "",
-            )
-        )  # fmt: skip
-        lot, reconstituted = chart.lot_for(product, day), ctx.at(day, 9, 30)
-        vials.append(
-            (
-                vial_ids[n],
-                lot.pk,
-                vial_units(product),
-                DILUENT_SALINE,
-                DILUENT_ML,
-                reconstituted,
-                inj,
-            )
-        )
-        signed = ctx.at(day, 10, 15)
-        row = (
-            treatment_ids[n], cycle.visit_id, cycle.plan_id, product.pk, 3, ctx.at(day, 9, 45),
-            inj, signed, inj, WASTED[rng.randrange(len(WASTED))], True, "", DEFAULT_REVIEW_DAYS,
-            signed, inj,
-        )  # fmt: skip
-        treatments.append(
-            signed_row(
-                row, points=points[cycle.plan_id], chart=chart, cycle=cycle, product=product,
-                lot=lot, vial_id=vial_ids[n], reconstituted=reconstituted, consent_sha=sha,
-            )
-        )  # fmt: skip
-    touch_ups = {}
+        chunk.add_treatment(n, cycle, name=names[cycle.patient_id], rng=rng)
     for n, cycle in enumerate(touched, start=len(cycles)):
-        day, inj, product = (
-            cycle.day + datetime.timedelta(days=14),
-            cycle.injector_id,
-            cycle.product,
-        )
-        lot, reconstituted = chart.lot_for(product, day), ctx.at(day, 9, 45)
-        vials.append(
-            (
-                vial_ids[n],
-                lot.pk,
-                vial_units(product),
-                DILUENT_SALINE,
-                DILUENT_ML,
-                reconstituted,
-                inj,
-            )
-        )
-        treated = {}
-        for point in points[cycle.plan_id]:
-            treated.setdefault((point[1], point[2]), point)
-        picked = rng.sample(list(treated.values()), min(len(treated), rng.randint(1, 3)))
-        picked = [(*p[:5], TOUCH_UP_UNITS[rng.randrange(3)], "") for p in picked]
-        signed = ctx.at(day, 10)
-        row = (
-            treatment_ids[n], cycle.review_visit_id, cycle.plan_id, product.pk, 1 + len(picked),
-            ctx.at(day, 9, 50), inj, signed, inj, Decimal("0.0"), True, TOUCH_UP_NOTES, None,
-            signed, inj,
-        )  # fmt: skip
-        treatments.append(
-            signed_row(
-                row, points=picked, chart=chart, cycle=cycle, product=product, lot=lot,
-                vial_id=vial_ids[n], reconstituted=reconstituted, consent_sha=None,
-            )
-        )  # fmt: skip
-        touch_ups[cycle.visit_id] = treatment_ids[n]
-        touch_up_injections.extend(
-            (treatment_ids[n], None, p[1], p[2], p[3], p[4], None, p[5], vial_ids[n], "", "", k)
-            for k, p in enumerate(picked)
-        )
-    counts.add("consents", rows.copy_rows(Consent, CONSENT_FIELDS, consents))
-    counts.add("vials", rows.copy_rows(Vial, VIAL_FIELDS, vials))
+        chunk.add_touch_up(n, cycle, rng=rng)
+    counts.add("consents", rows.copy_rows(Consent, CONSENT_FIELDS, chunk.consents))
+    counts.add("vials", rows.copy_rows(Vial, VIAL_FIELDS, chunk.vials))
     if triggers_off:
-        counts.add("treatments", rows.copy_rows(Treatment, TREATMENT_FIELDS, treatments))
+        counts.add("treatments", rows.copy_rows(Treatment, TREATMENT_FIELDS, chunk.treatments))
     else:  # the chart lock refuses injections of a signed treatment: sign afterwards
-        unsigned = (t[:12] + (None, None, None, "") for t in treatments)
+        unsigned = (t[:12] + (None, None, None, "") for t in chunk.treatments)
         counts.add("treatments", rows.copy_rows(Treatment, TREATMENT_FIELDS, unsigned))
+    treatment_ids, vial_ids = chunk.treatment_ids, chunk.vial_ids
     charted = [(treatment_ids[n], c.plan_id, vial_ids[n]) for n, c in enumerate(cycles)]
-    counts.add("injections", rows.copy_rows(Injection, INJECTION_FIELDS, touch_up_injections))
+    counts.add("injections", rows.copy_rows(Injection, INJECTION_FIELDS, chunk.touch_up_injections))
     make_injections(charted=charted, points=points, later=ctx.later, counts=counts)
     if not triggers_off:
-        ctx.later.add(None, *signing_in_bulk(treatments))
+        ctx.later.add(None, *signing_in_bulk(chunk.treatments))
     make_due_reviews(cycles=cycles, treatment_ids=treatment_ids, ctx=ctx, counts=counts)
     make_reviews(
         cycles=reviewed,
         treatment_of={c.visit_id: treatment_ids[n] for n, c in enumerate(cycles)},
-        touch_ups=touch_ups,
+        touch_ups=chunk.touch_ups,
         points=points,
         ctx=ctx,
         rng=rng,
         counts=counts,
     )
+
+
+class _ChunkRows:
+    """The rows of a chunk's charts, as tuples in the order of the *_FIELDS lists."""
+
+    def __init__(self, *, chart: ChartContext, ctx, points: dict, cycles: int, touched: int):
+        self.chart, self.ctx, self.points = chart, ctx, points
+        self.consent_ids = rows.reserve_ids(Consent, cycles)
+        self.vial_ids = rows.reserve_ids(Vial, cycles + touched)
+        self.treatment_ids = rows.reserve_ids(Treatment, cycles + touched)
+        self.consents, self.vials, self.treatments, self.touch_up_injections = [], [], [], []
+        self.touch_ups: dict[int, int] = {}  # treatment visit id -> touch-up treatment id
+
+    def vial(self, n: int, *, product, day: datetime.date, at: datetime.datetime, by: int):
+        lot = self.chart.lot_for(product, day)
+        self.vials.append(
+            (self.vial_ids[n], lot.pk, vial_units(product), DILUENT_SALINE, DILUENT_ML, at, by)
+        )
+        return lot
+
+    def add_treatment(self, n: int, cycle, *, name: str, rng: random.Random) -> None:
+        chart, ctx = self.chart, self.ctx
+        inj, day, product = cycle.injector_id, cycle.day, cycle.product
+        points = self.points[cycle.plan_id]
+        png, sha = chart.signatures[cycle.visit_id % len(chart.signatures)]
+        areas, off_label = chart.areas(product, [(p[1], p[2]) for p in points])
+        self.consents.append(
+            (
+                self.consent_ids[n], cycle.visit_id, chart.text.pk, chart.text.body, areas,
+                off_label, name, png, sha, inj, ctx.at(day, 9, 25), "",
+            )
+        )  # fmt: skip
+        reconstituted = ctx.at(day, 9, 30)
+        lot = self.vial(n, product=product, day=day, at=reconstituted, by=inj)
+        signed = ctx.at(day, 10, 15)
+        row = (
+            self.treatment_ids[n], cycle.visit_id, cycle.plan_id, product.pk, 3,
+            ctx.at(day, 9, 45), inj, signed, inj, WASTED[rng.randrange(len(WASTED))], True, "",
+            DEFAULT_REVIEW_DAYS, signed, inj,
+        )  # fmt: skip
+        self.treatments.append(
+            signed_row(
+                row, points=points, chart=chart, cycle=cycle, product=product, lot=lot,
+                vial_id=self.vial_ids[n], reconstituted=reconstituted, consent_sha=sha,
+            )
+        )  # fmt: skip
+
+    def add_touch_up(self, n: int, cycle, *, rng: random.Random) -> None:
+        ctx, product, inj = self.ctx, cycle.product, cycle.injector_id
+        day = cycle.day + datetime.timedelta(days=14)
+        reconstituted = ctx.at(day, 9, 45)
+        lot = self.vial(n, product=product, day=day, at=reconstituted, by=inj)
+        treated = {}
+        for point in self.points[cycle.plan_id]:
+            treated.setdefault((point[1], point[2]), point)
+        picked = rng.sample(list(treated.values()), min(len(treated), rng.randint(1, 3)))
+        picked = [(*p[:5], TOUCH_UP_UNITS[rng.randrange(3)], "") for p in picked]
+        signed, pk = ctx.at(day, 10), self.treatment_ids[n]
+        row = (
+            pk, cycle.review_visit_id, cycle.plan_id, product.pk, 1 + len(picked),
+            ctx.at(day, 9, 50), inj, signed, inj, Decimal("0.0"), True, TOUCH_UP_NOTES, None,
+            signed, inj,
+        )  # fmt: skip
+        self.treatments.append(
+            signed_row(
+                row, points=picked, chart=self.chart, cycle=cycle, product=product, lot=lot,
+                vial_id=self.vial_ids[n], reconstituted=reconstituted, consent_sha=None,
+            )
+        )  # fmt: skip
+        self.touch_ups[cycle.visit_id] = pk
+        self.touch_up_injections.extend(
+            (pk, None, p[1], p[2], p[3], p[4], None, p[5], self.vial_ids[n], "", "", k)
+            for k, p in enumerate(picked)
+        )
 
 
 def make_due_reviews(*, cycles, treatment_ids, ctx, counts) -> None:

@@ -88,24 +88,21 @@ def patient_from_bench_data(sessions: int) -> int | None:
 
 def make_patient(*, sessions: int, by) -> int:
     """The invented patient ``BENCH-<sessions>`` with one signed treatment every 100
-    days (plan, consent, vial, eight injections each); made once, then reused."""
+    days (plan, consent, vial, eight injections each), charted and signed as the demo
+    data is (``charting.demo.treatments.charted_and_signed``); made once, then reused."""
     from django.db import transaction
     from django.utils import timezone
 
-    from charting.chart import injections_from_points
-    from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
-    from charting.signing import content_hash
+    from charting.demo.treatments import charted_and_signed
+    from charting.models import Lot
     from clinic.models import Patient
-    from planning.choices import PlanStatus, VisitKind
-    from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
+    from planning.models import Product
 
     chart = f"BENCH-{sessions}"
     patient = Patient.objects.filter(chart_number=chart).first()
     if patient and signed_treatments().filter(visit__patient=patient).count() >= sessions:
         return patient.pk
     product = Product.objects.get(code="botox-cosmetic")
-    muscles = Muscle.objects.in_bulk(field_name="code")
-    text = ConsentText.objects.current()
     today = timezone.localdate()
     with transaction.atomic():
         patient, _ = Patient.objects.get_or_create(
@@ -124,67 +121,47 @@ def make_patient(*, sessions: int, by) -> int:
         for n in range(sessions):
             day = today - datetime.timedelta(days=100 * (sessions - n))
             at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
-            visit = Visit.objects.create(
-                patient=patient,
-                location=by.default_location,
-                injector=by,
-                created_by=by,
-                date=day,
-                kind=VisitKind.TREATMENT,
-            )
-            plan = TreatmentPlan.objects.create(
-                visit=visit,
-                product=product,
-                status=PlanStatus.FINAL,
-                vial_units=100,
-                diluent_ml=Decimal("2.5"),
-                created_by=by,
-                finalized_at=at,
-            )
-            points = InjectionPoint.objects.bulk_create(
-                InjectionPoint(
-                    plan=plan,
-                    muscle=muscles[code],
-                    side=side,
-                    x=X_BY_SIDE[side],
-                    y=Decimal("0.2") + Decimal(i) / 20,
-                    units=units,
-                    order=i,
-                )
-                for i, (code, side, units) in enumerate(POINTS)
-            )
-            Consent.objects.create(
-                visit=visit,
-                consent_text=text,
-                text_shown=text.body,
-                areas="Glabella",
-                signed_name=patient.full_name,
-                signature_png=b"",
-                signature_sha256="0" * 64,
-                witnessed_by=by,
-                signed_at=at,
-            )
-            vial = Vial.objects.create(
-                lot=lot,
-                vial_units=100,
-                diluent_ml=Decimal("2.5"),
-                reconstituted_at=at,
-                reconstituted_by=by,
-            )
-            treatment = Treatment.objects.create(
-                visit=visit, plan=plan, product=product, started_at=at, started_by=by, updated_by=by
-            )
-            Injection.objects.bulk_create(
-                injections_from_points(treatment=treatment, points=points, vial=vial)
-            )
-            # Signed as charting.signing does it: on the stored row (the hash covers the
-            # text of every value), at a time in UTC as the database gives it back.
-            treatment = Treatment.objects.select_related("visit", "product").get(pk=treatment.pk)
-            treatment.signed_at = at.astimezone(datetime.UTC)
-            treatment.signed_by, treatment.review_days = by, 14
-            treatment.content_hash = content_hash(treatment)
-            treatment.save()
+            visit, plan = _planned_visit(patient=patient, product=product, day=day, at=at, by=by)
+            charted_and_signed(visit=visit, plan=plan, lot=lot, by=by, at=at)
     return patient.pk
+
+
+def _planned_visit(*, patient, product, day, at, by):
+    """A treatment visit on ``day`` with a final plan of ``POINTS``."""
+    from planning.choices import PlanStatus, VisitKind
+    from planning.models import InjectionPoint, Muscle, TreatmentPlan, Visit
+
+    muscles = Muscle.objects.in_bulk(field_name="code")
+    visit = Visit.objects.create(
+        patient=patient,
+        location=by.default_location,
+        injector=by,
+        created_by=by,
+        date=day,
+        kind=VisitKind.TREATMENT,
+    )
+    plan = TreatmentPlan.objects.create(
+        visit=visit,
+        product=product,
+        status=PlanStatus.FINAL,
+        vial_units=100,
+        diluent_ml=Decimal("2.5"),
+        created_by=by,
+        finalized_at=at,
+    )
+    InjectionPoint.objects.bulk_create(
+        InjectionPoint(
+            plan=plan,
+            muscle=muscles[code],
+            side=side,
+            x=X_BY_SIDE[side],
+            y=Decimal("0.2") + Decimal(i) / 20,
+            units=units,
+            order=i,
+        )
+        for i, (code, side, units) in enumerate(POINTS)
+    )
+    return visit, plan
 
 
 def subjects(sessions: int) -> dict:
