@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.utils import timezone
 
@@ -152,10 +150,6 @@ def chart_input_from_post(post, injection_ids: list[int]) -> ChartInput:
         aftercare_given=post.get("aftercare_given") == "on",
         notes=post.get("notes", ""),
     )
-
-
-def local_minute(value: datetime.datetime) -> datetime.datetime:
-    return timezone.localtime(value).replace(second=0, microsecond=0)
 
 
 class ReviewFilterForm(forms.Form):

@@ -66,12 +66,6 @@ def vial_refusal(*, vial: Vial, product: Product, at: datetime.datetime) -> str 
     return None
 
 
-def check_vial(*, vial: Vial, product: Product, at: datetime.datetime) -> None:
-    reason = vial_refusal(vial=vial, product=product, at=at)
-    if reason:
-        raise ChartingError(reason, field="vial")
-
-
 def parse_ml(value) -> Decimal:
     try:
         ml = Decimal(str(value).strip())

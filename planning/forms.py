@@ -6,7 +6,7 @@ from django import forms
 
 from .choices import Grade, PhotoMoment
 from .models import Expression
-from .movement import NOTE_MAX, CellInput, cell_key
+from .movement import NOTE_MAX, CellInput
 from .photos import MAX_BYTES
 from .screening import QUESTIONS
 
@@ -110,10 +110,6 @@ class MovementMapForm(forms.Form):
     def add_cell_errors(self, errors: dict[str, str]) -> None:
         self.cell_errors.update(errors)
         self.add_error(None, "Some cells need attention; they are marked below.")
-
-
-def grade_field_name(expression_code: str, muscle_code: str, side: str) -> str:
-    return f"g:{cell_key(expression_code, muscle_code, side)}"
 
 
 class MultipleFileInput(forms.ClearableFileInput):

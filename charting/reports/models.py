@@ -158,10 +158,6 @@ class ReportJob(models.Model):
         return self.status == Status.DONE
 
     @property
-    def is_failed(self) -> bool:
-        return self.status == Status.FAILED
-
-    @property
     def is_archive(self) -> bool:
         return self.kind == Kind.HISTORY_EXPORT
 

@@ -145,15 +145,6 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return f"{self.muscle_id}/{self.side}: {self.grade}"
 
-    @property
-    def is_responder(self) -> bool:
-        """0 or 1 after treatment and at least 2 grades better (REFERENCE.md)."""
-        return (
-            self.baseline_grade is not None
-            and self.grade <= 1
-            and self.baseline_grade - self.grade >= 2
-        )
-
 
 class SideEffect(models.Model):
     # The audit log's way from a row to its patient (audit.subjects).

@@ -229,12 +229,6 @@ def add_side_effect(
     )
 
 
-@transaction.atomic
-def remove_side_effect(*, review: Review, side_effect_id: int) -> None:
-    review = _lock_open(review)
-    review.side_effects.filter(pk=side_effect_id).delete()
-
-
 def signing_refusals(*, review: Review, injections=None, findings=None) -> list[str]:
     """What stops signing the review's grades (the touch-up has charting's checks).
     Pass the treatment's ``injections`` and the ``findings`` when already fetched."""

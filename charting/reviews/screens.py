@@ -45,10 +45,6 @@ class GridRow:
         return self._asymmetric(self._by_side("value"))
 
     @property
-    def baseline_asymmetric(self) -> bool:
-        return self._asymmetric(self._by_side("baseline"))
-
-    @property
     def stronger(self) -> str:
         values = self._by_side("value")
         return "L" if (values.get("L") or 0) > (values.get("R") or 0) else "R"

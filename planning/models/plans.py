@@ -49,12 +49,6 @@ class TreatmentPlanQuerySet(models.QuerySet):
     def latest_first(self):
         return self.order_by("-visit__date", "-created_at", "-id")
 
-    def with_points(self):
-        """Plans with their points and each point's muscle (two extra queries)."""
-        return self.prefetch_related(
-            models.Prefetch("points", queryset=InjectionPoint.objects.select_related("muscle"))
-        )
-
 
 class TreatmentPlan(models.Model):
     # The audit log's way from a row to its patient (audit.subjects).

@@ -182,10 +182,6 @@ class DoseRange(models.Model):
         return f"{self.product.brand} · {self.area} · {self.range_text} [{self.get_kind_display()}]"
 
     @property
-    def is_label(self) -> bool:
-        return self.kind == Source.LABEL
-
-    @property
     def range_text(self) -> str:
         def fmt(value: Decimal) -> str:
             return f"{value.normalize():f}"

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django import template
 
-from ..face import HEIGHT, WIDTH
 from ..units import format_signed, format_units
 
 register = template.Library()
@@ -22,16 +21,6 @@ def units(value) -> str:
 def signed_units(value) -> str:
     """A difference with its sign: "+2", "−1.5", "0"."""
     return format_signed(value)
-
-
-@register.filter
-def svg_x(value) -> str:
-    return f"{float(value) * WIDTH:.1f}"
-
-
-@register.filter
-def svg_y(value) -> str:
-    return f"{float(value) * HEIGHT:.1f}"
 
 
 @register.filter
