@@ -17,9 +17,10 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.errors import NoFreeSlot, SchedulingError
 from clinic.models import Appointment, User
 from clinic.roles import Role
-from clinic.scheduling import NoFreeSlot, SchedulingError, book_appointment
+from clinic.scheduling import book_appointment
 from clinic.slots import find_free_slot, local_today, zone_of
 
 from .models import DueReview, Treatment
@@ -28,18 +29,6 @@ from .models.due_reviews import DueReviewState
 REVIEW_DAYS = range(10, 22)  # a review is booked 10 to 21 days after the treatment
 DEFAULT_REVIEW_DAYS = 14
 REVIEW_SEARCH_DAYS = 28  # look for a free review slot up to this many days after treatment
-
-__all__ = [
-    "DEFAULT_REVIEW_DAYS",
-    "REVIEW_DAYS",
-    "NoFreeSlot",
-    "SchedulingError",
-    "book_due_review",
-    "book_review",
-    "dismiss_due_review",
-    "record_due_review",
-    "record_review_done",
-]
 
 
 def record_due_review(*, treatment: Treatment, days: int, by: User) -> DueReview:

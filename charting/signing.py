@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.errors import NoFreeSlot, SchedulingError
 from clinic.models import Appointment, User
 from clinic.roles import Role
 from planning.choices import VisitKind
 
 from .chart import screening_refusal
 from .consent import consent_in_force
-from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, NoFreeSlot, SchedulingError, book_review
+from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review
 from .errors import ChartingError
 from .lots import vial_refusal
 from .models import Addendum, Treatment

@@ -13,24 +13,12 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from .errors import RuleError
+from .errors import BookingConflict, SchedulingError
 from .models import LONGEST, Appointment, Patient, User
 from .roles import Role
 
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL: an exclusion constraint refused the row
 PAST_GRACE = datetime.timedelta(minutes=5)
-
-
-class SchedulingError(RuleError):
-    """A booking rule said no; ``message`` (also ``str(error)``) for the desk."""
-
-
-class BookingConflict(SchedulingError):
-    """The injector or the patient is already booked at that time."""
-
-
-class NoFreeSlot(SchedulingError):
-    """No free time for a review; the review stays on the reviews-due list."""
 
 
 def clash_messages(
@@ -44,7 +32,7 @@ def clash_messages(
     """One sentence per appointment that holds the injector's or the patient's time."""
     clashes = (
         Appointment.objects.holding_time()
-        .overlapping(starts_at, ends_at)
+        .between(starts_at, ends_at)
         .filter(Q(injector=injector) | Q(patient=patient))
         .for_pages()
     )

@@ -11,3 +11,15 @@ class RuleError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class SchedulingError(RuleError):
+    """A booking rule said no; ``message`` (also ``str(error)``) for the desk."""
+
+
+class BookingConflict(SchedulingError):
+    """The injector or the patient is already booked at that time."""
+
+
+class NoFreeSlot(SchedulingError):
+    """No free time for a review; the review stays on the reviews-due list."""

@@ -15,9 +15,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .conflicts import (
-    BookingConflict,
-    NoFreeSlot,
-    SchedulingError,
     check_injector,
     check_times,
     clash_messages,
@@ -25,18 +22,8 @@ from .conflicts import (
     default_end,
     save_without_overlap,
 )
+from .errors import BookingConflict, SchedulingError
 from .models import HOLDS_TIME, Appointment, Location, Patient, User
-
-__all__ = [
-    "BookingConflict",
-    "NoFreeSlot",
-    "SchedulingError",
-    "TRANSITIONS",
-    "book_appointment",
-    "change_status",
-    "clash_messages",
-    "reschedule_appointment",
-]
 
 Status = Appointment.Status
 

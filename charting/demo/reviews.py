@@ -10,11 +10,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from charting.due_reviews import SchedulingError, book_review
+from charting.due_reviews import book_review
 from charting.models import ConsentText, Injection, Lot, Treatment, Vial
 from charting.reviews.choices import SideEffectKind
 from charting.reviews.models import Finding, Review, SideEffect
 from charting.signing import seal
+from clinic.errors import SchedulingError
 from clinic.models import Patient, User
 from planning.choices import VisitKind, VisitStatus
 from planning.models import (

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from clinic.access import role_required
+from clinic.errors import SchedulingError
 from clinic.forms import show_on_form
 from clinic.links import Links
 from clinic.roles import Role
@@ -154,7 +155,7 @@ def review_book(request, due_review_id: int):
     due = get_due_review_for(request.user, due_review_id)
     try:
         appointment = due_reviews.book_due_review(due=due, by=request.user)
-    except due_reviews.SchedulingError as error:
+    except SchedulingError as error:
         messages.error(request, str(error))
         return redirect("reviews_due")
     start = appointment.local_start
@@ -176,7 +177,7 @@ def review_dismiss(request, due_review_id: int):
             due_reviews.dismiss_due_review(
                 due=due, reason=form.cleaned_data["reason"], by=request.user
             )
-        except due_reviews.SchedulingError as error:
+        except SchedulingError as error:
             show_on_form(form, error)
         else:
             messages.success(request, f"{due.patient.full_name}: review taken off the list.")

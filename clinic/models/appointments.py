@@ -30,9 +30,6 @@ class AppointmentQuerySet(models.QuerySet):
         """Appointments that occupy their slot (not cancelled, not no-show)."""
         return self.filter(status__in=HOLDS_TIME)
 
-    def overlapping(self, starts_at: datetime.datetime, ends_at: datetime.datetime):
-        return self.between(starts_at, ends_at)
-
     def between(self, start: datetime.datetime, end: datetime.datetime):
         # The lower bound on starts_at says nothing new (no appointment is longer
         # than LONGEST) but turns the (location|injector|patient, starts_at)

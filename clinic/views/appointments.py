@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from .. import scheduling
 from ..access import get_appointment_for, may_see_clinical, role_required
+from ..errors import SchedulingError
 from ..forms import show_on_form
 from ..models import Appointment, Patient
 from ..roles import Role
@@ -57,7 +58,7 @@ def appointment_book(request):
                 by=request.user,
                 desk_note=data["desk_note"],
             )
-        except scheduling.SchedulingError as error:
+        except SchedulingError as error:
             show_on_form(form, error, renamed=FIELDS)
         else:
             start = appointment.local_start
@@ -115,7 +116,7 @@ def appointment_status(request, appointment_id: int):
         return redirect(appointment)
     try:
         appointment = scheduling.change_status(appointment=appointment, to=to)
-    except scheduling.SchedulingError as error:
+    except SchedulingError as error:
         messages.error(request, str(error))
     else:
         messages.success(
@@ -139,7 +140,7 @@ def appointment_cancel(request, appointment_id: int):
                 to=Appointment.Status.CANCELLED,
                 reason=form.cleaned_data["reason"],
             )
-        except scheduling.SchedulingError as error:
+        except SchedulingError as error:
             show_on_form(form, error)
         else:
             messages.success(request, "Appointment cancelled.")
@@ -168,7 +169,7 @@ def appointment_reschedule(request, appointment_id: int):
                 ends_at=data["ends_at"],
                 injector=data["injector"],
             )
-        except scheduling.SchedulingError as error:
+        except SchedulingError as error:
             show_on_form(form, error, renamed=FIELDS)
         else:
             moved = appointment.local_start

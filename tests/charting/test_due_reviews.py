@@ -17,6 +17,7 @@ from charting import due_reviews
 from charting.models import DueReview, Treatment
 from charting.signing import sign_treatment
 from clinic import scheduling
+from clinic.errors import SchedulingError
 from clinic.models import Appointment
 from clinic.slots import local_today
 from tests.charting.factories import charted
@@ -67,7 +68,7 @@ def test_review_day_is_adjustable_from_10_to_21(patient, injector, location, tre
     review = book(patient, injector, treated_at, days=10)
     assert review.local_start.date() == local_today(location) + datetime.timedelta(days=10)
     for days in (9, 22):
-        with pytest.raises(due_reviews.SchedulingError, match="10 to 21 days"):
+        with pytest.raises(SchedulingError, match="10 to 21 days"):
             book(PatientFactory(), injector, treated_at, days=days)
 
 
@@ -171,7 +172,7 @@ def test_missed_review_shows_as_overdue_until_dismissed(patient, injector, front
     scheduling.change_status(appointment=review, to=Status.NO_SHOW)
     due = due_of(patient)
     assert due.state == "open" and due.is_overdue(timezone.localdate())
-    with pytest.raises(due_reviews.SchedulingError, match="reason"):
+    with pytest.raises(SchedulingError, match="reason"):
         due_reviews.dismiss_due_review(due=due, reason=" ", by=front_desk)
     due_reviews.dismiss_due_review(due=due, reason="Moved abroad", by=front_desk)
     due = due_of(patient)
@@ -183,7 +184,7 @@ def test_record_review_done_closes_the_due_review(patient, injector, treated_at)
     due_reviews.book_review(treatment=treatment, by=injector)
     due = due_reviews.record_review_done(treatment=treatment, by=injector)
     assert due.closed_as == "done"
-    with pytest.raises(due_reviews.SchedulingError, match="already done"):
+    with pytest.raises(SchedulingError, match="already done"):
         due_reviews.book_review(treatment=treatment, by=injector)
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from clinic import scheduling
+from clinic.errors import BookingConflict
 from clinic.models import Appointment
 from tests.conftest import need
 from tests.factories import PatientFactory
@@ -68,7 +69,7 @@ def test_two_connections_one_wins(injector, location, front_desk):
         thread.join(timeout=20)
 
     assert isinstance(results["first"], Appointment)
-    assert isinstance(results["second"], scheduling.BookingConflict)
+    assert isinstance(results["second"], BookingConflict)
     assert "is already booked" in str(results["second"])
     assert "Ava Abernathy" in str(results["second"])
     # The database refused it (the form's check could not see the other row).

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from clinic import scheduling
+from clinic.errors import BookingConflict, SchedulingError
 from clinic.models import Appointment
 from clinic.roles import Role
 from tests.factories import PatientFactory, UserFactory
@@ -39,7 +40,7 @@ def test_books_with_the_default_length_of_the_kind(patient, injector, location, 
 def test_same_injector_double_booked_is_refused_naming_the_clash(patient, injector, location):
     book(patient, injector, location, "10:00")
     other = PatientFactory(first_name="Clara", last_name="Northcott")
-    with pytest.raises(scheduling.BookingConflict) as exc:
+    with pytest.raises(BookingConflict) as exc:
         book(other, injector, location, "10:15")
     message = str(exc.value)
     assert "Ina Tester is already booked" in message
@@ -50,7 +51,7 @@ def test_same_injector_double_booked_is_refused_naming_the_clash(patient, inject
 def test_same_patient_double_booked_is_refused_naming_the_clash(patient, injector, location):
     book(patient, injector, location, "10:00")
     colleague = UserFactory(first_name="Jonah", last_name="Bright", role=Role.INJECTOR)
-    with pytest.raises(scheduling.BookingConflict) as exc:
+    with pytest.raises(BookingConflict) as exc:
         book(patient, colleague, location, "10:20")
     assert "Maya Lockwood already has an appointment" in str(exc.value)
     assert "with Ina Tester" in str(exc.value)
@@ -76,7 +77,7 @@ def test_back_to_back_and_cancelled_slots_are_free(patient, injector, location):
 )
 def test_bad_times_are_refused(patient, injector, location, starts, ends, message):
     start = timezone.now() + datetime.timedelta(minutes=starts)
-    with pytest.raises(scheduling.SchedulingError, match=message):
+    with pytest.raises(SchedulingError, match=message):
         scheduling.book_appointment(
             patient=patient,
             kind=Appointment.Kind.CONSULTATION,
@@ -90,14 +91,14 @@ def test_bad_times_are_refused(patient, injector, location, starts, ends, messag
 
 
 def test_only_an_injector_takes_appointments(patient, front_desk, location):
-    with pytest.raises(scheduling.SchedulingError, match="not an active injector"):
+    with pytest.raises(SchedulingError, match="not an active injector"):
         book(patient, front_desk, location)
 
 
 def test_reschedule_moves_and_checks_clashes(patient, injector, location, front_desk):
     moving = book(patient, injector, location, "10:00")
     book(PatientFactory(first_name="Noor", last_name="Ivers"), injector, location, "11:00")
-    with pytest.raises(scheduling.BookingConflict, match="Noor Ivers"):
+    with pytest.raises(BookingConflict, match="Noor Ivers"):
         scheduling.reschedule_appointment(
             appointment=moving, starts_at=at(location, tomorrow(location), "10:45")
         )
@@ -109,7 +110,7 @@ def test_reschedule_moves_and_checks_clashes(patient, injector, location, front_
 
 def test_a_completed_appointment_cannot_be_rescheduled(patient, injector, location, front_desk):
     done = make_appointment(patient=patient, injector=injector, status=Status.COMPLETED)
-    with pytest.raises(scheduling.SchedulingError, match="completed"):
+    with pytest.raises(SchedulingError, match="completed"):
         scheduling.reschedule_appointment(
             appointment=done, starts_at=at(location, tomorrow(location), "15:00")
         )
@@ -117,7 +118,7 @@ def test_a_completed_appointment_cannot_be_rescheduled(patient, injector, locati
 
 def test_a_cancelled_appointment_cannot_be_marked_arrived(patient, injector, front_desk):
     cancelled = make_appointment(patient=patient, injector=injector, status=Status.CANCELLED)
-    with pytest.raises(scheduling.SchedulingError, match="was cancelled"):
+    with pytest.raises(SchedulingError, match="was cancelled"):
         scheduling.change_status(appointment=cancelled, to=Status.ARRIVED)
     cancelled.refresh_from_db()
     assert cancelled.status == Status.CANCELLED
@@ -125,7 +126,7 @@ def test_a_cancelled_appointment_cannot_be_marked_arrived(patient, injector, fro
 
 def test_cancelling_needs_a_reason(patient, injector, front_desk):
     appointment = make_appointment(patient=patient, injector=injector)
-    with pytest.raises(scheduling.SchedulingError, match="reason"):
+    with pytest.raises(SchedulingError, match="reason"):
         scheduling.change_status(appointment=appointment, to=Status.CANCELLED)
     scheduling.change_status(
         appointment=appointment, to=Status.CANCELLED, reason="  Car broke down "
@@ -136,7 +137,7 @@ def test_cancelling_needs_a_reason(patient, injector, front_desk):
 
 def test_no_show_only_after_the_start(patient, injector, location, front_desk):
     later = make_appointment(patient=patient, injector=injector)
-    with pytest.raises(scheduling.SchedulingError, match="Not yet"):
+    with pytest.raises(SchedulingError, match="Not yet"):
         scheduling.change_status(appointment=later, to=Status.NO_SHOW)
     earlier = make_appointment(
         patient=PatientFactory(),
@@ -151,7 +152,7 @@ def test_the_day_runs_booked_arrived_in_treatment_completed(patient, injector, f
     for to in (Status.ARRIVED, Status.IN_TREATMENT, Status.COMPLETED):
         appointment = scheduling.change_status(appointment=appointment, to=to)
     assert appointment.status == Status.COMPLETED
-    with pytest.raises(scheduling.SchedulingError, match="completed"):
+    with pytest.raises(SchedulingError, match="completed"):
         scheduling.change_status(appointment=appointment, to=Status.BOOKED)
 
 
@@ -167,5 +168,5 @@ def test_a_no_show_put_back_checks_the_slot_is_still_free(patient, injector, loc
         injector=injector,
         starts_at=missed.starts_at + datetime.timedelta(minutes=5),
     )
-    with pytest.raises(scheduling.BookingConflict, match="Walk Inn"):
+    with pytest.raises(BookingConflict, match="Walk Inn"):
         scheduling.change_status(appointment=missed, to=Status.BOOKED)
