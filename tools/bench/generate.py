@@ -20,7 +20,7 @@ from charting.reviews.models import Finding
 from clinic.models import Location, Patient
 from planning.models import InjectionPoint, Observation
 
-from . import audit_trail, charts, history, people, plans, rows, schedule
+from . import audit_trail, charts, people, plans, rows, schedule, visits
 
 CHUNK = 2000
 # The biggest tables: their plain indexes are built once at the end (the points
@@ -66,8 +66,8 @@ class _Run:
     def generate(self, *, patients: int, rng: random.Random, triggers_off: bool) -> None:
         with transaction.atomic():
             staff = people.make_staff()
-        ctx = history.Context(staff, later=rows.Later(replica=triggers_off and rows.postgres()))
-        counts = history.Counts()
+        ctx = visits.Context(staff, later=rows.Later(replica=triggers_off and rows.postgres()))
+        counts = visits.Counts()
         first_number = Patient.objects.count() + 1
         done = 0
         patient_ids: list[int] = []
@@ -79,7 +79,7 @@ class _Run:
                         start=first_number + done, count=size, rng=rng, locations=staff["locations"]
                     )
                     patient_ids.extend(p.pk for p in chunk)
-                    cycles = history.make_history(patients=chunk, ctx=ctx, rng=rng, counts=counts)
+                    cycles = visits.make_visits(patients=chunk, ctx=ctx, rng=rng, counts=counts)
                     plans.make_plans(cycles=cycles, ctx=ctx, rng=rng, counts=counts)
                     charts.make_charts(
                         cycles=cycles,

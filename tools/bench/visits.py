@@ -144,7 +144,7 @@ def cycle_days(rng: random.Random, today: datetime.date) -> list[datetime.date]:
     return days[::-1]
 
 
-def make_history(*, patients, ctx: Context, rng: random.Random, counts: Counts) -> list[Cycle]:
+def make_visits(*, patients, ctx: Context, rng: random.Random, counts: Counts) -> list[Cycle]:
     """Visits, screenings, maps, photos and due reviews for a chunk of patients;
     returns the treatment cycles for the plans, charts and reviews."""
     injectors = ctx.staff["injectors"]
