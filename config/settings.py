@@ -151,7 +151,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "clinic.context_processors.clinic",
+                "config.context_processors.site",
                 "security.context_processors.session_clock",
             ],
         },

@@ -1,10 +1,12 @@
 from django.conf import settings
 
-from .models import Location
+from clinic.models import Location
+
 from .navigation import menu_for
 
 
-def clinic(request):
+def site(request):
+    """What the base layout shows on every page: the clinic's name, the menu, locations."""
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     location = request.location.get() if signed_in and hasattr(request, "location") else None
