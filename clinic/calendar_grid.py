@@ -1,22 +1,26 @@
 """Lays appointments out as a time grid: one column per injector (day view) or
 per day (week view), rows of five minutes, in one location's time zone.
 
-Pure layout, no queries: the views fetch, this arranges. Rows and spans become
-CSS classes (``r<row>``, ``s<span>`` in static/css/schedule.css) because the
-pages carry no inline styles.
+Pure layout, no queries: the views fetch, this arranges, and one fragment
+(``templates/fragments/clinic/schedule_grid.jinja``) draws the grid: a day has a
+few hundred free slots and up to a few hundred appointments, and the Django
+template's loops over them were most of the day view's time
+(docs/benchmarks.md). Rows and spans become CSS classes (``r<row>``, ``s<span>``
+in static/css/schedule.css) because the pages carry no inline styles.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import SafeString
+from markupsafe import Markup
 
+from .fragments import render_fragment
 from .links import Links
 from .models import Appointment
 from .slots import SLOT_MINUTES
@@ -25,6 +29,11 @@ ROW_MINUTES = 5
 KINDS = dict(Appointment.Kind.choices)  # the labels, without get_kind_display()'s lookups
 STATUSES = dict(Appointment.Status.choices)
 MAX_ROWS = 288  # a whole day; schedule.css defines r1..r288 and s1..s288
+
+# A free time of a column, as the fragment writes it: its CSS classes, the booking
+# page's URL for it ("" once it is past), its label ("09:15") and the label read
+# out for it ("Book Dr Lee at 09:15"). Plain tuples: a day has hundreds.
+Slot = tuple[str, str, str, str]
 
 
 @dataclass
@@ -44,7 +53,6 @@ class Column:
     link: str = ""
     is_today: bool = False
     blocks: list[Block] = field(default_factory=list)
-    body: SafeString = SafeString("")  # the free slots and the blocks, as markup
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Grid:
     columns: list[Column]
     hours: list[tuple[int, str]]
     rows: int
+    body: Markup  # the hours and the columns, drawn by their fragment
 
 
 def grid_bounds(
@@ -92,6 +101,8 @@ def build_grid(
     rows = (last - first) // ROW_MINUTES
     links = links or Links()
     book = reverse("appointment_book")
+    times = {}  # the free times of each day shown: the same for every column of that day
+    drawn = []
     for column, day, appointments, params in columns:
         for appointment in appointments:
             start, end = local[appointment.pk]
@@ -102,92 +113,91 @@ def build_grid(
             column.blocks.append(
                 Block(appointment=appointment, row=row, span=min(span, rows), start=start, end=end)
             )
-        slots = slots_html(
-            column=column, day=day, params=params, zone=zone, now=now, first=first,
-            opens=opens, closes=closes, last=last, book=book,
-        )  # fmt: skip
-        blocks = "".join(
-            block_html(block, now=now, links=links, show_location=show_location)
-            for block in column.blocks
-        )
-        column.body = SafeString(slots + blocks)  # nosec B703 - values escaped as they go in
+        if day not in times:
+            times[day] = free_times(
+                day=day, zone=zone, now=now, first=first, opens=opens, closes=closes, last=last
+            )
+        booking = f"{book}?{urlencode({**params, 'day': day.isoformat()})}&start="
+        blocks = [
+            shown(b, now=now, links=links, show_location=show_location) for b in column.blocks
+        ]
+        drawn.append((column, slots(times[day], booking=booking, title=column.title), blocks))
     hours = [(_row(m, first), f"{m // 60:02d}:00") for m in range(first, last, 60)]
-    return Grid(columns=[c for c, _, _, _ in columns], hours=hours, rows=rows)
+    body = render_fragment("clinic/schedule_grid.jinja", hours=hours, columns=drawn)
+    return Grid(columns=[c for c, _, _, _ in columns], hours=hours, rows=rows, body=body)
 
 
-# The markup of the slots and blocks is made here rather than in the template: a
-# day has a few hundred slots and up to a few hundred appointments, and the
-# template loops were most of the day view's time (docs/benchmarks.md). Every
-# value from the database goes through escape().
+class Shown(NamedTuple):
+    """What an appointment's block shows, as text."""
+
+    pk: int
+    kind: str
+    status: str
+    row: int
+    span: int
+    href: str
+    move: str  # where a drag reschedules it: a booking still to come, else ""
+    first_name: str
+    last_name: str
+    times: str  # "10:00–10:30"
+    what: str  # the kind, and the location in the week view
+    badge: str  # the status, unless booked
 
 
-def slots_html(
+def free_times(
     *,
-    column: Column,
     day: datetime.date,
-    params: dict,
     zone: ZoneInfo,
     now: datetime.datetime,
     first: int,
     opens: datetime.time,
     closes: datetime.time,
     last: int,
-    book: str,
-) -> str:
-    """The column's free times: a link to book each one still to come, a grey
-    box for each one past."""
+) -> list[tuple[str, str, bool]]:
+    """The day's bookable times from opening to closing, in time order: (label,
+    CSS classes, still to come)."""
     span = SLOT_MINUTES // ROW_MINUTES
-    prefix = escape(f"{book}?{urlencode({**params, 'day': day.isoformat()})}&start=")
-    injector = params.get("injector")
-    injector = "" if injector is None else escape(injector)
-    title = escape(column.title)
     closing = closes.hour * 60 + closes.minute
-    iso_day = day.isoformat()
     ahead = False  # slots come in time order: once one is ahead of now, all that follow are
-    out = []
+    times = []
     for minute in range(opens.hour * 60 + opens.minute, last, SLOT_MINUTES):
         if minute + SLOT_MINUTES > closing:
             break
-        label = f"{minute // 60:02d}:{minute % 60:02d}"
-        on_hour = " on-hour" if minute % 60 == 0 else ""
-        classes = f"sched-slot r{_row(minute, first)} s{span}{on_hour}"
-        ahead = ahead or (
-            datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60), zone) > now
-        )
-        if ahead:
-            out.append(
-                f'<a class="{classes}" href="{prefix}{label}" data-day="{iso_day}" '
-                f'data-start="{label}" data-injector="{injector}" '
-                f'aria-label="Book {title} at {label}">{label}</a>'
-            )
-        else:
-            out.append(f'<div class="{classes} past"></div>')
-    return "".join(out)
+        hour, minutes = divmod(minute, 60)
+        ahead = ahead or datetime.datetime.combine(day, datetime.time(hour, minutes), zone) > now
+        classes = f"sched-slot r{_row(minute, first)} s{span}{'' if minutes else ' on-hour'}"
+        times.append((f"{hour:02d}:{minutes:02d}", classes if ahead else f"{classes} past", ahead))
+    return times
 
 
-def block_html(block: Block, *, now: datetime.datetime, links: Links, show_location: bool) -> str:
-    """An appointment: who, when, what; a booking still to come can be dragged."""
+def slots(times: list[tuple[str, str, bool]], *, booking: str, title: str) -> list[Slot]:
+    """One column's free times: a link to book each one still to come (``booking``
+    ends with ``start=``), a grey box for each one past."""
+    return [
+        (classes, f"{booking}{label}", label, f"Book {title} at {label}")
+        if ahead
+        else (classes, "", label, "")
+        for label, classes, ahead in times
+    ]
+
+
+def shown(block: Block, *, now: datetime.datetime, links: Links, show_location: bool) -> Shown:
     a = block.appointment
-    short = " short" if block.span <= 3 else ""
-    drag = ""
-    if a.status == Appointment.Status.BOOKED and a.starts_at > now:
-        move = links("appointment_reschedule", a.pk)
-        drag = f' draggable="true"\n         data-reschedule-url="{move}"'
-    where = f" · {escape(a.location.name)}" if show_location else ""
-    badge = ""
-    if a.status != Appointment.Status.BOOKED:
-        status = escape(STATUSES.get(a.status, a.status))
-        badge = f'<span class="badge text-bg-light border">{status}</span>'
-    return (
-        f'<a class="appt kind-{escape(a.kind)} status-{escape(a.status)} r{block.row} '
-        f's{block.span}{short}" href="{links("appointment_detail", a.pk)}"\n'
-        f'         data-testid="appointment-{a.pk}"{drag}>\n'
-        f'        <span class="who">{escape(a.patient.first_name)} '
-        f"{escape(a.patient.last_name)}</span>\n"
-        f'        <span class="meta d-block">{block.start:%H:%M}–{block.end:%H:%M} · '
-        f"{escape(KINDS.get(a.kind, a.kind))}{where}</span>\n"
-        f"        {badge}\n"
-        f"      </a>"
+    booked = a.status == Appointment.Status.BOOKED
+    what = KINDS.get(a.kind, a.kind)
+    return Shown(
+        pk=a.pk,
+        kind=a.kind,
+        status=a.status,
+        row=block.row,
+        span=block.span,
+        href=links("appointment_detail", a.pk),
+        move=links("appointment_reschedule", a.pk) if booked and a.starts_at > now else "",
+        first_name=a.patient.first_name,
+        last_name=a.patient.last_name,
+        times=f"{block.start:%H:%M}–{block.end:%H:%M}",
+        what=f"{what} · {a.location.name}" if show_location else what,
+        badge="" if booked else STATUSES.get(a.status, a.status),
     )
 
 

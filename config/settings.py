@@ -156,6 +156,22 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The hot fragments (grid cells, table rows, diagram points), drawn hundreds
+        # of times a page: Jinja2 templates under templates/fragments/, compiled once,
+        # autoescaped, rendered through clinic.fragments.render_fragment. Pages stay
+        # Django templates (above); this engine finds no page.
+        "NAME": "fragments",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "fragments"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "config.fragments.environment",
+            "autoescape": True,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+        },
+    },
 ]
 
 

@@ -84,6 +84,16 @@ REGIONS: list[Region] = [r for right in _RIGHT for r in (right, _mirror(right))]
 REGIONS_BY_ID = {r.id: r for r in REGIONS}
 
 
+def svg_x(value) -> str:
+    """A point's x (a fraction of the diagram's width) in the SVG's units."""
+    return f"{float(value) * WIDTH:.1f}"
+
+
+def svg_y(value) -> str:
+    """A point's y (a fraction of the diagram's height) in the SVG's units."""
+    return f"{float(value) * HEIGHT:.1f}"
+
+
 def default_position(muscle: str, side: str) -> tuple[float, float]:
     """The centre of a muscle's region as fractions (where a point added from the
     table or a suggestion lands until it is moved)."""

@@ -78,7 +78,6 @@ def movement_map(request, visit_id: int):
             "compare": compare,
             "previous": before,
             "may_edit": may_edit,
-            "grades": ["0", "1", "2", "3"],  # text: no number localization per cell
             "stray_errors": {k: v for k, v in form.cell_errors.items() if k not in form.cell_keys},
             "step": "map",
         },

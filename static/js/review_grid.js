@@ -3,7 +3,7 @@ for (const row of document.querySelectorAll(".rv-grid .mm-row")) {
   const update = () => {
     const grade = (side) => {
       const checked = row.querySelector(`td[data-side="${side}"] input[type=radio]:checked`);
-      return checked ? Number(checked.value) : null;
+      return checked && checked.value !== "" ? Number(checked.value) : null;
     };
     const [left, right] = [grade("L"), grade("R")];
     const asymmetric = left !== null && right !== null && Math.abs(left - right) >= 1;

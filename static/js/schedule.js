@@ -39,11 +39,13 @@ if (grid) {
     const form = document.createElement("form");
     form.method = "post";
     form.action = dragged.dataset.rescheduleUrl;
+    // The slot's link books that time: its query names the injector, day and start.
+    const booking = new URL(slot.href).searchParams;
     const fields = {
       csrfmiddlewaretoken: csrf,
-      injector: slot.dataset.injector,
-      day: slot.dataset.day,
-      start: slot.dataset.start,
+      injector: booking.get("injector") ?? "",
+      day: booking.get("day"),
+      start: booking.get("start"),
     };
     for (const [name, value] of Object.entries(fields)) {
       const input = document.createElement("input");

@@ -46,9 +46,10 @@ def test_reviews_due_query_count_and_overdue(
 
 
 def test_reviews_due_rows_show_dates_states_and_links(desk_client, injector, location):
-    """The rows' markup is made in the view (charting.views.reviews_due): the treatment's
-    day on the location's clock, overdue and due-now badges, the booked review's
-    time, each button's URL, names escaped; one form posts every row's booking."""
+    """The rows (charting.views.reviews_due, drawn by charting/reviews_due_rows.jinja):
+    the treatment's day on the location's clock, overdue and due-now badges, the
+    booked review's time, each button's URL, names escaped; one form posts every
+    row's booking."""
     overdue = make_due_review(
         patient=PatientFactory(last_name="<i>Quill</i>"), injector=injector, treated_days_ago=25
     )

@@ -66,16 +66,17 @@ def test_day_view_query_count_is_constant(desk_client, location, count, django_a
 
 
 def test_grid_links_each_appointment_and_escapes_names(desk_client, injector, location):
-    """The grid's markup is made in Python (clinic.calendar_grid): each block links
-    to its appointment and, while booked and ahead, to its rescheduling; names
-    from the database are escaped."""
+    """The grid (clinic.calendar_grid, drawn by the fragment clinic/schedule_grid.jinja):
+    each block links to its appointment and, while booked and ahead, to its
+    rescheduling; names from the database are escaped (tests/clinic/test_markup.py
+    tries worse ones)."""
     booking = make_appointment(
         patient=PatientFactory(first_name="<b>Bo</b>", last_name="O'Hara & Co"),
         injector=injector,
         location=location,
         starts_at=at(location, DAY, "10:00"),
     )
-    shown = "&lt;b&gt;Bo&lt;/b&gt; O&#x27;Hara &amp; Co"
+    shown = "&lt;b&gt;Bo&lt;/b&gt; O&#39;Hara &amp; Co"
     day = desk_client.get(reverse("schedule_day"), {"day": DAY.isoformat()}).text
     assert "<b>Bo</b>" not in day
     assert shown in day

@@ -68,7 +68,8 @@ STYLE_ATTR = re.compile(r"\sstyle\s*=", re.IGNORECASE)
 
 def test_our_templates_have_no_inline_script_handlers_or_styles():
     found = []
-    for path in sorted((ROOT / "templates").rglob("*.html")):
+    templates = ROOT / "templates"
+    for path in sorted([*templates.rglob("*.html"), *templates.rglob("*.jinja")]):
         text = path.read_text()
         for name, pattern in (
             ("script", INLINE_SCRIPT),

@@ -9,8 +9,9 @@ from django.views.decorators.http import require_POST
 from charting.access import get_due_review_for
 from charting.errors import ChartingError
 from clinic.access import id_from, role_required
+from clinic.fragments import render_fragment
 from clinic.roles import CLINICAL_ROLES, Role
-from planning.models import Grade, Photo, Side
+from planning.models import Photo, Side
 from planning.movement import latest_map
 
 from ..access import get_review_appointment_for, get_review_for
@@ -65,7 +66,7 @@ def _review_page(request, review, *, posted=None, errors=None, side_effect_error
         "treatment": review.treatment,
         "baseline_map": movement_map,
         "grid": grid,
-        "grades": [g.value for g in Grade],
+        "residual_rows": render_fragment("reviews/residual_rows.jinja", grid=grid),
         "totals": totals,
         "touch_ups": touch_ups,
         "side_effects": side_effects,

@@ -1,0 +1,26 @@
+"""The Jinja2 environment of the hot fragments (settings: TEMPLATES, "fragments").
+
+Autoescape is always on. The filters are the Django templates' ones, under the
+same names, so a fragment writes units, sides and volumes as the pages do. An
+undefined name is an error, not an empty string: a misspelt variable fails the
+tests instead of vanishing.
+"""
+
+from __future__ import annotations
+
+import jinja2
+from django.core.exceptions import ImproperlyConfigured
+
+from planning.face import svg_x, svg_y
+from planning.templatetags.dose import side_name, units, volume_for
+
+
+def environment(**options) -> jinja2.Environment:
+    if options.pop("autoescape", True) is not True:
+        raise ImproperlyConfigured("The fragments engine escapes every value: keep autoescape.")
+    options["undefined"] = jinja2.StrictUndefined
+    env = jinja2.Environment(autoescape=True, **options)
+    env.filters.update(
+        units=units, side_name=side_name, volume_for=volume_for, svg_x=svg_x, svg_y=svg_y
+    )
+    return env

@@ -1,0 +1,80 @@
+"""Hostile text in the day and week grids (the fragment clinic/schedule_grid.jinja)
+and the one way Python code makes markup (clinic.fragments): names and places show
+as text, never as markup."""
+
+import datetime
+
+import jinja2
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.template import engines
+from django.urls import reverse
+from markupsafe import Markup, escape
+
+from clinic.fragments import render_fragment
+from clinic.models import Appointment
+from clinic.roles import Role
+from config.fragments import environment
+from tests.factories import LocationFactory, PatientFactory, UserFactory
+from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
+
+from .scheduling_factories import at, make_appointment
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2030, 5, 14)
+
+
+def grid_of(html: str) -> str:
+    return html.split('data-testid="schedule-grid"')[1].split('class="sched-legend')[0]
+
+
+def test_the_day_grid_shows_hostile_names_as_text(desk_client, location):
+    person = UserFactory(
+        first_name=ATTRIBUTE, last_name=QUOTES, role=Role.INJECTOR, default_location=location
+    )
+    make_appointment(
+        patient=PatientFactory(first_name=SCRIPT, last_name=AMPERSAND),
+        injector=person,
+        location=location,
+        starts_at=at(location, DAY, "10:00"),
+    )
+    html = desk_client.get(reverse("schedule_day"), {"day": DAY.isoformat()}).text
+    grid = grid_of(html)
+    for text in (SCRIPT, AMPERSAND, ATTRIBUTE, QUOTES):
+        assert_shown_as_text(grid, text)
+    assert "<script" not in grid and "<img" not in grid
+    title = escape(person.get_full_name())
+    assert f'aria-label="{title}"' in grid  # the column
+    assert f'aria-label="Book {title} at 10:15"' in grid  # a free time
+
+
+def test_the_week_grid_shows_a_hostile_place_and_status_as_text(desk_client, location):
+    person = UserFactory(first_name="Ina", role=Role.INJECTOR, default_location=location)
+    elsewhere = LocationFactory(name=f"{AMPERSAND} {TEXTAREA}")
+    make_appointment(
+        patient=PatientFactory(first_name=QUOTES),
+        injector=person,
+        location=elsewhere,
+        starts_at=at(location, DAY, "11:00"),
+        status=Appointment.Status.ARRIVED,
+    )
+    html = desk_client.get(
+        reverse("schedule_week"), {"injector": person.pk, "day": DAY.isoformat()}
+    ).text
+    grid = grid_of(html)
+    for text in (AMPERSAND, TEXTAREA, QUOTES):
+        assert_shown_as_text(grid, text)
+    assert "</textarea>" not in grid and "<b>" not in grid
+    assert '<span class="badge text-bg-light border">Arrived</span>' in grid
+
+
+def test_a_fragment_comes_back_as_markup_from_an_autoescaping_strict_engine():
+    out = render_fragment("clinic/schedule_grid.jinja", hours=[(1, "09:00")], columns=[])
+    assert isinstance(out, Markup) and '<div class="sched-hour r1 s12">09:00</div>' in out
+    engine = engines["fragments"].env
+    assert engine.autoescape is True and engine.undefined is jinja2.StrictUndefined
+
+
+def test_the_fragments_engine_refuses_to_run_without_autoescape():
+    with pytest.raises(ImproperlyConfigured):
+        environment(autoescape=False)

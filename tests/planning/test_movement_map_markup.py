@@ -1,0 +1,69 @@
+"""Hostile text in the movement map's rows and grade cells
+(planning/movement_rows.jinja, planning/grade_cell.jinja). Reference data (muscle
+and expression names) is drawn from unsaved rows: the reference cache of this
+process stays clean."""
+
+import pytest
+from django.urls import reverse
+
+from planning.models import Expression, Muscle
+from planning.movement import Group, Row, cell_key
+from planning.templatetags.movement_grid import movement_rows
+from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
+
+from .factories import screen
+from .helpers import make_visit
+
+pytestmark = pytest.mark.django_db
+NO_TAGS = ("<script", "<img", "</textarea>", "<b>")
+
+
+def assert_no_hostile_tags(html: str) -> None:
+    for tag in NO_TAGS:
+        assert tag not in html, f"{tag} written as markup"
+
+
+def cell(expression, muscle, side, *, value="", note="", error=""):
+    key = cell_key(expression.code, muscle.code, side)
+    grade = int(value) if value else None
+    return {"key": key, "side": side, "grade": grade, "value": value, "note": note, "error": error}
+
+
+def test_the_movement_rows_and_grade_cells_show_hostile_text_as_text():
+    expression = Expression(code='F"R', name=ATTRIBUTE, instruction=TEXTAREA)
+    paired = Muscle(code="C<R>", name=QUOTES, paired=True)
+    midline = Muscle(code="P&C", name=SCRIPT, paired=False)
+    first = Row(expression=expression, muscle=paired)
+    first.cells = {
+        "L": cell(expression, paired, "L", value="3", note=TEXTAREA, error=SCRIPT),
+        "R": cell(expression, paired, "R", value="1", note=AMPERSAND),
+    }
+    first.previous = {"L": 2, "R": None}
+    second = Row(expression=expression, muscle=midline)
+    second.cells = {"C": cell(expression, midline, "C", note=ATTRIBUTE)}
+    second.previous = {"C": 1}
+    html = movement_rows(
+        [Group(expression, [first, second], [])],
+        compare=True,
+        may_edit=True,
+        photos_url="/planning/visits/1/photos/",
+    )
+    for text in (ATTRIBUTE, TEXTAREA, QUOTES, SCRIPT, AMPERSAND, "C<R>", "P&C", 'F"R'):
+        assert_shown_as_text(html, text)
+    assert_no_hostile_tags(html)
+    key = "F&#34;R.C&lt;R&gt;.L"  # the cell key, escaped wherever it goes
+    assert f'id="g-{key}-3" value="3" checked' in html
+    assert f'name="n:{key}" value="&lt;/textarea&gt;&lt;b&gt;bold&lt;/b&gt;"' in html
+    assert '<span class="badge text-bg-warning">L +2</span>' in html  # 3 against 1
+    assert "rv-baseline" not in html  # the review's badge only
+
+
+def test_a_hostile_note_comes_back_as_text_on_the_map(injector_client, patient, injector):
+    visit = make_visit(patient=patient, injector=injector)
+    screen(visit, injector)
+    url = reverse("planning:movement_map", args=[visit.pk])
+    response = injector_client.post(url, {"g:FROWN.CORR.L": "", "n:FROWN.CORR.L": ATTRIBUTE})
+    assert response.status_code == 400  # a note needs a grade: the entry is shown again
+    html = response.content.decode()
+    assert_shown_as_text(html, ATTRIBUTE)
+    assert "<img" not in html
