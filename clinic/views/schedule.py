@@ -44,8 +44,35 @@ def day_view(request):
         Appointment.objects.filter(location=location).between(start, end).for_grid()
     )
     shown = [a for a in appointments if a.status in SHOWN_IN_GRID]
+    links = Links()
+    grid = build_grid(
+        columns=_injector_columns(location=location, day=day, shown=shown),  # query: injectors
+        zone=zone_of(location),
+        opens=location.opens_at,
+        closes=location.closes_at,
+        now=now,
+        links=links,
+    )
+    context = {
+        "form": form,
+        "location": location,
+        "day": day,
+        "today": today,
+        "now": now,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1),
+        "grid": grid,
+        "here_path": request.get_full_path(),
+        **_arrivals(
+            appointments, shown, day=day, today=today, now=now, links=links, zone=zone_of(location)
+        ),
+    }
+    return render(request, "clinic/schedule_day.html", context)
+
+
+def _injector_columns(*, location: Location, day: datetime.date, shown: list) -> list:
+    """A column per injector who works here or is booked here that day (one query)."""
     busy_here = {a.injector_id for a in shown}
-    # query: the injectors: those who work here, and anyone booked here that day
     people = list(
         injectors()
         .filter(Q(default_location=location) | Q(pk__in=busy_here))
@@ -58,19 +85,14 @@ def day_view(request):
             key=str(person.pk), title=person.get_full_name(), subtitle=person.title, link=week
         )
         mine = [a for a in shown if a.injector_id == person.pk]
-        params = {"injector": person.pk, "location": location.pk}
-        columns.append((column, day, mine, params))
-    zone = zone_of(location)
-    links = Links()
-    grid = build_grid(
-        columns=columns,
-        zone=zone,
-        opens=location.opens_at,
-        closes=location.closes_at,
-        now=now,
-        links=links,
-    )
-    # Today: who is expected soon (one tap marks them arrived) and who is here.
+        columns.append((column, day, mine, {"injector": person.pk, "location": location.pk}))
+    return columns
+
+
+def _arrivals(appointments, shown, *, day, today, now, links: Links, zone) -> dict:
+    """Today: who is expected soon (one tap marks them arrived), who is here, who
+    cancelled, and the day's counts. Times and links are made here, not by the
+    template's filters and {% url %} (a busy day lists dozens; docs/benchmarks.md)."""
     expected = [
         a
         for a in shown
@@ -81,25 +103,14 @@ def day_view(request):
     here = (Appointment.Status.ARRIVED, Appointment.Status.IN_TREATMENT)
     here_now = [a for a in shown if a.status in here]
     cancelled = [a for a in appointments if a.status == Appointment.Status.CANCELLED]
-    # Times and links made here, not by the template's filters and {% url %} (a busy
-    # day lists dozens; docs/benchmarks.md).
     for a in (*expected, *here_now, *cancelled):
         a.local_time = f"{a.starts_at.astimezone(zone):%H:%M}"
         a.link = links("appointment_detail", a.pk)
         a.status_url = links("appointment_status", a.pk)
-    context = {
-        "form": form,
-        "location": location,
-        "day": day,
-        "today": today,
-        "now": now,
-        "previous_day": day - datetime.timedelta(days=1),
-        "next_day": day + datetime.timedelta(days=1),
-        "grid": grid,
+    return {
         "cancelled": cancelled,
         "expected": expected,
         "here_now": here_now,
-        "here_path": request.get_full_path(),
         "counts": {
             "booked": sum(a.status == Appointment.Status.BOOKED for a in shown),
             "arrived": sum(a.status in here for a in shown),
@@ -107,7 +118,6 @@ def day_view(request):
             "no_show": sum(a.status == Appointment.Status.NO_SHOW for a in shown),
         },
     }
-    return render(request, "clinic/schedule_day.html", context)
 
 
 @role_required(*Role.values)
@@ -138,20 +148,15 @@ def week_view(request):
         .for_grid()
     )
     zone = zone_of(location)
-    columns = []
-    for each in days:
-        column = Column(
-            key=each.isoformat(),
-            title=f"{each:%a %b %-d}",
-            subtitle="Today" if each == today else "",
-            link=f"{reverse('schedule_day')}?day={each.isoformat()}&location={location.pk}",
-            is_today=each == today,
-        )
-        mine = [a for a in appointments if a.starts_at.astimezone(zone).date() == each]
-        params = {"injector": injector.pk, "location": location.pk}
-        columns.append((column, each, mine, params))
     grid = build_grid(
-        columns=columns,
+        columns=_day_columns(
+            days=days,
+            today=today,
+            location=location,
+            injector=injector,
+            appointments=appointments,
+            zone=zone,
+        ),  # fmt: skip
         zone=zone,
         opens=location.opens_at,
         closes=location.closes_at,
@@ -172,6 +177,22 @@ def week_view(request):
         "grid": grid,
     }
     return render(request, "clinic/schedule_week.html", context)
+
+
+def _day_columns(*, days, today, location, injector, appointments, zone) -> list:
+    """A column per day of the week, each with that day's appointments."""
+    columns = []
+    for each in days:
+        column = Column(
+            key=each.isoformat(),
+            title=f"{each:%a %b %-d}",
+            subtitle="Today" if each == today else "",
+            link=f"{reverse('schedule_day')}?day={each.isoformat()}&location={location.pk}",
+            is_today=each == today,
+        )
+        mine = [a for a in appointments if a.starts_at.astimezone(zone).date() == each]
+        columns.append((column, each, mine, {"injector": injector.pk, "location": location.pk}))
+    return columns
 
 
 def visit_url(appointment: Appointment) -> str:

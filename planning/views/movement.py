@@ -19,6 +19,27 @@ from ..movement import (
 from ..screening import screening_state
 
 
+def _save(request, visit, form, *, may_edit: bool):
+    """The posted map saved as a whole (a redirect), or None with the form's errors."""
+    if not may_edit:
+        messages.error(request, "This visit cannot go further: see the screening.")
+        return redirect("planning:screening", visit_id=visit.pk)
+    if not form.is_valid():
+        return None
+    try:
+        save_observations(
+            visit=visit,
+            by=request.user,
+            cells=form.cleaned_data["cells"],
+            notes=form.cleaned_data["notes"],
+        )
+    except ValidationError as exc:
+        form.add_cell_errors({k: " ".join(v) for k, v in exc.message_dict.items()})
+        return None
+    messages.success(request, "Movement map saved.")
+    return redirect("planning:movement_map", visit_id=visit.pk)
+
+
 @role_required(*CLINICAL_ROLES)
 def movement_map(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)  # query: visit with patient, location, injector
@@ -26,23 +47,8 @@ def movement_map(request, visit_id: int):
     expressions = list(expressions_with_muscles())  # 2 queries: expressions, their muscles
     form = MovementMapForm(request.POST or None, cell_keys=list(valid_cells(expressions)))
     may_edit = state.allows_exam
-    if request.method == "POST":
-        if not may_edit:
-            messages.error(request, "This visit cannot go further: see the screening.")
-            return redirect("planning:screening", visit_id=visit.pk)
-        if form.is_valid():
-            try:
-                save_observations(
-                    visit=visit,
-                    by=request.user,
-                    cells=form.cleaned_data["cells"],
-                    notes=form.cleaned_data["notes"],
-                )
-            except ValidationError as exc:
-                form.add_cell_errors({k: " ".join(v) for k, v in exc.message_dict.items()})
-            else:
-                messages.success(request, "Movement map saved.")
-                return redirect("planning:movement_map", visit_id=visit.pk)
+    if request.method == "POST" and (saved := _save(request, visit, form, may_edit=may_edit)):
+        return saved
     movement = MovementMap.objects.filter(visit=visit).first()  # query: this visit's map
     observations = (
         list(Observation.objects.filter(movement_map=movement)) if movement else []
