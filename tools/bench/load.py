@@ -62,16 +62,8 @@ class Result:
 def run(
     *, port: int, paths: list[str], cookie: str, users: int, seconds: float, max_requests: int
 ) -> Result:
-    if shutil.which("wrk"):
-        return run_wrk(
-            port=port,
-            paths=paths,
-            cookie=cookie,
-            users=users,
-            seconds=seconds,
-            max_requests=max_requests,
-        )
-    return run_python(
+    runner = run_wrk if shutil.which("wrk") else run_python  # wrk when Debian's is there
+    return runner(
         port=port,
         paths=paths,
         cookie=cookie,
