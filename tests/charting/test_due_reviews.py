@@ -19,9 +19,7 @@ from charting.signing import sign_treatment
 from clinic import scheduling
 from clinic.models import Appointment
 from clinic.slots import local_today
-from tests.charting.factories import charted
-from tests.clinic.scheduling_factories import at, make_appointment
-from tests.factories import PASSWORD, PatientFactory
+from tests.factories import PASSWORD, PatientFactory, at, charted_treatment, make_appointment
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
@@ -35,10 +33,7 @@ def treated_at(location):
 
 def treatment_started(patient, injector, started_at) -> Treatment:
     """A chart ready to sign, started at ``started_at``."""
-    treatment = charted(patient=patient, injector=injector)
-    Treatment.objects.filter(pk=treatment.pk).update(started_at=started_at)
-    treatment.refresh_from_db()
-    return treatment
+    return charted_treatment(patient=patient, injector=injector, started_at=started_at)
 
 
 def book(patient, injector, treated_at, days=14):

@@ -10,9 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from clinic import scheduling
 from clinic.models import Appointment
 from tests.conftest import need
-from tests.factories import PatientFactory
-
-from .scheduling_factories import at, tomorrow
+from tests.factories import PatientFactory, at, make_appointment, tomorrow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +77,6 @@ def test_two_connections_one_wins(injector, location, front_desk):
 def test_the_constraint_holds_without_the_form(injector, location, patient):
     """Rows written past the rules still cannot overlap on PostgreSQL."""
     need(settings.DATABASE_IS_POSTGRES, "the exclusion constraint needs PostgreSQL")
-    from .scheduling_factories import make_appointment
 
     make_appointment(patient=patient, injector=injector)
     with pytest.raises(IntegrityError, match="appointment_injector_no_overlap"):

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from charting.models import Consent, DueReview, Treatment
-from tests.charting.factories import make_lot, treatment_visit
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_lot, treatment_visit
 
 from .conftest import login
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Patient
 from planning.models import Observation, Photo, Screening
-from tests.planning.factories import GPS_IFD, jpeg_bytes
+from tests.factories import GPS_IFD, jpeg_bytes
 
 from .conftest import login
 

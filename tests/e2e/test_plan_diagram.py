@@ -6,12 +6,11 @@ import pytest
 from django.apps import apps
 from playwright.sync_api import expect
 
+from planning.choices import VisitKind
 from planning.models import Product, TreatmentPlan
 from planning.screening import acknowledge
 from planning.units import format_units
-from tests.factories import PASSWORD
-from tests.planning.factories import grade
-from tests.planning.helpers import make_plan, make_visit
+from tests.factories import PASSWORD, grade, make_plan, make_visit
 
 from .conftest import login
 
@@ -48,7 +47,7 @@ def stored(plan):
 
 
 def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, patient, location):
-    visit = make_visit(patient=patient, injector=injector, location=location)
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     plan = make_plan(visit=visit, by=injector)
     login(page, injector.email, PASSWORD)
     page.goto(f"/planning/plans/{plan.pk}/")
@@ -136,9 +135,11 @@ def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, pati
 def test_asymmetric_plan_from_the_suggestions_finalized_with_an_acknowledgment(
     page, reference_data, injector, patient, location
 ):
-    earlier = make_visit(patient=patient, injector=injector, location=location, days_ago=30)
+    earlier = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=30
+    )
     make_plan(visit=earlier, by=injector, points=[("CORR", "L", 4)], final=True)
-    visit = make_visit(patient=patient, injector=injector, location=location)
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     # The screening found the treatment 30 days ago and the injector acknowledged it there.
     acknowledge(screening=visit.screenings.get(), by=injector, note="Short interval discussed.")
     grade(visit, injector, {"FROWN.CORR.L": 3, "FROWN.CORR.R": 2, "FROWN.PROC.C": 2})

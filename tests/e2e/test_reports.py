@@ -7,8 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from charting.reports.models import ReportJob, Status
-from tests.factories import PASSWORD
-from tests.reports.factories import make_history
+from tests.factories import PASSWORD, make_history
 
 from .conftest import login
 

@@ -12,7 +12,7 @@ from charting.reviews.models import Review
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Appointment, Patient
 from planning.models import Expression, Muscle
-from tests.planning.factories import make_photo
+from tests.factories import make_photo
 
 from .conftest import login
 

@@ -16,9 +16,7 @@ from planning.screening import (
     last_toxin_date,
     screening_state,
 )
-from tests.factories import PatientFactory
-
-from .factories import ALL_NO, make_visit, screen
+from tests.factories import ALL_NO, PatientFactory, make_visit, screen
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from charting.reports.patient_history import build_history
 from charting.reports.rendering import RestrictedURLFetcher, URLRefused, html_to_pdf, render_html
 from charting.reports.storage import static_file_url
-from tests.reports.factories import make_history
+from tests.factories import make_history
 
 PNG_1PX = base64.b64encode(
     bytes.fromhex(

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
 from tests.conftest import need
-from tests.reports.factories import make_history
+from tests.factories import make_history
 
 pytestmark = pytest.mark.django_db
 

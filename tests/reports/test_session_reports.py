@@ -17,8 +17,14 @@ from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
 from charting.reports.storage import private_storage
 from charting.signing import add_addendum, sign_treatment
-from tests.charting.factories import charted
-from tests.factories import PASSWORD
+from tests.factories import (
+    PASSWORD,
+    charted_treatment,
+    data_url,
+    make_report_job,
+    signature_png,
+    treatment_visit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +36,7 @@ def pdf_text(name: str) -> str:
 
 @pytest.fixture
 def signed(patient, injector):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     add_adverse_event(
         treatment=treatment, kind=AdverseKind.BRUISE, severity=Severity.MILD, note="", by=injector
     )
@@ -61,7 +67,7 @@ def test_the_injection_map_of_a_signed_treatment(
 def test_an_unsigned_treatment_is_refused_not_drafted(
     patient, injector, injector_client, django_capture_on_commit_callbacks
 ):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     with pytest.raises(ValidationError, match="not signed yet"):
         requests.request_injection_map(treatment_id=treatment.pk, by=injector)
     response = injector_client.post(reverse("reports:injection_map", args=[treatment.pk]))
@@ -69,12 +75,12 @@ def test_an_unsigned_treatment_is_refused_not_drafted(
     assert response["Location"] == reverse("charting:chart", args=[treatment.visit_id])
     assert not ReportJob.objects.exists()
     # A job made behind the check (or a chart unsigned since) fails with the reason.
-    job = ReportJob.objects.create(
+    job = make_report_job(
         kind=Kind.INJECTION_MAP,
         patient=patient,
+        by=injector,
         visit=treatment.visit,
         subject_id=treatment.pk,
-        requested_by=injector,
     )
     from charting.reports.jobs import run_job
 
@@ -86,8 +92,6 @@ def test_an_unsigned_treatment_is_refused_not_drafted(
 def test_signing_consent_on_screen_makes_the_consent_pdf(
     patient, injector, injector_client, django_capture_on_commit_callbacks
 ):
-    from tests.charting.factories import data_url, signature_png, treatment_visit
-
     visit, _plan = treatment_visit(patient=patient, injector=injector)
     with django_capture_on_commit_callbacks(execute=True):
         response = injector_client.post(

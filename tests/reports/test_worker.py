@@ -19,8 +19,7 @@ from charting.reports import requests
 from charting.reports.models import ReportJob, Status
 from charting.reports.storage import private_storage
 from tests.celery_worker import Worker
-from tests.factories import PatientFactory
-from tests.reports.factories import make_history, today
+from tests.factories import PatientFactory, make_history, today
 
 pytestmark = [
     pytest.mark.worker,
