@@ -23,19 +23,22 @@ def test_two_connections_one_wins(injector, location, front_desk):
     both_checked = threading.Barrier(2, timeout=10)
     results: dict[str, object] = {}
 
+    def book(patient):
+        return scheduling.book_appointment(
+            patient=patient,
+            kind=Appointment.Kind.CONSULTATION,
+            location=location,
+            injector=injector,
+            starts_at=starts_at,
+            by=front_desk,
+        )
+
     def first_desk():
         # Books inside a transaction that stays open until the other desk has
         # passed the form's clash check (which cannot see this uncommitted row).
         try:
             with transaction.atomic():
-                results["first"] = scheduling.book_appointment(
-                    patient=first_patient,
-                    kind=Appointment.Kind.CONSULTATION,
-                    location=location,
-                    injector=injector,
-                    starts_at=starts_at,
-                    by=front_desk,
-                )
+                results["first"] = book(first_patient)
                 both_checked.wait()
                 threading.Event().wait(0.5)  # the other desk is now waiting on our row
         except Exception as exc:  # reported below
@@ -46,14 +49,7 @@ def test_two_connections_one_wins(injector, location, front_desk):
     def second_desk():
         try:
             both_checked.wait()
-            results["second"] = scheduling.book_appointment(
-                patient=second_patient,
-                kind=Appointment.Kind.CONSULTATION,
-                location=location,
-                injector=injector,
-                starts_at=starts_at,
-                by=front_desk,
-            )
+            results["second"] = book(second_patient)
         except Exception as exc:
             results["second"] = exc
         finally:

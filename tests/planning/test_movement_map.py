@@ -19,11 +19,6 @@ from tests.queries import audit_event
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def visit(patient, injector):
-    return make_visit(patient=patient, injector=injector, screened=True)
-
-
 def map_url(visit, **query):
     url = reverse("planning:movement_map", args=[visit.pk])
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")

@@ -13,14 +13,16 @@ from PIL import Image
 
 from planning.models import Expression, Photo
 from planning.photos import MAX_BYTES, clean_image, private_storage
-from tests.factories import GPS_IFD, MAKE, ORIENTATION, jpeg_bytes, make_photo, make_visit, upload
+from tests.factories import (
+    GPS_IFD,
+    MAKE,
+    ORIENTATION,
+    jpeg_bytes,
+    make_photo,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def visit(patient, injector):
-    return make_visit(patient=patient, injector=injector, screened=True)
 
 
 def photos_url(visit):

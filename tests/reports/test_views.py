@@ -109,13 +109,17 @@ def test_export_bad_dates_and_empty_range(admin_client):
     assert not ReportJob.objects.exists()
 
 
+def done_job(*, file_name, **job):
+    """A finished report job whose file is ``file_name``."""
+    return make_report_job(status=Status.DONE, file_name=file_name, **job)
+
+
 def test_an_injector_may_not_open_the_clinic_export(client, injector, clinic_admin):
-    job = make_report_job(
+    job = done_job(
         by=clinic_admin,
         kind=Kind.HISTORY_EXPORT,
         date_from=today(),
         date_to=today(),
-        status=Status.DONE,
         file_name="reports/x.zip",
     )
     client.force_login(injector)
@@ -125,23 +129,13 @@ def test_an_injector_may_not_open_the_clinic_export(client, injector, clinic_adm
 
 
 def test_the_front_desk_may_not_download_a_clinical_report(desk_client, patient, injector):
-    job = make_report_job(
-        patient=patient,
-        by=injector,
-        status=Status.DONE,
-        file_name="reports/x.pdf",
-    )
+    job = done_job(patient=patient, by=injector, file_name="reports/x.pdf")
     assert desk_client.get(reverse("reports:download", args=[job.pk])).status_code == 403
     assert desk_client.get(history_url(patient)).status_code == 403
 
 
 def test_a_missing_file_is_a_404_not_a_500(injector_client, patient, injector):
-    job = make_report_job(
-        patient=patient,
-        by=injector,
-        status=Status.DONE,
-        file_name="reports/gone.pdf",
-    )
+    job = done_job(patient=patient, by=injector, file_name="reports/gone.pdf")
     assert injector_client.get(reverse("reports:download", args=[job.pk])).status_code == 404
 
 
