@@ -3,22 +3,15 @@ directly, no worker)."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from pypdf import PdfReader
 
 from charting.reports import treatments
 from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
 from tests.factories import RESIDUAL, make_lot, make_vial, signed_treatment, touched_up_review
+from tests.reports.pdfs import flat_text
 
 pytestmark = pytest.mark.django_db
-
-
-def text_of(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 @pytest.fixture
@@ -37,7 +30,7 @@ def test_the_history_shows_the_review_findings_and_the_touch_up(reviewed, patien
     with_treatment = [c for c in context["visits"] if c.treatment]
     assert len(with_treatment) == 1  # the touch-up is no treatment of its own
     assert with_treatment[0].review is not None
-    text = text_of(render_pdf(template="pdf/history.html", context=context).content)
+    text = flat_text(render_pdf(template="pdf/history.html", context=context).content)
     assert "Two-week review" in text and "Much improved" in text and str(injector) in text
     # Residual against baseline: corrugator L 2 (was 3), R 0 (was 2); procerus 0 (was 2).
     assert "Corrugator supercilii 2 3 0 2 – –" in text
@@ -51,7 +44,7 @@ def test_the_history_shows_the_review_findings_and_the_touch_up(reviewed, patien
 
 def test_the_injection_map_of_the_treatment_has_the_touch_up_section(reviewed):
     pdf = treatments.injection_map_pdf(treatment_id=reviewed.pk, progress=lambda percent: None)
-    text = text_of(pdf.content)
+    text = flat_text(pdf.content)
     assert "Touch-up at the two-week review" in text
     assert "RV-10" in text and "TU-20" in text
     assert "Corrugator supercilii Left 8 +2 10 U" in text
@@ -60,4 +53,4 @@ def test_the_injection_map_of_the_treatment_has_the_touch_up_section(reviewed):
 def test_an_unreviewed_treatment_has_no_review_section(patient, injector):
     treatment = signed_treatment(patient=patient, injector=injector)
     pdf = treatments.injection_map_pdf(treatment_id=treatment.pk, progress=lambda percent: None)
-    assert "Touch-up" not in text_of(pdf.content)
+    assert "Touch-up" not in flat_text(pdf.content)

@@ -15,7 +15,6 @@ from charting.reports import requests
 from charting.reports.models import Kind, ReportJob, Status
 from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
-from charting.reports.storage import private_storage
 from charting.signing import add_addendum, sign_treatment
 from tests.factories import (
     PASSWORD,
@@ -25,13 +24,9 @@ from tests.factories import (
     signature_png,
     treatment_visit,
 )
+from tests.reports.pdfs import pdf_text, stored_report
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(name: str) -> str:
-    reader = PdfReader(io.BytesIO(private_storage().open(name).read()))
-    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 @pytest.fixture
@@ -53,7 +48,7 @@ def test_the_injection_map_of_a_signed_treatment(
     job.refresh_from_db()
     assert job.status == Status.DONE and job.kind == Kind.INJECTION_MAP
     assert job.visit_id == signed.visit_id and job.patient == patient
-    text = pdf_text(job.file_name)
+    text = pdf_text(stored_report(job.file_name))
     assert patient.full_name in text and patient.chart_number in text
     assert "TL-1001" in text  # the lot
     # Glabellar plan: corrugator 8 U left, 8 U right; procerus 4 U midline.
@@ -101,9 +96,9 @@ def test_signing_consent_on_screen_makes_the_consent_pdf(
     assert response.status_code == 302
     job = ReportJob.objects.get(kind=Kind.CONSENT)
     assert job.status == Status.DONE and job.visit == visit
-    text = pdf_text(job.file_name)
+    text = pdf_text(stored_report(job.file_name))
     assert "Maya Lockwood" in text and "Corrugator" in text and str(injector) in text
-    reader = PdfReader(io.BytesIO(private_storage().open(job.file_name).read()))
+    reader = PdfReader(io.BytesIO(stored_report(job.file_name)))
     images = [img for page in reader.pages for img in page.images]
     assert images, "the signature image is embedded"
     chart_page = injector_client.get(reverse("charting:chart", args=[visit.pk]))
@@ -115,7 +110,7 @@ def test_the_history_carries_the_signed_treatment(signed, patient):
     cycle = next(c for c in context["visits"] if c.visit.pk == signed.visit_id)
     assert cycle.treatment["grand"]["total"] == 20
     pdf = render_pdf(template="pdf/history.html", context=context)
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = pdf_text(pdf.content)
     assert "TL-1001" in text and "All muscles 8 8 4 20 U 0" in text
 
 
