@@ -55,30 +55,29 @@ def test_anonymous_users_are_sent_to_sign_in(client, url_kwargs):
     assert failures == []
 
 
-def test_staff_without_a_role_see_no_object(client, url_kwargs):
-    client.force_login(UserFactory(email="norole@test.clinic"))
+def refusals(client, pages, kwargs, *, expected, who=""):
+    """Each GET and POST of ``pages`` (with ``kwargs`` in the URL) answered with a
+    status not in ``expected``."""
     failures = []
-    for name, pattern in pages_with_ids():
-        url = build_url(name, pattern, url_kwargs)
+    for name, pattern in pages:
+        url = build_url(name, pattern, kwargs)
         for method in ("get", "post"):
             status = getattr(client, method)(url).status_code
-            if status not in (403, 405):
-                failures.append(f"{method.upper()} {name}: {status}")
-    assert failures == []
+            if status not in expected:
+                failures.append(f"{method.upper()} {name}{who}: {status}")
+    return failures
+
+
+def test_staff_without_a_role_see_no_object(client, url_kwargs):
+    client.force_login(UserFactory(email="norole@test.clinic"))
+    assert refusals(client, pages_with_ids(), url_kwargs, expected=(403, 405)) == []
 
 
 @pytest.mark.parametrize("role", Role.values)
 def test_a_role_the_page_does_not_admit_gets_403(role, client, cast, url_kwargs):
     client.force_login(cast[role])
-    failures = []
-    for name, pattern in pages_with_ids():
-        if role in pattern.callback.allowed_roles:
-            continue
-        url = build_url(name, pattern, url_kwargs)
-        for method in ("get", "post"):
-            status = getattr(client, method)(url).status_code
-            if status not in (403, 405):
-                failures.append(f"{method.upper()} {name} as {role}: {status}")
+    pages = [(n, p) for n, p in pages_with_ids() if role not in p.callback.allowed_roles]
+    failures = refusals(client, pages, url_kwargs, expected=(403, 405), who=f" as {role}")
     assert failures == []
 
 
@@ -86,15 +85,8 @@ def test_a_role_the_page_does_not_admit_gets_403(role, client, cast, url_kwargs)
 def test_a_guessed_id_is_not_found(role, client, cast, url_kwargs):
     client.force_login(cast[role])
     unknown = dict.fromkeys(url_kwargs, UNKNOWN_ID)
-    failures = []
-    for name, pattern in pages_with_ids():
-        if role not in pattern.callback.allowed_roles:
-            continue
-        url = build_url(name, pattern, unknown)
-        for method in ("get", "post"):
-            status = getattr(client, method)(url).status_code
-            if status not in (403, 404, 405):
-                failures.append(f"{method.upper()} {name} as {role}: {status}")
+    pages = [(n, p) for n, p in pages_with_ids() if role in p.callback.allowed_roles]
+    failures = refusals(client, pages, unknown, expected=(403, 404, 405), who=f" as {role}")
     assert failures == []
 
 
@@ -115,16 +107,13 @@ def test_objects_a_role_may_not_see_stay_closed(
 ):
     client.force_login(cast[role])
     foreign = foreign_url_kwargs[role]
-    failures = []
-    for name, pattern in pages_with_ids():
-        names = set(pattern.pattern.converters)
-        if role not in pattern.callback.allowed_roles or not names & set(foreign):
-            continue
-        url = build_url(name, pattern, {**url_kwargs, **foreign})
-        for method in ("get", "post"):
-            status = getattr(client, method)(url).status_code
-            if status not in (403, 404, 405):
-                failures.append(f"{method.upper()} {name} as {role}: {status}")
+    pages = [
+        (name, pattern)
+        for name, pattern in pages_with_ids()
+        if role in pattern.callback.allowed_roles and set(pattern.pattern.converters) & set(foreign)
+    ]
+    kwargs = {**url_kwargs, **foreign}
+    failures = refusals(client, pages, kwargs, expected=(403, 404, 405), who=f" as {role}")
     assert failures == []
 
 

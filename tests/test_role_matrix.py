@@ -12,6 +12,18 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clinic.roles import Role
+from tests.factories import (
+    charted_treatment,
+    make_appointment,
+    make_due_review,
+    make_feed,
+    make_lot,
+    make_photo,
+    make_plan,
+    make_report_job,
+    make_review,
+    make_visit,
+)
 
 PUBLIC = {"login", "healthz", "calendar_feed"}
 ANY_SIGNED_IN = {"logout", "password_change", "password_change_done"}
@@ -40,18 +52,11 @@ def all_pages():
 @pytest.fixture
 def url_kwargs(patient, injector):
     """One object per URL argument name."""
-    from charting.reports.models import Kind, ReportJob
-    from tests.charting.factories import charted, make_due_review, make_lot
-    from tests.clinic.scheduling_factories import make_appointment, make_feed
-    from tests.planning.factories import make_photo, make_visit
-    from tests.planning.helpers import make_plan
-    from tests.reviews.factories import make_review
-
     visit = make_visit(patient=patient, injector=injector)
     photo = make_photo(visit=visit)
     plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4)])
-    job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
-    treatment = charted(patient=patient, injector=injector)
+    job = make_report_job(patient=patient, by=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     return {
         "patient_id": patient.pk,
         "visit_id": visit.pk,

@@ -18,10 +18,16 @@ from charting.chart import (
 from charting.errors import ChartingError
 from charting.models import Injection, LotStatus, Treatment
 from planning.models import Muscle
-from tests.planning.factories import screen
+from tests.factories import (
+    GLABELLAR,
+    charted_treatment,
+    make_lot,
+    make_plan,
+    make_vial,
+    screen,
+    treatment_visit,
+)
 from tests.queries import audit_event
-
-from .factories import charted, make_lot, make_plan, make_vial, treatment_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +57,7 @@ def test_a_blocked_screening_stops_charting(injector, patient):
 
 def test_a_draft_plan_is_not_charted(injector, patient):
     visit, _ = treatment_visit(patient=patient, injector=injector)
-    draft = make_plan(visit=visit, by=injector, final=False)
+    draft = make_plan(visit=visit, by=injector, points=GLABELLAR)
     with pytest.raises(ChartingError, match="Finalize"):
         chart_from_plan(visit=visit, plan=draft, by=injector)
 
@@ -73,7 +79,7 @@ def _input(treatment, **units_by_index):
 
 
 def test_saving_changes_units_and_bumps_the_version(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     save_chart(treatment=treatment, data=_input(treatment, u0="5.5"), by=injector)
     treatment.refresh_from_db()
     assert treatment.version == 2
@@ -81,7 +87,7 @@ def test_saving_changes_units_and_bumps_the_version(injector, patient):
 
 
 def test_one_bad_row_saves_nothing(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     data = _input(treatment, u0="6", u1="2.3")
     data.wasted_units = "1"
     with pytest.raises(ChartErrors) as refused:
@@ -97,7 +103,7 @@ def test_a_vial_past_use_by_or_of_a_recalled_lot_is_refused(injector, patient):
 
     from django.utils import timezone
 
-    treatment = charted(patient=patient, injector=injector, vial=False)
+    treatment = charted_treatment(patient=patient, injector=injector, vial=False)
     old = make_vial(
         by=injector, lot=make_lot(number="OLD"), at=timezone.now() - datetime.timedelta(hours=25)
     )
@@ -114,7 +120,7 @@ def test_a_vial_past_use_by_or_of_a_recalled_lot_is_refused(injector, patient):
 
 
 def test_skip_a_point_and_add_one(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     vial = treatment.injections.first().vial
     data = _input(treatment)
     data.rows[2].skip = True
@@ -129,7 +135,7 @@ def test_skip_a_point_and_add_one(injector, patient):
 
 
 def test_an_added_point_must_match_the_muscles_sides(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     data = _input(treatment)
     proc = Muscle.objects.get(code="PROC")
     data.added = [InjectionInput(key="add-0", units="2", muscle_id=proc.pk, side="L")]
@@ -139,7 +145,7 @@ def test_an_added_point_must_match_the_muscles_sides(injector, patient):
 
 
 def test_two_tabs_do_not_overwrite_each_other(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     first_tab, second_tab = _input(treatment, u0="6"), _input(treatment, u0="3")
     save_chart(treatment=treatment, data=first_tab, by=injector)
     with pytest.raises(StaleChart, match="changed by"):
@@ -150,7 +156,7 @@ def test_two_tabs_do_not_overwrite_each_other(injector, patient):
 def test_the_second_tab_sees_a_clear_message_and_keeps_its_input(
     injector_client, injector, patient
 ):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     injection = treatment.injections.first()
     url = reverse("charting:chart_save", args=[treatment.visit_id])
     form = {"version": 1, f"u-{injection.pk}": "6", "wasted_units": "0"}
@@ -166,7 +172,7 @@ def test_the_second_tab_sees_a_clear_message_and_keeps_its_input(
 
 
 def test_the_chart_form_shows_errors_next_to_the_field(injector_client, injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     injection = treatment.injections.first()
     url = reverse("charting:chart_save", args=[treatment.visit_id])
     form = {"version": 1, "wasted_units": "0"}
@@ -200,7 +206,7 @@ def test_the_open_chart_has_a_constant_query_count(
     injector_client, injector, patient, django_assert_num_queries, points
 ):
     visit, _ = treatment_visit(patient=patient, injector=injector)
-    plan = make_plan(visit=visit, by=injector, points=[("FRONT", "L", 2)] * points)
+    plan = make_plan(visit=visit, by=injector, points=[("FRONT", "L", 2)] * points, final=True)
     visit.plans.exclude(pk=plan.pk).delete()
     treatment = chart_from_plan(visit=visit, plan=plan, by=injector)
     vial = make_vial(by=injector)
@@ -212,12 +218,12 @@ def test_the_open_chart_has_a_constant_query_count(
 
 
 def test_the_chart_page_is_refused_to_the_front_desk(desk_client, injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     assert desk_client.get(reverse("charting:chart", args=[treatment.visit_id])).status_code == 403
 
 
 def test_adverse_events_are_recorded_and_other_needs_a_note(injector_client, injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     url = reverse("charting:adverse_event", args=[treatment.visit_id])
     response = injector_client.post(url, {"kind": "other", "severity": "mild", "note": ""})
     assert response.status_code == 422 and "Describe what happened." in response.content.decode()
@@ -229,7 +235,7 @@ def test_adverse_events_are_recorded_and_other_needs_a_note(injector_client, inj
 def test_the_aftercare_sheet_prints_and_emails(injector_client, injector, patient, mailoutbox):
     patient.email = "maya@example.com"
     patient.save()
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     page = injector_client.get(reverse("charting:aftercare", args=[treatment.visit_id]))
     assert "Stay upright for about four hours." in page.content.decode()
     assert "data-print" in page.content.decode()
@@ -240,7 +246,7 @@ def test_the_aftercare_sheet_prints_and_emails(injector_client, injector, patien
 
 
 def test_no_email_on_file_is_a_clear_message(injector_client, injector, patient, mailoutbox):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     response = injector_client.post(
         reverse("charting:aftercare_email", args=[treatment.visit_id]), follow=True
     )

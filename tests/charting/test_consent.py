@@ -8,8 +8,7 @@ from django.urls import reverse
 from charting.consent import clean_signature, withdraw_consent
 from charting.errors import ChartingError
 from charting.models import Consent, ConsentText
-
-from .factories import data_url, make_consent, make_plan, signature_png, treatment_visit
+from tests.factories import data_url, make_consent, make_plan, signature_png, treatment_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +83,9 @@ def test_a_blank_signature_is_refused_next_to_the_pad_and_the_name_is_kept(
 
 def test_off_label_areas_are_named_in_the_consent(injector, patient):
     visit, glabellar = treatment_visit(patient=patient, injector=injector)
-    plan = make_plan(visit=visit, by=injector, points=[("MASS", "L", 25), ("CORR", "R", 4)])
+    plan = make_plan(
+        visit=visit, by=injector, points=[("MASS", "L", 25), ("CORR", "R", 4)], final=True
+    )
     consent = make_consent(visit=visit, plan=plan, by=injector)
     assert "Masseter" in consent.off_label  # masseter is not a labeled cosmetic use
     assert "Corrugator" not in consent.off_label  # glabellar lines are

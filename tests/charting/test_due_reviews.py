@@ -20,9 +20,7 @@ from clinic import scheduling
 from clinic.errors import SchedulingError
 from clinic.models import Appointment
 from clinic.slots import local_today
-from tests.charting.factories import charted
-from tests.clinic.scheduling_factories import at, make_appointment
-from tests.factories import PASSWORD, PatientFactory
+from tests.factories import PASSWORD, PatientFactory, at, charted_treatment, make_appointment
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
@@ -36,15 +34,22 @@ def treated_at(location):
 
 def treatment_started(patient, injector, started_at) -> Treatment:
     """A chart ready to sign, started at ``started_at``."""
-    treatment = charted(patient=patient, injector=injector)
-    Treatment.objects.filter(pk=treatment.pk).update(started_at=started_at)
-    treatment.refresh_from_db()
-    return treatment
+    return charted_treatment(patient=patient, injector=injector, started_at=started_at)
 
 
 def book(patient, injector, treated_at, days=14):
     treatment = treatment_started(patient, injector, treated_at)
     return due_reviews.book_review(treatment=treatment, days=days, by=injector)
+
+
+def occupy(injector, location, day, hhmm, minutes):
+    """Another patient's appointment takes the injector's time from ``hhmm`` on ``day``."""
+    make_appointment(
+        patient=PatientFactory(),
+        injector=injector,
+        starts_at=at(location, day, hhmm),
+        minutes=minutes,
+    )
 
 
 def due_of(patient) -> DueReview:
@@ -74,12 +79,7 @@ def test_review_day_is_adjustable_from_10_to_21(patient, injector, location, tre
 
 def test_busy_time_moves_to_the_nearest_free_slot(patient, injector, location, treated_at):
     day = local_today(location) + datetime.timedelta(days=14)
-    make_appointment(
-        patient=PatientFactory(),
-        injector=injector,
-        starts_at=at(location, day, "10:30"),
-        minutes=60,
-    )
+    occupy(injector, location, day, "10:30", minutes=60)
     review = book(patient, injector, treated_at)
     assert review.local_start.date() == day
     assert review.local_start.time() in (datetime.time(10, 15), datetime.time(11, 30))
@@ -87,12 +87,7 @@ def test_busy_time_moves_to_the_nearest_free_slot(patient, injector, location, t
 
 def test_a_full_day_moves_to_the_next_day(patient, injector, location, treated_at):
     day = local_today(location) + datetime.timedelta(days=14)
-    make_appointment(
-        patient=PatientFactory(),
-        injector=injector,
-        starts_at=at(location, day, "09:00"),
-        minutes=540,
-    )
+    occupy(injector, location, day, "09:00", minutes=540)
     review = book(patient, injector, treated_at)
     assert review.local_start.date() == day + datetime.timedelta(days=1)
     assert review.local_start.time() == datetime.time(11, 0)
@@ -198,12 +193,7 @@ def test_no_free_time_keeps_the_review_on_the_list(patient, injector, location, 
     """Through the real door: signing goes on, and the review waits on the desk's list."""
     for days in range(14, 29):
         day = local_today(location) + datetime.timedelta(days=days)
-        make_appointment(
-            patient=PatientFactory(),
-            injector=injector,
-            starts_at=at(location, day, "09:00"),
-            minutes=540,
-        )
+        occupy(injector, location, day, "09:00", minutes=540)
     treatment = treatment_started(patient, injector, treated_at)
     signed = sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
     assert signed.treatment.is_signed and signed.review is None

@@ -14,9 +14,8 @@ from charting.errors import ChartingError
 from charting.lots import check_lot, lot_refusal, reconstitute, set_lot_status, vial_refusal
 from charting.models import Lot, LotStatus, Vial
 from planning.models import Product
+from tests.factories import botox, make_lot, make_vial
 from tests.queries import audit_event
-
-from .factories import botox, make_lot, make_vial
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 6, 10)

@@ -9,9 +9,7 @@ from django.utils import timezone
 
 from charting.next_cycle_recall import months_before, patients_due_back
 from clinic.models import Appointment
-from tests.charting.factories import make_due_review
-from tests.clinic.scheduling_factories import make_appointment
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, make_appointment, make_due_review
 
 pytestmark = pytest.mark.django_db
 Kind, Status = Appointment.Kind, Appointment.Status

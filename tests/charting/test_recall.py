@@ -9,22 +9,17 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from charting.chart import chart_from_plan
 from charting.lot_recall import recall_search
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, charted_treatment, make_lot, make_vial, signed_treatment
 from tests.queries import audit_event
-
-from .factories import make_lot, make_vial, treatment_visit
 
 pytestmark = pytest.mark.django_db
 
 
-def _treated(*, injector, lot, patient=None, units=None):
-    patient = patient or PatientFactory()
-    visit, plan = treatment_visit(patient=patient, injector=injector)
-    treatment = chart_from_plan(visit=visit, plan=plan, by=injector)
-    treatment.injections.update(vial=make_vial(lot=lot, by=injector))
-    return treatment
+def _treated(*, injector, lot, patient=None):
+    """A glabellar chart (20 U) drawn from a vial of ``lot``."""
+    vial = make_vial(lot=lot, by=injector)
+    return charted_treatment(patient=patient or PatientFactory(), injector=injector, vial=vial)
 
 
 def test_recall_finds_every_patient_who_received_the_lot(injector):
@@ -88,14 +83,10 @@ def test_recall_is_for_clinic_admins_only(injector_client):
 def test_a_signed_chart_warns_when_its_lot_is_recalled_later(injector_client, injector, patient):
     from charting.lots import set_lot_status
     from charting.models import LotStatus
-    from charting.signing import sign_treatment
-    from tests.charting.factories import make_consent
-    from tests.factories import PASSWORD
 
     lot = make_lot(number="LATER-1")
-    treatment = _treated(injector=injector, lot=lot, patient=patient)
-    make_consent(visit=treatment.visit, plan=treatment.plan, by=injector)
-    sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
+    vial = make_vial(lot=lot, by=injector)
+    treatment = signed_treatment(patient=patient, injector=injector, vial=vial)
     url = reverse("charting:chart", args=[treatment.visit_id])
     assert 'data-testid="lot-alert"' not in injector_client.get(url).content.decode()
     set_lot_status(lot=lot, status=LotStatus.RECALLED, note="Maker's notice 7")

@@ -12,8 +12,7 @@ from charting.views.reviews_due import PAGE_SIZE
 from clinic.models import Appointment
 from clinic.slots import local_today
 from clinic.slots import zone_of as location_zone
-from tests.charting.factories import make_due_review
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, make_due_review
 
 pytestmark = pytest.mark.django_db
 

@@ -21,22 +21,19 @@ from charting.models import (
 from charting.signing import add_addendum, content_hash, sign_treatment, verify
 from clinic.models import Appointment
 from clinic.roles import Role
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, charted_treatment, signed_treatment
 from tests.queries import audit_event
-
-from .factories import charted
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def signed(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
-    return sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
+    return signed_treatment(patient=patient, injector=injector)
 
 
 def test_signing_stores_who_when_and_the_hash(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     result = sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
     treatment = Treatment.objects.get(pk=treatment.pk)
     assert treatment.signed_by == injector and treatment.signed_at is not None
@@ -64,7 +61,7 @@ def test_raw_sql_cannot_change_a_signed_chart_or_the_hash_shows_it(signed):
 
 
 def test_signing_asks_for_the_password_again(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     with pytest.raises(ChartingError, match="password") as refused:
         sign_treatment(treatment=treatment, by=injector, password="not-it")
     assert refused.value.field == "password"
@@ -72,27 +69,27 @@ def test_signing_asks_for_the_password_again(injector, patient):
 
 
 def test_signing_without_consent_is_refused(injector, patient):
-    treatment = charted(patient=patient, injector=injector, consent=False)
+    treatment = charted_treatment(patient=patient, injector=injector, consent=False)
     with pytest.raises(ChartingError, match="consent"):
         sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
     assert not DueReview.objects.exists()
 
 
 def test_signing_without_injections_is_refused(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     treatment.injections.all().delete()
     with pytest.raises(ChartingError, match="no injections"):
         sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
 
 
 def test_signing_without_a_vial_for_every_injection_is_refused(injector, patient):
-    treatment = charted(patient=patient, injector=injector, vial=False)
+    treatment = charted_treatment(patient=patient, injector=injector, vial=False)
     with pytest.raises(ChartingError, match="vial"):
         sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
 
 
 def test_a_vial_that_expired_before_signing_is_refused(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     later = timezone.now() + datetime.timedelta(hours=25)
     with pytest.raises(ChartingError, match="usable until"):
         sign_treatment(treatment=treatment, by=injector, password=PASSWORD, now=later)
@@ -105,7 +102,7 @@ def test_signing_twice_is_impossible(signed, injector):
 
 
 def test_only_an_injector_signs(patient, injector, clinic_admin):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     with pytest.raises(ChartingError, match="injector"):
         sign_treatment(treatment=treatment, by=clinic_admin, password=PASSWORD)
 
@@ -122,7 +119,7 @@ def test_signing_books_exactly_one_review_on_day_14(signed, injector):
 
 @pytest.mark.parametrize(("days", "ok"), [(10, True), (21, True), (9, False), (22, False)])
 def test_the_review_day_is_adjustable_from_10_to_21(injector, patient, days, ok):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     if ok:
         sign_treatment(treatment=treatment, by=injector, password=PASSWORD, review_days=days)
         due = DueReview.objects.get()
@@ -165,7 +162,7 @@ def test_a_signed_treatment_refuses_orm_updates_and_deletes(signed):
 
 
 def test_a_stale_unsigned_copy_cannot_overwrite_the_signed_row(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     stale = Treatment.objects.get(pk=treatment.pk)
     sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
     stale.wasted_units = Decimal("10")
@@ -200,7 +197,7 @@ def test_adverse_events_of_a_signed_treatment_are_locked(signed, injector):
 
 
 def test_unsigned_charts_stay_editable(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     assert Injection.objects.filter(treatment=treatment).update(units=Decimal("3")) == 5
     treatment.notes = "still open"
     treatment.save()
@@ -226,7 +223,7 @@ def test_the_signed_chart_is_read_only_in_the_ui(signed, injector_client):
 
 
 def test_sign_view_books_the_review_and_shows_the_lock(injector_client, injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     url = reverse("charting:sign", args=[treatment.visit_id])
     response = injector_client.post(url, {"password": "wrong", "review_days": 14})
     assert response.status_code == 422 and "password is not correct" in response.content.decode()
@@ -265,7 +262,7 @@ def test_an_admin_may_add_an_addendum_another_injector_may_not(signed, clinic_ad
 
 
 def test_an_addendum_needs_a_signed_chart_a_reason_and_text(injector, patient):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     with pytest.raises(ChartingError, match="not signed"):
         add_addendum(treatment=treatment, reason="r", text="t", by=injector)
     treatment = sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
@@ -297,7 +294,7 @@ def test_the_history_provider_answers_from_signed_treatments(signed, patient):
 def test_the_history_counts_each_visit_once_the_chart_replacing_the_plan(injector, patient):
     from planning import treatment_history as history
 
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     today = timezone.localdate()
 
     def given():

@@ -8,34 +8,18 @@ from django.urls import reverse
 
 from charting.errors import ChartingError
 from charting.models import DueReview, Treatment
-from charting.reviews.touchups import add_touch_up
 from charting.signing import TOUCH_UP_MESSAGE, sign_treatment
-from planning.models import Muscle
-from tests.factories import PASSWORD
-from tests.reviews.factories import graded_review, signed_session
-
-from .factories import make_vial
+from tests.factories import PASSWORD, make_vial, signed_treatment, touched_up_review
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def review(patient, injector):
+    """A review of a signed treatment with a touch-up charted, not signed yet."""
     vial = make_vial(by=injector)
-    session = signed_session(patient=patient, injector=injector, vial=vial)
-    review = graded_review(
-        treatment=session, injector=injector, grades={"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"}
-    )
-    add_touch_up(
-        review=review,
-        muscle_id=Muscle.objects.get(code="CORR").pk,
-        side="L",
-        units="2",
-        vial_id=vial.pk,
-        by=injector,
-    )
-    review.refresh_from_db()
-    return review
+    treatment = signed_treatment(patient=patient, injector=injector, vial=vial)
+    return touched_up_review(treatment=treatment, injector=injector, vial=vial, signed=False)
 
 
 def test_signing_a_touch_up_through_charting_is_refused(review, injector, patient):

@@ -9,9 +9,7 @@ from django.urls import reverse
 
 from clinic.models import Appointment
 from clinic.slots import local_today
-from tests.factories import PatientFactory
-
-from .scheduling_factories import make_appointment
+from tests.factories import PatientFactory, make_appointment
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status

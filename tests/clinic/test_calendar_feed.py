@@ -5,8 +5,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from clinic.models import Appointment
-
-from .scheduling_factories import make_appointment, make_feed
+from tests.factories import make_appointment, make_feed
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,7 @@ from clinic import scheduling
 from clinic.errors import BookingConflict
 from clinic.models import Appointment
 from tests.conftest import need
-from tests.factories import PatientFactory
-
-from .scheduling_factories import at, tomorrow
+from tests.factories import PatientFactory, at, make_appointment, tomorrow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,19 +24,22 @@ def test_two_connections_one_wins(injector, location, front_desk):
     both_checked = threading.Barrier(2, timeout=10)
     results: dict[str, object] = {}
 
+    def book(patient):
+        return scheduling.book_appointment(
+            patient=patient,
+            kind=Appointment.Kind.CONSULTATION,
+            location=location,
+            injector=injector,
+            starts_at=starts_at,
+            by=front_desk,
+        )
+
     def first_desk():
         # Books inside a transaction that stays open until the other desk has
         # passed the form's clash check (which cannot see this uncommitted row).
         try:
             with transaction.atomic():
-                results["first"] = scheduling.book_appointment(
-                    patient=first_patient,
-                    kind=Appointment.Kind.CONSULTATION,
-                    location=location,
-                    injector=injector,
-                    starts_at=starts_at,
-                    by=front_desk,
-                )
+                results["first"] = book(first_patient)
                 both_checked.wait()
                 threading.Event().wait(0.5)  # the other desk is now waiting on our row
         except Exception as exc:  # reported below
@@ -49,14 +50,7 @@ def test_two_connections_one_wins(injector, location, front_desk):
     def second_desk():
         try:
             both_checked.wait()
-            results["second"] = scheduling.book_appointment(
-                patient=second_patient,
-                kind=Appointment.Kind.CONSULTATION,
-                location=location,
-                injector=injector,
-                starts_at=starts_at,
-                by=front_desk,
-            )
+            results["second"] = book(second_patient)
         except Exception as exc:
             results["second"] = exc
         finally:
@@ -80,7 +74,6 @@ def test_two_connections_one_wins(injector, location, front_desk):
 def test_the_constraint_holds_without_the_form(injector, location, patient):
     """Rows written past the rules still cannot overlap on PostgreSQL."""
     need(settings.DATABASE_IS_POSTGRES, "the exclusion constraint needs PostgreSQL")
-    from .scheduling_factories import make_appointment
 
     make_appointment(patient=patient, injector=injector)
     with pytest.raises(IntegrityError, match="appointment_injector_no_overlap"):

@@ -9,9 +9,7 @@ from django.core import mail
 from clinic import reminders, tasks
 from clinic.models import Appointment
 from clinic.slots import local_today
-from tests.factories import PatientFactory
-
-from .scheduling_factories import at, make_appointment
+from tests.factories import PatientFactory, at, make_appointment
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,7 @@ from clinic.models import Appointment
 from clinic.roles import Role
 from clinic.slots import local_today
 from clinic.slots import zone_of as location_zone
-from tests.factories import PatientFactory, UserFactory
-
-from .scheduling_factories import at, make_appointment
+from tests.factories import PatientFactory, UserFactory, at, make_appointment
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2030, 5, 14)

@@ -9,9 +9,7 @@ from clinic import scheduling
 from clinic.errors import BookingConflict, SchedulingError
 from clinic.models import Appointment
 from clinic.roles import Role
-from tests.factories import PatientFactory, UserFactory
-
-from .scheduling_factories import at, make_appointment, tomorrow
+from tests.factories import PatientFactory, UserFactory, at, make_appointment, tomorrow
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status

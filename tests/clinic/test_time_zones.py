@@ -8,9 +8,7 @@ from django.urls import reverse
 from clinic import scheduling
 from clinic.models import Appointment
 from clinic.slots import NonexistentLocalTime, local_datetime, local_day_bounds
-from tests.factories import LocationFactory
-
-from .scheduling_factories import make_appointment
+from tests.factories import LocationFactory, make_appointment
 
 pytestmark = pytest.mark.django_db
 

@@ -65,6 +65,14 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
+@pytest.fixture
+def demo_data(transactional_db):
+    """The demo clinic (``seed_demo``): its people, patients and past treatments."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
 def login(page, email: str, password: str) -> None:
     page.goto("/login/")
     page.get_by_label("Email address").fill(email)

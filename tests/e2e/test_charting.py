@@ -4,11 +4,13 @@ under the original."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from charting.models import Consent, DueReview, Treatment
-from tests.charting.factories import make_lot, treatment_visit
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_lot, treatment_visit
 
 from .conftest import login
 
@@ -31,13 +33,12 @@ def draw_signature(page) -> None:
     page.mouse.up()
 
 
-def test_consent_chart_sign_and_addendum(page, injector, patient):
-    visit, plan = treatment_visit(patient=patient, injector=injector)
-    make_lot(number="E2E-OLD", expiry_days=-1)
-    make_lot(number="E2E-GOOD")
-    login(page, injector.email, PASSWORD)
+def expiry(days: int) -> str:
+    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
 
-    # Consent: an empty pad is refused in the page; strokes are accepted.
+
+def sign_the_consent_on_the_pad(page, visit):
+    """An empty pad is refused in the page; strokes are accepted."""
     page.goto(f"/charting/visits/{visit.pk}/consent/")
     page.get_by_test_id("consent-submit").click()
     assert page.locator("[data-signature-hint]").is_visible()
@@ -46,22 +47,27 @@ def test_consent_chart_sign_and_addendum(page, injector, patient):
     page.wait_for_url(f"**/charting/visits/{visit.pk}/chart/")
     assert Consent.objects.filter(visit=visit).count() == 1
 
-    # Chart from the plan.
+
+def chart_from_the_plan(page):
     page.get_by_test_id("chart-from-plan").click()
     page.get_by_test_id("chart-form").wait_for()
     assert page.get_by_test_id("injection-row").count() == 5
 
-    # An expired lot is refused with the reason; the good one is recorded as a vial.
+
+def record_a_vial_of_the_good_lot(page):
+    """An expired lot is refused with the reason; the good one is recorded as a vial."""
     vial_form = page.get_by_test_id("vial-form")
-    vial_form.get_by_label("Lot").select_option(label="E2E-OLD · exp " + _expiry(-1))
+    vial_form.get_by_label("Lot").select_option(label="E2E-OLD · exp " + expiry(-1))
     vial_form.get_by_role("button", name="Record vial").click()
     assert "expired on" in page.get_by_test_id("vial-form").inner_text()
     vial_form = page.get_by_test_id("vial-form")
-    vial_form.get_by_label("Lot").select_option(label="E2E-GOOD · exp " + _expiry(365))
+    vial_form.get_by_label("Lot").select_option(label="E2E-GOOD · exp " + expiry(365))
     vial_form.get_by_role("button", name="Record vial").click()
     page.get_by_text("Vial recorded").wait_for()
 
-    # Change one point's units and save (the new vial fills every empty vial cell).
+
+def change_one_points_units_and_save(page):
+    """The new vial fills every empty vial cell; signing waits for the save."""
     page.get_by_test_id("units-PROC-C").fill("5.5")
     assert page.get_by_test_id("sign-button").is_disabled()  # save first: nothing lost
     page.get_by_test_id("save-chart").click()
@@ -69,7 +75,9 @@ def test_consent_chart_sign_and_addendum(page, injector, patient):
     assert page.get_by_test_id("units-PROC-C").input_value() == "5.5"
     assert "Ready to sign" in page.get_by_test_id("sign-card").inner_text()
 
-    # Sign with the password, review on day 14.
+
+def sign_with_the_password(page, visit, patient):
+    """Review on day 14; the chart locks."""
     sign = page.get_by_test_id("sign-card")
     sign.get_by_label("Your password").fill(PASSWORD)
     sign.get_by_label("Two-week review on day").select_option("14")
@@ -82,7 +90,9 @@ def test_consent_chart_sign_and_addendum(page, injector, patient):
     treatment = Treatment.objects.get(visit=visit)
     assert treatment.is_signed and DueReview.objects.filter(patient=patient).count() == 1
 
-    # An addendum shows under the original, which stays as signed.
+
+def add_an_addendum(page):
+    """It shows under the original, which stays as signed."""
     form = page.get_by_test_id("addendum-form")
     form.get_by_label("Reason").fill("Late entry")
     form.get_by_label("Addendum").fill("Small bruise at the left corrugator, ice given.")
@@ -94,9 +104,14 @@ def test_consent_chart_sign_and_addendum(page, injector, patient):
     assert "5.5 U" in page.get_by_test_id("injections").inner_text()
 
 
-def _expiry(days: int) -> str:
-    import datetime
-
-    from django.utils import timezone
-
-    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+def test_consent_chart_sign_and_addendum(page, injector, patient):
+    visit, _plan = treatment_visit(patient=patient, injector=injector)
+    make_lot(number="E2E-OLD", expiry_days=-1)
+    make_lot(number="E2E-GOOD")
+    login(page, injector.email, PASSWORD)
+    sign_the_consent_on_the_pad(page, visit)
+    chart_from_the_plan(page)
+    record_a_vial_of_the_good_lot(page)
+    change_one_points_units_and_save(page)
+    sign_with_the_password(page, visit, patient)
+    add_an_addendum(page)

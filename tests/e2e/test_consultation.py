@@ -4,23 +4,17 @@ see the asymmetry, upload a photo, reload and find it all."""
 import io
 
 import pytest
-from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import expect
 
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Patient
 from planning.models import Observation, Photo, Screening
-from tests.planning.factories import GPS_IFD, jpeg_bytes
+from tests.factories import GPS_IFD, jpeg_bytes
 
 from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_data(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def grade_button(page, key: str, grade: int):
@@ -31,28 +25,34 @@ def radio(page, key: str, value: str):
     return page.locator(f'input[id="g-{key}-{value}"]')
 
 
-def test_injector_records_a_consultation(page, demo_data, tmp_path):
-    patient = Patient.objects.get(chart_number="D-0010")
+def start_the_consultation(page, patient):
+    """From the patient page, then on to the screening."""
     login(page, "injector@demo.clinic", DEMO_PASSWORD)
     page.goto(f"/patients/{patient.pk}/")
-
-    # Start the consultation from the patient page.
     page.get_by_test_id("start-consultation").click()
     page.wait_for_url("**/planning/visits/*/")
     page.get_by_role("link", name="1 · Screening").click()
 
-    # Screening: every question answered, one warn answer.
+
+def answer_the_screening(page, yes: str):
+    """Every question answered: ``yes`` to one, no to the others."""
     for fieldset in page.locator("[data-question]").all():
         code = fieldset.get_attribute("data-question")
-        answer = "Yes" if code == "pregnant_or_breastfeeding" else "No"
-        fieldset.locator("label", has_text=answer).tap()
+        fieldset.locator("label", has_text="Yes" if code == yes else "No").tap()
     page.get_by_test_id("save-screening").click()
+
+
+def screen_and_acknowledge_a_warning(page):
+    answer_the_screening(page, yes="pregnant_or_breastfeeding")
     assert "Warnings to acknowledge" in page.get_by_test_id("screening-outcome").inner_text()
     page.locator("#id_note").fill("Not pregnant now; stopped breastfeeding in March.")
     page.get_by_test_id("acknowledge").click()
     assert "Acknowledged by Irene Castellano" in page.get_by_test_id("acknowledged-by").inner_text()
 
-    # Movement map: tap a few cells; the corrugator moves more on the left.
+
+def grade_the_movement_map(page):
+    """Tap a few cells: the corrugator moves more on the left; arrows move through a
+    cell's grades."""
     page.get_by_role("link", name="2 · Movement map").click()
     grade_button(page, "FROWN.CORR.L", 3).tap()
     grade_button(page, "FROWN.CORR.R", 1).tap()
@@ -67,7 +67,6 @@ def test_injector_records_a_consultation(page, demo_data, tmp_path):
     chip = page.locator('[data-summary="CORR"]')
     assert "is-asymmetric" in chip.get_attribute("class")
     assert "L stronger" in chip.inner_text()
-    # Keyboard: arrows move through a cell's grades.
     radio(page, "SQUINT.OOC.L", "x").focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
@@ -76,7 +75,8 @@ def test_injector_records_a_consultation(page, demo_data, tmp_path):
     page.wait_for_load_state()
     assert "Movement map saved." in page.content()
 
-    # A photo for the frown, with GPS in the file.
+
+def upload_a_frown_photo_with_gps(page, tmp_path):
     original = jpeg_bytes((600, 400), gps=True)
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)
     photo_path = tmp_path / "frown.jpg"
@@ -88,7 +88,8 @@ def test_injector_records_a_consultation(page, demo_data, tmp_path):
     page.get_by_test_id("upload-photos").click()
     page.wait_for_url("**/map/")
 
-    # Reload: everything is still there.
+
+def everything_is_there_after_a_reload(page):
     page.reload()
     assert radio(page, "FROWN.CORR.L", "3").is_checked()
     assert radio(page, "FROWN.CORR.R", "1").is_checked()
@@ -103,7 +104,8 @@ def test_injector_records_a_consultation(page, demo_data, tmp_path):
     assert thumb.evaluate("img => img.naturalWidth") > 0
     assert "done" in page.get_by_test_id("visit-steps").inner_text()
 
-    # And in the database: what the screens showed.
+
+def the_database_holds_what_the_screens_showed(patient):
     screening = Screening.objects.get(visit__patient=patient)
     assert screening.outcome == "warn" and screening.acknowledged_by.email == "injector@demo.clinic"
     cells = {
@@ -117,16 +119,19 @@ def test_injector_records_a_consultation(page, demo_data, tmp_path):
     assert photo.moment == "max" and photo.expression.code == "FROWN"
 
 
+def test_injector_records_a_consultation(page, demo_data, tmp_path):
+    patient = Patient.objects.get(chart_number="D-0010")
+    start_the_consultation(page, patient)
+    screen_and_acknowledge_a_warning(page)
+    grade_the_movement_map(page)
+    upload_a_frown_photo_with_gps(page, tmp_path)
+    everything_is_there_after_a_reload(page)
+    the_database_holds_what_the_screens_showed(patient)
+
+
 def test_a_blocked_patient_cannot_go_further(page, demo_data):
-    patient = Patient.objects.get(chart_number="D-0011")
-    login(page, "injector@demo.clinic", DEMO_PASSWORD)
-    page.goto(f"/patients/{patient.pk}/")
-    page.get_by_test_id("start-consultation").click()
-    page.get_by_role("link", name="1 · Screening").click()
-    for fieldset in page.locator("[data-question]").all():
-        code = fieldset.get_attribute("data-question")
-        fieldset.locator("label", has_text="Yes" if code == "infection_at_site" else "No").tap()
-    page.get_by_test_id("save-screening").click()
+    start_the_consultation(page, Patient.objects.get(chart_number="D-0011"))
+    answer_the_screening(page, yes="infection_at_site")
     assert (
         "Infection at the planned injection site"
         in page.get_by_test_id("screening-blocked").inner_text()

@@ -9,10 +9,16 @@ import pytest
 from django.utils import timezone
 
 from charting.due_reviews import book_review
-from charting.models import Treatment
 from clinic.roles import Role
-from tests.charting.factories import charted
-from tests.factories import PASSWORD, LocationFactory, PatientFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    LocationFactory,
+    PatientFactory,
+    UserFactory,
+    at,
+    charted_treatment,
+    make_appointment,
+)
 
 from .conftest import login
 
@@ -37,11 +43,9 @@ def clinic_day(transactional_db):
     )
     PatientFactory(first_name="Testa", last_name="Browserly", home_location=location)
     treated = PatientFactory(first_name="Rosa", last_name="Quill", home_location=location)
-    treatment = charted(patient=treated, injector=injector)
-    Treatment.objects.filter(pk=treatment.pk).update(
-        started_at=timezone.now() - datetime.timedelta(hours=1)
+    treatment = charted_treatment(
+        patient=treated, injector=injector, started_at=timezone.now() - datetime.timedelta(hours=1)
     )
-    treatment.refresh_from_db()
     review = book_review(treatment=treatment, by=injector)
     return {"desk": desk, "injector": injector, "review": review}
 
@@ -93,7 +97,6 @@ def test_front_desk_books_reschedules_marks_arrived_and_sees_the_review(page, cl
 def test_drag_a_booking_to_another_time(page, clinic_day):
     from clinic.models import Appointment
     from clinic.slots import local_today
-    from tests.clinic.scheduling_factories import at, make_appointment
 
     injector = clinic_day["injector"]
     location = injector.default_location

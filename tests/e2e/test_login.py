@@ -1,16 +1,10 @@
 import pytest
-from django.core.management import call_command
 
 from clinic.demo import DEMO_PASSWORD
 
 from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_data(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 @pytest.mark.parametrize(

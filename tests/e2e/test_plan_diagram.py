@@ -1,29 +1,17 @@
 """The plan editor in Chromium on a touch tablet: the face diagram, then the table."""
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
-from planning.models import Product, TreatmentPlan
+from planning.choices import VisitKind
+from planning.models import TreatmentPlan
 from planning.screening import acknowledge
 from planning.units import format_units
-from tests.factories import PASSWORD
-from tests.planning.factories import grade
-from tests.planning.helpers import make_plan, make_visit
+from tests.factories import PASSWORD, grade, make_plan, make_visit
 
 from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    """Browser tests flush the database after them; load the migrations' reference
-    data again when an earlier one took it."""
-    if not Product.objects.exists():
-        import_module("planning.migrations.0002_reference_data").load(apps, None)
 
 
 def centre(locator):
@@ -47,21 +35,28 @@ def stored(plan):
     )
 
 
-def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, patient, location):
-    visit = make_visit(patient=patient, injector=injector, location=location)
-    plan = make_plan(visit=visit, by=injector)
+def new_plan(injector, patient):
+    """An empty draft plan for today's treatment visit (screened clear)."""
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    return make_plan(visit=visit, by=injector)
+
+
+def open_plan(page, injector, plan):
+    """The injector signs in and opens the plan editor."""
     login(page, injector.email, PASSWORD)
     page.goto(f"/planning/plans/{plan.pk}/")
-    points = page.locator(".face-points .pt")
-    total = page.get_by_test_id("plan-total")
 
-    # Tap four points: both corrugators, the procerus, the patient's left crow's feet.
+
+def tap_four_points(page):
+    """Both corrugators, the procerus, the patient's left crow's feet."""
     for region in ("CORR-R", "CORR-L", "PROC-C", "OOC-L"):
         page.locator(f"#{region}").tap()
-    assert points.count() == 4
+    assert page.locator(".face-points .pt").count() == 4
     wait_total(page, "16 U")
 
-    # Change one's units: the stronger left corrugator gets 6 U.
+
+def give_the_left_corrugator_6_units(page):
+    """Change one point's units: the stronger left corrugator gets 6 U."""
     marker(page, "CORR", "L").tap()
     editor = page.locator("[data-point-editor]")
     assert editor.is_visible()
@@ -69,7 +64,9 @@ def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, pati
     editor.get_by_role("button", name="Done").click()
     assert marker(page, "CORR", "L").text_content() == "6"
 
-    # Drag the crow's-feet point to the patient's right side: it becomes OOC R.
+
+def drag_the_crows_feet_to_the_patients_right(page):
+    """Dragged to the patient's right side, the point becomes OOC R."""
     x, y = centre(marker(page, "OOC", "L").locator(".pt-dot"))
     tx, ty = centre(page.locator("#OOC-R"))
     page.mouse.move(x, y)
@@ -80,34 +77,44 @@ def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, pati
     assert marker(page, "OOC", "R").count() == 1
     assert marker(page, "OOC", "L").count() == 0
 
-    # Delete the procerus point.
+
+def delete_the_procerus_point(page):
+    """Deleted, undone (changed my mind), and deleted again."""
+    points, editor = page.locator(".face-points .pt"), page.locator("[data-point-editor]")
     marker(page, "PROC", "C").tap()
     editor.get_by_role("button", name="Delete point").click()
     assert points.count() == 3
-    page.get_by_role("button", name="Undo").click()  # changed my mind, and back again
+    page.get_by_role("button", name="Undo").click()
     assert marker(page, "PROC", "C").count() == 1
     marker(page, "PROC", "C").tap()
     editor.get_by_role("button", name="Delete point").click()
     assert points.count() == 3
 
-    # Totals and the left/right balance follow (from the server's preview).
+
+def the_totals_and_balance_follow(page):
+    """From the server's preview; the page knows it has unsaved changes."""
     wait_total(page, "14 U")
     assert "L +2 U" in page.get_by_test_id("balance-CORR").inner_text()
     assert "33%" in page.get_by_test_id("balance-CORR").inner_text()
     assert "Unsaved changes" in page.locator("[data-save-state]").inner_text()
 
+
+def save_and_reload(page, plan):
     with page.expect_navigation():
         page.get_by_test_id("save-plan").click()
     assert "Plan saved" in page.locator(".alert-success").inner_text()
     expected = [("CORR", "L", "6"), ("CORR", "R", "4"), ("OOC", "R", "4")]
     assert stored(plan) == expected
     page.reload()
-    assert points.count() == 3
+    assert page.locator(".face-points .pt").count() == 3
     assert marker(page, "CORR", "L").text_content() == "6"
-    assert total.inner_text() == "14 U"
+    assert page.get_by_test_id("plan-total").inner_text() == "14 U"
 
-    # The same kind of edits through the table, with the keyboard alone.
-    table = page.get_by_test_id("points-table")
+
+def edit_the_table_with_the_keyboard_alone(page):
+    """Add a point, change one's units and another's side, remove one; the diagram
+    follows. Returns the muscle of the table's first row before the edits."""
+    points, table = page.locator(".face-points .pt"), page.get_by_test_id("points-table")
     page.get_by_label("Muscle of the new point").select_option("DAO")
     page.get_by_label("Side of the new point").select_option("L")
     page.get_by_label("Units of the new point").fill("3")
@@ -125,26 +132,45 @@ def test_plan_on_the_diagram_then_the_table(page, reference_data, injector, pati
     page.keyboard.press("Enter")
     assert points.count() == 3
     wait_total(page, "12 U")
+    return row_1_muscle
+
+
+def save_with_the_keyboard(page):
     page.get_by_test_id("save-plan").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "Plan saved" in page.locator(".alert-success").inner_text()
+
+
+def test_plan_on_the_diagram_then_the_table(page, injector, patient):
+    plan = new_plan(injector, patient)
+    open_plan(page, injector, plan)
+    tap_four_points(page)
+    give_the_left_corrugator_6_units(page)
+    drag_the_crows_feet_to_the_patients_right(page)
+    delete_the_procerus_point(page)
+    the_totals_and_balance_follow(page)
+    save_and_reload(page, plan)
+    row_1_muscle = edit_the_table_with_the_keyboard_alone(page)
+    save_with_the_keyboard(page)
     assert row_1_muscle == "CORR"
     assert stored(plan) == [("CORR", "R", "5"), ("DAO", "L", "3"), ("OOC", "L", "4")]
 
 
 def test_asymmetric_plan_from_the_suggestions_finalized_with_an_acknowledgment(
-    page, reference_data, injector, patient, location
+    page, injector, patient
 ):
-    earlier = make_visit(patient=patient, injector=injector, location=location, days_ago=30)
+    earlier = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=30
+    )
     make_plan(visit=earlier, by=injector, points=[("CORR", "L", 4)], final=True)
-    visit = make_visit(patient=patient, injector=injector, location=location)
+    plan = new_plan(injector, patient)
     # The screening found the treatment 30 days ago and the injector acknowledged it there.
-    acknowledge(screening=visit.screenings.get(), by=injector, note="Short interval discussed.")
-    grade(visit, injector, {"FROWN.CORR.L": 3, "FROWN.CORR.R": 2, "FROWN.PROC.C": 2})
-    plan = make_plan(visit=visit, by=injector)
-    login(page, injector.email, PASSWORD)
-    page.goto(f"/planning/plans/{plan.pk}/")
+    acknowledge(
+        screening=plan.visit.screenings.get(), by=injector, note="Short interval discussed."
+    )
+    grade(plan.visit, injector, {"FROWN.CORR.L": 3, "FROWN.CORR.R": 2, "FROWN.PROC.C": 2})
+    open_plan(page, injector, plan)
 
     # The stronger left corrugator is marked; its suggestion is larger; accept both sides.
     row = page.locator('[data-suggest-row="CORR"]')

@@ -4,11 +4,10 @@ page updates by itself (htmx polling) until the download appears."""
 from __future__ import annotations
 
 import pytest
-from pypdf import PdfReader
 
 from charting.reports.models import ReportJob, Status
-from tests.factories import PASSWORD
-from tests.reports.factories import make_history
+from tests.factories import PASSWORD, make_history
+from tests.reports.pdfs import pdf_text
 
 from .conftest import login
 
@@ -30,5 +29,5 @@ def test_history_pdf_from_the_patient_page(page, real_worker, injector, patient,
         page.get_by_test_id("download").click()
     saved = tmp_path / "history.pdf"
     download.value.save_as(saved)
-    text = "".join(p.extract_text() for p in PdfReader(saved).pages)
+    text = pdf_text(saved.read_bytes())
     assert patient.full_name in text and patient.chart_number in text

@@ -1,42 +1,26 @@
 """The two-week review in a real browser: open it from the day list, grade residual
 movement, compare photos, chart a 2 U touch-up on one side, sign; the history shows
-the session and the touch-up, and next cycle's suggestion with its reason."""
+the treatment and the touch-up, and next cycle's suggestion with its reason."""
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from charting.demo.reviews import READY_PATIENT
-from charting.models import ConsentText, DueReview
+from charting.models import DueReview
 from charting.reviews.models import Review
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Appointment, Patient
 from planning.models import Expression, Muscle
-from tests.planning.factories import make_photo
+from tests.factories import make_photo
 
 from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo_data(transactional_db):
-    # A transactional test starts from empty tables: put back the consent wording
-    # charting's data migration ships, then load the demo.
-    ConsentText.objects.get_or_create(
-        version=1, defaults={"title": "Consent to treatment", "body": "Invented consent text."}
-    )
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-
-def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
-    patient = Patient.objects.get(chart_number=READY_PATIENT)
-    due = DueReview.objects.with_state().get(patient=patient)
-    assert due.state == "booked"
-    day = Appointment.objects.select_related("location").get(pk=due.booked_id).local_start.date()
+def open_the_review_from_my_day(page, patient, day):
+    """From the day list; the baseline and review photos are taken meanwhile."""
     login(page, "injector@demo.clinic", DEMO_PASSWORD)
-
-    # Open the review from the day list.
     page.goto(f"/my-day/?day={day:%Y-%m-%d}")
     row = page.get_by_test_id("my-day").locator(".list-group-item", has_text=patient.full_name)
     row.get_by_role("link", name="Open visit").click()
@@ -45,8 +29,11 @@ def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
     frown = Expression.objects.get(code="FROWN")
     make_photo(visit=review.treatment.visit, expression=frown)  # baseline
     make_photo(visit=review.visit, expression=frown)  # at the review
+    return review
 
-    # Only the treated muscles, baseline beside each side; the left corrugator still moves.
+
+def grade_the_residual_movement(page):
+    """Only the treated muscles, baseline beside each side; the left corrugator still moves."""
     grid = page.get_by_test_id("residual-grid")
     assert grid.locator("tr.mm-row").count() == 2  # CORR and PROC
     assert "was 3" in page.get_by_test_id("baseline-CORR:L").inner_text()
@@ -60,7 +47,9 @@ def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
     page.wait_for_url("**/reviews/*/")
     assert page.get_by_test_id("asym-CORR").is_visible()
 
-    # Compare photos: baseline and review side by side, and the overlay slider.
+
+def compare_the_photos(page):
+    """Baseline and review side by side, and the overlay slider."""
     page.get_by_test_id("compare-photos-link").click()
     compare = page.get_by_test_id("compare-FROWN")
     assert compare.locator("img.rv-photo").count() == 4  # two side by side, two in the overlay
@@ -69,7 +58,9 @@ def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
     clip = compare.locator("[data-overlay-top]").evaluate("img => img.style.clipPath")
     assert "80%" in clip
 
-    # Chart a 2 U touch-up on the left corrugator, tapping the diagram.
+
+def chart_a_touch_up_on_the_diagram(page):
+    """2 U on the left corrugator, placed by tapping the diagram."""
     page.get_by_test_id("touch-up-link").click()
     corr = Muscle.objects.get(code="CORR")
     page.get_by_test_id("touch-up-target").select_option(f"{corr.pk}:L")
@@ -83,7 +74,9 @@ def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
     assert "10 U" in page.get_by_test_id("total-CORR-L").inner_text()
     assert "8 U" in page.get_by_test_id("total-CORR-R").inner_text()
 
-    # Sign the review with the touch-up.
+
+def sign_the_review(page, review, due):
+    """Signed with its touch-up; off the desk's list."""
     page.get_by_test_id("to-sign").click()
     page.get_by_test_id("sign-password").fill(DEMO_PASSWORD)
     page.get_by_test_id("sign-review").click()
@@ -91,12 +84,26 @@ def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
     review.refresh_from_db()
     assert review.is_signed and review.touch_up.is_signed
     assert review.touch_up.signed_at <= timezone.now()
-    assert DueReview.objects.with_state().get(pk=due.pk).state == "done"  # off the desk's list
+    assert DueReview.objects.with_state().get(pk=due.pk).state == "done"
 
-    # The patient's history shows the session and the touch-up, and next cycle's dose.
+
+def the_history_shows_the_touch_up_and_next_cycles_dose(page):
     page.get_by_test_id("history-link").click()
     history = page.get_by_test_id("history-CORR-L")
     assert "8" in history.inner_text() and "+2" in history.inner_text()
     suggestion = page.get_by_test_id("next-CORR-L").inner_text()
     assert "10 U" in suggestion and "touch-up" in suggestion
     assert "8 U" in page.get_by_test_id("next-CORR-R").inner_text()
+
+
+def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
+    patient = Patient.objects.get(chart_number=READY_PATIENT)
+    due = DueReview.objects.with_state().get(patient=patient)
+    assert due.state == "booked"
+    day = Appointment.objects.select_related("location").get(pk=due.booked_id).local_start.date()
+    review = open_the_review_from_my_day(page, patient, day)
+    grade_the_residual_movement(page)
+    compare_the_photos(page)
+    chart_a_touch_up_on_the_diagram(page)
+    sign_the_review(page, review, due)
+    the_history_shows_the_touch_up_and_next_cycles_dose(page)

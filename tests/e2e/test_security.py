@@ -7,7 +7,6 @@ import sys
 from base64 import b32decode
 
 import pytest
-from django.core.management import call_command
 from django_otp.oath import TOTP
 
 from clinic.demo import DEMO_PASSWORD
@@ -16,11 +15,6 @@ from clinic.models import Patient
 from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_data(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def _watch_csp(page) -> list[str]:

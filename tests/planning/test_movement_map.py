@@ -13,18 +13,10 @@ from planning.movement import (
     save_observations,
     summarize,
 )
+from tests.factories import grade, make_photo, make_visit
 from tests.queries import audit_event
 
-from .factories import grade, make_visit, screen
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def visit(patient, injector):
-    visit = make_visit(patient=patient, injector=injector)
-    screen(visit, injector)
-    return visit
 
 
 def map_url(visit, **query):
@@ -239,8 +231,6 @@ def full_map(expressions) -> dict[str, int]:
 def test_query_count_is_constant(
     prior_maps, injector_client, patient, injector, visit, django_assert_num_queries
 ):
-    from .factories import make_photo
-
     expressions = list(expressions_with_muscles())
     for n in range(prior_maps):
         earlier = make_visit(patient=patient, injector=injector, days_ago=30 * (n + 1))

@@ -13,26 +13,16 @@ from PIL import Image
 
 from planning.models import Expression, Photo
 from planning.photos import MAX_BYTES, clean_image, private_storage
-
-from .factories import (
+from tests.factories import (
     GPS_IFD,
     MAKE,
     ORIENTATION,
     jpeg_bytes,
     make_photo,
-    make_visit,
-    screen,
     upload,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def visit(patient, injector):
-    visit = make_visit(patient=patient, injector=injector)
-    screen(visit, injector)
-    return visit
 
 
 def photos_url(visit):
@@ -81,7 +71,7 @@ def test_gps_and_device_data_are_stripped(injector_client, visit):
 
 def test_orientation_is_applied_before_stripping(visit, injector):
     # 40 x 20, red left half; orientation 6 means "rotate 90° clockwise to view".
-    photo = make_photo_from(jpeg_bytes((40, 20), orientation=6), visit, injector)
+    photo = make_photo(visit=visit, by=injector, data=jpeg_bytes((40, 20), orientation=6))
     image = stored_image(photo)
     assert image.size == (20, 40) == (photo.width, photo.height)
     assert ORIENTATION not in image.getexif()
@@ -91,14 +81,8 @@ def test_orientation_is_applied_before_stripping(visit, injector):
     assert bottom[2] > 200 and bottom[0] < 80
 
 
-def make_photo_from(data, visit, injector):
-    from planning.photos import store_photo
-
-    return store_photo(visit=visit, by=injector, upload=upload(data))
-
-
 def test_a_thumbnail_is_made_once(visit, injector):
-    photo = make_photo_from(jpeg_bytes((1600, 1200)), visit, injector)
+    photo = make_photo(visit=visit, by=injector, data=jpeg_bytes((1600, 1200)))
     assert stored_image(photo, thumbnail=True).size == (320, 240)
     assert private_storage().exists(photo.thumbnail_name)
 
@@ -112,7 +96,7 @@ def test_heic_from_a_tablet_is_read_turned_and_stripped(visit, injector):
     out = io.BytesIO()
     Image.new("RGB", (64, 48), "red").save(out, format="HEIF", exif=exif.tobytes())
     assert Image.open(io.BytesIO(out.getvalue())).getexif().get_ifd(GPS_IFD)
-    photo = make_photo_from(out.getvalue(), visit, injector)
+    photo = make_photo(visit=visit, by=injector, data=out.getvalue())
     image = stored_image(photo)
     assert image.format == "JPEG" and image.size == (48, 64)
     assert len(image.getexif()) == 0
@@ -121,7 +105,7 @@ def test_heic_from_a_tablet_is_read_turned_and_stripped(visit, injector):
 def test_png_with_transparency_is_accepted(visit, injector):
     out = io.BytesIO()
     Image.new("RGBA", (30, 30), (0, 128, 0, 128)).save(out, format="PNG")
-    photo = make_photo_from(out.getvalue(), visit, injector)
+    photo = make_photo(visit=visit, by=injector, data=out.getvalue())
     assert stored_image(photo).mode == "RGB"
 
 

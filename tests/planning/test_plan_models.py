@@ -6,19 +6,17 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from planning.choices import PlanStatus
+from planning.choices import PlanStatus, VisitKind
 from planning.models import InjectionPoint, Muscle
-
-from .helpers import make_plan, make_visit
+from tests.factories import make_plan, make_visit
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def plan(patient, injector, location):
-    return make_plan(
-        visit=make_visit(patient=patient, injector=injector, location=location), by=injector
-    )
+def plan(patient, injector):
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    return make_plan(visit=visit, by=injector)
 
 
 @pytest.mark.parametrize(

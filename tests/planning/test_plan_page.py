@@ -4,10 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from planning.movement import CellInput, save_observations
+from planning.choices import VisitKind
+from tests.factories import GLABELLAR, grade, make_plan, make_visit
 from tests.queries import audit_event
-
-from .helpers import GLABELLA_20, make_plan, make_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -25,30 +24,20 @@ pytestmark = pytest.mark.django_db
 #  14 the patient's other plans with their totals
 #  15 the product's templates with their totals
 #  16 the active location, 17 the locations list (base template's location switcher)
-#  18 next cycle's doses: the patient's signed sessions (reviews.cycles; four more
+#  18 next cycle's doses: the patient's signed treatments (reviews.cycles; four more
 #     prefetches when there are some, see tests/reviews/test_starting_doses.py)
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
 PLAN_PAGE_QUERIES = 18 + 1 + audit_event()
 
 
 def grade_map(visit, injector):
-    save_observations(
-        visit=visit,
-        by=injector,
-        cells=[
-            CellInput("FROWN", "CORR", "L", 3),
-            CellInput("FROWN", "CORR", "R", 2),
-            CellInput("FROWN", "PROC", "C", 2),
-        ],
-    )
+    grade(visit, injector, {"FROWN.CORR.L": 3, "FROWN.CORR.R": 2, "FROWN.PROC.C": 2})
 
 
-def test_plan_page_shows_grades_suggestions_totals_and_checks(
-    injector_client, injector, patient, location
-):
-    visit = make_visit(patient=patient, injector=injector, location=location)
+def test_plan_page_shows_grades_suggestions_totals_and_checks(injector_client, injector, patient):
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     grade_map(visit, injector)
-    plan = make_plan(visit=visit, by=injector, points=GLABELLA_20)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
     response = injector_client.get(plan.get_absolute_url())
     assert response.status_code == 200
     page = response.content.decode()
@@ -74,9 +63,9 @@ def _page_queries(client, plan, django_assert_num_queries):
 
 @pytest.mark.parametrize("points", [1, 40])
 def test_plan_page_queries_constant_with_points(
-    injector_client, injector, patient, location, points, django_assert_num_queries
+    injector_client, injector, patient, points, django_assert_num_queries
 ):
-    visit = make_visit(patient=patient, injector=injector, location=location)
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     grade_map(visit, injector)
     plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 2)] * points)
     response = _page_queries(injector_client, plan, django_assert_num_queries)
@@ -85,24 +74,24 @@ def test_plan_page_queries_constant_with_points(
 
 @pytest.mark.parametrize("past", [1, 20])
 def test_plan_page_queries_constant_with_past_plans(
-    injector_client, injector, patient, location, past, django_assert_num_queries
+    injector_client, injector, patient, past, django_assert_num_queries
 ):
     for n in range(past):
         earlier = make_visit(
-            patient=patient, injector=injector, location=location, days_ago=100 + n, screen=False
+            patient=patient, injector=injector, days_ago=100 + n, kind=VisitKind.TREATMENT
         )
-        make_plan(visit=earlier, by=injector, points=GLABELLA_20, final=True)
-    visit = make_visit(patient=patient, injector=injector, location=location)
+        make_plan(visit=earlier, by=injector, points=GLABELLAR, final=True)
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     grade_map(visit, injector)
-    plan = make_plan(visit=visit, by=injector, points=GLABELLA_20)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
     response = _page_queries(injector_client, plan, django_assert_num_queries)
     assert len(response.context["past_plans"]) == past
     assert response.context["last_plan"].visit == visit.patient.visits.order_by("-date")[1]
 
 
-def test_front_desk_never_sees_a_plan(desk_client, injector, patient, location):
-    visit = make_visit(patient=patient, injector=injector, location=location)
-    plan = make_plan(visit=visit, by=injector, points=GLABELLA_20)
+def test_front_desk_never_sees_a_plan(desk_client, injector, patient):
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
     assert desk_client.get(plan.get_absolute_url()).status_code == 403
     assert desk_client.post(f"/planning/plans/{plan.pk}/preview/").status_code == 403
 

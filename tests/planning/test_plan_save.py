@@ -6,10 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from planning.choices import PlanStatus
+from planning.choices import PlanStatus, VisitKind
 from planning.models import Product, TreatmentPlan
-
-from .helpers import GLABELLA_20, make_plan, make_visit
+from tests.factories import GLABELLAR, make_plan, make_visit, screen
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +22,12 @@ def body(points, *, version, action="save", **extra):
     return {"points": json.dumps(points), "version": version, "action": action, **extra}
 
 
-GLABELLA = [point(m, s, u) for m, s, u in GLABELLA_20]
+GLABELLA = [point(m, s, u) for m, s, u in GLABELLAR]
 
 
 @pytest.fixture
-def visit(patient, injector, location):
-    return make_visit(patient=patient, injector=injector, location=location)
+def visit(patient, injector):
+    return make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
 
 
 @pytest.fixture
@@ -76,10 +75,12 @@ def test_finalize_with_a_warning_that_needs_no_acknowledgment(injector_client, p
 
 
 def test_retreatment_under_90_days_needs_an_acknowledgment(
-    injector_client, injector, patient, location, plan
+    injector_client, injector, patient, plan
 ):
-    earlier = make_visit(patient=patient, injector=injector, location=location, days_ago=60)
-    make_plan(visit=earlier, by=injector, points=GLABELLA_20, final=True)
+    earlier = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=60
+    )
+    make_plan(visit=earlier, by=injector, points=GLABELLAR, final=True)
     url = plan.get_absolute_url()
     response = injector_client.post(url, body(GLABELLA, version=1, action="finalize"))
     assert response.status_code == 400
@@ -99,9 +100,11 @@ def test_retreatment_under_90_days_needs_an_acknowledgment(
 
 
 def test_400_units_in_the_plan_plus_the_last_90_days_blocks_finalizing(
-    injector_client, injector, patient, location, plan
+    injector_client, injector, patient, plan
 ):
-    earlier = make_visit(patient=patient, injector=injector, location=location, days_ago=40)
+    earlier = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=40
+    )
     make_plan(
         visit=earlier,
         by=injector,
@@ -131,11 +134,15 @@ def test_400_units_in_the_plan_plus_the_last_90_days_blocks_finalizing(
 
 
 def test_the_windows_count_only_this_product_and_the_last_90_days(
-    injector_client, injector, patient, location, plan
+    injector_client, injector, patient, plan
 ):
-    old = make_visit(patient=patient, injector=injector, location=location, days_ago=120)
+    old = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=120
+    )
     make_plan(visit=old, by=injector, points=[("MASS", "L", 100)] * 3, final=True)
-    other = make_visit(patient=patient, injector=injector, location=location, days_ago=95)
+    other = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=95
+    )
     dysport = Product.objects.get(code="dysport")
     make_plan(
         visit=other,
@@ -153,10 +160,9 @@ def test_the_windows_count_only_this_product_and_the_last_90_days(
     assert stored(plan)[0].status == PlanStatus.FINAL
 
 
-def test_a_blocked_screening_blocks_finalizing(injector_client, injector, patient, location):
-    visit = make_visit(
-        patient=patient, injector=injector, location=location, answers={"infection_at_site": True}
-    )
+def test_a_blocked_screening_blocks_finalizing(injector_client, injector, patient):
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT)
+    screen(visit, injector, yes=["infection_at_site"])
     plan = make_plan(visit=visit, by=injector)
     response = injector_client.post(
         plan.get_absolute_url(), body(GLABELLA, version=1, action="finalize")
@@ -222,7 +228,7 @@ def test_points_that_are_not_json_are_refused(injector_client, plan):
 
 
 def test_a_final_plan_is_read_only(injector_client, visit, injector):
-    plan = make_plan(visit=visit, by=injector, points=GLABELLA_20, final=True)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR, final=True)
     response = injector_client.post(plan.get_absolute_url(), body([], version=1))
     assert response.status_code == 302
     assert len(stored(plan)[1]) == 5

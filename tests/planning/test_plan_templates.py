@@ -6,19 +6,19 @@ from decimal import Decimal
 import pytest
 
 from planning import treatment_history
+from planning.choices import VisitKind
 from planning.models import PlanTemplate, Product, TreatmentPlan
 from planning.plans import save_as_template
 from planning.screening import last_toxin_date
 from planning.treatment_history import PlannedTreatments
-
-from .helpers import GLABELLA_20, botox, make_plan, make_visit
+from tests.factories import GLABELLAR, botox, make_plan, make_visit
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def visit(patient, injector, location):
-    return make_visit(patient=patient, injector=injector, location=location)
+def visit(patient, injector):
+    return make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
 
 
 def points_of(plan):
@@ -54,7 +54,7 @@ def test_a_vial_size_the_product_does_not_have_is_refused(injector_client, visit
 
 
 def test_start_from_a_template_of_the_same_product(injector_client, visit, injector):
-    source = make_plan(visit=visit, by=injector, points=GLABELLA_20)
+    source = make_plan(visit=visit, by=injector, points=GLABELLAR)
     template = save_as_template(plan=source, name="Glabella 20 U", by=injector)
     response = injector_client.post(
         f"/planning/visits/{visit.pk}/plan/",
@@ -71,7 +71,7 @@ def test_start_from_a_template_of_the_same_product(injector_client, visit, injec
 
 
 def test_a_template_of_another_product_is_refused(injector_client, visit, injector):
-    source = make_plan(visit=visit, by=injector, points=GLABELLA_20)
+    source = make_plan(visit=visit, by=injector, points=GLABELLAR)
     template = save_as_template(plan=source, name="Glabella 20 U", by=injector)
     dysport = Product.objects.get(code="dysport")
     response = injector_client.post(
@@ -119,12 +119,14 @@ def test_apply_a_template_replaces_the_drafts_points(injector_client, visit, inj
 
 
 def test_start_from_last_plan_copies_the_same_products_previous_plan(
-    injector_client, injector, patient, location, visit
+    injector_client, injector, patient, visit
 ):
-    before = make_visit(patient=patient, injector=injector, location=location, days_ago=120)
+    before = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=120
+    )
     last = make_plan(visit=before, by=injector, points=[("CORR", "L", 5), ("CORR", "R", 4)])
     newer_other_product = make_visit(
-        patient=patient, injector=injector, location=location, days_ago=100
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=100
     )
     make_plan(
         visit=newer_other_product,
@@ -144,7 +146,7 @@ def test_start_from_last_plan_copies_the_same_products_previous_plan(
 
 
 def test_save_as_template_needs_a_unique_name(injector_client, visit, injector):
-    plan = make_plan(visit=visit, by=injector, points=GLABELLA_20)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
     url = f"/planning/plans/{plan.pk}/template/"
     injector_client.post(url, {"name": "My glabella"})
     template = PlanTemplate.objects.get(name="My glabella")
@@ -182,11 +184,9 @@ def registry():
 
 
 def test_history_falls_back_to_planning_records_until_a_provider_registers(
-    registry, injector, patient, location
+    registry, injector, patient
 ):
-    visit = make_visit(
-        patient=patient, injector=injector, location=location, days_ago=30, kind="consultation"
-    )
+    visit = make_visit(patient=patient, injector=injector, days_ago=30, screened=True)
     make_plan(visit=visit, by=injector, points=[("MASS", "L", 50)], final=True)  # treated
     today = datetime.date.today()
     assert registry.last_toxin_date(patient=patient, before=today) == visit.date

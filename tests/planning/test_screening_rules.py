@@ -16,9 +16,7 @@ from planning.screening import (
     last_toxin_date,
     screening_state,
 )
-from tests.factories import PatientFactory
-
-from .factories import ALL_NO, make_visit, screen
+from tests.factories import ALL_NO, PatientFactory, make_visit, screen
 
 pytestmark = pytest.mark.django_db
 
@@ -100,27 +98,28 @@ def test_blocks_for_product_on_a_stored_screening(patient, injector):
     assert [f["code"] for f in state.restrictions] == ["cows_milk_allergy"]
 
 
+def assert_found_today_only(patient, outcome, code, words):
+    """All answers no: TODAY the one finding is ``code`` (its message says ``words``)
+    with ``outcome``; the day after, the screening is clear."""
+    result = evaluate(answers=answers(), patient=patient, on=TODAY)
+    assert result.outcome == outcome
+    assert [f.code for f in result.findings] == [code]
+    assert words in result.findings[0].message
+    later = evaluate(answers=answers(), patient=patient, on=TODAY + datetime.timedelta(days=1))
+    assert later.outcome == Outcome.CLEAR
+
+
 def test_under_18_from_date_of_birth():
     minor = PatientFactory(date_of_birth=datetime.date(2008, 6, 2))  # 18 tomorrow
-    result = evaluate(answers=answers(), patient=minor, on=TODAY)
-    assert result.outcome == Outcome.BLOCK
-    assert [f.code for f in result.findings] == ["under_18"]
-    assert "Age 17" in result.findings[0].message
-    birthday = evaluate(answers=answers(), patient=minor, on=TODAY + datetime.timedelta(days=1))
-    assert birthday.outcome == Outcome.CLEAR
+    assert_found_today_only(minor, Outcome.BLOCK, "under_18", "Age 17")
 
 
 def test_toxin_within_90_days_from_our_own_records(patient, injector):
     treated = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT)
     treated.date = TODAY - datetime.timedelta(days=89)
     treated.save()
-    result = evaluate(answers=answers(), patient=patient, on=TODAY)
-    assert result.outcome == Outcome.WARN
-    assert [f.code for f in result.findings] == ["toxin_in_our_records"]
-    assert "89 days ago" in result.findings[0].message
-    # Day 90 is outside the window.
-    later = evaluate(answers=answers(), patient=patient, on=TODAY + datetime.timedelta(days=1))
-    assert later.outcome == Outcome.CLEAR
+    # Day 90 (tomorrow) is outside the window.
+    assert_found_today_only(patient, Outcome.WARN, "toxin_in_our_records", "89 days ago")
 
 
 def test_last_toxin_date_ignores_consultations_cancelled_and_later_visits(patient, injector):

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from planning.models import Observation, Screening
 from planning.screening import QUESTIONS
-
-from .factories import make_visit, screen
+from tests.factories import PatientFactory, make_visit, screen
 
 pytestmark = pytest.mark.django_db
 
@@ -103,8 +102,6 @@ def test_the_earlier_screening_is_offered_for_confirmation(
 
 
 def test_confirming_another_patients_screening_is_not_found(injector_client, visit, injector):
-    from tests.factories import PatientFactory
-
     other = make_visit(patient=PatientFactory(), injector=injector, days_ago=3)
     foreign = screen(other, injector)
     response = injector_client.post(

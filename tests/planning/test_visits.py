@@ -5,9 +5,8 @@ from django.urls import reverse
 
 from planning.choices import VisitKind
 from planning.models import DoseRange, Visit
+from tests.factories import make_photo, make_visit, screen
 from tests.queries import audit_event
-
-from .factories import make_visit, screen
 
 pytestmark = pytest.mark.django_db
 
@@ -99,10 +98,7 @@ def test_label_dose_ranges_are_read_only_in_the_admin(admin_client):
 def test_photos_page_queries_are_constant(
     photos, injector_client, patient, injector, django_assert_num_queries
 ):
-    from .factories import make_photo
-
-    visit = make_visit(patient=patient, injector=injector)
-    screen(visit, injector)
+    visit = make_visit(patient=patient, injector=injector, screened=True)
     for _ in range(photos):
         make_photo(visit=visit)
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 screening, 6 photos with
@@ -118,7 +114,7 @@ def test_screening_page_queries_are_constant(
     earlier, injector_client, patient, injector, django_assert_num_queries
 ):
     for n in range(earlier):
-        screen(make_visit(patient=patient, injector=injector, days_ago=30 * (n + 1)), injector)
+        make_visit(patient=patient, injector=injector, days_ago=30 * (n + 1), screened=True)
     visit = make_visit(patient=patient, injector=injector)
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 this visit's screening (none),
     # 6 the patient's latest earlier screening, 7 the active location, 8 the location menu.

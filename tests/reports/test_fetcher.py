@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from pypdf import PdfReader
 
 from charting.reports.patient_history import build_history
 from charting.reports.rendering import RestrictedURLFetcher, URLRefused, html_to_pdf, render_html
 from charting.reports.storage import static_file_url
-from tests.reports.factories import make_history
+from tests.factories import make_history
+from tests.reports.pdfs import pdf_text
 
 PNG_1PX = base64.b64encode(
     bytes.fromhex(
@@ -107,11 +107,5 @@ def test_an_http_url_in_patient_text_is_printed_never_fetched(http_server, patie
     pdf = html_to_pdf(html, fetcher=fetcher)
     assert _Recorder.hits == []
     assert not [u for u in fetcher.refused if u.startswith("http")]
-    text = "".join(page.extract_text() for page in PdfReader(_bytes(pdf.content)).pages)
+    text = pdf_text(pdf.content)
     assert f"{http_server}/tracker.png" in text.replace("\n", "")
-
-
-def _bytes(content: bytes):
-    import io
-
-    return io.BytesIO(content)

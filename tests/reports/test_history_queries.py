@@ -5,26 +5,9 @@ from __future__ import annotations
 import pytest
 
 from charting.reports.patient_history import build_history
-from charting.reviews.review import sign_review
-from charting.reviews.touchups import add_touch_up
-from planning.models import Muscle
-from tests.charting.factories import make_lot, make_vial
-from tests.factories import PASSWORD
-from tests.reports.factories import make_history, signed_treatment
-from tests.reviews.factories import graded_review
+from tests.factories import make_history, make_vial, signed_treatment, touched_up_review
 
 pytestmark = pytest.mark.django_db
-
-
-def review_with_touch_up(*, session, injector, vial):
-    """A signed review of the session: 2 U more on the left corrugator."""
-    grades = {"CORR:L": "1", "CORR:R": "0", "PROC:C": "0"}
-    review = graded_review(treatment=session, injector=injector, grades=grades)
-    corrugator = Muscle.objects.get(code="CORR")
-    add_touch_up(
-        review=review, muscle_id=corrugator.pk, side="L", units="2", vial_id=vial.pk, by=injector
-    )
-    sign_review(review=review, by=injector, password=PASSWORD)
 
 
 @pytest.mark.parametrize("cycles", [1, 12])
@@ -32,11 +15,11 @@ def test_history_queries_do_not_grow_with_the_record(
     cycles, patient, injector, django_assert_num_queries
 ):
     make_history(patient=patient, injector=injector, cycles=cycles)
-    lot = make_lot()
-    vial = make_vial(lot=lot, by=injector)
-    for _ in range(cycles):
-        session = signed_treatment(patient=patient, injector=injector, lot=lot)
-        review_with_touch_up(session=session, injector=injector, vial=vial)
+    touch_up_vial = make_vial(by=injector)
+    grades = {"CORR:L": "1", "CORR:R": "0", "PROC:C": "0"}
+    for _ in range(cycles):  # each treatment signed, reviewed, 2 U more on the left corrugator
+        treatment = signed_treatment(patient=patient, injector=injector)
+        touched_up_review(treatment=treatment, injector=injector, vial=touch_up_vial, grades=grades)
     # 1 visits (location, injector joined), 2 their screenings, 3 map observations
     # (map joined), 4 muscles, 5 expressions, 6 plans (product joined), 7 plan points
     # (muscle joined), 8 treatments (product, plan, signer joined), 9 injections

@@ -12,7 +12,8 @@ from charting.reports import jobs, requests
 from charting.reports.models import Kind, ReportJob, Status
 from charting.reports.storage import private_storage
 from charting.reports.tasks import render_report, sweep_stuck_jobs
-from tests.reports.factories import make_history, today
+from tests.factories import PatientFactory, make_history, make_report_job, today
+from tests.reports.pdfs import stored_report
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_a_history_request_queues_after_commit_and_renders(
 
 def test_the_task_run_twice_renders_once(patient, injector):
     make_history(patient=patient, injector=injector, cycles=1)
-    job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
+    job = make_report_job(patient=patient, by=injector)
     assert render_report.delay(job.pk).get() == "done"
     first = ReportJob.objects.get(pk=job.pk)
     assert render_report.delay(job.pk).get() == "skipped"
@@ -60,10 +61,9 @@ def test_the_task_run_twice_renders_once(patient, injector):
 
 def test_a_job_left_running_by_a_lost_worker_is_taken_over(patient, injector):
     make_history(patient=patient, injector=injector, cycles=1)
-    job = ReportJob.objects.create(
-        kind=Kind.HISTORY,
+    job = make_report_job(
         patient=patient,
-        requested_by=injector,
+        by=injector,
         status=Status.RUNNING,
         attempts=1,
         run_token="lost-worker",
@@ -76,7 +76,7 @@ def test_a_job_left_running_by_a_lost_worker_is_taken_over(patient, injector):
 
 def test_a_finish_by_an_attempt_that_lost_the_job_is_discarded(patient, injector):
     make_history(patient=patient, injector=injector, cycles=1)
-    job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
+    job = make_report_job(patient=patient, by=injector)
     claimed, token = jobs._claim(job.pk)
     # Meanwhile the sweep failed it (or another attempt took it over).
     ReportJob.objects.filter(pk=job.pk).update(run_token="someone-else")
@@ -112,7 +112,7 @@ def test_a_job_whose_visits_went_away_fails_with_the_reason_and_can_be_retried(
     patient, injector, django_capture_on_commit_callbacks
 ):
     visits = make_history(patient=patient, injector=injector, cycles=1)
-    job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
+    job = make_report_job(patient=patient, by=injector)
     visits[0].status = "cancelled"
     visits[0].save()
     assert jobs.run_job(job_id=job.pk) == "failed"
@@ -129,7 +129,7 @@ def test_a_job_whose_visits_went_away_fails_with_the_reason_and_can_be_retried(
 
 
 def test_only_a_failed_job_can_be_retried(patient, injector):
-    job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
+    job = make_report_job(patient=patient, by=injector)
     with pytest.raises(ValidationError, match="Only a failed report"):
         requests.retry(job=job)
 
@@ -139,10 +139,9 @@ def test_the_sweep_fails_jobs_running_past_the_hard_limit(patient, injector, set
     limit = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
 
     def running(started):
-        return ReportJob.objects.create(
-            kind=Kind.HISTORY,
+        return make_report_job(
             patient=patient,
-            requested_by=injector,
+            by=injector,
             status=Status.RUNNING,
             started_at=started,
         )
@@ -162,8 +161,6 @@ def test_the_clinic_export_is_one_pdf_per_patient_in_a_zip(
     import io
     import zipfile
 
-    from tests.factories import PatientFactory
-
     other = PatientFactory(first_name="Noor", last_name="Okafor")
     make_history(patient=patient, injector=injector, cycles=2, every_days=10)
     make_history(patient=other, injector=injector, cycles=1, every_days=5)
@@ -174,7 +171,7 @@ def test_the_clinic_export_is_one_pdf_per_patient_in_a_zip(
         )
     job.refresh_from_db()
     assert job.status == Status.DONE and (job.items_done, job.items_total) == (2, 2)
-    archive = zipfile.ZipFile(io.BytesIO(private_storage().open(job.file_name).read()))
+    archive = zipfile.ZipFile(io.BytesIO(stored_report(job.file_name)))
     assert sorted(archive.namelist()) == sorted(
         f"history-{p.chart_number}.pdf" for p in (patient, other)
     )

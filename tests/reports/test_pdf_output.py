@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 
 import pytest
 from PIL import Image, ImageStat
-from pypdf import PdfReader
 
 from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
 from tests.conftest import need
-from tests.reports.factories import make_history
+from tests.factories import make_history
+from tests.reports.pdfs import pdf_text
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 @pytest.fixture

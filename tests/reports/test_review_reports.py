@@ -3,52 +3,26 @@ directly, no worker)."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from pypdf import PdfReader
 
 from charting.reports import treatments
 from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
-from charting.reviews.review import sign_review
-from charting.reviews.touchups import add_touch_up
-from planning.models import Muscle
-from tests.charting.factories import make_lot, make_vial
-from tests.factories import PASSWORD
-from tests.reviews.factories import graded_review, signed_session
+from tests.factories import RESIDUAL, make_lot, make_vial, signed_treatment, touched_up_review
+from tests.reports.pdfs import flat_text
 
 pytestmark = pytest.mark.django_db
-
-GRADES = {"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"}
-
-
-def text_of(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 @pytest.fixture
 def reviewed(patient, injector):
-    """A signed glabellar session (lot RV-10), reviewed and touched up 2 U on the
+    """A signed glabellar treatment (lot RV-10), reviewed and touched up 2 U on the
     left corrugator from lot TU-20, the review signed."""
-    session = signed_session(
-        patient=patient,
-        injector=injector,
-        vial=make_vial(lot=make_lot(number="RV-10"), by=injector),
-    )
-    review = graded_review(treatment=session, injector=injector, grades=GRADES)
-    touch_vial = make_vial(lot=make_lot(number="TU-20"), by=injector)
-    add_touch_up(
-        review=review,
-        muscle_id=Muscle.objects.get(code="CORR").pk,
-        side="L",
-        units="2",
-        vial_id=touch_vial.pk,
-        by=injector,
-    )
-    sign_review(review=review, by=injector, password=PASSWORD)
-    return session
+    vial = make_vial(lot=make_lot(number="RV-10"), by=injector)
+    treatment = signed_treatment(patient=patient, injector=injector, vial=vial)
+    touch_up_vial = make_vial(lot=make_lot(number="TU-20"), by=injector)
+    touched_up_review(treatment=treatment, injector=injector, vial=touch_up_vial, grades=RESIDUAL)
+    return treatment
 
 
 def test_the_history_shows_the_review_findings_and_the_touch_up(reviewed, patient, injector):
@@ -56,7 +30,7 @@ def test_the_history_shows_the_review_findings_and_the_touch_up(reviewed, patien
     with_treatment = [c for c in context["visits"] if c.treatment]
     assert len(with_treatment) == 1  # the touch-up is no treatment of its own
     assert with_treatment[0].review is not None
-    text = text_of(render_pdf(template="pdf/history.html", context=context).content)
+    text = flat_text(render_pdf(template="pdf/history.html", context=context).content)
     assert "Two-week review" in text and "Much improved" in text and str(injector) in text
     # Residual against baseline: corrugator L 2 (was 3), R 0 (was 2); procerus 0 (was 2).
     assert "Corrugator supercilii 2 3 0 2 – –" in text
@@ -68,15 +42,15 @@ def test_the_history_shows_the_review_findings_and_the_touch_up(reviewed, patien
     assert "shown with the treatment of" in text  # on the review visit
 
 
-def test_the_injection_map_of_the_session_has_the_touch_up_section(reviewed):
+def test_the_injection_map_of_the_treatment_has_the_touch_up_section(reviewed):
     pdf = treatments.injection_map_pdf(treatment_id=reviewed.pk, progress=lambda percent: None)
-    text = text_of(pdf.content)
+    text = flat_text(pdf.content)
     assert "Touch-up at the two-week review" in text
     assert "RV-10" in text and "TU-20" in text
     assert "Corrugator supercilii Left 8 +2 10 U" in text
 
 
-def test_an_unreviewed_session_has_no_review_section(patient, injector):
-    session = signed_session(patient=patient, injector=injector)
-    pdf = treatments.injection_map_pdf(treatment_id=session.pk, progress=lambda percent: None)
-    assert "Touch-up" not in text_of(pdf.content)
+def test_an_unreviewed_treatment_has_no_review_section(patient, injector):
+    treatment = signed_treatment(patient=patient, injector=injector)
+    pdf = treatments.injection_map_pdf(treatment_id=treatment.pk, progress=lambda percent: None)
+    assert "Touch-up" not in flat_text(pdf.content)

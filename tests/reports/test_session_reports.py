@@ -15,22 +15,23 @@ from charting.reports import requests
 from charting.reports.models import Kind, ReportJob, Status
 from charting.reports.patient_history import build_history
 from charting.reports.rendering import render_pdf
-from charting.reports.storage import private_storage
 from charting.signing import add_addendum, sign_treatment
-from tests.charting.factories import charted
-from tests.factories import PASSWORD
+from tests.factories import (
+    PASSWORD,
+    charted_treatment,
+    data_url,
+    make_report_job,
+    signature_png,
+    treatment_visit,
+)
+from tests.reports.pdfs import pdf_text, stored_report
 
 pytestmark = pytest.mark.django_db
 
 
-def pdf_text(name: str) -> str:
-    reader = PdfReader(io.BytesIO(private_storage().open(name).read()))
-    return "\n".join(page.extract_text() for page in reader.pages)
-
-
 @pytest.fixture
 def signed(patient, injector):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     add_adverse_event(
         treatment=treatment, kind=AdverseKind.BRUISE, severity=Severity.MILD, note="", by=injector
     )
@@ -47,7 +48,7 @@ def test_the_injection_map_of_a_signed_treatment(
     job.refresh_from_db()
     assert job.status == Status.DONE and job.kind == Kind.INJECTION_MAP
     assert job.visit_id == signed.visit_id and job.patient == patient
-    text = pdf_text(job.file_name)
+    text = pdf_text(stored_report(job.file_name))
     assert patient.full_name in text and patient.chart_number in text
     assert "TL-1001" in text  # the lot
     # Glabellar plan: corrugator 8 U left, 8 U right; procerus 4 U midline.
@@ -61,7 +62,7 @@ def test_the_injection_map_of_a_signed_treatment(
 def test_an_unsigned_treatment_is_refused_not_drafted(
     patient, injector, injector_client, django_capture_on_commit_callbacks
 ):
-    treatment = charted(patient=patient, injector=injector)
+    treatment = charted_treatment(patient=patient, injector=injector)
     with pytest.raises(ValidationError, match="not signed yet"):
         requests.request_injection_map(treatment_id=treatment.pk, by=injector)
     response = injector_client.post(reverse("reports:injection_map", args=[treatment.pk]))
@@ -69,12 +70,12 @@ def test_an_unsigned_treatment_is_refused_not_drafted(
     assert response["Location"] == reverse("charting:chart", args=[treatment.visit_id])
     assert not ReportJob.objects.exists()
     # A job made behind the check (or a chart unsigned since) fails with the reason.
-    job = ReportJob.objects.create(
+    job = make_report_job(
         kind=Kind.INJECTION_MAP,
         patient=patient,
+        by=injector,
         visit=treatment.visit,
         subject_id=treatment.pk,
-        requested_by=injector,
     )
     from charting.reports.jobs import run_job
 
@@ -86,8 +87,6 @@ def test_an_unsigned_treatment_is_refused_not_drafted(
 def test_signing_consent_on_screen_makes_the_consent_pdf(
     patient, injector, injector_client, django_capture_on_commit_callbacks
 ):
-    from tests.charting.factories import data_url, signature_png, treatment_visit
-
     visit, _plan = treatment_visit(patient=patient, injector=injector)
     with django_capture_on_commit_callbacks(execute=True):
         response = injector_client.post(
@@ -97,9 +96,9 @@ def test_signing_consent_on_screen_makes_the_consent_pdf(
     assert response.status_code == 302
     job = ReportJob.objects.get(kind=Kind.CONSENT)
     assert job.status == Status.DONE and job.visit == visit
-    text = pdf_text(job.file_name)
+    text = pdf_text(stored_report(job.file_name))
     assert "Maya Lockwood" in text and "Corrugator" in text and str(injector) in text
-    reader = PdfReader(io.BytesIO(private_storage().open(job.file_name).read()))
+    reader = PdfReader(io.BytesIO(stored_report(job.file_name)))
     images = [img for page in reader.pages for img in page.images]
     assert images, "the signature image is embedded"
     chart_page = injector_client.get(reverse("charting:chart", args=[visit.pk]))
@@ -111,7 +110,7 @@ def test_the_history_carries_the_signed_treatment(signed, patient):
     cycle = next(c for c in context["visits"] if c.visit.pk == signed.visit_id)
     assert cycle.treatment["grand"]["total"] == 20
     pdf = render_pdf(template="pdf/history.html", context=context)
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = pdf_text(pdf.content)
     assert "TL-1001" in text and "All muscles 8 8 4 20 U 0" in text
 
 

@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 
 from charting.reports.models import Kind, ReportJob, Status
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, make_history, make_report_job, today
 from tests.queries import audit_event
-from tests.reports.factories import make_history, today
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ def test_an_injector_asks_for_a_history_and_downloads_the_pdf(
 
 
 def test_a_pending_job_polls_its_status(injector_client, patient, injector):
-    job = ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
+    job = make_report_job(patient=patient, by=injector)
     status = injector_client.get(reverse("reports:job_status", args=[job.pk]))
     assert status.status_code == 200
     assert b'hx-trigger="every 1s"' in status.content and b"Waiting for a worker" in status.content
@@ -51,10 +50,9 @@ def test_a_pending_job_polls_its_status(injector_client, patient, injector):
 
 
 def test_a_failed_job_shows_its_error_and_a_retry(injector_client, patient, injector):
-    job = ReportJob.objects.create(
-        kind=Kind.HISTORY,
+    job = make_report_job(
         patient=patient,
-        requested_by=injector,
+        by=injector,
         status=Status.FAILED,
         error="The report stopped before it finished (its worker was lost). Retry it.",
     )
@@ -111,13 +109,17 @@ def test_export_bad_dates_and_empty_range(admin_client):
     assert not ReportJob.objects.exists()
 
 
+def done_job(*, file_name, **job):
+    """A finished report job whose file is ``file_name``."""
+    return make_report_job(status=Status.DONE, file_name=file_name, **job)
+
+
 def test_an_injector_may_not_open_the_clinic_export(client, injector, clinic_admin):
-    job = ReportJob.objects.create(
+    job = done_job(
+        by=clinic_admin,
         kind=Kind.HISTORY_EXPORT,
-        requested_by=clinic_admin,
         date_from=today(),
         date_to=today(),
-        status=Status.DONE,
         file_name="reports/x.zip",
     )
     client.force_login(injector)
@@ -127,25 +129,13 @@ def test_an_injector_may_not_open_the_clinic_export(client, injector, clinic_adm
 
 
 def test_the_front_desk_may_not_download_a_clinical_report(desk_client, patient, injector):
-    job = ReportJob.objects.create(
-        kind=Kind.HISTORY,
-        patient=patient,
-        requested_by=injector,
-        status=Status.DONE,
-        file_name="reports/x.pdf",
-    )
+    job = done_job(patient=patient, by=injector, file_name="reports/x.pdf")
     assert desk_client.get(reverse("reports:download", args=[job.pk])).status_code == 403
     assert desk_client.get(history_url(patient)).status_code == 403
 
 
 def test_a_missing_file_is_a_404_not_a_500(injector_client, patient, injector):
-    job = ReportJob.objects.create(
-        kind=Kind.HISTORY,
-        patient=patient,
-        requested_by=injector,
-        status=Status.DONE,
-        file_name="reports/gone.pdf",
-    )
+    job = done_job(patient=patient, by=injector, file_name="reports/gone.pdf")
     assert injector_client.get(reverse("reports:download", args=[job.pk])).status_code == 404
 
 
@@ -160,7 +150,7 @@ def test_the_patient_page_links_to_the_history_for_clinical_roles(
 
 def _jobs(n, *, by):
     for _ in range(n):
-        ReportJob.objects.create(kind=Kind.HISTORY, patient=PatientFactory(), requested_by=by)
+        make_report_job(patient=PatientFactory(), by=by)
 
 
 @pytest.mark.parametrize("rows", [3, 40])
@@ -181,7 +171,7 @@ def test_the_patient_history_page_has_a_constant_query_count(
     rows, injector_client, injector, patient, django_assert_num_queries
 ):
     for _ in range(rows):
-        ReportJob.objects.create(kind=Kind.HISTORY, patient=patient, requested_by=injector)
+        make_report_job(patient=patient, by=injector)
     # 1 session, 2 user, 3 roles, 4 patient, 5 the patient's history jobs (patient,
     # requester joined), 6 the active location, 7 the locations of the navigation bar;
     # +3: the read is audited (chain head locked, event inserted, head moved on).

@@ -13,14 +13,13 @@ import time
 import zipfile
 
 import pytest
-from pypdf import PdfReader
 
 from charting.reports import requests
 from charting.reports.models import ReportJob, Status
 from charting.reports.storage import private_storage
 from tests.celery_worker import Worker
-from tests.factories import PatientFactory
-from tests.reports.factories import make_history, today
+from tests.factories import PatientFactory, make_history, today
+from tests.reports.pdfs import pdf_text, stored_report
 
 pytestmark = [
     pytest.mark.worker,
@@ -42,10 +41,6 @@ def watch(job: ReportJob, *, until=(Status.DONE, Status.FAILED), timeout=90.0) -
     raise AssertionError(f"job {job.pk} still {job.status} after {timeout}s (seen {seen})")
 
 
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
 def test_a_history_goes_queued_running_done_on_the_worker(real_worker, patient, injector):
     make_history(patient=patient, injector=injector, cycles=8)
     started = time.monotonic()
@@ -54,7 +49,7 @@ def test_a_history_goes_queued_running_done_on_the_worker(real_worker, patient, 
     elapsed = time.monotonic() - started
     assert seen == [Status.QUEUED, Status.RUNNING, Status.DONE]
     assert job.progress == 100 and job.attempts == 1 and job.pages >= 3
-    text = pdf_text(private_storage().open(job.file_name).read())
+    text = pdf_text(stored_report(job.file_name))
     assert patient.full_name in text and patient.chart_number in text
     assert "Corrugator supercilii 5 3.5 – 8.5 U +1.5" in text  # per side: L 5, R 3.5
     print(f"\nclick-to-downloadable (8 cycles, {job.pages} pages): {elapsed:.2f}s")
@@ -70,7 +65,7 @@ def test_the_clinic_export_counts_patients_on_the_worker(
     )
     assert watch(job)[-1] == Status.DONE
     assert (job.items_done, job.items_total) == (2, 2)
-    archive = zipfile.ZipFile(io.BytesIO(private_storage().open(job.file_name).read()))
+    archive = zipfile.ZipFile(io.BytesIO(stored_report(job.file_name)))
     assert len(archive.namelist()) == 2
 
 

@@ -2,68 +2,49 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from charting.models import Injection, Treatment
-from charting.reviews.models import Finding, Review
 from charting.reviews.outcomes import outcome_summary
+from charting.reviews.review import sign_review
 from clinic.roles import Role
-from planning.choices import PlanStatus, VisitKind
-from planning.models import Muscle, Product, TreatmentPlan
-from tests.factories import PatientFactory, UserFactory
-from tests.planning.factories import make_visit
+from planning.models import Muscle, Product
+from tests.factories import (
+    PASSWORD,
+    PatientFactory,
+    UserFactory,
+    graded_review,
+    make_vial,
+    signed_treatment,
+    touch_up,
+)
 
 pytestmark = pytest.mark.django_db
-HASH = "0" * 64  # rows written directly for this report; hashing is charting's test
 
 
 def cycle(*, injector, product_code="botox-cosmetic", grades, touch_ups=(), signed=True):
-    """A signed session on the muscles of ``grades`` ({"CORR:L": (baseline, residual)}),
-    its review (signed unless told) and a signed touch-up of ``touch_ups`` units per point."""
-    patient = PatientFactory()
+    """A new patient's signed treatment of 4 U on each muscle and side of ``grades``
+    ({"CORR:L": (baseline, residual)}, the baseline graded frowning), its review
+    (signed unless told) and a touch-up of ``touch_ups`` units per point."""
     product = Product.objects.get(code=product_code)
-    muscles = Muscle.objects.in_bulk(field_name="code")
-    now = timezone.now() - datetime.timedelta(days=14)
-    visit = make_visit(patient=patient, injector=injector, days_ago=14, kind=VisitKind.TREATMENT)
-    plan = TreatmentPlan.objects.create(
-        visit=visit,
+    vial = make_vial(by=injector, product=product)
+    treatment = signed_treatment(
+        patient=PatientFactory(),
+        injector=injector,
         product=product,
-        status=PlanStatus.FINAL,
-        vial_units=100,
-        diluent_ml=D("2.5"),
-        created_by=injector,
-        finalized_at=now,
+        points=[(*key.split(":"), 4) for key in grades],
+        baseline={f"FROWN.{key.replace(':', '.')}": base for key, (base, _) in grades.items()},
+        vial=vial,
     )
-
-    def treatment(on_visit, units_by_key):
-        t = Treatment.objects.create(
-            visit=on_visit, plan=plan, product=product, started_by=injector, updated_by=injector
-        )
-        for key, units in units_by_key:
-            code, side = key.split(":")
-            Injection.objects.create(treatment=t, muscle=muscles[code], side=side, units=D(units))
-        t.signed_at, t.signed_by, t.content_hash = timezone.now(), injector, HASH
-        t.save()
-        return t
-
-    session = treatment(visit, [(key, "4") for key in grades])
-    review_visit = make_visit(patient=patient, injector=injector, kind=VisitKind.REVIEW)
-    review = Review.objects.create(visit=review_visit, treatment=session, created_by=injector)
-    for key, (baseline, residual) in grades.items():
-        code, side = key.split(":")
-        Finding.objects.create(
-            review=review, muscle=muscles[code], side=side, grade=residual, baseline_grade=baseline
-        )
-    if touch_ups:
-        review.touch_up = treatment(review_visit, [(key, units) for key, units in touch_ups])
+    residual = {key: str(grade) for key, (_, grade) in grades.items()}
+    review = graded_review(treatment=treatment, injector=injector, grades=residual)
+    for key, units in touch_ups:
+        muscle, side = key.split(":")
+        touch_up(review=review, vial=vial, by=injector, muscle=muscle, side=side, units=units)
     if signed:
-        review.signed_at, review.signed_by = timezone.now(), injector
-    review.save()
+        sign_review(review=review, by=injector, password=PASSWORD)
     return review
 
 

@@ -9,33 +9,23 @@ from django.urls import reverse
 from charting.models import DueReview
 from charting.reviews.models import Review
 from charting.reviews.review import add_side_effect, open_review
-from charting.reviews.touchups import add_touch_up
 from clinic.models import Appointment
 from planning.models import Muscle
-from tests.charting.factories import make_vial
-from tests.clinic.scheduling_factories import make_appointment
-from tests.factories import PASSWORD
+from tests.factories import (
+    PASSWORD,
+    RESIDUAL,
+    graded_review,
+    make_appointment,
+    signed_treatment,
+    touch_up,
+)
 from tests.queries import audit_event
-
-from .factories import graded_review, signed_session
 
 pytestmark = pytest.mark.django_db
 
-ALL_GRADED = {"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"}
 
-
-@pytest.fixture
-def vial(injector):
-    return make_vial(by=injector)
-
-
-@pytest.fixture
-def session(patient, injector, vial):
-    return signed_session(patient=patient, injector=injector, vial=vial)
-
-
-def test_my_day_opens_the_review_of_the_booked_appointment(session, injector, injector_client):
-    due = DueReview.objects.with_state().get(treatment=session)
+def test_my_day_opens_the_review_of_the_booked_appointment(treatment, injector, injector_client):
+    due = DueReview.objects.with_state().get(treatment=treatment)
     appointment = Appointment.objects.get(pk=due.booked_id)
     url = reverse("open_appointment", args=[appointment.pk])
     day = appointment.starts_at.date().isoformat()
@@ -43,24 +33,24 @@ def test_my_day_opens_the_review_of_the_booked_appointment(session, injector, in
     opened = injector_client.get(url)
     assert opened["Location"] == reverse("reviews:open_for_appointment", args=[appointment.pk])
     response = injector_client.get(opened["Location"])
-    review = Review.objects.get(treatment=session)
+    review = Review.objects.get(treatment=treatment)
     assert response.status_code == 302 and response["Location"] == review.get_absolute_url()
     page = injector_client.get(review.get_absolute_url())
     assert page.status_code == 200
     assert b"Corrugator" in page.content and b"was 3" in page.content
 
 
-def test_the_reviews_due_entry_opens_the_review(session, injector_client, front_desk):
-    due = DueReview.objects.get(treatment=session)
+def test_the_reviews_due_entry_opens_the_review(treatment, injector_client, front_desk):
+    due = DueReview.objects.get(treatment=treatment)
     url = reverse("reviews:open_for_due", args=[due.pk])
     listing = reverse("reviews_due") + "?booked=on"
     assert url in injector_client.get(listing).content.decode()
     desk = Client()  # the desk's own browser (the client fixtures share one)
     desk.force_login(front_desk)
     desk_page = desk.get(listing).content.decode()
-    assert session.visit.patient.last_name in desk_page and url not in desk_page
+    assert treatment.visit.patient.last_name in desk_page and url not in desk_page
     response = injector_client.get(url)
-    assert response["Location"] == Review.objects.get(treatment=session).get_absolute_url()
+    assert response["Location"] == Review.objects.get(treatment=treatment).get_absolute_url()
 
 
 def test_a_review_appointment_without_a_signed_treatment_says_so(
@@ -76,9 +66,9 @@ def test_a_review_appointment_without_a_signed_treatment_says_so(
 
 
 def test_grading_an_untreated_muscle_through_the_page_is_refused(
-    session, injector, injector_client
+    treatment, injector, injector_client
 ):
-    review = open_review(treatment=session, by=injector)
+    review = open_review(treatment=treatment, by=injector)
     response = injector_client.post(
         review.get_absolute_url(),
         {"version": review.version, "g:CORR:L": "2", "g:FRONT:L": "3", "gais": "2", "note": "kept"},
@@ -96,15 +86,17 @@ def test_grading_an_untreated_muscle_through_the_page_is_refused(
         {"version": "1", "gais": "<script>", "satisfaction": "seven"},
     ],
 )
-def test_garbage_on_the_review_form_is_a_clear_400(session, injector, injector_client, data):
-    review = open_review(treatment=session, by=injector)
+def test_garbage_on_the_review_form_is_a_clear_400(treatment, injector, injector_client, data):
+    review = open_review(treatment=treatment, by=injector)
     response = injector_client.post(review.get_absolute_url(), data)
     assert response.status_code == 400
     assert b"alert-danger" in response.content
 
 
-def test_touch_up_page_refuses_bad_input_and_adds_a_point(session, injector, injector_client, vial):
-    review = open_review(treatment=session, by=injector)
+def test_touch_up_page_refuses_bad_input_and_adds_a_point(
+    treatment, injector, injector_client, vial
+):
+    review = open_review(treatment=treatment, by=injector)
     url = reverse("reviews:touch_up", args=[review.pk])
     corr = Muscle.objects.get(code="CORR")
     bad = injector_client.post(url, {"target": f"{corr.pk}:L", "units": "1.3", "vial": vial.pk})
@@ -120,8 +112,8 @@ def test_touch_up_page_refuses_bad_input_and_adds_a_point(session, injector, inj
     assert (str(point.units), str(point.x)) == ("2.0", "0.5500")
 
 
-def test_no_touch_up_after_the_review_is_signed(session, injector, injector_client, vial):
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+def test_no_touch_up_after_the_review_is_signed(treatment, injector, injector_client, vial):
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
     response = injector_client.post(
         reverse("reviews:sign", args=[review.pk]), {"password": PASSWORD}
     )
@@ -134,20 +126,20 @@ def test_no_touch_up_after_the_review_is_signed(session, injector, injector_clie
     assert late.status_code == 400 and b"no touch-up can be added after signing" in late.content
 
 
-def test_signing_with_a_wrong_password_keeps_the_review_open(session, injector, injector_client):
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+def test_signing_with_a_wrong_password_keeps_the_review_open(treatment, injector, injector_client):
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
     response = injector_client.post(reverse("reviews:sign", args=[review.pk]), {"password": "no"})
     assert response.status_code == 400 and b"password is not correct" in response.content
     assert not Review.objects.get().is_signed
 
 
-def test_the_front_desk_never_opens_a_review(session, injector, desk_client):
-    review = open_review(treatment=session, by=injector)
+def test_the_front_desk_never_opens_a_review(treatment, injector, desk_client):
+    review = open_review(treatment=treatment, by=injector)
     for url in (
         review.get_absolute_url(),
         reverse("reviews:photos", args=[review.pk]),
         reverse("reviews:touch_up", args=[review.pk]),
-        reverse("reviews:cycles", args=[session.visit.patient_id]),
+        reverse("reviews:cycles", args=[treatment.visit.patient_id]),
     ):
         assert desk_client.get(url).status_code == 403
 
@@ -155,19 +147,12 @@ def test_the_front_desk_never_opens_a_review(session, injector, desk_client):
 def _busy(review, injector, vial):
     """Fill a review with a touch-up on every side and a side effect."""
     for muscle, side in (("CORR", "L"), ("CORR", "R"), ("PROC", "C")):
-        add_touch_up(
-            review=review,
-            muscle_id=Muscle.objects.get(code=muscle).pk,
-            side=side,
-            units="1",
-            vial_id=vial.pk,
-            by=injector,
-        )
+        touch_up(review=review, vial=vial, by=injector, muscle=muscle, side=side, units="1")
     add_side_effect(review=review, kind="headache")
 
 
 def test_the_review_page_runs_in_constant_queries(
-    session,
+    treatment,
     injector,
     injector_client,
     vial,
@@ -175,9 +160,9 @@ def test_the_review_page_runs_in_constant_queries(
     # +1 +audit_event() on every count below: the read is audited (the review's
     # patient, then the event).
 ):
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
     url = review.get_absolute_url()
-    # session, user, user's groups, review (+visit, people, treatments), session injections,
+    # session, user, user's groups, review (+visit, people, treatments), treatment injections,
     # touch-up injections, findings, side effects, baseline map, its observations, and the
     # base layout's two location queries
     with django_assert_num_queries(12 + 1 + audit_event()):
@@ -193,13 +178,13 @@ def test_the_history_page_runs_in_constant_queries(
     url = reverse("reviews:cycles", args=[patient.pk])
 
     def cycle():
-        session = signed_session(patient=patient, injector=injector, vial=vial)
-        review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+        treatment = signed_treatment(patient=patient, injector=injector, vial=vial)
+        review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
         _busy(review, injector, vial)
         injector_client.post(reverse("reviews:sign", args=[review.pk]), {"password": PASSWORD})
 
     cycle()
-    # session, user, user's groups, patient, sessions with reviews and touch-ups,
+    # session, user, user's groups, patient, treatments with reviews and touch-ups,
     # their injections, findings, side effects, touch-ups' injections, two location queries;
     # +3: the read of the patient is audited (chain head locked, event, head moved on).
     with django_assert_num_queries(11 + audit_event()):
@@ -212,8 +197,8 @@ def test_the_history_page_runs_in_constant_queries(
     assert response.content.count(b'class="rv-chart"') == 3  # one chart per muscle and side
 
 
-def test_the_touch_up_form_starts_on_the_side_that_moves_most(session, injector, injector_client):
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+def test_the_touch_up_form_starts_on_the_side_that_moves_most(treatment, injector, injector_client):
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
     html = injector_client.get(reverse("reviews:touch_up", args=[review.pk])).content.decode()
     corr = Muscle.objects.get(code="CORR")
     assert f'value="{corr.pk}:L" selected' in html

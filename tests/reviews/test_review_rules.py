@@ -8,7 +8,6 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from charting.chart import chart_from_plan
 from charting.errors import ChartingError
 from charting.models import DueReview, Injection, Treatment
 from charting.models.locking import SignedRecordError
@@ -17,31 +16,20 @@ from charting.reviews.errors import ReviewError, ReviewErrors
 from charting.reviews.models import Finding, Review
 from charting.reviews.review import add_side_effect, open_review, save_review, sign_review
 from charting.reviews.screens import cycle_totals, residual_grid, review_rows
-from charting.reviews.touchups import add_touch_up
 from charting.signing import verify
-from planning.models import Muscle, Product
-from tests.charting.factories import make_consent, make_lot, make_vial, treatment_visit
-from tests.factories import PASSWORD, PatientFactory
-
-from .factories import graded_review, signed_session
+from planning.models import Product
+from tests.factories import (
+    PASSWORD,
+    RESIDUAL,
+    PatientFactory,
+    charted_treatment,
+    graded_review,
+    make_lot,
+    make_vial,
+    touch_up,
+)
 
 pytestmark = pytest.mark.django_db
-
-ALL_GRADED = {"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"}
-
-
-@pytest.fixture
-def vial(injector):
-    return make_vial(by=injector)
-
-
-@pytest.fixture
-def session(patient, injector, vial):
-    return signed_session(patient=patient, injector=injector, vial=vial)
-
-
-def muscle(code):
-    return Muscle.objects.get(code=code)
 
 
 def grid_for(review):
@@ -49,17 +37,17 @@ def grid_for(review):
     return residual_grid(review=review, injections=injections, findings=findings)[1]
 
 
-def test_the_grid_holds_only_the_treated_muscles_with_their_baseline(session, injector):
-    review = open_review(treatment=session, by=injector)
+def test_the_grid_holds_only_the_treated_muscles_with_their_baseline(treatment, injector):
+    review = open_review(treatment=treatment, by=injector)
     rows = {row.muscle.code: row for row in grid_for(review)}
     assert set(rows) == {"CORR", "PROC"}
     assert {c.side: c.baseline for c in rows["CORR"].cells} == {"L": 3, "R": 2}
     assert [(c.side, c.baseline) for c in rows["PROC"].cells] == [("C", 2)]
-    assert review.visit.kind == "review" and review.visit.patient == session.visit.patient
+    assert review.visit.kind == "review" and review.visit.patient == treatment.visit.patient
 
 
-def test_remaining_asymmetry_is_computed(session, injector):
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+def test_remaining_asymmetry_is_computed(treatment, injector):
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
     rows = {row.muscle.code: row for row in grid_for(review)}
     assert rows["CORR"].asymmetric and rows["CORR"].stronger == "L"
     assert not rows["PROC"].asymmetric
@@ -71,8 +59,8 @@ def test_remaining_asymmetry_is_computed(session, injector):
     assert (finding.grade, finding.baseline_grade) == (1, 3)
 
 
-def test_grading_a_muscle_that_was_not_treated_is_refused_and_nothing_saved(session, injector):
-    review = open_review(treatment=session, by=injector)
+def test_grading_a_muscle_that_was_not_treated_is_refused_and_nothing_saved(treatment, injector):
+    review = open_review(treatment=treatment, by=injector)
     with pytest.raises(ReviewErrors) as refused:
         save_review(
             review=review,
@@ -84,45 +72,36 @@ def test_grading_a_muscle_that_was_not_treated_is_refused_and_nothing_saved(sess
     assert Review.objects.get().version == review.version
 
 
-def test_a_stale_form_does_not_overwrite(session, injector):
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
+def test_a_stale_form_does_not_overwrite(treatment, injector):
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
     with pytest.raises(ReviewError, match="another tab"):
         save_review(review=review, version=review.version - 1, grades={"CORR:L": "3"})
 
 
-def test_a_review_of_another_patients_session_is_refused(session, injector):
+def test_a_review_of_another_patients_treatment_is_refused(treatment, injector):
     with pytest.raises(ReviewError, match="another patient"):
-        open_review(treatment=session, by=injector, patient=PatientFactory())
+        open_review(treatment=treatment, by=injector, patient=PatientFactory())
     assert not Review.objects.exists()
 
 
 def test_a_review_needs_a_signed_treatment(patient, injector):
-    visit, plan = treatment_visit(patient=patient, injector=injector)
-    make_consent(visit=visit, plan=plan, by=injector)
-    unsigned = chart_from_plan(visit=visit, plan=plan, by=injector)
+    unsigned = charted_treatment(patient=patient, injector=injector)
     with pytest.raises(ReviewError, match="not signed"):
         open_review(treatment=unsigned, by=injector)
 
 
-def test_opening_twice_gives_the_same_review(session, injector):
-    assert open_review(treatment=session, by=injector) == open_review(
-        treatment=session, by=injector
+def test_opening_twice_gives_the_same_review(treatment, injector):
+    assert open_review(treatment=treatment, by=injector) == open_review(
+        treatment=treatment, by=injector
     )
 
 
-def test_touch_up_units_add_to_the_cycle_per_muscle_and_side(session, injector, vial):
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
-    add_touch_up(
-        review=review,
-        muscle_id=muscle("CORR").pk,
-        side="L",
-        units="2",
-        vial_id=vial.pk,
-        by=injector,
-    )
+def test_touch_up_units_add_to_the_cycle_per_muscle_and_side(treatment, injector, vial):
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
+    touch_up(review=review, vial=vial, by=injector)
     review.refresh_from_db()
-    touch_up = review.touch_up
-    assert touch_up.visit == review.visit and touch_up.product == session.product
+    added = review.touch_up
+    assert added.visit == review.visit and added.product == treatment.product
     injections, touch_ups, findings, effects = review_rows(review)
     totals = {
         (row.muscle.code, c.side): (c.original, c.touch_up, c.total)
@@ -136,9 +115,9 @@ def test_touch_up_units_add_to_the_cycle_per_muscle_and_side(session, injector, 
         ("CORR", "L"): (D("8"), D("2"), D("10")),
         ("PROC", "C"): (D("4"), D("0"), D("4")),
     }
-    point = touch_up.injections.get()
-    original = session.injections.filter(muscle__code="CORR", side="L").last()
-    assert (point.x, point.y) == (original.x, original.y)  # not tapped: at the session's point
+    point = added.injections.get()
+    original = treatment.injections.filter(muscle__code="CORR", side="L").last()
+    assert (point.x, point.y) == (original.x, original.y)  # not tapped: at the treatment's point
 
 
 @pytest.mark.parametrize(
@@ -149,24 +128,17 @@ def test_touch_up_units_add_to_the_cycle_per_muscle_and_side(session, injector, 
         ({"number": "QUA-1", "status": "quarantined", "note": "Cold chain"}, "quarantined"),
     ],
 )
-def test_touch_ups_follow_the_lot_rules(session, injector, lot_kwargs, message):
-    review = open_review(treatment=session, by=injector)
+def test_touch_ups_follow_the_lot_rules(treatment, injector, lot_kwargs, message):
+    review = open_review(treatment=treatment, by=injector)
     bad_vial = make_vial(lot=make_lot(**lot_kwargs), by=injector)
     with pytest.raises(ReviewErrors) as refused:
-        add_touch_up(
-            review=review,
-            muscle_id=muscle("CORR").pk,
-            side="L",
-            units="2",
-            vial_id=bad_vial.pk,
-            by=injector,
-        )
+        touch_up(review=review, vial=bad_vial, by=injector)
     assert message in refused.value.errors["vial"]
     assert Treatment.objects.count() == 1  # no touch-up opened
 
 
-def test_a_vial_past_its_use_by_or_of_another_product_is_refused(session, injector, vial):
-    review = open_review(treatment=session, by=injector)
+def test_a_vial_past_its_use_by_or_of_another_product_is_refused(treatment, injector, vial):
+    review = open_review(treatment=treatment, by=injector)
     old = make_vial(lot=vial.lot, by=injector, at=timezone.now() - datetime.timedelta(hours=25))
     dysport = make_vial(
         lot=make_lot(product=Product.objects.get(code="dysport"), number="DY-1"),
@@ -175,14 +147,7 @@ def test_a_vial_past_its_use_by_or_of_another_product_is_refused(session, inject
     )
     for vial, message in ((old, "use a new vial"), (dysport, "never interchangeable")):
         with pytest.raises(ReviewErrors) as refused:
-            add_touch_up(
-                review=review,
-                muscle_id=muscle("CORR").pk,
-                side="L",
-                units="2",
-                vial_id=vial.pk,
-                by=injector,
-            )
+            touch_up(review=review, vial=vial, by=injector)
         assert message in refused.value.errors["vial"]
 
 
@@ -197,55 +162,34 @@ def test_a_vial_past_its_use_by_or_of_another_product_is_refused(session, inject
     ],
 )
 def test_touch_up_input_is_checked_by_charting_rules(
-    session, injector, vial, code, side, units, field, message
+    treatment, injector, vial, code, side, units, field, message
 ):
-    review = open_review(treatment=session, by=injector)
+    review = open_review(treatment=treatment, by=injector)
     with pytest.raises(ReviewErrors) as refused:
-        add_touch_up(
-            review=review,
-            muscle_id=muscle(code).pk,
-            side=side,
-            units=units,
-            vial_id=vial.pk,
-            by=injector,
-        )
+        touch_up(review=review, vial=vial, by=injector, muscle=code, side=side, units=units)
     assert message in refused.value.errors[field]
     assert not Injection.objects.filter(treatment__visit=review.visit).exists()
 
 
-def test_signing_locks_review_and_touch_up_and_clears_the_due_review(session, injector, vial):
-    assert DueReview.objects.with_state().get(treatment=session).state == "booked"
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
-    add_touch_up(
-        review=review,
-        muscle_id=muscle("CORR").pk,
-        side="L",
-        units="2",
-        vial_id=vial.pk,
-        by=injector,
-    )
+def test_signing_locks_review_and_touch_up_and_clears_the_due_review(treatment, injector, vial):
+    assert DueReview.objects.with_state().get(treatment=treatment).state == "booked"
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
+    touch_up(review=review, vial=vial, by=injector)
     sign_review(review=review, by=injector, password=PASSWORD)
     review.refresh_from_db()
     assert review.is_signed and review.visit.status == "completed"
     assert review.touch_up.is_signed and verify(review.touch_up)
-    assert DueReview.objects.with_state().get(treatment=session).state == "done"
+    assert DueReview.objects.with_state().get(treatment=treatment).state == "done"
     with pytest.raises(ReviewError, match="no touch-up can be added after signing"):
-        add_touch_up(
-            review=review,
-            muscle_id=muscle("CORR").pk,
-            side="L",
-            units="1",
-            vial_id=vial.pk,
-            by=injector,
-        )
+        touch_up(review=review, vial=vial, by=injector, units="1")
     with pytest.raises(SignedRecordError):
         review.touch_up.injections.update(units=D("5"))
     with pytest.raises(ReviewError, match="signed and locked"):
         save_review(review=review, version=review.version, grades={"CORR:L": "0"})
 
 
-def test_signing_needs_every_treated_side_graded_gais_and_the_password(session, injector):
-    review = graded_review(treatment=session, injector=injector, grades={"CORR:L": "1"}, gais="")
+def test_signing_needs_every_treated_side_graded_gais_and_the_password(treatment, injector):
+    review = graded_review(treatment=treatment, injector=injector, grades={"CORR:L": "1"}, gais="")
     with pytest.raises(ReviewError) as refused:
         sign_review(review=review, by=injector, password=PASSWORD)
     assert "missing: CORR R, PROC C" in refused.value.message
@@ -255,35 +199,21 @@ def test_signing_needs_every_treated_side_graded_gais_and_the_password(session, 
     assert not Review.objects.get().is_signed
 
 
-def test_an_opened_but_empty_touch_up_is_dropped_at_signing(session, injector, vial):
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
-    injection = add_touch_up(
-        review=review,
-        muscle_id=muscle("CORR").pk,
-        side="L",
-        units="2",
-        vial_id=vial.pk,
-        by=injector,
-    )
+def test_an_opened_but_empty_touch_up_is_dropped_at_signing(treatment, injector, vial):
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
+    injection = touch_up(review=review, vial=vial, by=injector)
     injection.delete()
     sign_review(review=review, by=injector, password=PASSWORD)
     review.refresh_from_db()
     assert review.touch_up is None and Treatment.objects.count() == 1
 
 
-def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(session, injector, vial):
-    review = graded_review(treatment=session, injector=injector, grades=ALL_GRADED)
-    add_side_effect(review=review, kind="eyelid_ptosis", side="L", started_on=session.visit.date)
-    add_touch_up(
-        review=review,
-        muscle_id=muscle("CORR").pk,
-        side="L",
-        units="2",
-        vial_id=vial.pk,
-        by=injector,
-    )
+def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(treatment, injector, vial):
+    review = graded_review(treatment=treatment, injector=injector, grades=RESIDUAL)
+    add_side_effect(review=review, kind="eyelid_ptosis", side="L", started_on=treatment.visit.date)
+    touch_up(review=review, vial=vial, by=injector)
     sign_review(review=review, by=injector, password=PASSWORD)
-    [product] = cycles_by_product(patient=session.visit.patient)
+    [product] = cycles_by_product(patient=treatment.visit.patient)
     rows = {(r.muscle.code, r.side): r.suggestion for r in product.rows}
     assert (rows[("CORR", "L")].rule, rows[("CORR", "L")].units) == ("side_effect", D("8"))
     assert (rows[("CORR", "R")].rule, rows[("CORR", "R")].units) == ("no_residual", D("8"))
@@ -299,8 +229,8 @@ def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(session, in
         ({"kind": "headache", "started_on": "not a date"}, "started_on", "Enter a date"),
     ],
 )
-def test_side_effects_refuse_bad_input(session, injector, fields, field, message):
-    review = open_review(treatment=session, by=injector)
+def test_side_effects_refuse_bad_input(treatment, injector, fields, field, message):
+    review = open_review(treatment=treatment, by=injector)
     with pytest.raises(ReviewErrors) as refused:
         add_side_effect(review=review, **fields)
     assert message in refused.value.errors[field]

@@ -6,15 +6,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from charting.reviews.review import sign_review
 from charting.reviews.starting_doses import split_units
-from charting.reviews.touchups import add_touch_up
 from planning import treatment_history
-from planning.models import Muscle, Product
-from tests.charting.factories import make_vial
-from tests.factories import PASSWORD
-
-from .factories import graded_review, signed_session
+from planning.choices import VisitKind
+from planning.models import Product
+from tests.factories import make_plan, make_visit, signed_treatment, touched_up_review
+from tests.planning.test_plan_page import PLAN_PAGE_QUERIES
 
 
 @pytest.mark.parametrize(
@@ -34,28 +31,17 @@ def test_split_units_keeps_half_unit_steps_and_the_total(total, parts, expected)
 
 
 @pytest.mark.django_db
-def test_the_plan_screen_gets_the_suggestion_per_side_with_points(patient, injector):
-    vial = make_vial(by=injector)
-    session = signed_session(patient=patient, injector=injector, vial=vial)
-    review = graded_review(
-        treatment=session, injector=injector, grades={"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"}
-    )
-    add_touch_up(
-        review=review,
-        muscle_id=Muscle.objects.get(code="CORR").pk,
-        side="L",
-        units="2",
-        vial_id=vial.pk,
-        by=injector,
-    )
-    sign_review(review=review, by=injector, password=PASSWORD)
+def test_the_plan_screen_gets_the_suggestion_per_side_with_points(
+    patient, injector, treatment, vial
+):
+    touched_up_review(treatment=treatment, injector=injector, vial=vial)
     doses = {
         (d.muscle_code, d.side): d
-        for d in treatment_history.suggested_doses(patient=patient, product=session.product)
+        for d in treatment_history.suggested_doses(patient=patient, product=treatment.product)
     }
     left = doses[("CORR", "L")]
     assert left.units == D("10") and "touch-up" in left.reason
-    assert [p[2] for p in left.points] == [D("5"), D("5")]  # the session's two left points
+    assert [p[2] for p in left.points] == [D("5"), D("5")]  # the treatment's two left points
     assert doses[("CORR", "R")].units == D("8") and doses[("PROC", "C")].units == D("4")
     dysport = Product.objects.get(code="dysport")
     assert treatment_history.suggested_doses(patient=patient, product=dysport) == []  # never mixed
@@ -64,33 +50,17 @@ def test_the_plan_screen_gets_the_suggestion_per_side_with_points(patient, injec
 @pytest.mark.django_db
 @pytest.mark.parametrize("cycles", [1, 3])
 def test_the_plan_screen_offers_next_cycles_dose_in_constant_queries(
-    patient, injector, injector_client, cycles, django_assert_num_queries
+    patient, injector, injector_client, vial, cycles, django_assert_num_queries
 ):
-    from tests.planning.helpers import make_plan, make_visit
-    from tests.planning.test_plan_page import PLAN_PAGE_QUERIES
-
-    vial = make_vial(by=injector)
     for _ in range(cycles):
-        session = signed_session(patient=patient, injector=injector, vial=vial)
-        review = graded_review(
-            treatment=session,
-            injector=injector,
-            grades={"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"},
-        )
-        add_touch_up(
-            review=review,
-            muscle_id=Muscle.objects.get(code="CORR").pk,
-            side="L",
-            units="2",
-            vial_id=vial.pk,
-            by=injector,
-        )
-        sign_review(review=review, by=injector, password=PASSWORD)
-    plan = make_plan(visit=make_visit(patient=patient, injector=injector), by=injector)
+        treatment = signed_treatment(patient=patient, injector=injector, vial=vial)
+        touched_up_review(treatment=treatment, injector=injector, vial=vial)
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    plan = make_plan(visit=visit, by=injector)
     # the plan page's queries, plus four prefetches of the cycles (injections, findings,
-    # side effects, touch-ups' injections) once the patient has signed sessions
+    # side effects, touch-ups' injections) once the patient has signed treatments
     with django_assert_num_queries(PLAN_PAGE_QUERIES + 4):
         response = injector_client.get(plan.get_absolute_url())
     html = response.content.decode()
     assert 'data-cycle-dose="CORR-L"' in html and "10 U" in html
-    assert html.count('data-x="') == 5  # one button per point of the last session
+    assert html.count('data-x="') == 5  # one button per point of the last treatment
