@@ -172,7 +172,7 @@ def test_every_injection_is_from_a_usable_lot_of_its_treatments_product(bench_da
         assert refusal is None, refusal
 
 
-def test_every_review_follows_a_signed_session_and_grades_it(bench_data):
+def test_every_review_follows_a_signed_treatment_and_grades_it(bench_data):
     review_visits = Visit.objects.filter(kind=VisitKind.REVIEW)
     reviews = list(Review.objects.select_related("visit", "treatment__visit"))
     assert sorted(r.visit_id for r in reviews) == sorted(review_visits.values_list("pk", flat=True))

@@ -16,7 +16,7 @@ SESSIONS = 3
 pytestmark = pytest.mark.django_db
 
 
-def test_the_invented_patient_has_signed_sessions_that_verify(injector):
+def test_the_invented_patient_has_signed_treatments_that_verify(injector):
     patient_id = pdf.make_patient(sessions=SESSIONS, by=injector)
 
     treatments = list(Treatment.objects.filter(visit__patient_id=patient_id))

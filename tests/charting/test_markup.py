@@ -5,8 +5,7 @@ import pytest
 from django.urls import reverse
 
 from clinic.roles import Role
-from tests.charting.factories import make_due_review
-from tests.factories import LocationFactory, PatientFactory, UserFactory
+from tests.factories import LocationFactory, PatientFactory, UserFactory, make_due_review
 from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
 
 pytestmark = pytest.mark.django_db

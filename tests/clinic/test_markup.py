@@ -15,10 +15,8 @@ from clinic.fragments import render_fragment
 from clinic.models import Appointment
 from clinic.roles import Role
 from config.fragments import environment
-from tests.factories import LocationFactory, PatientFactory, UserFactory
+from tests.factories import LocationFactory, PatientFactory, UserFactory, at, make_appointment
 from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
-
-from .scheduling_factories import at, make_appointment
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2030, 5, 14)

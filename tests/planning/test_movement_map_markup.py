@@ -6,13 +6,12 @@ process stays clean."""
 import pytest
 from django.urls import reverse
 
+from planning.choices import VisitKind
 from planning.models import Expression, Muscle
 from planning.movement import Group, Row, cell_key
 from planning.templatetags.movement_grid import movement_rows
+from tests.factories import make_visit, screen
 from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
-
-from .factories import screen
-from .helpers import make_visit
 
 pytestmark = pytest.mark.django_db
 NO_TAGS = ("<script", "<img", "</textarea>", "<b>")
@@ -59,7 +58,7 @@ def test_the_movement_rows_and_grade_cells_show_hostile_text_as_text():
 
 
 def test_a_hostile_note_comes_back_as_text_on_the_map(injector_client, patient, injector):
-    visit = make_visit(patient=patient, injector=injector)
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     screen(visit, injector)
     url = reverse("planning:movement_map", args=[visit.pk])
     response = injector_client.post(url, {"g:FROWN.CORR.L": "", "n:FROWN.CORR.L": ATTRIBUTE})

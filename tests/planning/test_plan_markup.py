@@ -8,11 +8,11 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from planning.choices import VisitKind
 from planning.models import InjectionPoint, Muscle, TreatmentPlan
 from planning.templatetags.face_svg import face_points, plan_point_rows
+from tests.factories import make_plan, make_visit
 from tests.hostile import ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
-
-from .helpers import make_plan, make_visit
 
 pytestmark = pytest.mark.django_db
 NO_TAGS = ("<script", "<img", "</textarea>", "<b>")
@@ -54,7 +54,7 @@ def test_the_plan_point_rows_show_hostile_text_as_text():
 
 
 def test_a_hostile_depth_comes_back_as_text_on_the_plan_page(injector_client, patient, injector):
-    visit = make_visit(patient=patient, injector=injector)
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4), ("PROC", "C", 4)])
     depth = '"><b>deep</b>'  # a point's depth holds 20 characters
     plan.points.update(depth=depth)

@@ -13,10 +13,8 @@ from clinic.fragments import render_fragment
 from planning.models import Expression, Muscle
 from planning.movement import Group, Row
 from planning.templatetags.movement_grid import movement_rows
-from tests.charting.factories import make_vial
+from tests.factories import make_vial, signed_treatment
 from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
-
-from .factories import signed_session
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +79,8 @@ def test_the_review_cell_is_the_movement_maps_cell_with_the_baseline():
 
 
 def test_a_hostile_note_comes_back_as_text_on_the_review_page(patient, injector, injector_client):
-    session = signed_session(patient=patient, injector=injector, vial=make_vial(by=injector))
-    review = open_review(treatment=session, by=injector)
+    treatment = signed_treatment(patient=patient, injector=injector, vial=make_vial(by=injector))
+    review = open_review(treatment=treatment, by=injector)
     save_review(
         review=review,
         version=review.version,
