@@ -17,8 +17,6 @@ COPY audit/ audit/
 COPY security/ security/
 COPY planning/ planning/
 COPY charting/ charting/
-COPY reviews/ reviews/
-COPY reports/ reports/
 RUN pip install .
 COPY . .
 

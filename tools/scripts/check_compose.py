@@ -1,4 +1,5 @@
-"""Validates the structure of docker-compose.yml (Docker cannot run here)."""
+"""Validates the structure of docker-compose.yml and the paths the Dockerfile copies
+(Docker cannot run here)."""
 
 import sys
 from pathlib import Path
@@ -38,8 +39,24 @@ def problems() -> list[str]:
         "/var/lib/postgresql/data" in v for v in services["postgres"].get("volumes", [])
     ):
         found.append("postgres: the database is not on a volume")
-    if not (ROOT / "Dockerfile").exists():
+    dockerfile = ROOT / "Dockerfile"
+    if not dockerfile.exists():
         found.append("Dockerfile is missing")
+    else:
+        found.extend(dockerfile_problems(dockerfile.read_text()))
+    return found
+
+
+def dockerfile_problems(text: str) -> list[str]:
+    """Every path the Dockerfile copies exists (Docker cannot build here, so a moved
+    folder would break the image unseen)."""
+    found = []
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) >= 3 and words[0] == "COPY" and not words[1].startswith("--"):
+            for source in words[1:-1]:
+                if source != "." and not (ROOT / source).exists():
+                    found.append(f"Dockerfile: COPY {source} names nothing in the tree")
     return found
 
 
