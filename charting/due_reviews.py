@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.errors import NoFreeSlot, SchedulingError
@@ -22,6 +23,7 @@ from clinic.models import Appointment, User
 from clinic.roles import Role
 from clinic.scheduling import book_appointment
 from clinic.slots import find_free_slot, local_today, zone_of
+from planning.choices import VisitKind
 
 from .models import DueReview, Treatment
 from .models.due_reviews import DueReviewState
@@ -40,6 +42,8 @@ def record_due_review(*, treatment: Treatment, days: int, by: User) -> DueReview
     due, _ = DueReview.objects.get_or_create(
         treatment=treatment,
         defaults={
+            "treated_at": treatment.started_at,
+            "cycle_ends_at": _next_treatment_start(treatment),
             "patient_id": visit.patient_id,
             "injector": visit.injector if visit.injector.has_role(Role.INJECTOR) else by,
             "location_id": visit.location_id,
@@ -49,6 +53,32 @@ def record_due_review(*, treatment: Treatment, days: int, by: User) -> DueReview
         },
     )
     return due
+
+
+def _next_treatment_start(treatment: Treatment):
+    """The start of the patient's next signed treatment after this one (None: none yet)."""
+    return (
+        Treatment.objects.signed()
+        .filter(
+            visit__patient_id=treatment.visit.patient_id,
+            visit__kind=VisitKind.TREATMENT,
+            started_at__gt=treatment.started_at,
+        )
+        .order_by("started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+
+
+def end_earlier_cycles(*, treatment: Treatment) -> None:
+    """A treatment was signed: the patient's earlier cycles end where it starts (their
+    later review appointments are this one's). Called by ``signing.seal`` for the
+    treatment of a treatment visit (a touch-up belongs to its cycle)."""
+    DueReview.objects.filter(
+        patient_id=treatment.visit.patient_id, treated_at__lt=treatment.started_at
+    ).filter(Q(cycle_ends_at__isnull=True) | Q(cycle_ends_at__gt=treatment.started_at)).update(
+        cycle_ends_at=treatment.started_at
+    )
 
 
 def book_review(*, treatment: Treatment, days: int = DEFAULT_REVIEW_DAYS, by: User) -> Appointment:
@@ -69,8 +99,13 @@ def book_review(*, treatment: Treatment, days: int = DEFAULT_REVIEW_DAYS, by: Us
 def book_due_review(
     *, due: DueReview, by: User, now: datetime.datetime | None = None
 ) -> Appointment:
-    """Book a due review that needs booking at the first suitable free slot (one click)."""
-    due = DueReview.objects.select_for_update(of=("self",)).for_pages().get(pk=due.pk)
+    """Book a due review that needs booking at the first suitable free slot (one click).
+
+    Two clicks at once (a double submit, a second tab) book one review: the row is
+    locked first and its state read afterwards, in a statement of its own, so the
+    second one sees the review the first one booked."""
+    DueReview.objects.select_for_update().filter(pk=due.pk).values_list("pk").get()
+    due = DueReview.objects.for_pages().get(pk=due.pk)
     if due.state != DueReviewState.OPEN:
         raise SchedulingError(f"This review is already {due.get_state_display().lower()}.")
     location, now = due.location, now or timezone.now()
@@ -116,10 +151,11 @@ def dismiss_due_review(*, due: DueReview, reason: str, by: User) -> DueReview:
     reason = " ".join(reason.split())
     if not reason:
         raise SchedulingError("Give a reason for taking this review off the list.", field="reason")
-    due = DueReview.objects.select_for_update(of=("self",)).for_pages().get(pk=due.pk)
-    if due.state in (DueReview.ClosedAs.DONE, DueReview.ClosedAs.DISMISSED):
+    DueReview.objects.select_for_update().filter(pk=due.pk).values_list("pk").get()
+    due = DueReview.objects.for_pages().get(pk=due.pk)
+    if due.state in (DueReviewState.DONE, DueReviewState.DISMISSED):
         raise SchedulingError(f"This review is already {due.get_state_display().lower()}.")
-    _close(due, closed_as=DueReview.ClosedAs.DISMISSED, by=by, reason=reason)
+    _close(due, closed_as=DueReviewState.DISMISSED, by=by, reason=reason)
     return due
 
 
@@ -127,7 +163,7 @@ def dismiss_due_review(*, due: DueReview, reason: str, by: User) -> DueReview:
 def record_review_done(*, treatment: Treatment, by: User) -> DueReview | None:
     """The review of ``treatment`` was charted and signed: off the desk's list."""
     due = DueReview.objects.select_for_update().filter(treatment=treatment).first()
-    if due is None or due.closed_as == DueReview.ClosedAs.DONE:
+    if due is None or due.closed_as == DueReviewState.DONE:
         return due
-    _close(due, closed_as=DueReview.ClosedAs.DONE, by=by)
+    _close(due, closed_as=DueReviewState.DONE, by=by)
     return due

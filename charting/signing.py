@@ -25,7 +25,7 @@ from planning.choices import VisitKind
 
 from .chart import screening_refusal
 from .consent import consent_in_force
-from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review
+from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review, end_earlier_cycles
 from .errors import ChartingError
 from .lots import vial_refusal
 from .models import Addendum, Treatment
@@ -171,6 +171,8 @@ def seal(*, treatment: Treatment, by: User, at: datetime.datetime, review_days=N
     treatment.signed_at, treatment.signed_by, treatment.review_days = at, by, review_days
     treatment.content_hash = content_hash(treatment)
     treatment.save()
+    if treatment.visit.kind == VisitKind.TREATMENT:
+        end_earlier_cycles(treatment=treatment)
     return treatment
 
 

@@ -13,7 +13,7 @@ def copy_due_reviews(apps, schema_editor):
     old_model = apps.get_model("clinic", "DueReview")
     new_model = apps.get_model("charting", "DueReview")
     treatment_model = apps.get_model("charting", "Treatment")
-    taken = set()
+    taken, skipped = set(), 0
     for old in old_model.objects.order_by("id").iterator():
         treatment_id = (
             treatment_model.objects.filter(
@@ -26,11 +26,25 @@ def copy_due_reviews(apps, schema_editor):
             .first()
         )
         if treatment_id is None or treatment_id in taken:
+            skipped += 1
             continue
         taken.add(treatment_id)
+        next_start = (
+            treatment_model.objects.filter(
+                visit__patient_id=old.patient_id,
+                visit__kind="treatment",
+                signed_at__isnull=False,
+                started_at__gt=old.treated_at,
+            )
+            .order_by("started_at")
+            .values_list("started_at", flat=True)
+            .first()
+        )
         new_model.objects.create(
             id=old.id,
             treatment_id=treatment_id,
+            treated_at=old.treated_at,
+            cycle_ends_at=next_start,
             patient_id=old.patient_id,
             injector_id=old.injector_id,
             location_id=old.location_id,
@@ -43,11 +57,41 @@ def copy_due_reviews(apps, schema_editor):
             created_by_id=old.created_by_id,
             created_at=old.created_at,
         )
+    if skipped:
+        print(f"\n  charting 0004: {skipped} due review(s) follow no signed treatment; not carried over")
+    _reset_sequence(schema_editor, "charting_duereview")
+
+
+def copy_back(apps, schema_editor):
+    """Back to the clinic's table (a migration run backwards): booked or not is not
+    known there without the link, so a review still owed goes back as open."""
+    old_model = apps.get_model("clinic", "DueReview")
+    new_model = apps.get_model("charting", "DueReview")
+    for due in new_model.objects.order_by("id").iterator():
+        old_model.objects.create(
+            id=due.id,
+            patient_id=due.patient_id,
+            injector_id=due.injector_id,
+            location_id=due.location_id,
+            treated_at=due.treated_at,
+            due_on=due.due_on,
+            overdue_after=due.overdue_after,
+            status=due.closed_as or "open",
+            dismissed_reason=due.dismissed_reason,
+            closed_by_id=due.closed_by_id,
+            closed_at=due.closed_at,
+            created_by_id=due.created_by_id,
+            created_at=due.created_at,
+        )
+    _reset_sequence(schema_editor, "clinic_duereview")
+
+
+def _reset_sequence(schema_editor, table: str) -> None:
     if schema_editor.connection.vendor == "postgresql":
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('charting_duereview', 'id'), "
-                "COALESCE((SELECT MAX(id) FROM charting_duereview), 0) + 1, false)"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - our table names
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             )
 
 
@@ -64,6 +108,8 @@ class Migration(migrations.Migration):
             name='DueReview',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('treated_at', models.DateTimeField()),
+                ('cycle_ends_at', models.DateTimeField(blank=True, null=True)),
                 ('due_on', models.DateField(help_text="The review day (usually day 14), in the location's zone.")),
                 ('overdue_after', models.DateField(help_text='Day 21 after the treatment.')),
                 ('closed_as', models.CharField(blank=True, choices=[('done', 'Done'), ('dismissed', 'Dismissed')], max_length=12)),
@@ -83,5 +129,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('closed_as', 'dismissed'), _negated=True), models.Q(('dismissed_reason', ''), _negated=True), _connector='OR'), name='due_review_dismissal_has_reason')],
             },
         ),
-        migrations.RunPython(copy_due_reviews, migrations.RunPython.noop),
+        migrations.RunPython(copy_due_reviews, copy_back),
     ]

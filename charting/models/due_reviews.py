@@ -1,12 +1,15 @@
 """The two-week review a signed treatment is owed, as the front desk sees it.
 
 Recorded when a treatment is signed (``charting.due_reviews``). Whether it is
-booked is not stored but read from the appointment book: any review
-appointment of the patient after the treatment and within its cycle counts,
-however it was booked (the reviews-due list, the booking form, the Django
-admin), and a cancelled or missed one puts the review back on the list. Only
-what no appointment can say is stored: that the review was done (signed) or
-dismissed with a reason.
+booked is not stored but read from the appointment book: a review appointment
+of the patient in the treatment's cycle (after the treatment and before the
+patient's next signed treatment) counts, however it was booked (the
+reviews-due list, the booking form, the Django admin); a cancelled or missed
+one puts the review back on the list. So each review appointment belongs to
+one treatment, the nearest before it. Only what no appointment can say is
+stored: that the review was done (signed) or dismissed with a reason, and the
+cycle's bounds (fixed facts of signed treatments, kept here so the list reads
+them without joining every treatment).
 """
 
 from __future__ import annotations
@@ -15,19 +18,11 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from clinic.models import HOLDS_TIME, Appointment
-
-# A review appointment belongs to the treatment before it within this time (the
-# shortest interval between cycles), so the next cycle's review never counts here.
-REVIEW_WINDOW = datetime.timedelta(days=90)
-WAITING = (
-    Appointment.Status.BOOKED,
-    Appointment.Status.ARRIVED,
-    Appointment.Status.IN_TREATMENT,
-)
 
 
 class DueReviewState(models.TextChoices):
@@ -37,41 +32,68 @@ class DueReviewState(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
-def review_appointments():
-    """The review appointments of a due review's patient within its window (a subquery)."""
-    treated_at = OuterRef("treatment__started_at")
-    window_end = ExpressionWrapper(treated_at + REVIEW_WINDOW, output_field=DateTimeField())
-    return Appointment.objects.filter(
-        patient=OuterRef("patient"),
-        kind=Appointment.Kind.REVIEW,
-        status__in=HOLDS_TIME,
-        starts_at__gt=treated_at,
-        starts_at__lt=window_end,
+def _cycle_reviews_sql() -> tuple[str, list]:
+    """The review appointments of a due review's patient in its cycle (after the
+    treatment, before the next signed treatment), as SQL for a subquery of a
+    due-review query, with its parameters.
+
+    Written as SQL rather than as nested querysets: the list compiles these
+    subqueries on every request, and Django's compiling of nested lookups was most
+    of the page's CPU (docs/benchmarks.md). The outer row is the due review's own
+    table, which Django never aliases in a query of that model."""
+    appointment, due = Appointment._meta.db_table, "charting_duereview"
+    holds = ", ".join(["%s"] * len(HOLDS_TIME))
+    sql = (
+        f"FROM {appointment} a WHERE a.patient_id = {due}.patient_id AND a.kind = %s"
+        f" AND a.status IN ({holds}) AND a.starts_at > {due}.treated_at"
+        f" AND ({due}.cycle_ends_at IS NULL OR a.starts_at < {due}.cycle_ends_at)"
+    )
+    return sql, [Appointment.Kind.REVIEW, *HOLDS_TIME]
+
+
+def has_cycle_review() -> RawSQL:
+    """Whether the cycle has a review appointment holding its time (booked or done)."""
+    sql, params = _cycle_reviews_sql()
+    return RawSQL(f"EXISTS (SELECT 1 {sql})", params, output_field=BooleanField())  # noqa: S611
+
+
+def first_cycle_review(column: str, output_field) -> RawSQL:
+    """A column of the cycle's first review appointment (None when there is none)."""
+    sql, params = _cycle_reviews_sql()
+    return RawSQL(  # noqa: S611 - our own SQL; the values are parameters
+        f"(SELECT a.{column} {sql} ORDER BY a.starts_at LIMIT 1)", params, output_field=output_field
     )
 
 
 class DueReviewQuerySet(models.QuerySet):
+    def owed(self):
+        """Neither dismissed nor signed as done; ``has_review`` and ``review_status``
+        (the first review appointment's) can be filtered on."""
+        return self.filter(closed_as="").alias(
+            has_review=has_cycle_review(),
+            review_status=first_cycle_review("status", models.CharField()),
+        )
+
     def still_owed(self):
-        """Neither done nor dismissed (booked or not)."""
-        return self.filter(closed_as="").exclude(
-            Exists(review_appointments().filter(status=Appointment.Status.COMPLETED))
+        """Not done (neither signed nor completed at the desk) nor dismissed."""
+        return self.owed().filter(
+            Q(review_status__isnull=True) | ~Q(review_status=Appointment.Status.COMPLETED)
         )
 
     def needing_booking(self):
-        return self.filter(closed_as="").exclude(Exists(review_appointments()))
+        return self.owed().filter(has_review=False)
 
     def with_state(self):
-        """Annotates the booked review appointment (id and start) and whether a review
-        appointment was completed: ``due.state`` reads them (two subqueries)."""
-        waiting = review_appointments().filter(status__in=WAITING).order_by("starts_at")
+        """Annotates the cycle's first review appointment (id, start, status):
+        ``due.state`` reads them."""
         return self.annotate(
-            booked_id=Subquery(waiting.values("pk")[:1]),
-            booked_at=Subquery(waiting.values("starts_at")[:1]),
-            completed=Exists(review_appointments().filter(status=Appointment.Status.COMPLETED)),
+            booked_id=first_cycle_review("id", models.BigIntegerField()),
+            booked_at=first_cycle_review("starts_at", models.DateTimeField()),
+            booked_status=first_cycle_review("status", models.CharField()),
         )
 
     def for_pages(self):
-        return self.select_related("patient", "injector", "location", "treatment").with_state()
+        return self.select_related("patient", "injector", "location").with_state()
 
     def for_list(self):
         """The reviews-due list's columns only (converting the rest of the joined rows
@@ -80,7 +102,7 @@ class DueReviewQuerySet(models.QuerySet):
             "patient", "injector", "location", "treatment", "due_on", "overdue_after",
             "closed_as", "patient__first_name", "patient__last_name", "patient__chart_number",
             "patient__phone", "injector__first_name", "injector__last_name", "location__name",
-            "location__time_zone", "treatment__started_at",
+            "location__time_zone", "treated_at", "cycle_ends_at",
         )  # fmt: skip
 
 
@@ -92,9 +114,10 @@ class DueReview(models.Model):
 
     OVERDUE_AFTER_DAYS = 21
 
-    class ClosedAs(models.TextChoices):
-        DONE = "done", "Done"
-        DISMISSED = "dismissed", "Dismissed"
+    CLOSED_AS = [
+        (DueReviewState.DONE.value, DueReviewState.DONE.label),
+        (DueReviewState.DISMISSED.value, DueReviewState.DISMISSED.label),
+    ]
 
     treatment = models.OneToOneField(
         "charting.Treatment", on_delete=models.PROTECT, related_name="due_review"
@@ -110,9 +133,14 @@ class DueReview(models.Model):
     location = models.ForeignKey(
         "clinic.Location", on_delete=models.PROTECT, related_name="due_reviews"
     )
+    # The treatment's cycle: from its start to the start of the patient's next signed
+    # treatment (None while there is none); set by charting.due_reviews when each
+    # treatment is signed. Signed treatments never change, so neither do these.
+    treated_at = models.DateTimeField()
+    cycle_ends_at = models.DateTimeField(null=True, blank=True)
     due_on = models.DateField(help_text="The review day (usually day 14), in the location's zone.")
     overdue_after = models.DateField(help_text="Day 21 after the treatment.")
-    closed_as = models.CharField(max_length=12, choices=ClosedAs.choices, blank=True)
+    closed_as = models.CharField(max_length=12, choices=CLOSED_AS, blank=True)
     dismissed_reason = models.CharField(max_length=250, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -142,15 +170,11 @@ class DueReview(models.Model):
         return f"Review due {self.due_on} (#{self.pk})"
 
     @property
-    def treated_at(self) -> datetime.datetime:
-        return self.treatment.started_at
-
-    @property
     def state(self) -> str:
         """Needs booking, booked, done or dismissed (needs ``with_state()``)."""
         if self.closed_as:
             return self.closed_as
-        if self.completed:
+        if self.booked_status == Appointment.Status.COMPLETED:
             return DueReviewState.DONE
         return DueReviewState.BOOKED if self.booked_id else DueReviewState.OPEN
 

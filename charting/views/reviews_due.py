@@ -4,11 +4,10 @@ next cycle: names, dates and states only, never a clinical field."""
 from __future__ import annotations
 
 from typing import NamedTuple
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Q
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +27,7 @@ from .. import due_reviews
 from ..access import get_due_review_for
 from ..forms import ReviewFilterForm
 from ..models import DueReview
-from ..models.due_reviews import DueReviewState, review_appointments
+from ..models.due_reviews import DueReviewState
 from ..next_cycle_recall import patients_due_back
 
 # 25 rows a page: rendering 200 rows, then 50, was most of this page's time on
@@ -53,9 +52,8 @@ def reviews_due(request):
     today = timezone.localdate()
     listed = listed.order_by("due_on", "id")
     # query: how many are listed, and how many of them are overdue (every page)
-    unbooked = ~Exists(review_appointments())
     totals = listed.aggregate(
-        total=Count("id"), overdue=Count("id", filter=Q(unbooked, overdue_after__lt=today))
+        total=Count("id"), overdue=Count("id", filter=Q(has_review=False, overdue_after__lt=today))
     )
     paginator = Paginator(listed.values("pk"), PAGE_SIZE)
     paginator.count = totals["total"]  # known already: no second count query
@@ -91,6 +89,8 @@ class DueRow(NamedTuple):
     """What a row of the list shows, as text and links (the fragment escapes them)."""
 
     due: DueReview
+    state: str  # "Needs booking", "Booked"...
+    injector: str  # the injector's full name
     patient_url: str
     treated: str  # "Mar 4", on the location's clock
     due_on: str  # "Mon Mar 18"
@@ -113,34 +113,37 @@ def show_rows(rows: list[DueReview], *, today, can_open: bool) -> Markup:
     shown = []
     for due in rows:
         due.overdue = due.is_overdue(today)
-        due.days_since = (today - due.treated_at.date()).days
+        # the treatment's day on its location's clock, as the row shows it
+        due.days_since = (today - due.treated_at.astimezone(zone_of(due.location)).date()).days
         shown.append(_row(due, today=today, links=links, choose=choose, can_open=can_open))
     return render_fragment("charting/reviews_due_rows.jinja", rows=shown)
 
 
 def _row(due: DueReview, *, today, links: Links, choose: str, can_open: bool) -> DueRow:
-    zone = zone_of(due.location)
+    zone, state = zone_of(due.location), due.state
     treated = due.treated_at.astimezone(zone)
     booked = booked_url = ""
-    if due.state == DueReviewState.BOOKED:
+    if state == DueReviewState.BOOKED:
         starts = due.booked_at.astimezone(zone)
         booked = f"Booked {starts:%a %b} {starts.day}, {starts:%H:%M}"
         booked_url = links("appointment_detail", due.booked_id)
     book_url = choose_url = dismiss_url = ""
-    if due.state == DueReviewState.OPEN:
+    if state == DueReviewState.OPEN:
         book_url = links("review_book", due.pk)
-        query = urlencode({
-            "patient": due.patient_id, "kind": "review", "injector": due.injector_id,
-            "location": due.location_id, "day": max(due.due_on, today).isoformat(),
-        })  # fmt: skip
-        choose_url = f"{choose}?{query}"
+        # ids and an ISO date: nothing here needs quoting
+        choose_url = (
+            f"{choose}?patient={due.patient_id}&kind=review&injector={due.injector_id}"
+            f"&location={due.location_id}&day={max(due.due_on, today).isoformat()}"
+        )
         dismiss_url = links("review_dismiss", due.pk)
     return DueRow(
         due=due,
+        state=DueReviewState(state).label,
+        injector=due.injector.get_full_name(),
         patient_url=links("patient_detail", due.patient_id),
         treated=f"{treated:%b} {treated.day}",
         due_on=f"{due.due_on:%a %b} {due.due_on.day}",
-        due_now=not due.overdue and due.state == DueReviewState.OPEN and due.due_on <= today,
+        due_now=not due.overdue and state == DueReviewState.OPEN and due.due_on <= today,
         booked=booked,
         booked_url=booked_url,
         book_url=book_url,

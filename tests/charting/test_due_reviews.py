@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from charting import due_reviews
 from charting.models import DueReview, Treatment
-from charting.signing import sign_treatment
+from charting.signing import seal, sign_treatment
 from clinic import scheduling
 from clinic.errors import SchedulingError
 from clinic.models import Appointment
@@ -134,24 +134,46 @@ def test_a_review_booked_through_the_booking_form_takes_it_off_the_list(
     assert not DueReview.objects.needing_booking().exists()
 
 
-def test_another_cycles_review_does_not_count(patient, injector, location, treated_at):
-    """A review appointment before the treatment, or after its cycle, is not its review."""
-    make_appointment(
+def signed_cycle(patient, injector, days_ago: int) -> DueReview:
+    """A treatment ``days_ago`` days ago, signed, with its due review (not booked)."""
+    treatment = treatment_started(
+        patient, injector, timezone.now() - datetime.timedelta(days=days_ago)
+    )
+    seal(treatment=treatment, by=injector, at=treatment.started_at, review_days=14)
+    return due_reviews.record_due_review(treatment=treatment, days=14, by=injector)
+
+
+def review_at(patient, injector, days: int, status=Status.BOOKED) -> Appointment:
+    return make_appointment(
         patient=patient,
         injector=injector,
         kind=Appointment.Kind.REVIEW,
-        starts_at=treated_at - datetime.timedelta(days=80),
-        status=Status.COMPLETED,
+        starts_at=timezone.now() + datetime.timedelta(days=days),
+        status=status,
     )
-    make_appointment(
-        patient=patient,
-        injector=injector,
-        kind=Appointment.Kind.REVIEW,
-        starts_at=treated_at + datetime.timedelta(days=100),
-    )
-    treatment = treatment_started(patient, injector, treated_at)
-    due_reviews.record_due_review(treatment=treatment, days=14, by=injector)
-    assert due_of(patient).state == "open"
+
+
+def test_a_review_appointment_belongs_to_the_nearest_treatment_before_it(patient, injector):
+    """Each review appointment counts for one cycle: after its treatment and before
+    the patient's next signed treatment, even when treatments are close together."""
+    review_at(patient, injector, -130, Status.COMPLETED)  # before both: nobody's review
+    first = signed_cycle(patient, injector, days_ago=100)
+    review_at(patient, injector, -86, Status.COMPLETED)  # the first cycle's review
+    second = signed_cycle(patient, injector, days_ago=10)
+    third_patient_treatment_week_later = signed_cycle(patient, injector, days_ago=3)
+    review_at(patient, injector, 4)  # after the third: its review only
+    states = {d.pk: d.state for d in DueReview.objects.with_state()}
+    assert states[first.pk] == "done"
+    assert states[second.pk] == "open"  # the next treatment came before any review
+    assert states[third_patient_treatment_week_later.pk] == "booked"
+
+
+def test_a_long_overdue_review_still_books(patient, injector, front_desk):
+    """Months late, "Book review" still books it, and the list shows it booked."""
+    due = signed_cycle(patient, injector, days_ago=130)
+    due_reviews.book_due_review(due=due, by=front_desk)
+    assert DueReview.objects.with_state().get(pk=due.pk).state == "booked"
+    assert not DueReview.objects.needing_booking().exists()
 
 
 def test_missed_review_shows_as_overdue_until_dismissed(patient, injector, front_desk):

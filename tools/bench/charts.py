@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw
 from charting.choices import DILUENT_SALINE, LotStatus
 from charting.due_reviews import DEFAULT_REVIEW_DAYS
 from charting.models import Consent, ConsentText, DueReview, Injection, Lot, Treatment, Vial
+from charting.models.due_reviews import DueReviewState
 from charting.reviews.models import Finding, Review
 from charting.signing import content_of, hash_content
 from planning.choices import Side
@@ -286,12 +287,13 @@ def make_due_reviews(*, cycles, treatment_ids, ctx, counts) -> None:
         due.append(
             DueReview(
                 treatment_id=treatment_ids[n],
+                treated_at=ctx.at(cycle.day, 9, 45),  # the treatment's start (add_treatment)
                 patient_id=cycle.patient_id,
                 injector_id=cycle.injector_id,
                 location_id=cycle.location_id,
                 due_on=cycle.day + datetime.timedelta(days=DEFAULT_REVIEW_DAYS),
                 overdue_after=cycle.day + datetime.timedelta(days=DueReview.OVERDUE_AFTER_DAYS),
-                closed_as=DueReview.ClosedAs.DONE if cycle.review_visit_id else "",
+                closed_as=DueReviewState.DONE if cycle.review_visit_id else "",
                 created_by_id=cycle.injector_id,
                 created_at=ctx.at(cycle.day, 10, 15),
             )
