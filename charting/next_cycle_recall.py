@@ -1,8 +1,8 @@
 """Recall to the next cycle: treated 3 to 4 months ago and nothing booked.
 
 "Last treatment" is the later of the patient's last completed treatment
-appointment and the last main treatment signed in charting (each has its due
-review), so patients booked and treated before they were charted here count too.
+appointment and the last treatment signed in charting (a touch-up belongs to its
+cycle), so patients booked and treated before they were charted here count too.
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from __future__ import annotations
 import calendar
 import datetime
 
-from django.db.models import DateTimeField, Exists, Max, OuterRef, Q, Value
+from django.db.models import DateTimeField, Exists, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from clinic.models import Appointment, Location, Patient
+from planning.choices import VisitKind
+
+from .models import Treatment
 
 NEVER = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
 
@@ -36,6 +39,14 @@ def patients_due_back(
     window_end = datetime.datetime.combine(
         months_before(today, 3) + datetime.timedelta(days=1), datetime.time(), zone
     )
+    # The start of the patient's last signed treatment of a treatment visit (a touch-up
+    # belongs to its cycle).
+    last_signed_treatment = (
+        Treatment.objects.signed()
+        .filter(visit__patient=OuterRef("pk"), visit__kind=VisitKind.TREATMENT)
+        .order_by("-started_at")
+        .values("started_at")[:1]
+    )
     booked_later = Appointment.objects.filter(
         patient=OuterRef("pk"), status=Appointment.Status.BOOKED, starts_at__gte=now
     )
@@ -55,7 +66,7 @@ def patients_due_back(
                     output_field=DateTimeField(),
                 ),
                 Coalesce(
-                    Max("due_reviews__treatment__started_at"),
+                    Subquery(last_signed_treatment, output_field=DateTimeField()),
                     Value(NEVER),
                     output_field=DateTimeField(),
                 ),

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charting.next_cycle_recall import months_before, patients_due_back
+from charting.signing import seal
 from clinic.models import Appointment
-from tests.factories import PatientFactory, make_appointment, make_due_review
+from tests.factories import PatientFactory, charted_treatment, make_appointment
 
 pytestmark = pytest.mark.django_db
 Kind, Status = Appointment.Kind, Appointment.Status
@@ -49,7 +50,12 @@ def test_who_is_recalled(injector, location):
     retreated = treated(injector, 110)
     treated(injector, 20, patient=retreated)
     signed_in_charting = PatientFactory()
-    make_due_review(patient=signed_in_charting, injector=injector, treated_days_ago=100)
+    treatment = charted_treatment(
+        patient=signed_in_charting,
+        injector=injector,
+        started_at=timezone.now() - datetime.timedelta(days=100),
+    )
+    seal(treatment=treatment, by=injector, at=treatment.started_at)  # signed, no review booked
     found = set(patients_due_back(today=timezone.localdate()))
     assert due in found and signed_in_charting in found
     assert not found & {too_recent, too_old, consult_only, no_show, booked, retreated}
