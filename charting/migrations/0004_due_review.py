@@ -90,7 +90,7 @@ def _reset_sequence(schema_editor, table: str) -> None:
     if schema_editor.connection.vendor == "postgresql":
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - our table names
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 # nosec B608 - our table names
                 f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             )
 
