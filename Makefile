@@ -33,7 +33,7 @@ run: demo
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# PDF figures alone: seconds and peak memory per page (injection map, 40-session history).
+# PDF figures alone: seconds and peak memory per page (injection map, 40-treatment history).
 bench-reports: install
 	$(BIN)/python -m tools.bench.pdf $(ARGS)
 

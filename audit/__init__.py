@@ -1,7 +1,1 @@
-"""The audit log. Write with ``audit.record(...)``; see ``audit.events``."""
-
-
-def record(**kwargs):
-    from .events import record as _record
-
-    return _record(**kwargs)
+"""The audit log. Write with ``audit.events.record(...)``."""

@@ -5,7 +5,7 @@ neither does::
 
     with transaction.atomic():
         plan = save_plan(...)
-        audit.record(request=request, action=Action.CHANGE, obj=plan, patient=visit.patient_id)
+        record(request=request, action=Action.CHANGE, obj=plan, patient=visit.patient_id)
 
 On PostgreSQL an event is one call of the ``audit_append`` function (migration
 0003): it locks the chain head, hashes, inserts and moves the head in the

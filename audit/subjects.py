@@ -71,16 +71,13 @@ def patient_of_logentry(entry: LogEntry) -> int | None:
     return None
 
 
-def url_objects() -> dict[str, str]:
-    return settings.AUDIT_URL_OBJECTS
-
-
 def object_kwarg(kwargs: dict) -> UrlObject | None:
     """The most specific object named by a URL's arguments (the last one in the URL)."""
-    found = [name for name in kwargs if name in url_objects()]
+    declared = settings.AUDIT_URL_OBJECTS
+    found = [name for name in kwargs if name in declared]
     if not found:
         return None
-    return UrlObject(kwarg=found[-1], model=apps.get_model(url_objects()[found[-1]]))
+    return UrlObject(kwarg=found[-1], model=apps.get_model(declared[found[-1]]))
 
 
 def admin_model(match) -> type[models.Model] | None:

@@ -98,7 +98,7 @@ def seed(out) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role))
-    rng = random.Random(2026)  # repeatable invented demo data, no secret # nosec B311
+    rng = random.Random(2026)  # repeatable invented demo data, no secret
     made = 0
     for n in range(40):
         first, last = FIRST[n % len(FIRST)], LAST[(n * 7 + n // 20) % len(LAST)]

@@ -259,22 +259,22 @@ def build_grid(
 
 
 def summarize(groups: list[Group]) -> list[MuscleSummary]:
-    """Per paired muscle of the grid: the strongest grade on each side over all expressions
-    (None where that side has no grade yet)."""
-    strongest: dict[int, dict[str, int | None]] = {}
-    muscles: dict[int, Muscle] = {}
-    for group in groups:
-        for row in group.rows:
-            if not row.paired:
-                continue
-            muscles[row.muscle.pk] = row.muscle
-            seen = strongest.setdefault(row.muscle.pk, {"L": None, "R": None})
-            for side in ("L", "R"):
-                grade = row.cells[side]["grade"]
-                if isinstance(grade, int) and (seen[side] is None or grade > seen[side]):
-                    seen[side] = grade
+    """Per paired muscle of the grid: how strongly it moves on each side, by the rule
+    of ``strongest_grades`` (None where that side has no grade yet). The page's script
+    (static/js/movement_map.js) keeps the same rule as cells are tapped."""
+    muscles = {row.muscle.pk: row.muscle for group in groups for row in group.rows if row.paired}
+    strongest = _strongest(
+        ((row.muscle.pk, side), grade, group.expression.code == REST)
+        for group in groups
+        for row in group.rows
+        if row.paired
+        for side in ("L", "R")
+        if isinstance(grade := row.cells[side]["grade"], int)
+    )
     ordered = sorted(muscles.values(), key=lambda m: (m.order, m.code))
-    return [MuscleSummary(m, strongest[m.pk]["L"], strongest[m.pk]["R"]) for m in ordered]
+    return [
+        MuscleSummary(m, strongest.get((m.pk, "L")), strongest.get((m.pk, "R"))) for m in ordered
+    ]
 
 
 def latest_map(*, visit: Visit, before_visit: bool = False) -> MovementMap | None:
@@ -299,12 +299,17 @@ def baseline_observations(movement_map: MovementMap | None) -> list[Observation]
 def strongest_grades(observations) -> dict[tuple[int, str], int]:
     """How strongly each muscle moves, per (muscle id, side): the strongest grade in
     any expression but rest, or at rest when the muscle was graded at rest alone.
-    The one rule for a baseline: the plan's suggestions and the review's "was" read it.
-    ``observations`` come from ``baseline_observations``."""
-    moving: dict[tuple[int, str], int] = {}
-    resting: dict[tuple[int, str], int] = {}
-    for o in observations:
-        target = resting if o.at_rest else moving
-        key = (o.muscle_id, o.side)
-        target[key] = max(target.get(key, 0), o.grade)
+    The one rule for a baseline: the plan's suggestions, the review's "was" and the
+    map's own summary read it. ``observations`` come from ``baseline_observations``."""
+    return _strongest(((o.muscle_id, o.side), o.grade, o.at_rest) for o in observations)
+
+
+def _strongest(cells) -> dict:
+    """``cells``: (key, grade, at rest) triples; the strongest grade per key, moving
+    grades first."""
+    moving: dict = {}
+    resting: dict = {}
+    for key, grade, at_rest in cells:
+        target = resting if at_rest else moving
+        target[key] = max(target.get(key, 0), grade)
     return {**resting, **moving}

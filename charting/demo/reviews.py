@@ -64,7 +64,7 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
 
-def _session(*, patient, injector, day, baseline, changes, lot) -> Treatment:
+def _treatment_on(*, patient, injector, day, baseline, changes, lot) -> Treatment:
     """A signed glabellar treatment on ``day`` with its movement map, plan, consent, vial."""
     at = _at(day, 10)
     visit = Visit.objects.create(
@@ -206,7 +206,7 @@ def seed(out) -> None:
         if patient is None or Treatment.objects.for_patient(patient).exists():
             continue
         for days, baseline, changes, residual, touch_ups, side_effect in cycles:
-            treatment = _session(
+            treatment = _treatment_on(
                 patient=patient,
                 injector=injector,
                 day=today - datetime.timedelta(days=days),
@@ -226,7 +226,7 @@ def seed(out) -> None:
     ready = Patient.objects.filter(chart_number=READY_PATIENT).first()
     message = ""
     if ready is not None and not Treatment.objects.for_patient(ready).exists():
-        treatment = _session(
+        treatment = _treatment_on(
             patient=ready,
             injector=injector,
             day=today - datetime.timedelta(days=14),

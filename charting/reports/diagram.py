@@ -11,7 +11,7 @@ entities and read back as quotes).
 The SVG reaches the report as an ``<img>`` with a ``data:`` URL, not inline:
 inline, every element of every diagram joined the document's style cascade and
 each diagram's ``<style>`` became a stylesheet of the whole report (40 of them in
-a 40-session history); as an image it is parsed by WeasyPrint's SVG renderer
+a 40-treatment history); as an image it is parsed by WeasyPrint's SVG renderer
 alone. Same drawing, same size (``.diagram img`` in pdf.css); the history
 renders about a tenth faster.
 """

@@ -1,5 +1,5 @@
 """What the reviews app adds to the reports: the signed two-week review of a
-session (residual grades against the baseline, GAIS, satisfaction, side
+treatment (residual grades against the baseline, GAIS, satisfaction, side
 effects) and its touch-up (injections with lot), with the cycle's totals
 (original + touch-up per muscle and side, from ``reviews.cycles.build_cells``).
 

@@ -12,7 +12,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-import audit
+from audit.events import record
+from audit.models import Action
 from clinic.access import get_patient_for, role_required
 from clinic.forms import DateRangeForm
 from clinic.roles import CLINICAL_ROLES, Role
@@ -162,5 +163,5 @@ def download(request, job_id: int):
         content_type=job.content_type,
     )
     response["Cache-Control"] = "private, no-store"
-    audit.record(request=request, action="download", obj=job, patient=job.patient_id)
+    record(request=request, action=Action.DOWNLOAD, obj=job, patient=job.patient_id)
     return response

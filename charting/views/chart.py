@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,6 +33,7 @@ from ..forms import AddendumForm, AdverseEventForm, SignForm, VialForm, chart_in
 from ..lots import usable_vials
 from ..models import DueReview
 from ..reports.models import ReportJob
+from ..reviews.models import Review
 
 
 def _chart_page(request, visit, treatment, *, status=200, **extra):
@@ -82,7 +82,6 @@ def _signed_parts(request, treatment, extra) -> dict:
         .first(),
         "may_add_addendum": signing.may_add_addendum(treatment=treatment, user=request.user),
         "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),
-        "hash_ok": None,
     }
 
 
@@ -116,12 +115,8 @@ def _open_parts(visit, treatment, injections, consent, extra) -> dict:
 
 
 def _review_id(visit) -> int | None:
-    """The review held on this review visit, through the reverse relation the reviews
-    app declares (charting imports nothing of reviews): one query, review visits only."""
-    try:
-        return visit.review.pk
-    except (AttributeError, ObjectDoesNotExist):
-        return None
+    """The review held on this review visit: one query, review visits only."""
+    return Review.objects.filter(visit=visit).values_list("pk", flat=True).first()
 
 
 def _bind_rows(injections, posted, errors) -> None:

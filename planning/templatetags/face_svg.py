@@ -3,7 +3,7 @@
 The drawing, the muscle regions and their labels are the same on every diagram:
 rendered once per process from ``planning/_face_static.html`` (twice: on screen,
 and for print without the regions and their labels). The points (up to a hundred
-on a plan, charted session or touch-up) and the plan's point table are fragments
+on a plan, charted treatment or touch-up) and the plan's point table are fragments
 (``templates/fragments/planning/``), drawn in one render each.
 """
 

@@ -26,19 +26,33 @@ function updateRow(row) {
   }
 }
 
-function updateSummary() {
-  const strongest = new Map();
+// How strongly a muscle moves on each side: the strongest grade in any
+// expression but rest, or at rest when it was graded at rest alone (the rule of
+// planning.movement.strongest_grades, which draws the summary on each render).
+const REST = "REST";
+
+function strongestBySide() {
+  const moving = new Map();
+  const resting = new Map();
   for (const row of form.querySelectorAll('.mm-row[data-paired="1"]')) {
-    const seen = strongest.get(row.dataset.muscle) || { L: null, R: null };
+    const atRest = row.closest("tbody")?.dataset.expression === REST;
+    const target = atRest ? resting : moving;
     for (const side of ["L", "R"]) {
       const grade = gradeOf(row, side);
-      if (grade !== null && (seen[side] === null || grade > seen[side])) seen[side] = grade;
+      if (grade === null) continue;
+      const key = `${row.dataset.muscle}:${side}`;
+      target.set(key, Math.max(target.get(key) ?? 0, grade));
     }
-    strongest.set(row.dataset.muscle, seen);
   }
+  return new Map([...resting, ...moving]);
+}
+
+function updateSummary() {
+  const strongest = strongestBySide();
   let anyGraded = false;
   for (const chip of document.querySelectorAll("[data-summary]")) {
-    const seen = strongest.get(chip.dataset.summary) || { L: null, R: null };
+    const code = chip.dataset.summary;
+    const seen = { L: strongest.get(`${code}:L`) ?? null, R: strongest.get(`${code}:R`) ?? null };
     const graded = seen.L !== null || seen.R !== null;
     anyGraded ||= graded;
     chip.classList.toggle("d-none", !graded);

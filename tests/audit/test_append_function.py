@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audit import record
 from audit.chain import event_hash, verify_chain
+from audit.events import record
 from audit.models import Action, AuditEvent, ChainHead
 from tests.queries import audit_event
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from audit import record
 from audit.chain import verify_chain
+from audit.events import record
 from audit.models import Action, AppendOnly, AuditEvent
 from tests.conftest import need
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from audit import record
 from audit.chain import verify_chain
+from audit.events import record
 from audit.models import Action, AuditEvent
 from clinic.models import Patient
 

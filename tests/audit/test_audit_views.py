@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from audit import record
+from audit.events import record
 from audit.models import Action, AuditEvent
 from tests.factories import PatientFactory
 from tests.queries import audit_event

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from audit import record
 from audit.chain import verify_chain
+from audit.events import record
 from audit.models import Action, AuditEvent
 from tests.conftest import need
 

@@ -5,7 +5,7 @@ project's URLs are included too, so sign-in and the audit pages work."""
 from django.http import HttpResponse
 from django.urls import include, path
 
-from audit import record
+from audit.events import record
 from audit.models import Action
 from clinic.access import get_patient_for, role_required
 from clinic.roles import Role

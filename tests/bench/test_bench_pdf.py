@@ -11,34 +11,34 @@ from charting.signing import verify
 from planning.models import Visit
 from tools.bench import pdf
 
-SESSIONS = 3
+TREATMENTS = 3
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_invented_patient_has_signed_treatments_that_verify(injector):
-    patient_id = pdf.make_patient(sessions=SESSIONS, by=injector)
+    patient_id = pdf.make_patient(count=TREATMENTS, by=injector)
 
     treatments = list(Treatment.objects.filter(visit__patient_id=patient_id))
-    assert len(treatments) == SESSIONS
+    assert len(treatments) == TREATMENTS
     assert all(verify(t) for t in treatments)  # signed, and the hash covers what is stored
     assert all(t.injections.count() == len(pdf.POINTS) for t in treatments)
     history = build_history(patient=treatments[0].visit.patient)
-    assert [c.treatment is not None for c in history["visits"]] == [True] * SESSIONS
-    assert treatments[0].visit.patient.chart_number == f"BENCH-{SESSIONS}"
+    assert [c.treatment is not None for c in history["visits"]] == [True] * TREATMENTS
+    assert treatments[0].visit.patient.chart_number == f"BENCH-{TREATMENTS}"
 
 
 def test_the_invented_patient_is_made_once(injector):
-    first = pdf.make_patient(sessions=SESSIONS, by=injector)
-    again = pdf.make_patient(sessions=SESSIONS, by=injector)
+    first = pdf.make_patient(count=TREATMENTS, by=injector)
+    again = pdf.make_patient(count=TREATMENTS, by=injector)
 
     assert again == first
-    assert Visit.objects.filter(patient_id=first).count() == SESSIONS
+    assert Visit.objects.filter(patient_id=first).count() == TREATMENTS
 
 
 def test_subjects_and_a_rendered_injection_map(injector):
-    subject = pdf.subjects(SESSIONS)
-    assert subject["sessions"] == SESSIONS and subject["user"] == injector
+    subject = pdf.subjects(TREATMENTS)
+    assert subject["treatments"] == TREATMENTS and subject["user"] == injector
 
     result = pdf.render("injection_map", subject["treatment"], reps=1)
 

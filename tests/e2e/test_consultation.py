@@ -67,6 +67,12 @@ def grade_the_movement_map(page):
     chip = page.locator('[data-summary="CORR"]')
     assert "is-asymmetric" in chip.get_attribute("class")
     assert "L stronger" in chip.inner_text()
+    # The summary's rule is the server's (planning.movement.strongest_grades): a grade
+    # at rest counts only for a muscle graded at rest alone.
+    grade_button(page, "REST.CORR.R", 3).tap()
+    assert chip.locator('[data-side="R"]').inner_text() == "1"
+    grade_button(page, "REST.DAO.L", 2).tap()
+    assert page.locator('[data-summary="DAO"] [data-side="L"]').inner_text() == "2"
     radio(page, "SQUINT.OOC.L", "x").focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")

@@ -8,9 +8,11 @@ from django.urls import reverse
 from planning.models import Expression, MovementMap, Muscle, Observation
 from planning.movement import (
     CellInput,
+    baseline_observations,
     build_grid,
     expressions_with_muscles,
     save_observations,
+    strongest_grades,
     summarize,
 )
 from tests.factories import grade, make_photo, make_visit
@@ -182,6 +184,23 @@ def test_asymmetry_per_row_and_per_muscle(visit, injector):
     assert not summary["OOC"].asymmetric
     assert "PROC" not in summary  # midline muscles have no L/R
     assert not summary["MASS"].graded
+
+
+def test_the_summary_reads_rest_only_where_the_muscle_was_graded_at_rest_alone(visit, injector):
+    """One rule for how strongly a muscle moves: the map's summary, the plan's
+    suggestions and the review's "was" (strongest_grades) agree."""
+    movement_map = grade(visit, injector, {"REST.CORR.L": 3, "FROWN.CORR.L": 1, "REST.DAO.R": 2})
+    groups = build_grid(
+        expressions=list(expressions_with_muscles()),
+        observations=Observation.objects.filter(movement_map__visit=visit),
+    )
+    summary = {s.muscle.code: s for s in summarize(groups)}
+    assert summary["CORR"].left == 1  # it moves: the higher grade at rest is not how it moves
+    assert summary["DAO"].right == 2  # graded at rest alone
+    baseline = strongest_grades(baseline_observations(movement_map))
+    for s in summary.values():
+        for side, shown in (("L", s.left), ("R", s.right)):
+            assert baseline.get((s.muscle.pk, side)) == shown
 
 
 def test_the_page_highlights_asymmetric_rows(injector_client, visit, injector):

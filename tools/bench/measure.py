@@ -132,7 +132,7 @@ def data_size() -> dict[str, int]:
         ("patients", "clinic.Patient"), ("appointments", "clinic.Appointment"),
         ("visits", "planning.Visit"), ("movement maps", "planning.MovementMap"),
         ("observations", "planning.Observation"), ("photos", "planning.Photo"),
-        ("due reviews", "clinic.DueReview"), ("plans", "planning.TreatmentPlan"),
+        ("due reviews", "charting.DueReview"), ("plans", "planning.TreatmentPlan"),
         ("injection points", "planning.InjectionPoint"), ("treatments", "charting.Treatment"),
         ("injections", "charting.Injection"), ("reviews", "reviews.Review"),
         ("findings", "reviews.Finding"), ("audit events", "audit.AuditEvent"),

@@ -1,12 +1,12 @@
 """PDF figures of `make bench`: seconds and peak memory per page of an
-injection-map report and of a 40-session treatment history, and the
+injection-map report and of a 40-treatment treatment history, and the
 click-to-download latency of each through the real Celery worker.
 
     python -m tools.bench.pdf [--smoke] [--click]    (``make bench-reports`` runs it alone)
 
-The subject is a patient of the bench data with enough signed sessions, or
+The subject is a patient of the bench data with enough signed treatments, or
 else an invented one made once and kept (chart number ``BENCH-40``, "Bench
-Fortysessions", lot ``BENCH-LOT``; ``BENCH-10`` in the smoke run): committed
+Fortytreatments", lot ``BENCH-LOT``; ``BENCH-10`` in the smoke run): committed
 because the worker must read it, and named so nobody mistakes it for a real
 record. It has no e-mail, no movement map and no appointment, so none of the
 measured pages draws it into their rotations.
@@ -34,9 +34,9 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SESSIONS, SMOKE_SESSIONS = 40, 10
+TREATMENTS, SMOKE_TREATMENTS = 40, 10
 CLICK_TIMEOUT_SECONDS = 120
-POINTS = [  # muscle, side, units: a full upper face, the same every session
+POINTS = [  # muscle, side, units: a full upper face, the same every treatment
     ("CORR", "L", 5), ("CORR", "R", 4), ("PROC", "C", 4), ("FRONT", "L", 2),
     ("FRONT", "R", 2), ("OOC", "L", 4), ("OOC", "R", 3), ("DAO", "R", 2),
 ]  # fmt: skip
@@ -70,8 +70,8 @@ def signed_treatments():
     return Treatment.objects.filter(signed_at__isnull=False)
 
 
-def patient_from_bench_data(sessions: int) -> int | None:
-    """A bench-data patient with at least ``sessions`` signed treatments, if any."""
+def patient_from_bench_data(count: int) -> int | None:
+    """A bench-data patient with at least ``count`` signed treatments, if any."""
     from django.db.models import Count
 
     row = (
@@ -79,15 +79,15 @@ def patient_from_bench_data(sessions: int) -> int | None:
         .filter(visit__patient__email__endswith=".invalid")
         .values("visit__patient")
         .annotate(n=Count("pk"))
-        .filter(n__gte=sessions)
+        .filter(n__gte=count)
         .order_by("n", "visit__patient")
         .first()
     )
     return row["visit__patient"] if row else None
 
 
-def make_patient(*, sessions: int, by) -> int:
-    """The invented patient ``BENCH-<sessions>`` with one signed treatment every 100
+def make_patient(*, count: int, by) -> int:
+    """The invented patient ``BENCH-<count>`` with one signed treatment every 100
     days (plan, consent, vial, eight injections each), charted and signed as the demo
     data is (``charting.demo.treatments.charted_and_signed``); made once, then reused."""
     from django.db import transaction
@@ -98,9 +98,9 @@ def make_patient(*, sessions: int, by) -> int:
     from clinic.models import Patient
     from planning.models import Product
 
-    chart = f"BENCH-{sessions}"
+    chart = f"BENCH-{count}"
     patient = Patient.objects.filter(chart_number=chart).first()
-    if patient and signed_treatments().filter(visit__patient=patient).count() >= sessions:
+    if patient and signed_treatments().filter(visit__patient=patient).count() >= count:
         return patient.pk
     product = Product.objects.get(code="botox-cosmetic")
     today = timezone.localdate()
@@ -109,7 +109,7 @@ def make_patient(*, sessions: int, by) -> int:
             chart_number=chart,
             defaults={
                 "first_name": "Bench",
-                "last_name": "Fortysessions" if sessions == SESSIONS else f"Sessions{sessions}",
+                "last_name": "Fortytreatments" if count == TREATMENTS else f"Treatments{count}",
                 "date_of_birth": datetime.date(1980, 1, 1),
             },
         )
@@ -118,8 +118,8 @@ def make_patient(*, sessions: int, by) -> int:
             number="BENCH-LOT",
             defaults={"expiry_date": today + datetime.timedelta(days=900)},
         )
-        for n in range(sessions):
-            day = today - datetime.timedelta(days=100 * (sessions - n))
+        for n in range(count):
+            day = today - datetime.timedelta(days=100 * (count - n))
             at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
             visit, plan = _planned_visit(patient=patient, product=product, day=day, at=at, by=by)
             charted_and_signed(visit=visit, plan=plan, lot=lot, by=by, at=at)
@@ -164,15 +164,15 @@ def _planned_visit(*, patient, product, day, at, by):
     return visit, plan
 
 
-def subjects(sessions: int) -> dict:
+def subjects(count: int) -> dict:
     """The history's patient and one of its signed treatments (the injection map)."""
     by = bench_injector()
-    patient_id = patient_from_bench_data(sessions) or make_patient(sessions=sessions, by=by)
+    patient_id = patient_from_bench_data(count) or make_patient(count=count, by=by)
     treatments = signed_treatments().filter(visit__patient_id=patient_id)
     return {
         "patient": patient_id,
         "treatment": treatments.order_by("-signed_at", "-pk").values_list("pk", flat=True)[0],
-        "sessions": treatments.count(),
+        "treatments": treatments.count(),
         "user": by,
     }
 
@@ -293,11 +293,11 @@ def figures(args, *, click: bool = True) -> list[tuple[str, str]]:
     """Rows for the bench table (what, figure); ``make bench`` calls this with its
     server and worker running."""
     began = time.monotonic()
-    sessions = SMOKE_SESSIONS if args.smoke else SESSIONS
+    count = SMOKE_TREATMENTS if args.smoke else TREATMENTS
     reps = 1 if args.smoke else 3
-    subject = subjects(sessions)
-    smoke = f" (smoke run; the full run uses {SESSIONS})" if args.smoke else ""
-    history = f"history of {subject['sessions']} signed sessions{smoke}"
+    subject = subjects(count)
+    smoke = f" (smoke run; the full run uses {TREATMENTS})" if args.smoke else ""
+    history = f"history of {subject['treatments']} signed treatments{smoke}"
     what = "pages · s/page wall (CPU) · peak RSS MB (+ over the idle process)"
     rows = []
     for kind, label, subject_id in (
@@ -322,7 +322,7 @@ def figures(args, *, click: bool = True) -> list[tuple[str, str]]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench.pdf")
-    parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_SESSIONS} sessions, once")
+    parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_TREATMENTS} treatments, once")
     parser.add_argument(
         "--click", action="store_true", help="also click-to-download (needs a running worker)"
     )
