@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,6 +38,8 @@ __all__ = [
     "confirm_no_change",
     "evaluate",
     "last_toxin_date",
+    "outcome_text",
+    "product_exceptions",
     "record_screening",
     "screening_state",
 ]
@@ -156,6 +159,46 @@ def product_restrictions(screening: Screening) -> list[dict]:
     return [f for f in screening.findings if f["level"] == BLOCK and f.get("products")]
 
 
+@dataclass(frozen=True)
+class ProductException:
+    """A product-scoped block with the brands it names, e.g. Dysport and its reason."""
+
+    brands: str
+    message: str
+    source: str
+
+
+def product_exceptions(screening: Screening) -> list[ProductException]:
+    """The screening's product-scoped blocks with their brands (one query, none when
+    it has no such block). A screening with one is "clear except for" those
+    products, never plainly clear."""
+    restrictions = product_restrictions(screening)
+    if not restrictions:
+        return []
+    codes = {code for f in restrictions for code in f["products"]}
+    brands = dict(
+        Product.objects.filter(code__in=codes).values_list("code", "brand")
+    )  # query: the brands the blocks name
+    return [
+        ProductException(
+            brands=", ".join(brands.get(code, code) for code in f["products"]),
+            message=f["message"],
+            source=f["source"],
+        )
+        for f in restrictions
+    ]
+
+
+def outcome_text(screening: Screening) -> str:
+    """The outcome in words: "Clear except for: Dysport" when only some products are
+    blocked, else the outcome's name."""
+    if screening.outcome == Outcome.CLEAR:
+        exceptions = product_exceptions(screening)
+        if exceptions:
+            return "Clear except for: " + ", ".join(e.brands for e in exceptions)
+    return screening.get_outcome_display()
+
+
 @transaction.atomic
 def record_screening(
     *,
@@ -270,6 +313,11 @@ class ScreeningState:
     @property
     def restrictions(self) -> list[dict]:
         return product_restrictions(self.current) if self.current else []
+
+    @cached_property
+    def exceptions(self) -> list[ProductException]:
+        """The products the current screening blocks while clearing the others."""
+        return product_exceptions(self.current) if self.current else []
 
 
 def is_current(screening: Screening, visit: Visit) -> bool:

@@ -9,7 +9,14 @@ from clinic.roles import CLINICAL_ROLES
 from ..access import get_visit_for
 from ..forms import AcknowledgeForm, ScreeningForm
 from ..models import Screening
-from ..screening import acknowledge, confirm_no_change, record_screening, screening_state
+from ..screening import (
+    acknowledge,
+    confirm_no_change,
+    outcome_text,
+    product_restrictions,
+    record_screening,
+    screening_state,
+)
 
 
 def _render(request, visit, form, ack_form=None, status=200):
@@ -41,7 +48,9 @@ def screening(request, visit_id: int):
                 medicines=form.cleaned_data["medicines"],
                 notes=form.cleaned_data["notes"],
             )
-            messages.success(request, f"Screening saved: {result.get_outcome_display()}.")
+            # Some products blocked: a warning, not a green "saved: clear".
+            say = messages.warning if product_restrictions(result) else messages.success
+            say(request, f"Screening saved: {outcome_text(result)}.")
             return redirect("planning:screening", visit_id=visit.pk)
         return _render(request, visit, form, status=400)
     return _render(request, visit, form)
@@ -62,7 +71,7 @@ def confirm(request, visit_id: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, f"Earlier screening confirmed: no change. {result.get_outcome_display()}."
+            request, f"Earlier screening confirmed: no change. {outcome_text(result)}."
         )
     return redirect("planning:screening", visit_id=visit.pk)
 

@@ -1,5 +1,8 @@
 """The screening screen: answers, errors at the field, acknowledgment, 'no change'."""
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -29,6 +32,38 @@ def test_a_clear_screening_is_saved(injector_client, visit, injector):
     assert screening.outcome == "clear" and screening.answered_by == injector
     page = injector_client.get(url)
     assert "Clear" in page.content.decode()
+
+
+def outcome_badge(page) -> tuple[list[str], str]:
+    """The classes and the text of the page's screening outcome."""
+    found = re.search(
+        r'<span class="([^"]*)" data-testid="screening-outcome">(.*?)</span>',
+        page.content.decode(),
+        re.S,
+    )
+    assert found, "no screening outcome on the page"
+    return found.group(1).split(), " ".join(html.unescape(found.group(2)).split())
+
+
+def test_a_clear_screening_shows_a_green_clear(injector_client, visit, injector):
+    screen(visit, injector)
+    page = injector_client.get(reverse("planning:screening", args=[visit.pk]))
+    classes, text = outcome_badge(page)
+    assert text == "Clear" and "text-bg-success" in classes
+
+
+def test_a_product_blocked_screening_is_not_a_green_clear(injector_client, visit, injector):
+    url = reverse("planning:screening", args=[visit.pk])
+    response = injector_client.post(url, all_answers(cows_milk_allergy=True), follow=True)
+    assert Screening.objects.get(visit=visit).outcome == "clear"  # other products may be used
+    classes, text = outcome_badge(response)
+    assert "text-bg-success" not in classes and "text-bg-warning" in classes
+    assert text == (
+        "Clear except for: Dysport — Cow's-milk protein allergy: Dysport "
+        "(abobotulinumtoxinA) must not be used."
+    )
+    said = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert said == [("warning", "Screening saved: Clear except for: Dysport.")]
 
 
 def test_an_unanswered_question_is_marked_and_nothing_is_lost(injector_client, visit):
