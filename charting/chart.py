@@ -24,7 +24,7 @@ from planning.screening import blocks_for_product, screening_state
 
 from .choices import AdverseKind, Severity
 from .errors import ChartingError
-from .lots import vial_refusal
+from .lots import vial_patient_refusal, vial_refusal, vials_used_for_other_patients
 from .models import AdverseEvent, Injection, Treatment, Vial
 
 
@@ -154,7 +154,8 @@ def save_chart(
 class _ChartChanges:
     """The chart form read against the stored chart: the injections to update, create
     and delete, the wasted units, and a message per refused field (two queries:
-    the vials named, the muscles of added points)."""
+    the vials named, the muscles of added points; two more when vials are named:
+    the visit's patient, which of the vials other patients' charts use)."""
 
     def __init__(self, *, treatment: Treatment, data: ChartInput, now: datetime.datetime):
         self.treatment, self.now = treatment, now
@@ -165,6 +166,10 @@ class _ChartChanges:
         existing = {i.pk: i for i in treatment.injections.all()}
         vial_ids = {r.vial_id for r in [*data.rows, *data.added] if r.vial_id}
         self.vials = {v.pk: v for v in Vial.objects.for_pages().filter(pk__in=vial_ids)}
+        self.patient_id = treatment.visit.patient_id if self.vials else None
+        self.used_for_others = vials_used_for_other_patients(
+            vial_ids=self.vials, patient_id=self.patient_id
+        )
         for row in data.rows:
             self.read_row(row, existing.get(row.injection_id))
         muscles = Muscle.objects.in_bulk({r.muscle_id for r in data.added if r.muscle_id})
@@ -215,6 +220,9 @@ class _ChartChanges:
                 "Choose a vial from the list."
                 if vial is None
                 else vial_refusal(vial=vial, product=self.treatment.product, at=self.now)
+                or vial_patient_refusal(
+                    vial=vial, patient_id=self.patient_id, used_for_others=self.used_for_others
+                )
             )
             if reason:
                 self.errors[f"{row.key}-vial"] = reason

@@ -6,6 +6,7 @@ from django.utils import timezone
 from clinic.access import injectors
 from clinic.models import Location
 from clinic.scheduling_forms import InjectorChoiceField
+from planning.units import format_units
 
 from .chart import ChartInput, InjectionInput
 from .choices import AdverseKind, LotStatus, Severity
@@ -61,7 +62,8 @@ class VialForm(forms.Form):
         self.fields["vial_units"].choices = [(s, f"{s} U") for s in product.vial_sizes]
         if plan is not None:
             self.fields["vial_units"].initial = plan.vial_units
-            self.fields["diluent_ml"].initial = plan.diluent_ml
+            # As people write it (2.5, not the plan's stored 2.500).
+            self.fields["diluent_ml"].initial = format_units(plan.diluent_ml)
         self.fields["reconstituted_at"].initial = timezone.localtime().replace(
             second=0, microsecond=0
         )

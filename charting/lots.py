@@ -4,14 +4,21 @@ A lot may be used only while it is active and not expired: the expiry day
 itself is still usable, the day after is not. A reconstituted vial may be used
 until ``reconstituted_at`` + the product's hours (24 h; Daxxify 72 h) [label];
 at the use-by minute it is still usable, one minute later it is not.
+
+A vial is single-patient [label: single-dose vials]: once drawn into one
+patient's chart (a treatment or its touch-up), it is refused for any other
+patient (``vial_patient_refusal``) and not offered to them (``usable_vials``);
+what is left in it is waste.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection, Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from clinic.models import User
@@ -19,7 +26,7 @@ from planning.models import Product
 
 from .choices import DILUENT_SALINE, LotStatus
 from .errors import ChartingError
-from .models import Lot, Vial
+from .models import Injection, Lot, Vial
 
 MAX_DILUENT_ML = Decimal("10")
 FUTURE_GRACE = datetime.timedelta(minutes=5)
@@ -63,6 +70,41 @@ def vial_refusal(*, vial: Vial, product: Product, at: datetime.datetime) -> str 
         )
     if at + FUTURE_GRACE < vial.reconstituted_at:
         return "This vial is recorded as reconstituted later than now."
+    return None
+
+
+OTHER_PATIENT_VIAL = "was already used for another patient: open a new vial."
+
+
+def vials_used_for_other_patients(*, vial_ids: Iterable[int], patient_id: int) -> set[int]:
+    """Of ``vial_ids``, the vials already drawn into another patient's chart, signed
+    or not (one query; none without ids)."""
+    vial_ids = {pk for pk in vial_ids if pk}
+    if not vial_ids:
+        return set()
+    return set(
+        Injection.objects.filter(vial_id__in=vial_ids)
+        .exclude(treatment__visit__patient_id=patient_id)
+        .values_list("vial_id", flat=True)
+        .distinct()
+    )
+
+
+def vial_patient_refusal(
+    *, vial: Vial, patient_id: int, used_for_others: Collection[int] | None = None
+) -> str | None:
+    """Why ``vial`` may not be injected into patient ``patient_id``: vials are
+    single-patient [label], so a vial any injection of another patient's chart uses
+    is refused (the other patient is not named). ``used_for_others``: the ids from
+    ``vials_used_for_other_patients`` when the caller has them (no query); else one
+    query."""
+    if used_for_others is None:
+        used_for_others = vials_used_for_other_patients(vial_ids=[vial.pk], patient_id=patient_id)
+    if vial.pk in used_for_others:
+        return (
+            f"This vial (lot {vial.lot.number}, reconstituted "
+            f"{timezone.localtime(vial.reconstituted_at):%b %-d %H:%M}) {OTHER_PATIENT_VIAL}"
+        )
     return None
 
 
@@ -118,14 +160,19 @@ def reconstitute(
     return vial
 
 
-def usable_vials(*, product: Product, at: datetime.datetime) -> list[Vial]:
-    """Vials of ``product`` that may be injected at ``at`` (one query)."""
+def usable_vials(*, product: Product, at: datetime.datetime, patient_id: int) -> list[Vial]:
+    """Vials of ``product`` that may be injected into patient ``patient_id`` at ``at``:
+    none already used for another patient (one query). Each has ``used_for_patient``:
+    True when this patient's chart already draws from it (the vial of their cycle)."""
     earliest = at - datetime.timedelta(hours=product.use_within_hours)
+    drawn = Injection.objects.filter(vial=OuterRef("pk"))
     vials = (
         Vial.objects.for_pages()
         .of_product(product)
         .filter(reconstituted_at__gte=earliest, reconstituted_at__lte=at + FUTURE_GRACE)
         .filter(lot__in=Lot.objects.usable_on(timezone.localdate(at)))
+        .exclude(Exists(drawn.exclude(treatment__visit__patient_id=patient_id)))
+        .annotate(used_for_patient=Exists(drawn.filter(treatment__visit__patient_id=patient_id)))
     )
     return [v for v in vials if vial_refusal(vial=v, product=product, at=at) is None]
 

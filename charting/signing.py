@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -27,7 +28,7 @@ from .chart import screening_refusal
 from .consent import consent_in_force
 from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review, end_earlier_cycles
 from .errors import ChartingError
-from .lots import vial_refusal
+from .lots import vial_patient_refusal, vial_refusal, vials_used_for_other_patients
 from .models import Addendum, Treatment
 
 TOUCH_UP_MESSAGE = "Touch-ups are signed with the review."
@@ -115,9 +116,17 @@ class Signed:
 
 
 def checklist(
-    *, treatment: Treatment, consent, injections: list, screening_reason: str | None, at
+    *,
+    treatment: Treatment,
+    consent,
+    injections: list,
+    screening_reason: str | None,
+    at,
+    used_for_others: Collection[int],
 ) -> list[str]:
-    """What stops signing, from pieces the caller already fetched (no queries)."""
+    """What stops signing, from pieces the caller already fetched (no queries):
+    ``used_for_others``, the vials of ``injections`` that other patients' charts use
+    (``charting.lots.vials_used_for_other_patients``)."""
     problems = []
     if consent is None:
         problems.append("The patient has not signed a consent for this visit.")
@@ -126,7 +135,12 @@ def checklist(
     if any(i.vial is None for i in injections):
         problems.append("Choose the vial (lot) for every injection.")
     reasons = {
-        vial_refusal(vial=i.vial, product=treatment.product, at=at) for i in injections if i.vial
+        vial_refusal(vial=i.vial, product=treatment.product, at=at)
+        or vial_patient_refusal(
+            vial=i.vial, patient_id=treatment.visit.patient_id, used_for_others=used_for_others
+        )
+        for i in injections
+        if i.vial
     }
     problems.extend(sorted(r for r in reasons if r))
     if screening_reason:
@@ -143,14 +157,20 @@ def is_touch_up_visit(visit) -> bool:
 def signing_refusals(*, treatment: Treatment, at: datetime.datetime, cycle_visit=None) -> list[str]:
     """Everything that stops this chart from being signed now (empty when it may be).
     ``cycle_visit``: the visit whose consent and screening cover it (a touch-up is
-    covered by its cycle's treatment visit); the chart's own visit by default."""
+    covered by its cycle's treatment visit); the chart's own visit by default.
+    The authority on vials: one another patient's chart uses (saved in another tab,
+    or signed first) is refused here whatever the chart page allowed."""
     cycle_visit = cycle_visit or treatment.visit
+    injections = list(treatment.injections.select_related("vial__lot__product"))
     return checklist(
         treatment=treatment,
         consent=consent_in_force(visit=cycle_visit),
-        injections=list(treatment.injections.select_related("vial__lot__product")),
+        injections=injections,
         screening_reason=screening_refusal(visit=cycle_visit, product=treatment.product),
         at=at,
+        used_for_others=vials_used_for_other_patients(
+            vial_ids=[i.vial_id for i in injections], patient_id=treatment.visit.patient_id
+        ),
     )
 
 

@@ -7,11 +7,14 @@ from decimal import Decimal
 
 from django import forms
 
+from .dilution import labeled_diluent_ml, labeled_diluents
 from .models import PlanTemplate, Product
 from .plan_points import muscles_by_code, parse_points
+from .units import format_units
 
 DILUENTS = [Decimal("1.00"), Decimal("1.25"), Decimal("1.50"), Decimal("2.00"), Decimal("2.50"),
             Decimal("3.00"), Decimal("4.00")]  # fmt: skip
+INITIAL_VIAL = 100
 
 
 class PlanStartForm(forms.Form):
@@ -21,19 +24,34 @@ class PlanStartForm(forms.Form):
     vial_units = forms.TypedChoiceField(coerce=int, label="Vial size (U)")
     diluent_ml = forms.DecimalField(
         label="Saline added (mL)",
+        required=False,
         min_value=Decimal("0.5"),
         max_value=Decimal("10"),
-        decimal_places=2,
-        initial=Decimal("2.50"),
-        help_text="Concentration = vial units ÷ saline mL; volumes per point follow from it.",
+        decimal_places=3,
+        help_text="Concentration = vial units ÷ saline mL; volumes per point follow from it. "
+        "Offered: the product's labeled dilution for the vial (left empty, the same).",
     )
     start_from = forms.ChoiceField(label="Start from", initial="blank")
 
     def __init__(self, *args, templates=(), last_plans=None, **kwargs):
         super().__init__(*args, **kwargs)
-        sizes = sorted({s for p in Product.objects.active() for s in p.vial_sizes})
+        self.products = list(Product.objects.active())  # query: the products offered
+        sizes = sorted({s for p in self.products for s in p.vial_sizes})
         self.fields["vial_units"].choices = [(s, f"{s} U") for s in sizes]
-        self.fields["vial_units"].initial = 100
+        vial = INITIAL_VIAL
+        first = self.products[0] if self.products else None  # the product selected at first
+        if first is not None:
+            vial = INITIAL_VIAL if INITIAL_VIAL in first.vial_sizes else first.vial_sizes[-1]
+            ml = labeled_diluent_ml(product=first, vial_units=vial)
+            self.fields["diluent_ml"].initial = format_units(ml)  # 2.5, not 2.500
+        self.fields["vial_units"].initial = vial
+        # Each product's labeled dilution, shown by the saline field (the page's script
+        # offers the mL for the chosen product and vial).
+        self.dilutions = [(p, labeled_diluents(p)) for p in self.products]
+        self.labeled_ml = {
+            str(p.pk): {str(size): format_units(ml) for size, ml in sizes.items()}
+            for p, sizes in self.dilutions
+        }
         choices = [("blank", "An empty diagram")]
         for product_id, plan in (last_plans or {}).items():
             label = f"Last {plan.product.brand} plan ({plan.visit.date:%b %-d, %Y})"
@@ -49,6 +67,9 @@ class PlanStartForm(forms.Form):
         if product and data.get("vial_units") and data["vial_units"] not in product.vial_sizes:
             sizes = ", ".join(f"{s} U" for s in product.vial_sizes)
             self.add_error("vial_units", f"{product.brand} comes in {sizes} vials.")
+        elif product and data.get("vial_units") and data.get("diluent_ml", 0) is None:
+            # Saline left empty (not invalid): the label's dilution for the vial.
+            data["diluent_ml"] = labeled_diluent_ml(product=product, vial_units=data["vial_units"])
         if product and start.startswith("template-"):
             template = self.templates.get(int(start.removeprefix("template-")))
             if template is None:

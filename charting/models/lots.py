@@ -67,7 +67,8 @@ class VialQuerySet(models.QuerySet):
 
 
 class Vial(models.Model):
-    """One vial reconstituted from a lot; it may serve several treatments until its use-by."""
+    """One vial reconstituted from a lot; it serves one patient (a treatment and its
+    touch-up) until its use-by [label: single-dose vials]."""
 
     # The audit log's way from a row to its patient (audit.subjects).
     audit_patient = None

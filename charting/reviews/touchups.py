@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from charting.consent import consent_in_force
-from charting.lots import vial_refusal
+from charting.lots import vial_patient_refusal, vial_refusal
 from charting.models import Injection, Treatment, Vial
 from charting.signing import seal, signing_refusals
 from clinic.models import User
@@ -86,7 +86,9 @@ def add_touch_up(
         given = unit_rules.parse(units)
     except unit_rules.UnitsError as exc:
         errors["units"] = exc.message
-    vial = _usable_vial(vial_id, original.product, now, errors)
+    vial = _usable_vial(
+        vial_id, original.product, now, errors, patient_id=original.visit.patient_id
+    )
     x_value, y_value = _coordinate(x, "xy", errors), _coordinate(y, "xy", errors)
     if errors:
         raise ReviewErrors(errors)
@@ -124,11 +126,15 @@ def _treated_muscle(muscle_id, side: str, treated: dict, errors: dict) -> Muscle
     return muscle
 
 
-def _usable_vial(vial_id, product, now, errors: dict) -> Vial | None:
+def _usable_vial(vial_id, product, now, errors: dict, *, patient_id: int) -> Vial | None:
+    """The touch-up's vial: usable now, and not one another patient's chart uses
+    (vials are single-patient; the cycle's own vial within its use-by is)."""
     vial = Vial.objects.for_pages().filter(pk=vial_id).first() if vial_id else None
     if vial is None:
         errors["vial"] = "Choose the vial (lot) the touch-up is drawn from."
-    elif reason := vial_refusal(vial=vial, product=product, at=now):
+    elif reason := vial_refusal(vial=vial, product=product, at=now) or vial_patient_refusal(
+        vial=vial, patient_id=patient_id
+    ):
         errors["vial"] = reason
     return vial
 

@@ -30,7 +30,7 @@ from ..chart import (
 from ..consent import consent_in_force
 from ..errors import ChartingError
 from ..forms import AddendumForm, AdverseEventForm, SignForm, VialForm, chart_input_from_post
-from ..lots import usable_vials
+from ..lots import usable_vials, vials_used_for_other_patients
 from ..models import DueReview
 from ..reports.models import ReportJob
 from ..reviews.models import Review
@@ -95,7 +95,8 @@ def _open_parts(visit, treatment, injections, consent, extra) -> dict:
     if signing.is_touch_up_visit(visit):
         parts.update(touch_up_message=signing.TOUCH_UP_MESSAGE, review_id=_review_id(visit))
     return parts | {
-        "vials": usable_vials(product=treatment.product, at=now),  # query: usable vials
+        # query: usable vials (none another patient's chart uses)
+        "vials": usable_vials(product=treatment.product, at=now, patient_id=visit.patient_id),
         "muscles": list(reference_cache.muscles()),  # query unless cached: for an added point
         "checklist": signing.checklist(
             treatment=treatment,
@@ -103,6 +104,10 @@ def _open_parts(visit, treatment, injections, consent, extra) -> dict:
             injections=injections,
             screening_reason=screening_refusal(visit=visit, product=treatment.product),
             at=now,
+            # query (when the chart names vials): which of them other patients' charts use
+            used_for_others=vials_used_for_other_patients(
+                vial_ids=[i.vial_id for i in injections], patient_id=visit.patient_id
+            ),
         ),  # 1-2 queries: the screening (again, for the product's restrictions)
         "vial_form": extra.pop("vial_form", None)
         or VialForm(product=treatment.product, plan=treatment.plan),  # query: lots (rendered)

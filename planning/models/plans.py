@@ -59,7 +59,9 @@ class TreatmentPlan(models.Model):
     status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     vial_units = models.PositiveIntegerField(help_text="The chosen vial size, e.g. 100.")
     diluent_ml = models.DecimalField(
-        max_digits=4, decimal_places=2, help_text="Saline added to the vial, e.g. 2.50."
+        max_digits=5,
+        decimal_places=3,
+        help_text="Saline added to the vial, e.g. 2.5 (to 0.001 mL: Daxxify 50 U takes 0.625).",
     )
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: +1 per save.")
     created_by = models.ForeignKey(

@@ -195,10 +195,11 @@ def _chart_queries(client, treatment, django_assert_num_queries, expected):
 
 # session, user, roles; visit and people; the chart; screening; consent; injections with
 # muscles, vials and lots; adverse events; usable vials; muscles; screening again (the
-# product's restrictions); lots of the vial form; active location; location list;
-# the visit's report jobs (the reports card, reports.context_processors.visit_reports);
+# product's restrictions); which of the chart's vials other patients' charts use (the
+# checklist: vials are single-patient); lots of the vial form; active location; location
+# list; the visit's report jobs (the reports card, reports.context_processors.visit_reports);
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
-OPEN_CHART_QUERIES = 16 + 1 + audit_event()
+OPEN_CHART_QUERIES = 17 + 1 + audit_event()
 
 
 @pytest.mark.parametrize("points", [5, 60])

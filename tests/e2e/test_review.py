@@ -60,12 +60,16 @@ def compare_the_photos(page):
 
 
 def chart_a_touch_up_on_the_diagram(page):
-    """2 U on the left corrugator, placed by tapping the diagram."""
+    """2 U on the left corrugator from a newly opened vial, placed by tapping the diagram."""
     page.get_by_test_id("touch-up-link").click()
     corr = Muscle.objects.get(code="CORR")
     page.get_by_test_id("touch-up-target").select_option(f"{corr.pk}:L")
     page.get_by_test_id("touch-up-units").fill("2")
-    assert page.get_by_test_id("touch-up-vial").input_value() != ""
+    # The treatment's vial is long past its use-by and vials are single-patient: no
+    # vial is chosen for the injector; the fresh one is picked.
+    vial = page.get_by_test_id("touch-up-vial")
+    assert vial.input_value() == ""
+    vial.select_option(index=1)
     diagram = page.get_by_test_id("face-diagram")
     box = diagram.bounding_box()
     diagram.tap(position={"x": box["width"] * 0.6, "y": box["height"] * 0.3})

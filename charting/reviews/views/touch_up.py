@@ -23,6 +23,10 @@ CLINICAL = tuple(CLINICAL_ROLES)
 
 def _page(request, review, *, errors=None, posted=None, status=200):
     injections, touch_ups, findings, side_effects = review_rows(review)  # 4 queries
+    # query: vials of the cycle's product usable now, none another patient's chart uses
+    vials = usable_vials(
+        product=review.treatment.product, at=timezone.now(), patient_id=review.visit.patient_id
+    )
     context = {
         "review": review,
         "visit": review.visit,
@@ -37,8 +41,10 @@ def _page(request, review, *, errors=None, posted=None, status=200):
             {(i.muscle, i.side) for i in injections},
             key=lambda t: (t[0].order, {"R": 0, "C": 1, "L": 2}[t[1]]),
         ),
-        # query: vials of the cycle's product usable now
-        "vials": usable_vials(product=review.treatment.product, at=timezone.now()),
+        "vials": vials,
+        # pre-selected only when the patient's own chart already draws from it (the
+        # cycle's vial within its use-by); else the injector chooses
+        "default_vial": next((v for v in vials if v.used_for_patient), None),
         # query: the cycle's consent
         "consent": consent_in_force(visit=review.treatment.visit),
         # the side that moves most at the review is the likely touch-up
