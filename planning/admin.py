@@ -9,7 +9,7 @@ from .models import DoseRange, Expression, Muscle, PlanTemplate, PlanTemplatePoi
 
 @admin.register(Muscle)
 class MuscleAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "region", "paired", "order"]
+    list_display = ["code", "name", "region", "paired", "midline_site", "order"]
     list_editable = ["order"]
     search_fields = ["code", "name", "region"]
 

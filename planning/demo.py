@@ -64,7 +64,7 @@ def demo_cells(expressions, rng: random.Random) -> list[CellInput]:
     for expression in expressions:
         for muscle in expression.muscles.all():
             base = 0 if expression.code == "REST" else rng.choice([1, 2, 2, 3])
-            for side in muscle.sides:
+            for side in muscle.graded_sides:
                 grade = base
                 stronger = STRONGER.get(muscle.code)
                 if stronger and side != stronger and grade > 0:

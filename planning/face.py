@@ -60,7 +60,7 @@ _RIGHT = [
         "FRONT",
         "R",
         "path",
-        ((84, 132), (104, 92), (140, 72), (197, 64), (197, 138), (150, 136), (96, 150)),
+        ((84, 132), (104, 92), (140, 72), (184, 66), (184, 138), (150, 136), (96, 150)),
     ),
     Region("PLAT", "R", "path", ((146, 452), (198, 462), (198, 516), (136, 516))),
     Region("MASS", "R", "ellipse", (92, 322, 23, 42)),
@@ -76,6 +76,8 @@ _RIGHT = [
     Region("DSUP", "R", "ellipse", (183, 176, 7, 7)),
 ]
 _MIDLINE = [
+    # The central frontalis site of the BOTOX Cosmetic forehead pattern (REFERENCE.md).
+    Region("FRONT", "C", "rect", (184, 64, 32, 74)),
     Region("PROC", "C", "rect", (191, 146, 18, 42)),
     Region("MENT", "C", "ellipse", (200, 415, 20, 14)),
     Region("DSN", "C", "ellipse", (200, 300, 7, 6)),

@@ -47,7 +47,7 @@ def valid_cells(expressions) -> dict[str, tuple[Expression, Muscle, str]]:
         cell_key(e.code, m.code, side): (e, m, side)
         for e in expressions
         for m in e.muscles.all()
-        for side in m.sides
+        for side in m.graded_sides
     }
 
 
@@ -68,8 +68,8 @@ def check_cells(
             errors[key] = f"Unknown muscle {cell.muscle!r}."
         elif muscle not in expression.muscles.all():
             errors[key] = f"{expression.name} does not examine the {muscle.name.lower()}."
-        elif not muscle.has_side(cell.side):
-            sides = " and ".join(Side(s).label.lower() for s in muscle.sides)
+        elif not muscle.grades_side(cell.side):
+            sides = " and ".join(Side(s).label.lower() for s in muscle.graded_sides)
             errors[key] = f"The {muscle.name.lower()} is charted {sides} only."
         elif cell.grade is not None and cell.grade not in Grade.values:
             errors[key] = "Choose a grade from 0 to 3."
@@ -233,7 +233,7 @@ def build_grid(
         rows = []
         for muscle in expression.muscles.all():
             row = Row(expression=expression, muscle=muscle)
-            for side in muscle.sides:
+            for side in muscle.graded_sides:
                 key = cell_key(expression.code, muscle.code, side)
                 obs = stored.get((expression.pk, muscle.pk, side))
                 cell = {

@@ -54,7 +54,7 @@ class MuscleSuggestion:
     def sides(self) -> list[dict]:
         return [
             {"side": s, "grade": self.grades.get(s), "units": self.units.get(s)}
-            for s in self.muscle.sides
+            for s in self.muscle.graded_sides
         ]
 
 
@@ -98,7 +98,7 @@ def suggest(*, muscles, observations, ranges: list[DoseRange]) -> list[MuscleSug
     strongest = strongest_grades(observations)
     rows = []
     for muscle in muscles:
-        grades = {s: strongest.get((muscle.pk, s)) for s in muscle.sides}
+        grades = {s: strongest.get((muscle.pk, s)) for s in muscle.graded_sides}
         dose = choose_range(muscle, ranges)
         row = MuscleSuggestion(muscle=muscle, grades=grades)
         if dose is not None:

@@ -97,7 +97,7 @@ def _map_rows(observations: list[Observation], expressions, muscles) -> list[Map
             continue
         by_expression = grades[muscle.pk]
         strongest: dict[str, int | None] = {}
-        for side in muscle.sides:
+        for side in muscle.graded_sides:
             seen = [g[side] for g in by_expression.values() if side in g]
             strongest[side] = max(seen) if seen else None
         rows.append(

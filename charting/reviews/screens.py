@@ -26,10 +26,11 @@ class GridCell:
 class GridRow:
     muscle: object
     cells: list[GridCell] = field(default_factory=list)
+    midline: bool = False  # the midline site of a paired muscle (frontalis): a row of its own
 
     @property
     def paired(self) -> bool:
-        return self.muscle.paired
+        return self.muscle.paired and not self.midline
 
     def _by_side(self, attr: str) -> dict:
         return {c.side: getattr(c, attr) for c in self.cells}
@@ -55,7 +56,7 @@ def residual_grid(*, review: Review, injections, findings, posted=None, errors=N
     movement_map, baseline = baseline_grades(treatment=review.treatment)
     found = {(f.muscle_id, f.side): f for f in findings}
     errors = errors or {}
-    rows: dict[int, GridRow] = {}
+    rows: dict[tuple[int, bool], GridRow] = {}
     for t in treated_sides(injections):
         finding = found.get((t.muscle.pk, t.side))
         value = finding.grade if finding else None
@@ -64,7 +65,8 @@ def residual_grid(*, review: Review, injections, findings, posted=None, errors=N
             raw = posted.get(f"g:{t.key}", "")
             value = int(raw) if raw in ("0", "1", "2", "3") else None
             note = posted.get(f"n:{t.key}", "")
-        row = rows.setdefault(t.muscle.pk, GridRow(muscle=t.muscle))
+        midline = t.muscle.paired and t.side == "C"  # beside the L/R row, not in it
+        row = rows.setdefault((t.muscle.pk, midline), GridRow(muscle=t.muscle, midline=midline))
         row.cells.append(
             GridCell(
                 key=t.key,

@@ -64,8 +64,9 @@ class Observation(models.Model):
         # Cross-table rules the database cannot check: the muscle's sides, and
         # that the expression examines the muscle.
         errors = {}
-        if self.muscle_id and self.side and not self.muscle.has_side(self.side):
-            errors["side"] = f"{self.muscle.name} is charted on {'/'.join(self.muscle.sides)} only."
+        if self.muscle_id and self.side and not self.muscle.grades_side(self.side):
+            sides = "/".join(self.muscle.graded_sides)
+            errors["side"] = f"{self.muscle.name} is charted on {sides} only."
         if (
             self.expression_id
             and self.muscle_id

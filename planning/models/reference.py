@@ -24,6 +24,12 @@ class Muscle(models.Model):
     paired = models.BooleanField(
         default=True, help_text="Paired muscles are charted left and right; others at midline."
     )
+    midline_site = models.BooleanField(
+        default=False,
+        help_text="A paired muscle that is also injected at the midline (the central frontalis "
+        "site of the BOTOX Cosmetic forehead pattern); the movement map still grades it left "
+        "and right.",
+    )
     action = models.CharField(
         max_length=120, blank=True, help_text="What it pulls and how it shows, e.g. '11s'."
     )
@@ -37,11 +43,24 @@ class Muscle(models.Model):
 
     @property
     def sides(self) -> list[str]:
-        """The sides this muscle is charted on: ["L", "R"] or ["C"]."""
-        return list(PAIRED_SIDES if self.paired else MIDLINE_SIDES)
+        """The sides this muscle is injected and charted on: ["L", "R"], ["C"], or
+        ["L", "R", "C"] for a paired muscle with a midline site (frontalis)."""
+        if self.paired and self.midline_site:
+            return [*PAIRED_SIDES, *MIDLINE_SIDES]
+        return self.graded_sides
 
     def has_side(self, side: str) -> bool:
+        """Whether a point (planned, charted, touch-up) may lie on ``side``."""
         return side in self.sides
+
+    @property
+    def graded_sides(self) -> list[str]:
+        """The sides the movement exam grades: ["L", "R"] for a paired muscle (with a
+        midline site or not), else ["C"]."""
+        return list(PAIRED_SIDES if self.paired else MIDLINE_SIDES)
+
+    def grades_side(self, side: str) -> bool:
+        return side in self.graded_sides
 
 
 class Expression(models.Model):

@@ -72,7 +72,7 @@ def test_screenings_maps_and_photos(bench_data, settings):
     screened = Visit.objects.exclude(kind=VisitKind.REVIEW)
     assert Screening.objects.count() == screened.count()
     assert not screened.filter(screenings__isnull=True).exists()
-    cells = sum(len(m.sides) for e in expressions_with_muscles() for m in e.muscles.all())
+    cells = sum(len(m.graded_sides) for e in expressions_with_muscles() for m in e.muscles.all())
     per_map = MovementMap.objects.annotate(n=Count("observations")).values_list("n", flat=True)
     assert set(per_map) == {cells}
     # Each patient: a map of the first consultation and of the latest treatment.

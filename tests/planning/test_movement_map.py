@@ -241,7 +241,7 @@ def full_map(expressions) -> dict[str, int]:
     return {
         f"{e.code}.{m.code}.{side}": (i % 4)
         for i, (e, m, side) in enumerate(
-            (e, m, side) for e in expressions for m in e.muscles.all() for side in m.sides
+            (e, m, side) for e in expressions for m in e.muscles.all() for side in m.graded_sides
         )
     }
 

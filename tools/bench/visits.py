@@ -103,7 +103,10 @@ class Context:
         self.no_answers = dict.fromkeys((q.code for q in QUESTIONS), False)
         expressions = list(expressions_with_muscles())
         self.grid = [
-            (e.pk, m.pk, side) for e in expressions for m in e.muscles.all() for side in m.sides
+            (e.pk, m.pk, side)
+            for e in expressions
+            for m in e.muscles.all()
+            for side in m.graded_sides
         ]
         by_code = {e.code: e.pk for e in expressions}
         self.photo_expressions = [by_code.get("FROWN"), by_code.get("SMILE")]
