@@ -39,7 +39,9 @@ class SideEffectKind(models.TextChoices):
 # cycle's suggestion gives these less [practice]. Headache lowers nothing.
 IMPLICATED_MUSCLES: dict[str, frozenset[str]] = {
     SideEffectKind.EYELID_PTOSIS: frozenset({"CORR", "PROC", "DSUP", "FRONT", "OOC"}),
-    SideEffectKind.BROW_PTOSIS: frozenset({"FRONT", "OOC"}),
+    # Brow ptosis comes from weakening the brow's only elevator (frontalis); the lateral
+    # orbicularis oculi depresses the brow tail, so it is never lowered for brow ptosis.
+    SideEffectKind.BROW_PTOSIS: frozenset({"FRONT"}),
     SideEffectKind.ASYMMETRY: frozenset(),  # names its muscle, or every treated muscle
     SideEffectKind.HEADACHE: frozenset(),
     SideEffectKind.OTHER: frozenset(),

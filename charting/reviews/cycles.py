@@ -8,7 +8,7 @@ touch-up. Units are grouped by product and never added across products.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -175,12 +175,17 @@ def cycles_by_product(*, patient, product=None, charts: bool = True) -> list[Pro
             key = (cell.muscle.code, cell.side)
             series = [(cycle, cycle.cells.get(key)) for cycle in cycles]
             latest = next((c for _, c in reversed(series) if c is not None), None)
+            caused = tuple(c.original for _, c in series if c is not None and c.side_effects)
+            if latest is not None and latest.side_effects:
+                caused = caused[:-1]  # the latest cycle's own dose is capped by the rule
             rows.append(
                 Row(
                     muscle=cell.muscle,
                     side=cell.side,
                     cells=series,
-                    suggestion=suggest(latest.facts) if latest else None,
+                    suggestion=suggest(replace(latest.facts, caused_effects=caused))
+                    if latest
+                    else None,
                     chart=cycle_chart(series) if charts else None,
                 )
             )

@@ -34,7 +34,8 @@ def suggested_doses(*, patient, product) -> list[SuggestedDose]:
         for row in product_history.rows:
             if row.suggestion is None:
                 continue
-            spots = where.get((row.muscle.code, row.side), [])
+            # None suggested (a side effect at the smallest dose): no points to place.
+            spots = where.get((row.muscle.code, row.side), []) if row.suggestion.units else []
             units = split_units(row.suggestion.units, len(spots))
             doses.append(
                 SuggestedDose(

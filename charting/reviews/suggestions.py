@@ -4,7 +4,10 @@ The inputs are one muscle and side of one cycle (one product: units of
 different products never meet here). The rule, first match wins:
 
 1. a side effect pointing at this muscle/side → 20 % less than the cycle's
-   total (original + touch-up), rounded down to 0.5 U, at least 0.5 U;
+   total (original + touch-up), rounded down to 0.5 U, and in any case strictly
+   below the session's own dose of that muscle and side (a side effect usually
+   shows on days 2–10, before the touch-up: the session dose caused it); below
+   0.5 U, none (do not treat that side next cycle without discussing it);
 2. not graded at the review → the cycle's total;
 3. residual ≥ 2 and a touch-up given → the cycle's total (original + touch-up):
    the touch-up finished the job, so start there;
@@ -12,6 +15,10 @@ different products never meet here). The rule, first match wins:
    0.5 U (at least 0.5 U more);
 5. residual 1 → the cycle's total (a mild residual is an acceptable result);
 6. residual 0 → the cycle's total (no movement left: keep what worked).
+
+Whatever the rule, the suggestion stays strictly below every earlier dose of this
+muscle and side that was followed by a side effect pointing at it
+(``CycleFacts.caused_effects``): a dose that caused ptosis is never suggested again.
 
 It is a suggestion for the injector [practice], never a limit: the plan screen
 offers it as the starting dose and its dose checks still apply.
@@ -37,6 +44,8 @@ class CycleFacts:
     baseline: int | None = None  # strongest grade before treatment
     residual: int | None = None  # grade at the review (None: not graded)
     side_effects: tuple[str, ...] = field(default_factory=tuple)  # labels, e.g. "Eyelid ptosis"
+    # earlier cycles' session doses of this muscle and side followed by a side effect
+    caused_effects: tuple[Decimal, ...] = field(default_factory=tuple)
 
     @property
     def total(self) -> Decimal:
@@ -55,10 +64,34 @@ def _u(value: Decimal) -> str:
 
 
 def suggest(facts: CycleFacts) -> Suggestion:
+    """The rule of the module's docstring, then the cap of doses that caused a side
+    effect."""
+    suggestion = _rule(facts)
+    caps = [*facts.caused_effects, *([facts.original] if facts.side_effects else [])]
+    if not caps:
+        return suggestion
+    cap = min(caps) - STEP  # strictly below every dose followed by a side effect
+    if STEP <= suggestion.units <= cap:
+        return suggestion
+    if min(cap, suggestion.units) < STEP:
+        return Suggestion(
+            Decimal("0"),
+            "side_effect_stop",
+            f"{_u(min(caps))} here was followed by a side effect: no lower dose to suggest; "
+            "do not treat this side next cycle without discussing it.",
+        )
+    return Suggestion(
+        cap,
+        suggestion.rule if suggestion.rule == "side_effect" else "side_effect_cap",
+        f"{suggestion.reason} Kept below {_u(min(caps))}, a dose here followed by a side effect.",
+    )
+
+
+def _rule(facts: CycleFacts) -> Suggestion:
     total = facts.total
     residual = facts.residual
     if facts.side_effects:
-        units = max(STEP, to_step(total * LOWER, ROUND_FLOOR))
+        units = to_step(total * LOWER, ROUND_FLOOR)
         effects = ", ".join(facts.side_effects).lower()
         return Suggestion(
             units,

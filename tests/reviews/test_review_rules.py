@@ -215,7 +215,8 @@ def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(treatment, 
     sign_review(review=review, by=injector, password=PASSWORD)
     [product] = cycles_by_product(patient=treatment.visit.patient)
     rows = {(r.muscle.code, r.side): r.suggestion for r in product.rows}
-    assert (rows[("CORR", "L")].rule, rows[("CORR", "L")].units) == ("side_effect", D("8"))
+    # 8 U + 2 U touch-up, then ptosis: strictly below the 8 U session that preceded it
+    assert (rows[("CORR", "L")].rule, rows[("CORR", "L")].units) == ("side_effect", D("7.5"))
     assert (rows[("CORR", "R")].rule, rows[("CORR", "R")].units) == ("no_residual", D("8"))
     assert rows[("PROC", "C")].rule == "no_residual"  # ptosis on the left: midline untouched
 

@@ -11,9 +11,17 @@ from charting.reviews.suggestions import CycleFacts, suggest
 CASES = [
     # name, facts, units, rule
     (
-        "side effect lowers by 20%",
+        # 20% less than 10 U would be 8 U: the 8 U session preceded the ptosis (issue 16)
+        "side effect lowers below the session dose",
         CycleFacts(D("8"), D("2"), 3, 2, ("Eyelid ptosis",)),
-        "8",
+        "7.5",
+        "side_effect",
+    ),
+    (
+        # the finding of issue 16: 8 U + 4 U touch-up + ptosis suggested 9.5 U
+        "side effect after a touch-up stays below the session dose",
+        CycleFacts(D("8"), D("4"), 3, 2, ("Eyelid ptosis",)),
+        "7.5",
         "side_effect",
     ),
     (
@@ -29,10 +37,22 @@ CASES = [
         "side_effect",
     ),
     (
-        "side effect never below 0.5 U",
+        "side effect at the smallest dose suggests none",
         CycleFacts(D("0.5"), D("0"), 1, 0, ("Eyelid ptosis",)),
-        "0.5",
-        "side_effect",
+        "0",
+        "side_effect_stop",
+    ),
+    (
+        "never back to an earlier dose that caused a side effect",
+        CycleFacts(D("6"), D("0"), 3, 2, (), caused_effects=(D("7"),)),
+        "6.5",
+        "side_effect_cap",
+    ),
+    (
+        "an earlier cause below the rule's figure caps it",
+        CycleFacts(D("8"), D("0"), 3, 0, (), caused_effects=(D("6"), D("9"))),
+        "5.5",
+        "side_effect_cap",
     ),
     ("not graded keeps the total", CycleFacts(D("8"), D("1"), 3, None), "9", "not_graded"),
     ("residual 2 finished by touch-up", CycleFacts(D("8"), D("2"), 3, 2), "10", "touched_up"),
@@ -63,3 +83,15 @@ def test_a_side_effect_lowers_what_would_otherwise_be_kept():
     assert with_ptosis.units < plain.units
     assert "eyelid ptosis" in with_ptosis.reason.lower()
     assert "20% less" in with_ptosis.reason
+
+
+@pytest.mark.parametrize("original", ["0.5", "1", "4", "8", "12.5", "40"])
+@pytest.mark.parametrize("touch_up", ["0", "1", "4", "10"])
+@pytest.mark.parametrize("residual", [None, 0, 1, 2, 3])
+def test_a_suggestion_never_reaches_a_dose_followed_by_a_side_effect(original, touch_up, residual):
+    """Property: after a side effect, below the session dose; below every earlier dose
+    followed by one; never negative."""
+    facts = CycleFacts(D(original), D(touch_up), 3, residual, ("Eyelid ptosis",))
+    assert D("0") <= suggest(facts).units < D(original)
+    earlier = CycleFacts(D(original), D(touch_up), 3, residual, (), caused_effects=(D("5"),))
+    assert suggest(earlier).units < D("5")
