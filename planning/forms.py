@@ -5,7 +5,7 @@ import re
 from django import forms
 
 from .choices import Grade, PhotoMoment
-from .models import Expression
+from .models import Expression, Product
 from .movement import NOTE_MAX, CellInput
 from .photos import MAX_BYTES
 from .screening import QUESTIONS
@@ -151,3 +151,22 @@ class PhotoUploadForm(forms.Form):
                 f"Upload at most {MAX_FILES_PER_UPLOAD} photos at once ({len(files)} chosen)."
             )
         return files
+
+
+class OutsideDoseForm(forms.Form):
+    """Toxin from elsewhere, as the patient reports it (planning.outside_doses)."""
+
+    given_on = forms.DateField(
+        label="When", widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+    month_only = forms.BooleanField(label="Only the month is known", required=False)
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.all(), required=False, empty_label="Product unknown"
+    )
+    units = forms.CharField(label="Units", max_length=12, required=False, help_text="If known.")
+    where = forms.CharField(
+        label="Where / what for",
+        max_length=120,
+        required=False,
+        help_text="e.g. migraine, another clinic.",
+    )

@@ -10,6 +10,11 @@ urlpatterns = [
     path("visits/<int:visit_id>/screening/", screening.screening, name="screening"),
     path("visits/<int:visit_id>/screening/confirm/", screening.confirm, name="screening_confirm"),
     path(
+        "visits/<int:visit_id>/screening/elsewhere/",
+        screening.outside_dose,
+        name="screening_outside_dose",
+    ),
+    path(
         "visits/<int:visit_id>/screening/acknowledge/",
         screening.acknowledge_warnings,
         name="screening_acknowledge",

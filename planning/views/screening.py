@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.access import id_from, role_required
 from clinic.roles import CLINICAL_ROLES
 
 from ..access import get_visit_for
-from ..forms import AcknowledgeForm, ScreeningForm
-from ..models import Screening
+from ..forms import AcknowledgeForm, OutsideDoseForm, ScreeningForm
+from ..models import OutsideDose, Screening
+from ..outside_doses import record_outside_dose
 from ..screening import (
     acknowledge,
     confirm_no_change,
@@ -19,7 +21,7 @@ from ..screening import (
 )
 
 
-def _render(request, visit, form, ack_form=None, status=200):
+def _render(request, visit, form, ack_form=None, status=200, outside_form=None):
     return render(
         request,
         "planning/screening.html",
@@ -28,6 +30,11 @@ def _render(request, visit, form, ack_form=None, status=200):
             "screening": screening_state(visit=visit),
             "form": form,
             "ack_form": ack_form or AcknowledgeForm(),
+            "outside_form": outside_form or OutsideDoseForm(),
+            # query: toxin the patient had elsewhere (patient-reported)
+            "outside_doses": list(
+                OutsideDose.objects.filter(patient_id=visit.patient_id).select_related("product")
+            ),
             "step": "screening",
         },
         status=status,
@@ -94,3 +101,29 @@ def acknowledge_warnings(request, visit_id: int):
             messages.success(request, "Warnings acknowledged.")
         return redirect("planning:screening", visit_id=visit.pk)
     return _render(request, visit, ScreeningForm(), ack_form=form, status=400)
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def outside_dose(request, visit_id: int):
+    """Record toxin the patient had elsewhere; it counts in the interval and ceiling."""
+    visit = get_visit_for(request.user, visit_id)
+    form = OutsideDoseForm(request.POST)
+    if form.is_valid():
+        try:
+            record_outside_dose(
+                patient=visit.patient,
+                by=request.user,
+                today=timezone.localdate(),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)  # each message at its field
+        else:
+            messages.success(
+                request,
+                "Toxin from elsewhere recorded: it counts in the interval and the ceiling. "
+                "Screen again if the answers change.",
+            )
+            return redirect("planning:screening", visit_id=visit.pk)
+    return _render(request, visit, ScreeningForm(), outside_form=form, status=400)

@@ -1,0 +1,66 @@
+"""Toxin the patient had elsewhere (patient-reported): recording it through one rule.
+
+What is recorded feeds the interval and ceiling rules like our own records
+(``planning.treatment_history``), marked "patient-reported". A date may be a
+day or only a month; product and units where the patient knows them (units
+only with a product: units of one product mean nothing for another).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from . import units as unit_rules
+from .models import OutsideDose, Product
+
+EARLIEST = datetime.date(1989, 1, 1)  # botulinum toxin type A approvals began then
+
+
+@transaction.atomic
+def record_outside_dose(
+    *,
+    patient,
+    given_on: datetime.date | None,
+    month_only: bool,
+    product: Product | None,
+    units: str,
+    where: str,
+    by,
+    today: datetime.date,
+) -> OutsideDose:
+    """Store one patient-reported dose; ``ValidationError`` per field, nothing saved."""
+    errors: dict[str, str] = {}
+    if given_on is None:
+        errors["given_on"] = "Enter the day, or any day of the month the patient remembers."
+    else:
+        if month_only:
+            given_on = given_on.replace(day=1)
+        if given_on > today:
+            errors["given_on"] = "That day is in the future: toxin given elsewhere is in the past."
+        elif given_on < EARLIEST:
+            errors["given_on"] = f"Enter a day after {EARLIEST:%Y}."
+    amount = None
+    if (units or "").strip():
+        if product is None:
+            errors["units"] = (
+                "Choose the product too: units of one product mean nothing for another."
+            )
+        else:
+            try:
+                amount = unit_rules.parse(units)
+            except unit_rules.UnitsError as exc:
+                errors["units"] = exc.message
+    if errors:
+        raise ValidationError(errors)
+    return OutsideDose.objects.create(
+        patient=patient,
+        given_on=given_on,
+        month_only=month_only,
+        product=product,
+        units=amount,
+        where=" ".join((where or "").split())[:120],
+        recorded_by=by,
+    )
