@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import User
-from planning import units
+from planning import dose_rules, units
+from planning.dosing import Check
 from planning.models import Muscle, PlanStatus, Product, TreatmentPlan, Visit
 from planning.plan_points import point_fields
 from planning.screening import blocks_for_product, screening_state
@@ -84,6 +85,36 @@ def chart_from_plan(
     )
     Injection.objects.bulk_create(injections_from_points(treatment=treatment, points=points))
     return treatment
+
+
+def dose_checks(*, treatment: Treatment, injections=None, planned=None) -> list[Check]:
+    """The dose rules (planning.dose_rules) for a chart of a treatment visit: its
+    injections as given, against the patient's other doses (its own visit's plan
+    left out: the chart replaces it) and against its final plan (departures). The
+    chart page, saving and signing all call this. The screening is the signing
+    checklist's own (``screening_refusal``)."""
+    visit = treatment.visit
+    if injections is None:
+        injections = list(treatment.injections.select_related("muscle"))  # query
+    if planned is None:
+        planned = planned_points(treatment)
+    return dose_rules.check_doses(
+        patient=visit.patient,
+        product=treatment.product,
+        points=[i for i in injections if i.muscle is not None and i.units is not None],
+        on=visit.date,
+        record="chart",
+        exclude_visits={visit.pk},
+        planned=planned,
+        with_screening=False,
+    )
+
+
+def planned_points(treatment: Treatment) -> list:
+    """The final plan's points the chart started from (one query)."""
+    if not treatment.plan_id:
+        return []
+    return list(treatment.plan.points.select_related("muscle"))
 
 
 @dataclass

@@ -87,6 +87,14 @@ class SignForm(forms.Form):
         choices=[(d, f"day {d}") for d in REVIEW_DAYS],
         initial=14,
     )
+    acknowledgment = forms.CharField(
+        label="Acknowledge the dose warnings",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when a warning asks for it: what you discussed and why you go ahead. "
+        "Signed with the chart.",
+    )
 
 
 class AddendumForm(forms.Form):

@@ -23,8 +23,9 @@ from clinic.errors import NoFreeSlot, SchedulingError
 from clinic.models import Appointment, User
 from clinic.roles import Role
 from planning.choices import VisitKind
+from planning.dose_rules import lock_patient, refusals
 
-from .chart import screening_refusal
+from .chart import dose_checks, screening_refusal
 from .consent import consent_in_force
 from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review, end_earlier_cycles
 from .errors import ChartingError
@@ -90,7 +91,17 @@ def content_of(
         "signed_by": treatment.signed_by_id,
         "signed_at": _utc(treatment.signed_at),
         "review_days": treatment.review_days,
-    }
+    } | _dose_part(treatment)
+
+
+def _dose_part(treatment: Treatment) -> dict:
+    """The dose checks at signing and their acknowledgment, signed with the chart. Left
+    out when there are none, so charts signed before they were recorded still verify."""
+    findings = getattr(treatment, "dose_findings", None)  # the bench passes plain rows
+    acknowledgment = getattr(treatment, "dose_acknowledgment", "")
+    if not findings and not acknowledgment:
+        return {}
+    return {"dose_findings": findings or [], "dose_acknowledgment": acknowledgment}
 
 
 def content_hash(treatment: Treatment) -> str:
@@ -174,6 +185,17 @@ def signing_refusals(*, treatment: Treatment, at: datetime.datetime, cycle_visit
     )
 
 
+def record_dose_checks(*, treatment: Treatment, checks, acknowledgment: str) -> None:
+    """Store the checks as they stood and the acknowledgment, just before ``seal``
+    (which reads the row back and hashes them with the chart)."""
+    Treatment.objects.filter(pk=treatment.pk).update(
+        dose_findings=[c.as_dict() for c in checks if c.level != "info"],
+        dose_acknowledgment=(acknowledgment or "").strip()
+        if any(c.needs_ack for c in checks)
+        else "",
+    )
+
+
 def confirm_signer(*, by: User, password: str, what: str) -> None:
     """Only an injector signs a clinical record, and confirms it with the password."""
     if not by.has_role(Role.INJECTOR):
@@ -203,9 +225,12 @@ def sign_treatment(
     by: User,
     password: str,
     review_days: int = DEFAULT_REVIEW_DAYS,
+    acknowledgment: str = "",
     now: datetime.datetime | None = None,
 ) -> Signed:
-    """Sign and lock the chart, then book the review ``review_days`` (10–21) later."""
+    """Sign and lock the chart, then book the review ``review_days`` (10–21) later.
+    The dose rules are the authority here (planning.dose_rules): a block refuses the
+    signature, a warning that needs one needs ``acknowledgment``; both are signed."""
     now = now or timezone.now()
     treatment = (
         Treatment.objects.select_for_update().select_related("visit__patient").get(pk=treatment.pk)
@@ -223,8 +248,12 @@ def sign_treatment(
             "Book the review 10 to 21 days after the treatment.", field="review_days"
         )
     problems = signing_refusals(treatment=treatment, at=now)
+    lock_patient(treatment.visit.patient_id)  # a plan or chart of another tab waits
+    checks = dose_checks(treatment=treatment)
+    problems += refusals(checks, acknowledgment=acknowledgment)
     if problems:
         raise ChartingError(" ".join(problems))
+    record_dose_checks(treatment=treatment, checks=checks, acknowledgment=acknowledgment)
     review, review_message = None, ""
     try:  # the due review is recorded even when no time is free (book_review's savepoint)
         review = book_review(treatment=treatment, days=review_days, by=by)

@@ -1,11 +1,10 @@
 """Charting's answer to ``planning.treatment_history``: what the patient was given.
 
-Provided from ``ChartingConfig.ready()``. A visit with a signed treatment
-counts what was injected (per product); a visit without one counts its final
-plan, and a treatment visit counts as toxin given, as planning's own fallback
-did: a treatment recorded or planned outside a signed chart still counts, since
-for a safety warning (90 days, 400 U) counting too much is the safe side. A
-visit is never counted twice (its chart replaces its plan).
+Provided from ``ChartingConfig.ready()``. Per visit the signed chart counts when
+there is one, else its final plan (a plan not charted here still counts: for a
+safety limit, counting too much is the safe side); a visit is never counted
+twice. A signed chart on a review visit is a touch-up: it counts toward the
+ceiling but never starts an interval (it belongs to its cycle).
 """
 
 from __future__ import annotations
@@ -13,10 +12,15 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, Max, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Sum
 
-ZERO = Value(Decimal("0"))
+from planning.choices import DoseKind, VisitKind
+from planning.treatment_history import (
+    DoseRecord,
+    LastSession,
+    final_plan_doses,
+    main_sessions,
+)
 
 
 class ChartedTreatments:
@@ -27,59 +31,61 @@ class ChartedTreatments:
     def suggested_doses(self, *, patient, product):
         return self.suggest(patient=patient, product=product)
 
-    def last_toxin_date(self, *, patient, before: datetime.date) -> datetime.date | None:
-        """One query: the latest visit before ``before`` that is a signed treatment or a
-        treatment visit not cancelled."""
-        from planning.models import Visit, VisitKind, VisitStatus
+    def doses(self, *, patient, ingredient, since, until) -> list[DoseRecord]:
+        """Two queries: signed charts (touch-ups included) and final plans of visits
+        without a signed chart."""
+        from .models import Treatment
 
-        return (
-            Visit.objects.for_patient(patient)
-            .before(before)
-            .filter(
-                Q(treatment__signed_at__isnull=False)
-                | (Q(kind=VisitKind.TREATMENT) & ~Q(status=VisitStatus.CANCELLED))
+        signed = (
+            Treatment.objects.filter(
+                visit__patient=patient,
+                signed_at__isnull=False,
+                product__generic_name=ingredient,
+                visit__date__gte=since,
+                visit__date__lte=until,
             )
-            .aggregate(last=Max("date"))["last"]
+            .annotate(total=Sum("injections__units"))
+            .values_list("pk", "visit_id", "visit__date", "visit__kind", "product__brand", "total")
         )
-
-    def units_given(
-        self, *, patient, product, since: datetime.date, until: datetime.date
-    ) -> Decimal:
-        """One query. Per visit in the window: the units of its signed treatment when it
-        has one; else the units of its final plans (a plan not charted here still counts
-        toward the 400 U window: for a safety limit, counting too much is the safe side)."""
-        from planning.models import InjectionPoint, PlanStatus, Visit, VisitStatus
-
-        from .models import Injection
-
-        charted = (
-            Injection.objects.filter(treatment__visit=OuterRef("pk"), treatment__product=product)
-            .values("treatment__visit")
-            .annotate(total=Sum("units"))
-            .values("total")
-        )
-        planned = (
-            InjectionPoint.objects.filter(
-                plan__visit=OuterRef("pk"), plan__product=product, plan__status=PlanStatus.FINAL
+        records = [
+            DoseRecord(
+                on,
+                total or Decimal("0"),
+                brand,
+                DoseKind.TOUCH_UP if kind == VisitKind.REVIEW else DoseKind.CHART,
+                visit_id,
+                pk,
             )
-            .values("plan__visit")
-            .annotate(total=Sum("units"))
-            .values("total")
+            for pk, visit_id, on, kind, brand, total in signed
+        ]
+        return records + final_plan_doses(
+            patient=patient,
+            ingredient=ingredient,
+            since=since,
+            until=until,
+            exclude_signed_visits=True,
         )
-        units = DecimalField(max_digits=8, decimal_places=1)
-        given = Case(
-            When(
-                treatment__signed_at__isnull=False,
-                then=Coalesce(Subquery(charted, output_field=units), ZERO, output_field=units),
-            ),
-            When(status=VisitStatus.CANCELLED, then=ZERO),
-            default=Coalesce(Subquery(planned, output_field=units), ZERO, output_field=units),
-            output_field=units,
+
+    def last_session(self, *, patient, before: datetime.date) -> LastSession | None:
+        """The last main session (a signed chart, a treatment visit or a final plan,
+        never a review) before ``before``, and the signed touch-up of its cycle (two
+        queries)."""
+        from .models import Treatment
+
+        on = main_sessions(patient, before).order_by("-date").values_list("date", flat=True)
+        on = on.first()
+        if on is None:
+            return None
+        touch_up = (
+            Treatment.objects.filter(
+                visit__patient=patient,
+                visit__kind=VisitKind.REVIEW,
+                signed_at__isnull=False,
+                visit__date__gte=on,
+                visit__date__lt=before,
+            )
+            .order_by("-visit__date")
+            .values_list("visit__date", flat=True)
+            .first()
         )
-        total = (
-            Visit.objects.for_patient(patient)
-            .filter(date__gte=since, date__lte=until)
-            .annotate(given=given)
-            .aggregate(total=Sum("given"))["total"]
-        )
-        return Decimal(total or 0)
+        return LastSession(on, touch_up_on=touch_up)

@@ -469,6 +469,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "planning.MovementMap",
     "planning.Photo",
     "planning.TreatmentPlan",
+    "planning.OutsideDose",
     "charting.Treatment",
     {"model": "charting.Consent", "exclude_fields": ["signature_png"]},
     "charting.Injection",

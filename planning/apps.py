@@ -13,12 +13,16 @@ class PlanningConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from . import reference_cache
-        from .models import DoseRange, Expression, Muscle, Product
+        from .models import DoseLimit, DoseRange, Expression, Muscle, Product
 
-        for model in (Muscle, Expression, Product, DoseRange):
+        for model in (Muscle, Expression, Product, DoseRange, DoseLimit):
             post_save.connect(reference_cache.changed, sender=model, dispatch_uid=f"ref-{model}")
             post_delete.connect(reference_cache.changed, sender=model, dispatch_uid=f"ref-d{model}")
-        for through in (DoseRange.muscles.through, Expression.muscles.through):
+        for through in (
+            DoseRange.muscles.through,
+            DoseLimit.muscles.through,
+            Expression.muscles.through,
+        ):
             m2m_changed.connect(
                 reference_cache.changed, sender=through, dispatch_uid=f"ref-{through}"
             )

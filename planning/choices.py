@@ -31,11 +31,21 @@ class Source(models.TextChoices):
 
     LABEL = "label", "Label"
     PRACTICE = "practice", "Practice"
+    POLICY = "policy", "Clinic policy"
 
 
 class DoseBasis(models.TextChoices):
     PER_SIDE = "per_side", "per side"
     TOTAL = "total", "total"
+
+
+class DoseKind(models.TextChoices):
+    """What a dose in a patient's history is (planning.treatment_history.DoseRecord)."""
+
+    CHART = "chart", "signed chart"
+    PLAN = "plan", "final plan"
+    TOUCH_UP = "touch-up", "touch-up"
+    REPORTED = "reported", "patient-reported"
 
 
 class VisitKind(models.TextChoices):

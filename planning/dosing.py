@@ -1,8 +1,11 @@
-"""Dose arithmetic and dose checks for a treatment plan (REFERENCE.md).
+"""Dose arithmetic and the dose rules (REFERENCE.md): the one module that decides
+whether units may be given, for a plan, a chart, a touch-up and the demo data.
 
-One product per plan: units of different products are never added together or
-compared, so every function here works on the points of one plan (or one
-charted treatment) at a time.
+One product per record: units of different products are never added together or
+compared. The cumulative ceiling counts one active ingredient (BOTOX and BOTOX
+Cosmetic are both onabotulinumtoxinA). Everything here is pure: the doses
+around the day come in a ``DoseContext`` (``planning.dose_rules`` gathers it).
+Every check says where it comes from: label, practice or clinic policy.
 """
 
 from __future__ import annotations
@@ -97,7 +100,6 @@ def vials_needed(total_units: Decimal, vial_units: int) -> int:
 
 INFO, WARN, BLOCK = "info", "warn", "block"
 LEVEL_ORDER = {BLOCK: 0, WARN: 1, INFO: 2}
-SESSION_CEILING_UNITS = Decimal("400")  # [label] one product, session or 3-month window
 RETREATMENT_DAYS = 90  # [label] not more often than every 3 months
 
 
@@ -140,6 +142,14 @@ def _describe(units: dict[str, Decimal]) -> str:
     if "total" in units:
         return f"{format_units(units['total'])} U in total"
     return f"Patient's L {format_units(units['L'])} U, R {format_units(units['R'])} U"
+
+
+def _describe_outside(outside: dict[str, Decimal]) -> str:
+    """Only the sides that are out ("Patient's L 6 U is"), or the total."""
+    if "total" in outside:
+        return f"{format_units(outside['total'])} U in total is"
+    parts = [f"Patient's {side} {format_units(v)} U" for side, v in sorted(outside.items())]
+    return " and ".join(parts) + (" are" if len(parts) > 1 else " is")
 
 
 def _pattern_matched(dose, points) -> bool:
@@ -254,7 +264,7 @@ def practice_checks(*, totals: list[MuscleTotals], ranges, label_matched: set[st
                 Check(
                     WARN,
                     f"practice-{dose.area_code}",
-                    f"{dose.area}: {_describe(units)} is outside the usual range "
+                    f"{dose.area}: {_describe_outside(outside)} outside the usual range "
                     f"{dose.range_text} (practice; sources vary).{risk}",
                     Source.PRACTICE,
                 )
@@ -285,49 +295,246 @@ def unreferenced_checks(*, product, totals: list[MuscleTotals], ranges) -> list[
     ]
 
 
-def session_ceiling_check(*, product, plan_units: Decimal, previous_units: Decimal) -> list[Check]:
-    """More than 400 U of one product in the plan plus the last 90 days: block."""
-    together = plan_units + previous_units
-    if together > SESSION_CEILING_UNITS:
-        return [
-            Check(
-                BLOCK,
-                "session-ceiling",
-                f"{format_units(together)} U of {product.brand} in 90 days "
-                f"({format_units(plan_units)} U planned + "
-                f"{format_units(previous_units)} U before): "
-                f"above the labeled {format_units(SESSION_CEILING_UNITS)} U.",
-                Source.LABEL,
-            )
-        ]
-    if previous_units > 0:
-        return [
-            Check(
-                INFO,
-                "session-window",
-                f"{format_units(previous_units)} U of {product.brand} in the last 90 days; with "
-                f"this plan {format_units(together)} of {format_units(SESSION_CEILING_UNITS)} U.",
-                Source.LABEL,
-            )
-        ]
-    return []
+CEILING_DAYS = 90  # a clinic-policy ceiling counts any 90 days (the labels' "3 months")
 
 
-def retreatment_check(*, last_toxin: datetime.date | None, on: datetime.date) -> list[Check]:
-    """Any toxin under 90 days ago: warn, acknowledgment required."""
-    if last_toxin is None or (on - last_toxin).days >= RETREATMENT_DAYS:
+@dataclass(frozen=True)
+class DoseContext:
+    """What the rules know besides the points being decided.
+
+    ``doses``: the patient's other doses of the same active ingredient within
+    ``CEILING_DAYS`` either side of ``on`` (planning.treatment_history.doses, the
+    record being decided left out); ``last_session``: the last main session before
+    ``on`` (none for a touch-up, which belongs to its cycle); ``record``: "plan",
+    "chart" or "touch-up"; ``planned``: for a chart, its final plan's points."""
+
+    on: datetime.date
+    doses: tuple = ()
+    last_session: object = None  # planning.treatment_history.LastSession
+    record: str = "plan"
+    planned: tuple | None = None
+
+
+def _u(value: Decimal) -> str:
+    return f"{format_units(value)} U"
+
+
+def window_peak(*, on: datetime.date, own: Decimal, doses, days: int):
+    """The fullest window of ``days`` days that contains ``on``: (units, first day,
+    last day, the doses in it). ``own`` is given on ``on`` itself."""
+    best = None
+    for back in range(days):
+        start = on - datetime.timedelta(days=back)
+        end = start + datetime.timedelta(days=days - 1)
+        inside = [d for d in doses if d.units is not None and start <= d.on <= end]
+        total = own + sum((d.units for d in inside), ZERO)
+        if best is None or total > best[0]:
+            best = (total, start, end, inside)
+    return best
+
+
+def _parts(record: str, own: Decimal, inside) -> str:
+    parts = [f"this {record} {_u(own)}"] + [d.label for d in inside]
+    return "; ".join(parts)
+
+
+def _span(start: datetime.date, end: datetime.date) -> str:
+    if start == end:
+        return f"on {start:%b %-d, %Y}"
+    return f"from {start:%b %-d} to {end:%b %-d, %Y}"
+
+
+def ceiling_checks(*, product, own: Decimal, context: DoseContext) -> list[Check]:
+    """The cumulative ceiling of the product's active ingredient in every window that
+    contains the day: the label's where the label states one (BLOCK, label), the
+    clinic's own (BLOCK, clinic policy); where neither exists, the label's "consider
+    the cumulative dose" (INFO with the figure). Doses of unknown units from
+    elsewhere need an acknowledgment."""
+    checks: list[Check] = []
+    ingredient = product.generic_name
+    record = context.record
+    ceilings = []
+    if product.label_ceiling_units:
+        wording = product.label_ceiling_text or _u(product.label_ceiling_units)
+        days = product.label_ceiling_days or CEILING_DAYS
+        what = f"the {product.brand} label's {wording}"
+        ceilings.append((product.label_ceiling_units, days, Source.LABEL, what))
+    if product.policy_ceiling_units:
+        what = (
+            f"the clinic's ceiling for {product.brand}, {_u(product.policy_ceiling_units)} "
+            f"in any {CEILING_DAYS} days (clinic policy)"
+        )
+        ceilings.append((product.policy_ceiling_units, CEILING_DAYS, Source.POLICY, what))
+    for limit, days, source, what in ceilings:
+        total, start, end, inside = window_peak(
+            on=context.on, own=own, doses=context.doses, days=days
+        )
+        if total > limit:
+            checks.append(
+                Check(
+                    BLOCK,
+                    f"ceiling-{source}",
+                    f"{_u(total)} of {ingredient} {_span(start, end)} "
+                    f"({_parts(record, own, inside)}): above {what}.",
+                    source,
+                )
+            )
+    if not checks:
+        total, start, end, inside = window_peak(
+            on=context.on, own=own, doses=context.doses, days=CEILING_DAYS
+        )
+        if inside:
+            figure = "; ".join(what for *_, what in ceilings) or (
+                f"the {product.brand} label states no cumulative figure: consider the "
+                "cumulative dose"
+            )
+            checks.append(
+                Check(
+                    INFO,
+                    "ceiling-window",
+                    f"{_u(total)} of {ingredient} {_span(start, end)} "
+                    f"({_parts(record, own, inside)}); {figure}.",
+                    Source.LABEL,
+                )
+            )
+    unknown = [d for d in context.doses if d.units is None]
+    if unknown:
+        when = ", ".join(f"{d.on:%b %Y}" for d in unknown)
+        checks.append(
+            Check(
+                WARN,
+                "ceiling-unknown",
+                f"Toxin from elsewhere ({when}, patient-reported) of unknown product or units: "
+                "consider the cumulative dose. Acknowledge to go ahead.",
+                Source.LABEL,
+                needs_ack=True,
+            )
+        )
+    return checks
+
+
+def retreatment_check(*, context: DoseContext) -> list[Check]:
+    """A main session under 90 days after the last one: warn, acknowledgment required.
+    The interval runs from a cycle's main session: a touch-up neither starts one nor
+    is held to one (REFERENCE.md)."""
+    last = context.last_session
+    if context.record == "touch-up" or last is None:
         return []
-    days = (on - last_toxin).days
+    days = (context.on - last.on).days
+    if days >= RETREATMENT_DAYS:
+        return []
     return [
         Check(
             WARN,
             "retreatment-interval",
-            f"Toxin given {days} days ago ({last_toxin:%b %-d, %Y}): the label advises at least "
-            f"{RETREATMENT_DAYS} days between treatments. Acknowledge to finalize.",
+            f"Toxin {days} days ago: {last.describe()}. The label advises at least "
+            f"{RETREATMENT_DAYS} days between treatments. Acknowledge to go ahead.",
             Source.LABEL,
             needs_ack=True,
         )
     ]
+
+
+SIDE_WORDS = {Side.LEFT: "Patient's L", Side.RIGHT: "Patient's R", Side.CENTER: "Midline"}
+
+
+def limit_checks(*, points, limits) -> list[Check]:
+    """The clinic's hard limits per area (clinic policy): a site above the most per
+    site, or an area (per side or in total) above its most, blocks."""
+    checks: list[Check] = []
+    for limit in limits:
+        codes = {m.code for m in limit.muscles.all()}
+        mine = [p for p in points if p.muscle.code in codes]
+        if not mine:
+            continue
+        high = [p for p in mine if Decimal(p.units) > limit.max_per_site]
+        for side in sorted({p.side for p in high}):
+            worst = max(Decimal(p.units) for p in high if p.side == side)
+            checks.append(
+                Check(
+                    BLOCK,
+                    f"limit-site-{limit.area_code}-{side}",
+                    f"{limit.area}, {SIDE_WORDS.get(side, side)}: a site of {_u(worst)} is above "
+                    f"the clinic's most per site, {_u(limit.max_per_site)} (clinic policy).",
+                    Source.POLICY,
+                )
+            )
+        if limit.basis == DoseBasis.PER_SIDE:
+            groups = {side: [p for p in mine if p.side == side] for side in (Side.LEFT, Side.RIGHT)}
+        else:
+            groups = {"": mine}
+        for side, rows in groups.items():
+            total = sum((Decimal(p.units) for p in rows), ZERO)
+            if total > limit.max_units:
+                where = f"{SIDE_WORDS[side]} " if side else ""
+                checks.append(
+                    Check(
+                        BLOCK,
+                        f"limit-area-{limit.area_code}{'-' + side if side else ''}",
+                        f"{limit.area}: {where}{_u(total)} is above the clinic's limit of "
+                        f"{_u(limit.max_units)} {limit.get_basis_display()} (clinic policy).",
+                        Source.POLICY,
+                    )
+                )
+    return checks
+
+
+@dataclass(frozen=True)
+class Departure:
+    """One muscle and side of a chart against its final plan."""
+
+    muscle: object
+    side: str
+    planned: Decimal
+    given: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.given - self.planned
+
+    @property
+    def magnitude(self) -> Decimal:
+        return abs(self.difference)
+
+
+def departures(*, planned, given) -> list[Departure]:
+    """Per muscle and side where the chart gives other units than the plan, in muscle
+    order (no queries: points with ``.muscle``, ``.side``, ``.units``)."""
+    sums: dict[tuple[str, str], list] = {}
+    for index, points in enumerate((planned, given)):
+        for p in points:
+            row = sums.setdefault((p.muscle.code, p.side), [p.muscle, ZERO, ZERO])
+            row[1 + index] += Decimal(p.units)
+    rows = [Departure(m, side, a, b) for (_, side), (m, a, b) in sums.items() if a != b]
+    return sorted(rows, key=lambda d: (getattr(d.muscle, "order", 0), d.muscle.code, d.side))
+
+
+def departure_checks(*, planned, given) -> list[Check]:
+    """More than planned on a muscle and side needs a written reason at signing."""
+    checks = []
+    for d in departures(planned=planned, given=given):
+        where = f"{d.muscle.name}, {SIDE_WORDS.get(d.side, d.side)}"
+        if d.difference > 0:
+            checks.append(
+                Check(
+                    WARN,
+                    f"departure-{d.muscle.code}-{d.side}",
+                    f"{where}: {_u(d.given)} given against {_u(d.planned)} planned "
+                    f"(+{_u(d.difference)}). Say why before signing.",
+                    Source.PRACTICE,
+                    needs_ack=True,
+                )
+            )
+        else:
+            checks.append(
+                Check(
+                    INFO,
+                    f"departure-{d.muscle.code}-{d.side}",
+                    f"{where}: {_u(d.given)} given against {_u(d.planned)} planned.",
+                    Source.PRACTICE,
+                )
+            )
+    return checks
 
 
 def screening_checks(*, state, product) -> list[Check]:
@@ -357,22 +564,26 @@ def check_plan(
     product,
     points: list,
     ranges,
-    previous_units: Decimal,
-    last_toxin: datetime.date | None,
-    on: datetime.date,
+    context: DoseContext,
+    limits=(),
     screening=None,
+    with_screening: bool = True,
 ) -> list[Check]:
-    """All dose checks for the points of one plan (one product), worst first."""
+    """All dose checks for the points of one plan, chart or touch-up cycle (one
+    product), worst first. The one authority: the plan editor, the chart, the
+    touch-up, signing and the demo data all call it (through
+    ``planning.dose_rules.check_doses``)."""
     totals = totals_by_muscle_side(points)
-    plan_units = sum((t.total for t in totals), ZERO)
+    own = sum((t.total for t in totals), ZERO)
     ranges = [r for r in ranges if r.product_id == product.pk]
-    checks = screening_checks(state=screening, product=product)
+    checks = screening_checks(state=screening, product=product) if with_screening else []
     if not points:
         checks.append(Check(INFO, "empty", "No injection points yet.", Source.LABEL))
-    checks += session_ceiling_check(
-        product=product, plan_units=plan_units, previous_units=previous_units
-    )
-    checks += retreatment_check(last_toxin=last_toxin, on=on)
+    checks += ceiling_checks(product=product, own=own, context=context)
+    checks += retreatment_check(context=context)
+    checks += limit_checks(points=points, limits=[x for x in limits if x.product_id == product.pk])
+    if context.planned is not None:
+        checks += departure_checks(planned=context.planned, given=points)
     label = label_checks(product=product, points=points, totals=totals, ranges=ranges)
     matched = {
         m.code

@@ -5,7 +5,6 @@ templates and "start from last plan". Views call these; dose rules live in
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -13,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 
-from . import dosing, reference_cache, treatment_history
+from . import dose_rules, dosing, reference_cache
 from .choices import PlanStatus
 from .models import (
     DoseRange,
@@ -49,24 +48,17 @@ def ranges_for(product: Product) -> list[DoseRange]:
 
 
 def run_checks(*, plan: TreatmentPlan, points: list, screening=None, ranges=None) -> list:
-    """The dose checks of ``plan`` with ``points``, from the database (authoritative)."""
+    """The dose checks of ``plan`` with ``points``, from the database (authoritative):
+    planning.dose_rules, as for every other record."""
     visit = plan.visit
-    window_start = visit.date - datetime.timedelta(days=dosing.RETREATMENT_DAYS)
-    previous = treatment_history.units_given(
+    return dose_rules.check_doses(
         patient=visit.patient,
         product=plan.product,
-        since=window_start,
-        until=visit.date - datetime.timedelta(days=1),
-    )  # query: units of this product in the 90 days before the visit
-    last = treatment_history.last_toxin_date(patient=visit.patient, before=visit.date)  # query
-    return dosing.check_plan(
-        product=plan.product,
         points=points,
-        ranges=ranges if ranges is not None else ranges_for(plan.product),
-        previous_units=previous,
-        last_toxin=last,
         on=visit.date,
+        exclude_plans={plan.pk},
         screening=screening,
+        ranges=ranges if ranges is not None else ranges_for(plan.product),
     )
 
 
@@ -122,7 +114,9 @@ def finalize_plan(
     screening=None,
 ) -> tuple[TreatmentPlan, list[dosing.Check]]:
     """Save and finalize in one step. Refused (nothing saved) when a check
-    blocks, or a check needing acknowledgment has no note."""
+    blocks, or a check needing acknowledgment has no note. The patient is locked
+    first, so a plan or chart finalized at the same time in another tab is counted."""
+    dose_rules.lock_patient(plan.visit.patient_id)
     locked, checks = save_plan(
         plan=plan,
         points=points,
@@ -133,9 +127,7 @@ def finalize_plan(
     errors = []
     if not points:
         errors.append("Add at least one injection point before finalizing.")
-    errors += [f"Blocked: {c.message}" for c in checks if c.level == dosing.BLOCK]
-    if any(c.needs_ack for c in checks) and not acknowledgment.strip():
-        errors.append("Acknowledge the warnings: write what you discussed and why you go ahead.")
+    errors += dose_rules.refusals(checks, acknowledgment=acknowledgment)
     if errors:
         raise ValidationError(errors)
     locked.status = PlanStatus.FINAL

@@ -1,4 +1,4 @@
-"""Reference data (muscles, expressions, dose ranges) kept in each process.
+"""Reference data (muscles, expressions, dose ranges and limits) kept in each process.
 
 Every plan and movement-map page needs the muscles, the expressions with their
 muscles and the product's dose ranges: five queries a page for rows that change
@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Prefetch
 
-from .models import DoseRange, Expression, Muscle
+from .models import DoseLimit, DoseRange, Expression, Muscle
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,15 @@ def dose_ranges(product) -> tuple[DoseRange, ...]:
     return _cached(
         ("ranges", product_id),
         lambda: tuple(DoseRange.objects.filter(product_id=product_id).prefetch_related("muscles")),
+    )
+
+
+def dose_limits(product) -> tuple[DoseLimit, ...]:
+    """The product's hard limits per area with their muscles (2 queries when loaded)."""
+    product_id = getattr(product, "pk", product)
+    return _cached(
+        ("limits", product_id),
+        lambda: tuple(DoseLimit.objects.filter(product_id=product_id).prefetch_related("muscles")),
     )
 
 

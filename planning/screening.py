@@ -76,9 +76,8 @@ class Evaluation:
 
 
 def last_toxin_date(*, patient, before: datetime.date) -> datetime.date | None:
-    """The date of the patient's last toxin treatment in our own records, before ``before``
-    (asked of ``planning.treatment_history``: treatment visits, or charted treatments once
-    charting registers its provider)."""
+    """The date of the patient's last main session before ``before``, ours or
+    patient-reported (``planning.treatment_history``; a touch-up never restarts it)."""
     return treatment_history.last_toxin_date(patient=patient, before=before)
 
 
@@ -115,13 +114,13 @@ def evaluate(
         findings.append(
             Finding("under_18", BLOCK, f"Age {age}: not for patients under 18.", Source.LABEL)
         )
-    last = last_toxin_date(patient=patient, before=on)
-    if last is not None and (on - last).days < RETREATMENT_DAYS:
+    last = treatment_history.last_session(patient=patient, before=on)
+    if last is not None and (on - last.on).days < RETREATMENT_DAYS:
         findings.append(
             Finding(
                 "toxin_in_our_records",
                 WARN,
-                f"Treated with toxin here on {last:%b %-d, %Y} ({(on - last).days} days ago): "
+                f"Toxin {(on - last.on).days} days ago: {last.describe()}; "
                 f"retreatment under {RETREATMENT_DAYS} days.",
                 Source.LABEL,
             )

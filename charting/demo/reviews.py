@@ -14,6 +14,7 @@ from charting.due_reviews import book_review
 from charting.models import ConsentText, Injection, Lot, Treatment, Vial
 from charting.reviews.choices import SideEffectKind
 from charting.reviews.models import Finding, Review, SideEffect
+from charting.reviews.touchups import touch_up_dose_checks
 from charting.signing import seal
 from clinic.errors import SchedulingError
 from clinic.models import Patient, User
@@ -27,7 +28,7 @@ from planning.models import (
 )
 from planning.screening import QUESTIONS, record_screening
 
-from .treatments import charted_and_signed, final_plan
+from .treatments import charted_and_signed, demo_dose_checks, final_plan
 
 # chart number -> cycles: days ago, baseline {CORR-L, CORR-R, PROC}, treatment units per
 # point change {index: units}, residual {key: grade}, touch-ups [(muscle, side, units)],
@@ -148,15 +149,16 @@ def _review(*, treatment, injector, residual, touch_ups, side_effect, lot) -> No
         )
     if touch_ups:
         review.touch_up = _touch_up(
-            treatment=treatment, visit=visit, injector=injector, at=at, lot=lot, rows=touch_ups
+            review=review, visit=visit, injector=injector, at=at, lot=lot, rows=touch_ups
         )
     review.signed_at, review.signed_by = at + datetime.timedelta(minutes=12), injector
     review.save()
 
 
-def _touch_up(*, treatment, visit, injector, at, lot, rows) -> Treatment:
+def _touch_up(*, review, visit, injector, at, lot, rows) -> Treatment:
     """The review's signed touch-up: ``rows`` of (muscle code, side, units) at the
-    treatment's points."""
+    treatment's points, through the dose rules of a touch-up."""
+    treatment = review.treatment
     muscles = Muscle.objects.in_bulk(field_name="code")
     vial = Vial.objects.create(
         lot=lot,
@@ -189,6 +191,8 @@ def _touch_up(*, treatment, visit, injector, at, lot, rows) -> Treatment:
         )
         for n, (code, side, units) in enumerate(rows)
     )
+    review.touch_up = touch_up
+    demo_dose_checks(treatment=touch_up, checks=touch_up_dose_checks(review=review))
     return seal(treatment=touch_up, by=injector, at=at + datetime.timedelta(minutes=10))
 
 

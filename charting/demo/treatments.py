@@ -15,14 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from charting.chart import injections_from_points
+from charting.chart import dose_checks, injections_from_points
 from charting.choices import LotStatus
 from charting.consent import consent_areas
 from charting.due_reviews import record_due_review
+from charting.errors import ChartingError
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
-from charting.signing import seal
+from charting.signing import record_dose_checks, seal
 from clinic.models import Patient, User
 from planning.choices import Outcome, PlanStatus, VisitKind, VisitStatus
+from planning.dosing import BLOCK
 from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
 from planning.screening import QUESTIONS, record_screening
 
@@ -101,6 +103,20 @@ def final_plan(
     return plan
 
 
+DEMO_ACKNOWLEDGMENT = "Discussed with the patient; goes ahead (invented demo note)."
+
+
+def demo_dose_checks(*, treatment: Treatment, checks) -> None:
+    """The demo's door to the dose rules: a demo record that a rule blocks is a bug in
+    the demo (refused here), a warning that asks for one gets the demo's acknowledgment,
+    and the checks are stored and signed as signing stores them."""
+    blocks = [c.message for c in checks if c.level == BLOCK]
+    if blocks:
+        raise ChartingError(f"The demo data breaks a dose rule: {' '.join(blocks)}")
+    acknowledgment = DEMO_ACKNOWLEDGMENT if any(c.needs_ack for c in checks) else ""
+    record_dose_checks(treatment=treatment, checks=checks, acknowledgment=acknowledgment)
+
+
 def charted_and_signed(
     *,
     visit: Visit,
@@ -149,6 +165,7 @@ def charted_and_signed(
     Injection.objects.bulk_create(
         injections_from_points(treatment=treatment, points=points, vial=vial, given=given)
     )
+    demo_dose_checks(treatment=treatment, checks=dose_checks(treatment=treatment))
     return seal(
         treatment=treatment,
         by=by,

@@ -67,6 +67,10 @@ class Treatment(models.Model):
     aftercare_given = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
     review_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The dose checks as they stood at signing (planning.dose_rules), and the injector's
+    # written acknowledgment of its warnings; both part of what the signature covers.
+    dose_findings = models.JSONField(default=list, blank=True)
+    dose_acknowledgment = models.TextField(blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -20,9 +20,12 @@ from django.utils import timezone
 from charting.consent import consent_in_force
 from charting.lots import vial_patient_refusal, vial_refusal
 from charting.models import Injection, Treatment, Vial
-from charting.signing import seal, signing_refusals
+from charting.signing import record_dose_checks, seal, signing_refusals
 from clinic.models import User
+from planning import dose_rules
 from planning import units as unit_rules
+from planning.dose_rules import lock_patient
+from planning.dosing import BLOCK, Check
 from planning.models import Muscle
 
 from .errors import ReviewError, ReviewErrors
@@ -90,6 +93,14 @@ def add_touch_up(
         vial_id, original.product, now, errors, patient_id=original.visit.patient_id
     )
     x_value, y_value = _coordinate(x, "xy", errors), _coordinate(y, "xy", errors)
+    if not errors:
+        lock_patient(original.visit.patient_id)  # another tab's plan or chart waits
+        added = Injection(muscle=muscle, side=side, units=given)
+        blocks = [
+            c.message for c in touch_up_dose_checks(review=review, added=added) if c.level == BLOCK
+        ]
+        if blocks:
+            errors["units"] = "Blocked: " + " ".join(blocks)
     if errors:
         raise ReviewErrors(errors)
     if x_value is None or y_value is None:  # not tapped: at the original point
@@ -168,6 +179,31 @@ def remove_touch_up(*, review: Review, injection_id: int) -> None:
         raise ReviewError("That touch-up point is no longer there: reload the page.")
 
 
+def touch_up_dose_checks(*, review: Review, added: Injection | None = None) -> list[Check]:
+    """The dose rules for the cycle with its touch-up (planning.dose_rules): the area
+    limits and label ranges see the session's and the touch-up's units together, the
+    ceiling counts them on the review day against the patient's other doses, and no
+    interval applies (a touch-up belongs to its cycle). Queries: the cycle's
+    injections (1-2), the doses around the day (3)."""
+    original = review.treatment
+    cycle = list(original.injections.select_related("muscle"))
+    if review.touch_up_id:
+        cycle += list(
+            Injection.objects.filter(treatment=review.touch_up_id).select_related("muscle")
+        )
+    if added is not None:
+        cycle.append(added)
+    return dose_rules.check_doses(
+        patient=original.visit.patient,
+        product=original.product,
+        points=cycle,
+        on=review.visit.date,
+        record="touch-up",
+        exclude_visits={original.visit_id, review.visit_id},
+        with_screening=False,
+    )
+
+
 def sign_touch_up(*, review: Review, by: User, now: datetime.datetime) -> Treatment:
     """Sign and lock the touch-up with charting's checklist and hash (called by
     ``reviews.review.sign_review`` inside its transaction)."""
@@ -180,6 +216,10 @@ def sign_touch_up(*, review: Review, by: User, now: datetime.datetime) -> Treatm
     if touch_up.is_signed:
         return touch_up
     problems = signing_refusals(treatment=touch_up, at=now, cycle_visit=original.visit)
+    lock_patient(original.visit.patient_id)
+    checks = touch_up_dose_checks(review=review)
+    problems += [f"Blocked: {c.message}" for c in checks if c.level == BLOCK]
     if problems:
         raise ReviewError("The touch-up cannot be signed: " + " ".join(problems))
+    record_dose_checks(treatment=touch_up, checks=checks, acknowledgment="")
     return seal(treatment=touch_up, by=by, at=now)

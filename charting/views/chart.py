@@ -12,7 +12,7 @@ from clinic.access import id_from, role_required
 from clinic.forms import show_on_form
 from clinic.roles import CLINICAL_ROLES, Role
 from planning import reference_cache
-from planning.dosing import totals_by_muscle_side, volume_ml
+from planning.dosing import BLOCK, departures, totals_by_muscle_side, volume_ml
 from planning.models import PlanStatus, Side
 from planning.screening import screening_state
 
@@ -24,6 +24,8 @@ from ..chart import (
     StaleChart,
     add_adverse_event,
     chart_from_plan,
+    dose_checks,
+    planned_points,
     save_chart,
     screening_refusal,
 )
@@ -113,9 +115,27 @@ def _open_parts(visit, treatment, injections, consent, extra) -> dict:
         or VialForm(product=treatment.product, plan=treatment.plan),  # query: lots (rendered)
         "adverse_form": extra.pop("adverse_form", None) or AdverseEventForm(),
         "sign_form": extra.pop("sign_form", None) or SignForm(),
+        **_dose_parts(treatment, injections),
         "added_rows": _added_rows(posted, errors),
         "form_values": _form_values(treatment, posted),
         "errors": errors,
+    }
+
+
+def _dose_parts(treatment, injections) -> dict:
+    """The dose rules on the chart as it stands (never stale: computed on every view,
+    as signing will) and where it departs from the final plan. Queries: the plan's
+    points (1), the patient's doses around the day (3-4), the ranges and limits
+    (unless cached)."""
+    if signing.is_touch_up_visit(treatment.visit):
+        return {}
+    planned = planned_points(treatment)  # query: the final plan's points
+    checks = dose_checks(treatment=treatment, injections=injections, planned=planned)
+    return {
+        "dose_checks": checks,
+        "dose_blocked": any(c.level == BLOCK for c in checks),
+        "dose_needs_ack": any(c.needs_ack for c in checks),
+        "departure_rows": departures(planned=planned, given=injections),
     }
 
 
@@ -272,6 +292,7 @@ def sign(request, visit_id: int):
                 by=request.user,
                 password=form.cleaned_data["password"],
                 review_days=form.cleaned_data["review_days"],
+                acknowledgment=form.cleaned_data["acknowledgment"],
             )
         except ChartingError as exc:
             show_on_form(form, exc)

@@ -10,13 +10,15 @@ from ..choices import (
     VisitKind,
     VisitStatus,
 )
+from .history import OutsideDose
 from .movement import MovementMap, Observation
 from .photos import Photo
 from .plans import InjectionPoint, PlanTemplate, PlanTemplatePoint, TreatmentPlan
-from .reference import DoseRange, Expression, Muscle, Product
+from .reference import DoseLimit, DoseRange, Expression, Muscle, Product
 from .visits import Screening, Visit
 
 __all__ = [
+    "DoseLimit",
     "DoseRange",
     "Expression",
     "Grade",
@@ -25,6 +27,7 @@ __all__ = [
     "Muscle",
     "Observation",
     "Outcome",
+    "OutsideDose",
     "Photo",
     "PhotoMoment",
     "PlanStatus",

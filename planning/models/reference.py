@@ -111,6 +111,26 @@ class Product(models.Model):
         default=False, help_text="Contraindicated in cow's-milk protein allergy (label)."
     )
     is_active = models.BooleanField(default=True)
+    # The cumulative ceiling, only where the product's label states one (REFERENCE.md):
+    # ``label_ceiling_days`` 90 is "in a 3-month interval", 1 "in a treatment session".
+    # Units are counted per active ingredient (``generic_name``): BOTOX and BOTOX
+    # Cosmetic share one. Label data: changed only with a new label.
+    label_ceiling_units = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    label_ceiling_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    label_ceiling_text = models.CharField(
+        max_length=200, blank=True, help_text="The label's own words for the ceiling."
+    )
+    # The clinic's own ceiling in 90 days (clinic policy), for any product; shown as such.
+    policy_ceiling_units = models.DecimalField(
+        "clinic ceiling in 90 days (U)",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1"))],
+        help_text="Clinic policy: the most units of this product's active ingredient in any "
+        "90 days. Empty: none beyond the label's.",
+    )
 
     objects = ProductQuerySet.as_manager()
 
@@ -220,3 +240,56 @@ class DoseRange(models.Model):
                 self.min_units <= self.typical_units <= self.max_units
             ):
                 raise ValidationError({"typical_units": "The typical dose lies outside the range."})
+
+
+class DoseLimit(models.Model):
+    """A hard limit for one product in one area (clinic policy): the most units in one
+    injection site and in the area (per side or in total). Above it, plans, charts and
+    touch-ups are refused; between the usual (practice) range and it, they warn.
+
+    Defaults ship as data from cited practice sources (``source_note``); the clinic
+    edits them in the admin. Every area of a product's muscles has one, so every
+    point is bounded."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="dose_limits")
+    area_code = models.SlugField(max_length=40)
+    area = models.CharField(max_length=80)
+    muscles = models.ManyToManyField(Muscle, related_name="dose_limits")
+    basis = models.CharField(max_length=10, choices=DoseBasis.choices, default=DoseBasis.TOTAL)
+    max_per_site = models.DecimalField(
+        "most units in one site",
+        max_digits=6,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.5"))],
+    )
+    max_units = models.DecimalField(
+        "most units in the area",
+        max_digits=6,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.5"))],
+        help_text="Per side or in total, as the basis says.",
+    )
+    source_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["product__brand", "area"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "area_code"], name="doselimit_one_per_area"),
+            models.CheckConstraint(
+                condition=Q(max_per_site__gt=0) & Q(max_units__gte=F("max_per_site")),
+                name="doselimit_positive_site_within_area",
+            ),
+            models.CheckConstraint(
+                condition=Q(basis__in=DoseBasis.values), name="doselimit_basis_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.brand} · {self.area} · limit {self.limit_text} [clinic policy]"
+
+    @property
+    def limit_text(self) -> str:
+        return (
+            f"{self.max_units.normalize():f} U {self.get_basis_display()}, "
+            f"{self.max_per_site.normalize():f} U per site"
+        )

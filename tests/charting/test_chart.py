@@ -198,8 +198,11 @@ def _chart_queries(client, treatment, django_assert_num_queries, expected):
 # product's restrictions); which of the chart's vials other patients' charts use (the
 # checklist: vials are single-patient); lots of the vial form; active location; location
 # list; the visit's report jobs (the reports card, reports.context_processors.visit_reports);
+# the dose rules (planning.dose_rules): the final plan's points, the patient-reported
+# doses, signed charts and final plans around the day, the last main session, the
+# product's ranges and limits with their muscles (4; cached outside a transaction);
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
-OPEN_CHART_QUERIES = 17 + 1 + audit_event()
+OPEN_CHART_QUERIES = 17 + 9 + 1 + audit_event()
 
 
 @pytest.mark.parametrize("points", [5, 60])

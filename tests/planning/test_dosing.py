@@ -8,7 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from planning import dosing
-from planning.models import DoseRange, Muscle, Product
+from planning.choices import DoseKind
+from planning.models import DoseLimit, DoseRange, Muscle, Product
+from planning.treatment_history import DoseRecord, LastSession
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +32,28 @@ def pts(muscles, *rows):
 
 
 def checks_for(product_code, points, *, previous=Decimal("0"), last=None, screening="clear"):
+    """``previous``: units of the same ingredient on a signed chart 30 days before;
+    ``last``: the day of the last main session."""
     product = Product.objects.get(code=product_code)
     ranges = list(DoseRange.objects.for_product(product).prefetch_related("muscles"))
+    limits = list(DoseLimit.objects.filter(product=product).prefetch_related("muscles"))
     state = SimpleNamespace(
         current=SimpleNamespace(findings=[]), needs_acknowledgment=False
     )  # a clear, current screening
+    doses = (
+        (DoseRecord(ON - datetime.timedelta(days=30), previous, product.brand, DoseKind.CHART),)
+        if previous
+        else ()
+    )
+    context = dosing.DoseContext(
+        on=ON, doses=doses, last_session=LastSession(last) if last else None
+    )
     return dosing.check_plan(
         product=product,
         points=points,
         ranges=ranges,
-        previous_units=previous,
-        last_toxin=last,
-        on=ON,
+        limits=limits,
+        context=context,
         screening=state if screening == "clear" else screening,
     )
 
@@ -181,15 +193,18 @@ def test_muscle_without_any_range_is_said_so(muscles):
 
 
 def test_more_than_400_units_in_90_days_blocks(muscles):
-    points = pts(muscles, ("MASS", "L", 100, 2), ("MASS", "R", 100, 2))  # 400 U
-    assert "session-ceiling" not in by_code(checks_for("botox-cosmetic", points))
-    checks = by_code(checks_for("botox-cosmetic", points, previous=Decimal("0.5")))
-    assert checks["session-ceiling"].level == dosing.BLOCK
-    assert "400.5 U" in checks["session-ceiling"].message
+    points = pts(muscles, ("CORR", "L", 4, 2), ("CORR", "R", 4, 2), ("PROC", "C", 4))  # 20 U
+    assert "ceiling-label" not in by_code(
+        checks_for("botox-cosmetic", points, previous=Decimal("380"))
+    )
+    checks = by_code(checks_for("botox-cosmetic", points, previous=Decimal("380.5")))
+    assert checks["ceiling-label"].level == dosing.BLOCK
+    assert "400.5 U" in checks["ceiling-label"].message
+    assert "BOTOX Cosmetic label's 400 U in a 3-month interval" in checks["ceiling-label"].message
     info = by_code(
         checks_for("botox-cosmetic", pts(muscles, ("NAS", "L", 2)), previous=Decimal("60"))
     )
-    assert info["session-window"].level == dosing.INFO
+    assert info["ceiling-window"].level == dosing.INFO
 
 
 def test_toxin_under_90_days_ago_warns_and_needs_acknowledgment(muscles):
@@ -223,7 +238,7 @@ def test_a_blocked_screening_blocks(muscles):
 
 
 def test_checks_are_sorted_worst_first(muscles):
-    points = pts(muscles, ("MASS", "L", 100, 4), ("NAS", "L", 3), ("NAS", "R", 3))
+    points = pts(muscles, ("MASS", "L", 20, 4), ("NAS", "L", 3), ("NAS", "R", 3))  # 20 U sites
     levels = [c.level for c in checks_for("botox-cosmetic", points, previous=Decimal("10"))]
     assert levels == sorted(levels, key=dosing.LEVEL_ORDER.get)
     assert levels[0] == dosing.BLOCK

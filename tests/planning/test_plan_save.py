@@ -13,6 +13,11 @@ from tests.factories import GLABELLAR, make_plan, make_visit, screen
 pytestmark = pytest.mark.django_db
 
 
+def sites(muscle, side, *units):
+    """Points of ``units`` on one muscle and side, each at its own place."""
+    return [point(muscle, side, u, y=f"0.{30 + n}") for n, u in enumerate(units)]
+
+
 def point(muscle, side, units, x=None, y="0.3"):
     x = x if x is not None else ("0.4" if side == "R" else "0.6" if side == "L" else "0.5")
     return {"muscle": muscle, "side": side, "units": str(units), "x": x, "y": y}
@@ -64,7 +69,7 @@ def test_finalize_with_info_only(injector_client, plan):
 
 
 def test_finalize_with_a_warning_that_needs_no_acknowledgment(injector_client, plan):
-    masseter = [point("MASS", "L", 45), point("MASS", "R", 30)]  # outside the usual range
+    masseter = sites("MASS", "L", 15, 15, 15) + sites("MASS", "R", 15, 15)  # 45 and 30 U
     response = injector_client.post(
         plan.get_absolute_url(), body(masseter, version=1, action="finalize")
     )
@@ -108,16 +113,25 @@ def test_400_units_in_the_plan_plus_the_last_90_days_blocks_finalizing(
     make_plan(
         visit=earlier,
         by=injector,
-        points=[("MASS", "L", 100), ("MASS", "R", 100)] * 1 + [("PLAT", "L", 100)],
+        points=[("MASS", "L", 15)] * 4
+        + [("MASS", "R", 15)] * 4
+        + [("PLAT", "L", 6)] * 12
+        + [("CORR", "L", 10)] * 2
+        + [("CORR", "R", 10)] * 2
+        + [("PROC", "C", 10)],
         final=True,
+    )  # 242 U
+    later = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=20
     )
-    heavy = [point("MASS", "L", 50), point("MASS", "R", 50.5)]  # 100.5 + 300 > 400
+    make_plan(visit=later, by=injector, points=[("MASS", "L", 14.5)] * 4, final=True)  # 58 U
+    heavy = sites("MASS", "L", 15, 15, 15, 5.5) + sites("MASS", "R", 15, 15, 15, 5)  # 100.5 U
     response = injector_client.post(
         plan.get_absolute_url(),
         body(heavy, version=1, action="finalize", acknowledgment="Discussed."),
     )
     assert response.status_code == 400
-    assert "above the labeled 400 U" in response.content.decode()
+    assert "BOTOX Cosmetic label&#x27;s 400 U in a 3-month interval" in response.content.decode()
     assert stored(plan)[0].status == PlanStatus.DRAFT
     # A draft may be saved with the block (nothing is lost); it shows, it cannot be finalized.
     response = injector_client.post(plan.get_absolute_url(), body(heavy, version=1))
@@ -125,7 +139,7 @@ def test_400_units_in_the_plan_plus_the_last_90_days_blocks_finalizing(
     saved, _ = stored(plan)
     assert "block" in {f["level"] for f in saved.findings}
     # 100 U exactly keeps within 400 U.
-    within = [point("MASS", "L", 50), point("MASS", "R", 50)]
+    within = sites("MASS", "L", 15, 15, 15, 5) + sites("MASS", "R", 15, 15, 15, 5)
     response = injector_client.post(
         plan.get_absolute_url(),
         body(within, version=2, action="finalize", acknowledgment="Discussed."),
@@ -152,7 +166,7 @@ def test_the_windows_count_only_this_product_and_the_last_90_days(
         points=[("MASS", "L", 100)] * 3,
         final=True,
     )
-    heavy = [point("MASS", "L", 60), point("MASS", "R", 60)]
+    heavy = sites("MASS", "L", 15, 15, 15, 15) + sites("MASS", "R", 15, 15, 15, 15)
     response = injector_client.post(
         plan.get_absolute_url(), body(heavy, version=1, action="finalize")
     )

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 
 from planning import treatment_history
-from planning.choices import VisitKind
+from planning.choices import DoseKind, VisitKind
 from planning.models import PlanTemplate, Product, TreatmentPlan
 from planning.plans import save_as_template
 from planning.screening import last_toxin_date
-from planning.treatment_history import PlannedTreatments
+from planning.treatment_history import DoseRecord, LastSession, PlannedTreatments
 from tests.factories import GLABELLAR, botox, make_plan, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -165,14 +165,21 @@ class FixedHistory:
     def __init__(self, day, units):
         self.day, self.units = day, units
 
-    def last_toxin_date(self, *, patient, before):
-        return self.day if self.day < before else None
+    def last_session(self, *, patient, before):
+        return LastSession(self.day) if self.day < before else None
 
-    def units_given(self, *, patient, product, since, until):
-        return self.units if since <= self.day <= until else Decimal("0")
+    def doses(self, *, patient, ingredient, since, until):
+        if not since <= self.day <= until:
+            return []
+        return [DoseRecord(self.day, self.units, "BOTOX Cosmetic", DoseKind.CHART)]
 
     def suggested_doses(self, *, patient, product):
         return []
+
+
+def units(registry, patient, product, window):
+    doses = registry.doses(patient=patient, ingredient=product.generic_name, **window)
+    return sum(d.units for d in doses)
 
 
 @pytest.fixture
@@ -192,12 +199,12 @@ def test_history_falls_back_to_planning_records_until_a_provider_registers(
     assert registry.last_toxin_date(patient=patient, before=today) == visit.date
     assert last_toxin_date(patient=patient, before=today) == visit.date  # the screening asks it
     window = {"since": today - datetime.timedelta(days=90), "until": today}
-    assert registry.units_given(patient=patient, product=botox(), **window) == 50
+    assert units(registry, patient, botox(), window) == 50
     dysport = Product.objects.get(code="dysport")
-    assert registry.units_given(patient=patient, product=dysport, **window) == 0
+    assert units(registry, patient, dysport, window) == 0
 
     registry.provide(FixedHistory(today - datetime.timedelta(days=10), Decimal("30")))
     assert registry.last_toxin_date(patient=patient, before=today) == today - datetime.timedelta(
         days=10
     )
-    assert registry.units_given(patient=patient, product=botox(), **window) == 30
+    assert units(registry, patient, botox(), window) == 30

@@ -1,0 +1,325 @@
+"""The dose and interval rules hold wherever units are given (issue 16), one test
+per finding, through the doors a clinic uses:
+
+- the plan: ``planning.plans.finalize_plan`` (the plan page's "Finalize");
+- the chart: the chart page shows the checks, ``charting.signing.sign_treatment``
+  refuses a block and needs an acknowledgment of a warning that asks for one;
+- the touch-up: ``charting.reviews.touchups.add_touch_up`` and its signing with
+  the review;
+- the screening: ``planning.screening.evaluate`` ("toxin in the last 90 days");
+- toxin from elsewhere: ``planning.models.OutsideDose`` counted like our records.
+
+Each of these failed on the code before this issue (seen: the chart of 520 U was
+signed, two same-day 242 U plans were both finalized, a touch-up 77 days ago
+warned at the 91-day return, reported toxin was ignored, a 60 U corrugator site
+only warned)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from charting.chart import ChartInput, InjectionInput, save_chart
+from charting.errors import ChartingError
+from charting.reviews.errors import ReviewErrors
+from charting.reviews.review import open_review
+from charting.signing import sign_treatment, verify
+from planning.choices import VisitKind
+from planning.models import Muscle, OutsideDose, Product, Visit
+from planning.plan_points import PointInput
+from planning.plans import finalize_plan
+from planning.screening import acknowledge, evaluate, screening_state
+from tests.factories import (
+    ALL_NO,
+    PASSWORD,
+    charted_treatment,
+    graded_review,
+    make_plan,
+    make_visit,
+    screen,
+    signed_treatment,
+    touch_up,
+)
+
+pytestmark = pytest.mark.django_db
+
+# 242 U of one product without any site or area above the clinic's limits.
+HEAVY = (
+    [("MASS", "L", 15)] * 4
+    + [("MASS", "R", 15)] * 4
+    + [("PLAT", "L", 6)] * 12
+    + [("CORR", "L", 10)] * 2
+    + [("CORR", "R", 10)] * 2
+    + [("PROC", "C", 10)]
+)
+
+
+def today():
+    return timezone.localdate()
+
+
+def move(visit, days_ago: int) -> None:
+    """Date a visit ``days_ago`` days back (past treatments of the story)."""
+    Visit.objects.filter(pk=visit.pk).update(date=today() - datetime.timedelta(days=days_ago))
+
+
+def inputs(rows):
+    muscles = Muscle.objects.in_bulk(field_name="code")
+    return [
+        PointInput(
+            muscle=muscles[code],
+            side=side,
+            x=Decimal("0.3") + Decimal(n % 12) / 20,
+            y=Decimal("0.3") + Decimal(n // 12) / 20,
+            units=Decimal(str(units)),
+        )
+        for n, (code, side, units) in enumerate(rows)
+    ]
+
+
+def finalize(visit, injector, rows, *, product=None, acknowledgment="Discussed; goes ahead."):
+    plan = make_plan(visit=visit, by=injector, product=product, points=[])
+    return finalize_plan(
+        plan=plan,
+        points=inputs(rows),
+        expected_version=plan.version,
+        by=injector,
+        acknowledgment=acknowledgment,
+        screening=screening_state(visit=visit),
+    )
+
+
+def treatment_visit_today(patient, injector):
+    """Screened today; its warnings (toxin in the last 90 days) acknowledged."""
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    state = screening_state(visit=visit)
+    if state.needs_acknowledgment:
+        acknowledge(screening=state.current, by=injector, note="Discussed the interval.")
+    return visit
+
+
+# --- 1. the chart is checked like the plan ---------------------------------------------------
+
+
+def add_points(treatment, rows, vial):
+    muscles = Muscle.objects.in_bulk(field_name="code")
+    added = [
+        InjectionInput(
+            key=f"a{n}", units=str(units), vial_id=vial.pk, muscle_id=muscles[code].pk, side=side
+        )
+        for n, (code, side, units) in enumerate(rows)
+    ]
+    return save_chart(
+        treatment=treatment,
+        data=ChartInput(version=treatment.version, added=added, aftercare_given=True),
+        by=treatment.started_by,
+    )
+
+
+def test_a_chart_far_above_its_plan_is_refused_at_signing(injector, patient, injector_client):
+    """Doors: the chart page (checks shown) and signing (the authority)."""
+    treatment = charted_treatment(patient=patient, injector=injector)  # plan: 20 U glabellar
+    vial = treatment.injections.first().vial
+    treatment = add_points(treatment, [("MASS", "L", 100)] * 5, vial)  # 520 U
+    page = injector_client.get(reverse("charting:chart", args=[treatment.visit_id]))
+    html = page.content.decode()
+    assert 'data-testid="dose-blocked"' in html
+    assert "Masseter: Patient&#x27;s L 500 U is above the clinic&#x27;s limit of 60 U" in html
+    assert 'data-departure="MASS-L"' in html  # 0 U planned, 500 U given
+    with pytest.raises(ChartingError, match="a site of 100 U is above"):
+        sign_treatment(treatment=treatment, by=injector, password=PASSWORD, acknowledgment="x")
+    treatment.refresh_from_db()
+    assert not treatment.is_signed
+
+
+def test_more_than_planned_needs_an_acknowledgment_that_is_signed(injector, patient):
+    treatment = charted_treatment(patient=patient, injector=injector)
+    vial = treatment.injections.first().vial
+    treatment = add_points(treatment, [("CORR", "L", 2)], vial)  # 10 U on the left, 8 planned
+    with pytest.raises(ChartingError, match="Acknowledge the warnings"):
+        sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
+    signed = sign_treatment(
+        treatment=treatment,
+        by=injector,
+        password=PASSWORD,
+        acknowledgment="Stronger left corrugator on the day; +2 U discussed.",
+    ).treatment
+    assert signed.dose_acknowledgment.startswith("Stronger left corrugator")
+    assert "departure-CORR-L" in {f["code"] for f in signed.dose_findings}
+    assert verify(signed)  # the acknowledgment is part of what the signature covers
+
+
+# --- 2. the ceiling: every window that holds the day, per ingredient, labelled right ----------
+
+
+def test_two_same_day_plans_of_242_units_cannot_both_be_final(injector, patient):
+    """Doors: two visits the same day, and two plans of one visit."""
+    first = treatment_visit_today(patient, injector)
+    finalize(first, injector, HEAVY)
+    second = treatment_visit_today(patient, injector)
+    with pytest.raises(ValidationError) as refused:
+        finalize(second, injector, HEAVY)
+    message = " ".join(refused.value.messages)
+    assert "484 U of onabotulinumtoxinA" in message
+    assert "BOTOX Cosmetic label's 400 U in a 3-month interval" in message
+    with pytest.raises(ValidationError, match="400 U in a 3-month interval"):
+        finalize(first, injector, HEAVY)  # a second plan on the same visit
+
+
+def test_a_dose_60_days_later_is_counted_too(injector, patient):
+    later = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT)
+    move(later, -60)  # booked and planned 60 days ahead
+    make_plan(visit=later, by=injector, points=HEAVY, final=True)
+    with pytest.raises(ValidationError, match="484 U of onabotulinumtoxinA"):
+        finalize(treatment_visit_today(patient, injector), injector, HEAVY)
+
+
+def test_a_product_without_a_label_figure_is_held_to_the_clinics_ceiling_never_as_label(
+    injector, patient
+):
+    jeuveau = Product.objects.get(code="jeuveau")
+    finalize(treatment_visit_today(patient, injector), injector, HEAVY, product=jeuveau)
+    with pytest.raises(ValidationError) as refused:
+        finalize(treatment_visit_today(patient, injector), injector, HEAVY, product=jeuveau)
+    message = " ".join(refused.value.messages)
+    assert "clinic's ceiling for Jeuveau, 400 U in any 90 days (clinic policy)" in message
+    assert "label" not in message.lower().replace("labelled", "")
+
+
+def test_dysport_has_no_figure_on_file_and_says_so(injector, patient):
+    dysport = Product.objects.get(code="dysport")
+    rows = [(code, side, units * 2) for code, side, units in HEAVY]  # 484 U, within its limits
+    finalize(treatment_visit_today(patient, injector), injector, rows, product=dysport)
+    _, checks = finalize(treatment_visit_today(patient, injector), injector, rows, product=dysport)
+    window = next(c for c in checks if c.code == "ceiling-window")
+    assert "Dysport label states no cumulative figure" in window.message
+
+
+def test_units_of_another_ingredient_are_never_added(injector, patient):
+    dysport = Product.objects.get(code="dysport")
+    finalize(treatment_visit_today(patient, injector), injector, HEAVY, product=dysport)
+    _, checks = finalize(treatment_visit_today(patient, injector), injector, HEAVY)
+    assert not [c for c in checks if c.code.startswith("ceiling")]
+
+
+# --- 3. a touch-up belongs to its cycle ---------------------------------------------------------
+
+
+def cycle_with_touch_up(patient, injector, *, session_days_ago, touch_up_days_ago):
+    treatment = signed_treatment(patient=patient, injector=injector)
+    review = graded_review(treatment=treatment, injector=injector)
+    touch_up(review=review, vial=treatment.injections.first().vial, by=injector)
+    from charting.reviews.review import sign_review
+
+    sign_review(review=review, by=injector, password=PASSWORD)
+    move(treatment.visit, session_days_ago)
+    move(review.visit, touch_up_days_ago)
+    return treatment, review
+
+
+def test_a_touch_up_does_not_restart_the_90_days(injector, patient):
+    """Doors: the screening and the plan."""
+    cycle_with_touch_up(patient, injector, session_days_ago=91, touch_up_days_ago=77)
+    visit = treatment_visit_today(patient, injector)
+    codes = {f.code for f in evaluate(answers=ALL_NO, patient=patient, on=today()).findings}
+    assert "toxin_in_our_records" not in codes
+    _, checks = finalize(visit, injector, [("CORR", "L", 4)], acknowledgment="")
+    assert "retreatment-interval" not in {c.code for c in checks}
+
+
+def test_the_interval_warning_names_the_session_and_its_touch_up(injector, patient):
+    treatment, review = cycle_with_touch_up(
+        patient, injector, session_days_ago=80, touch_up_days_ago=66
+    )
+    visit = treatment_visit_today(patient, injector)
+    with pytest.raises(ValidationError, match="Acknowledge the warnings"):
+        finalize(visit, injector, [("CORR", "L", 4)], acknowledgment="")
+    _, checks = finalize(visit, injector, [("CORR", "L", 4)])
+    interval = next(c for c in checks if c.code == "retreatment-interval")
+    session = today() - datetime.timedelta(days=80)
+    assert f"Toxin 80 days ago: the last treatment on {session:%b %-d, %Y}" in interval.message
+    assert "touch-up on" in interval.message and "belongs to that cycle" in interval.message
+
+
+def test_a_touch_up_past_the_area_limit_is_refused(injector, patient):
+    """Door: the touch-up. The cycle's session and touch-up count together."""
+    treatment = charted_treatment(
+        patient=patient, injector=injector, points=[("MASS", "L", 15)] * 4
+    )  # 60 U: the masseter's limit per side
+    sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
+    review = open_review(treatment=treatment, by=injector)
+    with pytest.raises(ReviewErrors) as refused:
+        touch_up(
+            review=review,
+            vial=treatment.injections.first().vial,
+            by=injector,
+            muscle="MASS",
+            units="5",
+        )
+    assert "Masseter: Patient's L 65 U is above the clinic's limit" in refused.value.errors["units"]
+    review.refresh_from_db()
+    assert review.touch_up_id is None  # nothing half-saved
+
+
+# --- 4. toxin from elsewhere ------------------------------------------------------------------
+
+
+def test_reported_toxin_counts_in_the_ceiling_and_the_interval(injector, patient):
+    OutsideDose.objects.create(
+        patient=patient,
+        given_on=today() - datetime.timedelta(days=30),
+        product=Product.objects.get(code="botox-cosmetic"),
+        units=Decimal("380"),
+        where="Another clinic (migraine)",
+        recorded_by=injector,
+    )
+    visit = treatment_visit_today(patient, injector)
+    with pytest.raises(ValidationError) as refused:
+        finalize(visit, injector, [("CORR", "L", 10), ("CORR", "R", 10), ("PROC", "C", 4)])
+    message = " ".join(refused.value.messages)
+    assert "404 U of onabotulinumtoxinA" in message and "patient-reported" in message
+    _, checks = finalize(visit, injector, [("CORR", "L", 4)])
+    interval = next(c for c in checks if c.code == "retreatment-interval")
+    assert "toxin elsewhere (patient-reported)" in interval.message
+
+
+def test_reported_toxin_of_unknown_product_needs_an_acknowledgment(injector, patient):
+    OutsideDose.objects.create(
+        patient=patient,
+        given_on=today() - datetime.timedelta(days=40),
+        month_only=True,
+        recorded_by=injector,
+    )
+    visit = treatment_visit_today(patient, injector)
+    with pytest.raises(ValidationError, match="Acknowledge the warnings"):
+        finalize(visit, injector, [("CORR", "L", 4)], acknowledgment="")
+
+
+# --- 7. hard limits that scale with how far off a dose is ---------------------------------
+
+
+@pytest.mark.parametrize("units", ["22", "60"])
+def test_a_corrugator_site_above_the_clinics_limit_blocks(injector, patient, units):
+    visit = treatment_visit_today(patient, injector)
+    with pytest.raises(ValidationError, match=f"a site of {units} U is above"):
+        finalize(visit, injector, [("CORR", "L", units)])
+
+
+def test_practice_ranges_speak_of_the_side_that_is_out(injector, patient):
+    visit = treatment_visit_today(patient, injector)
+    _, checks = finalize(visit, injector, [("DAO", "L", 6), ("DAO", "R", 3)])
+    practice = next(c for c in checks if c.code == "practice-mouth-corners")
+    assert "Patient's L 6 U is outside the usual range 2–4 U per side" in practice.message
+    assert "Patient's R" not in practice.message
+
+
+def test_screening_answers_still_block_before_any_dose(injector, patient):
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT)
+    screen(visit, injector, yes=["infection_at_site"])
+    with pytest.raises(ValidationError, match="Blocked"):
+        finalize(visit, injector, [("CORR", "L", 4)])
