@@ -1,10 +1,19 @@
 """Reference data in the admin: clinic admins edit muscles, expressions,
-products and practice ranges. Label ranges ship as data and are read-only."""
+products, practice ranges, the clinic's ceilings and hard limits (clinic policy).
+Label ranges and label ceilings ship as data and are read-only."""
 
 from django.contrib import admin
 
 from .choices import Source
-from .models import DoseRange, Expression, Muscle, PlanTemplate, PlanTemplatePoint, Product
+from .models import (
+    DoseLimit,
+    DoseRange,
+    Expression,
+    Muscle,
+    PlanTemplate,
+    PlanTemplatePoint,
+    Product,
+)
 
 
 @admin.register(Muscle)
@@ -29,9 +38,25 @@ class ProductAdmin(admin.ModelAdmin):
         "vial_sizes",
         "labeled_units_per_0_1_ml",
         "use_within_hours",
+        "label_ceiling_units",
+        "policy_ceiling_units",
         "is_active",
     ]
     list_filter = ["is_active"]
+    # The label's ceiling changes only with a new label (a data migration); the clinic's
+    # own ceiling (clinic policy) is edited here and shown as such on every check.
+    readonly_fields = ["label_ceiling_units", "label_ceiling_days", "label_ceiling_text"]
+
+
+@admin.register(DoseLimit)
+class DoseLimitAdmin(admin.ModelAdmin):
+    """Hard limits per area and product (clinic policy): above them plans, charts and
+    touch-ups are refused (planning.dosing.limit_checks)."""
+
+    list_display = ["product", "area", "basis", "max_per_site", "max_units"]
+    list_filter = ["product"]
+    search_fields = ["area", "area_code"]
+    filter_horizontal = ["muscles"]
 
 
 @admin.register(DoseRange)

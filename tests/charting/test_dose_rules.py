@@ -323,3 +323,37 @@ def test_screening_answers_still_block_before_any_dose(injector, patient):
     screen(visit, injector, yes=["infection_at_site"])
     with pytest.raises(ValidationError, match="Blocked"):
         finalize(visit, injector, [("CORR", "L", 4)])
+
+
+# --- the Django admin: the clinic's limits and ceilings are edited there, labels are not ---
+
+
+def test_a_limit_edited_in_the_admin_is_the_one_every_door_applies(admin_client, injector, patient):
+    from planning.models import DoseLimit
+
+    limit = DoseLimit.objects.get(product__code="botox-cosmetic", area_code="glabellar")
+    url = reverse("admin:planning_doselimit_change", args=[limit.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200 and 'name="_save"' in page.content.decode()
+    data = {
+        "product": limit.product_id,
+        "area_code": limit.area_code,
+        "area": limit.area,
+        "muscles": [m.pk for m in limit.muscles.all()],
+        "basis": limit.basis,
+        "max_per_site": "3",
+        "max_units": "60",
+        "source_note": "Our clinic: at most 3 U a glabellar site.",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    with pytest.raises(ValidationError, match="a site of 4 U is above the clinic's most per site"):
+        finalize(treatment_visit_today(patient, injector), injector, [("CORR", "L", 4)])
+
+
+def test_the_label_ceiling_is_read_only_in_the_admin(admin_client):
+    botox = Product.objects.get(code="botox-cosmetic")
+    page = admin_client.get(reverse("admin:planning_product_change", args=[botox.pk]))
+    html = page.content.decode()
+    assert 'name="policy_ceiling_units"' in html
+    assert 'name="label_ceiling_units"' not in html  # shown, never an input
+    assert "400 U in a 3-month interval" in html
