@@ -70,6 +70,7 @@ def check_doses(
         last_session=last,
         record=record,
         planned=tuple(planned) if planned is not None else None,
+        age=patient.age_on(on) if getattr(patient, "date_of_birth", None) else None,
     )
     return dosing.check_plan(
         product=product,

@@ -166,7 +166,30 @@ def _pattern_matched(dose, points) -> bool:
     return len(mine) == dose.sites
 
 
-def label_checks(*, product, points, totals: list[MuscleTotals], ranges) -> list[Check]:
+# [label] Labeled areas with an age bound: Dysport's glabellar lines are labeled for
+# adults under 65 (REFERENCE.md); at 65 or over the area is off-label.
+LABEL_AGE_BELOW = {("dysport", "glabellar"): 65}
+
+
+def _age_checks(*, product, treated_areas: set, age: int | None) -> list[Check]:
+    checks = []
+    for (code, area), below in LABEL_AGE_BELOW.items():
+        if product.code == code and area in treated_areas and age is not None and age >= below:
+            checks.append(
+                Check(
+                    WARN,
+                    f"label-age-{area}",
+                    f"{product.brand}'s {area} label is for adults under {below}; the patient "
+                    f"is {age}: off-label, so no label dose matches.",
+                    Source.LABEL,
+                )
+            )
+    return checks
+
+
+def label_checks(
+    *, product, points, totals: list[MuscleTotals], ranges, age: int | None = None
+) -> list[Check]:
     """Label patterns and totals per area: info when matched, warn when different.
 
     Ranges with the same muscles are alternatives (platysma by band count); a
@@ -188,6 +211,10 @@ def label_checks(*, product, points, totals: list[MuscleTotals], ranges) -> list
             checks.append(_area_check(product=product, points=points, doses=doses, units=units))
         elif all(_range_units(groups[p][0], totals)[0] for p in parts):
             checks.extend(_combination_check(product=product, dose=doses[0], units=units))
+    aged = _age_checks(product=product, treated_areas=treated_areas, age=age)
+    if aged:  # off-label for this patient: no "matches the label" for those areas
+        off = {c.code.removeprefix("label-age-") for c in aged}
+        checks = [c for c in checks if c.code.removeprefix("label-") not in off] + aged
     if "forehead" in treated_areas and "glabellar" not in treated_areas:
         checks.append(
             Check(
@@ -313,6 +340,7 @@ class DoseContext:
     last_session: object = None  # planning.treatment_history.LastSession
     record: str = "plan"
     planned: tuple | None = None
+    age: int | None = None  # the patient's age on the day
 
 
 def _u(value: Decimal) -> str:
@@ -584,7 +612,9 @@ def check_plan(
     checks += limit_checks(points=points, limits=[x for x in limits if x.product_id == product.pk])
     if context.planned is not None:
         checks += departure_checks(planned=context.planned, given=points)
-    label = label_checks(product=product, points=points, totals=totals, ranges=ranges)
+    label = label_checks(
+        product=product, points=points, totals=totals, ranges=ranges, age=context.age
+    )
     matched = {
         m.code
         for r in ranges

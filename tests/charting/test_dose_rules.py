@@ -357,3 +357,24 @@ def test_the_label_ceiling_is_read_only_in_the_admin(admin_client):
     assert 'name="policy_ceiling_units"' in html
     assert 'name="label_ceiling_units"' not in html  # shown, never an input
     assert "400 U in a 3-month interval" in html
+
+
+# --- 9. smaller label facts -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("age", "matches"), [(64, True), (65, False)])
+def test_dysports_glabellar_label_is_for_adults_under_65(injector, patient, age, matches):
+    born = today().replace(year=today().year - age) - datetime.timedelta(days=1)
+    type(patient).objects.filter(pk=patient.pk).update(date_of_birth=born)
+    patient.refresh_from_db()
+    dysport = Product.objects.get(code="dysport")
+    rows = [("CORR", "L", 10)] * 2 + [("CORR", "R", 10)] * 2 + [("PROC", "C", 10)]  # 5 × 10 U
+    _, checks = finalize(treatment_visit_today(patient, injector), injector, rows, product=dysport)
+    codes = {c.code: c for c in checks}
+    assert ("label-glabellar" in codes) is matches
+    assert ("label-age-glabellar" in codes) is not matches
+    if not matches:
+        assert (
+            "label is for adults under 65; the patient is 65"
+            in codes["label-age-glabellar"].message
+        )
