@@ -123,19 +123,48 @@ class Check:
         }
 
 
-def _range_units(dose, totals: list[MuscleTotals]) -> tuple[bool, dict[str, Decimal]]:
-    """Whether the plan treats the range's muscles, and its units there: per side
+# [practice] The lateral orbicularis oculi serves two areas: crow's feet (lateral canthal
+# lines, at eye level) and a brow lift (at the brow tail, above it). A point's area is
+# read from where it is placed: above this line of the face diagram (its OOC region
+# spans 174–234 of 520, the brow tail in its upper part) it is the brow tail.
+BROW_TAIL_BELOW_Y = Decimal("0.365")
+SHARED_MUSCLE_AREAS = {"OOC": ("lateral-canthal", "brow-lift")}
+
+
+def point_area(point) -> str | None:
+    """The area a point of a muscle that serves several belongs to (None otherwise,
+    or when it has no position)."""
+    if point.muscle.code not in SHARED_MUSCLE_AREAS:
+        return None
+    y = getattr(point, "y", None)
+    if y is None:
+        return None
+    return "brow-lift" if Decimal(y) < BROW_TAIL_BELOW_Y else "lateral-canthal"
+
+
+def _counts_for(dose, point) -> bool:
+    """Whether a point counts toward a range: a range of one of a shared muscle's areas
+    counts only that area's points; every other range counts them all."""
+    areas = SHARED_MUSCLE_AREAS.get(point.muscle.code, ())
+    if dose.area_code not in areas:
+        return True
+    area = point_area(point)
+    return area is None or area == dose.area_code
+
+
+def _range_units(dose, points) -> tuple[bool, dict[str, Decimal]]:
+    """Whether the points treat the range's area, and their units there: per side
     ({"L": .., "R": ..}) for a per-side range, else {"total": ..}."""
     codes = {m.code for m in dose.muscles.all()}
-    rows = [t for t in totals if t.muscle.code in codes]
-    if not rows:
+    mine = [p for p in points if p.muscle.code in codes and _counts_for(dose, p)]
+    if not mine:
         return False, {}
     if dose.basis == DoseBasis.PER_SIDE:
         return True, {
-            Side.LEFT: sum((t.left for t in rows), ZERO),
-            Side.RIGHT: sum((t.right for t in rows), ZERO),
+            side: sum((Decimal(p.units) for p in mine if p.side == side), ZERO)
+            for side in (Side.LEFT, Side.RIGHT)
         }
-    return True, {"total": sum((t.total for t in rows), ZERO)}
+    return True, {"total": sum((Decimal(p.units) for p in mine), ZERO)}
 
 
 def _describe(units: dict[str, Decimal]) -> str:
@@ -202,14 +231,14 @@ def label_checks(
     checks: list[Check] = []
     treated_areas = set()
     for muscles, doses in groups.items():
-        touched, units = _range_units(doses[0], totals)
+        touched, units = _range_units(doses[0], points)
         if not touched:
             continue
         treated_areas.update(d.area_code for d in doses)
         parts = [m for m in groups if m < muscles]
         if not parts:
             checks.append(_area_check(product=product, points=points, doses=doses, units=units))
-        elif all(_range_units(groups[p][0], totals)[0] for p in parts):
+        elif all(_range_units(groups[p][0], points)[0] for p in parts):
             checks.extend(_combination_check(product=product, dose=doses[0], units=units))
     aged = _age_checks(product=product, treated_areas=treated_areas, age=age)
     if aged:  # off-label for this patient: no "matches the label" for those areas
@@ -270,16 +299,19 @@ def _combination_check(*, product, dose, units: dict[str, Decimal]) -> list[Chec
     return []
 
 
-def practice_checks(*, totals: list[MuscleTotals], ranges, label_matched: set[str]) -> list[Check]:
+def practice_checks(*, points, ranges, label_matched: set[str]) -> list[Check]:
     """Outside a practice ("usual") range: warn. Skipped for muscles whose label
-    dose the plan matches; practice ranges are never hard limits."""
+    dose the plan matches, unless points are placed in this range's own area of a
+    muscle that serves several (a brow-tail point beside labeled crow's feet);
+    practice ranges are never hard limits."""
     checks = []
     for dose in ranges:
         if dose.kind != Source.PRACTICE:
             continue
-        if {m.code for m in dose.muscles.all()} & label_matched:
+        placed_here = any(point_area(p) == dose.area_code for p in points)
+        if {m.code for m in dose.muscles.all()} & label_matched and not placed_here:
             continue
-        touched, units = _range_units(dose, totals)
+        touched, units = _range_units(dose, points)
         if not touched:
             continue
         outside = {
@@ -624,6 +656,6 @@ def check_plan(
         for m in r.muscles.all()
     }
     checks += label
-    checks += practice_checks(totals=totals, ranges=ranges, label_matched=matched)
+    checks += practice_checks(points=points, ranges=ranges, label_matched=matched)
     checks += unreferenced_checks(product=product, totals=totals, ranges=ranges)
     return sorted(checks, key=lambda c: LEVEL_ORDER[c.level])

@@ -242,3 +242,32 @@ def test_checks_are_sorted_worst_first(muscles):
     levels = [c.level for c in checks_for("botox-cosmetic", points, previous=Decimal("10"))]
     assert levels == sorted(levels, key=dosing.LEVEL_ORDER.get)
     assert levels[0] == dosing.BLOCK
+
+
+# --- the area picks the range (issue 16, finding 8) -----------------------------------------
+
+
+def placed(muscles, code, side, units, y):
+    return SimpleNamespace(
+        muscle=muscles[code], side=side, units=Decimal(str(units)), x=Decimal("0.3"), y=Decimal(y)
+    )
+
+
+def test_crows_feet_points_never_fire_the_brow_lift_range(muscles):
+    """Crow's feet at eye level, 10 U a side: not the label's 12 U, and no "brow lift"
+    warning either (its range is for points at the brow tail)."""
+    crows_feet = [placed(muscles, "OOC", side, 5, "0.40") for side in ("L", "R")] * 2
+    checks = by_code(checks_for("botox-cosmetic", crows_feet))
+    assert checks["label-lateral-canthal"].level == dosing.WARN  # 10 U, label 12 U per side
+    assert "practice-brow-lift" not in checks
+
+
+def test_brow_tail_points_are_held_to_the_brow_lift_range(muscles):
+    brow_tail = [placed(muscles, "OOC", "L", 4, "0.34"), placed(muscles, "OOC", "L", 4, "0.35")]
+    checks = by_code(checks_for("botox-cosmetic", brow_tail))
+    assert checks["practice-brow-lift"].level == dosing.WARN
+    assert (
+        "Patient's L 8 U is outside the usual range 2–5 U per side"
+        in checks["practice-brow-lift"].message
+    )
+    assert "label-lateral-canthal" not in checks  # not crow's feet
