@@ -6,7 +6,8 @@ ranges and scaled by that grade:
 
 - a practice ("usual") range min–max: grade 1 → min, 2 → middle, 3 → max;
 - a label figure (e.g. glabellar 2 sites × 4 U per corrugator): grade 1 → ¾ of
-  it, 2 → the label figure, 3 → 1¼ of it;
+  it, 2 → the label figure, 3 → 1¼ of it; only the unscaled figure is shown as
+  "label", a scaled one is a practice suggestion and says so;
 - grade 0 → nothing suggested.
 
 The label is preferred where it names the muscle's share (sites per muscle);
@@ -106,7 +107,13 @@ def suggest(*, muscles, observations, ranges: list[DoseRange]) -> list[MuscleSug
                 s: per_side_figure(dose, muscle, g) if g is not None else None
                 for s, g in grades.items()
             }
-            row.source = dose.kind
-            row.basis = f"{dose.area}, {dose.range_text}"
+            scaled = any(g not in (None, 0, 2) for g in grades.values())
+            if dose.kind == Source.LABEL and scaled:
+                # ¾ or 1¼ of the label is not the label: a practice suggestion from it.
+                row.source = Source.PRACTICE
+                row.basis = f"{dose.area}, the label's {dose.range_text} scaled by grade"
+            else:
+                row.source = dose.kind
+                row.basis = f"{dose.area}, {dose.range_text}"
         rows.append(row)
     return rows

@@ -271,3 +271,26 @@ def test_brow_tail_points_are_held_to_the_brow_lift_range(muscles):
         in checks["practice-brow-lift"].message
     )
     assert "label-lateral-canthal" not in checks  # not crow's feet
+
+
+def test_a_starting_dose_scaled_from_the_label_is_labelled_practice(muscles):
+    from planning.suggestions import suggest
+
+    product = Product.objects.get(code="botox-cosmetic")
+    ranges = list(DoseRange.objects.for_product(product).prefetch_related("muscles"))
+
+    def row(grade_left, grade_right):
+        observations = [
+            SimpleNamespace(muscle_id=muscles["CORR"].pk, side=side, grade=grade, at_rest=False)
+            for side, grade in (("L", grade_left), ("R", grade_right))
+        ]
+        return next(
+            r
+            for r in suggest(muscles=[muscles["CORR"]], observations=observations, ranges=ranges)
+        )
+
+    at_label = row(2, 2)
+    assert at_label.units == {"L": Decimal("8"), "R": Decimal("8")} and at_label.source == "label"
+    scaled = row(3, 2)
+    assert scaled.units["L"] == Decimal("10") and scaled.source == "practice"
+    assert "scaled by grade" in scaled.basis
