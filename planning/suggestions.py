@@ -23,7 +23,7 @@ from decimal import Decimal
 from .choices import DoseBasis, Side, Source
 from .models import DoseRange, Muscle
 from .movement import strongest_grades
-from .units import to_step
+from .units import split_by_site, to_step
 
 # The label pattern's sites per muscle and side (REFERENCE.md): glabellar 2 per
 # corrugator + 1 procerus; lateral canthal 3 per side; forehead 5 sites (2.5 a side).
@@ -43,6 +43,7 @@ class MuscleSuggestion:
     units: dict[str, Decimal | None] = field(default_factory=dict)  # side -> suggested units
     basis: str = ""  # where the figure comes from, shown with it
     source: str = ""  # label / practice
+    splits: dict[str, list[Decimal]] = field(default_factory=dict)  # side -> units per point
 
     @property
     def stronger(self) -> str:
@@ -54,7 +55,13 @@ class MuscleSuggestion:
     @property
     def sides(self) -> list[dict]:
         return [
-            {"side": s, "grade": self.grades.get(s), "units": self.units.get(s)}
+            {
+                "side": s,
+                "grade": self.grades.get(s),
+                "units": self.units.get(s),
+                "split": ",".join(f"{u.normalize():f}" for u in self.splits.get(s, [])),
+                "points": len(self.splits.get(s, [])),
+            }
             for s in self.muscle.graded_sides
         ]
 
@@ -94,8 +101,21 @@ def choose_range(muscle: Muscle, ranges: list[DoseRange]) -> DoseRange | None:
     return None
 
 
-def suggest(*, muscles, observations, ranges: list[DoseRange]) -> list[MuscleSuggestion]:
-    """One row per muscle: its grades per side and the suggested units per side."""
+def per_site(dose: DoseRange, muscle: Muscle, limits) -> Decimal | None:
+    """The most a suggested point carries: the label's per-site dose where the label has
+    a pattern for the muscle, else the clinic's most per site in its area (clinic
+    policy), else nothing known (one point, to be placed by the injector)."""
+    if dose.kind == Source.LABEL and (dose.area_code, muscle.code) in LABEL_SITES:
+        return dose.units_per_site or None
+    for limit in limits:
+        if any(m.pk == muscle.pk for m in limit.muscles.all()):
+            return limit.max_per_site
+    return None
+
+
+def suggest(*, muscles, observations, ranges: list[DoseRange], limits=()) -> list[MuscleSuggestion]:
+    """One row per muscle: its grades per side, the suggested units per side, and how
+    they split into points (each at most ``per_site``)."""
     strongest = strongest_grades(observations)
     rows = []
     for muscle in muscles:
@@ -107,6 +127,8 @@ def suggest(*, muscles, observations, ranges: list[DoseRange]) -> list[MuscleSug
                 s: per_side_figure(dose, muscle, g) if g is not None else None
                 for s, g in grades.items()
             }
+            most = per_site(dose, muscle, limits)
+            row.splits = {s: split_by_site(u, most) for s, u in row.units.items() if u}
             scaled = any(g not in (None, 0, 2) for g in grades.values())
             if dose.kind == Source.LABEL and scaled:
                 # ¾ or 1¼ of the label is not the label: a practice suggestion from it.

@@ -8,7 +8,7 @@ Units are decimals in 0.5 U steps; one point holds more than 0 and at most
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
 from django.db.models import F, Q
@@ -94,3 +94,22 @@ def per_point_constraints(field: str, prefix: str) -> list:
 def on_step(field: str) -> Exact:
     """Database check that a units column is a multiple of 0.5 (twice it is whole)."""
     return Exact(F(field) * 2, Round(F(field) * 2))
+
+
+def split_units(total: Decimal, parts: int) -> list[Decimal]:
+    """``total`` over ``parts`` points in 0.5 U steps, the remainder on the first points."""
+    if parts <= 0:
+        return []
+    base = (Decimal(total) / parts / STEP).to_integral_value(rounding=ROUND_FLOOR) * STEP
+    spare = int((Decimal(total) - base * parts) / STEP)
+    return [(base + (STEP if n < spare else 0)).quantize(STORED) for n in range(parts)]
+
+
+def split_by_site(total: Decimal, per_site: Decimal | None) -> list[Decimal]:
+    """``total`` as points of at most ``per_site`` each (one point when no figure)."""
+    if not total or total <= 0:
+        return []
+    if not per_site or per_site <= 0:
+        return [Decimal(total).quantize(STORED)]
+    parts = int((Decimal(total) / Decimal(per_site)).to_integral_value(rounding=ROUND_CEILING))
+    return split_units(total, max(parts, 1))

@@ -3,21 +3,10 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
-
 from planning.treatment_history import SuggestedDose
-from planning.units import STEP, STORED
+from planning.units import split_units
 
 from .cycles import cycles_by_product
-
-
-def split_units(total: Decimal, parts: int) -> list[Decimal]:
-    """``total`` over ``parts`` points in 0.5 U steps, the remainder on the first points."""
-    if parts <= 0:
-        return []
-    base = (total / parts / STEP).to_integral_value(rounding=ROUND_FLOOR) * STEP
-    spare = int((total - base * parts) / STEP)
-    return [(base + (STEP if n < spare else 0)).quantize(STORED) for n in range(parts)]
 
 
 def suggested_doses(*, patient, product) -> list[SuggestedDose]:

@@ -79,7 +79,12 @@ def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
     treated = {p.muscle.code for p in points}
     suggestions = [
         s
-        for s in suggest(muscles=muscles, observations=observations, ranges=ranges)
+        for s in suggest(
+            muscles=muscles,
+            observations=observations,
+            ranges=ranges,
+            limits=reference_cache.dose_limits(plan.product),  # 2 queries unless cached
+        )
         if s.muscle.pk in graded or s.muscle.code in treated
     ]
     return movement, suggestions

@@ -305,6 +305,14 @@ document.querySelectorAll("[data-suggest]").forEach((button) =>
     const { muscle, side, units } = button.dataset;
     // A point of the last cycle (next cycle's suggestion) carries its place on the diagram.
     const at = button.dataset.x ? { x: Number(button.dataset.x), y: Number(button.dataset.y) } : {};
+    // A movement-map suggestion comes split into points of at most the label's (or the
+    // clinic's) units per site: each lands at the region's centre, to be moved.
+    const split = (button.dataset.split || "").split(",").filter(Boolean);
+    if (split.length > 1) {
+      split.forEach((u) => addPoint({ muscle, side, units: u }));
+      say(`${split.length} points added for ${names[muscle]}, ${SIDE_NAMES[side]} (${split.join(" + ")} U): drag each to where you inject.`);
+      return;
+    }
     addPoint({ muscle, side, units, ...at });
   }),
 );

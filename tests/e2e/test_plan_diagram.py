@@ -184,7 +184,7 @@ def test_asymmetric_plan_from_the_suggestions_finalized_with_an_acknowledgment(
     wait_total(page, "18 U")
     assert "L +2 U" in page.get_by_test_id("balance-CORR").inner_text()
     checks = page.get_by_test_id("checks")
-    assert "Toxin given 30 days ago" in checks.inner_text()
+    assert "Toxin 30 days ago" in checks.inner_text()
 
     # Finalize asks for the acknowledgment first, then finalizes.
     page.get_by_test_id("finalize-plan").click()
@@ -197,4 +197,11 @@ def test_asymmetric_plan_from_the_suggestions_finalized_with_an_acknowledgment(
     assert page.get_by_test_id("plan-status").inner_text() == "Final"
     saved = TreatmentPlan.objects.get(pk=plan.pk)
     assert saved.status == "final" and saved.acknowledgment.startswith("Discussed")
-    assert stored(plan) == [("CORR", "L", "10"), ("CORR", "R", "8")]
+    # Each suggestion became points of at most the label's 4 U a site (issue 16).
+    assert sorted(stored(plan)) == [
+        ("CORR", "L", "3"),
+        ("CORR", "L", "3.5"),
+        ("CORR", "L", "3.5"),
+        ("CORR", "R", "4"),
+        ("CORR", "R", "4"),
+    ]

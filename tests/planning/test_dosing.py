@@ -285,8 +285,7 @@ def test_a_starting_dose_scaled_from_the_label_is_labelled_practice(muscles):
             for side, grade in (("L", grade_left), ("R", grade_right))
         ]
         return next(
-            r
-            for r in suggest(muscles=[muscles["CORR"]], observations=observations, ranges=ranges)
+            r for r in suggest(muscles=[muscles["CORR"]], observations=observations, ranges=ranges)
         )
 
     at_label = row(2, 2)
@@ -294,3 +293,33 @@ def test_a_starting_dose_scaled_from_the_label_is_labelled_practice(muscles):
     scaled = row(3, 2)
     assert scaled.units["L"] == Decimal("10") and scaled.source == "practice"
     assert "scaled by grade" in scaled.basis
+
+
+def test_a_suggestion_is_split_into_points_of_at_most_a_sites_dose(muscles):
+    """Issue 16, finding 6: +15 U of crow's feet was one 15 U point."""
+    from planning.models import DoseLimit
+    from planning.suggestions import suggest
+
+    product = Product.objects.get(code="botox-cosmetic")
+    ranges = list(DoseRange.objects.for_product(product).prefetch_related("muscles"))
+    limits = list(DoseLimit.objects.filter(product=product).prefetch_related("muscles"))
+    codes = ("OOC", "FRONT", "MASS")
+    observations = [
+        SimpleNamespace(muscle_id=muscles[code].pk, side=side, grade=3, at_rest=False)
+        for code in codes
+        for side in ("L", "R")
+    ]
+    rows = {
+        r.muscle.code: r
+        for r in suggest(
+            muscles=[muscles[c] for c in codes],
+            observations=observations,
+            ranges=ranges,
+            limits=limits,
+        )
+    }
+    assert rows["OOC"].units["L"] == 15 and rows["OOC"].splits["L"] == [4, 4, 3.5, 3.5]
+    assert rows["FRONT"].units["R"] == Decimal("12.5") and max(rows["FRONT"].splits["R"]) <= 4
+    # No label pattern: at most the clinic's most per site in the area (masseter 15 U).
+    assert sum(rows["MASS"].splits["L"]) == rows["MASS"].units["L"] == 40
+    assert max(rows["MASS"].splits["L"]) <= 15

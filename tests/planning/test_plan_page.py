@@ -24,13 +24,15 @@ pytestmark = pytest.mark.django_db
 #     when there is one)
 #  14 the product's hard limits (clinic policy), 15 their muscles
 #  16 the movement map for the plan, 17 its observations
-#  18 the patient's other plans with their totals
+#  18 the patient's other plans with their totals (and, above it, the product's limits
+#     again with their muscles for the suggestions' points per site: 2, cached outside
+#     a transaction)
 #  19 the product's templates with their totals
 #  20 the active location, 21 the locations list (base template's location switcher)
 #  22 next cycle's doses: the patient's signed treatments (reviews.cycles; four more
 #     prefetches when there are some, see tests/reviews/test_starting_doses.py)
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
-PLAN_PAGE_QUERIES = 22 + 1 + audit_event()
+PLAN_PAGE_QUERIES = 24 + 1 + audit_event()
 
 
 def grade_map(visit, injector):
@@ -52,6 +54,8 @@ def test_plan_page_shows_grades_suggestions_totals_and_checks(injector_client, i
     assert corr.units == {"L": 10, "R": 8}  # label 2 × 4 U per corrugator, × 1¼ for grade 3
     assert "Suggestions only" in page
     assert 'data-muscle="CORR" data-side="L" data-units="10"' in page
+    # 10 U is three points of at most the label's 4 U a site, not one 10 U point.
+    assert 'data-units="10" data-split="3.5,3.5,3"' in page
     # Patient's sides named on the diagram, regions named by muscle and side.
     assert "Patient&#x27;s R" in page and "Patient&#x27;s L" in page
     assert 'id="CORR-L"' in page and 'id="PROC-C"' in page

@@ -6,10 +6,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from charting.reviews.starting_doses import split_units
 from planning import treatment_history
 from planning.choices import VisitKind
 from planning.models import Product
+from planning.units import split_units
 from tests.factories import make_plan, make_visit, signed_treatment, touched_up_review
 from tests.planning.test_plan_page import PLAN_PAGE_QUERIES
 
