@@ -1,6 +1,7 @@
 """The charting journey in a real browser: consent signed on the pad, chart from the
-plan, change a point's units, pick a lot, sign; the chart locks; an addendum shows
-under the original."""
+plan, chart 96 U more than planned and see the block (signing off), reduce it, sign
+with the reason for the change; the chart locks; an addendum shows under the
+original."""
 
 from __future__ import annotations
 
@@ -66,6 +67,20 @@ def record_a_vial_of_the_good_lot(page):
     page.get_by_text("Vial recorded").wait_for()
 
 
+def chart_far_more_than_planned_and_see_the_block(page):
+    """The dose rules on the chart (issue 16): 100 U where 4 U were planned (100 U is
+    the most one point may hold) is above the clinic's most per site; the block shows
+    with the departure and signing is off."""
+    page.get_by_test_id("units-PROC-C").fill("100")
+    page.get_by_test_id("save-chart").click()
+    page.get_by_text("Chart saved.").wait_for()
+    checks = page.get_by_test_id("chart-dose-checks")
+    assert "a site of 100 U is above the clinic" in checks.inner_text()
+    assert page.get_by_test_id("dose-blocked").is_visible()
+    assert "96 U more" in page.get_by_test_id("departures").inner_text()
+    assert page.get_by_test_id("sign-button").is_disabled()
+
+
 def change_one_points_units_and_save(page):
     """The new vial fills every empty vial cell; signing waits for the save."""
     page.get_by_test_id("units-PROC-C").fill("5.5")
@@ -74,6 +89,10 @@ def change_one_points_units_and_save(page):
     page.get_by_text("Chart saved.").wait_for()
     assert page.get_by_test_id("units-PROC-C").input_value() == "5.5"
     assert "Ready to sign" in page.get_by_test_id("sign-card").inner_text()
+    # 1.5 U more than planned: no block, a warning that asks for a reason.
+    checks = page.get_by_test_id("chart-dose-checks").inner_text()
+    assert "Blocked" not in checks and "Say why before signing" in checks
+    assert not page.get_by_test_id("sign-button").is_disabled()
 
 
 def sign_with_the_password(page, visit, patient):
@@ -81,6 +100,11 @@ def sign_with_the_password(page, visit, patient):
     sign = page.get_by_test_id("sign-card")
     sign.get_by_label("Your password").fill(PASSWORD)
     sign.get_by_label("Two-week review on day").select_option("14")
+    sign.get_by_test_id("sign-button").click()  # without the reason: refused, nothing lost
+    assert "Acknowledge the warnings" in page.get_by_test_id("sign-card").inner_text()
+    sign = page.get_by_test_id("sign-card")
+    sign.get_by_label("Your password").fill(PASSWORD)
+    sign.get_by_label("Acknowledge the dose warnings").fill("Procerus stronger today: +1.5 U.")
     sign.get_by_test_id("sign-button").click()
     page.get_by_test_id("locked").wait_for()
     assert "Signed and locked" in page.get_by_test_id("locked").inner_text()
@@ -112,6 +136,7 @@ def test_consent_chart_sign_and_addendum(page, injector, patient):
     sign_the_consent_on_the_pad(page, visit)
     chart_from_the_plan(page)
     record_a_vial_of_the_good_lot(page)
+    chart_far_more_than_planned_and_see_the_block(page)
     change_one_points_units_and_save(page)
     sign_with_the_password(page, visit, patient)
     add_an_addendum(page)
