@@ -69,8 +69,11 @@ class Treatment(models.Model):
     review_days = models.PositiveSmallIntegerField(null=True, blank=True)
     # The dose checks as they stood at signing (planning.dose_rules), and the injector's
     # written acknowledgment of its warnings; both part of what the signature covers.
-    dose_findings = models.JSONField(default=list, blank=True)
-    dose_acknowledgment = models.TextField(blank=True)
+    # (Defaults in the database too: bulk loaders such as the bench name no such column.)
+    dose_findings = models.JSONField(
+        default=list, blank=True, db_default=models.Value([], output_field=models.JSONField())
+    )
+    dose_acknowledgment = models.TextField(blank=True, default="", db_default="")
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
