@@ -16,7 +16,8 @@ from django.db.models import Prefetch
 
 from charting.models import Addendum, AdverseEvent, Consent, Injection, Treatment
 from charting.reviews.models import Finding, SideEffect
-from planning.dosing import volume_ml
+from planning.dosing import departures, volume_ml
+from planning.models import InjectionPoint
 
 from .diagram import face_svg
 from .errors import ReportRefused
@@ -31,9 +32,10 @@ NOT_SIGNED = (
 
 
 def with_rows():
-    """Treatments with everything their report shows (7 queries): the treatment
+    """Treatments with everything their report shows (8 queries): the treatment
     (visit, product, plan, signer, its review and touch-up joined), injections,
-    adverse events, addenda, the review's findings, side effects, touch-up injections."""
+    adverse events, addenda, the review's findings, side effects, touch-up injections,
+    the final plan's points."""
     injections = Injection.objects.select_related("muscle", "vial__lot").order_by("order", "id")
     return Treatment.objects.select_related(
         "visit__patient",
@@ -53,6 +55,8 @@ def with_rows():
         Prefetch("review__findings", queryset=Finding.objects.select_related("muscle")),
         Prefetch("review__side_effects", queryset=SideEffect.objects.select_related("muscle")),
         Prefetch("review__touch_up__injections", queryset=injections),
+        # the final plan's points, for where the chart departs from it
+        Prefetch("plan__points", queryset=InjectionPoint.objects.select_related("muscle")),
     )
 
 
@@ -79,6 +83,14 @@ def summary(treatment: Treatment) -> dict:
         "addenda": list(treatment.addenda.all()),
         "diagram": face_svg(points=injections, diagram_id=f"treatment-{treatment.pk}"),
         "review": review_summary(treatment),
+        # where the chart departs from its final plan, and the dose checks as signed
+        "departures": departures(
+            planned=list(treatment.plan.points.all()) if treatment.plan_id else [],
+            given=injections,
+        )
+        if related(treatment, "touch_up_of") is None
+        else [],
+        "dose_findings": treatment.dose_findings,
         **totals_of(injections),
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -117,3 +118,28 @@ def test_the_history_carries_the_signed_treatment(signed, patient):
 def test_the_signed_chart_page_offers_the_injection_map(signed, injector_client):
     page = injector_client.get(reverse("charting:chart", args=[signed.visit_id]))
     assert b'data-testid="request-injection-map"' in page.content
+
+
+def test_the_injection_map_shows_where_the_chart_departs_from_the_plan(
+    patient, injector, django_capture_on_commit_callbacks
+):
+    """Issue 16: planned, given and the difference per muscle and side, and the reason
+    the injector gave at signing."""
+    treatment = charted_treatment(patient=patient, injector=injector)
+    first = treatment.injections.get(muscle__code="PROC")
+    first.units = Decimal("6")
+    first.save()
+    treatment = sign_treatment(
+        treatment=treatment,
+        by=injector,
+        password=PASSWORD,
+        acknowledgment="Strong procerus on the day.",
+    ).treatment
+    with django_capture_on_commit_callbacks(execute=True):
+        job = requests.request_injection_map(treatment_id=treatment.pk, by=injector)
+    job.refresh_from_db()
+    assert job.status == Status.DONE, job.error
+    text = pdf_text(stored_report(job.file_name))
+    assert "Against the final plan" in text
+    assert "Procerus Midline 4 U 6 U 2 U more" in text
+    assert "Acknowledged at signing: Strong procerus on the day." in text
