@@ -17,8 +17,9 @@ from PIL import Image, ImageDraw
 from clinic.models import Patient, User
 
 from .choices import VisitKind, VisitStatus
-from .models import Expression, Photo, Visit
+from .models import Expression, OutsideDose, Photo, Product, Visit
 from .movement import CellInput, expressions_with_muscles, save_observations
+from .outside_doses import record_outside_dose
 from .photos import store_photo
 from .screening import QUESTIONS, acknowledge, record_screening
 
@@ -82,6 +83,34 @@ def ensure_reference_data() -> None:
     migration.load(django_apps, None)
 
 
+# chart number, days ago, product code (None: unknown), units (None: unknown), where, month only
+DEMO_OUTSIDE = [
+    ("D-0001", 150, "botox-cosmetic", "155", "Neurology clinic (migraine)", False),
+    ("D-0004", 400, None, None, "Another clinic; the patient forgets which toxin", True),
+]
+
+
+def _outside_doses(*, injector, today) -> int:
+    """Toxin the demo patients had elsewhere, through planning.outside_doses (once)."""
+    made = 0
+    for chart, days_ago, code, units, where, month_only in DEMO_OUTSIDE:
+        patient = Patient.objects.filter(chart_number=chart).first()
+        if patient is None or OutsideDose.objects.filter(patient=patient).exists():
+            continue
+        record_outside_dose(
+            patient=patient,
+            given_on=today - datetime.timedelta(days=days_ago),
+            month_only=month_only,
+            product=Product.objects.filter(code=code).first() if code else None,
+            units=units or "",
+            where=where,
+            by=injector,
+            today=today,
+        )
+        made += 1
+    return made
+
+
 @transaction.atomic
 def seed(out) -> None:
     ensure_reference_data()
@@ -135,8 +164,10 @@ def seed(out) -> None:
                 moment="max",
             )
         Photo.objects.filter(visit=visit).update(uploaded_at=answered_at)
+    reported = _outside_doses(injector=injector, today=today)
     out.write(
-        f"planning: {made} new demo visits ({Visit.objects.count()} visits, "
+        f"planning: {reported} toxin from elsewhere recorded (patient-reported); "
+        f"{made} new demo visits ({Visit.objects.count()} visits, "
         f"{Photo.objects.count()} photos)"
     )
     from .demo_plans import seed_plans  # issue 5: plan templates and demo plans

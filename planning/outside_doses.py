@@ -9,6 +9,7 @@ only with a product: units of one product mean nothing for another).
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from . import units as unit_rules
 from .models import OutsideDose, Product
 
 EARLIEST = datetime.date(1989, 1, 1)  # botulinum toxin type A approvals began then
+MOST_UNITS = Decimal("2000")  # a whole session elsewhere, therapeutic doses included
 
 
 @transaction.atomic
@@ -50,7 +52,7 @@ def record_outside_dose(
             )
         else:
             try:
-                amount = unit_rules.parse(units)
+                amount = unit_rules.parse(units, most=MOST_UNITS)
             except unit_rules.UnitsError as exc:
                 errors["units"] = exc.message
     if errors:

@@ -34,10 +34,11 @@ class UnitsError(ValueError):
         self.message = message
 
 
-def parse(value, *, allow_zero: bool = False) -> Decimal:
+def parse(value, *, allow_zero: bool = False, most: Decimal | None = None) -> Decimal:
     """Units as typed ("4", "2,5", 2.5): more than 0 (or 0 when ``allow_zero``, for
-    wasted units, which have no upper bound per point), at most 100 per point, in
-    0.5 U steps. Raises ``UnitsError``."""
+    wasted units, which have no upper bound per point), at most 100 per point (or
+    ``most`` in all, for a total such as a dose given elsewhere), in 0.5 U steps.
+    Raises ``UnitsError``."""
     try:
         units = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
@@ -46,7 +47,9 @@ def parse(value, *, allow_zero: bool = False) -> Decimal:
         raise UnitsError(NOT_A_NUMBER)
     if units < 0 or (units == 0 and not allow_zero):
         raise UnitsError(NEGATIVE if allow_zero else NOT_POSITIVE)
-    if units > MAX_PER_POINT and not allow_zero:
+    if most is not None and units > most:
+        raise UnitsError(f"At most {most} U in all.")
+    if most is None and units > MAX_PER_POINT and not allow_zero:
         raise UnitsError(TOO_MANY)
     if units % STEP:
         raise UnitsError(OFF_STEP)

@@ -61,7 +61,7 @@ def test_a_month_only_date_counts_as_the_months_last_day(injector_client, url, p
         ({}, "given_on", "Enter the day"),
         ({"given_on": "not a day"}, "given_on", "Enter a valid date"),
         ({"given_on": day(10), "units": "20"}, "units", "Choose the product too"),
-        ({"given_on": day(10), "units": "1e9", "product": "botox"}, "units", ""),
+        ({"given_on": day(10), "units": "1e9", "product": "botox"}, "units", "At most 2000 U"),
         ({"given_on": day(10), "units": "-4", "product": "botox"}, "units", ""),
         ({"given_on": day(10), "units": "0.25", "product": "botox"}, "units", ""),
         ({"given_on": day(10), "units": "lots", "product": "botox"}, "units", ""),
