@@ -44,7 +44,9 @@ def seed(out) -> None:
     riverside = Location.objects.get(name="Riverside Clinic")
     hillcrest = Location.objects.get(name="Hillcrest Studio")
     patients = list(Patient.objects.filter(chart_number__startswith="D-").order_by("chart_number"))
-    week_pool, recall_pool = patients[:30], patients[30:36]
+    # The tour's patients (D-0001 to D-0005, README) get no random bookings: a random
+    # review the day after D-0005's treatment today would count as its two-week review.
+    week_pool, recall_pool = patients[5:30], patients[30:36]
     rng = random.Random(7)
     now = timezone.now()
     today = local_today(riverside, now)
