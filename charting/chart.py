@@ -110,6 +110,20 @@ def dose_checks(*, treatment: Treatment, injections=None, planned=None) -> list[
     )
 
 
+def injections_as_posted(*, treatment: Treatment, data: ChartInput) -> list:
+    """The chart as the form stands, unsaved: what the dose rules see live on the chart
+    page before it is saved (rows whose units do not parse are left out; saving names
+    them). Nothing is written."""
+    changes = _ChartChanges(treatment=treatment, data=data, now=timezone.now())
+    updated = {i.pk: i for i in changes.updates}
+    kept = [
+        updated.get(i.pk, i)
+        for i in treatment.injections.select_related("muscle")
+        if i.pk not in changes.deletes
+    ]
+    return [i for i in [*kept, *changes.creates] if i.muscle_id and i.units is not None]
+
+
 def planned_points(treatment: Treatment) -> list:
     """The final plan's points the chart started from (one query)."""
     if not treatment.plan_id:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("visits/<int:visit_id>/chart/", chart.chart, name="chart"),
     path("visits/<int:visit_id>/chart/start/", chart.start, name="chart_start"),
     path("visits/<int:visit_id>/chart/save/", chart.save, name="chart_save"),
+    path("visits/<int:visit_id>/chart/preview/", chart.preview, name="chart_preview"),
     path("visits/<int:visit_id>/chart/vial/", lots.vial_add, name="vial_add"),
     path("visits/<int:visit_id>/chart/adverse/", chart.adverse_event, name="adverse_event"),
     path("visits/<int:visit_id>/chart/sign/", chart.sign, name="sign"),

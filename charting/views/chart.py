@@ -25,6 +25,7 @@ from ..chart import (
     add_adverse_event,
     chart_from_plan,
     dose_checks,
+    injections_as_posted,
     planned_points,
     save_chart,
     screening_refusal,
@@ -258,6 +259,23 @@ def save(request, visit_id: int):
         return _chart_page(request, visit, treatment, status=409, posted=request.POST)
     messages.success(request, "Chart saved.")
     return redirect("charting:chart", visit_id=visit.pk)
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def preview(request, visit_id: int):
+    """The dose checks and the departures from the plan for the chart as it stands on
+    the page, before saving (the server's rules, live): two fragments of HTML."""
+    visit, treatment = get_treatment_for(request.user, visit_id)
+    if treatment is None or treatment.is_signed or signing.is_touch_up_visit(visit):
+        return HttpResponse(status=204)
+    ids = list(treatment.injections.values_list("pk", flat=True))
+    injections = injections_as_posted(
+        treatment=treatment, data=chart_input_from_post(request.POST, ids)
+    )
+    return render(
+        request, "charting/_chart_live.html", _dose_parts(treatment, injections) | {"live": True}
+    )
 
 
 @role_required(*CLINICAL_ROLES)

@@ -378,3 +378,21 @@ def test_dysports_glabellar_label_is_for_adults_under_65(injector, patient, age,
             "label is for adults under 65; the patient is 65"
             in codes["label-age-glabellar"].message
         )
+
+
+def test_the_chart_page_checks_the_form_live_without_saving(injector, patient, injector_client):
+    """Door: the chart page before saving (charting.views.chart.preview; the role matrix
+    keeps the front desk out of it like every chart URL)."""
+    treatment = charted_treatment(patient=patient, injector=injector)
+    proc = treatment.injections.get(muscle__code="PROC")
+    url = reverse("charting:chart_preview", args=[treatment.visit_id])
+    form = {"version": treatment.version, f"u-{proc.pk}": "40"}
+    for injection in treatment.injections.exclude(pk=proc.pk):
+        form[f"u-{injection.pk}"] = str(injection.units)
+    response = injector_client.post(url, form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "a site of 40 U is above the clinic" in html and "not saved yet" in html
+    assert 'data-departure="PROC-C"' in html
+    proc.refresh_from_db()
+    assert proc.units == 4  # nothing saved

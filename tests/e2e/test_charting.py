@@ -72,6 +72,10 @@ def chart_far_more_than_planned_and_see_the_block(page):
     the most one point may hold) is above the clinic's most per site; the block shows
     with the departure and signing is off."""
     page.get_by_test_id("units-PROC-C").fill("100")
+    # Live, before saving: the server's rules on the form as it stands.
+    live = page.get_by_test_id("chart-dose-checks")
+    live.get_by_text("a site of 100 U is above the clinic", exact=False).wait_for()
+    assert "not saved yet" in live.inner_text()
     page.get_by_test_id("save-chart").click()
     page.get_by_text("Chart saved.").wait_for()
     checks = page.get_by_test_id("chart-dose-checks")
