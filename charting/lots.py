@@ -108,6 +108,30 @@ def vial_patient_refusal(
     return None
 
 
+def left_in_vials(*, treatment) -> Decimal:
+    """What is left in the vials a treatment drew from: the vials' units less every
+    unit injected from them (one query). A reconstituted vial serves one patient's
+    treatment and lasts hours, so at signing what is left is waste (REFERENCE.md)."""
+    rows = Injection.objects.filter(vial__in=Vial.objects.filter(injections__treatment=treatment))
+    vials: dict[int, Decimal] = {}
+    given: dict[int, Decimal] = {}
+    for vial_id, vial_units, units in rows.values_list("vial_id", "vial__vial_units", "units"):
+        vials[vial_id] = Decimal(vial_units)
+        given[vial_id] = given.get(vial_id, Decimal("0")) + units
+    return sum((max(vials[v] - given[v], Decimal("0")) for v in vials), Decimal("0"))
+
+
+def record_waste(*, treatment) -> Decimal:
+    """At signing: what is left in the treatment's vials is recorded as wasted units
+    (never less than the injector wrote). Returns the units recorded."""
+    left = left_in_vials(treatment=treatment)
+    wasted = max(Decimal(treatment.wasted_units or 0), left)
+    if wasted != treatment.wasted_units:
+        type(treatment).objects.filter(pk=treatment.pk).update(wasted_units=wasted)
+        treatment.wasted_units = wasted
+    return wasted
+
+
 def parse_ml(value) -> Decimal:
     try:
         ml = Decimal(str(value).strip())

@@ -29,7 +29,7 @@ from .chart import dose_checks, screening_refusal
 from .consent import consent_in_force
 from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review, end_earlier_cycles
 from .errors import ChartingError
-from .lots import vial_patient_refusal, vial_refusal, vials_used_for_other_patients
+from .lots import record_waste, vial_patient_refusal, vial_refusal, vials_used_for_other_patients
 from .models import Addendum, Treatment
 
 TOUCH_UP_MESSAGE = "Touch-ups are signed with the review."
@@ -254,6 +254,7 @@ def sign_treatment(
     if problems:
         raise ChartingError(" ".join(problems))
     record_dose_checks(treatment=treatment, checks=checks, acknowledgment=acknowledgment)
+    record_waste(treatment=treatment)  # what is left in its vials is waste
     review, review_message = None, ""
     try:  # the due review is recorded even when no time is free (book_review's savepoint)
         review = book_review(treatment=treatment, days=review_days, by=by)

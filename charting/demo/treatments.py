@@ -20,6 +20,7 @@ from charting.choices import LotStatus
 from charting.consent import consent_areas
 from charting.due_reviews import record_due_review
 from charting.errors import ChartingError
+from charting.lots import record_waste
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
 from charting.signing import record_dose_checks, seal
 from clinic.models import Patient, User
@@ -109,12 +110,13 @@ DEMO_ACKNOWLEDGMENT = "Discussed with the patient; goes ahead (invented demo not
 def demo_dose_checks(*, treatment: Treatment, checks) -> None:
     """The demo's door to the dose rules: a demo record that a rule blocks is a bug in
     the demo (refused here), a warning that asks for one gets the demo's acknowledgment,
-    and the checks are stored and signed as signing stores them."""
+    and the checks and the vial's waste are stored as signing stores them."""
     blocks = [c.message for c in checks if c.level == BLOCK]
     if blocks:
         raise ChartingError(f"The demo data breaks a dose rule: {' '.join(blocks)}")
     acknowledgment = DEMO_ACKNOWLEDGMENT if any(c.needs_ack for c in checks) else ""
     record_dose_checks(treatment=treatment, checks=checks, acknowledgment=acknowledgment)
+    record_waste(treatment=treatment)  # what is left in its vial is waste, as at signing
 
 
 def charted_and_signed(

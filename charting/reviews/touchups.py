@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from charting.consent import consent_in_force
-from charting.lots import vial_patient_refusal, vial_refusal
+from charting.lots import record_waste, vial_patient_refusal, vial_refusal
 from charting.models import Injection, Treatment, Vial
 from charting.signing import record_dose_checks, seal, signing_refusals
 from clinic.models import User
@@ -222,4 +222,5 @@ def sign_touch_up(*, review: Review, by: User, now: datetime.datetime) -> Treatm
     if problems:
         raise ReviewError("The touch-up cannot be signed: " + " ".join(problems))
     record_dose_checks(treatment=touch_up, checks=checks, acknowledgment="")
+    record_waste(treatment=touch_up)  # what is left in its vial is waste
     return seal(treatment=touch_up, by=by, at=now)

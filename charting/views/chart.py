@@ -33,7 +33,7 @@ from ..chart import (
 from ..consent import consent_in_force
 from ..errors import ChartingError
 from ..forms import AddendumForm, AdverseEventForm, SignForm, VialForm, chart_input_from_post
-from ..lots import usable_vials, vials_used_for_other_patients
+from ..lots import left_in_vials, usable_vials, vials_used_for_other_patients
 from ..models import DueReview
 from ..reports.models import ReportJob
 from ..reviews.models import Review
@@ -133,6 +133,8 @@ def _dose_parts(treatment, injections) -> dict:
     planned = planned_points(treatment)  # query: the final plan's points
     checks = dose_checks(treatment=treatment, injections=injections, planned=planned)
     return {
+        # query: what is left in the vials drawn from (recorded as waste at signing)
+        "left_in_vials": left_in_vials(treatment=treatment),
         "dose_checks": checks,
         "dose_blocked": any(c.level == BLOCK for c in checks),
         "dose_needs_ack": any(c.needs_ack for c in checks),

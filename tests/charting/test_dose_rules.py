@@ -396,3 +396,13 @@ def test_the_chart_page_checks_the_form_live_without_saving(injector, patient, i
     assert 'data-departure="PROC-C"' in html
     proc.refresh_from_db()
     assert proc.units == 4  # nothing saved
+
+
+# --- 10. what is left in a single-patient vial is waste -----------------------------------
+
+
+def test_what_is_left_in_the_vial_is_recorded_as_waste_at_signing(injector, patient):
+    treatment = charted_treatment(patient=patient, injector=injector)  # 20 U from a 100 U vial
+    signed = sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
+    assert signed.wasted_units == 80
+    assert verify(signed)  # the waste is part of what was signed
