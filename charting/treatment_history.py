@@ -19,7 +19,7 @@ from planning.treatment_history import (
     DoseRecord,
     LastSession,
     final_plan_doses,
-    main_sessions,
+    last_main_session_on,
 )
 
 
@@ -72,8 +72,7 @@ class ChartedTreatments:
         queries)."""
         from .models import Treatment
 
-        on = main_sessions(patient, before).order_by("-date").values_list("date", flat=True)
-        on = on.first()
+        on = last_main_session_on(patient, before)
         if on is None:
             return None
         touch_up = (

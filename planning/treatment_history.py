@@ -118,9 +118,10 @@ def final_plan_doses(*, patient, ingredient, since, until, exclude_signed_visits
     ]
 
 
-def main_sessions(patient, before: datetime.date):
-    """Visits that are a main session (not a review: its touch-up is part of the cycle)
-    before ``before``: not cancelled and a treatment visit or with a final plan."""
+def last_main_session_on(patient, before: datetime.date) -> datetime.date | None:
+    """The day of the last visit that is a main session (not a review: its touch-up is
+    part of the cycle) before ``before``: not cancelled and a treatment visit or with a
+    final plan (one query)."""
     from .models import PlanStatus, TreatmentPlan, Visit, VisitKind, VisitStatus
 
     final_plan = TreatmentPlan.objects.filter(visit=OuterRef("pk"), status=PlanStatus.FINAL)
@@ -130,6 +131,9 @@ def main_sessions(patient, before: datetime.date):
         .exclude(kind=VisitKind.REVIEW)
         .exclude(status=VisitStatus.CANCELLED)
         .filter(Q(kind=VisitKind.TREATMENT) | Exists(final_plan))
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
     )
 
 
@@ -147,8 +151,7 @@ class PlannedTreatments:
         )
 
     def last_session(self, *, patient, before) -> LastSession | None:
-        on = main_sessions(patient, before).order_by("-date").values_list("date", flat=True)
-        on = on.first()
+        on = last_main_session_on(patient, before)
         return LastSession(on) if on else None
 
     def suggested_doses(self, *, patient, product) -> list[SuggestedDose]:
