@@ -115,3 +115,33 @@ def test_practice_ranges_say_they_are_practice():
     assert "2.5–3 : 1" in masseter.source_note  # the Dysport note, never a conversion
     assert DoseRange.objects.practice().count() == 9
     assert DoseRange.objects.label().count() == 15
+
+
+# The cumulative ceiling as each US label states it (REFERENCE.md, issue 16): units,
+# the days it counts (90: "3-month interval", 1: "treatment session"), None where the
+# label gives no figure; a figure of one product is never another's label.
+LABEL_CEILINGS = {
+    "BOTOX Cosmetic": (Decimal("400"), 90),
+    "Xeomin": (Decimal("400"), 1),
+    "Dysport": (None, None),
+    "Jeuveau": (None, None),
+    "Daxxify": (None, None),
+    "Letybo": (None, None),
+}
+
+
+@pytest.mark.parametrize(("brand", "ceiling"), LABEL_CEILINGS.items())
+def test_label_ceilings(brand, ceiling):
+    product = Product.objects.get(brand=brand)
+    assert (product.label_ceiling_units, product.label_ceiling_days) == ceiling
+    assert bool(product.label_ceiling_text) == (ceiling[0] is not None)
+
+
+def test_every_muscle_is_bounded_by_a_clinic_limit_for_every_product():
+    from planning.models import DoseLimit
+
+    for product in Product.objects.all():
+        limited = set(
+            DoseLimit.objects.filter(product=product).values_list("muscles__code", flat=True)
+        )
+        assert limited == set(MUSCLES), product.brand
