@@ -43,7 +43,7 @@ class VialForm(forms.Form):
     )
     vial_units = forms.TypedChoiceField(label="Vial size", coerce=int)
     diluent_ml = forms.DecimalField(
-        label="Saline (mL)", max_digits=4, decimal_places=2, min_value=0.01, max_value=10
+        label="Saline (mL)", max_digits=5, decimal_places=3, min_value=0.001, max_value=10
     )
     reconstituted_at = forms.DateTimeField(
         label="Reconstituted at",

@@ -139,8 +139,8 @@ def parse_ml(value) -> Decimal:
         raise ChartingError("Enter the diluent in mL, e.g. 2.5.", field="diluent_ml") from None
     if not ml.is_finite() or ml <= 0 or ml > MAX_DILUENT_ML:
         raise ChartingError("The diluent is more than 0 and at most 10 mL.", field="diluent_ml")
-    if ml != ml.quantize(Decimal("0.01")):
-        raise ChartingError("Give the diluent to 0.01 mL.", field="diluent_ml")
+    if ml != ml.quantize(Decimal("0.001")):
+        raise ChartingError("Give the diluent to 0.001 mL.", field="diluent_ml")
     return ml
 
 

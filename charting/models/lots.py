@@ -76,7 +76,8 @@ class Vial(models.Model):
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="vials")
     vial_units = models.PositiveIntegerField("vial size (U)")
     diluent = models.CharField(max_length=80, default=DILUENT_SALINE)
-    diluent_ml = models.DecimalField("diluent (mL)", max_digits=4, decimal_places=2)
+    # To 0.001 mL, as the plan: Daxxify's label dilution of a 50 U vial is 0.625 mL.
+    diluent_ml = models.DecimalField("diluent (mL)", max_digits=5, decimal_places=3)
     reconstituted_at = models.DateTimeField(default=timezone.now)
     reconstituted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

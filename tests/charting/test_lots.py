@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charting.errors import ChartingError
-from charting.lots import check_lot, lot_refusal, reconstitute, set_lot_status, vial_refusal
+from charting.lots import (
+    check_lot,
+    lot_refusal,
+    parse_ml,
+    reconstitute,
+    set_lot_status,
+    vial_refusal,
+)
 from charting.models import Lot, LotStatus, Vial
 from planning.models import Product
 from tests.factories import botox, make_lot, make_vial
@@ -76,6 +83,22 @@ def test_reconstitute_records_a_vial_and_computes_concentration(injector):
         by=injector,
     )
     assert vial.units_per_0_1_ml == Decimal("4.00")  # 100 U + 2.5 mL → 4 U / 0.1 mL [label]
+
+
+def test_a_daxxify_50_unit_vial_at_its_labeled_0625_ml(injector):
+    """Issue 16, finding 9: the label's dilution of a 50 U Daxxify vial can be recorded."""
+    daxxify = Product.objects.get(code="daxxify")
+    vial = reconstitute(
+        lot=make_lot(product=daxxify, number="DX-1"),
+        product=daxxify,
+        vial_units=50,
+        diluent_ml=parse_ml("0.625"),
+        reconstituted_at=timezone.now(),
+        by=injector,
+    )
+    vial.refresh_from_db()
+    assert vial.diluent_ml == Decimal("0.625")
+    assert vial.units_per_0_1_ml == Decimal("8")  # 8 U / 0.1 mL [label]
 
 
 @pytest.mark.parametrize(
