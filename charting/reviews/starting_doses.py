@@ -1,8 +1,17 @@
 """Next cycle's suggestion as the plan screen's starting dose: charting's answer to
-``planning.treatment_history.suggested_doses``."""
+``planning.treatment_history.suggested_doses``.
+
+The units go into the last cycle's places, each at most the label's units per site
+(where the label has a pattern for the muscle) or the clinic's most per site; when
+the last places cannot hold them, further points come without a place, for the
+injector to put where they inject (issue 16)."""
 
 from __future__ import annotations
 
+import math
+
+from planning import reference_cache
+from planning.suggestions import choose_range, per_site
 from planning.treatment_history import SuggestedDose
 from planning.units import split_units
 
@@ -20,11 +29,17 @@ def suggested_doses(*, patient, product) -> list[SuggestedDose]:
         for i in latest.injections.all():  # prefetched by reviews.cycles
             if i.x is not None and i.y is not None:
                 where.setdefault((i.muscle.code, i.side), []).append((i.x, i.y))
+        # 4 queries (the product's ranges and limits with their muscles) unless cached
+        ranges = list(reference_cache.dose_ranges(product_history.product))
+        limits = reference_cache.dose_limits(product_history.product)
         for row in product_history.rows:
             if row.suggestion is None:
                 continue
             # None suggested (a side effect at the smallest dose): no points to place.
             spots = where.get((row.muscle.code, row.side), []) if row.suggestion.units else []
+            most = _most_per_site(row.muscle, ranges, limits)
+            needed = math.ceil(row.suggestion.units / most) if most and spots else 0
+            spots = spots + [(None, None)] * max(0, needed - len(spots))
             units = split_units(row.suggestion.units, len(spots))
             doses.append(
                 SuggestedDose(
@@ -36,3 +51,11 @@ def suggested_doses(*, patient, product) -> list[SuggestedDose]:
                 )
             )
     return doses
+
+
+def _most_per_site(muscle, ranges, limits):
+    """The most one suggested point may carry (planning.suggestions.per_site)."""
+    dose = choose_range(muscle, ranges)
+    if dose is not None:
+        return per_site(dose, muscle, limits)
+    return next((x.max_per_site for x in limits if muscle in x.muscles.all()), None)

@@ -41,7 +41,10 @@ def test_the_plan_screen_gets_the_suggestion_per_side_with_points(
     }
     left = doses[("CORR", "L")]
     assert left.units == D("10") and "touch-up" in left.reason
-    assert [p[2] for p in left.points] == [D("5"), D("5")]  # the treatment's two left points
+    # The treatment's two left places, each at most the label's 4 U a site, and a third
+    # point without a place for the injector to put (issue 16, finding 6).
+    assert [p[2] for p in left.points] == [D("3.5"), D("3.5"), D("3")]
+    assert [p[0] is None for p in left.points] == [False, False, True]
     assert doses[("CORR", "R")].units == D("8") and doses[("PROC", "C")].units == D("4")
     dysport = Product.objects.get(code="dysport")
     assert treatment_history.suggested_doses(patient=patient, product=dysport) == []  # never mixed
@@ -58,9 +61,12 @@ def test_the_plan_screen_offers_next_cycles_dose_in_constant_queries(
     visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     plan = make_plan(visit=visit, by=injector)
     # the plan page's queries, plus four prefetches of the cycles (injections, findings,
-    # side effects, touch-ups' injections) once the patient has signed treatments
-    with django_assert_num_queries(PLAN_PAGE_QUERIES + 4):
+    # side effects, touch-ups' injections) once the patient has signed treatments, plus
+    # the product's ranges and limits with their muscles for the points per site (4,
+    # cached outside a transaction)
+    with django_assert_num_queries(PLAN_PAGE_QUERIES + 4 + 4):
         response = injector_client.get(plan.get_absolute_url())
     html = response.content.decode()
     assert 'data-cycle-dose="CORR-L"' in html and "10 U" in html
     assert html.count('data-x="') == 5  # one button per point of the last treatment
+    assert "a new point: put it where you inject" in html  # the left's third point
