@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from clinic.access import get_patient_for, role_required
+from clinic.csv_cells import safe_row
 from clinic.roles import Role
 
 from .events import record
@@ -51,12 +52,6 @@ def audit_list(request):
     )
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class _Echo:
     def write(self, value):
         return value
@@ -94,9 +89,8 @@ def audit_export(request):
         yield writer.writerow(header)
         for e in events[:EXPORT_LIMIT].iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
+                safe_row(
+                    (
                         e.seq,
                         e.at.isoformat(),
                         e.actor_label,
@@ -111,7 +105,7 @@ def audit_export(request):
                         e.path,
                         e.hash,
                     )
-                ]
+                )
             )
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

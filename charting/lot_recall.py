@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Min, Q, Sum
 
+from clinic.csv_cells import safe_row
+
 from .models import Lot, Treatment
 
 
@@ -69,20 +71,22 @@ def recall_csv(recall: Recall) -> str:
     for t in recall.treatments:
         patient, lot = t.visit.patient, lots.get(t.first_lot_id)
         writer.writerow(
-            [
-                lot.number if lot else recall.number,
-                t.product.brand,
-                patient.chart_number,
-                patient.full_name,
-                patient.date_of_birth.isoformat(),
-                patient.phone,
-                patient.email,
-                t.visit.date.isoformat(),
-                t.visit.location.name,
-                t.visit.injector.get_full_name(),
-                f"{t.lot_units.normalize():f}",
-                t.lot_points,
-                "yes" if t.is_signed else "no",
-            ]
+            safe_row(
+                (
+                    lot.number if lot else recall.number,
+                    t.product.brand,
+                    patient.chart_number,
+                    patient.full_name,
+                    patient.date_of_birth.isoformat(),
+                    patient.phone,
+                    patient.email,
+                    t.visit.date.isoformat(),
+                    t.visit.location.name,
+                    t.visit.injector.get_full_name(),
+                    f"{t.lot_units.normalize():f}",
+                    t.lot_points,
+                    "yes" if t.is_signed else "no",
+                )
+            )
         )
     return out.getvalue()
