@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     OTP_VERIFIED = "otp_verified", "Second factor passed"
     OTP_FAILED = "otp_failed", "Second factor failed"
     OTP_DEVICE = "otp_device", "Second factor set up"
+    MISMATCH = "mismatch", "Does not match its signature"
 
 
 class AppendOnly(Exception):

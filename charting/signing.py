@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from audit.events import record
+from audit.models import Action
 from clinic.errors import NoFreeSlot, SchedulingError
 from clinic.models import Appointment, User
 from clinic.roles import Role
@@ -30,16 +32,31 @@ from .consent import consent_in_force
 from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review, end_earlier_cycles
 from .errors import ChartingError
 from .lots import record_waste, vial_patient_refusal, vial_refusal, vials_used_for_other_patients
-from .models import Addendum, Treatment
+from .models import Addendum, Consent, Treatment
 
 TOUCH_UP_MESSAGE = "Touch-ups are signed with the review."
 HASH_FORMAT = 1  # bump when signed_content changes shape; old hashes stay verifiable by format
 
 
+def consent_at_signing(consents, at) -> Consent | None:
+    """The consent that was in force when the chart was signed (``at``; now, while
+    signing), from the visit's consents: signed by then and not yet withdrawn. A
+    consent withdrawn later stays the one the signature covers."""
+    in_force = [
+        c
+        for c in consents
+        if (at is None or c.signed_at <= at)
+        and (c.withdrawn_at is None or (at and c.withdrawn_at > at))
+    ]
+    return max(in_force, key=lambda c: (c.signed_at, c.pk), default=None)
+
+
 def signed_content(treatment: Treatment) -> dict:
     """What the signature covers, read from the database (three queries: injections,
     events, consent)."""
-    consent = consent_in_force(visit=treatment.visit)
+    consent = consent_at_signing(
+        Consent.objects.filter(visit_id=treatment.visit_id), treatment.signed_at or timezone.now()
+    )
     return content_of(
         treatment=treatment,
         patient_id=treatment.visit.patient_id,
@@ -117,6 +134,37 @@ def hash_content(content: dict) -> str:
 def verify(treatment: Treatment) -> bool:
     """True when the stored record still hashes to what was signed."""
     return treatment.is_signed and content_hash(treatment) == treatment.content_hash
+
+
+def verify_rows(*, treatment: Treatment, injections, adverse_events, consents) -> bool:
+    """``verify`` from rows a page or report already holds (no queries): the
+    injections (muscle, vial and lot joined) in chart order, the adverse events, the
+    visit's consents."""
+    consent = consent_at_signing(consents, treatment.signed_at)
+    content = content_of(
+        treatment=treatment,
+        patient_id=treatment.visit.patient_id,
+        injections=sorted(injections, key=lambda i: (i.order, i.pk)),
+        adverse_events=sorted(adverse_events, key=lambda e: (e.recorded_at, e.pk)),
+        consent_sha=consent.signature_sha256 if consent else None,
+    )
+    return treatment.is_signed and hash_content(content) == treatment.content_hash
+
+
+MISMATCH_MESSAGE = (
+    "This record does not match its signature: it was changed after it was signed. "
+    "Do not rely on it; the clinic admin has been told (audit log)."
+)
+
+
+def report_mismatch(*, treatment: Treatment, where: str) -> None:
+    """Write the mismatch to the audit log (each read that finds one)."""
+    record(
+        action=Action.MISMATCH,
+        obj=treatment,
+        patient=treatment.visit.patient_id,
+        detail={"where": where, "signed_at": _utc(treatment.signed_at)},
+    )
 
 
 @dataclass(frozen=True)

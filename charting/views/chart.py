@@ -69,9 +69,25 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
     )
     if treatment.is_signed:
         context.update(_signed_parts(request, treatment, extra))
+        context["seal_ok"] = _seal_ok(treatment, injections, context["events"])
+        context["mismatch_message"] = signing.MISMATCH_MESSAGE
         return render(request, "charting/chart_signed.html", context | extra, status=status)
     context.update(_open_parts(visit, treatment, injections, context["consent"], extra))
     return render(request, "charting/chart.html", context | extra, status=status)
+
+
+def _seal_ok(treatment, injections, events) -> bool:
+    """The signature checked over the stored values on every view of a signed chart
+    (query: the visit's consents); a mismatch is said on the page and audited."""
+    ok = signing.verify_rows(
+        treatment=treatment,
+        injections=injections,
+        adverse_events=events,
+        consents=list(treatment.visit.consents.all()),
+    )
+    if not ok:
+        signing.report_mismatch(treatment=treatment, where="chart page")
+    return ok
 
 
 def _signed_parts(request, treatment, extra) -> dict:

@@ -321,9 +321,10 @@ def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
 # session, user, roles; visit and people; the chart; screening; consent; injections with
 # muscles, vials, lots and products; adverse events; addenda; the due review; the active
 # location and the location list; the visit's report jobs (the reports card,
-# reports.context_processors.visit_reports);
+# reports.context_processors.visit_reports); the visit's consents (the signature
+# checked over the stored values on every view, issue 18);
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
-SIGNED_CHART_QUERIES = 14 + 1 + audit_event()
+SIGNED_CHART_QUERIES = 15 + 1 + audit_event()
 
 
 @pytest.mark.parametrize("addenda", [1, 15])
