@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from .errors import RuleError
 from .models import Patient
+
+# Tries at a free chart number when other desks take the next one at the same moment.
+CHART_NUMBER_ATTEMPTS = 5
+TAKEN = "This chart number is already taken; leave it empty to give the next free number."
 
 
 def possible_duplicates(
@@ -36,11 +41,33 @@ def next_chart_number() -> str:
     return f"C-{number:06d}"
 
 
+def _chart_number_clash(error: IntegrityError) -> bool:
+    return "chart_number" in str(error)
+
+
 @transaction.atomic
 def create_patient(*, data: dict) -> Patient:
-    patient = Patient(**data)
-    if not patient.chart_number:
-        patient.chart_number = next_chart_number()
-    patient.full_clean()
-    patient.save()
-    return patient
+    """Saves a new patient; an empty chart number gets the next free one.
+
+    Desks creating patients at the same moment read the same highest number: the
+    unique index lets one insert win and the others try again (each try in a
+    savepoint) with the number after it. A chart number typed in that another desk
+    has just taken is refused with a message for the field (``RuleError``)."""
+    given = bool(data.get("chart_number"))
+    for attempt in range(1, CHART_NUMBER_ATTEMPTS + 1):
+        patient = Patient(**data)
+        if not given:
+            patient.chart_number = next_chart_number()
+        # The unique index decides between desks; the numbering is this function's.
+        patient.full_clean(exclude=None if given else ["chart_number"])
+        try:
+            with transaction.atomic():
+                patient.save()
+        except IntegrityError as error:
+            if not _chart_number_clash(error):
+                raise
+            if given or attempt == CHART_NUMBER_ATTEMPTS:
+                raise RuleError(TAKEN, field="chart_number") from error
+            continue
+        return patient
+    raise AssertionError("unreachable")

@@ -4,7 +4,8 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 
 from ..access import get_patient_for, role_required
-from ..forms import PatientForm, PatientSearchForm
+from ..errors import RuleError
+from ..forms import PatientForm, PatientSearchForm, show_on_form
 from ..models import Patient
 from ..patients import create_patient
 from ..roles import Role
@@ -34,9 +35,15 @@ def patient_create(request):
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_not_duplicate"}
-        patient = create_patient(data=data)
-        messages.success(request, f"Patient {patient.full_name} saved as {patient.chart_number}.")
-        return redirect(patient)
+        try:
+            patient = create_patient(data=data)
+        except RuleError as error:  # the form comes back filled in, with the message
+            show_on_form(form, error)
+        else:
+            messages.success(
+                request, f"Patient {patient.full_name} saved as {patient.chart_number}."
+            )
+            return redirect(patient)
     return render(request, "clinic/patient_form.html", {"form": form, "patient": None})
 
 
