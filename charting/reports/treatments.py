@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 
 from charting.models import Addendum, AdverseEvent, Consent, Injection, Treatment
 from charting.reviews.models import Finding, SideEffect
+from charting.signing import report_mismatch, verify_rows
 from planning.dosing import departures, volume_ml
 from planning.models import InjectionPoint
 
@@ -32,10 +33,10 @@ NOT_SIGNED = (
 
 
 def with_rows():
-    """Treatments with everything their report shows (8 queries): the treatment
+    """Treatments with everything their report shows (9 queries): the treatment
     (visit, product, plan, signer, its review and touch-up joined), injections,
     adverse events, addenda, the review's findings, side effects, touch-up injections,
-    the final plan's points."""
+    the final plan's points, the visit's consents."""
     injections = Injection.objects.select_related("muscle", "vial__lot").order_by("order", "id")
     return Treatment.objects.select_related(
         "visit__patient",
@@ -57,6 +58,8 @@ def with_rows():
         Prefetch("review__touch_up__injections", queryset=injections),
         # the final plan's points, for where the chart departs from it
         Prefetch("plan__points", queryset=InjectionPoint.objects.select_related("muscle")),
+        # the visit's consents: the signature is checked over the stored values
+        "visit__consents",
     )
 
 
@@ -73,13 +76,25 @@ def summary(treatment: Treatment) -> dict:
             plan = treatment.plan
             injection.volume = volume_ml(injection.units, plan.vial_units, plan.diluent_ml)
     total_volume = sum((i.volume for i in injections), start=0)
+    adverse_events = list(treatment.adverse_events.all())
+    seal_ok = None
+    if treatment.is_signed:  # checked over the stored values on every report
+        seal_ok = verify_rows(
+            treatment=treatment,
+            injections=injections,
+            adverse_events=adverse_events,
+            consents=list(treatment.visit.consents.all()),
+        )
+        if not seal_ok:
+            report_mismatch(treatment=treatment, where="report")
     return {
         "treatment": treatment,
         "product": treatment.product,
         "injections": injections,
         "vials": sorted(vials.values(), key=lambda v: (v.lot.number, v.pk)),
         "total_volume": total_volume,
-        "adverse_events": list(treatment.adverse_events.all()),
+        "adverse_events": adverse_events,
+        "seal_ok": seal_ok,
         "addenda": list(treatment.addenda.all()),
         "diagram": face_svg(points=injections, diagram_id=f"treatment-{treatment.pk}"),
         "review": review_summary(treatment),

@@ -65,3 +65,25 @@ def test_a_consent_withdrawn_after_signing_still_verifies(signed, injector, inje
     withdraw_consent(consent=consent, reason="Patient changed her mind afterwards.", by=injector)
     assert verify(signed)
     assert 'data-testid="seal-ok"' in chart_page(injector_client, signed)
+
+
+def test_the_injection_map_says_whether_the_signature_verifies(
+    signed, injector, django_capture_on_commit_callbacks
+):
+    from charting.reports import requests
+    from tests.reports.pdfs import pdf_text, stored_report
+
+    def injection_map() -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            job = requests.request_injection_map(treatment_id=signed.pk, by=injector)
+        job.refresh_from_db()
+        return pdf_text(stored_report(job.file_name))
+
+    assert "Verified: the stored record matches what was signed" in injection_map()
+    need(settings.DATABASE_IS_POSTGRES, "the lock triggers and replica mode are PostgreSQL's")
+    tamper(
+        "UPDATE charting_injection SET units = 40 WHERE id = %s", [signed.injections.first().pk]
+    )
+    text = injection_map()
+    assert "DOES NOT MATCH ITS SIGNATURE" in text and "Verified" not in text
+    assert AuditEvent.objects.filter(action=Action.MISMATCH, detail__where="report").exists()
