@@ -49,3 +49,39 @@ def resolve_location(request) -> Location | None:
         if location:
             return location
     return locations.first()
+
+
+HEALTHZ_PATH = "/healthz"
+
+
+class HealthzMiddleware:
+    """Answers ``/healthz`` before any middleware reads the session or the user.
+
+    With the database down, a request carrying a session cookie would fail in
+    the session, user or audit middleware (a 500) before the view could say
+    503; a probe needs neither, so it is answered here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == HEALTHZ_PATH:
+            from django.urls import resolve
+
+            return resolve(HEALTHZ_PATH).func(request)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """No page or file the app itself serves is kept by a browser or a proxy:
+    patient data is on most of them (photos, PDFs, exports, charts, the book).
+    Static files are served before this (whitenoise) and keep their own caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+        return response

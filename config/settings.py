@@ -110,6 +110,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control: no-store on every response the app makes (patient data).
+    "clinic.middleware.NoStoreMiddleware",
+    # /healthz answered before the session is touched (503 with the database down).
+    "clinic.middleware.HealthzMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
