@@ -6,11 +6,13 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from ..choices import DILUENT_SALINE, LotStatus
+from .locking import SignedRecordError
 
 
 class LotQuerySet(models.QuerySet):
@@ -56,6 +58,38 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} · {self.product.brand} · exp {self.expiry_date:%Y-%m-%d}"
+
+    # What a signed chart shows of its lot: never changed once one is signed with it
+    # (the signature covers the lot number; a renamed lot would rewrite signed records).
+    SIGNED_FIELDS = ("product_id", "number", "expiry_date")
+    SIGNED_MESSAGE = (
+        "Lot {number} is in signed charts: its product, number and expiry stay as they "
+        "were signed. Record the correct lot as a new lot (and an addendum where a chart "
+        "named the wrong one)."
+    )
+
+    def save(self, *args, **kwargs):
+        """The model layer holds too (a script, a shell): refused, never silently."""
+        if self.signed_fields_changed() and self.used_in_signed_charts():
+            raise SignedRecordError(self.SIGNED_MESSAGE.format(number=self.number))
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """Every form of a lot (the lot page, the Django admin) says why, at the form."""
+        super().clean()
+        if self.signed_fields_changed() and self.used_in_signed_charts():
+            raise ValidationError(self.SIGNED_MESSAGE.format(number=self.number))
+
+    def used_in_signed_charts(self) -> bool:
+        return self.vials.filter(injections__treatment__signed_at__isnull=False).exists()
+
+    def signed_fields_changed(self) -> bool:
+        if self.pk is None:
+            return False
+        stored = type(self).objects.filter(pk=self.pk).values(*self.SIGNED_FIELDS).first()
+        return stored is not None and any(
+            stored[name] != getattr(self, name) for name in self.SIGNED_FIELDS
+        )
 
 
 class VialQuerySet(models.QuerySet):
