@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 
 from charting.models import Addendum, AdverseEvent, Consent, Injection, Treatment
 from charting.reviews.models import Finding, SideEffect
-from charting.signing import report_mismatch, verify_rows
+from charting.signing import consent_at_signing, report_mismatch, verify_rows
 from planning.dosing import departures, volume_ml
 from planning.models import InjectionPoint
 
@@ -153,9 +153,11 @@ def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> 
     treatment = with_rows().get(pk=treatment_id)
     if not treatment.is_signed:
         raise ReportRefused(NOT_SIGNED)
-    consent = (
-        Consent.objects.for_visit(treatment.visit_id).in_force().select_related("witnessed_by")
-    ).first()
+    # The consent in force when the chart was signed (a later withdrawal is a later event).
+    consent = consent_at_signing(
+        list(Consent.objects.for_visit(treatment.visit_id).select_related("witnessed_by")),
+        treatment.signed_at,
+    )
     progress(30)
     context = {
         "patient": treatment.visit.patient,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,7 +37,7 @@ from ..consent import consent_in_force
 from ..errors import ChartingError
 from ..forms import AddendumForm, AdverseEventForm, SignForm, VialForm, chart_input_from_post
 from ..lots import left_in_vials, usable_vials, vials_used_for_other_patients
-from ..models import DueReview
+from ..models import DueReview, Treatment
 from ..reports.models import ReportJob
 from ..reviews.models import Review
 
@@ -69,21 +72,22 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
     )
     if treatment.is_signed:
         context.update(_signed_parts(request, treatment, extra))
-        context["seal_ok"] = _seal_ok(treatment, injections, context["events"])
+        consents = list(treatment.visit.consents.select_related("witnessed_by", "withdrawn_by"))
+        context["seal_ok"] = _seal_ok(treatment, injections, context["events"], consents)
         context["mismatch_message"] = signing.MISMATCH_MESSAGE
+        # What was signed is what is shown: the consent in force at signing, and a
+        # withdrawal after it as a later event (never "to do" on a signed chart).
+        context["consent"] = signing.consent_at_signing(consents, treatment.signed_at)
         return render(request, "charting/chart_signed.html", context | extra, status=status)
     context.update(_open_parts(visit, treatment, injections, context["consent"], extra))
     return render(request, "charting/chart.html", context | extra, status=status)
 
 
-def _seal_ok(treatment, injections, events) -> bool:
-    """The signature checked over the stored values on every view of a signed chart
-    (query: the visit's consents); a mismatch is said on the page and audited."""
+def _seal_ok(treatment, injections, events, consents) -> bool:
+    """The signature checked over the stored values on every view of a signed chart;
+    a mismatch is said on the page and audited."""
     ok = signing.verify_rows(
-        treatment=treatment,
-        injections=injections,
-        adverse_events=events,
-        consents=list(treatment.visit.consents.all()),
+        treatment=treatment, injections=injections, adverse_events=events, consents=consents
     )
     if not ok:
         signing.report_mismatch(treatment=treatment, where="chart page")
@@ -351,14 +355,32 @@ def addendum(request, visit_id: int):
         messages.error(request, "Addenda are added to a signed chart.")
         return redirect("charting:chart", visit_id=visit.pk)
     form = AddendumForm(request.POST)
+    repeated = False
     if form.is_valid():
         try:
-            signing.add_addendum(treatment=treatment, by=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                # A double submit (two clicks, a resent form) stores one addendum:
+                # the chart's row taken first, so the second waits and sees the first.
+                Treatment.objects.select_for_update().filter(pk=treatment.pk).first()
+                # The same reason and text (as add_addendum stores them) by the same
+                # person in the last two minutes is that submit again.
+                data = form.cleaned_data
+                repeated = treatment.addenda.filter(
+                    created_by=request.user,
+                    reason=" ".join(data["reason"].split())[:200],
+                    text=data["text"].strip(),
+                    created_at__gte=timezone.now() - datetime.timedelta(minutes=2),
+                ).exists()
+                if not repeated:
+                    signing.add_addendum(treatment=treatment, by=request.user, **form.cleaned_data)
         except ChartingError as exc:
             show_on_form(form, exc)
     if form.errors:
         return _chart_page(request, visit, treatment, status=422, addendum_form=form)
-    messages.success(request, "Addendum added under the signed chart.")
+    if repeated:
+        messages.info(request, "This addendum was already added; it is stored once.")
+    else:
+        messages.success(request, "Addendum added under the signed chart.")
     return redirect("charting:chart", visit_id=visit.pk)
 
 

@@ -87,3 +87,13 @@ def test_the_injection_map_says_whether_the_signature_verifies(
     text = injection_map()
     assert "DOES NOT MATCH ITS SIGNATURE" in text and "Verified" not in text
     assert AuditEvent.objects.filter(action=Action.MISMATCH, detail__where="report").exists()
+
+
+def test_a_consent_withdrawn_after_signing_is_shown_as_a_later_event(
+    signed, injector, injector_client
+):
+    consent = Consent.objects.get(visit=signed.visit)
+    withdraw_consent(consent=consent, reason="Asked to withdraw by phone.", by=injector)
+    html = chart_page(injector_client, signed)
+    assert 'data-testid="consent-withdrawn-later"' in html
+    assert "Withdrawn after signing" in html and "Asked to withdraw by phone." in html
