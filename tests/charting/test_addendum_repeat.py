@@ -1,0 +1,25 @@
+"""Issue 18, finding 12: a double-submitted addendum is stored once."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from charting.models import Addendum
+from tests.factories import signed_treatment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_same_addendum_posted_twice_is_stored_once(injector_client, injector, patient):
+    signed = signed_treatment(patient=patient, injector=injector)
+    url = reverse("charting:addendum", args=[signed.visit_id])
+    form = {"reason": "Late entry", "text": "Patient called: mild headache."}
+    assert injector_client.post(url, form).status_code == 302
+    again = injector_client.post(url, {**form, "reason": " Late   entry "}, follow=True)
+    assert again.status_code == 200
+    assert "already added" in again.content.decode()
+    assert Addendum.objects.filter(treatment=signed).count() == 1
+    # A different text is a new addendum.
+    injector_client.post(url, {**form, "text": "Headache gone next day."})
+    assert Addendum.objects.filter(treatment=signed).count() == 2
