@@ -81,9 +81,7 @@ def test_the_injection_map_says_whether_the_signature_verifies(
 
     assert "Verified: the stored record matches what was signed" in injection_map()
     need(settings.DATABASE_IS_POSTGRES, "the lock triggers and replica mode are PostgreSQL's")
-    tamper(
-        "UPDATE charting_injection SET units = 40 WHERE id = %s", [signed.injections.first().pk]
-    )
+    tamper("UPDATE charting_injection SET units = 40 WHERE id = %s", [signed.injections.first().pk])
     text = injection_map()
     assert "DOES NOT MATCH ITS SIGNATURE" in text and "Verified" not in text
     assert AuditEvent.objects.filter(action=Action.MISMATCH, detail__where="report").exists()
@@ -97,3 +95,15 @@ def test_a_consent_withdrawn_after_signing_is_shown_as_a_later_event(
     html = chart_page(injector_client, signed)
     assert 'data-testid="consent-withdrawn-later"' in html
     assert "Withdrawn after signing" in html and "Asked to withdraw by phone." in html
+
+
+def test_the_review_page_says_when_its_treatment_does_not_match(signed, injector, injector_client):
+    from charting.reviews.review import open_review
+
+    review = open_review(treatment=signed, by=injector)
+    url = reverse("reviews:review", args=[review.pk])
+    assert 'data-testid="seal-mismatch"' not in injector_client.get(url).content.decode()
+    need(settings.DATABASE_IS_POSTGRES, "the lock triggers and replica mode are PostgreSQL's")
+    tamper("UPDATE charting_injection SET units = 40 WHERE id = %s", [signed.injections.first().pk])
+    assert 'data-testid="seal-mismatch"' in injector_client.get(url).content.decode()
+    assert AuditEvent.objects.filter(action=Action.MISMATCH, detail__where="review page").exists()
