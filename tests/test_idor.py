@@ -97,10 +97,10 @@ def foreign_url_kwargs(url_kwargs, clinic_admin):
     rule today: the clinic-wide history export is the admin's (an injector opens the
     report pages of patients, never the export). A role with nothing foreign is not
     listed: its test would assert nothing."""
+    from django.utils import timezone
+
     from charting.reports.models import Kind
     from tests.factories.reports import make_report_job
-
-    from django.utils import timezone
 
     today = timezone.localdate()
     export = make_report_job(
