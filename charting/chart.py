@@ -221,7 +221,10 @@ class _ChartChanges:
         for n, row in enumerate(data.added):
             self.read_added(row, muscles.get(row.muscle_id), order=len(existing) + n)
         try:
-            self.wasted = units.parse(data.wasted_units or "0", allow_zero=True)
+            # At most 1000 U: more than the vials of any visit hold (and the column's range).
+            self.wasted = units.parse(
+                data.wasted_units or "0", allow_zero=True, most=Decimal("1000")
+            )
         except units.UnitsError as exc:
             self.errors["wasted_units"] = exc.message
 

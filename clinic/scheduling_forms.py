@@ -7,6 +7,7 @@ import datetime
 from django import forms
 
 from .access import injectors
+from .input_bounds import date_in_window
 from .models import Appointment, Location, Patient
 from .slots import NonexistentLocalTime, local_datetime, outside_opening_hours
 
@@ -126,13 +127,31 @@ class ReasonForm(forms.Form):
     )
 
 
+# The calendars show days from twenty years back to five ahead (a day at the end of
+# the calendar has no next day to link to).
+CALENDAR_BACK_DAYS, CALENDAR_AHEAD_DAYS = 20 * 366, 5 * 366
+
+
+def _calendar_day(form) -> datetime.date | None:
+    day = form.cleaned_data.get("day")
+    if day is None:
+        return None
+    return date_in_window(day, back_days=CALENDAR_BACK_DAYS, ahead_days=CALENDAR_AHEAD_DAYS)
+
+
 class DayForm(forms.Form):
     day = forms.DateField(required=False, widget=DATE, label="Day")
     location = forms.ModelChoiceField(
         queryset=Location.objects.active(), required=False, empty_label=None
     )
 
+    def clean_day(self):
+        return _calendar_day(self)
+
 
 class WeekForm(forms.Form):
     day = forms.DateField(required=False, widget=DATE, label="Week of")
     injector = InjectorChoiceField(queryset=injectors(), required=False, empty_label=None)
+
+    def clean_day(self):
+        return _calendar_day(self)

@@ -9,10 +9,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
+from clinic.input_bounds import no_control_characters
+
 from . import units
 from .models import InjectionPoint, Muscle, TreatmentPlan
 
 MAX_POINTS = 200
+MAX_RAW_CHARS = 200_000  # 200 points of about 200 characters each, five times over
 DEPTHS = ["", "intradermal", "subcutaneous", "intramuscular", "supraperiosteal"]
 
 
@@ -52,9 +55,11 @@ def parse_points(
     """Read the editor's points (a JSON list). Returns the valid points and a
     message per invalid point by its index (-1: the list as a whole); nothing
     is dropped silently: the caller refuses to save while there are errors."""
+    if len(raw or "") > MAX_RAW_CHARS:
+        return [], {-1: "The points could not be read: too much data for one plan."}
     try:
         data = json.loads(raw or "[]")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting no editor sends
         data = None
     if not isinstance(data, list):
         return [], {-1: "The points could not be read; reload the page (your last save is kept)."}
@@ -94,6 +99,10 @@ def parse_point(item, *, muscles: dict[str, Muscle]) -> PointInput:
         raise ValidationError(f"unknown depth {depth!r}.")
     if len(note) > 200:
         raise ValidationError("keep the note under 200 characters.")
+    try:
+        no_control_characters(note)
+    except ValidationError:
+        raise ValidationError("remove the control characters from the note.") from None
     return PointInput(
         muscle=muscle,
         side=side,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from ..input_bounds import no_control_characters
 from ..search import digits_only, patient_search_filter
 from .locations import Location
 
@@ -76,6 +78,21 @@ class Patient(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("patient_detail", args=[self.pk])
+
+    def clean(self):
+        # Every door (the desk's form, create_patient, the Django admin) runs full_clean.
+        errors = {}
+        for name in ("chart_number", "first_name", "last_name", "phone", "email"):
+            try:
+                no_control_characters(getattr(self, name))
+            except ValidationError as exc:
+                errors[name] = exc.messages
+        try:
+            no_control_characters(self.front_desk_notes, multiline=True)
+        except ValidationError as exc:
+            errors["front_desk_notes"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def full_name(self) -> str:

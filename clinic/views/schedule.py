@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
@@ -38,6 +39,7 @@ def day_view(request):
     now = timezone.now()
     today = local_today(location, now)
     day = (form.cleaned_data.get("day") if form.is_valid() else None) or today
+    _say_when_the_day_is_refused(request, form)
     start, end = local_day_bounds(location=location, day=day)
     # query: every appointment at this location that day, with patient and injector
     appointments = list(
@@ -68,6 +70,12 @@ def day_view(request):
         ),
     }
     return render(request, "clinic/schedule_day.html", context)
+
+
+def _say_when_the_day_is_refused(request, form) -> None:
+    """A day the calendar cannot show (0001-01-01, a typo) shows today, saying why."""
+    for error in form.errors.get("day", []):
+        messages.warning(request, f"{error} Showing today instead.")
 
 
 def _injector_columns(*, location: Location, day: datetime.date, shown: list) -> list:
@@ -137,6 +145,7 @@ def week_view(request):
     now = timezone.now()
     today = local_today(location, now)
     day = (form.cleaned_data.get("day") if form.is_valid() else None) or today
+    _say_when_the_day_is_refused(request, form)
     monday = day - datetime.timedelta(days=day.weekday())
     days = [monday + datetime.timedelta(days=i) for i in range(7)]
     start, _ = local_day_bounds(location=location, day=days[0])
@@ -209,6 +218,7 @@ def my_day(request):
     form = DayForm(request.GET or None)
     if form.is_valid() and form.cleaned_data.get("day"):
         day = form.cleaned_data["day"]
+    _say_when_the_day_is_refused(request, form)
     zone = timezone.get_current_timezone()
     start = datetime.datetime.combine(day, datetime.time(), zone)
     end = start + datetime.timedelta(days=1)

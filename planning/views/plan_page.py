@@ -14,7 +14,7 @@ from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..models import TreatmentPlan
 from ..movement import baseline_observations, latest_map
-from ..plan_points import as_points
+from ..plan_points import MAX_RAW_CHARS, as_points
 from ..suggestions import suggest
 from ..units import format_units
 
@@ -33,9 +33,11 @@ def _point_json(p) -> dict:
 
 def _lenient(raw: str) -> list:
     """The posted points as they came (invalid ones included), for the editor."""
+    if len(raw or "") > MAX_RAW_CHARS:
+        return []
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     return [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
 
