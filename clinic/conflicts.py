@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from .errors import BookingConflict, SchedulingError
+from .input_bounds import date_in_window
 from .models import LONGEST, Appointment, Patient, User
 from .roles import Role
 
@@ -70,6 +72,9 @@ def default_end(*, kind: str, starts_at: datetime.datetime) -> datetime.datetime
     return starts_at + datetime.timedelta(minutes=Appointment.DEFAULT_MINUTES[kind])
 
 
+BOOK_AHEAD_DAYS = 2 * 366  # no appointment further ahead than two years
+
+
 def check_times(
     *, starts_at: datetime.datetime, ends_at: datetime.datetime, now: datetime.datetime
 ) -> None:
@@ -79,6 +84,15 @@ def check_times(
         raise SchedulingError("That time has passed: choose a time from now on.", field="starts")
     if ends_at - starts_at > LONGEST:
         raise SchedulingError("An appointment lasts at most 8 hours.", field="ends")
+    try:  # the past is refused above; ahead, the book holds two years
+        date_in_window(
+            starts_at.date(),
+            back_days=BOOK_AHEAD_DAYS,
+            ahead_days=BOOK_AHEAD_DAYS,
+            today=now.date(),
+        )
+    except ValidationError as exc:
+        raise SchedulingError(exc.messages[0], field="starts") from None
 
 
 def check_injector(injector: User) -> None:

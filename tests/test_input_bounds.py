@@ -100,3 +100,20 @@ def test_a_chart_number_with_a_line_break_is_refused(desk_client):
     response = desk_client.post(reverse("patient_create"), data)
     assert response.status_code == 200
     assert "control" in " ".join(response.context["form"].errors["chart_number"])
+
+
+def test_an_appointment_on_9999_12_31_is_refused(patient, location, injector, front_desk):
+    from clinic import scheduling
+    from clinic.errors import SchedulingError
+    from clinic.models import Appointment
+    from tests.factories import at
+
+    with pytest.raises(SchedulingError, match="Choose a day between"):
+        scheduling.book_appointment(
+            patient=patient,
+            kind=Appointment.Kind.CONSULTATION,
+            location=location,
+            injector=injector,
+            starts_at=at(location, datetime.date(9999, 12, 31), "10:00"),
+            by=front_desk,
+        )
