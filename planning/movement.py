@@ -87,8 +87,9 @@ def save_observations(*, visit: Visit, by, cells: list[CellInput], notes: str = 
     """Store the graded cells of the visit's map; cells without a grade are removed.
 
     All or nothing: any invalid cell raises ValidationError (keyed by cell) and
-    nothing is saved.
+    nothing is saved. Refused once the visit's treatment is signed (the baseline).
     """
+    visit.refuse_if_locked("movement map")
     expressions = list(expressions_with_muscles())
     matched, errors = check_cells(cells, expressions)
     if errors:

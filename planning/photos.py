@@ -132,6 +132,7 @@ def store_photo(
     moment: str = "",
 ) -> Photo:
     """Validate, clean and store one photo of the visit."""
+    visit.refuse_if_locked("photos")
     cleaned = clean_image(upload)
     return save_clean_photo(
         visit=visit, by=by, cleaned=cleaned, expression=expression, moment=moment
@@ -141,6 +142,7 @@ def store_photo(
 def save_clean_photo(
     *, visit: Visit, by, cleaned: CleanImage, expression: Expression | None, moment: str
 ) -> Photo:
+    visit.refuse_if_locked("photos")  # signed: no photo is added to the record
     storage = private_storage()
     stem = f"photos/{visit.pk}/{uuid.uuid4().hex}"
     file_name = storage.save(f"{stem}.jpg", ContentFile(cleaned.data))
@@ -172,6 +174,7 @@ def store_photos(
     *, visit: Visit, by, uploads: list, expression: Expression | None = None, moment: str = ""
 ) -> list[Photo]:
     """Several photos at once: all are checked first, then all stored, or none."""
+    visit.refuse_if_locked("photos")
     errors, cleaned = [], []
     for upload in uploads:
         try:

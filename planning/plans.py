@@ -66,6 +66,7 @@ def run_checks(*, plan: TreatmentPlan, points: list, screening=None, ranges=None
 
 
 def _locked(plan: TreatmentPlan, expected_version: int) -> TreatmentPlan:
+    plan.visit.refuse_if_locked("plan")  # signed: the plan it was charted from stays
     current = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
     if current.version != expected_version:
         raise PlanConflict(current=current.version, yours=expected_version)
@@ -173,6 +174,7 @@ def start_plan(
     from_last: bool = False,
 ) -> TreatmentPlan:
     """A new draft plan for the visit, empty, from a template or from the last plan."""
+    visit.refuse_if_locked("plan")
     if vial_units not in product.vial_sizes:
         raise ValidationError({"vial_units": f"{product.brand} comes in {product.vial_sizes} U."})
     if template is not None and template.product_id != product.pk:

@@ -210,6 +210,7 @@ def record_screening(
     confirms: Screening | None = None,
     now: datetime.datetime | None = None,
 ) -> Screening:
+    visit.refuse_if_locked("screening")  # signed: the screening it was given on stays
     unknown = set(answers) - set(QUESTIONS_BY_CODE)
     if unknown:
         raise ValidationError(f"Unknown questions: {sorted(unknown)}")
@@ -237,6 +238,7 @@ def confirm_no_change(*, visit: Visit, by, previous: Screening) -> Screening:
     The rules run again for this visit's date (age, 90 days), and the new row
     points to the screening it confirms.
     """
+    visit.refuse_if_locked("screening")
     if previous.visit.patient_id != visit.patient_id:
         raise ValidationError("That screening belongs to another patient.")
     answers = {q.code: bool(previous.answers.get(q.code, False)) for q in QUESTIONS}
@@ -257,6 +259,7 @@ def confirm_no_change(*, visit: Visit, by, previous: Screening) -> Screening:
 
 @transaction.atomic
 def acknowledge(*, screening: Screening, by, note: str) -> Screening:
+    screening.visit.refuse_if_locked("screening")
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Write what you discussed and why you go ahead."})

@@ -19,6 +19,7 @@ from charting.signing import seal
 from clinic.errors import SchedulingError
 from clinic.models import Patient, User
 from planning.choices import VisitKind, VisitStatus
+from planning.demo import demo_photo
 from planning.models import (
     Expression,
     MovementMap,
@@ -26,6 +27,7 @@ from planning.models import (
     Observation,
     Visit,
 )
+from planning.photos import store_photo
 from planning.screening import QUESTIONS, record_screening
 
 from .treatments import charted_and_signed, demo_dose_checks, final_plan
@@ -65,8 +67,11 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
 
-def _treatment_on(*, patient, injector, day, baseline, changes, lot) -> Treatment:
-    """A signed glabellar treatment on ``day`` with its movement map, plan, consent, vial."""
+def _treatment_on(
+    *, patient, injector, day, baseline, changes, lot, photo: bool = False
+) -> Treatment:
+    """A signed glabellar treatment on ``day`` with its movement map, plan, consent, vial
+    (and a frown photo when ``photo``: taken before signing, which locks the visit)."""
     at = _at(day, 10)
     visit = Visit.objects.create(
         patient=patient,
@@ -96,6 +101,8 @@ def _treatment_on(*, patient, injector, day, baseline, changes, lot) -> Treatmen
         )
         for key, grade in baseline.items()
     )
+    if photo:
+        store_photo(visit=visit, by=injector, upload=demo_photo(frown.name, 1), expression=frown)
     plan = final_plan(visit=visit, product=lot.product, by=injector, at=at, units=changes)
     return charted_and_signed(visit=visit, plan=plan, lot=lot, by=injector, at=at)
 
@@ -237,6 +244,7 @@ def seed(out) -> None:
             baseline={L: 3, R: 2, C: 2},
             changes={},
             lot=lot,
+            photo=True,
         )
         Vial.objects.create(
             lot=lot,

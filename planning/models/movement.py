@@ -9,13 +9,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..choices import Grade, Side
+from .locking import LockedByVisit, LockedByVisitQuerySet
 from .reference import Expression, Muscle
 from .visits import Visit
 
 
-class MovementMap(models.Model):
+class MovementMap(LockedByVisit):
     # The audit log's way from a row to its patient (audit.subjects).
     audit_patient = "visit__patient_id"
+    locked_what = "movement map"
 
     visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="movement_map")
     recorded_by = models.ForeignKey(
@@ -25,12 +27,17 @@ class MovementMap(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     notes = models.TextField(blank=True)
 
+    objects = LockedByVisitQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"Movement map of visit {self.visit_id}"
 
 
-class Observation(models.Model):
+class Observation(LockedByVisit):
     """One cell of the map: a grade 0–3 for a muscle on one side in one expression."""
+
+    visit_path = "movement_map__visit"
+    locked_what = "movement map"
 
     movement_map = models.ForeignKey(
         MovementMap, on_delete=models.CASCADE, related_name="observations"
@@ -40,6 +47,8 @@ class Observation(models.Model):
     side = models.CharField(max_length=1, choices=Side.choices)
     grade = models.PositiveSmallIntegerField(choices=Grade.choices)
     note = models.CharField(max_length=200, blank=True)
+
+    objects = LockedByVisitQuerySet.as_manager()
 
     class Meta:
         ordering = ["expression__order", "muscle__order", "side"]

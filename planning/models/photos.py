@@ -10,18 +10,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..choices import PhotoMoment
+from .locking import LockedByVisit, LockedByVisitQuerySet
 from .reference import Expression
 from .visits import Visit
 
 
-class PhotoQuerySet(models.QuerySet):
+class PhotoQuerySet(LockedByVisitQuerySet):
     def for_visit(self, visit):
         return self.filter(visit=visit)
 
 
-class Photo(models.Model):
+class Photo(LockedByVisit):
     # The audit log's way from a row to its patient (audit.subjects).
     audit_patient = "visit__patient_id"
+    locked_what = "photos"
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
     expression = models.ForeignKey(

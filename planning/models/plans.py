@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ..choices import PlanStatus, Side
 from ..units import per_point_constraints
+from .locking import LockedByVisit, LockedByVisitQuerySet
 from .reference import Muscle, Product
 from .visits import Visit
 
@@ -33,7 +34,7 @@ def _point_constraints(prefix: str) -> list[models.BaseConstraint]:
     ]
 
 
-class TreatmentPlanQuerySet(models.QuerySet):
+class TreatmentPlanQuerySet(LockedByVisitQuerySet):
     def for_patient(self, patient):
         return self.filter(visit__patient=patient)
 
@@ -50,9 +51,10 @@ class TreatmentPlanQuerySet(models.QuerySet):
         return self.order_by("-visit__date", "-created_at", "-id")
 
 
-class TreatmentPlan(models.Model):
+class TreatmentPlan(LockedByVisit):
     # The audit log's way from a row to its patient (audit.subjects).
     audit_patient = "visit__patient_id"
+    locked_what = "plan"
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="plans")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="plans")
@@ -124,7 +126,10 @@ class TreatmentPlan(models.Model):
         return Decimal(self.vial_units) / self.diluent_ml
 
 
-class InjectionPoint(models.Model):
+class InjectionPoint(LockedByVisit):
+    visit_path = "plan__visit"
+    locked_what = "plan"
+
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="points")
     muscle = models.ForeignKey(Muscle, on_delete=models.PROTECT, related_name="+")
     side = models.CharField(max_length=1, choices=Side.choices)
@@ -140,6 +145,8 @@ class InjectionPoint(models.Model):
     depth = models.CharField(max_length=20, blank=True)
     note = models.CharField(max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = LockedByVisitQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]

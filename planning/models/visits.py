@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..choices import Outcome, VisitKind, VisitStatus
+from .locking import LockedByVisit, LockedByVisitQuerySet, VisitLockedError
 
 
 class VisitQuerySet(models.QuerySet):
@@ -53,6 +54,9 @@ class Visit(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Set by charting.signing.seal when the visit's treatment is signed (never for a
+    # touch-up's review visit); from then on the baseline is locked (models.locking).
+    locked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = VisitQuerySet.as_manager()
 
@@ -72,16 +76,38 @@ class Visit(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.date:%Y-%m-%d} (visit {self.pk})"
 
+    def save(self, *args, **kwargs):
+        # Only lock() writes locked_at: a copy read before signing must not clear it.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if f.name not in ("id", "locked_at")
+            ]
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("planning:visit_detail", args=[self.pk])
 
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
 
-class ScreeningQuerySet(models.QuerySet):
+    def lock(self, *, at: datetime.datetime) -> None:
+        """Lock the visit's baseline (charting.signing.seal, as its treatment is signed)."""
+        Visit.objects.filter(pk=self.pk, locked_at__isnull=True).update(locked_at=at)
+        self.locked_at = Visit.objects.filter(pk=self.pk).values_list("locked_at", flat=True)[0]
+
+    def refuse_if_locked(self, what: str) -> None:
+        """A rule's check before any write: the visit's treatment is signed (read fresh)."""
+        if Visit._base_manager.filter(pk=self.pk, locked_at__isnull=False).exists():
+            raise VisitLockedError(what)
+
+
+class ScreeningQuerySet(LockedByVisitQuerySet):
     def latest_first(self):
         return self.order_by("-answered_at", "-id")
 
 
-class Screening(models.Model):
+class Screening(LockedByVisit):
     """The dated answers to the contraindication questions, for one visit.
 
     ``answers`` maps each question code of ``planning.screening.QUESTIONS`` to
@@ -93,6 +119,7 @@ class Screening(models.Model):
 
     # The audit log's way from a row to its patient (audit.subjects).
     audit_patient = "visit__patient_id"
+    locked_what = "screening"
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="screenings")
     answered_by = models.ForeignKey(

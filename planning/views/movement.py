@@ -8,6 +8,7 @@ from clinic.roles import CLINICAL_ROLES
 from ..access import get_visit_for
 from ..forms import MovementMapForm
 from ..models import MovementMap, Observation, Photo
+from ..models.locking import VisitLockedError, locked_message
 from ..movement import (
     build_grid,
     expressions_with_muscles,
@@ -21,6 +22,9 @@ from ..screening import screening_state
 
 def _save(request, visit, form, *, may_edit: bool):
     """The posted map saved as a whole (a redirect), or None with the form's errors."""
+    if visit.is_locked:
+        messages.error(request, locked_message("movement map"))
+        return redirect("planning:movement_map", visit_id=visit.pk)
     if not may_edit:
         messages.error(request, "This visit cannot go further: see the screening.")
         return redirect("planning:screening", visit_id=visit.pk)
@@ -33,6 +37,9 @@ def _save(request, visit, form, *, may_edit: bool):
             cells=form.cleaned_data["cells"],
             notes=form.cleaned_data["notes"],
         )
+    except VisitLockedError as exc:  # signed in another tab meanwhile
+        messages.error(request, exc.message)
+        return redirect("planning:movement_map", visit_id=visit.pk)
     except ValidationError as exc:
         form.add_cell_errors({k: " ".join(v) for k, v in exc.message_dict.items()})
         return None
@@ -46,7 +53,7 @@ def movement_map(request, visit_id: int):
     state = screening_state(visit=visit)  # 1 query (2 when not screened today)
     expressions = list(expressions_with_muscles())  # 2 queries: expressions, their muscles
     form = MovementMapForm(request.POST or None, cell_keys=list(valid_cells(expressions)))
-    may_edit = state.allows_exam
+    may_edit = state.allows_exam and not visit.is_locked
     if request.method == "POST" and (saved := _save(request, visit, form, may_edit=may_edit)):
         return saved
     movement = MovementMap.objects.filter(visit=visit).first()  # query: this visit's map

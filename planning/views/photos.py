@@ -10,6 +10,7 @@ from clinic.roles import CLINICAL_ROLES
 from ..access import get_photo_for, get_visit_for
 from ..forms import PhotoUploadForm
 from ..models import Expression, Photo
+from ..models.locking import locked_message
 from ..photos import open_photo, store_photos
 from ..screening import screening_state
 
@@ -26,6 +27,9 @@ def photos(request, visit_id: int):
     form = PhotoUploadForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
+        if visit.is_locked:
+            messages.error(request, locked_message("photos"))
+            return redirect("planning:photos", visit_id=visit.pk)
         if not state.allows_exam:
             messages.error(request, "This visit cannot go further: see the screening.")
             return redirect("planning:screening", visit_id=visit.pk)

@@ -10,6 +10,7 @@ from clinic.roles import CLINICAL_ROLES
 from ..access import get_visit_for
 from ..forms import AcknowledgeForm, OutsideDoseForm, ScreeningForm
 from ..models import OutsideDose, Screening
+from ..models.locking import locked_message
 from ..outside_doses import record_outside_dose
 from ..screening import (
     acknowledge,
@@ -46,15 +47,22 @@ def screening(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)
     form = ScreeningForm(request.POST or None)
     if request.method == "POST":
+        if visit.is_locked:
+            messages.error(request, locked_message("screening"))
+            return redirect("planning:screening", visit_id=visit.pk)
         if form.is_valid():
-            result = record_screening(
-                visit=visit,
-                by=request.user,
-                answers=form.answers(),
-                allergies=form.cleaned_data["allergies"],
-                medicines=form.cleaned_data["medicines"],
-                notes=form.cleaned_data["notes"],
-            )
+            try:
+                result = record_screening(
+                    visit=visit,
+                    by=request.user,
+                    answers=form.answers(),
+                    allergies=form.cleaned_data["allergies"],
+                    medicines=form.cleaned_data["medicines"],
+                    notes=form.cleaned_data["notes"],
+                )
+            except ValidationError as exc:  # signed in another tab meanwhile
+                messages.error(request, " ".join(exc.messages))
+                return redirect("planning:screening", visit_id=visit.pk)
             # Some products blocked: a warning, not a green "saved: clear".
             say = messages.warning if product_restrictions(result) else messages.success
             say(request, f"Screening saved: {outcome_text(result)}.")
