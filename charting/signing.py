@@ -261,6 +261,8 @@ def seal(*, treatment: Treatment, by: User, at: datetime.datetime, review_days=N
     treatment.signed_at, treatment.signed_by, treatment.review_days = at, by, review_days
     treatment.content_hash = content_hash(treatment)
     treatment.save()
+    if not is_touch_up_visit(treatment.visit):  # its baseline too (planning.models.locking)
+        treatment.visit.lock(at=at)
     if treatment.visit.kind == VisitKind.TREATMENT:
         end_earlier_cycles(treatment=treatment)
     return treatment
