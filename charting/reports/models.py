@@ -34,6 +34,13 @@ PATIENT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP, Kind.HISTORY)
 SUBJECT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP)
 
 
+# Said on a queued job whose task could not be sent (charting.reports.requests.enqueue).
+BROKER_DOWN = (
+    "Queued; the worker is unreachable just now. It will start when it is back (checked "
+    "every minute)."
+)
+
+
 class ReportJobQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status__in=PENDING)
@@ -52,6 +59,10 @@ class ReportJobQuerySet(models.QuerySet):
 
     def for_lists(self):
         return self.select_related("patient", "requested_by")
+
+    def waiting_for_broker(self):
+        """Queued jobs whose task could not be sent: the sweep sends them again."""
+        return self.filter(status=Status.QUEUED, error=BROKER_DOWN)
 
     def stuck(self, *, started_before):
         """Running jobs that started before the cut-off: their worker is gone."""

@@ -19,9 +19,12 @@ from .patient_history import check_range, export_patients, visits_in_range
 
 
 def _queue(job: ReportJob) -> None:
-    from .tasks import render_report
+    """Queue the job's task once the transaction commits. A broker that does not
+    answer never fails the request (the job, and whatever was saved with it, such as
+    a signed consent, stay): the job waits, says why, and the sweep queues it again."""
+    from .tasks import enqueue
 
-    transaction.on_commit(lambda: render_report.delay(job.pk))
+    transaction.on_commit(lambda: enqueue(job.pk))
 
 
 @transaction.atomic

@@ -6,10 +6,15 @@ mid-render is delivered again; ``run_job`` is safe to run twice.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from . import jobs
+from .models import BROKER_DOWN, ReportJob, Status
+
+logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 4
 TRANSIENT_FAILED = "A temporary fault (database or storage) stopped the report. Retry it."
@@ -40,4 +45,23 @@ def render_report(self, job_id: int) -> str:
 
 @shared_task(name="reports.tasks.sweep_stuck_jobs", ignore_result=True)
 def sweep_stuck_jobs() -> int:
-    return jobs.sweep_stuck_jobs()
+    """Every minute (beat): fail jobs whose worker is gone, and send again the tasks of
+    queued jobs the broker could not take when they were asked for."""
+    count = jobs.sweep_stuck_jobs()
+    for job_id in ReportJob.objects.waiting_for_broker().values_list("pk", flat=True):
+        enqueue(job_id)
+    return count
+
+
+def enqueue(job_id: int) -> bool:
+    """Send a job's task to the broker (the one way it is sent). A broker that does not
+    answer never fails the request that asked (the job, and whatever was saved with it,
+    such as a signed consent, stay): the job says it waits, and the sweep sends it again."""
+    try:
+        render_report.apply_async((job_id,), retry=False)
+    except Exception:  # noqa: BLE001 - any broker fault (connection refused, timeout)
+        logger.warning("report job %s: the broker is unreachable; the sweep sends it again", job_id)
+        ReportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(error=BROKER_DOWN)
+        return False
+    ReportJob.objects.filter(pk=job_id, error=BROKER_DOWN).update(error="")
+    return True
