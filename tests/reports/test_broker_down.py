@@ -50,9 +50,8 @@ def test_a_pdf_asked_for_while_the_broker_is_down_waits_and_says_so(
     from tests.factories import PASSWORD
 
     signed = sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
-    with broker_at("redis://127.0.0.1:9/0"):
-        with django_capture_on_commit_callbacks(execute=True):
-            job = requests.request_injection_map(treatment_id=signed.pk, by=injector)
+    with broker_at("redis://127.0.0.1:9/0"), django_capture_on_commit_callbacks(execute=True):
+        job = requests.request_injection_map(treatment_id=signed.pk, by=injector)
     job.refresh_from_db()
     assert job.status == Status.QUEUED and job.error == BROKER_DOWN
     page = injector_client.get(job.get_absolute_url()).content.decode()
