@@ -161,6 +161,7 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         "last_plan": last,
         "templates": templates,
         "muscles": by_code,
-        "editable": not plan.is_final,
+        # a final plan, or any plan of a visit whose treatment is signed, is read-only
+        "editable": not plan.is_final and not plan.visit.is_locked,
         "step": "plan",
     }

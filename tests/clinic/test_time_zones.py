@@ -1,6 +1,7 @@
 """Times are stored in UTC and shown in the location's zone, DST days included."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -32,16 +33,34 @@ def test_nine_local_in_another_zone_shows_nine_there(desk_client, berlin, inject
     assert "09:00–09:30" in detail and "Europe/Berlin" in detail
 
 
+def next_day_of(zone: str, hours: int) -> datetime.date:
+    """The next day (from tomorrow) of ``hours`` hours in ``zone``: a clock change. Kept
+    ahead of today so bookings stay inside the book's window (at most 2 years ahead)."""
+    tz = zoneinfo.ZoneInfo(zone)
+    day = datetime.date.today() + datetime.timedelta(days=1)
+    while True:
+        start = datetime.datetime.combine(day, datetime.time(), tzinfo=tz)
+        end = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time(), tzinfo=tz
+        )
+        if end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC) == datetime.timedelta(
+            hours=hours
+        ):
+            return day
+        day += datetime.timedelta(days=1)
+
+
 @pytest.mark.parametrize(
-    ("zone", "day", "utc_hour", "day_hours"),
+    ("zone", "utc_hour", "day_hours"),
     [
-        ("America/New_York", datetime.date(2030, 3, 10), 13, 23),  # spring forward: EDT UTC-4
-        ("America/New_York", datetime.date(2030, 11, 3), 14, 25),  # fall back: EST UTC-5
-        ("Europe/Berlin", datetime.date(2030, 3, 31), 7, 23),
-        ("Europe/Berlin", datetime.date(2030, 10, 27), 8, 25),
+        ("America/New_York", 13, 23),  # spring forward: EDT UTC-4
+        ("America/New_York", 14, 25),  # fall back: EST UTC-5
+        ("Europe/Berlin", 7, 23),
+        ("Europe/Berlin", 8, 25),
     ],
 )
-def test_dst_change_day(desk_client, injector, patient, zone, day, utc_hour, day_hours):
+def test_dst_change_day(desk_client, injector, patient, zone, utc_hour, day_hours):
+    day = next_day_of(zone, day_hours)
     location = LocationFactory(name=f"Clinic {zone}", time_zone=zone)
     start, end = local_day_bounds(location=location, day=day)
     assert end - start == datetime.timedelta(hours=day_hours)

@@ -205,6 +205,16 @@ def test_the_plan_editor_refuses_a_draft_of_a_signed_visit(treatment, injector, 
     assert [p.units for p in plan.points.all()] == [4]
 
 
+def test_the_plan_editor_shows_a_draft_of_a_signed_visit_read_only(
+    treatment, injector, injector_client
+):
+    plan = draft(treatment.visit)
+    assert 'data-testid="save-plan"' in text(injector_client.get(plan.get_absolute_url()))
+    sign(treatment, injector)
+    page = text(injector_client.get(plan.get_absolute_url()))
+    assert 'data-testid="save-plan"' not in page and 'data-testid="finalize-plan"' not in page
+
+
 # --- the model functions -----------------------------------------------------------------
 
 
