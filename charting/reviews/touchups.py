@@ -219,8 +219,16 @@ def sign_touch_up(*, review: Review, by: User, now: datetime.datetime) -> Treatm
     lock_patient(original.visit.patient_id)
     checks = touch_up_dose_checks(review=review)
     problems += [f"Blocked: {c.message}" for c in checks if c.level == BLOCK]
+    # A warning that asks for an acknowledgment (toxin of unknown units from elsewhere)
+    # takes the review's note as it: written, signed with the touch-up.
+    acknowledgment = (review.note or "").strip()
+    if any(c.needs_ack for c in checks) and not acknowledgment:
+        problems.append(
+            "A dose warning asks for an acknowledgment: write it in the review's note "
+            "(what you discussed and why you go ahead)."
+        )
     if problems:
         raise ReviewError("The touch-up cannot be signed: " + " ".join(problems))
-    record_dose_checks(treatment=touch_up, checks=checks, acknowledgment="")
+    record_dose_checks(treatment=touch_up, checks=checks, acknowledgment=acknowledgment)
     record_waste(treatment=touch_up)  # what is left in its vial is waste
     return seal(treatment=touch_up, by=by, at=now)

@@ -406,3 +406,29 @@ def test_what_is_left_in_the_vial_is_recorded_as_waste_at_signing(injector, pati
     signed = sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
     assert signed.wasted_units == 80
     assert verify(signed)  # the waste is part of what was signed
+
+
+def test_a_touch_up_with_a_warning_to_acknowledge_takes_the_reviews_note(injector, patient):
+    """Door: the review's signing of a touch-up (unknown toxin from elsewhere 20 days ago)."""
+    from charting.reviews.review import save_review, sign_review
+
+    treatment = signed_treatment(patient=patient, injector=injector)
+    OutsideDose.objects.create(
+        patient=patient, given_on=today() - datetime.timedelta(days=20), recorded_by=injector
+    )
+    review = graded_review(treatment=treatment, injector=injector)
+    touch_up(review=review, vial=treatment.injections.first().vial, by=injector)
+    with pytest.raises(ChartingError, match="write it in the review's note"):
+        sign_review(review=review, by=injector, password=PASSWORD)
+    review.refresh_from_db()
+    review = save_review(
+        review=review,
+        version=review.version,
+        grades={"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"},
+        gais="2",
+        satisfaction="2",
+        note="Other clinic's toxin discussed; 2 U touch-up agreed.",
+    )
+    sign_review(review=review, by=injector, password=PASSWORD)
+    review.refresh_from_db()
+    assert review.touch_up.dose_acknowledgment.startswith("Other clinic's toxin discussed")
