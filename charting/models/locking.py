@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from clinic.guarded_rows import GuardedQuerySet
+
 
 class SignedRecordError(Exception):
     """A change to a signed (locked) chart was attempted."""
@@ -27,7 +29,7 @@ class SignedRecordError(Exception):
         super().__init__(message)
 
 
-class LockedQuerySet(models.QuerySet):
+class LockedQuerySet(GuardedQuerySet):
     """A QuerySet whose rows are locked once ``signed_path`` (a lookup path) is set."""
 
     signed_path = "signed_at"
@@ -39,24 +41,8 @@ class LockedQuerySet(models.QuerySet):
         if self.locked().exists():
             raise SignedRecordError()
 
-    def update(self, **kwargs):
-        self._refuse_if_locked()
-        return super().update(**kwargs)
-
-    def delete(self):
-        self._refuse_if_locked()
-        return super().delete()
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        objs = list(objs)
-        self.model._default_manager.filter(pk__in=[o.pk for o in objs])._refuse_if_locked()
-        return super().bulk_update(objs, fields, batch_size=batch_size)
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        for obj in objs:
-            obj.refuse_if_locked(creating=True)
-        return super().bulk_create(objs, *args, **kwargs)
+    def _refuse_new(self, obj) -> None:
+        obj.refuse_if_locked(creating=True)
 
 
 class LockedByTreatment(models.Model):

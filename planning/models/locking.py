@@ -21,6 +21,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from clinic.guarded_rows import GuardedQuerySet
+
 
 def locked_message(what: str) -> str:
     return (
@@ -37,7 +39,7 @@ class VisitLockedError(ValidationError):
         super().__init__(locked_message(what), code="visit_locked")
 
 
-class LockedByVisitQuerySet(models.QuerySet):
+class LockedByVisitQuerySet(GuardedQuerySet):
     """Rows locked once their visit (``visit_path``, a lookup) is locked."""
 
     def _refuse_if_locked(self) -> None:
@@ -45,24 +47,8 @@ class LockedByVisitQuerySet(models.QuerySet):
         if self.filter(**{f"{path}__locked_at__isnull": False}).exists():
             raise VisitLockedError(self.model.locked_what)
 
-    def update(self, **kwargs):
-        self._refuse_if_locked()
-        return super().update(**kwargs)
-
-    def delete(self):
-        self._refuse_if_locked()
-        return super().delete()
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        objs = list(objs)
-        self.model._default_manager.filter(pk__in=[o.pk for o in objs])._refuse_if_locked()
-        return super().bulk_update(objs, fields, batch_size=batch_size)
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        for obj in objs:
-            obj.refuse_if_locked()
-        return super().bulk_create(objs, *args, **kwargs)
+    def _refuse_new(self, obj) -> None:
+        obj.refuse_if_locked()
 
 
 class LockedByVisit(models.Model):
