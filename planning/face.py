@@ -86,6 +86,46 @@ REGIONS: list[Region] = [r for right in _RIGHT for r in (right, _mirror(right))]
 REGIONS_BY_ID = {r.id: r for r in REGIONS}
 
 
+def _contains(region: Region, x: float, y: float) -> bool:
+    g = region.geometry
+    if region.shape == "ellipse":
+        cx, cy, rx, ry = g
+        return ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
+    if region.shape == "rect":
+        return g[0] <= x <= g[0] + g[2] and g[1] <= y <= g[1] + g[3]
+    inside = False  # a polygon: count the edges a ray to the right crosses
+    for (x1, y1), (x2, y2) in zip(g, g[1:] + g[:1], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def regions_at(x, y) -> list[Region]:
+    """The muscle regions under a point given as fractions of the diagram."""
+    at_x, at_y = float(x) * WIDTH, float(y) * HEIGHT
+    return [r for r in REGIONS if _contains(r, at_x, at_y)]
+
+
+SIDE_WORDS = {"R": "patient's R", "L": "patient's L", "C": "midline"}
+
+
+def position_refusal(*, muscle: str, side: str, x, y) -> str | None:
+    """Why a point of ``muscle`` on ``side`` may not stand at (x, y): it lies in the
+    region of another muscle or side (a point between regions is the injector's
+    call). The one rule for the plan, the chart and the touch-up (issue 17): where
+    a point is drawn is where it is recorded."""
+    if x is None or y is None:
+        return None
+    hits = regions_at(x, y)
+    if not hits or any(r.muscle == muscle and r.side == side for r in hits):
+        return None
+    where = " / ".join(f"{r.muscle} ({SIDE_WORDS[r.side]})" for r in hits)
+    return (
+        f"the point is drawn on {where}, not on {muscle} ({SIDE_WORDS.get(side, side)}): "
+        "tap where you inject, or choose the muscle and side it is drawn on."
+    )
+
+
 def svg_x(value) -> str:
     """A point's x (a fraction of the diagram's width) in the SVG's units."""
     return f"{float(value) * WIDTH:.1f}"

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from clinic.input_bounds import no_control_characters
 
 from . import units
+from .face import position_refusal
 from .models import InjectionPoint, Muscle, TreatmentPlan
 
 MAX_POINTS = 200
@@ -94,6 +95,8 @@ def parse_point(item, *, muscles: dict[str, Muscle]) -> PointInput:
         raise ValidationError("the position is missing; place the point again.") from None
     if not (0 <= x <= 1 and 0 <= y <= 1):
         raise ValidationError("the point lies outside the diagram.")
+    if refusal := position_refusal(muscle=muscle.code, side=side, x=x, y=y):
+        raise ValidationError(refusal)
     depth, note = str(item.get("depth") or ""), str(item.get("note") or "").strip()
     if depth not in DEPTHS:
         raise ValidationError(f"unknown depth {depth!r}.")

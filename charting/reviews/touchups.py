@@ -26,6 +26,7 @@ from planning import dose_rules
 from planning import units as unit_rules
 from planning.dose_rules import lock_patient
 from planning.dosing import BLOCK, Check
+from planning.face import position_refusal
 from planning.models import Muscle
 
 from .errors import ReviewError, ReviewErrors
@@ -93,6 +94,10 @@ def add_touch_up(
         vial_id, original.product, now, errors, patient_id=original.visit.patient_id
     )
     x_value, y_value = _coordinate(x, "xy", errors), _coordinate(y, "xy", errors)
+    if muscle is not None and (
+        refusal := position_refusal(muscle=muscle.code, side=side, x=x_value, y=y_value)
+    ):
+        errors["xy"] = refusal[0].upper() + refusal[1:]
     if not errors:
         lock_patient(original.visit.patient_id)  # another tab's plan or chart waits
         added = Injection(muscle=muscle, side=side, units=given)

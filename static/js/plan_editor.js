@@ -152,9 +152,22 @@ function closeEditor() {
   if (marker && editor.contains(document.activeElement)) marker.focus();
 }
 
+// A point whose muscle or side is changed from the table or the point editor moves
+// into that region when it lies in another one: where a point is drawn is where it is
+// recorded (the server refuses a point drawn on another muscle or side).
+function followRegion(p) {
+  if (!diagram) return;
+  const region = diagram.regionAt(Number(p.x), Number(p.y));
+  if (!region || (region.muscle === p.muscle && region.side === p.side)) return;
+  const [dx, dy] = data.defaults[`${p.muscle}-${p.side}`] || [p.x, p.y];
+  p.x = round4(dx);
+  p.y = round4(dy);
+}
+
 function editSelected(change) {
   if (selected === null) return;
   change(points[selected]);
+  followRegion(points[selected]);
   serverErrors.delete(selected);
   pe.title.textContent = `Point ${selected + 1} · ${SIDE_NAMES[points[selected].side]}`;
   pe.volume.textContent = unitsError(points[selected].units) || `Volume: ${volume(points[selected].units)}`;
@@ -254,7 +267,10 @@ function onTable(e) {
   const p = points[i];
   p[key] = e.target.value.trim();
   if (key === "muscle") p.side = fillSides(tr.querySelector('[data-field="side"]'), p.muscle, p.side);
-  if (key === "side" || key === "muscle") tr.querySelector('[data-field="side"]').className = `form-select side-${p.side}`;
+  if (key === "side" || key === "muscle") {
+    tr.querySelector('[data-field="side"]').className = `form-select side-${p.side}`;
+    followRegion(p);
+  }
   serverErrors.delete(i);
   const error = errorOf(i);
   const units = tr.querySelector('[data-field="units"]');

@@ -24,6 +24,23 @@ if (svg && form) {
     const local = point.matrixTransform(svg.getScreenCTM().inverse());
     x.value = Math.min(1, Math.max(0, local.x / box.width)).toFixed(4);
     y.value = Math.min(1, Math.max(0, local.y / box.height)).toFixed(4);
+    // The tapped region sets the muscle and side (the server refuses a point drawn on
+    // another muscle or side): the smallest region on top wins, as drawn.
+    const at = new DOMPoint(local.x, local.y);
+    const hit = [...svg.querySelectorAll(".face-region")].reverse().find((r) => r.isPointInFill(at));
+    const target = form.elements.namedItem("target");
+    const status = document.querySelector("[data-tap-status]");
+    if (hit && target) {
+      const option = [...target.options].find(
+        (o) => o.dataset.muscle === hit.dataset.muscle && o.dataset.side === hit.dataset.side,
+      );
+      if (option) target.value = option.value;
+      if (status) {
+        status.textContent = option
+          ? `${hit.dataset.muscle} · ${hit.dataset.side} chosen from the diagram.`
+          : `${hit.dataset.muscle} · ${hit.dataset.side} was not treated in this cycle: a touch-up finishes a treated muscle.`;
+      }
+    }
     show();
   });
   show();

@@ -432,3 +432,27 @@ def test_a_touch_up_with_a_warning_to_acknowledge_takes_the_reviews_note(injecto
     sign_review(review=review, by=injector, password=PASSWORD)
     review.refresh_from_db()
     assert review.touch_up.dose_acknowledgment.startswith("Other clinic's toxin discussed")
+
+
+# --- issue 17, finding 1: where a point is drawn is where it is recorded -------------------
+
+
+def test_a_touch_up_drawn_on_the_other_side_is_refused(injector, patient):
+    """Door: the touch-up (the plan's door is tests/planning/test_plan_save.py)."""
+    from planning.face import default_position
+
+    treatment = signed_treatment(patient=patient, injector=injector)
+    review = graded_review(treatment=treatment, injector=injector)
+    x, y = default_position("CORR", "L")  # drawn on the patient's left corrugator
+    with pytest.raises(ReviewErrors) as refused:
+        touch_up(
+            review=review,
+            vial=treatment.injections.first().vial,
+            by=injector,
+            side="R",  # recorded as the right one
+            x=str(x),
+            y=str(y),
+        )
+    assert "drawn on CORR (patient's L), not on CORR (patient's R)" in refused.value.errors["xy"]
+    review.refresh_from_db()
+    assert review.touch_up_id is None

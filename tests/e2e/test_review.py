@@ -10,6 +10,7 @@ from charting.models import DueReview
 from charting.reviews.models import Review
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Appointment, Patient
+from planning.face import default_position
 from planning.models import Expression, Muscle
 from tests.factories import make_photo
 
@@ -63,7 +64,8 @@ def chart_a_touch_up_on_the_diagram(page):
     """2 U on the left corrugator from a newly opened vial, placed by tapping the diagram."""
     page.get_by_test_id("touch-up-link").click()
     corr = Muscle.objects.get(code="CORR")
-    page.get_by_test_id("touch-up-target").select_option(f"{corr.pk}:L")
+    # The wrong side chosen in the select (issue 17): the tap on the diagram decides.
+    page.get_by_test_id("touch-up-target").select_option(f"{corr.pk}:R")
     page.get_by_test_id("touch-up-units").fill("2")
     # The treatment's vial is long past its use-by and vials are single-patient: no
     # vial is chosen for the injector; the fresh one is picked.
@@ -72,7 +74,9 @@ def chart_a_touch_up_on_the_diagram(page):
     vial.select_option(index=1)
     diagram = page.get_by_test_id("face-diagram")
     box = diagram.bounding_box()
-    diagram.tap(position={"x": box["width"] * 0.6, "y": box["height"] * 0.3})
+    x, y = default_position("CORR", "L")  # the patient's left corrugator
+    diagram.tap(position={"x": box["width"] * x, "y": box["height"] * y})
+    assert page.get_by_test_id("touch-up-target").input_value() == f"{corr.pk}:L"
     page.get_by_test_id("add-touch-up").click()
     assert "2 U" in page.get_by_test_id("touch-up-list").inner_text()
     assert "10 U" in page.get_by_test_id("total-CORR-L").inner_text()

@@ -61,14 +61,23 @@ def test_the_diagram_has_a_central_frontalis_region():
     assert min(px for px, _ in left.geometry) == region.geometry[0] + region.geometry[2]
 
 
+def at(muscle, side, units, n):
+    """A point drawn on its muscle and side: the region's centre, nudged per point."""
+    x, y = default_position(muscle, side)
+    return {
+        "muscle": muscle,
+        "side": side,
+        "units": str(units),
+        "x": str(x),
+        "y": f"{y + (n % 4) * 0.004:.4f}",
+    }
+
+
 def test_a_plan_with_the_central_site_saves_and_matches_the_forehead_label(
     injector_client, visit, injector
 ):
     plan = make_plan(visit=visit, by=injector)
-    points = [
-        {"muscle": m, "side": s, "units": str(u), "x": "0.5", "y": f"0.{20 + n}"}
-        for n, (m, s, u) in enumerate(FOREHEAD + GLABELLAR)
-    ]
+    points = [at(m, s, u, n) for n, (m, s, u) in enumerate(FOREHEAD + GLABELLAR)]
     response = injector_client.post(
         plan.get_absolute_url(),
         {"points": json.dumps(points), "version": 1, "action": "save"},
@@ -93,10 +102,7 @@ def test_without_the_central_site_four_sites_are_not_the_labeled_pattern(
 ):
     plan = make_plan(visit=visit, by=injector)
     four = [("FRONT", "R", 5), ("FRONT", "R", 5), ("FRONT", "L", 5), ("FRONT", "L", 5)]
-    points = [
-        {"muscle": m, "side": s, "units": str(u), "x": "0.5", "y": f"0.{20 + n}"}
-        for n, (m, s, u) in enumerate(four + GLABELLAR)
-    ]
+    points = [at(m, s, u, n) for n, (m, s, u) in enumerate(four + GLABELLAR)]
     injector_client.post(
         plan.get_absolute_url(), {"points": json.dumps(points), "version": 1, "action": "save"}
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from planning.choices import PlanStatus, VisitKind
+from planning.face import default_position
 from planning.models import Product, TreatmentPlan
 from tests.factories import GLABELLAR, make_plan, make_visit, screen
 
@@ -14,13 +15,16 @@ pytestmark = pytest.mark.django_db
 
 
 def sites(muscle, side, *units):
-    """Points of ``units`` on one muscle and side, each at its own place."""
-    return [point(muscle, side, u, y=f"0.{30 + n}") for n, u in enumerate(units)]
+    """Points of ``units`` on one muscle and side, each at its own place in its region."""
+    x, y = default_position(muscle, side)
+    return [point(muscle, side, u, x=x, y=f"{y + n * 0.004:.4f}") for n, u in enumerate(units)]
 
 
-def point(muscle, side, units, x=None, y="0.3"):
-    x = x if x is not None else ("0.4" if side == "R" else "0.6" if side == "L" else "0.5")
-    return {"muscle": muscle, "side": side, "units": str(units), "x": x, "y": y}
+def point(muscle, side, units, x=None, y=None):
+    """A point drawn on its muscle and side (the region's centre unless told)."""
+    dx, dy = default_position(muscle, side)
+    x, y = dx if x is None else x, dy if y is None else y
+    return {"muscle": muscle, "side": side, "units": str(units), "x": str(x), "y": str(y)}
 
 
 def body(points, *, version, action="save", **extra):
@@ -259,3 +263,15 @@ def test_the_preview_runs_the_servers_checks_on_unsaved_points(injector_client, 
     assert stored(plan)[1] == []  # nothing saved
     bad = injector_client.post(url, body([point("CORR", "L", 0)], version=1))
     assert bad.status_code == 200 and "more than 0" in bad.content.decode()
+
+
+def test_a_point_drawn_on_another_muscle_or_side_is_refused(injector_client, plan):
+    """Issue 17, finding 1: the plan's door (the touch-up's is in tests/charting)."""
+    x, y = default_position("CORR", "L")
+    drawn_left = [point("CORR", "R", 4, x=x, y=y)]  # recorded right, drawn left
+    response = injector_client.post(plan.get_absolute_url(), body(drawn_left, version=1))
+    assert response.status_code == 400
+    assert "drawn on CORR (patient&#x27;s L), not on CORR (patient&#x27;s R)" in (
+        response.content.decode()
+    )
+    assert stored(plan)[1] == []
