@@ -15,6 +15,7 @@ audit log.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -67,6 +68,11 @@ if not SECRET_KEY:
     SECRET_KEY = _dev_secret.read_text().strip()
 elif PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("SECRET_KEY is too short or a placeholder.")
+# A development key was once committed (.dev-secret, now untracked): it is public, so
+# production refuses it (compared by its SHA-256, the key itself is not repeated here).
+LEAKED_SECRET_KEYS = {"855517c11d5534c1f5943f4f26a64a355d9be1b58f378eef201fd357c5e53eb7"}
+if PRODUCTION and hashlib.sha256(SECRET_KEY.encode()).hexdigest() in LEAKED_SECRET_KEYS:
+    raise ImproperlyConfigured("SECRET_KEY is a published development key: generate a new one.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 if PRODUCTION and not ALLOWED_HOSTS:

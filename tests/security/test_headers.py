@@ -104,3 +104,36 @@ def test_check_deploy_is_clean_in_production_mode():
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "no issues" in run.stdout
+
+
+def test_production_refuses_the_development_key_that_was_once_committed():
+    """Issue 18, finding 9: .dev-secret was tracked in git, so its value is public.
+    It is untracked now; production refuses it by its SHA-256 (the test reads the
+    value from git history, where it stays). Seen to fail without the check."""
+    leaked = subprocess.run(
+        ["git", "show", "f5d80a0:.dev-secret"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    need(leaked.returncode == 0, "the commit that held .dev-secret is in this clone's history")
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "DEBUG": "0",
+        "SECRET_KEY": leaked.stdout.strip(),
+        "ALLOWED_HOSTS": "clinic.example.org",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode != 0
+    assert "published development key" in run.stderr
+    assert "/.dev-secret" in (ROOT / ".gitignore").read_text()
