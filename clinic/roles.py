@@ -45,8 +45,15 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 
 def grant_role_permissions(sender=None, **kwargs) -> None:
     """Give each role group the model permissions of ROLE_MODEL_PERMISSIONS."""
+    from django.apps import apps as installed
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
 
+    # post_migrate reaches this receiver before auth has made the permissions of
+    # the apps after clinic (otp_static, axes...): make them first, or a fresh
+    # install grants admins nothing there (the lost-phone reset needs them).
+    for app_config in installed.get_app_configs():
+        create_permissions(app_config, verbosity=0)
     for role, apps in ROLE_MODEL_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         wanted = []

@@ -84,10 +84,10 @@ class TwoFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not needs_second_factor(user):
             return None
-        from django_otp import user_has_device
+        from .two_factor import has_authenticator
 
         target = (
-            "security:two_factor_verify" if user_has_device(user) else "security:two_factor_setup"
+            "security:two_factor_verify" if has_authenticator(user) else "security:two_factor_setup"
         )
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
 

@@ -55,6 +55,32 @@ def backup_codes_left(*, user) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
+def has_authenticator(user) -> bool:
+    """Whether sign-in asks this user for a code: a confirmed authenticator app.
+    Backup codes belong to the authenticator; on their own they ask for nothing."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def reset_second_factor(*, user) -> int:
+    """The lost-phone reset: remove every device of ``user`` (authenticators and
+    backup codes), so the next sign-in enrols a new authenticator. Returns how
+    many devices went. The caller records who reset whom."""
+    devices = [TOTPDevice.objects.filter(user=user), StaticDevice.objects.filter(user=user)]
+    with transaction.atomic():
+        removed = sum(queryset.count() for queryset in devices)
+        for queryset in devices:
+            queryset.delete()
+    return removed
+
+
+def drop_orphaned_backup_codes(sender, instance, **kwargs) -> None:
+    """post_delete of an authenticator, from any door (the Django admin, a reset,
+    replacing the phone): with no confirmed authenticator left, the backup codes
+    go too, so the next sign-in enrols instead of asking for a code."""
+    if not TOTPDevice.objects.filter(user_id=instance.user_id, confirmed=True).exists():
+        StaticDevice.objects.filter(user_id=instance.user_id).delete()
+
+
 def verify_second_factor(*, user, token: str):
     """The confirmed device that accepts ``token`` (an authenticator code or a
     backup code), or None. Each device throttles repeated failures itself."""

@@ -8,7 +8,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
-from django_otp import user_has_device
 
 from audit.events import record
 from audit.models import Action
@@ -37,7 +36,7 @@ def two_factor_status(request):
         request,
         "security/two_factor.html",
         {
-            "has_device": user_has_device(user),
+            "has_device": two_factor.has_authenticator(user),
             "verified": user.is_verified(),
             "backup_codes_left": two_factor.backup_codes_left(user=user),
         },
@@ -49,7 +48,7 @@ def two_factor_status(request):
 @role_required(*Role.values)
 def two_factor_setup(request):
     user = request.user
-    if user_has_device(user) and not user.is_verified():
+    if two_factor.has_authenticator(user) and not user.is_verified():
         # Replacing an authenticator needs the current one (or a backup code) first.
         return redirect(f"{_verify_url()}?next={request.path}")
     device = two_factor.pending_totp(user=user)
@@ -87,7 +86,7 @@ def _verify_url() -> str:
 @role_required(*Role.values)
 def two_factor_verify(request):
     user = request.user
-    if not user_has_device(user):
+    if not two_factor.has_authenticator(user):
         return redirect("security:two_factor_setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

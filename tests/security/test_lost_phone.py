@@ -1,0 +1,104 @@
+"""The lost-phone reset (issue 19, finding 6), end to end.
+
+The rule, in ``security.two_factor``: sign-in asks for a code only while the user
+has a confirmed authenticator; backup codes go with the last authenticator.
+Its doors: the staff list's "Reset second factor" action, deleting the
+authenticator in the Django admin (otp_totp), and the user's own setup page.
+And the clinic admin group holds the permissions the reset needs, on a fresh
+install (the test database is migrated from scratch like one).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import Action, AuditEvent
+from clinic.roles import Role
+from security.two_factor import new_backup_codes
+
+pytestmark = pytest.mark.django_db
+
+
+def code_for(device: TOTPDevice) -> str:
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+@pytest.fixture
+def lost_phone(settings, injector):
+    """An injector whose phone is gone: a confirmed authenticator and backup codes."""
+    settings.REQUIRE_2FA = True
+    TOTPDevice.objects.create(user=injector, name="old phone", confirmed=True)
+    new_backup_codes(user=injector)
+    return injector
+
+
+def signed_in_admin(clinic_admin) -> Client:
+    """The clinic admin, past their own second factor."""
+    device = TOTPDevice.objects.create(user=clinic_admin, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(clinic_admin)
+    passed = client.post("/account/two-factor/verify/", {"token": code_for(device)})
+    assert passed.status_code == 302
+    return client
+
+
+def next_sign_in_enrols(user, patient) -> None:
+    """The user signs in: asked to set up an authenticator (not for a code), does,
+    and reaches a clinical page."""
+    tablet = Client()
+    tablet.force_login(user)
+    response = tablet.get(f"/patients/{patient.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/setup/"), response["Location"]
+    tablet.get("/account/two-factor/setup/")
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert tablet.post("/account/two-factor/setup/", {"token": code_for(device)}).status_code == 200
+    assert tablet.get(f"/patients/{patient.pk}/").status_code == 200
+
+
+def test_a_fresh_install_lets_clinic_admins_see_and_delete_every_device():
+    granted = set(Group.objects.get(name=Role.ADMIN).permissions.values_list("codename", flat=True))
+    for codename in (
+        "view_totpdevice",
+        "delete_totpdevice",
+        "view_staticdevice",
+        "delete_staticdevice",
+    ):
+        assert codename in granted, codename
+
+
+def test_the_reset_action_removes_every_device_and_says_who_reset_whom(
+    lost_phone, clinic_admin, patient
+):
+    admin = signed_in_admin(clinic_admin)
+    response = admin.post(
+        "/admin/clinic/user/",
+        {"action": "reset_second_factor_action", "_selected_action": [lost_phone.pk]},
+        follow=True,
+    )
+    assert "Second factor reset for 1 staff member" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=lost_phone).exists()
+    assert not StaticDevice.objects.filter(user=lost_phone).exists()
+    event = AuditEvent.objects.filter(
+        actor=clinic_admin, action=Action.DELETE, object_id=str(lost_phone.pk)
+    ).get()
+    assert event.detail["second_factor"] == "reset" and event.detail["devices"] == 2
+    next_sign_in_enrols(lost_phone, patient)
+
+
+def test_deleting_the_authenticator_in_the_django_admin_is_enough(
+    lost_phone, clinic_admin, patient
+):
+    device = TOTPDevice.objects.get(user=lost_phone)
+    admin = signed_in_admin(clinic_admin)
+    page = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/delete/")
+    assert page.status_code == 200
+    admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert not StaticDevice.objects.filter(user=lost_phone).exists()  # the codes went with it
+    next_sign_in_enrols(lost_phone, patient)
