@@ -82,7 +82,9 @@ def _patient_of(form, request) -> Patient | None:
 @role_required(*Role.values)
 def appointment_detail(request, appointment_id: int):
     appointment = get_appointment_for(request.user, appointment_id)
-    allowed = scheduling.TRANSITIONS[appointment.status]
+    allowed = set(scheduling.TRANSITIONS[appointment.status])
+    if appointment.status == Appointment.Status.BOOKED and not scheduling.on_the_day(appointment):
+        allowed -= {Appointment.Status.ARRIVED, Appointment.Status.IN_TREATMENT}
     actions = [
         (to, label)
         for to, label in [

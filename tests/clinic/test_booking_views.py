@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.models import Appointment
 from clinic.slots import local_today
@@ -119,7 +120,16 @@ def test_a_completed_appointment_is_not_rescheduled(desk_client, patient, inject
 
 
 def test_arrived_and_no_show_buttons(desk_client, patient, injector):
-    appointment = make_appointment(patient=patient, injector=injector)
+    tomorrows = make_appointment(patient=patient, injector=injector)
+    page = desk_client.post(
+        reverse("appointment_status", args=[tomorrows.pk]), {"to": "arrived"}, follow=True
+    )
+    assert "a patient is marked arrived on the day" in page.text  # issue 19, finding 4
+    tomorrows.refresh_from_db()
+    assert tomorrows.status == Status.BOOKED
+    appointment = make_appointment(
+        patient=PatientFactory(), injector=injector, starts_at=timezone.now()
+    )
     url = reverse("appointment_status", args=[appointment.pk])
     desk_client.post(url, {"to": "arrived"})
     appointment.refresh_from_db()
