@@ -5,7 +5,8 @@ from django.http import HttpResponseRedirect
 
 from . import scheduling
 from .errors import SchedulingError
-from .models import Appointment, Location, Patient, User
+from .hours import WEEKDAY_NAMES
+from .models import Appointment, ClosedDay, Location, Patient, TimeOff, User
 from .slots import outside_opening_hours
 
 
@@ -34,9 +35,49 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ["groups"]
 
 
+class LocationAdminForm(forms.ModelForm):
+    """Weekly closed days as boxes to tick (stored as digits, 0 = Monday)."""
+
+    closed_on = forms.MultipleChoiceField(
+        choices=[(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Closed every week on",
+    )
+
+    class Meta:
+        model = Location
+        fields = ["name", "address", "phone", "time_zone", "opens_at", "closes_at", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["closed_on"].initial = list(self.instance.closed_weekdays)
+
+    def save(self, commit=True):
+        self.instance.closed_weekdays = "".join(sorted(self.cleaned_data["closed_on"]))
+        return super().save(commit=commit)
+
+
+class ClosedDayInline(admin.TabularInline):
+    model = ClosedDay
+    extra = 1
+    verbose_name = "holiday"
+
+
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ["name", "time_zone", "opens_at", "closes_at", "is_active"]
+    form = LocationAdminForm
+    list_display = ["name", "time_zone", "opens_at", "closes_at", "closed_weekdays", "is_active"]
+    inlines = [ClosedDayInline]
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    """An injector's leave: no free times offered, no booking accepted (clinic.hours)."""
+
+    list_display = ["injector", "first_day", "last_day", "reason"]
+    list_filter = ["injector"]
+    date_hierarchy = "first_day"
 
 
 @admin.register(Patient)
@@ -93,6 +134,7 @@ class AppointmentAdminForm(forms.ModelForm):
         try:
             scheduling.check_booking(
                 patient=data["patient"],
+                location=data["location"],
                 injector=data["injector"],
                 starts_at=starts_at,
                 ends_at=ends_at,

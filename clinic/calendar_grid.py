@@ -12,6 +12,7 @@ in static/css/schedule.css) because the pages carry no inline styles.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -52,6 +53,7 @@ class Column:
     subtitle: str = ""
     link: str = ""
     is_today: bool = False
+    closed: str = ""  # why nothing can be booked in it: closed, or the injector away
     blocks: list[Block] = field(default_factory=list)
 
 
@@ -89,9 +91,12 @@ def build_grid(
     now: datetime.datetime,
     show_location: bool = False,
     links: Links | None = None,
+    unavailable: Callable[[Column, datetime.date], str] | None = None,
 ) -> Grid:
     """``columns``: (column, its day, its appointments, booking parameters).
-    ``show_location``: the blocks name the appointment's location (week view)."""
+    ``show_location``: the blocks name the appointment's location (week view).
+    ``unavailable``: why a column's day cannot be booked (clinic.hours), or "";
+    such a column offers no free times and says why."""
     local = {
         a.pk: (a.starts_at.astimezone(zone), a.ends_at.astimezone(zone))
         for _, _, appointments, _ in columns
@@ -121,7 +126,9 @@ def build_grid(
         blocks = [
             shown(b, now=now, links=links, show_location=show_location) for b in column.blocks
         ]
-        drawn.append((column, slots(times[day], booking=booking, title=column.title), blocks))
+        column.closed = unavailable(column, day) if unavailable else ""
+        free = [] if column.closed else slots(times[day], booking=booking, title=column.title)
+        drawn.append((column, free, blocks))
     hours = [(_row(m, first), f"{m // 60:02d}:00") for m in range(first, last, 60)]
     body = render_fragment("clinic/schedule_grid.jinja", hours=hours, columns=drawn)
     return Grid(columns=[c for c, _, _, _ in columns], hours=hours, rows=rows, body=body)

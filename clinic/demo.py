@@ -11,8 +11,9 @@ import random
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Location, Patient, User
+from .models import ClosedDay, Location, Patient, TimeOff, User
 from .roles import Role
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login, refused in production # nosec B105
@@ -25,9 +26,15 @@ DEMO_USERS = [
     ("injector2@demo.clinic", "Jonah", "Brightwater", "MD", Role.INJECTOR),
 ]
 
-DEMO_LOCATIONS = [
-    ("Riverside Clinic", "12 Mill Lane, Springfield", "(555) 010-2000", "America/New_York"),
-    ("Hillcrest Studio", "480 Summit Road, Springfield", "(555) 010-3000", "America/New_York"),
+DEMO_LOCATIONS = [  # name, address, phone, zone, closed weekdays (0 = Monday)
+    ("Riverside Clinic", "12 Mill Lane, Springfield", "(555) 010-2000", "America/New_York", "6"),
+    (
+        "Hillcrest Studio",
+        "480 Summit Road, Springfield",
+        "(555) 010-3000",
+        "America/New_York",
+        "56",
+    ),
 ]
 
 FIRST = [
@@ -80,9 +87,10 @@ LAST = [
 def seed(out) -> None:
     locations = [
         Location.objects.get_or_create(
-            name=name, defaults={"address": address, "phone": phone, "time_zone": tz}
+            name=name,
+            defaults={"address": address, "phone": phone, "time_zone": tz, "closed_weekdays": shut},
         )[0]
-        for name, address, phone, tz in DEMO_LOCATIONS
+        for name, address, phone, tz, shut in DEMO_LOCATIONS
     ]
     for i, (email, first, last, title, role) in enumerate(DEMO_USERS):
         user, created = User.objects.get_or_create(
@@ -98,6 +106,7 @@ def seed(out) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role))
+    _holidays_and_leave(locations)
     rng = random.Random(2026)  # repeatable invented demo data, no secret
     made = 0
     for n in range(40):
@@ -122,3 +131,22 @@ def seed(out) -> None:
     from .demo_schedule import seed as seed_schedule
 
     seed_schedule(out)
+
+
+def _holidays_and_leave(locations: list[Location]) -> None:
+    """Christmas Day closed at both locations; the second injector on a course
+    three weeks from now (clinic.hours keeps bookings and reviews off them)."""
+    today = timezone.localdate()
+    christmas = datetime.date(today.year, 12, 25)
+    if christmas < today:
+        christmas = christmas.replace(year=today.year + 1)
+    for location in locations:
+        ClosedDay.objects.get_or_create(
+            location=location, day=christmas, defaults={"reason": "Christmas Day"}
+        )
+    first = today + datetime.timedelta(days=21)
+    TimeOff.objects.get_or_create(
+        injector=User.objects.get(email="injector2@demo.clinic"),
+        first_day=first,
+        defaults={"last_day": first + datetime.timedelta(days=2), "reason": "training course"},
+    )

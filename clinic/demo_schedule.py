@@ -15,6 +15,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from .hours import closures
 from .models import Appointment, Location, Patient, User
 from .slots import local_datetime, local_today
 
@@ -59,6 +60,14 @@ def seed(out) -> None:
         plan = [(irene, riverside), (jonah, hillcrest)]
         if day.weekday() == 3:
             plan = [(irene, hillcrest), (jonah, riverside)]
+        # Nothing on a day the location is closed or the injector away (clinic.hours).
+        plan = [
+            (injector, location)
+            for injector, location in plan
+            if not closures(location=location, first_day=day, last_day=day).unavailable(
+                injector, day
+            )
+        ]
         todays_patients = rng.sample(week_pool, len(PATTERN) * 2)
         for n, (injector, location) in enumerate(plan):
             for i, (hhmm, kind) in enumerate(PATTERN):

@@ -23,6 +23,7 @@ from .conflicts import (
     save_without_overlap,
 )
 from .errors import BookingConflict, SchedulingError
+from .hours import check_open
 from .models import HOLDS_TIME, Appointment, Location, Patient, User
 
 Status = Appointment.Status
@@ -46,6 +47,7 @@ REFUSALS = {
 def check_booking(
     *,
     patient: Patient,
+    location: Location,
     injector: User,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
@@ -53,13 +55,15 @@ def check_booking(
     now: datetime.datetime | None = None,
 ) -> None:
     """The rules a time must pass to be booked (or moved to), without saving:
-    a sane time from now on, an active injector and patient, no clash. Booking,
+    a sane time from now on, an active injector and patient, a day the location
+    is open and the injector works (``clinic.hours``), no clash. Booking,
     moving and the Django admin's form all ask this; the database's exclusion
     constraint stays the last word for two desks at once."""
     check_times(starts_at=starts_at, ends_at=ends_at, now=now or timezone.now())
     check_injector(injector)
     if not patient.is_active:
         raise SchedulingError("This patient's record is inactive.", field="patient")
+    check_open(location=location, injector=injector, starts_at=starts_at, ends_at=ends_at)
     clashes = clash_messages(
         injector=injector,
         patient=patient,
@@ -89,7 +93,14 @@ def book_appointment(
     Outside opening hours is allowed (the form warns and asks first).
     """
     ends_at = ends_at or default_end(kind=kind, starts_at=starts_at)
-    check_booking(patient=patient, injector=injector, starts_at=starts_at, ends_at=ends_at, now=now)
+    check_booking(
+        patient=patient,
+        location=location,
+        injector=injector,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        now=now,
+    )
     appointment = Appointment(
         patient=patient,
         kind=kind,
@@ -128,6 +139,7 @@ def reschedule_appointment(
     injector = injector or appointment.injector
     check_booking(
         patient=appointment.patient,
+        location=appointment.location,
         injector=injector,
         starts_at=starts_at,
         ends_at=ends_at,

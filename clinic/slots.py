@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from .hours import closures
 from .models import Appointment, Location, Patient, User
 
 SLOT_MINUTES = 15
@@ -105,7 +106,8 @@ def find_free_slot(
 ) -> datetime.datetime | None:
     """The free start nearest ``preferred`` on its day, else on the following days.
 
-    Candidates start on the quarter hour within opening hours, not before
+    Days the location is closed or the injector is away are skipped
+    (``clinic.hours``). Candidates start on the quarter hour within opening hours, not before
     ``earliest``; on each later day the one nearest the preferred time of day
     wins. Busy time of the injector and the patient is read once.
     """
@@ -116,10 +118,16 @@ def find_free_slot(
     span_start, _ = local_day_bounds(location=location, day=first_day)
     _, span_end = local_day_bounds(location=location, day=last_day)
     busy = busy_intervals(injector=injector, patient=patient, start=span_start, end=span_end)
+    known = closures(
+        location=location, first_day=first_day, last_day=last_day, injectors=[injector]
+    )
     length = datetime.timedelta(minutes=minutes)
     wanted_time = preferred.astimezone(zone).time()
     day = first_day
     while day <= last_day:
+        if known.unavailable(injector, day):  # closed, or the injector is away
+            day += datetime.timedelta(days=1)
+            continue
         target = datetime.datetime.combine(day, wanted_time).replace(tzinfo=zone)
         free = [
             start

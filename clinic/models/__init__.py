@@ -1,7 +1,7 @@
 """The clinic's models, one module per idea; import them from ``clinic.models``."""
 
 from .appointments import HOLDS_TIME, LONGEST, Appointment, CalendarFeed
-from .locations import Location
+from .locations import ClosedDay, Location, TimeOff
 from .patients import Patient
 from .staff import User
 
@@ -10,7 +10,9 @@ __all__ = [
     "LONGEST",
     "Appointment",
     "CalendarFeed",
+    "ClosedDay",
     "Location",
     "Patient",
+    "TimeOff",
     "User",
 ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -22,6 +24,13 @@ class Location(models.Model):
     time_zone = models.CharField(max_length=64, default="America/New_York")
     opens_at = models.TimeField(default=datetime.time(9, 0))
     closes_at = models.TimeField(default=datetime.time(18, 0))
+    closed_weekdays = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^[0-6]*$", "Weekdays are digits 0 (Monday) to 6 (Sunday).")],
+        help_text="Days closed every week (0 = Monday … 6 = Sunday).",
+    )
     is_active = models.BooleanField(default=True)
 
     objects = LocationQuerySet.as_manager()
@@ -43,3 +52,44 @@ class Location(models.Model):
             zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
             raise ValidationError({"time_zone": "Unknown time zone."}) from exc
+
+
+class ClosedDay(models.Model):
+    """A day a location is closed besides its weekly closed days (a holiday)."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="closed_days")
+    day = models.DateField()
+    reason = models.CharField(max_length=120, help_text="Shown on the calendar, e.g. Christmas.")
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "day"], name="closed_day_once_per_location")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location} closed {self.day:%b %-d, %Y}: {self.reason}"
+
+
+class TimeOff(models.Model):
+    """Days an injector does not work (leave, a course), first and last day included."""
+
+    injector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off"
+    )
+    first_day = models.DateField()
+    last_day = models.DateField()
+    reason = models.CharField(max_length=120, blank=True, help_text="e.g. leave, a course.")
+
+    class Meta:
+        ordering = ["first_day"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=models.F("last_day")),
+                name="time_off_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.injector} away {self.first_day:%b %-d}–{self.last_day:%b %-d, %Y}"

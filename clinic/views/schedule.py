@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..access import injectors, role_required
 from ..calendar_grid import Column, build_grid
+from ..hours import closures
 from ..links import Links
 from ..models import HOLDS_TIME, Appointment, Location
 from ..roles import Role
@@ -47,13 +48,17 @@ def day_view(request):
     )
     shown = [a for a in appointments if a.status in SHOWN_IN_GRID]
     links = Links()
+    columns = _injector_columns(location=location, day=day, shown=shown)  # query: injectors
+    # query: the location's holidays and the injectors' time off that day
+    known = closures(location=location, first_day=day, last_day=day)
     grid = build_grid(
-        columns=_injector_columns(location=location, day=day, shown=shown),  # query: injectors
+        columns=columns,
         zone=zone_of(location),
         opens=location.opens_at,
         closes=location.closes_at,
         now=now,
         links=links,
+        unavailable=lambda column, each: known.unavailable(int(column.key), each),
     )
     context = {
         "form": form,
@@ -157,7 +162,10 @@ def week_view(request):
         .for_grid()
     )
     zone = zone_of(location)
+    # query: the location's holidays and the injector's time off that week
+    known = closures(location=location, first_day=days[0], last_day=days[-1], injectors=[injector])
     grid = build_grid(
+        unavailable=lambda column, each: known.unavailable(injector, each),
         columns=_day_columns(
             days=days,
             today=today,
