@@ -301,9 +301,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.send_appointment_reminders",
         "schedule": 30 * 60,
     },
-    # Report jobs left running by a lost worker are failed (and can be retried).
-    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
+    # Report jobs whose worker died (heartbeat stopped) are queued again; those
+    # running past the hard limit are failed. Every 15 s: a death is seen within
+    # REPORT_HEARTBEAT_STALE_SECONDS + 15 s, under a minute.
+    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 15.0},
 }
+# A running report writes a heartbeat this often (charting.reports.jobs.heartbeat) ...
+REPORT_HEARTBEAT_SECONDS = env_int("REPORT_HEARTBEAT_SECONDS", 5)
+# ... and one silent for this long has lost its worker (the sweep queues it again).
+REPORT_HEARTBEAT_STALE_SECONDS = env_int("REPORT_HEARTBEAT_STALE_SECONDS", 45)
+if REPORT_HEARTBEAT_STALE_SECONDS <= 2 * REPORT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "REPORT_HEARTBEAT_STALE_SECONDS must be more than twice REPORT_HEARTBEAT_SECONDS."
+    )
 
 # The shared cache holds only small, non-clinical things (the reference-data
 # version of planning.reference_cache). Redis with REDIS_URL so every process
