@@ -218,7 +218,7 @@ def sweep_lost_jobs(*, now: datetime.datetime | None = None) -> list[int]:
         given_up = [pk for pk, attempts in lost if attempts >= MAX_ATTEMPTS]
         ReportJob.objects.filter(pk__in=again).update(
             status=Status.QUEUED,
-            run_token="",
+            run_token="",  # nosec B106 - the attempt's token, not a password: no attempt holds it
             progress=0,
             items_done=0,
             heartbeat_at=None,
