@@ -148,7 +148,8 @@ def heartbeat(*, job_id: int, token: str):
         yield
     finally:
         stop.set()
-        thread.join()
+        # A beat stuck on a hung database must not hold the task: the thread is a daemon.
+        thread.join(timeout=10)
 
 
 def _store(*, job: ReportJob, token: str, output) -> str:

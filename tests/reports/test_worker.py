@@ -152,7 +152,10 @@ def test_a_worker_killed_mid_render_is_found_by_its_heartbeat(
         job.refresh_from_db()
         assert found == 1 and job.worker_lost_at is not None
         assert job.worker_lost_at - killed < datetime.timedelta(seconds=stale + 15)
+        lost_after = (job.worker_lost_at - killed).total_seconds()
+        print(f"\nworker killed -> job queued again: {lost_after:.1f}s")
         assert watch(job, timeout=120)[-1] == Status.DONE
+        print(f"worker killed -> job done: {(job.finished_at - killed).total_seconds():.1f}s")
         assert job.attempts == 2 and job.pages > 10
         assert private_storage().open(job.file_name).read(5) == b"%PDF-"
         page = injector_client.get(job.get_absolute_url()).content.decode()
