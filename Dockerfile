@@ -2,6 +2,10 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# Production unless told otherwise: DEBUG off, the second factor on, and no start
+# without a real SECRET_KEY, ALLOWED_HOSTS and TRUSTED_PROXY_COUNT (config/settings.py);
+# the development key is never generated here (.dockerignore keeps any out).
+ENV DJANGO_ENV=production DEBUG=0
 
 # WeasyPrint needs Pango; fonts for the PDF reports.
 RUN apt-get update \
@@ -23,7 +27,8 @@ COPY . .
 RUN useradd --system --uid 1000 clinic && mkdir -p /data/media /data/private \
  && chown -R clinic /data
 # collectstatic needs settings that import; these placeholders exist only at build time.
-RUN DJANGO_ENV=development SECRET_KEY=build-only-not-used python manage.py collectstatic --no-input
+# (The key is set, so no development key is generated into the image.)
+RUN DJANGO_ENV=development DEBUG=0 SECRET_KEY=build-only-not-used python manage.py collectstatic --no-input
 
 USER clinic
 EXPOSE 8000

@@ -303,9 +303,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.send_appointment_reminders",
         "schedule": 30 * 60,
     },
-    # Report jobs left running by a lost worker are failed (and can be retried).
-    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
+    # Report jobs whose worker died (heartbeat stopped) are queued again; those
+    # running past the hard limit are failed. Every 15 s: a death is seen within
+    # REPORT_HEARTBEAT_STALE_SECONDS + 15 s, under a minute.
+    "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 15.0},
 }
+# A running report writes a heartbeat this often (charting.reports.jobs.heartbeat) ...
+REPORT_HEARTBEAT_SECONDS = env_int("REPORT_HEARTBEAT_SECONDS", 5)
+# ... and one silent for this long has lost its worker (the sweep queues it again).
+REPORT_HEARTBEAT_STALE_SECONDS = env_int("REPORT_HEARTBEAT_STALE_SECONDS", 45)
+if REPORT_HEARTBEAT_STALE_SECONDS <= 2 * REPORT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "REPORT_HEARTBEAT_STALE_SECONDS must be more than twice REPORT_HEARTBEAT_SECONDS."
+    )
 
 # The shared cache holds only small, non-clinical things (the reference-data
 # version of planning.reference_cache). Redis with REDIS_URL so every process
@@ -368,9 +378,16 @@ PERMISSIONS_POLICY = (
     "serial=(), display-capture=()"
 )
 # The number of reverse proxies in front of the app that append to
-# X-Forwarded-For (the documented deployment has one, the TLS proxy). The
-# client's address is the one the outermost of them saw; see audit/context.py.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0)
+# X-Forwarded-For (docker-compose.yml has one, Caddy). The client's address is the
+# one the outermost of them saw; see audit/context.py. Production has no default:
+# trusting a hop that is not there lets a client that reaches gunicorn directly
+# write its own address (and escape the lockout); 0 when nothing is in front.
+if PRODUCTION and not env("TRUSTED_PROXY_COUNT"):
+    raise ImproperlyConfigured(
+        "Set TRUSTED_PROXY_COUNT in production: the number of reverse proxies in front "
+        "of the app (1 behind docker-compose's Caddy, 0 if clients reach it directly)."
+    )
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 
 # --- Logging --------------------------------------------------------------------
@@ -395,13 +412,25 @@ LOGGING = {
 
 
 # --- Sign-in protection (django-axes) -------------------------------------------
-# Lock a user name + address pair out after AXES_FAILURE_LIMIT failures for
-# AXES_COOLOFF_MINUTES. Unlock: delete the access attempt in the admin, or
-# `manage.py axes_reset_username EMAIL`.
+# An account locks after AXES_FAILURE_LIMIT failures from one address, or
+# AXES_ACCOUNT_FAILURE_LIMIT from all addresses together (rotating addresses does
+# not help), for AXES_COOLOFF_MINUTES, doubled for every further AXES_FAILURE_LIMIT
+# failures up to AXES_COOLOFF_MAX_HOURS (security/lockout.py). Unlock: delete the
+# access attempts in the admin, or `manage.py axes_reset_username EMAIL`.
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ACCOUNT_FAILURE_LIMIT = env_int("AXES_ACCOUNT_FAILURE_LIMIT", 2 * AXES_FAILURE_LIMIT)
+if AXES_ACCOUNT_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured("AXES_ACCOUNT_FAILURE_LIMIT must be at least AXES_FAILURE_LIMIT.")
+AXES_COOLOFF_FIRST = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_COOLOFF_LONGEST = datetime.timedelta(hours=env_int("AXES_COOLOFF_MAX_HOURS", 24))
+AXES_COOLOFF_TIME = "security.lockout.cool_off"
+# Each attempt expires by the lockout in force when it was made (a short lockout
+# of another account must not clear this one's longer record).
+AXES_USE_ATTEMPT_EXPIRATION = True
+# The order matters: security.lockout.LockoutHandler reads the pair, then the account.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "security.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 # The sign-in form names its email field "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"

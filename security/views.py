@@ -158,10 +158,11 @@ def session_keepalive(request):
 
 def locked_out(request, credentials=None, *args, **kwargs):
     """django-axes' lockout page (AXES_LOCKOUT_CALLABLE)."""
-    from django.conf import settings
+    from .lockout import cool_off
 
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "registration/lockout.html", {"minutes": minutes}, status=429)
+    minutes = int(cool_off(request).total_seconds() // 60)
+    wait = f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
+    return render(request, "registration/lockout.html", {"wait": wait}, status=429)
 
 
 class ForgotPasswordView(auth_views.PasswordResetView):

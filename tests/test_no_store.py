@@ -38,3 +38,20 @@ def test_patient_pages_and_photos_are_not_stored(injector_client, injector, pati
 def test_the_health_probe_keeps_its_own_no_cache(client):
     response = client.get(reverse("healthz"))
     assert "no-store" in response["Cache-Control"]
+
+
+def test_photos_follow_the_pages_one_rule(injector_client, injector, patient):
+    """Doors: the photo file, its thumbnail (planning.views.photos) and the photos
+    page all get their header from ``clinic.middleware.NoStoreMiddleware`` alone;
+    no view keeps a cache lifetime of its own (the photos had max-age=3600)."""
+    visit = make_visit(patient=patient, injector=injector, screened=True)
+    photo = make_photo(visit=visit)
+    for url in (
+        reverse("planning:photo_file", args=[photo.pk]),
+        reverse("planning:photo_thumbnail", args=[photo.pk]),
+        reverse("planning:photos", args=[visit.pk]),
+    ):
+        response = injector_client.get(url)
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store", url
+        assert "Expires" not in response and "Last-Modified" not in response

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,6 +69,15 @@ class ReportJobQuerySet(models.QuerySet):
         """Running jobs that started before the cut-off: their worker is gone."""
         return self.filter(status=Status.RUNNING, started_at__lt=started_before)
 
+    def lost(self, *, heartbeat_before):
+        """Running jobs whose attempt stopped beating (a row from before heartbeats:
+        its start counts as its last beat)."""
+        return (
+            self.filter(status=Status.RUNNING)
+            .alias(last_beat=Coalesce("heartbeat_at", "started_at"))
+            .filter(last_beat__lt=heartbeat_before)
+        )
+
 
 class ReportJob(models.Model):
     # The audit log's way from a row to its patient (audit.subjects).
@@ -96,6 +106,10 @@ class ReportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Written by the running attempt every few seconds (reports.jobs.heartbeat).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep last found the worker gone and queued the job again.
+    worker_lost_at = models.DateTimeField(null=True, blank=True)
     # The attempt that holds the job: a second delivery of the same task finds
     # the job done, or takes it over; only the holder may finish it.
     run_token = models.CharField(max_length=32, blank=True)
@@ -167,6 +181,13 @@ class ReportJob(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == Status.DONE
+
+    @property
+    def restarted_at(self):
+        """When the attempt after a lost worker started (None while it waits)."""
+        if self.worker_lost_at and self.started_at and self.started_at >= self.worker_lost_at:
+            return self.started_at
+        return None
 
     @property
     def is_archive(self) -> bool:

@@ -78,8 +78,18 @@ def retry(*, job: ReportJob) -> ReportJob:
         raise ValidationError("Only a failed report can be retried.")
     job.status, job.progress, job.error = Status.QUEUED, 0, ""
     job.items_done, job.started_at, job.finished_at = 0, None, None
+    job.heartbeat_at = job.worker_lost_at = None
     job.save(
-        update_fields=["status", "progress", "error", "items_done", "started_at", "finished_at"]
+        update_fields=[
+            "status",
+            "progress",
+            "error",
+            "items_done",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+            "worker_lost_at",
+        ]
     )
     _queue(job)
     return job

@@ -45,12 +45,18 @@ def render_report(self, job_id: int) -> str:
 
 @shared_task(name="reports.tasks.sweep_stuck_jobs", ignore_result=True)
 def sweep_stuck_jobs() -> int:
-    """Every minute (beat): fail jobs whose worker is gone, and send again the tasks of
-    queued jobs the broker could not take when they were asked for."""
+    """Every 15 seconds (beat): fail jobs running past the hard time limit, queue again
+    the jobs whose heartbeat stopped (their worker died), and send again the tasks of
+    queued jobs the broker could not take when they were asked for. Returns how many
+    running jobs it found stuck or lost."""
     count = jobs.sweep_stuck_jobs()
-    for job_id in ReportJob.objects.waiting_for_broker().values_list("pk", flat=True):
+    lost = jobs.sweep_lost_jobs()
+    for job_id in lost:
         enqueue(job_id)
-    return count
+    for job_id in ReportJob.objects.waiting_for_broker().values_list("pk", flat=True):
+        if job_id not in lost:
+            enqueue(job_id)
+    return count + len(lost)
 
 
 def enqueue(job_id: int) -> bool:

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import cache_control
 
 from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES
@@ -86,13 +85,11 @@ def _serve(request, photo_id: int, *, thumbnail: bool):
     return response
 
 
-@cache_control(private=True, max_age=3600)
 @role_required(*CLINICAL_ROLES)
 def photo_file(request, photo_id: int):
     return _serve(request, photo_id, thumbnail=False)
 
 
-@cache_control(private=True, max_age=3600)
 @role_required(*CLINICAL_ROLES)
 def photo_thumbnail(request, photo_id: int):
     return _serve(request, photo_id, thumbnail=True)

@@ -13,6 +13,7 @@ import time
 import zipfile
 
 import pytest
+from django.utils import timezone
 
 from charting.reports import requests
 from charting.reports.models import ReportJob, Status
@@ -98,6 +99,68 @@ def test_a_worker_killed_mid_render_is_replaced_and_the_job_completes(
         assert job.attempts == 2 and job.progress == 100 and job.pages > 10
         assert private_storage().open(job.file_name).read(5) == b"%PDF-"
         assert not ReportJob.objects.filter(status=Status.RUNNING).exists()
+    finally:
+        first.kill()
+        if replacement:
+            replacement.stop()
+
+
+def test_a_worker_killed_mid_render_is_found_by_its_heartbeat(
+    worker_setup, worker_queue, patient, injector, injector_client, settings
+):
+    """Issue 18, finding 13. The broker would give the message back only after ten
+    minutes (its visibility timeout); the heartbeat tells sooner. While the worker
+    lives, its job beats through the long layout step and the sweep leaves it alone;
+    once the worker's process group is killed the job goes silent, the sweep (run
+    here as beat runs it) queues it again, a new worker finishes it and the page says
+    what happened. The thresholds are lowered for the test (1 s beats, 4 s silence)."""
+    from charting.reports.tasks import sweep_stuck_jobs
+
+    queue = f"{worker_setup['queue']}-heartbeat"
+    worker_queue(queue)  # away from the session's worker
+    stale = 4
+    settings.REPORT_HEARTBEAT_SECONDS, settings.REPORT_HEARTBEAT_STALE_SECONDS = 1, stale
+    env, logs = worker_setup["env"], worker_setup["logs"]
+    extra = {
+        "CELERY_VISIBILITY_TIMEOUT": "600",
+        "REPORT_HEARTBEAT_SECONDS": "1",
+        "REPORT_HEARTBEAT_STALE_SECONDS": str(stale),
+    }
+    make_history(patient=patient, injector=injector, cycles=120, every_days=10)
+    first = Worker(env=env, queue=queue, log_dir=logs, extra_env=extra)
+    replacement = None
+    try:
+        job = requests.request_history(patient=patient, by=injector)
+        watch(job, until=(Status.RUNNING,), timeout=60)
+        deadline = time.monotonic() + 60
+        while job.progress < 50 and time.monotonic() < deadline:  # into the PDF layout
+            time.sleep(0.05)
+            job.refresh_from_db()
+        time.sleep(stale + 1)  # longer than the silence that means "lost"
+        assert sweep_stuck_jobs() == 0, "a job whose worker lives was taken for lost"
+        job.refresh_from_db()
+        assert job.status == Status.RUNNING, "the render finished before the kill"
+        assert job.worker_lost_at is None
+        assert timezone.now() - job.heartbeat_at < datetime.timedelta(seconds=stale)
+        first.kill()
+        killed = timezone.now()
+        replacement = Worker(env=env, queue=queue, log_dir=logs, extra_env=extra)
+        found = 0
+        while not found and time.monotonic() < deadline + 60:
+            found = sweep_stuck_jobs()
+            time.sleep(0.5)
+        job.refresh_from_db()
+        assert found == 1 and job.worker_lost_at is not None
+        assert job.worker_lost_at - killed < datetime.timedelta(seconds=stale + 15)
+        lost_after = (job.worker_lost_at - killed).total_seconds()
+        print(f"\nworker killed -> job queued again: {lost_after:.1f}s")
+        assert watch(job, timeout=120)[-1] == Status.DONE
+        print(f"worker killed -> job done: {(job.finished_at - killed).total_seconds():.1f}s")
+        assert job.attempts == 2 and job.pages > 10
+        assert private_storage().open(job.file_name).read(5) == b"%PDF-"
+        page = injector_client.get(job.get_absolute_url()).content.decode()
+        assert "The worker stopped while making this report" in page
+        assert f"it was started again at {timezone.localtime(job.started_at):%H:%M:%S}" in page
     finally:
         first.kill()
         if replacement:

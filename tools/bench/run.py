@@ -55,6 +55,7 @@ def production_env(database_url: str) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "TRUSTED_PROXY_COUNT": "0",  # the bench's clients reach gunicorn directly
         "DATABASE_URL": database_url,
         "STATIC_ROOT": str(static_root),
         "LOG_LEVEL": "WARNING",

@@ -1,19 +1,42 @@
-"""Validates the structure of docker-compose.yml and the paths the Dockerfile copies
-(Docker cannot run here)."""
+"""Validates docker-compose.yml, the files it mounts, the Dockerfile and .dockerignore
+(Docker cannot run here): the structure, and the deployment's security shape (issue
+18): only the proxy publishes ports, the app connects to PostgreSQL as a plain role
+and migrations run as the owner, the image starts in production mode."""
 
+import re
 import sys
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUIRED_SERVICES = {"web", "worker", "beat", "postgres", "redis"}
-APP_SERVICES = {"web", "worker", "beat"}
+REQUIRED_SERVICES = {"proxy", "web", "worker", "beat", "migrate", "postgres", "redis"}
+APP_SERVICES = {"web", "worker", "beat", "migrate"}
+# Services that answer the app's own traffic: none may publish a port (the proxy does).
+UNPUBLISHED = APP_SERVICES | {"postgres", "redis"}
+PROXY_CONFIG = "deploy/Caddyfile"
+ROLES_SCRIPT = "deploy/postgres-init.sh"
+APP_ROLE, OWNER_ROLE = "clinic_app", "clinic_owner"
+# What .dockerignore must keep out of the image.
+NEVER_IN_IMAGE = (".git", ".venv", ".dev-secret", "media", "private", "db.sqlite3")
 
 
 def problems() -> list[str]:
     found = []
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    found.extend(compose_problems(compose))
+    dockerfile = ROOT / "Dockerfile"
+    if not dockerfile.exists():
+        found.append("Dockerfile is missing")
+    else:
+        found.extend(dockerfile_problems(dockerfile.read_text()))
+    ignore = ROOT / ".dockerignore"
+    found.extend(dockerignore_problems(ignore.read_text() if ignore.exists() else None))
+    return found
+
+
+def compose_problems(compose: dict) -> list[str]:
+    found = []
     services = compose.get("services") or {}
     missing = REQUIRED_SERVICES - services.keys()
     if missing:
@@ -22,7 +45,10 @@ def problems() -> list[str]:
     for name, service in services.items():
         for mount in service.get("volumes", []):
             source = mount.split(":", 1)[0]
-            if not source.startswith((".", "/")) and source not in volumes:
+            if source.startswith("."):
+                if not (ROOT / source).exists():
+                    found.append(f"{name}: mounts {source}, which is not in the tree")
+            elif not source.startswith("/") and source not in volumes:
                 found.append(f"{name}: volume {source} is not declared")
         for dep in service.get("depends_on", {}):
             if dep not in services:
@@ -39,17 +65,74 @@ def problems() -> list[str]:
         "/var/lib/postgresql/data" in v for v in services["postgres"].get("volumes", [])
     ):
         found.append("postgres: the database is not on a volume")
-    dockerfile = ROOT / "Dockerfile"
-    if not dockerfile.exists():
-        found.append("Dockerfile is missing")
-    else:
-        found.extend(dockerfile_problems(dockerfile.read_text()))
+    found.extend(door_problems(services))
+    found.extend(role_problems(services))
+    return found
+
+
+def door_problems(services: dict) -> list[str]:
+    """One door: the proxy publishes 80/443 and passes to web; nothing else is
+    published; the app trusts exactly that one proxy's X-Forwarded-For."""
+    found = []
+    for name in UNPUBLISHED & services.keys():
+        if services[name].get("ports"):
+            found.append(f"{name}: publishes ports (only the proxy may; use expose)")
+    proxy = services.get("proxy") or {}
+    published = {str(p).split(":")[0] for p in proxy.get("ports", [])}
+    if proxy and not {"80", "443"} <= published:
+        found.append("proxy: does not publish 80 and 443")
+    if proxy and not any(PROXY_CONFIG in str(v) for v in proxy.get("volumes", [])):
+        found.append(f"proxy: does not mount {PROXY_CONFIG}")
+    config = ROOT / PROXY_CONFIG
+    if not config.exists() or not re.search(r"reverse_proxy\s+web:8000", config.read_text()):
+        found.append(f"{PROXY_CONFIG}: does not pass requests to web:8000")
+    if "web" in services and "8000" not in [str(p) for p in services["web"].get("expose", [])]:
+        found.append("web: does not expose 8000 to the proxy")
+    for name in APP_SERVICES & services.keys():
+        count = str(services[name].get("environment", {}).get("TRUSTED_PROXY_COUNT", ""))
+        if count != "1":
+            found.append(f"{name}: TRUSTED_PROXY_COUNT must be 1 (the proxy), not {count!r}")
+    return found
+
+
+def _db_user(url: str) -> str:
+    match = re.match(r"postgres(?:ql)?://([^:@/]+)", str(url))
+    return match.group(1) if match else ""
+
+
+def role_problems(services: dict) -> list[str]:
+    """The app's database role is a plain one created by the init script; the
+    migrations alone run as the owner; neither is the superuser."""
+    found = []
+    postgres = services.get("postgres") or {}
+    superuser = str(postgres.get("environment", {}).get("POSTGRES_USER", "postgres"))
+    if not any(
+        ROLES_SCRIPT in str(v) and "docker-entrypoint-initdb.d" in str(v)
+        for v in postgres.get("volumes", [])
+    ):
+        found.append(f"postgres: does not run {ROLES_SCRIPT} at initialisation")
+    for name in APP_SERVICES & services.keys():
+        user = _db_user(services[name].get("environment", {}).get("DATABASE_URL", ""))
+        wanted = OWNER_ROLE if name == "migrate" else APP_ROLE
+        if user == superuser:
+            found.append(f"{name}: connects to the database as the superuser {user}")
+        elif user != wanted:
+            found.append(f"{name}: connects to the database as {user!r}, not {wanted}")
+    script = ROOT / ROLES_SCRIPT
+    text = script.read_text() if script.exists() else ""
+    for role in ("owner", "app"):
+        create = re.search(rf'CREATE ROLE :"{role}"[^;]*;', text)
+        if not create or "NOSUPERUSER" not in create.group(0):
+            found.append(f"{ROLES_SCRIPT}: the {role} role is not created NOSUPERUSER")
+    for var, role in (("CLINIC_DB_OWNER", OWNER_ROLE), ("CLINIC_DB_APP", APP_ROLE)):
+        if f"{var}:={role}" not in text:
+            found.append(f"{ROLES_SCRIPT}: {var} does not default to {role}")
     return found
 
 
 def dockerfile_problems(text: str) -> list[str]:
     """Every path the Dockerfile copies exists (Docker cannot build here, so a moved
-    folder would break the image unseen)."""
+    folder would break the image unseen); the image defaults to production."""
     found = []
     for line in text.splitlines():
         words = line.split()
@@ -57,7 +140,36 @@ def dockerfile_problems(text: str) -> list[str]:
             for source in words[1:-1]:
                 if source != "." and not (ROOT / source).exists():
                     found.append(f"Dockerfile: COPY {source} names nothing in the tree")
+    env = image_env(text)
+    if env.get("DJANGO_ENV") != "production":
+        found.append("Dockerfile: the image does not default to DJANGO_ENV=production")
+    if env.get("DEBUG", "0") not in {"0", "false", "off", "no"}:
+        found.append("Dockerfile: the image turns DEBUG on")
+    for var in ("SECRET_KEY", "REQUIRE_2FA", "TRUSTED_PROXY_COUNT"):
+        if var in env:
+            found.append(f"Dockerfile: ENV sets {var} (it must come from the deployment)")
     return found
+
+
+def dockerignore_problems(text: str | None) -> list[str]:
+    if text is None:
+        return [".dockerignore is missing"]
+    entries = {line.strip().strip("/") for line in text.splitlines() if line.strip()}
+    return [
+        f".dockerignore: does not keep out {name}" for name in NEVER_IN_IMAGE if name not in entries
+    ]
+
+
+def image_env(text: str | None = None) -> dict[str, str]:
+    """The environment the Dockerfile's ENV lines give the container."""
+    if text is None:
+        text = (ROOT / "Dockerfile").read_text()
+    env = {}
+    for line in text.splitlines():
+        words = line.split()
+        if words and words[0] == "ENV":
+            env.update(word.split("=", 1) for word in words[1:] if "=" in word)
+    return env
 
 
 if __name__ == "__main__":
