@@ -21,6 +21,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -303,6 +304,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Report jobs left running by a lost worker are failed (and can be retried).
     "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
+    # The audit chain's head, signed, kept as a file and mailed to the admins (audit.anchoring).
+    "audit-anchor-chain": {
+        "task": "audit.anchor_chain",
+        "schedule": crontab(hour=env_int("AUDIT_ANCHOR_HOUR", 2), minute=15),
+    },
 }
 
 # The shared cache holds only small, non-clinical things (the reference-data
@@ -495,3 +501,15 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
 # auditlog would take the first X-Forwarded-For entry, which a client can forge;
 # the address that counts is ours (TRUSTED_PROXY_COUNT), on the linked AuditEvent.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
+# Anchors of the audit chain (audit/anchors.py): the head signed with an HMAC key
+# the database never holds. Unset, a key derived from SECRET_KEY (development);
+# production sets its own, so a new SECRET_KEY does not orphan the anchors. To
+# rotate: the new key here, the old one appended to AUDIT_ANCHOR_OLD_KEYS.
+AUDIT_ANCHOR_KEY = env("AUDIT_ANCHOR_KEY")
+AUDIT_ANCHOR_OLD_KEYS = env_list("AUDIT_ANCHOR_OLD_KEYS")
+# Mailed the daily anchor besides every active clinic admin (e.g. an outside auditor).
+AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")
+# TRUNCATE of the audit log is let through in Django's test databases only
+# (audit/migrations/0005): a production database may not carry such a name.
+if PRODUCTION and str(DATABASES["default"].get("NAME", "")).startswith("test_"):
+    raise ImproperlyConfigured("A production database may not be named test_…")
