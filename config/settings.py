@@ -497,6 +497,14 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "reviews.Review",
     "reviews.Finding",
     "reviews.SideEffect",
+    # Reference data and the consent wording: what signed records and dose checks
+    # name (issue 18, finding 8), whichever door edits them.
+    "planning.Muscle",
+    "planning.Expression",
+    "planning.Product",
+    "planning.DoseRange",
+    "planning.DoseLimit",
+    "charting.ConsentText",
 ]
 # auditlog would take the first X-Forwarded-For entry, which a client can forge;
 # the address that counts is ours (TRUSTED_PROXY_COUNT), on the linked AuditEvent.
