@@ -37,23 +37,24 @@ $$ LANGUAGE plpgsql
 GUARD_HEAD = """
 CREATE OR REPLACE FUNCTION audit_chainhead_guard() RETURNS trigger AS $$
 DECLARE
-    last_seq bigint;
-    last_hash text;
+    ok boolean;
 BEGIN
     IF TG_OP = 'DELETE' THEN
         RAISE EXCEPTION 'the audit chain head cannot be deleted'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    SELECT e.seq, e.hash INTO last_seq, last_hash
-        FROM audit_auditevent e ORDER BY e.seq DESC LIMIT 1;
-    IF NOT FOUND THEN
-        last_seq := 0;
-        last_hash := repeat('0', 64);
+    -- Events are never deleted and the chain starts at 1, so the last event is the
+    -- one with no successor: two lookups of the seq index, whatever the table's size.
+    IF NEW.seq = 0 THEN
+        ok := NEW.hash = repeat('0', 64)
+            AND NOT EXISTS (SELECT 1 FROM audit_auditevent e WHERE e.seq = 1);
+    ELSE
+        ok := EXISTS (SELECT 1 FROM audit_auditevent e WHERE e.seq = NEW.seq AND e.hash = NEW.hash)
+            AND NOT EXISTS (SELECT 1 FROM audit_auditevent e WHERE e.seq = NEW.seq + 1);
     END IF;
-    IF NEW.id <> 1 OR NEW.seq <> last_seq OR NEW.hash <> last_hash
-            OR (TG_OP = 'UPDATE' AND NEW.seq < OLD.seq) THEN
+    IF NEW.id <> 1 OR NOT ok OR (TG_OP = 'UPDATE' AND NEW.seq < OLD.seq) THEN
         RAISE EXCEPTION 'the audit chain head moves only to the last event appended '
-            '(event %, the table ends at %)', NEW.seq, last_seq
+            '(not to event %)', NEW.seq
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
