@@ -45,6 +45,7 @@ class ChainReport:
     head_hash: str
     problems: list[str]
     anchors_checked: int = 0
+    newest_anchor_at: str = ""  # when the newest anchor with a good signature was made
 
     @property
     def ok(self) -> bool:
@@ -96,10 +97,12 @@ def verify_chain(
         problems += unreadable
     anchors = [*anchors, *(extra_anchors or [])]
     problems += anchoring.check(anchors)
+    trusted_times = [a.anchored_at for a in anchors if a.signature_ok()]
     return ChainReport(
         checked=checked,
         head_seq=head_seq,
         head_hash=head_hash,
         problems=problems,
         anchors_checked=len(anchors),
+        newest_anchor_at=max(trusted_times, default=""),
     )

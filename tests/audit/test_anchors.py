@@ -10,12 +10,14 @@ which checks before it signs."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from audit import anchors
 from audit.anchoring import ChainBroken, anchor_chain
@@ -193,3 +195,13 @@ def _file(text: str):
     from django.core.files.base import ContentFile
 
     return ContentFile(text.encode())
+
+
+def test_an_old_newest_anchor_is_pointed_out(injector, capsys):
+    """The nightly anchoring stopped (beat down, or switched off): verify says so."""
+    _events(injector, 2)
+    anchor_chain(now=timezone.now() - datetime.timedelta(days=3))
+    call_command("verify_audit_chain")
+    out = capsys.readouterr().out
+    assert "is the nightly anchoring (Celery beat) running?" in out
+    assert "intact" in out

@@ -1,9 +1,23 @@
+import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from audit import anchors
 from audit.chain import verify_chain
+
+STALE_DAYS = 2
+
+
+def _days_since(moment: str) -> float:
+    try:
+        then = datetime.datetime.fromisoformat(moment)
+    except ValueError:
+        return 0.0
+    if timezone.is_naive(then):
+        return 0.0
+    return (timezone.now() - then).total_seconds() / 86400
 
 
 class Command(BaseCommand):
@@ -40,6 +54,14 @@ class Command(BaseCommand):
             f"Checked {report.checked} events; head is event {report.head_seq}, "
             f"hash {report.head_hash}; against {report.anchors_checked} anchor(s)"
         )
+        newest = report.newest_anchor_at
+        if newest and _days_since(newest) > STALE_DAYS:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The newest anchor is of {newest}: is the nightly anchoring (Celery beat) "
+                    "running? Events after it are not yet protected."
+                )
+            )
         if not report.anchors_checked:
             self.stdout.write(
                 self.style.WARNING(
