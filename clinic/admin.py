@@ -1,7 +1,12 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpResponseRedirect
 
+from . import scheduling
+from .errors import SchedulingError
 from .models import Appointment, Location, Patient, User
+from .slots import outside_opening_hours
 
 
 @admin.register(User)
@@ -41,11 +46,145 @@ class PatientAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "home_location"]
 
 
+class AppointmentAdminForm(forms.ModelForm):
+    """The admin's appointment form asks the appointment book's rules
+    (``clinic.scheduling``), as the desk's pages do: a sane time from now on, an
+    active injector, no clash, and a ticked box for outside opening hours."""
+
+    confirm_outside_hours = forms.BooleanField(
+        required=False, label="Book outside opening hours anyway"
+    )
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "patient",
+            "kind",
+            "location",
+            "injector",
+            "starts_at",
+            "ends_at",
+            "status",
+            "desk_note",
+            "cancel_reason",
+            "created_by",
+        ]
+
+    FIELDS = {
+        "starts": "starts_at",
+        "ends": "ends_at",
+        "patient": "patient",
+        "injector": "injector",
+    }
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        before = self.instance.pk and Appointment.objects.get(pk=self.instance.pk)
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        moved = not before or (starts_at, ends_at, data.get("injector")) != (
+            before.starts_at,
+            before.ends_at,
+            before.injector,
+        )
+        if not moved or not (starts_at and ends_at and data.get("patient")):
+            return data
+        try:
+            scheduling.check_booking(
+                patient=data["patient"],
+                injector=data["injector"],
+                starts_at=starts_at,
+                ends_at=ends_at,
+                exclude_id=self.instance.pk,
+            )
+        except SchedulingError as exc:
+            self.add_error(self.FIELDS.get(exc.field), str(exc))
+            return data
+        warning = outside_opening_hours(
+            location=data["location"], starts_at=starts_at, ends_at=ends_at
+        )
+        if warning and not data.get("confirm_outside_hours"):
+            self.add_error("confirm_outside_hours", warning)
+        return data
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
+    """Booking, moving and status changes go through ``clinic.scheduling``, the
+    one set of booking rules; what the rules refuse is said on the form."""
+
+    form = AppointmentAdminForm
     list_display = ["starts_at", "kind", "status", "patient", "injector", "location"]
     list_filter = ["status", "kind", "location"]
     date_hierarchy = "starts_at"
     list_select_related = ["patient", "injector", "location"]
     raw_id_fields = ["patient", "injector", "created_by"]
     readonly_fields = ["reminder_sent_at", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return [*self.readonly_fields, "status", "cancel_reason"]
+        # A booking keeps its patient, kind and place; book a new one instead.
+        return [*self.readonly_fields, "patient", "kind", "location", "created_by"]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                self._change(obj, form)
+            else:
+                booked = scheduling.book_appointment(
+                    patient=obj.patient,
+                    kind=obj.kind,
+                    location=obj.location,
+                    injector=obj.injector,
+                    starts_at=obj.starts_at,
+                    ends_at=obj.ends_at,
+                    by=request.user,
+                    desk_note=obj.desk_note,
+                )
+                obj.pk, obj.created_by = booked.pk, booked.created_by
+        except SchedulingError as exc:  # a second desk took the time meanwhile
+            request._booking_refused = str(exc)
+
+    @staticmethod
+    def _change(obj, form) -> None:
+        before = Appointment.objects.get(pk=obj.pk)
+        if (obj.starts_at, obj.ends_at, obj.injector_id) != (
+            before.starts_at,
+            before.ends_at,
+            before.injector_id,
+        ):
+            scheduling.reschedule_appointment(
+                appointment=before,
+                starts_at=obj.starts_at,
+                ends_at=obj.ends_at,
+                injector=obj.injector,
+            )
+        if obj.status != before.status:
+            scheduling.change_status(appointment=before, to=obj.status, reason=obj.cancel_reason)
+        if obj.desk_note != before.desk_note:
+            Appointment.objects.filter(pk=obj.pk).update(desk_note=obj.desk_note)
+
+    def _refused(self, request):
+        refusal = getattr(request, "_booking_refused", None)
+        if refusal is None:
+            return None
+        self.message_user(request, f"Not saved: {refusal}", level=messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._refused(request) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._refused(request) or super().response_change(request, obj)
+
+    def log_addition(self, request, obj, message):
+        if not hasattr(request, "_booking_refused"):
+            return super().log_addition(request, obj, message)
+        return None
+
+    def log_change(self, request, obj, message):
+        if not hasattr(request, "_booking_refused"):
+            return super().log_change(request, obj, message)
+        return None

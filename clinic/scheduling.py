@@ -43,6 +43,34 @@ REFUSALS = {
 }
 
 
+def check_booking(
+    *,
+    patient: Patient,
+    injector: User,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    exclude_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> None:
+    """The rules a time must pass to be booked (or moved to), without saving:
+    a sane time from now on, an active injector and patient, no clash. Booking,
+    moving and the Django admin's form all ask this; the database's exclusion
+    constraint stays the last word for two desks at once."""
+    check_times(starts_at=starts_at, ends_at=ends_at, now=now or timezone.now())
+    check_injector(injector)
+    if not patient.is_active:
+        raise SchedulingError("This patient's record is inactive.", field="patient")
+    clashes = clash_messages(
+        injector=injector,
+        patient=patient,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        exclude_id=exclude_id,
+    )
+    if clashes:
+        raise BookingConflict(" ".join(clashes))
+
+
 @transaction.atomic
 def book_appointment(
     *,
@@ -61,15 +89,7 @@ def book_appointment(
     Outside opening hours is allowed (the form warns and asks first).
     """
     ends_at = ends_at or default_end(kind=kind, starts_at=starts_at)
-    check_times(starts_at=starts_at, ends_at=ends_at, now=now or timezone.now())
-    check_injector(injector)
-    if not patient.is_active:
-        raise SchedulingError("This patient's record is inactive.", field="patient")
-    clashes = clash_messages(
-        injector=injector, patient=patient, starts_at=starts_at, ends_at=ends_at
-    )
-    if clashes:
-        raise BookingConflict(" ".join(clashes))
+    check_booking(patient=patient, injector=injector, starts_at=starts_at, ends_at=ends_at, now=now)
     appointment = Appointment(
         patient=patient,
         kind=kind,
@@ -106,25 +126,42 @@ def reschedule_appointment(
         )
     ends_at = ends_at or starts_at + (appointment.ends_at - appointment.starts_at)
     injector = injector or appointment.injector
-    check_times(starts_at=starts_at, ends_at=ends_at, now=now or timezone.now())
-    check_injector(injector)
-    clashes = clash_messages(
-        injector=injector,
+    check_booking(
         patient=appointment.patient,
+        injector=injector,
         starts_at=starts_at,
         ends_at=ends_at,
         exclude_id=appointment.pk,
+        now=now,
     )
-    if clashes:
-        raise BookingConflict(" ".join(clashes))
     appointment.starts_at, appointment.ends_at, appointment.injector = starts_at, ends_at, injector
     appointment.reminder_sent_at = None  # a new time deserves a new reminder
     save_without_overlap(appointment)
     return appointment
 
 
+def on_the_day(appointment: Appointment, now: datetime.datetime | None = None) -> bool:
+    return appointment.local_start.date() == appointment.local(now or timezone.now()).date()
+
+
+def check_on_the_day(appointment: Appointment, now: datetime.datetime | None = None) -> None:
+    """A patient arrives (or starts a visit) on the appointment's own day, in the
+    location's time zone; a week ahead or last month is a slip of the finger."""
+    if not on_the_day(appointment, now):
+        day = appointment.local_start.date()
+        raise SchedulingError(
+            f"This appointment is on {day:%a %b %-d}: a patient is marked arrived on the day."
+        )
+
+
 @transaction.atomic
-def change_status(*, appointment: Appointment, to: str, reason: str = "") -> Appointment:
+def change_status(
+    *,
+    appointment: Appointment,
+    to: str,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Appointment:
     """Arrived, no-show, in treatment, completed, cancelled (with a reason), or back."""
     appointment = (
         Appointment.objects.select_for_update().select_related("location").get(pk=appointment.pk)
@@ -145,6 +182,8 @@ def change_status(*, appointment: Appointment, to: str, reason: str = "") -> App
         if not reason:
             raise SchedulingError("Give a reason for the cancellation.", field="reason")
         appointment.cancel_reason = reason
+    if current == Status.BOOKED and to in (Status.ARRIVED, Status.IN_TREATMENT):
+        check_on_the_day(appointment, now)
     if to == Status.NO_SHOW and appointment.starts_at > timezone.now():
         raise SchedulingError(
             f"Not yet: the appointment starts at {appointment.local_start:%H:%M}.", field=None

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_ratelimit",
 ]
 
 
@@ -138,6 +139,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "security.middleware.SessionTimeoutMiddleware",
     "security.middleware.TwoFactorMiddleware",
+    "security.middleware.PasswordChangeRequiredMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -326,6 +328,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# "Forgot password" is rate-limited (django-ratelimit) on this cache, by the
+# client address the audit log uses. Without Redis (development, one process)
+# the in-process cache is enough; production has Redis.
+RATELIMIT_IP_META_KEY = "audit.context.client_ip"
+if not REDIS_URL:
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 
 # --- Email ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from security.forms import SignInForm
+from security.views import ChangePasswordView, ChoosePasswordView, ForgotPasswordView
 
 handler403 = "clinic.views.system.permission_denied"
 
@@ -20,15 +21,28 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
-        name="password_change",
-    ),
+    path("password/", ChangePasswordView.as_view(), name="password_change"),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    # Forgot password, and the invitation's link (security.onboarding).
+    path("password/forgot/", ForgotPasswordView.as_view(), name="password_reset"),
+    path(
+        "password/forgot/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/choose/<uidb64>/<token>/",
+        ChoosePasswordView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/choose/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
     ),
     path("planning/", include("planning.urls")),
     path("charting/", include("charting.urls")),

@@ -1,17 +1,22 @@
-"""The lost-phone reset in the Django admin: an action on the staff list.
+"""Staff sign-in in the Django admin: invitations, typed passwords, the
+lost-phone reset.
 
-The staff admin itself lives in ``clinic.admin``; the second factor is this
-app's, so the action is added here (clinic sits below security)."""
+The staff admin itself lives in ``clinic.admin``; passwords and the second
+factor are this app's, so they are added here (clinic sits below security). A
+new user made without a password gets an invitation link (``onboarding``); a
+password the admin types must be replaced at the user's next sign-in."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from audit.events import record
 from audit.models import Action
 from clinic.admin import UserAdmin
 from clinic.models import User
 
+from . import onboarding
 from .two_factor import reset_second_factor
 
 
@@ -32,8 +37,51 @@ def reset_second_factor_action(modeladmin, request, queryset):
     )
 
 
+@admin.action(description="Send an invitation (a link to choose a password)")
+def send_invitation_action(modeladmin, request, queryset):
+    for user in queryset:
+        onboarding.send_invitation(user=user, request=request)
+    messages.success(request, f"Invitation sent to {queryset.count()} staff member(s).")
+
+
+class TypedPasswordForm(AdminPasswordChangeForm):
+    """The admin's "set password" page: the user replaces it at next sign-in."""
+
+    def save(self, commit=True):
+        onboarding.admin_set_password(self.user)
+        return super().save(commit=commit)
+
+
 class SecuredUserAdmin(UserAdmin):
-    actions = [reset_second_factor_action]
+    actions = [send_invitation_action, reset_second_factor_action]
+    change_password_form = TypedPasswordForm
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "first_name", "last_name", "groups"],
+            },
+        ),
+        (
+            "Password",
+            {
+                "description": "Leave password-based sign-in off to e-mail the new user an "
+                "invitation to choose their own password. A password you type here must be "
+                "changed at the first sign-in.",
+                "fields": ["usable_password", "password1", "password2"],
+            },
+        ),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        typed = not change and obj.has_usable_password()
+        if typed:
+            onboarding.admin_set_password(obj)
+        super().save_model(request, obj, form, change)
+        if not change and not typed:
+            onboarding.send_invitation(user=obj, request=request)
+            messages.info(request, f"An invitation to choose a password went to {obj.email}.")
 
 
 admin.site.unregister(User)

@@ -95,3 +95,29 @@ class TwoFactorMiddleware:
 def second_factor_exempt(view):
     view.second_factor_exempt = True
     return view
+
+
+class PasswordChangeRequiredMiddleware:
+    """A password an admin typed is replaced at the next sign-in: until then every
+    page but the password change (and the pages that get there) leads to it."""
+
+    EXEMPT = {"login", "logout", "healthz", "password_change", "password_change_done"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.must_change_password:
+            return None
+        if getattr(view_func, "second_factor_exempt", False):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in self.EXEMPT:
+            return None
+        return redirect(
+            f"{reverse('password_change')}?{urlencode({'next': request.get_full_path()})}"
+        )

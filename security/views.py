@@ -1,20 +1,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
+from django_ratelimit.decorators import ratelimit
 
 from audit.events import record
 from audit.models import Action
 from clinic.access import role_required
 from clinic.roles import Role
 
-from . import two_factor
+from . import onboarding, two_factor
 from .forms import TokenForm
 from .middleware import second_factor_exempt
 from .sessions import clock_for, now_ts, touch
@@ -159,3 +162,40 @@ def locked_out(request, credentials=None, *args, **kwargs):
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/lockout.html", {"minutes": minutes}, status=429)
+
+
+class ForgotPasswordView(auth_views.PasswordResetView):
+    """Django's reset request, limited per address and per email. Over the limit
+    the answer is the same "check your email" page and no mail goes: the page
+    never tells whether an address has an account."""
+
+    success_url = reverse_lazy("password_reset_done")
+
+    @method_decorator(ratelimit(key="ip", rate=onboarding.RESET_RATE, method="POST", block=False))
+    @method_decorator(
+        ratelimit(key="post:email", rate=onboarding.RESET_RATE, method="POST", block=False)
+    )
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            return redirect(self.success_url)
+        return super().post(request, *args, **kwargs)
+
+
+class ChoosePasswordView(auth_views.PasswordResetConfirmView):
+    """The invitation's and the reset's link: the password is the user's own."""
+
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        onboarding.chose_own_password(form.user)
+        return response
+
+
+class ChangePasswordView(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        onboarding.chose_own_password(form.user)
+        return response

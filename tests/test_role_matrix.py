@@ -25,7 +25,16 @@ from tests.factories import (
     make_visit,
 )
 
-PUBLIC = {"login", "healthz", "calendar_feed"}
+PUBLIC = {
+    "login",
+    "healthz",
+    "calendar_feed",
+    # Forgot password and the invitation's link (security.onboarding)
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 ANY_SIGNED_IN = {"logout", "password_change", "password_change_done"}
 # Clinical namespaces: the front desk may open none of their pages, except these
 # (scheduling screens that show names and times only).
@@ -64,6 +73,7 @@ def url_kwargs(patient, injector):
         "appointment_id": make_appointment(patient=patient, injector=injector).pk,
         "due_review_id": make_due_review(patient=patient, injector=injector).pk,
         "token": make_feed(injector=injector).token,
+        "uidb64": "MQ",  # a set-password link's user id (its token above is no reset token)
         "plan_id": plan.pk,
         # charting: a chart with consent (its visit is a treatment visit of the same patient)
         "consent_id": treatment.visit.consents.get().pk,

@@ -48,6 +48,11 @@ class User(AbstractUser):
     default_location = models.ForeignKey(
         "clinic.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text="Set when an admin typed the password: the user chooses their own at the "
+        "next sign-in.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]

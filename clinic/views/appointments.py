@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from .. import scheduling
@@ -38,10 +39,18 @@ def appointment_book(request):
         query = request.GET.get("q", "").strip()[:100]
         found = list(Patient.objects.active().search(query)[:PICK_LIMIT]) if query else []
         carry = {k: v for k, v in request.GET.items() if k not in ("q", "patient")}
+        back = f"{request.path}?{urlencode(carry)}" if carry else request.path
         return render(
             request,
             "clinic/appointment_pick_patient.html",
-            {"query": query, "found": found, "carry": carry, "limit": PICK_LIMIT},
+            {
+                "query": query,
+                "found": found,
+                "carry": carry,
+                "limit": PICK_LIMIT,
+                # A new caller: create the patient, then come back to this booking.
+                "new_patient_url": f"{reverse('patient_create')}?{urlencode({'next': back})}",
+            },
         )
     form = AppointmentForm(request.POST or None, initial=_initial_from(request))
     patient = _patient_of(form, request)
@@ -82,7 +91,9 @@ def _patient_of(form, request) -> Patient | None:
 @role_required(*Role.values)
 def appointment_detail(request, appointment_id: int):
     appointment = get_appointment_for(request.user, appointment_id)
-    allowed = scheduling.TRANSITIONS[appointment.status]
+    allowed = set(scheduling.TRANSITIONS[appointment.status])
+    if appointment.status == Appointment.Status.BOOKED and not scheduling.on_the_day(appointment):
+        allowed -= {Appointment.Status.ARRIVED, Appointment.Status.IN_TREATMENT}
     actions = [
         (to, label)
         for to, label in [

@@ -2,6 +2,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..access import get_patient_for, role_required
 from ..errors import RuleError
@@ -30,6 +32,19 @@ def patient_list(request):
     return render(request, "clinic/patient_list.html", {"form": form, "page": page, "query": query})
 
 
+def booking_with(request, patient: Patient) -> str | None:
+    """Back to the booking a new caller interrupted (``?next=`` from the booking's
+    "New patient"), with the tapped day, time and injector, now for this patient.
+    Only the booking page is a place to go back to."""
+    target = request.GET.get("next", "")
+    booking = reverse("appointment_book")
+    if target.split("?", 1)[0] != booking or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return None
+    return f"{target}{'&' if '?' in target else '?'}patient={patient.pk}"
+
+
 @role_required(*Role.values)
 def patient_create(request):
     form = PatientForm(request.POST or None)
@@ -43,7 +58,7 @@ def patient_create(request):
             messages.success(
                 request, f"Patient {patient.full_name} saved as {patient.chart_number}."
             )
-            return redirect(patient)
+            return redirect(booking_with(request, patient) or patient)
     return render(request, "clinic/patient_form.html", {"form": form, "patient": None})
 
 

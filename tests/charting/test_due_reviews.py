@@ -110,8 +110,8 @@ def test_cancelled_review_returns_to_the_list_until_done(patient, injector, trea
     assert list(DueReview.objects.needing_booking()) == [due]
     rebooked = due_reviews.book_due_review(due=due, by=front_desk)
     assert due_of(patient).state == "booked" and due_of(patient).booked_id == rebooked.pk
-    for to in (Status.ARRIVED, Status.COMPLETED):
-        scheduling.change_status(appointment=rebooked, to=to)
+    for to in (Status.ARRIVED, Status.COMPLETED):  # on the review's day
+        scheduling.change_status(appointment=rebooked, to=to, now=rebooked.starts_at)
     assert due_of(patient).state == "done"
     assert not DueReview.objects.still_owed().exists()
 

@@ -2,12 +2,15 @@
 clear messages next to the field, nothing lost, nothing half-saved, never a 500."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 
-from clinic.models import Appointment
+from clinic.models import Appointment, Patient
 from clinic.slots import local_today
 from tests.factories import PatientFactory, make_appointment
 
@@ -119,7 +122,16 @@ def test_a_completed_appointment_is_not_rescheduled(desk_client, patient, inject
 
 
 def test_arrived_and_no_show_buttons(desk_client, patient, injector):
-    appointment = make_appointment(patient=patient, injector=injector)
+    tomorrows = make_appointment(patient=patient, injector=injector)
+    page = desk_client.post(
+        reverse("appointment_status", args=[tomorrows.pk]), {"to": "arrived"}, follow=True
+    )
+    assert "a patient is marked arrived on the day" in page.text  # issue 19, finding 4
+    tomorrows.refresh_from_db()
+    assert tomorrows.status == Status.BOOKED
+    appointment = make_appointment(
+        patient=PatientFactory(), injector=injector, starts_at=timezone.now()
+    )
     url = reverse("appointment_status", args=[appointment.pk])
     desk_client.post(url, {"to": "arrived"})
     appointment.refresh_from_db()
@@ -173,3 +185,52 @@ def test_only_clinical_roles_get_the_open_visit_link(front_desk, patient, inject
     opened = client.get(page.context["visit_url"])
     assert opened["Location"] == reverse("patient_detail", args=[patient.pk])
     assert desk_client.get(page.context["visit_url"]).status_code == 403
+
+
+def test_a_new_caller_keeps_the_tapped_slot(desk_client, injector, location):
+    """Issue 19, finding 3: tap a free time, find no match, "New patient": after
+    saving the patient the booking form is back with the day, time and injector."""
+    day = local_today(location) + datetime.timedelta(days=3)
+    tapped = {"day": day.isoformat(), "start": "10:30", "injector": injector.pk}
+    pick = desk_client.get(reverse("appointment_book"), {**tapped, "q": "Nobody Yet"})
+    assert "No patient matches" in pick.text
+    new_patient_url = pick.context["new_patient_url"]
+    form_page = desk_client.get(new_patient_url)
+    # The patient form has no action: it posts back to its own address, ?next= too.
+    assert any("action=" not in tag for tag in re.findall(r"<form[^>]*>", form_page.text))
+    saved = desk_client.post(new_patient_url, valid_patient())
+    patient = Patient.objects.get(last_name="Newcaller")
+    assert saved.status_code == 302 and f"patient={patient.pk}" in saved["Location"]
+    booking = desk_client.get(saved["Location"])
+    initial = booking.context["form"].initial
+    assert (initial["day"], initial["start"], str(initial["injector"])) == (
+        day.isoformat(),
+        "10:30",
+        str(injector.pk),
+    )
+    assert "Newcaller" in booking.text
+
+
+@pytest.mark.parametrize(
+    "hostile", ["https://evil.example/appointments/new/", "/patients/", "//evil.example/x"]
+)
+def test_after_a_new_patient_only_the_booking_is_a_way_back(desk_client, hostile):
+    saved = desk_client.post(
+        f"{reverse('patient_create')}?{urlencode({'next': hostile})}", valid_patient()
+    )
+    patient = Patient.objects.get(last_name="Newcaller")
+    assert saved["Location"] == patient.get_absolute_url()
+
+
+def valid_patient() -> dict:
+    return {
+        "first_name": "Nell",
+        "last_name": "Newcaller",
+        "date_of_birth": "1988-06-01",
+        "sex": "F",
+        "phone": "(555) 010-7777",
+        "email": "",
+        "chart_number": "",
+        "home_location": "",
+        "front_desk_notes": "",
+    }

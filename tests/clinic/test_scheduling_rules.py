@@ -147,8 +147,12 @@ def test_no_show_only_after_the_start(patient, injector, location, front_desk):
 
 def test_the_day_runs_booked_arrived_in_treatment_completed(patient, injector, front_desk):
     appointment = make_appointment(patient=patient, injector=injector)
+    for to in (Status.ARRIVED, Status.IN_TREATMENT):  # tomorrow's: not yet (issue 19, 4)
+        with pytest.raises(SchedulingError, match="marked arrived on the day"):
+            scheduling.change_status(appointment=appointment, to=to)
+    on_the_day = appointment.starts_at - datetime.timedelta(hours=1)
     for to in (Status.ARRIVED, Status.IN_TREATMENT, Status.COMPLETED):
-        appointment = scheduling.change_status(appointment=appointment, to=to)
+        appointment = scheduling.change_status(appointment=appointment, to=to, now=on_the_day)
     assert appointment.status == Status.COMPLETED
     with pytest.raises(SchedulingError, match="completed"):
         scheduling.change_status(appointment=appointment, to=Status.BOOKED)

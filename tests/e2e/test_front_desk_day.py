@@ -1,6 +1,6 @@
 """The front desk's day in a real browser: book a consultation from the day
-view, reschedule it, mark the patient arrived; then find the two-week review
-that signing a treatment booked (charting.due_reviews.book_review, as signing
+view, reschedule it, see it cannot be marked arrived a day early; then find the
+two-week review that signing a treatment booked (charting.due_reviews.book_review, as signing
 calls it)."""
 
 import datetime
@@ -50,7 +50,7 @@ def clinic_day(transactional_db):
     return {"desk": desk, "injector": injector, "review": review}
 
 
-def test_front_desk_books_reschedules_marks_arrived_and_sees_the_review(page, clinic_day):
+def test_front_desk_books_reschedules_and_sees_the_review(page, clinic_day):
     login(page, "frank@test.clinic", PASSWORD)
     page.get_by_test_id("main-menu").get_by_role("link", name="Day").click()
     page.get_by_role("link", name="Next day").click()
@@ -76,8 +76,9 @@ def test_front_desk_books_reschedules_marks_arrived_and_sees_the_review(page, cl
     assert "at 14:30" in page.get_by_role("alert").first.inner_text()
     assert "14:30–15:00" in page.locator("h1").inner_text()
 
-    page.get_by_role("button", name="Mark arrived").click()
-    assert page.get_by_test_id("status").inner_text() == "Arrived"
+    # Tomorrow's visit: no "Mark arrived" yet (issue 19, finding 4).
+    assert page.get_by_role("button", name="Mark arrived").count() == 0
+    assert page.get_by_role("button", name="Start visit").count() == 0
 
     # The day shows the moved visit at 14:30 in Irene's column.
     page.get_by_role("link", name="Back to the day").click()
