@@ -5,6 +5,11 @@ call of ``audit_append``) still moves it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -62,3 +67,28 @@ def test_the_head_moves_only_to_the_last_event_appended(chain):
     head.refresh_from_db()
     assert (head.seq, head.hash) == (event.seq, event.hash)
     assert verify_chain().ok
+
+
+def test_production_refuses_a_database_named_like_a_test_database():
+    """The TRUNCATE trigger lets Django's test databases (test_…) be flushed; a
+    production database of such a name would lose that guard, so it is refused.
+    Seen to fail with the settings' check taken out."""
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "DEBUG": "0",
+        "SECRET_KEY": "k" * 20 + "-production-like-secret-for-the-check-only-0123456789",
+        "ALLOWED_HOSTS": "clinic.example.org",
+        "DATABASE_URL": "postgres://clinic@127.0.0.1:5432/test_clinic",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode != 0
+    assert "A production database may not be named test_" in run.stderr
