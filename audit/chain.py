@@ -44,19 +44,36 @@ class ChainReport:
     head_seq: int
     head_hash: str
     problems: list[str]
+    anchors_checked: int = 0
+    newest_anchor_at: str = ""  # when the newest anchor with a good signature was made
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_chain(*, limit_problems: int = 20) -> ChainReport:
-    """Recompute every hash in order; report gaps, broken links and changed rows."""
+def verify_chain(
+    *,
+    limit_problems: int = 20,
+    since_seq: int = 1,
+    anchors: list | None = None,
+    extra_anchors: list | None = None,
+) -> ChainReport:
+    """Recompute every hash in order (from event ``since_seq``, trusting the hash of
+    the one before it); report gaps, broken links and changed rows; then check the
+    chain against its anchors (``audit.anchors``): the stored ones unless
+    ``anchors`` is given, plus ``extra_anchors`` (e.g. from a saved e-mail)."""
+    from . import anchors as anchoring
     from .models import AuditEvent, ChainHead
 
     problems: list[str] = []
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     events = AuditEvent.objects.order_by("seq")
+    if since_seq > 1:
+        before = events.filter(seq__lt=since_seq).order_by("-seq").first()
+        if before is not None:
+            expected_prev, expected_seq = before.hash, before.seq + 1
+        events = events.filter(seq__gte=expected_seq)
     for event in events.iterator(chunk_size=2000):
         checked += 1
         if event.seq != expected_seq:
@@ -75,4 +92,17 @@ def verify_chain(*, limit_problems: int = 20) -> ChainReport:
         problems.append(
             f"the chain head says event {head_seq} is the last, the table ends at {last_seq}"
         )
-    return ChainReport(checked=checked, head_seq=head_seq, head_hash=head_hash, problems=problems)
+    if anchors is None:
+        anchors, unreadable = anchoring.stored_anchors()
+        problems += unreadable
+    anchors = [*anchors, *(extra_anchors or [])]
+    problems += anchoring.check(anchors)
+    trusted_times = [a.anchored_at for a in anchors if a.signature_ok()]
+    return ChainReport(
+        checked=checked,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        problems=problems,
+        anchors_checked=len(anchors),
+        newest_anchor_at=max(trusted_times, default=""),
+    )

@@ -21,6 +21,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -307,6 +308,11 @@ CELERY_BEAT_SCHEDULE = {
     # running past the hard limit are failed. Every 15 s: a death is seen within
     # REPORT_HEARTBEAT_STALE_SECONDS + 15 s, under a minute.
     "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 15.0},
+    # The audit chain's head, signed, kept as a file and mailed to the admins (audit.anchoring).
+    "audit-anchor-chain": {
+        "task": "audit.anchor_chain",
+        "schedule": crontab(hour=env_int("AUDIT_ANCHOR_HOUR", 2), minute=15),
+    },
 }
 # A running report writes a heartbeat this often (charting.reports.jobs.heartbeat) ...
 REPORT_HEARTBEAT_SECONDS = env_int("REPORT_HEARTBEAT_SECONDS", 5)
@@ -531,7 +537,27 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "reviews.Review",
     "reviews.Finding",
     "reviews.SideEffect",
+    # Reference data and the consent wording: what signed records and dose checks
+    # name (issue 18, finding 8), whichever door edits them.
+    "planning.Muscle",
+    "planning.Expression",
+    "planning.Product",
+    "planning.DoseRange",
+    "planning.DoseLimit",
+    "charting.ConsentText",
 ]
 # auditlog would take the first X-Forwarded-For entry, which a client can forge;
 # the address that counts is ours (TRUSTED_PROXY_COUNT), on the linked AuditEvent.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
+# Anchors of the audit chain (audit/anchors.py): the head signed with an HMAC key
+# the database never holds. Unset, a key derived from SECRET_KEY (development);
+# production sets its own, so a new SECRET_KEY does not orphan the anchors. To
+# rotate: the new key here, the old one appended to AUDIT_ANCHOR_OLD_KEYS.
+AUDIT_ANCHOR_KEY = env("AUDIT_ANCHOR_KEY")
+AUDIT_ANCHOR_OLD_KEYS = env_list("AUDIT_ANCHOR_OLD_KEYS")
+# Mailed the daily anchor besides every active clinic admin (e.g. an outside auditor).
+AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")
+# TRUNCATE of the audit log is let through in Django's test databases only
+# (audit/migrations/0005): a production database may not carry such a name.
+if PRODUCTION and str(DATABASES["default"].get("NAME", "")).startswith("test_"):
+    raise ImproperlyConfigured("A production database may not be named test_…")

@@ -24,6 +24,8 @@ class ConsentText(models.Model):
     so editing or retiring a version never changes what a patient signed.
     """
 
+    audit_patient = None  # reference data, audited without a patient (audit.subjects)
+
     version = models.PositiveIntegerField(unique=True)
     title = models.CharField(max_length=120)
     body = models.TextField(help_text="Paragraphs separated by a blank line.")

@@ -18,6 +18,8 @@ from ..choices import MIDLINE_SIDES, PAIRED_SIDES, DoseBasis, Source
 
 
 class Muscle(models.Model):
+    audit_patient = None  # reference data, audited without a patient (audit.subjects)
+
     code = models.CharField(max_length=8, unique=True, help_text="Short code, e.g. CORR.")
     name = models.CharField(max_length=80)
     region = models.CharField(max_length=40, help_text="e.g. forehead, glabella, lower face.")
@@ -64,6 +66,8 @@ class Muscle(models.Model):
 
 
 class Expression(models.Model):
+    audit_patient = None  # reference data, audited without a patient (audit.subjects)
+
     code = models.CharField(max_length=12, unique=True)
     name = models.CharField(max_length=60)
     instruction = models.CharField(
@@ -89,6 +93,8 @@ class ProductQuerySet(models.QuerySet):
 class Product(models.Model):
     """A botulinum toxin type A product. Units of one product are never compared
     with, added to or converted into units of another."""
+
+    audit_patient = None  # reference data, audited without a patient (audit.subjects)
 
     code = models.SlugField(max_length=30, unique=True)
     brand = models.CharField(max_length=60, unique=True)
@@ -175,6 +181,8 @@ class DoseRange(models.Model):
     usual practice range; every screen that shows it says which.
     """
 
+    audit_patient = None  # reference data, audited without a patient (audit.subjects)
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="dose_ranges")
     area_code = models.SlugField(max_length=40, help_text="e.g. glabellar, lateral-canthal.")
     area = models.CharField(max_length=80, help_text="e.g. 'Glabellar lines'.")
@@ -250,6 +258,8 @@ class DoseLimit(models.Model):
     Defaults ship as data from cited practice sources (``source_note``); the clinic
     edits them in the admin. Every area of a product's muscles has one, so every
     point is bounded."""
+
+    audit_patient = None  # reference data, audited without a patient (audit.subjects)
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="dose_limits")
     area_code = models.SlugField(max_length=40)
