@@ -4,12 +4,14 @@ from .appointments import HOLDS_TIME, LONGEST, Appointment, CalendarFeed
 from .locations import Location
 from .patients import Patient
 from .staff import User
+from .submits import FormSubmit
 
 __all__ = [
     "HOLDS_TIME",
     "LONGEST",
     "Appointment",
     "CalendarFeed",
+    "FormSubmit",
     "Location",
     "Patient",
     "User",
