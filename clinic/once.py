@@ -16,6 +16,7 @@ reviews-due list's "Book review" button, the addendum under a signed chart."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import secrets
@@ -26,10 +27,14 @@ from dataclasses import dataclass
 from django import forms
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from .models import FormSubmit
 
 FIELD = "submit_token"
+# A claimed token is kept a week (a form left open longer is submitted unguarded);
+# beat's daily task forgets older ones.
+KEEP_DAYS = 7
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
@@ -88,3 +93,10 @@ def submit_once(request: HttpRequest) -> Iterator[Submit]:
                 FormSubmit.objects.filter(key=key).update(url=submit.url)
             else:
                 FormSubmit.objects.filter(key=key).delete()
+
+
+def forget_old_submits(*, now: datetime.datetime | None = None) -> int:
+    """Delete the claims older than ``KEEP_DAYS``; the number deleted."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=KEEP_DAYS)
+    deleted, _ = FormSubmit.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -303,6 +303,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Report jobs left running by a lost worker are failed (and can be retried).
     "reports-sweep-stuck-jobs": {"task": "reports.tasks.sweep_stuck_jobs", "schedule": 60.0},
+    # The double-submit guard's claims older than a week (clinic.once).
+    "forget-old-submits": {"task": "clinic.forget_old_submits", "schedule": 24 * 60 * 60},
 }
 
 # The shared cache holds only small, non-clinical things (the reference-data

@@ -19,16 +19,19 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from charting.models import Addendum, DueReview
-from clinic.models import Appointment, Patient
-from clinic.once import FIELD
+from clinic.models import Appointment, FormSubmit, Patient
+from clinic.once import FIELD, KEEP_DAYS
 from clinic.slots import local_today
+from clinic.tasks import forget_old_submits
 from tests.conftest import need
 from tests.factories import PatientFactory, make_due_review, signed_treatment
 
 pytestmark = pytest.mark.django_db
 
+WEEK = datetime.timedelta(days=KEEP_DAYS, minutes=1)
 NEW_PATIENT = {
     "first_name": "Odette",
     "last_name": "Twice",
@@ -166,3 +169,15 @@ def test_a_second_tab_racing_the_first_waits_and_lands_on_its_patient(front_desk
     patient = Patient.objects.get(last_name="Twice")  # exactly one
     assert [r.status_code for r in responses] == [302, 302]
     assert {r["Location"] for r in responses} == {patient.get_absolute_url()}
+
+
+def test_claims_older_than_a_week_are_forgotten(desk_client, front_desk):
+    url = reverse("patient_create")
+    desk_client.post(url, NEW_PATIENT | {FIELD: token_on(desk_client.get(url))})
+    recent = FormSubmit.objects.get()
+    old = FormSubmit.objects.create(
+        key="0" * 64, user=front_desk, url="/patients/", created_at=timezone.now() - WEEK
+    )
+    assert forget_old_submits.delay().get() == 1  # the beat's task
+    assert list(FormSubmit.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not FormSubmit.objects.filter(pk=old.pk).exists()
