@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from clinic import once
 from clinic.access import injectors
 from clinic.models import Location
 from clinic.scheduling_forms import InjectorChoiceField
@@ -98,6 +99,7 @@ class SignForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
+    submit_token = once.token_field()  # a double submit stores one addendum (clinic.once)
     reason = forms.CharField(max_length=200, help_text="e.g. correction, late entry, patient call.")
     text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -5,12 +5,14 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
+from . import once
 from .errors import RuleError
 from .models import Location, Patient
 from .patients import possible_duplicates
 
 
 class PatientForm(forms.ModelForm):
+    submit_token = once.token_field()  # a double submit stores one patient (clinic.once)
     confirm_not_duplicate = forms.BooleanField(
         required=False,
         label="This is a different person: create the record anyway",
@@ -45,7 +47,7 @@ class PatientForm(forms.ModelForm):
             self.fields["chart_number"].help_text = "Leave empty to give the next free number."
             del self.fields["is_active"]
         else:
-            del self.fields["confirm_not_duplicate"]
+            del self.fields["confirm_not_duplicate"], self.fields[once.FIELD]
         for name in ("first_name", "last_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
         self.helper = FormHelper()
@@ -57,6 +59,7 @@ class PatientForm(forms.ModelForm):
             "front_desk_notes",
             *(["is_active"] if "is_active" in self.fields else []),
             *(["confirm_not_duplicate"] if "confirm_not_duplicate" in self.fields else []),
+            *([once.FIELD] if once.FIELD in self.fields else []),
             Submit("save", "Save patient", css_class="btn-lg"),
         )
 

@@ -37,6 +37,12 @@ def date_in_window(
 def no_control_characters(text: str, *, multiline: bool = False) -> str:
     """``text`` when it holds no control characters (tabs and line breaks allowed when
     ``multiline``)."""
-    if (_CONTROL_MULTILINE if multiline else _CONTROL).search(text or ""):
+    if control_characters_in(text, multiline=multiline):
         raise ValidationError(NO_CONTROL, code="control_characters")
     return text
+
+
+def control_characters_in(text: str, *, multiline: bool = False) -> bool:
+    """Whether ``text`` holds a control character (for rules that collect their errors
+    by field and say ``NO_CONTROL``)."""
+    return bool((_CONTROL_MULTILINE if multiline else _CONTROL).search(text or ""))

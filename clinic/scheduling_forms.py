@@ -6,6 +6,7 @@ import datetime
 
 from django import forms
 
+from . import once
 from .access import injectors
 from .input_bounds import date_in_window
 from .models import Appointment, Location, Patient
@@ -51,6 +52,7 @@ class WhenMixin:
 
 
 class AppointmentForm(WhenMixin, forms.Form):
+    submit_token = once.token_field()  # a double submit books once (clinic.once)
     patient = forms.ModelChoiceField(
         queryset=Patient.objects.active(),
         widget=forms.HiddenInput,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import reminders
+from . import once, reminders
 
 
 @shared_task(name="clinic.send_appointment_reminders")
@@ -16,3 +16,9 @@ def send_appointment_reminders() -> int:
 @shared_task(name="clinic.send_appointment_reminder")
 def send_appointment_reminder(appointment_id: int) -> bool:
     return reminders.send_reminder(appointment_id=appointment_id)
+
+
+@shared_task(name="clinic.forget_old_submits")
+def forget_old_submits() -> int:
+    """Beat runs this daily: the double-submit guard's claims older than a week go."""
+    return once.forget_old_submits()

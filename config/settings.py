@@ -313,6 +313,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.anchor_chain",
         "schedule": crontab(hour=env_int("AUDIT_ANCHOR_HOUR", 2), minute=15),
     },
+    # The double-submit guard's claims older than a week (clinic.once).
+    "forget-old-submits": {"task": "clinic.forget_old_submits", "schedule": 24 * 60 * 60},
 }
 # A running report writes a heartbeat this often (charting.reports.jobs.heartbeat) ...
 REPORT_HEARTBEAT_SECONDS = env_int("REPORT_HEARTBEAT_SECONDS", 5)

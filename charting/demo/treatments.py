@@ -257,18 +257,20 @@ def seed(out) -> None:
     products = Product.objects.in_bulk(field_name="code")
     lots = {}
     for code, number, days, status, note in DEMO_LOTS:
-        lots[number], _ = Lot.objects.get_or_create(
-            product=products[code],
-            number=number,
-            defaults={
-                "expiry_date": today + datetime.timedelta(days=days),
-                "received_on": today - datetime.timedelta(days=240),
-                "vial_count": 20,
-                "status": status,
-                "status_note": note,
-                "status_changed_at": timezone.now() if status != LotStatus.ACTIVE else None,
-            },
-        )
+        lots[number] = Lot.objects.filter(product=products[code], number=number).first()
+        if lots[number] is None:
+            lots[number] = Lot(
+                product=products[code],
+                number=number,
+                expiry_date=today + datetime.timedelta(days=days),
+                received_on=today - datetime.timedelta(days=240),
+                vial_count=20,
+                status=status,
+                status_note=note,
+                status_changed_at=timezone.now() if status != LotStatus.ACTIVE else None,
+            )
+            lots[number].full_clean()  # the lot's rules, as the lot page and the admin
+            lots[number].save()
     signed = 0
     for chart_number, (lot_number, changes) in PAST.items():
         visit = (

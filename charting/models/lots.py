@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.input_bounds import date_in_window
+
 from ..choices import DILUENT_SALINE, LotStatus
 from .locking import SignedRecordError
 
@@ -74,11 +76,44 @@ class Lot(models.Model):
             raise SignedRecordError(self.SIGNED_MESSAGE.format(number=self.number))
         super().save(*args, **kwargs)
 
+    # A lot's dates in a sane window (issue 18, finding 7): a toxin keeps for about three
+    # years, so an expiry more than five years ahead is a typing error; ten years back
+    # still lets an old lot be recorded for the charts that used it.
+    EXPIRY_BACK_DAYS, EXPIRY_AHEAD_DAYS = 3653, 1827
+    RECEIVED_BACK_DAYS, RECEIVED_AHEAD_DAYS = 3653, 1
+
     def clean(self) -> None:
-        """Every form of a lot (the lot page, the Django admin) says why, at the form."""
+        """Every door of a lot (the lot page, the Django admin, the demo data) calls
+        ``full_clean`` and so says why, at the form."""
         super().clean()
+        self.clean_dates()
         if self.signed_fields_changed() and self.used_in_signed_charts():
             raise ValidationError(self.SIGNED_MESSAGE.format(number=self.number))
+
+    def clean_dates(self) -> None:
+        """The expiry and the day received, in their windows (``clinic.input_bounds``).
+        Checked when they are new or changed, so an old lot's status can still change."""
+        stored = {}
+        if self.pk is not None:
+            stored = (
+                type(self).objects.filter(pk=self.pk).values("expiry_date", "received_on").first()
+                or {}
+            )
+        windows = {
+            "expiry_date": (self.EXPIRY_BACK_DAYS, self.EXPIRY_AHEAD_DAYS),
+            "received_on": (self.RECEIVED_BACK_DAYS, self.RECEIVED_AHEAD_DAYS),
+        }
+        errors = {}
+        for name, (back, ahead) in windows.items():
+            value = getattr(self, name)
+            if value is None or stored.get(name) == value:
+                continue
+            try:
+                date_in_window(value, back_days=back, ahead_days=ahead)
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
 
     def used_in_signed_charts(self) -> bool:
         return self.vials.filter(injections__treatment__signed_at__isnull=False).exists()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from charting.due_reviews import record_review_done
 from charting.models import Treatment
 from charting.signing import confirm_signer
+from clinic.input_bounds import NO_CONTROL, control_characters_in
 from clinic.models import Patient, User
 from clinic.roles import Role
 from planning.models import Muscle, Visit, VisitKind, VisitStatus
@@ -216,6 +217,8 @@ def add_side_effect(
         errors["ended_on"] = "It ended before it started."
     if kind == SideEffectKind.OTHER and not note:
         errors["note"] = "Describe what happened."
+    elif control_characters_in(note):
+        errors["note"] = NO_CONTROL
     if errors:
         raise ReviewErrors(errors)
     return SideEffect.objects.create(

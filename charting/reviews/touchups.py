@@ -21,6 +21,7 @@ from charting.consent import consent_in_force
 from charting.lots import record_waste, vial_patient_refusal, vial_refusal
 from charting.models import Injection, Treatment, Vial
 from charting.signing import record_dose_checks, seal, signing_refusals
+from clinic.input_bounds import NO_CONTROL, control_characters_in
 from clinic.models import User
 from planning import dose_rules
 from planning import units as unit_rules
@@ -94,6 +95,8 @@ def add_touch_up(
         vial_id, original.product, now, errors, patient_id=original.visit.patient_id
     )
     x_value, y_value = _coordinate(x, "xy", errors), _coordinate(y, "xy", errors)
+    if control_characters_in(note):
+        errors["note"] = NO_CONTROL
     if muscle is not None and (
         refusal := position_refusal(muscle=muscle.code, side=side, x=x_value, y=y_value)
     ):

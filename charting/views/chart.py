@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clinic import once
 from clinic.access import id_from, role_required
 from clinic.forms import show_on_form
 from clinic.roles import CLINICAL_ROLES, Role
@@ -37,7 +36,7 @@ from ..consent import consent_in_force
 from ..errors import ChartingError
 from ..forms import AddendumForm, AdverseEventForm, SignForm, VialForm, chart_input_from_post
 from ..lots import left_in_vials, usable_vials, vials_used_for_other_patients
-from ..models import DueReview, Treatment
+from ..models import DueReview
 from ..reports.models import ReportJob
 from ..reviews.models import Review
 
@@ -355,33 +354,21 @@ def addendum(request, visit_id: int):
         messages.error(request, "Addenda are added to a signed chart.")
         return redirect("charting:chart", visit_id=visit.pk)
     form = AddendumForm(request.POST)
-    repeated = False
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                # A double submit (two clicks, a resent form) stores one addendum:
-                # the chart's row taken first, so the second waits and sees the first.
-                Treatment.objects.select_for_update().filter(pk=treatment.pk).first()
-                # The same reason and text (as add_addendum stores them) by the same
-                # person in the last two minutes is that submit again.
-                data = form.cleaned_data
-                repeated = treatment.addenda.filter(
-                    created_by=request.user,
-                    reason=" ".join(data["reason"].split())[:200],
-                    text=data["text"].strip(),
-                    created_at__gte=timezone.now() - datetime.timedelta(minutes=2),
-                ).exists()
-                if not repeated:
-                    signing.add_addendum(treatment=treatment, by=request.user, **form.cleaned_data)
-        except ChartingError as exc:
-            show_on_form(form, exc)
-    if form.errors:
-        return _chart_page(request, visit, treatment, status=422, addendum_form=form)
-    if repeated:
-        messages.info(request, "This addendum was already added; it is stored once.")
-    else:
-        messages.success(request, "Addendum added under the signed chart.")
-    return redirect("charting:chart", visit_id=visit.pk)
+    try:
+        # A double submit (two clicks, a resent form, a second tab) stores one addendum.
+        with once.submit_once(request) as submit:
+            if submit.earlier:
+                messages.info(request, "This addendum was already added; it is stored once.")
+                return redirect(submit.earlier)
+            if form.is_valid():
+                data = {k: v for k, v in form.cleaned_data.items() if k != once.FIELD}
+                signing.add_addendum(treatment=treatment, by=request.user, **data)
+                submit.stored(reverse("charting:chart", args=[visit.pk]))
+                messages.success(request, "Addendum added under the signed chart.")
+                return redirect("charting:chart", visit_id=visit.pk)
+    except ChartingError as exc:
+        show_on_form(form, exc)
+    return _chart_page(request, visit, treatment, status=422, addendum_form=form)
 
 
 @role_required(*CLINICAL_ROLES)

@@ -39,6 +39,9 @@ def consent(request, visit_id: int):
         .select_related("withdrawn_by")
     )  # query: withdrawn consents
     form = ConsentForm(request.POST or None, initial={"signed_name": visit.patient.full_name})
+    if request.method == "POST" and current is not None:  # a double submit, a second tab
+        messages.info(request, "The consent is already signed; it is stored once.")
+        return redirect("charting:chart", visit_id=visit.pk)
     if request.method == "POST" and current is None and plan and text and form.is_valid():
         try:
             signed = record_consent(

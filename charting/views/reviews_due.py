@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from markupsafe import Markup
 
+from clinic import once
 from clinic.access import role_required
 from clinic.errors import SchedulingError
 from clinic.forms import show_on_form
@@ -81,6 +82,8 @@ def reviews_due(request):
         "injector_choices": list(form.fields["injector"].queryset),
         "chosen_location": chosen.get("location"),
         "chosen_injector": chosen.get("injector"),
+        # One token for the page's one "Book review" form (clinic.once keys it by row).
+        "submit_token": once.new_token(),
     }
     return render(request, "charting/reviews_due.html", context)
 
@@ -158,7 +161,13 @@ def _row(due: DueReview, *, today, links: Links, choose: str, can_open: bool) ->
 def review_book(request, due_review_id: int):
     due = get_due_review_for(request.user, due_review_id)
     try:
-        appointment = due_reviews.book_due_review(due=due, by=request.user)
+        # A double click books one review and lands on it (clinic.once).
+        with once.submit_once(request) as submit:
+            if submit.earlier:
+                messages.info(request, "This review was already booked; it is booked once.")
+                return redirect(submit.earlier)
+            appointment = due_reviews.book_due_review(due=due, by=request.user)
+            submit.stored(appointment.get_absolute_url())
     except SchedulingError as error:
         messages.error(request, str(error))
         return redirect("reviews_due")

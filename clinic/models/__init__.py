@@ -4,6 +4,7 @@ from .appointments import HOLDS_TIME, LONGEST, Appointment, CalendarFeed
 from .locations import ClosedDay, Location, TimeOff
 from .patients import Patient
 from .staff import User
+from .submits import FormSubmit
 
 __all__ = [
     "HOLDS_TIME",
@@ -11,6 +12,7 @@ __all__ = [
     "Appointment",
     "CalendarFeed",
     "ClosedDay",
+    "FormSubmit",
     "Location",
     "Patient",
     "TimeOff",

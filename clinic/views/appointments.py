@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from .. import scheduling
+from .. import once, scheduling
 from ..access import get_appointment_for, may_see_clinical, role_required
 from ..errors import SchedulingError
 from ..forms import show_on_form
@@ -54,31 +54,40 @@ def appointment_book(request):
         )
     form = AppointmentForm(request.POST or None, initial=_initial_from(request))
     patient = _patient_of(form, request)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    if request.method == "POST":
         try:
-            appointment = scheduling.book_appointment(
-                patient=data["patient"],
-                kind=data["kind"],
-                location=data["location"],
-                injector=data["injector"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                by=request.user,
-                desk_note=data["desk_note"],
-            )
+            with once.submit_once(request) as submit:
+                if submit.earlier:  # a double submit lands on the booking the first made
+                    messages.info(request, "This appointment was already booked; stored once.")
+                    return redirect(submit.earlier)
+                if form.is_valid():
+                    appointment = _book(request, form.cleaned_data)
+                    submit.stored(appointment.get_absolute_url())
+                    return redirect(appointment)
         except SchedulingError as error:
             show_on_form(form, error, renamed=FIELDS)
-        else:
-            start = appointment.local_start
-            messages.success(
-                request,
-                f"Booked: {appointment.get_kind_display()} for {appointment.patient.full_name} "
-                f"on {start:%a %b %-d} at {start:%H:%M} with "
-                f"{appointment.injector.get_full_name()}.",
-            )
-            return redirect(appointment)
     return render(request, "clinic/appointment_form.html", {"form": form, "patient": patient})
+
+
+def _book(request, data: dict) -> Appointment:
+    appointment = scheduling.book_appointment(
+        patient=data["patient"],
+        kind=data["kind"],
+        location=data["location"],
+        injector=data["injector"],
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        by=request.user,
+        desk_note=data["desk_note"],
+    )
+    start = appointment.local_start
+    messages.success(
+        request,
+        f"Booked: {appointment.get_kind_display()} for {appointment.patient.full_name} "
+        f"on {start:%a %b %-d} at {start:%H:%M} with "
+        f"{appointment.injector.get_full_name()}.",
+    )
+    return appointment
 
 
 def _patient_of(form, request) -> Patient | None:

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .. import once
 from ..access import get_patient_for, role_required
 from ..errors import RuleError
 from ..forms import PatientForm, PatientSearchForm, show_on_form
@@ -48,17 +49,28 @@ def booking_with(request, patient: Patient) -> str | None:
 @role_required(*Role.values)
 def patient_create(request):
     form = PatientForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_not_duplicate"}
+    if request.method == "POST":
         try:
-            patient = create_patient(data=data)
+            with once.submit_once(request) as submit:
+                if submit.earlier:  # a double submit lands on the patient the first saved
+                    messages.info(request, "This patient was already saved; stored once.")
+                    return redirect(submit.earlier)
+                if form.is_valid():
+                    data = {
+                        k: v
+                        for k, v in form.cleaned_data.items()
+                        if k not in ("confirm_not_duplicate", once.FIELD)
+                    }
+                    patient = create_patient(data=data)
+                    # back to an interrupted booking, else the patient (a repeat lands there too)
+                    target = booking_with(request, patient) or patient.get_absolute_url()
+                    submit.stored(target)
+                    messages.success(
+                        request, f"Patient {patient.full_name} saved as {patient.chart_number}."
+                    )
+                    return redirect(target)
         except RuleError as error:  # the form comes back filled in, with the message
             show_on_form(form, error)
-        else:
-            messages.success(
-                request, f"Patient {patient.full_name} saved as {patient.chart_number}."
-            )
-            return redirect(booking_with(request, patient) or patient)
     return render(request, "clinic/patient_form.html", {"form": form, "patient": None})
 
 
