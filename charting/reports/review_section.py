@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ObjectDoesNotExist
 
 from charting.reviews.cycles import build_cells
+from charting.seal import as_signed
 from planning.dosing import volume_ml
 
 SIDE_ORDER = {"R": 0, "C": 1, "L": 2}
@@ -61,6 +62,8 @@ def review_summary(treatment) -> dict | None:
         return None
     touch_up = review.touch_up if review.touch_up_id else None
     touch_ups = list(touch_up.injections.all()) if touch_up and touch_up.is_signed else []
+    if touch_ups:  # its names as the touch-up showed them when it was signed
+        as_signed(treatment=touch_up, injections=touch_ups)
     for injection in touch_ups:
         vial = injection.vial
         injection.volume = (
