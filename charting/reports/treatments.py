@@ -33,10 +33,11 @@ NOT_SIGNED = (
 
 
 def with_rows():
-    """Treatments with everything their report shows (9 queries): the treatment
+    """Treatments with everything their report shows (11 queries): the treatment
     (visit, product, plan, signer, its review and touch-up joined), injections,
     adverse events, addenda, the review's findings, side effects, touch-up injections,
-    the final plan's points, the visit's consents."""
+    the final plan's points, the visit's consents, the touch-up's adverse events and
+    its visit's consents (its seal is checked too)."""
     injections = Injection.objects.select_related("muscle", "vial__lot").order_by("order", "id")
     return Treatment.objects.select_related(
         "visit__patient",
@@ -48,6 +49,7 @@ def with_rows():
         "review__visit",
         "review__signed_by",
         "review__touch_up__signed_by",
+        "review__touch_up__visit",
         "touch_up_of__treatment__visit",
     ).prefetch_related(
         Prefetch("injections", queryset=injections),
@@ -56,6 +58,12 @@ def with_rows():
         Prefetch("review__findings", queryset=Finding.objects.select_related("muscle")),
         Prefetch("review__side_effects", queryset=SideEffect.objects.select_related("muscle")),
         Prefetch("review__touch_up__injections", queryset=injections),
+        # what the touch-up's seal covers besides its injections
+        "review__touch_up__adverse_events",
+        Prefetch(
+            "review__touch_up__visit__consents",
+            queryset=Consent.objects.select_related("consent_text"),
+        ),
         # the final plan's points, for where the chart departs from it
         Prefetch("plan__points", queryset=InjectionPoint.objects.select_related("muscle")),
         # the visit's consents: the signature is checked over the stored values

@@ -359,3 +359,23 @@ def test_the_snapshot_is_part_of_what_is_signed(signed, injector_client):
     assert not seal.verify(signed)
     html = chart_page(injector_client, signed)
     assert 'data-testid="seal-mismatch"' in html
+
+
+def test_a_touch_up_changed_behind_the_locks_is_said_in_the_pdf(
+    signed, injector, django_capture_on_commit_callbacks
+):
+    """The touch-up is sealed like a chart (charting.signing.seal): the injection-map
+    PDF, which shows it with the treatment it finishes, checks its seal too."""
+    from tests.factories import make_vial, touched_up_review
+
+    review = touched_up_review(treatment=signed, injector=injector, vial=make_vial(by=injector))
+    touch_up = Treatment.objects.get(pk=review.touch_up_id)
+    assert touch_up.seal_key == seal.current_key_id() and seal.verify(touch_up)
+    text = injection_map(signed, injector, django_capture_on_commit_callbacks)
+    assert "Touch-up at the review" in text and "TOUCH-UP DOES NOT MATCH" not in text
+    tamper("UPDATE charting_injection SET units = 9 WHERE treatment_id = %s", [touch_up.pk])
+    text = injection_map(signed, injector, django_capture_on_commit_callbacks)
+    assert "THE TOUCH-UP DOES NOT MATCH ITS SIGNATURE" in text
+    assert AuditEvent.objects.filter(
+        action=Action.MISMATCH, object_id=str(touch_up.pk), detail__where="report"
+    ).exists()
