@@ -112,24 +112,7 @@ def content_of(
         "aftercare_given": treatment.aftercare_given,
         "notes": treatment.notes,
         "consent": _consent_part(consent),
-        "injections": [
-            {
-                "muscle": i.muscle_id,
-                "side": i.side,
-                "x": _text(i.x),
-                "y": _text(i.y),
-                "planned_units": _text(i.planned_units),
-                "units": str(i.units),
-                "depth": i.depth,
-                "note": i.note,
-                "vial": i.vial_id,
-                "lot": i.vial.lot_id if i.vial else None,
-                "vial_units": i.vial.vial_units if i.vial else None,
-                "diluent_ml": str(i.vial.diluent_ml) if i.vial else None,
-                "reconstituted_at": _utc(i.vial.reconstituted_at) if i.vial else None,
-            }
-            for i in injections
-        ],
+        "injections": [_injection_part(i) for i in injections],
         "adverse_events": [
             {"kind": e.kind, "severity": e.severity, "note": e.note} for e in adverse_events
         ],
@@ -139,6 +122,25 @@ def content_of(
         "dose_findings": treatment.dose_findings or [],
         "dose_acknowledgment": treatment.dose_acknowledgment,
         "snapshot": treatment.signed_snapshot,
+    }
+
+
+def _injection_part(injection) -> dict:
+    vial = injection.vial
+    return {
+        "muscle": injection.muscle_id,
+        "side": injection.side,
+        "x": _text(injection.x),
+        "y": _text(injection.y),
+        "planned_units": _text(injection.planned_units),
+        "units": str(injection.units),
+        "depth": injection.depth,
+        "note": injection.note,
+        "vial": injection.vial_id,
+        "lot": vial.lot_id if vial else None,
+        "vial_units": vial.vial_units if vial else None,
+        "diluent_ml": str(vial.diluent_ml) if vial else None,
+        "reconstituted_at": _utc(vial.reconstituted_at) if vial else None,
     }
 
 

@@ -12,10 +12,13 @@ signing: the consent page's withdrawal, seen on the chart page and the PDF.
 
 Tampering is done as a database superuser would (``session_replication_role =
 replica`` turns the lock triggers off); the attacker knows the code (it is in git)
-but not the key. Guard seen to fail: with ``charting.seal.digest`` planted to
+but not the key. Guards seen to fail: with ``charting.seal.digest`` planted to
 ignore the key (plain SHA-256 whatever ``key_id`` says), the forged seal of
 ``test_units_changed_and_the_hash_recomputed_without_the_key_do_not_match`` was
-shown as "signature verified".
+shown as "signature verified"; with the snapshot left out of the format-2 content,
+``test_the_snapshot_is_part_of_what_is_signed`` verified a forged name; with the
+touch-up's check taken out of ``reports.review_section``, the PDF printed a changed
+touch-up as signed.
 """
 
 from __future__ import annotations
