@@ -2,7 +2,8 @@
 
 Signing checks everything a legal treatment record needs (consent in force,
 injections with usable vials, the screening, the injector's password), stores
-who signed, when, and the SHA-256 of the signed content, and books the
+who signed, when, and the keyed seal of the signed content (``charting.seal``:
+what it covers, the snapshot of the names shown, the check on every read), and books the
 two-week review through ``charting.due_reviews.book_review`` (called here,
 explicitly). From then on the model layer refuses every change
 (``charting.models.locking``); corrections are addenda.
@@ -11,16 +12,12 @@ explicitly). From then on the model layer refuses every change
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from audit.events import record
-from audit.models import Action
 from clinic.errors import NoFreeSlot, SchedulingError
 from clinic.models import Appointment, User
 from clinic.roles import Role
@@ -32,139 +29,10 @@ from .consent import consent_in_force
 from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review, end_earlier_cycles
 from .errors import ChartingError
 from .lots import record_waste, vial_patient_refusal, vial_refusal, vials_used_for_other_patients
-from .models import Addendum, Consent, Treatment
+from .models import Addendum, Treatment
+from .seal import seal_fields
 
 TOUCH_UP_MESSAGE = "Touch-ups are signed with the review."
-HASH_FORMAT = 1  # bump when signed_content changes shape; old hashes stay verifiable by format
-
-
-def consent_at_signing(consents, at) -> Consent | None:
-    """The consent that was in force when the chart was signed (``at``; now, while
-    signing), from the visit's consents: signed by then and not yet withdrawn. A
-    consent withdrawn later stays the one the signature covers."""
-    in_force = [
-        c
-        for c in consents
-        if (at is None or c.signed_at <= at)
-        and (c.withdrawn_at is None or (at and c.withdrawn_at > at))
-    ]
-    return max(in_force, key=lambda c: (c.signed_at, c.pk), default=None)
-
-
-def signed_content(treatment: Treatment) -> dict:
-    """What the signature covers, read from the database (three queries: injections,
-    events, consent)."""
-    consent = consent_at_signing(
-        Consent.objects.filter(visit_id=treatment.visit_id), treatment.signed_at or timezone.now()
-    )
-    return content_of(
-        treatment=treatment,
-        patient_id=treatment.visit.patient_id,
-        injections=treatment.injections.select_related("muscle", "vial__lot").order_by(
-            "order", "id"
-        ),
-        adverse_events=treatment.adverse_events.order_by("recorded_at", "id"),
-        consent_sha=consent.signature_sha256 if consent else None,
-    )
-
-
-def _utc(moment: datetime.datetime | None) -> str | None:
-    return moment.astimezone(datetime.UTC).isoformat() if moment else None
-
-
-def content_of(
-    *, treatment: Treatment, patient_id: int, injections, adverse_events, consent_sha: str | None
-) -> dict:
-    """The signed content from rows in hand, in a stable form: the one definition of
-    what a signature covers (the bench's bulk loader passes unsaved rows)."""
-    return {
-        "format": HASH_FORMAT,
-        "treatment": treatment.pk,
-        "visit": treatment.visit_id,
-        "patient": patient_id,
-        "plan": treatment.plan_id,
-        "product": treatment.product.code,
-        "wasted_units": str(treatment.wasted_units),
-        "aftercare_given": treatment.aftercare_given,
-        "notes": treatment.notes,
-        "consent": consent_sha,
-        "injections": [
-            {
-                "muscle": i.muscle.code,
-                "side": i.side,
-                "x": str(i.x) if i.x is not None else None,
-                "y": str(i.y) if i.y is not None else None,
-                "units": str(i.units),
-                "lot": i.vial.lot.number if i.vial else None,
-                "vial": i.vial_id,
-                "reconstituted_at": _utc(i.vial.reconstituted_at) if i.vial else None,
-                "note": i.note,
-            }
-            for i in injections
-        ],
-        "adverse_events": [
-            {"kind": e.kind, "severity": e.severity, "note": e.note} for e in adverse_events
-        ],
-        "signed_by": treatment.signed_by_id,
-        "signed_at": _utc(treatment.signed_at),
-        "review_days": treatment.review_days,
-    } | _dose_part(treatment)
-
-
-def _dose_part(treatment: Treatment) -> dict:
-    """The dose checks at signing and their acknowledgment, signed with the chart. Left
-    out when there are none, so charts signed before they were recorded still verify."""
-    findings = getattr(treatment, "dose_findings", None)  # the bench passes plain rows
-    acknowledgment = getattr(treatment, "dose_acknowledgment", "")
-    if not findings and not acknowledgment:
-        return {}
-    return {"dose_findings": findings or [], "dose_acknowledgment": acknowledgment}
-
-
-def content_hash(treatment: Treatment) -> str:
-    return hash_content(signed_content(treatment))
-
-
-def hash_content(content: dict) -> str:
-    """SHA-256 of a ``signed_content`` dict (bulk loaders that build the dict call it too)."""
-    payload = json.dumps(content, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def verify(treatment: Treatment) -> bool:
-    """True when the stored record still hashes to what was signed."""
-    return treatment.is_signed and content_hash(treatment) == treatment.content_hash
-
-
-def verify_rows(*, treatment: Treatment, injections, adverse_events, consents) -> bool:
-    """``verify`` from rows a page or report already holds (no queries): the
-    injections (muscle, vial and lot joined) in chart order, the adverse events, the
-    visit's consents."""
-    consent = consent_at_signing(consents, treatment.signed_at)
-    content = content_of(
-        treatment=treatment,
-        patient_id=treatment.visit.patient_id,
-        injections=sorted(injections, key=lambda i: (i.order, i.pk)),
-        adverse_events=sorted(adverse_events, key=lambda e: (e.recorded_at, e.pk)),
-        consent_sha=consent.signature_sha256 if consent else None,
-    )
-    return treatment.is_signed and hash_content(content) == treatment.content_hash
-
-
-MISMATCH_MESSAGE = (
-    "This record does not match its signature: it was changed after it was signed. "
-    "Do not rely on it; the clinic admin has been told (audit log)."
-)
-
-
-def report_mismatch(*, treatment: Treatment, where: str) -> None:
-    """Write the mismatch to the audit log (each read that finds one)."""
-    record(
-        action=Action.MISMATCH,
-        obj=treatment,
-        patient=treatment.visit.patient_id,
-        detail={"where": where, "signed_at": _utc(treatment.signed_at)},
-    )
 
 
 @dataclass(frozen=True)
@@ -253,13 +121,14 @@ def confirm_signer(*, by: User, password: str, what: str) -> None:
 
 
 def seal(*, treatment: Treatment, by: User, at: datetime.datetime, review_days=None) -> Treatment:
-    """The signing itself, once every check has passed: who and when, and the hash of
-    what is signed, in one save; from then on the record is locked. Every way a chart
-    is signed ends here (a treatment, a touch-up with its review, the demo data).
-    The hash covers the values as stored (the row is read back first)."""
+    """The signing itself, once every check has passed: who and when, the snapshot of
+    the names it shows and the keyed seal of what is signed, in one save; from then on
+    the record is locked. Every way a chart is signed ends here (a treatment, a
+    touch-up with its review, the demo data). The seal covers the values as stored
+    (the row is read back first)."""
     treatment.refresh_from_db()
     treatment.signed_at, treatment.signed_by, treatment.review_days = at, by, review_days
-    treatment.content_hash = content_hash(treatment)
+    seal_fields(treatment)
     treatment.save()
     if not is_touch_up_visit(treatment.visit):  # its baseline too (planning.models.locking)
         treatment.visit.lock(at=at)

@@ -75,6 +75,37 @@ LEAKED_SECRET_KEYS = {"855517c11d5534c1f5943f4f26a64a355d9be1b58f378eef201fd357c
 if PRODUCTION and hashlib.sha256(SECRET_KEY.encode()).hexdigest() in LEAKED_SECRET_KEYS:
     raise ImproperlyConfigured("SECRET_KEY is a published development key: generate a new one.")
 
+
+# The seal of signed records (charting.seal): HMAC-SHA256 keys held outside the
+# database, "id:secret,id:secret", the first one current (new seals); the others only
+# verify older seals until ``manage.py reseal_signatures`` has moved them to the current
+# one. Development derives one from SECRET_KEY; production refuses to start without it.
+def signature_keys(value: str) -> dict[str, str]:
+    keys = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key_id, _, secret = (part.strip() for part in item.partition(":"))
+        if not key_id or not key_id.isalnum() or len(key_id) > 16:
+            raise ImproperlyConfigured("SIGNATURE_KEYS: each key is id:secret, id 1-16 letters.")
+        if len(secret) < 32 or key_id in keys:
+            raise ImproperlyConfigured(
+                f"SIGNATURE_KEYS: key {key_id} is shorter than 32 characters or repeated."
+            )
+        keys[key_id] = secret
+    return keys
+
+
+SIGNATURE_KEYS = signature_keys(env("SIGNATURE_KEYS"))
+if not SIGNATURE_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "Set SIGNATURE_KEYS (id:secret, 32+ random characters) in production: the key "
+            "that seals signed records, kept out of the database."
+        )
+    SIGNATURE_KEYS = {"dev": hashlib.sha256(f"signature-key:{SECRET_KEY}".encode()).hexdigest()}
+# Seals from before keyed seals (plain SHA-256, which anyone who can write the rows can
+# recompute) are shown as verified only while this is on; reseal_signatures moves them.
+SIGNATURE_ACCEPT_UNKEYED = env_bool("SIGNATURE_ACCEPT_UNKEYED", default=False)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS (comma-separated) in production.")

@@ -79,7 +79,21 @@ class Treatment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     content_hash = models.CharField(
-        max_length=64, blank=True, help_text="SHA-256 of the signed content (charting.signing)."
+        max_length=64,
+        blank=True,
+        help_text="The seal: HMAC-SHA256 of the signed content under the key seal_key "
+        "(plain SHA-256 when seal_key is empty, the old unkeyed seal); charting.seal.",
+    )
+    # Which shape of the signed content the seal covers (charting.seal.HASH_FORMAT then)
+    # and which key of settings.SIGNATURE_KEYS made it. Rows signed before either
+    # existed are format 1, unkeyed (the database defaults).
+    seal_format = models.PositiveSmallIntegerField(default=1, db_default=1)
+    seal_key = models.CharField(max_length=16, blank=True, default="", db_default="")
+    # What the signed chart showed, by the ids its rows hold: the product's, the
+    # muscles' and the lots' names, the consent's text version (charting.seal.snapshot);
+    # part of the signed content, and what a signed chart displays.
+    signed_snapshot = models.JSONField(
+        default=dict, blank=True, db_default=models.Value({}, output_field=models.JSONField())
     )
 
     objects = TreatmentQuerySet.as_manager()

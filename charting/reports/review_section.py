@@ -4,7 +4,7 @@ effects) and its touch-up (injections with lot), with the cycle's totals
 (original + touch-up per muscle and side, from ``reviews.cycles.build_cells``).
 
 The rows come prefetched with the treatment (``reports.treatments.with_rows``):
-nothing here runs a query.
+nothing here runs a query (but the audit event of a touch-up whose seal fails).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ObjectDoesNotExist
 
 from charting.reviews.cycles import build_cells
+from charting.seal import SealState, as_signed, checked
 from planning.dosing import volume_ml
 
 SIDE_ORDER = {"R": 0, "C": 1, "L": 2}
@@ -61,6 +62,19 @@ def review_summary(treatment) -> dict | None:
         return None
     touch_up = review.touch_up if review.touch_up_id else None
     touch_ups = list(touch_up.injections.all()) if touch_up and touch_up.is_signed else []
+    touch_up_seal_ok = None
+    if touch_ups:  # its seal checked, its names as the touch-up showed them when signed
+        touch_up_seal_ok = (
+            checked(
+                treatment=touch_up,
+                injections=touch_ups,
+                adverse_events=list(touch_up.adverse_events.all()),
+                consents=list(touch_up.visit.consents.all()),
+                where="report",
+            )
+            is not SealState.MISMATCH
+        )
+        as_signed(treatment=touch_up, injections=touch_ups)
     for injection in touch_ups:
         vial = injection.vial
         injection.volume = (
@@ -83,6 +97,7 @@ def review_summary(treatment) -> dict | None:
         "side_effects": side_effects,
         "touch_up": touch_up if touch_ups else None,
         "touch_ups": touch_ups,
+        "touch_up_seal_ok": touch_up_seal_ok,
         "touch_up_units": sum((i.units for i in touch_ups), start=0),
         "cycle_totals": totals,
         "original_units": sum((c.original for c in totals), start=0),

@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 
 from charting.models import Addendum, AdverseEvent, Consent, Injection, Treatment
 from charting.reviews.models import Finding, SideEffect
-from charting.signing import consent_at_signing, report_mismatch, verify_rows
+from charting.seal import SealState, as_signed, checked, consent_at_signing, signed_consent
 from planning.dosing import departures, volume_ml
 from planning.models import InjectionPoint
 
@@ -33,10 +33,11 @@ NOT_SIGNED = (
 
 
 def with_rows():
-    """Treatments with everything their report shows (9 queries): the treatment
+    """Treatments with everything their report shows (11 queries): the treatment
     (visit, product, plan, signer, its review and touch-up joined), injections,
     adverse events, addenda, the review's findings, side effects, touch-up injections,
-    the final plan's points, the visit's consents."""
+    the final plan's points, the visit's consents, the touch-up's adverse events and
+    its visit's consents (its seal is checked too)."""
     injections = Injection.objects.select_related("muscle", "vial__lot").order_by("order", "id")
     return Treatment.objects.select_related(
         "visit__patient",
@@ -48,6 +49,7 @@ def with_rows():
         "review__visit",
         "review__signed_by",
         "review__touch_up__signed_by",
+        "review__touch_up__visit",
         "touch_up_of__treatment__visit",
     ).prefetch_related(
         Prefetch("injections", queryset=injections),
@@ -56,16 +58,34 @@ def with_rows():
         Prefetch("review__findings", queryset=Finding.objects.select_related("muscle")),
         Prefetch("review__side_effects", queryset=SideEffect.objects.select_related("muscle")),
         Prefetch("review__touch_up__injections", queryset=injections),
+        # what the touch-up's seal covers besides its injections
+        "review__touch_up__adverse_events",
+        Prefetch(
+            "review__touch_up__visit__consents",
+            queryset=Consent.objects.select_related("consent_text"),
+        ),
         # the final plan's points, for where the chart departs from it
         Prefetch("plan__points", queryset=InjectionPoint.objects.select_related("muscle")),
         # the visit's consents: the signature is checked over the stored values
-        "visit__consents",
+        Prefetch("visit__consents", queryset=Consent.objects.select_related("consent_text")),
     )
 
 
 def summary(treatment: Treatment) -> dict:
     """One treatment as the PDFs show it."""
     injections = list(treatment.injections.all())
+    planned = list(treatment.plan.points.all()) if treatment.plan_id else []
+    seal_state = None
+    if treatment.is_signed:  # checked over the stored values on every report
+        seal_state = checked(
+            treatment=treatment,
+            injections=injections,
+            adverse_events=list(treatment.adverse_events.all()),
+            consents=list(treatment.visit.consents.all()),
+            where="report",
+        )
+        # What was signed is what is shown: names as they were at signing.
+        as_signed(treatment=treatment, injections=injections, points=planned)
     vials = {}
     for injection in injections:
         vial = injection.vial
@@ -77,16 +97,6 @@ def summary(treatment: Treatment) -> dict:
             injection.volume = volume_ml(injection.units, plan.vial_units, plan.diluent_ml)
     total_volume = sum((i.volume for i in injections), start=0)
     adverse_events = list(treatment.adverse_events.all())
-    seal_ok = None
-    if treatment.is_signed:  # checked over the stored values on every report
-        seal_ok = verify_rows(
-            treatment=treatment,
-            injections=injections,
-            adverse_events=adverse_events,
-            consents=list(treatment.visit.consents.all()),
-        )
-        if not seal_ok:
-            report_mismatch(treatment=treatment, where="report")
     return {
         "treatment": treatment,
         "product": treatment.product,
@@ -94,15 +104,13 @@ def summary(treatment: Treatment) -> dict:
         "vials": sorted(vials.values(), key=lambda v: (v.lot.number, v.pk)),
         "total_volume": total_volume,
         "adverse_events": adverse_events,
-        "seal_ok": seal_ok,
+        "seal_ok": None if seal_state is None else seal_state is not SealState.MISMATCH,
+        "seal_unkeyed": seal_state is SealState.UNKEYED,
         "addenda": list(treatment.addenda.all()),
         "diagram": face_svg(points=injections, diagram_id=f"treatment-{treatment.pk}"),
         "review": review_summary(treatment),
         # where the chart departs from its final plan, and the dose checks as signed
-        "departures": departures(
-            planned=list(treatment.plan.points.all()) if treatment.plan_id else [],
-            given=injections,
-        )
+        "departures": departures(planned=planned, given=injections)
         if related(treatment, "touch_up_of") is None
         else [],
         "dose_findings": treatment.dose_findings,
@@ -155,7 +163,11 @@ def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> 
         raise ReportRefused(NOT_SIGNED)
     # The consent in force when the chart was signed (a later withdrawal is a later event).
     consent = consent_at_signing(
-        list(Consent.objects.for_visit(treatment.visit_id).select_related("witnessed_by")),
+        list(
+            Consent.objects.for_visit(treatment.visit_id).select_related(
+                "witnessed_by", "withdrawn_by"
+            )
+        ),
         treatment.signed_at,
     )
     progress(30)
@@ -163,6 +175,7 @@ def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> 
         "patient": treatment.visit.patient,
         "visit": treatment.visit,
         "consent": consent,
+        "signed_consent": signed_consent(treatment),
         "t": summary(treatment),
     }
     progress(50)

@@ -5,7 +5,7 @@ product and plan, linked from ``Review.touch_up``. Units are parsed by
 ``planning.units.parse``, vials judged by ``charting.lots.vial_refusal``,
 the signing checklist is ``charting.signing.checklist`` with the cycle's consent
 (``charting.consent.consent_in_force`` on the original visit), the hash is
-``charting.signing.content_hash``, and once signed the model lock of charting
+``charting.seal`` (the keyed seal), and once signed the model lock of charting
 refuses every change. Signing a touch-up books no further review.
 """
 

@@ -18,7 +18,7 @@ from planning.dosing import BLOCK, departures, totals_by_muscle_side, volume_ml
 from planning.models import PlanStatus, Side
 from planning.screening import screening_state
 
-from .. import signing
+from .. import seal, signing
 from ..access import get_treatment_for
 from ..aftercare import aftercare_context, email_aftercare
 from ..chart import (
@@ -71,26 +71,38 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
     )
     if treatment.is_signed:
         context.update(_signed_parts(request, treatment, extra))
-        consents = list(treatment.visit.consents.select_related("witnessed_by", "withdrawn_by"))
-        context["seal_ok"] = _seal_ok(treatment, injections, context["events"], consents)
-        context["mismatch_message"] = signing.MISMATCH_MESSAGE
-        # What was signed is what is shown: the consent in force at signing, and a
-        # withdrawal after it as a later event (never "to do" on a signed chart).
-        context["consent"] = signing.consent_at_signing(consents, treatment.signed_at)
+        context.update(_as_signed(treatment, injections, context["events"]))
         return render(request, "charting/chart_signed.html", context | extra, status=status)
     context.update(_open_parts(visit, treatment, injections, context["consent"], extra))
     return render(request, "charting/chart.html", context | extra, status=status)
 
 
-def _seal_ok(treatment, injections, events, consents) -> bool:
-    """The signature checked over the stored values on every view of a signed chart;
-    a mismatch is said on the page and audited."""
-    ok = signing.verify_rows(
-        treatment=treatment, injections=injections, adverse_events=events, consents=consents
+def _as_signed(treatment, injections, events) -> dict:
+    """What was signed is what is shown. The seal checked over the stored values on
+    every view (a mismatch said on the page and audited); the names of the muscles,
+    product and lots as the chart showed them at signing; the consent in force at
+    signing, and a withdrawal after it as a later event. One query: the consents."""
+    consents = list(
+        treatment.visit.consents.select_related("consent_text", "witnessed_by", "withdrawn_by")
     )
-    if not ok:
-        signing.report_mismatch(treatment=treatment, where="chart page")
-    return ok
+    state = seal.checked(
+        treatment=treatment,
+        injections=injections,
+        adverse_events=events,
+        consents=consents,
+        where="chart page",
+    )
+    seal.as_signed(treatment=treatment, injections=injections)
+    return {
+        "seal_ok": state is not seal.SealState.MISMATCH,
+        "seal_unkeyed": state is seal.SealState.UNKEYED,
+        "mismatch_message": seal.MISMATCH_MESSAGE,
+        "unkeyed_message": seal.UNKEYED_MESSAGE,
+        "vials_used": list({i.vial_id: i.vial for i in injections if i.vial}.values()),
+        "totals": totals_by_muscle_side(injections),
+        "consent": seal.consent_at_signing(consents, treatment.signed_at),
+        "signed_consent": seal.signed_consent(treatment),
+    }
 
 
 def _signed_parts(request, treatment, extra) -> dict:

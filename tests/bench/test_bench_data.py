@@ -21,7 +21,7 @@ from charting.lots import vial_refusal
 from charting.models import DueReview, Injection, SignedRecordError, Treatment
 from charting.reviews.models import Review
 from charting.reviews.review import signing_refusals
-from charting.signing import verify
+from charting.seal import verify
 from clinic.models import HOLDS_TIME, Appointment, Location, Patient, User
 from planning.choices import VisitKind
 from planning.models import MovementMap, Observation, Photo, Screening, Visit

@@ -7,7 +7,7 @@ import pytest
 
 from charting.models import Treatment
 from charting.reports.patient_history import build_history
-from charting.signing import verify
+from charting.seal import verify
 from planning.models import Visit
 from tools.bench import pdf
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from charting.models import Treatment
-from charting.signing import verify
+from charting.seal import verify
 
 
 @pytest.mark.django_db

@@ -28,7 +28,8 @@ from charting.chart import ChartInput, InjectionInput, save_chart
 from charting.errors import ChartingError
 from charting.reviews.errors import ReviewErrors
 from charting.reviews.review import open_review
-from charting.signing import sign_treatment, verify
+from charting.seal import verify
+from charting.signing import sign_treatment
 from planning.choices import VisitKind
 from planning.models import Muscle, OutsideDose, Product, Visit
 from planning.plan_points import PointInput

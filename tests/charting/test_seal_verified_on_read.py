@@ -17,7 +17,7 @@ from django.urls import reverse
 from audit.models import Action, AuditEvent
 from charting.consent import withdraw_consent
 from charting.models import Consent
-from charting.signing import verify
+from charting.seal import verify
 from tests.conftest import need
 from tests.factories import signed_treatment
 
@@ -94,7 +94,7 @@ def test_a_consent_withdrawn_after_signing_is_shown_as_a_later_event(
     withdraw_consent(consent=consent, reason="Asked to withdraw by phone.", by=injector)
     html = chart_page(injector_client, signed)
     assert 'data-testid="consent-withdrawn-later"' in html
-    assert "Withdrawn after signing" in html and "Asked to withdraw by phone." in html
+    assert "after this chart was signed" in html and "Asked to withdraw by phone." in html
 
 
 def test_the_review_page_says_when_its_treatment_does_not_match(signed, injector, injector_client):

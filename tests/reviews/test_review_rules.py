@@ -16,7 +16,7 @@ from charting.reviews.errors import ReviewError, ReviewErrors
 from charting.reviews.models import Finding, Review
 from charting.reviews.review import add_side_effect, open_review, save_review, sign_review
 from charting.reviews.screens import cycle_totals, residual_grid, review_rows
-from charting.signing import verify
+from charting.seal import verify
 from planning.models import Product
 from tests.factories import (
     PASSWORD,

@@ -3,11 +3,12 @@ plan (consent, vial, injections, content hash), and at each review visit a
 signed review with a finding per treated muscle and side; some reviews have a
 signed touch-up (a treatment on the review visit, signed with the review).
 
-The content hash is ``charting.signing.hash_content`` over what
-``charting.signing.content_of`` makes of the rows as they will be stored, so
-``charting.signing.verify`` holds for every bench treatment (the bench test
-checks it). Injections and findings are written by the server on PostgreSQL
-(one statement per chunk), from the points the plan generator wrote.
+The seal is ``charting.seal.hash_content`` (the current key) over what
+``charting.seal.content_of`` makes of the rows as they will be stored, in format 1
+(no snapshot of names: the bench's history stands for charts signed before it), so
+``charting.seal.verify`` holds for every bench treatment (the bench test checks it).
+Injections and findings are written by the server on PostgreSQL (one statement per
+chunk), from the points the plan generator wrote.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from charting.due_reviews import DEFAULT_REVIEW_DAYS
 from charting.models import Consent, ConsentText, DueReview, Injection, Lot, Treatment, Vial
 from charting.models.due_reviews import DueReviewState
 from charting.reviews.models import Finding, Review
-from charting.signing import content_of, hash_content
+from charting.seal import content_of, current_key_id, hash_content
 from planning.choices import Side
 from planning.models import DoseRange, InjectionPoint, Muscle
 
@@ -49,7 +50,7 @@ VIAL_FIELDS = [
 TREATMENT_FIELDS = [
     "id", "visit", "plan", "product", "version", "started_at", "started_by", "updated_at",
     "updated_by", "wasted_units", "aftercare_given", "notes", "review_days", "signed_at",
-    "signed_by", "content_hash",
+    "signed_by", "content_hash", "seal_key",
 ]  # fmt: skip
 INJECTION_FIELDS = [
     "treatment", "point", "muscle", "side", "x", "y", "planned_units", "units", "vial",
@@ -182,7 +183,7 @@ def make_charts(*, cycles, names: dict, ctx, rng: random.Random, counts, trigger
     if triggers_off:
         counts.add("treatments", rows.copy_rows(Treatment, TREATMENT_FIELDS, chunk.treatments))
     else:  # the chart lock refuses injections of a signed treatment: sign afterwards
-        unsigned = (t[:12] + (None, None, None, "") for t in chunk.treatments)
+        unsigned = (t[:12] + (None, None, None, "", "") for t in chunk.treatments)
         counts.add("treatments", rows.copy_rows(Treatment, TREATMENT_FIELDS, unsigned))
     treatment_ids, vial_ids = chunk.treatment_ids, chunk.vial_ids
     charted = [(treatment_ids[n], c.plan_id, vial_ids[n]) for n, c in enumerate(cycles)]
@@ -342,12 +343,12 @@ def signing_in_bulk(treatments: list[tuple]) -> tuple[str, list]:
         """
         UPDATE charting_treatment AS t
         SET review_days = s.review_days, signed_at = s.signed_at, signed_by_id = s.signed_by,
-            content_hash = s.content_hash
+            content_hash = s.content_hash, seal_format = 1, seal_key = %s
         FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[], %s::bigint[], %s::text[])
             AS s(id, review_days, signed_at, signed_by, content_hash)
         WHERE t.id = s.id
         """,
-        columns,
+        [current_key_id(), *columns],
     )
 
 
@@ -402,9 +403,9 @@ def make_reviews(*, cycles, treatment_of, touch_ups, points, ctx, rng, counts) -
 
 
 def signed_row(row, *, points, chart, cycle, product, lot, vial_id, reconstituted, consent_sha):
-    """A treatment row with its content hash: charting.signing's own ``content_of`` over
+    """A treatment row with its seal: charting.seal's own ``content_of`` over
     the row and its injections as they will be stored (plain objects, not saved)."""
-    fields = dict(zip(TREATMENT_FIELDS[:-1], row, strict=True))  # every field but the hash
+    fields = dict(zip(TREATMENT_FIELDS[:-2], row, strict=True))  # all but the seal
     treatment = SimpleNamespace(
         pk=fields["id"], visit_id=fields["visit"], plan_id=fields["plan"], product=product,
         wasted_units=fields["wasted_units"], aftercare_given=fields["aftercare_given"],
@@ -427,6 +428,7 @@ def signed_row(row, *, points, chart, cycle, product, lot, vial_id, reconstitute
     ]
     content = content_of(
         treatment=treatment, patient_id=cycle.patient_id, injections=injections,
-        adverse_events=[], consent_sha=consent_sha,
+        adverse_events=[], fmt=1,
+        consent=SimpleNamespace(signature_sha256=consent_sha) if consent_sha else None,
     )  # fmt: skip
-    return (*row, hash_content(content))
+    return (*row, hash_content(content), current_key_id())

@@ -46,6 +46,11 @@ def parse_args(argv):
     return args
 
 
+# The bench's seal key (invented data on a throwaway database): the same for the
+# generator (development settings) and the servers (production), run after run.
+BENCH_SIGNATURE_KEYS = "bench:bench-signature-key-for-invented-data-only-0123456789"
+
+
 def production_env(database_url: str) -> dict[str, str]:
     static_root = Path(tempfile.gettempdir()) / "clinic-bench-static"
     return {
@@ -54,6 +59,7 @@ def production_env(database_url: str) -> dict[str, str]:
         "DJANGO_ENV": "production",
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
+        "SIGNATURE_KEYS": BENCH_SIGNATURE_KEYS,
         "ALLOWED_HOSTS": "127.0.0.1",
         "TRUSTED_PROXY_COUNT": "0",  # the bench's clients reach gunicorn directly
         "DATABASE_URL": database_url,
@@ -91,6 +97,7 @@ def prepare(args) -> dict:
         "DATABASE_URL": url,
         "DJANGO_ENV": "development",
         "DJANGO_SETTINGS_MODULE": "tools.bench.settings",
+        "SIGNATURE_KEYS": BENCH_SIGNATURE_KEYS,
     }
     manage("migrate", "--no-input", "-v0", env=dev)
     env = production_env(url)

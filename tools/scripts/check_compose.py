@@ -56,7 +56,14 @@ def compose_problems(compose: dict) -> list[str]:
     for name in APP_SERVICES & services.keys():
         service = services[name]
         env = service.get("environment", {})
-        for var in ("DJANGO_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"):
+        for var in (
+            "DJANGO_ENV",
+            "SECRET_KEY",
+            "SIGNATURE_KEYS",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "ALLOWED_HOSTS",
+        ):
             if var not in env:
                 found.append(f"{name}: environment lacks {var}")
         if "command" not in service:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from charting.access import get_due_review_for
 from charting.errors import ChartingError
-from charting.signing import MISMATCH_MESSAGE, report_mismatch, verify
+from charting.seal import MISMATCH_MESSAGE, report_mismatch, verify
 from clinic.access import id_from, role_required
 from clinic.fragments import render_fragment
 from clinic.roles import CLINICAL_ROLES, Role
