@@ -93,6 +93,7 @@ REAL = {
     "SECRET_KEY": "k" * 30 + "-a-real-looking-production-secret-0123456789",
     "ALLOWED_HOSTS": "clinic.example.org",
     "TRUSTED_PROXY_COUNT": "1",
+    "SIGNATURE_KEYS": "k1:" + "s" * 40,
     "DATABASE_URL": "postgres://clinic_app:x@127.0.0.1:9/clinic",  # never opened
 }
 
@@ -104,6 +105,7 @@ def test_the_image_refuses_to_start_without_a_real_key(tmp_path):
         ("SECRET_KEY", "Set SECRET_KEY"),
         ("TRUSTED_PROXY_COUNT", "Set TRUSTED_PROXY_COUNT"),
         ("ALLOWED_HOSTS", "Set ALLOWED_HOSTS"),
+        ("SIGNATURE_KEYS", "Set SIGNATURE_KEYS"),
     ):
         env = {k: v for k, v in REAL.items() if k != missing}
         run = _start(env)
