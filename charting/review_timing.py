@@ -42,8 +42,9 @@ def day_after(*, treatment: Treatment, on: datetime.date) -> int:
 
 
 def day_text(*, treatment: Treatment, on: datetime.date) -> str:
-    """"Day 3 after treatment on 2 Dec", for the review page and its history."""
-    return f"Day {day_after(treatment=treatment, on=on)} after treatment on {treated_day(treatment):%-d %b}"
+    """ "Day 3 after treatment on 2 Dec", for the review page and its history."""
+    day = day_after(treatment=treatment, on=on)
+    return f"Day {day} after treatment on {treated_day(treatment):%-d %b}"
 
 
 def is_early(*, treatment: Treatment, on: datetime.date) -> bool:

@@ -77,38 +77,42 @@ def content_of(
 ) -> dict:
     """The signed content from rows in hand, in a stable form: the one definition of
     what a signature covers (the bench's bulk loader passes unsaved rows)."""
-    return {
-        "format": HASH_FORMAT,
-        "treatment": treatment.pk,
-        "visit": treatment.visit_id,
-        "patient": patient_id,
-        "plan": treatment.plan_id,
-        "product": treatment.product.code,
-        "wasted_units": str(treatment.wasted_units),
-        "aftercare_given": treatment.aftercare_given,
-        "notes": treatment.notes,
-        "consent": consent_sha,
-        "injections": [
-            {
-                "muscle": i.muscle.code,
-                "side": i.side,
-                "x": str(i.x) if i.x is not None else None,
-                "y": str(i.y) if i.y is not None else None,
-                "units": str(i.units),
-                "lot": i.vial.lot.number if i.vial else None,
-                "vial": i.vial_id,
-                "reconstituted_at": _utc(i.vial.reconstituted_at) if i.vial else None,
-                "note": i.note,
-            }
-            for i in injections
-        ],
-        "adverse_events": [
-            {"kind": e.kind, "severity": e.severity, "note": e.note} for e in adverse_events
-        ],
-        "signed_by": treatment.signed_by_id,
-        "signed_at": _utc(treatment.signed_at),
-        "review_days": treatment.review_days,
-    } | _dose_part(treatment)
+    return (
+        {
+            "format": HASH_FORMAT,
+            "treatment": treatment.pk,
+            "visit": treatment.visit_id,
+            "patient": patient_id,
+            "plan": treatment.plan_id,
+            "product": treatment.product.code,
+            "wasted_units": str(treatment.wasted_units),
+            "aftercare_given": treatment.aftercare_given,
+            "notes": treatment.notes,
+            "consent": consent_sha,
+            "injections": [
+                {
+                    "muscle": i.muscle.code,
+                    "side": i.side,
+                    "x": str(i.x) if i.x is not None else None,
+                    "y": str(i.y) if i.y is not None else None,
+                    "units": str(i.units),
+                    "lot": i.vial.lot.number if i.vial else None,
+                    "vial": i.vial_id,
+                    "reconstituted_at": _utc(i.vial.reconstituted_at) if i.vial else None,
+                    "note": i.note,
+                }
+                for i in injections
+            ],
+            "adverse_events": [
+                {"kind": e.kind, "severity": e.severity, "note": e.note} for e in adverse_events
+            ],
+            "signed_by": treatment.signed_by_id,
+            "signed_at": _utc(treatment.signed_at),
+            "review_days": treatment.review_days,
+        }
+        | _dose_part(treatment)
+        | _timing_part(treatment)
+    )
 
 
 def _dose_part(treatment: Treatment) -> dict:
@@ -119,6 +123,16 @@ def _dose_part(treatment: Treatment) -> dict:
     if not findings and not acknowledgment:
         return {}
     return {"dose_findings": findings or [], "dose_acknowledgment": acknowledgment}
+
+
+def _timing_part(treatment: Treatment) -> dict:
+    """A touch-up outside its window (charting.review_timing) and its written reason,
+    signed with it. Left out when there is none, so every other chart verifies as before."""
+    finding = getattr(treatment, "timing_finding", None)  # the bench passes plain rows
+    reason = getattr(treatment, "timing_reason", "")
+    if not finding and not reason:
+        return {}
+    return {"timing_finding": finding or {}, "timing_reason": reason}
 
 
 def content_hash(treatment: Treatment) -> str:

@@ -64,7 +64,11 @@ def test_review_photos_need_no_new_screening_and_lead_back_in_one_tap(page, revi
     assert page.get_by_test_id("screening-missing").count() == 0
     page.get_by_label("Expression").select_option(label="Frown")
     page.get_by_test_id("photo-input").set_input_files(
-        {"name": "review.jpg", "mimeType": "image/jpeg", "buffer": portrait_jpeg(orientation_tag=False)}
+        {
+            "name": "review.jpg",
+            "mimeType": "image/jpeg",
+            "buffer": portrait_jpeg(orientation_tag=False),
+        }
     )
     with page.expect_navigation():
         page.get_by_test_id("upload-photos").tap()
