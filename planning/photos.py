@@ -19,7 +19,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .choices import VisitKind
+from .choices import VisitKind, VisitStatus
 from .models import Expression, Photo, Visit
 from .models.locking import locked_message
 from .screening import ScreeningState, screening_state
@@ -133,15 +133,17 @@ def photo_refusal(*, visit: Visit, state: ScreeningState | None = None) -> str |
     """Why no photo can be added to ``visit`` now, or None. The one photo rule, asked by
     the photo page and by every store below (pass the page's ``state`` when in hand).
 
-    A signed visit takes no photo. A review visit takes photos without a screening of
-    its own: it belongs to the cycle its treatment was screened for (issue 17, finding
-    5; a new screening there would count the cycle's own treatment as a retreatment).
+    A signed visit takes no photo, nor a signed review's. A review visit takes photos
+    without a screening of its own: it belongs to the cycle its treatment was screened
+    for (issue 17, finding 5; a new screening there would count the cycle's own
+    treatment as a retreatment).
     Any other visit is screened first and not blocked. Queries: 0 for a review visit,
     else the screening (1-2) unless ``state`` is given."""
     if visit.locked_at is not None:
         return locked_message("photos")
-    if visit.kind == VisitKind.REVIEW:
-        return None
+    if visit.kind == VisitKind.REVIEW:  # signing the review completes its visit
+        done = visit.status == VisitStatus.COMPLETED
+        return "This review is signed: no photo is added to it." if done else None
     state = state or screening_state(visit=visit)
     return None if state.allows_exam else NOT_SCREENED
 
