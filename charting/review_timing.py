@@ -119,8 +119,8 @@ def touch_up_timing_errors(
     errors = {}
     if not (reason or "").strip():
         errors["timing_reason"] = (
-            f"{timing.message} Write why the touch-up is given now (an early review's "
-            "reason does not count for it)."
+            f"This is day {timing.day}: write why the touch-up is given now (an early "
+            "review's reason does not count for it)."
         )
     if not acknowledged:
         errors["timing_ack"] = "Confirm that you give the touch-up outside days 10–21."

@@ -120,7 +120,7 @@ def test_an_early_review_never_opens_a_touch_up_by_itself(day3, injector, inject
     assert b'data-testid="touch-up-timing"' in page and b"days 10\xe2\x80\x9321" in page
     bare = post_touch_up(injector_client, review, vial)
     assert bare.status_code == 400
-    assert b"Write why the touch-up is given now" in bare.content
+    assert b"write why the touch-up is given now" in bare.content
     assert b"Confirm that you give the touch-up" in bare.content
     unconfirmed = post_touch_up(injector_client, review, vial, timing_reason=WHY_NOW)
     assert unconfirmed.status_code == 400 and b"Confirm that you give" in unconfirmed.content
