@@ -77,6 +77,15 @@ def test_an_early_review_opens_only_with_a_reason_stored_and_shown(day3, injecto
     assert REASON in page and "Early review" in page
 
 
+def test_a_double_submit_of_the_early_reason_opens_one_review(day3, injector_client):
+    """Doors: a double submit, a second tab (the treatment row is locked first)."""
+    url = reverse("reviews:open_for_appointment", args=[review_appointment(day3).pk])
+    first = injector_client.post(url, {"early_reason": REASON})
+    second = injector_client.post(url, {"early_reason": "another tab"})
+    assert first["Location"] == second["Location"]
+    assert Review.objects.get().early_reason == REASON
+
+
 def test_the_reviews_due_entry_asks_the_reason_too(day3, injector_client):
     """Door: the reviews-due list's link."""
     due = DueReview.objects.get(treatment=day3)
