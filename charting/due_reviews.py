@@ -27,9 +27,8 @@ from planning.choices import VisitKind
 
 from .models import DueReview, Treatment
 from .models.due_reviews import DueReviewState
+from .review_timing import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, window_opens_at
 
-REVIEW_DAYS = range(10, 22)  # a review is booked 10 to 21 days after the treatment
-DEFAULT_REVIEW_DAYS = 14
 REVIEW_SEARCH_DAYS = 28  # look for a free review slot up to this many days after treatment
 
 
@@ -43,6 +42,9 @@ def record_due_review(*, treatment: Treatment, days: int, by: User) -> DueReview
         treatment=treatment,
         defaults={
             "treated_at": treatment.started_at,
+            "review_from": window_opens_at(
+                treated_at=treatment.started_at, location=visit.location
+            ),
             "cycle_ends_at": _next_treatment_start(treatment),
             "patient_id": visit.patient_id,
             "injector": visit.injector if visit.injector.has_role(Role.INJECTOR) else by,

@@ -122,7 +122,17 @@ def content_of(
         "dose_findings": treatment.dose_findings or [],
         "dose_acknowledgment": treatment.dose_acknowledgment,
         "snapshot": treatment.signed_snapshot,
-    }
+    } | _timing_part(treatment)
+
+
+def _timing_part(treatment) -> dict:
+    """A touch-up outside its window (charting.review_timing) and its written reason,
+    signed with it. Left out when there is none, so every other chart verifies as before."""
+    finding = getattr(treatment, "timing_finding", None)  # the bench passes plain rows
+    reason = getattr(treatment, "timing_reason", "")
+    if not finding and not reason:
+        return {}
+    return {"timing_finding": finding or {}, "timing_reason": reason}
 
 
 def _injection_part(injection) -> dict:
@@ -298,7 +308,16 @@ def state_of_rows(
 ) -> SealState:
     """The seal checked from rows a page or report already holds (no queries): the
     injections (muscle, vial and lot joined), the adverse events, the visit's consents."""
-    content = content_of(
+    content = _content_from_rows(
+        treatment=treatment, injections=injections, adverse_events=adverse_events, consents=consents
+    )
+    if accept_unkeyed is None:
+        accept_unkeyed = settings.SIGNATURE_ACCEPT_UNKEYED
+    return _judge(treatment, content, accept_unkeyed=accept_unkeyed)
+
+
+def _content_from_rows(*, treatment: Treatment, injections, adverse_events, consents) -> dict:
+    return content_of(
         treatment=treatment,
         patient_id=treatment.visit.patient_id,
         injections=sorted(injections, key=lambda i: (i.order, i.pk)),
@@ -306,9 +325,14 @@ def state_of_rows(
         consent=consent_at_signing(consents, treatment.signed_at),
         fmt=treatment.seal_format,
     )
-    if accept_unkeyed is None:
-        accept_unkeyed = settings.SIGNATURE_ACCEPT_UNKEYED
-    return _judge(treatment, content, accept_unkeyed=accept_unkeyed)
+
+
+def signed_content(treatment: Treatment) -> dict:
+    """What the seal of a signed treatment covers, read from the database."""
+    injections, events, consents = signed_rows(treatment)
+    return _content_from_rows(
+        treatment=treatment, injections=injections, adverse_events=events, consents=consents
+    )
 
 
 def state(treatment: Treatment) -> SealState:

@@ -19,7 +19,10 @@ from django.core.files.storage import storages
 from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .choices import VisitKind, VisitStatus
 from .models import Expression, Photo, Visit
+from .models.locking import locked_message
+from .screening import ScreeningState, screening_state
 
 try:  # HEIC/HEIF from iPads and iPhones, when pillow-heif is installed.
     from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
@@ -123,6 +126,34 @@ def _jpeg(image: Image.Image, *, quality: int) -> bytes:
     return out.getvalue()
 
 
+NOT_SCREENED = "Photos can be added once the patient is screened and not blocked."
+
+
+def photo_refusal(*, visit: Visit, state: ScreeningState | None = None) -> str | None:
+    """Why no photo can be added to ``visit`` now, or None. The one photo rule, asked by
+    the photo page and by every store below (pass the page's ``state`` when in hand).
+
+    A signed visit takes no photo, nor a signed review's. A review visit takes photos
+    without a screening of its own: it belongs to the cycle its treatment was screened
+    for (issue 17, finding 5; a new screening there would count the cycle's own
+    treatment as a retreatment).
+    Any other visit is screened first and not blocked. Queries: 0 for a review visit,
+    else the screening (1-2) unless ``state`` is given."""
+    if visit.locked_at is not None:
+        return locked_message("photos")
+    if visit.kind == VisitKind.REVIEW:  # signing the review completes its visit
+        done = visit.status == VisitStatus.COMPLETED
+        return "This review is signed: no photo is added to it." if done else None
+    state = state or screening_state(visit=visit)
+    return None if state.allows_exam else NOT_SCREENED
+
+
+def _refuse_unscreened(visit: Visit) -> None:
+    visit.refuse_if_locked("photos")  # read fresh: signed meanwhile
+    if (refusal := photo_refusal(visit=visit)) is not None:
+        raise ValidationError(refusal, code="photo_refused")
+
+
 def store_photo(
     *,
     visit: Visit,
@@ -132,7 +163,7 @@ def store_photo(
     moment: str = "",
 ) -> Photo:
     """Validate, clean and store one photo of the visit."""
-    visit.refuse_if_locked("photos")
+    _refuse_unscreened(visit)
     cleaned = clean_image(upload)
     return save_clean_photo(
         visit=visit, by=by, cleaned=cleaned, expression=expression, moment=moment
@@ -174,7 +205,7 @@ def store_photos(
     *, visit: Visit, by, uploads: list, expression: Expression | None = None, moment: str = ""
 ) -> list[Photo]:
     """Several photos at once: all are checked first, then all stored, or none."""
-    visit.refuse_if_locked("photos")
+    _refuse_unscreened(visit)
     errors, cleaned = [], []
     for upload in uploads:
         try:

@@ -61,7 +61,7 @@ def all_pages():
 @pytest.fixture
 def url_kwargs(patient, injector):
     """One object per URL argument name."""
-    visit = make_visit(patient=patient, injector=injector)
+    visit = make_visit(patient=patient, injector=injector, screened=True)  # takes photos
     photo = make_photo(visit=visit)
     plan = make_plan(visit=visit, by=injector, points=[("CORR", "L", 4)])
     job = make_report_job(patient=patient, by=injector)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from charting import review_timing
 from charting.due_reviews import book_review
 from charting.models import ConsentText, Injection, Lot, Treatment, Vial
 from charting.reviews.choices import SideEffectKind
@@ -119,6 +120,9 @@ def _review(*, treatment, injector, residual, touch_ups, side_effect, lot) -> No
         status=VisitStatus.COMPLETED,
         created_by=injector,
     )
+    # The timing rule, as at every door: the demo's reviews are on time (day 14).
+    if refusal := review_timing.review_opening_refusal(treatment=treatment, on=day):
+        raise ValueError(f"demo review: {refusal}")
     muscles = Muscle.objects.in_bulk(field_name="code")
     gais = 1 if max(residual.values()) == 0 else 2
     review = Review.objects.create(
@@ -166,6 +170,8 @@ def _touch_up(*, review, visit, injector, at, lot, rows) -> Treatment:
     """The review's signed touch-up: ``rows`` of (muscle code, side, units) at the
     treatment's points, through the dose rules of a touch-up."""
     treatment = review.treatment
+    if timing := review_timing.touch_up_timing(treatment=treatment, on=visit.date):
+        raise ValueError(f"demo touch-up: {timing.message}")  # a demo bug
     muscles = Muscle.objects.in_bulk(field_name="code")
     vial = Vial.objects.create(
         lot=lot,

@@ -2,8 +2,9 @@
 
 Recorded when a treatment is signed (``charting.due_reviews``). Whether it is
 booked is not stored but read from the appointment book: a review appointment
-of the patient in the treatment's cycle (after the treatment and before the
-patient's next signed treatment) counts, however it was booked (the
+of the patient in the treatment's cycle (from day 10 after the treatment, the
+window of ``charting.review_timing``, and before the patient's next signed
+treatment) counts, however it was booked (the
 reviews-due list, the booking form, the Django admin); a cancelled or missed
 one puts the review back on the list. So each review appointment belongs to
 one treatment, the nearest before it. Only what no appointment can say is
@@ -33,8 +34,8 @@ class DueReviewState(models.TextChoices):
 
 
 def _cycle_reviews_sql() -> tuple[str, list]:
-    """The review appointments of a due review's patient in its cycle (after the
-    treatment, before the next signed treatment), as SQL for a subquery of a
+    """The review appointments of a due review's patient in its cycle (from day 10 after
+    the treatment, ``review_from``, before the next signed treatment), as SQL for a subquery of a
     due-review query, with its parameters.
 
     Written as SQL rather than as nested querysets: the list compiles these
@@ -45,7 +46,7 @@ def _cycle_reviews_sql() -> tuple[str, list]:
     holds = ", ".join(["%s"] * len(HOLDS_TIME))
     sql = (
         f"FROM {appointment} a WHERE a.patient_id = {due}.patient_id AND a.kind = %s"
-        f" AND a.status IN ({holds}) AND a.starts_at > {due}.treated_at"
+        f" AND a.status IN ({holds}) AND a.starts_at >= {due}.review_from"
         f" AND ({due}.cycle_ends_at IS NULL OR a.starts_at < {due}.cycle_ends_at)"
     )
     return sql, [Appointment.Kind.REVIEW, *HOLDS_TIME]
@@ -138,6 +139,10 @@ class DueReview(models.Model):
     # treatment (None while there is none); set by charting.due_reviews when each
     # treatment is signed. Signed treatments never change, so neither do these.
     treated_at = models.DateTimeField()
+    # The start of day 10 in the location's zone (charting.review_timing): a review
+    # appointment of the cycle counts as its two-week review from then on, the window
+    # the review is booked in; one on the day after the treatment does not.
+    review_from = models.DateTimeField()
     cycle_ends_at = models.DateTimeField(null=True, blank=True)
     due_on = models.DateField(help_text="The review day (usually day 14), in the location's zone.")
     overdue_after = models.DateField(help_text="Day 21 after the treatment.")

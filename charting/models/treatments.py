@@ -74,6 +74,13 @@ class Treatment(models.Model):
         default=list, blank=True, db_default=models.Value([], output_field=models.JSONField())
     )
     dose_acknowledgment = models.TextField(blank=True, default="", db_default="")
+    # A touch-up outside days 10-21 after its treatment (charting.review_timing): what
+    # the rule said and the injector's written reason, acknowledged when it was added;
+    # both part of what the signature covers. Empty for every other treatment.
+    timing_finding = models.JSONField(
+        default=dict, blank=True, db_default=models.Value({}, output_field=models.JSONField())
+    )
+    timing_reason = models.TextField(blank=True, default="", db_default="")
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from charting import review_timing
 from charting.reviews.cycles import build_cells
 from charting.seal import SealState, as_signed, checked
 from planning.dosing import volume_ml
@@ -93,6 +94,11 @@ def review_summary(treatment) -> dict | None:
     )
     return {
         "review": review,
+        # "Day 14 after treatment on 2 Dec"; an early review's reason; a touch-up's
+        # timing reason (charting.review_timing)
+        "day_text": review_timing.day_text(treatment=treatment, on=review.visit.date),
+        "early_reason": review.early_reason,
+        "timing_reason": touch_up.timing_reason if touch_ups else "",
         "findings": finding_rows(findings),
         "side_effects": side_effects,
         "touch_up": touch_up if touch_ups else None,

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from charting import review_timing
 from planning.choices import Grade, Side
 
 from .choices import Gais, Satisfaction, SideEffectKind
@@ -33,7 +34,7 @@ class ReviewQuerySet(models.QuerySet):
             "visit__location",
             "visit__injector",
             "treatment__product",
-            "treatment__visit",
+            "treatment__visit__location",
             "signed_by",
         )
 
@@ -64,6 +65,12 @@ class Review(models.Model):
         "patient satisfaction", choices=Satisfaction.choices, null=True, blank=True
     )
     note = models.TextField(blank=True)
+    early_reason = models.TextField(
+        blank=True,
+        default="",
+        db_default="",  # bulk loaders (the bench) name no such column
+        help_text="Why the review was opened before day 10 (charting.review_timing).",
+    )
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock, +1 per save.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -105,6 +112,15 @@ class Review(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+    @property
+    def day_text(self) -> str:
+        """ "Day 14 after treatment on 2 Dec" (needs ``treatment__visit__location``)."""
+        return review_timing.day_text(treatment=self.treatment, on=self.visit.date)
+
+    @property
+    def is_early(self) -> bool:
+        return review_timing.is_early(treatment=self.treatment, on=self.visit.date)
 
 
 class Finding(models.Model):

@@ -12,6 +12,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from charting import review_timing
 from charting.due_reviews import record_review_done
 from charting.models import Treatment
 from charting.signing import confirm_signer
@@ -34,11 +35,15 @@ def open_review(
     by: User,
     patient: Patient | None = None,
     on: datetime.date | None = None,
+    early_reason: str = "",
 ) -> Review:
-    """The review of ``treatment``: the one already open, or a new review visit today.
+    """The review of ``treatment``: the one already open, or a new review visit on ``on``
+    (today unless told).
 
     ``patient``, when given (the appointment's or due review's patient), must be
-    the treatment's: a review never follows another patient's treatment.
+    the treatment's: a review never follows another patient's treatment. Before day
+    10 the review is early and opens only with ``early_reason``, stored and shown
+    (charting.review_timing); it opens no touch-up by itself.
     """
     treatment = (
         Treatment.objects.select_for_update()
@@ -55,15 +60,25 @@ def open_review(
     if existing is not None:
         return existing
     original = treatment.visit
+    day = on or timezone.localdate()
+    early_reason = " ".join((early_reason or "").split())
+    if refusal := review_timing.review_opening_refusal(
+        treatment=treatment, on=day, reason=early_reason
+    ):
+        raise ReviewError(refusal, field="early_reason")
     visit = Visit.objects.create(
         patient=original.patient,
         location=original.location,
         injector=by if by.has_role(Role.INJECTOR) else original.injector,
-        date=on or timezone.localdate(),
+        date=day,
         kind=VisitKind.REVIEW,
         created_by=by,
     )
-    return Review.objects.create(visit=visit, treatment=treatment, created_by=by)
+    if not review_timing.is_early(treatment=treatment, on=day):
+        early_reason = ""  # on time: nothing to explain
+    return Review.objects.create(
+        visit=visit, treatment=treatment, created_by=by, early_reason=early_reason
+    )
 
 
 def _lock_open(review: Review) -> Review:
@@ -243,6 +258,12 @@ def signing_refusals(*, review: Review, injections=None, findings=None) -> list[
     graded = {(f.muscle_id, f.side) for f in findings}
     missing = [t for t in treated if (t.muscle.pk, t.side) not in graded]
     problems = []
+    if (
+        refusal := review_timing.review_opening_refusal(
+            treatment=review.treatment, on=review.visit.date, reason=review.early_reason
+        )
+    ) is not None:  # a review made by another door than open_review
+        problems.append(refusal)
     if missing:
         names = ", ".join(f"{t.muscle.code} {t.side}" for t in missing)
         problems.append(f"Grade the residual movement of every treated muscle (missing: {names}).")

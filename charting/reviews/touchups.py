@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from charting import review_timing
 from charting.consent import consent_in_force
 from charting.lots import record_waste, vial_patient_refusal, vial_refusal
 from charting.models import Injection, Treatment, Vial
@@ -72,9 +73,15 @@ def add_touch_up(
     x=None,
     y=None,
     note: str = "",
+    timing_reason: str = "",
+    timing_acknowledged: bool = False,
     now: datetime.datetime | None = None,
 ) -> Injection:
-    """Add one touch-up injection to the review's touch-up (opened on first use)."""
+    """Add one touch-up injection to the review's touch-up (opened on first use).
+
+    Outside days 10-21 after the treatment (charting.review_timing) the first point
+    needs ``timing_reason`` and ``timing_acknowledged``, stored on the touch-up and
+    signed with it; an early review's own reason never stands in for them."""
     now = now or timezone.now()
     review = _lock_open(review)
     original = review.treatment
@@ -97,6 +104,13 @@ def add_touch_up(
     x_value, y_value = _coordinate(x, "xy", errors), _coordinate(y, "xy", errors)
     if control_characters_in(note):
         errors["note"] = NO_CONTROL
+    timing = review_timing.touch_up_timing(treatment=original, on=review.visit.date)
+    timing_reason = " ".join((timing_reason or "").split())
+    already = review.touch_up_id and review.touch_up.timing_reason  # given with a first point
+    if not already:
+        errors |= review_timing.touch_up_timing_errors(
+            timing=timing, reason=timing_reason, acknowledged=timing_acknowledged
+        )
     if muscle is not None and (
         refusal := position_refusal(muscle=muscle.code, side=side, x=x_value, y=y_value)
     ):
@@ -115,6 +129,10 @@ def add_touch_up(
         point = treated[(muscle.pk, side)]
         x_value, y_value = point.x, point.y
     touch_up = review.touch_up or _open_touch_up(review=review, by=by, now=now)
+    if timing is not None and not already:  # the reason and acknowledgment, kept to sign
+        Treatment.objects.filter(pk=touch_up.pk).update(
+            timing_finding=timing.as_dict(), timing_reason=timing_reason
+        )
     injection = Injection.objects.create(
         treatment=touch_up,
         muscle=muscle,
@@ -224,6 +242,11 @@ def sign_touch_up(*, review: Review, by: User, now: datetime.datetime) -> Treatm
     if touch_up.is_signed:
         return touch_up
     problems = signing_refusals(treatment=touch_up, at=now, cycle_visit=original.visit)
+    timing = review_timing.touch_up_timing(treatment=original, on=review.visit.date)
+    if timing is not None and not touch_up.timing_reason:  # added by another door
+        problems.append(
+            f"{timing.message} Write the reason and acknowledge it on the touch-up page."
+        )
     lock_patient(original.visit.patient_id)
     checks = touch_up_dose_checks(review=review)
     problems += [f"Blocked: {c.message}" for c in checks if c.level == BLOCK]
@@ -238,5 +261,15 @@ def sign_touch_up(*, review: Review, by: User, now: datetime.datetime) -> Treatm
     if problems:
         raise ReviewError("The touch-up cannot be signed: " + " ".join(problems))
     record_dose_checks(treatment=touch_up, checks=checks, acknowledgment=acknowledgment)
+    record_timing(treatment=touch_up, timing=timing)
     record_waste(treatment=touch_up)  # what is left in its vial is waste
     return seal(treatment=touch_up, by=by, at=now)
+
+
+def record_timing(*, treatment: Treatment, timing) -> None:
+    """Store the timing finding as it stood at signing, beside the reason given (just
+    before ``seal``, which hashes both with the touch-up); none in the window."""
+    if timing is None:
+        Treatment.objects.filter(pk=treatment.pk).update(timing_finding={}, timing_reason="")
+    else:
+        Treatment.objects.filter(pk=treatment.pk).update(timing_finding=timing.as_dict())

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES
@@ -10,7 +11,7 @@ from ..access import get_photo_for, get_visit_for
 from ..forms import PhotoUploadForm
 from ..models import Expression, Photo
 from ..models.locking import locked_message
-from ..photos import open_photo, store_photos
+from ..photos import open_photo, photo_refusal, store_photos
 from ..screening import screening_state
 
 
@@ -18,6 +19,8 @@ from ..screening import screening_state
 def photos(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)  # query: visit with people
     state = screening_state(visit=visit)  # 1-2 queries
+    refusal = photo_refusal(visit=visit, state=state)  # the photo rule: no query more
+    back = request.GET.get("back", request.POST.get("back", ""))
     initial = {}
     if code := request.GET.get("expression"):
         initial["expression"] = Expression.objects.filter(code=code).first()
@@ -29,8 +32,8 @@ def photos(request, visit_id: int):
         if visit.is_locked:
             messages.error(request, locked_message("photos"))
             return redirect("planning:photos", visit_id=visit.pk)
-        if not state.allows_exam:
-            messages.error(request, "This visit cannot go further: see the screening.")
+        if refusal is not None:
+            messages.error(request, refusal)
             return redirect("planning:screening", visit_id=visit.pk)
         if form.is_valid():
             try:
@@ -48,9 +51,10 @@ def photos(request, visit_id: int):
                 messages.success(
                     request, f"{len(stored)} photo{'s' if len(stored) != 1 else ''} saved."
                 )
-                back = request.POST.get("back")
                 if back == "map":
                     return redirect("planning:movement_map", visit_id=visit.pk)
+                if back == "review":  # the way back to the review stays one tap
+                    return redirect(f"{reverse('planning:photos', args=[visit.pk])}?back=review")
                 return redirect("planning:photos", visit_id=visit.pk)
         status = 400
     visit_photos = Photo.objects.for_visit(visit).select_related(
@@ -65,7 +69,8 @@ def photos(request, visit_id: int):
             "form": form,
             "photos": visit_photos,
             "step": "photos",
-            "back": request.GET.get("back", request.POST.get("back", "")),
+            "refusal": refusal,
+            "back": back,
             # query: the expressions to choose from (a list, so no extra COUNT)
             "expression_choices": [("", "General (no expression)")]
             + [(e.pk, e.name) for e in Expression.objects.all()],

@@ -46,6 +46,7 @@ from tests.factories import (
     signed_treatment,
     touch_up,
 )
+from tests.factories.reviews import two_weeks_after
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +254,7 @@ def test_a_touch_up_past_the_area_limit_is_refused(injector, patient):
         patient=patient, injector=injector, points=[("MASS", "L", 15)] * 4
     )  # 60 U: the masseter's limit per side
     sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     with pytest.raises(ReviewErrors) as refused:
         touch_up(
             review=review,

@@ -154,14 +154,15 @@ def review_at(patient, injector, days: int, status=Status.BOOKED) -> Appointment
 
 
 def test_a_review_appointment_belongs_to_the_nearest_treatment_before_it(patient, injector):
-    """Each review appointment counts for one cycle: after its treatment and before
-    the patient's next signed treatment, even when treatments are close together."""
+    """Each review appointment counts for one cycle: from day 10 after its treatment
+    and before the patient's next signed treatment, even when treatments are close
+    together."""
     review_at(patient, injector, -130, Status.COMPLETED)  # before both: nobody's review
     first = signed_cycle(patient, injector, days_ago=100)
     review_at(patient, injector, -86, Status.COMPLETED)  # the first cycle's review
     second = signed_cycle(patient, injector, days_ago=10)
     third_patient_treatment_week_later = signed_cycle(patient, injector, days_ago=3)
-    review_at(patient, injector, 4)  # after the third: its review only
+    review_at(patient, injector, 8)  # day 11 after the third: its review only
     states = {d.pk: d.state for d in DueReview.objects.with_state()}
     assert states[first.pk] == "done"
     assert states[second.pk] == "open"  # the next treatment came before any review

@@ -20,6 +20,7 @@ from charting.models import Consent
 from charting.seal import verify
 from tests.conftest import need
 from tests.factories import signed_treatment
+from tests.factories.reviews import two_weeks_after
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,7 @@ def test_a_consent_withdrawn_after_signing_is_shown_as_a_later_event(
 def test_the_review_page_says_when_its_treatment_does_not_match(signed, injector, injector_client):
     from charting.reviews.review import open_review
 
-    review = open_review(treatment=signed, by=injector)
+    review = open_review(treatment=signed, by=injector, on=two_weeks_after(signed))
     url = reverse("reviews:review", args=[review.pk])
     assert 'data-testid="seal-mismatch"' not in injector_client.get(url).content.decode()
     need(settings.DATABASE_IS_POSTGRES, "the lock triggers and replica mode are PostgreSQL's")

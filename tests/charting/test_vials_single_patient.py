@@ -56,6 +56,7 @@ from tests.factories import (
     signed_treatment,
     touch_up,
 )
+from tests.factories.reviews import two_weeks_after
 
 pytestmark = pytest.mark.django_db
 
@@ -305,7 +306,7 @@ def test_the_touch_up_form_pre_selects_nothing_without_a_vial_of_the_patients_ow
     old = make_vial(by=injector, at=then - datetime.timedelta(minutes=10))
     chart = charted_treatment(patient=patient, injector=injector, vial=old, started_at=then)
     sign_treatment(treatment=chart, by=injector, password=PASSWORD, now=then)
-    review = open_review(treatment=chart, by=injector)
+    review = open_review(treatment=chart, by=injector, on=two_weeks_after(chart))
     b_vial = make_vial(by=injector)
     charted_treatment(patient=other, injector=injector, vial=b_vial)
     unused = make_vial(by=injector)

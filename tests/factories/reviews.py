@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+
+from charting.review_timing import DEFAULT_REVIEW_DAYS, treated_day
 from charting.reviews.models import Review
 from charting.reviews.review import open_review, save_review, sign_review
 from charting.reviews.touchups import add_touch_up
@@ -14,9 +17,16 @@ from .clinic import PASSWORD
 RESIDUAL = {"CORR:L": "2", "CORR:R": "0", "PROC:C": "0"}
 
 
+def two_weeks_after(treatment) -> datetime.date:
+    """The review day booked by default (day 14): a review opened then is on time and
+    takes a touch-up without a timing reason (charting.review_timing)."""
+    return treated_day(treatment) + datetime.timedelta(days=DEFAULT_REVIEW_DAYS)
+
+
 def graded_review(*, treatment, injector, grades=RESIDUAL, gais="2", satisfaction="2") -> Review:
-    """The treatment's review, opened and graded (``grades``: {"CORR:L": "2", ...})."""
-    review = open_review(treatment=treatment, by=injector)
+    """The treatment's review, opened at two weeks and graded (``grades``:
+    {"CORR:L": "2", ...})."""
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     return save_review(
         review=review,
         version=review.version,
@@ -52,6 +62,7 @@ def touched_up_review(*, treatment, injector, vial, grades=RESIDUAL, signed=True
 
 
 def make_review(*, patient, injector) -> Review:
-    """An open review of a fresh signed treatment (for pages that take a review_id)."""
+    """An open review, at two weeks, of a fresh signed treatment (for pages that take a
+    review_id)."""
     treatment = signed_treatment(patient=patient, injector=injector)
-    return open_review(treatment=treatment, by=injector)
+    return open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))

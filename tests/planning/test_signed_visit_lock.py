@@ -54,6 +54,7 @@ from tests.factories import (
     upload,
 )
 from tests.factories.planning import ALL_NO
+from tests.factories.reviews import two_weeks_after
 
 pytestmark = pytest.mark.django_db
 
@@ -415,7 +416,7 @@ def test_raw_sql_writes_before_signing(postgres, treatment, door):
 def test_the_review_compares_against_the_baseline_as_signed(treatment, injector, injector_client):
     sign(treatment, injector)
     map_post(injector_client, treatment.visit, "0")
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     injections, _, findings, _ = review_rows(review)
     rows = {
         row.muscle.code: row

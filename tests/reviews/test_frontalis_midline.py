@@ -9,6 +9,7 @@ from django.urls import reverse
 from charting.reviews.review import open_review, save_review
 from charting.reviews.screens import residual_grid, review_rows
 from tests.factories import GLABELLAR, signed_treatment
+from tests.factories.reviews import two_weeks_after
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def review(patient, injector, vial):
     treatment = signed_treatment(
         patient=patient, injector=injector, vial=vial, points=FOREHEAD + GLABELLAR
     )
-    return open_review(treatment=treatment, by=injector)
+    return open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
 
 
 def test_the_midline_site_has_its_own_row(review):

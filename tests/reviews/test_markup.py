@@ -14,6 +14,7 @@ from planning.models import Expression, Muscle
 from planning.movement import Group, Row
 from planning.templatetags.movement_grid import movement_rows
 from tests.factories import make_vial, signed_treatment
+from tests.factories.reviews import two_weeks_after
 from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_the_review_cell_is_the_movement_maps_cell_with_the_baseline():
 
 def test_a_hostile_note_comes_back_as_text_on_the_review_page(patient, injector, injector_client):
     treatment = signed_treatment(patient=patient, injector=injector, vial=make_vial(by=injector))
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     save_review(
         review=review,
         version=review.version,

@@ -19,12 +19,16 @@ from tests.factories import (
     signed_treatment,
     touch_up,
 )
+from tests.factories.reviews import two_weeks_after
 from tests.queries import audit_event
 
 pytestmark = pytest.mark.django_db
 
 
-def test_my_day_opens_the_review_of_the_booked_appointment(treatment, injector, injector_client):
+def test_my_day_opens_the_review_of_the_booked_appointment(
+    treated_two_weeks_ago, injector, injector_client
+):
+    treatment = treated_two_weeks_ago
     due = DueReview.objects.with_state().get(treatment=treatment)
     appointment = Appointment.objects.get(pk=due.booked_id)
     url = reverse("open_appointment", args=[appointment.pk])
@@ -40,7 +44,8 @@ def test_my_day_opens_the_review_of_the_booked_appointment(treatment, injector, 
     assert b"Corrugator" in page.content and b"was 3" in page.content
 
 
-def test_the_reviews_due_entry_opens_the_review(treatment, injector_client, front_desk):
+def test_the_reviews_due_entry_opens_the_review(treated_two_weeks_ago, injector_client, front_desk):
+    treatment = treated_two_weeks_ago
     due = DueReview.objects.get(treatment=treatment)
     url = reverse("reviews:open_for_due", args=[due.pk])
     listing = reverse("reviews_due") + "?booked=on"
@@ -68,7 +73,7 @@ def test_a_review_appointment_without_a_signed_treatment_says_so(
 def test_grading_an_untreated_muscle_through_the_page_is_refused(
     treatment, injector, injector_client
 ):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     response = injector_client.post(
         review.get_absolute_url(),
         {"version": review.version, "g:CORR:L": "2", "g:FRONT:L": "3", "gais": "2", "note": "kept"},
@@ -87,7 +92,7 @@ def test_grading_an_untreated_muscle_through_the_page_is_refused(
     ],
 )
 def test_garbage_on_the_review_form_is_a_clear_400(treatment, injector, injector_client, data):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     response = injector_client.post(review.get_absolute_url(), data)
     assert response.status_code == 400
     assert b"alert-danger" in response.content
@@ -96,7 +101,7 @@ def test_garbage_on_the_review_form_is_a_clear_400(treatment, injector, injector
 def test_touch_up_page_refuses_bad_input_and_adds_a_point(
     treatment, injector, injector_client, vial
 ):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     url = reverse("reviews:touch_up", args=[review.pk])
     corr = Muscle.objects.get(code="CORR")
     bad = injector_client.post(url, {"target": f"{corr.pk}:L", "units": "1.3", "vial": vial.pk})
@@ -134,7 +139,7 @@ def test_signing_with_a_wrong_password_keeps_the_review_open(treatment, injector
 
 
 def test_the_front_desk_never_opens_a_review(treatment, injector, desk_client):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     for url in (
         review.get_absolute_url(),
         reverse("reviews:photos", args=[review.pk]),

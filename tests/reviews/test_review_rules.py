@@ -28,6 +28,7 @@ from tests.factories import (
     make_vial,
     touch_up,
 )
+from tests.factories.reviews import two_weeks_after
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def grid_for(review):
 
 
 def test_the_grid_holds_only_the_treated_muscles_with_their_baseline(treatment, injector):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     rows = {row.muscle.code: row for row in grid_for(review)}
     assert set(rows) == {"CORR", "PROC"}
     assert {c.side: c.baseline for c in rows["CORR"].cells} == {"L": 3, "R": 2}
@@ -60,7 +61,7 @@ def test_remaining_asymmetry_is_computed(treatment, injector):
 
 
 def test_grading_a_muscle_that_was_not_treated_is_refused_and_nothing_saved(treatment, injector):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     with pytest.raises(ReviewErrors) as refused:
         save_review(
             review=review,
@@ -80,20 +81,25 @@ def test_a_stale_form_does_not_overwrite(treatment, injector):
 
 def test_a_review_of_another_patients_treatment_is_refused(treatment, injector):
     with pytest.raises(ReviewError, match="another patient"):
-        open_review(treatment=treatment, by=injector, patient=PatientFactory())
+        open_review(
+            treatment=treatment,
+            by=injector,
+            patient=PatientFactory(),
+            on=two_weeks_after(treatment),
+        )
     assert not Review.objects.exists()
 
 
 def test_a_review_needs_a_signed_treatment(patient, injector):
     unsigned = charted_treatment(patient=patient, injector=injector)
     with pytest.raises(ReviewError, match="not signed"):
-        open_review(treatment=unsigned, by=injector)
+        open_review(treatment=unsigned, by=injector, on=two_weeks_after(unsigned))
 
 
 def test_opening_twice_gives_the_same_review(treatment, injector):
-    assert open_review(treatment=treatment, by=injector) == open_review(
-        treatment=treatment, by=injector
-    )
+    assert open_review(
+        treatment=treatment, by=injector, on=two_weeks_after(treatment)
+    ) == open_review(treatment=treatment, by=injector)
 
 
 def test_touch_up_units_add_to_the_cycle_per_muscle_and_side(treatment, injector, vial):
@@ -129,7 +135,7 @@ def test_touch_up_units_add_to_the_cycle_per_muscle_and_side(treatment, injector
     ],
 )
 def test_touch_ups_follow_the_lot_rules(treatment, injector, lot_kwargs, message):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     bad_vial = make_vial(lot=make_lot(**lot_kwargs), by=injector)
     with pytest.raises(ReviewErrors) as refused:
         touch_up(review=review, vial=bad_vial, by=injector)
@@ -138,7 +144,7 @@ def test_touch_ups_follow_the_lot_rules(treatment, injector, lot_kwargs, message
 
 
 def test_a_vial_past_its_use_by_or_of_another_product_is_refused(treatment, injector, vial):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     old = make_vial(lot=vial.lot, by=injector, at=timezone.now() - datetime.timedelta(hours=25))
     dysport = make_vial(
         lot=make_lot(product=Product.objects.get(code="dysport"), number="DY-1"),
@@ -164,7 +170,7 @@ def test_a_vial_past_its_use_by_or_of_another_product_is_refused(treatment, inje
 def test_touch_up_input_is_checked_by_charting_rules(
     treatment, injector, vial, code, side, units, field, message
 ):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     with pytest.raises(ReviewErrors) as refused:
         touch_up(review=review, vial=vial, by=injector, muscle=code, side=side, units=units)
     assert message in refused.value.errors[field]
@@ -231,7 +237,7 @@ def test_a_side_effect_lowers_next_cycles_suggestion_where_it_points(treatment, 
     ],
 )
 def test_side_effects_refuse_bad_input(treatment, injector, fields, field, message):
-    review = open_review(treatment=treatment, by=injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
     with pytest.raises(ReviewErrors) as refused:
         add_side_effect(review=review, **fields)
     assert message in refused.value.errors[field]

@@ -289,6 +289,7 @@ def make_due_reviews(*, cycles, treatment_ids, ctx, counts) -> None:
             DueReview(
                 treatment_id=treatment_ids[n],
                 treated_at=ctx.at(cycle.day, 9, 45),  # the treatment's start (add_treatment)
+                review_from=ctx.at(cycle.day + datetime.timedelta(days=10), 0, 0),  # day 10
                 patient_id=cycle.patient_id,
                 injector_id=cycle.injector_id,
                 location_id=cycle.location_id,

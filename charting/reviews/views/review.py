@@ -26,10 +26,25 @@ CLINICAL = tuple(CLINICAL_ROLES)
 
 
 def _open(request, *, find, patient):
+    """Open (or find) the review; before day 10 the rule asks for the reason first, on a
+    small form that posts back here (charting.review_timing)."""
+    reason = request.POST.get("early_reason", "") if request.method == "POST" else ""
     try:
         treatment = find()
-        review = open_review(treatment=treatment, by=request.user, patient=patient)
+        review = open_review(
+            treatment=treatment, by=request.user, patient=patient, early_reason=reason
+        )
     except ChartingError as exc:
+        if exc.field == "early_reason":
+            context = {
+                "patient": patient,
+                "treatment": treatment,
+                "message": exc.message,
+                "reason": reason,
+                "error": request.method == "POST",
+            }
+            status = 400 if request.method == "POST" else 200
+            return render(request, "reviews/open_early.html", context, status=status)
         messages.error(request, exc.message)
         return redirect("patient_detail", patient.pk)
     return redirect(review)

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from charting import review_timing
 from charting.consent import consent_in_force
 from charting.errors import ChartingError
 from charting.lots import usable_vials
@@ -50,6 +51,9 @@ def _page(request, review, *, errors=None, posted=None, status=200):
         # the side that moves most at the review is the likely touch-up
         "default_target": max(findings, key=lambda f: f.grade, default=None),
         "tappable": not review.is_signed,
+        # outside days 10-21: the reason and acknowledgment the first point needs
+        "timing": review_timing.touch_up_timing(treatment=review.treatment, on=review.visit.date),
+        "timing_reason": review.touch_up.timing_reason if review.touch_up_id else "",
         "errors": errors or {},
         "posted": posted or {},
     }
@@ -73,6 +77,8 @@ def touch_up(request, review_id: int):
             x=request.POST.get("x"),
             y=request.POST.get("y"),
             note=request.POST.get("note", ""),
+            timing_reason=request.POST.get("timing_reason", ""),
+            timing_acknowledged=request.POST.get("timing_ack") == "yes",
             by=request.user,
         )
     except ReviewErrors as exc:
