@@ -33,6 +33,9 @@ WIDTHS = [(820, 1180), (1024, 768), (1180, 820)]
 # reports:job_status is a part of the job's page (HTMX swaps it in), checked there.
 SKIP = {"logout", "healthz", "calendar_feed", "reports:job_status"}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_RUN = """(tags) => axe.run(document, {
+  runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]
+})"""
 
 # A control's box must be 44 px tall at least (links inside running text excepted).
 SMALL_TARGETS = """() => {
@@ -42,14 +45,17 @@ SMALL_TARGETS = """() => {
     return s.visibility !== "hidden" && s.display !== "none" && el.getClientRects().length > 0;
   };
   const controls = document.querySelectorAll(
-    "button, .btn, select, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), textarea, .nav-link, .dropdown-item, .page-link"
+    "button, .btn, select, textarea, .nav-link, .dropdown-item, .page-link, "
+    + "input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
   );
   for (const el of controls) {
     if (!seen(el) || el.closest("[hidden], .visually-hidden")) continue;
     const r = el.getBoundingClientRect();
     if (r.height < 43.5 || r.width < 43.5) {
-      const name = (el.getAttribute("aria-label") || el.textContent || el.name || el.tagName).trim().slice(0, 40);
-      small.push(`${el.tagName.toLowerCase()} "${name}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+      const name = (el.getAttribute("aria-label") || el.textContent || el.name || el.tagName)
+        .trim().slice(0, 40);
+      const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+      small.push(`${el.tagName.toLowerCase()} "${name}" ${size}`);
     }
   }
   return small;
@@ -91,9 +97,7 @@ def signed_in_context(browser, live_server, client):
     context.add_init_script(path=str(AXE))
     if settings.SESSION_COOKIE_NAME in client.cookies:
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        context.add_cookies(
-            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-        )
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
     return context
 
 
@@ -102,21 +106,18 @@ def check_page(page, label: str) -> list[str]:
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(50)
-        wide = page.evaluate(
-            "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
-        )
+        wide = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
         if wide[0] > wide[1]:
             problems.append(f"{label} @{width}: scrolls sideways ({wide[0]} > {wide[1]} px)")
         for small in page.evaluate(SMALL_TARGETS):
             problems.append(f"{label} @{width}: small touch target {small}")
-        result = page.evaluate(
-            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-            AXE_TAGS,
-        )
+        result = page.evaluate(AXE_RUN, AXE_TAGS)
         for v in result["violations"]:
             targets = "; ".join(" ".join(n["target"]) for n in v["nodes"][:4])
             summary = v["nodes"][0].get("failureSummary", "").replace("\n", " ")[:160]
-            problems.append(f"{label} @{width}: axe {v['id']} ({len(v['nodes'])}): {targets} | {summary}")
+            problems.append(
+                f"{label} @{width}: axe {v['id']} ({len(v['nodes'])}): {targets} | {summary}"
+            )
     return problems
 
 
@@ -142,7 +143,11 @@ def run_vnu(jar: Path, folder: Path) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_every_page_at_three_widths_passes_axe_and_the_nu_checker(
-    browser, live_server, cast, url_kwargs, tmp_path  # noqa: F811 (fixture)
+    browser,
+    live_server,
+    cast,
+    url_kwargs,  # noqa: F811 (the role matrix's fixture)
+    tmp_path,
 ):
     jar = vnu_jar()
     need(bool(jar and jar.exists()), "no Nu HTML checker: run `make vnu` (vnu-jar from npm)")
