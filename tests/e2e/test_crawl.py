@@ -30,6 +30,8 @@ from tests.conftest import need
 from tests.e2e.conftest import ARTIFACTS
 from tests.test_role_matrix import all_pages, build_url, url_kwargs  # noqa: F401 (fixture)
 
+pytestmark = [pytest.mark.browser]
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
 WIDTHS = [(820, 1180), (1024, 768), (1180, 820)]
