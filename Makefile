@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run serve install migrate demo test test-fast lint format bench bench-reports clean check-deploy
+.PHONY: run serve install migrate demo test test-fast lint format bench bench-reports clean check-deploy vnu
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -13,6 +13,18 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*; touch $@
 
 install: $(STAMP)
+
+# The Nu HTML checker for the crawl test (tests/e2e/test_crawl.py): the vnu-jar
+# package from the npm registry, unpacked once into .cache/ (needs npm and Java 17).
+VNU_VERSION := 26.9.27
+VNU_JAR := .cache/vnu-$(VNU_VERSION)/vnu.jar
+$(VNU_JAR):
+	@mkdir -p $(dir $@)
+	cd $(dir $@) && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null \
+	  && tar xzf vnu-jar-$(VNU_VERSION).tgz package/build/dist/vnu.jar \
+	  && mv package/build/dist/vnu.jar vnu.jar && rm -rf package vnu-jar-$(VNU_VERSION).tgz
+
+vnu: $(VNU_JAR)
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
@@ -39,9 +51,12 @@ bench-reports: install
 
 # Database for tests: DATABASE_URL if set, else PostgreSQL on 127.0.0.1:5432
 # if it answers, else SQLite. Redis likewise (REDIS_URL, else 127.0.0.1:6379).
+# The crawl's Nu HTML checker: fetched when missing; without npm a developer's run
+# skips the crawl, CI (CI=true) fails.
 test: install
+	@$(MAKE) --no-print-directory vnu || test "$$CI" != true
 	@eval "$$($(BIN)/python tools/scripts/test_services.py)"; \
-	  $(BIN)/python -m pytest $(ARGS)
+	  VNU_JAR=$(abspath $(VNU_JAR)) $(BIN)/python -m pytest $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -71,4 +86,4 @@ bench: install
 	  $(BIN)/python -m tools.bench.run $(if $(SMOKE),--smoke) $(if $(N),--patients $(N)) $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles .cache

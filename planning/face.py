@@ -35,9 +35,12 @@ class Region:
         return sum(xs) / len(xs), sum(ys) / len(ys)
 
     @property
-    def labelled(self) -> bool:
-        """Large enough to carry its code without covering its neighbours."""
-        return self.shape == "path" or (self.shape == "ellipse" and min(self.geometry[2:]) >= 10)
+    def label_size(self) -> int:
+        """The font size of its code: every region is labelled (issue 17, finding 7);
+        a small one (corrugator, procerus, nasalis...) in smaller type, so that it
+        does not cover its neighbours. Labels never catch a tap (pointer-events)."""
+        large = self.shape == "path" or (self.shape == "ellipse" and min(self.geometry[2:]) >= 10)
+        return 8 if large else 5
 
     @property
     def path(self) -> str:

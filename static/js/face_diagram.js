@@ -1,19 +1,25 @@
 // The face diagram of the plan editor: points as SVG markers, tap to add, drag to
 // move, tap a point to edit. Knows nothing about saving; reports to callbacks.
+// A point catches a tap only on its dot's small ring (HIT_R); its units label never
+// does (pointer-events: none), so a tap beside a point places a new one. Zoomed
+// (face_zoom.js), markers keep their size on screen.
+import { FACE_H as H, FACE_W as W, attachZoom, markerScale } from "./face_zoom.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
-const W = 400;
-const H = 520;
 const DRAG_PX = 6; // a press that moves less than this is a tap
+const HIT_R = 13; // the ring around a dot that catches a tap or a drag (diagram units, unzoomed)
 
 export const SIDE_NAMES = { L: "Patient's L", R: "Patient's R", C: "Midline" };
 
 export class FaceDiagram {
-  constructor(svg, { onAdd, onMove, onSelect, onBackground }) {
+  constructor(svg, { onAdd, onMove, onSelect, onBackground, zoomBar = null }) {
     this.svg = svg;
     this.layer = svg.querySelector("[data-face-points]");
     this.regions = [...svg.querySelectorAll(".face-region")].reverse(); // topmost first
     this.callbacks = { onAdd, onMove, onSelect, onBackground };
     this.press = null;
+    this.last = null; // the last render's arguments, to redraw on zoom
+    attachZoom(svg, zoomBar, () => this.last && this.render(...this.last));
     svg.addEventListener("pointerdown", (e) => this.down(e));
     svg.addEventListener("pointermove", (e) => this.move(e));
     svg.addEventListener("pointerup", (e) => this.up(e));
@@ -65,7 +71,7 @@ export class FaceDiagram {
     press.moved = true;
     press.at = this.toFraction(e);
     press.marker.classList.add("is-dragging");
-    press.marker.setAttribute("transform", `translate(${press.at.x * W} ${press.at.y * H})`);
+    press.marker.setAttribute("transform", this.placed(press.at.x, press.at.y));
   }
 
   up(e) {
@@ -90,13 +96,20 @@ export class FaceDiagram {
     this.press = null;
   }
 
+  placed(x, y) {
+    const s = markerScale(this.svg);
+    return `translate(${x * W} ${y * H})${s === 1 ? "" : ` scale(${s})`}`;
+  }
+
   // Draw every point; ``selected`` is highlighted, ``invalid`` (a Set) in red.
-  render(points, { selected = null, invalid = new Set(), names = {} } = {}) {
+  render(points, options = {}) {
+    this.last = [points, options];
+    const { selected = null, invalid = new Set(), names = {} } = options;
     const frag = document.createDocumentFragment();
     points.forEach((p, i) => {
       const g = document.createElementNS(SVG_NS, "g");
       g.setAttribute("class", `pt side-${p.side}${i === selected ? " is-selected" : ""}${invalid.has(i) ? " is-invalid" : ""}`);
-      g.setAttribute("transform", `translate(${p.x * W} ${p.y * H})`);
+      g.setAttribute("transform", this.placed(p.x, p.y));
       g.setAttribute("tabindex", "0");
       g.setAttribute("role", "button");
       g.setAttribute("aria-label", `Point ${i + 1}: ${names[p.muscle] || p.muscle}, ${SIDE_NAMES[p.side]}, ${p.units} units. Press Enter to edit.`);
@@ -105,12 +118,13 @@ export class FaceDiagram {
       g.dataset.side = p.side;
       const hit = document.createElementNS(SVG_NS, "circle");
       hit.setAttribute("class", "pt-hit");
-      hit.setAttribute("r", "20");
+      hit.setAttribute("r", String(HIT_R));
       const dot = document.createElementNS(SVG_NS, "circle");
       dot.setAttribute("class", "pt-dot");
       dot.setAttribute("r", "7");
       const label = document.createElementNS(SVG_NS, "text");
       label.setAttribute("class", "pt-units");
+      label.setAttribute("pointer-events", "none");
       const left = p.x < 0.5;
       label.setAttribute("x", left ? "-11" : "11");
       label.setAttribute("y", "4");

@@ -20,7 +20,6 @@ const $ = (sel, root = document) => root.querySelector(sel);
 const field = $("[data-points-field]");
 const body = $("[data-points-body]");
 const editor = $("[data-point-editor]");
-const wrap = $("[data-diagram-wrap]");
 const status = $("[data-diagram-status]");
 const panel = $("[data-plan-panel]");
 
@@ -58,11 +57,13 @@ const diagram = svg && !data.readonly
       onSelect(i, { keyboard }) {
         openEditor(i, keyboard);
       },
+      // The editor is docked beside (landscape) or below (portrait) the diagram and
+      // covers none of it: a tap on the face closes it and places the point.
       onBackground() {
-        if (editor.hidden) return false;
         closeEditor();
-        return true;
+        return false;
       },
+      zoomBar: $("[data-face-zoom]"),
     })
   : null;
 
@@ -92,7 +93,7 @@ function removePoint(i) {
   changed({ table: true });
 }
 
-// --- the point editor (popover on the diagram) ------------------------------------------------
+// --- the point editor (docked beside or below the diagram, never over it) ---------------------
 const pe = {
   title: $("[data-pe-title]", editor),
   units: $("[data-pe-units]", editor),
@@ -124,22 +125,10 @@ function openEditor(i, keyboard) {
   pe.note.value = p.note || "";
   pe.volume.textContent = volume(p.units) ? `Volume: ${volume(p.units)}` : errorOf(i);
   editor.hidden = false;
-  place(i);
   diagram.render(points, view());
+  // Below the diagram (portrait), bring the editor into view without moving the diagram away.
+  if (getComputedStyle(editor).position !== "fixed") editor.scrollIntoView({ block: "nearest" });
   if (keyboard) pe.units.focus();
-}
-
-function place(i) {
-  const r = diagram.markerRect(i);
-  if (!r) return;
-  const box = wrap.getBoundingClientRect();
-  const w = editor.offsetWidth;
-  const h = editor.offsetHeight;
-  let left = r.right - box.left + 16;
-  if (left + w > box.width) left = r.left - box.left - w - 16;
-  const top = Math.min(Math.max(0, r.top - box.top - h / 2), Math.max(0, box.height - h));
-  editor.style.left = `${Math.max(0, left)}px`;
-  editor.style.top = `${top}px`;
 }
 
 function closeEditor() {

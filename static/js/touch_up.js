@@ -1,29 +1,35 @@
 // Tap on the face diagram (planning/_face_diagram.html): set the touch-up form's x/y
-// (fractions of the diagram) and show where the point will go.
+// (fractions of the diagram) and show where the point will go. The zoom buttons
+// (face_zoom.js) bring a small area to finger size; x/y stay fractions of the face.
+import { FACE_H, FACE_W, attachZoom, markerScale, rescaleMarkers } from "./face_zoom.js";
+
 const wrap = document.querySelector("[data-tap-target]");
 const svg = wrap && wrap.querySelector("svg");
 const form = wrap && document.getElementById(wrap.dataset.tapTarget);
 if (svg && form) {
   const NS = "http://www.w3.org/2000/svg";
-  const box = svg.viewBox.baseVal;
   const [x, y] = [form.elements.namedItem("x"), form.elements.namedItem("y")];
   const marker = document.createElementNS(NS, "circle");
-  marker.setAttribute("r", "11");
   marker.setAttribute("class", "rv-tap-marker");
   marker.setAttribute("data-testid", "tap-marker");
   const show = () => {
     if (!x.value || !y.value) return;
-    marker.setAttribute("cx", String(Number(x.value) * box.width));
-    marker.setAttribute("cy", String(Number(y.value) * box.height));
+    marker.setAttribute("r", String(11 * markerScale(svg)));
+    marker.setAttribute("cx", String(Number(x.value) * FACE_W));
+    marker.setAttribute("cy", String(Number(y.value) * FACE_H));
     if (!marker.isConnected) svg.appendChild(marker);
   };
+  attachZoom(svg, document.querySelector("[data-face-zoom]"), () => {
+    rescaleMarkers(svg);
+    show();
+  });
   svg.addEventListener("click", (event) => {
     const point = svg.createSVGPoint();
     point.x = event.clientX;
     point.y = event.clientY;
     const local = point.matrixTransform(svg.getScreenCTM().inverse());
-    x.value = Math.min(1, Math.max(0, local.x / box.width)).toFixed(4);
-    y.value = Math.min(1, Math.max(0, local.y / box.height)).toFixed(4);
+    x.value = Math.min(1, Math.max(0, local.x / FACE_W)).toFixed(4);
+    y.value = Math.min(1, Math.max(0, local.y / FACE_H)).toFixed(4);
     // The tapped region sets the muscle and side (the server refuses a point drawn on
     // another muscle or side): the smallest region on top wins, as drawn.
     const at = new DOMPoint(local.x, local.y);
