@@ -39,7 +39,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from audit.events import record
-from audit.models import Action
+from audit.models import Action, AuditEvent
 
 from .models import AdverseEvent, Consent, Injection, Treatment
 
@@ -401,7 +401,7 @@ class Resealed:
     current: int = 0  # already under the current key
 
 
-def _with_rows():
+def with_rows():
     return (
         Treatment.objects.signed()
         .select_related("visit", "product")
@@ -431,7 +431,7 @@ def reseal(*, batch: int = 200) -> Resealed:
     )
     for start in range(0, len(pending), batch):
         with transaction.atomic():
-            for treatment in _with_rows().filter(pk__in=pending[start : start + batch]):
+            for treatment in with_rows().filter(pk__in=pending[start : start + batch]):
                 _reseal_one(treatment, key_id=key_id, done=done)
     return done
 
@@ -463,7 +463,10 @@ def _reseal_one(treatment: Treatment, *, key_id: str, done: Resealed) -> None:
         action=Action.CHANGE,
         obj=treatment,
         patient=treatment.visit.patient_id,
-        detail={"resealed": {"from": was, "to": key_id, "format": treatment.seal_format}},
+        detail={
+            "resealed": {"from": was, "to": key_id, "format": treatment.seal_format},
+            "seal": hash_content(content, key_id=key_id),
+        },
     )
     done.resealed.append(treatment.pk)
 
@@ -510,3 +513,45 @@ def as_signed(*, treatment: Treatment, injections, points=()) -> None:
 def signed_consent(treatment: Treatment) -> dict | None:
     """The consent as the snapshot holds it (text version, title), or None."""
     return (treatment.signed_snapshot or {}).get("consent")
+
+
+# --- The seal in the audit chain ---------------------------------------------------
+
+
+def record_seal(treatment: Treatment) -> None:
+    """Write the seal of a chart just signed into the audit chain (``seal`` in the
+    event's detail; a re-seal writes its new one). The chain is hashed and its head
+    anchored outside the database (audit.anchoring), so a seal rewritten later, even
+    by someone holding the signing key, no longer agrees with the chain."""
+    record(
+        action=Action.CHANGE,
+        obj=treatment,
+        patient=treatment.visit.patient_id,
+        detail={"signed": True, "seal": treatment.content_hash, "key": treatment.seal_key},
+    )
+
+
+@dataclass
+class Disagreement:
+    treatment: int
+    problem: str
+
+
+def chain_disagreements(treatments=None) -> list[Disagreement]:
+    """Signed charts whose seal is not the last one the audit chain recorded for them
+    (two queries). A chart signed before seals were written to the chain has none
+    and is not listed; ``verify_signed_records`` counts those."""
+    treatments = Treatment.objects.signed() if treatments is None else treatments
+    current = dict(treatments.values_list("pk", "content_hash"))
+    recorded = {}
+    for object_id, detail in (
+        AuditEvent.objects.filter(object_type=Treatment._meta.label_lower, detail__has_key="seal")
+        .order_by("seq")
+        .values_list("object_id", "detail")
+    ):
+        recorded[object_id] = detail["seal"]
+    return [
+        Disagreement(pk, "its seal is not the one the audit log recorded at signing")
+        for pk, seal in current.items()
+        if str(pk) in recorded and recorded[str(pk)] != seal
+    ]

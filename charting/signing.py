@@ -30,7 +30,7 @@ from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review, end_earl
 from .errors import ChartingError
 from .lots import record_waste, vial_patient_refusal, vial_refusal, vials_used_for_other_patients
 from .models import Addendum, Treatment
-from .seal import seal_fields
+from .seal import record_seal, seal_fields
 
 TOUCH_UP_MESSAGE = "Touch-ups are signed with the review."
 
@@ -130,6 +130,7 @@ def seal(*, treatment: Treatment, by: User, at: datetime.datetime, review_days=N
     treatment.signed_at, treatment.signed_by, treatment.review_days = at, by, review_days
     seal_fields(treatment)
     treatment.save()
+    record_seal(treatment)  # the seal in the audit chain, which the anchors pin down
     if not is_touch_up_visit(treatment.visit):  # its baseline too (planning.models.locking)
         treatment.visit.lock(at=at)
     if treatment.visit.kind == VisitKind.TREATMENT:
