@@ -568,6 +568,8 @@ NOT_RECORD_FORMS = {
     "login": "signs in; its lockout and messages are tests/security",
     "logout": "signs out",
     "password_change": "Django's own form; tests/security",
+    "password_reset_done": "a page saying to check the mail; no form",
+    "password_reset_complete": "a page saying the password is saved; no form",
     "switch_location": "chooses a location from a list, stores nothing",
     "appointment_status": "status buttons; an unknown status is a message (test_booking_views)",
     "review_book": "one button, no field: tests/test_submit_once.py",

@@ -252,7 +252,9 @@ def test_query_count_is_constant(
 ):
     expressions = list(expressions_with_muscles())
     for n in range(prior_maps):
-        earlier = make_visit(patient=patient, injector=injector, days_ago=30 * (n + 1))
+        earlier = make_visit(
+            patient=patient, injector=injector, days_ago=30 * (n + 1), screened=True
+        )
         grade(earlier, injector, full_map(expressions))
         make_photo(visit=earlier, expression=expressions[n % len(expressions)])
     grade(visit, injector, full_map(expressions))
