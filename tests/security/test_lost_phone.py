@@ -75,6 +75,10 @@ def test_a_fresh_install_lets_clinic_admins_see_and_delete_every_device():
 def test_the_reset_action_removes_every_device_and_says_who_reset_whom(
     lost_phone, clinic_admin, patient
 ):
+    lost = Client()  # the phone that was lost, still signed in and verified
+    lost.force_login(lost_phone)
+    device = TOTPDevice.objects.get(user=lost_phone)
+    assert lost.post("/account/two-factor/verify/", {"token": code_for(device)}).status_code == 302
     admin = signed_in_admin(clinic_admin)
     response = admin.post(
         "/admin/clinic/user/",
@@ -85,9 +89,14 @@ def test_the_reset_action_removes_every_device_and_says_who_reset_whom(
     assert not TOTPDevice.objects.filter(user=lost_phone).exists()
     assert not StaticDevice.objects.filter(user=lost_phone).exists()
     event = AuditEvent.objects.filter(
-        actor=clinic_admin, action=Action.DELETE, object_id=str(lost_phone.pk)
+        actor=clinic_admin,
+        action=Action.DELETE,
+        object_id=str(lost_phone.pk),
+        detail__second_factor="reset",
     ).get()
     assert event.detail["second_factor"] == "reset" and event.detail["devices"] == 2
+    # The lost phone's session is gone: enrolling again needs the password (review finding).
+    assert lost.get("/account/two-factor/setup/")["Location"].startswith("/login/")
     next_sign_in_enrols(lost_phone, patient)
 
 
