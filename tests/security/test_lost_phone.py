@@ -111,3 +111,31 @@ def test_deleting_the_authenticator_in_the_django_admin_is_enough(
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
     assert not StaticDevice.objects.filter(user=lost_phone).exists()  # the codes went with it
     next_sign_in_enrols(lost_phone, patient)
+
+
+def test_a_clinic_admin_cannot_take_over_a_superuser(settings, clinic_admin):
+    """Review finding: the set-password page, the reset and the invitation of a
+    superuser, from a clinic admin who is not one. Doors: the change form, the
+    set-password page, both staff-list actions."""
+    from django.core import mail
+
+    from clinic.models import User
+
+    root = User.objects.create_superuser(
+        email="root@test.clinic", password="the-roots-own-password-1", first_name="R", last_name="T"
+    )
+    TOTPDevice.objects.create(user=root, name="root phone", confirmed=True)
+    admin = signed_in_admin(clinic_admin)
+    taken = admin.post(
+        f"/admin/clinic/user/{root.pk}/password/",
+        {"password1": "taken-over-2026-xx", "password2": "taken-over-2026-xx"},
+    )
+    assert taken.status_code == 403
+    root.refresh_from_db()
+    assert root.check_password("the-roots-own-password-1")
+    for action in ("reset_second_factor_action", "send_invitation_action"):
+        page = admin.post(
+            "/admin/clinic/user/", {"action": action, "_selected_action": [root.pk]}, follow=True
+        )
+        assert "managed by a superuser" in page.text
+    assert TOTPDevice.objects.filter(user=root).exists() and not mail.outbox
