@@ -102,6 +102,8 @@ if (grid) {
 
   function begin(x, y) {
     const { block, pointerId, offsetX, offsetY } = press;
+    // The time under the press itself: a booking lifted and let go there stays.
+    const origin = slotAt(press.x, press.y);
     clearTimeout(press.timer);
     press = null;
     const box = block.getBoundingClientRect();
@@ -117,7 +119,7 @@ if (grid) {
     ghost.append(who, where);
     ghost.style.width = `${box.width}px`;
     document.body.append(ghost);
-    drag = { block, pointerId, offsetX, offsetY, ghost, where, target: null, x, y, frame: 0 };
+    drag = { block, pointerId, offsetX, offsetY, ghost, where, origin, target: null, x, y, frame: 0 };
     block.classList.add("dragging");
     grid.classList.add("moving");
     say(`Moving ${nameOf(block)}: drop it on a free time, or press Escape.`);
@@ -134,18 +136,18 @@ if (grid) {
     drag.where.textContent = slot ? `to ${describe(drag.block, slot)}` : "Drop on a free time";
   }
 
-  // Scroll the page (up and down) and the grid (sideways) while the pointer is near
-  // their edges, faster the nearer it is; then find the slot now under it.
+  // Scroll the page (up and down: the window's edges) and the grid (sideways: its
+  // own edges) while the pointer is near them, faster the nearer it is; then find
+  // the slot now under it.
   function autoScroll() {
     if (!drag) return;
     const speed = (distance) =>
-      distance < EDGE_PX ? Math.ceil(((EDGE_PX - distance) / EDGE_PX) * MAX_SCROLL_PX) : 0;
-    const heads = grid.querySelector(".sched-head")?.getBoundingClientRect();
-    const top = Math.max(0, heads ? heads.bottom : 0);
-    const dy = speed(drag.y - top) ? -speed(drag.y - top) : speed(window.innerHeight - drag.y);
+      distance < EDGE_PX
+        ? Math.ceil(((EDGE_PX - Math.max(0, distance)) / EDGE_PX) * MAX_SCROLL_PX)
+        : 0;
+    const dy = speed(drag.y) ? -speed(drag.y) : speed(window.innerHeight - drag.y);
     const box = grid.getBoundingClientRect();
-    const left = box.left + (grid.querySelector(".sched-axis")?.offsetWidth ?? 0);
-    const dx = speed(drag.x - left) ? -speed(drag.x - left) : speed(box.right - drag.x);
+    const dx = speed(drag.x - box.left) ? -speed(drag.x - box.left) : speed(box.right - drag.x);
     const before = [window.scrollY, grid.scrollLeft];
     if (dy) window.scrollBy(0, dy);
     if (dx) grid.scrollLeft += dx;
@@ -164,10 +166,10 @@ if (grid) {
   }
 
   function drop() {
-    const { block, target } = drag;
+    const { block, origin, target } = drag;
     endDrag();
     if (!target) say("Not moved: that was not a free time.");
-    else if (isHere(block, target)) say("Not moved: that is its time now.");
+    else if (target === origin || isHere(block, target)) say("Not moved: that is its time now.");
     else post(block, target);
   }
 

@@ -113,12 +113,19 @@ def test_touch_long_press_moves_a_booking_to_another_time_and_injector(page, two
     assert booking.status == Appointment.Status.BOOKED
 
 
-def test_a_quick_swipe_scrolls_and_escape_cancels_a_held_booking(page, two_injectors):
+def test_a_held_booking_let_go_stays_a_swipe_scrolls_and_escape_cancels(page, two_injectors):
     booking = two_injectors["booking"]
     open_day(page, two_injectors["day"])
     block = page.get_by_test_id(f"appointment-{booking.pk}")
     block.evaluate("el => window.scrollTo(0, el.getBoundingClientRect().top + scrollY - 300)")
     finger = Finger(page)
+    # Held a moment on its lower half (09:15) and let go there: it stays at 09:00.
+    box = block.bounding_box()
+    finger.down(box["x"] + 20, box["y"] + 60)
+    page.wait_for_timeout(500)
+    finger.up()
+    status = page.get_by_test_id("schedule-status")
+    assert status.inner_text() == "Not moved: that is its time now."
     # A finger that moves at once scrolls the page; nothing is lifted.
     x, y = centre(block.bounding_box())
     before = page.evaluate("scrollY")
@@ -140,7 +147,7 @@ def test_a_quick_swipe_scrolls_and_escape_cancels_a_held_booking(page, two_injec
     # Escape puts it back: nothing posted, nothing saved.
     page.keyboard.press("Escape")
     assert page.get_by_test_id("move-ghost").count() == 0
-    assert page.get_by_test_id("schedule-status").inner_text() == "Move cancelled."
+    assert status.inner_text() == "Move cancelled."
     finger.up()
     page.wait_for_timeout(300)
     assert "/day/" in page.url
