@@ -9,8 +9,10 @@ server must have saved the new time and injector.
 Doors of the move (one rule, ``clinic.scheduling.reschedule_appointment``, behind
 the reschedule form): the form on the appointment's page, the mouse drag
 (test_front_desk_day.py::test_drag_a_booking_to_another_time), the touch drag
-and the keyboard move here (static/js/schedule.js fills the same form), and a
-second desk that took the time first (the form's clash message).
+and the keyboard move here, in the day view (another time, another injector)
+and the week view (another day) (static/js/schedule.js fills the same form), a
+second desk that took the time first (the form's clash message) and a second tab
+that closed the day (the form's closed-day message).
 """
 
 import datetime
@@ -201,3 +203,47 @@ def test_a_move_onto_a_time_another_desk_just_took_shows_the_clash(page, two_inj
     booking.refresh_from_db()
     assert booking.local_start.time() == datetime.time(9, 0)
     assert booking.injector == two_injectors["irene"]
+
+
+def test_week_view_moves_a_booking_to_another_day_and_a_day_closed_meanwhile_is_refused(
+    page,
+    two_injectors,
+):
+    from clinic.models import ClosedDay
+
+    irene, booking = two_injectors["irene"], two_injectors["booking"]
+    location = irene.default_location
+    today = local_today(location)
+    wednesday = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(days=9)
+    booking.starts_at = at(location, wednesday, "09:00")
+    booking.ends_at = booking.starts_at + datetime.timedelta(minutes=30)
+    booking.save(update_fields=["starts_at", "ends_at"])
+    login(page, "frank@test.clinic", PASSWORD)
+    page.goto(f"/week/?injector={irene.pk}&day={wednesday.isoformat()}")
+    # Another tab closes the location on Thursday after this week was drawn.
+    thursday = wednesday + datetime.timedelta(days=1)
+    ClosedDay.objects.create(location=location, day=thursday, reason="Staff training")
+    page.get_by_test_id(f"appointment-{booking.pk}").focus()
+    page.keyboard.press("m")
+    page.keyboard.press("ArrowRight")
+    status = page.get_by_test_id("schedule-status")
+    assert status.inner_text() == f"09:00, {thursday:%a %b %-d}"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/appointments/{booking.pk}/reschedule/")
+    assert "is closed on" in page.locator("main form").inner_text()
+    booking.refresh_from_db()
+    assert booking.local_start.date() == wednesday
+
+    # Drawn again, Thursday offers no time: the arrow passes over it to Friday.
+    page.goto(f"/week/?injector={irene.pk}&day={wednesday.isoformat()}")
+    page.get_by_test_id(f"appointment-{booking.pk}").focus()
+    page.keyboard.press("m")
+    page.keyboard.press("ArrowRight")
+    friday = thursday + datetime.timedelta(days=1)
+    assert status.inner_text() == f"09:00, {friday:%a %b %-d}"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/appointments/{booking.pk}/")
+    booking.refresh_from_db()
+    assert booking.local_start.date() == friday
+    assert booking.local_start.time() == datetime.time(9, 0)
+    assert booking.injector == irene
