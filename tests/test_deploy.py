@@ -67,6 +67,9 @@ def test_the_check_sees_each_hole():
         services["beat"]["environment"] = {**env, "DATABASE_URL": url}
 
     assert "beat: connects to the database as 'clinic_owner'" in found(as_owner)
+    assert "migrate: does not reseal" in found(
+        lambda s: s["migrate"].update(command="python manage.py migrate --no-input")
+    )
     assert "does not default to DJANGO_ENV=production" in "\n".join(
         check_compose.dockerfile_problems("FROM python:3.11\nENV PYTHONUNBUFFERED=1\n")
     )
