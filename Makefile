@@ -74,6 +74,7 @@ format: install
 check-deploy: install
 	DJANGO_ENV=production DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(64))') \
 	  SIGNATURE_KEYS=check:$$(python3 -c 'import secrets;print(secrets.token_urlsafe(48))') \
+	  AUDIT_ANCHOR_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(48))') \
 	  ALLOWED_HOSTS=clinic.example.org TRUSTED_PROXY_COUNT=1 DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 

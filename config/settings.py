@@ -587,6 +587,12 @@ AUDITLOG_DISABLE_REMOTE_ADDR = True
 # production sets its own, so a new SECRET_KEY does not orphan the anchors. To
 # rotate: the new key here, the old one appended to AUDIT_ANCHOR_OLD_KEYS.
 AUDIT_ANCHOR_KEY = env("AUDIT_ANCHOR_KEY")
+if PRODUCTION and len(AUDIT_ANCHOR_KEY or "") < 32:
+    raise ImproperlyConfigured(
+        "Set AUDIT_ANCHOR_KEY (32+ random characters) in production: the key of the audit "
+        "chain's anchors, kept out of the database (derived from SECRET_KEY, a new "
+        "SECRET_KEY would orphan every anchor)."
+    )
 AUDIT_ANCHOR_OLD_KEYS = env_list("AUDIT_ANCHOR_OLD_KEYS")
 # Mailed the daily anchor besides every active clinic admin (e.g. an outside auditor).
 AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")

@@ -98,6 +98,7 @@ REAL = {
     "ALLOWED_HOSTS": "clinic.example.org",
     "TRUSTED_PROXY_COUNT": "1",
     "SIGNATURE_KEYS": "k1:" + "s" * 40,
+    "AUDIT_ANCHOR_KEY": "a" * 40,
     "DATABASE_URL": "postgres://clinic_app:x@127.0.0.1:9/clinic",  # never opened
 }
 
@@ -110,6 +111,7 @@ def test_the_image_refuses_to_start_without_a_real_key(tmp_path):
         ("TRUSTED_PROXY_COUNT", "Set TRUSTED_PROXY_COUNT"),
         ("ALLOWED_HOSTS", "Set ALLOWED_HOSTS"),
         ("SIGNATURE_KEYS", "Set SIGNATURE_KEYS"),
+        ("AUDIT_ANCHOR_KEY", "Set AUDIT_ANCHOR_KEY"),
     ):
         env = {k: v for k, v in REAL.items() if k != missing}
         run = _start(env)

@@ -81,6 +81,7 @@ def test_production_refuses_a_database_named_like_a_test_database():
         "ALLOWED_HOSTS": "clinic.example.org",
         "TRUSTED_PROXY_COUNT": "1",
         "SIGNATURE_KEYS": "k1:" + "s" * 40,
+        "AUDIT_ANCHOR_KEY": "a" * 40,
         "DATABASE_URL": "postgres://clinic@127.0.0.1:5432/test_clinic",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }

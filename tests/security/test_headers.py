@@ -89,6 +89,7 @@ def test_check_deploy_is_clean_in_production_mode():
         "DEBUG": "0",
         "SECRET_KEY": "k" * 20 + "-production-like-secret-for-the-check-only-0123456789",
         "SIGNATURE_KEYS": "check:" + "s" * 40,
+        "AUDIT_ANCHOR_KEY": "a" * 40,
         "ALLOWED_HOSTS": "clinic.example.org",
         "TRUSTED_PROXY_COUNT": "1",
         "DATABASE_URL": os.environ.get("DATABASE_URL")

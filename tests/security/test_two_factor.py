@@ -119,6 +119,7 @@ def test_require_2fa_defaults_on_in_production_only(env, expected, tmp_path):
         "DEBUG": "0",
         "SECRET_KEY": "x" * 60,
         "SIGNATURE_KEYS": "check:" + "s" * 40,
+        "AUDIT_ANCHOR_KEY": "a" * 40,
         "ALLOWED_HOSTS": "clinic.example.org",
         "TRUSTED_PROXY_COUNT": "1",
         "DATABASE_URL": "postgres://u@127.0.0.1:5432/never_opened",

@@ -60,6 +60,7 @@ def production_env(database_url: str) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
         "SIGNATURE_KEYS": BENCH_SIGNATURE_KEYS,
+        "AUDIT_ANCHOR_KEY": "bench-audit-anchor-key-for-invented-data-only-0123",
         "ALLOWED_HOSTS": "127.0.0.1",
         "TRUSTED_PROXY_COUNT": "0",  # the bench's clients reach gunicorn directly
         "DATABASE_URL": database_url,

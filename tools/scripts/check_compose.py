@@ -60,6 +60,7 @@ def compose_problems(compose: dict) -> list[str]:
             "DJANGO_ENV",
             "SECRET_KEY",
             "SIGNATURE_KEYS",
+            "AUDIT_ANCHOR_KEY",
             "DATABASE_URL",
             "REDIS_URL",
             "ALLOWED_HOSTS",
