@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ObjectDoesNotExist
 
 from charting.reviews.cycles import build_cells
+from planning import sides
 from planning.dosing import volume_ml
-
-SIDE_ORDER = {"R": 0, "C": 1, "L": 2}
 
 
 def related(obj, name: str):
@@ -75,7 +74,7 @@ def review_summary(treatment) -> dict | None:
         side_effects=side_effects,
     )
     totals = sorted(
-        cells.values(), key=lambda c: (c.muscle.order, c.muscle.code, SIDE_ORDER[c.side])
+        cells.values(), key=lambda c: (c.muscle.order, c.muscle.code, sides.sort_key(c.side))
     )
     return {
         "review": review,

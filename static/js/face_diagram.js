@@ -5,7 +5,9 @@ const W = 400;
 const H = 520;
 const DRAG_PX = 6; // a press that moves less than this is a tap
 
-export const SIDE_NAMES = { L: "Patient's L", R: "Patient's R", C: "Midline" };
+import { NAMES } from "./sides.js";
+
+export const SIDE_NAMES = NAMES; // the server's words for each side (planning/sides.py)
 
 export class FaceDiagram {
   constructor(svg, { onAdd, onMove, onSelect, onBackground }) {

@@ -1,5 +1,7 @@
 // Tap on the face diagram (planning/_face_diagram.html): set the touch-up form's x/y
 // (fractions of the diagram) and show where the point will go.
+import { NAMES } from "./sides.js";
+
 const wrap = document.querySelector("[data-tap-target]");
 const svg = wrap && wrap.querySelector("svg");
 const form = wrap && document.getElementById(wrap.dataset.tapTarget);
@@ -37,8 +39,8 @@ if (svg && form) {
       if (option) target.value = option.value;
       if (status) {
         status.textContent = option
-          ? `${hit.dataset.muscle} · ${hit.dataset.side} chosen from the diagram.`
-          : `${hit.dataset.muscle} · ${hit.dataset.side} was not treated in this cycle: a touch-up finishes a treated muscle.`;
+          ? `${hit.dataset.muscle} · ${NAMES[hit.dataset.side]} chosen from the diagram.`
+          : `${hit.dataset.muscle} · ${NAMES[hit.dataset.side]} was not treated in this cycle: a touch-up finishes a treated muscle.`;
       }
     }
     show();

@@ -66,7 +66,7 @@ def grade_the_movement_map(page):
     assert "is-asymmetric" not in front.get_attribute("class")
     chip = page.locator('[data-summary="CORR"]')
     assert "is-asymmetric" in chip.get_attribute("class")
-    assert "L stronger" in chip.inner_text()
+    assert "L +2" in chip.inner_text()  # in words, from the page's sides convention
     # The summary's rule is the server's (planning.movement.strongest_grades): a grade
     # at rest counts only for a muscle graded at rest alone.
     grade_button(page, "REST.CORR.R", 3).tap()

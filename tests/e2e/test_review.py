@@ -41,7 +41,7 @@ def grade_the_residual_movement(page):
     page.get_by_test_id("grade-CORR:L-2").tap()
     page.get_by_test_id("grade-CORR:R-0").tap()
     page.get_by_test_id("grade-PROC:C-0").tap()
-    assert "L stronger" in page.get_by_test_id("row-CORR").inner_text()  # live highlight
+    assert "L +2" in page.get_by_test_id("row-CORR").inner_text()  # live highlight, in words
     page.get_by_test_id("gais").select_option("2")
     page.get_by_test_id("satisfaction").select_option("2")
     page.get_by_test_id("save-review").click()
