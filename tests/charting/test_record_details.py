@@ -1,0 +1,29 @@
+"""The smaller defects of the record on the tablet (issue 17, finding 9), one test each."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from planning.choices import VisitKind
+from tests.factories import GLABELLAR, make_consent, make_plan, make_visit, screen
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_consultation_that_is_treated_lists_as_a_treatment(injector_client, injector, patient):
+    """(a) The visit list names the visit by what it became. Door: the chart's start
+    (``charting.chart.chart_from_plan``, the one way a chart is opened)."""
+    visit = make_visit(patient=patient, injector=injector)  # booked as a consultation
+    screen(visit, injector, at=timezone.now())
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR, final=True)
+    make_consent(visit=visit, plan=plan, by=injector)
+    injector_client.post(reverse("charting:chart_start", args=[visit.pk]), {"plan": plan.pk})
+    visit.refresh_from_db()
+    assert visit.kind == VisitKind.TREATMENT
+    html = injector_client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+    row = re.search(r'class="list-group-item list-group-item-action.*?</a>', html, re.S).group(0)
+    assert "Treatment" in row and "Consultation" not in row
