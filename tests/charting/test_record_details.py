@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -13,7 +14,9 @@ from planning.choices import VisitKind
 from tests.factories import (
     GLABELLAR,
     PASSWORD,
+    charted_treatment,
     graded_review,
+    make_lot,
     make_consent,
     make_plan,
     make_vial,
@@ -61,3 +64,24 @@ def test_the_sign_button_forgets_a_touch_up_whose_points_are_all_removed(
     assert "(with the touch-up)" not in html
     sign_review(review=review, by=injector, password=PASSWORD)
     assert "The review is locked." in injector_client.get(page).content.decode()
+
+
+def test_two_vials_of_one_lot_read_differently_in_every_select(
+    injector_client, injector, patient
+):
+    """(c) Doors: the chart's "all points" and per-point selects and the touch-up's
+    select (all from ``Vial.__str__`` / ``short_label``)."""
+    lot = make_lot()
+    opened = (timezone.now() - datetime.timedelta(minutes=10)).replace(second=5, microsecond=0)
+    first = make_vial(by=injector, lot=lot, at=opened)
+    second = make_vial(by=injector, lot=lot, at=opened + datetime.timedelta(seconds=40))
+    treatment = charted_treatment(patient=patient, injector=injector, vial=first)
+    html = injector_client.get(reverse("charting:chart", args=[treatment.visit_id])).content
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', html.decode())
+    labels = {pk: set() for pk in (str(first.pk), str(second.pk))}
+    for pk, text in options:
+        if pk in labels and text.startswith(lot.number) and "exp" not in text:  # vials only
+            labels[pk].add(text)
+    assert labels[str(first.pk)] and labels[str(second.pk)]
+    assert not labels[str(first.pk)] & labels[str(second.pk)]  # no select shows them alike
+    assert f"vial {first.pk}" in str(first) and ":05" in first.short_label
