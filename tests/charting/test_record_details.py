@@ -66,9 +66,7 @@ def test_the_sign_button_forgets_a_touch_up_whose_points_are_all_removed(
     assert "The review is locked." in injector_client.get(page).content.decode()
 
 
-def test_two_vials_of_one_lot_read_differently_in_every_select(
-    injector_client, injector, patient
-):
+def test_two_vials_of_one_lot_read_differently_in_every_select(injector_client, injector, patient):
     """(c) Doors: the chart's "all points" and per-point selects and the touch-up's
     select (all from ``Vial.__str__`` / ``short_label``)."""
     lot = make_lot()
