@@ -4,6 +4,7 @@ ready to chart (screened, final plan, no consent yet). Idempotent."""
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import io
@@ -17,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from charting.chart import dose_checks, injections_from_points
 from charting.choices import LotStatus
-from charting.consent import consent_areas
+from charting.consent import DATA_URL_PREFIX, clean_signature, consent_areas
 from charting.due_reviews import record_due_review
 from charting.errors import ChartingError
 from charting.lots import record_waste
@@ -133,7 +134,9 @@ def charted_and_signed(
     as planned, ``given`` overriding some by position), signed by ``seal``."""
     text = ConsentText.objects.current()
     areas, off_label = consent_areas(plan=plan)
-    png = demo_signature(visit.patient.full_name)
+    # The consent page's rule for a signature (a scribble of a name, not a stroke).
+    drawn = demo_signature(visit.patient.full_name)
+    png = clean_signature(DATA_URL_PREFIX + base64.b64encode(drawn).decode("ascii"))
     Consent.objects.create(
         visit=visit,
         consent_text=text,

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime
+import io
 import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
+from charting.consent import clean_signature
+from charting.errors import ChartingError
 from charting.reviews.review import sign_review
 from planning.choices import VisitKind
 from tests.factories import (
     GLABELLAR,
     PASSWORD,
     charted_treatment,
+    data_url,
     graded_review,
     make_consent,
     make_lot,
@@ -22,8 +27,10 @@ from tests.factories import (
     make_vial,
     make_visit,
     screen,
+    signature_png,
     signed_treatment,
     touch_up,
+    treatment_visit,
 )
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +90,39 @@ def test_two_vials_of_one_lot_read_differently_in_every_select(injector_client, 
     assert labels[str(first.pk)] and labels[str(second.pk)]
     assert not labels[str(first.pk)] & labels[str(second.pk)]  # no select shows them alike
     assert f"vial {first.pk}" in str(first) and ":05" in first.short_label
+
+
+def _drawn(*lines, size=(600, 200)) -> str:
+    image = Image.new("RGBA", size, (255, 255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    for line in lines:
+        draw.line(line, fill=(17, 24, 39, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return data_url(out.getvalue())
+
+
+def test_one_short_stroke_is_not_a_signature_and_the_page_says_why(
+    injector_client, injector, patient
+):
+    """(d) Doors: the consent page (``record_consent``) and the demo data both call
+    ``charting.consent.clean_signature``; tests/charting/test_demo_signatures.py seeds
+    the demo through it."""
+    short = _drawn([(250, 100), (350, 70)])  # 104 px of a 600 px box: once accepted
+    dash = _drawn([(60, 120), (540, 124)])  # long, but a straight line
+    for value, words in ((short, "One short stroke"), (dash, "straight line")):
+        with pytest.raises(ChartingError) as refused:
+            clean_signature(value)
+        assert words in refused.value.message and refused.value.field == "signature"
+    name = _drawn([(60, 150), (150, 60), (240, 150), (330, 60), (420, 150)])
+    assert clean_signature(name)  # a scribbled name across the box
+    assert clean_signature(data_url(signature_png()))  # the factories' signature
+    visit, plan = treatment_visit(patient=patient, injector=injector)
+    page = injector_client.post(
+        reverse("charting:consent", args=[visit.pk]),
+        {"signed_name": "Maya Lockwood", "signature": short},
+    )
+    html = page.content.decode()
+    assert page.status_code == 422 and 'data-testid="signature-error"' in html
+    assert "One short stroke is not a signature" in html and "Maya Lockwood" in html
+    assert not visit.consents.exists()
