@@ -15,6 +15,7 @@ from charting.consent import clean_signature
 from charting.errors import ChartingError
 from charting.reviews.review import sign_review
 from planning.choices import VisitKind
+from planning.movement import CellInput, save_observations
 from tests.factories import (
     GLABELLAR,
     PASSWORD,
@@ -126,3 +127,26 @@ def test_one_short_stroke_is_not_a_signature_and_the_page_says_why(
     assert page.status_code == 422 and 'data-testid="signature-error"' in html
     assert "One short stroke is not a signature" in html and "Maya Lockwood" in html
     assert not visit.consents.exists()
+
+
+def test_a_cell_note_is_shown_whole_on_the_map_and_at_the_review(
+    injector_client, injector, patient
+):
+    """(e) The one grade cell (planning/grade_cell.jinja) draws the note of the
+    movement map's cells and of the review's residual grid: a wrapping textarea sized
+    to the note, with the whole note as its title."""
+    visit = make_visit(patient=patient, injector=injector, screened=True)
+    note = (
+        "Pulls harder on the patient's left after the 2024 filler; patient reports a "
+        "heavier brow by evening and wants the lateral tail kept mobile."
+    )
+    save_observations(visit=visit, by=injector, cells=[CellInput("FROWN", "CORR", "L", 2, note)])
+    html = injector_client.get(reverse("planning:movement_map", args=[visit.pk])).content
+    cell = re.search(
+        r'<textarea[^>]*name="n:FROWN\.CORR\.L"[^>]*>([^<]*)</textarea>', html.decode()
+    )
+    assert cell, "the note is in a textarea that wraps, not a one-line input"
+    shown = cell.group(1).replace("&#39;", "'").replace("&#x27;", "'")
+    assert shown == note
+    rows = int(re.search(r'rows="(\d+)"', cell.group(0)).group(1))
+    assert rows >= 3  # tall enough for 140 characters at about 40 a line
