@@ -21,7 +21,8 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from clinic.models import User
-from planning.models import DoseRange, TreatmentPlan, Visit
+from planning import sides
+from planning.models import DoseRange, Product, TreatmentPlan, Visit
 
 from .errors import ChartingError
 from .models import Consent, ConsentText
@@ -131,6 +132,11 @@ def clean_signature(data_url: str) -> bytes:
     return out.getvalue()
 
 
+def product_name(product: Product) -> str:
+    """The product as a consent names it: "BOTOX Cosmetic (onabotulinumtoxinA)"."""
+    return f"{product.brand} ({product.generic_name})" if product.generic_name else product.brand
+
+
 def consent_areas(*, plan: TreatmentPlan) -> tuple[list[str], list[str]]:
     """The areas of the plan (muscle and sides), and those outside the product's label.
 
@@ -142,12 +148,12 @@ def consent_areas(*, plan: TreatmentPlan) -> tuple[list[str], list[str]]:
         .for_product(plan.product_id)
         .values_list("muscles", flat=True)  # query: the label's muscles
     )
-    sides: dict = {}
+    by_muscle: dict = {}
     for point in points:
-        sides.setdefault(point.muscle, set()).add(point.get_side_display().lower())
+        by_muscle.setdefault(point.muscle, set()).add(point.side)
     areas, off_label = [], []
-    for muscle, muscle_sides in sorted(sides.items(), key=lambda kv: (kv[0].order, kv[0].code)):
-        line = f"{muscle.name} ({', '.join(sorted(muscle_sides))})"
+    for muscle, on in sorted(by_muscle.items(), key=lambda kv: (kv[0].order, kv[0].code)):
+        line = f"{muscle.name} ({', '.join(sides.name(s) for s in sides.ordered(on))})"
         areas.append(line)
         if muscle.pk not in label_muscles:
             off_label.append(line)
@@ -177,6 +183,7 @@ def record_consent(
         visit=visit,
         consent_text=consent_text,
         text_shown=consent_text.body,
+        product_name=product_name(plan.product),
         areas="\n".join(areas),
         off_label="\n".join(off_label),
         signed_name=signed_name,

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from charting.chart import dose_checks, injections_from_points
 from charting.choices import LotStatus
-from charting.consent import DATA_URL_PREFIX, clean_signature, consent_areas
+from charting.consent import DATA_URL_PREFIX, clean_signature, consent_areas, product_name
 from charting.due_reviews import record_due_review
 from charting.errors import ChartingError
 from charting.lots import record_waste
@@ -141,6 +141,7 @@ def charted_and_signed(
         visit=visit,
         consent_text=text,
         text_shown=text.body,
+        product_name=product_name(plan.product),
         areas="\n".join(areas),
         off_label="\n".join(off_label),
         signed_name=visit.patient.full_name,

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from charting.consent import clean_signature
 from charting.errors import ChartingError
+from charting.reports import treatments
 from charting.reviews.review import sign_review
 from planning.choices import VisitKind
 from planning.movement import CellInput, save_observations
@@ -33,6 +34,7 @@ from tests.factories import (
     touch_up,
     treatment_visit,
 )
+from tests.test_sides_convention import pdf_words
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +152,16 @@ def test_a_cell_note_is_shown_whole_on_the_map_and_at_the_review(
     assert shown == note
     rows = int(re.search(r'rows="(\d+)"', cell.group(0)).group(1))
     assert rows >= 3  # tall enough for 140 characters at about 40 a line
+
+
+def test_the_consent_pdf_names_the_product(injector, patient, tmp_path):
+    """(g) Doors: the consent page (``record_consent``) and the demo data store the
+    product as named at signing (``charting.consent.product_name``); the PDF prints it."""
+    visit, plan = treatment_visit(patient=patient, injector=injector)
+    consent = make_consent(visit=visit, plan=plan, by=injector)
+    assert consent.product_name == "BOTOX Cosmetic (onabotulinumtoxinA)"
+    text = pdf_words(
+        treatments.consent_pdf(consent_id=consent.pk, progress=print).content, tmp_path, "c"
+    )
+    assert "BOTOX Cosmetic (onabotulinumtoxinA)" in text
+    assert "Corrugator supercilii (Patient's R, Patient's L)" in text  # sides as everywhere
