@@ -96,7 +96,10 @@ def summary(treatment: Treatment) -> dict:
         "adverse_events": adverse_events,
         "seal_ok": seal_ok,
         "addenda": list(treatment.addenda.all()),
-        "diagram": face_svg(points=injections, diagram_id=f"treatment-{treatment.pk}"),
+        # numbered as the injections table numbers its rows (issue 17, finding 9)
+        "diagram": face_svg(
+            points=injections, diagram_id=f"treatment-{treatment.pk}", numbered=True
+        ),
         "review": review_summary(treatment),
         # where the chart departs from its final plan, and the dose checks as signed
         "departures": departures(

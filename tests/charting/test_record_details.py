@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import io
 import re
@@ -165,3 +166,20 @@ def test_the_consent_pdf_names_the_product(injector, patient, tmp_path):
     )
     assert "BOTOX Cosmetic (onabotulinumtoxinA)" in text
     assert "Corrugator supercilii (Patient's R, Patient's L)" in text  # sides as everywhere
+
+
+def test_the_injection_map_numbers_its_dots_as_its_table(injector, patient):
+    """(h) The printed diagram's dots carry the numbers of the injections table's rows
+    (``charting.reports.treatments.summary``: one list for both; the injection map and
+    the history's treatment section print it)."""
+    treatment = signed_treatment(patient=patient, injector=injector)
+    shown = treatments.summary(treatments.with_rows().get(pk=treatment.pk))
+    src = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', str(shown["diagram"])).group(1)
+    svg = base64.b64decode(src).decode()
+    dots = re.findall(
+        r'<g class="pt side-(\w)"[^>]*data-muscle="(\w+)"[^>]*>.*?class="pt-number"[^>]*>(\d+)<',
+        svg,
+        re.S,
+    )
+    rows = [(i.side, i.muscle.code, str(n)) for n, i in enumerate(shown["injections"], 1)]
+    assert dots == rows and len(rows) == 5
