@@ -25,6 +25,7 @@ from charting.lots import record_waste
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
 from charting.signing import record_dose_checks, seal
 from clinic.models import Patient, User
+from clinic.patients import chart_number_for
 from planning.choices import Outcome, PlanStatus, VisitKind, VisitStatus
 from planning.dosing import BLOCK
 from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
@@ -47,13 +48,14 @@ GLABELLAR = [
     ("CORR", "L", "0.5600", "0.3250"),
     ("CORR", "L", "0.6100", "0.3050"),
 ]
-# chart number of planning's demo treatment visit, lot used, units changed from the plan
-PAST = {"D-0001": ("C3519B2", {}), "D-0002": ("C3650C1", {1: Decimal("5")})}
-TODAY_PATIENT = "D-0005"
+# the demo patient's number (clinic.patients.chart_number_for) of planning's demo
+# treatment visit, lot used, units changed from the plan
+PAST = {1: ("C3519B2", {}), 2: ("C3650C1", {1: Decimal("5")})}
+TODAY_PATIENT = 5
 DEMO_INJECTORS = ("injector@demo.clinic", "injector2@demo.clinic")
 # Treated this many days ago, review not booked: on the front desk's reviews-due
 # list (the last two overdue).
-REVIEWS_DUE = {"D-0037": 15, "D-0038": 17, "D-0039": 24, "D-0040": 27}
+REVIEWS_DUE = {37: 15, 38: 17, 39: 24, 40: 27}
 
 
 def demo_signature(name: str) -> bytes:
@@ -192,8 +194,8 @@ def _reviews_due(*, lot: Lot, today: datetime.date) -> int:
     """Signed treatments whose review is due and not booked (the desk's list)."""
     injectors = list(User.objects.filter(email__in=DEMO_INJECTORS).order_by("email"))
     made = 0
-    for n, (chart_number, ago) in enumerate(REVIEWS_DUE.items()):
-        patient = Patient.objects.filter(chart_number=chart_number).first()
+    for n, (chart, ago) in enumerate(REVIEWS_DUE.items()):
+        patient = Patient.objects.filter(chart_number=chart_number_for(chart)).first()
         injector = injectors[n % len(injectors)]
         if (
             patient is None
@@ -216,7 +218,7 @@ def _reviews_due(*, lot: Lot, today: datetime.date) -> int:
 
 
 def _visit_ready_to_chart(*, injector: User, product: Product) -> Visit | None:
-    patient = Patient.objects.filter(chart_number=TODAY_PATIENT).first()
+    patient = Patient.objects.filter(chart_number=chart_number_for(TODAY_PATIENT)).first()
     if patient is None:
         return None
     today = timezone.localdate()
@@ -274,10 +276,14 @@ def seed(out) -> None:
             },
         )
     signed = 0
-    for chart_number, (lot_number, changes) in PAST.items():
+    for chart, (lot_number, changes) in PAST.items():
         visit = (
             Visit.objects.treatments()
-            .filter(patient__chart_number=chart_number, date__lt=today, treatment__isnull=True)
+            .filter(
+                patient__chart_number=chart_number_for(chart),
+                date__lt=today,
+                treatment__isnull=True,
+            )
             .order_by("date")
             .first()
         )
@@ -288,6 +294,7 @@ def seed(out) -> None:
     ready = _visit_ready_to_chart(injector=injector, product=products["botox-cosmetic"])
     out.write(
         f"charting: {len(lots)} lots (C3519B2 expired, C3650C1 recalled), {signed} new signed "
-        f"treatments, {due} reviews due; visit {ready.pk if ready else '-'} ({TODAY_PATIENT}) "
+        f"treatments, {due} reviews due; visit {ready.pk if ready else '-'} "
+        f"({chart_number_for(TODAY_PATIENT)}) "
         "is ready to chart today"
     )

@@ -16,6 +16,9 @@ from charting.consent import clean_signature
 from charting.errors import ChartingError
 from charting.reports import treatments
 from charting.reviews.review import sign_review
+from clinic import demo as clinic_demo
+from clinic.models import Patient
+from clinic.patients import create_patient
 from planning.choices import VisitKind
 from planning.movement import CellInput, save_observations
 from tests.factories import (
@@ -183,3 +186,19 @@ def test_the_injection_map_numbers_its_dots_as_its_table(injector, patient):
     )
     rows = [(i.side, i.muscle.code, str(n)) for n, i in enumerate(shown["injections"], 1)]
     assert dots == rows and len(rows) == 5
+
+
+@pytest.mark.parametrize("prefix, width", [("C", 6), ("RC", 4)])
+def test_new_patients_and_the_demo_share_the_clinics_numbering(settings, prefix, width):
+    """(f) One scheme per clinic (settings CHART_NUMBER_PREFIX, CHART_NUMBER_WIDTH):
+    the allocator (``clinic.patients.create_patient``, the patient form's door) and
+    the demo (clinic/demo.py, and the planning and charting demos that name its
+    patients by number) both number through ``chart_number_for``."""
+    settings.CHART_NUMBER_PREFIX, settings.CHART_NUMBER_WIDTH = prefix, width
+    clinic_demo.seed(io.StringIO())
+    numbers = set(Patient.objects.values_list("chart_number", flat=True))
+    assert numbers == {f"{prefix}-{n:0{width}d}" for n in range(1, 41)}
+    new = create_patient(
+        data={"first_name": "Nia", "last_name": "Newcomer", "date_of_birth": "1991-04-02"}
+    )
+    assert new.chart_number == f"{prefix}-{41:0{width}d}"  # after the demo's, same scheme
