@@ -7,19 +7,18 @@
 {{ point.side|side_name }}             Patient's R · Patient's L · Midline
 {% lr_difference row.left row.right %}  R +2 U · L +1.5 U · even
 {% lr_difference left right unit="" %}  R +1 (grades)
-{% sides_json %}                       the convention for the page's scripts
+{% sides_json %}                       the convention as JSON, for the page's scripts
 """
 
 from __future__ import annotations
 
+import json
+
 from django import template
-from django.utils.html import json_script
 
 from .. import sides
 
 register = template.Library()
-
-SCRIPT_ID = "sides-convention"
 
 
 @register.simple_tag
@@ -59,6 +58,8 @@ def lr_difference(left, right, unit: str = "U") -> str:
 
 
 @register.simple_tag
-def sides_json():
-    """``<script id="sides-convention" type="application/json">`` for static/js/sides.js."""
-    return json_script(sides.convention(), SCRIPT_ID)
+def sides_json() -> str:
+    """The convention as JSON, for base.html's ``<div id="sides-convention" data-sides>``
+    (an attribute, escaped like any other: no inline script to carry the CSP nonce),
+    which static/js/sides.js reads."""
+    return json.dumps(sides.convention())

@@ -1,10 +1,10 @@
 // The left/right convention as the server states it (planning/sides.py, rendered
-// into every page by {% sides_json %} as <script id="sides-convention">): the
-// order of the sides, their headers and names, and the words of a difference.
+// into every page by base.html as <div id="sides-convention" data-sides="{JSON}">):
+// the order of the sides, their headers and names, and the words of a difference.
 // Scripts never write their own "L"/"R" labels or a bare signed difference.
 const source = document.getElementById("sides-convention");
 if (!source) throw new Error("sides.js: the page has no #sides-convention (base.html renders it)");
-const convention = JSON.parse(source.textContent);
+const convention = JSON.parse(source.dataset.sides);
 
 export const ORDER = convention.order; // ["R", "L", "C"]: the patient's right first
 export const PAIRED = convention.paired;

@@ -6,6 +6,7 @@ the fragments (config/fragments.py's ``lr_difference``) and the page scripts
 
 from __future__ import annotations
 
+import html as html_module
 import json
 from decimal import Decimal
 
@@ -40,9 +41,10 @@ def test_the_template_tags_and_the_page_scripts_say_the_same():
     html = Template(
         "{% load sides %}{% side_columns midline=True as cols %}"
         "{% for c in cols %}[{{ c.header }}]{% endfor %}"
-        "{% lr_difference 2 4 %}|{{ 'L'|side_name }}|{% sides_json %}"
+        "{% lr_difference 2 4 %}|{{ 'L'|side_name }}|<div data-sides=\"{% sides_json %}\">"
     ).render(Context())
     assert html.startswith("[Patient&#x27;s R][Patient&#x27;s L][Mid]R +2 U|Patient&#x27;s L|")
-    data = json.loads(html.split('type="application/json">')[1].split("</script>")[0])
+    attribute = html.split('data-sides="')[1].split('"')[0]  # escaped as an attribute
+    data = json.loads(html_module.unescape(attribute))
     assert data["order"] == ["R", "L", "C"] and data["names"]["R"] == "Patient's R"
     assert data["more"].format(side="R", amount="2") == "R +2"
