@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clinic.models import User
 from planning import dose_rules, units
+from planning.choices import VisitKind
 from planning.dosing import Check
 from planning.models import Muscle, PlanStatus, Product, TreatmentPlan, Visit
 from planning.plan_points import point_fields
@@ -84,6 +85,12 @@ def chart_from_plan(
         updated_by=by,
     )
     Injection.objects.bulk_create(injections_from_points(treatment=treatment, points=points))
+    if visit.kind == VisitKind.CONSULTATION:
+        # A visit is named by what it became (issue 17, finding 9): a consultation
+        # whose treatment is charted is a treatment for every list, report and rule
+        # (the patient's visits, the history, due reviews, next-cycle recall).
+        visit.kind = VisitKind.TREATMENT
+        visit.save(update_fields=["kind"])
     return treatment
 
 

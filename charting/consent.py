@@ -2,7 +2,9 @@
 
 The signature arrives from the pad as a PNG data URL. It is accepted only when
 Pillow reads it as a real PNG of a sensible size with enough ink on it (not
-blank, not a dot), and it is stored re-encoded from its pixels only.
+blank, not a dot, not one short stroke: ``signature_refusal``), and it is stored
+re-encoded from its pixels only. Every door that takes a signature calls
+``clean_signature``: the consent page (``record_consent``) and the demo data.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import io
+import math
 import warnings
 
 from django.db import IntegrityError, transaction
@@ -18,7 +21,8 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from clinic.models import User
-from planning.models import DoseRange, TreatmentPlan, Visit
+from planning import sides
+from planning.models import DoseRange, Product, TreatmentPlan, Visit
 
 from .errors import ChartingError
 from .models import Consent, ConsentText
@@ -29,10 +33,58 @@ MIN_WIDTH, MIN_HEIGHT = 200, 80  # the pad is larger; smaller is "tiny"
 MAX_SIDE = 4000
 MIN_INK_PIXELS = 150  # a signature leaves at least this many drawn pixels
 MIN_INK_SPAN = 40  # ... spread over at least this many pixels across
+# Measured on the ink scaled to MEASURE_WIDTH pixels wide, so that the pad's pixel
+# density does not matter (issue 17, finding 9: one short stroke was accepted):
+MEASURE_WIDTH = 300
+MIN_BOX_WIDTH = 0.25  # the ink spans at least a quarter of the box's width,
+MIN_BOX_HEIGHT = 0.10  # and a tenth of its height (a straight dash is no signature);
+MIN_INK_LENGTH = 0.6  # the strokes together are at least 0.6 × the box's width long
+
+SHORT_STROKE = (
+    "One short stroke is not a signature: the strokes must run across at least a quarter "
+    "of the box and add up to more than half its width. Clear the box and ask the patient "
+    "to sign their name."
+)
+FLAT_STROKE = (
+    "A straight line is not a signature: ask the patient to sign their name across the "
+    "box (clear it first)."
+)
 
 
 def _fail(message: str) -> ChartingError:
     return ChartingError(message, field="signature")
+
+
+def _runs(line: bytes) -> int:
+    """How many separate runs of ink a row or column of pixels crosses."""
+    return sum(1 for i, v in enumerate(line) if v and (i == 0 or not line[i - 1]))
+
+
+def ink_length(ink: Image.Image) -> float:
+    """Roughly how long the strokes of ``ink`` (a mask, 0 = none) are, in its pixels:
+    a stroke crosses each column it spans once and each row once, so a straight
+    stroke of length L at angle θ gives L·cos θ column runs and L·sin θ row runs."""
+    width, height = ink.size
+    data = ink.tobytes()
+    rows = sum(_runs(data[y * width : (y + 1) * width]) for y in range(height))
+    columns = sum(_runs(data[x::width]) for x in range(width))
+    return math.hypot(rows, columns)
+
+
+def signature_refusal(ink: Image.Image) -> str | None:
+    """Why the drawn ``ink`` (a mask) is not a signature, or None: one short stroke
+    (too short in all, or spanning too little of the box) or a straight dash."""
+    scale = MEASURE_WIDTH / ink.size[0]
+    size = (MEASURE_WIDTH, max(1, round(ink.size[1] * scale)))
+    small = ink.resize(size, Image.Resampling.BOX).point(lambda v: 255 if v >= 32 else 0)
+    box = small.getbbox()
+    if not box:
+        return SHORT_STROKE
+    if box[2] - box[0] < MIN_BOX_WIDTH * size[0] or ink_length(small) < MIN_INK_LENGTH * size[0]:
+        return SHORT_STROKE
+    if box[3] - box[1] < MIN_BOX_HEIGHT * size[1]:
+        return FLAT_STROKE
+    return None
 
 
 def clean_signature(data_url: str) -> bytes:
@@ -73,9 +125,16 @@ def clean_signature(data_url: str) -> bytes:
         raise _fail("The signature box is empty: ask the patient to sign.")
     if max(box[2] - box[0], box[3] - box[1]) < MIN_INK_SPAN:
         raise _fail("The signature is too small to be a signature: sign across the box.")
+    if reason := signature_refusal(ink):
+        raise _fail(reason)
     out = io.BytesIO()
     rgba.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def product_name(product: Product) -> str:
+    """The product as a consent names it: "BOTOX Cosmetic (onabotulinumtoxinA)"."""
+    return f"{product.brand} ({product.generic_name})" if product.generic_name else product.brand
 
 
 def consent_areas(*, plan: TreatmentPlan) -> tuple[list[str], list[str]]:
@@ -89,12 +148,12 @@ def consent_areas(*, plan: TreatmentPlan) -> tuple[list[str], list[str]]:
         .for_product(plan.product_id)
         .values_list("muscles", flat=True)  # query: the label's muscles
     )
-    sides: dict = {}
+    by_muscle: dict = {}
     for point in points:
-        sides.setdefault(point.muscle, set()).add(point.get_side_display().lower())
+        by_muscle.setdefault(point.muscle, set()).add(point.side)
     areas, off_label = [], []
-    for muscle, muscle_sides in sorted(sides.items(), key=lambda kv: (kv[0].order, kv[0].code)):
-        line = f"{muscle.name} ({', '.join(sorted(muscle_sides))})"
+    for muscle, on in sorted(by_muscle.items(), key=lambda kv: (kv[0].order, kv[0].code)):
+        line = f"{muscle.name} ({', '.join(sides.name(s) for s in sides.ordered(on))})"
         areas.append(line)
         if muscle.pk not in label_muscles:
             off_label.append(line)
@@ -124,6 +183,7 @@ def record_consent(
         visit=visit,
         consent_text=consent_text,
         text_shown=consent_text.body,
+        product_name=product_name(plan.product),
         areas="\n".join(areas),
         off_label="\n".join(off_label),
         signed_name=signed_name,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import ClosedDay, Location, Patient, TimeOff, User
+from .patients import DEMO_PATIENTS, chart_number_for
 from .roles import Role
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login, refused in production # nosec B105
@@ -109,11 +110,11 @@ def seed(out) -> None:
     _holidays_and_leave(locations)
     rng = random.Random(2026)  # repeatable invented demo data, no secret
     made = 0
-    for n in range(40):
+    for n in range(DEMO_PATIENTS):
         first, last = FIRST[n % len(FIRST)], LAST[(n * 7 + n // 20) % len(LAST)]
         dob = datetime.date(1962, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 40))
         _, created = Patient.objects.get_or_create(
-            chart_number=f"D-{n + 1:04d}",
+            chart_number=chart_number_for(n + 1),
             defaults={
                 "first_name": first,
                 "last_name": last,

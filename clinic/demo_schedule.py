@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from .hours import closures
 from .models import Appointment, Location, Patient, User
+from .patients import demo_chart_numbers
 from .slots import local_datetime, local_today
 
 Kind, Status = Appointment.Kind, Appointment.Status
@@ -36,7 +37,7 @@ NOTES = ["", "", "", "Parks in the side street.", "Prefers text messages.", "Bri
 
 @transaction.atomic
 def seed(out) -> None:
-    if Appointment.objects.filter(patient__chart_number__startswith="D-").exists():
+    if Appointment.objects.filter(patient__chart_number__in=demo_chart_numbers()).exists():
         out.write("clinic schedule: demo week already there")
         return
     desk = User.objects.get(email="frontdesk@demo.clinic")
@@ -44,9 +45,11 @@ def seed(out) -> None:
     jonah = User.objects.get(email="injector2@demo.clinic")
     riverside = Location.objects.get(name="Riverside Clinic")
     hillcrest = Location.objects.get(name="Hillcrest Studio")
-    patients = list(Patient.objects.filter(chart_number__startswith="D-").order_by("chart_number"))
-    # The tour's patients (D-0001 to D-0005, README) get no random bookings: a random
-    # review the day after D-0005's treatment today would count as its two-week review.
+    patients = list(
+        Patient.objects.filter(chart_number__in=demo_chart_numbers()).order_by("chart_number")
+    )
+    # The tour's patients (numbers 1 to 5, README) get no random bookings: a random
+    # review the day after patient 5's treatment today would count as its two-week review.
     week_pool, recall_pool = patients[5:30], patients[30:36]
     rng = random.Random(7)
     now = timezone.now()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import re
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -29,16 +31,32 @@ def possible_duplicates(
     return found
 
 
+def chart_number_for(number: int) -> str:
+    """The clinic's chart number ``number`` (settings CHART_NUMBER_PREFIX and
+    CHART_NUMBER_WIDTH): C-000123. The one scheme: new patients get the next one, the
+    demo's patients are numbered by it."""
+    return f"{settings.CHART_NUMBER_PREFIX}-{number:0{settings.CHART_NUMBER_WIDTH}d}"
+
+
+# The demo's patients are the clinic's chart numbers 1 to 40 (clinic/demo.py); the
+# planning and charting demos name them by number.
+DEMO_PATIENTS = 40
+
+
+def demo_chart_numbers() -> list[str]:
+    return [chart_number_for(n) for n in range(1, DEMO_PATIENTS + 1)]
+
+
 def next_chart_number() -> str:
-    """The next free chart number of the form C-000123."""
+    """The next free chart number of the clinic's scheme (``chart_number_for``)."""
+    prefix, width = settings.CHART_NUMBER_PREFIX, settings.CHART_NUMBER_WIDTH
     last = (
-        Patient.objects.filter(chart_number__regex=r"^C-[0-9]{6}$")
+        Patient.objects.filter(chart_number__regex=rf"^{re.escape(prefix)}-[0-9]{{{width}}}$")
         .order_by("-chart_number")
         .values_list("chart_number", flat=True)
         .first()
     )
-    number = int(last[2:]) + 1 if last else 1
-    return f"C-{number:06d}"
+    return chart_number_for(int(last[len(prefix) + 1 :]) + 1 if last else 1)
 
 
 def _chart_number_clash(error: IntegrityError) -> bool:

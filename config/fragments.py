@@ -11,6 +11,7 @@ from __future__ import annotations
 import jinja2
 from django.core.exceptions import ImproperlyConfigured
 
+from planning import sides
 from planning.face import svg_x, svg_y
 from planning.templatetags.dose import side_name, units, volume_for
 
@@ -23,4 +24,5 @@ def environment(**options) -> jinja2.Environment:
     env.filters.update(
         units=units, side_name=side_name, volume_for=volume_for, svg_x=svg_x, svg_y=svg_y
     )
+    env.globals.update(lr_difference=sides.difference)
     return env

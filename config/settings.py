@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -112,6 +113,14 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 CLINIC_NAME = env("CLINIC_NAME", "Demo Aesthetic Clinic")
+# Chart numbers, one scheme per clinic for new patients and the demo alike
+# (clinic.patients.chart_number_for): PREFIX-000123, WIDTH digits.
+CHART_NUMBER_PREFIX = env("CHART_NUMBER_PREFIX", "C")
+CHART_NUMBER_WIDTH = env_int("CHART_NUMBER_WIDTH", 6)
+if not re.fullmatch(r"[A-Z]{1,4}", CHART_NUMBER_PREFIX) or not 3 <= CHART_NUMBER_WIDTH <= 10:
+    raise ImproperlyConfigured(
+        "CHART_NUMBER_PREFIX is 1-4 capital letters and CHART_NUMBER_WIDTH 3-10 digits."
+    )
 
 
 # --- Applications ---------------------------------------------------------------

@@ -13,7 +13,9 @@ class Side(models.TextChoices):
     CENTER = "C", "Midline"
 
 
-PAIRED_SIDES: tuple[str, ...] = (Side.LEFT, Side.RIGHT)
+# In the order every screen shows them (planning/sides.py): the patient's right first,
+# as on the face diagram, where the patient's right is on the viewer's left.
+PAIRED_SIDES: tuple[str, ...] = (Side.RIGHT, Side.LEFT)
 MIDLINE_SIDES: tuple[str, ...] = (Side.CENTER,)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from clinic.models import Patient, User
+from clinic.patients import chart_number_for
 
 from .choices import VisitKind, VisitStatus
 from .models import Expression, OutsideDose, Photo, Product, Visit
@@ -25,14 +26,15 @@ from .screening import QUESTIONS, acknowledge, record_screening
 
 NO = dict.fromkeys((q.code for q in QUESTIONS), False)
 
-# chart number, days ago, kind, answers that are "yes", photos for these expressions
+# the demo patient's number (clinic.patients.chart_number_for), days ago, kind,
+# answers that are "yes", photos for these expressions
 DEMO_VISITS = [
-    ("D-0001", 210, VisitKind.CONSULTATION, [], ["FROWN", "SMILE"]),
-    ("D-0001", 196, VisitKind.TREATMENT, [], []),
-    ("D-0001", 100, VisitKind.CONSULTATION, ["prior_filler"], ["FROWN", "BROWS"]),
-    ("D-0002", 40, VisitKind.TREATMENT, [], ["SQUINT"]),
-    ("D-0003", 12, VisitKind.CONSULTATION, ["infection_at_site"], []),
-    ("D-0004", 30, VisitKind.CONSULTATION, ["existing_ptosis"], ["REST"]),
+    (1, 210, VisitKind.CONSULTATION, [], ["FROWN", "SMILE"]),
+    (1, 196, VisitKind.TREATMENT, [], []),
+    (1, 100, VisitKind.CONSULTATION, ["prior_filler"], ["FROWN", "BROWS"]),
+    (2, 40, VisitKind.TREATMENT, [], ["SQUINT"]),
+    (3, 12, VisitKind.CONSULTATION, ["infection_at_site"], []),
+    (4, 30, VisitKind.CONSULTATION, ["existing_ptosis"], ["REST"]),
 ]
 
 # Muscles that move more on one side in the demo maps (the stronger side first).
@@ -83,10 +85,11 @@ def ensure_reference_data() -> None:
     migration.load(django_apps, None)
 
 
-# chart number, days ago, product code (None: unknown), units (None: unknown), where, month only
+# the demo patient's number (clinic.patients.chart_number_for), days ago, product code
+# (None: unknown), units (None: unknown), where, month only
 DEMO_OUTSIDE = [
-    ("D-0001", 150, "botox-cosmetic", "155", "Neurology clinic (migraine)", False),
-    ("D-0004", 400, None, None, "Another clinic; the patient forgets which toxin", True),
+    (1, 150, "botox-cosmetic", "155", "Neurology clinic (migraine)", False),
+    (4, 400, None, None, "Another clinic; the patient forgets which toxin", True),
 ]
 
 
@@ -94,7 +97,7 @@ def _outside_doses(*, injector, today) -> int:
     """Toxin the demo patients had elsewhere, through planning.outside_doses (once)."""
     made = 0
     for chart, days_ago, code, units, where, month_only in DEMO_OUTSIDE:
-        patient = Patient.objects.filter(chart_number=chart).first()
+        patient = Patient.objects.filter(chart_number=chart_number_for(chart)).first()
         if patient is None or OutsideDose.objects.filter(patient=patient).exists():
             continue
         record_outside_dose(
@@ -124,7 +127,7 @@ def seed(out) -> None:
     today = timezone.localdate()
     made = 0
     for n, (chart, days_ago, kind, yes, photo_codes) in enumerate(DEMO_VISITS):
-        patient = Patient.objects.filter(chart_number=chart).first()
+        patient = Patient.objects.filter(chart_number=chart_number_for(chart)).first()
         if patient is None:
             continue
         day = today - datetime.timedelta(days=days_ago)

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from clinic.patients import chart_number_for
+
 from .choices import PlanStatus, VisitKind
 from .face import HEIGHT, WIDTH
 from .models import Muscle, PlanTemplate, PlanTemplatePoint, Product, TreatmentPlan, Visit
@@ -37,10 +39,11 @@ TEMPLATES = [
 
 # The stronger left corrugator gets one more unit per site.
 ASYMMETRIC_GLABELLA = [(m, s, x, y, 5 if s == "L" else u) for m, s, x, y, u in GLABELLA]
-# chart number, visit kind, days ago, points: a final plan on an issue-4 demo visit.
+# the demo patient's number (clinic.patients.chart_number_for), visit kind, days ago,
+# points: a final plan on an issue-4 demo visit.
 PLANS = [
-    ("D-0001", VisitKind.TREATMENT, 196, GLABELLA + CROWS_FEET),
-    ("D-0002", VisitKind.TREATMENT, 40, ASYMMETRIC_GLABELLA),
+    (1, VisitKind.TREATMENT, 196, GLABELLA + CROWS_FEET),
+    (2, VisitKind.TREATMENT, 40, ASYMMETRIC_GLABELLA),
 ]
 
 
@@ -77,7 +80,9 @@ def seed_plans(out, *, injector) -> None:
     today = timezone.localdate()
     for chart, kind, days_ago, rows in PLANS:
         visit = Visit.objects.filter(
-            patient__chart_number=chart, kind=kind, date=today - datetime.timedelta(days=days_ago)
+            patient__chart_number=chart_number_for(chart),
+            kind=kind,
+            date=today - datetime.timedelta(days=days_ago),
         ).first()
         if visit is None or visit.plans.exists():
             continue

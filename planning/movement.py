@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 
-from . import reference_cache
+from . import reference_cache, sides
 from .choices import Grade, Side
 from .models import Expression, MovementMap, Muscle, Observation, Photo, Visit
 
@@ -69,8 +69,8 @@ def check_cells(
         elif muscle not in expression.muscles.all():
             errors[key] = f"{expression.name} does not examine the {muscle.name.lower()}."
         elif not muscle.grades_side(cell.side):
-            sides = " and ".join(Side(s).label.lower() for s in muscle.graded_sides)
-            errors[key] = f"The {muscle.name.lower()} is charted {sides} only."
+            charted = " and ".join(Side(s).label.lower() for s in muscle.graded_sides)
+            errors[key] = f"The {muscle.name.lower()} is charted {charted} only."
         elif cell.grade is not None and cell.grade not in Grade.values:
             errors[key] = "Choose a grade from 0 to 3."
         elif cell.grade is None and cell.note.strip():
@@ -158,6 +158,11 @@ class LeftAgainstRight:
     def abs_difference(self) -> int:
         return abs(self.difference or 0)
 
+    @property
+    def difference_words(self) -> str:
+        """The difference as the convention words it: "R +1", "L +2", "even"."""
+        return sides.difference(*self.left_right(), unit="")
+
 
 @dataclass
 class Row(LeftAgainstRight):
@@ -174,7 +179,8 @@ class Row(LeftAgainstRight):
 
     @property
     def cell_list(self) -> list[dict]:
-        return list(self.cells.values())
+        """The row's cells in the convention's order (patient's R, then L)."""
+        return [self.cells[s] for s in sides.ordered(self.cells)]
 
     def left_right(self) -> tuple[int | None, int | None]:
         if not self.paired:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import sides
 from .choices import DoseBasis, Side, Source
 from .models import DoseRange, Muscle
 from .movement import strongest_grades
@@ -54,6 +55,7 @@ class MuscleSuggestion:
 
     @property
     def sides(self) -> list[dict]:
+        """Per side (in the convention's order: patient's R, then L) its grade and units."""
         return [
             {
                 "side": s,
@@ -62,7 +64,7 @@ class MuscleSuggestion:
                 "split": ",".join(f"{u.normalize():f}" for u in self.splits.get(s, [])),
                 "points": len(self.splits.get(s, [])),
             }
-            for s in self.muscle.graded_sides
+            for s in sides.ordered(self.muscle.graded_sides)
         ]
 
 

@@ -69,19 +69,6 @@ def format_units(value) -> str:
     return f"{value.quantize(Decimal('1')) if value == value.to_integral() else value.normalize()}"
 
 
-def format_signed(value) -> str:
-    """A difference with its sign: "+2", "−1.5", "0"."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    text = format_units(abs(value))
-    if value > 0:
-        return f"+{text}"
-    if value < 0:
-        return f"\u2212{text}"
-    return "0"
-
-
 def per_point_constraints(field: str, prefix: str) -> list:
     """The database's share of these rules for a units column of one point: more than 0,
     at most 100, in 0.5 U steps (twice the units is a whole number)."""

@@ -19,6 +19,7 @@ from charting.reviews.touchups import touch_up_dose_checks
 from charting.signing import seal
 from clinic.errors import SchedulingError
 from clinic.models import Patient, User
+from clinic.patients import chart_number_for
 from planning.choices import VisitKind, VisitStatus
 from planning.demo import demo_photo
 from planning.models import (
@@ -33,17 +34,17 @@ from planning.screening import QUESTIONS, record_screening
 
 from .treatments import charted_and_signed, demo_dose_checks, final_plan
 
-# chart number -> cycles: days ago, baseline {CORR-L, CORR-R, PROC}, treatment units per
-# point change {index: units}, residual {key: grade}, touch-ups [(muscle, side, units)],
-# side effect kind or None
+# the demo patient's number (clinic.patients.chart_number_for) -> cycles: days ago,
+# baseline {CORR-L, CORR-R, PROC}, treatment units per point change {index: units},
+# residual {key: grade}, touch-ups [(muscle, side, units)], side effect kind or None
 L, R, C = "CORR:L", "CORR:R", "PROC:C"
 CYCLES = {
-    "D-0030": [
+    30: [
         (300, {L: 3, R: 2, C: 2}, {}, {L: 2, R: 0, C: 0}, [("CORR", "L", 2)], None),
         (190, {L: 3, R: 2, C: 2}, {3: 6, 4: 6}, {L: 1, R: 0, C: 0}, [], None),
         (80, {L: 3, R: 2, C: 2}, {3: 6, 4: 6}, {L: 0, R: 0, C: 0}, [], None),
     ],
-    "D-0031": [
+    31: [
         (
             320,
             {L: 3, R: 3, C: 3},
@@ -55,13 +56,13 @@ CYCLES = {
         (200, {L: 3, R: 3, C: 3}, {0: 5, 1: 5, 3: 5, 4: 5}, {L: 0, R: 0, C: 0}, [], "eyelid"),
         (95, {L: 3, R: 3, C: 3}, {}, {L: 1, R: 1, C: 0}, [("PROC", "C", 1)], None),
     ],
-    "D-0032": [
+    32: [
         (280, {L: 2, R: 3, C: 2}, {}, {L: 0, R: 2, C: 0}, [("CORR", "R", 2)], None),
         (170, {L: 2, R: 3, C: 2}, {0: 5, 1: 5}, {L: 0, R: 1, C: 0}, [("CORR", "R", 1)], None),
         (60, {L: 2, R: 3, C: 2}, {0: 5, 1: 5}, {L: 0, R: 0, C: 0}, [], None),
     ],
 }
-READY_PATIENT = "D-0033"  # treated 14 days ago; review booked today
+READY_PATIENT = 33  # treated 14 days ago; review booked today
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
@@ -219,7 +220,7 @@ def seed(out) -> None:
     today = timezone.localdate()
     made = 0
     for chart, cycles in CYCLES.items():
-        patient = Patient.objects.filter(chart_number=chart).first()
+        patient = Patient.objects.filter(chart_number=chart_number_for(chart)).first()
         if patient is None or Treatment.objects.for_patient(patient).exists():
             continue
         for days, baseline, changes, residual, touch_ups, side_effect in cycles:
@@ -240,7 +241,7 @@ def seed(out) -> None:
                 lot=lot,
             )
             made += 1
-    ready = Patient.objects.filter(chart_number=READY_PATIENT).first()
+    ready = Patient.objects.filter(chart_number=chart_number_for(READY_PATIENT)).first()
     message = ""
     if ready is not None and not Treatment.objects.for_patient(ready).exists():
         treatment = _treatment_on(

@@ -4,6 +4,7 @@ ready to chart (screened, final plan, no consent yet). Idempotent."""
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import io
@@ -17,13 +18,14 @@ from PIL import Image, ImageDraw
 
 from charting.chart import dose_checks, injections_from_points
 from charting.choices import LotStatus
-from charting.consent import consent_areas
+from charting.consent import DATA_URL_PREFIX, clean_signature, consent_areas, product_name
 from charting.due_reviews import record_due_review
 from charting.errors import ChartingError
 from charting.lots import record_waste
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
 from charting.signing import record_dose_checks, seal
 from clinic.models import Patient, User
+from clinic.patients import chart_number_for
 from planning.choices import Outcome, PlanStatus, VisitKind, VisitStatus
 from planning.dosing import BLOCK
 from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
@@ -46,13 +48,14 @@ GLABELLAR = [
     ("CORR", "L", "0.5600", "0.3250"),
     ("CORR", "L", "0.6100", "0.3050"),
 ]
-# chart number of planning's demo treatment visit, lot used, units changed from the plan
-PAST = {"D-0001": ("C3519B2", {}), "D-0002": ("C3650C1", {1: Decimal("5")})}
-TODAY_PATIENT = "D-0005"
+# the demo patient's number (clinic.patients.chart_number_for) of planning's demo
+# treatment visit, lot used, units changed from the plan
+PAST = {1: ("C3519B2", {}), 2: ("C3650C1", {1: Decimal("5")})}
+TODAY_PATIENT = 5
 DEMO_INJECTORS = ("injector@demo.clinic", "injector2@demo.clinic")
 # Treated this many days ago, review not booked: on the front desk's reviews-due
 # list (the last two overdue).
-REVIEWS_DUE = {"D-0037": 15, "D-0038": 17, "D-0039": 24, "D-0040": 27}
+REVIEWS_DUE = {37: 15, 38: 17, 39: 24, 40: 27}
 
 
 def demo_signature(name: str) -> bytes:
@@ -133,11 +136,14 @@ def charted_and_signed(
     as planned, ``given`` overriding some by position), signed by ``seal``."""
     text = ConsentText.objects.current()
     areas, off_label = consent_areas(plan=plan)
-    png = demo_signature(visit.patient.full_name)
+    # The consent page's rule for a signature (a scribble of a name, not a stroke).
+    drawn = demo_signature(visit.patient.full_name)
+    png = clean_signature(DATA_URL_PREFIX + base64.b64encode(drawn).decode("ascii"))
     Consent.objects.create(
         visit=visit,
         consent_text=text,
         text_shown=text.body,
+        product_name=product_name(plan.product),
         areas="\n".join(areas),
         off_label="\n".join(off_label),
         signed_name=visit.patient.full_name,
@@ -188,8 +194,8 @@ def _reviews_due(*, lot: Lot, today: datetime.date) -> int:
     """Signed treatments whose review is due and not booked (the desk's list)."""
     injectors = list(User.objects.filter(email__in=DEMO_INJECTORS).order_by("email"))
     made = 0
-    for n, (chart_number, ago) in enumerate(REVIEWS_DUE.items()):
-        patient = Patient.objects.filter(chart_number=chart_number).first()
+    for n, (chart, ago) in enumerate(REVIEWS_DUE.items()):
+        patient = Patient.objects.filter(chart_number=chart_number_for(chart)).first()
         injector = injectors[n % len(injectors)]
         if (
             patient is None
@@ -212,7 +218,7 @@ def _reviews_due(*, lot: Lot, today: datetime.date) -> int:
 
 
 def _visit_ready_to_chart(*, injector: User, product: Product) -> Visit | None:
-    patient = Patient.objects.filter(chart_number=TODAY_PATIENT).first()
+    patient = Patient.objects.filter(chart_number=chart_number_for(TODAY_PATIENT)).first()
     if patient is None:
         return None
     today = timezone.localdate()
@@ -272,10 +278,14 @@ def seed(out) -> None:
             lots[number].full_clean()  # the lot's rules, as the lot page and the admin
             lots[number].save()
     signed = 0
-    for chart_number, (lot_number, changes) in PAST.items():
+    for chart, (lot_number, changes) in PAST.items():
         visit = (
             Visit.objects.treatments()
-            .filter(patient__chart_number=chart_number, date__lt=today, treatment__isnull=True)
+            .filter(
+                patient__chart_number=chart_number_for(chart),
+                date__lt=today,
+                treatment__isnull=True,
+            )
             .order_by("date")
             .first()
         )
@@ -286,6 +296,7 @@ def seed(out) -> None:
     ready = _visit_ready_to_chart(injector=injector, product=products["botox-cosmetic"])
     out.write(
         f"charting: {len(lots)} lots (C3519B2 expired, C3650C1 recalled), {signed} new signed "
-        f"treatments, {due} reviews due; visit {ready.pk if ready else '-'} ({TODAY_PATIENT}) "
+        f"treatments, {due} reviews due; visit {ready.pk if ready else '-'} "
+        f"({chart_number_for(TODAY_PATIENT)}) "
         "is ready to chart today"
     )

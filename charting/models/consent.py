@@ -74,6 +74,11 @@ class Consent(models.Model):
     visit = models.ForeignKey("planning.Visit", on_delete=models.PROTECT, related_name="consents")
     consent_text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="consents")
     text_shown = models.TextField(help_text="The exact wording the patient read and signed.")
+    product_name = models.CharField(
+        max_length=160,
+        blank=True,
+        help_text="The product consented to, as named at signing (brand and generic name).",
+    )
     areas = models.TextField(help_text="The areas to be treated, one per line.")
     off_label = models.TextField(
         blank=True, help_text="Areas of the plan outside the product's label, one per line."

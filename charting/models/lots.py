@@ -166,8 +166,17 @@ class Vial(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"{self.lot.number} · {self.vial_units} U + {self.diluent_ml.normalize():f} mL · "
-            f"{timezone.localtime(self.reconstituted_at):%b %-d %H:%M}"
+            f"{self.short_label} · {self.vial_units} U + {self.diluent_ml.normalize():f} mL · "
+            f"opened {timezone.localtime(self.reconstituted_at):%b %-d}"
+        )
+
+    @property
+    def short_label(self) -> str:
+        """Lot, vial number and opening time to the second: two vials of one lot opened
+        in the same minute still read differently in a select (issue 17, finding 9)."""
+        return (
+            f"{self.lot.number} · vial {self.pk} · "
+            f"{timezone.localtime(self.reconstituted_at):%H:%M:%S}"
         )
 
     @property

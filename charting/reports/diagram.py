@@ -36,11 +36,16 @@ def _styles() -> str:
         return css.read()
 
 
-def face_svg(*, points, diagram_id: str | int = "pdf") -> SafeString:
+def face_svg(*, points, diagram_id: str | int = "pdf", numbered: bool = False) -> SafeString:
     """The diagram with ``points`` (objects with .x .y .units .side .muscle.code), as
-    an ``<img>`` of its print variant."""
-    svg = render_to_string(
-        FACE_DIAGRAM, {"points": points, "diagram_id": diagram_id, "print_styles": _styles()}
-    )
+    an ``<img>`` of its print variant; ``numbered``: each dot shows its number in
+    ``points``, the row of the table printed beside it."""
+    context = {
+        "points": points,
+        "diagram_id": diagram_id,
+        "print_styles": _styles(),
+        "numbered": numbered,
+    }
+    svg = render_to_string(FACE_DIAGRAM, context)
     src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return format_html('<img class="face" alt="Face diagram" src="{}">', src)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 
 from clinic.models import Patient
+from planning import sides
 from planning.models import (
     Expression,
     InjectionPoint,
@@ -44,6 +45,11 @@ class MapRow:
         if left is None or right is None:
             return None
         return left - right
+
+    @property
+    def difference_words(self) -> str:
+        """The strongest grades' difference as the convention words it: "R +1", "even"."""
+        return sides.difference(self.strongest.get("L"), self.strongest.get("R"), unit="")
 
 
 @dataclass

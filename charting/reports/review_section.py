@@ -16,9 +16,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from charting import review_timing
 from charting.reviews.cycles import build_cells
 from charting.seal import SealState, as_signed, checked
+from planning import sides
 from planning.dosing import volume_ml
-
-SIDE_ORDER = {"R": 0, "C": 1, "L": 2}
 
 
 def related(obj, name: str):
@@ -90,7 +89,7 @@ def review_summary(treatment) -> dict | None:
         side_effects=side_effects,
     )
     totals = sorted(
-        cells.values(), key=lambda c: (c.muscle.order, c.muscle.code, SIDE_ORDER[c.side])
+        cells.values(), key=lambda c: (c.muscle.order, c.muscle.code, sides.sort_key(c.side))
     )
     return {
         "review": review,

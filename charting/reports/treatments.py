@@ -107,7 +107,10 @@ def summary(treatment: Treatment) -> dict:
         "seal_ok": None if seal_state is None else seal_state is not SealState.MISMATCH,
         "seal_unkeyed": seal_state is SealState.UNKEYED,
         "addenda": list(treatment.addenda.all()),
-        "diagram": face_svg(points=injections, diagram_id=f"treatment-{treatment.pk}"),
+        # numbered as the injections table numbers its rows (issue 17, finding 9)
+        "diagram": face_svg(
+            points=injections, diagram_id=f"treatment-{treatment.pk}", numbered=True
+        ),
         "review": review_summary(treatment),
         # where the chart departs from its final plan, and the dose checks as signed
         "departures": departures(planned=planned, given=injections)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from charting.models import Treatment
+from planning import sides
 from planning.models import MovementMap, Muscle
 from planning.movement import baseline_observations, latest_map, strongest_grades
 
@@ -26,9 +27,8 @@ def treated_sides(injections) -> list[TreatedSide]:
         seen.setdefault(
             (injection.muscle_id, injection.side), TreatedSide(injection.muscle, injection.side)
         )
-    side_order = {"R": 0, "C": 1, "L": 2}
     return sorted(
-        seen.values(), key=lambda t: (t.muscle.order, t.muscle.code, side_order.get(t.side, 9))
+        seen.values(), key=lambda t: (t.muscle.order, t.muscle.code, sides.sort_key(t.side))
     )
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from charting.models import Injection, Treatment
+from planning import sides
 from planning.models import Muscle
 
 from .baseline import treated_sides
@@ -166,9 +167,8 @@ def cycles_by_product(*, patient, product=None, charts: bool = True) -> list[Pro
         keys: dict[tuple[str, str], Cell] = {}
         for cycle in cycles:
             keys.update(cycle.cells)
-        side_order = {"R": 0, "C": 1, "L": 2}
         ordered = sorted(
-            keys.values(), key=lambda c: (c.muscle.order, c.muscle.code, side_order[c.side])
+            keys.values(), key=lambda c: (c.muscle.order, c.muscle.code, sides.sort_key(c.side))
         )
         rows = []
         for cell in ordered:

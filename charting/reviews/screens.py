@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from charting.models import Injection
+from planning import sides
 
 from .baseline import baseline_grades, treated_sides
 from .cycles import Cell, build_cells
@@ -50,6 +51,12 @@ class GridRow:
         values = self._by_side("value")
         return "L" if (values.get("L") or 0) > (values.get("R") or 0) else "R"
 
+    @property
+    def difference_words(self) -> str:
+        """Residual left against right as the convention words it: "R +1", "even"."""
+        values = self._by_side("value")
+        return sides.difference(values.get("L"), values.get("R"), unit="")
+
 
 def residual_grid(*, review: Review, injections, findings, posted=None, errors=None):
     """Rows of treated muscles only, baseline beside each side (two queries: the map)."""
@@ -78,7 +85,7 @@ def residual_grid(*, review: Review, injections, findings, posted=None, errors=N
             )
         )
     for row in rows.values():
-        row.cells.sort(key=lambda c: {"R": 0, "C": 1, "L": 2}[c.side])
+        row.cells.sort(key=lambda c: sides.sort_key(c.side))
     return movement_map, list(rows.values())
 
 
@@ -100,7 +107,7 @@ def cycle_totals(*, injections, touch_ups, findings, side_effects) -> list[Total
             cell
         )
     for row in rows.values():
-        row.cells.sort(key=lambda c: {"R": 0, "C": 1, "L": 2}[c.side])
+        row.cells.sort(key=lambda c: sides.sort_key(c.side))
     return sorted(rows.values(), key=lambda r: (r.muscle.order, r.muscle.code))
 
 

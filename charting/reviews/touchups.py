@@ -203,6 +203,13 @@ def remove_touch_up(*, review: Review, injection_id: int) -> None:
     deleted, _ = Injection.objects.filter(pk=injection_id, treatment=review.touch_up_id).delete()
     if not deleted:
         raise ReviewError("That touch-up point is no longer there: reload the page.")
+    if not Injection.objects.filter(treatment=review.touch_up_id).exists():
+        # Its last point removed, the touch-up is gone too (issue 17, finding 9): the
+        # review signs alone and no page says "with the touch-up".
+        empty = review.touch_up_id
+        review.touch_up = None
+        review.save(update_fields=["touch_up", "updated_at"])
+        Treatment.objects.filter(pk=empty).delete()
 
 
 def touch_up_dose_checks(*, review: Review, added: Injection | None = None) -> list[Check]:

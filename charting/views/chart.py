@@ -15,7 +15,7 @@ from clinic.forms import show_on_form
 from clinic.roles import CLINICAL_ROLES, Role
 from planning import reference_cache
 from planning.dosing import BLOCK, departures, totals_by_muscle_side, volume_ml
-from planning.models import PlanStatus, Side
+from planning.models import PlanStatus
 from planning.screening import screening_state
 
 from .. import seal, signing
@@ -67,7 +67,6 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
         totals=totals_by_muscle_side(injections),
         events=list(treatment.adverse_events.select_related("recorded_by")),  # query: events
         diagram_points=[i for i in injections if i.x is not None],
-        sides=Side,
     )
     if treatment.is_signed:
         context.update(_signed_parts(request, treatment, extra))

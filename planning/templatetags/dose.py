@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django import template
 
-from ..units import format_signed, format_units
+from .. import sides
+from ..units import format_units
 
 register = template.Library()
 
@@ -15,12 +16,6 @@ register = template.Library()
 def units(value) -> str:
     """4.0 → "4", 2.50 → "2.5" (``planning.units.format_units``)."""
     return format_units(value)
-
-
-@register.filter
-def signed_units(value) -> str:
-    """A difference with its sign: "+2", "−1.5", "0"."""
-    return format_signed(value)
 
 
 @register.filter
@@ -34,7 +29,8 @@ def volume_for(units, plan) -> str:
 
 @register.filter
 def side_name(side: str) -> str:
-    return {"L": "Patient's L", "R": "Patient's R", "C": "Midline"}.get(side, side)
+    """The side in words, e.g. "Patient's R" (``planning.sides``)."""
+    return sides.name(side)
 
 
 @register.simple_tag

@@ -34,8 +34,10 @@ def face_static(printed: bool = False) -> SafeString:
 
 
 @register.simple_tag
-def face_points(points) -> Markup:
-    return render_fragment("planning/face_points.jinja", points=points)
+def face_points(points, numbered: bool = False) -> Markup:
+    """The points' markers; ``numbered``: each dot carries its place in ``points`` (1, 2,
+    …), the number of its row in the table printed beside the diagram."""
+    return render_fragment("planning/face_points.jinja", points=points, numbered=bool(numbered))
 
 
 @register.simple_tag

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from .. import plans as planning_plans
-from .. import reference_cache, treatment_history
+from .. import reference_cache, sides, treatment_history
 from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..models import TreatmentPlan
@@ -52,8 +52,8 @@ def panel_context(*, plan: TreatmentPlan, points: list, screening, ranges=None) 
         {
             "t": t,
             "volume": volume_ml(t.total, plan.vial_units, plan.diluent_ml),
-            "more": "L" if t.difference > 0 else ("R" if t.difference < 0 else ""),
-            "abs_difference": abs(t.difference),
+            "more": sides.stronger(t.left, t.right),
+            "balance": sides.difference(t.left, t.right),
         }
         for t in totals
     ]

@@ -9,7 +9,9 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const DRAG_PX = 6; // a press that moves less than this is a tap
 const HIT_R = 13; // the ring around a dot that catches a tap or a drag (diagram units, unzoomed)
 
-export const SIDE_NAMES = { L: "Patient's L", R: "Patient's R", C: "Midline" };
+import { NAMES } from "./sides.js";
+
+export const SIDE_NAMES = NAMES; // the server's words for each side (planning/sides.py)
 
 export class FaceDiagram {
   constructor(svg, { onAdd, onMove, onSelect, onBackground, zoomBar = null }) {

@@ -1,4 +1,6 @@
-// Movement map: live asymmetry (row highlight, L-R badge, per-muscle summary)
+import { difference, PAIRED } from "./sides.js";
+
+// Movement map: live asymmetry (row highlight, difference badge, per-muscle summary)
 // and a reminder when there are unsaved cells. The server computes the same
 // on every render; this only keeps the screen current between saves.
 const form = document.getElementById("movement-map");
@@ -21,7 +23,7 @@ function updateRow(row) {
   if (asymmetric) {
     const badge = document.createElement("span");
     badge.className = "badge text-bg-warning";
-    badge.textContent = `${diff > 0 ? "L" : "R"} +${Math.abs(diff)}`;
+    badge.textContent = difference(left, right);
     diffCell.append(badge);
   }
 }
@@ -37,7 +39,7 @@ function strongestBySide() {
   for (const row of form.querySelectorAll('.mm-row[data-paired="1"]')) {
     const atRest = row.closest("tbody")?.dataset.expression === REST;
     const target = atRest ? resting : moving;
-    for (const side of ["L", "R"]) {
+    for (const side of PAIRED) {
       const grade = gradeOf(row, side);
       if (grade === null) continue;
       const key = `${row.dataset.muscle}:${side}`;
@@ -61,7 +63,7 @@ function updateSummary() {
     const diff = seen.L === null || seen.R === null ? null : seen.L - seen.R;
     const asymmetric = diff !== null && Math.abs(diff) >= 1;
     chip.classList.toggle("is-asymmetric", asymmetric);
-    chip.querySelector("[data-diff]").textContent = asymmetric ? `${diff > 0 ? "L" : "R"} stronger` : "";
+    chip.querySelector("[data-diff]").textContent = asymmetric ? difference(seen.L, seen.R) : "";
   }
   document.querySelector(".mm-summary-empty")?.classList.toggle("d-none", anyGraded);
 }

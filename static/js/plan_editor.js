@@ -2,6 +2,7 @@
 // keyboard table, kept in step; totals and dose checks come from the server
 // (the preview endpoint) as the points change. Saved as a whole by the form.
 import { FaceDiagram, SIDE_NAMES } from "./face_diagram.js";
+import { PAIRED } from "./sides.js";
 import { livePanel } from "./plan_preview.js";
 import { fmt, round4, unitsError, volume as volumeOf } from "./plan_units.js";
 
@@ -108,7 +109,7 @@ function fillMuscles(select) {
   select.replaceChildren(...data.muscles.map((m) => new Option(`${m.name} (${m.code})`, m.code)));
 }
 function fillSides(select, code, current) {
-  const sides = muscles[code] ? muscles[code].sides : ["L", "R"];
+  const sides = muscles[code] ? muscles[code].sides : PAIRED;
   select.replaceChildren(...sides.map((s) => new Option(SIDE_NAMES[s], s)));
   select.value = sides.includes(current) ? current : sides[0];
   return select.value;
@@ -289,7 +290,7 @@ if (body && !data.readonly) {
   const addMuscle = $("[data-add-muscle]");
   const addSide = $("[data-add-side]");
   fillMuscles(addMuscle);
-  fillSides(addSide, addMuscle.value, "R");
+  fillSides(addSide, addMuscle.value, PAIRED[0]);
   addMuscle.addEventListener("change", () => fillSides(addSide, addMuscle.value, addSide.value));
   $("[data-add-point]").addEventListener("click", () => {
     const units = $("[data-add-units]").value.trim();

@@ -2,6 +2,7 @@
 // (fractions of the diagram) and show where the point will go. The zoom buttons
 // (face_zoom.js) bring a small area to finger size; x/y stay fractions of the face.
 import { FACE_H, FACE_W, attachZoom, markerScale, rescaleMarkers } from "./face_zoom.js";
+import { NAMES } from "./sides.js";
 
 const wrap = document.querySelector("[data-tap-target]");
 const svg = wrap && wrap.querySelector("svg");
@@ -43,8 +44,8 @@ if (svg && form) {
       if (option) target.value = option.value;
       if (status) {
         status.textContent = option
-          ? `${hit.dataset.muscle} · ${hit.dataset.side} chosen from the diagram.`
-          : `${hit.dataset.muscle} · ${hit.dataset.side} was not treated in this cycle: a touch-up finishes a treated muscle.`;
+          ? `${hit.dataset.muscle} · ${NAMES[hit.dataset.side]} chosen from the diagram.`
+          : `${hit.dataset.muscle} · ${NAMES[hit.dataset.side]} was not treated in this cycle: a touch-up finishes a treated muscle.`;
       }
     }
     show();

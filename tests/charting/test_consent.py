@@ -53,7 +53,7 @@ def test_consent_page_records_the_signed_consent(injector_client, injector, pati
     visit, plan = treatment_visit(patient=patient, injector=injector)
     url = reverse("charting:consent", args=[visit.pk])
     page = injector_client.get(url).content.decode()
-    assert "Corrugator supercilii (left, right)" in page
+    assert "Corrugator supercilii (Patient&#x27;s R, Patient&#x27;s L)" in page
     response = injector_client.post(
         url, {"signed_name": "Maya Lockwood", "signature": data_url(signature_png())}
     )
@@ -61,7 +61,7 @@ def test_consent_page_records_the_signed_consent(injector_client, injector, pati
     consent = Consent.objects.get(visit=visit)
     assert consent.witnessed_by == injector
     assert consent.text_shown == ConsentText.objects.current().body
-    assert "Procerus (midline)" in consent.areas
+    assert "Procerus (Midline)" in consent.areas
     image = injector_client.get(reverse("charting:consent_signature", args=[consent.pk]))
     assert image["Content-Type"] == "image/png" and bytes(consent.signature_png) == image.content
 

@@ -51,4 +51,4 @@ def test_a_midline_point_on_a_muscle_without_one_is_refused(injector, patient):
     data.added = [InjectionInput(key="add-0", units="2", muscle_id=corr.pk, side="C")]
     with pytest.raises(ChartErrors) as refused:
         save_chart(treatment=treatment, data=data, by=injector)
-    assert "is charted L/R" in " ".join(refused.value.errors.values())
+    assert "is charted R/L" in " ".join(refused.value.errors.values())

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Patient
+from clinic.patients import chart_number_for
 from planning.models import Observation, Photo, Screening
 from tests.factories import GPS_IFD, jpeg_bytes
 
@@ -66,7 +67,7 @@ def grade_the_movement_map(page):
     assert "is-asymmetric" not in front.get_attribute("class")
     chip = page.locator('[data-summary="CORR"]')
     assert "is-asymmetric" in chip.get_attribute("class")
-    assert "L stronger" in chip.inner_text()
+    assert "L +2" in chip.inner_text()  # in words, from the page's sides convention
     # The summary's rule is the server's (planning.movement.strongest_grades): a grade
     # at rest counts only for a muscle graded at rest alone.
     grade_button(page, "REST.CORR.R", 3).tap()
@@ -126,7 +127,7 @@ def the_database_holds_what_the_screens_showed(patient):
 
 
 def test_injector_records_a_consultation(page, demo_data, tmp_path):
-    patient = Patient.objects.get(chart_number="D-0010")
+    patient = Patient.objects.get(chart_number=chart_number_for(10))
     start_the_consultation(page, patient)
     screen_and_acknowledge_a_warning(page)
     grade_the_movement_map(page)
@@ -136,7 +137,7 @@ def test_injector_records_a_consultation(page, demo_data, tmp_path):
 
 
 def test_a_blocked_patient_cannot_go_further(page, demo_data):
-    start_the_consultation(page, Patient.objects.get(chart_number="D-0011"))
+    start_the_consultation(page, Patient.objects.get(chart_number=chart_number_for(11)))
     answer_the_screening(page, yes="infection_at_site")
     assert (
         "Infection at the planned injection site"

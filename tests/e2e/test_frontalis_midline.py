@@ -26,7 +26,8 @@ def test_a_midline_frontalis_point_is_placed_and_saved(page, injector, patient):
     expect(page.locator('.face-points .pt[data-muscle="FRONT"][data-side="C"]')).to_have_count(1)
     expect(page.get_by_test_id("plan-total")).to_have_text("12 U")
     sides = page.get_by_test_id("points-table").get_by_label("Point 2 side")
-    expect(sides.locator("option")).to_have_text(["Patient's L", "Patient's R", "Midline"])
+    # planning.sides order: the patient's R first
+    expect(sides.locator("option")).to_have_text(["Patient's R", "Patient's L", "Midline"])
     with page.expect_navigation():
         page.get_by_test_id("save-plan").click()
     saved = TreatmentPlan.objects.get(pk=plan.pk).points.select_related("muscle")

@@ -1,6 +1,7 @@
 import pytest
 
 from clinic.demo import DEMO_PASSWORD
+from clinic.patients import chart_number_for
 
 from .conftest import login
 
@@ -60,7 +61,7 @@ def test_a_failed_login_shows_an_error(page, demo_data):
 def test_front_desk_finds_and_creates_a_patient(page, demo_data):
     login(page, "frontdesk@demo.clinic", DEMO_PASSWORD)
     page.get_by_role("link", name="Patients").click()
-    page.get_by_role("searchbox").fill("D-0001")
+    page.get_by_role("searchbox").fill(chart_number_for(1))
     page.get_by_role("button", name="Search").click()
     assert "1 patient match" in page.get_by_test_id("result-count").inner_text()
     page.get_by_role("link", name="New patient").click()

@@ -10,6 +10,7 @@ from charting.models import DueReview
 from charting.reviews.models import Review
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Appointment, Patient
+from clinic.patients import chart_number_for
 from planning.face import default_position
 from planning.models import Expression, Muscle
 from tests.factories import make_photo
@@ -41,7 +42,7 @@ def grade_the_residual_movement(page):
     page.get_by_test_id("grade-CORR:L-2").tap()
     page.get_by_test_id("grade-CORR:R-0").tap()
     page.get_by_test_id("grade-PROC:C-0").tap()
-    assert "L stronger" in page.get_by_test_id("row-CORR").inner_text()  # live highlight
+    assert "L +2" in page.get_by_test_id("row-CORR").inner_text()  # live highlight, in words
     page.get_by_test_id("gais").select_option("2")
     page.get_by_test_id("satisfaction").select_option("2")
     page.get_by_test_id("save-review").click()
@@ -105,7 +106,7 @@ def the_history_shows_the_touch_up_and_next_cycles_dose(page):
 
 
 def test_injector_finishes_a_review_with_a_touch_up(page, demo_data):
-    patient = Patient.objects.get(chart_number=READY_PATIENT)
+    patient = Patient.objects.get(chart_number=chart_number_for(READY_PATIENT))
     due = DueReview.objects.with_state().get(patient=patient)
     assert due.state == "booked"
     day = Appointment.objects.select_related("location").get(pk=due.booked_id).local_start.date()

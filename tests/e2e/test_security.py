@@ -11,6 +11,7 @@ from django_otp.oath import TOTP
 
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Patient
+from clinic.patients import chart_number_for
 
 from .conftest import login
 
@@ -41,7 +42,7 @@ def test_the_auditor_signs_in_with_2fa_and_sees_who_opened_a_chart_today(
     page, browser, live_server, demo_data, settings
 ):
     settings.REQUIRE_2FA = True
-    patient = Patient.objects.get(chart_number="D-0003")
+    patient = Patient.objects.get(chart_number=chart_number_for(3))
     violations = _watch_csp(page)
 
     # The injector opens the chart (with her own second factor set up on the spot).

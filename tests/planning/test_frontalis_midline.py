@@ -28,10 +28,10 @@ def visit(patient, injector):
 def test_frontalis_is_paired_with_a_midline_site():
     front = Muscle.objects.get(code="FRONT")
     assert front.paired and front.midline_site
-    assert front.sides == ["L", "R", "C"] and front.has_side("C")
-    assert front.graded_sides == ["L", "R"] and not front.grades_side("C")
+    assert front.sides == ["R", "L", "C"] and front.has_side("C")  # planning.sides order
+    assert front.graded_sides == ["R", "L"] and not front.grades_side("C")
     corr, proc = Muscle.objects.get(code="CORR"), Muscle.objects.get(code="PROC")
-    assert corr.sides == corr.graded_sides == ["L", "R"] and not corr.has_side("C")
+    assert corr.sides == corr.graded_sides == ["R", "L"] and not corr.has_side("C")
     assert proc.sides == proc.graded_sides == ["C"]
 
 
@@ -40,7 +40,7 @@ def test_the_movement_map_grades_frontalis_left_and_right_only(visit, injector):
     assert {"FRONT.L", "FRONT.R"} <= cells and "FRONT.C" not in cells
     with pytest.raises(ValidationError) as refused:
         save_observations(visit=visit, by=injector, cells=[CellInput("BROWS", "FRONT", "C", 2)])
-    assert "charted left and right only" in " ".join(refused.value.messages)
+    assert "charted right and left only" in " ".join(refused.value.messages)
     save_observations(visit=visit, by=injector, cells=[CellInput("BROWS", "FRONT", "L", 2)])
     assert Observation.objects.get().side == "L"
 

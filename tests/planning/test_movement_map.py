@@ -105,7 +105,7 @@ def test_a_note_needs_a_grade(injector_client, visit):
     assert response.status_code == 400
     html = response.content.decode()
     assert "Grade this cell before adding a note." in html
-    assert 'value="twitch"' in html
+    assert ">twitch</textarea>" in html  # the note kept, in its textarea
 
 
 def test_save_observations_is_all_or_nothing(visit, injector):

@@ -216,7 +216,7 @@ def test_two_tabs_do_not_silently_lose_points(injector_client, plan):
         (point("CORR", "L", 150), "at most 100 U per point"),
         (point("CORR", "L", "four"), "as a number"),
         (point("CORR", "L", 4, x="1.5"), "outside the diagram"),
-        (point("CORR", "C", 4), "charted patient&#x27;s L or patient&#x27;s R only"),
+        (point("CORR", "C", 4), "charted patient&#x27;s R or patient&#x27;s L only"),
         (point("PROC", "L", 4), "charted midline only"),
         (point("NOPE", "L", 4), "choose a muscle"),
         ({**point("CORR", "L", 4), "depth": "very deep"}, "unknown depth"),

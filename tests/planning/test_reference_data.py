@@ -44,7 +44,7 @@ EXPRESSIONS = [
 
 def test_every_muscle_in_display_order_with_its_sides():
     assert list(Muscle.objects.values_list("code", flat=True)) == MUSCLES
-    assert Muscle.objects.get(code="CORR").sides == ["L", "R"]
+    assert Muscle.objects.get(code="CORR").sides == ["R", "L"]  # the patient's R first
     assert Muscle.objects.get(code="PROC").sides == ["C"]
     assert Muscle.objects.get(code="DSN").sides == ["C"]
     assert Muscle.objects.get(code="MENT").sides == ["C"]

@@ -56,4 +56,3 @@ def test_step_rounding_and_writing():
         "",
         "",
     ]
-    assert [units.format_signed(v) for v in (2, Decimal("-1.5"), 0)] == ["+2", "\u22121.5", "0"]

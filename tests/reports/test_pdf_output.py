@@ -24,16 +24,16 @@ def history_pdf(patient, injector):
 
 
 def test_history_names_the_patient_and_totals_per_side(history_pdf, patient):
-    text = pdf_text(history_pdf.content)
+    text = " ".join(pdf_text(history_pdf.content).split())  # a wrapped row on one line
     assert history_pdf.pages >= 2
     assert text.count(patient.full_name) >= history_pdf.pages  # the header of every page
     assert f"Page 1 of {history_pdf.pages}" in text
     assert f"Page {history_pdf.pages} of {history_pdf.pages}" in text
     assert patient.chart_number in text
-    # Corrugator: 5 U left, 3.5 U right, 8.5 U total, L−R +1.5 (the factories' plan).
-    assert "Corrugator supercilii 5 3.5 – 8.5 U +1.5" in text
-    # All muscles: left 7.5, right 3.5, midline 4.
-    assert "All muscles 7.5 3.5 4 15 U +4" in text
+    # Corrugator: 3.5 U right, 5 U left (the patient's R first), 8.5 U total, L +1.5 U (30%).
+    assert "Corrugator supercilii 3.5 5 – 8.5 U L +1.5 U (30%)" in text
+    # All muscles: right 3.5, left 7.5, midline 4.
+    assert "All muscles 3.5 7.5 4 15 U L +4 U" in text
     assert "generated" in text and "Clinic" in text
 
 

@@ -32,12 +32,13 @@ def test_the_history_shows_the_review_findings_and_the_touch_up(reviewed, patien
     assert with_treatment[0].review is not None
     text = flat_text(render_pdf(template="pdf/history.html", context=context).content)
     assert "Two-week review" in text and "Much improved" in text and str(injector) in text
-    # Residual against baseline: corrugator L 2 (was 3), R 0 (was 2); procerus 0 (was 2).
-    assert "Corrugator supercilii 2 3 0 2 – –" in text
+    # Residual against baseline, the patient's R first: corrugator R 0 (was 2), L 2 (was 3);
+    # procerus 0 (was 2).
+    assert "Corrugator supercilii 0 2 2 3 – –" in text
     assert "Procerus – – – – 0 2" in text
     assert "TU-20" in text and "Touch-up total 2 U" in text
     # Cycle totals: left corrugator 8 + 2 = 10 U; the cycle 20 + 2 = 22 U.
-    assert "Corrugator supercilii Left 8 +2 10 U" in text
+    assert "Corrugator supercilii Patient's L 8 +2 10 U" in text
     assert "All muscles 20 +2 22 U" in text
     assert "shown with the treatment of" in text  # on the review visit
 
@@ -47,7 +48,7 @@ def test_the_injection_map_of_the_treatment_has_the_touch_up_section(reviewed):
     text = flat_text(pdf.content)
     assert "Touch-up at the two-week review" in text
     assert "RV-10" in text and "TU-20" in text
-    assert "Corrugator supercilii Left 8 +2 10 U" in text
+    assert "Corrugator supercilii Patient's L 8 +2 10 U" in text
 
 
 def test_an_unreviewed_treatment_has_no_review_section(patient, injector):

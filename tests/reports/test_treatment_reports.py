@@ -52,10 +52,11 @@ def test_the_injection_map_of_a_signed_treatment(
     text = pdf_text(stored_report(job.file_name))
     assert patient.full_name in text and patient.chart_number in text
     assert "TL-1001" in text  # the lot
-    # Glabellar plan: corrugator 8 U left, 8 U right; procerus 4 U midline.
-    assert "Corrugator supercilii 8 8 – 16 U 0" in text
+    # Glabellar plan: corrugator 8 U right, 8 U left (even); procerus 4 U midline.
+    text = " ".join(text.split())  # a row that wraps in its cell reads as one line
+    assert "Corrugator supercilii 8 8 – 16 U even" in text
     assert "Procerus – – 4 4 U –" in text
-    assert "All muscles 8 8 4 20 U 0" in text
+    assert "All muscles 8 8 4 20 U even" in text
     assert "Bruise (mild)" in text and "Ice given after." in text
     assert str(injector) in text  # signed by
 
@@ -112,7 +113,7 @@ def test_the_history_carries_the_signed_treatment(signed, patient):
     assert cycle.treatment["grand"]["total"] == 20
     pdf = render_pdf(template="pdf/history.html", context=context)
     text = pdf_text(pdf.content)
-    assert "TL-1001" in text and "All muscles 8 8 4 20 U 0" in text
+    assert "TL-1001" in text and "All muscles 8 8 4 20 U even" in " ".join(text.split())
 
 
 def test_the_signed_chart_page_offers_the_injection_map(signed, injector_client):

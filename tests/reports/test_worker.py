@@ -50,9 +50,9 @@ def test_a_history_goes_queued_running_done_on_the_worker(real_worker, patient, 
     elapsed = time.monotonic() - started
     assert seen == [Status.QUEUED, Status.RUNNING, Status.DONE]
     assert job.progress == 100 and job.attempts == 1 and job.pages >= 3
-    text = pdf_text(stored_report(job.file_name))
+    text = " ".join(pdf_text(stored_report(job.file_name)).split())  # wrapped rows as one line
     assert patient.full_name in text and patient.chart_number in text
-    assert "Corrugator supercilii 5 3.5 – 8.5 U +1.5" in text  # per side: L 5, R 3.5
+    assert "Corrugator supercilii 3.5 5 – 8.5 U L +1.5 U (30%)" in text  # R 3.5, L 5
     print(f"\nclick-to-downloadable (8 cycles, {job.pages} pages): {elapsed:.2f}s")
 
 

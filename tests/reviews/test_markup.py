@@ -44,12 +44,13 @@ def test_the_residual_grid_shows_hostile_text_as_text():
     )
     for text in (f"{QUOTES} {SCRIPT}", "C<R>", AMPERSAND, TEXTAREA, ATTRIBUTE):
         assert_shown_as_text(html, text)
-    for tag in ("<script", "<img", "</textarea>", "<b>"):
+    for tag in ("<script", "<img", "<b>"):
         assert tag not in html
+    assert html.count("</textarea>") == html.count("<textarea ")  # the note's own is text
     assert 'data-testid="baseline-C&lt;R&gt;:R">was 2<' in html
     assert 'data-testid="baseline-C&lt;R&gt;:L">was –<' in html
     assert 'id="g-C&lt;R&gt;:L-3" value="3" checked' in html
-    assert "L stronger" in html  # 3 against 0
+    assert "L +3" in html  # 3 against 0, in words (planning.sides)
 
 
 def test_the_review_cell_is_the_movement_maps_cell_with_the_baseline():

@@ -24,12 +24,13 @@ from django.db import connection
 from PIL import Image, ImageDraw
 
 from charting.choices import DILUENT_SALINE, LotStatus
+from charting.consent import product_name
 from charting.due_reviews import DEFAULT_REVIEW_DAYS
 from charting.models import Consent, ConsentText, DueReview, Injection, Lot, Treatment, Vial
 from charting.models.due_reviews import DueReviewState
 from charting.reviews.models import Finding, Review
 from charting.seal import content_of, current_key_id, hash_content
-from planning.choices import Side
+from planning import sides
 from planning.models import DoseRange, InjectionPoint, Muscle
 
 from . import rows
@@ -43,6 +44,7 @@ FINDING_GRADES = "(ARRAY[0, 0, 1, 1, 1, 2])[1 + floor(random() * 6)::int]"
 CONSENT_FIELDS = [
     "id", "visit", "consent_text", "text_shown", "areas", "off_label", "signed_name",
     "signature_png", "signature_sha256", "witnessed_by", "signed_at", "withdrawal_reason",
+    "product_name",
 ]  # fmt: skip
 VIAL_FIELDS = [
     "id", "lot", "vial_units", "diluent", "diluent_ml", "reconstituted_at", "reconstituted_by",
@@ -86,7 +88,6 @@ class ChartContext:
         ]
         self.muscles = {m.pk: m for m in Muscle.objects.all()}
         self.muscle_order = {m.pk: (m.order, m.code) for m in self.muscles.values()}
-        self.side_names = {value: label.lower() for value, label in Side.choices}
         self.label_muscles = {
             p.pk: set(DoseRange.objects.label().for_product(p.pk).values_list("muscles", flat=True))
             for p in products
@@ -117,12 +118,13 @@ class ChartContext:
     def areas(self, product, cells) -> tuple[str, str]:
         """The consent's areas (and off-label ones) of a plan's (muscle, side) cells,
         worded as ``charting.consent.consent_areas`` words them."""
-        sides: dict = {}
+        on: dict = {}
         for muscle_id, side in cells:
-            sides.setdefault(muscle_id, set()).add(self.side_names[side])
+            on.setdefault(muscle_id, set()).add(side)
         areas, off_label = [], []
-        for muscle_id in sorted(sides, key=self.muscle_order.__getitem__):
-            line = f"{self.muscles[muscle_id].name} ({', '.join(sorted(sides[muscle_id]))})"
+        for muscle_id in sorted(on, key=self.muscle_order.__getitem__):
+            named = ", ".join(sides.name(s) for s in sides.ordered(on[muscle_id]))
+            line = f"{self.muscles[muscle_id].name} ({named})"
             areas.append(line)
             if muscle_id not in self.label_muscles[product.pk]:
                 off_label.append(line)
@@ -230,7 +232,7 @@ class _ChunkRows:
         self.consents.append(
             (
                 self.consent_ids[n], cycle.visit_id, chart.text.pk, chart.text.body, areas,
-                off_label, name, png, sha, inj, ctx.at(day, 9, 25), "",
+                off_label, name, png, sha, inj, ctx.at(day, 9, 25), "", product_name(product),
             )
         )  # fmt: skip
         reconstituted = ctx.at(day, 9, 30)

@@ -13,6 +13,7 @@ from charting.errors import ChartingError
 from charting.lots import usable_vials
 from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES
+from planning import sides
 
 from ..access import get_review_for
 from ..errors import ReviewErrors
@@ -40,7 +41,7 @@ def _page(request, review, *, errors=None, posted=None, status=200):
         ),
         "treated": sorted(
             {(i.muscle, i.side) for i in injections},
-            key=lambda t: (t[0].order, {"R": 0, "C": 1, "L": 2}[t[1]]),
+            key=lambda t: (t[0].order, sides.sort_key(t[1])),
         ),
         "vials": vials,
         # pre-selected only when the patient's own chart already draws from it (the
