@@ -47,8 +47,8 @@ def test_reviews_due_query_count_and_overdue(
 def test_reviews_due_rows_show_dates_states_and_links(desk_client, injector, location):
     """The rows (charting.views.reviews_due, drawn by charting/reviews_due_rows.jinja):
     the treatment's day on the location's clock, overdue and due-now badges, the
-    booked review's time, each button's URL, names escaped; one form posts every
-    row's booking."""
+    booked review's time, each button's URL, names escaped; "Book review" opens the
+    row's free times (tests/charting/test_review_book.py)."""
     overdue = make_due_review(
         patient=PatientFactory(last_name="<i>Quill</i>"), injector=injector, treated_days_ago=25
     )
@@ -64,15 +64,15 @@ def test_reviews_due_rows_show_dates_states_and_links(desk_client, injector, loc
     assert "Overdue" in row[overdue.pk] and "Due now" not in row[overdue.pk]
     assert "&lt;i&gt;Quill&lt;/i&gt;," in row[overdue.pk] and "<i>" not in html
     assert "Due now" in row[due_now.pk] and "Overdue" not in row[due_now.pk]
-    assert html.count('<form id="book-review" method="post">') == 1
-    assert f'form="book-review" formaction="{reverse("review_book", args=[due_now.pk])}"' in html
+    book = f'<a class="btn btn-primary" href="{reverse("review_book", args=[due_now.pk])}">'
+    assert f"{book}Book review</a>" in row[due_now.pk]
     assert f'href="{reverse("review_dismiss", args=[due_now.pk])}"' in row[due_now.pk]
     assert f"kind=review&amp;injector={injector.pk}" in row[due_now.pk]
     starts = appointment.starts_at.astimezone(location_zone(location))
     booked_link = f'<a href="{appointment.get_absolute_url()}">Booked {starts:%a %b} {starts.day}'
     assert booked_link in row[booked.pk]
     assert "Book review" not in row[booked.pk]
-    # The page's one form books the row whose button was pressed.
+    # A post without a chosen time books the suggested one.
     response = desk_client.post(reverse("review_book", args=[due_now.pk]))
     assert response.status_code == 302 and state_of(due_now).state == "booked"
 
