@@ -106,7 +106,7 @@ class DueReviewQuerySet(models.QuerySet):
             "patient", "injector", "location", "treatment", "due_on", "overdue_after",
             "closed_as", "patient__first_name", "patient__last_name", "patient__chart_number",
             "patient__phone", "injector__first_name", "injector__last_name", "location__name",
-            "location__time_zone", "treated_at", "cycle_ends_at",
+            "location__time_zone", "treated_at", "review_from", "cycle_ends_at",
         )  # fmt: skip
 
 

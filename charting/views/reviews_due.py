@@ -30,6 +30,7 @@ from ..forms import ReviewFilterForm
 from ..models import DueReview
 from ..models.due_reviews import DueReviewState
 from ..next_cycle_recall import patients_due_back
+from ..review_timing import first_booking_day
 
 # 25 rows a page: rendering 200 rows, then 50, was most of this page's time on
 # the bench (docs/benchmarks.md).
@@ -132,10 +133,16 @@ def _row(due: DueReview, *, today, links: Links, choose: str, can_open: bool) ->
     book_url = choose_url = dismiss_url = ""
     if state == DueReviewState.OPEN:
         book_url = links("review_book", due.pk)
+        # the day "Book review" starts on (today once due), on the location's clock
+        first_day = first_booking_day(
+            due_on=due.due_on,
+            window_opens_on=due.review_from.astimezone(zone).date(),
+            today=local_today(due.location),
+        )
         # ids and an ISO date: nothing here needs quoting
         choose_url = (
             f"{choose}?patient={due.patient_id}&kind=review&injector={due.injector_id}"
-            f"&location={due.location_id}&day={max(due.due_on, today).isoformat()}"
+            f"&location={due.location_id}&day={first_day.isoformat()}"
         )
         dismiss_url = links("review_dismiss", due.pk)
     return DueRow(

@@ -90,6 +90,9 @@ def test_a_review_due_next_week_offers_its_due_day_not_today(
     assert "Not due yet: the times start on the due day" in page.text
     assert f"{due.due_on:%a %b} {due.due_on.day} (due day)" in page.text
     assert "Today," not in page.text
+    # The list's "Choose time" (the booking form) starts on the due day too.
+    listed = desk_client.get(reverse("reviews_due")).text
+    assert f"&amp;day={due.due_on.isoformat()}" in listed
     # Three days with free time: the due day and the next two.
     days = {t[:10] for t in offered}
     assert days == {(due.due_on + n * DAY).isoformat() for n in range(3)}
@@ -104,6 +107,7 @@ def test_a_due_review_offers_today_first(desk_client, injector, location):
     page = desk_client.get(reverse("review_book", args=[due.pk]))
     assert "The review is due: today's free times come first." in page.text
     assert page.text.index(f"Today, {today:%a %b} {today.day}") < page.text.index("(due day)")
+    assert f"&amp;day={today.isoformat()}" in desk_client.get(reverse("reviews_due")).text
     # The rule at 08:00 that day: today's 10:30 is the suggestion, and booking it
     # without a choice books that.
     early = at(location, today, "08:00")
