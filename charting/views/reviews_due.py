@@ -204,9 +204,9 @@ def chosen_start(raw: str, *, location) -> datetime.datetime | None:
     if not raw:
         return None
     try:
-        wall = datetime.datetime.strptime(raw[:16], "%Y-%m-%dT%H:%M")
-        if len(raw) != 16:
+        if len(raw) != len("2026-03-18T10:00"):
             raise ValueError(raw)
+        wall = datetime.datetime.strptime(raw, "%Y-%m-%dT%H:%M")
         return local_datetime(location=location, day=wall.date(), time=wall.time())
     except (ValueError, OverflowError):
         raise SchedulingError("Choose one of the times listed.", field="starts") from None
