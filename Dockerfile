@@ -26,9 +26,9 @@ COPY . .
 
 RUN useradd --system --uid 1000 clinic && mkdir -p /data/media /data/private \
  && chown -R clinic /data
-# collectstatic needs settings that import; these placeholders exist only at build time.
-# (The key is set, so no development key is generated into the image.)
-RUN DJANGO_ENV=development DEBUG=0 SECRET_KEY=build-only-not-used python manage.py collectstatic --no-input
+# The static files as production serves them (the manifest whitenoise needs);
+# throwaway secrets exist only for this step (deploy/collectstatic.sh).
+RUN sh deploy/collectstatic.sh
 
 USER clinic
 EXPOSE 8000

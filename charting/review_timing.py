@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from clinic.input_bounds import NO_CONTROL, control_characters_in
 from clinic.slots import zone_of
 
 from .models import Treatment
@@ -81,6 +82,8 @@ def review_opening_refusal(
     *, treatment: Treatment, on: datetime.date, reason: str = ""
 ) -> str | None:
     """Why the review of ``treatment`` cannot be opened on ``on`` with ``reason``."""
+    if control_characters_in(reason or "", multiline=True):
+        return NO_CONTROL
     day = day_after(treatment=treatment, on=on)
     if day < 0:
         return "A review cannot come before its treatment."
@@ -128,6 +131,8 @@ def touch_up_timing_errors(
     *, timing: TouchUpTiming | None, reason: str, acknowledged: bool
 ) -> dict[str, str]:
     """The reason and acknowledgment a touch-up outside its window needs (form errors)."""
+    if control_characters_in(reason or "", multiline=True):
+        return {"timing_reason": NO_CONTROL}
     if timing is None:
         return {}
     errors = {}

@@ -527,8 +527,19 @@ def record_seal(treatment: Treatment) -> None:
         action=Action.CHANGE,
         obj=treatment,
         patient=treatment.visit.patient_id,
-        detail={"signed": True, "seal": treatment.content_hash, "key": treatment.seal_key},
+        detail={
+            "signed": True,
+            "seal": treatment.content_hash,
+            "key": treatment.seal_key,
+            # Keyless: what was signed, whatever key seals it later (a re-seal keeps it).
+            "content_sha256": content_digest(signed_content(treatment)),
+        },
     )
+
+
+def content_digest(content: dict) -> str:
+    payload = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 @dataclass
@@ -538,20 +549,32 @@ class Disagreement:
 
 
 def chain_disagreements(treatments=None) -> list[Disagreement]:
-    """Signed charts whose seal is not the last one the audit chain recorded for them
-    (two queries). A chart signed before seals were written to the chain has none
-    and is not listed; ``verify_signed_records`` counts those."""
-    treatments = Treatment.objects.signed() if treatments is None else treatments
-    current = dict(treatments.values_list("pk", "content_hash"))
-    recorded = {}
+    """Signed charts that disagree with the audit chain: the content now is not what
+    the chain's first signing event recorded (a keyless digest, so holding the key
+    and appending a new event does not help), or the seal is not the last one the
+    chain recorded. A chart signed before seals were written to the chain has no
+    event and is not listed."""
+    treatments = with_rows() if treatments is None else treatments
+    first_content, last_seal = {}, {}
     for object_id, detail in (
         AuditEvent.objects.filter(object_type=Treatment._meta.label_lower, detail__has_key="seal")
         .order_by("seq")
         .values_list("object_id", "detail")
     ):
-        recorded[object_id] = detail["seal"]
-    return [
-        Disagreement(pk, "its seal is not the one the audit log recorded at signing")
-        for pk, seal in current.items()
-        if str(pk) in recorded and recorded[str(pk)] != seal
-    ]
+        if "content_sha256" in detail:
+            first_content.setdefault(object_id, detail["content_sha256"])
+        last_seal[object_id] = detail["seal"]
+    found = []
+    for treatment in treatments:
+        key = str(treatment.pk)
+        content = _content_from_rows(
+            treatment=treatment,
+            injections=list(treatment.injections.all()),
+            adverse_events=list(treatment.adverse_events.all()),
+            consents=list(treatment.visit.consents.all()),
+        )
+        if key in first_content and content_digest(content) != first_content[key]:
+            found.append(Disagreement(treatment.pk, "what it holds is not what was signed"))
+        elif key in last_seal and last_seal[key] != treatment.content_hash:
+            found.append(Disagreement(treatment.pk, "its seal is not the one the audit log has"))
+    return found

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.http import HttpResponseRedirect
 
 from . import scheduling
@@ -129,12 +130,15 @@ class AppointmentAdminForm(forms.ModelForm):
             before.ends_at,
             before.injector,
         )
-        if not moved or not (starts_at and ends_at and data.get("patient")):
+        # On the change form patient and location are read-only: the booking's own.
+        patient = data.get("patient") or (before and before.patient)
+        location = data.get("location") or (before and before.location)
+        if not moved or not (starts_at and ends_at and patient and location):
             return data
         try:
             scheduling.check_booking(
-                patient=data["patient"],
-                location=data["location"],
+                patient=patient,
+                location=location,
                 injector=data["injector"],
                 starts_at=starts_at,
                 ends_at=ends_at,
@@ -143,9 +147,7 @@ class AppointmentAdminForm(forms.ModelForm):
         except SchedulingError as exc:
             self.add_error(self.FIELDS.get(exc.field), str(exc))
             return data
-        warning = outside_opening_hours(
-            location=data["location"], starts_at=starts_at, ends_at=ends_at
-        )
+        warning = outside_opening_hours(location=location, starts_at=starts_at, ends_at=ends_at)
         if warning and not data.get("confirm_outside_hours"):
             self.add_error("confirm_outside_hours", warning)
         return data
@@ -190,6 +192,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             request._booking_refused = str(exc)
 
     @staticmethod
+    @transaction.atomic  # all or nothing: a refused status undoes the move with it
     def _change(obj, form) -> None:
         before = Appointment.objects.get(pk=obj.pk)
         if (obj.starts_at, obj.ends_at, obj.injector_id) != (

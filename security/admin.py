@@ -20,8 +20,27 @@ from . import onboarding
 from .two_factor import reset_second_factor
 
 
-@admin.action(description="Reset second factor (lost phone): enrol again at next sign-in")
+def above(request, user) -> bool:
+    """A superuser is managed by superusers only: a clinic admin who could set a
+    superuser's password, reset their second factor or re-invite them could sign
+    in as them."""
+    return user.is_superuser and not request.user.is_superuser
+
+
+def _refuse_above(request, queryset) -> bool:
+    if any(above(request, user) for user in queryset):
+        messages.error(request, "Superusers are managed by a superuser: nothing was done.")
+        return True
+    return False
+
+
+@admin.action(
+    description="Reset second factor (lost phone): enrol again at next sign-in",
+    permissions=["change"],
+)
 def reset_second_factor_action(modeladmin, request, queryset):
+    if _refuse_above(request, queryset):
+        return
     for user in queryset:
         removed = reset_second_factor(user=user)
         record(
@@ -37,8 +56,12 @@ def reset_second_factor_action(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Send an invitation (a link to choose a password)")
+@admin.action(
+    description="Send an invitation (a link to choose a password)", permissions=["change"]
+)
 def send_invitation_action(modeladmin, request, queryset):
+    if _refuse_above(request, queryset):
+        return
     for user in queryset:
         onboarding.send_invitation(user=user, request=request)
     messages.success(request, f"Invitation sent to {queryset.count()} staff member(s).")
@@ -73,6 +96,17 @@ class SecuredUserAdmin(UserAdmin):
             },
         ),
     ]
+
+    def has_change_permission(self, request, obj=None):
+        # The change form and the set-password page of a superuser: superusers only.
+        if obj is not None and above(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and above(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         typed = not change and obj.has_usable_password()

@@ -9,6 +9,8 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .sessions import end_sessions_of
+
 BACKUP_CODES = 10
 TOTP_NAME = "Authenticator app"
 BACKUP_NAME = "Backup codes"
@@ -64,12 +66,14 @@ def has_authenticator(user) -> bool:
 def reset_second_factor(*, user) -> int:
     """The lost-phone reset: remove every device of ``user`` (authenticators and
     backup codes), so the next sign-in enrols a new authenticator. Returns how
-    many devices went. The caller records who reset whom."""
+    many devices went; the user is signed out everywhere. The caller records who
+    reset whom."""
     devices = [TOTPDevice.objects.filter(user=user), StaticDevice.objects.filter(user=user)]
     with transaction.atomic():
         removed = sum(queryset.count() for queryset in devices)
         for queryset in devices:
             queryset.delete()
+        end_sessions_of(user)  # the lost phone's session too: enrolling needs the password
     return removed
 
 

@@ -10,6 +10,7 @@ ENV, config/settings.py in production mode."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import subprocess
@@ -66,6 +67,9 @@ def test_the_check_sees_each_hole():
         services["beat"]["environment"] = {**env, "DATABASE_URL": url}
 
     assert "beat: connects to the database as 'clinic_owner'" in found(as_owner)
+    assert "migrate: does not reseal" in found(
+        lambda s: s["migrate"].update(command="python manage.py migrate --no-input")
+    )
     assert "does not default to DJANGO_ENV=production" in "\n".join(
         check_compose.dockerfile_problems("FROM python:3.11\nENV PYTHONUNBUFFERED=1\n")
     )
@@ -209,3 +213,27 @@ def test_the_app_role_cannot_switch_off_the_triggers():
         psql(superuser, f'DROP DATABASE IF EXISTS "{names["CLINIC_DB_NAME"]}"', db="postgres")
         for role in (names["CLINIC_DB_OWNER"], names["CLINIC_DB_APP"]):
             psql(superuser, f'DROP ROLE IF EXISTS "{role}"', db="postgres")
+
+
+def test_the_images_static_files_carry_the_manifest_production_reads(tmp_path):
+    """The Dockerfile's collectstatic (deploy/collectstatic.sh) runs with production's
+    storage: without staticfiles.json every production page was a 500 (issue 18
+    review: 'Missing staticfiles manifest entry')."""
+    assert "sh deploy/collectstatic.sh" in (ROOT / "Dockerfile").read_text()
+    target = tmp_path / "static"
+    run = subprocess.run(
+        ["sh", str(ROOT / "deploy/collectstatic.sh")],
+        cwd=ROOT,
+        env={
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",  # our python
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "STATIC_ROOT": str(target),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    manifest = json.loads((target / "staticfiles.json").read_text())
+    assert "css/app.css" in manifest["paths"]

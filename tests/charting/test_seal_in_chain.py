@@ -60,3 +60,20 @@ def test_a_seal_that_does_not_verify_fails_the_command(signed):
     tamper("UPDATE charting_injection SET units = 40 WHERE treatment_id = %s", [signed.pk])
     with pytest.raises(CommandError, match="1 signed charts do not match their seal"):
         call_command("verify_signed_records")
+
+
+def test_appending_a_new_seal_event_does_not_hide_a_rewrite(signed):
+    """Review finding: the attacker with the key also appends an audit event with the
+    forged seal. The chain's first signing event holds a keyless digest of what was
+    signed, which the rewrite no longer matches."""
+    from audit.events import record
+    from audit.models import Action
+
+    tamper("UPDATE charting_injection SET units = 40 WHERE treatment_id = %s", [signed.pk])
+    forged = seal.hash_content(content_now(signed, fmt=2), key_id=signed.seal_key)
+    tamper("UPDATE charting_treatment SET content_hash = %s WHERE id = %s", [forged, signed.pk])
+    record(action=Action.CHANGE, obj=signed, detail={"seal": forged})
+    problems = seal.chain_disagreements()
+    assert [(d.treatment, d.problem) for d in problems] == [
+        (signed.pk, "what it holds is not what was signed")
+    ]

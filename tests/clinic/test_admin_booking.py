@@ -94,3 +94,41 @@ def test_a_status_the_rules_refuse_is_not_saved(admin_client, patient, injector,
     assert "Not saved" in page.text and "marked arrived on the day" in page.text
     appointment.refresh_from_db()
     assert appointment.status == Status.BOOKED
+
+
+def test_a_refused_status_undoes_the_move_made_in_the_same_form(
+    admin_client, patient, injector, location
+):
+    """Review finding: the move was kept while the page said "Not saved"."""
+    appointment = make_appointment(patient=patient, injector=injector)
+    later = appointment.starts_at + datetime.timedelta(hours=2)
+    data = {
+        "injector": injector.pk,
+        "status": Status.ARRIVED,  # tomorrow's: refused
+        "desk_note": "",
+        "cancel_reason": "",
+        **admin_fields(later),
+    }
+    page = admin_client.post(
+        f"/admin/clinic/appointment/{appointment.pk}/change/", data, follow=True
+    )
+    assert "Not saved" in page.text
+    before = appointment.starts_at
+    appointment.refresh_from_db()
+    assert appointment.starts_at == before and appointment.status == Status.BOOKED
+
+
+def test_moving_in_the_admin_asks_about_opening_hours(admin_client, patient, injector, location):
+    appointment = make_appointment(patient=patient, injector=injector)
+    late = at(location, tomorrow(location), "22:30")
+    data = {
+        "injector": injector.pk,
+        "status": Status.BOOKED,
+        "desk_note": "",
+        "cancel_reason": "",
+        **admin_fields(late),
+    }
+    page = admin_client.post(f"/admin/clinic/appointment/{appointment.pk}/change/", data)
+    assert page.status_code == 200 and "outside opening hours" in page.text
+    appointment.refresh_from_db()
+    assert appointment.starts_at != late

@@ -212,7 +212,13 @@ def test_a_new_caller_keeps_the_tapped_slot(desk_client, injector, location):
 
 
 @pytest.mark.parametrize(
-    "hostile", ["https://evil.example/appointments/new/", "/patients/", "//evil.example/x"]
+    "hostile",
+    [
+        "https://evil.example/appointments/new/",
+        "/patients/",
+        "//evil.example/x",
+        "/appointments/new/?x=" + "y" * 400,  # too long to keep (was a 500 and a lost patient)
+    ],
 )
 def test_after_a_new_patient_only_the_booking_is_a_way_back(desk_client, hostile):
     saved = desk_client.post(

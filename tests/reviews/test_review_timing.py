@@ -219,3 +219,17 @@ def test_a_review_appointment_the_day_after_does_not_count_as_the_review(day3, p
 def test_the_django_admin_makes_no_review_or_touch_up():
     assert Review not in admin.site._registry
     assert Treatment not in admin.site._registry
+
+
+def test_a_nul_in_either_reason_is_a_message_not_a_500(day3, injector, injector_client, vial):
+    """Hostile input at both doors of the timing reasons (found in review: a NUL
+    reached PostgreSQL as a 500)."""
+    url = reverse("reviews:open_for_appointment", args=[review_appointment(day3).pk])
+    refused = injector_client.post(url, {"early_reason": "side effect\x00"})
+    assert refused.status_code == 400 and b"control characters" in refused.content
+    assert not Review.objects.exists()
+    review = open_review(treatment=day3, by=injector, early_reason=REASON)
+    page = post_touch_up(injector_client, review, vial, timing_reason="now\x00", timing_ack="yes")
+    assert page.status_code == 400 and b"control characters" in page.content
+    review.refresh_from_db()
+    assert review.touch_up_id is None

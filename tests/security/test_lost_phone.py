@@ -75,6 +75,10 @@ def test_a_fresh_install_lets_clinic_admins_see_and_delete_every_device():
 def test_the_reset_action_removes_every_device_and_says_who_reset_whom(
     lost_phone, clinic_admin, patient
 ):
+    lost = Client()  # the phone that was lost, still signed in and verified
+    lost.force_login(lost_phone)
+    device = TOTPDevice.objects.get(user=lost_phone)
+    assert lost.post("/account/two-factor/verify/", {"token": code_for(device)}).status_code == 302
     admin = signed_in_admin(clinic_admin)
     response = admin.post(
         "/admin/clinic/user/",
@@ -85,9 +89,14 @@ def test_the_reset_action_removes_every_device_and_says_who_reset_whom(
     assert not TOTPDevice.objects.filter(user=lost_phone).exists()
     assert not StaticDevice.objects.filter(user=lost_phone).exists()
     event = AuditEvent.objects.filter(
-        actor=clinic_admin, action=Action.DELETE, object_id=str(lost_phone.pk)
+        actor=clinic_admin,
+        action=Action.DELETE,
+        object_id=str(lost_phone.pk),
+        detail__second_factor="reset",
     ).get()
     assert event.detail["second_factor"] == "reset" and event.detail["devices"] == 2
+    # The lost phone's session is gone: enrolling again needs the password (review finding).
+    assert lost.get("/account/two-factor/setup/")["Location"].startswith("/login/")
     next_sign_in_enrols(lost_phone, patient)
 
 
@@ -102,3 +111,31 @@ def test_deleting_the_authenticator_in_the_django_admin_is_enough(
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
     assert not StaticDevice.objects.filter(user=lost_phone).exists()  # the codes went with it
     next_sign_in_enrols(lost_phone, patient)
+
+
+def test_a_clinic_admin_cannot_take_over_a_superuser(settings, clinic_admin):
+    """Review finding: the set-password page, the reset and the invitation of a
+    superuser, from a clinic admin who is not one. Doors: the change form, the
+    set-password page, both staff-list actions."""
+    from django.core import mail
+
+    from clinic.models import User
+
+    root = User.objects.create_superuser(
+        email="root@test.clinic", password="the-roots-own-password-1", first_name="R", last_name="T"
+    )
+    TOTPDevice.objects.create(user=root, name="root phone", confirmed=True)
+    admin = signed_in_admin(clinic_admin)
+    taken = admin.post(
+        f"/admin/clinic/user/{root.pk}/password/",
+        {"password1": "taken-over-2026-xx", "password2": "taken-over-2026-xx"},
+    )
+    assert taken.status_code == 403
+    root.refresh_from_db()
+    assert root.check_password("the-roots-own-password-1")
+    for action in ("reset_second_factor_action", "send_invitation_action"):
+        page = admin.post(
+            "/admin/clinic/user/", {"action": action, "_selected_action": [root.pk]}, follow=True
+        )
+        assert "managed by a superuser" in page.text
+    assert TOTPDevice.objects.filter(user=root).exists() and not mail.outbox

@@ -125,6 +125,9 @@ def role_problems(services: dict) -> list[str]:
             found.append(f"{name}: connects to the database as the superuser {user}")
         elif user != wanted:
             found.append(f"{name}: connects to the database as {user!r}, not {wanted}")
+    migrate = str(services.get("migrate", {}).get("command", ""))
+    if "reseal_signatures" not in migrate:
+        found.append("migrate: does not reseal signed charts under the current key")
     script = ROOT / ROLES_SCRIPT
     text = script.read_text() if script.exists() else ""
     for role in ("owner", "app"):
