@@ -5,29 +5,36 @@ records the due review (day ``days``, overdue after day 21) and books the
 review through the clinic's appointment book with the same injector at the same
 location, at the free quarter hour nearest the treatment's time of day, else on
 the following days (up to day 28). When nothing is free the due review stays
-on the list (``NoFreeSlot``). The desk books one with a click
-(``book_due_review``) or through the booking form, dismisses one with a reason;
-signing the review closes it (``record_review_done``).
+on the list (``NoFreeSlot``). The desk books one from the free times of
+``review_times`` (the due day's, today's first only once the review is due, one tap
+for the suggested time: ``book_due_review``) or through the booking form, dismisses
+one with a reason; signing the review closes it (``record_review_done``).
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clinic.errors import NoFreeSlot, SchedulingError
+from clinic.errors import BookingConflict, NoFreeSlot, SchedulingError
 from clinic.models import Appointment, User
 from clinic.roles import Role
 from clinic.scheduling import book_appointment
-from clinic.slots import find_free_slot, local_today, zone_of
+from clinic.slots import FreeDay, free_days, is_slot_start, local_today, zone_of
 from planning.choices import VisitKind
 
 from .models import DueReview, Treatment
 from .models.due_reviews import DueReviewState
-from .review_timing import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, window_opens_at
+from .review_timing import (
+    DEFAULT_REVIEW_DAYS,
+    REVIEW_DAYS,
+    first_booking_day,
+    window_opens_at,
+)
 
 REVIEW_SEARCH_DAYS = 28  # look for a free review slot up to this many days after treatment
 
@@ -97,48 +104,123 @@ def book_review(*, treatment: Treatment, days: int = DEFAULT_REVIEW_DAYS, by: Us
     return book_due_review(due=due, by=by)
 
 
+DAYS_OFFERED = 3  # the choice of times shows this many days with free time
+SEARCH_AHEAD_DAYS = 14  # a review past day 28 still looks this far ahead
+
+
+@dataclass(frozen=True)
+class ReviewTimes:
+    """The free times booking a due review offers: from ``first_day`` (today once the
+    review is due, else its due day, ``review_timing.first_booking_day``), each day's
+    nearest the treatment's time of day first; closed days say why."""
+
+    first_day: datetime.date
+    last_day: datetime.date
+    days: list[FreeDay]
+
+    @property
+    def suggested(self) -> datetime.datetime | None:
+        """The one-tap time: the first day's time nearest the treatment's time."""
+        return next((day.starts[0] for day in self.days if day.starts), None)
+
+
+def review_times(
+    *, due: DueReview, now: datetime.datetime | None = None, days: int = DAYS_OFFERED
+) -> ReviewTimes:
+    """The due review's injector's free times at its location (three queries)."""
+    location, now = due.location, now or timezone.now()
+    zone = zone_of(location)
+    first_day = first_booking_day(
+        due_on=due.due_on,
+        window_opens_on=due.review_from.astimezone(zone).date(),
+        today=local_today(location, now),
+    )
+    treated_day = due.treated_at.astimezone(zone).date()
+    last_day = max(
+        treated_day + datetime.timedelta(days=REVIEW_SEARCH_DAYS),
+        first_day + datetime.timedelta(days=SEARCH_AHEAD_DAYS),
+    )
+    wanted = due.treated_at.astimezone(zone).time()
+    found = free_days(
+        injector=due.injector,
+        patient=due.patient,
+        location=location,
+        minutes=Appointment.DEFAULT_MINUTES[Appointment.Kind.REVIEW],
+        preferred=datetime.datetime.combine(first_day, wanted).replace(tzinfo=zone),
+        earliest=now,
+        last_day=last_day,
+        days_with_time=days,
+    )
+    return ReviewTimes(first_day=first_day, last_day=last_day, days=found)
+
+
+def _check_chosen(*, due: DueReview, times: ReviewTimes, starts_at: datetime.datetime) -> None:
+    """A chosen time is a quarter hour of the location's hours on an offered day (the
+    booking rule then checks that it is free, open and not past)."""
+    location = due.location
+    day = starts_at.astimezone(zone_of(location)).date()
+    minutes = Appointment.DEFAULT_MINUTES[Appointment.Kind.REVIEW]
+    if not times.first_day <= day <= times.last_day or not is_slot_start(
+        location=location, start=starts_at, minutes=minutes
+    ):
+        raise SchedulingError(
+            f"Choose one of the times offered: this review is booked at {location.name} "
+            f"between {times.first_day:%a %b %-d} and {times.last_day:%a %b %-d}, on the "
+            "quarter hour within opening hours.",
+            field="starts",
+        )
+
+
 @transaction.atomic
 def book_due_review(
-    *, due: DueReview, by: User, now: datetime.datetime | None = None
+    *,
+    due: DueReview,
+    by: User,
+    now: datetime.datetime | None = None,
+    starts_at: datetime.datetime | None = None,
 ) -> Appointment:
-    """Book a due review that needs booking at the first suitable free slot (one click).
+    """Book a due review that needs booking at ``starts_at`` (a time the desk chose
+    from ``review_times``), else at the suggested time (one tap, and signing).
 
     Two clicks at once (a double submit, a second tab) book one review: the row is
     locked first and its state read afterwards, in a statement of its own, so the
-    second one sees the review the first one booked."""
+    second one sees the review the first one booked. A chosen time taken meanwhile
+    is refused with the clash (``BookingConflict``)."""
     DueReview.objects.select_for_update().filter(pk=due.pk).values_list("pk").get()
     due = DueReview.objects.for_pages().get(pk=due.pk)
     if due.state != DueReviewState.OPEN:
         raise SchedulingError(f"This review is already {due.get_state_display().lower()}.")
     location, now = due.location, now or timezone.now()
-    zone = zone_of(location)
-    day = max(due.due_on, local_today(location, now))
-    wanted = due.treated_at.astimezone(zone).time()
-    treated_day = due.treated_at.astimezone(zone).date()
-    last_day = max(treated_day + datetime.timedelta(days=REVIEW_SEARCH_DAYS), day)
-    start = find_free_slot(
-        injector=due.injector,
-        patient=due.patient,
-        location=location,
-        minutes=Appointment.DEFAULT_MINUTES[Appointment.Kind.REVIEW],
-        preferred=datetime.datetime.combine(day, wanted).replace(tzinfo=zone),
-        earliest=now,
-        last_day=last_day,
-    )
-    if start is None:
-        raise NoFreeSlot(
-            f"{due.injector.get_full_name()} has no free time at {location.name} until "
-            f"{last_day:%b %-d}; the review stays on the reviews-due list."
+    times = review_times(due=due, now=now, days=1)
+    if starts_at is None:
+        starts_at = times.suggested
+        if starts_at is None:
+            raise NoFreeSlot(
+                f"{due.injector.get_full_name()} has no free time at {location.name} until "
+                f"{times.last_day:%b %-d}; the review stays on the reviews-due list."
+            )
+    else:
+        _check_chosen(due=due, times=times, starts_at=starts_at)
+    try:
+        return book_appointment(
+            patient=due.patient,
+            kind=Appointment.Kind.REVIEW,
+            location=location,
+            injector=due.injector,
+            starts_at=starts_at,
+            by=by,
+            now=now,
         )
-    return book_appointment(
-        patient=due.patient,
-        kind=Appointment.Kind.REVIEW,
-        location=location,
-        injector=due.injector,
-        starts_at=start,
-        by=by,
-        now=now,
-    )
+    except BookingConflict as clash:
+        when = starts_at.astimezone(zone_of(location))
+        raise BookingConflict(
+            f"{when:%a %b %-d} at {when:%H:%M} is no longer free: {clash} Choose another time."
+        ) from clash
+
+
+def is_still_open(due: DueReview) -> bool:
+    """Whether the review still needs booking (read afresh: after a refused booking)."""
+    return DueReview.objects.for_pages().get(pk=due.pk).state == DueReviewState.OPEN
 
 
 def _close(due: DueReview, *, closed_as: str, by: User | None, reason: str = "") -> None:

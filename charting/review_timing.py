@@ -12,7 +12,8 @@ cycle's review only from day 10.
 Doors (issue 17, finding 4): the review page and its opening
 (``charting.reviews.review.open_review``), the touch-up's add endpoint and the
 signing of the review and touch-up (``charting.reviews.touchups``, ``review``),
-booking (``charting.due_reviews``, ``models.due_reviews``), the demo data
+booking (``charting.due_reviews``: the list's "Book review" choice of times and its
+suggested time, signing's booking; ``models.due_reviews``), the demo data
 (``charting.demo.reviews``). The Django admin registers no review or touch-up.
 """
 
@@ -30,6 +31,9 @@ TOUCH_UP_DAYS = range(10, 22)  # days 10–21 after the treatment
 EARLY_BEFORE_DAY = TOUCH_UP_DAYS.start  # a review before day 10 is early
 REVIEW_DAYS = TOUCH_UP_DAYS  # the day a review is booked for: the same window
 DEFAULT_REVIEW_DAYS = 14
+# Booking offers today's times first from this many days before the due day (never
+# before the window opens): a day-14 review from day 10 on. Before that the due day's.
+DUE_SOON_DAYS = 4
 
 
 def treated_day(treatment: Treatment) -> datetime.date:
@@ -62,6 +66,16 @@ def window_opens_at(*, treated_at: datetime.datetime, location) -> datetime.date
     zone = zone_of(location)
     day = treated_at.astimezone(zone).date() + datetime.timedelta(days=TOUCH_UP_DAYS.start)
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+
+
+def first_booking_day(
+    *, due_on: datetime.date, window_opens_on: datetime.date, today: datetime.date
+) -> datetime.date:
+    """The first day booking a review offers: today once the review is due (from
+    ``DUE_SOON_DAYS`` before its due day, not before its window opens; overdue too),
+    else its due day (issue 19, finding 4)."""
+    due_from = max(window_opens_on, due_on - datetime.timedelta(days=DUE_SOON_DAYS))
+    return today if today >= due_from else due_on
 
 
 def review_opening_refusal(

@@ -12,7 +12,8 @@ A form sent without a token (or with one that is not ours) is handled as before,
 without this guard: it is never refused for it.
 
 Doors: the new-patient form, the booking form (every kind, the review too), the
-reviews-due list's "Book review" button, the addendum under a signed chart."""
+"Book review" page's times (the suggested one and each tapped one), the addendum under
+a signed chart."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ change.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -94,6 +95,68 @@ def busy_intervals(
     return list(rows.values_list("starts_at", "ends_at"))
 
 
+@dataclass(frozen=True)
+class FreeDay:
+    """One day's free starts, nearest the wanted time of day first; on a day the
+    location is closed or the injector is away, none and the reason."""
+
+    day: datetime.date
+    starts: list[datetime.datetime]
+    closed: str = ""
+
+
+def free_days(
+    *,
+    injector: User,
+    patient: Patient | None,
+    location: Location,
+    minutes: int,
+    preferred: datetime.datetime,
+    earliest: datetime.datetime,
+    last_day: datetime.date,
+    days_with_time: int = 1,
+) -> list[FreeDay]:
+    """The days from ``preferred``'s day on, each with its free starts, until
+    ``days_with_time`` days with free time are found or ``last_day`` is passed.
+
+    Days the location is closed or the injector is away offer nothing and say why
+    (``clinic.hours``). Candidates start on the quarter hour within opening hours, not
+    before ``earliest``; each day's are ordered nearest the preferred time of day first
+    (the earlier of two as near). Busy time of the injector and the patient is read
+    once (with the closures, three queries).
+    """
+    zone = zone_of(location)
+    first_day = preferred.astimezone(zone).date()
+    if last_day < first_day:
+        return []
+    span_start, _ = local_day_bounds(location=location, day=first_day)
+    _, span_end = local_day_bounds(location=location, day=last_day)
+    busy = busy_intervals(injector=injector, patient=patient, start=span_start, end=span_end)
+    known = closures(
+        location=location, first_day=first_day, last_day=last_day, injectors=[injector]
+    )
+    length = datetime.timedelta(minutes=minutes)
+    wanted_time = preferred.astimezone(zone).time()
+    found, with_time, day = [], 0, first_day
+    while day <= last_day and with_time < days_with_time:
+        reason = known.unavailable(injector, day)  # closed, or the injector is away
+        if reason:
+            found.append(FreeDay(day=day, starts=[], closed=reason))
+            day += datetime.timedelta(days=1)
+            continue
+        target = datetime.datetime.combine(day, wanted_time).replace(tzinfo=zone)
+        free = [
+            start
+            for start in _day_candidates(location=location, day=day, length=length)
+            if start >= earliest and not any(s < start + length and e > start for s, e in busy)
+        ]
+        free.sort(key=lambda start: (abs(start - target), start))
+        found.append(FreeDay(day=day, starts=free))
+        with_time += bool(free)
+        day += datetime.timedelta(days=1)
+    return found
+
+
 def find_free_slot(
     *,
     injector: User,
@@ -104,40 +167,25 @@ def find_free_slot(
     earliest: datetime.datetime,
     last_day: datetime.date,
 ) -> datetime.datetime | None:
-    """The free start nearest ``preferred`` on its day, else on the following days.
-
-    Days the location is closed or the injector is away are skipped
-    (``clinic.hours``). Candidates start on the quarter hour within opening hours, not before
-    ``earliest``; on each later day the one nearest the preferred time of day
-    wins. Busy time of the injector and the patient is read once.
-    """
-    zone = zone_of(location)
-    first_day = preferred.astimezone(zone).date()
-    if last_day < first_day:
-        return None
-    span_start, _ = local_day_bounds(location=location, day=first_day)
-    _, span_end = local_day_bounds(location=location, day=last_day)
-    busy = busy_intervals(injector=injector, patient=patient, start=span_start, end=span_end)
-    known = closures(
-        location=location, first_day=first_day, last_day=last_day, injectors=[injector]
+    """The free start nearest ``preferred`` on its day, else on the following days
+    (the first of ``free_days``); None when nothing is free until ``last_day``."""
+    days = free_days(
+        injector=injector,
+        patient=patient,
+        location=location,
+        minutes=minutes,
+        preferred=preferred,
+        earliest=earliest,
+        last_day=last_day,
     )
+    return next((day.starts[0] for day in days if day.starts), None)
+
+
+def is_slot_start(*, location: Location, start: datetime.datetime, minutes: int) -> bool:
+    """Whether ``start`` is one of the quarter hours its day offers within opening hours."""
+    day = start.astimezone(zone_of(location)).date()
     length = datetime.timedelta(minutes=minutes)
-    wanted_time = preferred.astimezone(zone).time()
-    day = first_day
-    while day <= last_day:
-        if known.unavailable(injector, day):  # closed, or the injector is away
-            day += datetime.timedelta(days=1)
-            continue
-        target = datetime.datetime.combine(day, wanted_time).replace(tzinfo=zone)
-        free = [
-            start
-            for start in _day_candidates(location=location, day=day, length=length)
-            if start >= earliest and not any(s < start + length and e > start for s, e in busy)
-        ]
-        if free:
-            return min(free, key=lambda start: (abs(start - target), start))
-        day += datetime.timedelta(days=1)
-    return None
+    return start in set(_day_candidates(location=location, day=day, length=length))
 
 
 def _day_candidates(*, location: Location, day: datetime.date, length: datetime.timedelta):

@@ -572,7 +572,7 @@ NOT_RECORD_FORMS = {
     "password_reset_complete": "a page saying the password is saved; no form",
     "switch_location": "chooses a location from a list, stores nothing",
     "appointment_status": "status buttons; an unknown status is a message (test_booking_views)",
-    "review_book": "one button, no field: tests/test_submit_once.py",
+    "review_book": "a time from its list: tests/charting/test_review_book.py (tampered times)",
     "calendar_feed_rotate": "one button, no field",
     "charting:aftercare_email": "sends the sheet; no field",
     "charting:chart_start": "one button: charts from the final plan",

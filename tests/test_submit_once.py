@@ -1,7 +1,7 @@
 """A double submit of a form that creates a record stores one (issue 18, "races and
 repeats"). The rule: ``clinic.once`` (a one-time token per rendered form, claimed
 server-side). Doors listed here: the new-patient form, the booking form (a
-consultation and a review), the reviews-due list's "Book review", the addendum under
+consultation and a review), "Book review"'s free times (its suggested time), the addendum under
 a signed chart; each is posted twice with the token its page rendered, and the
 second submit lands on the record the first stored, with a message. A refused
 submit gives its token back; a second tab racing the first waits for it.
@@ -118,10 +118,13 @@ def test_a_booking_submitted_twice_is_booked_once(desk_client, patient, injector
 
 def test_book_review_clicked_twice_books_one_review(desk_client, injector):
     due = make_due_review(patient=PatientFactory(), injector=injector)
-    token = token_on(desk_client.get(reverse("reviews_due")))
     url = reverse("review_book", args=[due.pk])
-    assert desk_client.post(url, {FIELD: token}).status_code == 302
-    again = desk_client.post(url, {FIELD: token}, follow=True)
+    page = desk_client.get(url)  # the review's free times, one form
+    token = token_on(page)
+    suggested = re.search(r'name="starts" value="([^"]+)" data-testid="book-suggested"', page.text)
+    form = {FIELD: token, "starts": suggested.group(1)}
+    assert desk_client.post(url, form).status_code == 302
+    again = desk_client.post(url, form, follow=True)
     assert again.status_code == 200
     due = DueReview.objects.with_state().get(pk=due.pk)
     reviews = Appointment.objects.filter(patient=due.patient, kind=Appointment.Kind.REVIEW)

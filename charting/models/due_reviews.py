@@ -41,7 +41,9 @@ def _cycle_reviews_sql() -> tuple[str, list]:
     Written as SQL rather than as nested querysets: the list compiles these
     subqueries on every request, and Django's compiling of nested lookups was most
     of the page's CPU (docs/benchmarks.md). The outer row is the due review's own
-    table, which Django never aliases in a query of that model."""
+    table, which Django does not alias in a query of that model, but does in a subquery
+    (``U0``): never filter a subquery on these (the reviews-due list reads its page's ids
+    first)."""
     appointment, due = Appointment._meta.db_table, "charting_duereview"
     holds = ", ".join(["%s"] * len(HOLDS_TIME))
     sql = (
@@ -104,7 +106,7 @@ class DueReviewQuerySet(models.QuerySet):
             "patient", "injector", "location", "treatment", "due_on", "overdue_after",
             "closed_as", "patient__first_name", "patient__last_name", "patient__chart_number",
             "patient__phone", "injector__first_name", "injector__last_name", "location__name",
-            "location__time_zone", "treated_at", "cycle_ends_at",
+            "location__time_zone", "treated_at", "review_from", "cycle_ends_at",
         )  # fmt: skip
 
 

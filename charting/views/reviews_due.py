@@ -3,6 +3,7 @@ next cycle: names, dates and states only, never a clinical field."""
 
 from __future__ import annotations
 
+import datetime
 from typing import NamedTuple
 
 from django.contrib import messages
@@ -11,7 +12,6 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 from markupsafe import Markup
 
 from clinic import once
@@ -22,7 +22,7 @@ from clinic.fragments import render_fragment
 from clinic.links import Links
 from clinic.roles import Role
 from clinic.scheduling_forms import ReasonForm
-from clinic.slots import zone_of
+from clinic.slots import local_datetime, local_today, zone_of
 
 from .. import due_reviews
 from ..access import get_due_review_for
@@ -30,6 +30,7 @@ from ..forms import ReviewFilterForm
 from ..models import DueReview
 from ..models.due_reviews import DueReviewState
 from ..next_cycle_recall import patients_due_back
+from ..review_timing import first_booking_day
 
 # 25 rows a page: rendering 200 rows, then 50, was most of this page's time on
 # the bench (docs/benchmarks.md).
@@ -59,13 +60,14 @@ def reviews_due(request):
     paginator = Paginator(listed.values("pk"), PAGE_SIZE)
     paginator.count = totals["total"]  # known already: no second count query
     page = paginator.get_page(request.GET.get("page"))
+    # query: this page's ids, picked from the due reviews alone: with the joins first, a
+    # deep page hashed every patient and appointment (65 ms at 20,000 patients,
+    # docs/benchmarks.md). Read on their own, not as a subquery of the rows' query: the
+    # state's SQL names the due review's own table, which a subquery aliases, so there it
+    # read the outer row's state (an open review after a booked one fell off the list).
+    ids = [row["pk"] for row in page.object_list]
     # query: this page's reviews with patient, injector, location and booked appointment.
-    # The page's ids are picked from the due reviews alone (a subquery): with the
-    # joins first, a deep page hashed every patient and appointment (65 ms at 20,000
-    # patients, docs/benchmarks.md).
-    rows = list(
-        DueReview.objects.for_list().filter(pk__in=page.object_list).order_by("due_on", "id")
-    )
+    rows = list(DueReview.objects.for_list().filter(pk__in=ids).order_by("due_on", "id"))
     can_open = request.user.has_role(Role.INJECTOR, Role.ADMIN)
     rows_html = show_rows(rows, today=today, can_open=can_open)
     query = request.GET.copy()
@@ -82,8 +84,6 @@ def reviews_due(request):
         "injector_choices": list(form.fields["injector"].queryset),
         "chosen_location": chosen.get("location"),
         "chosen_injector": chosen.get("injector"),
-        # One token for the page's one "Book review" form (clinic.once keys it by row).
-        "submit_token": once.new_token(),
     }
     return render(request, "charting/reviews_due.html", context)
 
@@ -100,7 +100,7 @@ class DueRow(NamedTuple):
     due_now: bool  # open, due today or earlier, not yet overdue
     booked: str  # "Booked Mon Mar 18, 10:00" while booked, else ""
     booked_url: str
-    book_url: str  # the row's "Book review" button, "Choose time" and "Dismiss": while open
+    book_url: str  # the row's "Book review" (its free times), "Choose time", "Dismiss": open
     choose_url: str
     dismiss_url: str
     review_url: str  # "Open review", for the clinical roles
@@ -133,10 +133,16 @@ def _row(due: DueReview, *, today, links: Links, choose: str, can_open: bool) ->
     book_url = choose_url = dismiss_url = ""
     if state == DueReviewState.OPEN:
         book_url = links("review_book", due.pk)
+        # the day "Book review" starts on (today once due), on the location's clock
+        first_day = first_booking_day(
+            due_on=due.due_on,
+            window_opens_on=due.review_from.astimezone(zone).date(),
+            today=local_today(due.location),
+        )
         # ids and an ISO date: nothing here needs quoting
         choose_url = (
             f"{choose}?patient={due.patient_id}&kind=review&injector={due.injector_id}"
-            f"&location={due.location_id}&day={max(due.due_on, today).isoformat()}"
+            f"&location={due.location_id}&day={first_day.isoformat()}"
         )
         dismiss_url = links("review_dismiss", due.pk)
     return DueRow(
@@ -157,19 +163,30 @@ def _row(due: DueReview, *, today, links: Links, choose: str, can_open: bool) ->
 
 
 @role_required(*Role.values)
-@require_POST
 def review_book(request, due_review_id: int):
+    """The "Book review" page: the due review's free times to tap (GET), and booking the
+    tapped one, or the suggested one (POST). A time taken meanwhile, or one that was
+    never offered, is a message above the times again; a double submit books one."""
     due = get_due_review_for(request.user, due_review_id)
+    if request.method != "POST":
+        if due.state != DueReviewState.OPEN:
+            messages.info(request, f"This review is already {due.get_state_display().lower()}.")
+            return redirect("reviews_due")
+        return _review_times_page(request, due, token=once.new_token())
     try:
         # A double click books one review and lands on it (clinic.once).
         with once.submit_once(request) as submit:
             if submit.earlier:
                 messages.info(request, "This review was already booked; it is booked once.")
                 return redirect(submit.earlier)
-            appointment = due_reviews.book_due_review(due=due, by=request.user)
+            starts_at = chosen_start(request.POST.get("starts", ""), location=due.location)
+            appointment = due_reviews.book_due_review(due=due, by=request.user, starts_at=starts_at)
             submit.stored(appointment.get_absolute_url())
     except SchedulingError as error:
         messages.error(request, str(error))
+        if due_reviews.is_still_open(due):
+            token = request.POST.get(once.FIELD, "") or once.new_token()
+            return _review_times_page(request, due, token=token)
         return redirect("reviews_due")
     start = appointment.local_start
     messages.success(
@@ -179,6 +196,76 @@ def review_book(request, due_review_id: int):
         "Reschedule it here if the patient prefers another time.",
     )
     return redirect(appointment)
+
+
+def chosen_start(raw: str, *, location) -> datetime.datetime | None:
+    """The tapped time ("2026-03-18T10:00" on the location's clock), None for the
+    suggested one; anything else is refused with a message."""
+    if not raw:
+        return None
+    try:
+        if len(raw) != len("2026-03-18T10:00"):
+            raise ValueError(raw)
+        wall = datetime.datetime.strptime(raw, "%Y-%m-%dT%H:%M")
+        return local_datetime(location=location, day=wall.date(), time=wall.time())
+    except (ValueError, OverflowError):
+        raise SchedulingError("Choose one of the times listed.", field="starts") from None
+
+
+def _review_times_page(request, due: DueReview, *, token: str):
+    # queries: the free times (the injector's and patient's busy time, closed days, time off)
+    times = due_reviews.review_times(due=due)
+    zone = zone_of(due.location)
+    today = local_today(due.location)
+    treated = due.treated_at.astimezone(zone)
+    days = [
+        {
+            "label": _day_label(free.day, today=today, due_on=due.due_on),
+            "closed": free.closed,
+            "times": [
+                {"value": f"{at:%Y-%m-%dT%H:%M}", "text": f"{at:%H:%M}"}
+                for at in (start.astimezone(zone) for start in free.starts[:TIMES_PER_DAY])
+            ],
+            "more": max(len(free.starts) - TIMES_PER_DAY, 0),
+        }
+        for free in times.days
+    ]
+    suggested = None
+    if times.suggested:  # the first day's time nearest the treatment's
+        at = times.suggested.astimezone(zone)
+        label = _day_label(at.date(), today=today, due_on=due.due_on)
+        suggested = {"value": f"{at:%Y-%m-%dT%H:%M}", "text": f"{label} at {at:%H:%M}"}
+    choose_url = (
+        f"{reverse('appointment_book')}?patient={due.patient_id}&kind=review"
+        f"&injector={due.injector_id}&location={due.location_id}"
+        f"&day={times.first_day.isoformat()}"
+    )
+    context = {
+        "due": due,
+        "treated": f"{treated:%a %b} {treated.day}",
+        "treated_time": f"{treated:%H:%M}",
+        "due_on": f"{due.due_on:%a %b} {due.due_on.day}",
+        "day_of_due": (due.due_on - treated.date()).days,
+        "due_now": times.first_day <= today,
+        "first_day": f"{times.first_day:%a %b} {times.first_day.day}",
+        "days": days,
+        "suggested": suggested,
+        "choose_url": choose_url,
+        "submit_token": token,
+    }
+    return render(request, "charting/review_book.html", context)
+
+
+TIMES_PER_DAY = 12  # the nearest times of a day; the booking form has the rest
+
+
+def _day_label(day: datetime.date, *, today: datetime.date, due_on: datetime.date) -> str:
+    label = f"{day:%a %b} {day.day}"
+    if day == today:
+        label = f"Today, {label}"
+    if day == due_on:
+        label = f"{label} (due day)"
+    return label
 
 
 @role_required(*Role.values)
