@@ -18,7 +18,7 @@ from clinic.access import role_required
 from clinic.roles import Role
 
 from . import onboarding, two_factor
-from .forms import TokenForm
+from .forms import ForgotPasswordForm, TokenForm
 from .middleware import second_factor_exempt
 from .sessions import clock_for, now_ts, touch
 
@@ -171,6 +171,7 @@ class ForgotPasswordView(auth_views.PasswordResetView):
     never tells whether an address has an account."""
 
     success_url = reverse_lazy("password_reset_done")
+    form_class = ForgotPasswordForm
 
     @method_decorator(ratelimit(key="ip", rate=onboarding.RESET_RATE, method="POST", block=False))
     @method_decorator(
