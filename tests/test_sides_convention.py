@@ -12,6 +12,7 @@ minus. The rule's one home is planning/sides.py; its doors, walked here:
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from charting.reports import treatments
 from charting.reports.patient_history import build_history
@@ -132,7 +134,13 @@ def cycle(patient, injector):
     """A signed uneven glabellar treatment (R 7 U, L 8 U) and its open review with a
     2 U touch-up on the left corrugator."""
     vial = make_vial(by=injector)
-    treatment = signed_treatment(patient=patient, injector=injector, vial=vial, points=UNEVEN)
+    treatment = signed_treatment(
+        patient=patient,
+        injector=injector,
+        vial=vial,
+        points=UNEVEN,
+        started_at=timezone.now() - datetime.timedelta(days=14),  # its review is on time
+    )
     review = open_review(treatment=treatment, by=injector)
     touch_up(review=review, vial=vial, by=injector)
     return treatment, review
