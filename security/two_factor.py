@@ -35,9 +35,11 @@ def confirm_totp(*, device: TOTPDevice, token: str) -> list[str] | None:
     if not device.verify_token(_digits(token)):
         return None
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        # The old phone goes after the new one is in: never a moment without an
+        # authenticator, which would sign the user out (drop_orphaned_backup_codes).
+        TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
         return new_backup_codes(user=device.user)
 
 
@@ -72,17 +74,21 @@ def reset_second_factor(*, user) -> int:
     with transaction.atomic():
         removed = sum(queryset.count() for queryset in devices)
         for queryset in devices:
-            queryset.delete()
-        end_sessions_of(user)  # the lost phone's session too: enrolling needs the password
+            queryset.delete()  # the user is signed out by drop_orphaned_backup_codes
     return removed
 
 
 def drop_orphaned_backup_codes(sender, instance, **kwargs) -> None:
-    """post_delete of an authenticator, from any door (the Django admin, a reset,
-    replacing the phone): with no confirmed authenticator left, the backup codes
-    go too, so the next sign-in enrols instead of asking for a code."""
-    if not TOTPDevice.objects.filter(user_id=instance.user_id, confirmed=True).exists():
-        StaticDevice.objects.filter(user_id=instance.user_id).delete()
+    """post_delete of an authenticator, from any door (the Django admin, the reset
+    action, replacing the phone): with no confirmed authenticator left, the backup
+    codes go too, so the next sign-in enrols instead of asking for a code, and the
+    user is signed out everywhere, so the lost phone's open session cannot enrol a
+    new authenticator without the password."""
+    if TOTPDevice.objects.filter(user_id=instance.user_id, confirmed=True).exists():
+        return
+    StaticDevice.objects.filter(user_id=instance.user_id).delete()
+    if instance.confirmed:
+        end_sessions_of(instance.user)
 
 
 def verify_second_factor(*, user, token: str):

@@ -47,6 +47,17 @@ def signed_in_admin(clinic_admin) -> Client:
     return client
 
 
+def still_signed_in(user) -> Client:
+    """A session of ``user`` past the second factor (the phone that will be lost)."""
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    assert (
+        client.post("/account/two-factor/verify/", {"token": code_for(device)}).status_code == 302
+    )
+    return client
+
+
 def next_sign_in_enrols(user, patient) -> None:
     """The user signs in: asked to set up an authenticator (not for a code), does,
     and reaches a clinical page."""
@@ -75,10 +86,7 @@ def test_a_fresh_install_lets_clinic_admins_see_and_delete_every_device():
 def test_the_reset_action_removes_every_device_and_says_who_reset_whom(
     lost_phone, clinic_admin, patient
 ):
-    lost = Client()  # the phone that was lost, still signed in and verified
-    lost.force_login(lost_phone)
-    device = TOTPDevice.objects.get(user=lost_phone)
-    assert lost.post("/account/two-factor/verify/", {"token": code_for(device)}).status_code == 302
+    lost = still_signed_in(lost_phone)
     admin = signed_in_admin(clinic_admin)
     response = admin.post(
         "/admin/clinic/user/",
@@ -104,13 +112,26 @@ def test_deleting_the_authenticator_in_the_django_admin_is_enough(
     lost_phone, clinic_admin, patient
 ):
     device = TOTPDevice.objects.get(user=lost_phone)
+    lost = still_signed_in(lost_phone)
     admin = signed_in_admin(clinic_admin)
     page = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/delete/")
     assert page.status_code == 200
     admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
     assert not StaticDevice.objects.filter(user=lost_phone).exists()  # the codes went with it
+    assert lost.get("/account/two-factor/setup/")["Location"].startswith("/login/")
     next_sign_in_enrols(lost_phone, patient)
+
+
+def test_replacing_the_phone_on_the_setup_page_keeps_the_user_signed_in(lost_phone, patient):
+    """The third door: the user's own new authenticator replaces the old one; the
+    old one goes only once the new one is in, so nobody is signed out."""
+    tablet = still_signed_in(lost_phone)
+    tablet.get("/account/two-factor/setup/")
+    new = TOTPDevice.objects.get(user=lost_phone, confirmed=False)
+    assert tablet.post("/account/two-factor/setup/", {"token": code_for(new)}).status_code == 200
+    assert list(TOTPDevice.objects.filter(user=lost_phone).values_list("pk", flat=True)) == [new.pk]
+    assert tablet.get(f"/patients/{patient.pk}/").status_code == 200
 
 
 def test_a_clinic_admin_cannot_take_over_a_superuser(settings, clinic_admin):
