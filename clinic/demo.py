@@ -135,8 +135,9 @@ def seed(out) -> None:
 
 
 def _holidays_and_leave(locations: list[Location]) -> None:
-    """Christmas Day closed at both locations; the second injector on a course
-    three weeks from now (clinic.hours keeps bookings and reviews off them)."""
+    """Christmas Day closed at both locations; the second injector on a course next
+    Monday and Tuesday, inside the demo's booked weeks (clinic.hours keeps the demo
+    week's bookings and the reviews it books off them)."""
     today = timezone.localdate()
     christmas = datetime.date(today.year, 12, 25)
     if christmas < today:
@@ -145,9 +146,9 @@ def _holidays_and_leave(locations: list[Location]) -> None:
         ClosedDay.objects.get_or_create(
             location=location, day=christmas, defaults={"reason": "Christmas Day"}
         )
-    first = today + datetime.timedelta(days=21)
+    first = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(days=7)
     TimeOff.objects.get_or_create(
         injector=User.objects.get(email="injector2@demo.clinic"),
         first_day=first,
-        defaults={"last_day": first + datetime.timedelta(days=2), "reason": "training course"},
+        defaults={"last_day": first + datetime.timedelta(days=1), "reason": "training course"},
     )

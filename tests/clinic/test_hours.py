@@ -135,6 +135,8 @@ def test_the_demo_books_nothing_ahead_on_a_closed_day(db):
     monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
     ahead = Appointment.objects.filter(starts_at__date__gte=monday)
     assert ahead.count() > 20
+    leave = TimeOff.objects.get()  # inside the demo's weeks: the rule is exercised
+    assert monday < leave.first_day <= monday + datetime.timedelta(days=8)
     for appointment in ahead.select_related("location", "injector"):
         day = appointment.local_start.date()
         assert str(day.weekday()) not in appointment.location.closed_weekdays, appointment
