@@ -62,9 +62,14 @@ def reset_second_factor_action(modeladmin, request, queryset):
 def send_invitation_action(modeladmin, request, queryset):
     if _refuse_above(request, queryset):
         return
+    sent = 0
     for user in queryset:
-        onboarding.send_invitation(user=user, request=request)
-    messages.success(request, f"Invitation sent to {queryset.count()} staff member(s).")
+        if onboarding.send_invitation(user=user, request=request):
+            sent += 1
+        else:
+            messages.error(request, onboarding.NOT_SENT.format(email=user.email))
+    if sent:
+        messages.success(request, f"Invitation sent to {sent} staff member(s).")
 
 
 class TypedPasswordForm(AdminPasswordChangeForm):
@@ -114,8 +119,10 @@ class SecuredUserAdmin(UserAdmin):
             onboarding.admin_set_password(obj)
         super().save_model(request, obj, form, change)
         if not change and not typed:
-            onboarding.send_invitation(user=obj, request=request)
-            messages.info(request, f"An invitation to choose a password went to {obj.email}.")
+            if onboarding.send_invitation(user=obj, request=request):
+                messages.info(request, f"An invitation to choose a password went to {obj.email}.")
+            else:
+                messages.error(request, onboarding.NOT_SENT.format(email=obj.email))
 
 
 admin.site.unregister(User)

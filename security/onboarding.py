@@ -11,6 +11,8 @@ instead makes the user choose their own at the next sign-in
 
 from __future__ import annotations
 
+import smtplib
+
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -35,22 +37,33 @@ def set_password_link(*, user, request) -> str:
     return request.build_absolute_uri(path)
 
 
-def send_invitation(*, user, request) -> None:
+def send_invitation(*, user, request) -> bool:
     """E-mail ``user`` a one-time link to choose a password (and, where the clinic
-    requires it, set up the second factor right after); audited."""
+    requires it, set up the second factor right after); audited. False when the
+    mail server cannot be reached: the user stays saved, the admin sends again."""
     context = {
         "user": user,
         "link": set_password_link(user=user, request=request),
         "clinic": request.get_host(),
         "days": _days_valid(),
     }
-    send_mail(
-        subject="Your account at the clinic",
-        message=render_to_string("security/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    try:
+        send_mail(
+            subject="Your account at the clinic",
+            message=render_to_string("security/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    except (smtplib.SMTPException, OSError):
+        return False
     record(request=request, action=Action.CHANGE, obj=user, detail={"invitation": "sent"})
+    return True
+
+
+NOT_SENT = (
+    "The invitation to {email} could not be sent: the mail server did not answer. "
+    "The account is saved; use “Send an invitation” on the staff list once mail works."
+)
 
 
 def admin_set_password(user) -> None:

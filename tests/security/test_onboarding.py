@@ -143,3 +143,24 @@ def test_an_invited_user_whose_link_expired_can_ask_for_a_new_one(admin_client):
     mail.outbox.clear()
     Client().post("/password/forgot/", {"email": user.email.upper()})
     assert [m.to for m in mail.outbox] == [[user.email]]
+
+
+def test_a_mail_server_that_does_not_answer_loses_no_new_user(admin_client, settings):
+    """The add-user door with the mail server down (a closed port, a real SMTP
+    connection): the user is saved and the admin told to send again, never a 500."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    response = admin_client.post(
+        "/admin/clinic/user/add/",
+        {
+            "email": "newbie@test.clinic",
+            "first_name": "Nia",
+            "last_name": "Newbie",
+            "groups": [Group.objects.get(name=Role.INJECTOR).pk],
+            "usable_password": "false",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "could not be sent" in response.text
+    assert User.objects.filter(email="newbie@test.clinic").exists()
