@@ -15,6 +15,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -23,13 +24,16 @@ from fhir.resources.R4B.bundle import Bundle
 
 from audit.models import Action, AuditEvent
 from charting.models import Injection
+from charting.reports import requests
 from charting.reports.fhir import codes
 from charting.reports.fhir.bundle import bundle_of, load
 from charting.reports.models import Kind, ReportJob, Status
+from charting.reports.storage import private_storage
 from charting.signing import add_addendum
 from clinic.models import Patient
 from clinic.roles import Role
 from planning.outside_doses import record_outside_dose
+from tests import hostile
 from tests.factories import (
     PatientFactory,
     UserFactory,
@@ -241,6 +245,23 @@ def test_the_clinic_month_is_one_bundle_and_audited_as_an_export(
     ).patient_id == (patient.pk)
 
 
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+def test_hostile_dates_are_a_message_never_a_500(field, admin_client, patient, injector):
+    signed_treatment(patient=patient, injector=injector)
+    for value in hostile.FOR_DATE:
+        for url, prefix in (
+            (reverse("reports:patient_fhir", args=[patient.pk]), ""),
+            (reverse("reports:export_fhir"), "fhir-"),
+        ):
+            with committed():
+                response = admin_client.post(url, {f"{prefix}{field}": value})
+            assert response.status_code in (302, 422), f"{url} {field}={value!r}"
+            if response.status_code == 422:
+                page = response.content.decode()
+                assert "invalid-feedback" in page or "alert" in page
+                assert hostile.SCRIPT not in page
+
+
 @pytest.mark.parametrize("patients", [1, 3])
 def test_the_export_loads_in_a_constant_number_of_queries(
     patients, injector, django_assert_num_queries
@@ -284,16 +305,19 @@ def test_the_front_desk_and_other_injectors_are_refused_at_every_door(
 ):
     """Guard: the front desk never sees clinical detail, an injector who does not treat
     the patient does not export their record, the clinic-wide export is the admin's.
-    Seen to fail: with ``may_export_patient`` answering True for any clinical role, the
-    other injector got 200 on the page and the download; with the front desk added to
-    the views' roles, the desk got 200."""
+    Seen to fail: with ``may_export_patient`` answering True for any role, the other
+    injector got 200 on the page; with the front desk let through the view's roles and
+    the helper, the desk got 200; without the FHIR check in ``get_job_for``, the other
+    injector downloaded the stored file (200)."""
     signed_treatment(patient=patient, injector=injector)
+    storage = private_storage()
+    stored = storage.save("reports/fhir.json", ContentFile(b'{"resourceType": "Bundle"}'))
     job = make_report_job(
         by=clinic_admin,
         patient=patient,
         kind=Kind.FHIR,
         status=Status.DONE,
-        file_name="reports/fhir.json",
+        file_name=stored,
         file_size=10,
         pages=1,
     )
@@ -303,7 +327,7 @@ def test_the_front_desk_and_other_injectors_are_refused_at_every_door(
         date_from=today(),
         date_to=today(),
         status=Status.DONE,
-        file_name="reports/fhir-all.json",
+        file_name=stored,
         file_size=10,
         pages=1,
     )
@@ -321,3 +345,20 @@ def test_the_front_desk_and_other_injectors_are_refused_at_every_door(
             status = getattr(client, method)(url).status_code
             assert status == 403, f"{user.email} {method} {url}: {status}"
     assert not ReportJob.objects.filter(requested_by__in=[front_desk, other_injector]).exists()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_clinic_export_is_made_by_the_real_worker(real_worker, clinic_admin, injector):
+    from tests.reports.test_worker import watch
+
+    for _ in range(2):
+        signed_treatment(patient=PatientFactory(), injector=injector)
+    job = requests.request_fhir_export(
+        by=clinic_admin, date_from=today() - datetime.timedelta(days=31), date_to=today()
+    )
+    assert watch(job) == [Status.QUEUED, Status.RUNNING, Status.DONE]
+    bundle = json.loads(stored_report(job.file_name))
+    Bundle.model_validate(bundle)
+    assert len(resources(bundle, "Patient")) == 2 and job.pages == len(bundle["entry"])
+    assert job.download_name.endswith(f"-{job.pk}.json")
