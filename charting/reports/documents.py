@@ -16,7 +16,8 @@ from clinic.models import Patient
 
 from . import treatments
 from .errors import ReportRefused
-from .fhir import bundle as fhir
+from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES, bundle_of
+from .fhir.record import Record, load
 from .models import Kind, ReportJob
 from .patient_history import build_history, export_patients
 from .rendering import html_to_pdf, render_html
@@ -77,9 +78,9 @@ def render_injection_map(job: ReportJob, progress: Progress, count: Count) -> Ou
     return Output(pdf.content, pdf.pages, "pdf")
 
 
-def _fhir_output(record: fhir.Record, progress: Progress) -> Output:
+def _fhir_output(record: Record, progress: Progress) -> Output:
     progress(50)
-    bundle = fhir.bundle_of(record)
+    bundle = bundle_of(record)
     content = json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode()
     return Output(content, len(bundle["entry"]), "json")
 
@@ -89,18 +90,18 @@ def render_fhir(job: ReportJob, progress: Progress, count: Count) -> Output:
     with no visits is a Bundle of the Patient alone; with dates, nothing in them is
     refused (requests says so before the job is made)."""
     patients = Patient.objects.filter(pk=job.patient_id)
-    record = fhir.load(patients=patients, date_from=job.date_from, date_to=job.date_to)
+    record = load(patients=patients, date_from=job.date_from, date_to=job.date_to)
     if (job.date_from or job.date_to) and not record.visits:
-        raise ReportRefused(fhir.NOTHING_FOR_PATIENT)
+        raise ReportRefused(NOTHING_FOR_PATIENT)
     return _fhir_output(record, progress)
 
 
 def render_fhir_export(job: ReportJob, progress: Progress, count: Count) -> Output:
     """The clinic's patients seen in the dates, their records in the dates, one Bundle."""
     patients = export_patients(date_from=job.date_from, date_to=job.date_to)
-    record = fhir.load(patients=patients, date_from=job.date_from, date_to=job.date_to)
+    record = load(patients=patients, date_from=job.date_from, date_to=job.date_to)
     if not record.patients:
-        raise ReportRefused(fhir.NOTHING_IN_DATES)
+        raise ReportRefused(NOTHING_IN_DATES)
     count(len(record.patients), len(record.patients))
     return _fhir_output(record, progress)
 

@@ -26,7 +26,8 @@ from audit.models import Action, AuditEvent
 from charting.models import Injection
 from charting.reports import requests
 from charting.reports.fhir import codes
-from charting.reports.fhir.bundle import bundle_of, load
+from charting.reports.fhir.bundle import bundle_of
+from charting.reports.fhir.record import load
 from charting.reports.models import Kind, ReportJob, Status
 from charting.reports.storage import private_storage
 from charting.signing import add_addendum
