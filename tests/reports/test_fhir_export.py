@@ -16,6 +16,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db.models import Max, Min
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +35,8 @@ from charting.reports.storage import private_storage
 from charting.signing import add_addendum
 from clinic.models import Patient
 from clinic.roles import Role
+from planning.choices import VisitStatus
+from planning.models import Visit
 from planning.outside_doses import record_outside_dose
 from tests import hostile
 from tests.factories import (
@@ -244,6 +248,35 @@ def test_the_clinic_month_is_one_bundle_and_audited_as_an_export(
     assert AuditEvent.objects.get(
         action=Action.EXPORT, object_id=str(per_patient.pk)
     ).patient_id == (patient.pk)
+
+
+def test_the_demo_clinic_exports_as_r4_and_its_units_round_trip(clinic_admin):
+    """The demo clinic's every visit, through the clinic-wide request and its task."""
+    call_command("seed_demo", verbosity=0)
+    dates = Visit.objects.not_cancelled().aggregate(first=Min("date"), last=Max("date"))
+    with committed():
+        job = requests.request_fhir_export(
+            by=clinic_admin, date_from=dates["first"], date_to=dates["last"]
+        )
+    job.refresh_from_db()
+    assert job.status == Status.DONE, job.error
+    bundle = json.loads(stored_report(job.file_name))
+    Bundle.model_validate(bundle)
+    exported_units: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for given in resources(bundle, "MedicationAdministration"):
+        site = given["dosage"]["site"]
+        exported_units[site["coding"][0]["code"], codes.side_of(site)] += Decimal(
+            str(given["dosage"]["dose"]["value"])
+        )
+    charted: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for i in Injection.objects.exclude(
+        treatment__visit__status=VisitStatus.CANCELLED
+    ).select_related("muscle"):
+        charted[i.muscle.code, i.side] += i.units
+    assert charted and dict(exported_units) == dict(charted)
+    assert len(resources(bundle, "Patient")) == (
+        Visit.objects.not_cancelled().values("patient_id").distinct().count()
+    )
 
 
 @pytest.mark.parametrize("field", ["date_from", "date_to"])
