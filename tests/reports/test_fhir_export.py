@@ -36,6 +36,7 @@ from charting.signing import add_addendum
 from clinic.models import Patient
 from clinic.roles import Role
 from planning.choices import VisitStatus
+from planning.dosing import volume_ml
 from planning.models import Visit
 from planning.outside_doses import record_outside_dose
 from tests import hostile
@@ -185,6 +186,10 @@ def test_lots_signatures_and_codes_are_as_charted_and_cited(admin_client, patien
             "lotNumber": injection.vial.lot.number,
             "expirationDate": injection.vial.lot.expiry_date.isoformat(),
         }
+        vial = injection.vial
+        volume = volume_ml(injection.units, vial.vial_units, vial.diluent_ml)
+        given_text = f"{injection.units.normalize():f} U in {volume} mL"
+        assert given["dosage"]["text"].startswith(given_text)
         # no RxNorm code is cited: the product is text only, never an invented code
         assert lot["code"] == {"text": "BOTOX Cosmetic (onabotulinumtoxinA)"}
         laterality = given["dosage"]["site"]["extension"][0]["valueCodeableConcept"]["coding"][0]

@@ -25,6 +25,7 @@ from charting.models import Consent, Treatment
 from charting.seal import SealState, as_signed, checked
 from clinic.models import Patient
 from planning.choices import VisitKind, VisitStatus
+from planning.dosing import volume_ml
 from planning.models import Observation, OutsideDose, Visit
 
 from ..models import ReportJob
@@ -272,9 +273,10 @@ def _administration(w: Writer, *, treatment: Treatment, injection, performer: di
     }
     if injection.vial is not None:
         resource["medicationReference"] = _medication(w, treatment, injection.vial.lot)
-        volume = injection.units / injection.vial.units_per_ml
+        vial = injection.vial
+        volume = volume_ml(injection.units, vial.vial_units, vial.diluent_ml)
         resource["dosage"]["text"] = (
-            f"{injection.units.normalize():f} U in {volume.quantize(volume.__class__('0.001'))} mL "
+            f"{injection.units.normalize():f} U in {volume} mL "
             f"({injection.vial.vial_units} U vial + {injection.vial.diluent_ml.normalize():f} mL "
             f"{injection.vial.diluent})"
         )
