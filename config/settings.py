@@ -113,6 +113,9 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 CLINIC_NAME = env("CLINIC_NAME", "Demo Aesthetic Clinic")
+# The clinic's public base URL: the FHIR export's resource URLs and the canonical URLs
+# of its own code systems live under it (docs/fhir.md).
+CLINIC_BASE_URL = env("CLINIC_BASE_URL", "https://clinic.example.org")
 # Chart numbers, one scheme per clinic for new patients and the demo alike
 # (clinic.patients.chart_number_for): PREFIX-000123, WIDTH digits.
 CHART_NUMBER_PREFIX = env("CHART_NUMBER_PREFIX", "C")

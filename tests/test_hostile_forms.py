@@ -586,6 +586,8 @@ NOT_RECORD_FORMS = {
     "planning:screening_confirm": "one button: no change since the last screening",
     "reports:export_history": "dates of a report: tests/reports",
     "reports:patient_history": "one button: a report",
+    "reports:export_fhir": "dates of an export: tests/reports/test_fhir_export.py (hostile dates)",
+    "reports:patient_fhir": "dates of an export: tests/reports/test_fhir_export.py (hostile dates)",
     "reports:injection_map": "one button: a report",
     "reports:job_retry": "one button",
     "reviews:sign": "a password: the review's signing tests",

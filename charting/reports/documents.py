@@ -7,6 +7,7 @@ export also counts patients through ``count(done, total)``.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from clinic.models import Patient
 
 from . import treatments
 from .errors import ReportRefused
+from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES, bundle_of
+from .fhir.record import Record, load
 from .models import Kind, ReportJob
 from .patient_history import build_history, export_patients
 from .rendering import html_to_pdf, render_html
@@ -24,7 +27,7 @@ from .rendering import html_to_pdf, render_html
 class Output:
     content: bytes
     pages: int
-    extension: str  # "pdf" or "zip"
+    extension: str  # "pdf", "zip" or "json"
 
 
 Progress = Callable[[int], None]
@@ -75,9 +78,39 @@ def render_injection_map(job: ReportJob, progress: Progress, count: Count) -> Ou
     return Output(pdf.content, pdf.pages, "pdf")
 
 
+def _fhir_output(record: Record, progress: Progress) -> Output:
+    progress(50)
+    bundle = bundle_of(record)
+    content = json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode()
+    return Output(content, len(bundle["entry"]), "json")
+
+
+def render_fhir(job: ReportJob, progress: Progress, count: Count) -> Output:
+    """One patient's record (in the dates) as a FHIR Bundle. Without dates a patient
+    with no visits is a Bundle of the Patient alone; with dates, nothing in them is
+    refused (requests says so before the job is made)."""
+    patients = Patient.objects.filter(pk=job.patient_id)
+    record = load(patients=patients, date_from=job.date_from, date_to=job.date_to)
+    if (job.date_from or job.date_to) and not record.visits:
+        raise ReportRefused(NOTHING_FOR_PATIENT)
+    return _fhir_output(record, progress)
+
+
+def render_fhir_export(job: ReportJob, progress: Progress, count: Count) -> Output:
+    """The clinic's patients seen in the dates, their records in the dates, one Bundle."""
+    patients = export_patients(date_from=job.date_from, date_to=job.date_to)
+    record = load(patients=patients, date_from=job.date_from, date_to=job.date_to)
+    if not record.patients:
+        raise ReportRefused(NOTHING_IN_DATES)
+    count(len(record.patients), len(record.patients))
+    return _fhir_output(record, progress)
+
+
 RENDERERS: dict[str, Callable[[ReportJob, Progress, Count], Output]] = {
     Kind.HISTORY: render_history,
     Kind.HISTORY_EXPORT: render_history_export,
     Kind.CONSENT: render_consent,
     Kind.INJECTION_MAP: render_injection_map,
+    Kind.FHIR: render_fhir,
+    Kind.FHIR_EXPORT: render_fhir_export,
 }

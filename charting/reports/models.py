@@ -19,6 +19,8 @@ class Kind(models.TextChoices):
     INJECTION_MAP = "injection_map", "Injection map"
     HISTORY = "history", "Treatment history"
     HISTORY_EXPORT = "history_export", "Treatment history export (all patients)"
+    FHIR = "fhir", "FHIR R4 export"
+    FHIR_EXPORT = "fhir_export", "FHIR R4 export (all patients)"
 
 
 class Status(models.TextChoices):
@@ -31,6 +33,10 @@ class Status(models.TextChoices):
 PENDING = (Status.QUEUED, Status.RUNNING)
 # Kinds about a single patient; the export covers the whole clinic.
 PATIENT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP, Kind.HISTORY)
+# The clinic-wide kinds: every patient with a visit in the dates (both dates needed).
+CLINIC_KINDS = (Kind.HISTORY_EXPORT, Kind.FHIR_EXPORT)
+# The structured exports (charting.reports.fhir): one FHIR Bundle in JSON.
+FHIR_KINDS = (Kind.FHIR, Kind.FHIR_EXPORT)
 # Kinds about one consent or one treatment (``subject_id``) of one visit.
 SUBJECT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP)
 
@@ -144,9 +150,9 @@ class ReportJob(models.Model):
                 name="reportjob_done_has_file",
             ),
             models.CheckConstraint(
-                condition=Q(kind=Kind.HISTORY_EXPORT, patient__isnull=True)
+                condition=Q(kind__in=CLINIC_KINDS, patient__isnull=True)
                 & Q(date_from__isnull=False, date_to__isnull=False)
-                | Q(kind__in=PATIENT_KINDS, patient__isnull=False),
+                | Q(kind__in=(*PATIENT_KINDS, Kind.FHIR), patient__isnull=False),
                 name="reportjob_subject_matches_kind",
             ),
             models.CheckConstraint(
@@ -194,14 +200,29 @@ class ReportJob(models.Model):
         return self.kind == Kind.HISTORY_EXPORT
 
     @property
+    def is_clinic_wide(self) -> bool:
+        return self.kind in CLINIC_KINDS
+
+    @property
+    def is_fhir(self) -> bool:
+        return self.kind in FHIR_KINDS
+
+    @property
+    def extension(self) -> str:
+        return "json" if self.is_fhir else "zip" if self.is_archive else "pdf"
+
+    @property
     def content_type(self) -> str:
+        if self.is_fhir:
+            return "application/fhir+json"
         return "application/zip" if self.is_archive else "application/pdf"
 
     @property
     def download_name(self) -> str:
         """The file name the browser saves: kind, chart number or dates, job id."""
         stem = self.kind.replace("_", "-")
-        if self.is_archive:
-            return f"{stem}-{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}-{self.pk}.zip"
+        if self.is_clinic_wide:
+            dates = f"{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}"
+            return f"{stem}-{dates}-{self.pk}.{self.extension}"
         chart = "".join(c for c in self.patient.chart_number if c.isalnum() or c == "-")
-        return f"{stem}-{chart}-{self.pk}.pdf"
+        return f"{stem}-{chart}-{self.pk}.{self.extension}"

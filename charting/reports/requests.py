@@ -12,8 +12,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.events import record
+from audit.models import Action
 from clinic.models import Patient
 
+from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES
 from .models import Kind, ReportJob, Status
 from .patient_history import check_range, export_patients, visits_in_range
 
@@ -58,6 +61,60 @@ def request_history_export(*, by, date_from: datetime.date, date_to: datetime.da
     job.save()
     _queue(job)
     return job
+
+
+@transaction.atomic
+def request_fhir(
+    *,
+    patient: Patient,
+    by,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> ReportJob:
+    """One patient's record as a FHIR R4 Bundle: the whole record (a patient with no
+    visits is a Bundle of the Patient alone), or the visits in the dates. Audited as an
+    export, in the same transaction. The caller checked access (``access.get_patient_for_fhir``)."""
+    check_range(date_from=date_from, date_to=date_to)
+    if (date_from or date_to) and not visits_in_range(
+        patient=patient, date_from=date_from, date_to=date_to
+    ).exists():
+        raise ValidationError(NOTHING_FOR_PATIENT)
+    job = ReportJob.objects.create(
+        kind=Kind.FHIR, patient=patient, date_from=date_from, date_to=date_to, requested_by=by
+    )
+    _audit_export(job, patient=patient.pk)
+    _queue(job)
+    return job
+
+
+@transaction.atomic
+def request_fhir_export(*, by, date_from: datetime.date, date_to: datetime.date) -> ReportJob:
+    """The clinic's records in the dates (every patient with a visit in them) as one
+    FHIR R4 Bundle; the clinic admin's (the view says so). Audited as an export."""
+    check_range(date_from=date_from, date_to=date_to)
+    if not export_patients(date_from=date_from, date_to=date_to).exists():
+        raise ValidationError(NOTHING_IN_DATES)
+    job = ReportJob.objects.create(
+        kind=Kind.FHIR_EXPORT, date_from=date_from, date_to=date_to, requested_by=by
+    )
+    _audit_export(job, patient=None)
+    _queue(job)
+    return job
+
+
+def _audit_export(job: ReportJob, *, patient: int | None) -> None:
+    record(
+        action=Action.EXPORT,
+        obj=job,
+        patient=patient,
+        actor=job.requested_by,
+        detail={
+            "kind": job.kind,
+            "format": "FHIR R4 Bundle (JSON)",
+            "date_from": job.date_from.isoformat() if job.date_from else None,
+            "date_to": job.date_to.isoformat() if job.date_to else None,
+        },
+    )
 
 
 @transaction.atomic

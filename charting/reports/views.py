@@ -19,7 +19,7 @@ from clinic.forms import DateRangeForm
 from clinic.roles import CLINICAL_ROLES, Role
 
 from . import requests
-from .access import get_job_for, may_export_clinic
+from .access import get_job_for, get_patient_for_fhir, may_export_clinic
 from .forms import ExportForm
 from .models import Kind, ReportJob
 from .storage import private_storage
@@ -34,13 +34,15 @@ def _recent_jobs(user):
     return list(jobs[:RECENT])  # query: the latest jobs with patient and requester
 
 
-def _list_page(request, export_form, status=200):
+def _list_page(request, export_form, status=200, *, fhir_form=None):
+    fhir_form = fhir_form or ExportForm(prefix="fhir")
     return render(
         request,
         "reports/job_list.html",
         {
             "jobs": _recent_jobs(request.user),
             "export_form": export_form if may_export_clinic(request.user) else None,
+            "fhir_form": fhir_form if may_export_clinic(request.user) else None,
         },
         status=status,
     )
@@ -67,6 +69,52 @@ def export_history(request):
         else:
             return redirect(job)
     return _list_page(request, form, status=422)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def export_fhir(request):
+    """The clinic's records in the dates as one FHIR R4 Bundle (Celery; a download)."""
+    form = ExportForm(request.POST, prefix="fhir")
+    if form.is_valid():
+        try:
+            job = requests.request_fhir_export(
+                by=request.user,
+                date_from=form.cleaned_data["date_from"],
+                date_to=form.cleaned_data["date_to"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(job)
+    return _list_page(request, ExportForm(), status=422, fhir_form=form)
+
+
+@role_required(*CLINICAL_ROLES)
+def patient_fhir(request, patient_id: int):
+    """One patient's record as a FHIR R4 Bundle: the clinic admin and the treating
+    injector only (``get_patient_for_fhir``)."""
+    patient = get_patient_for_fhir(request.user, patient_id)  # queries: patient, a visit of theirs
+    form = DateRangeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = requests.request_fhir(patient=patient, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(job)
+    jobs = list(  # query: this patient's FHIR exports
+        ReportJob.objects.for_patient(patient)
+        .filter(kind=Kind.FHIR)
+        .for_lists()
+        .latest_first()[:RECENT]
+    )
+    return render(
+        request,
+        "reports/patient_fhir.html",
+        {"patient": patient, "form": form, "jobs": jobs},
+        status=422 if form.errors else 200,
+    )
 
 
 def _add_errors(form, exc: ValidationError) -> None:
