@@ -6,9 +6,10 @@ Read back from the PDFs the reports' jobs store: the page size (pypdf's media bo
 and the text of page 1 (the letterhead, the clinic's name once) and of page 2 (the
 name in the running header).
 
-Seen to fail: with ``size: {{ paper }}`` taken out of pdf/base.html (every page A4
-whatever the clinic chose: 595 × 842, the stylesheet's old size), and with the
-``@page :first`` rule taken out of pdf.css (the name twice on page 1).
+Seen to fail: with ``size: {{ paper }}`` taken out of pdf/base.html (the A4 case:
+every page the stylesheet's Letter, 612 × 792, whatever the clinic chose), and with
+the ``@page :first`` rule taken out of pdf.css (the Letter case: the name twice on
+page 1, the letterhead's and the running header's).
 """
 
 from __future__ import annotations
