@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from .csv_cells import FORMULA_STARTS, safe_row
@@ -320,12 +321,12 @@ def check_rows(rows: list[dict], *, today: datetime.date) -> None:
     the file's dates of birth (one), whatever the number of rows."""
     patients = [_patient(row["values"]) for row in rows]
     numbers = {p.chart_number for p in patients if p.chart_number}
-    taken = {
-        n.upper()
-        for n in Patient.objects.filter(chart_number__in=numbers).values_list(
-            "chart_number", flat=True
-        )
-    }
+    # Ignoring case, as the new-patient form does ("old-7" is OLD-7's number).
+    taken = set(
+        Patient.objects.annotate(number=Upper("chart_number"))
+        .filter(number__in=numbers)
+        .values_list("number", flat=True)
+    )
     # The same name and date of birth as a patient of the clinic (possible_duplicates'
     # match: names ignoring case).
     dobs = {p.date_of_birth for p in patients if p.date_of_birth}

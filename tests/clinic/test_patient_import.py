@@ -104,6 +104,31 @@ def test_the_preview_explains_every_bad_row_and_saves_nothing(admin_client, pati
     assert "confirm-form" not in page.content.decode()
 
 
+@pytest.mark.parametrize("rows", [5, 300])
+def test_reading_a_file_takes_two_queries_whatever_its_length(rows, django_assert_num_queries):
+    create_patient(data={"first_name": "Old", "last_name": "One", "date_of_birth": "1980-01-01"})
+    text = HEADER + "".join(f"P{n},Q{n},1980-01-01,F,,,N-{n}\n" for n in range(rows))
+    # 1 the file's chart numbers already taken, 2 the patients born on its dates
+    with django_assert_num_queries(2):
+        parsed = patient_import.read_csv(csv_file(text))
+    assert len(parsed.rows) == rows and not any(r["problems"] for r in parsed.rows)
+
+
+def test_a_chart_number_taken_in_another_case_is_taken(admin_client):
+    create_patient(
+        data={
+            "first_name": "Old",
+            "last_name": "One",
+            "date_of_birth": "1970-01-01",
+            "chart_number": "old-7",
+        }
+    )
+    upload(admin_client, HEADER + "Ann,Able,1980-04-03,F,,,OLD-7\n")
+    assert problems_by_line(admin_client) == {
+        2: ["Chart number OLD-7 belongs to a patient of the clinic already."]
+    }
+
+
 def test_a_good_file_imports_every_row_audited_without_patient_data(admin_client, clinic_admin):
     create_patient(data={"first_name": "Old", "last_name": "One", "date_of_birth": "1970-01-01"})
     text = HEADER + "Ann,Able,1980-04-03,F,(555) 010-0100,ann@example.com,\n"
