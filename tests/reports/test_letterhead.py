@@ -21,6 +21,7 @@ from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
+from audit.models import Action, AuditEvent
 from charting.reports import requests
 from charting.reports.letterhead import current
 from charting.reports.models import Letterhead, Paper
@@ -163,8 +164,12 @@ def test_bad_input_is_a_message_in_the_admin(admin_client, extra, says):
     assert not Letterhead.objects.exists()
 
 
-def test_one_letterhead_only(admin_client):
+def test_one_letterhead_only_and_its_edits_audited(admin_client, clinic_admin):
     set_letterhead(admin_client, paper=Paper.A4)
+    set_letterhead(admin_client, paper=Paper.LETTER)
+    events = AuditEvent.objects.filter(object_type="reports.letterhead", object_id="1")
+    assert [e.action for e in events.order_by("seq")] == [Action.CREATE, Action.CHANGE]
+    assert {e.actor_id for e in events} == {clinic_admin.pk}
     assert admin_client.get(reverse("admin:reports_letterhead_add")).status_code == 403
     response = admin_client.post(
         reverse("admin:reports_letterhead_delete", args=[1]), {"post": "yes"}
