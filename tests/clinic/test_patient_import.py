@@ -14,7 +14,9 @@ Seen to fail (each hole planted, the test run red, the hole removed):
   out of the confirm view (the second submit said "no file waiting");
 - ``test_hostile_cells_are_shown_as_text``: with ``|safe`` on the preview's cells;
 - ``test_the_front_desk_and_the_injector_cannot_import``: with ``Role.FRONT_DESK``
-  added to the confirm view's roles.
+  added to the confirm view's roles;
+- ``test_a_chart_number_taken_in_another_case_is_taken``: with the exact (case
+  sensitive) lookup the first version had.
 """
 
 from __future__ import annotations
