@@ -4,9 +4,20 @@ no clinical field."""
 
 from django.urls import path
 
-from .views import patients, reviews_due
+from .views import patient_import, patients, reviews_due
 
 urlpatterns = [
+    path("patients/import/", patient_import.patient_import_page, name="patient_import"),
+    path(
+        "patients/import/confirm/",
+        patient_import.patient_import_confirm,
+        name="patient_import_confirm",
+    ),
+    path(
+        "patients/import/template.csv",
+        patient_import.patient_import_template,
+        name="patient_import_template",
+    ),
     path("patients/<int:patient_id>/", patients.patient_detail, name="patient_detail"),
     path(
         "appointments/<int:appointment_id>/open/",

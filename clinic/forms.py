@@ -8,7 +8,7 @@ from django.utils import timezone
 from . import once
 from .errors import RuleError
 from .models import Location, Patient
-from .patients import possible_duplicates
+from .patients import date_of_birth_problem, possible_duplicates
 
 
 class PatientForm(forms.ModelForm):
@@ -77,11 +77,8 @@ class PatientForm(forms.ModelForm):
 
     def clean_date_of_birth(self):
         dob = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if dob > today:
-            raise forms.ValidationError("The date of birth is in the future.")
-        if dob.year < today.year - 120:
-            raise forms.ValidationError("Check the year: that is more than 120 years ago.")
+        if problem := date_of_birth_problem(dob, today=timezone.localdate()):
+            raise forms.ValidationError(problem)
         return dob
 
     def clean_chart_number(self):
@@ -133,6 +130,16 @@ class PatientSearchForm(forms.Form):
         required=False,
         label="Include inactive",
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class PatientImportForm(forms.Form):
+    """The clinic admin's CSV of patients (``clinic.patient_import``)."""
+
+    file = forms.FileField(
+        label="CSV file of patients",
+        help_text="UTF-8 CSV with a header line; up to 5,000 patients per file.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
 

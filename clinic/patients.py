@@ -31,6 +31,15 @@ def possible_duplicates(
     return found
 
 
+def date_of_birth_problem(date_of_birth: datetime.date, *, today: datetime.date) -> str | None:
+    """What is wrong with a date of birth, or None (the new-patient form, the import)."""
+    if date_of_birth > today:
+        return "The date of birth is in the future."
+    if date_of_birth.year < today.year - 120:
+        return "Check the year: that is more than 120 years ago."
+    return None
+
+
 def chart_number_for(number: int) -> str:
     """The clinic's chart number ``number`` (settings CHART_NUMBER_PREFIX and
     CHART_NUMBER_WIDTH): C-000123. The one scheme: new patients get the next one, the

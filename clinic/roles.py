@@ -26,6 +26,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "clinic": ("view", "add", "change", "delete"),
         "planning": ("view", "add", "change", "delete"),
         "charting": ("view", "add", "change"),
+        # The letterhead and paper of the PDFs (the only reports model in the admin).
+        "reports": ("view", "add", "change"),
         "auth": ("view",),
         # Read the audit log; unlock sign-ins; reset a lost second factor.
         "audit": ("view",),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import once, reminders
+from . import once, patient_import, reminders
 
 
 @shared_task(name="clinic.send_appointment_reminders")
@@ -20,5 +20,7 @@ def send_appointment_reminder(appointment_id: int) -> bool:
 
 @shared_task(name="clinic.forget_old_submits")
 def forget_old_submits() -> int:
-    """Beat runs this daily: the double-submit guard's claims older than a week go."""
+    """Beat runs this daily: the double-submit guard's claims older than a week go, and
+    patient lists uploaded and never imported (``patient_import.KEEP``)."""
+    patient_import.forget_old_imports()
     return once.forget_old_submits()

@@ -590,6 +590,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "planning.DoseRange",
     "planning.DoseLimit",
     "charting.ConsentText",
+    "reports.Letterhead",  # the clinic's letterhead and paper, on every PDF
 ]
 # auditlog would take the first X-Forwarded-For entry, which a client can forge;
 # the address that counts is ours (TRUSTED_PROXY_COUNT), on the linked AuditEvent.

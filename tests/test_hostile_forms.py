@@ -574,6 +574,8 @@ NOT_RECORD_FORMS = {
     "appointment_status": "status buttons; an unknown status is a message (test_booking_views)",
     "review_book": "a time from its list: tests/charting/test_review_book.py (tampered times)",
     "calendar_feed_rotate": "one button, no field",
+    "patient_import": "a CSV upload: tests/clinic/test_patient_import.py (hostile cells, sizes)",
+    "patient_import_confirm": "one button: imports the preview (tests/clinic/test_patient_import)",
     "charting:aftercare_email": "sends the sheet; no field",
     "charting:chart_start": "one button: charts from the final plan",
     "charting:chart_preview": "saves nothing: the chart's live totals",

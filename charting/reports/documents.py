@@ -18,6 +18,7 @@ from . import treatments
 from .errors import ReportRefused
 from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES, bundle_of
 from .fhir.record import Record, load
+from .letterhead import context_for as letterhead_context
 from .models import Kind, ReportJob
 from .patient_history import build_history, export_patients
 from .rendering import html_to_pdf, render_html
@@ -34,13 +35,19 @@ Progress = Callable[[int], None]
 Count = Callable[[int, int], None]
 
 
-def _history_pdf(*, patient: Patient, job: ReportJob, progress: Progress | None = None):
+def _history_pdf(
+    *,
+    patient: Patient,
+    job: ReportJob,
+    progress: Progress | None = None,
+    letterhead: dict | None = None,
+):
     context = build_history(patient=patient, date_from=job.date_from, date_to=job.date_to)
     if not context["visits"]:
         raise ReportRefused("No visits of this patient in the chosen dates: nothing to export.")
     if progress:
         progress(35)
-    html = render_html(template="pdf/history.html", context=context)
+    html = render_html(template="pdf/history.html", context=context, letterhead=letterhead)
     if progress:
         progress(50)
     return html_to_pdf(html)
@@ -56,11 +63,12 @@ def render_history_export(job: ReportJob, progress: Progress, count: Count) -> O
     if not patients:
         raise ReportRefused("No visits in the chosen dates: nothing to export.")
     count(0, len(patients))
+    letterhead = letterhead_context()  # read once for every patient's PDF
     buffer = io.BytesIO()
     pages = 0
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for done, patient in enumerate(patients, start=1):
-            pdf = _history_pdf(patient=patient, job=job)
+            pdf = _history_pdf(patient=patient, job=job, letterhead=letterhead)
             chart = "".join(c for c in patient.chart_number if c.isalnum() or c == "-")
             archive.writestr(f"history-{chart}.pdf", pdf.content)
             pages += pdf.pages

@@ -7,11 +7,14 @@ by ``reports.views.download`` after ``reports.access.get_job_for``.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+
+from clinic.input_bounds import no_control_characters
 
 
 class Kind(models.TextChoices):
@@ -226,3 +229,46 @@ class ReportJob(models.Model):
             return f"{stem}-{dates}-{self.pk}.{self.extension}"
         chart = "".join(c for c in self.patient.chart_number if c.isalnum() or c == "-")
         return f"{stem}-{chart}-{self.pk}.{self.extension}"
+
+
+class Paper(models.TextChoices):
+    # The values are CSS page sizes (WeasyPrint's @page size), written into each PDF.
+    LETTER = "letter", "US Letter (8.5 × 11 in)"
+    A4 = "A4", "A4 (210 × 297 mm)"
+
+
+class Letterhead(models.Model):
+    """The clinic's letterhead and paper, on every PDF (one row; edited in the
+    Django admin, the logo through the photos' cleaning: ``reports.letterhead``)."""
+
+    audit_patient = None  # the clinic's, no patient's
+
+    name = models.CharField(
+        max_length=120, blank=True, help_text="Empty: the site's name (settings.CLINIC_NAME)."
+    )
+    address = models.TextField(max_length=400, blank=True, help_text="As printed, line by line.")
+    phone = models.CharField(max_length=40, blank=True)
+    # A name inside the private storage (a cleaned JPEG, no metadata); never under MEDIA_URL.
+    logo_name = models.CharField(max_length=200, blank=True, editable=False)
+    paper = models.CharField(
+        "paper size", max_length=10, choices=Paper.choices, default=Paper.LETTER
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="letterhead_is_one_row")
+        ]
+
+    def __str__(self) -> str:
+        return "The clinic's letterhead and paper"
+
+    def clean(self):
+        errors = {}
+        for name, multiline in (("name", False), ("phone", False), ("address", True)):
+            try:
+                no_control_characters(getattr(self, name), multiline=multiline)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+        if errors:
+            raise ValidationError(errors)

@@ -21,6 +21,8 @@ from django.utils import timezone
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .letterhead import context_for as letterhead_context
+
 FETCH_TIMEOUT_SECONDS = 2
 
 
@@ -80,12 +82,14 @@ class RenderedPdf:
     refused: list[str] = field(default_factory=list)
 
 
-def base_context() -> dict:
-    return {"clinic_name": settings.CLINIC_NAME, "generated_at": timezone.localtime()}
+def base_context(*, letterhead: dict | None = None) -> dict:
+    """What every PDF template reads: the clinic's letterhead and paper
+    (``reports.letterhead``, one query unless given) and the time of making."""
+    return {**(letterhead or letterhead_context()), "generated_at": timezone.localtime()}
 
 
-def render_html(*, template: str, context: dict) -> str:
-    return render_to_string(template, {**base_context(), **context})
+def render_html(*, template: str, context: dict, letterhead: dict | None = None) -> str:
+    return render_to_string(template, {**base_context(letterhead=letterhead), **context})
 
 
 def html_to_pdf(html: str, *, fetcher: RestrictedURLFetcher | None = None) -> RenderedPdf:

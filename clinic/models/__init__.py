@@ -1,6 +1,7 @@
 """The clinic's models, one module per idea; import them from ``clinic.models``."""
 
 from .appointments import HOLDS_TIME, LONGEST, Appointment, CalendarFeed
+from .imports import PatientImport
 from .locations import ClosedDay, Location, TimeOff
 from .patients import Patient
 from .staff import User
@@ -15,6 +16,7 @@ __all__ = [
     "FormSubmit",
     "Location",
     "Patient",
+    "PatientImport",
     "TimeOff",
     "User",
 ]

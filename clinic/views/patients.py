@@ -31,7 +31,9 @@ def patient_list(request):
     else:
         patients = patients.active()
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "clinic/patient_list.html", {"form": form, "page": page, "query": query})
+    context = {"form": form, "page": page, "query": query}
+    context["can_import"] = request.user.has_role(Role.ADMIN)  # charting's patient_import
+    return render(request, "clinic/patient_list.html", context)
 
 
 def booking_with(request, patient: Patient) -> str | None:

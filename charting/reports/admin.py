@@ -1,0 +1,50 @@
+"""The clinic's letterhead and paper in the Django admin (one row; the logo cleaned
+like a photo, ``reports.letterhead``)."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from . import letterhead as rules
+from .models import Letterhead
+
+
+class LetterheadForm(forms.ModelForm):
+    logo = forms.FileField(
+        required=False,
+        help_text="JPEG or PNG; printed on page 1 of every PDF (re-encoded, no metadata).",
+    )
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+
+    class Meta:
+        model = Letterhead
+        fields = ["name", "address", "phone", "paper"]
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        if upload:
+            try:
+                self.cleaned_logo = rules.clean_logo(upload)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return upload
+
+
+@admin.register(Letterhead)
+class LetterheadAdmin(admin.ModelAdmin):
+    form = LetterheadForm
+    list_display = ["__str__", "name", "paper", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not Letterhead.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        if form.cleaned_data.get("logo"):
+            rules.store_logo(letterhead=obj, cleaned=form.cleaned_logo)
+        elif form.cleaned_data.get("remove_logo"):
+            rules.remove_logo(letterhead=obj)
+        super().save_model(request, obj, form, change)
