@@ -6,9 +6,8 @@ from django.http import HttpResponseRedirect
 
 from . import scheduling
 from .errors import SchedulingError
-from .hours import WEEKDAY_NAMES
+from .hours import WEEKDAY_NAMES, hours_warning
 from .models import Appointment, ClosedDay, Location, Patient, TimeOff, User
-from .slots import outside_opening_hours
 
 
 @admin.register(User)
@@ -94,7 +93,7 @@ class AppointmentAdminForm(forms.ModelForm):
     active injector, no clash, and a ticked box for outside opening hours."""
 
     confirm_outside_hours = forms.BooleanField(
-        required=False, label="Book outside opening hours anyway"
+        required=False, label="Book anyway (outside the hours or in a break)"
     )
 
     class Meta:
@@ -147,7 +146,9 @@ class AppointmentAdminForm(forms.ModelForm):
         except SchedulingError as exc:
             self.add_error(self.FIELDS.get(exc.field), str(exc))
             return data
-        warning = outside_opening_hours(location=location, starts_at=starts_at, ends_at=ends_at)
+        warning = hours_warning(
+            location=location, injector=data["injector"], starts_at=starts_at, ends_at=ends_at
+        )
         if warning and not data.get("confirm_outside_hours"):
             self.add_error("confirm_outside_hours", warning)
         return data

@@ -1,6 +1,7 @@
 """The clinic's models, one module per idea; import them from ``clinic.models``."""
 
 from .appointments import HOLDS_TIME, LONGEST, Appointment, CalendarFeed
+from .hours import OpeningHours, Weekday, WorkingHours
 from .locations import ClosedDay, Location, TimeOff
 from .patients import Patient
 from .staff import User
@@ -14,7 +15,10 @@ __all__ = [
     "ClosedDay",
     "FormSubmit",
     "Location",
+    "OpeningHours",
     "Patient",
     "TimeOff",
     "User",
+    "Weekday",
+    "WorkingHours",
 ]
