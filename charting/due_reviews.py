@@ -94,7 +94,13 @@ def end_earlier_cycles(*, treatment: Treatment) -> None:
     )
 
 
-def book_review(*, treatment: Treatment, days: int = DEFAULT_REVIEW_DAYS, by: User) -> Appointment:
+def book_review(
+    *,
+    treatment: Treatment,
+    days: int = DEFAULT_REVIEW_DAYS,
+    by: User,
+    now: datetime.datetime | None = None,
+) -> Appointment:
     """Record the due review of ``treatment`` and book it (see the module's text).
 
     Calling it again returns the review already booked. Raises ``NoFreeSlot`` after
@@ -105,7 +111,7 @@ def book_review(*, treatment: Treatment, days: int = DEFAULT_REVIEW_DAYS, by: Us
     due = DueReview.objects.for_pages().get(pk=due.pk)
     if due.state == DueReviewState.BOOKED:
         return Appointment.objects.get(pk=due.booked_id)
-    return book_due_review(due=due, by=by, any_injector=True)
+    return book_due_review(due=due, by=by, now=now, any_injector=True)
 
 
 DAYS_OFFERED = 3  # the choice of times shows this many days with free time

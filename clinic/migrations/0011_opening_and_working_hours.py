@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name_plural': 'working hours',
                 'ordering': ['injector', 'weekday', 'starts_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='working_hours_start_before_end'), models.CheckConstraint(condition=models.Q(('weekday__lte', 6)), name='working_hours_weekday'), models.CheckConstraint(condition=models.Q(models.Q(('break_ends_at__isnull', True), ('break_starts_at__isnull', True)), models.Q(('break_ends_at__lte', models.F('ends_at')), ('break_starts_at__gte', models.F('starts_at')), ('break_starts_at__lt', models.F('break_ends_at'))), _connector='OR'), name='working_hours_break_within_hours')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='working_hours_start_before_end'), models.CheckConstraint(condition=models.Q(('weekday__lte', 6)), name='working_hours_weekday'), models.CheckConstraint(condition=models.Q(models.Q(('break_ends_at__isnull', True), ('break_starts_at__isnull', True)), models.Q(('break_ends_at__isnull', False), ('break_ends_at__lte', models.F('ends_at')), ('break_starts_at__gte', models.F('starts_at')), ('break_starts_at__isnull', False), ('break_starts_at__lt', models.F('break_ends_at'))), _connector='OR'), name='working_hours_break_within_hours')],
             },
         ),
         migrations.RunPython(hours_from_the_old_fields, migrations.RunPython.noop),

@@ -79,6 +79,8 @@ class WorkingHours(models.Model):
             models.CheckConstraint(
                 condition=Q(break_starts_at__isnull=True, break_ends_at__isnull=True)
                 | Q(
+                    break_starts_at__isnull=False,
+                    break_ends_at__isnull=False,
                     break_starts_at__gte=F("starts_at"),
                     break_starts_at__lt=F("break_ends_at"),
                     break_ends_at__lte=F("ends_at"),
