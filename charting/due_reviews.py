@@ -4,8 +4,11 @@
 records the due review (day ``days``, overdue after day 21) and books the
 review through the clinic's appointment book with the same injector at the same
 location, at the free quarter hour nearest the treatment's time of day, else on
-the following days (up to day 28). When nothing is free the due review stays
-on the list (``NoFreeSlot``). The desk books one from the free times of
+the following days (up to day 28): a day the location is closed or the injector
+away, and times outside their working hours or in a break, are skipped
+(``clinic.hours``). When the injector has nothing free, another injector who works
+at that location takes the earliest free time; when nobody has, the due review
+stays on the list (``NoFreeSlot``). The desk books one from the free times of
 ``review_times`` (the due day's, today's first only once the review is due, one tap
 for the suggested time: ``book_due_review``) or through the booking form, dismisses
 one with a reason; signing the review closes it (``record_review_done``).
@@ -20,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.access import injectors
 from clinic.errors import BookingConflict, NoFreeSlot, SchedulingError
 from clinic.models import Appointment, User
 from clinic.roles import Role
@@ -90,7 +94,13 @@ def end_earlier_cycles(*, treatment: Treatment) -> None:
     )
 
 
-def book_review(*, treatment: Treatment, days: int = DEFAULT_REVIEW_DAYS, by: User) -> Appointment:
+def book_review(
+    *,
+    treatment: Treatment,
+    days: int = DEFAULT_REVIEW_DAYS,
+    by: User,
+    now: datetime.datetime | None = None,
+) -> Appointment:
     """Record the due review of ``treatment`` and book it (see the module's text).
 
     Calling it again returns the review already booked. Raises ``NoFreeSlot`` after
@@ -101,7 +111,7 @@ def book_review(*, treatment: Treatment, days: int = DEFAULT_REVIEW_DAYS, by: Us
     due = DueReview.objects.for_pages().get(pk=due.pk)
     if due.state == DueReviewState.BOOKED:
         return Appointment.objects.get(pk=due.booked_id)
-    return book_due_review(due=due, by=by)
+    return book_due_review(due=due, by=by, now=now, any_injector=True)
 
 
 DAYS_OFFERED = 3  # the choice of times shows this many days with free time
@@ -125,9 +135,14 @@ class ReviewTimes:
 
 
 def review_times(
-    *, due: DueReview, now: datetime.datetime | None = None, days: int = DAYS_OFFERED
+    *,
+    due: DueReview,
+    now: datetime.datetime | None = None,
+    days: int = DAYS_OFFERED,
+    injector: User | None = None,
 ) -> ReviewTimes:
-    """The due review's injector's free times at its location (three queries)."""
+    """The due review's injector's (or ``injector``'s) free times at its location
+    (five queries)."""
     location, now = due.location, now or timezone.now()
     zone = zone_of(location)
     first_day = first_booking_day(
@@ -142,7 +157,7 @@ def review_times(
     )
     wanted = due.treated_at.astimezone(zone).time()
     found = free_days(
-        injector=due.injector,
+        injector=injector or due.injector,
         patient=due.patient,
         location=location,
         minutes=Appointment.DEFAULT_MINUTES[Appointment.Kind.REVIEW],
@@ -161,12 +176,12 @@ def _check_chosen(*, due: DueReview, times: ReviewTimes, starts_at: datetime.dat
     day = starts_at.astimezone(zone_of(location)).date()
     minutes = Appointment.DEFAULT_MINUTES[Appointment.Kind.REVIEW]
     if not times.first_day <= day <= times.last_day or not is_slot_start(
-        location=location, start=starts_at, minutes=minutes
+        location=location, start=starts_at, minutes=minutes, injector=due.injector
     ):
         raise SchedulingError(
             f"Choose one of the times offered: this review is booked at {location.name} "
             f"between {times.first_day:%a %b %-d} and {times.last_day:%a %b %-d}, on the "
-            "quarter hour within opening hours.",
+            "quarter hour within opening hours and the injector's working hours.",
             field="starts",
         )
 
@@ -178,9 +193,12 @@ def book_due_review(
     by: User,
     now: datetime.datetime | None = None,
     starts_at: datetime.datetime | None = None,
+    any_injector: bool = False,
 ) -> Appointment:
     """Book a due review that needs booking at ``starts_at`` (a time the desk chose
     from ``review_times``), else at the suggested time (one tap, and signing).
+    ``any_injector`` (signing): when the review's injector has nothing free, the
+    earliest free time of another injector who works at its location.
 
     Two clicks at once (a double submit, a second tab) book one review: the row is
     locked first and its state read afterwards, in a statement of its own, so the
@@ -192,8 +210,11 @@ def book_due_review(
         raise SchedulingError(f"This review is already {due.get_state_display().lower()}.")
     location, now = due.location, now or timezone.now()
     times = review_times(due=due, now=now, days=1)
+    injector = due.injector
     if starts_at is None:
         starts_at = times.suggested
+        if starts_at is None and any_injector:
+            injector, starts_at = _another_injector(due=due, now=now)
         if starts_at is None:
             raise NoFreeSlot(
                 f"{due.injector.get_full_name()} has no free time at {location.name} until "
@@ -206,7 +227,7 @@ def book_due_review(
             patient=due.patient,
             kind=Appointment.Kind.REVIEW,
             location=location,
-            injector=due.injector,
+            injector=injector,
             starts_at=starts_at,
             by=by,
             now=now,
@@ -216,6 +237,32 @@ def book_due_review(
         raise BookingConflict(
             f"{when:%a %b %-d} at {when:%H:%M} is no longer free: {clash} Choose another time."
         ) from clash
+
+
+def _another_injector(
+    *, due: DueReview, now: datetime.datetime
+) -> tuple[User, datetime.datetime | None]:
+    """The earliest free review time of another injector who works at the review's
+    location (working hours there, or none entered and it is their usual location),
+    nearest the treatment's time of day on that day; (the review's injector, None)
+    when nobody has one."""
+    others = (
+        injectors()
+        .exclude(pk=due.injector_id)
+        .filter(
+            Q(working_hours__location=due.location_id)
+            | Q(working_hours__isnull=True, default_location=due.location_id)
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    zone = zone_of(due.location)
+    best: tuple[datetime.date, User, datetime.datetime] | None = None
+    for other in others:
+        start = review_times(due=due, now=now, days=1, injector=other).suggested
+        if start is not None and (best is None or start.astimezone(zone).date() < best[0]):
+            best = (start.astimezone(zone).date(), other, start)
+    return (best[1], best[2]) if best else (due.injector, None)
 
 
 def is_still_open(due: DueReview) -> bool:

@@ -6,9 +6,17 @@ from django.http import HttpResponseRedirect
 
 from . import scheduling
 from .errors import SchedulingError
-from .hours import WEEKDAY_NAMES
-from .models import Appointment, ClosedDay, Location, Patient, TimeOff, User
-from .slots import outside_opening_hours
+from .hours import WEEKDAY_NAMES, hours_warning
+from .models import (
+    Appointment,
+    ClosedDay,
+    Location,
+    OpeningHours,
+    Patient,
+    TimeOff,
+    User,
+    WorkingHours,
+)
 
 
 @admin.register(User)
@@ -35,6 +43,49 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = ["groups"]
 
+    def get_inlines(self, request, obj):
+        # An injector's working hours and break (clinic.hours); none entered: works
+        # whenever the location is open. Edited once the user exists.
+        return [WorkingHoursInline] if obj is not None else []
+
+
+class WorkingHoursFormSet(forms.BaseInlineFormSet):
+    """Two rows of the same weekday may not overlap (one place at a time)."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("starts_at")
+            and form.cleaned_data.get("ends_at")
+            and form.cleaned_data.get("weekday") is not None
+        ]
+        for i, one in enumerate(kept):
+            for other in kept[i + 1 :]:
+                if (
+                    one["weekday"] == other["weekday"]
+                    and one["starts_at"] < other["ends_at"]
+                    and other["starts_at"] < one["ends_at"]
+                ):
+                    day = dict(WorkingHours._meta.get_field("weekday").choices)[one["weekday"]]
+                    raise forms.ValidationError(
+                        f"Two rows of working hours on {day} overlap "
+                        f"({one['starts_at']:%H:%M}–{one['ends_at']:%H:%M} and "
+                        f"{other['starts_at']:%H:%M}–{other['ends_at']:%H:%M}): "
+                        "one place at a time."
+                    )
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    formset = WorkingHoursFormSet
+    fk_name = "injector"
+    extra = 0
+    fields = ["weekday", "location", "starts_at", "ends_at", "break_starts_at", "break_ends_at"]
+
 
 class LocationAdminForm(forms.ModelForm):
     """Weekly closed days as boxes to tick (stored as digits, 0 = Monday)."""
@@ -59,6 +110,15 @@ class LocationAdminForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
+class OpeningHoursInline(admin.TabularInline):
+    """Opening hours per weekday (clinic.hours): once a location has any, a weekday
+    without a row is closed."""
+
+    model = OpeningHours
+    extra = 0
+    max_num = 7
+
+
 class ClosedDayInline(admin.TabularInline):
     model = ClosedDay
     extra = 1
@@ -68,8 +128,8 @@ class ClosedDayInline(admin.TabularInline):
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
     form = LocationAdminForm
-    list_display = ["name", "time_zone", "opens_at", "closes_at", "closed_weekdays", "is_active"]
-    inlines = [ClosedDayInline]
+    list_display = ["name", "time_zone", "closed_weekdays", "is_active"]
+    inlines = [OpeningHoursInline, ClosedDayInline]
 
 
 @admin.register(TimeOff)
@@ -94,7 +154,7 @@ class AppointmentAdminForm(forms.ModelForm):
     active injector, no clash, and a ticked box for outside opening hours."""
 
     confirm_outside_hours = forms.BooleanField(
-        required=False, label="Book outside opening hours anyway"
+        required=False, label="Book anyway (outside the hours or in a break)"
     )
 
     class Meta:
@@ -147,7 +207,9 @@ class AppointmentAdminForm(forms.ModelForm):
         except SchedulingError as exc:
             self.add_error(self.FIELDS.get(exc.field), str(exc))
             return data
-        warning = outside_opening_hours(location=location, starts_at=starts_at, ends_at=ends_at)
+        warning = hours_warning(
+            location=location, injector=data["injector"], starts_at=starts_at, ends_at=ends_at
+        )
         if warning and not data.get("confirm_outside_hours"):
             self.add_error("confirm_outside_hours", warning)
         return data

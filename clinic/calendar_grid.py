@@ -54,6 +54,9 @@ class Column:
     link: str = ""
     is_today: bool = False
     closed: str = ""  # why nothing can be booked in it: closed, or the injector away
+    # Times the injector does not work there (outside their hours, a break), shaded
+    # with why: (row, span, reason).
+    off: list[tuple[int, int, str]] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
 
 
@@ -92,11 +95,16 @@ def build_grid(
     show_location: bool = False,
     links: Links | None = None,
     unavailable: Callable[[Column, datetime.date], str] | None = None,
+    day_hours: Callable[[datetime.date], tuple[int, int]] | None = None,
+    off: Callable[[Column, datetime.date], list[tuple[int, int, str]]] | None = None,
 ) -> Grid:
     """``columns``: (column, its day, its appointments, booking parameters).
     ``show_location``: the blocks name the appointment's location (week view).
     ``unavailable``: why a column's day cannot be booked (clinic.hours), or "";
-    such a column offers no free times and says why."""
+    such a column offers no free times and says why. ``day_hours``: a day's opening
+    hours in minutes (else ``opens``–``closes``). ``off``: the times of a column's
+    day its injector does not work, (start, end, why) in minutes (clinic.hours
+    ``Closures.off``): no free time is offered there, the band is shaded and says why."""
     local = {
         a.pk: (a.starts_at.astimezone(zone), a.ends_at.astimezone(zone))
         for _, _, appointments, _ in columns
@@ -119,15 +127,39 @@ def build_grid(
                 Block(appointment=appointment, row=row, span=min(span, rows), start=start, end=end)
             )
         if day not in times:
+            day_opens, day_closes = opens, closes
+            if day_hours is not None:
+                day_opens, day_closes = (_time(m) for m in day_hours(day))
             times[day] = free_times(
-                day=day, zone=zone, now=now, first=first, opens=opens, closes=closes, last=last
+                day=day,
+                zone=zone,
+                now=now,
+                first=first,
+                opens=day_opens,
+                closes=day_closes,
+                last=last,
             )
         booking = f"{book}?{urlencode({**params, 'day': day.isoformat()})}&start="
         blocks = [
             shown(b, now=now, links=links, show_location=show_location) for b in column.blocks
         ]
         column.closed = unavailable(column, day) if unavailable else ""
-        free = [] if column.closed else slots(times[day], booking=booking, title=column.title)
+        bands = off(column, day) if off and not column.closed else []
+        offered = times[day]
+        if bands:
+            offered = [
+                t
+                for t in offered
+                if not any(
+                    s < _minute(t[0]) + SLOT_MINUTES and e > _minute(t[0]) for s, e, _ in bands
+                )
+            ]
+            column.off = [
+                (_row(s, first), max(1, -(-(e - max(s, first)) // ROW_MINUTES)), why)
+                for s, e, why in bands
+                if e > first and s < last
+            ]
+        free = [] if column.closed else slots(offered, booking=booking, title=column.title)
         drawn.append((column, free, blocks))
     hours = [(_row(m, first), f"{m // 60:02d}:00") for m in range(first, last, 60)]
     body = render_fragment("clinic/schedule_grid.jinja", hours=hours, columns=drawn)
@@ -206,6 +238,14 @@ def shown(block: Block, *, now: datetime.datetime, links: Links, show_location: 
         what=f"{what} · {a.location.name}" if show_location else what,
         badge="" if booked else STATUSES.get(a.status, a.status),
     )
+
+
+def _minute(label: str) -> int:
+    return int(label[:2]) * 60 + int(label[3:5])
+
+
+def _time(minute: int) -> datetime.time:
+    return datetime.time(minute // 60, minute % 60)
 
 
 def _row(minute: int, first: int) -> int:

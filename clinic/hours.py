@@ -1,13 +1,30 @@
 """When a location is open and an injector works: the one rule every booking
-door asks (issue 19, finding 1).
+door asks (issue 19, finding 1 and "Hours").
 
-A location is closed on its weekly closed days (``Location.closed_weekdays``)
-and its holidays (``ClosedDay``); an injector is away on their ``TimeOff``. A
-booking on such a day is refused with the reason (``check_open``, called by
-``clinic.scheduling.check_booking``: the desk's booking and moving, the Django
-admin, the two-week review); free times are not offered there (``Closures``,
-read once for a span of days by ``slots.find_free_slot`` and the day and week
-views). Within an open day, opening hours stay a warning the desk may confirm.
+What it knows, read once for a span of days (``closures``, four queries):
+
+- a location's weekly closed days (``Location.closed_weekdays``), its holidays
+  (``ClosedDay``) and its opening hours per weekday (``OpeningHours``: once a
+  location has any, a weekday without a row is closed; a location with none is
+  open ``opens_at``–``closes_at`` on its other days);
+- an injector's time off (``TimeOff``) and working hours per weekday and location
+  with a break (``WorkingHours``: an injector with none works whenever the
+  location is open).
+
+Refused (``check_open``, through ``clinic.scheduling.check_booking``: the desk's
+booking and moving, the Django admin, the two-week review): a closed day, a
+weekday without opening hours, the injector's time off.
+
+A warning the desk confirms (``hours_warning``: the booking and moving forms and
+the Django admin's form): outside the day's opening hours, outside the
+injector's working hours there (or a weekday the injector works elsewhere or not
+at all), or in the injector's break.
+
+Never offered (``Closures.bookable``): free-slot searches (``clinic.slots``),
+the day and week grids' free times (shaded, with the reason, ``Closures.off``),
+"Book review" and the review booked at signing (``charting.due_reviews``).
+
+All times are the location's wall clock.
 """
 
 from __future__ import annotations
@@ -17,7 +34,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from .errors import SchedulingError
-from .models import ClosedDay, Location, TimeOff, User
+from .models import ClosedDay, Location, OpeningHours, TimeOff, User, WorkingHours
 
 WEEKDAY_NAMES = (
     "Mondays",
@@ -29,23 +46,83 @@ WEEKDAY_NAMES = (
     "Sundays",
 )
 
+Span = tuple[int, int]  # minutes from local midnight, [start, end)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One row of an injector's working hours, in minutes of the day."""
+
+    weekday: int
+    location_id: int
+    location_name: str
+    start: int
+    end: int
+    break_start: int | None
+    break_end: int | None
+
+
+def minutes(time: datetime.time) -> int:
+    return time.hour * 60 + time.minute
+
+
+def hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _without(spans: list[Span], cut: Span) -> list[Span]:
+    left = []
+    for start, end in spans:
+        if cut[1] <= start or cut[0] >= end:
+            left.append((start, end))
+            continue
+        if start < cut[0]:
+            left.append((start, cut[0]))
+        if cut[1] < end:
+            left.append((cut[1], end))
+    return left
+
 
 @dataclass
 class Closures:
-    """A location's closed days and some injectors' time off over a span of days
-    (two queries), asked day by day."""
+    """A location's closed days and hours and some injectors' time off and working
+    hours over a span of days (four queries), asked day by day."""
 
     location: Location
     holidays: dict[datetime.date, str] = field(default_factory=dict)
     time_off: list[tuple[int, datetime.date, datetime.date, str]] = field(default_factory=list)
+    opening: dict[int, Span] = field(default_factory=dict)  # weekday -> hours; {}: the default
+    shifts: dict[int, list[Shift]] = field(default_factory=dict)  # injector id -> all its rows
+    names: dict[int, str] = field(default_factory=dict)  # injector id -> name, for messages
+
+    # The location.
 
     def closed(self, day: datetime.date) -> str:
         """Why the location is closed that day, or ""."""
-        if str(day.weekday()) in self.location.closed_weekdays:
-            return f"{self.location.name} is closed on {WEEKDAY_NAMES[day.weekday()]}."
+        weekday = day.weekday()
+        if str(weekday) in self.location.closed_weekdays or (
+            self.opening and weekday not in self.opening
+        ):
+            return f"{self.location.name} is closed on {WEEKDAY_NAMES[weekday]}."
         if day in self.holidays:
             return f"{self.location.name} is closed on {day:%b %-d}: {self.holidays[day]}."
         return ""
+
+    def open_hours(self, day: datetime.date) -> Span:
+        """The location's opening hours that day (its default ones for a weekday
+        without hours of its own: ask ``closed`` first)."""
+        return self.opening.get(
+            day.weekday(), (minutes(self.location.opens_at), minutes(self.location.closes_at))
+        )
+
+    def widest_hours(self, days: list[datetime.date]) -> Span:
+        """From the earliest opening to the latest closing of ``days`` (the week's grid)."""
+        spans = [self.open_hours(day) for day in days if not self.closed(day)] or [
+            self.open_hours(days[0])
+        ]
+        return min(s for s, _ in spans), max(e for _, e in spans)
+
+    # The injector.
 
     def away(self, injector: User | int, day: datetime.date) -> str:
         """Why the injector is not working that day, or ""."""
@@ -59,7 +136,106 @@ class Closures:
         return ""
 
     def unavailable(self, injector: User | int | None, day: datetime.date) -> str:
+        """Why nothing can be booked that day (a refusal), or ""."""
         return self.closed(day) or (self.away(injector, day) if injector else "")
+
+    def shifts_on(self, injector_id: int, day: datetime.date) -> list[Shift] | None:
+        """The injector's working hours here that day; None: none entered at all
+        (works whenever the location is open)."""
+        rows = self.shifts.get(injector_id)
+        if not rows:
+            return None
+        return [s for s in rows if s.weekday == day.weekday() and s.location_id == self.location.pk]
+
+    def bookable(self, injector: User | int | None, day: datetime.date) -> list[Span]:
+        """The spans of the day a booking with the injector may fill without a
+        warning: the opening hours, within the injector's hours, less the breaks."""
+        if self.unavailable(injector, day):
+            return []
+        opening = self.open_hours(day)
+        shifts = self.shifts_on(getattr(injector, "pk", injector), day) if injector else None
+        if shifts is None:
+            return [opening]
+        spans = []
+        for shift in sorted(shifts, key=lambda s: s.start):
+            start, end = max(shift.start, opening[0]), min(shift.end, opening[1])
+            if start >= end:
+                continue
+            pieces = [(start, end)]
+            if shift.break_start is not None:
+                pieces = _without(pieces, (shift.break_start, shift.break_end))
+            spans.extend(pieces)
+        return spans
+
+    def off(self, injector_id: int, day: datetime.date) -> list[tuple[int, int, str]]:
+        """Within the day's opening hours, the times the injector does not work
+        there, each with why (for the grids' shading): (start, end, reason)."""
+        shifts = self.shifts_on(injector_id, day)
+        if shifts is None or self.unavailable(injector_id, day):
+            return []
+        opening = self.open_hours(day)
+        name = self.names.get(injector_id, "The injector")
+        if not shifts:
+            return [(*opening, self._not_here(injector_id, day))]
+        found: list[tuple[int, int, str]] = []
+        outside = [opening]
+        for shift in shifts:
+            outside = _without(outside, (shift.start, shift.end))
+            if shift.break_start is not None:
+                start = max(shift.break_start, opening[0])
+                end = min(shift.break_end, opening[1])
+                if start < end:
+                    found.append((start, end, f"{name}'s break {hhmm(start)}–{hhmm(end)}"))
+        hours = ", ".join(f"{hhmm(s.start)}–{hhmm(s.end)}" for s in shifts)
+        found.extend((s, e, f"Outside {name}'s hours here ({hours})") for s, e in outside)
+        return sorted(found)
+
+    def _not_here(self, injector_id: int, day: datetime.date) -> str:
+        name = self.names.get(injector_id, "The injector")
+        elsewhere = sorted(
+            {s.location_name for s in self.shifts[injector_id] if s.weekday == day.weekday()}
+        )
+        where = f" (at {', '.join(elsewhere)})" if elsewhere else ""
+        return (
+            f"{name} does not work at {self.location.name} on {WEEKDAY_NAMES[day.weekday()]}{where}"
+        )
+
+    def warning(self, injector: User, start: datetime.datetime, end: datetime.datetime) -> str:
+        """Why a booking from ``start`` to ``end`` (local) needs confirming, or ""."""
+        day = start.date()
+        first = minutes(start.time())
+        last = minutes(end.time()) if end.date() == day else 24 * 60
+        when = f"this booking ({start:%H:%M}–{end:%H:%M})"
+        opens, closes = self.open_hours(day)
+        if first < opens or last > closes:
+            return (
+                f"{self.location.name} is open {hhmm(opens)}–{hhmm(closes)} on "
+                f"{WEEKDAY_NAMES[day.weekday()]}; {when} is outside opening hours."
+            )
+        shifts = self.shifts_on(injector.pk, day)
+        if shifts is None:
+            return ""
+        self.names.setdefault(injector.pk, injector.get_full_name())
+        if not shifts:
+            return f"{self._not_here(injector.pk, day)}; {when} is outside their hours."
+        inside = [s for s in shifts if s.start <= first and last <= s.end]
+        if not inside:
+            hours = ", ".join(f"{hhmm(s.start)}–{hhmm(s.end)}" for s in shifts)
+            return (
+                f"{injector.get_full_name()} works {hours} at {self.location.name} on "
+                f"{WEEKDAY_NAMES[day.weekday()]}; {when} is outside their hours."
+            )
+        for shift in inside:
+            if (
+                shift.break_start is not None
+                and first < shift.break_end
+                and last > shift.break_start
+            ):
+                return (
+                    f"{when[0].upper()}{when[1:]} falls in {injector.get_full_name()}'s break "
+                    f"{hhmm(shift.break_start)}–{hhmm(shift.break_end)}."
+                )
+        return ""
 
 
 def closures(
@@ -69,16 +245,61 @@ def closures(
     last_day: datetime.date,
     injectors: list[User] | None = None,
 ) -> Closures:
+    """What ``Closures`` knows for ``location`` from ``first_day`` to ``last_day``,
+    for ``injectors`` (None: every one). Four queries: holidays, time off,
+    opening hours, working hours."""
     holidays = dict(
         ClosedDay.objects.filter(location=location, day__range=(first_day, last_day)).values_list(
             "day", "reason"
         )
     )
     away = TimeOff.objects.filter(first_day__lte=last_day, last_day__gte=first_day)
+    rows = WorkingHours.objects.all()
     if injectors is not None:
         away = away.filter(injector__in=injectors)
+        rows = rows.filter(injector__in=injectors)
     time_off = list(away.values_list("injector_id", "first_day", "last_day", "reason"))
-    return Closures(location=location, holidays=holidays, time_off=time_off)
+    opening = {
+        weekday: (minutes(opens), minutes(closes))
+        for weekday, opens, closes in OpeningHours.objects.filter(location=location).values_list(
+            "weekday", "opens_at", "closes_at"
+        )
+    }
+    shifts: dict[int, list[Shift]] = {}
+    names: dict[int, str] = {}
+    for row in rows.values_list(
+        "injector_id",
+        "weekday",
+        "location_id",
+        "location__name",
+        "starts_at",
+        "ends_at",
+        "break_starts_at",
+        "break_ends_at",
+        "injector__first_name",
+        "injector__last_name",
+    ):
+        who, weekday, where, where_name, starts, ends, pause, resume, first, last = row
+        shifts.setdefault(who, []).append(
+            Shift(
+                weekday=weekday,
+                location_id=where,
+                location_name=where_name,
+                start=minutes(starts),
+                end=minutes(ends),
+                break_start=minutes(pause) if pause else None,
+                break_end=minutes(resume) if resume else None,
+            )
+        )
+        names[who] = f"{first} {last}".strip()
+    return Closures(
+        location=location,
+        holidays=holidays,
+        time_off=time_off,
+        opening=opening,
+        shifts=shifts,
+        names=names,
+    )
 
 
 def check_open(
@@ -98,3 +319,37 @@ def check_open(
         if reason:
             raise SchedulingError(f"{reason} Choose another day.", field="starts")
         day += datetime.timedelta(days=1)
+
+
+def hours_warning(
+    *,
+    location: Location,
+    injector: User | None,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+) -> str:
+    """Why a booking needs the desk's confirmation (outside the location's hours
+    that day, outside the injector's hours, in a break), or "". Asked by the
+    booking and moving forms and the Django admin's appointment form."""
+    zone = ZoneInfo(location.time_zone)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    known = closures(
+        location=location,
+        first_day=start.date(),
+        last_day=start.date(),
+        injectors=[injector] if injector else [],
+    )
+    if injector is None:
+        opens, closes = known.open_hours(start.date())
+        inside = opens <= minutes(start.time()) and (
+            end.date() == start.date() and minutes(end.time()) <= closes
+        )
+        return (
+            ""
+            if inside
+            else (
+                f"{location.name} is open {hhmm(opens)}–{hhmm(closes)}; this booking "
+                f"({start:%H:%M}–{end:%H:%M}) is outside opening hours."
+            )
+        )
+    return known.warning(injector, start, end)

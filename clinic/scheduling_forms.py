@@ -8,11 +8,13 @@ from django import forms
 
 from . import once
 from .access import injectors
+from .hours import hours_warning
 from .input_bounds import date_in_window
 from .models import Appointment, Location, Patient
-from .slots import NonexistentLocalTime, local_datetime, outside_opening_hours
+from .slots import NonexistentLocalTime, local_datetime
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+CONFIRM_LABEL = "Book anyway (outside the hours or in a break)"
 TIME = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
 
 
@@ -24,11 +26,14 @@ class InjectorChoiceField(forms.ModelChoiceField):
 class WhenMixin:
     """Turns day + start (+ optional end) at a location into UTC instants.
 
-    Outside opening hours is a warning: the form asks once, then books when
-    the box is ticked.
+    Outside opening hours, outside the injector's working hours or in their break
+    is a warning (``clinic.hours.hours_warning``): the form asks once, then books
+    when the box is ticked.
     """
 
-    def _clean_when(self, data: dict, location: Location | None, kind: str | None) -> None:
+    def _clean_when(
+        self, data: dict, location: Location | None, kind: str | None, injector=None
+    ) -> None:
         day, start, end = data.get("day"), data.get("start"), data.get("end")
         if not (location and day and start):
             return
@@ -44,8 +49,8 @@ class WhenMixin:
         ends_at = data["ends_at"] or data["starts_at"] + datetime.timedelta(
             minutes=Appointment.DEFAULT_MINUTES.get(kind, 30)
         )
-        self.hours_warning = outside_opening_hours(
-            location=location, starts_at=data["starts_at"], ends_at=ends_at
+        self.hours_warning = hours_warning(
+            location=location, injector=injector, starts_at=data["starts_at"], ends_at=ends_at
         )
         if self.hours_warning and not data.get("confirm_outside_hours"):
             self.add_error("confirm_outside_hours", self.hours_warning)
@@ -81,9 +86,7 @@ class AppointmentForm(WhenMixin, forms.Form):
         label="Note for the desk",
         help_text="Booking notes only. No clinical detail.",
     )
-    confirm_outside_hours = forms.BooleanField(
-        required=False, label="Book outside opening hours anyway"
-    )
+    confirm_outside_hours = forms.BooleanField(required=False, label=CONFIRM_LABEL)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,7 +94,7 @@ class AppointmentForm(WhenMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        self._clean_when(data, data.get("location"), data.get("kind"))
+        self._clean_when(data, data.get("location"), data.get("kind"), data.get("injector"))
         return data
 
 
@@ -102,9 +105,7 @@ class RescheduleForm(WhenMixin, forms.Form):
     end = forms.TimeField(
         widget=TIME, required=False, label="Ends", help_text="Leave empty to keep the same length."
     )
-    confirm_outside_hours = forms.BooleanField(
-        required=False, label="Book outside opening hours anyway"
-    )
+    confirm_outside_hours = forms.BooleanField(required=False, label=CONFIRM_LABEL)
 
     def __init__(self, *args, appointment: Appointment, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,7 +114,9 @@ class RescheduleForm(WhenMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        self._clean_when(data, self.appointment.location, self.appointment.kind)
+        self._clean_when(
+            data, self.appointment.location, self.appointment.kind, data.get("injector")
+        )
         if data.get("starts_at") and not data.get("ends_at"):
             data["ends_at"] = data["starts_at"] + (
                 self.appointment.ends_at - self.appointment.starts_at

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from .hours import closures
+from .hours import Closures, Span, closures
 from .models import Appointment, Location, Patient, User
 
 SLOT_MINUTES = 15
@@ -63,22 +63,6 @@ def local_today(location: Location, now: datetime.datetime | None = None) -> dat
     return (now or timezone.now()).astimezone(zone_of(location)).date()
 
 
-def outside_opening_hours(
-    *, location: Location, starts_at: datetime.datetime, ends_at: datetime.datetime
-) -> str:
-    """A warning when the booking is not within the location's opening hours, else ""."""
-    zone = zone_of(location)
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    closing = datetime.datetime.combine(start.date(), location.closes_at).replace(tzinfo=zone)
-    opening = datetime.datetime.combine(start.date(), location.opens_at).replace(tzinfo=zone)
-    if start < opening or end > closing:
-        return (
-            f"{location.name} is open {location.opens_at:%H:%M}–{location.closes_at:%H:%M}; "
-            f"this booking ({start:%H:%M}–{end:%H:%M}) is outside opening hours."
-        )
-    return ""
-
-
 def busy_intervals(
     *,
     injector: User,
@@ -120,10 +104,11 @@ def free_days(
     ``days_with_time`` days with free time are found or ``last_day`` is passed.
 
     Days the location is closed or the injector is away offer nothing and say why
-    (``clinic.hours``). Candidates start on the quarter hour within opening hours, not
-    before ``earliest``; each day's are ordered nearest the preferred time of day first
-    (the earlier of two as near). Busy time of the injector and the patient is read
-    once (with the closures, three queries).
+    (``clinic.hours``). Candidates start on the quarter hour within the day's opening
+    hours and the injector's working hours there, outside their breaks
+    (``Closures.bookable``), not before ``earliest``; each day's are ordered nearest the
+    preferred time of day first (the earlier of two as near). Busy time of the injector
+    and the patient is read once (with the hours, five queries).
     """
     zone = zone_of(location)
     first_day = preferred.astimezone(zone).date()
@@ -144,10 +129,16 @@ def free_days(
             found.append(FreeDay(day=day, starts=[], closed=reason))
             day += datetime.timedelta(days=1)
             continue
+        spans = known.bookable(injector, day)
+        if not spans:  # a weekday the injector works elsewhere, or not at all
+            reason = known.off(injector.pk, day)
+            found.append(FreeDay(day=day, starts=[], closed=reason[0][2] + "." if reason else ""))
+            day += datetime.timedelta(days=1)
+            continue
         target = datetime.datetime.combine(day, wanted_time).replace(tzinfo=zone)
         free = [
             start
-            for start in _day_candidates(location=location, day=day, length=length)
+            for start in _day_candidates(zone=zone, day=day, spans=spans, length=length)
             if start >= earliest and not any(s < start + length and e > start for s, e in busy)
         ]
         free.sort(key=lambda start: (abs(start - target), start))
@@ -181,18 +172,42 @@ def find_free_slot(
     return next((day.starts[0] for day in days if day.starts), None)
 
 
-def is_slot_start(*, location: Location, start: datetime.datetime, minutes: int) -> bool:
-    """Whether ``start`` is one of the quarter hours its day offers within opening hours."""
-    day = start.astimezone(zone_of(location)).date()
-    length = datetime.timedelta(minutes=minutes)
-    return start in set(_day_candidates(location=location, day=day, length=length))
-
-
-def _day_candidates(*, location: Location, day: datetime.date, length: datetime.timedelta):
+def is_slot_start(
+    *, location: Location, start: datetime.datetime, minutes: int, injector: User | None = None
+) -> bool:
+    """Whether ``start`` is one of the quarter hours its day offers (``Closures.bookable``:
+    within opening hours, and the injector's working hours outside breaks)."""
     zone = zone_of(location)
-    start = datetime.datetime.combine(day, location.opens_at).replace(tzinfo=zone)
-    closing = datetime.datetime.combine(day, location.closes_at).replace(tzinfo=zone)
-    step = datetime.timedelta(minutes=SLOT_MINUTES)
-    while start + length <= closing:
-        yield start.astimezone(datetime.UTC)
-        start += step
+    day = start.astimezone(zone).date()
+    known = closures(
+        location=location, first_day=day, last_day=day, injectors=[injector] if injector else []
+    )
+    return start in set(day_starts(known=known, injector=injector, day=day, minutes=minutes))
+
+
+def day_starts(
+    *, known: Closures, injector: User | None, day: datetime.date, minutes: int
+) -> list[datetime.datetime]:
+    """The quarter hours of ``day`` a booking of ``minutes`` may start at (UTC)."""
+    zone = zone_of(known.location)
+    spans = known.bookable(injector, day)
+    return list(
+        _day_candidates(zone=zone, day=day, spans=spans, length=datetime.timedelta(minutes=minutes))
+    )
+
+
+def _day_candidates(
+    *, zone: ZoneInfo, day: datetime.date, spans: list[Span], length: datetime.timedelta
+):
+    """Quarter-hour starts within ``spans`` (minutes of the local day) that fit
+    ``length`` before the span ends; a wall-clock time the clocks skip is none."""
+    step = SLOT_MINUTES
+    for first, last in spans:
+        minute = -(-first // step) * step  # on the quarter hour
+        while minute + length.total_seconds() // 60 <= last:
+            wall = datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60))
+            start = wall.replace(tzinfo=zone)
+            instant = start.astimezone(datetime.UTC)
+            if instant.astimezone(zone).replace(tzinfo=None) == wall:
+                yield instant
+            minute += step

@@ -1,6 +1,7 @@
 """The clinic's models, one module per idea; import them from ``clinic.models``."""
 
 from .appointments import HOLDS_TIME, LONGEST, Appointment, CalendarFeed
+from .hours import OpeningHours, Weekday, WorkingHours
 from .imports import PatientImport
 from .locations import ClosedDay, Location, TimeOff
 from .patients import Patient
@@ -15,8 +16,11 @@ __all__ = [
     "ClosedDay",
     "FormSubmit",
     "Location",
+    "OpeningHours",
     "Patient",
     "PatientImport",
     "TimeOff",
     "User",
+    "Weekday",
+    "WorkingHours",
 ]

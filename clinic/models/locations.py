@@ -22,8 +22,14 @@ class Location(models.Model):
     address = models.CharField(max_length=250, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, default="America/New_York")
-    opens_at = models.TimeField(default=datetime.time(9, 0))
-    closes_at = models.TimeField(default=datetime.time(18, 0))
+    # The hours of every open day until the location has opening hours per weekday
+    # (OpeningHours, clinic.hours); from then on those.
+    opens_at = models.TimeField(
+        default=datetime.time(9, 0), help_text="Used only while no weekday has hours below."
+    )
+    closes_at = models.TimeField(
+        default=datetime.time(18, 0), help_text="Used only while no weekday has hours below."
+    )
     closed_weekdays = models.CharField(
         max_length=7,
         blank=True,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ..access import injectors, role_required
 from ..calendar_grid import Column, build_grid
-from ..hours import closures
+from ..hours import closures, hhmm
 from ..links import Links
 from ..models import HOLDS_TIME, Appointment, Location
 from ..roles import Role
@@ -49,16 +49,20 @@ def day_view(request):
     shown = [a for a in appointments if a.status in SHOWN_IN_GRID]
     links = Links()
     columns = _injector_columns(location=location, day=day, shown=shown)  # query: injectors
-    # query: the location's holidays and the injectors' time off that day
+    # queries: the location's holidays and opening hours, the injectors' time off and
+    # working hours that day
     known = closures(location=location, first_day=day, last_day=day)
+    opens, closes = known.open_hours(day)
     grid = build_grid(
         columns=columns,
         zone=zone_of(location),
-        opens=location.opens_at,
-        closes=location.closes_at,
+        opens=datetime.time(opens // 60, opens % 60),
+        closes=datetime.time(closes // 60, closes % 60),
         now=now,
         links=links,
         unavailable=lambda column, each: known.unavailable(int(column.key), each),
+        day_hours=known.open_hours,
+        off=lambda column, each: known.off(int(column.key), each),
     )
     context = {
         "form": form,
@@ -69,6 +73,7 @@ def day_view(request):
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1),
         "grid": grid,
+        "open_hours": known.closed(day) or f"Open {hhmm(opens)}–{hhmm(closes)}.",
         "here_path": request.get_full_path(),
         **_arrivals(
             appointments, shown, day=day, today=today, now=now, links=links, zone=zone_of(location)
@@ -162,10 +167,14 @@ def week_view(request):
         .for_grid()
     )
     zone = zone_of(location)
-    # query: the location's holidays and the injector's time off that week
+    # queries: the location's holidays and opening hours, the injector's time off and
+    # working hours that week
     known = closures(location=location, first_day=days[0], last_day=days[-1], injectors=[injector])
+    opens, closes = known.widest_hours(days)
     grid = build_grid(
         unavailable=lambda column, each: known.unavailable(injector, each),
+        day_hours=known.open_hours,
+        off=lambda column, each: known.off(injector.pk, each),
         columns=_day_columns(
             days=days,
             today=today,
@@ -175,8 +184,8 @@ def week_view(request):
             zone=zone,
         ),  # fmt: skip
         zone=zone,
-        opens=location.opens_at,
-        closes=location.closes_at,
+        opens=datetime.time(opens // 60, opens % 60),
+        closes=datetime.time(closes // 60, closes % 60),
         now=now,
         show_location=True,
     )

@@ -3,7 +3,7 @@ finding 5): an overlap, a past time or a time outside opening hours is a message
 on the admin form, never a 500 and never a silent save.
 
 The rule is ``clinic.scheduling.check_booking`` (with ``change_status`` for
-status changes and ``slots.outside_opening_hours``). Its doors: the desk's
+status changes and ``clinic.hours.hours_warning``). Its doors: the desk's
 booking and moving pages (tests/clinic/test_booking_views.py), the two-week
 review's booking (tests/charting/test_due_reviews.py), and the Django admin's
 add and change forms (here). The demo schedule writes rows through the factory
