@@ -9,7 +9,7 @@ from django import forms
 from . import once
 from .access import injectors
 from .input_bounds import date_in_window
-from .models import Appointment, Location, Patient
+from .models import Appointment, Location, Patient, Room
 from .slots import NonexistentLocalTime, local_datetime, outside_opening_hours
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -19,6 +19,24 @@ TIME = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
 class InjectorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name()
+
+
+class RoomChoiceField(forms.ModelChoiceField):
+    """A room of any location in use ("Room 2 · Riverside"); the booking rule
+    (clinic.rooms) refuses another location's room. Empty: the first free room,
+    for the kinds that need one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Room.objects.active().select_related("location").order_by("location__name"),
+            required=False,
+            empty_label="Any free room",
+            error_messages={"invalid_choice": "That room is unknown: choose one from the list."},
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {obj.location.name}"
 
 
 class WhenMixin:
@@ -67,6 +85,7 @@ class AppointmentForm(WhenMixin, forms.Form):
         queryset=injectors(),
         error_messages={"invalid_choice": "That injector is unknown: choose one from the list."},
     )
+    room = RoomChoiceField(help_text="Treatments and touch-ups take a room.")
     day = forms.DateField(widget=DATE)
     start = forms.TimeField(widget=TIME, label="Starts")
     end = forms.TimeField(
@@ -97,6 +116,7 @@ class AppointmentForm(WhenMixin, forms.Form):
 
 class RescheduleForm(WhenMixin, forms.Form):
     injector = InjectorChoiceField(queryset=injectors())
+    room = RoomChoiceField(help_text="Empty: its room while free, else the first free room.")
     day = forms.DateField(widget=DATE)
     start = forms.TimeField(widget=TIME, label="Starts")
     end = forms.TimeField(

@@ -1,7 +1,7 @@
 """The clinic's models, one module per idea; import them from ``clinic.models``."""
 
 from .appointments import HOLDS_TIME, LONGEST, Appointment, CalendarFeed
-from .locations import ClosedDay, Location, TimeOff
+from .locations import ClosedDay, Location, Room, TimeOff
 from .patients import Patient
 from .staff import User
 from .submits import FormSubmit
@@ -15,6 +15,7 @@ __all__ = [
     "FormSubmit",
     "Location",
     "Patient",
+    "Room",
     "TimeOff",
     "User",
 ]
