@@ -115,7 +115,9 @@ class AppointmentForm(WhenMixin, forms.Form):
 
 
 class RescheduleForm(WhenMixin, forms.Form):
-    injector = InjectorChoiceField(queryset=injectors())
+    injector = InjectorChoiceField(
+        queryset=injectors(), required=False, help_text="Empty: the same injector."
+    )
     room = RoomChoiceField(help_text="Empty: its room while free, else the first free room.")
     day = forms.DateField(widget=DATE)
     start = forms.TimeField(widget=TIME, label="Starts")
@@ -165,6 +167,10 @@ class DayForm(forms.Form):
     day = forms.DateField(required=False, widget=DATE, label="Day")
     location = forms.ModelChoiceField(
         queryset=Location.objects.active(), required=False, empty_label=None
+    )
+    # The day view's columns: one per injector, or one per treatment room.
+    by = forms.ChoiceField(
+        choices=[("injector", "By injector"), ("room", "By room")], required=False
     )
 
     def clean_day(self):
