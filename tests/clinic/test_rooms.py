@@ -463,3 +463,32 @@ def test_the_day_view_by_room_has_a_column_per_room_and_escapes_names(
     assert f"room={rooms[0].pk}" in page.text  # a free time books that room
     assert_shown_as_text(page.text, SCRIPT)
     assert 'aria-current="true" href="?day=' in page.text and "by=room" in page.text
+
+
+@pytest.mark.parametrize("count", [5, 100])
+def test_the_day_view_by_room_query_count_is_constant(
+    desk_client, location, count, django_assert_num_queries
+):
+    day = datetime.date(2030, 5, 14)
+    rooms = [make_room(location, f"Room {n}") for n in range(1, 5)]
+    injectors = [UserFactory(role=Role.INJECTOR, default_location=location) for _ in range(10)]
+    for n, patient in enumerate(PatientFactory.create_batch(count)):
+        make_appointment(
+            patient=patient,
+            injector=injectors[n % 10],
+            location=location,
+            room=rooms[n % 4],
+            starts_at=at(location, day, "09:00") + datetime.timedelta(minutes=5 * (n // 4)),
+            minutes=5,
+            kind=Kind.TREATMENT,
+        )
+    # 1 session, 2 user, 3 the user's roles, 4 the location, 5 the appointments of the
+    # day, 6 the rooms (in place of the injectors), 7 the navigation's locations,
+    # 8-9 the location's holidays and the injectors' time off (clinic.hours)
+    with django_assert_num_queries(9):
+        page = desk_client.get(
+            reverse("schedule_day"),
+            {"day": day.isoformat(), "by": "room"},
+        )
+    assert sum(len(c.blocks) for c in page.context["grid"].columns) == count
+    assert len(page.context["grid"].columns) == 4
