@@ -28,7 +28,9 @@ class RoomChoiceField(forms.ModelChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(
-            queryset=Room.objects.active().select_related("location").order_by("location__name"),
+            queryset=Room.objects.active()
+            .select_related("location")
+            .order_by("location__name", "name"),
             required=False,
             empty_label="Any free room",
             error_messages={"invalid_choice": "That room is unknown: choose one from the list."},
