@@ -161,6 +161,7 @@ def review_times(
         patient=due.patient,
         location=location,
         minutes=Appointment.DEFAULT_MINUTES[Appointment.Kind.REVIEW],
+        kind=Appointment.Kind.REVIEW,  # its turnover, and a room if reviews take one
         preferred=datetime.datetime.combine(first_day, wanted).replace(tzinfo=zone),
         earliest=now,
         last_day=last_day,

@@ -13,6 +13,7 @@ from .models import (
     Location,
     OpeningHours,
     Patient,
+    Room,
     TimeOff,
     User,
     WorkingHours,
@@ -125,11 +126,20 @@ class ClosedDayInline(admin.TabularInline):
     verbose_name = "holiday"
 
 
+class RoomInline(admin.TabularInline):
+    """The location's treatment rooms (clinic.rooms); a room with bookings is put out
+    of use rather than deleted."""
+
+    model = Room
+    extra = 1
+    fields = ["name", "is_active"]
+
+
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
     form = LocationAdminForm
     list_display = ["name", "time_zone", "closed_weekdays", "is_active"]
-    inlines = [OpeningHoursInline, ClosedDayInline]
+    inlines = [OpeningHoursInline, RoomInline, ClosedDayInline]
 
 
 @admin.register(TimeOff)
@@ -151,7 +161,8 @@ class PatientAdmin(admin.ModelAdmin):
 class AppointmentAdminForm(forms.ModelForm):
     """The admin's appointment form asks the appointment book's rules
     (``clinic.scheduling``), as the desk's pages do: a sane time from now on, an
-    active injector, no clash, and a ticked box for outside opening hours."""
+    active injector, no clash, a free room for a kind that needs one (empty room:
+    the first free), and a ticked box for outside opening hours."""
 
     confirm_outside_hours = forms.BooleanField(
         required=False, label="Book anyway (outside the hours or in a break)"
@@ -164,6 +175,7 @@ class AppointmentAdminForm(forms.ModelForm):
             "kind",
             "location",
             "injector",
+            "room",
             "starts_at",
             "ends_at",
             "status",
@@ -177,6 +189,7 @@ class AppointmentAdminForm(forms.ModelForm):
         "ends": "ends_at",
         "patient": "patient",
         "injector": "injector",
+        "room": "room",
     }
 
     def clean(self):
@@ -185,23 +198,28 @@ class AppointmentAdminForm(forms.ModelForm):
             return data
         before = self.instance.pk and Appointment.objects.get(pk=self.instance.pk)
         starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
-        moved = not before or (starts_at, ends_at, data.get("injector")) != (
+        moved = not before or (starts_at, ends_at, data.get("injector"), data.get("room")) != (
             before.starts_at,
             before.ends_at,
             before.injector,
+            before.room,
         )
         # On the change form patient and location are read-only: the booking's own.
         patient = data.get("patient") or (before and before.patient)
         location = data.get("location") or (before and before.location)
-        if not moved or not (starts_at and ends_at and patient and location):
+        kind = data.get("kind") or (before and before.kind)
+        if not moved or not (starts_at and ends_at and patient and location and kind):
             return data
         try:
             scheduling.check_booking(
                 patient=patient,
+                kind=kind,
                 location=location,
                 injector=data["injector"],
                 starts_at=starts_at,
                 ends_at=ends_at,
+                room=data.get("room"),
+                keep_room=before.room if before else None,
                 exclude_id=self.instance.pk,
             )
         except SchedulingError as exc:
@@ -221,12 +239,12 @@ class AppointmentAdmin(admin.ModelAdmin):
     one set of booking rules; what the rules refuse is said on the form."""
 
     form = AppointmentAdminForm
-    list_display = ["starts_at", "kind", "status", "patient", "injector", "location"]
+    list_display = ["starts_at", "kind", "status", "patient", "injector", "location", "room"]
     list_filter = ["status", "kind", "location"]
     date_hierarchy = "starts_at"
-    list_select_related = ["patient", "injector", "location"]
+    list_select_related = ["patient", "injector", "location", "room"]
     raw_id_fields = ["patient", "injector", "created_by"]
-    readonly_fields = ["reminder_sent_at", "created_at"]
+    readonly_fields = ["blocked_until", "reminder_sent_at", "created_at"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -248,8 +266,9 @@ class AppointmentAdmin(admin.ModelAdmin):
                     ends_at=obj.ends_at,
                     by=request.user,
                     desk_note=obj.desk_note,
+                    room=obj.room,
                 )
-                obj.pk, obj.created_by = booked.pk, booked.created_by
+                obj.pk, obj.created_by, obj.room = booked.pk, booked.created_by, booked.room
         except SchedulingError as exc:  # a second desk took the time meanwhile
             request._booking_refused = str(exc)
 
@@ -257,16 +276,18 @@ class AppointmentAdmin(admin.ModelAdmin):
     @transaction.atomic  # all or nothing: a refused status undoes the move with it
     def _change(obj, form) -> None:
         before = Appointment.objects.get(pk=obj.pk)
-        if (obj.starts_at, obj.ends_at, obj.injector_id) != (
+        if (obj.starts_at, obj.ends_at, obj.injector_id, obj.room_id) != (
             before.starts_at,
             before.ends_at,
             before.injector_id,
+            before.room_id,
         ):
             scheduling.reschedule_appointment(
                 appointment=before,
                 starts_at=obj.starts_at,
                 ends_at=obj.ends_at,
                 injector=obj.injector,
+                room=obj.room,
             )
         if obj.status != before.status:
             scheduling.change_status(appointment=before, to=obj.status, reason=obj.cancel_reason)

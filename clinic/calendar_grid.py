@@ -44,6 +44,7 @@ class Block:
     span: int
     start: datetime.datetime
     end: datetime.datetime
+    turnover: int = 0  # rows of turnover after it (clinic.buffers), drawn under its end
 
 
 @dataclass
@@ -123,9 +124,13 @@ def build_grid(
             end_minute = end.hour * 60 + end.minute if end.date() == day else 24 * 60
             row = _row(start_minute, first)
             span = max(1, -(-(end_minute - max(start_minute, first)) // ROW_MINUTES))
-            column.blocks.append(
-                Block(appointment=appointment, row=row, span=min(span, rows), start=start, end=end)
+            block = Block(
+                appointment=appointment, row=row, span=min(span, rows), start=start, end=end
             )
+            block.turnover = _turnover_rows(
+                appointment, zone=zone, day=day, end=end, rows=rows - row - block.span + 1
+            )
+            column.blocks.append(block)
         if day not in times:
             day_opens, day_closes = opens, closes
             if day_hours is not None:
@@ -181,6 +186,8 @@ class Shown(NamedTuple):
     times: str  # "10:00–10:30"
     what: str  # the kind, and the location in the week view
     badge: str  # the status, unless booked
+    turnover: int  # rows of turnover under it, 0 for none
+    turnover_until: str  # "10:55"
 
 
 def free_times(
@@ -237,6 +244,8 @@ def shown(block: Block, *, now: datetime.datetime, links: Links, show_location: 
         times=f"{block.start:%H:%M}–{block.end:%H:%M}",
         what=f"{what} · {a.location.name}" if show_location else what,
         badge="" if booked else STATUSES.get(a.status, a.status),
+        turnover=block.turnover,
+        turnover_until=f"{block.end + (a.blocked_until - a.ends_at):%H:%M}",
     )
 
 
@@ -246,6 +255,15 @@ def _minute(label: str) -> int:
 
 def _time(minute: int) -> datetime.time:
     return datetime.time(minute // 60, minute % 60)
+
+
+def _turnover_rows(appointment: Appointment, *, zone, day, end, rows: int) -> int:
+    """How many rows of the day the appointment's turnover covers after its end."""
+    if appointment.blocked_until <= appointment.ends_at or end.date() != day:
+        return 0
+    blocked = appointment.blocked_until.astimezone(zone)
+    until = blocked.hour * 60 + blocked.minute if blocked.date() == day else 24 * 60
+    return max(0, min(rows, -(-(until - (end.hour * 60 + end.minute)) // ROW_MINUTES)))
 
 
 def _row(minute: int, first: int) -> int:

@@ -1,9 +1,10 @@
 """Double bookings and impossible times: the checks every booking passes.
 
-``clash_messages`` names each appointment that already holds the injector's or
-the patient's time. On PostgreSQL the exclusion constraints of migration 0004
-back it up; ``save_without_overlap`` turns their violation into the same
-message. The errors carry a message for the person at the desk.
+``clash_messages`` names each appointment that already holds the injector's,
+the patient's or the room's time (the injector's and the room's with each
+appointment's turnover, ``clinic.buffers``). On PostgreSQL the exclusion
+constraints of migrations 0004 and 0011 back it up; ``save_without_overlap``
+turns their violation into the same message. The errors carry a message for the person at the desk.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db.models import Q
 
 from .errors import BookingConflict, SchedulingError
 from .input_bounds import date_in_window
-from .models import LONGEST, Appointment, Patient, User
+from .models import LONGEST, Appointment, Patient, Room, User
 from .roles import Role
 
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL: an exclusion constraint refused the row
@@ -29,41 +30,76 @@ def clash_messages(
     patient: Patient,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
+    blocked_until: datetime.datetime | None = None,
+    room: Room | None = None,
     exclude_id: int | None = None,
 ) -> list[str]:
-    """One sentence per appointment that holds the injector's or the patient's time."""
+    """One sentence per appointment that holds the injector's, the patient's or the
+    room's time (one query). The injector and the room are held until each
+    appointment's ``blocked_until`` (its turnover, ``clinic.buffers``), the new one's
+    included; the patient only until the end."""
+    blocked_until = blocked_until or ends_at
+    who = Q(injector=injector) | Q(patient=patient)
+    if room is not None:
+        who |= Q(room=room)
     clashes = (
         Appointment.objects.holding_time()
-        .between(starts_at, ends_at)
-        .filter(Q(injector=injector) | Q(patient=patient))
+        .blocking(starts_at, blocked_until)
+        .filter(who)
         .for_pages()
     )
     if exclude_id:
         clashes = clashes.exclude(pk=exclude_id)
     messages = []
     for other in clashes:
-        when = f"{other.local_start:%b %-d %H:%M}–{other.local_end:%H:%M}"
-        if other.injector_id == injector.pk:
+        blocks = other.starts_at < blocked_until and other.blocked_until > starts_at
+        if other.injector_id == injector.pk and blocks:
             messages.append(
-                f"{other.injector.get_full_name()} is already booked {when} with "
+                f"{other.injector.get_full_name()} is already booked {held(other)} with "
                 f"{other.patient.full_name} ({other.get_kind_display()}, {other.location.name})."
             )
-        if other.patient_id == patient.pk:
+        if (
+            other.patient_id == patient.pk
+            and other.starts_at < ends_at
+            and other.ends_at > starts_at
+        ):
+            when = f"{other.local_start:%b %-d %H:%M}–{other.local_end:%H:%M}"
             messages.append(
                 f"{other.patient.full_name} already has an appointment {when} with "
                 f"{other.injector.get_full_name()} ({other.get_kind_display()}, "
                 f"{other.location.name})."
             )
+        if room is not None and other.room_id == room.pk and blocks:
+            messages.append(room_taken(room, other))
     return messages
 
 
-def clashes_of(appointment: Appointment) -> list[str]:
+def held(other: Appointment) -> str:
+    """When ``other`` holds its injector and room: "Dec 4 10:00–10:45", and its
+    turnover when it has one."""
+    when = f"{other.local_start:%b %-d %H:%M}–{other.local_end:%H:%M}"
+    if other.blocked_until > other.ends_at:
+        when += f" (and turnover until {other.local(other.blocked_until):%H:%M})"
+    return when
+
+
+def room_taken(room: Room, other: Appointment) -> str:
+    """The desk's sentence for a room held by ``other``: names, times and the kind only."""
+    return (
+        f"{room.name} is taken {held(other)} by {other.patient.full_name} "
+        f"({other.get_kind_display()} with {other.injector.get_full_name()})."
+    )
+
+
+def clashes_of(appointment: Appointment, *, with_room: bool = True) -> list[str]:
     """What ``appointment`` (kept where it is) would clash with, as messages."""
     return clash_messages(
         injector=appointment.injector,
         patient=appointment.patient,
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,
+        blocked_until=appointment.blocked_until,
+        room=appointment.room if with_room else None,
         exclude_id=appointment.pk,
     )
 

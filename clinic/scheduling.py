@@ -14,6 +14,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .buffers import blocked_until as turnover_end
 from .conflicts import (
     check_injector,
     check_times,
@@ -24,7 +25,8 @@ from .conflicts import (
 )
 from .errors import BookingConflict, SchedulingError
 from .hours import check_open
-from .models import HOLDS_TIME, Appointment, Location, Patient, User
+from .models import HOLDS_TIME, Appointment, Location, Patient, Room, User
+from .rooms import choose_room
 
 Status = Appointment.Status
 
@@ -47,32 +49,49 @@ REFUSALS = {
 def check_booking(
     *,
     patient: Patient,
+    kind: str,
     location: Location,
     injector: User,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
+    room: Room | None = None,
+    keep_room: Room | None = None,
     exclude_id: int | None = None,
     now: datetime.datetime | None = None,
-) -> None:
+) -> Room | None:
     """The rules a time must pass to be booked (or moved to), without saving:
     a sane time from now on, an active injector and patient, a day the location
-    is open and the injector works (``clinic.hours``), no clash. Booking,
+    is open and the injector works (``clinic.hours``), no clash of the injector
+    or the patient (with the kind's turnover for the injector, ``clinic.buffers``),
+    and a room for a kind that needs one (``clinic.rooms``: ``room`` the desk's
+    choice, ``keep_room`` the one the booking holds). Returns the room. Booking,
     moving and the Django admin's form all ask this; the database's exclusion
-    constraint stays the last word for two desks at once."""
+    constraints stay the last word for two desks at once."""
     check_times(starts_at=starts_at, ends_at=ends_at, now=now or timezone.now())
     check_injector(injector)
     if not patient.is_active:
         raise SchedulingError("This patient's record is inactive.", field="patient")
     check_open(location=location, injector=injector, starts_at=starts_at, ends_at=ends_at)
+    blocked_until = turnover_end(kind=kind, ends_at=ends_at)
     clashes = clash_messages(
         injector=injector,
         patient=patient,
         starts_at=starts_at,
         ends_at=ends_at,
+        blocked_until=blocked_until,
         exclude_id=exclude_id,
     )
     if clashes:
         raise BookingConflict(" ".join(clashes))
+    return choose_room(
+        location=location,
+        kind=kind,
+        starts_at=starts_at,
+        blocked_until=blocked_until,
+        room=room,
+        keep=keep_room,
+        exclude_id=exclude_id,
+    )
 
 
 @transaction.atomic
@@ -86,19 +105,23 @@ def book_appointment(
     ends_at: datetime.datetime | None = None,
     by: User | None,
     desk_note: str = "",
+    room: Room | None = None,
     now: datetime.datetime | None = None,
 ) -> Appointment:
-    """Book an appointment, refusing double bookings of injector or patient.
+    """Book an appointment, refusing double bookings of injector, patient or room;
+    a kind that needs a room takes ``room`` (the desk's choice) or the first free one.
 
     Outside opening hours is allowed (the form warns and asks first).
     """
     ends_at = ends_at or default_end(kind=kind, starts_at=starts_at)
-    check_booking(
+    room = check_booking(
         patient=patient,
+        kind=kind,
         location=location,
         injector=injector,
         starts_at=starts_at,
         ends_at=ends_at,
+        room=room,
         now=now,
     )
     appointment = Appointment(
@@ -106,8 +129,10 @@ def book_appointment(
         kind=kind,
         location=location,
         injector=injector,
+        room=room,
         starts_at=starts_at,
         ends_at=ends_at,
+        blocked_until=turnover_end(kind=kind, ends_at=ends_at),
         desk_note=desk_note,
         created_by=by,
     )
@@ -123,10 +148,16 @@ def reschedule_appointment(
     starts_at: datetime.datetime,
     ends_at: datetime.datetime | None = None,
     injector: User | None = None,
+    room: Room | None = None,
     now: datetime.datetime | None = None,
 ) -> Appointment:
-    """Move a booked appointment (same length unless an end is given)."""
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    """Move a booked appointment (same length unless an end is given); it keeps its
+    room while that is free, else takes ``room`` or the first free one."""
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("room")
+        .get(pk=appointment.pk)
+    )
     if appointment.status != Status.BOOKED:
         raise SchedulingError(
             REFUSALS.get(
@@ -137,16 +168,20 @@ def reschedule_appointment(
         )
     ends_at = ends_at or starts_at + (appointment.ends_at - appointment.starts_at)
     injector = injector or appointment.injector
-    check_booking(
+    appointment.room = check_booking(
         patient=appointment.patient,
+        kind=appointment.kind,
         location=appointment.location,
         injector=injector,
         starts_at=starts_at,
         ends_at=ends_at,
+        room=room,
+        keep_room=appointment.room,
         exclude_id=appointment.pk,
         now=now,
     )
     appointment.starts_at, appointment.ends_at, appointment.injector = starts_at, ends_at, injector
+    appointment.blocked_until = turnover_end(kind=appointment.kind, ends_at=ends_at)
     appointment.reminder_sent_at = None  # a new time deserves a new reminder
     save_without_overlap(appointment)
     return appointment
@@ -176,7 +211,9 @@ def change_status(
 ) -> Appointment:
     """Arrived, no-show, in treatment, completed, cancelled (with a reason), or back."""
     appointment = (
-        Appointment.objects.select_for_update().select_related("location").get(pk=appointment.pk)
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("location", "room")
+        .get(pk=appointment.pk)
     )
     current = appointment.status
     if to == current:
@@ -201,13 +238,22 @@ def change_status(
             f"Not yet: the appointment starts at {appointment.local_start:%H:%M}.", field=None
         )
     if not appointment.holds_time and to in HOLDS_TIME:  # a no-show put back
-        clashes = clashes_of(appointment)
+        clashes = clashes_of(appointment, with_room=False)
         if clashes:
             raise BookingConflict(" ".join(clashes))
+        # Its room again while free, else another (clinic.rooms).
+        appointment.room = choose_room(
+            location=appointment.location,
+            kind=appointment.kind,
+            starts_at=appointment.starts_at,
+            blocked_until=appointment.blocked_until,
+            keep=appointment.room,
+            exclude_id=appointment.pk,
+        )
     appointment.status = to
     try:
         with transaction.atomic():
-            appointment.save(update_fields=["status", "cancel_reason", "updated_at"])
+            appointment.save(update_fields=["status", "cancel_reason", "room", "updated_at"])
     except IntegrityError as exc:  # back to booked over a slot taken meanwhile
         raise BookingConflict("That time has been given to someone else meanwhile.") from exc
     return appointment

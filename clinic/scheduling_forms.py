@@ -10,7 +10,7 @@ from . import once
 from .access import injectors
 from .hours import hours_warning
 from .input_bounds import date_in_window
-from .models import Appointment, Location, Patient
+from .models import Appointment, Location, Patient, Room
 from .slots import NonexistentLocalTime, local_datetime
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -21,6 +21,26 @@ TIME = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
 class InjectorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name()
+
+
+class RoomChoiceField(forms.ModelChoiceField):
+    """A room of any location in use ("Room 2 · Riverside"); the booking rule
+    (clinic.rooms) refuses another location's room. Empty: the first free room,
+    for the kinds that need one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Room.objects.active()
+            .select_related("location")
+            .order_by("location__name", "name"),
+            required=False,
+            empty_label="Any free room",
+            error_messages={"invalid_choice": "That room is unknown: choose one from the list."},
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {obj.location.name}"
 
 
 class WhenMixin:
@@ -72,6 +92,7 @@ class AppointmentForm(WhenMixin, forms.Form):
         queryset=injectors(),
         error_messages={"invalid_choice": "That injector is unknown: choose one from the list."},
     )
+    room = RoomChoiceField(help_text="Treatments and touch-ups take a room.")
     day = forms.DateField(widget=DATE)
     start = forms.TimeField(widget=TIME, label="Starts")
     end = forms.TimeField(
@@ -99,7 +120,10 @@ class AppointmentForm(WhenMixin, forms.Form):
 
 
 class RescheduleForm(WhenMixin, forms.Form):
-    injector = InjectorChoiceField(queryset=injectors())
+    injector = InjectorChoiceField(
+        queryset=injectors(), required=False, help_text="Empty: the same injector."
+    )
+    room = RoomChoiceField(help_text="Empty: its room while free, else the first free room.")
     day = forms.DateField(widget=DATE)
     start = forms.TimeField(widget=TIME, label="Starts")
     end = forms.TimeField(
@@ -115,7 +139,10 @@ class RescheduleForm(WhenMixin, forms.Form):
     def clean(self):
         data = super().clean()
         self._clean_when(
-            data, self.appointment.location, self.appointment.kind, data.get("injector")
+            data,
+            self.appointment.location,
+            self.appointment.kind,
+            data.get("injector") or self.appointment.injector,
         )
         if data.get("starts_at") and not data.get("ends_at"):
             data["ends_at"] = data["starts_at"] + (
@@ -148,6 +175,10 @@ class DayForm(forms.Form):
     day = forms.DateField(required=False, widget=DATE, label="Day")
     location = forms.ModelChoiceField(
         queryset=Location.objects.active(), required=False, empty_label=None
+    )
+    # The day view's columns: one per injector, or one per treatment room.
+    by = forms.ChoiceField(
+        choices=[("injector", "By injector"), ("room", "By room")], required=False
     )
 
     def clean_day(self):

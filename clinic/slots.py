@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from .buffers import buffer_for
 from .hours import Closures, Span, closures
-from .models import Appointment, Location, Patient, User
+from .models import Appointment, Location, Patient, Room, User
+from .rooms import needs_room
 
 SLOT_MINUTES = 15
 
@@ -63,20 +65,72 @@ def local_today(location: Location, now: datetime.datetime | None = None) -> dat
     return (now or timezone.now()).astimezone(zone_of(location)).date()
 
 
+Interval = tuple[datetime.datetime, datetime.datetime]
+
+
+@dataclass
+class Busy:
+    """Time already held in a span of days: the injector's and each room's until
+    each appointment's ``blocked_until`` (its turnover, ``clinic.buffers``), the
+    patient's until its end."""
+
+    injector: list[Interval]
+    patient: list[Interval]
+    rooms: dict[int, list[Interval]] | None = None  # None: the kind needs no room
+
+    def free(self, start: datetime.datetime, end: datetime.datetime, blocked_until) -> bool:
+        """Whether [start, end) with its turnover to ``blocked_until`` can be booked:
+        injector and patient free, and a room when the kind needs one."""
+        if any(s < end and e > start for s, e in self.patient):
+            return False
+        if any(s < blocked_until and b > start for s, b in self.injector):
+            return False
+        if self.rooms is None:
+            return True
+        return any(
+            not any(s < blocked_until and b > start for s, b in held)
+            for held in self.rooms.values()
+        )
+
+
 def busy_intervals(
     *,
     injector: User,
     patient: Patient | None,
     start: datetime.datetime,
     end: datetime.datetime,
+    location: Location | None = None,
+    kind: str | None = None,
     exclude_id: int | None = None,
-) -> list[tuple[datetime.datetime, datetime.datetime]]:
-    """Time the injector or the patient is already booked in [start, end) (one query)."""
-    who = Q(injector=injector) | Q(patient=patient) if patient else Q(injector=injector)
-    rows = Appointment.objects.holding_time().between(start, end).filter(who)
+) -> Busy:
+    """Time the injector, the patient or (for a kind that needs one, at a location
+    with rooms) the rooms are already booked in [start, end): one query, and one
+    more for the rooms."""
+    rooms = None
+    if kind and location and needs_room(kind):
+        rooms = {
+            pk: []
+            for pk in Room.objects.filter(location=location).active().values_list("pk", flat=True)
+        }
+        rooms = rooms or None  # a location without rooms books without them
+    who = Q(injector=injector)
+    if patient:
+        who |= Q(patient=patient)
+    if rooms:
+        who |= Q(room__in=list(rooms))
+    rows = Appointment.objects.holding_time().blocking(start, end).filter(who)
     if exclude_id:
         rows = rows.exclude(pk=exclude_id)
-    return list(rows.values_list("starts_at", "ends_at"))
+    busy = Busy(injector=[], patient=[], rooms=rooms)
+    fields = ("injector_id", "patient_id", "room_id", "starts_at", "ends_at", "blocked_until")
+    for injector_id, patient_id, room_id, starts, ends, blocked in rows.values_list(*fields):
+        if injector_id == injector.pk:
+            busy.injector.append((starts, blocked))
+        if patient and patient_id == patient.pk:
+            busy.patient.append((starts, ends))
+        if rooms and room_id in rooms:
+            rooms[room_id].append((starts, blocked))
+    return busy
 
 
 @dataclass(frozen=True)
@@ -99,6 +153,7 @@ def free_days(
     earliest: datetime.datetime,
     last_day: datetime.date,
     days_with_time: int = 1,
+    kind: str | None = None,
 ) -> list[FreeDay]:
     """The days from ``preferred``'s day on, each with its free starts, until
     ``days_with_time`` days with free time are found or ``last_day`` is passed.
@@ -108,7 +163,9 @@ def free_days(
     hours and the injector's working hours there, outside their breaks
     (``Closures.bookable``), not before ``earliest``; each day's are ordered nearest the
     preferred time of day first (the earlier of two as near). Busy time of the injector
-    and the patient is read once (with the hours, five queries).
+    and the patient is read once (with the hours, five queries). Given ``kind``, its
+    turnover counts against the injector's and the rooms' bookings and, for a kind that
+    takes a room, a room must be free too (one more query).
     """
     zone = zone_of(location)
     first_day = preferred.astimezone(zone).date()
@@ -116,11 +173,19 @@ def free_days(
         return []
     span_start, _ = local_day_bounds(location=location, day=first_day)
     _, span_end = local_day_bounds(location=location, day=last_day)
-    busy = busy_intervals(injector=injector, patient=patient, start=span_start, end=span_end)
+    busy = busy_intervals(
+        injector=injector,
+        patient=patient,
+        start=span_start,
+        end=span_end,
+        location=location,
+        kind=kind,
+    )
     known = closures(
         location=location, first_day=first_day, last_day=last_day, injectors=[injector]
     )
     length = datetime.timedelta(minutes=minutes)
+    turnover = buffer_for(kind) if kind else datetime.timedelta()
     wanted_time = preferred.astimezone(zone).time()
     found, with_time, day = [], 0, first_day
     while day <= last_day and with_time < days_with_time:
@@ -139,7 +204,7 @@ def free_days(
         free = [
             start
             for start in _day_candidates(zone=zone, day=day, spans=spans, length=length)
-            if start >= earliest and not any(s < start + length and e > start for s, e in busy)
+            if start >= earliest and busy.free(start, start + length, start + length + turnover)
         ]
         free.sort(key=lambda start: (abs(start - target), start))
         found.append(FreeDay(day=day, starts=free))
@@ -157,6 +222,7 @@ def find_free_slot(
     preferred: datetime.datetime,
     earliest: datetime.datetime,
     last_day: datetime.date,
+    kind: str | None = None,
 ) -> datetime.datetime | None:
     """The free start nearest ``preferred`` on its day, else on the following days
     (the first of ``free_days``); None when nothing is free until ``last_day``."""
@@ -168,6 +234,7 @@ def find_free_slot(
         preferred=preferred,
         earliest=earliest,
         last_day=last_day,
+        kind=kind,
     )
     return next((day.starts[0] for day in days if day.starts), None)
 

@@ -125,6 +125,28 @@ if not re.fullmatch(r"[A-Z]{1,4}", CHART_NUMBER_PREFIX) or not 3 <= CHART_NUMBER
         "CHART_NUMBER_PREFIX is 1-4 capital letters and CHART_NUMBER_WIDTH 3-10 digits."
     )
 
+# Rooms and turnover (clinic.buffers, clinic.rooms). The kinds of appointment that
+# take a treatment room at a location that has rooms; the others take one only when
+# the desk picks it. The minutes blocked after each kind for cleaning (the clinic's
+# default, and per kind as "treatment=10,touch_up=5"), 0-120; they count in the
+# injector's and the room's clashes, not the patient's.
+APPOINTMENT_KINDS = ("consultation", "treatment", "review", "touch_up")
+ROOM_KINDS = tuple(env_list("ROOM_KINDS", "treatment,touch_up"))
+BUFFER_MINUTES = env_int("BUFFER_MINUTES", 0)
+BUFFER_MINUTES_BY_KIND = {
+    kind.strip(): int(minutes)
+    for kind, _, minutes in (item.partition("=") for item in env_list("BUFFER_MINUTES_BY_KIND"))
+}
+if (
+    not set(ROOM_KINDS) <= set(APPOINTMENT_KINDS)
+    or not set(BUFFER_MINUTES_BY_KIND) <= set(APPOINTMENT_KINDS)
+    or not all(0 <= m <= 120 for m in (BUFFER_MINUTES, *BUFFER_MINUTES_BY_KIND.values()))
+):
+    raise ImproperlyConfigured(
+        f"ROOM_KINDS and BUFFER_MINUTES_BY_KIND name kinds of {', '.join(APPOINTMENT_KINDS)}; "
+        "buffers are 0-120 minutes (BUFFER_MINUTES_BY_KIND=treatment=10,touch_up=5)."
+    )
+
 
 # --- Applications ---------------------------------------------------------------
 # Ours from the bottom floor up (docs/architecture.md), then Django's and the

@@ -3,7 +3,7 @@
 from .appointments import HOLDS_TIME, LONGEST, Appointment, CalendarFeed
 from .hours import OpeningHours, Weekday, WorkingHours
 from .imports import PatientImport
-from .locations import ClosedDay, Location, TimeOff
+from .locations import ClosedDay, Location, Room, TimeOff
 from .patients import Patient
 from .staff import User
 from .submits import FormSubmit
@@ -19,6 +19,7 @@ __all__ = [
     "OpeningHours",
     "Patient",
     "PatientImport",
+    "Room",
     "TimeOff",
     "User",
     "Weekday",

@@ -16,7 +16,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .locations import Location
+from ..buffers import LONGEST_BUFFER, buffer_for
+from .locations import Location, Room
 from .patients import Patient
 
 # Statuses that hold the injector's and the patient's time.
@@ -37,20 +38,45 @@ class AppointmentQuerySet(models.QuerySet):
         # (the day view scanned two years of a location's history; docs/benchmarks.md).
         return self.filter(starts_at__lt=end, starts_at__gt=start - LONGEST, ends_at__gt=start)
 
+    def blocking(self, start: datetime.datetime, end: datetime.datetime):
+        """Appointments whose blocked time (their turnover included) meets [start, end);
+        the lower bound on starts_at serves the indexes as in ``between``."""
+        return self.filter(
+            starts_at__lt=end,
+            starts_at__gt=start - LONGEST - LONGEST_BUFFER,
+            blocked_until__gt=start,
+        )
+
     def for_pages(self):
-        """What the schedule pages show: names, times, kinds (one query)."""
-        return self.select_related("patient", "injector", "location")
+        """What the schedule pages show: names, times, kinds, rooms (one query)."""
+        return self.select_related("patient", "injector", "location", "room")
 
     def for_grid(self):
         """The day and week grids' columns only: a busy day at a location holds
         about a hundred appointments, and converting the columns the grid does not
         show was a third of their query's time (docs/benchmarks.md)."""
         return self.for_pages().only(
-            "patient", "injector", "location", "kind", "status", "starts_at", "ends_at",
+            "patient", "injector", "location", "room", "kind", "status", "starts_at",
+            "ends_at", "blocked_until",
             "cancel_reason", "patient__first_name", "patient__last_name",
             "injector__first_name", "injector__last_name", "location__name",
-            "location__time_zone",
+            "location__time_zone", "room__name",
         )  # fmt: skip
+
+
+class BlockedUntilField(models.DateTimeField):
+    """The end of the time an appointment blocks: its end plus its kind's turnover
+    (``clinic.buffers``). The booking rules set it; a row written without it (the
+    demo, the factories, the bench) gets its kind's turnover when first saved."""
+
+    def pre_save(self, model_instance, add):
+        if getattr(model_instance, self.attname) is None and model_instance.ends_at:
+            setattr(
+                model_instance,
+                self.attname,
+                model_instance.ends_at + buffer_for(model_instance.kind),
+            )
+        return super().pre_save(model_instance, add)
 
 
 class Appointment(models.Model):
@@ -87,6 +113,18 @@ class Appointment(models.Model):
     )
     starts_at = models.DateTimeField(help_text="Stored in UTC.")
     ends_at = models.DateTimeField(help_text="Stored in UTC.")
+    blocked_until = BlockedUntilField(
+        editable=False,
+        help_text="Stored in UTC: the end and the kind's turnover (clinic.buffers).",
+    )
+    room = models.ForeignKey(
+        Room,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        help_text="Empty: the first free room, for the kinds that need one.",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
     desk_note = models.CharField(
         "note for the desk",
@@ -119,8 +157,13 @@ class Appointment(models.Model):
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
                 name="appointment_cancel_has_reason",
             ),
-            # On PostgreSQL, migration 0004 adds exclusion constraints: one
-            # injector and one patient are never in two overlapping appointments.
+            models.CheckConstraint(
+                condition=Q(blocked_until__gte=models.F("ends_at")),
+                name="appointment_blocked_until_its_end_at_least",
+            ),
+            # On PostgreSQL, migrations 0004 and 0011 add exclusion constraints: one
+            # injector and one room are never in two appointments whose blocked time
+            # (turnover included) overlaps, one patient never in two that overlap.
         ]
         indexes = [
             # The day view: one location, one day.

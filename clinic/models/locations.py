@@ -60,6 +60,35 @@ class Location(models.Model):
             raise ValidationError({"time_zone": "Unknown time zone."}) from exc
 
 
+class RoomQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Room(models.Model):
+    """A treatment room of a location. Appointments of the kinds that need a room
+    (settings ``ROOM_KINDS``) take one there (``clinic.rooms``); a location without
+    rooms books without them."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=60, help_text="As the desk says it, e.g. Room 2.")
+    is_active = models.BooleanField(
+        "in use", default=True, help_text="A room out of use takes no new bookings."
+    )
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        # The first free room is the first in this order (clinic.rooms.choose_room).
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="room_name_once_per_location")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ClosedDay(models.Model):
     """A day a location is closed besides its weekly closed days (a holiday)."""
 

@@ -25,7 +25,7 @@ FIELDS = {"starts": "start", "ends": "end"}  # the rules' names of the form's fi
 
 
 def _initial_from(request) -> dict:
-    keys = ("patient", "kind", "location", "injector", "day", "start")
+    keys = ("patient", "kind", "location", "injector", "room", "day", "start")
     initial = {k: request.GET[k] for k in keys if request.GET.get(k)}
     initial.setdefault("location", getattr(request.location.get(), "pk", None))
     initial.setdefault("day", timezone.localdate().isoformat())
@@ -79,13 +79,15 @@ def _book(request, data: dict) -> Appointment:
         ends_at=data["ends_at"],
         by=request.user,
         desk_note=data["desk_note"],
+        room=data["room"],
     )
     start = appointment.local_start
+    room = f" in {appointment.room.name}" if appointment.room else ""
     messages.success(
         request,
         f"Booked: {appointment.get_kind_display()} for {appointment.patient.full_name} "
         f"on {start:%a %b %-d} at {start:%H:%M} with "
-        f"{appointment.injector.get_full_name()}.",
+        f"{appointment.injector.get_full_name()}{room}.",
     )
     return appointment
 
@@ -188,12 +190,14 @@ def appointment_reschedule(request, appointment_id: int):
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 injector=data["injector"],
+                room=data["room"],
             )
         except SchedulingError as error:
             show_on_form(form, error, renamed=FIELDS)
         else:
             moved = appointment.local_start
-            messages.success(request, f"Moved to {moved:%a %b %-d} at {moved:%H:%M}.")
+            room = f" in {appointment.room.name}" if appointment.room else ""
+            messages.success(request, f"Moved to {moved:%a %b %-d} at {moved:%H:%M}{room}.")
             return redirect(appointment)
     return render(
         request, "clinic/appointment_reschedule.html", {"appointment": appointment, "form": form}

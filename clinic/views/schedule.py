@@ -15,7 +15,7 @@ from ..access import injectors, role_required
 from ..calendar_grid import Column, build_grid
 from ..hours import closures, hhmm
 from ..links import Links
-from ..models import HOLDS_TIME, Appointment, Location
+from ..models import HOLDS_TIME, Appointment, Location, Room
 from ..roles import Role
 from ..scheduling_forms import DayForm, WeekForm
 from ..slots import local_day_bounds, local_today, zone_of
@@ -48,7 +48,11 @@ def day_view(request):
     )
     shown = [a for a in appointments if a.status in SHOWN_IN_GRID]
     links = Links()
-    columns = _injector_columns(location=location, day=day, shown=shown)  # query: injectors
+    by_room = form.is_valid() and form.cleaned_data.get("by") == "room"
+    if by_room:  # query: the location's rooms
+        columns = _room_columns(location=location, day=day, shown=shown)
+    else:  # query: injectors
+        columns = _injector_columns(location=location, day=day, shown=shown)
     # queries: the location's holidays and opening hours, the injectors' time off and
     # working hours that day
     known = closures(location=location, first_day=day, last_day=day)
@@ -60,9 +64,13 @@ def day_view(request):
         closes=datetime.time(closes // 60, closes % 60),
         now=now,
         links=links,
-        unavailable=lambda column, each: known.unavailable(int(column.key), each),
+        unavailable=(
+            (lambda column, each: known.closed(each))
+            if by_room
+            else (lambda column, each: known.unavailable(int(column.key), each))
+        ),
         day_hours=known.open_hours,
-        off=lambda column, each: known.off(int(column.key), each),
+        off=None if by_room else (lambda column, each: known.off(int(column.key), each)),
     )
     context = {
         "form": form,
@@ -74,6 +82,7 @@ def day_view(request):
         "next_day": day + datetime.timedelta(days=1),
         "grid": grid,
         "open_hours": known.closed(day) or f"Open {hhmm(opens)}–{hhmm(closes)}.",
+        "by_room": by_room,
         "here_path": request.get_full_path(),
         **_arrivals(
             appointments, shown, day=day, today=today, now=now, links=links, zone=zone_of(location)
@@ -104,6 +113,23 @@ def _injector_columns(*, location: Location, day: datetime.date, shown: list) ->
         )
         mine = [a for a in shown if a.injector_id == person.pk]
         columns.append((column, day, mine, {"injector": person.pk, "location": location.pk}))
+    return columns
+
+
+def _room_columns(*, location: Location, day: datetime.date, shown: list) -> list:
+    """A column per room of the location in use or booked that day (one query), and
+    one for the appointments without a room when there are any."""
+    busy_rooms = {a.room_id for a in shown if a.room_id}
+    rooms = list(Room.objects.filter(Q(location=location, is_active=True) | Q(pk__in=busy_rooms)))
+    columns = []
+    for room in rooms:
+        column = Column(key=f"room-{room.pk}", title=room.name)
+        mine = [a for a in shown if a.room_id == room.pk]
+        columns.append((column, day, mine, {"room": room.pk, "location": location.pk}))
+    roomless = [a for a in shown if not a.room_id]
+    if roomless or not rooms:
+        column = Column(key="room-none", title="No room")
+        columns.append((column, day, roomless, {"location": location.pk}))
     return columns
 
 

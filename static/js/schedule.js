@@ -75,11 +75,13 @@ if (grid) {
     const form = document.createElement("form");
     form.method = "post";
     form.action = block.dataset.rescheduleUrl;
-    // The slot's link books that time: its query names the injector, day and start.
+    // The slot's link books that time: its query names the injector (or, in the day
+    // view by room, the room), day and start; what it does not name stays as it was.
     const booking = new URL(slot.href).searchParams;
     const fields = {
       csrfmiddlewaretoken: grid.dataset.csrf,
       injector: booking.get("injector") ?? "",
+      room: booking.get("room") ?? "",
       day: booking.get("day"),
       start: booking.get("start"),
     };

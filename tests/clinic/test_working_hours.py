@@ -139,6 +139,7 @@ def test_a_weekday_without_opening_hours_is_refused(patient, injector, location)
     with pytest.raises(SchedulingError, match="closed on Sundays"):
         scheduling.check_booking(
             patient=patient,
+            kind="consultation",
             location=location,
             injector=injector,
             starts_at=when,
@@ -321,6 +322,7 @@ def test_hours_on_a_dst_day_are_wall_clock(patient, injector, location, day, utc
     half = datetime.timedelta(minutes=30)
     scheduling.check_booking(
         patient=patient,
+        kind="consultation",
         location=location,
         injector=injector,
         starts_at=inside,
@@ -341,6 +343,7 @@ def test_hours_on_a_dst_day_are_wall_clock(patient, injector, location, day, utc
     with pytest.raises(SchedulingError, match="closed on Mondays"):
         scheduling.check_booking(
             patient=patient,
+            kind="consultation",
             location=location,
             injector=injector,
             starts_at=at(location, monday, "10:00"),

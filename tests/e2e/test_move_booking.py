@@ -216,8 +216,8 @@ def test_week_view_moves_a_booking_to_another_day_and_a_day_closed_meanwhile_is_
     today = local_today(location)
     wednesday = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(days=9)
     booking.starts_at = at(location, wednesday, "09:00")
-    booking.ends_at = booking.starts_at + datetime.timedelta(minutes=30)
-    booking.save(update_fields=["starts_at", "ends_at"])
+    booking.ends_at = booking.blocked_until = booking.starts_at + datetime.timedelta(minutes=30)
+    booking.save(update_fields=["starts_at", "ends_at", "blocked_until"])
     login(page, "frank@test.clinic", PASSWORD)
     page.goto(f"/week/?injector={irene.pk}&day={wednesday.isoformat()}")
     # Another tab closes the location on Thursday after this week was drawn.

@@ -28,6 +28,7 @@ from .clinic import (
     at,
     make_appointment,
     make_feed,
+    make_room,
     tomorrow,
 )
 from .planning import (
@@ -77,6 +78,7 @@ __all__ = [
     "make_consent",
     "make_due_review",
     "make_feed",
+    "make_room",
     "make_history",
     "make_lot",
     "make_photo",

@@ -8,7 +8,7 @@ import datetime
 import factory
 from django.contrib.auth.models import Group
 
-from clinic.models import Appointment, CalendarFeed, Location, Patient, User
+from clinic.models import Appointment, CalendarFeed, Location, Patient, Room, User
 from clinic.slots import local_datetime, local_today
 
 PASSWORD = "test-pass-2026-long"
@@ -90,6 +90,10 @@ def make_appointment(
         status=status,
         **extra,
     )
+
+
+def make_room(location: Location, name: str, *, is_active: bool = True) -> Room:
+    return Room.objects.create(location=location, name=name, is_active=is_active)
 
 
 def make_feed(*, injector) -> CalendarFeed:

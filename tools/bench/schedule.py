@@ -1,6 +1,6 @@
 """Bench appointments: two years back and a month ahead, across 3 locations and
 20 injectors, packed one after another from opening time (no overlaps for an
-injector; a patient at most once a day, so PostgreSQL's exclusion constraints
+injector, turnover included; a patient at most once a day, so PostgreSQL's exclusion constraints
 hold)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import random
 
 from django.utils import timezone
 
+from clinic.buffers import blocked_until
 from clinic.models import Appointment
 
 from . import rows
@@ -26,8 +27,8 @@ KINDS = [
     (Appointment.Kind.REVIEW, 15),
 ]
 FIELDS = [
-    "patient", "kind", "location", "injector", "starts_at", "ends_at", "status",
-    "desk_note", "cancel_reason", "created_at", "updated_at",
+    "patient", "kind", "location", "injector", "starts_at", "ends_at", "blocked_until",
+    "status", "desk_note", "cancel_reason", "created_at", "updated_at",
 ]  # fmt: skip
 
 
@@ -52,7 +53,8 @@ def appointment_rows(*, patient_ids: list[int], injectors, ctx, rng: random.Rand
             kind, minutes = KINDS[rng.randrange(len(KINDS))]
             starts = clock[injector.pk]
             ends = starts + datetime.timedelta(minutes=minutes)
-            clock[injector.pk] = ends
+            blocked = blocked_until(kind=kind, ends_at=ends)  # the kind's turnover
+            clock[injector.pk] = blocked
             status, reason = "booked", ""
             if ends < now:
                 roll = rng.random()
@@ -65,7 +67,7 @@ def appointment_rows(*, patient_ids: list[int], injectors, ctx, rng: random.Rand
             created = starts - datetime.timedelta(days=rng.randint(1, 40))
             yield (
                 patient_id, kind, injector.default_location_id, injector.pk, starts, ends,
-                status, "", reason, created, created,
+                blocked, status, "", reason, created, created,
             )  # fmt: skip
         offset += total
 
