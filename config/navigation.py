@@ -25,6 +25,7 @@ MENU: list[MenuItem] = [
     MenuItem("Day", "schedule_day", frozenset(Role)),
     MenuItem("My day", "my_day", frozenset({Role.INJECTOR})),
     MenuItem("Reviews", "reviews_due", frozenset(Role)),
+    MenuItem("Waitlist", "waitlist", frozenset({Role.FRONT_DESK, Role.ADMIN})),
     MenuItem("Lots", "charting:lot_list", frozenset({Role.INJECTOR, Role.ADMIN})),
     MenuItem("Lot recall", "charting:lot_recall", frozenset({Role.ADMIN}), "Admin"),
     MenuItem("Reports", "reports:job_list", frozenset({Role.INJECTOR, Role.ADMIN})),

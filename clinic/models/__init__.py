@@ -5,6 +5,7 @@ from .locations import ClosedDay, Location, TimeOff
 from .patients import Patient
 from .staff import User
 from .submits import FormSubmit
+from .waitlist import WaitlistEntry
 
 __all__ = [
     "HOLDS_TIME",
@@ -17,4 +18,5 @@ __all__ = [
     "Patient",
     "TimeOff",
     "User",
+    "WaitlistEntry",
 ]

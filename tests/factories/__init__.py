@@ -28,6 +28,7 @@ from .clinic import (
     at,
     make_appointment,
     make_feed,
+    make_waitlist_entry,
     tomorrow,
 )
 from .planning import (
@@ -85,6 +86,7 @@ __all__ = [
     "make_review",
     "make_vial",
     "make_visit",
+    "make_waitlist_entry",
     "planned_visit",
     "screen",
     "signature_png",
