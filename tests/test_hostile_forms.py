@@ -36,7 +36,7 @@ from django.urls import reverse
 
 from charting.models import Addendum, AdverseEvent, Consent, Lot, Treatment, Vial
 from charting.reviews.models import Review
-from clinic.models import Appointment, Patient
+from clinic.models import Appointment, Patient, WaitlistEntry
 from clinic.once import FIELD as TOKEN
 from clinic.slots import local_today
 from planning.choices import VisitKind
@@ -61,6 +61,7 @@ from tests.factories import (
     make_plan,
     make_review,
     make_visit,
+    make_waitlist_entry,
     signature_png,
     signed_treatment,
     treatment_visit,
@@ -261,6 +262,37 @@ def case_appointment_cancel(ctx) -> Case:
         valid={"reason": NOTE},
         saved=lambda: Appointment.objects.get(pk=appointment.pk).status == "cancelled",
         shown_on=_each([appointment.get_absolute_url()], []),
+    )
+
+
+def case_waitlist_add(ctx) -> Case:
+    patient, location = ctx["patient"], ctx["location"]
+    patient.first_name = NAME
+    patient.save(update_fields=["first_name"])
+    return Case(
+        role="front desk",
+        page=reverse("waitlist_add") + f"?patient={patient.pk}",
+        action=reverse("waitlist_add"),
+        valid={"kind": "treatment", "location": location.pk, "desk_note": NOTE},
+        saved=lambda: WaitlistEntry.objects.filter(patient=patient, desk_note=NOTE).exists(),
+        shown_on=_each([reverse("waitlist") + f"?location={location.pk}"], [NAME, NOTE]),
+    )
+
+
+def case_waitlist_remove(ctx) -> Case:
+    entry = make_waitlist_entry(
+        patient=ctx["patient"], location=ctx["location"], by=ctx["users"]["front desk"]
+    )
+    url = reverse("waitlist_remove", args=[entry.pk])
+    return Case(
+        role="front desk",
+        page=url,
+        action=url,
+        valid={"reason": NOTE},
+        saved=lambda: WaitlistEntry.objects.filter(pk=entry.pk, removed_reason=NOTE).exists(),
+        shown_on=_each(
+            [reverse("waitlist") + f"?location={entry.location_id}&show=removed"], [NOTE]
+        ),
     )
 
 
@@ -574,6 +606,8 @@ NOT_RECORD_FORMS = {
     "appointment_status": "status buttons; an unknown status is a message (test_booking_views)",
     "review_book": "a time from its list: tests/charting/test_review_book.py (tampered times)",
     "calendar_feed_rotate": "one button, no field",
+    "waitlist_book": "one tap: an unknown or taken freed time is a message "
+    "(tests/clinic/test_waitlist.py)",
     "charting:aftercare_email": "sends the sheet; no field",
     "charting:chart_start": "one button: charts from the final plan",
     "charting:chart_preview": "saves nothing: the chart's live totals",
@@ -601,6 +635,8 @@ CASE_OF_URL = {
     "appointment_book": "appointment_book",
     "appointment_reschedule": "appointment_reschedule",
     "appointment_cancel": "appointment_cancel",
+    "waitlist_add": "waitlist_add",
+    "waitlist_remove": "waitlist_remove",
     "review_dismiss": "review_dismiss",
     "charting:lot_create": "lot_create",
     "charting:lot_edit": "lot_edit",

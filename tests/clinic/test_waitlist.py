@@ -127,10 +127,10 @@ def test_added_from_an_appointment_page_takes_its_kind_place_and_injector(
 
 def test_added_twice_by_a_double_submit_is_one_entry(desk_client, patient, location, day):
     url = f"{reverse('waitlist_add')}?patient={patient.pk}"
-    token = token_on(desk_client.get(url).text, "")
+    token = token_on(desk_client.get(url).text, reverse("waitlist_add"))
     data = {**entry_form(patient, location, day), FIELD: token}
-    first = desk_client.post(url, data)
-    second = desk_client.post(url, data, follow=True)
+    first = desk_client.post(reverse("waitlist_add"), data)
+    second = desk_client.post(reverse("waitlist_add"), data, follow=True)
     assert WaitlistEntry.objects.count() == 1
     assert second.redirect_chain[0][0] == first["Location"]
     assert "already added; stored once" in second.text
