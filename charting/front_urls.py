@@ -4,7 +4,7 @@ no clinical field."""
 
 from django.urls import path
 
-from .views import patients, reviews_due
+from .views import figures, patients, reviews_due
 
 urlpatterns = [
     path("patients/<int:patient_id>/", patients.patient_detail, name="patient_detail"),
@@ -21,4 +21,5 @@ urlpatterns = [
         name="review_dismiss",
     ),
     path("recall/", reviews_due.recall, name="next_cycle_recall"),
+    path("figures/", figures.figures_page, name="front_desk_figures"),
 ]

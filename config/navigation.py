@@ -30,6 +30,9 @@ MENU: list[MenuItem] = [
     MenuItem("Lot recall", "charting:lot_recall", frozenset({Role.ADMIN}), "Admin"),
     MenuItem("Reports", "reports:job_list", frozenset({Role.INJECTOR, Role.ADMIN})),
     MenuItem("Outcomes", "reviews:outcomes", frozenset({Role.ADMIN}), "Admin"),
+    # The front desk's figures: the desk's own work; the admin finds them under Admin.
+    MenuItem("Figures", "front_desk_figures", frozenset({Role.FRONT_DESK})),
+    MenuItem("Front-desk figures", "front_desk_figures", frozenset({Role.ADMIN}), "Admin"),
     MenuItem("Audit log", "audit:event_list", frozenset({Role.ADMIN}), "Admin"),
     MenuItem("Staff", "admin:clinic_user_changelist", frozenset({Role.ADMIN}), "Admin"),
     MenuItem("Admin site", "admin:index", frozenset({Role.ADMIN}), "Admin"),
