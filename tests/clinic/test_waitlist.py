@@ -471,3 +471,14 @@ def test_the_waitlist_page_reads_a_constant_number_of_queries(
     few = count()
     scene(8)
     assert count() == few
+
+
+def test_the_django_admin_shows_the_waitlist_read_only(admin_client, front_desk, patient, location):
+    entry = make_waitlist_entry(patient=patient, location=location, by=front_desk)
+    listed = admin_client.get(reverse("admin:clinic_waitlistentry_changelist"))
+    assert listed.status_code == 200 and "Lockwood" in listed.text
+    assert admin_client.get(reverse("admin:clinic_waitlistentry_add")).status_code == 403
+    url = reverse("admin:clinic_waitlistentry_change", args=[entry.pk])
+    admin_client.post(url, {"state": "removed", "removed_reason": "x"})
+    entry.refresh_from_db()
+    assert entry.state == "waiting"
