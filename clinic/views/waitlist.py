@@ -21,6 +21,7 @@ from ..errors import SchedulingError
 from ..forms import show_on_form
 from ..models import Appointment, Location, Patient, WaitlistEntry
 from ..scheduling_forms import ReasonForm
+from ..slots import local_today
 from ..waitlist_forms import WaitlistForm
 
 DESK = tuple(WAITLIST_ROLES)
@@ -64,6 +65,7 @@ def waitlist_page(request):
             for appointment, offers, tokens in freed
         ],
         "limit": LIST_LIMIT,
+        "today": local_today(location) if location else None,
     }
     return render(request, "clinic/waitlist.html", context)
 

@@ -482,3 +482,14 @@ def test_the_django_admin_shows_the_waitlist_read_only(admin_client, front_desk,
     admin_client.post(url, {"state": "removed", "removed_reason": "x"})
     entry.refresh_from_db()
     assert entry.state == "waiting"
+
+
+def test_an_entry_whose_days_have_passed_says_so_and_is_offered_nothing(
+    desk_client, front_desk, patient, location, freed
+):
+    entry = make_waitlist_entry(patient=PatientFactory(), location=location, by=front_desk)
+    yesterday = local_today(location) - datetime.timedelta(days=1)
+    WaitlistEntry.objects.filter(pk=entry.pk).update(first_day=yesterday, last_day=yesterday)
+    listed = desk_client.get(reverse("waitlist"), {"location": location.pk})
+    assert "ended" in listed.text and "no longer offered" in listed.text
+    assert offers_for(freed) == []
