@@ -19,7 +19,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from charting.due_reviews import dismiss_due_review
 from clinic.figures import figures
@@ -139,7 +138,7 @@ def test_a_week_counted_by_hand(location, other_location, injector, front_desk, 
     )
     # owed 3 (the dismissed one left out), 1 booked on day 12
     assert (reviews[(location.pk, monday)].owed, reviews[(location.pk, monday)].in_window) == (
-        1 + 1 + 1,
+        3,
         1,
     )
 
@@ -226,4 +225,3 @@ def test_the_figures_name_no_patient(desk_client, location, injector, monday, we
     assert page.status_code == 200
     for appointment in Appointment.objects.select_related("patient"):
         assert appointment.patient.last_name not in page.text
-    assert timezone.now()  # the page read the clock without a patient
