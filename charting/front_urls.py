@@ -4,7 +4,7 @@ no clinical field."""
 
 from django.urls import path
 
-from .views import patient_import, patients, reviews_due
+from .views import figures, patient_import, patients, reviews_due
 
 urlpatterns = [
     path("patients/import/", patient_import.patient_import_page, name="patient_import"),
@@ -32,4 +32,5 @@ urlpatterns = [
         name="review_dismiss",
     ),
     path("recall/", reviews_due.recall, name="next_cycle_recall"),
+    path("figures/", figures.figures_page, name="front_desk_figures"),
 ]

@@ -14,7 +14,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Appointment, Patient, User
+from .models import Appointment, Patient, User, WaitlistEntry
 from .roles import CLINICAL_ROLES, Role
 
 
@@ -60,6 +60,15 @@ def get_appointment_for(user, appointment_id: int) -> Appointment:
     """Any staff role may open an appointment: it holds names, times and kinds only."""
     require_role(user, Role.values)
     return get_object_or_404(Appointment.objects.for_pages(), pk=appointment_id)
+
+
+# The waitlist is the desk's: front desk and clinic admin (names, kinds, times only).
+WAITLIST_ROLES = frozenset({Role.FRONT_DESK, Role.ADMIN})
+
+
+def get_waitlist_entry_for(user, entry_id: int) -> WaitlistEntry:
+    require_role(user, WAITLIST_ROLES)
+    return get_object_or_404(WaitlistEntry.objects.for_pages(), pk=entry_id)
 
 
 def id_from(value) -> int:

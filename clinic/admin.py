@@ -16,6 +16,7 @@ from .models import (
     Room,
     TimeOff,
     User,
+    WaitlistEntry,
     WorkingHours,
 )
 
@@ -316,3 +317,22 @@ class AppointmentAdmin(admin.ModelAdmin):
         if not hasattr(request, "_booking_refused"):
             return super().log_change(request, obj, message)
         return None
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    """Read-only: the waitlist is added to, booked and cleared on its pages, through
+    ``clinic.waitlist`` (no past day, no inactive patient, booking by the book's rules)."""
+
+    list_display = ["created_at", "patient", "kind", "location", "injector", "state"]
+    list_filter = ["state", "kind", "location"]
+    list_select_related = ["patient", "location", "injector"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import appointments, feeds, patients, schedule, system
+from .views import appointments, feeds, patients, schedule, system, waitlist
 
 urlpatterns = [
     path("", system.home, name="home"),
@@ -35,6 +35,14 @@ urlpatterns = [
         appointments.appointment_reschedule,
         name="appointment_reschedule",
     ),
+    path("waitlist/", waitlist.waitlist_page, name="waitlist"),
+    path("waitlist/new/", waitlist.waitlist_add, name="waitlist_add"),
+    path(
+        "waitlist/<int:waitlist_entry_id>/remove/",
+        waitlist.waitlist_remove,
+        name="waitlist_remove",
+    ),
+    path("waitlist/<int:waitlist_entry_id>/book/", waitlist.waitlist_book, name="waitlist_book"),
     path("calendar-feed/", feeds.calendar_feed_settings, name="calendar_feed_settings"),
     path("calendar-feed/rotate/", feeds.calendar_feed_rotate, name="calendar_feed_rotate"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),

@@ -568,6 +568,7 @@ CONTENT_SECURITY_POLICY = {
 AUDIT_URL_OBJECTS = {
     "patient_id": "clinic.Patient",
     "appointment_id": "clinic.Appointment",
+    "waitlist_entry_id": "clinic.WaitlistEntry",
     "visit_id": "planning.Visit",
     "plan_id": "planning.TreatmentPlan",
     "photo_id": "planning.Photo",
@@ -587,6 +588,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "clinic.Patient",
     {"model": "clinic.User", "exclude_fields": ["last_login"], "mask_fields": ["password"]},
     "clinic.Appointment",
+    "clinic.WaitlistEntry",
     "planning.Visit",
     "planning.Screening",
     "planning.MovementMap",

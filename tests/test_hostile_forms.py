@@ -36,7 +36,7 @@ from django.urls import reverse
 
 from charting.models import Addendum, AdverseEvent, Consent, Lot, Treatment, Vial
 from charting.reviews.models import Review
-from clinic.models import Appointment, Patient
+from clinic.models import Appointment, Patient, WaitlistEntry
 from clinic.once import FIELD as TOKEN
 from clinic.slots import local_today
 from planning.choices import VisitKind
@@ -61,6 +61,7 @@ from tests.factories import (
     make_plan,
     make_review,
     make_visit,
+    make_waitlist_entry,
     signature_png,
     signed_treatment,
     treatment_visit,
@@ -261,6 +262,37 @@ def case_appointment_cancel(ctx) -> Case:
         valid={"reason": NOTE},
         saved=lambda: Appointment.objects.get(pk=appointment.pk).status == "cancelled",
         shown_on=_each([appointment.get_absolute_url()], []),
+    )
+
+
+def case_waitlist_add(ctx) -> Case:
+    patient, location = ctx["patient"], ctx["location"]
+    patient.first_name = NAME
+    patient.save(update_fields=["first_name"])
+    return Case(
+        role="front desk",
+        page=reverse("waitlist_add") + f"?patient={patient.pk}",
+        action=reverse("waitlist_add"),
+        valid={"kind": "treatment", "location": location.pk, "desk_note": NOTE},
+        saved=lambda: WaitlistEntry.objects.filter(patient=patient, desk_note=NOTE).exists(),
+        shown_on=_each([reverse("waitlist") + f"?location={location.pk}"], [NAME, NOTE]),
+    )
+
+
+def case_waitlist_remove(ctx) -> Case:
+    entry = make_waitlist_entry(
+        patient=ctx["patient"], location=ctx["location"], by=ctx["users"]["front desk"]
+    )
+    url = reverse("waitlist_remove", args=[entry.pk])
+    return Case(
+        role="front desk",
+        page=url,
+        action=url,
+        valid={"reason": NOTE},
+        saved=lambda: WaitlistEntry.objects.filter(pk=entry.pk, removed_reason=NOTE).exists(),
+        shown_on=_each(
+            [reverse("waitlist") + f"?location={entry.location_id}&show=removed"], [NOTE]
+        ),
     )
 
 
@@ -576,6 +608,8 @@ NOT_RECORD_FORMS = {
     "calendar_feed_rotate": "one button, no field",
     "patient_import": "a CSV upload: tests/clinic/test_patient_import.py (hostile cells, sizes)",
     "patient_import_confirm": "one button: imports the preview (tests/clinic/test_patient_import)",
+    "waitlist_book": "one tap: an unknown or taken freed time is a message "
+    "(tests/clinic/test_waitlist.py)",
     "charting:aftercare_email": "sends the sheet; no field",
     "charting:chart_start": "one button: charts from the final plan",
     "charting:chart_preview": "saves nothing: the chart's live totals",
@@ -605,6 +639,8 @@ CASE_OF_URL = {
     "appointment_book": "appointment_book",
     "appointment_reschedule": "appointment_reschedule",
     "appointment_cancel": "appointment_cancel",
+    "waitlist_add": "waitlist_add",
+    "waitlist_remove": "waitlist_remove",
     "review_dismiss": "review_dismiss",
     "charting:lot_create": "lot_create",
     "charting:lot_edit": "lot_edit",

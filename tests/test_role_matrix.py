@@ -23,6 +23,7 @@ from tests.factories import (
     make_report_job,
     make_review,
     make_visit,
+    make_waitlist_entry,
 )
 
 PUBLIC = {
@@ -59,7 +60,7 @@ def all_pages():
 
 
 @pytest.fixture
-def url_kwargs(patient, injector):
+def url_kwargs(patient, injector, location):
     """One object per URL argument name."""
     visit = make_visit(patient=patient, injector=injector, screened=True)  # takes photos
     photo = make_photo(visit=visit)
@@ -82,6 +83,8 @@ def url_kwargs(patient, injector):
         "review_id": make_review(patient=patient, injector=injector).pk,
         "job_id": job.pk,
         "treatment_id": treatment.pk,
+        # clinic: a waitlist entry (front desk and admin)
+        "waitlist_entry_id": make_waitlist_entry(patient=patient, location=location, by=None).pk,
     }
 
 
@@ -157,10 +160,20 @@ def test_django_admin_is_for_clinic_admins_only(role, status, client, cast):
     ("role", "labels"),
     [
         (Role.INJECTOR, ["Home", "Patients", "Day", "My day", "Reviews", "Lots"]),
-        (Role.FRONT_DESK, ["Home", "Patients", "Day", "Reviews"]),
+        (Role.FRONT_DESK, ["Home", "Patients", "Day", "Reviews", "Waitlist"]),
         (
             Role.ADMIN,
-            ["Home", "Patients", "Day", "Reviews", "Lots", "Reports", "Lot recall", "Outcomes"],
+            [
+                "Home",
+                "Patients",
+                "Day",
+                "Reviews",
+                "Waitlist",
+                "Lots",
+                "Reports",
+                "Lot recall",
+                "Outcomes",
+            ],
         ),
     ],
 )

@@ -7,6 +7,7 @@ from .locations import ClosedDay, Location, Room, TimeOff
 from .patients import Patient
 from .staff import User
 from .submits import FormSubmit
+from .waitlist import WaitlistEntry
 
 __all__ = [
     "HOLDS_TIME",
@@ -22,6 +23,8 @@ __all__ = [
     "Room",
     "TimeOff",
     "User",
+    "WaitlistEntry",
     "Weekday",
     "WorkingHours",
+    "WaitlistEntry",
 ]

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from .. import once, scheduling
-from ..access import get_appointment_for, may_see_clinical, role_required
+from .. import once, scheduling, waitlist
+from ..access import WAITLIST_ROLES, get_appointment_for, may_see_clinical, role_required
 from ..errors import SchedulingError
 from ..forms import show_on_form
 from ..models import Appointment, Patient
@@ -121,11 +121,22 @@ def appointment_detail(request, appointment_id: int):
         "actions": actions,
         "can_move": appointment.status == Appointment.Status.BOOKED,
         "can_cancel": Appointment.Status.CANCELLED in allowed,
+        "can_wait": request.user.has_role(*WAITLIST_ROLES),
         "cancel_form": ReasonForm(),
         # Injectors and admins open the visit's clinical screens from here.
         "visit_url": visit_url(appointment) if may_see_clinical(request.user) else "",
+        # A cancelled time ahead: who on the waitlist fits it, one tap each (clinic.waitlist)
+        "waitlist_offers": _waitlist_offers(request, appointment),
     }
     return render(request, "clinic/appointment_detail.html", context)
+
+
+def _waitlist_offers(request, appointment: Appointment) -> list:
+    if appointment.status != Appointment.Status.CANCELLED or not request.user.has_role(
+        *WAITLIST_ROLES
+    ):
+        return []
+    return [(offer, once.new_token()) for offer in waitlist.offers_for(appointment)]
 
 
 @role_required(*Role.values)

@@ -29,6 +29,7 @@ from .clinic import (
     make_appointment,
     make_feed,
     make_room,
+    make_waitlist_entry,
     tomorrow,
 )
 from .planning import (
@@ -87,6 +88,7 @@ __all__ = [
     "make_review",
     "make_vial",
     "make_visit",
+    "make_waitlist_entry",
     "planned_visit",
     "screen",
     "signature_png",

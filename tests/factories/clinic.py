@@ -98,3 +98,27 @@ def make_room(location: Location, name: str, *, is_active: bool = True) -> Room:
 
 def make_feed(*, injector) -> CalendarFeed:
     return CalendarFeed.objects.get_or_create(injector=injector)[0]
+
+
+def make_waitlist_entry(
+    *,
+    patient,
+    location: Location,
+    by,
+    kind: str = Appointment.Kind.CONSULTATION,
+    injector=None,
+    first_day: datetime.date | None = None,
+    **extra,
+):
+    """A waiting entry, through the waitlist's rule (from today on unless told)."""
+    from clinic.waitlist import add_to_waitlist
+
+    return add_to_waitlist(
+        patient=patient,
+        kind=kind,
+        location=location,
+        injector=injector,
+        first_day=first_day or local_today(location),
+        by=by,
+        **extra,
+    )
