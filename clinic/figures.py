@@ -9,16 +9,17 @@ Definitions (the figures page says them too):
   minutes of appointments holding time (booked, arrived, in treatment, completed; a
   no-show's time is lost, counted in the no-show rate) at the location, on the day they
   start. Available: the location's opening hours on the days it is open
-  (``clinic.hours``: weekly closed days, holidays), minus the resource's own days off
-  (an injector's time off).
+  (``clinic.hours``: weekly closed days, holidays, each weekday's own hours); for an
+  injector, within their working hours there less their break, and none on their time
+  off; for a room, the opening hours.
 
 A resource kind is a ``ResourceKind``: which resource an appointment takes, which
-resources a week shows, and how many minutes one is available on a day. Injectors are
-the one kind today (``injectors_kind``); rooms add theirs by passing another to
-``figures``.
+resources a week shows, and how many minutes one is available on a day: injectors
+(``injectors_kind``) and treatment rooms (``rooms_kind``).
 
-Queries: a constant number however many weeks, locations and appointments (the
-appointments, the holidays, the time off, the injectors' names: four).
+Queries: a constant number however many weeks and appointments (the appointments, the
+injectors' names, the rooms, and the hours of ``clinic.hours.closures``: four per
+location).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .access import injectors
-from .hours import Closures
-from .models import HOLDS_TIME, Appointment, ClosedDay, Location, TimeOff, User
+from .hours import Closures, closures
+from .models import HOLDS_TIME, Appointment, Location, Room, User
 from .slots import local_day_bounds, zone_of
 
 WEEK = datetime.timedelta(days=7)
@@ -46,6 +47,7 @@ class Booked:
 
     location_id: int
     injector_id: int
+    room_id: int | None
     status: str
     starts_at: datetime.datetime
     ends_at: datetime.datetime
@@ -67,6 +69,8 @@ class Span:
     closures: dict[int, Closures]  # per location: holidays, everyone's time off
     names: dict[int, str]  # injector id -> full name
     home: dict[int, set[int]]  # location id -> active injectors working there by default
+    rooms: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # location -> rooms
+    room_names: dict[int, str] = field(default_factory=dict)  # room id -> name
 
 
 @dataclass(frozen=True)
@@ -87,16 +91,18 @@ def opening_minutes(location: Location, day: datetime.date, closures: Closures) 
     """The location's opening hours that day in minutes (0 when it is closed)."""
     if closures.closed(day):
         return 0
-    opens = datetime.datetime.combine(day, location.opens_at)
-    closes = datetime.datetime.combine(day, location.closes_at)
-    return int((closes - opens).total_seconds() // 60)
+    opens, closes = closures.open_hours(day)
+    return closes - opens
 
 
 def _injector_available(span: Span, location: Location, injector_id: int, day) -> int:
-    closures = span.closures[location.pk]
-    if closures.away(injector_id, day):
-        return 0
-    return opening_minutes(location, day, closures)
+    # Within the opening hours and the injector's hours there, less the break; none
+    # on a closed day or time off (``Closures.bookable``).
+    return sum(end - start for start, end in span.closures[location.pk].bookable(injector_id, day))
+
+
+def _room_available(span: Span, location: Location, room_id: int, day) -> int:
+    return opening_minutes(location, day, span.closures[location.pk])
 
 
 def injectors_kind() -> ResourceKind:
@@ -110,6 +116,20 @@ def injectors_kind() -> ResourceKind:
         ),
         label=lambda span, pk: span.names.get(pk, f"Injector #{pk}"),
         available_minutes=_injector_available,
+    )
+
+
+def rooms_kind() -> ResourceKind:
+    """Treatment rooms: every active room of the location (an idle one shows 0 %)."""
+    return ResourceKind(
+        name="Room",
+        resource_of=lambda booked: booked.room_id,
+        shown=lambda span, location, booked: sorted(
+            {pk for pk, _ in span.rooms.get(location.pk, [])} | booked,
+            key=lambda pk: span.room_names.get(pk, ""),
+        ),
+        label=lambda span, pk: span.room_names.get(pk, f"Room #{pk}"),
+        available_minutes=_room_available,
     )
 
 
@@ -161,31 +181,30 @@ def load_span(
             Appointment.objects.filter(
                 location__in=by_pk, starts_at__gte=min(starts), starts_at__lt=max(ends)
             )
-            .values_list("location_id", "injector_id", "status", "starts_at", "ends_at")
+            .values_list("location_id", "injector_id", "room_id", "status", "starts_at", "ends_at")
             .order_by()
         )
-        for location_id, injector_id, status, starts_at, ends_at in rows:
+        for location_id, injector_id, room_id, status, starts_at, ends_at in rows:
             day = starts_at.astimezone(zone_of(by_pk[location_id])).date()
             if first_day <= day <= last_day:
                 appointments.append(
-                    Booked(location_id, injector_id, status, starts_at, ends_at, day)
+                    Booked(location_id, injector_id, room_id, status, starts_at, ends_at, day)
                 )
-    holidays = defaultdict(dict)
-    # query: the holidays of these locations in the span
-    for location_id, day, reason in ClosedDay.objects.filter(
-        location__in=by_pk, day__range=(first_day, last_day)
-    ).values_list("location_id", "day", "reason"):
-        holidays[location_id][day] = reason
-    # query: everyone's time off in the span
-    time_off = list(
-        TimeOff.objects.filter(first_day__lte=last_day, last_day__gte=first_day).values_list(
-            "injector_id", "first_day", "last_day", "reason"
-        )
-    )
-    closures = {
-        pk: Closures(location=location, holidays=holidays[pk], time_off=time_off)
+    # queries: per location, its holidays and opening hours, everyone's time off and
+    # working hours (the one rule of the hours, clinic.hours)
+    known = {
+        pk: closures(location=location, first_day=first_day, last_day=last_day)
         for pk, location in by_pk.items()
     }
+    rooms: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    room_names: dict[int, str] = {}
+    # query: the rooms of these locations (active ones shown; a booked one always)
+    for pk, location_id, name, active in Room.objects.filter(location__in=by_pk).values_list(
+        "pk", "location_id", "name", "is_active"
+    ):
+        room_names[pk] = name
+        if active:
+            rooms[location_id].append((pk, name))
     names, home = {}, defaultdict(set)
     # query: the injectors' names and home locations (every injector, active or not)
     booked_ids = {booked.injector_id for booked in appointments}
@@ -197,7 +216,7 @@ def load_span(
         names[pk] = f"{first} {last}".strip()
         if active and location_id:
             home[location_id].add(pk)
-    return Span(locations, first_day, last_day, appointments, closures, names, home)
+    return Span(locations, first_day, last_day, appointments, known, names, home, rooms, room_names)
 
 
 def figures(
@@ -211,7 +230,7 @@ def figures(
     """The figures of ``weeks`` weeks up to the one holding ``last_week``, per location
     (the newest week first, locations in their order)."""
     now = now or timezone.now()
-    kinds = list(kinds) if kinds is not None else [injectors_kind()]
+    kinds = list(kinds) if kinds is not None else [injectors_kind(), rooms_kind()]
     weeks = max(1, min(weeks, MOST_WEEKS))
     last_monday = week_of(last_week)
     first_monday = last_monday - WEEK * (weeks - 1)
