@@ -115,9 +115,10 @@ STORIES: dict[int, tuple[str, list[Step]]] = {
     ),
     # C-000033: treated two weeks ago; signing's rule books the review (charting's demo).
     33: (IRENE, [Step(T, -14, "10:00")]),
-    # C-000034 to C-000036: treated 3 to 4 months ago, nothing booked (the recall list).
-    34: (JONAH, [Step(T, -99, "11:30")]),
-    35: (IRENE, [Step(T, -106, "11:30")]),
+    # C-000034 to C-000036: treated 3 to 4 months ago, nothing booked (the recall list);
+    # this week one did not come to a consultation, one cancelled hers.
+    34: (JONAH, [Step(T, -99, "11:30"), Step(C, -2, "16:15", "no_show")]),
+    35: (IRENE, [Step(T, -106, "11:30"), Step(C, -1, "16:15", "cancelled")]),
     36: (JONAH, [Step(T, -113, "14:15")]),
     # C-000037 to C-000040: treated, review due and not booked (the last two overdue).
     37: (JONAH, [Step(T, -15, "10:00")]),
