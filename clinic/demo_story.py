@@ -147,7 +147,7 @@ def _week_stories(monday: int) -> dict[int, tuple[str, list[Step]]]:
             steps = [Step(T, day, time), Step(R, 14, time)]
         elif pattern == 2:  # treated two weeks before, reviewed this week
             steps = [Step(T, day - 14, time), Step(R, 14, time)]
-        else:  # a consultation; one no-show, one cancellation
+        else:  # a consultation (a no-show and a cancellation, once their day is past)
             outcome = {3: "no_show", 7: "cancelled"}.get(j, "")
             steps = [Step(C, day, time, outcome)]
         stories[number] = (injector, steps)

@@ -39,7 +39,7 @@ from clinic.hours import closures
 from clinic.models import Appointment, Location, Patient, User
 from clinic.patients import chart_number_for
 from clinic.slots import local_datetime, local_today
-from planning.choices import VisitKind
+from planning.choices import VisitKind, VisitStatus
 from planning.dosing import RETREATMENT_DAYS
 from planning.models import Visit
 
@@ -154,13 +154,15 @@ def book_and_charts_apart(book) -> list[str]:
         ):
             found.append(f"{a} of patient {a.patient_id} on {a.local_start.date()}: no visit")
     for v in visits:
+        # A visit prepared ahead (open) has its booking; a seen one its patient's arrival.
+        statuses = SEEN | {Status.BOOKED} if v.status == VisitStatus.OPEN else SEEN
         if not any(
             a.patient_id == v.patient_id
             and a.local_start.date() == v.date
             and a.location_id == v.location_id
             and a.injector_id == v.injector_id
             and VISIT_KIND[a.kind] == v.kind
-            and a.status in SEEN
+            and a.status in statuses
             for a in book
         ):
             found.append(f"{v} of patient {v.patient_id}: no appointment")
@@ -168,15 +170,16 @@ def book_and_charts_apart(book) -> list[str]:
 
 
 def export_apart_from_book(book, today) -> list[str]:
-    """The month's export (reports) against the patients the book saw this month."""
+    """The month's export (reports) against the book: every patient the book shows seen
+    this month (completed) is exported, and no one the book has not had this month."""
     first = today.replace(day=1)
     exported = set(export_patients(date_from=first, date_to=today).values_list("pk", flat=True))
-    seen = {a.patient_id for a in book if a.status in SEEN and first <= a.local_start.date()}
-    seen = {p for p in seen if any(
-        a.patient_id == p and a.status in SEEN and a.local_start.date() <= today for a in book
-    )}  # fmt: skip
-    apart = exported ^ seen
-    return [f"patient {p}: {'exported' if p in exported else 'in the book'} only" for p in apart]
+    month = [a for a in book if first <= a.local_start.date() <= today]
+    completed = {a.patient_id for a in month if a.status == Status.COMPLETED}
+    came = {a.patient_id for a in month if a.status in SEEN}
+    return [f"patient {p}: in the book only" for p in completed - exported] + [
+        f"patient {p}: exported only" for p in exported - came
+    ]
 
 
 def today_patient_missing(client) -> list[str]:
