@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from . import demo_story
 from .models import ClosedDay, Location, Patient, TimeOff, User
 from .patients import DEMO_PATIENTS, chart_number_for
 from .roles import Role
@@ -25,17 +26,6 @@ DEMO_USERS = [
     ("frontdesk@demo.clinic", "Frank", "Delgado", "", Role.FRONT_DESK),
     ("admin@demo.clinic", "Alma", "Whitfield", "", Role.ADMIN),
     ("injector2@demo.clinic", "Jonah", "Brightwater", "MD", Role.INJECTOR),
-]
-
-DEMO_LOCATIONS = [  # name, address, phone, zone, closed weekdays (0 = Monday)
-    ("Riverside Clinic", "12 Mill Lane, Springfield", "(555) 010-2000", "America/New_York", "6"),
-    (
-        "Hillcrest Studio",
-        "480 Summit Road, Springfield",
-        "(555) 010-3000",
-        "America/New_York",
-        "56",
-    ),
 ]
 
 FIRST = [
@@ -88,10 +78,15 @@ LAST = [
 def seed(out) -> None:
     locations = [
         Location.objects.get_or_create(
-            name=name,
-            defaults={"address": address, "phone": phone, "time_zone": tz, "closed_weekdays": shut},
+            name=place.name,
+            defaults={
+                "address": place.address,
+                "phone": place.phone,
+                "time_zone": place.time_zone,
+                "closed_weekdays": place.closed_weekdays,
+            },
         )[0]
-        for name, address, phone, tz, shut in DEMO_LOCATIONS
+        for place in demo_story.LOCATIONS
     ]
     for i, (email, first, last, title, role) in enumerate(DEMO_USERS):
         user, created = User.objects.get_or_create(
@@ -128,27 +123,23 @@ def seed(out) -> None:
         )
         made += created
     out.write(f"clinic: {len(locations)} locations, {len(DEMO_USERS)} staff, {made} new patients")
-    # The appointment book: a realistic week at both locations (clinic/demo_schedule.py).
-    from .demo_schedule import seed as seed_schedule
-
-    seed_schedule(out)
 
 
 def _holidays_and_leave(locations: list[Location]) -> None:
-    """Christmas Day closed at both locations; the second injector on a course next
-    Monday and Tuesday, inside the demo's booked weeks (clinic.hours keeps the demo
-    week's bookings and the reviews it books off them)."""
-    today = timezone.localdate()
-    christmas = datetime.date(today.year, 12, 25)
-    if christmas < today:
-        christmas = christmas.replace(year=today.year + 1)
+    """The story's holiday at both locations and the second injector's course, inside
+    the demo's booked weeks (``clinic.demo_story``: the book and the reviews keep off
+    them, asking ``clinic.hours``)."""
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    after, reason = demo_story.HOLIDAY
     for location in locations:
         ClosedDay.objects.get_or_create(
-            location=location, day=christmas, defaults={"reason": "Christmas Day"}
+            location=location,
+            day=monday + datetime.timedelta(days=after),
+            defaults={"reason": reason},
         )
-    first = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(days=7)
+    email, first, last, why = demo_story.LEAVE
     TimeOff.objects.get_or_create(
-        injector=User.objects.get(email="injector2@demo.clinic"),
-        first_day=first,
-        defaults={"last_day": first + datetime.timedelta(days=1), "reason": "training course"},
+        injector=User.objects.get(email=email),
+        first_day=monday + datetime.timedelta(days=first),
+        defaults={"last_day": monday + datetime.timedelta(days=last), "reason": why},
     )

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from clinic.models import Patient, User
-from clinic.patients import chart_number_for
+from clinic.demo_story import Story
+from clinic.models import Location, Patient, User
+from clinic.patients import chart_number_for, demo_chart_numbers
 
 from .choices import VisitKind, VisitStatus
 from .models import Expression, OutsideDose, Photo, Product, Visit
@@ -26,16 +27,18 @@ from .screening import QUESTIONS, acknowledge, record_screening
 
 NO = dict.fromkeys((q.code for q in QUESTIONS), False)
 
-# the demo patient's number (clinic.patients.chart_number_for), days ago, kind,
-# answers that are "yes", photos for these expressions
-DEMO_VISITS = [
-    (1, 210, VisitKind.CONSULTATION, [], ["FROWN", "SMILE"]),
-    (1, 196, VisitKind.TREATMENT, [], []),
-    (1, 100, VisitKind.CONSULTATION, ["prior_filler"], ["FROWN", "BROWS"]),
-    (2, 40, VisitKind.TREATMENT, [], ["SQUINT"]),
-    (3, 12, VisitKind.CONSULTATION, ["infection_at_site"], []),
-    (4, 30, VisitKind.CONSULTATION, ["existing_ptosis"], ["REST"]),
-]
+# What the story's visits (clinic.demo_story) hold: the demo patient's number, the
+# visit's kind and its place among the patient's visits of that kind -> answers that
+# are "yes", photos for these expressions. Planning makes every consultation the story
+# has seen, and these two patients' treatment visits (their plans: demo_plans).
+DEMO_VISITS = {
+    (1, VisitKind.CONSULTATION, 0): ([], ["FROWN", "SMILE"]),
+    (1, VisitKind.TREATMENT, 0): ([], []),
+    (1, VisitKind.CONSULTATION, 1): (["prior_filler"], ["FROWN", "BROWS"]),
+    (2, VisitKind.TREATMENT, 0): ([], ["SQUINT"]),
+    (3, VisitKind.CONSULTATION, 0): (["infection_at_site"], []),
+    (4, VisitKind.CONSULTATION, 0): (["existing_ptosis"], ["REST"]),
+}
 
 # Muscles that move more on one side in the demo maps (the stronger side first).
 STRONGER = {"CORR": "L", "FRONT": "R", "OOC": "L", "DAO": "R"}
@@ -114,54 +117,61 @@ def _outside_doses(*, injector, today) -> int:
     return made
 
 
+def _story_visits(story: Story):
+    """The story's seen consultations, and the treatment visits planning makes, each
+    with its place among the patient's visits of its kind."""
+    seen: dict[tuple, int] = {}
+    for visit in story.visits:
+        key = (visit.patient, visit.kind)
+        n = seen[key] = seen.get(key, -1) + 1
+        if not visit.done:
+            continue
+        if visit.kind == VisitKind.CONSULTATION or (visit.patient, visit.kind, n) in DEMO_VISITS:
+            yield visit, DEMO_VISITS.get((visit.patient, visit.kind, n), ([], []))
+
+
 @transaction.atomic
-def seed(out) -> None:
+def seed(out, *, story: Story) -> None:
     ensure_reference_data()
     injector = User.objects.filter(email="injector@demo.clinic").first()
     if injector is None:
         out.write("planning: no demo injector (run the clinic demo first)")
         return
-    location = injector.default_location
     expressions = list(expressions_with_muscles())
     by_code = {e.code: e for e in Expression.objects.all()}
     today = timezone.localdate()
     made = 0
-    for n, (chart, days_ago, kind, yes, photo_codes) in enumerate(DEMO_VISITS):
-        patient = Patient.objects.filter(chart_number=chart_number_for(chart)).first()
-        if patient is None:
-            continue
-        day = today - datetime.timedelta(days=days_ago)
-        visit, created = Visit.objects.get_or_create(
-            patient=patient,
-            date=day,
-            kind=kind,
-            defaults={
-                "location": location or patient.home_location,
-                "injector": injector,
-                "created_by": injector,
-                "status": VisitStatus.COMPLETED,
-            },
+    if Visit.objects.filter(patient__chart_number__in=demo_chart_numbers()).exists():
+        story = Story(now=story.now, today=story.today)  # made by an earlier run
+    people = {u.email: u for u in User.objects.filter(email__in={v.injector for v in story.visits})}
+    places = Location.objects.in_bulk(field_name="name")
+    patients = Patient.objects.in_bulk(demo_chart_numbers(), field_name="chart_number")
+    for n, (seen, (yes, photo_codes)) in enumerate(_story_visits(story)):
+        by = people[seen.injector]
+        visit = Visit.objects.create(
+            patient=patients[seen.chart_number],
+            date=seen.day,
+            kind=seen.kind,
+            location=places[seen.location],
+            injector=by,
+            created_by=by,
+            status=VisitStatus.COMPLETED,
+            created_at=seen.starts_at,
         )
-        if not created:
-            continue
         made += 1
-        answered_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, n)))
+        answered_at = seen.starts_at + datetime.timedelta(minutes=5)
         screening = record_screening(
-            visit=visit, by=injector, answers={**NO, **dict.fromkeys(yes, True)}, now=answered_at
+            visit=visit, by=by, answers={**NO, **dict.fromkeys(yes, True)}, now=answered_at
         )
         if screening.outcome == "warn":
-            acknowledge(
-                screening=screening, by=injector, note="Discussed with the patient; proceeds."
-            )
+            acknowledge(screening=screening, by=by, note="Discussed with the patient; proceeds.")
         if screening.is_blocked:
             continue
-        save_observations(
-            visit=visit, by=injector, cells=demo_cells(expressions, random.Random(n * 31))
-        )
+        save_observations(visit=visit, by=by, cells=demo_cells(expressions, random.Random(n * 31)))
         for i, code in enumerate(photo_codes):
             store_photo(
                 visit=visit,
-                by=injector,
+                by=by,
                 upload=demo_photo(by_code[code].name, n * 10 + i),
                 expression=by_code[code],
                 moment="max",

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.utils import timezone
-
 from clinic.patients import chart_number_for
 
 from .choices import PlanStatus, VisitKind
@@ -39,11 +37,11 @@ TEMPLATES = [
 
 # The stronger left corrugator gets one more unit per site.
 ASYMMETRIC_GLABELLA = [(m, s, x, y, 5 if s == "L" else u) for m, s, x, y, u in GLABELLA]
-# the demo patient's number (clinic.patients.chart_number_for), visit kind, days ago,
-# points: a final plan on an issue-4 demo visit.
+# the demo patient's number (clinic.patients.chart_number_for), visit kind, points: a
+# final plan on the patient's first such visit of the demo's story (planning.demo).
 PLANS = [
-    (1, VisitKind.TREATMENT, 196, GLABELLA + CROWS_FEET),
-    (2, VisitKind.TREATMENT, 40, ASYMMETRIC_GLABELLA),
+    (1, VisitKind.TREATMENT, GLABELLA + CROWS_FEET),
+    (2, VisitKind.TREATMENT, ASYMMETRIC_GLABELLA),
 ]
 
 
@@ -77,13 +75,12 @@ def seed_plans(out, *, injector) -> None:
                 for n, p in enumerate(_inputs(rows, muscles))
             )
     made_plans = 0
-    today = timezone.localdate()
-    for chart, kind, days_ago, rows in PLANS:
-        visit = Visit.objects.filter(
-            patient__chart_number=chart_number_for(chart),
-            kind=kind,
-            date=today - datetime.timedelta(days=days_ago),
-        ).first()
+    for chart, kind, rows in PLANS:
+        visit = (
+            Visit.objects.filter(patient__chart_number=chart_number_for(chart), kind=kind)
+            .order_by("date")
+            .first()
+        )
         if visit is None or visit.plans.exists():
             continue
         plan = TreatmentPlan.objects.create(
@@ -100,7 +97,7 @@ def seed_plans(out, *, injector) -> None:
         )
         plan.findings = [c.as_dict() for c in checks]
         plan.status = PlanStatus.FINAL
-        plan.finalized_at = timezone.now()
+        plan.finalized_at = visit.created_at + datetime.timedelta(minutes=15)  # at the visit
         plan.finalized_by = injector
         plan.save()
         made_plans += 1

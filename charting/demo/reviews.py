@@ -11,14 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from charting import review_timing
-from charting.due_reviews import book_review
+from charting.due_reviews import book_review, record_due_review
 from charting.models import ConsentText, Injection, Lot, Treatment, Vial
 from charting.reviews.choices import SideEffectKind
 from charting.reviews.models import Finding, Review, SideEffect
 from charting.reviews.touchups import touch_up_dose_checks
 from charting.signing import seal
+from clinic.demo_story import DemoVisit, Story
 from clinic.errors import SchedulingError
-from clinic.models import Patient, User
+from clinic.models import Appointment, Location, Patient, User
 from clinic.patients import chart_number_for
 from planning.choices import VisitKind, VisitStatus
 from planning.demo import demo_photo
@@ -32,63 +33,69 @@ from planning.models import (
 from planning.photos import store_photo
 from planning.screening import QUESTIONS, record_screening
 
-from .treatments import charted_and_signed, demo_dose_checks, final_plan
+from .treatments import (
+    DEMO_INJECTORS,
+    REVIEWS_DUE,
+    TODAY_PATIENT,
+    charted_and_signed,
+    demo_dose_checks,
+    demo_story,
+    final_plan,
+)
 
-# the demo patient's number (clinic.patients.chart_number_for) -> cycles: days ago,
-# baseline {CORR-L, CORR-R, PROC}, treatment units per point change {index: units},
-# residual {key: grade}, touch-ups [(muscle, side, units)], side effect kind or None
+# the demo patient's number (clinic.patients.chart_number_for) -> its story's cycles in
+# order (clinic.demo_story dates them): baseline {CORR-L, CORR-R, PROC}, treatment units
+# per point change {index: units}, residual {key: grade}, touch-ups [(muscle, side,
+# units)], side effect kind or None
 L, R, C = "CORR:L", "CORR:R", "PROC:C"
 CYCLES = {
     30: [
-        (300, {L: 3, R: 2, C: 2}, {}, {L: 2, R: 0, C: 0}, [("CORR", "L", 2)], None),
-        (190, {L: 3, R: 2, C: 2}, {3: 6, 4: 6}, {L: 1, R: 0, C: 0}, [], None),
-        (80, {L: 3, R: 2, C: 2}, {3: 6, 4: 6}, {L: 0, R: 0, C: 0}, [], None),
+        ({L: 3, R: 2, C: 2}, {}, {L: 2, R: 0, C: 0}, [("CORR", "L", 2)], None),
+        ({L: 3, R: 2, C: 2}, {3: 6, 4: 6}, {L: 1, R: 0, C: 0}, [], None),
+        ({L: 3, R: 2, C: 2}, {3: 6, 4: 6}, {L: 0, R: 0, C: 0}, [], None),
     ],
     31: [
         (
-            320,
             {L: 3, R: 3, C: 3},
             {},
             {L: 2, R: 2, C: 1},
             [("CORR", "L", 2), ("CORR", "R", 2)],
             None,
         ),
-        (200, {L: 3, R: 3, C: 3}, {0: 5, 1: 5, 3: 5, 4: 5}, {L: 0, R: 0, C: 0}, [], "eyelid"),
-        (95, {L: 3, R: 3, C: 3}, {}, {L: 1, R: 1, C: 0}, [("PROC", "C", 1)], None),
+        ({L: 3, R: 3, C: 3}, {0: 5, 1: 5, 3: 5, 4: 5}, {L: 0, R: 0, C: 0}, [], "eyelid"),
+        ({L: 3, R: 3, C: 3}, {}, {L: 1, R: 1, C: 0}, [("PROC", "C", 1)], None),
     ],
     32: [
-        (280, {L: 2, R: 3, C: 2}, {}, {L: 0, R: 2, C: 0}, [("CORR", "R", 2)], None),
-        (170, {L: 2, R: 3, C: 2}, {0: 5, 1: 5}, {L: 0, R: 1, C: 0}, [("CORR", "R", 1)], None),
-        (60, {L: 2, R: 3, C: 2}, {0: 5, 1: 5}, {L: 0, R: 0, C: 0}, [], None),
+        ({L: 2, R: 3, C: 2}, {}, {L: 0, R: 2, C: 0}, [("CORR", "R", 2)], None),
+        ({L: 2, R: 3, C: 2}, {0: 5, 1: 5}, {L: 0, R: 1, C: 0}, [("CORR", "R", 1)], None),
+        ({L: 2, R: 3, C: 2}, {0: 5, 1: 5}, {L: 0, R: 0, C: 0}, [], None),
     ],
 }
 READY_PATIENT = 33  # treated 14 days ago; review booked today
 
 
-def _at(day: datetime.date, hour: int) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
-
-
 def _treatment_on(
-    *, patient, injector, day, baseline, changes, lot, photo: bool = False
+    *, seen: DemoVisit, patient, injector, location, baseline, changes, lot, photo: bool = False
 ) -> Treatment:
-    """A signed glabellar treatment on ``day`` with its movement map, plan, consent, vial
-    (and a frown photo when ``photo``: taken before signing, which locks the visit)."""
-    at = _at(day, 10)
+    """A signed glabellar treatment at the story's visit ``seen`` (its appointment's
+    time and place) with its movement map, plan, consent, vial (and a frown photo when
+    ``photo``: taken before signing, which locks the visit)."""
+    at = seen.starts_at
     visit = Visit.objects.create(
         patient=patient,
-        location=patient.home_location,
+        location=location,
         injector=injector,
-        date=day,
+        date=seen.day,
         kind=VisitKind.TREATMENT,
         status=VisitStatus.COMPLETED,
         created_by=injector,
+        created_at=at,
     )
     record_screening(
         visit=visit,
         by=injector,
         answers=dict.fromkeys((q.code for q in QUESTIONS), False),
-        now=at - datetime.timedelta(minutes=45),
+        now=at + datetime.timedelta(minutes=2),
     )
     muscles = Muscle.objects.in_bulk(field_name="code")
     frown = Expression.objects.get(code="FROWN")
@@ -109,9 +116,9 @@ def _treatment_on(
     return charted_and_signed(visit=visit, plan=plan, lot=lot, by=injector, at=at)
 
 
-def _review(*, treatment, injector, residual, touch_ups, side_effect, lot) -> None:
-    day = treatment.visit.date + datetime.timedelta(days=14)
-    at = _at(day, 11)
+def _review(*, seen: DemoVisit, treatment, injector, residual, touch_ups, side_effect, lot) -> None:
+    """The signed review of ``treatment`` at the story's review visit ``seen``."""
+    day, at = seen.day, seen.starts_at
     visit = Visit.objects.create(
         patient=treatment.visit.patient,
         location=treatment.visit.location,
@@ -120,8 +127,9 @@ def _review(*, treatment, injector, residual, touch_ups, side_effect, lot) -> No
         kind=VisitKind.REVIEW,
         status=VisitStatus.COMPLETED,
         created_by=injector,
+        created_at=at,
     )
-    # The timing rule, as at every door: the demo's reviews are on time (day 14).
+    # The timing rule, as at every door: the demo's reviews are on time (days 10–21).
     if refusal := review_timing.review_opening_refusal(treatment=treatment, on=day):
         raise ValueError(f"demo review: {refusal}")
     muscles = Muscle.objects.in_bulk(field_name="code")
@@ -210,44 +218,93 @@ def _touch_up(*, review, visit, injector, at, lot, rows) -> Treatment:
     return seal(treatment=touch_up, by=injector, at=at + datetime.timedelta(minutes=10))
 
 
+DEFAULT_CYCLE = ({L: 2, R: 2, C: 2}, {}, {L: 0, R: 0, C: 0}, [], None)
+
+
+def _story_of(*, patient, seen: list[DemoVisit], cycles, lot, people, places) -> int:
+    """A patient's treatments and reviews as the story has them: each seen treatment
+    signed at its appointment, each seen review signed, a booked review recorded as the
+    treatment's due review (signing's rule would have booked it)."""
+    treatment, made, cycle = None, 0, -1
+    for visit in seen:
+        injector = people[visit.injector]
+        if visit.kind == Appointment.Kind.TREATMENT:
+            treatment = None
+            if not visit.done:
+                continue
+            cycle += 1
+            baseline, changes, *_ = cycles[cycle] if cycle < len(cycles) else DEFAULT_CYCLE
+            treatment = _treatment_on(
+                seen=visit,
+                patient=patient,
+                injector=injector,
+                location=places[visit.location],
+                baseline=baseline,
+                changes=changes,
+                lot=lot,
+            )
+            made += 1
+        elif visit.kind == Appointment.Kind.REVIEW and treatment is not None:
+            _, _, residual, touch_ups, side_effect = (
+                cycles[cycle] if cycle < len(cycles) else DEFAULT_CYCLE
+            )
+            if visit.done:
+                _review(
+                    seen=visit,
+                    treatment=treatment,
+                    injector=injector,
+                    residual=residual,
+                    touch_ups=touch_ups,
+                    side_effect=side_effect,
+                    lot=lot,
+                )
+            elif visit.status != Appointment.Status.CANCELLED:
+                days = review_timing.day_after(treatment=treatment, on=visit.day)
+                record_due_review(treatment=treatment, days=days, by=injector)
+    return made
+
+
+# Patients whose story charting's treatments module charts (planning's planned visits,
+# the visit ready today, the reviews due) or that signing's rule books (READY_PATIENT).
+CHARTED_ELSEWHERE = {1, 2, TODAY_PATIENT, READY_PATIENT, *REVIEWS_DUE}
+
+
 @transaction.atomic
-def seed(out) -> None:
+def seed(out, *, story: Story | None = None) -> None:
     injector = User.objects.filter(email="injector@demo.clinic").first()
     lot = Lot.objects.filter(number="C3702A4").first()
     if injector is None or lot is None or ConsentText.objects.current() is None:
         out.write("reviews: run the clinic and charting demos first")
         return
-    today = timezone.localdate()
+    story = story or demo_story()
+    people = {u.email: u for u in User.objects.filter(email__in=DEMO_INJECTORS)}
+    places = Location.objects.in_bulk(field_name="name")
     made = 0
-    for chart, cycles in CYCLES.items():
-        patient = Patient.objects.filter(chart_number=chart_number_for(chart)).first()
-        if patient is None or Treatment.objects.for_patient(patient).exists():
+    for number in story.patients():
+        patient = Patient.objects.filter(chart_number=chart_number_for(number)).first()
+        if (
+            number in CHARTED_ELSEWHERE
+            or patient is None
+            or Treatment.objects.for_patient(patient).exists()
+        ):
             continue
-        for days, baseline, changes, residual, touch_ups, side_effect in cycles:
-            treatment = _treatment_on(
-                patient=patient,
-                injector=injector,
-                day=today - datetime.timedelta(days=days),
-                baseline=baseline,
-                changes=changes,
-                lot=lot,
-            )
-            _review(
-                treatment=treatment,
-                injector=injector,
-                residual=residual,
-                touch_ups=touch_ups,
-                side_effect=side_effect,
-                lot=lot,
-            )
-            made += 1
+        made += _story_of(
+            patient=patient,
+            seen=story.of(number),
+            cycles=CYCLES.get(number, []),
+            lot=lot,
+            people=people,
+            places=places,
+        )
     ready = Patient.objects.filter(chart_number=chart_number_for(READY_PATIENT)).first()
     message = ""
-    if ready is not None and not Treatment.objects.for_patient(ready).exists():
+    seen = story.of(READY_PATIENT, Appointment.Kind.TREATMENT)
+    if ready is not None and seen and not Treatment.objects.for_patient(ready).exists():
         treatment = _treatment_on(
+            seen=seen[0],
             patient=ready,
-            injector=injector,
-            day=today - datetime.timedelta(days=14),
+            injector=people[seen[0].injector],
+            location=places[seen[0].location],
             baseline={L: 3, R: 2, C: 2},
             changes={},
             lot=lot,
@@ -260,10 +317,10 @@ def seed(out) -> None:
             reconstituted_at=timezone.now() - datetime.timedelta(minutes=5),
             reconstituted_by=injector,
         )
-        try:
+        try:  # signing's rule books the review, around the story's bookings
             appointment = book_review(treatment=treatment, days=14, by=injector)
             when = timezone.localtime(appointment.starts_at)
             message = f"; {ready.full_name}'s review is booked {when:%a %H:%M}"
         except SchedulingError as exc:
             message = f"; {ready.full_name}'s review is due ({exc})"
-    out.write(f"reviews: {made} cycles with reviews and touch-ups{message}")
+    out.write(f"reviews: {made} treatments of the story with their reviews{message}")

@@ -23,8 +23,10 @@ from charting.due_reviews import record_due_review
 from charting.errors import ChartingError
 from charting.lots import record_waste
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
+from charting.review_timing import REVIEW_DAYS
 from charting.signing import record_dose_checks, seal
-from clinic.models import Patient, User
+from clinic.demo_story import DemoVisit, Story, resolve
+from clinic.models import Appointment, Location, Patient, User
 from clinic.patients import chart_number_for
 from planning.choices import Outcome, PlanStatus, VisitKind, VisitStatus
 from planning.dosing import BLOCK
@@ -53,9 +55,15 @@ GLABELLAR = [
 PAST = {1: ("C3519B2", {}), 2: ("C3650C1", {1: Decimal("5")})}
 TODAY_PATIENT = 5
 DEMO_INJECTORS = ("injector@demo.clinic", "injector2@demo.clinic")
-# Treated this many days ago, review not booked: on the front desk's reviews-due
-# list (the last two overdue).
-REVIEWS_DUE = {37: 15, 38: 17, 39: 24, 40: 27}
+# Treated (clinic.demo_story), review not booked: on the front desk's reviews-due list
+# (the last two overdue).
+REVIEWS_DUE = (37, 38, 39, 40)
+
+
+def demo_story() -> Story:
+    """The demo's story dated now, with the review window of ``review_timing`` (when a
+    demo module runs on its own; ``seed_demo`` dates it once for all of them)."""
+    return resolve(now=timezone.now(), review_days=REVIEW_DAYS)
 
 
 def demo_signature(name: str) -> bytes:
@@ -182,52 +190,63 @@ def charted_and_signed(
     )
 
 
-def _signed_past_treatment(*, visit: Visit, lot: Lot, changes: dict, by: User) -> Treatment:
-    at = timezone.make_aware(datetime.datetime.combine(visit.date, datetime.time(11, 0)))
+def _signed_past_treatment(
+    *, visit: Visit, seen: DemoVisit, lot: Lot, changes: dict, by: User
+) -> Treatment:
+    """``visit`` charted and signed at its appointment (``seen``, the story's visit)."""
+    at = seen.starts_at
     plan = final_plan(visit=visit, product=lot.product, by=by, at=at)
     return charted_and_signed(
         visit=visit, plan=plan, lot=lot, by=by, at=at, given=changes, wasted=Decimal("1")
     )
 
 
-def _reviews_due(*, lot: Lot, today: datetime.date) -> int:
+def _reviews_due(*, lot: Lot, story: Story, people: dict) -> int:
     """Signed treatments whose review is due and not booked (the desk's list)."""
-    injectors = list(User.objects.filter(email__in=DEMO_INJECTORS).order_by("email"))
+    places = Location.objects.in_bulk(field_name="name")
     made = 0
-    for n, (chart, ago) in enumerate(REVIEWS_DUE.items()):
+    for chart in REVIEWS_DUE:
         patient = Patient.objects.filter(chart_number=chart_number_for(chart)).first()
-        injector = injectors[n % len(injectors)]
+        seen = [v for v in story.of(chart, Appointment.Kind.TREATMENT) if v.done]
         if (
             patient is None
+            or not seen
             or Visit.objects.filter(patient=patient, kind=VisitKind.TREATMENT).exists()
         ):
             continue
+        injector = people[seen[0].injector]
         visit = Visit.objects.create(
             patient=patient,
-            date=today - datetime.timedelta(days=ago),
+            date=seen[0].day,
             kind=VisitKind.TREATMENT,
-            location=injector.default_location or patient.home_location,
+            location=places[seen[0].location],
             injector=injector,
             created_by=injector,
             status=VisitStatus.COMPLETED,
+            created_at=seen[0].starts_at,
         )
-        treatment = _signed_past_treatment(visit=visit, lot=lot, changes={}, by=injector)
+        treatment = _signed_past_treatment(
+            visit=visit, seen=seen[0], lot=lot, changes={}, by=injector
+        )
         record_due_review(treatment=treatment, days=14, by=injector)
         made += 1
     return made
 
 
-def _visit_ready_to_chart(*, injector: User, product: Product) -> Visit | None:
+def _visit_ready_to_chart(*, story: Story, people: dict, product: Product) -> Visit | None:
+    """The story's treatment of ``TODAY_PATIENT`` (arrived today, or on the next day the
+    clinic is open): the visit screened and planned, not charted."""
     patient = Patient.objects.filter(chart_number=chart_number_for(TODAY_PATIENT)).first()
-    if patient is None:
+    seen = story.of(TODAY_PATIENT, Appointment.Kind.TREATMENT)
+    if patient is None or not seen:
         return None
-    today = timezone.localdate()
+    injector = people[seen[0].injector]
     visit, created = Visit.objects.get_or_create(
         patient=patient,
-        date=today,
         kind=VisitKind.TREATMENT,
         defaults={
-            "location": injector.default_location or patient.home_location,
+            "date": seen[0].day,
+            "location": Location.objects.get(name=seen[0].location),
             "injector": injector,
             "created_by": injector,
             "status": VisitStatus.OPEN,
@@ -253,7 +272,7 @@ def ensure_consent_text() -> None:
 
 
 @transaction.atomic
-def seed(out) -> None:
+def seed(out, *, story: Story | None = None) -> None:
     ensure_consent_text()
     injector = User.objects.filter(email="injector@demo.clinic").first()
     if injector is None:
@@ -277,6 +296,8 @@ def seed(out) -> None:
             )
             lots[number].full_clean()  # the lot's rules, as the lot page and the admin
             lots[number].save()
+    story = story or demo_story()
+    people = {u.email: u for u in User.objects.filter(email__in=DEMO_INJECTORS)}
     signed = 0
     for chart, (lot_number, changes) in PAST.items():
         visit = (
@@ -289,11 +310,22 @@ def seed(out) -> None:
             .order_by("date")
             .first()
         )
-        if visit is not None:
-            _signed_past_treatment(visit=visit, lot=lots[lot_number], changes=changes, by=injector)
+        seen = [
+            v
+            for v in story.of(chart, Appointment.Kind.TREATMENT)
+            if v.day == getattr(visit, "date", None)
+        ]
+        if visit is not None and seen:
+            _signed_past_treatment(
+                visit=visit,
+                seen=seen[0],
+                lot=lots[lot_number],
+                changes=changes,
+                by=people[seen[0].injector],
+            )
             signed += 1
-    due = _reviews_due(lot=lots["C3702A4"], today=today)
-    ready = _visit_ready_to_chart(injector=injector, product=products["botox-cosmetic"])
+    due = _reviews_due(lot=lots["C3702A4"], story=story, people=people)
+    ready = _visit_ready_to_chart(story=story, people=people, product=products["botox-cosmetic"])
     out.write(
         f"charting: {len(lots)} lots (C3519B2 expired, C3650C1 recalled), {signed} new signed "
         f"treatments, {due} reviews due; visit {ready.pk if ready else '-'} "

@@ -1,10 +1,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 import charting.demo
 import clinic.demo
+import clinic.demo_schedule
 import planning.demo
 import security.demo
+from charting.review_timing import REVIEW_DAYS
+from clinic.demo_story import resolve
 
 
 class Command(BaseCommand):
@@ -13,12 +17,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
-        # From the bottom floor up: each app's demo builds on the ones below it.
-        for demo in (
-            clinic.demo,
-            security.demo,
-            planning.demo,
-            charting.demo,
-        ):
-            demo.seed(self.stdout)
+        # From the bottom floor up: each app's demo builds on the ones below it. The
+        # clinic's setting (locations, staff, patients, the holiday and the leave) comes
+        # first; then the one story (clinic.demo_story), dated once, from which the
+        # appointment book and the charts are both made.
+        clinic.demo.seed(self.stdout)
+        story = resolve(now=timezone.now(), review_days=REVIEW_DAYS)
+        clinic.demo_schedule.seed(self.stdout, story=story)
+        security.demo.seed(self.stdout)
+        planning.demo.seed(self.stdout, story=story)
+        charting.demo.seed(self.stdout, story=story)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
