@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import demo_story
-from .models import ClosedDay, Location, Patient, TimeOff, User
+from .models import ClosedDay, Location, OpeningHours, Patient, Room, TimeOff, User, WorkingHours
 from .patients import DEMO_PATIENTS, chart_number_for
 from .roles import Role
 
@@ -102,6 +102,7 @@ def seed(out) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role))
+    _hours_and_rooms(locations)
     _holidays_and_leave(locations)
     rng = random.Random(2026)  # repeatable invented demo data, no secret
     made = 0
@@ -123,6 +124,54 @@ def seed(out) -> None:
         )
         made += created
     out.write(f"clinic: {len(locations)} locations, {len(DEMO_USERS)} staff, {made} new patients")
+
+
+def _hours_and_rooms(locations: list[Location]) -> None:
+    """Each location's opening hours per weekday and its rooms, and each injector's
+    working hours from the rota (``clinic.demo_story``: the location's hours that day,
+    with a lunch break on a full day), through the models' own checks."""
+    places = {place.name: place for place in demo_story.LOCATIONS}
+    by_name = {location.name: location for location in locations}
+    time = datetime.time.fromisoformat
+    for location in locations:
+        place = places[location.name]
+        for weekday, opens, closes in place.hours:
+            _saved(
+                OpeningHours(
+                    location=location, weekday=weekday, opens_at=time(opens), closes_at=time(closes)
+                ),
+                location=location,
+                weekday=weekday,
+            )
+        for name in place.rooms:
+            _saved(Room(location=location, name=name), location=location, name=name)
+    lunch = tuple(time(t) for t in demo_story.LUNCH)
+    for email, days in demo_story.ROTA.items():
+        injector = User.objects.get(email=email)
+        for weekday, place in days.items():
+            opens, closes = next((time(o), time(c)) for d, o, c in place.hours if d == weekday)
+            full_day = opens <= lunch[0] and lunch[1] <= closes and closes >= time("16:00")
+            _saved(
+                WorkingHours(
+                    injector=injector,
+                    location=by_name[place.name],
+                    weekday=weekday,
+                    starts_at=opens,
+                    ends_at=closes,
+                    break_starts_at=lunch[0] if full_day else None,
+                    break_ends_at=lunch[1] if full_day else None,
+                ),
+                injector=injector,
+                weekday=weekday,
+            )
+
+
+def _saved(row, **key) -> None:
+    """Save ``row`` after its checks (``full_clean``), unless one with ``key`` exists."""
+    if type(row).objects.filter(**key).exists():
+        return
+    row.full_clean()
+    row.save()
 
 
 def _holidays_and_leave(locations: list[Location]) -> None:

@@ -17,10 +17,11 @@ from django.db import transaction
 
 from .demo_story import Story
 from .models import Appointment, Location, Patient, User
-from .patients import demo_chart_numbers
+from .patients import chart_number_for, demo_chart_numbers
 from .scheduling import book_appointment, change_status
+from .waitlist import add_to_waitlist
 
-Status = Appointment.Status
+Kind, Status = Appointment.Kind, Appointment.Status
 NOTES = ["", "", "", "Parks in the side street.", "Prefers text messages.", "Bringing a friend."]
 BOOKED_AHEAD = datetime.timedelta(days=10)  # a past visit was booked this long before it
 
@@ -55,10 +56,52 @@ def seed(out, *, story: Story) -> None:
                 reason=visit.cancel_reason,
                 now=min(story.now, visit.starts_at),
             )
+    waiting = _waitlist(story=story, patients=patients, desk=desk, people=people)
     out.write(
         f"clinic schedule: {len(story.visits)} appointments of the demo's story "
-        f"({sum(v.starts_at >= story.now for v in story.visits)} ahead)"
+        f"({sum(v.starts_at >= story.now for v in story.visits)} ahead), "
+        f"{waiting} patients on the waitlist"
     )
+
+
+def _waitlist(*, story: Story, patients: dict, desk: User, people: dict) -> int:
+    """Three patients waiting for an earlier time, added through the waitlist's rule
+    (``clinic.waitlist``): the oldest fits the consultation cancelled ahead (C-000011's),
+    so its page and the waitlist page offer it; two others wait for what is not free."""
+    freed = next(
+        v for v in story.visits if v.status == Status.CANCELLED and v.starts_at > story.now
+    )
+    places = {p.name: p for p in Location.objects.all()}
+    today = story.today
+    wishes = [
+        # (patient number, kind, location, injector, weekdays, times, desk note)
+        (
+            36,
+            freed.kind,
+            freed.location,
+            None,
+            "",
+            "any",
+            "Any day, at short notice.",
+        ),
+        (34, Kind.TREATMENT, "Hillcrest Studio", "injector2@demo.clinic", "02", "afternoon", ""),
+        (21, Kind.CONSULTATION, "Riverside Clinic", None, "4", "morning", "Fridays only."),
+    ]
+    for number, kind, place, injector, weekdays, times, note in wishes:
+        add_to_waitlist(
+            patient=patients[chart_number_for(number)],
+            kind=kind,
+            location=places[place],
+            injector=people[injector] if injector else None,
+            first_day=today,
+            last_day=today + datetime.timedelta(days=21),
+            weekdays=weekdays,
+            times=times,
+            desk_note=note,
+            by=desk,
+            today=today,
+        )
+    return len(wishes)
 
 
 def _steps_to(status: str) -> list[str]:

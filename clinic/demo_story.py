@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from .hours import closures
 from .models import Appointment, Location, User
 from .patients import chart_number_for
-from .slots import is_slot_start, local_datetime, local_today
+from .slots import day_starts, local_datetime, local_today
 
 Kind, Status = Appointment.Kind, Appointment.Status
 C, T, R = Kind.CONSULTATION, Kind.TREATMENT, Kind.REVIEW
@@ -32,21 +32,35 @@ C, T, R = Kind.CONSULTATION, Kind.TREATMENT, Kind.REVIEW
 
 @dataclass(frozen=True)
 class Place:
-    """A demo location (its rooms and weekday hours are added here when the clinic has
-    them)."""
+    """A demo location: its opening hours per weekday (a weekday not listed is closed)
+    and its treatment rooms."""
 
     name: str
     address: str
     phone: str
     time_zone: str
     closed_weekdays: str  # 0 = Monday
+    hours: tuple[tuple[int, str, str], ...] = ()  # (weekday, opens, closes)
+    rooms: tuple[str, ...] = ()
 
 
 RIVERSIDE = Place(
-    "Riverside Clinic", "12 Mill Lane, Springfield", "(555) 010-2000", "America/New_York", "6"
+    "Riverside Clinic",
+    "12 Mill Lane, Springfield",
+    "(555) 010-2000",
+    "America/New_York",
+    "6",
+    hours=tuple((day, "09:00", "18:00") for day in range(5)) + ((5, "10:00", "14:00"),),
+    rooms=("Room 1", "Room 2"),
 )
 HILLCREST = Place(
-    "Hillcrest Studio", "480 Summit Road, Springfield", "(555) 010-3000", "America/New_York", "56"
+    "Hillcrest Studio",
+    "480 Summit Road, Springfield",
+    "(555) 010-3000",
+    "America/New_York",
+    "56",
+    hours=tuple((day, "09:00", "17:00") for day in range(5)),
+    rooms=("Studio",),
 )
 LOCATIONS = [RIVERSIDE, HILLCREST]
 
@@ -59,6 +73,9 @@ ROTA = {
 }
 # Days after this week's Monday: a holiday at both locations (next week's Thursday) and
 # Jonah's course (next Monday and Tuesday), both inside the demo's booked weeks.
+# Each injector's working hours are their location's hours that day, with this lunch
+# break on a full day (``clinic.demo`` stores them from ``ROTA``).
+LUNCH = ("12:30", "13:00")
 HOLIDAY = (10, "Founders' Day (invented)")
 LEAVE = (JONAH, 7, 8, "training course")
 BOOKED_WEEKS_DAYS = 12  # the book's busy span: this week's Monday to next week's Friday
@@ -92,9 +109,10 @@ STORIES: dict[int, tuple[str, list[Step]]] = {
     4: (IRENE, [Step(C, -30, "13:30"), Step(T, 6, "13:30")]),
     # C-000005: here today for the treatment, screened and planned, ready to chart.
     5: (IRENE, [Step(T, 0, "11:15", "arrived")]),
-    # C-000010, C-000011: new patients booked for a first consultation next week.
+    # C-000010, C-000011: new patients booked for a first consultation next week; the
+    # second has called to cancel (the waitlist is offered the freed time).
     10: (IRENE, [Step(C, 7, "09:00")]),
-    11: (IRENE, [Step(C, 8, "09:00")]),
+    11: (IRENE, [Step(C, 8, "09:00", "cancelled")]),
     # C-000030 to C-000032: three cycles each, reviewed (and touched up) on time;
     # C-000030's next cycle is booked.
     30: (
@@ -147,7 +165,7 @@ def _week_stories(monday: int) -> dict[int, tuple[str, list[Step]]]:
             steps = [Step(T, day, time), Step(R, 14, time)]
         elif pattern == 2:  # treated two weeks before, reviewed this week
             steps = [Step(T, day - 14, time), Step(R, 14, time)]
-        else:  # a consultation (a no-show and a cancellation, once their day is past)
+        else:  # a consultation (a no-show once its day is past; one cancelled by phone)
             outcome = {3: "no_show", 7: "cancelled"}.get(j, "")
             steps = [Step(C, day, time, outcome)]
         stories[number] = (injector, steps)
@@ -194,11 +212,11 @@ class Story:
 def _status(step: Step, start, end, now, today_here: bool) -> tuple[str, str]:
     if step.outcome == "arrived" and today_here:  # waits to be charted, whatever the hour
         return Status.ARRIVED, ""
+    if step.outcome == "cancelled":  # the patient called, before or after the day
+        return Status.CANCELLED, "Patient called: unwell."
     if end <= now:
         if step.outcome == "no_show":
             return Status.NO_SHOW, ""
-        if step.outcome == "cancelled":
-            return Status.CANCELLED, "Patient called: unwell."
         return Status.COMPLETED, ""
     if start <= now:
         return Status.IN_TREATMENT, ""
@@ -227,15 +245,24 @@ class _Calendar:
             return None
         return self.locations[place.name]
 
-    def free_start(self, *, location, day, time: str, minutes: int, who: tuple):
-        """The quarter hour of the location's hours nearest ``time`` that neither the
-        injector nor the patient has taken."""
+    def free_start(self, *, location, injector: str, day, time: str, minutes: int, who: tuple):
+        """The quarter hour nearest ``time`` that the day offers the injector (the
+        location's hours, the injector's hours there less the break: ``clinic.slots``)
+        and that neither the injector nor the patient has taken."""
         wanted = local_datetime(location=location, day=day, time=datetime.time.fromisoformat(time))
         length = datetime.timedelta(minutes=minutes)
+        offered = set(
+            day_starts(
+                known=self.closures[location.name],
+                injector=self.users[injector],
+                day=day,
+                minutes=minutes,
+            )
+        )
         for n in range(0, 80):
             shift = datetime.timedelta(minutes=15 * ((n + 1) // 2) * (1 if n % 2 else -1))
             start = wanted + shift
-            if not is_slot_start(location=location, start=start, minutes=minutes):
+            if start not in offered:
                 continue
             if any(s < start + length and e > start for key in who for s, e in self.taken[key]):
                 continue
@@ -293,6 +320,7 @@ def resolve(*, now: datetime.datetime, review_days: range) -> Story:
             minutes = Appointment.DEFAULT_MINUTES[step.kind]
             start = calendar.free_start(
                 location=location,
+                injector=injector,
                 day=day,
                 time=step.time,
                 minutes=minutes,

@@ -30,15 +30,18 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from charting import review_timing
 from charting.demo.treatments import TODAY_PATIENT
 from charting.models import Treatment
 from charting.reports.patient_history import export_patients
-from clinic.hours import closures
-from clinic.models import Appointment, Location, Patient, User
+from clinic.hours import closures, hours_warning
+from clinic.models import Appointment, Location, Patient, Room, User, WaitlistEntry, WorkingHours
 from clinic.patients import chart_number_for
+from clinic.rooms import needs_room
 from clinic.slots import local_datetime, local_today
+from clinic.waitlist import offers_for
 from planning.choices import VisitKind, VisitStatus
 from planning.dosing import RETREATMENT_DAYS
 from planning.models import Visit
@@ -99,6 +102,40 @@ def on_closed_days(book) -> list[str]:
         if reason:
             found.append(f"{a} on {a.local_start:%a %b %-d}: {reason}")
     return found
+
+
+def outside_the_hours(book) -> list[str]:
+    """Every booking within its day's opening hours and its injector's hours there,
+    outside their break (``clinic.hours.hours_warning``, the desk's warning)."""
+    return [
+        f"{a} at {a.local_start:%a %H:%M}: {warning}"
+        for a in book
+        if (
+            warning := hours_warning(
+                location=a.location, injector=a.injector, starts_at=a.starts_at, ends_at=a.ends_at
+            )
+        )
+    ]
+
+
+def without_a_room(book) -> list[str]:
+    """A treatment or touch-up at a location with rooms holds one."""
+    with_rooms = set(Room.objects.values_list("location_id", flat=True))
+    return [
+        f"{a} has no room"
+        for a in book
+        if a.holds_time and needs_room(a.kind) and a.location_id in with_rooms and not a.room_id
+    ]
+
+
+def freed_time_not_offered(book, now) -> list[str]:
+    """A booking cancelled ahead is offered to someone on the waitlist."""
+    freed = [a for a in book if a.status == Status.CANCELLED and a.starts_at > now]
+    if not freed:
+        return ["no booking ahead is cancelled"]
+    if any(offers_for(a, now=now) for a in freed):
+        return []
+    return [f"{a} offered to no one waiting" for a in freed]
 
 
 def treatments_too_close(book) -> list[str]:
@@ -203,6 +240,9 @@ def problems(client) -> dict[str, list[str]]:
         "book and charts apart": book_and_charts_apart(book),
         "export apart from the book": export_apart_from_book(book, today),
         "today's patient not on My day": today_patient_missing(client),
+        "outside the hours or in a break": outside_the_hours(book),
+        "a treatment without a room": without_a_room(book),
+        "the freed time offered to no one": freed_time_not_offered(book, timezone.now()),
     }
     return {check: rows for check, rows in found.items() if rows}
 
@@ -246,7 +286,8 @@ def _at_seven(appointment: Appointment, days: int) -> dict:
     clash with the demo's bookings in the database's exclusion constraint)."""
     day = appointment.local_start.date() + datetime.timedelta(days=days)
     start = local_datetime(location=appointment.location, day=day, time=datetime.time(7, 0))
-    return {"starts_at": start, "ends_at": start + (appointment.ends_at - appointment.starts_at)}
+    end = start + (appointment.ends_at - appointment.starts_at)
+    return {"starts_at": start, "ends_at": end, "blocked_until": end}
 
 
 def test_the_whole_demo_hangs_together_and_each_check_can_fail(client):
@@ -292,6 +333,22 @@ def test_the_whole_demo_hangs_together_and_each_check_can_fail(client):
         "book and charts apart": lambda: Appointment.objects.filter(
             patient=ava.patient, kind=Kind.CONSULTATION
         ).delete(),
+    }
+    start = ava.local_start
+    plants |= {
+        # a booking in its injector's lunch break
+        "outside the hours or in a break": lambda: WorkingHours.objects.filter(
+            injector=ava.injector, weekday=start.weekday()
+        ).update(
+            break_starts_at=start.time(),
+            break_ends_at=(start + datetime.timedelta(minutes=30)).time(),
+        ),
+        # a treatment that took no room
+        "a treatment without a room": lambda: Appointment.objects.filter(pk=ava.pk).update(
+            room=None
+        ),
+        # nobody waiting for the freed time
+        "the freed time offered to no one": lambda: WaitlistEntry.objects.all().delete(),
     }
     for check, plant in plants.items():
         assert check in planted(client, plant), check
