@@ -52,6 +52,12 @@ def _shared_version() -> str | None:
         return None
 
 
+def version() -> str | None:
+    """The reference data's current version (changes when any of it commits a change),
+    for caches of what is derived from it; None when the shared cache does not answer."""
+    return _shared_version()
+
+
 def _store() -> dict | None:
     """This process's (thread's) entries for the current version, or None to bypass."""
     if connection.in_atomic_block:

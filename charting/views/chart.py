@@ -18,7 +18,7 @@ from planning.dosing import BLOCK, departures, totals_by_muscle_side, volume_ml
 from planning.models import PlanStatus
 from planning.screening import screening_state
 
-from .. import seal, signing
+from .. import rendered_once, seal, signing
 from ..access import get_treatment_for
 from ..aftercare import aftercare_context, email_aftercare
 from ..chart import (
@@ -47,11 +47,12 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
         "visit": visit,
         "treatment": treatment,
         "screening": screening_state(visit=visit),  # 1-2 queries: the screening
-        "consent": consent_in_force(visit=visit),  # query: the consent in force
         "step": "chart",
         # query: the visit's report jobs (consent and injection-map PDFs), newest first
         "visit_reports": list(ReportJob.objects.for_visit(visit).latest_first()[:10]),
     }
+    if not (treatment and treatment.is_signed):  # a signed chart shows the one it signed
+        context["consent"] = consent_in_force(visit=visit)  # query: the consent in force
     if treatment is None:
         plans = list(
             visit.plans.filter(status=PlanStatus.FINAL).select_related("product")
@@ -59,28 +60,37 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
         context.update(plans=plans, has_draft=visit.plans.drafts().exists())  # query: drafts
         return render(request, "charting/chart_start.html", context | extra, status=status)
     injections = list(treatment.injections.for_pages())  # query: injections, muscles, vials, lots
-    for i in injections:
-        i.volume = volume_ml(i.units, i.vial.vial_units, i.vial.diluent_ml) if i.vial else None
     context.update(
         injections=injections,
         vials_used=list({i.vial_id: i.vial for i in injections if i.vial}.values()),
-        totals=totals_by_muscle_side(injections),
         events=list(treatment.adverse_events.select_related("recorded_by")),  # query: events
-        diagram_points=[i for i in injections if i.x is not None],
     )
     if treatment.is_signed:
         context.update(_signed_parts(request, treatment, extra))
-        context.update(_as_signed(treatment, injections, context["events"]))
+        context.update(_as_signed(visit, treatment, injections, context["events"]))
         return render(request, "charting/chart_signed.html", context | extra, status=status)
+    context.update(_drawn(injections))
     context.update(_open_parts(visit, treatment, injections, context["consent"], extra))
     return render(request, "charting/chart.html", context | extra, status=status)
 
 
-def _as_signed(treatment, injections, events) -> dict:
+def _drawn(injections) -> dict:
+    """Each injection's volume, the totals per muscle and side, the diagram's points."""
+    for i in injections:
+        i.volume = volume_ml(i.units, i.vial.vial_units, i.vial.diluent_ml) if i.vial else None
+    return {
+        "totals": totals_by_muscle_side(injections),
+        "diagram_points": [i for i in injections if i.x is not None],
+    }
+
+
+def _as_signed(visit, treatment, injections, events) -> dict:
     """What was signed is what is shown. The seal checked over the stored values on
     every view (a mismatch said on the page and audited); the names of the muscles,
     product and lots as the chart showed them at signing; the consent in force at
-    signing, and a withdrawal after it as a later event. One query: the consents."""
+    signing, and a withdrawal after it as a later event. One query: the consents.
+    What the signature covers (the injections, the diagram and totals, the facts) is
+    rendered once and kept by the seal (``rendered_once``), never when it mismatches."""
     consents = list(
         treatment.visit.consents.select_related("consent_text", "witnessed_by", "withdrawn_by")
     )
@@ -92,13 +102,28 @@ def _as_signed(treatment, injections, events) -> dict:
         where="chart page",
     )
     seal.as_signed(treatment=treatment, injections=injections)
+    signed_html = rendered_once.parts(
+        kind="chart",
+        record=treatment,
+        state=state,
+        templates=rendered_once.CHART_PARTS,
+        draws_with=rendered_once.CHART_DRAWS_WITH,
+        shows=rendered_once.uncovered(treatment=treatment, injections=injections),
+        context=lambda: {
+            "visit": visit,
+            "treatment": treatment,
+            "injections": injections,
+            "events": events,
+            **_drawn(injections),
+        },
+    )
     return {
         "seal_ok": state is not seal.SealState.MISMATCH,
         "seal_unkeyed": state is seal.SealState.UNKEYED,
         "mismatch_message": seal.MISMATCH_MESSAGE,
         "unkeyed_message": seal.UNKEYED_MESSAGE,
         "vials_used": list({i.vial_id: i.vial for i in injections if i.vial}.values()),
-        "totals": totals_by_muscle_side(injections),
+        "signed_html": signed_html,
         "consent": seal.consent_at_signing(consents, treatment.signed_at),
         "signed_consent": seal.signed_consent(treatment),
     }

@@ -29,8 +29,10 @@ pytestmark = pytest.mark.django_db
 #     a transaction)
 #  19 the product's templates with their totals
 #  20 the active location, 21 the locations list (base template's location switcher)
-#  22 next cycle's doses: the patient's signed treatments (reviews.cycles; four more
-#     prefetches when there are some, see tests/reviews/test_starting_doses.py)
+#  22 next cycle's doses: what they are made of, the patient's signed treatments of the
+#     product with their seals (charting.reviews.starting_doses; the cycles and four
+#     prefetches when there are some and they are not kept yet, see
+#     tests/reviews/test_starting_doses.py)
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
 PLAN_PAGE_QUERIES = 24 + 1 + audit_event()
 

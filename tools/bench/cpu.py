@@ -1,7 +1,7 @@
 """In-process cost of every bench page: CPU milliseconds per request, wall
 milliseconds, queries and the page's size, with the production settings.
 
-    python -m tools.bench.cpu [--requests 50] [--page search] [--profile day] [--sql]
+    python -m tools.bench.cpu [--requests 50] [--page search] [--profile day] [--sql] [--uncached]
 
 Needs the bench data in DATABASE_URL's database (``make_bench_data``; ``make
 bench`` makes it too). No server and no load tool: each page is requested
@@ -56,6 +56,11 @@ def parse_args(argv):
         "--path", action="append", default=[], help="measure this path too (repeatable)"
     )
     parser.add_argument("--role", default="desk", help="who asks for --path: desk, injector, admin")
+    parser.add_argument(
+        "--uncached",
+        action="store_true",
+        help="every read a first read: the kept signed parts and next-cycle doses off",
+    )
     return parser.parse_args(argv)
 
 
@@ -79,6 +84,18 @@ def setup() -> None:
     import django
 
     django.setup()
+
+
+def uncached() -> None:
+    """What cannot change is rendered once (issue 22): swap those caches for Django's
+    dummy one, so every read takes the path of a first read (the key made, the
+    result rendered or computed, the write refused)."""
+    from django.core.cache.backends.dummy import DummyCache
+
+    from charting import rendered_once
+    from charting.reviews import starting_doses
+
+    rendered_once.cache = starting_doses.cache = DummyCache("bench-uncached", {})
 
 
 def client_for(user):
@@ -175,6 +192,8 @@ def table(costs: list[Cost]) -> str:
 def main(argv=None) -> int:
     args = parse_args(argv)
     setup()
+    if args.uncached:
+        uncached()
     from . import pages
 
     built = [p for p in pages.build(random.Random(args.seed)) if p.paths]
