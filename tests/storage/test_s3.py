@@ -146,3 +146,24 @@ def test_a_report_rendered_by_a_worker_on_s3_is_downloaded_through_the_view(
     client.force_login(front_desk)
     assert client.get(download).status_code == 403
     assert s3_storages.anonymous_get(f"private/{job.file_name}") == 403
+
+
+@pytest.mark.django_db
+def test_audit_anchors_are_written_to_and_read_from_the_bucket(s3_storages, settings, injector):
+    """The anchors' folder is a prefix in the bucket: none yet reads as none, one
+    written by the nightly anchoring is read back and checks the chain."""
+    from audit import anchors
+    from audit.anchoring import anchor_chain
+    from audit.chain import verify_chain
+    from audit.events import record
+    from audit.models import Action
+
+    assert anchors.stored_anchors() == ([], [])
+    for n in range(3):
+        record(action=Action.VIEW, object_type="test.page", object_id=n, actor=injector)
+    anchor_chain()
+    stored, problems = anchors.stored_anchors()
+    assert problems == [] and len(stored) == 1 and stored[0].signature_ok()
+    assert any(k.startswith("private/audit-anchors/") for k in s3_storages.keys("private/"))
+    assert verify_chain().ok
+    _no_local_files(settings)
