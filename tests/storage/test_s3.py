@@ -167,3 +167,29 @@ def test_audit_anchors_are_written_to_and_read_from_the_bucket(s3_storages, sett
     assert any(k.startswith("private/audit-anchors/") for k in s3_storages.keys("private/"))
     assert verify_chain().ok
     _no_local_files(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"STORAGE_BACKEND": "s3"}, "STORAGE_BACKEND=s3 needs S3_BUCKET"),
+        ({"STORAGE_BACKEND": "gcs"}, "STORAGE_BACKEND is 'filesystem' (the default) or 's3'"),
+    ],
+)
+def test_a_half_set_storage_refuses_to_start(env, message):
+    """Not a silent fallback to the disk of one machine."""
+    from tests.test_deploy import REAL, _start
+
+    started = _start({**REAL, **env})
+    assert started.returncode != 0 and message in started.stderr
+
+
+def test_the_selected_storage_is_the_bucket_in_a_fresh_process(s3):
+    code = (
+        "import django; django.setup(); from django.core.files.storage import storages; "
+        "print(type(storages['private']).__name__, storages['private'].bucket_name)"
+    )
+    from tests.test_deploy import REAL, _start
+
+    started = _start({**REAL, **s3.env()}, code)
+    assert started.stdout.split() == ["S3Storage", s3.bucket], started.stderr
