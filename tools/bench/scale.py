@@ -29,6 +29,7 @@ import http.client
 import os
 import re
 import secrets
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -49,8 +50,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="make bench-scale")
     parser.add_argument("--smoke", action="store_true", help="a few seconds, own database")
     parser.add_argument("--patients", type=int, default=int(os.environ.get("N", "2000")))
-    parser.add_argument("--seconds", type=float, default=5.0, help="per page, round and setup")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=8.0, help="per page, round and setup")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--users", type=int, default=8, help="concurrent users in all")
     parser.add_argument("--workers", default="1,2", help="gunicorn workers per instance")
     parser.add_argument("--max-requests", type=int, default=20000)
@@ -357,6 +358,7 @@ class Row:
     result: load.Result
     cpu_ms: float  # gunicorn CPU per request
     busy: float  # the machine's cores, busy fraction
+    round: int
 
 
 def load_both(instances: list[Instance], *, paths, cookie, users, seconds, max_requests):
@@ -417,6 +419,23 @@ def measured_pages():
     return chosen, plan
 
 
+def cross_checks(instances, cookies, plan_page, workers, peer) -> list[tuple[str, str]]:
+    a, b = (x.port for x in instances)
+    checks = [
+        ("sessions", check_session(a, b)),
+        (
+            "reference-data cache",
+            check_reference_cache(
+                a, b, admin_cookie=cookies["admin"], page=plan_page.paths[0], workers=workers
+            ),
+        ),
+        ("report jobs", check_report(a, b, injector_cookie=cookies["injector"], peer=peer)),
+    ]
+    for what, said in checks:
+        print(f"  ok {what}: {said}", flush=True)
+    return checks
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     env = prepare(args)
@@ -445,52 +464,40 @@ def main(argv=None) -> int:
     checks: list[tuple[str, str]] = []
     try:
         for n_workers in args.workers:
-            for n_instances in (1, 2):
-                setup = f"{n_instances} × {n_workers} worker{'s' if n_workers > 1 else ''}"
-                instances = [
-                    start_instance(
-                        port=args.port + i, workers=n_workers, env=env, folder=base / f"web-{i}"
-                    )
-                    for i in range(n_instances)
-                ]
-                try:
-                    for instance in instances:
-                        wait_for(instance.port)
-                    if n_instances == 2 and not checks:
-                        a, b = (x.port for x in instances)
-                        checks.append(("sessions", check_session(a, b)))
-                        checks.append((
-                            "reference-data cache",
-                            check_reference_cache(
-                                a, b, admin_cookie=cookies["admin"],
-                                page=plan_page.paths[0], workers=n_workers,
-                            ),
-                        ))  # fmt: skip
-                        checks.append((
-                            "report jobs",
-                            check_report(a, b, injector_cookie=cookies["injector"], peer=peer),
-                        ))  # fmt: skip
-                        for what, said in checks:
-                            print(f"  ok {what}: {said}", flush=True)
-                    for page in chosen:
-                        common = {"paths": page.paths, "cookie": cookies[page.role]}
-                        load_both(
-                            instances, **common, users=args.users, seconds=1, max_requests=50
-                        )  # warm
-                        for _ in range(args.rounds):
+            plural = "s" if n_workers > 1 else ""
+            # Both instances run throughout; a round loads one, then both, so a change
+            # of the machine's other load touches both setups of a round alike.
+            instances = [
+                start_instance(
+                    port=args.port + i, workers=n_workers, env=env, folder=base / f"web-{i}"
+                )
+                for i in range(2)
+            ]
+            try:
+                for instance in instances:
+                    wait_for(instance.port)
+                if not checks:
+                    checks = cross_checks(instances, cookies, plan_page, n_workers, peer)
+                for page in chosen:
+                    common = {"paths": page.paths, "cookie": cookies[page.role]}
+                    # Warm each worker, leaving no queue behind for the measured run.
+                    load_both(instances, **common, users=2, seconds=1, max_requests=4)
+                    for n in range(args.rounds):
+                        for loaded in (instances[:1], instances):
+                            setup = f"{len(loaded)} × {n_workers} worker{plural}"
                             result, cpu_ms, busy = load_both(
-                                instances, **common, users=args.users, seconds=args.seconds,
+                                loaded, **common, users=args.users, seconds=args.seconds,
                                 max_requests=args.max_requests,
                             )  # fmt: skip
-                            rows.append(Row(setup, page.name, result, cpu_ms, busy))
+                            rows.append(Row(setup, page.name, result, cpu_ms, busy, n))
                             print(
-                                f"  {setup}: {page.name}: {result.rps:.1f} req/s, "
-                                f"p95 {result.p95:.1f} ms, {cpu_ms:.1f} ms CPU/request, "
+                                f"  round {n + 1}, {setup}: {page.name}: {result.rps:.1f} "
+                                f"req/s, p95 {result.p95:.1f} ms, {cpu_ms:.1f} ms CPU/request, "
                                 f"cores {busy:.0%} busy",
                                 flush=True,
                             )
-                finally:
-                    stop([x.process for x in instances])
+            finally:
+                stop([x.process for x in instances])
     finally:
         stop([worker])
         if peer is not None:
@@ -524,10 +531,21 @@ def summary(rows: list[Row]) -> list[dict]:
             "busy": sum(r.busy for r in group) / len(group),
             "errors": sum(r.result.errors for r in group),
         })  # fmt: skip
-    one = {(r["setup"].split(" × ")[1], r["page"]): r["rps"] for r in table if r["setup"][0] == "1"}
+    # "vs 1 instance": the median over rounds of a round's rate over the same round's
+    # one-instance rate (measured just before it).
+    single = {
+        (row.setup.split(" × ")[1], row.page, row.round): row.result.rps
+        for row in rows
+        if row.setup.startswith("1 ")
+    }
     for r in table:
-        single = one.get((r["setup"].split(" × ")[1], r["page"]))
-        r["scale"] = r["rps"] / single if single else 0.0
+        ratios = sorted(
+            row.result.rps / single[key]
+            for row in rows
+            if (row.setup, row.page) == (r["setup"], r["page"])
+            and single.get(key := (row.setup.split(" × ")[1], row.page, row.round))
+        )
+        r["scale"] = statistics.median(ratios) if ratios else 0.0
     return table
 
 
@@ -540,7 +558,9 @@ def markdown(args, table, checks, storage, load_before) -> str:
         "",
         f"Two gunicorn instances on two ports, each with its own folder, sharing PostgreSQL, "
         f"Redis and {storage}; one Celery worker; {args.users} users in all, split evenly; "
-        f"{args.rounds} rounds of {args.seconds:g} s per setup and page.",
+        f"{args.rounds} rounds of {args.seconds:g} s per setup and page, each round loading "
+        "one instance then both (req/s over all rounds; 'vs 1 instance' the median of the "
+        "rounds' ratios).",
         "",
         "| across instances | checked |",
         "| --- | --- |",
