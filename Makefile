@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run serve install migrate demo test test-fast lint format bench bench-reports clean check-deploy vnu
+.PHONY: run serve install migrate demo test test-fast lint format bench bench-scale bench-reports clean check-deploy vnu
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -85,6 +85,14 @@ check-deploy: install
 bench: install
 	@eval "$$($(BIN)/python tools/scripts/test_services.py)"; \
 	  $(BIN)/python -m tools.bench.run $(if $(SMOKE),--smoke) $(if $(N),--patients $(N)) $(ARGS)
+
+# Two web instances (gunicorn on two ports, each with its own folder) sharing only
+# PostgreSQL, Redis and an S3-compatible bucket (moto's server, as a peer): checks
+# sessions, the reference-data cache and report jobs across them, then throughput
+# of 1 vs 2 instances; writes docs/benchmarks.md. SMOKE=1: the checks and a few seconds.
+bench-scale: install
+	@eval "$$($(BIN)/python tools/scripts/test_services.py)"; \
+	  $(BIN)/python -m tools.bench.scale $(if $(SMOKE),--smoke) $(if $(N),--patients $(N)) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles .cache

@@ -320,12 +320,52 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT") or BASE_DIR / "media")
 # Clinical files (photos, signatures, reports) live here, outside every URL
 # space, and are served only by views that check the user's role.
 PRIVATE_ROOT = Path(env("PRIVATE_ROOT") or BASE_DIR / "private")
+# STORAGE_BACKEND=s3: both storages in one S3-compatible bucket (django-storages), so
+# web and worker processes on different machines see the same files. The bucket is
+# private: objects are written without a public ACL and the product never hands out
+# their URLs; files reach a browser only through the permission-checked views, which
+# stream them (README "More than one machine").
+STORAGE_BACKEND = env("STORAGE_BACKEND", "filesystem").lower()
+if STORAGE_BACKEND not in {"filesystem", "s3"}:
+    raise ImproperlyConfigured("STORAGE_BACKEND is 'filesystem' (the default) or 's3'.")
+S3_BUCKET = env("S3_BUCKET")
+if STORAGE_BACKEND == "s3" and not S3_BUCKET:
+    raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET.")
+
+
+def s3_storage(prefix: str) -> dict:
+    """One prefix of the bucket, from the environment as it is now. Keys left empty:
+    boto3's own chain (the instance's role, AWS_* variables)."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "location": prefix,
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "region_name": env("S3_REGION") or None,
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": None,  # the bucket's own: private (never public-read)
+            "querystring_auth": True,  # any URL made by mistake is signed...
+            "querystring_expire": 60,  # ...and short-lived
+            "file_overwrite": False,  # a taken name gets a suffix, as on disk
+            "addressing_style": env("S3_ADDRESSING_STYLE") or None,
+        },
+    }
+
+
+if STORAGE_BACKEND == "s3":
+    _file_storages = {"default": s3_storage("media"), "private": s3_storage("private")}
+else:
+    _file_storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
-    },
+    **_file_storages,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
