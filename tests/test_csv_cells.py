@@ -57,6 +57,8 @@ def test_every_csv_writer_uses_the_one_helper():
     for path in ROOT.glob("*/**/*.py"):
         if path.parts[len(ROOT.parts)] in (".venv", "tests", "node_modules"):
             continue
+        if path.relative_to(ROOT).as_posix().startswith("tools/bench/"):
+            continue  # writes the CSV another system sends us (the importer's input)
         text = path.read_text()
         if "csv.writer" in text or "csv.DictWriter" in text:
             writers.append(path.relative_to(ROOT).as_posix())

@@ -472,6 +472,10 @@ def test_opening_hours_that_close_before_they_open_are_a_message(admin_client, l
         "closed_days-INITIAL_FORMS": 0,
         "closed_days-MIN_NUM_FORMS": 0,
         "closed_days-MAX_NUM_FORMS": 1000,
+        "rooms-TOTAL_FORMS": 0,
+        "rooms-INITIAL_FORMS": 0,
+        "rooms-MIN_NUM_FORMS": 0,
+        "rooms-MAX_NUM_FORMS": 1000,
     }
     url = f"/admin/clinic/location/{location.pk}/change/"
     page = admin_client.post(url, data)
