@@ -17,7 +17,8 @@ either (its old time shows as free on the day view).
 An entry fits a freed time when the location is the same, the injector is the entry's
 (or the entry takes any), the day is in the entry's range and one of its weekdays, and
 the visit's usual length fits in the freed time, within the entry's time of day, from
-the first quarter hour where neither the injector nor the patient is booked.
+the first quarter hour where neither the injector (with the turnover after each visit,
+``clinic.buffers``) nor the patient is booked.
 
 ``book_from_waitlist`` books it through ``clinic.scheduling.book_appointment`` (the one
 set of booking rules) and marks the entry booked with its appointment; the pages call
@@ -36,6 +37,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .buffers import LONGEST_BUFFER, buffer_for
 from .conflicts import BOOK_AHEAD_DAYS, check_injector
 from .errors import BookingConflict, SchedulingError
 from .input_bounds import NO_CONTROL, control_characters_in, date_in_window
@@ -225,12 +227,14 @@ def fitting_start(
     freed_from: datetime.datetime,
     freed_until: datetime.datetime,
     injector_id: int,
-    busy: list[tuple[int, int, datetime.datetime, datetime.datetime]],
+    busy: list[tuple[int, int, datetime.datetime, datetime.datetime, datetime.datetime]],
 ) -> datetime.datetime | None:
     """The first quarter hour from ``freed_from`` at which the entry's visit fits the
-    freed time, its days and times, with neither the injector nor the patient booked."""
+    freed time, its days and times, with neither the injector (turnover counted, after
+    the booked visits and after this one: ``clinic.buffers``) nor the patient booked."""
     zone = zone_of(entry.location)
     length = datetime.timedelta(minutes=Appointment.DEFAULT_MINUTES[entry.kind])
+    block = length + buffer_for(entry.kind)  # the injector's turnover after it
     low, high = entry.time_window()
     start = freed_from
     while start + length <= freed_until:
@@ -243,10 +247,9 @@ def fitting_start(
             and (low is None or wall.time() >= low)
             and (high is None or (wall_end.date() == day and wall_end.time() <= high))
             and not any(
-                (who == injector_id or patient == entry.patient_id)
-                and s < start + length
-                and e > start
-                for who, patient, s, e in busy
+                (who == injector_id and s < start + block and blocked > start)
+                or (patient == entry.patient_id and s < start + length and e > start)
+                for who, patient, s, e, blocked in busy
             )
         ):
             return start
@@ -294,12 +297,12 @@ def offers_by_freed(
     # query: what the injectors and the entries' patients already hold in that span
     busy = list(
         Appointment.objects.holding_time()
-        .between(first, last)
+        .blocking(first, last + LONGEST_BUFFER)  # with the turnover before and after
         .filter(
             Q(injector__in={a.injector_id for a in shown})
             | Q(patient__in={e.patient_id for e in entries})
         )
-        .values_list("injector_id", "patient_id", "starts_at", "ends_at")
+        .values_list("injector_id", "patient_id", "starts_at", "ends_at", "blocked_until")
     )
     by_location = defaultdict(list)
     for entry in entries:

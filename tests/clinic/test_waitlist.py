@@ -262,6 +262,30 @@ def test_a_shorter_visit_fits_a_longer_freed_time_and_starts_where_it_is_free(
     assert offer.ends_at == at(location, day, "10:45")
 
 
+def test_the_offer_leaves_the_injectors_turnover_free_before_and_after(
+    settings, front_desk, injector, location, day, freed
+):
+    """The turnover after each visit (``clinic.buffers``) counts in the offer as in the
+    booking rules: the one-tap booking would refuse an offer that eats into it."""
+    settings.BUFFER_MINUTES_BY_KIND = {"consultation": 15}
+    (entry,) = waiting(1, location=location, by=front_desk)  # a consultation, 30 minutes
+    before = make_appointment(  # 09:30-10:00, blocked with its turnover until 10:15
+        patient=PatientFactory(), injector=injector, starts_at=at(location, day, "09:30")
+    )
+    assert before.blocked_until == at(location, day, "10:15")
+    (offer,) = offers_for(freed)
+    assert (offer.entry, offer.starts_at) == (entry, at(location, day, "10:15"))
+    # a booking at 10:30 leaves 10:15-10:30: the visit would fit, its turnover would not
+    make_appointment(
+        patient=PatientFactory(),
+        injector=injector,
+        starts_at=at(location, day, "10:30"),
+        minutes=15,
+        kind=Appointment.Kind.TOUCH_UP,
+    )
+    assert offers_for(freed) == []
+
+
 def test_a_patient_busy_at_the_freed_time_is_not_offered_it(
     front_desk, location, injector, day, freed
 ):
