@@ -33,6 +33,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from clinic.csv_cells import FORMULA_STARTS, safe_row
+
 from .errors import RuleError
 from .models import Patient, PatientImport
 from .patients import chart_number_for, date_of_birth_problem, next_chart_number
