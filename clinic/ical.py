@@ -26,7 +26,7 @@ def feed_appointments(*, injector: User, now: datetime.datetime | None = None):
             now - datetime.timedelta(days=FEED_PAST_DAYS),
             now + datetime.timedelta(days=FEED_FUTURE_DAYS),
         )
-        .select_related("patient", "location")
+        .select_related("patient", "location", "room")
         .order_by("starts_at")
     )
 
@@ -44,6 +44,9 @@ def build_feed(*, injector: User, host: str, now: datetime.datetime | None = Non
         event.add("dtstart", appointment.starts_at)
         event.add("dtend", appointment.ends_at)
         event.add("summary", f"{appointment.get_kind_display()} · {appointment.patient_initials}")
-        event.add("location", appointment.location.name)
+        place = appointment.location.name
+        if appointment.room_id:
+            place = f"{place}, {appointment.room.name}"
+        event.add("location", place)
         calendar.add_component(event)
     return calendar.to_ical()

@@ -5,7 +5,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from clinic.models import Appointment
-from tests.factories import make_appointment, make_feed
+from tests.factories import make_appointment, make_feed, make_room
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +55,11 @@ def test_a_former_injector_feed_is_gone(client, injector):
     injector.is_active = False
     injector.save()
     assert client.get(reverse("calendar_feed", args=[token])).status_code == 404
+
+
+def test_the_feed_says_the_room(client, injector, patient, location):
+    room = make_room(location, "Room 2")
+    make_appointment(patient=patient, injector=injector, kind=Appointment.Kind.TREATMENT, room=room)
+    response = client.get(reverse("calendar_feed", args=[make_feed(injector=injector).token]))
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["LOCATION"]) == f"{location.name}, Room 2"
