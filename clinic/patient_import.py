@@ -25,6 +25,7 @@ import csv
 import datetime
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -189,6 +190,10 @@ def _cell(value: str) -> str:
     return value
 
 
+# A date written the right way round whose day does not exist (1980-02-30, 13/01/1980).
+DATE_SHAPE = re.compile(r"\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})\s*$")
+
+
 def _parse_date(text: str) -> datetime.date | None:
     for fmt in DATE_FORMATS:
         try:
@@ -347,6 +352,10 @@ def check_rows(rows: list[dict], *, today: datetime.date) -> None:
             problems.append("No last name.")
         if not values["date_of_birth"]:
             problems.append("No date of birth.")
+        elif patient.date_of_birth is None and DATE_SHAPE.match(values["date_of_birth"]):
+            problems.append(
+                f"Date of birth: there is no such day ({values['date_of_birth'].strip()})."
+            )
         elif patient.date_of_birth is None:
             problems.append(
                 "Date of birth: not a date we read; write it as YYYY-MM-DD (1980-04-03) "

@@ -90,7 +90,7 @@ def test_the_preview_explains_every_bad_row_and_saves_nothing(admin_client, pati
     found = problems_by_line(admin_client)
     assert set(found) == {3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14}
     assert found[3] == ["No first name."]
-    assert "not a date we read" in found[4][0] and "not a date we read" in found[5][0]
+    assert "no such day (1980-02-30)" in found[4][0] and "not a date we read" in found[5][0]
     assert f"patient {patient.chart_number}: already in the clinic" in found[6][0]
     assert f"{patient.chart_number} belongs to a patient of the clinic" in found[7][0]
     assert found[9] == ["Chart number OLD-7 is also on line 8."]
