@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charting.next_cycle_recall import patients_due_back
-from charting.recall_timing import MIN_INTERVAL_DAYS, DurationTable, recall_window
+from charting.recall_timing import DurationTable, recall_window
 from charting.signing import seal
 from planning.models import EffectDuration, Muscle, Product
 from tests.factories import PatientFactory, charted_treatment
@@ -77,14 +77,16 @@ def test_the_patients_own_interval_from_three_cycles():
 
 
 def test_never_before_90_days_whatever_the_areas_or_the_interval():
-    """Guard: an admin's 30–60 day row and a 40-day habit still open at day 90."""
+    """Guard (seen red with the floor's ``max(low, floor)`` taken out of
+    ``recall_timing.recall_window``): an admin's 30–60 day row and a 40-day habit still
+    open at day 90."""
     row = EffectDuration.objects.get(area_code="lips", product=None)
     row.min_days, row.max_days = 30, 60
     row.full_clean()
     row.save()
-    assert window_of(["OOR"]) == (MIN_INTERVAL_DAYS, MIN_INTERVAL_DAYS)
+    assert window_of(["OOR"]) == (90, 90)
     habit = [datetime.date(2025, 11, 20), datetime.date(2025, 12, 1)]
-    assert window_of(["CORR"], cycle_days=habit)[0] == MIN_INTERVAL_DAYS
+    assert window_of(["CORR"], cycle_days=habit)[0] == 90
 
 
 def test_the_recall_list_by_area(injector):
@@ -102,8 +104,8 @@ def test_the_recall_list_by_area(injector):
 
 
 def test_the_recall_list_never_before_90_days(injector):
-    """Guard: lips last 2–3 months, yet a lip treatment 70 days ago is not recalled;
-    at 90 days it is."""
+    """Guard (seen red with ``MIN_INTERVAL_DAYS`` planted at 60): lips last 2–3 months,
+    yet a lip treatment 70 days ago is not recalled; at 90 days it is."""
     lips_70 = treated(injector, 70, points=LIPS)
     lips_90 = treated(injector, 90, points=LIPS)
     found = set(patients_due_back(today=timezone.localdate()))
