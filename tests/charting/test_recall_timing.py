@@ -157,3 +157,25 @@ def test_the_recall_list_in_constant_queries(
     with django_assert_num_queries(10):
         page = desk_client.get(reverse("next_cycle_recall"))
     assert page.text.count('data-testid="recall-window-') == patients
+
+
+def test_the_clinic_admin_edits_a_duration_in_the_admin(admin_client):
+    """The admin door: a changed row moves the window (and a longest below the shortest
+    is refused with a message)."""
+    row = EffectDuration.objects.get(area_code="lateral-canthal", product=None)
+    url = reverse("admin:planning_effectduration_change", args=[row.pk])
+    assert admin_client.get(url).status_code == 200
+    data = {
+        "area_code": row.area_code,
+        "area": row.area,
+        "product": "",
+        "muscles": [m.pk for m in row.muscles.all()],
+        "min_days": "95",
+        "max_days": "110",
+        "source_note": "clinic's own",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    assert window_of(["OOC"]) == (95, 110)
+    refused = admin_client.post(url, {**data, "min_days": "120"})
+    assert refused.status_code == 200
+    assert "The longest is below the shortest." in refused.text
