@@ -11,7 +11,9 @@ Doors: the visit's "Not treated today" page (``planning:not_treated``; recording
 the injector role), the visit page and the patient page's visit list (shown); the
 Django admin registers no outcome; the demo data records none. A second submit (double
 click, second tab) with the same reason returns the first; a different one is refused.
-A visit whose treatment is signed cannot be recorded as not treated.
+A visit whose treatment is signed cannot be recorded as not treated, and charting's
+signing refuses a treatment on a visit recorded as not treated (both under the
+patient's lock, ``planning.dose_rules.lock_patient``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.db import transaction
 from clinic.input_bounds import NO_CONTROL, control_characters_in
 
 from .choices import NotTreatedReason, VisitStatus
+from .dose_rules import lock_patient
 from .models import NotTreated, Visit
 
 NOTE_MAX = 1000
@@ -41,7 +44,8 @@ def record_not_treated(*, visit: Visit, reason: str, note: str = "", by) -> NotT
         errors["note"] = "Write the reason."
     if errors:
         raise ValidationError(errors)
-    locked = Visit.objects.select_for_update().get(pk=visit.pk)  # one writer at a time
+    lock_patient(visit.patient_id)  # signing waits for it (charting.signing), and vice versa
+    locked = Visit.objects.select_for_update().get(pk=visit.pk)
     if locked.is_locked:
         raise ValidationError({"reason": "This visit's treatment is signed: it was treated."})
     if locked.status == VisitStatus.CANCELLED:

@@ -10,10 +10,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from charting.errors import ChartingError
+from charting.signing import sign_treatment
 from planning.choices import NotTreatedReason, VisitKind, VisitStatus
 from planning.models import NotTreated, Visit
+from planning.not_treated import record_not_treated
 from tests import hostile
-from tests.factories import make_visit, signed_treatment
+from tests.factories import PASSWORD, charted_treatment, make_visit, signed_treatment
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +100,16 @@ def test_only_the_injector_records_it(front_desk, clinic_admin, visit):
     assert admin_client.get(url).status_code == 200
     assert admin_client.post(url, data).status_code == 403
     assert not NotTreated.objects.exists()
+
+
+def test_a_not_treated_visit_cannot_be_signed_as_treated(patient, injector):
+    """Guard (seen red with the check taken out of ``charting.signing.sign_treatment``):
+    a chart on a visit recorded as not treated today is refused at signing."""
+    treatment = charted_treatment(patient=patient, injector=injector)
+    record_not_treated(
+        visit=treatment.visit, reason=NotTreatedReason.DECLINED, note="", by=injector
+    )
+    with pytest.raises(ChartingError, match="recorded as not treated today"):
+        sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
+    treatment.refresh_from_db()
+    assert not treatment.is_signed
