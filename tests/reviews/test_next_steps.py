@@ -4,13 +4,15 @@ Doors (``charting.reviews.next_steps``): the review's next-steps page (injector
 records; clinic admin reads; front desk refused), the referral letter (clinical only),
 the front desk's list to book and its "booked" button (kind and due date, never the
 detail), the patient page (every role; detail for clinical roles), a second submit
-(double click, second tab). The Django admin registers no next step; the demo data adds
-none.
+(double click, second tab). The Django admin registers no next step; the demo data
+records two through the rule (``charting.demo.reviews``).
 """
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -156,3 +158,14 @@ def test_the_front_desk_list_in_constant_queries(
     with django_assert_num_queries(6):
         page = desk_client.get(reverse("next_steps_to_book") + "?all=1")
     assert page.text.count('data-testid="step-') == count
+
+
+def test_the_demo_has_staged_steps_once(desk_client):
+    """The demo door: the steps go through the rule; a second run adds none."""
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    steps = list(NextStep.objects.order_by("kind"))
+    assert [s.kind for s in steps] == ["filler", "referral"]
+    page = desk_client.get(reverse("next_steps_to_book") + "?all=1")
+    assert all(f'data-testid="step-{s.pk}"' in page.text for s in steps)
+    assert "(demo)" not in page.text  # the detail stays clinical
