@@ -14,7 +14,8 @@ needs the injector role), the referral letter (``reviews:referral_letter``, clin
 roles), the front desk's list and its "booked" button (``next_steps_to_book``,
 ``next_step_booked``: every role, kind and date only), the patient page (every role;
 detail for clinical roles only). The Django admin registers no next step; the demo data
-records two through this rule (``charting.demo.reviews``). A second submit of the same step (double click, second tab) records it once.
+records two through this rule (``charting.demo.reviews``). A second submit of the same
+step (double click, second tab) records it once.
 """
 
 from __future__ import annotations
