@@ -4,7 +4,7 @@ no clinical field."""
 
 from django.urls import path
 
-from .views import figures, patient_import, patients, reviews_due
+from .views import figures, next_steps, patient_import, patients, reviews_due
 
 urlpatterns = [
     path("patients/import/", patient_import.patient_import_page, name="patient_import"),
@@ -32,5 +32,7 @@ urlpatterns = [
         name="review_dismiss",
     ),
     path("recall/", reviews_due.recall, name="next_cycle_recall"),
+    path("next-steps/", next_steps.next_steps_to_book, name="next_steps_to_book"),
+    path("next-steps/<int:step_id>/booked/", next_steps.next_step_booked, name="next_step_booked"),
     path("figures/", figures.figures_page, name="front_desk_figures"),
 ]

@@ -23,6 +23,7 @@ from clinic.models import Appointment, User
 from clinic.roles import Role
 from planning.choices import VisitKind
 from planning.dose_rules import lock_patient, refusals
+from planning.models import NotTreated
 
 from .chart import dose_checks, screening_refusal
 from .consent import consent_in_force
@@ -138,6 +139,11 @@ def seal(*, treatment: Treatment, by: User, at: datetime.datetime, review_days=N
     return treatment
 
 
+NOT_TREATED_MESSAGE = (
+    "This visit is recorded as not treated today: a treatment cannot be signed on it."
+)
+
+
 @transaction.atomic
 def sign_treatment(
     *,
@@ -169,6 +175,8 @@ def sign_treatment(
         )
     problems = signing_refusals(treatment=treatment, at=now)
     lock_patient(treatment.visit.patient_id)  # a plan or chart of another tab waits
+    if NotTreated.objects.filter(visit_id=treatment.visit_id).exists():
+        problems.append(NOT_TREATED_MESSAGE)  # planning.not_treated, under the same lock
     checks = dose_checks(treatment=treatment)
     problems += refusals(checks, acknowledgment=acknowledgment)
     if problems:

@@ -617,6 +617,7 @@ AUDIT_URL_OBJECTS = {
     "lot_id": "charting.Lot",
     "due_review_id": "charting.DueReview",
     "review_id": "reviews.Review",
+    "step_id": "reviews.NextStep",
     "job_id": "reports.ReportJob",
 }
 # Pages of these URL namespaces are audited even without an object id.
@@ -646,6 +647,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "reviews.Review",
     "reviews.Finding",
     "reviews.SideEffect",
+    "reviews.NextStep",
+    "planning.NotTreated",
     # Reference data and the consent wording: what signed records and dose checks
     # name (issue 18, finding 8), whichever door edits them.
     "planning.Muscle",
@@ -653,6 +656,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "planning.Product",
     "planning.DoseRange",
     "planning.DoseLimit",
+    "planning.EffectDuration",
     "charting.ConsentText",
     "reports.Letterhead",  # the clinic's letterhead and paper, on every PDF
 ]

@@ -16,7 +16,8 @@ from .models import Photo, Visit
 
 def get_visit_for(user, visit_id: int) -> Visit:
     require_role(user, CLINICAL_ROLES)
-    return get_object_or_404(Visit.objects.with_people(), pk=visit_id)
+    # The visit's "not treated today" outcome rides along (a reverse one-to-one).
+    return get_object_or_404(Visit.objects.with_people().select_related("not_treated"), pk=visit_id)
 
 
 def get_photo_for(user, photo_id: int) -> Photo:

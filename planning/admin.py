@@ -8,6 +8,7 @@ from .choices import Source
 from .models import (
     DoseLimit,
     DoseRange,
+    EffectDuration,
     Expression,
     Muscle,
     PlanTemplate,
@@ -81,6 +82,17 @@ class DoseRangeAdmin(admin.ModelAdmin):
             # Clinics add practice ranges; label ranges come only from migrations.
             kwargs["choices"] = [(Source.PRACTICE, Source.PRACTICE.label)]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+@admin.register(EffectDuration)
+class EffectDurationAdmin(admin.ModelAdmin):
+    """How long each area lasts (REFERENCE.md Timing), per product where it differs
+    (Daxxify): the recall list and the next cycle's date read it (charting.recall_timing)."""
+
+    list_display = ["area", "product", "min_days", "max_days"]
+    list_filter = ["product"]
+    search_fields = ["area", "area_code"]
+    filter_horizontal = ["muscles"]
 
 
 class PlanTemplatePointInline(admin.TabularInline):

@@ -78,3 +78,21 @@ class PhotoMoment(models.TextChoices):
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     FINAL = "final", "Final"
+
+
+class NotTreatedReason(models.TextChoices):
+    """Why a visit ended without treatment: REFERENCE.md's contraindications and
+    cautions ("when not to treat"), and the patient's own choice."""
+
+    INFECTION = "infection", "Infection or inflammation at the planned site"
+    HYPERSENSITIVITY = "hypersensitivity", "Hypersensitivity to toxin or its ingredients"
+    PREGNANCY = "pregnancy", "Pregnant or breastfeeding"
+    NEUROMUSCULAR = "neuromuscular", "Neuromuscular disease"
+    MEDICINES = "medicines", "Interacting medicine or another toxin within 3 months"
+    INTERVAL = "interval", "Less than 90 days since the last cycle's treatment"
+    BODY_IMAGE = "body_image", "Suspected body dysmorphic disorder or unrealistic expectations"
+    BROW_LAXITY = "brow_laxity", "Brow ptosis from skin laxity (forehead not treated)"
+    EYELID = "eyelid", "Existing eyelid ptosis or excess upper-lid skin"
+    UNWELL = "unwell", "Patient unwell today"
+    DECLINED = "declined", "Patient chose not to be treated after discussion"
+    OTHER = "other", "Other (written below)"

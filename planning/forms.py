@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from .choices import Grade, PhotoMoment
+from .choices import Grade, NotTreatedReason, PhotoMoment
 from .models import Expression, Product
 from .movement import NOTE_MAX, CellInput
 from .photos import MAX_BYTES
@@ -169,4 +169,17 @@ class OutsideDoseForm(forms.Form):
         max_length=120,
         required=False,
         help_text="e.g. migraine, another clinic.",
+    )
+
+
+class NotTreatedForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why the patient is not treated today", choices=NotTreatedReason.choices
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required for 'Other'; what was discussed and what happens next.",
     )

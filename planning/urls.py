@@ -7,6 +7,7 @@ app_name = "planning"
 urlpatterns = [
     path("patients/<int:patient_id>/start/", visits.start, name="start_consultation"),
     path("visits/<int:visit_id>/", visits.visit_detail, name="visit_detail"),
+    path("visits/<int:visit_id>/not-treated/", visits.not_treated, name="not_treated"),
     path("visits/<int:visit_id>/screening/", screening.screening, name="screening"),
     path("visits/<int:visit_id>/screening/confirm/", screening.confirm, name="screening_confirm"),
     path(

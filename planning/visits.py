@@ -48,7 +48,7 @@ def recent_visits(*, patient) -> list[Visit]:
     )
     return list(
         Visit.objects.filter(patient=patient)
-        .select_related("injector", "location")
+        .select_related("injector", "location", "not_treated")
         .annotate(screening_outcome=Subquery(latest_outcome))
         .order_by("-date", "-id")[:RECENT_VISITS]
     )

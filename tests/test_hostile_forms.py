@@ -43,6 +43,7 @@ from planning.choices import VisitKind
 from planning.models import (
     MovementMap,
     Muscle,
+    NotTreated,
     OutsideDose,
     PlanTemplate,
     Screening,
@@ -589,6 +590,33 @@ def case_touch_up(ctx) -> Case:
     )
 
 
+def case_next_step(ctx) -> Case:
+    review = make_review(patient=ctx["patient"], injector=ctx["injector"])
+    url = reverse("reviews:next_steps", args=[review.pk])
+    due = review.treatment.started_at.date() + datetime.timedelta(days=21)
+    return Case(
+        role="injector",
+        page=url,
+        action=url,
+        valid={"kind": "referral", "detail": NOTE, "refer_to": NAME, "due_on": due.isoformat()},
+        saved=lambda: review.next_steps.filter(detail=NOTE).exists(),
+        shown_on={url: [NOTE, NAME], _patient_detail(ctx["patient"]): [NOTE]},
+    )
+
+
+def case_not_treated(ctx) -> Case:
+    visit = make_visit(patient=ctx["patient"], injector=ctx["injector"])
+    url = reverse("planning:not_treated", args=[visit.pk])
+    return Case(
+        role="injector",
+        page=url,
+        action=url,
+        valid={"reason": "other", "note": NOTE},
+        saved=lambda: NotTreated.objects.filter(visit=visit, note=NOTE).exists(),
+        shown_on={reverse("planning:visit_detail", args=[visit.pk]): [NOTE]},
+    )
+
+
 CASES = {
     name.removeprefix("case_"): builder
     for name, builder in sorted(globals().items())
@@ -628,6 +656,7 @@ NOT_RECORD_FORMS = {
     "reports:job_retry": "one button",
     "reviews:sign": "a password: the review's signing tests",
     "reviews:touch_up_remove": "one button",
+    "next_step_booked": "one button: the step is booked (tests/reviews/test_next_steps.py)",
     "security:backup_codes": "one button: new codes",
     "security:session_keepalive": "no field",
     "security:two_factor_setup": "a six-digit code: tests/security",
@@ -659,6 +688,8 @@ CASE_OF_URL = {
     "reviews:review": "review",
     "reviews:side_effect_add": "side_effect",
     "reviews:touch_up": "touch_up",
+    "reviews:next_steps": "next_step",
+    "planning:not_treated": "not_treated",
 }
 
 

@@ -18,6 +18,7 @@ from tests.factories import (
     make_due_review,
     make_feed,
     make_lot,
+    make_next_step,
     make_photo,
     make_plan,
     make_report_job,
@@ -79,8 +80,9 @@ def url_kwargs(patient, injector, location):
         # charting: a chart with consent (its visit is a treatment visit of the same patient)
         "consent_id": treatment.visit.consents.get().pk,
         "lot_id": make_lot(number="RM-1").pk,
-        # reviews: the review of that signed chart
-        "review_id": make_review(patient=patient, injector=injector).pk,
+        # reviews: the review of that signed chart, and a referral recorded at it
+        "review_id": (review := make_review(patient=patient, injector=injector)).pk,
+        "step_id": make_next_step(review=review, by=injector).pk,
         "job_id": job.pk,
         "treatment_id": treatment.pk,
         # clinic: a waitlist entry (front desk and admin)

@@ -13,8 +13,9 @@ from django.utils import timezone
 from charting import review_timing
 from charting.due_reviews import book_review, record_due_review
 from charting.models import ConsentText, Injection, Lot, Treatment, Vial
-from charting.reviews.choices import SideEffectKind
+from charting.reviews.choices import NextStepKind, SideEffectKind
 from charting.reviews.models import Finding, Review, SideEffect
+from charting.reviews.next_steps import record_next_step
 from charting.reviews.touchups import touch_up_dose_checks
 from charting.signing import seal
 from clinic.demo_story import DemoVisit, Story
@@ -323,4 +324,38 @@ def seed(out, *, story: Story | None = None) -> None:
             message = f"; {ready.full_name}'s review is booked {when:%a %H:%M}"
         except SchedulingError as exc:
             message = f"; {ready.full_name}'s review is due ({exc})"
-    out.write(f"reviews: {made} treatments of the story with their reviews{message}")
+    steps = _next_steps()
+    out.write(f"reviews: {made} treatments of the story with their reviews{message}{steps}")
+
+
+# Invented staged steps (issue 20), recorded through their rule at the two latest signed
+# reviews: the front desk's "Next steps to book" and the patient page show them.
+DEMO_STEPS = [
+    (NextStepKind.FILLER, "Tear-trough filler once the toxin has settled (demo).", ""),
+    (
+        NextStepKind.REFERRAL,
+        "Brow ptosis from skin laxity: surgical opinion before any forehead treatment (demo).",
+        "Oculoplastic surgeon (demo)",
+    ),
+]
+
+
+def _next_steps() -> str:
+    reviews = list(
+        Review.objects.signed()
+        .select_related("treatment", "visit", "signed_by")
+        .order_by("-visit__date", "-pk")[: len(DEMO_STEPS)]
+    )
+    for review, (kind, detail, refer_to) in zip(reviews, DEMO_STEPS, strict=False):
+        record_next_step(
+            review=review,
+            kind=kind,
+            detail=detail,
+            refer_to=refer_to,
+            due_on=max(
+                review_timing.treated_day(review.treatment) + datetime.timedelta(weeks=3),
+                timezone.localdate() + datetime.timedelta(days=7),
+            ),
+            by=review.signed_by,
+        )
+    return f"; {len(reviews)} staged next steps to book" if reviews else ""

@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404
 
 from clinic.access import require_role
 from clinic.models import Appointment
-from clinic.roles import CLINICAL_ROLES
+from clinic.roles import CLINICAL_ROLES, Role
 
-from .models import Review
+from .models import NextStep, Review
 
 
 def get_review_for(user, review_id: int) -> Review:
@@ -20,3 +20,29 @@ def get_review_for(user, review_id: int) -> Review:
 def get_review_appointment_for(user, appointment_id: int) -> Appointment:
     require_role(user, CLINICAL_ROLES)
     return get_object_or_404(Appointment.objects.for_pages(), pk=appointment_id)
+
+
+def get_next_step_for(user, step_id: int):
+    """A next step with its review, visit, patient and injector (clinical roles; one
+    query). The front desk reaches steps only through ``get_next_step_to_book_for``."""
+    require_role(user, CLINICAL_ROLES)
+    return get_object_or_404(
+        NextStep.objects.select_related(
+            "patient",
+            "recorded_by",
+            "review__visit__location",
+            "review__treatment__product",
+        ),
+        pk=step_id,
+    )
+
+
+def get_next_step_to_book_for(user, step_id: int):
+    """A next step for booking: any staff role, without its detail (one query)."""
+    require_role(user, Role.values)
+    return get_object_or_404(
+        NextStep.objects.select_related("patient").only(
+            "id", "kind", "due_on", "status", "patient__first_name", "patient__last_name"
+        ),
+        pk=step_id,
+    )

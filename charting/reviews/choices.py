@@ -46,3 +46,18 @@ IMPLICATED_MUSCLES: dict[str, frozenset[str]] = {
     SideEffectKind.HEADACHE: frozenset(),
     SideEffectKind.OTHER: frozenset(),
 }
+
+
+class NextStepKind(models.TextChoices):
+    """A next stage of the plan that is not toxin, recorded at the review. The front desk
+    sees only this kind (what to book) and the due date, never the detail."""
+
+    FILLER = "filler", "Filler"
+    RESURFACING = "resurfacing", "Resurfacing"
+    SKIN_CARE = "skin_care", "Skin care"
+    REFERRAL = "referral", "Referral"
+
+
+class NextStepStatus(models.TextChoices):
+    OPEN = "open", "To book"
+    BOOKED = "booked", "Booked"

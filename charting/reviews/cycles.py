@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
+from charting import recall_timing
 from charting.models import Injection, Treatment
 from planning import sides
 from planning.models import Muscle
@@ -191,3 +193,22 @@ def cycles_by_product(*, patient, product=None, charts: bool = True) -> list[Pro
             )
         result.append(ProductCycles(product=cycles[0].treatment.product, cycles=cycles, rows=rows))
     return result
+
+
+def next_cycle_recall(*, products: list[ProductCycles], table=None):
+    """When the next cycle is due (``charting.recall_timing``), from the latest cycle of
+    any product: its areas and product, and every cycle's day for the patient's own
+    interval. None without a signed treatment. Queries: the durations (2), unless
+    ``table`` is given."""
+    cycles = [c for p in products for c in p.cycles]
+    if not cycles:
+        return None
+    days = [timezone.localdate(c.treatment.started_at) for c in cycles]
+    latest = max(cycles, key=lambda c: c.treatment.started_at)
+    return recall_timing.recall_window(
+        treated_on=timezone.localdate(latest.treatment.started_at),
+        product_id=latest.treatment.product_id,
+        muscle_ids={cell.muscle.pk for cell in latest.cells.values() if cell.original > 0},
+        cycle_days=days,
+        table=table or recall_timing.DurationTable.load(),
+    )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from charting import review_timing
 from planning.choices import Grade, Side
 
-from .choices import Gais, Satisfaction, SideEffectKind
+from .choices import Gais, NextStepKind, NextStepStatus, Satisfaction, SideEffectKind
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -204,3 +204,70 @@ class SideEffect(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class NextStepQuerySet(models.QuerySet):
+    def to_book(self):
+        return self.filter(status=NextStepStatus.OPEN)
+
+    def for_patient(self, patient):
+        return self.filter(patient=patient)
+
+
+class NextStep(models.Model):
+    """A staged next step that is not toxin (filler, resurfacing, skin care, a referral),
+    recorded by the injector at the review with its due date (``reviews.next_steps``).
+
+    ``detail`` is clinical (e.g. "refer: brow ptosis from laxity, surgical opinion"):
+    clinical roles only. The front desk's list shows the patient, the kind and the due
+    date, so it knows what to book and when."""
+
+    audit_patient = "patient_id"
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="next_steps")
+    patient = models.ForeignKey(
+        "clinic.Patient", on_delete=models.PROTECT, related_name="next_steps"
+    )
+    kind = models.CharField(max_length=20, choices=NextStepKind.choices)
+    detail = models.TextField(max_length=500, blank=True)
+    refer_to = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="For a referral: to whom, e.g. 'oculoplastic surgeon'.",
+    )
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=NextStepStatus.choices, default=NextStepStatus.OPEN
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    booked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NextStepQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NextStepKind.values), name="nextstep_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=NextStepStatus.values), name="nextstep_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=NextStepKind.REFERRAL) | ~Q(detail=""),
+                name="nextstep_referral_has_reason",
+            ),
+        ]
+        indexes = [
+            # The front desk's list: open steps by due date.
+            models.Index(fields=["status", "due_on"], name="nextstep_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} due {self.due_on:%Y-%m-%d}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cycles, outcomes, review, touch_up
+from .views import cycles, next_steps, outcomes, review, touch_up
 
 app_name = "reviews"
 
@@ -18,5 +18,7 @@ urlpatterns = [
     path("<int:review_id>/touch-up/remove/", touch_up.touch_up_remove, name="touch_up_remove"),
     path("<int:review_id>/sign/", review.sign, name="sign"),
     path("patients/<int:patient_id>/cycles/", cycles.patient_cycles, name="cycles"),
+    path("<int:review_id>/next-steps/", next_steps.next_steps, name="next_steps"),
+    path("next-steps/<int:step_id>/letter/", next_steps.referral_letter, name="referral_letter"),
     path("outcomes/", outcomes.outcome_summary_page, name="outcomes"),
 ]

@@ -11,6 +11,8 @@ from clinic.models import Appointment
 from clinic.roles import CLINICAL_ROLES, Role
 from planning.visits import recent_visits
 
+from ..reviews.models import NextStep
+
 RECENT_APPOINTMENTS = 8
 
 
@@ -24,6 +26,8 @@ def patient_detail(request, patient_id: int):
             patient.appointments.for_pages().order_by("-starts_at")[:RECENT_APPOINTMENTS]
         ),
         "clinical": may_see_clinical(request.user),
+        # query: the staged next steps to book (the desk sees kind and date only)
+        "next_steps": list(NextStep.objects.for_patient(patient).to_book().order_by("due_on")),
     }
     if context["clinical"]:
         context["visits"] = recent_visits(patient=patient)  # query: visits, screening outcomes

@@ -289,7 +289,7 @@ def review_dismiss(request, due_review_id: int):
 def recall(request):
     location = request.location.get()  # query: the active location
     show_all = request.GET.get("all") == "1"
-    # query: patients with their last treatment, unbooked, in the 3-4 month window
+    # 5 queries: candidates, their treatments, injections, durations (next_cycle_recall)
     patients = list(
         patients_due_back(today=timezone.localdate(), location=None if show_all else location)[
             :LIST_LIMIT

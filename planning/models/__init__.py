@@ -14,16 +14,18 @@ from .history import OutsideDose
 from .movement import MovementMap, Observation
 from .photos import Photo
 from .plans import InjectionPoint, PlanTemplate, PlanTemplatePoint, TreatmentPlan
-from .reference import DoseLimit, DoseRange, Expression, Muscle, Product
-from .visits import Screening, Visit
+from .reference import DoseLimit, DoseRange, EffectDuration, Expression, Muscle, Product
+from .visits import NotTreated, Screening, Visit
 
 __all__ = [
     "DoseLimit",
     "DoseRange",
+    "EffectDuration",
     "Expression",
     "Grade",
     "InjectionPoint",
     "MovementMap",
+    "NotTreated",
     "Muscle",
     "Observation",
     "Outcome",

@@ -303,3 +303,59 @@ class DoseLimit(models.Model):
             f"{self.max_units.normalize():f} U {self.get_basis_display()}, "
             f"{self.max_per_site.normalize():f} U per site"
         )
+
+
+class EffectDuration(models.Model):
+    """How long a treatment of one area usually lasts, in days (REFERENCE.md, Timing):
+    upper face 3–4 months, crow's feet 2.5–3.5, lip areas 2–3; Daxxify about 6 months.
+
+    ``product`` empty: any product; a row of a product (Daxxify) wins over the general
+    row for the same muscle. Shipped as data by a migration, edited by the clinic in the
+    admin; read by ``charting.recall_timing`` for the recall list and the next cycle."""
+
+    audit_patient = None  # reference data, audited without a patient (audit.subjects)
+
+    area_code = models.SlugField(max_length=40, help_text="e.g. glabellar, lateral-canthal.")
+    area = models.CharField(max_length=80, help_text="e.g. 'Crow's feet'.")
+    product = models.ForeignKey(
+        Product,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="effect_durations",
+        help_text="Empty: any product. A product's own row (e.g. Daxxify) wins.",
+    )
+    muscles = models.ManyToManyField(Muscle, related_name="effect_durations")
+    min_days = models.PositiveSmallIntegerField(
+        "lasts at least (days)", validators=[MinValueValidator(1)]
+    )
+    max_days = models.PositiveSmallIntegerField("lasts at most (days)")
+    source_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["product__brand", "area"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_days__gt=0) & Q(max_days__gte=F("min_days")),
+                name="effectduration_days_positive_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["area_code"],
+                condition=Q(product__isnull=True),
+                name="effectduration_one_general_per_area",
+            ),
+            models.UniqueConstraint(
+                fields=["product", "area_code"],
+                condition=Q(product__isnull=False),
+                name="effectduration_one_per_product_area",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.product.brand if self.product_id else "any product"
+        return f"{self.area} ({who}): {self.min_days}–{self.max_days} days"
+
+    def clean(self) -> None:
+        low, high = self.min_days, self.max_days
+        if low is not None and high is not None and high < low:
+            raise ValidationError({"max_days": "The longest is below the shortest."})

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ..choices import Outcome, VisitKind, VisitStatus
+from ..choices import NotTreatedReason, Outcome, VisitKind, VisitStatus
 from .locking import LockedByVisit, LockedByVisitQuerySet, VisitLockedError
 
 
@@ -188,3 +188,33 @@ class Screening(LockedByVisit):
 
     def findings_at(self, level: str) -> list[dict]:
         return [f for f in self.findings if f.get("level") == level]
+
+
+class NotTreated(models.Model):
+    """A visit's outcome "not treated today", with its reason: a decision the injector
+    records (``planning.not_treated.record_not_treated``), not an abandoned visit. The
+    visit is completed by it; the history shows the reason."""
+
+    audit_patient = "visit__patient_id"
+
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="not_treated")
+    reason = models.CharField(max_length=20, choices=NotTreatedReason.choices)
+    note = models.TextField(blank=True, max_length=1000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=NotTreatedReason.values), name="nottreated_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=NotTreatedReason.OTHER) | ~Q(note=""),
+                name="nottreated_other_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Not treated: {self.get_reason_display()}"

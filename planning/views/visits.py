@@ -1,12 +1,15 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from clinic.access import get_patient_for, role_required
-from clinic.roles import CLINICAL_ROLES
+from clinic.roles import CLINICAL_ROLES, Role
 
 from ..access import get_visit_for
+from ..forms import NotTreatedForm
 from ..models import Observation
+from ..not_treated import record_not_treated
 from ..screening import screening_state
 from ..visits import start_consultation
 
@@ -41,4 +44,27 @@ def visit_detail(request, visit_id: int):
             "photo_count": photo_count,
             "step": "visit",
         },
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+def not_treated(request, visit_id: int):
+    """Record "not treated today" with its reason (the injector; planning.not_treated)."""
+    visit = get_visit_for(request.user, visit_id)  # query: visit, people, outcome
+    form = NotTreatedForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_role(Role.INJECTOR):
+            raise PermissionDenied("An injector records that the patient is not treated.")
+        if form.is_valid():
+            try:
+                record_not_treated(visit=visit, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "Recorded: not treated today.")
+                return redirect("planning:visit_detail", visit_id=visit.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request, "planning/not_treated.html", {"visit": visit, "form": form}, status=status
     )

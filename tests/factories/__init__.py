@@ -50,7 +50,14 @@ from .planning import (
     upload,
 )
 from .reports import HISTORY_MAP, HISTORY_PLAN, make_history, make_report_job, planned_visit, today
-from .reviews import RESIDUAL, graded_review, make_review, touch_up, touched_up_review
+from .reviews import (
+    RESIDUAL,
+    graded_review,
+    make_next_step,
+    make_review,
+    touch_up,
+    touched_up_review,
+)
 
 __all__ = [
     "ALL_NO",
@@ -82,6 +89,7 @@ __all__ = [
     "make_room",
     "make_history",
     "make_lot",
+    "make_next_step",
     "make_photo",
     "make_plan",
     "make_report_job",

@@ -6,6 +6,7 @@ import datetime
 
 from charting.review_timing import DEFAULT_REVIEW_DAYS, treated_day
 from charting.reviews.models import Review
+from charting.reviews.next_steps import record_next_step
 from charting.reviews.review import open_review, save_review, sign_review
 from charting.reviews.touchups import add_touch_up
 from planning.models import Muscle
@@ -66,3 +67,14 @@ def make_review(*, patient, injector) -> Review:
     review_id)."""
     treatment = signed_treatment(patient=patient, injector=injector)
     return open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
+
+
+def make_next_step(
+    *, review, by, kind="referral", detail="Brow ptosis from laxity, surgical opinion", days=21
+):
+    """A staged next step recorded at ``review`` through its rule, due ``days`` after the
+    treatment (invented)."""
+    due = treated_day(review.treatment) + datetime.timedelta(days=days)
+    return record_next_step(
+        review=review, kind=kind, detail=detail, refer_to="Oculoplastic surgeon", due_on=due, by=by
+    )

@@ -58,9 +58,9 @@ def test_the_patient_page_lists_visits_in_constant_queries(
         make_visit(patient=patient, injector=injector, days_ago=n * 20)
     # 1 session, 2 user, 3 roles, 4 patient with home location, 5 the active location,
     # 6 the patient's latest appointments, 7 the patient's recent visits (planning
-    # section), 8 the location menu.
+    # section), 8 the location menu, 9 the staged next steps to book.
     # The read is audited: the event (audit_event()).
-    with django_assert_num_queries(8 + audit_event()):
+    with django_assert_num_queries(9 + audit_event()):
         response = injector_client.get(reverse("patient_detail", args=[patient.pk]))
     assert response.content.decode().count("list-group-item-action") == 8
 

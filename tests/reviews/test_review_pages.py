@@ -191,14 +191,15 @@ def test_the_history_page_runs_in_constant_queries(
 
     cycle()
     # session, user, user's groups, patient, treatments with reviews and touch-ups,
-    # their injections, findings, side effects, touch-ups' injections, two location queries;
+    # their injections, findings, side effects, touch-ups' injections, two location queries,
+    # the effect durations and their muscles (the next cycle's date, recall_timing);
     # +3: the read of the patient is audited (chain head locked, event, head moved on).
-    with django_assert_num_queries(11 + audit_event()):
+    with django_assert_num_queries(13 + audit_event()):
         first = injector_client.get(url)
     assert b"+1" in first.content
     for _ in range(3):
         cycle()
-    with django_assert_num_queries(11 + audit_event()):
+    with django_assert_num_queries(13 + audit_event()):
         response = injector_client.get(url)
     assert response.content.count(b'class="rv-chart"') == 3  # one chart per muscle and side
 
