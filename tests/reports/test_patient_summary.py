@@ -10,6 +10,7 @@ makes two jobs, each safe (a job is idempotent, ``reports.jobs``).
 from __future__ import annotations
 
 import datetime
+import time
 from decimal import Decimal
 
 import pytest
@@ -338,3 +339,37 @@ def test_the_admin_edits_a_sentence_and_the_summary_reads_it(patient, injector, 
     assert "Your right frown muscle is stronger: 2 units more." in summary_text(
         build_summary(visit=visit)
     )
+
+
+# --- the PDF on a real worker ----------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_summary_pdf_is_rendered_by_the_worker_on_the_letterhead(
+    real_worker, patient, injector
+):
+    """A real ``celery worker`` renders the PDF; its text, read back with pypdf, says
+    the asymmetric plan in plain words, the timeline and the answers."""
+    from charting.reports import requests
+    from charting.reports.models import Letterhead, Status
+    from tests.reports.pdfs import stored_report
+
+    Letterhead.objects.create(pk=1, name="Harbour Skin Clinic", phone="555-0100")
+    visit, _ = treatment_visit(
+        patient=patient,
+        injector=injector,
+        points=RIGHT_MORE,
+        baseline={"FROWN.CORR.R": 3, "FROWN.CORR.L": 2},
+    )
+    job = requests.request_patient_summary(visit=visit, by=injector)
+    deadline = time.monotonic() + 90
+    while job.status not in (Status.DONE, Status.FAILED) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job.refresh_from_db()
+    assert job.status == Status.DONE, job.error
+    text = flat_text(stored_report(job.file_name))
+    assert "Harbour Skin Clinic" in text and patient.full_name in text
+    assert "Your right frown muscle pulls harder, so it gets 2 units more." in text
+    assert "Your right: 10 units; Your left: 8 units." in text
+    assert "What to expect, when" in text and "How is my brow movement kept?" in text
