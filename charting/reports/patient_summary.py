@@ -25,6 +25,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
+
 from charting.models import DueReview, Treatment
 from charting.review_timing import DEFAULT_REVIEW_DAYS, treated_day
 from planning import sides
@@ -394,6 +396,18 @@ def build_summary(*, visit: Visit) -> Summary:
             wording=wording,
         ),
         total_units=units_words(total),
+    )
+
+
+def latest_explained_visit(*, patient) -> Visit | None:
+    """The patient's latest visit that has a summary: a signed treatment or a final plan
+    (one query); the patient page links to its summary."""
+    return (
+        Visit.objects.not_cancelled()
+        .filter(patient=patient)
+        .filter(Q(treatment__signed_at__isnull=False) | Q(plans__status="final"))
+        .order_by("-date", "-id")
+        .first()
     )
 
 

@@ -198,6 +198,23 @@ def patient_summary(request, visit_id: int):
 
 
 @role_required(*CLINICAL_ROLES)
+def patient_latest_summary(request, patient_id: int):
+    """From the patient page: the summary of the patient's latest treatment (or final
+    plan); back to the patient page with a message when there is none."""
+    from clinic.access import require_role
+
+    from .patient_summary import latest_explained_visit
+
+    require_role(request.user, CLINICAL_ROLES)
+    patient = get_patient_for(request.user, patient_id)  # query: patient
+    visit = latest_explained_visit(patient=patient)  # query: the latest explained visit
+    if visit is None:
+        messages.info(request, "No final plan or signed treatment yet: nothing to explain.")
+        return redirect(patient)
+    return redirect("reports:patient_summary", visit_id=visit.pk)
+
+
+@role_required(*CLINICAL_ROLES)
 def job_detail(request, job_id: int):
     job = get_job_for(request.user, job_id)
     return render(request, "reports/job_detail.html", {"job": job})

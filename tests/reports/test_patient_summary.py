@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from charting.reports.models import Kind, ReportJob, SummaryWording, WordingKind
@@ -373,3 +374,40 @@ def test_the_summary_pdf_is_rendered_by_the_worker_on_the_letterhead(
     assert "Your right frown muscle pulls harder, so it gets 2 units more." in text
     assert "Your right: 10 units; Your left: 8 units." in text
     assert "What to expect, when" in text and "How is my brow movement kept?" in text
+
+
+def test_the_patient_page_leads_to_the_latest_treatment_summary(
+    patient, injector, injector_client, front_desk
+):
+    """Doors: the patient page's link (the latest signed treatment or final plan), the
+    front desk refused there too (guard, with the visit's page above)."""
+    url = reverse("reports:patient_latest_summary", args=[patient.pk])
+    nothing = injector_client.get(url, follow=True)
+    assert "nothing to explain" in nothing.content.decode()
+    visit, _ = treatment_visit(patient=patient, injector=injector, points=EVEN)
+    response = injector_client.get(url)
+    assert response["Location"] == reverse("reports:patient_summary", args=[visit.pk])
+    desk = Client()
+    desk.force_login(front_desk)
+    assert desk.get(url).status_code == 403
+    page = injector_client.get(patient.get_absolute_url())
+    assert url in page.content.decode()
+
+
+@pytest.mark.parametrize("points", [EVEN, RIGHT_MORE + RIGHT_EYE_ONLY + CROWS_FEET])
+def test_the_summary_page_reads_a_fixed_number_of_queries(
+    patient, injector, client, django_assert_num_queries, points
+):
+    """The same count for one muscle as for three (no query per muscle or side)."""
+    visit, _ = treatment_visit(
+        patient=patient, injector=injector, points=points, baseline={"FROWN.CORR.R": 2}
+    )
+    client.force_login(injector)
+    url = reverse("reports:patient_summary", args=[visit.pk])
+    client.get(url)  # the session and the user's roles cached as on any second page
+    # session, user, roles (3); visit with its people; signed treatment; final plan, its
+    # points and their muscles (3); the wording; latest map; its cells; the muscles graded;
+    # the durations and their muscles (2); this visit's summary PDFs; the base page's
+    # locations (2); the audit middleware (2: the visit's patient, the append)
+    with django_assert_num_queries(19):
+        assert client.get(url).status_code == 200
