@@ -57,7 +57,7 @@ MOVES = 2
 class Area:
     muscle: Muscle
     lay: str
-    sides: list[tuple[str, str]]  # (side in patient words, "10 units"), R, L, midline
+    doses: str  # "Your right: 10 units; your left: 8 units." (R before L, planning.sides)
     reason: str
     asymmetric: bool
 
@@ -191,16 +191,18 @@ def _areas(points, grades, wording: Wording) -> list[Area]:
         code = row.muscle.code
         short = wording("short", code) or row.muscle.name.lower()
         reason, asymmetric = reason_for(row=row, grades=grades, short=short, wording=wording)
-        per_side = [
-            (capital(sides.to_patient(side)), units_words(sides.of_side(row, side)))
+        # "Your right: 10 units; your left: 8 units." (a midline muscle's units are its
+        # reason's sentence, "4 units in the middle.")
+        per_side = "; ".join(
+            f"{sides.to_patient(side)}: {units_words(sides.of_side(row, side))}"
             for side in sides.ORDER
             if sides.of_side(row, side) and row.muscle.paired
-        ]  # a midline muscle's units are its reason's sentence ("4 units in the middle.")
+        )
         areas.append(
             Area(
                 muscle=row.muscle,
                 lay=wording("muscle", code),
-                sides=per_side,
+                doses=capital(per_side) + "." if per_side else "",
                 reason=reason,
                 asymmetric=asymmetric,
             )

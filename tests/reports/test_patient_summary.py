@@ -47,7 +47,7 @@ TABLE = [
         RIGHT_MORE,
         {"FROWN.CORR.R": 3, "FROWN.CORR.L": 2, "FROWN.PROC.C": 2},
         [
-            "Your right: 10 units; Your left: 8 units.",
+            "Your right: 10 units; your left: 8 units.",
             "Your right frown muscle pulls harder, so it gets 2 units more.",
             "4 units in the middle.",
         ],
@@ -57,7 +57,7 @@ TABLE = [
         LEFT_MORE,
         {"FROWN.CORR.R": 1, "FROWN.CORR.L": 3},
         [
-            "Your right: 8 units; Your left: 10 units.",
+            "Your right: 8 units; your left: 10 units.",
             "Your left frown muscle pulls harder, so it gets 2 units more.",
         ],
         id="left stronger",
@@ -90,8 +90,8 @@ TABLE = [
 def summary_text(summary) -> str:
     parts = []
     for area in summary.areas:
-        if area.sides:
-            parts.append("; ".join(f"{side}: {units}" for side, units in area.sides) + ".")
+        if area.doses:
+            parts.append(area.doses)
         parts.append(area.reason)
     return "\n".join(parts)
 
@@ -372,7 +372,7 @@ def test_the_summary_pdf_is_rendered_by_the_worker_on_the_letterhead(
     text = flat_text(stored_report(job.file_name))
     assert "Harbour Skin Clinic" in text and patient.full_name in text
     assert "Your right frown muscle pulls harder, so it gets 2 units more." in text
-    assert "Your right: 10 units; Your left: 8 units." in text
+    assert "Your right: 10 units; your left: 8 units." in text
     assert "What to expect, when" in text and "How is my brow movement kept?" in text
 
 
