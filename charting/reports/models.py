@@ -316,7 +316,7 @@ class SummaryWording(models.Model):
 
     def clean(self):
         try:
-            no_control_characters(self.text, multiline=False)
+            no_control_characters(self.text, multiline=True)
         except ValidationError as exc:
             raise ValidationError({"text": exc.messages}) from exc
         problem = check_placeholders(kind=self.kind, key=self.key, text=self.text)
