@@ -25,7 +25,9 @@ URGENT = (
 )
 
 
-def aftercare_context(*, treatment: Treatment) -> dict:
+def aftercare_context(*, treatment: Treatment, timeline=()) -> dict:
+    """``timeline``: what to expect, when (``reports.patient_summary.timeline_for_treatment``,
+    given by the page, which sits above the reports)."""
     return {
         "treatment": treatment,
         "patient": treatment.visit.patient,
@@ -33,15 +35,17 @@ def aftercare_context(*, treatment: Treatment) -> dict:
         "advice": AFTERCARE,
         "urgent": URGENT,
         "clinic_name": settings.CLINIC_NAME,
+        "timeline": list(timeline),
     }
 
 
-def email_aftercare(*, treatment: Treatment) -> str:
-    """Send the aftercare advice to the patient's email; returns the address used."""
+def email_aftercare(*, treatment: Treatment, timeline=()) -> str:
+    """Send the aftercare advice (and the timeline, when given) to the patient's email;
+    returns the address used."""
     patient = treatment.visit.patient
     if not patient.email:
         raise ChartingError("The patient has no email address: print the advice instead.")
-    context = aftercare_context(treatment=treatment)
+    context = aftercare_context(treatment=treatment, timeline=timeline)
     send_mail(
         subject=f"Aftercare for your treatment at {settings.CLINIC_NAME}",
         message=render_to_string("charting/aftercare_email.txt", context),

@@ -89,7 +89,7 @@ class EffectDurationAdmin(admin.ModelAdmin):
     """How long each area lasts (REFERENCE.md Timing), per product where it differs
     (Daxxify): the recall list and the next cycle's date read it (charting.recall_timing)."""
 
-    list_display = ["area", "product", "min_days", "max_days"]
+    list_display = ["area", "patient_words", "product", "min_days", "max_days"]
     list_filter = ["product"]
     search_fields = ["area", "area_code"]
     filter_horizontal = ["muscles"]

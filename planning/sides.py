@@ -35,6 +35,9 @@ NAMES = {RIGHT: "Patient's R", LEFT: "Patient's L", MID: "Midline"}
 #: (``planning.dosing.MuscleTotals``, the reports' rows): ``right``, ``left``, ``centre``.
 ATTRIBUTES = {RIGHT: "right", LEFT: "left", MID: "centre"}
 
+#: A side as the patient is told it, in their own summary ("your right frown muscle").
+PATIENT_WORDS = {RIGHT: "your right", LEFT: "your left", MID: "the middle"}
+
 EVEN = "even"
 MORE = "{side} +{amount}"  # the side that has more, and by how much: "R +2 U"
 
@@ -67,6 +70,16 @@ def header(side: str) -> str:
 def name(side: str) -> str:
     """A side in a cell or a sentence: "Patient's R", "Patient's L", "Midline"."""
     return NAMES.get(side, side)
+
+
+def to_patient(side: str) -> str:
+    """A side in the patient's own words: "your right", "your left", "the middle"."""
+    return PATIENT_WORDS.get(side, side)
+
+
+def other(side: str) -> str:
+    """The other paired side ("" for the midline)."""
+    return {RIGHT: LEFT, LEFT: RIGHT}.get(side, "")
 
 
 def of_side(row, side: str):

@@ -35,7 +35,9 @@ from django.utils import timezone
 from charting import review_timing
 from charting.demo.treatments import TODAY_PATIENT
 from charting.models import Treatment
+from charting.reports.models import SummaryWording
 from charting.reports.patient_history import export_patients
+from charting.reports.patient_summary import build_summary
 from clinic.hours import closures, hours_warning
 from clinic.models import (
     Appointment,
@@ -238,6 +240,31 @@ def today_patient_missing(client) -> list[str]:
     return [] if patient.full_name in page.text else [f"{patient} not on My day"]
 
 
+# Demo patient 2's first treatment: the stronger left corrugator (its map) gets 5 U a
+# site against 4 U on the right (one site a side) (planning.demo_plans.ASYMMETRIC_GLABELLA).
+ASYMMETRIC_PATIENT = 2
+
+
+def _asymmetric_visit() -> Visit:
+    return (
+        Visit.objects.filter(
+            patient__chart_number=chart_number_for(ASYMMETRIC_PATIENT), kind=VisitKind.TREATMENT
+        )
+        .order_by("date")
+        .first()
+    )
+
+
+def summary_unexplained() -> list[str]:
+    """Patient 2's summary (issue 20) says in plain words why the left gets more."""
+    visit = _asymmetric_visit()
+    if visit is None:
+        return ["patient 2 has no treatment"]
+    reasons = [area.reason for area in build_summary(visit=visit).areas]
+    wanted = "Your left frown muscle pulls harder, so it gets 1 unit more."
+    return [] if wanted in reasons else [f"patient 2's summary says {reasons}"]
+
+
 def problems(client) -> dict[str, list[str]]:
     book = _book()
     today = local_today(Location.objects.get(name="Riverside Clinic"))
@@ -253,6 +280,7 @@ def problems(client) -> dict[str, list[str]]:
         "outside the hours or in a break": outside_the_hours(book),
         "a treatment without a room": without_a_room(book),
         "the freed time offered to no one": freed_time_not_offered(book, timezone.now()),
+        "the patient summary explains no asymmetry": summary_unexplained(),
     }
     return {check: rows for check, rows in found.items() if rows}
 
@@ -359,6 +387,11 @@ def test_the_whole_demo_hangs_together_and_each_check_can_fail(client):
         ),
         # nobody waiting for the freed time
         "the freed time offered to no one": lambda: WaitlistEntry.objects.all().delete(),
+        # the reason for the difference dropped from the clinic's wording (the signed
+        # visit's movement map itself is locked in the database)
+        "the patient summary explains no asymmetry": lambda: SummaryWording.objects.filter(
+            kind="reason", key="stronger"
+        ).update(text="{Your_side} gets {amount} more."),
     }
     for check, plant in plants.items():
         assert check in planted(client, plant), check

@@ -653,6 +653,7 @@ NOT_RECORD_FORMS = {
     "reports:export_fhir": "dates of an export: tests/reports/test_fhir_export.py (hostile dates)",
     "reports:patient_fhir": "dates of an export: tests/reports/test_fhir_export.py (hostile dates)",
     "reports:injection_map": "one button: a report",
+    "reports:patient_summary": "one button: the patient summary PDF",
     "reports:job_retry": "one button",
     "reviews:sign": "a password: the review's signing tests",
     "reviews:touch_up_remove": "one button",

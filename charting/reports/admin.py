@@ -6,7 +6,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from . import letterhead as rules
-from .models import Letterhead
+from .models import Letterhead, SummaryWording
+from .summary_wording import ALLOWED
 
 
 class LetterheadForm(forms.ModelForm):
@@ -48,3 +49,26 @@ class LetterheadAdmin(admin.ModelAdmin):
         elif form.cleaned_data.get("remove_logo"):
             rules.remove_logo(letterhead=obj)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(SummaryWording)
+class SummaryWordingAdmin(admin.ModelAdmin):
+    """The patient summary's sentences (``reports.summary_wording``): edited, never added
+    or deleted (the summary reads them by key; the placeholders are checked on save)."""
+
+    list_display = ["kind", "key", "text"]
+    list_filter = ["kind"]
+    search_fields = ["key", "text"]
+    readonly_fields = ["kind", "key", "placeholders"]
+    fields = ["kind", "key", "placeholders", "text"]
+
+    @admin.display(description="May use")
+    def placeholders(self, obj):
+        allowed = ALLOWED.get((obj.kind, obj.key), set())
+        return ", ".join(f"{{{name}}}" for name in sorted(allowed)) or "no placeholders"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -21,6 +21,7 @@ from .fhir.record import Record, load
 from .letterhead import context_for as letterhead_context
 from .models import Kind, ReportJob
 from .patient_history import build_history, export_patients
+from .patient_summary import summary_context
 from .rendering import html_to_pdf, render_html
 
 
@@ -114,6 +115,14 @@ def render_fhir_export(job: ReportJob, progress: Progress, count: Count) -> Outp
     return _fhir_output(record, progress)
 
 
+def render_patient_summary(job: ReportJob, progress: Progress, count: Count) -> Output:
+    """The patient's summary of the job's visit, on the clinic's letterhead."""
+    context = summary_context(visit=job.visit)
+    progress(40)
+    pdf = html_to_pdf(render_html(template="pdf/patient_summary.html", context=context))
+    return Output(pdf.content, pdf.pages, "pdf")
+
+
 RENDERERS: dict[str, Callable[[ReportJob, Progress, Count], Output]] = {
     Kind.HISTORY: render_history,
     Kind.HISTORY_EXPORT: render_history_export,
@@ -121,4 +130,5 @@ RENDERERS: dict[str, Callable[[ReportJob, Progress, Count], Output]] = {
     Kind.INJECTION_MAP: render_injection_map,
     Kind.FHIR: render_fhir,
     Kind.FHIR_EXPORT: render_fhir_export,
+    Kind.PATIENT_SUMMARY: render_patient_summary,
 }

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from clinic.input_bounds import no_control_characters
 
+from .summary_wording import check_placeholders
+
 
 class Kind(models.TextChoices):
     CONSENT = "consent", "Consent"
@@ -24,6 +26,7 @@ class Kind(models.TextChoices):
     HISTORY_EXPORT = "history_export", "Treatment history export (all patients)"
     FHIR = "fhir", "FHIR R4 export"
     FHIR_EXPORT = "fhir_export", "FHIR R4 export (all patients)"
+    PATIENT_SUMMARY = "patient_summary", "Patient summary"
 
 
 class Status(models.TextChoices):
@@ -35,7 +38,7 @@ class Status(models.TextChoices):
 
 PENDING = (Status.QUEUED, Status.RUNNING)
 # Kinds about a single patient; the export covers the whole clinic.
-PATIENT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP, Kind.HISTORY)
+PATIENT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP, Kind.HISTORY, Kind.PATIENT_SUMMARY)
 # The clinic-wide kinds: every patient with a visit in the dates (both dates needed).
 CLINIC_KINDS = (Kind.HISTORY_EXPORT, Kind.FHIR_EXPORT)
 # The structured exports (charting.reports.fhir): one FHIR Bundle in JSON.
@@ -272,3 +275,50 @@ class Letterhead(models.Model):
                 errors[name] = exc.messages
         if errors:
             raise ValidationError(errors)
+
+
+class WordingKind(models.TextChoices):
+    MUSCLE = "muscle", "Muscle in lay words"
+    SHORT = "short", "Muscle's short name"
+    REASON = "reason", "Reason for a dose per side"
+    KEPT = "kept", "What is left untreated, and why"
+    QUESTION = "question", "A patient's question"
+    ANSWER = "answer", "The answer to a patient's question"
+    TIMELINE = "timeline", "What to expect, when"
+
+
+class SummaryWording(models.Model):
+    """One sentence of the patient summary (``reports.patient_summary``), as the
+    clinic words it: a muscle in lay words, a reason for a dose per side, what is
+    left untreated and why, a question, a step of the timeline. The defaults come
+    from ``reports.summary_wording`` (loaded by a migration); the clinic edits them
+    in the Django admin. Placeholders in braces (``{your_side}``) are filled from
+    the patient's plan; only those of the key may be used (checked on save)."""
+
+    audit_patient = None  # the clinic's wording, no patient's
+
+    kind = models.CharField(max_length=10, choices=WordingKind.choices)
+    key = models.CharField(max_length=30, help_text="A muscle code (CORR) or the reason's key.")
+    text = models.TextField(max_length=600)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="summarywording_one_per_key"),
+            models.CheckConstraint(
+                condition=Q(kind__in=WordingKind.values), name="summarywording_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.key}"
+
+    def clean(self):
+        try:
+            no_control_characters(self.text, multiline=True)
+        except ValidationError as exc:
+            raise ValidationError({"text": exc.messages}) from exc
+        problem = check_placeholders(kind=self.kind, key=self.key, text=self.text)
+        if problem:
+            raise ValidationError({"text": problem})

@@ -128,6 +128,20 @@ def request_session_report(*, kind: str, visit, subject_id: int, by) -> ReportJo
 
 
 @transaction.atomic
+def request_patient_summary(*, visit, by) -> ReportJob:
+    """The patient's summary of ``visit`` as a PDF; refused (nothing created) when the
+    visit has no final plan and no signed treatment. The caller checked access."""
+    from .patient_summary import build_summary
+
+    build_summary(visit=visit)  # ReportRefused (a ValidationError) when nothing to explain
+    job = ReportJob.objects.create(
+        kind=Kind.PATIENT_SUMMARY, patient_id=visit.patient_id, visit=visit, requested_by=by
+    )
+    _queue(job)
+    return job
+
+
+@transaction.atomic
 def retry(*, job: ReportJob) -> ReportJob:
     """Queue a failed job again (its old file, if any, is replaced when it finishes)."""
     job = ReportJob.objects.select_for_update().get(pk=job.pk)

@@ -11,6 +11,12 @@ urlpatterns = [
     path("patients/<int:patient_id>/history/", views.patient_history, name="patient_history"),
     path("patients/<int:patient_id>/fhir/", views.patient_fhir, name="patient_fhir"),
     path("treatments/<int:treatment_id>/map/", views.injection_map, name="injection_map"),
+    path(
+        "patients/<int:patient_id>/summary/",
+        views.patient_latest_summary,
+        name="patient_latest_summary",
+    ),
+    path("visits/<int:visit_id>/summary/", views.patient_summary, name="patient_summary"),
     path("jobs/<int:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/status/", views.job_status, name="job_status"),
     path("jobs/<int:job_id>/retry/", views.job_retry, name="job_retry"),

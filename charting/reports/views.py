@@ -168,6 +168,53 @@ def injection_map(request, treatment_id: int):
 
 
 @role_required(*CLINICAL_ROLES)
+def patient_summary(request, visit_id: int):
+    """The patient's summary of a visit (the plan in plain words, what to expect when,
+    their questions answered); POST asks for its PDF. Injector and clinic admin only:
+    ``get_visit_for`` refuses the front desk."""
+    from planning.access import get_visit_for
+
+    from .patient_summary import summary_context
+
+    visit = get_visit_for(request.user, visit_id)  # query: visit, patient, location, injector
+    if request.method == "POST":
+        try:
+            job = requests.request_patient_summary(visit=visit, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return redirect(job)
+    try:
+        context = summary_context(visit=visit)
+    except ValidationError as exc:
+        context = {"visit": visit, "patient": visit.patient, "refused": " ".join(exc.messages)}
+    context["jobs"] = list(  # query: this visit's summary PDFs
+        ReportJob.objects.for_visit(visit)
+        .filter(kind=Kind.PATIENT_SUMMARY)
+        .for_lists()
+        .latest_first()[:RECENT]
+    )
+    return render(request, "reports/patient_summary.html", context)
+
+
+@role_required(*CLINICAL_ROLES)
+def patient_latest_summary(request, patient_id: int):
+    """From the patient page: the summary of the patient's latest treatment (or final
+    plan); back to the patient page with a message when there is none."""
+    from clinic.access import require_role
+
+    from .patient_summary import latest_explained_visit
+
+    require_role(request.user, CLINICAL_ROLES)
+    patient = get_patient_for(request.user, patient_id)  # query: patient
+    visit = latest_explained_visit(patient=patient)  # query: the latest explained visit
+    if visit is None:
+        messages.info(request, "No final plan or signed treatment yet: nothing to explain.")
+        return redirect(patient)
+    return redirect("reports:patient_summary", visit_id=visit.pk)
+
+
+@role_required(*CLINICAL_ROLES)
 def job_detail(request, job_id: int):
     job = get_job_for(request.user, job_id)
     return render(request, "reports/job_detail.html", {"job": job})

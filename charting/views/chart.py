@@ -38,6 +38,7 @@ from ..forms import AddendumForm, AdverseEventForm, SignForm, VialForm, chart_in
 from ..lots import left_in_vials, usable_vials, vials_used_for_other_patients
 from ..models import DueReview
 from ..reports.models import ReportJob
+from ..reports.patient_summary import timeline_for_treatment
 from ..reviews.models import Review
 
 
@@ -412,7 +413,12 @@ def aftercare(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if treatment is None:
         return redirect("charting:chart", visit_id=visit.pk)
-    return render(request, "charting/aftercare.html", aftercare_context(treatment=treatment))
+    timeline = timeline_for_treatment(treatment=treatment)
+    return render(
+        request,
+        "charting/aftercare.html",
+        aftercare_context(treatment=treatment, timeline=timeline),
+    )
 
 
 @role_required(*CLINICAL_ROLES)
@@ -422,7 +428,9 @@ def aftercare_email(request, visit_id: int):
     if treatment is None:
         return redirect("charting:chart", visit_id=visit.pk)
     try:
-        address = email_aftercare(treatment=treatment)
+        address = email_aftercare(
+            treatment=treatment, timeline=timeline_for_treatment(treatment=treatment)
+        )
     except ChartingError as exc:
         messages.error(request, exc.message)
     else:

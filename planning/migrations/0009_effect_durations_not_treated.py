@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('area_code', models.SlugField(help_text='e.g. glabellar, lateral-canthal.', max_length=40)),
                 ('area', models.CharField(help_text="e.g. 'Crow's feet'.", max_length=80)),
+                ('patient_words', models.CharField(blank=True, help_text="e.g. 'Around the eyes' (the patient summary); empty: the area's name.", max_length=80, verbose_name="in the patient's words")),
                 ('min_days', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='lasts at least (days)')),
                 ('max_days', models.PositiveSmallIntegerField(verbose_name='lasts at most (days)')),
                 ('source_note', models.CharField(blank=True, max_length=200)),
@@ -64,6 +65,16 @@ DURATIONS = [
 ]
 
 
+# area_code -> the area as the patient summary says it
+PATIENT_WORDS = {
+    "glabellar": "Frown lines between the brows",
+    "forehead": "Forehead",
+    "lateral-canthal": "Around the eyes",
+    "lips": "Lips and mouth",
+    "daxxify": "Every treated area (Daxxify)",
+}
+
+
 def load_durations(apps, schema_editor):
     EffectDuration = apps.get_model("planning", "EffectDuration")
     Muscle = apps.get_model("planning", "Muscle")
@@ -76,7 +87,13 @@ def load_durations(apps, schema_editor):
         row, _ = EffectDuration.objects.update_or_create(
             area_code=code,
             product=product,
-            defaults={"area": area, "min_days": low, "max_days": high, "source_note": SOURCE},
+            defaults={
+                "area": area,
+                "patient_words": PATIENT_WORDS.get(code, ""),
+                "min_days": low,
+                "max_days": high,
+                "source_note": SOURCE,
+            },
         )
         row.muscles.set([muscles[c] for c in codes if c in muscles])
 

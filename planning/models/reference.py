@@ -311,12 +311,19 @@ class EffectDuration(models.Model):
 
     ``product`` empty: any product; a row of a product (Daxxify) wins over the general
     row for the same muscle. Shipped as data by a migration, edited by the clinic in the
-    admin; read by ``charting.recall_timing`` for the recall list and the next cycle."""
+    admin; read by ``charting.recall_timing`` for the recall list, the next cycle and the
+    patient summary's "what to expect, when"."""
 
     audit_patient = None  # reference data, audited without a patient (audit.subjects)
 
     area_code = models.SlugField(max_length=40, help_text="e.g. glabellar, lateral-canthal.")
     area = models.CharField(max_length=80, help_text="e.g. 'Crow's feet'.")
+    patient_words = models.CharField(
+        "in the patient's words",
+        max_length=80,
+        blank=True,
+        help_text="e.g. 'Around the eyes' (the patient summary); empty: the area's name.",
+    )
     product = models.ForeignKey(
         Product,
         null=True,
