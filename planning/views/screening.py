@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from clinic.access import id_from, role_required
 from clinic.roles import CLINICAL_ROLES
 
+from .. import intake as patient_intake
 from ..access import get_visit_for
 from ..forms import AcknowledgeForm, OutsideDoseForm, ScreeningForm
 from ..models import OutsideDose, Screening
@@ -22,13 +23,41 @@ from ..screening import (
 )
 
 
+def _intake_context(visit, state) -> dict:
+    """The patient's intake beside the screening: pending (pre-filled, marked
+    patient-reported) or the one the current screening confirmed (both answers)."""
+    pending = None if visit.is_locked else patient_intake.pending_intake_for(visit=visit)
+    intake = pending or patient_intake.confirmed_intake_for(screening=state.current)
+    if intake is None:
+        return {"intake": None}
+    return {
+        "intake": intake,
+        "intake_pending": pending is not None,
+        "intake_rows": patient_intake.rows(intake),
+        "intake_bothers": patient_intake.area_names(intake.bothers),
+        "intake_keep": patient_intake.area_names(intake.keep),
+        "intake_selfie": patient_intake.selfie_thumbnail_uri(intake),
+    }
+
+
+def _form(data, visit):
+    """The screening form, pre-filled from the patient's pending intake if any."""
+    if data is None and (pending := patient_intake.pending_intake_for(visit=visit)):
+        initial = {f"q_{code}": "yes" if value else "no" for code, value in pending.answers.items()}
+        initial |= {"allergies": pending.allergies, "medicines": pending.medicines}
+        return ScreeningForm(initial=initial)
+    return ScreeningForm(data)
+
+
 def _render(request, visit, form, ack_form=None, status=200, outside_form=None):
+    state = screening_state(visit=visit)
     return render(
         request,
         "planning/screening.html",
         {
             "visit": visit,
-            "screening": screening_state(visit=visit),
+            "screening": state,
+            **_intake_context(visit, state),
             "form": form,
             "ack_form": ack_form or AcknowledgeForm(),
             "outside_form": outside_form or OutsideDoseForm(),
@@ -45,16 +74,21 @@ def _render(request, visit, form, ack_form=None, status=200, outside_form=None):
 @role_required(*CLINICAL_ROLES)
 def screening(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)
-    form = ScreeningForm(request.POST or None)
+    form = _form(request.POST or None, visit)
     if request.method == "POST":
         if visit.is_locked:
             messages.error(request, locked_message("screening"))
             return redirect("planning:screening", visit_id=visit.pk)
         if form.is_valid():
+            pending = patient_intake.pending_intake_for(visit=visit)
+            if pending is not None and str(pending.pk) != request.POST.get("intake"):
+                pending = None  # answered without that intake on screen: it stays pending
             try:
-                result = record_screening(
+                result = patient_intake.screen_with_intake(
                     visit=visit,
                     by=request.user,
+                    intake=pending,
+                    record=record_screening,
                     answers=form.answers(),
                     allergies=form.cleaned_data["allergies"],
                     medicines=form.cleaned_data["medicines"],
@@ -65,7 +99,8 @@ def screening(request, visit_id: int):
                 return redirect("planning:screening", visit_id=visit.pk)
             # Some products blocked: a warning, not a green "saved: clear".
             say = messages.warning if product_restrictions(result) else messages.success
-            say(request, f"Screening saved: {outcome_text(result)}.")
+            checked = " The patient's answers are checked; both are kept." if pending else ""
+            say(request, f"Screening saved: {outcome_text(result)}.{checked}")
             return redirect("planning:screening", visit_id=visit.pk)
         return _render(request, visit, form, status=400)
     return _render(request, visit, form)
