@@ -30,8 +30,10 @@ TOO_MANY = "Too many tries. Please wait an hour or ask the clinic for a new link
 
 def _page(request, template: str, context: dict, status: int = 200):
     response = render(request, f"patient/{template}", context, status=status)
-    # The link's token must not leave in a Referer; no search engine keeps these.
-    response["Referrer-Policy"] = "no-referrer"
+    # No Referer leaves for another site ("no-referrer" here would make Chromium send
+    # "Origin: null" with the forms, which the CSRF check refuses); no search engine
+    # keeps these pages.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -47,7 +49,9 @@ def open_link(request, token: str):
     ):  # fmt: skip
         return _page(request, "closed.html", {"message": TOO_MANY}, status=429)
     intake_links.open_link(token=token, session=request.session)
-    return redirect("patient:start")
+    response = redirect("patient:start")
+    response["Referrer-Policy"] = "no-referrer"  # the only response with the token in view
+    return response
 
 
 def _attempt_key(group, request):
