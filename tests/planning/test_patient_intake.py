@@ -32,6 +32,7 @@ from planning.models import PatientIntake, Screening
 from planning.photos import MAX_BYTES, photo_refusal, private_storage
 from planning.screening import screening_state
 from planning.screening_questions import QUESTIONS
+from tests import hostile
 from tests.factories import jpeg_bytes, make_appointment, make_visit, upload
 
 pytestmark = pytest.mark.django_db
@@ -372,3 +373,57 @@ def test_the_patient_pages_link_nowhere_else(appointment, front_desk, client):
     targets = re.findall(r'(?:href|src|action)="([^"]+)"', html)
     assert targets and all(t.startswith(("/p/", "/static/patient/")) for t in targets), targets
     assert "main-menu" not in html and "bootstrap" not in html
+
+
+# --- hostile input on the patient's forms ----------------------------------------
+
+
+def test_hostile_values_on_the_patients_forms(
+    appointment, front_desk, injector, injector_client, settings
+):
+    """Each field of the date-of-birth page and of the form in turn gets the hostile
+    values of tests/test_hostile_forms.py (listed there as tested here): never a 500,
+    a message when refused, nothing written raw; accepted text is shown escaped to
+    the injector. Doors: /p/start/, /p/intake/, the screening page."""
+    settings.INTAKE_DOB_RATE_PER_ADDRESS = "1000/h"  # one address opens many links here
+    visit = make_visit(patient=appointment.patient, injector=injector)
+    screening_url = reverse("planning:screening", args=[visit.pk])
+
+    for value in hostile.FOR_DATE:
+        c = Client()
+        c.get(path_of(new_link(appointment, front_desk)))
+        response = c.post(reverse("patient:start"), {"date_of_birth": value})
+        assert response.status_code < 500, value
+        body = response.content.decode()
+        assert 'class="p-error"' in body or NOT_OPENED in body, value
+        assert not any(raw in body for raw in hostile.RAW)
+
+    def unlocked() -> Client:
+        c = Client()
+        unlock(c, new_link(appointment, front_desk))
+        return c
+
+    patient_side = unlocked()
+    fields = {
+        "allergies": hostile.FOR_TEXT,
+        "medicines": hostile.FOR_TEXT,
+        "bothers_text": hostile.FOR_TEXT,
+        "keep_text": hostile.FOR_TEXT,
+        "q_recent_toxin": [*hostile.FOR_CHOICE, ["yes", "no"]],
+        "bothers": [*hostile.FOR_CHOICE, ["frown", hostile.SCRIPT]],
+        "date_of_birth": hostile.FOR_DATE,  # not a field of this form: ignored
+    }
+    for name, values in fields.items():
+        for value in values:
+            response = send_intake(patient_side, {name: value})
+            where = f"{name}={str(value)[:40]!r}"
+            assert response.status_code in (302, 400), where
+            if response.status_code == 400:
+                body = response.content.decode()
+                assert 'data-testid="form-errors"' in body, where
+                assert not any(raw in body for raw in hostile.RAW), where
+                continue
+            page = injector_client.get(screening_url).content.decode()
+            assert not any(raw in page for raw in hostile.RAW), where
+            PatientIntake.objects.all().delete()  # the next value on a fresh link
+            patient_side = unlocked()
