@@ -23,7 +23,8 @@ from django.utils import timezone
 from clinic import intake_links
 from clinic.models import IntakeLink
 
-from .models import PatientIntake, Screening, Visit
+from .choices import PlanStatus, VisitStatus
+from .models import InjectionPoint, PatientIntake, Screening, TreatmentPlan, Visit
 from .photos import clean_image, private_storage
 from .screening_questions import QUESTIONS
 
@@ -216,3 +217,28 @@ def screen_with_intake(
         if intake is not None:
             confirm_intake(intake=intake, screening=screening, by=by)
     return screening
+
+
+# A final plan this recent is what the patient's coming treatment follows.
+PLAN_RECENT_DAYS = 120
+
+
+def planned_regions(*, patient_id: int, today: datetime.date) -> list[str]:
+    """The regions of the patient's latest final plan (recent, of a visit not
+    cancelled), for the consent text read before the visit: two queries, none
+    listed when there is no such plan."""
+    plan = (
+        TreatmentPlan.objects.filter(
+            visit__patient_id=patient_id,
+            status=PlanStatus.FINAL,
+            visit__date__gte=today - datetime.timedelta(days=PLAN_RECENT_DAYS),
+        )
+        .exclude(visit__status=VisitStatus.CANCELLED)
+        .order_by("-visit__date", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )  # query: the latest final plan
+    if plan is None:
+        return []
+    regions = InjectionPoint.objects.filter(plan_id=plan).values_list("muscle__region", flat=True)
+    return sorted(set(regions))  # query: its points' regions

@@ -12,11 +12,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
 from clinic import intake_links
-from planning.intake import AREAS, submit_intake
+from planning.intake import AREAS, planned_regions, submit_intake
 
 from ..models import ConsentText
 from .forms import BirthDateForm, IntakeForm
@@ -121,6 +122,9 @@ def intake(request):
             "place": appointment.location.name,
             "areas": AREAS,
             "consent": ConsentText.objects.current(),
+            "planned_regions": planned_regions(
+                patient_id=appointment.patient_id, today=timezone.localdate()
+            ),
         },
         status=status,
     )

@@ -23,10 +23,15 @@ from ..screening import (
 )
 
 
-def _intake_context(visit, state) -> dict:
+def _pending(visit):
+    """The patient's intake waiting for this visit's screening (one query; none for a
+    signed visit)."""
+    return None if visit.is_locked else patient_intake.pending_intake_for(visit=visit)
+
+
+def _intake_context(pending, state) -> dict:
     """The patient's intake beside the screening: pending (pre-filled, marked
     patient-reported) or the one the current screening confirmed (both answers)."""
-    pending = None if visit.is_locked else patient_intake.pending_intake_for(visit=visit)
     intake = pending or patient_intake.confirmed_intake_for(screening=state.current)
     if intake is None:
         return {"intake": None}
@@ -40,24 +45,28 @@ def _intake_context(visit, state) -> dict:
     }
 
 
-def _form(data, visit):
+def _form(data, pending):
     """The screening form, pre-filled from the patient's pending intake if any."""
-    if data is None and (pending := patient_intake.pending_intake_for(visit=visit)):
+    if data is None and pending is not None:
         initial = {f"q_{code}": "yes" if value else "no" for code, value in pending.answers.items()}
         initial |= {"allergies": pending.allergies, "medicines": pending.medicines}
         return ScreeningForm(initial=initial)
     return ScreeningForm(data)
 
 
-def _render(request, visit, form, ack_form=None, status=200, outside_form=None):
+_ASK = object()
+
+
+def _render(request, visit, form, ack_form=None, status=200, outside_form=None, pending=_ASK):
     state = screening_state(visit=visit)
+    pending = _pending(visit) if pending is _ASK else pending
     return render(
         request,
         "planning/screening.html",
         {
             "visit": visit,
             "screening": state,
-            **_intake_context(visit, state),
+            **_intake_context(pending, state),
             "form": form,
             "ack_form": ack_form or AcknowledgeForm(),
             "outside_form": outside_form or OutsideDoseForm(),
@@ -74,20 +83,21 @@ def _render(request, visit, form, ack_form=None, status=200, outside_form=None):
 @role_required(*CLINICAL_ROLES)
 def screening(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)
-    form = _form(request.POST or None, visit)
+    pending = _pending(visit)
+    form = _form(request.POST or None, pending)
     if request.method == "POST":
         if visit.is_locked:
             messages.error(request, locked_message("screening"))
             return redirect("planning:screening", visit_id=visit.pk)
         if form.is_valid():
-            pending = patient_intake.pending_intake_for(visit=visit)
-            if pending is not None and str(pending.pk) != request.POST.get("intake"):
-                pending = None  # answered without that intake on screen: it stays pending
-            try:
+            shown = (
+                pending if str(getattr(pending, "pk", "")) == request.POST.get("intake") else None
+            )
+            try:  # an intake not on screen when the form was filled stays pending
                 result = patient_intake.screen_with_intake(
                     visit=visit,
                     by=request.user,
-                    intake=pending,
+                    intake=shown,
                     record=record_screening,
                     answers=form.answers(),
                     allergies=form.cleaned_data["allergies"],
@@ -99,11 +109,11 @@ def screening(request, visit_id: int):
                 return redirect("planning:screening", visit_id=visit.pk)
             # Some products blocked: a warning, not a green "saved: clear".
             say = messages.warning if product_restrictions(result) else messages.success
-            checked = " The patient's answers are checked; both are kept." if pending else ""
+            checked = " The patient's answers are checked; both are kept." if shown else ""
             say(request, f"Screening saved: {outcome_text(result)}.{checked}")
             return redirect("planning:screening", visit_id=visit.pk)
-        return _render(request, visit, form, status=400)
-    return _render(request, visit, form)
+        return _render(request, visit, form, status=400, pending=pending)
+    return _render(request, visit, form, pending=pending)
 
 
 @role_required(*CLINICAL_ROLES)

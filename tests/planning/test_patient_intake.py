@@ -33,7 +33,7 @@ from planning.photos import MAX_BYTES, photo_refusal, private_storage
 from planning.screening import screening_state
 from planning.screening_questions import QUESTIONS
 from tests import hostile
-from tests.factories import jpeg_bytes, make_appointment, make_visit, upload
+from tests.factories import jpeg_bytes, make_appointment, make_plan, make_visit, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -427,3 +427,18 @@ def test_hostile_values_on_the_patients_forms(
             assert not any(raw in page for raw in hostile.RAW), where
             PatientIntake.objects.all().delete()  # the next value on a fresh link
             patient_side = unlocked()
+
+
+def test_the_form_shows_the_consent_text_and_the_planned_areas(
+    appointment, front_desk, injector, client
+):
+    consultation = make_visit(patient=appointment.patient, injector=injector, days_ago=10)
+    make_plan(visit=consultation, by=injector, points=[("CORR", "L", 4), ("PROC", "C", 4)])
+    unlock(client, new_link(appointment, front_desk))
+    page = client.get(reverse("patient:intake")).content.decode()
+    assert 'data-testid="consent-text"' in page
+    assert 'data-testid="planned-regions"' not in page  # a draft plan is no plan yet
+    make_plan(visit=consultation, by=injector, points=[("CORR", "R", 4)], final=True)
+    page = client.get(reverse("patient:intake")).content.decode()
+    regions = re.search(r'data-testid="planned-regions">([^<]+)<', page).group(1)
+    assert "glabella" in regions.lower()
