@@ -644,6 +644,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "planning.Photo",
     "planning.TreatmentPlan",
     "planning.OutsideDose",
+    # The pre-visit intake: the link's life (never its token or device binding) and
+    # the patient-reported answers with their confirmation.
+    {"model": "clinic.IntakeLink", "exclude_fields": ["token_hash", "binding_hash"]},
+    "planning.PatientIntake",
     "charting.Treatment",
     {"model": "charting.Consent", "exclude_fields": ["signature_png"]},
     "charting.Injection",
