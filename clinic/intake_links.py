@@ -114,6 +114,14 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
 
+# A link stops with its appointment: cancelled, a no-show, or over.
+OPEN_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.ARRIVED)
+
+
+def _usable(link: IntakeLink, now: datetime.datetime) -> bool:
+    return link.usable_at(now) and link.appointment.status in OPEN_STATUSES
+
+
 def _binding(session) -> str:
     state = session.get(SESSION_KEY) or {}
     return state.get("binding") or secrets.token_urlsafe(24)
@@ -126,8 +134,12 @@ def open_link(*, token: str, session, now: datetime.datetime | None = None) -> b
     now = now or timezone.now()
     binding = _binding(session)
     session[SESSION_KEY] = {"link": None, "binding": binding, "verified": False}
-    link = IntakeLink.objects.filter(token_hash=_hash(token or "")).first()
-    if link is None or not link.usable_at(now):
+    link = (
+        IntakeLink.objects.select_related("appointment")
+        .filter(token_hash=_hash(token or ""))
+        .first()
+    )
+    if link is None or not _usable(link, now):
         return False
     mine = _hash(binding)
     if link.binding_hash and not hmac.compare_digest(link.binding_hash, mine):
@@ -158,7 +170,7 @@ def _held(session, now) -> IntakeLink | None:
         .filter(pk=state["link"], binding_hash=_hash(state["binding"]))
         .first()
     )
-    return link if link is not None and link.usable_at(now) else None
+    return link if link is not None and _usable(link, now) else None
 
 
 def verify_birth_date(

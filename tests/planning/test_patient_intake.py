@@ -442,3 +442,13 @@ def test_the_form_shows_the_consent_text_and_the_planned_areas(
     page = client.get(reverse("patient:intake")).content.decode()
     regions = re.search(r'data-testid="planned-regions">([^<]+)<', page).group(1)
     assert "glabella" in regions.lower()
+
+
+def test_a_cancelled_appointments_link_stops(appointment, front_desk, client):
+    new = new_link(appointment, front_desk)
+    assert unlock(client, new).status_code == 302
+    appointment.status = "cancelled"
+    appointment.cancel_reason = "Patient called"
+    appointment.save(update_fields=["status", "cancel_reason"])
+    assert message_of(client.get(reverse("patient:intake"))) == NOT_OPENED
+    assert message_of(unlock(Client(), new)) == NOT_OPENED
