@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import io
 import uuid
 from dataclasses import dataclass
 
@@ -19,13 +20,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from clinic import intake_links
 from clinic.models import IntakeLink
 
 from .choices import PlanStatus, VisitStatus
 from .models import InjectionPoint, PatientIntake, Screening, TreatmentPlan, Visit
-from .photos import clean_image, private_storage
+from .photos import CleanImage, clean_image, photo_refusal, private_storage, save_clean_photo
 from .screening_questions import QUESTIONS
 
 QUESTIONS_BY_CODE = {q.code: q for q in QUESTIONS}
@@ -162,7 +164,29 @@ def confirm_intake(
     }
     intake.full_clean()
     intake.save()
+    _add_selfie_to_visit(intake=intake, by=by)
     return intake
+
+
+def _add_selfie_to_visit(*, intake: PatientIntake, by) -> None:
+    """The confirmed intake's selfie joins the visit's photos, marked patient-uploaded
+    (when the visit takes photos: screened and not blocked)."""
+    if not intake.selfie_name or photo_refusal(visit=intake.visit) is not None:
+        return
+    storage = private_storage()
+    with storage.open(intake.selfie_name, "rb") as handle:
+        data = handle.read()
+    with storage.open(intake.selfie_thumbnail_name, "rb") as handle:
+        thumbnail = handle.read()
+    width, height = Image.open(io.BytesIO(data)).size  # our own clean JPEG
+    save_clean_photo(
+        visit=intake.visit,
+        by=by,
+        cleaned=CleanImage(data=data, thumbnail=thumbnail, width=width, height=height),
+        expression=None,
+        moment="",
+        patient_uploaded=True,
+    )
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from charting.patient.views import NOT_OPENED, TOO_MANY
 from clinic import intake_links
 from clinic.models import IntakeLink
 from planning.intake import pending_intake_for
-from planning.models import PatientIntake, Screening
+from planning.models import PatientIntake, Photo, Screening
 from planning.photos import MAX_BYTES, photo_refusal, private_storage
 from planning.screening import screening_state
 from planning.screening_questions import QUESTIONS
@@ -452,3 +452,22 @@ def test_a_cancelled_appointments_link_stops(appointment, front_desk, client):
     appointment.save(update_fields=["status", "cancel_reason"])
     assert message_of(client.get(reverse("patient:intake"))) == NOT_OPENED
     assert message_of(unlock(Client(), new)) == NOT_OPENED
+
+
+def test_a_confirmed_selfie_joins_the_visits_photos_marked(
+    appointment, front_desk, injector, injector_client
+):
+    visit = make_visit(patient=appointment.patient, injector=injector)
+    patient_side = Client()
+    unlock(patient_side, new_link(appointment, front_desk))
+    selfie = upload(jpeg_bytes((90, 120)), name="selfie.jpg")
+    send_intake(patient_side, {"selfie": selfie})
+    assert not Photo.objects.filter(visit=visit).exists()  # not before the screening
+    intake = PatientIntake.objects.get()
+    url = reverse("planning:screening", args=[visit.pk])
+    injector_client.post(url, {**answers(), "intake": intake.pk})
+    photo = Photo.objects.get(visit=visit)
+    assert photo.patient_uploaded and photo.uploaded_by == injector
+    assert (photo.width, photo.height) == (90, 120)
+    page = injector_client.get(reverse("planning:photos", args=[visit.pk])).content.decode()
+    assert 'data-testid="patient-uploaded"' in page
