@@ -26,6 +26,10 @@ NOT_OPENED = (
     "We could not open a form with this link and date of birth. Check the date, or "
     "ask the clinic for a new link."
 )
+STAFF_SESSION = (
+    "This browser is signed in to the clinic's system. Open the link on the patient's "
+    "own device, or use 'Hand this tablet to the patient'."
+)
 TOO_MANY = "Too many tries. Please wait an hour or ask the clinic for a new link."
 
 
@@ -49,6 +53,8 @@ def open_link(request, token: str):
         method="GET", increment=True,
     ):  # fmt: skip
         return _page(request, "closed.html", {"message": TOO_MANY}, status=429)
+    if request.user.is_authenticated:  # a staff session never holds a patient's link
+        return _page(request, "closed.html", {"message": STAFF_SESSION}, status=403)
     intake_links.open_link(token=token, session=request.session)
     response = redirect("patient:start")
     response["Referrer-Policy"] = "no-referrer"  # the only response with the token in view

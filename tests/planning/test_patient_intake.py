@@ -103,7 +103,7 @@ def test_the_link_stores_only_a_hash_and_is_emailed(appointment, front_desk, cli
     response = client.post(reverse("appointment_intake_send", args=[appointment.pk]))
     assert response.status_code == 200
     page = response.content.decode()
-    url = re.search(r'data-testid="intake-url" rel="noreferrer">([^<]+)<', page).group(1)
+    url = re.search(r'data-testid="intake-url">([^<]+)<', page).group(1)
     token = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     link = IntakeLink.objects.get()
     assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
@@ -471,3 +471,14 @@ def test_a_confirmed_selfie_joins_the_visits_photos_marked(
     assert (photo.width, photo.height) == (90, 120)
     page = injector_client.get(reverse("planning:photos", args=[visit.pk])).content.decode()
     assert 'data-testid="patient-uploaded"' in page
+
+
+def test_a_staff_session_never_holds_a_patients_link(appointment, front_desk, desk_client):
+    """The desk's own browser opening the link (a click on the address) must not use
+    up the patient's one device session."""
+    new = new_link(appointment, front_desk)
+    response = desk_client.get(path_of(new))
+    assert response.status_code == 403
+    assert "patient&#x27;s own device" in response.content.decode()
+    assert IntakeLink.objects.get().binding_hash == ""
+    assert unlock(Client(), new).status_code == 302  # the patient's phone still opens it

@@ -114,7 +114,7 @@ def main(argv=None) -> int:
                         f"/appointments/{a.pk}/intake/", secure=True
                     ),
                 )
-                url = sent.content.decode().split('data-testid="intake-url" rel="noreferrer">')[1]
+                url = sent.content.decode().split('data-testid="intake-url">')[1]
                 path = "/p/" + url.split("/p/", 1)[1].split("<", 1)[0]
                 phone = Client(HTTP_HOST="127.0.0.1")
                 step(
