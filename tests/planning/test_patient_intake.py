@@ -482,3 +482,15 @@ def test_a_staff_session_never_holds_a_patients_link(appointment, front_desk, de
     assert "patient&#x27;s own device" in response.content.decode()
     assert IntakeLink.objects.get().binding_hash == ""
     assert unlock(Client(), new).status_code == 302  # the patient's phone still opens it
+
+
+def test_the_demo_intake_is_pending_for_the_next_consultation(appointment, injector):
+    from planning import demo_intake
+
+    out = io.StringIO()
+    demo_intake.seed(out)
+    demo_intake.seed(out)  # idempotent
+    intake = PatientIntake.objects.get()
+    assert intake.link.appointment == appointment and intake.link.status == "done"
+    visit = make_visit(patient=appointment.patient, injector=injector)
+    assert pending_intake_for(visit=visit) == intake
