@@ -195,9 +195,13 @@ def verified_link(*, session, now: datetime.datetime | None = None) -> IntakeLin
 
 
 def attempt_key(session) -> str:
-    """What a date-of-birth attempt is counted against: the link held, else nothing."""
+    """What a date-of-birth attempt is counted against: the link this session holds,
+    else the session itself (an unknown link's attempts fill a bucket of their own,
+    as a real link's do, so the limit answers alike for both)."""
     state = session.get(SESSION_KEY) or {}
-    return f"intake-link:{state.get('link') or 'none'}"
+    if state.get("link"):
+        return f"intake-link:{state['link']}"
+    return f"intake-session:{_hash(state.get('binding') or '')}"
 
 
 def mark_completed(*, link: IntakeLink, now: datetime.datetime | None = None) -> bool:

@@ -2,8 +2,9 @@
 
 Only the link's life is here (sent, opened, done, expired), never an answer: the
 answers are clinical and live with planning (``planning.models.PatientIntake``),
-one floor up, so no front-desk page can reach them through this model. The rules
-(making, opening, binding, finishing a link) are in ``clinic.intake_links``.
+one floor up; the front desk's pages render a link's status only (a guard in
+tests/planning/test_patient_intake.py). The rules (making, opening, binding,
+finishing a link) are in ``clinic.intake_links``.
 """
 
 from __future__ import annotations

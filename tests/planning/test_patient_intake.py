@@ -494,3 +494,20 @@ def test_the_demo_intake_is_pending_for_the_next_consultation(appointment, injec
     assert intake.link.appointment == appointment and intake.link.status == "done"
     visit = make_visit(patient=appointment.patient, injector=injector)
     assert pending_intake_for(visit=visit) == intake
+
+
+def test_the_limit_answers_alike_for_an_unknown_and_a_real_link(appointment, front_desk, settings):
+    """Each session without a link has its own bucket, as each link has: the 429
+    tells an unknown link from a real one no sooner."""
+    settings.INTAKE_DOB_RATE_PER_LINK = "2/h"
+    clients = {"real": Client(), "unknown": Client(), "another unknown": Client()}
+    clients["real"].get(path_of(new_link(appointment, front_desk)))
+    clients["unknown"].get(reverse("patient:open", args=["made-up-token"]))
+    clients["another unknown"].get(reverse("patient:open", args=["another-made-up-token"]))
+    statuses = {}
+    for name, c in clients.items():
+        statuses[name] = [
+            c.post(reverse("patient:start"), {"date_of_birth": "2000-01-01"}).status_code
+            for _ in range(3)
+        ]
+    assert set(map(tuple, statuses.values())) == {(200, 200, 429)}, statuses
