@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import appointments, feeds, patients, schedule, system, waitlist
+from .views import appointments, feeds, intake, patients, schedule, system, waitlist
 
 urlpatterns = [
     path("", system.home, name="home"),
@@ -34,6 +34,16 @@ urlpatterns = [
         "appointments/<int:appointment_id>/reschedule/",
         appointments.appointment_reschedule,
         name="appointment_reschedule",
+    ),
+    path(
+        "appointments/<int:appointment_id>/intake/",
+        intake.intake_send,
+        name="appointment_intake_send",
+    ),
+    path(
+        "appointments/<int:appointment_id>/intake/kiosk/",
+        intake.intake_kiosk,
+        name="appointment_intake_kiosk",
     ),
     path("waitlist/", waitlist.waitlist_page, name="waitlist"),
     path("waitlist/new/", waitlist.waitlist_add, name="waitlist_add"),

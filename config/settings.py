@@ -467,6 +467,15 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "clinic@localhost")
 
 
+# --- The patient's pages (pre-visit intake) ------------------------------------
+# The address patients reach the /p/ pages at: what the clinic's reverse proxy
+# exposes (docs/patient-pages.md). Every other path stays on the closed network.
+PATIENT_BASE_URL = env("PATIENT_BASE_URL", "http://localhost:8000")
+# Date-of-birth attempts (django-ratelimit), per link and per client address.
+INTAKE_DOB_RATE_PER_LINK = env("INTAKE_DOB_RATE_PER_LINK", "5/h")
+INTAKE_DOB_RATE_PER_ADDRESS = env("INTAKE_DOB_RATE_PER_ADDRESS", "20/h")
+
+
 # --- HTTPS and headers ----------------------------------------------------------
 # Hardened in production; `make check-deploy` passes with no warnings.
 
@@ -636,6 +645,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "planning.Photo",
     "planning.TreatmentPlan",
     "planning.OutsideDose",
+    # The pre-visit intake: the link's life (never its token or device binding) and
+    # the patient-reported answers with their confirmation.
+    {"model": "clinic.IntakeLink", "exclude_fields": ["token_hash", "binding_hash"]},
+    "planning.PatientIntake",
     "charting.Treatment",
     {"model": "charting.Consent", "exclude_fields": ["signature_png"]},
     "charting.Injection",

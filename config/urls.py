@@ -48,6 +48,8 @@ urlpatterns = [
     path("charting/", include("charting.urls")),
     path("reviews/", include("charting.reviews.urls")),
     path("reports/", include("charting.reports.urls")),
+    # The patient's pages (pre-visit intake by link): the only public prefix.
+    path("p/", include("charting.patient.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("account/", include("security.urls")),

@@ -171,7 +171,13 @@ def store_photo(
 
 
 def save_clean_photo(
-    *, visit: Visit, by, cleaned: CleanImage, expression: Expression | None, moment: str
+    *,
+    visit: Visit,
+    by,
+    cleaned: CleanImage,
+    expression: Expression | None,
+    moment: str,
+    patient_uploaded: bool = False,
 ) -> Photo:
     visit.refuse_if_locked("photos")  # signed: no photo is added to the record
     storage = private_storage()
@@ -191,6 +197,7 @@ def save_clean_photo(
                 height=cleaned.height,
                 size_bytes=len(cleaned.data),
                 uploaded_by=by,
+                patient_uploaded=patient_uploaded,
             )
             photo.full_clean()
             photo.save()

@@ -646,6 +646,12 @@ NOT_RECORD_FORMS = {
     "planning:plan_for_visit": "a product from a list: starts a plan",
     "planning:start_consultation": "one button: opens a consultation",
     "planning:photos": "an upload: tests/planning/test_photos (type, size, EXIF)",
+    "appointment_intake_send": "one button: a new intake link",
+    "appointment_intake_kiosk": "one button: hands the tablet to the patient",
+    "patient:start": "the patient's date of birth, anonymous: "
+    "tests/planning/test_patient_intake.py (the same hostile values)",
+    "patient:intake": "the patient's form behind a link: tests/planning/test_patient_intake.py "
+    "(the same hostile values, and the selfie's)",
     "planning:screening_acknowledge": "a note of the screening (fuzzed as the screening's)",
     "planning:screening_confirm": "one button: no change since the last screening",
     "reports:export_history": "dates of a report: tests/reports",

@@ -30,6 +30,9 @@ pytestmark = pytest.mark.django_db
 # The role matrix's walk and its fixture that builds one object per URL argument.
 PUBLIC, all_pages, build_url = matrix.PUBLIC, matrix.all_pages, matrix.build_url
 ANY_SIGNED_IN = matrix.ANY_SIGNED_IN
+# The patient's pages take a link's token, no object id: a guessed or reused token
+# is tests/planning/test_patient_intake.py's.
+PATIENT_PAGES = matrix.PATIENT_PAGES
 url_kwargs = matrix.url_kwargs
 UNKNOWN_ID = 987_654_321
 
@@ -38,7 +41,7 @@ def pages_with_ids():
     return [
         (name, pattern)
         for name, pattern in all_pages()
-        if pattern.pattern.converters and name not in PUBLIC | ANY_SIGNED_IN
+        if pattern.pattern.converters and name not in PUBLIC | ANY_SIGNED_IN | PATIENT_PAGES
     ]
 
 

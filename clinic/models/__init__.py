@@ -3,6 +3,7 @@
 from .appointments import HOLDS_TIME, LONGEST, Appointment, CalendarFeed
 from .hours import OpeningHours, Weekday, WorkingHours
 from .imports import PatientImport
+from .intake import IntakeLink
 from .locations import ClosedDay, Location, Room, TimeOff
 from .patients import Patient
 from .staff import User
@@ -16,6 +17,7 @@ __all__ = [
     "CalendarFeed",
     "ClosedDay",
     "FormSubmit",
+    "IntakeLink",
     "Location",
     "OpeningHours",
     "Patient",

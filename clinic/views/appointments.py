@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from .. import once, scheduling, waitlist
+from .. import intake_links, once, scheduling, waitlist
 from ..access import WAITLIST_ROLES, get_appointment_for, may_see_clinical, role_required
 from ..errors import SchedulingError
 from ..forms import show_on_form
@@ -127,6 +127,9 @@ def appointment_detail(request, appointment_id: int):
         "visit_url": visit_url(appointment) if may_see_clinical(request.user) else "",
         # A cancelled time ahead: who on the waitlist fits it, one tap each (clinic.waitlist)
         "waitlist_offers": _waitlist_offers(request, appointment),
+        # The pre-visit form's status only (one query); never its answers.
+        "intake": intake_links.status_for(appointment=appointment),
+        "intake_can_send": intake_links.refusal(appointment, timezone.now()) is None,
     }
     return render(request, "clinic/appointment_detail.html", context)
 

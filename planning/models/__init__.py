@@ -11,6 +11,7 @@ from ..choices import (
     VisitStatus,
 )
 from .history import OutsideDose
+from .intake import PatientIntake
 from .movement import MovementMap, Observation
 from .photos import Photo
 from .plans import InjectionPoint, PlanTemplate, PlanTemplatePoint, TreatmentPlan
@@ -30,6 +31,7 @@ __all__ = [
     "Observation",
     "Outcome",
     "OutsideDose",
+    "PatientIntake",
     "Photo",
     "PhotoMoment",
     "PlanStatus",

@@ -41,6 +41,10 @@ class Photo(LockedByVisit):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Sent by the patient with the pre-visit intake (planning.intake), added to the
+    # visit when the injector confirmed it: its orientation and sides are not verified
+    # (a front camera may mirror), ``uploaded_by`` is the injector who confirmed.
+    patient_uploaded = models.BooleanField(default=False, editable=False)
 
     objects = PhotoQuerySet.as_manager()
 

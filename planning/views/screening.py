@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from clinic.access import id_from, role_required
 from clinic.roles import CLINICAL_ROLES
 
+from .. import intake as patient_intake
 from ..access import get_visit_for
 from ..forms import AcknowledgeForm, OutsideDoseForm, ScreeningForm
 from ..models import OutsideDose, Screening
@@ -22,13 +23,50 @@ from ..screening import (
 )
 
 
-def _render(request, visit, form, ack_form=None, status=200, outside_form=None):
+def _pending(visit):
+    """The patient's intake waiting for this visit's screening (one query; none for a
+    signed visit)."""
+    return None if visit.is_locked else patient_intake.pending_intake_for(visit=visit)
+
+
+def _intake_context(pending, state) -> dict:
+    """The patient's intake beside the screening: pending (pre-filled, marked
+    patient-reported) or the one the current screening confirmed (both answers)."""
+    intake = pending or patient_intake.confirmed_intake_for(screening=state.current)
+    if intake is None:
+        return {"intake": None}
+    return {
+        "intake": intake,
+        "intake_pending": pending is not None,
+        "intake_rows": patient_intake.rows(intake),
+        "intake_bothers": patient_intake.area_names(intake.bothers),
+        "intake_keep": patient_intake.area_names(intake.keep),
+        "intake_selfie": patient_intake.selfie_thumbnail_uri(intake),
+    }
+
+
+def _form(data, pending):
+    """The screening form, pre-filled from the patient's pending intake if any."""
+    if data is None and pending is not None:
+        initial = {f"q_{code}": "yes" if value else "no" for code, value in pending.answers.items()}
+        initial |= {"allergies": pending.allergies, "medicines": pending.medicines}
+        return ScreeningForm(initial=initial)
+    return ScreeningForm(data)
+
+
+_ASK = object()
+
+
+def _render(request, visit, form, ack_form=None, status=200, outside_form=None, pending=_ASK):
+    state = screening_state(visit=visit)
+    pending = _pending(visit) if pending is _ASK else pending
     return render(
         request,
         "planning/screening.html",
         {
             "visit": visit,
-            "screening": screening_state(visit=visit),
+            "screening": state,
+            **_intake_context(pending, state),
             "form": form,
             "ack_form": ack_form or AcknowledgeForm(),
             "outside_form": outside_form or OutsideDoseForm(),
@@ -45,16 +83,22 @@ def _render(request, visit, form, ack_form=None, status=200, outside_form=None):
 @role_required(*CLINICAL_ROLES)
 def screening(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)
-    form = ScreeningForm(request.POST or None)
+    pending = _pending(visit)
+    form = _form(request.POST or None, pending)
     if request.method == "POST":
         if visit.is_locked:
             messages.error(request, locked_message("screening"))
             return redirect("planning:screening", visit_id=visit.pk)
         if form.is_valid():
-            try:
-                result = record_screening(
+            shown = (
+                pending if str(getattr(pending, "pk", "")) == request.POST.get("intake") else None
+            )
+            try:  # an intake not on screen when the form was filled stays pending
+                result = patient_intake.screen_with_intake(
                     visit=visit,
                     by=request.user,
+                    intake=shown,
+                    record=record_screening,
                     answers=form.answers(),
                     allergies=form.cleaned_data["allergies"],
                     medicines=form.cleaned_data["medicines"],
@@ -65,10 +109,11 @@ def screening(request, visit_id: int):
                 return redirect("planning:screening", visit_id=visit.pk)
             # Some products blocked: a warning, not a green "saved: clear".
             say = messages.warning if product_restrictions(result) else messages.success
-            say(request, f"Screening saved: {outcome_text(result)}.")
+            checked = " The patient's answers are checked; both are kept." if shown else ""
+            say(request, f"Screening saved: {outcome_text(result)}.{checked}")
             return redirect("planning:screening", visit_id=visit.pk)
-        return _render(request, visit, form, status=400)
-    return _render(request, visit, form)
+        return _render(request, visit, form, status=400, pending=pending)
+    return _render(request, visit, form, pending=pending)
 
 
 @role_required(*CLINICAL_ROLES)

@@ -6,6 +6,7 @@ import charting.demo
 import clinic.demo
 import clinic.demo_schedule
 import planning.demo
+import planning.demo_intake
 import security.demo
 from charting.review_timing import REVIEW_DAYS
 from clinic.demo_story import resolve
@@ -26,5 +27,6 @@ class Command(BaseCommand):
         clinic.demo_schedule.seed(self.stdout, story=story)
         security.demo.seed(self.stdout)
         planning.demo.seed(self.stdout, story=story)
+        planning.demo_intake.seed(self.stdout)
         charting.demo.seed(self.stdout, story=story)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
