@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinic', '0015_intake_link'),
-        ('planning', '0008_visit_lock'),
+        ('planning', '0009_effect_durations_not_treated'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
