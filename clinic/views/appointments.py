@@ -130,6 +130,7 @@ def appointment_detail(request, appointment_id: int):
         # The pre-visit form's status only (one query); never its answers.
         "intake": intake_links.status_for(appointment=appointment),
         "intake_can_send": intake_links.refusal(appointment, timezone.now()) is None,
+        "intake_token": once.new_token(),  # a double tap on "Send" sends one link
     }
     return render(request, "clinic/appointment_detail.html", context)
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import intake_links
+from .. import intake_links, once
 from ..access import get_appointment_for, role_required
 from ..roles import Role
 
@@ -22,12 +23,22 @@ def intake_send(request, appointment_id: int):
     """A new link: emailed when the patient has an address, and shown once as a QR
     code (the token is not stored, so leaving this page leaves the code)."""
     appointment = get_appointment_for(request.user, appointment_id)
-    try:
-        new = intake_links.create_link(appointment=appointment, by=request.user)
-    except intake_links.IntakeRefused as exc:
-        messages.error(request, str(exc))
-        return redirect("appointment_detail", appointment_id=appointment.pk)
-    emailed = intake_links.email_link(new=new)
+    here = reverse("appointment_detail", args=[appointment.pk])
+    with once.submit_once(request) as submit:
+        if submit.earlier:  # a double tap: one link, one email; its code is not kept
+            messages.info(
+                request,
+                "The link was sent once (the button was pressed twice). To show a QR "
+                'code again, press "Send a new link" (the earlier link then stops).',
+            )
+            return redirect(submit.earlier)
+        try:
+            new = intake_links.create_link(appointment=appointment, by=request.user)
+        except intake_links.IntakeRefused as exc:
+            messages.error(request, str(exc))
+            return redirect(here)
+        emailed = intake_links.email_link(new=new)
+        submit.stored(here)
     return render(
         request,
         "clinic/intake_link.html",

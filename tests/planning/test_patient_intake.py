@@ -114,6 +114,21 @@ def test_the_link_stores_only_a_hash_and_is_emailed(appointment, front_desk, cli
     assert link.status == IntakeLink.Status.SENT
 
 
+def test_a_double_tap_on_send_makes_one_link_and_one_email(appointment, front_desk, client):
+    """Doors of ``clinic.once`` here: the desk's "Send the form" (a double tap, a second tab
+    posting the same rendered form)."""
+    client.force_login(front_desk)
+    detail = client.get(reverse("appointment_detail", args=[appointment.pk])).content.decode()
+    token = re.search(r'name="submit_token" value="([^"]+)"', detail).group(1)
+    url = reverse("appointment_intake_send", args=[appointment.pk])
+    first = client.post(url, {"submit_token": token})
+    second = client.post(url, {"submit_token": token}, follow=True)
+    assert first.status_code == 200 and "<svg" in first.content.decode()
+    assert second.redirect_chain[-1][0] == reverse("appointment_detail", args=[appointment.pk])
+    assert "The link was sent once" in second.content.decode()
+    assert IntakeLink.objects.count() == 1 and len(mail.outbox) == 1
+
+
 def test_a_link_expires_after_72_hours_or_at_the_visits_end(patient, injector, front_desk):
     now = timezone.now()
     far = make_appointment(
