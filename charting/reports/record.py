@@ -27,6 +27,8 @@ import base64
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from audit.models import AuditEvent
 from charting.models import Consent
 from clinic.models import Patient
@@ -119,7 +121,7 @@ def _verifications(entry) -> list[Verification]:
         found.append(
             _verification(
                 f"Treatment of {entry.visit.date:%b %-d, %Y}, signed by {treatment.signed_by} "
-                f"at {treatment.signed_at:%b %-d, %Y %H:%M}",
+                f"at {timezone.localtime(treatment.signed_at):%b %-d, %Y %H:%M}",
                 t["seal_ok"],
                 t["seal_unkeyed"],
             )
