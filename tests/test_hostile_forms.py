@@ -35,6 +35,7 @@ import pytest
 from django.urls import reverse
 
 from charting.models import Addendum, AdverseEvent, Consent, Lot, Treatment, Vial
+from charting.reports.models import RecordRelease
 from charting.reviews.models import Review
 from clinic.models import Appointment, Patient, WaitlistEntry
 from clinic.once import FIELD as TOKEN
@@ -589,6 +590,27 @@ def case_touch_up(ctx) -> Case:
     )
 
 
+def case_record_release(ctx) -> Case:
+    """The log of a record given out (issue 23): the admin's, on the record page."""
+    patient = ctx["patient"]
+    signed_treatment(patient=patient, injector=ctx["injector"])
+    page = reverse("reports:patient_record", args=[patient.pk])
+    return Case(
+        role="clinic admin",
+        page=page,
+        action=reverse("reports:record_release", args=[patient.pk]),
+        valid={
+            "requested_on": _day(ctx["location"], -10),
+            "given_on": _day(ctx["location"], 0),
+            "given_to": NAME,
+            "method": "email",
+            "note": NOTE,
+        },
+        saved=lambda: RecordRelease.objects.filter(patient=patient, given_to=NAME).exists(),
+        shown_on=_each([page], [NAME, NOTE]),
+    )
+
+
 CASES = {
     name.removeprefix("case_"): builder
     for name, builder in sorted(globals().items())
@@ -624,6 +646,7 @@ NOT_RECORD_FORMS = {
     "reports:patient_history": "one button: a report",
     "reports:export_fhir": "dates of an export: tests/reports/test_fhir_export.py (hostile dates)",
     "reports:patient_fhir": "dates of an export: tests/reports/test_fhir_export.py (hostile dates)",
+    "reports:patient_record": "a choice and a box: a report (tests/reports/test_record.py)",
     "reports:injection_map": "one button: a report",
     "reports:job_retry": "one button",
     "reviews:sign": "a password: the review's signing tests",
@@ -659,6 +682,7 @@ CASE_OF_URL = {
     "reviews:review": "review",
     "reviews:side_effect_add": "side_effect",
     "reviews:touch_up": "touch_up",
+    "reports:record_release": "record_release",
 }
 
 
