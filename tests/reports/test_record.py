@@ -3,8 +3,10 @@ the PDF with pypdf.
 
 Doors of the record's rules: the record page (GET, POST), the release log (POST), the
 job page and the download of a made record or copy, the Celery task (renders whatever
-job it is given: the door is the request), demo data (none made), a second tab or a
-double submit (a second job, each audited: nothing is half-made).
+job it is given: the door is the request), the Django admin (RecordRelease is not
+registered; ReportJob's admin is the existing one), demo data (none made), a second tab
+or a double submit (a second job or a second release line, each audited: nothing is
+half-made).
 """
 
 from __future__ import annotations
@@ -295,6 +297,22 @@ def test_asking_for_the_record_is_audited_and_renders(
     assert VERIFIES in text and "Audit trail" in text
     download = admin_client.get(reverse("reports:download", args=[job.pk]))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+
+
+@pytest.mark.parametrize("cycles", [1, 4])
+def test_the_record_loads_in_a_constant_number_of_queries(
+    cycles, patient, injector, django_assert_num_queries
+):
+    for n in range(cycles):
+        make_cycle(patient=patient, injector=injector, n=n)
+    # the history's 18 (tests/reports/test_history_queries.py), 19 the visits' consents
+    # (text, witness, withdrawer joined), 20 the photos of the visits and their reviews
+    # (expression joined), 21 the audit trail (actor joined); thumbnails are files.
+    with django_assert_num_queries(21):
+        context = build_record(patient=patient, audit_trail=True)
+    assert sum(len(e.consents) for e in context["visits"]) == cycles
+    assert sum(len(e.photo_pairs) for e in context["visits"]) == cycles
+    assert all(p.baseline and p.review for e in context["visits"] for p in e.photo_pairs)
 
 
 # --- Who may make and open the record ------------------------------------------------
