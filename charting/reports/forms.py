@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from clinic import once
 from clinic.forms import DATE, DateRangeForm
 
 from .models import RECORD_KINDS, Kind, RecordRelease, ReportJob, Status
@@ -25,6 +26,7 @@ class RecordForm(forms.Form):
         required=False,
         help_text="The complete record only; never in the patient's copy.",
     )
+    submit_token = once.token_field()  # a double submit makes one job (clinic.once)
 
     def __init__(self, *args, may_give_copy: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,6 +40,8 @@ class RecordForm(forms.Form):
 
 class ReleaseForm(forms.ModelForm):
     """Log a record given out: when it was asked for and given, to whom, how."""
+
+    submit_token = once.token_field()  # a double submit logs it once (clinic.once)
 
     class Meta:
         model = RecordRelease

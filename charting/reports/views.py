@@ -13,10 +13,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.events import record
 from audit.models import Action
+from clinic import once
 from clinic.access import get_patient_for, role_required
 from clinic.forms import DateRangeForm
 from clinic.roles import CLINICAL_ROLES, Role
@@ -168,18 +170,24 @@ def patient_record(request, patient_id: int):
     if request.method != "POST":
         return _record_page(request, patient)
     form = RecordForm(request.POST, may_give_copy=may_give_copy(request.user))
-    if form.is_valid():
-        try:
-            job = requests.request_record(
-                patient=patient,
-                by=request.user,
-                kind=form.cleaned_data["kind"],
-                audit_trail=form.cleaned_data["audit_trail"],
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            return redirect(job)
+    # A double submit (two clicks, a second tab) makes one job and one audit line.
+    with once.submit_once(request) as submit:
+        if submit.earlier:
+            messages.info(request, "This record was already asked for; it is made once.")
+            return redirect(submit.earlier)
+        if form.is_valid():
+            try:
+                job = requests.request_record(
+                    patient=patient,
+                    by=request.user,
+                    kind=form.cleaned_data["kind"],
+                    audit_trail=form.cleaned_data["audit_trail"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                submit.stored(job.get_absolute_url())
+                return redirect(job)
     return _record_page(request, patient, form=form, status=422)
 
 
@@ -191,14 +199,21 @@ def record_release(request, patient_id: int):
     if not may_give_copy(request.user):
         raise PermissionDenied(ONLY_ADMIN_COPY)
     form = ReleaseForm(request.POST, patient=patient)
-    if form.is_valid():
-        try:
-            requests.record_release(patient=patient, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "The release is logged.")
-            return redirect("reports:patient_record", patient_id=patient.pk)
+    page = reverse("reports:patient_record", args=[patient.pk])
+    with once.submit_once(request) as submit:  # a double submit logs the release once
+        if submit.earlier:
+            messages.info(request, "This release was already logged; it is stored once.")
+            return redirect(submit.earlier)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != once.FIELD}
+            try:
+                requests.record_release(patient=patient, by=request.user, **data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                submit.stored(page)
+                messages.success(request, "The release is logged.")
+                return redirect(page)
     return _record_page(request, patient, release_form=form, status=422)
 
 

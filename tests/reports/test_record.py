@@ -477,3 +477,30 @@ def test_the_complete_record_is_made_by_the_real_worker(real_worker, clinic_admi
     assert "Consent · text version 1" in text and "Addendum of cycle 1" in text
     assert text.count(VERIFIES) == 2 and job.pages >= 2
     assert job.download_name == f"record-{patient.chart_number}-{job.pk}.pdf"
+
+
+def test_a_double_submit_makes_one_record_and_logs_one_release(
+    admin_client, clinic_admin, injector, patient
+):
+    """Guard (double submit, second tab): the record's request and the release log carry
+    a one-time token (``clinic.once``); the same form posted twice makes one job (one
+    audit line) and one release. Seen to fail: without the ``submit.earlier`` branch in
+    the views, two jobs and two releases."""
+    signed_treatment(patient=patient, injector=injector)
+    url = reverse("reports:patient_record", args=[patient.pk])
+    token = re.search(
+        r'name="submit_token" value="([^"]+)"', admin_client.get(url).content.decode()
+    )
+    first = admin_client.post(url, {"kind": Kind.RECORD, "submit_token": token[1]})
+    second = admin_client.post(url, {"kind": Kind.RECORD, "submit_token": token[1]})
+    job = ReportJob.objects.get(patient=patient, kind=Kind.RECORD)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == job.get_absolute_url()
+    assert AuditEvent.objects.filter(action=Action.EXPORT, object_id=str(job.pk)).count() == 1
+    page = admin_client.get(url).content.decode()
+    release_token = re.findall(r'name="submit_token" value="([^"]+)"', page)[1]
+    release = reverse("reports:record_release", args=[patient.pk])
+    for _ in range(2):
+        response = admin_client.post(release, release_data(submit_token=release_token))
+        assert response.status_code == 302
+    assert RecordRelease.objects.filter(patient=patient).count() == 1
