@@ -772,7 +772,9 @@ def test_hostile_values_in_a_form(name, client, ctx):
     for field_name in fields[:MAX_FIELDS]:
         kind = kinds.get(field_name, "text")
         for value in hostile_values(field_name, kind, str(base.get(field_name, ""))):
-            data = {**base, field_name: value}
+            # without the one-time token: the valid submit claimed it, and a claimed
+            # token lands on the stored record instead of checking the field
+            data = {k: v for k, v in {**base, field_name: value}.items() if k != TOKEN}
             response = client.post(case.action, data)
             where = f"{name}: {field_name}={str(value)[:60]!r}"
             assert response.status_code < 500, where
