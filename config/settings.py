@@ -423,6 +423,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A running report writes a heartbeat this often (charting.reports.jobs.heartbeat) ...
 REPORT_HEARTBEAT_SECONDS = env_int("REPORT_HEARTBEAT_SECONDS", 5)
+# The clinic's deadline for giving a patient their record (right of access), in days
+# from the request; shown on the patient's record page (charting.reports.record).
+RECORD_RELEASE_DAYS = env_int("RECORD_RELEASE_DAYS", 30)
 # ... and one silent for this long has lost its worker (the sweep queues it again).
 REPORT_HEARTBEAT_STALE_SECONDS = env_int("REPORT_HEARTBEAT_STALE_SECONDS", 45)
 if REPORT_HEARTBEAT_STALE_SECONDS <= 2 * REPORT_HEARTBEAT_SECONDS:

@@ -14,7 +14,7 @@ from clinic.models import Patient
 from clinic.roles import CLINICAL_ROLES, Role
 from planning.models import Visit
 
-from .models import CLINIC_KINDS, FHIR_KINDS, ReportJob
+from .models import CLINIC_KINDS, FHIR_KINDS, Kind, ReportJob
 
 EXPORT_ROLES = frozenset({Role.ADMIN})
 
@@ -50,11 +50,23 @@ def get_patient_for_fhir(user, patient_id: int) -> Patient:
     return patient
 
 
+get_patient_for_record = get_patient_for_fhir  # the complete record: the same people
+
+ONLY_ADMIN_COPY = "Only the clinic admin may make or download the patient's copy of the record."
+
+
+def may_give_copy(user) -> bool:
+    """The patient's copy (right of access) is made, downloaded and logged by the admin."""
+    return may_export_clinic(user)
+
+
 def get_job_for(user, job_id: int) -> ReportJob:
     require_role(user, CLINICAL_ROLES)
     job = get_object_or_404(ReportJob.objects.for_lists(), pk=job_id)
     if job.kind in CLINIC_KINDS and not may_export_clinic(user):
         raise PermissionDenied("Only a clinic admin may open the clinic-wide export.")
-    if job.kind in FHIR_KINDS and not may_export_patient(user, job.patient_id):
+    if job.kind in (*FHIR_KINDS, Kind.RECORD) and not may_export_patient(user, job.patient_id):
         raise PermissionDenied(NOT_TREATING)
+    if job.kind == Kind.PATIENT_COPY and not may_give_copy(user):
+        raise PermissionDenied(ONLY_ADMIN_COPY)
     return job

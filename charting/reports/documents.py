@@ -22,6 +22,7 @@ from .letterhead import context_for as letterhead_context
 from .models import Kind, ReportJob
 from .patient_history import build_history, export_patients
 from .patient_summary import summary_context
+from .record import build_record
 from .rendering import html_to_pdf, render_html
 
 
@@ -87,6 +88,25 @@ def render_injection_map(job: ReportJob, progress: Progress, count: Count) -> Ou
     return Output(pdf.content, pdf.pages, "pdf")
 
 
+def _record_pdf(job: ReportJob, progress: Progress, *, plain: bool) -> Output:
+    context = build_record(
+        patient=job.patient, plain=plain, audit_trail=job.with_audit_trail and not plain
+    )
+    progress(40)
+    pdf = html_to_pdf(render_html(template="pdf/record.html", context=context))
+    return Output(pdf.content, pdf.pages, "pdf")
+
+
+def render_record(job: ReportJob, progress: Progress, count: Count) -> Output:
+    """The complete medico-legal record (the audit trail when the job asks for it)."""
+    return _record_pdf(job, progress, plain=False)
+
+
+def render_patient_copy(job: ReportJob, progress: Progress, count: Count) -> Output:
+    """The patient's copy: the same record in a plain layout, never the audit trail."""
+    return _record_pdf(job, progress, plain=True)
+
+
 def _fhir_output(record: Record, progress: Progress) -> Output:
     progress(50)
     bundle = bundle_of(record)
@@ -131,4 +151,6 @@ RENDERERS: dict[str, Callable[[ReportJob, Progress, Count], Output]] = {
     Kind.FHIR: render_fhir,
     Kind.FHIR_EXPORT: render_fhir_export,
     Kind.PATIENT_SUMMARY: render_patient_summary,
+    Kind.RECORD: render_record,
+    Kind.PATIENT_COPY: render_patient_copy,
 }

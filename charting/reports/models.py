@@ -6,6 +6,8 @@ by ``reports.views.download`` after ``reports.access.get_job_for``.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,6 +29,8 @@ class Kind(models.TextChoices):
     FHIR = "fhir", "FHIR R4 export"
     FHIR_EXPORT = "fhir_export", "FHIR R4 export (all patients)"
     PATIENT_SUMMARY = "patient_summary", "Patient summary"
+    RECORD = "record", "Complete medico-legal record"
+    PATIENT_COPY = "patient_copy", "Patient's copy of the record"
 
 
 class Status(models.TextChoices):
@@ -38,11 +42,22 @@ class Status(models.TextChoices):
 
 PENDING = (Status.QUEUED, Status.RUNNING)
 # Kinds about a single patient; the export covers the whole clinic.
-PATIENT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP, Kind.HISTORY, Kind.PATIENT_SUMMARY)
+PATIENT_KINDS = (
+    Kind.CONSENT,
+    Kind.INJECTION_MAP,
+    Kind.HISTORY,
+    Kind.PATIENT_SUMMARY,
+    Kind.RECORD,
+    Kind.PATIENT_COPY,
+)
 # The clinic-wide kinds: every patient with a visit in the dates (both dates needed).
 CLINIC_KINDS = (Kind.HISTORY_EXPORT, Kind.FHIR_EXPORT)
 # The structured exports (charting.reports.fhir): one FHIR Bundle in JSON.
 FHIR_KINDS = (Kind.FHIR, Kind.FHIR_EXPORT)
+# The complete record (charting.reports.record): the admin's and the treating injector's;
+# the patient's copy (right of access) is the admin's alone.
+RECORD_KINDS = (Kind.RECORD, Kind.PATIENT_COPY)
+
 # Kinds about one consent or one treatment (``subject_id``) of one visit.
 SUBJECT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP)
 
@@ -131,6 +146,8 @@ class ReportJob(models.Model):
     file_size = models.PositiveIntegerField(null=True, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # The complete record only: print the record's audit trail (who opened or changed it).
+    with_audit_trail = models.BooleanField(default=False, db_default=False)
 
     objects = ReportJobQuerySet.as_manager()
 
@@ -322,3 +339,80 @@ class SummaryWording(models.Model):
         problem = check_placeholders(kind=self.kind, key=self.key, text=self.text)
         if problem:
             raise ValidationError({"text": problem})
+
+
+class ReleaseMethod(models.TextChoices):
+    IN_PERSON = "in_person", "Handed over in person"
+    EMAIL = "email", "Sent by secure email"
+    POST = "post", "Sent by post"
+    PORTAL = "portal", "Download link given"
+
+
+class RecordReleaseQuerySet(models.QuerySet):
+    def for_patient(self, patient):
+        return self.filter(patient=patient)
+
+    def for_lists(self):
+        return self.select_related("given_by", "job").order_by("-given_on", "-id")
+
+
+class RecordRelease(models.Model):
+    """The log of a record given out (right of access, a lawyer, another clinic): when,
+    to whom, by whom and how; shown on the patient's record page (``reports.record``)."""
+
+    audit_patient = "patient_id"
+
+    patient = models.ForeignKey("clinic.Patient", on_delete=models.PROTECT, related_name="+")
+    # The rendered copy that was given (a record or a patient's copy of this patient).
+    job = models.ForeignKey(
+        ReportJob, null=True, blank=True, on_delete=models.PROTECT, related_name="releases"
+    )
+    requested_on = models.DateField(help_text="When the patient (or whoever) asked for it.")
+    given_on = models.DateField()
+    given_to = models.CharField(max_length=200, help_text="The patient, or who received it.")
+    method = models.CharField(max_length=12, choices=ReleaseMethod.choices)
+    note = models.CharField(max_length=300, blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = RecordReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method__in=ReleaseMethod.values), name="recordrelease_method_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(given_on__gte=F("requested_on")),
+                name="recordrelease_given_after_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Record given on {self.given_on:%Y-%m-%d}"
+
+    @property
+    def due_on(self):
+        """The clinic's deadline for giving it (settings.RECORD_RELEASE_DAYS from the request)."""
+        return self.requested_on + datetime.timedelta(days=settings.RECORD_RELEASE_DAYS)
+
+    @property
+    def late(self) -> bool:
+        return self.given_on > self.due_on
+
+    def clean(self):
+        errors = {}
+        for name in ("given_to", "note"):
+            try:
+                no_control_characters(getattr(self, name))
+            except ValidationError as exc:
+                errors[name] = exc.messages
+        if self.given_on and self.given_on > timezone.localdate():
+            errors["given_on"] = ["The day it was given cannot be in the future."]
+        elif self.given_on and self.requested_on and self.given_on < self.requested_on:
+            errors["given_on"] = ["The day it was given is before the day it was asked for."]
+        if errors:
+            raise ValidationError(errors)

@@ -17,8 +17,9 @@ from audit.models import Action
 from clinic.models import Patient
 
 from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES
-from .models import Kind, ReportJob, Status
+from .models import RECORD_KINDS, Kind, RecordRelease, ReportJob, Status
 from .patient_history import check_range, export_patients, visits_in_range
+from .record import NO_VISITS
 
 
 def _queue(job: ReportJob) -> None:
@@ -102,7 +103,50 @@ def request_fhir_export(*, by, date_from: datetime.date, date_to: datetime.date)
     return job
 
 
-def _audit_export(job: ReportJob, *, patient: int | None) -> None:
+@transaction.atomic
+def request_record(*, patient: Patient, by, kind: str, audit_trail: bool = False) -> ReportJob:
+    """The complete record (``Kind.RECORD``; with its audit trail when asked) or the
+    patient's copy (``Kind.PATIENT_COPY``, never with the audit trail) of every visit.
+    Audited as an export, in the same transaction. The caller checked access
+    (``access.get_patient_for_record``; the copy: ``access.may_give_copy``)."""
+    if kind not in RECORD_KINDS:
+        raise ValidationError("Choose the complete record or the patient's copy.")
+    if not visits_in_range(patient=patient, date_from=None, date_to=None).exists():
+        raise ValidationError(NO_VISITS)
+    job = ReportJob.objects.create(
+        kind=kind,
+        patient=patient,
+        requested_by=by,
+        with_audit_trail=audit_trail and kind == Kind.RECORD,
+    )
+    _audit_export(job, patient=patient.pk, format="PDF")
+    _queue(job)
+    return job
+
+
+@transaction.atomic
+def record_release(*, patient: Patient, by, **fields) -> RecordRelease:
+    """Log a record given out (when, to whom, how, by whom), audited as an export.
+    ``fields``: requested_on, given_on, given_to, method, note, job (of this patient)."""
+    job = fields.get("job")
+    if job is not None and (job.patient_id != patient.pk or job.kind not in RECORD_KINDS):
+        raise ValidationError({"job": "Choose a record or a copy made for this patient."})
+    release = RecordRelease(patient=patient, given_by=by, **fields)
+    release.full_clean()
+    release.save()
+    record(
+        action=Action.EXPORT,
+        obj=release,
+        patient=patient.pk,
+        actor=by,
+        detail={"kind": "record_release", "method": release.method, "job": release.job_id},
+    )
+    return release
+
+
+def _audit_export(
+    job: ReportJob, *, patient: int | None, format: str = "FHIR R4 Bundle (JSON)"
+) -> None:
     record(
         action=Action.EXPORT,
         obj=job,
@@ -110,7 +154,7 @@ def _audit_export(job: ReportJob, *, patient: int | None) -> None:
         actor=job.requested_by,
         detail={
             "kind": job.kind,
-            "format": "FHIR R4 Bundle (JSON)",
+            "format": format,
             "date_from": job.date_from.isoformat() if job.date_from else None,
             "date_to": job.date_to.isoformat() if job.date_to else None,
         },

@@ -136,6 +136,11 @@ def attach(entries) -> None:
         elif treatment.is_signed:
             entry.treatment = summary(treatment)
             entry.review = entry.treatment["review"]
+            # The review's own visit says where its findings are (else its heading
+            # would print with nothing under it when no touch-up was given).
+            reviewed_at = by_visit.get(entry.review["review"].visit_id) if entry.review else None
+            if reviewed_at is not None:
+                reviewed_at.touch_up_of = treatment.visit
         else:
             entry.unsigned_treatment = True
 

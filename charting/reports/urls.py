@@ -10,6 +10,12 @@ urlpatterns = [
     path("export/fhir/", views.export_fhir, name="export_fhir"),
     path("patients/<int:patient_id>/history/", views.patient_history, name="patient_history"),
     path("patients/<int:patient_id>/fhir/", views.patient_fhir, name="patient_fhir"),
+    path("patients/<int:patient_id>/record/", views.patient_record, name="patient_record"),
+    path(
+        "patients/<int:patient_id>/record/release/",
+        views.record_release,
+        name="record_release",
+    ),
     path("treatments/<int:treatment_id>/map/", views.injection_map, name="injection_map"),
     path(
         "patients/<int:patient_id>/summary/",

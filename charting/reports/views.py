@@ -6,22 +6,34 @@ Thin: access through ``get_job_for`` / ``get_patient_for``, then a call to
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.events import record
 from audit.models import Action
+from clinic import once
 from clinic.access import get_patient_for, role_required
 from clinic.forms import DateRangeForm
 from clinic.roles import CLINICAL_ROLES, Role
 
 from . import requests
-from .access import get_job_for, get_patient_for_fhir, may_export_clinic
-from .forms import ExportForm
-from .models import Kind, ReportJob
+from .access import (
+    ONLY_ADMIN_COPY,
+    get_job_for,
+    get_patient_for_fhir,
+    get_patient_for_record,
+    may_export_clinic,
+    may_give_copy,
+)
+from .forms import ExportForm, RecordForm, ReleaseForm
+from .models import RECORD_KINDS, Kind, RecordRelease, ReportJob
 from .storage import private_storage
 
 RECENT = 30
@@ -115,6 +127,94 @@ def patient_fhir(request, patient_id: int):
         {"patient": patient, "form": form, "jobs": jobs},
         status=422 if form.errors else 200,
     )
+
+
+def _record_page(request, patient, *, form=None, release_form=None, status=200):
+    copy = may_give_copy(request.user)
+    jobs = list(  # query: this patient's records and copies (the copy: the admin's only)
+        ReportJob.objects.for_patient(patient)
+        .filter(kind__in=RECORD_KINDS if copy else [Kind.RECORD])
+        .for_lists()
+        .latest_first()[:RECENT]
+    )
+    releases = (  # query: the log of records given out
+        list(RecordRelease.objects.for_patient(patient).for_lists()) if copy else []
+    )
+    given = {r.job_id for r in releases}
+    awaiting = [  # the patient's copies made and not yet logged as given, with their deadline
+        (job, job.requested_at.date() + datetime.timedelta(days=settings.RECORD_RELEASE_DAYS))
+        for job in jobs
+        if job.kind == Kind.PATIENT_COPY and job.pk not in given
+    ]
+    return render(
+        request,
+        "reports/patient_record.html",
+        {
+            "patient": patient,
+            "form": form or RecordForm(may_give_copy=copy),
+            "release_form": (release_form or ReleaseForm(patient=patient)) if copy else None,
+            "jobs": jobs,
+            "releases": releases,
+            "awaiting": awaiting,
+            "deadline_days": settings.RECORD_RELEASE_DAYS,
+        },
+        status=status,
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+def patient_record(request, patient_id: int):
+    """The complete record (the admin and the treating injector: ``get_patient_for_record``)
+    and the patient's copy with the log of records given (the admin)."""
+    patient = get_patient_for_record(request.user, patient_id)  # queries: patient, a visit
+    if request.method != "POST":
+        return _record_page(request, patient)
+    form = RecordForm(request.POST, may_give_copy=may_give_copy(request.user))
+    # A double submit (two clicks, a second tab) makes one job and one audit line.
+    with once.submit_once(request) as submit:
+        if submit.earlier:
+            messages.info(request, "This record was already asked for; it is made once.")
+            return redirect(submit.earlier)
+        if form.is_valid():
+            try:
+                job = requests.request_record(
+                    patient=patient,
+                    by=request.user,
+                    kind=form.cleaned_data["kind"],
+                    audit_trail=form.cleaned_data["audit_trail"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                submit.stored(job.get_absolute_url())
+                return redirect(job)
+    return _record_page(request, patient, form=form, status=422)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def record_release(request, patient_id: int):
+    """Log a record given out (the admin's)."""
+    patient = get_patient_for_record(request.user, patient_id)
+    if not may_give_copy(request.user):
+        raise PermissionDenied(ONLY_ADMIN_COPY)
+    form = ReleaseForm(request.POST, patient=patient)
+    page = reverse("reports:patient_record", args=[patient.pk])
+    with once.submit_once(request) as submit:  # a double submit logs the release once
+        if submit.earlier:
+            messages.info(request, "This release was already logged; it is stored once.")
+            return redirect(submit.earlier)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != once.FIELD}
+            try:
+                requests.record_release(patient=patient, by=request.user, **data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                submit.stored(page)
+                messages.success(request, "The release is logged.")
+                return redirect(page)
+    return _record_page(request, patient, release_form=form, status=422)
 
 
 def _add_errors(form, exc: ValidationError) -> None:

@@ -1,0 +1,203 @@
+"""The complete medico-legal record of one patient, and the patient's own copy.
+
+Built on the treatment history (``reports.patient_history.build_history``: screening,
+movement map, plans, signed treatments with lots, dilution, departures and addenda,
+reviews with findings and touch-ups), to which each visit adds:
+
+- its consents, each with the exact text version shown, the signature as drawn, the
+  witness and any withdrawal;
+- its photos as thumbnails; at a review, the baseline (the treated visit's photos)
+  and the review's side by side, paired by expression and moment;
+- a verification statement per signed record (treatment, touch-up): the content hash
+  checked by ``charting.seal`` (the one implementation; the treatment's check is made
+  in ``reports.treatments.summary``), verifies or does NOT verify;
+- optionally (the complete record only) the record's audit trail: who opened or
+  changed it, when.
+
+The patient's copy (right of access) is the same record in a plain layout, without
+the audit trail. Every section is printed only when it has content.
+
+Queries: those of ``build_history`` plus consents (1), photos (1), the audit trail
+(1, when asked): constant in the number of visits.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from charting.models import Consent
+from clinic.models import Patient
+from planning.models import Photo
+from planning.photos import open_photo
+
+from .errors import ReportRefused
+from .patient_history import build_history
+
+NO_VISITS = "This patient has no visits: there is no record to print."
+
+VERIFIES = "Verified: the content hash of this signed record matches what was signed."
+UNKEYED = (
+    "Verified with the old unkeyed format: the content hash matches what was signed, "
+    "but anyone who could write the database could have recomputed it."
+)
+DOES_NOT_VERIFY = (
+    "DOES NOT VERIFY: the content hash of this signed record does not match what was "
+    "signed; the stored record was changed after signing. Do not rely on it."
+)
+
+
+@dataclass
+class Verification:
+    what: str  # "Treatment of Mar 3, 2026, signed by …"
+    ok: bool
+    statement: str
+
+
+@dataclass
+class PhotoPair:
+    label: str
+    baseline: str | None  # data URL of the thumbnail
+    review: str | None
+
+
+def _data_url(content: bytes, content_type: str = "image/jpeg") -> str:
+    return f"data:{content_type};base64," + base64.b64encode(bytes(content)).decode("ascii")
+
+
+def _thumbnail(photo: Photo) -> str | None:
+    """The stored thumbnail (cleaned JPEG, no metadata) embedded in the PDF, or None
+    when its file is missing (the record says so rather than failing)."""
+    try:
+        with open_photo(photo, thumbnail=True) as stored:
+            return _data_url(stored.read())
+    except (FileNotFoundError, OSError):
+        return None
+
+
+def _photo_label(photo: Photo) -> str:
+    parts = [photo.expression.name if photo.expression_id else "Photo"]
+    if photo.moment:
+        parts.append(photo.get_moment_display().lower())
+    return " · ".join(parts)
+
+
+def _pairs(baseline: list[Photo], review: list[Photo]) -> list[PhotoPair]:
+    """Baseline and review photos side by side, paired by expression and moment (in
+    the order taken); an unpaired photo has an empty cell beside it."""
+    pairs: list[PhotoPair] = []
+    waiting: dict[tuple, list[Photo]] = defaultdict(list)
+    for photo in review:
+        waiting[(photo.expression_id, photo.moment)].append(photo)
+    for photo in baseline:
+        match = waiting[(photo.expression_id, photo.moment)]
+        other = match.pop(0) if match else None
+        pairs.append(
+            PhotoPair(_photo_label(photo), _thumbnail(photo), _thumbnail(other) if other else None)
+        )
+    for left in waiting.values():
+        pairs.extend(PhotoPair(_photo_label(p), None, _thumbnail(p)) for p in left)
+    return pairs
+
+
+def _verification(label: str, ok: bool | None, unkeyed: bool = False) -> Verification | None:
+    if ok is None:
+        return None
+    statement = (UNKEYED if unkeyed else VERIFIES) if ok else DOES_NOT_VERIFY
+    return Verification(what=label, ok=ok, statement=statement)
+
+
+def _verifications(entry) -> list[Verification]:
+    """A statement per signed record of the visit: its treatment and its touch-up
+    (both checked by ``charting.seal`` while the history was built)."""
+    found = []
+    t = entry.treatment
+    if t:
+        treatment = t["treatment"]
+        found.append(
+            _verification(
+                f"Treatment of {entry.visit.date:%b %-d, %Y}, signed by {treatment.signed_by} "
+                f"at {timezone.localtime(treatment.signed_at):%b %-d, %Y %H:%M}",
+                t["seal_ok"],
+                t["seal_unkeyed"],
+            )
+        )
+    r = entry.review
+    if r and r["touch_up"] is not None:
+        touch_up = r["touch_up"]
+        found.append(
+            _verification(
+                f"Touch-up at the review of {r['review'].visit.date:%b %-d, %Y}, signed by "
+                f"{touch_up.signed_by}",
+                r["touch_up_seal_ok"],
+            )
+        )
+    return [v for v in found if v is not None]
+
+
+def build_record(*, patient: Patient, plain: bool = False, audit_trail: bool = False) -> dict:
+    """The context of templates/pdf/record.html (``plain``: the patient's copy, which
+    never has the audit trail)."""
+    context = build_history(patient=patient)
+    entries = context["visits"]
+    if not entries:
+        raise ReportRefused(NO_VISITS)
+    visit_ids = [e.visit.pk for e in entries]
+    consents: dict[int, list] = defaultdict(list)
+    for consent in (
+        Consent.objects.filter(visit_id__in=visit_ids)
+        .select_related("consent_text", "witnessed_by", "withdrawn_by")
+        .order_by("signed_at", "id")
+    ):
+        consent.paragraphs = [p.strip() for p in consent.text_shown.split("\n\n") if p.strip()]
+        consent.signature = _data_url(consent.signature_png, "image/png")
+        consents[consent.visit_id].append(consent)
+    photos: dict[int, list[Photo]] = defaultdict(list)
+    review_visit_ids = {e.review["review"].visit_id for e in entries if e.review}
+    for photo in (
+        Photo.objects.filter(visit_id__in=[*visit_ids, *review_visit_ids])
+        .select_related("expression")
+        .order_by("uploaded_at", "id")
+    ):
+        photos[photo.visit_id].append(photo)
+    for entry in entries:  # first the reviews: their visits' photos go beside the baseline
+        entry.photo_pairs = []
+        if entry.review:
+            review_visit = entry.review["review"].visit_id
+            entry.photo_pairs = _pairs(photos.get(entry.visit.pk, []), photos.pop(review_visit, []))
+            photos.pop(entry.visit.pk, None)
+    for entry in entries:
+        entry.consents = consents.get(entry.visit.pk, [])
+        entry.verifications = _verifications(entry)
+        entry.photos = [
+            PhotoPair(_photo_label(p), _thumbnail(p), None) for p in photos.get(entry.visit.pk, [])
+        ]
+        entry.has_content = any(
+            (
+                entry.consents,
+                entry.screening,
+                entry.map_rows,
+                entry.plans,
+                entry.treatment,
+                entry.unsigned_treatment,
+                entry.review,
+                entry.photo_pairs,
+                entry.photos,
+                entry.touch_up_of,
+            )
+        )
+    trail = []
+    if audit_trail and not plain:
+        trail = list(
+            AuditEvent.objects.for_patient(patient.pk).select_related("actor").order_by("seq")
+        )
+    return {
+        **context,
+        "plain": plain,
+        "audit_trail": trail,
+        "with_audit_trail": audit_trail and not plain,
+    }
