@@ -18,10 +18,10 @@ from . import treatments
 from .errors import ReportRefused
 from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES, bundle_of
 from .fhir.record import Record, load
+from .history_pages import history_pdf
 from .letterhead import context_for as letterhead_context
 from .models import Kind, ReportJob
 from .patient_history import build_history, export_patients
-from .rendering import html_to_pdf, render_html
 
 
 @dataclass
@@ -47,10 +47,8 @@ def _history_pdf(
         raise ReportRefused("No visits of this patient in the chosen dates: nothing to export.")
     if progress:
         progress(35)
-    html = render_html(template="pdf/history.html", context=context, letterhead=letterhead)
-    if progress:
-        progress(50)
-    return html_to_pdf(html)
+    # Each signed cycle's pages laid out once and kept; the rest laid out now.
+    return history_pdf(context=context, letterhead=letterhead, progress=progress)
 
 
 def render_history(job: ReportJob, progress: Progress, count: Count) -> Output:
