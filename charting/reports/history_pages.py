@@ -49,6 +49,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+)
 from weasyprint import HTML
 
 from .models import HistoryPart
@@ -313,15 +320,51 @@ def history_pdf(
             add(front_reader, *live_pages[run.anchor], front_marks)
     if progress:
         progress(85)
-    stamp = _stamp(len(writer.pages), context=context)
-    for page, margins in zip(writer.pages, stamp.pages, strict=True):
-        page.merge_page(margins)
+    _stamp_over(writer, _stamp(len(writer.pages), context=context))
     _add_outline(writer, outline)
     if front_reader.metadata:
         writer.add_metadata(dict(front_reader.metadata))
     buffer = io.BytesIO()
     writer.write(buffer)
     return RenderedPdf(content=buffer.getvalue(), pages=len(writer.pages))
+
+
+def _stream(writer: PdfWriter, data: bytes, **entries) -> IndirectObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    stream.update({NameObject(k): v for k, v in entries.items()})
+    return writer._add_object(stream.flate_encode())  # noqa: SLF001 - pypdf's way to add one
+
+
+def _stamp_over(writer: PdfWriter, stamp: PdfReader) -> None:
+    """Draw each stamp page over the merged page of the same number, as a form
+    XObject after the page's own content (wrapped in q/Q): cheaper than pypdf's
+    ``merge_page``, which parses and rewrites both pages' content streams."""
+    for number, (page, margins) in enumerate(zip(writer.pages, stamp.pages, strict=True)):
+        form = _stream(
+            writer,
+            margins.get_contents().get_data(),
+            **{
+                "/Type": NameObject("/XObject"),
+                "/Subtype": NameObject("/Form"),
+                "/BBox": ArrayObject(margins.mediabox),
+                "/Resources": margins["/Resources"].clone(writer),
+            },
+        )
+        name = NameObject(f"/HistoryStamp{number}")
+        resources = page[NameObject("/Resources")].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        resources["/XObject"].get_object()[name] = form
+        contents = page[NameObject("/Contents")]
+        own = (
+            list(contents.get_object())
+            if isinstance(contents.get_object(), ArrayObject)
+            else [contents]
+        )
+        page[NameObject("/Contents")] = ArrayObject(
+            [_stream(writer, b"q\n"), *own, _stream(writer, b"Q\nq " + name.encode() + b" Do Q\n")]
+        )
 
 
 def _add_outline(writer: PdfWriter, marks: list) -> None:
