@@ -68,6 +68,7 @@ FORMAT = "1"  # of the parts: a change to how they are cut is a new key for ever
 FOLDER = "history-parts"
 RUN_PREFIX = "history-run-"
 HMAC_SALT = "charting.reports.history_pages"
+CHUNK = 10  # kept parts laid out in one document on a first render
 
 
 @dataclass
@@ -221,9 +222,10 @@ def kept_parts(runs: list[Run], *, context: dict) -> dict[str, Pages]:
     if found:
         HistoryPart.objects.filter(key__in=found).update(uses=F("uses") + 1, used_at=timezone.now())
     missing = [r for k, r in wanted.items() if k not in found]
-    if missing:
-        made = render_kept(missing, context=context)
-        for run in missing:
+    for start in range(0, len(missing), CHUNK):  # a few at a time: the peak memory is one chunk's
+        chunk = missing[start : start + CHUNK]
+        made = render_kept(chunk, context=context)
+        for run in chunk:
             _store(run, made[run.key], row=rows.get(run.key))
         found.update(made)
     return found
