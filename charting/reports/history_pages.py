@@ -34,12 +34,17 @@ import hashlib
 import hmac
 import io
 import logging
+import os
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache as once_per_process
 
 import weasyprint
+from celery import current_app, current_task
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
@@ -58,17 +63,26 @@ from pypdf.generic import (
 )
 from weasyprint import HTML
 
+from clinic.models import Patient
+
 from .models import HistoryPart
+from .patient_history import build_history
 from .rendering import RenderedPdf, RestrictedURLFetcher, base_context
 from .storage import private_storage
 
 log = logging.getLogger(__name__)
+
+# Offers a first render's chunks (their keys) to a second worker, under the render's name.
+Share = Callable[[str, list[list[str]]], None]
 
 FORMAT = "1"  # of the parts: a change to how they are cut is a new key for every part
 FOLDER = "history-parts"
 RUN_PREFIX = "history-run-"
 HMAC_SALT = "charting.reports.history_pages"
 CHUNK = 10  # kept parts laid out in one document on a first render
+CLAIM_SECONDS = 300
+HELPER_TASK = "reports.tasks.render_history_parts"
+HELP_WAIT_SECONDS = 120  # then the chunk another worker claimed is laid out here
 
 
 @dataclass
@@ -207,9 +221,11 @@ def _read(row: HistoryPart) -> bytes | None:
     return content
 
 
-def kept_parts(runs: list[Run], *, context: dict) -> dict[str, Pages]:
+def kept_parts(runs: list[Run], *, context: dict, share: Share | None = None) -> dict[str, Pages]:
     """Every kept run's pages: from storage when they verify, else laid out now and
-    stored (a changed or missing file replaced)."""
+    stored (a changed or missing file replaced). ``share`` offers the chunks of a
+    first render to a second worker (``help_render``); each chunk is laid out by
+    whichever process claims it first."""
     wanted = {r.key: r for r in runs if r.kept}
     if not wanted:
         return {}
@@ -222,13 +238,75 @@ def kept_parts(runs: list[Run], *, context: dict) -> dict[str, Pages]:
     if found:
         HistoryPart.objects.filter(key__in=found).update(uses=F("uses") + 1, used_at=timezone.now())
     missing = [r for k, r in wanted.items() if k not in found]
-    for start in range(0, len(missing), CHUNK):  # a few at a time: the peak memory is one chunk's
-        chunk = missing[start : start + CHUNK]
-        made = render_kept(chunk, context=context)
-        for run in chunk:
-            _store(run, made[run.key], row=rows.get(run.key))
-        found.update(made)
+    # A few at a time: the peak memory is one chunk's, and a second worker may take some.
+    chunks = [missing[start : start + CHUNK] for start in range(0, len(missing), CHUNK)]
+    render = None  # this render's name in the claims, when a second worker is asked to help
+    if len(chunks) > 1 and share is not None:
+        render = uuid.uuid4().hex
+        share(render, [[r.key for r in chunk] for chunk in chunks])
+    for number, chunk in enumerate(chunks):
+        if render and not _claim(render, number):
+            found.update(_helped(chunk))
+        lacking = [r for r in chunk if r.key not in found]
+        if lacking:
+            found.update(_render_and_store(lacking, context=context, rows=rows))
     return found
+
+
+def _render_and_store(runs: list[Run], *, context: dict, rows: dict) -> dict[str, Pages]:
+    made = render_kept(runs, context=context)
+    for run in runs:
+        _store(run, made[run.key], row=rows.get(run.key))
+    return made
+
+
+# -- sharing a first render with a second worker ---------------------------------
+
+
+def _claim(render: str, number: int) -> bool:
+    """Whether this process lays chunk ``number`` of the render out (first to ask); a
+    cache that does not answer: yes (at worst both lay it out, the first kept stays)."""
+    try:
+        return bool(cache.add(f"history-parts:{render}:{number}", os.getpid(), CLAIM_SECONDS))
+    except Exception:  # noqa: BLE001 - a cache outage must not stop a report
+        return True
+
+
+def _helped(chunk: list[Run]) -> dict[str, Pages]:
+    """The chunk another worker claimed: its parts once stored (and verified), or
+    what is there when it takes too long (the rest is laid out here)."""
+    keys = [r.key for r in chunk]
+    deadline = time.monotonic() + HELP_WAIT_SECONDS
+    while True:
+        rows = list(HistoryPart.objects.filter(key__in=keys))
+        if len(rows) == len(keys) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    found = {}
+    for row in rows:
+        content = _read(row)
+        if content is not None:
+            found[row.key] = Pages(content=content, count=row.pages, outline=row.outline)
+    return found
+
+
+def help_render(*, context: dict, render: str, chunks: list[list[str]]) -> int:
+    """A second worker's share of a first render: the chunks nobody claimed yet,
+    from the last. Only runs whose key it finds the same are laid out (a letterhead
+    changed in between: nothing). Returns how many parts it stored."""
+    context = {**base_context(), **context}
+    runs = {r.key: r for r in runs_of(context) if r.kept}
+    stored = 0
+    for number in reversed(range(len(chunks))):
+        keys = chunks[number]
+        if not all(k in runs for k in keys) or not _claim(render, number):
+            continue
+        have = set(HistoryPart.objects.filter(key__in=keys).values_list("key", flat=True))
+        todo = [runs[k] for k in keys if k not in have]
+        if todo:
+            _render_and_store(todo, context=context, rows={})
+            stored += len(todo)
+    return stored
 
 
 def _store(run: Run, pages: Pages, *, row: HistoryPart | None) -> None:
@@ -287,11 +365,13 @@ def history_pdf(
     context: dict,
     letterhead: dict | None = None,
     progress: Callable[[int], None] | None = None,
+    share: Share | None = None,
 ) -> RenderedPdf:
-    """The history of ``context`` (``patient_history.build_history``) as one PDF."""
+    """The history of ``context`` (``patient_history.build_history``) as one PDF;
+    ``share``: see ``kept_parts``."""
     context = {**base_context(letterhead=letterhead), **context}
     runs = runs_of(context)
-    kept = kept_parts(runs, context=context)
+    kept = kept_parts(runs, context=context, share=share)
     if progress:
         progress(70)
     live = [r for r in runs if not r.kept]
@@ -404,3 +484,42 @@ def sweep(*, unused_days: int = 90) -> int:
         row.delete()
         deleted += 1
     return deleted
+
+
+def help_render_history(
+    *, patient_id: int, date_from: str | None, date_to: str | None, render: str, chunks
+) -> int:
+    """``help_render`` for the history of a patient in the dates (ISO dates or None),
+    built as the asking worker built it (``reports.tasks.render_history_parts``)."""
+    from_ = datetime.date.fromisoformat(date_from) if date_from else None
+    to = datetime.date.fromisoformat(date_to) if date_to else None
+    context = build_history(patient=Patient.objects.get(pk=patient_id), date_from=from_, date_to=to)
+    return help_render(context=context, render=render, chunks=chunks)
+
+
+def second_worker(*, patient_id: int, date_from, date_to) -> Share | None:
+    """A ``Share`` that sends the chunks to the queue of the running report task, or
+    None outside a worker (eager tasks, the bench, a shell: everything laid out here)."""
+    task = current_task
+    if task is None or task.request.is_eager or not task.request.delivery_info:
+        return None
+    queue = task.request.delivery_info.get("routing_key")
+
+    def share(render: str, chunks: list[list[str]]) -> None:
+        try:
+            current_app.send_task(
+                HELPER_TASK,
+                kwargs={
+                    "patient_id": patient_id,
+                    "date_from": date_from.isoformat() if date_from else None,
+                    "date_to": date_to.isoformat() if date_to else None,
+                    "render": render,
+                    "chunks": chunks,
+                },
+                queue=queue,
+                retry=False,
+            )
+        except Exception:  # noqa: BLE001 - no broker: this worker lays it all out
+            log.warning("history parts: the broker did not take the helper task")
+
+    return share

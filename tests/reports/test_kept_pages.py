@@ -211,3 +211,36 @@ def test_sweep_deletes_the_parts_no_longer_asked_for(render, patient, injector, 
     assert not private_storage().exists(old.name)
     assert HistoryPart.objects.count() == 3  # the current part of each treatment stays
     assert "Follow-up" in flat_text(render(patient))
+
+
+def test_a_first_render_shared_with_a_second_worker_lays_each_part_out_once(
+    patient, three_signed, settings
+):
+    """The claim protocol of ``kept_parts(share=...)``: the helper (here run in this
+    process as the share is sent, so it claims every chunk first, from the last)
+    lays out and stores the parts, and the asking render reads them from storage."""
+    from charting.reports import history_pages
+    from charting.reports.patient_history import build_history
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    history_pages.CHUNK, saved = 1, history_pages.CHUNK  # three chunks of one part
+    helped = []
+
+    def share(render, chunks):
+        assert len(chunks) == 3
+        helped.append(
+            history_pages.help_render_history(
+                patient_id=patient.pk, date_from=None, date_to=None, render=render, chunks=chunks
+            )
+        )
+
+    try:
+        pdf = history_pages.history_pdf(context=build_history(patient=patient), share=share)
+    finally:
+        history_pages.CHUNK = saved
+    assert helped == [3]  # the helper laid out all three
+    assert all(p.renders == 1 and p.uses == 0 for p in HistoryPart.objects.all())
+    assert HistoryPart.objects.count() == 3
+    text = flat_text(pdf.content)
+    assert text.count("Verified: the stored record matches what was signed") == 3
+    assert f"Page {pdf.pages} of {pdf.pages}" in text
