@@ -35,6 +35,7 @@ import hmac
 import io
 import logging
 import os
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -320,6 +321,7 @@ def _store(run: Run, pages: Pages, *, row: HistoryPart | None) -> None:
         "pages": pages.count,
         "outline": pages.outline,
         "used_at": timezone.now(),
+        "rendered_by": f"{socket.gethostname()}:{os.getpid()}"[:100],
     }
     if row is not None:
         HistoryPart.objects.filter(pk=row.pk).update(renders=F("renders") + 1, **fields)

@@ -294,6 +294,7 @@ class HistoryPart(models.Model):
     treatment = models.ForeignKey("charting.Treatment", on_delete=models.CASCADE, related_name="+")
     renders = models.PositiveIntegerField(default=1)  # rendered for this key (again: tampered)
     uses = models.PositiveIntegerField(default=0)  # served from storage
+    rendered_by = models.CharField(max_length=100, blank=True)  # host:pid (a shared first render)
     created_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(default=timezone.now)
 
