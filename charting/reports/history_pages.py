@@ -502,10 +502,12 @@ def help_render_history(
 def second_worker(*, patient_id: int, date_from, date_to) -> Share | None:
     """A ``Share`` that sends the chunks to the queue of the running report task, or
     None outside a worker (eager tasks, the bench, a shell: everything laid out here)."""
-    task = current_task
-    if task is None or task.request.is_eager or not task.request.delivery_info:
+    if not current_task:  # a proxy: false outside a task
         return None
-    queue = task.request.delivery_info.get("routing_key")
+    request = current_task.request
+    if request.is_eager or not request.delivery_info:
+        return None
+    queue = request.delivery_info.get("routing_key")
 
     def share(render: str, chunks: list[list[str]]) -> None:
         try:
