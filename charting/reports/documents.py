@@ -18,6 +18,7 @@ from . import treatments
 from .errors import ReportRefused
 from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES, bundle_of
 from .fhir.record import Record, load
+from .history_pages import history_pdf, second_worker
 from .letterhead import context_for as letterhead_context
 from .models import Kind, ReportJob
 from .patient_history import build_history, export_patients
@@ -49,10 +50,10 @@ def _history_pdf(
         raise ReportRefused("No visits of this patient in the chosen dates: nothing to export.")
     if progress:
         progress(35)
-    html = render_html(template="pdf/history.html", context=context, letterhead=letterhead)
-    if progress:
-        progress(50)
-    return html_to_pdf(html)
+    # Each signed cycle's pages laid out once and kept; the rest laid out now. A long
+    # first render is shared with a second worker when there is one.
+    share = second_worker(patient_id=patient.pk, date_from=job.date_from, date_to=job.date_to)
+    return history_pdf(context=context, letterhead=letterhead, progress=progress, share=share)
 
 
 def render_history(job: ReportJob, progress: Progress, count: Count) -> Output:

@@ -416,3 +416,31 @@ class RecordRelease(models.Model):
             errors["given_on"] = ["The day it was given is before the day it was asked for."]
         if errors:
             raise ValidationError(errors)
+
+
+class HistoryPart(models.Model):
+    """The pages of one signed treatment in the treatment history, rendered once
+    and kept in the private storage (``charting.reports.history_pages``).
+
+    ``key`` is the SHA-256 of everything printed on those pages (the visit's
+    HTML, with the seal's verification as checked on the read that made it, the
+    addenda and the review; the paper, the stylesheet and the renderer's
+    version), so a new addendum or review is a new key and the old row simply
+    stops being asked for (``manage.py sweep_history_parts``). ``digest`` is an
+    HMAC of the stored bytes: a file changed in storage is never served.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=255)  # in the private storage
+    digest = models.CharField(max_length=64)
+    pages = models.PositiveIntegerField()
+    outline = models.JSONField(default=list, blank=True)  # [[page, level, label], ...]
+    treatment = models.ForeignKey("charting.Treatment", on_delete=models.CASCADE, related_name="+")
+    renders = models.PositiveIntegerField(default=1)  # rendered for this key (again: tampered)
+    uses = models.PositiveIntegerField(default=0)  # served from storage
+    rendered_by = models.CharField(max_length=100, blank=True)  # host:pid (a shared first render)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"history part {self.key[:12]} (treatment {self.treatment_id})"

@@ -11,7 +11,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from . import jobs
+from . import history_pages, jobs
 from .models import BROKER_DOWN, ReportJob, Status
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,13 @@ def sweep_stuck_jobs() -> int:
         if job_id not in lost:
             enqueue(job_id)
     return count + len(lost)
+
+
+@shared_task(name=history_pages.HELPER_TASK, ignore_result=True)
+def render_history_parts(**share) -> int:
+    """A second worker's share of a long history's first render: the chunks of kept
+    parts the asking worker has not claimed yet (``history_pages.help_render``)."""
+    return history_pages.help_render_history(**share)
 
 
 def enqueue(job_id: int) -> bool:

@@ -1,0 +1,531 @@
+"""The treatment-history PDF from kept parts (issue 22): a signed cycle cannot
+change, so its pages are laid out once and kept; only what changed is laid out.
+
+**Parts.** Each visit with a signed treatment whose seal verifies on this read is
+a *kept part*: its pages rendered on their own (``pdf/history_part.html``) and
+stored in the private storage (``HistoryPart``). Everything else (the front
+matter: letterhead, patient, summary; visits without a signed treatment; a
+treatment that does not match its signature) is rendered on every read, in one
+document (``pdf/history_front.html``). Each visit of a part starts a page.
+
+**The key** is the SHA-256 of what the part prints: the visit's HTML rendered now
+from the rows (the treatment, its addenda, its review and touch-up, and the
+signature's state as ``seal.checked`` found it *on this read*), with the paper,
+the stylesheet, the format of parts and WeasyPrint's version. A new addendum or
+review is new HTML, so a new key: only that treatment's part is rendered again.
+A treatment whose seal fails is never kept, and its "does not match" is printed
+from the live render; a verifying one prints "Verified" only under a key that
+includes that state, checked now.
+
+**Never served changed.** The stored bytes are checked against the row's HMAC on
+every read; a file that does not match (or is gone) is rendered again and
+replaces it, never served.
+
+**The margins** (running clinic, patient and chart number, the title with the
+time of making, "Page x of y") are left empty in every part and stamped over the
+merged document (``pdf/history_stamp.html``: as many empty pages as the merged
+document has, with pdf.css's margin boxes), so the numbers run across the merge.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import io
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache as once_per_process
+
+import weasyprint
+from celery import current_app, current_task
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.template.defaultfilters import date as date_filter
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.safestring import SafeString, mark_safe
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+)
+from weasyprint import HTML
+
+from clinic.models import Patient
+
+from .models import HistoryPart
+from .patient_history import build_history
+from .rendering import RenderedPdf, RestrictedURLFetcher, base_context
+from .storage import private_storage
+
+log = logging.getLogger(__name__)
+
+# Offers a first render's chunks (their keys) to a second worker, under the render's name.
+Share = Callable[[str, list[list[str]]], None]
+
+FORMAT = "1"  # of the parts: a change to how they are cut is a new key for every part
+FOLDER = "history-parts"
+RUN_PREFIX = "history-run-"
+HMAC_SALT = "charting.reports.history_pages"
+CHUNK = 10  # kept parts laid out in one document on a first render
+CLAIM_SECONDS = 300
+HELPER_TASK = "reports.tasks.render_history_parts"
+HELP_WAIT_SECONDS = 120  # then the chunk another worker claimed is laid out here
+
+
+@dataclass
+class Run:
+    """Visits of the history laid out together: one kept part, or live visits."""
+
+    entries: list
+    kept: bool
+    html: SafeString = mark_safe("")
+    key: str = ""
+    anchor: str = ""
+    treatment_id: int | None = None
+
+
+@dataclass
+class Pages:
+    """A part's PDF and its outline (``[[page, level, label], ...]``)."""
+
+    content: bytes
+    count: int
+    outline: list = field(default_factory=list)
+
+
+@once_per_process
+def stylesheet_digest() -> str:
+    found = finders.find("css/pdf.css")
+    with open(found, "rb") as source:
+        return hashlib.sha256(source.read()).hexdigest()
+
+
+def part_key(*, html: str, paper: str) -> str:
+    """What a kept part prints, hashed (see the module's docstring)."""
+    digest = hashlib.sha256()
+    for piece in (FORMAT, weasyprint.__version__, stylesheet_digest(), paper, html):
+        digest.update(piece.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def keepable(entry) -> bool:
+    """A visit whose pages cannot change: its treatment signed and verifying now
+    (and the review's touch-up, when there is one, too)."""
+    t = entry.treatment
+    if t is None or t["seal_ok"] is not True:
+        return False
+    review = entry.review
+    return review is None or review.get("touch_up_seal_ok") is not False
+
+
+def runs_of(context: dict) -> list[Run]:
+    """The history's visits cut into runs: each keepable visit alone, the visits
+    between them together. Each visit's HTML is rendered here (cheap; the layout
+    is what is kept)."""
+    runs: list[Run] = []
+    for entry in context["visits"]:
+        html = render_to_string("pdf/_history_visit.html", {**context, "entry": entry})
+        if not html.strip():  # a visit with nothing printed has no heading either
+            continue
+        if keepable(entry):
+            runs.append(
+                Run(
+                    entries=[entry],
+                    kept=True,
+                    html=mark_safe(html),  # noqa: S308 - rendered by our autoescaping template
+                    key=part_key(html=html, paper=context["paper"]),
+                    treatment_id=entry.treatment["treatment"].pk,
+                )
+            )
+        elif runs and not runs[-1].kept:
+            runs[-1].entries.append(entry)
+            runs[-1].html = mark_safe(runs[-1].html + html)  # noqa: S308
+        else:
+            runs.append(Run(entries=[entry], kept=False, html=mark_safe(html)))  # noqa: S308
+    for number, run in enumerate(runs):
+        run.anchor = f"{RUN_PREFIX}{number}"
+    return runs
+
+
+# -- laying out -------------------------------------------------------------------
+
+
+def _layout(html: str):
+    return HTML(string=html, base_url=None, url_fetcher=RestrictedURLFetcher()).render()
+
+
+def _starts(document) -> dict[str, int]:
+    """The page each run starts on, by its anchor."""
+    starts = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith(RUN_PREFIX):
+                starts.setdefault(anchor, number)
+    return starts
+
+
+def _outline(pages) -> list:
+    return [
+        [n, level, label] for n, page in enumerate(pages) for level, label, *_ in page.bookmarks
+    ]
+
+
+def render_kept(runs: list[Run], *, context: dict) -> dict[str, Pages]:
+    """Lay out the kept parts not in storage, in one document, cut by their anchors."""
+    html = render_to_string("pdf/history_part.html", {**context, "runs": runs})
+    document = _layout(html)
+    starts = _starts(document)
+    ends = sorted(starts.values())[1:] + [len(document.pages)]
+    made = {}
+    for run, end in zip(runs, ends, strict=True):
+        pages = document.pages[starts[run.anchor] : end]
+        content = document.copy(pages).write_pdf()
+        made[run.key] = Pages(content=content, count=len(pages), outline=_outline(pages))
+    return made
+
+
+# -- keeping ------------------------------------------------------------------------
+
+
+def _digest(content: bytes) -> str:
+    return salted_hmac(HMAC_SALT, content, algorithm="sha256").hexdigest()
+
+
+def _name(key: str) -> str:
+    return f"{FOLDER}/{key[:2]}/{key}.pdf"
+
+
+def _read(row: HistoryPart) -> bytes | None:
+    """The stored part if its bytes are the ones kept, else None (never served)."""
+    storage = private_storage()
+    try:
+        with storage.open(row.name) as stored:
+            content = stored.read()
+    except (OSError, ValueError):
+        log.warning("history part %s: its file is gone; rendering it again", row.pk)
+        return None
+    if not hmac.compare_digest(_digest(content), row.digest):
+        log.warning("history part %s: its file was changed in storage; rendering it again", row.pk)
+        return None
+    return content
+
+
+def kept_parts(runs: list[Run], *, context: dict, share: Share | None = None) -> dict[str, Pages]:
+    """Every kept run's pages: from storage when they verify, else laid out now and
+    stored (a changed or missing file replaced). ``share`` offers the chunks of a
+    first render to a second worker (``help_render``); each chunk is laid out by
+    whichever process claims it first."""
+    wanted = {r.key: r for r in runs if r.kept}
+    if not wanted:
+        return {}
+    rows = {row.key: row for row in HistoryPart.objects.filter(key__in=wanted)}
+    found: dict[str, Pages] = {}
+    for key, row in rows.items():
+        content = _read(row)
+        if content is not None:
+            found[key] = Pages(content=content, count=row.pages, outline=row.outline)
+    if found:
+        HistoryPart.objects.filter(key__in=found).update(uses=F("uses") + 1, used_at=timezone.now())
+    missing = [r for k, r in wanted.items() if k not in found]
+    # A few at a time: the peak memory is one chunk's, and a second worker may take some.
+    chunks = [missing[start : start + CHUNK] for start in range(0, len(missing), CHUNK)]
+    render = None  # this render's name in the claims, when a second worker is asked to help
+    if len(chunks) > 1 and share is not None:
+        render = uuid.uuid4().hex
+        share(render, [[r.key for r in chunk] for chunk in chunks])
+    for number, chunk in enumerate(chunks):
+        if render and not _claim(render, number):
+            found.update(_helped(chunk))
+        lacking = [r for r in chunk if r.key not in found]
+        if lacking:
+            found.update(_render_and_store(lacking, context=context, rows=rows))
+    return found
+
+
+def _render_and_store(runs: list[Run], *, context: dict, rows: dict) -> dict[str, Pages]:
+    made = render_kept(runs, context=context)
+    for run in runs:
+        _store(run, made[run.key], row=rows.get(run.key))
+    return made
+
+
+# -- sharing a first render with a second worker ---------------------------------
+
+
+def _claim(render: str, number: int) -> bool:
+    """Whether this process lays chunk ``number`` of the render out (first to ask); a
+    cache that does not answer: yes (at worst both lay it out, the first kept stays)."""
+    try:
+        return bool(cache.add(f"history-parts:{render}:{number}", os.getpid(), CLAIM_SECONDS))
+    except Exception:  # noqa: BLE001 - a cache outage must not stop a report
+        return True
+
+
+def _helped(chunk: list[Run]) -> dict[str, Pages]:
+    """The chunk another worker claimed: its parts once stored (and verified), or
+    what is there when it takes too long (the rest is laid out here)."""
+    keys = [r.key for r in chunk]
+    deadline = time.monotonic() + HELP_WAIT_SECONDS
+    while True:
+        rows = list(HistoryPart.objects.filter(key__in=keys))
+        if len(rows) == len(keys) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    found = {}
+    for row in rows:
+        content = _read(row)
+        if content is not None:
+            found[row.key] = Pages(content=content, count=row.pages, outline=row.outline)
+    return found
+
+
+def help_render(*, context: dict, render: str, chunks: list[list[str]]) -> int:
+    """A second worker's share of a first render: the chunks nobody claimed yet,
+    from the last. Only runs whose key it finds the same are laid out (a letterhead
+    changed in between: nothing). Returns how many parts it stored."""
+    context = {**base_context(), **context}
+    runs = {r.key: r for r in runs_of(context) if r.kept}
+    stored = 0
+    for number in reversed(range(len(chunks))):
+        keys = chunks[number]
+        if not all(k in runs for k in keys) or not _claim(render, number):
+            continue
+        have = set(HistoryPart.objects.filter(key__in=keys).values_list("key", flat=True))
+        todo = [runs[k] for k in keys if k not in have]
+        if todo:
+            _render_and_store(todo, context=context, rows={})
+            stored += len(todo)
+    return stored
+
+
+def _store(run: Run, pages: Pages, *, row: HistoryPart | None) -> None:
+    storage = private_storage()
+    if row is not None:  # changed or gone in storage: replaced
+        storage.delete(row.name)
+    name = storage.save(_name(run.key), ContentFile(pages.content))
+    fields = {
+        "name": name,
+        "digest": _digest(pages.content),
+        "pages": pages.count,
+        "outline": pages.outline,
+        "used_at": timezone.now(),
+        "rendered_by": f"{socket.gethostname()}:{os.getpid()}"[:100],
+    }
+    if row is not None:
+        HistoryPart.objects.filter(pk=row.pk).update(renders=F("renders") + 1, **fields)
+        return
+    try:
+        with transaction.atomic():
+            HistoryPart.objects.create(key=run.key, treatment_id=run.treatment_id, **fields)
+    except IntegrityError:  # another worker kept the same part first: theirs stays
+        storage.delete(name)
+
+
+# -- the whole document -------------------------------------------------------------
+
+
+def css_string(text: str) -> SafeString:
+    """A CSS string of ``text``: every character but ASCII letters, digits and
+    spaces escaped as hex, so no text can close the string or the rule."""
+    text = " ".join(str(text).split())
+    out = "".join(
+        c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):x} " for c in text
+    )
+    return mark_safe(f'"{out}"')  # noqa: S308 - nothing but letters, digits, spaces, escapes
+
+
+def _stamp(count: int, *, context: dict) -> PdfReader:
+    html = render_to_string(
+        "pdf/history_stamp.html",
+        {
+            "paper": context["paper"],
+            "pages": range(count),
+            "clinic_css": css_string(context.get("clinic_name", "")),
+            "patient_css": css_string(context["patient"].full_name),
+            "chart_css": css_string(context["patient"].chart_number),
+            "title_css": css_string("Treatment history"),
+            "generated_css": css_string(date_filter(context["generated_at"], "M j, Y H:i")),
+        },
+    )
+    return PdfReader(io.BytesIO(_layout(html).write_pdf()))
+
+
+def history_pdf(
+    *,
+    context: dict,
+    letterhead: dict | None = None,
+    progress: Callable[[int], None] | None = None,
+    share: Share | None = None,
+) -> RenderedPdf:
+    """The history of ``context`` (``patient_history.build_history``) as one PDF;
+    ``share``: see ``kept_parts``."""
+    context = {**base_context(letterhead=letterhead), **context}
+    runs = runs_of(context)
+    kept = kept_parts(runs, context=context, share=share)
+    if progress:
+        progress(70)
+    live = [r for r in runs if not r.kept]
+    front_html = render_to_string(
+        "pdf/history_front.html", {**context, "front_only": True, "runs": live}
+    )
+    front = _layout(front_html)
+    starts = _starts(front)
+    front_reader = PdfReader(io.BytesIO(front.write_pdf()))
+    bounds = sorted(starts.values()) + [len(front.pages)]
+    live_pages = {r.anchor: (starts[r.anchor], bounds[i + 1]) for i, r in enumerate(live)}
+    writer = PdfWriter()
+    outline: list = []
+
+    def add(reader: PdfReader, first: int, end: int, marks: list) -> None:
+        offset = len(writer.pages) - first
+        for n in range(first, end):
+            writer.add_page(reader.pages[n])
+        outline.extend([n + offset, level, label] for n, level, label in marks if first <= n < end)
+
+    front_marks = _outline(front.pages)
+    add(front_reader, 0, bounds[0] if live else len(front.pages), front_marks)
+    for run in runs:
+        if run.kept:
+            part = kept[run.key]
+            add(PdfReader(io.BytesIO(part.content)), 0, part.count, part.outline)
+        else:
+            add(front_reader, *live_pages[run.anchor], front_marks)
+    if progress:
+        progress(85)
+    _stamp_over(writer, _stamp(len(writer.pages), context=context))
+    _add_outline(writer, outline)
+    if front_reader.metadata:
+        writer.add_metadata(dict(front_reader.metadata))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return RenderedPdf(content=buffer.getvalue(), pages=len(writer.pages))
+
+
+def _stream(writer: PdfWriter, data: bytes, **entries) -> IndirectObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    stream.update({NameObject(k): v for k, v in entries.items()})
+    return writer._add_object(stream.flate_encode())  # noqa: SLF001 - pypdf's way to add one
+
+
+def _stamp_over(writer: PdfWriter, stamp: PdfReader) -> None:
+    """Draw each stamp page over the merged page of the same number, as a form
+    XObject after the page's own content (wrapped in q/Q): cheaper than pypdf's
+    ``merge_page``, which parses and rewrites both pages' content streams."""
+    for number, (page, margins) in enumerate(zip(writer.pages, stamp.pages, strict=True)):
+        form = _stream(
+            writer,
+            margins.get_contents().get_data(),
+            **{
+                "/Type": NameObject("/XObject"),
+                "/Subtype": NameObject("/Form"),
+                "/BBox": ArrayObject(margins.mediabox),
+                "/Resources": margins["/Resources"].clone(writer),
+            },
+        )
+        name = NameObject(f"/HistoryStamp{number}")
+        resources = page[NameObject("/Resources")].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        resources["/XObject"].get_object()[name] = form
+        contents = page[NameObject("/Contents")]
+        own = (
+            list(contents.get_object())
+            if isinstance(contents.get_object(), ArrayObject)
+            else [contents]
+        )
+        page[NameObject("/Contents")] = ArrayObject(
+            [_stream(writer, b"q\n"), *own, _stream(writer, b"Q\nq " + name.encode() + b" Do Q\n")]
+        )
+
+
+def _add_outline(writer: PdfWriter, marks: list) -> None:
+    """The bookmarks WeasyPrint made from the headings, nested by level again."""
+    parents: list[tuple[int, object]] = []  # (level, item)
+    for page, level, label in marks:
+        while parents and parents[-1][0] >= level:
+            parents.pop()
+        item = writer.add_outline_item(
+            title=label, page_number=page, parent=parents[-1][1] if parents else None
+        )
+        parents.append((level, item))
+
+
+# -- sweeping ---------------------------------------------------------------------
+
+
+def sweep(*, unused_days: int = 90) -> int:
+    """Delete the kept parts no longer asked for: every part of a treatment but the
+    one read last (a newer addendum, review, letterhead or stylesheet made a new key),
+    and any part not read for ``unused_days``. Returns how many were deleted."""
+    cutoff = timezone.now() - datetime.timedelta(days=unused_days)
+    current = (
+        HistoryPart.objects.filter(treatment_id=OuterRef("treatment_id"))
+        .order_by("-used_at", "-pk")
+        .values("pk")[:1]
+    )
+    stale = HistoryPart.objects.exclude(pk=Subquery(current)) | HistoryPart.objects.filter(
+        used_at__lt=cutoff
+    )
+    storage = private_storage()
+    deleted = 0
+    for row in stale.order_by("pk"):
+        storage.delete(row.name)
+        row.delete()
+        deleted += 1
+    return deleted
+
+
+def help_render_history(
+    *, patient_id: int, date_from: str | None, date_to: str | None, render: str, chunks
+) -> int:
+    """``help_render`` for the history of a patient in the dates (ISO dates or None),
+    built as the asking worker built it (``reports.tasks.render_history_parts``)."""
+    from_ = datetime.date.fromisoformat(date_from) if date_from else None
+    to = datetime.date.fromisoformat(date_to) if date_to else None
+    context = build_history(patient=Patient.objects.get(pk=patient_id), date_from=from_, date_to=to)
+    return help_render(context=context, render=render, chunks=chunks)
+
+
+def second_worker(*, patient_id: int, date_from, date_to) -> Share | None:
+    """A ``Share`` that sends the chunks to the queue of the running report task, or
+    None outside a worker (eager tasks, the bench, a shell: everything laid out here)."""
+    if not current_task:  # a proxy: false outside a task
+        return None
+    request = current_task.request
+    if request.is_eager or not request.delivery_info:
+        return None
+    queue = request.delivery_info.get("routing_key")
+
+    def share(render: str, chunks: list[list[str]]) -> None:
+        try:
+            current_app.send_task(
+                HELPER_TASK,
+                kwargs={
+                    "patient_id": patient_id,
+                    "date_from": date_from.isoformat() if date_from else None,
+                    "date_to": date_to.isoformat() if date_to else None,
+                    "render": render,
+                    "chunks": chunks,
+                },
+                queue=queue,
+                retry=False,
+            )
+        except Exception:  # noqa: BLE001 - no broker: this worker lays it all out
+            log.warning("history parts: the broker did not take the helper task")
+
+    return share
