@@ -118,8 +118,9 @@ def test_screening_page_queries_are_constant(
     visit = make_visit(patient=patient, injector=injector)
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 this visit's screening (none),
     # 6 the patient's latest earlier screening, 7 toxin from elsewhere (patient-reported),
-    # 8 the products of its form, 9 the active location, 10 the location menu.
+    # 8 the products of its form, 9 the active location, 10 the location menu, 11 the
+    # patient's pending pre-visit answers (planning.intake, read once).
     # The read is audited: the visit's patient, then the event (audit_event()).
-    with django_assert_num_queries(11 + audit_event()):
+    with django_assert_num_queries(12 + audit_event()):
         response = injector_client.get(reverse("planning:screening", args=[visit.pk]))
     assert 'data-testid="screening-reuse"' in response.content.decode()
