@@ -4,7 +4,8 @@ the PDF with pypdf.
 Doors of the record's rules: the record page (GET, POST), the release log (POST), the
 job page and the download of a made record or copy, the Celery task (renders whatever
 job it is given: the door is the request), the Django admin (RecordRelease is not
-registered; ReportJob's admin is the existing one), demo data (none made), a second tab
+registered read-only: list and filters, never add, change or delete; ReportJob's admin
+is the existing one), demo data (none made), a second tab
 or a double submit (a second job or a second release line, each audited: nothing is
 half-made).
 """
@@ -569,3 +570,51 @@ def test_a_final_plan_not_yet_treated_is_explained_in_the_copy_and_an_empty_visi
     )
     assert "Planned for" in copy and "Your right: 10 units; your left: 8 units." in copy
     assert "Consultation" not in copy
+
+
+# --- The release log in the Django admin ---------------------------------------------
+
+
+def logged_release(patient, by, *, requested_days_ago: int, method=ReleaseMethod.IN_PERSON):
+    today = timezone.localdate()
+    return RecordRelease.objects.create(
+        patient=patient,
+        requested_on=today - datetime.timedelta(days=requested_days_ago),
+        given_on=today,
+        given_to="The patient",
+        method=method,
+        given_by=by,
+    )
+
+
+def test_the_admin_lists_the_releases_with_filters_and_refuses_add_and_change(
+    admin_client, clinic_admin, patient, settings
+):
+    """Guard (the release's rules stay on the record page). Doors: the Django admin's
+    list, its filters (method, late), add, change and delete. Seen to fail: with
+    ``has_add_permission`` and ``has_change_permission`` left to the ModelAdmin's, the
+    add page answered 200.
+    """
+    settings.RECORD_RELEASE_DAYS = 30
+    late = logged_release(patient, clinic_admin, requested_days_ago=40, method=ReleaseMethod.EMAIL)
+    on_time = logged_release(patient, clinic_admin, requested_days_ago=3)
+    changelist = reverse("admin:reports_recordrelease_changelist")
+    page = admin_client.get(changelist)
+    assert page.status_code == 200
+    assert page.context["cl"].result_count == 2 and patient.chart_number in page.content.decode()
+    filtered = {
+        "late=yes": [late.pk],
+        "late=no": [on_time.pk],
+        f"method={ReleaseMethod.EMAIL}": [late.pk],
+    }
+    for query, expected in filtered.items():
+        listed = admin_client.get(f"{changelist}?{query}").context["cl"].result_list
+        assert [r.pk for r in listed] == expected, query
+    assert admin_client.get(reverse("admin:reports_recordrelease_add")).status_code == 403
+    change = reverse("admin:reports_recordrelease_change", args=[late.pk])
+    assert admin_client.get(change).status_code == 200  # to read
+    admin_client.post(change, {"given_to": "Someone else", "method": ReleaseMethod.POST})
+    delete = reverse("admin:reports_recordrelease_delete", args=[late.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    late.refresh_from_db()
+    assert late.given_to == "The patient" and late.method == ReleaseMethod.EMAIL
