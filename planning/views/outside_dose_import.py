@@ -1,8 +1,8 @@
 """The clinic admin's import of past toxin treatments (patient-reported history)
 from another system's CSV: upload, a preview with every row's problems, then all or
-nothing (``planning.outside_dose_import``), audited: one event per dose stored (with
-its patient, so it is in the patient's audit trail) and one for the file (who, how
-many, the file's hash; no patient data)."""
+nothing (``planning.outside_dose_import``), audited: each dose's creation as it is
+stored (the audit log's own event, with its patient: in the patient's audit trail)
+and one event for the file (who, how many, the file's hash; no patient data)."""
 
 from __future__ import annotations
 
@@ -92,14 +92,8 @@ def outside_dose_import_confirm(request):
             doses = dose_import.import_doses(
                 upload=upload, sha256=request.POST.get("sha256", ""), by=request.user
             )
-            for dose in doses:
-                record(
-                    request=request,
-                    action=Action.CREATE,
-                    obj=dose,
-                    patient=dose.patient_id,
-                    detail={"source": "csv import", "file_sha256": sha256},
-                )
+            # each dose's own event (with its patient) is the audit log's, as it is
+            # stored; this one says who imported which file: no patient data here
             record(
                 request=request,
                 action=Action.CREATE,
