@@ -278,7 +278,7 @@ def test_the_template_reads_back_as_two_good_rows(admin_client):
 def test_the_front_desk_and_the_injector_cannot_import(client, request, who, patient):
     """Guard (access). Doors: the page (GET, POST), the confirm, the template. Seen to
     fail: with ``Role.FRONT_DESK`` and ``Role.INJECTOR`` added to the page's
-    ``role_required``, both read the page (200) and staged a file."""
+    ``role_required``, both read the page (200)."""
     client.force_login(request.getfixturevalue(who))
     row = f"{patient.chart_number},,,,{day(40)},BOTOX Cosmetic,20,\n"
     assert client.get(PAGE).status_code == 403
