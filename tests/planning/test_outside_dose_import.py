@@ -31,6 +31,7 @@ from audit.models import AuditEvent
 from clinic import once
 from planning.models import OutsideDose, OutsideDoseImport, Product
 from planning.outside_doses import record_outside_dose
+from planning.tasks import forget_old_dose_imports
 from planning.treatment_history import last_session
 from tests import hostile
 from tests.charting.test_dose_rules import finalize, treatment_visit_today
@@ -293,3 +294,11 @@ def test_the_patients_import_page_links_to_it(admin_client):
     page = admin_client.get("/patients/import/").content.decode()
     assert PAGE in page
     assert admin_client.get(PAGE).status_code == 200
+
+
+def test_an_old_preview_is_forgotten(admin_client, clinic_admin, patient):
+    upload(admin_client, HEADER + f"{patient.chart_number},,,,{day(40)},BOTOX Cosmetic,20,\n")
+    OutsideDoseImport.objects.update(created_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
+    assert admin_client.get(PAGE).context["waiting"] is None
+    assert forget_old_dose_imports() == 1  # beat's daily task
+    assert not OutsideDoseImport.objects.exists()
