@@ -176,9 +176,11 @@ def _decode(data: bytes) -> tuple[str, str, str]:
         return "", "", UNKNOWN_ENCODING
 
 
-def _column(header: str) -> str:
-    name = "_".join(header.strip().strip("\ufeff").lower().replace("-", " ").split())
-    return ALIASES.get(name, name)
+def _column(header: str, aliases: dict) -> str:
+    name = "_".join(
+        header.strip().strip("\ufeff").lower().replace("-", " ").replace("/", " ").split()
+    )
+    return aliases.get(name, name)
 
 
 def _cell(value: str) -> str:
@@ -194,7 +196,7 @@ def _cell(value: str) -> str:
 DATE_SHAPE = re.compile(r"\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})\s*$")
 
 
-def _parse_date(text: str) -> datetime.date | None:
+def parse_date(text: str) -> datetime.date | None:
     for fmt in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, fmt).date()
@@ -205,12 +207,25 @@ def _parse_date(text: str) -> datetime.date | None:
 
 def read_csv(upload, *, today: datetime.date | None = None) -> Parsed:
     """Read an uploaded file and check every row; nothing is stored."""
+    parsed = read_table(upload, columns=COLUMNS, aliases=ALIASES)
+    if not parsed.refusal:
+        check_rows(parsed.rows, today=today or timezone.localdate())
+    return parsed
+
+
+def read_table(upload, *, columns: dict, aliases: dict, things: str = "patients") -> Parsed:
+    """The one reader of an uploaded CSV (the patients' and the past toxin
+    treatments' imports): size and row limits, encoding (BOM, Windows-1252, UTF-16
+    refused), delimiter, the header's columns (``columns``: name → (label, required);
+    ``aliases``: other names for them), each row's values as text with its line
+    number; the rows' problems are the caller's. Nothing is stored."""
+    known, aliases_of = columns, aliases
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
-        return Parsed(refusal=_too_big(size))
+        return Parsed(refusal=_too_big(size, things))
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        return Parsed(refusal=_too_big(len(data)))
+        return Parsed(refusal=_too_big(len(data), things))
     sha256 = hashlib.sha256(data).hexdigest()
     text, encoding, refusal = _decode(data)
     del data
@@ -228,12 +243,12 @@ def read_csv(upload, *, today: datetime.date | None = None) -> Parsed:
     except csv.Error as exc:
         return Parsed(refusal=NOT_CSV.format(why=str(exc)), sha256=sha256)
     except _TooMany:
-        return Parsed(refusal=TOO_MANY.format(rows=MAX_ROWS), sha256=sha256)
+        return Parsed(
+            refusal=TOO_MANY.format(rows=MAX_ROWS).replace("patients", things), sha256=sha256
+        )
     header, *body = records
-    columns = [_column(h) for h in header[1]]
-    missing = [
-        COLUMNS[c][0] for c, (_, required) in COLUMNS.items() if required and c not in columns
-    ]
+    names = [_column(h, aliases_of) for h in header[1]]
+    missing = [known[c][0] for c, (_, required) in known.items() if required and c not in names]
     if missing:
         return Parsed(
             refusal=(
@@ -244,39 +259,34 @@ def read_csv(upload, *, today: datetime.date | None = None) -> Parsed:
             sha256=sha256,
         )
     ignored = sorted(
-        {
-            h.strip()
-            for h, c in zip(header[1], columns, strict=True)
-            if c not in COLUMNS and h.strip()
-        }
+        {h.strip() for h, c in zip(header[1], names, strict=True) if c not in known and h.strip()}
     )
     if ignored:
         parsed.notices.append(
             "These columns are not read and will not be imported: " + ", ".join(ignored) + "."
         )
-    repeated = sorted({c for c in columns if c in COLUMNS and columns.count(c) > 1})
+    repeated = sorted({c for c in names if c in known and names.count(c) > 1})
     if repeated:
         return Parsed(
             refusal="The column "
-            + ", ".join(COLUMNS[c][0] for c in repeated)
+            + ", ".join(known[c][0] for c in repeated)
             + " appears twice in the first line; keep one.",
             sha256=sha256,
         )
     for line, cells in body:
         row = {"line": line, "values": {}, "problems": [], "shape": ""}
-        if len(cells) > len(columns):
+        if len(cells) > len(names):
             row["shape"] = (
-                f"This line has {len(cells)} cells; the first line names {len(columns)} columns."
+                f"This line has {len(cells)} cells; the first line names {len(names)} columns."
             )
-        for name, value in zip(columns, cells, strict=False):
-            if name in COLUMNS:
+        for name, value in zip(names, cells, strict=False):
+            if name in known:
                 row["values"][name] = _cell(value)
-        for name in COLUMNS:
+        for name in known:
             row["values"].setdefault(name, "")
         parsed.rows.append(row)
     if not parsed.rows:
-        return Parsed(refusal="This file has a header line and no patients.", sha256=sha256)
-    check_rows(parsed.rows, today=today or timezone.localdate())
+        return Parsed(refusal=f"This file has a header line and no {things}.", sha256=sha256)
     return parsed
 
 
@@ -297,17 +307,17 @@ def _records(text: str, delimiter: str):
         yield reader.line_num, cells
 
 
-def _too_big(size: int) -> str:
+def _too_big(size: int, things: str = "patients") -> str:
     return TOO_BIG.format(
         size=f"{size / 1024 / 1024:.1f} MB", most=MAX_BYTES // 1024 // 1024, rows=MAX_ROWS
-    )
+    ).replace("patients", things)
 
 
 def _patient(values: dict) -> Patient:
     return Patient(
         first_name=" ".join(values["first_name"].split()),
         last_name=" ".join(values["last_name"].split()),
-        date_of_birth=_parse_date(values["date_of_birth"]),
+        date_of_birth=parse_date(values["date_of_birth"]),
         sex=SEXES.get(values["sex"].lower(), values["sex"]),
         phone=values["phone"],
         email=values["email"],

@@ -420,6 +420,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The double-submit guard's claims older than a week (clinic.once).
     "forget-old-submits": {"task": "clinic.forget_old_submits", "schedule": 24 * 60 * 60},
+    # Past toxin files uploaded and never imported (planning.outside_dose_import).
+    "forget-old-dose-imports": {
+        "task": "planning.forget_old_dose_imports",
+        "schedule": 24 * 60 * 60,
+    },
 }
 # A running report writes a heartbeat this often (charting.reports.jobs.heartbeat) ...
 REPORT_HEARTBEAT_SECONDS = env_int("REPORT_HEARTBEAT_SECONDS", 5)

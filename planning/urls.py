@@ -1,10 +1,26 @@
 from django.urls import path
 
-from .views import movement, photos, plans, screening, visits
+from .views import movement, outside_dose_import, photos, plans, screening, visits
 
 app_name = "planning"
 
 urlpatterns = [
+    # Past toxin treatments from a CSV (issue 23), the clinic admin's
+    path(
+        "import/past-toxin/",
+        outside_dose_import.outside_dose_import_page,
+        name="outside_dose_import",
+    ),
+    path(
+        "import/past-toxin/confirm/",
+        outside_dose_import.outside_dose_import_confirm,
+        name="outside_dose_import_confirm",
+    ),
+    path(
+        "import/past-toxin/template.csv",
+        outside_dose_import.outside_dose_import_template,
+        name="outside_dose_import_template",
+    ),
     path("patients/<int:patient_id>/start/", visits.start, name="start_consultation"),
     path("visits/<int:visit_id>/", visits.visit_detail, name="visit_detail"),
     path("visits/<int:visit_id>/not-treated/", visits.not_treated, name="not_treated"),

@@ -658,6 +658,12 @@ NOT_RECORD_FORMS = {
     "calendar_feed_rotate": "one button, no field",
     "patient_import": "a CSV upload: tests/clinic/test_patient_import.py (hostile cells, sizes)",
     "patient_import_confirm": "one button: imports the preview (tests/clinic/test_patient_import)",
+    "planning:outside_dose_import": (
+        "a CSV upload: tests/planning/test_outside_dose_import.py (hostile cells, sizes)"
+    ),
+    "planning:outside_dose_import_confirm": (
+        "one button: imports the preview (tests/planning/test_outside_dose_import.py)"
+    ),
     "waitlist_book": "one tap: an unknown or taken freed time is a message "
     "(tests/clinic/test_waitlist.py)",
     "charting:aftercare_email": "sends the sheet; no field",

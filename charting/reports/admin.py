@@ -1,12 +1,18 @@
 """The clinic's letterhead and paper in the Django admin (one row; the logo cleaned
-like a photo, ``reports.letterhead``)."""
+like a photo, ``reports.letterhead``), the summary's wording, and the log of records
+given (read-only: a release is logged on the patient's record page, where its rules
+are)."""
+
+import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import DateField, ExpressionWrapper, F
 
 from . import letterhead as rules
-from .models import Letterhead, SummaryWording
+from .models import Letterhead, RecordRelease, SummaryWording
 from .summary_wording import ALLOWED
 
 
@@ -68,6 +74,67 @@ class SummaryWordingAdmin(admin.ModelAdmin):
         return ", ".join(f"{{{name}}}" for name in sorted(allowed)) or "no placeholders"
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LateFilter(admin.SimpleListFilter):
+    """Given after the clinic's deadline (``RecordRelease.late``: RECORD_RELEASE_DAYS
+    from the request), or within it."""
+
+    title = "given late"
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Late"), ("no", "Within the deadline")]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        due = ExpressionWrapper(
+            F("requested_on") + datetime.timedelta(days=settings.RECORD_RELEASE_DAYS),
+            output_field=DateField(),
+        )
+        queryset = queryset.alias(due_on=due)
+        if self.value() == "yes":
+            return queryset.filter(given_on__gt=F("due_on"))
+        return queryset.filter(given_on__lte=F("due_on"))
+
+
+@admin.register(RecordRelease)
+class RecordReleaseAdmin(admin.ModelAdmin):
+    """The log of records given, to read and filter: never added, changed or deleted
+    here (the record page logs a release with its checks and its audit)."""
+
+    list_display = [
+        "given_on",
+        "patient",
+        "given_to",
+        "method",
+        "requested_on",
+        "due",
+        "is_late",
+        "given_by",
+        "job",
+    ]
+    list_filter = ["method", LateFilter]
+    list_select_related = ["patient", "given_by", "job"]
+    date_hierarchy = "given_on"
+
+    @admin.display(description="Due by")
+    def due(self, obj):
+        return obj.due_on
+
+    @admin.display(description="Late", boolean=True)
+    def is_late(self, obj):
+        return obj.late
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -15,10 +15,15 @@ reviews with findings and touch-ups), to which each visit adds:
   changed it, when.
 
 The patient's copy (right of access) is the same record in a plain layout, without
-the audit trail. Every section is printed only when it has content.
+the audit trail, and with the patient's summary in plain words under each visit that
+has a signed treatment or a final plan (``reports.patient_summary.build_summary``, the
+one builder of the summary: per muscle, per side, the reasons, what is kept, the
+timeline). The medico-legal record never holds the summaries. Every section is
+printed only when it has content.
 
 Queries: those of ``build_history`` plus consents (1), photos (1), the audit trail
-(1, when asked): constant in the number of visits.
+(1, when asked): constant in the number of visits. The patient's copy adds the
+summaries' queries per treated visit (``build_summary`` is per visit).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from planning.photos import open_photo
 
 from .errors import ReportRefused
 from .patient_history import build_history
+from .patient_summary import build_summary
 
 NO_VISITS = "This patient has no visits: there is no record to print."
 
@@ -139,6 +145,22 @@ def _verifications(entry) -> list[Verification]:
     return [v for v in found if v is not None]
 
 
+def _explained(entry) -> bool:
+    """A visit the patient's summary explains: a signed treatment or a final plan."""
+    return bool(entry.treatment) or any(item["plan"].is_final for item in entry.plans)
+
+
+def _summary(entry):
+    """The patient's summary of the visit (``build_summary``), or None when it has
+    nothing to explain."""
+    if not _explained(entry):
+        return None
+    try:
+        return build_summary(visit=entry.visit)
+    except ReportRefused:
+        return None
+
+
 def build_record(*, patient: Patient, plain: bool = False, audit_trail: bool = False) -> dict:
     """The context of templates/pdf/record.html (``plain``: the patient's copy, which
     never has the audit trail)."""
@@ -172,6 +194,7 @@ def build_record(*, patient: Patient, plain: bool = False, audit_trail: bool = F
             photos.pop(entry.visit.pk, None)
     for entry in entries:
         entry.consents = consents.get(entry.visit.pk, [])
+        entry.summary = _summary(entry) if plain else None
         entry.verifications = _verifications(entry)
         entry.photos = [
             PhotoPair(_photo_label(p), _thumbnail(p), None) for p in photos.get(entry.visit.pk, [])

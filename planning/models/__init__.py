@@ -10,7 +10,7 @@ from ..choices import (
     VisitKind,
     VisitStatus,
 )
-from .history import OutsideDose
+from .history import OutsideDose, OutsideDoseImport
 from .intake import PatientIntake
 from .movement import MovementMap, Observation
 from .photos import Photo
@@ -31,6 +31,7 @@ __all__ = [
     "Observation",
     "Outcome",
     "OutsideDose",
+    "OutsideDoseImport",
     "PatientIntake",
     "Photo",
     "PhotoMoment",

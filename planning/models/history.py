@@ -74,3 +74,29 @@ class OutsideDose(models.Model):
     @property
     def when_text(self) -> str:
         return f"{self.given_on:%B %Y}" if self.month_only else f"{self.given_on:%b %-d, %Y}"
+
+
+class OutsideDoseImport(models.Model):
+    """One admin's CSV of past toxin treatments, read and checked, waiting to be
+    imported (``planning.outside_dose_import``); as ``clinic.PatientImport``: kept
+    server-side so the preview survives a reload, one per person, deleted when
+    imported or after ``clinic.patient_import.KEEP``. Holds patient data: never
+    logged, never in the audit log's detail (the file's hash and counts are)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64)
+    encoding = models.CharField(max_length=40)
+    # [{"line": 2, "values": {"chart_number": ...}, "problems": ["..."]}, ...]
+    rows = models.JSONField(default=list)
+    notices = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({len(self.rows)} rows)"
+
+    @property
+    def problem_rows(self) -> list[dict]:
+        return [row for row in self.rows if row["problems"]]

@@ -4,7 +4,8 @@ the PDF with pypdf.
 Doors of the record's rules: the record page (GET, POST), the release log (POST), the
 job page and the download of a made record or copy, the Celery task (renders whatever
 job it is given: the door is the request), the Django admin (RecordRelease is not
-registered; ReportJob's admin is the existing one), demo data (none made), a second tab
+registered read-only: list and filters, never add, change or delete; ReportJob's admin
+is the existing one), demo data (none made), a second tab
 or a double submit (a second job or a second release line, each audited: nothing is
 half-made).
 """
@@ -47,6 +48,7 @@ from tests.factories import (
     make_report_job,
     make_vial,
     signed_treatment,
+    treatment_visit,
 )
 from tests.factories.clinic import PASSWORD
 from tests.factories.planning import make_photo, make_visit
@@ -504,3 +506,115 @@ def test_a_double_submit_makes_one_record_and_logs_one_release(
         response = admin_client.post(release, release_data(submit_token=release_token))
         assert response.status_code == 302
     assert RecordRelease.objects.filter(patient=patient).count() == 1
+
+
+# --- The patient's summaries in the patient's copy -----------------------------------
+
+
+# Right corrugator 10 U, left 8 U, procerus 4 U; the right graded stronger.
+RIGHT_MORE = [
+    ("CORR", "R", 6),
+    ("CORR", "R", 4),
+    ("PROC", "C", 4),
+    ("CORR", "L", 4),
+    ("CORR", "L", 4),
+]
+RIGHT_STRONGER = {"FROWN.CORR.R": 3, "FROWN.CORR.L": 2, "FROWN.PROC.C": 2}
+SUMMARY_SENTENCES = [
+    "Your plan in plain words",
+    "Your right: 10 units; your left: 8 units.",
+    "Your right frown muscle pulls harder, so it gets 2 units more.",
+    "What to expect, when",
+]
+
+
+def test_the_patients_copy_holds_the_summary_of_an_asymmetric_plan_and_the_record_does_not(
+    patient, injector, clinic_admin
+):
+    """The patient's copy says the patient summary's own sentences (built by
+    ``patient_summary.build_summary``, the one builder) under each visit with a signed
+    treatment or a final plan; the medico-legal record never holds them. Doors: the
+    copy's Celery renderer (``render_patient_copy``) and the record's (``render_record``),
+    both asked for on the record page (tested above). Seen to fail: with the summary
+    built for the record too (``if plain`` taken out of ``build_record`` and the
+    template), the record printed "Your plan in plain words"."""
+    signed_treatment(patient=patient, injector=injector, points=RIGHT_MORE, baseline=RIGHT_STRONGER)
+    copy = flat_text(
+        render_patient_copy(
+            record_job(patient, clinic_admin, kind=Kind.PATIENT_COPY), _noop, _noop
+        ).content
+    )
+    for sentence in SUMMARY_SENTENCES:
+        assert sentence in copy, sentence
+    assert copy.index("Treated on") > copy.index("Consent · text version 1")
+    record = record_text(patient, clinic_admin)
+    for sentence in SUMMARY_SENTENCES:
+        assert sentence not in record, sentence
+    assert "Consent · text version 1" in record
+
+
+def test_a_final_plan_not_yet_treated_is_explained_in_the_copy_and_an_empty_visit_is_not(
+    patient, injector, clinic_admin
+):
+    """A visit with only a final plan gets the summary of the units planned; a
+    consultation with nothing to explain gets none (and no heading)."""
+    treatment_visit(patient=patient, injector=injector, points=RIGHT_MORE, baseline=RIGHT_STRONGER)
+    make_visit(patient=patient, injector=injector, kind=VisitKind.CONSULTATION)
+    context = build_record(patient=patient, plain=True)
+    summaries = [e.summary for e in context["visits"] if e.summary]
+    assert len(summaries) == 1 and not summaries[0].signed
+    copy = flat_text(
+        render_patient_copy(
+            record_job(patient, clinic_admin, kind=Kind.PATIENT_COPY), _noop, _noop
+        ).content
+    )
+    assert "Planned for" in copy and "Your right: 10 units; your left: 8 units." in copy
+    assert "Consultation" not in copy
+
+
+# --- The release log in the Django admin ---------------------------------------------
+
+
+def logged_release(patient, by, *, requested_days_ago: int, method=ReleaseMethod.IN_PERSON):
+    today = timezone.localdate()
+    return RecordRelease.objects.create(
+        patient=patient,
+        requested_on=today - datetime.timedelta(days=requested_days_ago),
+        given_on=today,
+        given_to="The patient",
+        method=method,
+        given_by=by,
+    )
+
+
+def test_the_admin_lists_the_releases_with_filters_and_refuses_add_and_change(
+    admin_client, clinic_admin, patient, settings
+):
+    """Guard (the release's rules stay on the record page). Doors: the Django admin's
+    list, its filters (method, late), add, change and delete. Seen to fail: with
+    ``has_add_permission`` and ``has_change_permission`` left to the ModelAdmin's, the
+    add page answered 200.
+    """
+    settings.RECORD_RELEASE_DAYS = 30
+    late = logged_release(patient, clinic_admin, requested_days_ago=40, method=ReleaseMethod.EMAIL)
+    on_time = logged_release(patient, clinic_admin, requested_days_ago=3)
+    changelist = reverse("admin:reports_recordrelease_changelist")
+    page = admin_client.get(changelist)
+    assert page.status_code == 200
+    assert page.context["cl"].result_count == 2 and patient.chart_number in page.content.decode()
+    filtered = {
+        "late=yes": [late.pk],
+        "late=no": [on_time.pk],
+        f"method={ReleaseMethod.EMAIL}": [late.pk],
+    }
+    for query, expected in filtered.items():
+        listed = admin_client.get(f"{changelist}?{query}").context["cl"].result_list
+        assert [r.pk for r in listed] == expected, query
+    assert admin_client.get(reverse("admin:reports_recordrelease_add")).status_code == 403
+    change = reverse("admin:reports_recordrelease_change", args=[late.pk])
+    assert admin_client.get(change).status_code == 200  # to read
+    admin_client.post(change, {"given_to": "Someone else", "method": ReleaseMethod.POST})
+    delete = reverse("admin:reports_recordrelease_delete", args=[late.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    late.refresh_from_db()
+    assert late.given_to == "The patient" and late.method == ReleaseMethod.EMAIL

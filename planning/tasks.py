@@ -1,0 +1,14 @@
+"""Celery tasks of the planning app: thin and idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import outside_dose_import
+
+
+@shared_task(name="planning.forget_old_dose_imports")
+def forget_old_dose_imports() -> int:
+    """Beat runs this daily: files of past toxin treatments uploaded and never
+    imported go after ``clinic.patient_import.KEEP`` (they hold patient data)."""
+    return outside_dose_import.forget_old_imports()
