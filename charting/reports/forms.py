@@ -50,6 +50,7 @@ class ReleaseForm(forms.ModelForm):
         labels = {"job": "Copy given", "given_to": "Given to"}
 
     def __init__(self, *args, patient, **kwargs):
+        kwargs.setdefault("auto_id", "release_%s")  # beside RecordForm on one page: own ids
         super().__init__(*args, **kwargs)
         self.instance.patient = patient
         self.fields["job"].queryset = (

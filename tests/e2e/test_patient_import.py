@@ -35,7 +35,7 @@ def test_a_file_explained_then_imported_once(page, clinic_admin, tmp_path):
     page.get_by_role("button", name="Read the file").click()
     rows = page.get_by_test_id("problem-rows")
     assert "No first name." in rows.inner_text()
-    assert "Date of birth: not a date we read" in rows.inner_text()
+    assert "Date of birth: there is no such day (1980-02-30)." in rows.inner_text()
     assert "Same name and date of birth as line 2 of this file." in rows.inner_text()
     page.reload()  # the preview is kept server-side
     assert page.get_by_test_id("problem-count").inner_text() == "2 with problems"
