@@ -153,3 +153,40 @@ def test_the_front_desk_cannot_send_the_summary(charted, desk_client, mailoutbox
     """Guard (access). Door: the aftercare page's button."""
     response = desk_client.post(reverse("charting:aftercare_email", args=[charted.visit_id]))
     assert response.status_code == 403 and mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_at_once_send_one_email(patient, injector, mailoutbox):
+    """Guard (second tab, at the same moment): two requests each send the summary of
+    the same signed treatment in their own transaction; the one row lets one through,
+    the other is told it went already."""
+    import threading
+
+    from django.db import connection
+
+    from charting.errors import ChartingError
+    from charting.reports.summary_email import email_summary
+    from tests.factories import signed_treatment
+
+    patient.email = "maya@example.invalid"
+    patient.save(update_fields=["email"])
+    treatment = signed_treatment(patient=patient, injector=injector, points=RIGHT_MORE)
+    start, said = threading.Barrier(2), []
+
+    def press():
+        try:
+            start.wait(timeout=10)
+            said.append(email_summary(treatment=treatment, by=injector))
+        except ChartingError as exc:
+            said.append(exc.message)
+        finally:
+            connection.close()
+
+    tabs = [threading.Thread(target=press) for _ in range(2)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join(timeout=60)
+    assert any(m.startswith("The summary was already emailed") for m in said)
+    assert said.count("maya@example.invalid") == 1
+    assert len(mailoutbox) == 1 and AftercareEmail.objects.count() == 1
