@@ -1,12 +1,10 @@
-"""Aftercare advice given to the patient (REFERENCE.md), printed or emailed."""
+"""Aftercare advice given to the patient (REFERENCE.md), printed or emailed (with the
+patient's summary, ``reports.summary_email``)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 
-from .errors import ChartingError
 from .models import Treatment
 
 AFTERCARE = [
@@ -37,19 +35,3 @@ def aftercare_context(*, treatment: Treatment, timeline=()) -> dict:
         "clinic_name": settings.CLINIC_NAME,
         "timeline": list(timeline),
     }
-
-
-def email_aftercare(*, treatment: Treatment, timeline=()) -> str:
-    """Send the aftercare advice (and the timeline, when given) to the patient's email;
-    returns the address used."""
-    patient = treatment.visit.patient
-    if not patient.email:
-        raise ChartingError("The patient has no email address: print the advice instead.")
-    context = aftercare_context(treatment=treatment, timeline=timeline)
-    send_mail(
-        subject=f"Aftercare for your treatment at {settings.CLINIC_NAME}",
-        message=render_to_string("charting/aftercare_email.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[patient.email],
-    )
-    return patient.email

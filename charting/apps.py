@@ -11,7 +11,10 @@ class ChartingConfig(AppConfig):
         # history; charting answers.
         from planning import treatment_history
 
+        from .reviews.cycles import next_cycle_for
         from .reviews.starting_doses import suggested_doses
         from .treatment_history import ChartedTreatments
 
-        treatment_history.provide(ChartedTreatments(suggest=suggested_doses))
+        treatment_history.provide(
+            ChartedTreatments(suggest=suggested_doses, next_cycle=next_cycle_for)
+        )

@@ -24,12 +24,16 @@ from planning.treatment_history import (
 
 
 class ChartedTreatments:
-    def __init__(self, *, suggest) -> None:
-        # Next cycle's suggestions come from the two-week reviews (charting.reviews).
+    def __init__(self, *, suggest, next_cycle) -> None:
+        # Next cycle's suggestions and its window come from the cycles (charting.reviews).
         self.suggest = suggest
+        self.next_cycle_window = next_cycle
 
     def suggested_doses(self, *, patient, product):
         return self.suggest(patient=patient, product=product)
+
+    def next_cycle(self, *, patient):
+        return self.next_cycle_window(patient=patient)
 
     def doses(self, *, patient, ingredient, since, until) -> list[DoseRecord]:
         """Two queries: signed charts (touch-ups included) and final plans of visits

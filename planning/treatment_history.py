@@ -49,6 +49,16 @@ class SuggestedDose:
     points: list[tuple[Decimal, Decimal, Decimal]] = field(default_factory=list)
 
 
+class NextCycle(Protocol):
+    """When the patient's next cycle is due, as charting's recall rule says
+    (``charting.recall_timing.RecallWindow``): from ``opens`` to ``closes``, why."""
+
+    treated_on: datetime.date
+    opens: datetime.date
+    closes: datetime.date
+    basis: str
+
+
 @dataclass(frozen=True)
 class DoseRecord:
     """Units of one ingredient given (or to be given) on one day, and what says so."""
@@ -90,6 +100,8 @@ class TreatmentHistory(Protocol):
     def last_session(self, *, patient, before: datetime.date) -> LastSession | None: ...
 
     def suggested_doses(self, *, patient, product) -> list[SuggestedDose]: ...
+
+    def next_cycle(self, *, patient) -> NextCycle | None: ...
 
 
 def final_plan_doses(*, patient, ingredient, since, until, exclude_signed_visits: bool):
@@ -157,6 +169,9 @@ class PlannedTreatments:
     def suggested_doses(self, *, patient, product) -> list[SuggestedDose]:
         return []
 
+    def next_cycle(self, *, patient) -> NextCycle | None:
+        return None
+
 
 _provider: TreatmentHistory = PlannedTreatments()
 
@@ -223,3 +238,9 @@ def last_toxin_date(*, patient, before: datetime.date) -> datetime.date | None:
 def suggested_doses(*, patient, product) -> list[SuggestedDose]:
     """Next cycle's suggested doses of ``product`` per muscle and side (none of another)."""
     return _provider.suggested_doses(patient=patient, product=product)
+
+
+def next_cycle(*, patient) -> NextCycle | None:
+    """When the patient's next cycle is due (charting's one recall rule); None without a
+    signed treatment or a provider."""
+    return _provider.next_cycle(patient=patient)

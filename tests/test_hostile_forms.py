@@ -666,7 +666,8 @@ NOT_RECORD_FORMS = {
     ),
     "waitlist_book": "one tap: an unknown or taken freed time is a message "
     "(tests/clinic/test_waitlist.py)",
-    "charting:aftercare_email": "sends the sheet; no field",
+    "charting:aftercare_email": "sends the summary once; no field "
+    "(tests/reports/test_summary_email.py)",
     "charting:chart_start": "one button: charts from the final plan",
     "charting:chart_preview": "saves nothing: the chart's live totals",
     "planning:plan_preview": "saves nothing: the plan's live totals",
@@ -689,6 +690,8 @@ NOT_RECORD_FORMS = {
     "reports:patient_record": "a choice and a box: a report (tests/reports/test_record.py)",
     "reports:injection_map": "one button: a report",
     "reports:patient_summary": "one button: the patient summary PDF",
+    "reports:referral_letter": "one button: the referral letter PDF "
+    "(tests/reports/test_referral_letter.py)",
     "reports:job_retry": "one button",
     "reviews:sign": "a password: the review's signing tests",
     "reviews:touch_up_remove": "one button",

@@ -5,12 +5,13 @@ from .consent import Consent, ConsentText
 from .due_reviews import DueReview
 from .locking import SignedRecordError
 from .lots import Lot, Vial
-from .treatments import Addendum, AdverseEvent, Injection, Treatment
+from .treatments import Addendum, AdverseEvent, AftercareEmail, Injection, Treatment
 
 __all__ = [
     "Addendum",
     "AdverseEvent",
     "AdverseKind",
+    "AftercareEmail",
     "Consent",
     "ConsentText",
     "DueReview",

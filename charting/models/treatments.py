@@ -283,3 +283,22 @@ class Addendum(models.Model):
 
     def delete(self, *args, **kwargs):
         raise SignedRecordError("An addendum cannot be deleted; add another one.")
+
+
+class AftercareEmail(models.Model):
+    """The patient's summary and aftercare emailed after a signed treatment: one row
+    per treatment, so the email goes once however many doors are pressed
+    (``reports.summary_email.email_summary``). The address is not kept here."""
+
+    audit_patient = "treatment__visit__patient_id"
+
+    treatment = models.OneToOneField(
+        Treatment, on_delete=models.PROTECT, related_name="aftercare_email"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    def __str__(self) -> str:
+        return f"Aftercare email of treatment {self.treatment_id}"

@@ -144,6 +144,22 @@ def render_patient_summary(job: ReportJob, progress: Progress, count: Count) -> 
     return Output(pdf.content, pdf.pages, "pdf")
 
 
+def render_referral_letter(job: ReportJob, progress: Progress, count: Count) -> Output:
+    """A referral's letter (a review's next step, ``job.subject_id``) on the letterhead:
+    the same text as its page (reviews/_referral_letter.html)."""
+    from charting.reviews.models import NextStep
+
+    step = NextStep.objects.select_related(
+        "patient", "recorded_by", "review__visit__location", "review__treatment__product"
+    ).get(pk=job.subject_id)
+    progress(40)
+    html = render_html(
+        template="pdf/referral_letter.html", context={"step": step, "patient": step.patient}
+    )
+    pdf = html_to_pdf(html)
+    return Output(pdf.content, pdf.pages, "pdf")
+
+
 RENDERERS: dict[str, Callable[[ReportJob, Progress, Count], Output]] = {
     Kind.HISTORY: render_history,
     Kind.HISTORY_EXPORT: render_history_export,
@@ -154,4 +170,5 @@ RENDERERS: dict[str, Callable[[ReportJob, Progress, Count], Output]] = {
     Kind.PATIENT_SUMMARY: render_patient_summary,
     Kind.RECORD: render_record,
     Kind.PATIENT_COPY: render_patient_copy,
+    Kind.REFERRAL_LETTER: render_referral_letter,
 }

@@ -31,6 +31,7 @@ class Kind(models.TextChoices):
     PATIENT_SUMMARY = "patient_summary", "Patient summary"
     RECORD = "record", "Complete medico-legal record"
     PATIENT_COPY = "patient_copy", "Patient's copy of the record"
+    REFERRAL_LETTER = "referral_letter", "Referral letter"
 
 
 class Status(models.TextChoices):
@@ -49,6 +50,7 @@ PATIENT_KINDS = (
     Kind.PATIENT_SUMMARY,
     Kind.RECORD,
     Kind.PATIENT_COPY,
+    Kind.REFERRAL_LETTER,
 )
 # The clinic-wide kinds: every patient with a visit in the dates (both dates needed).
 CLINIC_KINDS = (Kind.HISTORY_EXPORT, Kind.FHIR_EXPORT)
@@ -58,8 +60,9 @@ FHIR_KINDS = (Kind.FHIR, Kind.FHIR_EXPORT)
 # the patient's copy (right of access) is the admin's alone.
 RECORD_KINDS = (Kind.RECORD, Kind.PATIENT_COPY)
 
-# Kinds about one consent or one treatment (``subject_id``) of one visit.
-SUBJECT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP)
+# Kinds about one consent, one treatment or one referral (a review's next step,
+# ``subject_id``) of one visit.
+SUBJECT_KINDS = (Kind.CONSENT, Kind.INJECTION_MAP, Kind.REFERRAL_LETTER)
 
 
 # Said on a queued job whose task could not be sent (charting.reports.requests.enqueue).

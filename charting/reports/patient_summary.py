@@ -38,6 +38,7 @@ from planning.units import format_units
 
 from .errors import ReportRefused
 from .models import SummaryWording
+from .review_answer import dislike_answer, findings_of
 from .summary_wording import DEFAULTS, fill
 
 NOTHING_TO_EXPLAIN = (
@@ -323,7 +324,9 @@ def timeline_for_treatment(*, treatment: Treatment) -> list[Step]:
 # --- the questions --------------------------------------------------------------------
 
 
-def _questions(*, areas, kept, points, review_on, lasting, treated_on, wording) -> list:
+def _questions(
+    *, areas, kept, points, review_on, lasting, treated_on, wording, findings=None
+) -> list:
     review = day_words(review_on)
     asymmetric = [a.reason for a in areas if a.asymmetric]
     sides_answer = " ".join(asymmetric) or wording("answer", "sides-even")
@@ -354,7 +357,9 @@ def _questions(*, areas, kept, points, review_on, lasting, treated_on, wording) 
         ),
         (
             wording("question", "dislike"),
-            wording("answer", "dislike", review_date=review, next_date=day_words(next_on)),
+            dislike_answer(
+                findings=findings, wording=wording, review_date=review, next_date=day_words(next_on)
+            ),
         ),
     ]
 
@@ -395,6 +400,7 @@ def build_summary(*, visit: Visit) -> Summary:
             lasting=lasting,
             treated_on=treated_on,
             wording=wording,
+            findings=findings_of(treatment),  # the cycle's review, when there is one
         ),
         total_units=units_words(total),
     )

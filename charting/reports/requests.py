@@ -14,8 +14,10 @@ from django.db import transaction
 
 from audit.events import record
 from audit.models import Action
+from charting.reviews.next_steps import referral_refusal
 from clinic.models import Patient
 
+from .errors import ReportRefused
 from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES
 from .models import RECORD_KINDS, Kind, RecordRelease, ReportJob, Status
 from .patient_history import check_range, export_patients, visits_in_range
@@ -217,6 +219,16 @@ def request_consent_pdf(*, consent_id: int, by) -> ReportJob:
     consent = Consent.objects.select_related("visit").get(pk=consent_id)
     return request_session_report(
         kind=Kind.CONSENT, visit=consent.visit, subject_id=consent.pk, by=by
+    )
+
+
+def request_referral_letter(*, step, by) -> ReportJob:
+    """The referral letter of a review's next step as a PDF on the letterhead; a step
+    that is not a referral is refused (nothing created). The caller checked access."""
+    if refusal := referral_refusal(step):
+        raise ReportRefused(refusal)
+    return request_session_report(
+        kind=Kind.REFERRAL_LETTER, visit=step.review.visit, subject_id=step.pk, by=by
     )
 
 

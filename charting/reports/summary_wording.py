@@ -95,6 +95,29 @@ DEFAULTS: dict[tuple[str, str], str] = {
         "on which side, and change the units of that side at your next treatment, from "
         "about {next_date}."
     ),
+    (A, "dislike-moved"): (
+        "At your review {your_side} {short} still moved; your next treatment adds units on "
+        "that side."
+    ),
+    (A, "dislike-topped-up"): (
+        "At your review {your_side} {short} still moved and had a top-up; your next "
+        "treatment starts from those units with the top-up on that side."
+    ),
+    (A, "dislike-moved-both"): (
+        "At your review your {short} still moved on both sides; your next treatment adds "
+        "units on both sides."
+    ),
+    (A, "dislike-moved-middle"): (
+        "At your review your {short} still moved; your next treatment adds units to it."
+    ),
+    (A, "dislike-settled"): (
+        "At your review the treated muscles had relaxed as planned; your next treatment "
+        "keeps the same units unless you tell us otherwise."
+    ),
+    (A, "dislike-reviewed"): (
+        "If you dislike an effect, call us: we note what and on which side, and change that "
+        "side's units at your next treatment, from about {next_date}."
+    ),
     (T, "first_48h"): (
         "Stay upright for about four hours, no strenuous exercise until the next day, and no "
         "massage or pressure on the treated areas for about a day. A small bruise, a little "
@@ -122,6 +145,11 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     (A, "review"): {"review_date"},
     (A, "when"): {"review_date", "onset_from", "onset_to", "lasts"},
     (A, "dislike"): {"review_date", "next_date"},
+    (A, "dislike-moved"): {"your_side", "short"},
+    (A, "dislike-topped-up"): {"your_side", "short"},
+    (A, "dislike-moved-both"): {"short"},
+    (A, "dislike-moved-middle"): {"short"},
+    (A, "dislike-reviewed"): {"next_date"},
     (T, "area"): {"area", "lasts", "next_date"},
 }
 

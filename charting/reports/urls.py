@@ -17,6 +17,7 @@ urlpatterns = [
         name="record_release",
     ),
     path("treatments/<int:treatment_id>/map/", views.injection_map, name="injection_map"),
+    path("referrals/<int:step_id>/letter/", views.referral_letter, name="referral_letter"),
     path(
         "patients/<int:patient_id>/summary/",
         views.patient_latest_summary,

@@ -268,6 +268,22 @@ def injection_map(request, treatment_id: int):
 
 
 @role_required(*CLINICAL_ROLES)
+@require_POST
+def referral_letter(request, step_id: int):
+    """Ask for a referral's letter as a PDF (from the letter's page). Injector and
+    clinic admin: ``get_next_step_for`` refuses the front desk."""
+    from charting.reviews.access import get_next_step_for
+
+    step = get_next_step_for(request.user, step_id)  # query: the step and its people
+    try:
+        job = requests.request_referral_letter(step=step, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("reviews:next_steps", step.review_id)
+    return redirect(job)
+
+
+@role_required(*CLINICAL_ROLES)
 def patient_summary(request, visit_id: int):
     """The patient's summary of a visit (the plan in plain words, what to expect when,
     their questions answered); POST asks for its PDF. Injector and clinic admin only:

@@ -200,15 +200,41 @@ def next_cycle_recall(*, products: list[ProductCycles], table=None):
     any product: its areas and product, and every cycle's day for the patient's own
     interval. None without a signed treatment. Queries: the durations (2), unless
     ``table`` is given."""
-    cycles = [c for p in products for c in p.cycles]
-    if not cycles:
+    return recall_of([c.treatment for p in products for c in p.cycles], table=table)
+
+
+def recall_of(treatments: list[Treatment], *, table=None):
+    """The recall window of the patient's signed main treatments (touch-ups left out),
+    their injections prefetched: the latest one's areas (units given) and product, every
+    one's day for the patient's own interval; None without one. The one way the history
+    page and the plan page (``next_cycle_for``) ask ``recall_timing.recall_window``."""
+    if not treatments:
         return None
-    days = [timezone.localdate(c.treatment.started_at) for c in cycles]
-    latest = max(cycles, key=lambda c: c.treatment.started_at)
+    days = [timezone.localdate(t.started_at) for t in treatments]
+    latest = max(treatments, key=lambda t: t.started_at)
     return recall_timing.recall_window(
-        treated_on=timezone.localdate(latest.treatment.started_at),
-        product_id=latest.treatment.product_id,
-        muscle_ids={cell.muscle.pk for cell in latest.cells.values() if cell.original > 0},
+        treated_on=timezone.localdate(latest.started_at),
+        product_id=latest.product_id,
+        muscle_ids={i.muscle_id for i in latest.injections.all() if i.units > 0},
         cycle_days=days,
         table=table or recall_timing.DurationTable.load(),
     )
+
+
+def next_cycle_for(*, patient):
+    """The patient's next cycle window without building the cycles (the plan page,
+    through ``planning.treatment_history.next_cycle``). Queries: the signed main
+    treatments (1), with some their injections (1) and the durations (2)."""
+    treatments = list(
+        Treatment.objects.signed()
+        .for_patient(patient)
+        .filter(touch_up_of__isnull=True)
+        .prefetch_related(
+            Prefetch(
+                "injections",
+                queryset=Injection.objects.only("treatment_id", "muscle_id", "units"),
+            )
+        )
+        .only("id", "started_at", "product_id")
+    )
+    return recall_of(treatments)

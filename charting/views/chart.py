@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,7 @@ from planning.screening import screening_state
 
 from .. import rendered_once, seal, signing
 from ..access import get_treatment_for
-from ..aftercare import aftercare_context, email_aftercare
+from ..aftercare import aftercare_context
 from ..chart import (
     ChartErrors,
     StaleChart,
@@ -39,6 +40,7 @@ from ..lots import left_in_vials, usable_vials, vials_used_for_other_patients
 from ..models import DueReview
 from ..reports.models import ReportJob
 from ..reports.patient_summary import timeline_for_treatment
+from ..reports.summary_email import email_summary
 from ..reviews.models import Review
 
 
@@ -379,6 +381,8 @@ def sign(request, visit_id: int):
                 messages.success(request, f"Two-week review booked for {when:%a %b %-d at %H:%M}.")
             elif result.review_message:
                 messages.warning(request, result.review_message)
+            # The signature has committed: the patient's summary goes out, once.
+            _email_summary(request, result.treatment)
             return redirect("charting:chart", visit_id=visit.pk)
     return _chart_page(request, visit, treatment, status=422, sign_form=form)
 
@@ -427,15 +431,27 @@ def aftercare_email(request, visit_id: int):
     visit, treatment = get_treatment_for(request.user, visit_id)
     if treatment is None:
         return redirect("charting:chart", visit_id=visit.pk)
-    try:
-        address = email_aftercare(
-            treatment=treatment, timeline=timeline_for_treatment(treatment=treatment)
-        )
-    except ChartingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Aftercare advice emailed to {address}.")
+    _email_summary(request, treatment)
     return redirect("charting:aftercare", visit_id=visit.pk)
+
+
+def _email_summary(request, treatment) -> None:
+    """The patient's summary and aftercare by email, once (``reports.summary_email``),
+    said on the next page; a send that fails is said too, never a 500."""
+    try:
+        address = email_summary(treatment=treatment, by=request.user)
+    except ChartingError as exc:
+        messages.warning(request, exc.message)
+    except ValidationError as exc:  # nothing to explain (reports.ReportRefused)
+        messages.warning(request, " ".join(exc.messages))
+    except OSError:  # the mail server refused or is down: nothing was recorded
+        messages.error(
+            request,
+            "The summary email could not be sent: try again from the aftercare page, or "
+            "print the summary.",
+        )
+    else:
+        messages.success(request, f"The patient's summary and aftercare were emailed to {address}.")
 
 
 def signature_png(consent) -> HttpResponse:

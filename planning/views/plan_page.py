@@ -156,6 +156,9 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         "plan_data": data,
         "suggestions": suggestions,
         "cycle_doses": cycle_doses,
+        # When the next cycle is due (charting.recall_timing, the history page's window):
+        # 1 query, 4 when the patient has signed treatments.
+        "next_cycle": treatment_history.next_cycle(patient=plan.visit.patient),
         "movement": movement,
         "past_plans": past,
         "last_plan": last,

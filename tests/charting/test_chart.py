@@ -25,6 +25,7 @@ from tests.factories import (
     make_plan,
     make_vial,
     screen,
+    signed_treatment,
     treatment_visit,
 )
 from tests.queries import audit_event
@@ -240,7 +241,7 @@ def test_adverse_events_are_recorded_and_other_needs_a_note(injector_client, inj
 def test_the_aftercare_sheet_prints_and_emails(injector_client, injector, patient, mailoutbox):
     patient.email = "maya@example.com"
     patient.save()
-    treatment = charted_treatment(patient=patient, injector=injector)
+    treatment = signed_treatment(patient=patient, injector=injector)
     page = injector_client.get(reverse("charting:aftercare", args=[treatment.visit_id]))
     assert "Stay upright for about four hours." in page.content.decode()
     assert "data-print" in page.content.decode()
@@ -251,7 +252,7 @@ def test_the_aftercare_sheet_prints_and_emails(injector_client, injector, patien
 
 
 def test_no_email_on_file_is_a_clear_message(injector_client, injector, patient, mailoutbox):
-    treatment = charted_treatment(patient=patient, injector=injector)
+    treatment = signed_treatment(patient=patient, injector=injector)
     response = injector_client.post(
         reverse("charting:aftercare_email", args=[treatment.visit_id]), follow=True
     )

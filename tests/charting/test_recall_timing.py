@@ -8,6 +8,7 @@ next cycle page (``reviews:cycles``), the durations in the Django admin
 shipped figures read below)."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -179,3 +180,44 @@ def test_the_clinic_admin_edits_a_duration_in_the_admin(admin_client):
     refused = admin_client.post(url, {**data, "min_days": "120"})
     assert refused.status_code == 200
     assert "The longest is below the shortest." in refused.text
+
+
+def shown_window(page) -> str:
+    """The next cycle's window as a page shows it (``data-testid="next-cycle-window"``)."""
+    match = re.search(r'data-testid="next-cycle-window">([^<]*)<', page.text)
+    assert match, "no next-cycle window on the page"
+    return match.group(1)
+
+
+@pytest.mark.parametrize(
+    ("points", "code", "days"),
+    [(GLABELLA, None, (90, 120)), (CROWS_FEET, None, (90, 105)), (GLABELLA, "daxxify", (165, 195))],
+    ids=["glabella", "crow's feet", "Daxxify"],
+)
+def test_the_plan_page_and_the_history_page_show_the_same_window(
+    injector_client, injector, points, code, days
+):
+    """The next cycle's window on the plan page (planning.treatment_history.next_cycle)
+    and on the history page (reviews.cycles.next_cycle_recall) come from the one rule,
+    ``recall_timing.recall_window``; per area and product, held at 90 days."""
+    from tests.factories import make_plan, make_visit
+
+    product = Product.objects.get(code=code) if code else None
+    patient = treated(injector, 30, points=points, product=product)
+    visit = make_visit(patient=patient, injector=injector, kind="treatment", screened=True)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLA)
+    plan_page = injector_client.get(plan.get_absolute_url())
+    history = injector_client.get(reverse("reviews:cycles", args=[patient.pk]))
+    treated_on = timezone.localdate() - datetime.timedelta(days=30)
+    opens, closes = (treated_on + datetime.timedelta(days=d) for d in days)
+    expected = f"{opens:%b} {opens.day}, {opens.year} – {closes:%b} {closes.day}, {closes.year}"
+    assert shown_window(plan_page) == shown_window(history) == expected
+
+
+def test_no_signed_treatment_no_window_on_the_plan_page(injector_client, injector, patient):
+    from tests.factories import make_plan, make_visit
+
+    visit = make_visit(patient=patient, injector=injector, kind="treatment", screened=True)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLA)
+    page = injector_client.get(plan.get_absolute_url())
+    assert page.status_code == 200 and 'data-testid="next-cycle-due"' not in page.text

@@ -47,6 +47,22 @@ def main() -> None:
             build_ms.append((time.perf_counter() - started) * 1000)
         queries.append(len(captured))
         areas.append(len(summary.areas))
+    from django.template.loader import render_to_string
+
+    from charting.models import Treatment
+    from charting.reports.summary_email import email_context
+
+    email_ms = []
+    for treatment in (
+        Treatment.objects.signed()
+        .filter(visit__in=visits)
+        .select_related("visit__patient", "visit__location", "product")
+    ):
+        started = time.perf_counter()
+        context = email_context(treatment=treatment)
+        render_to_string("reports/summary_email.txt", context)
+        render_to_string("reports/summary_email.html", context)
+        email_ms.append((time.perf_counter() - started) * 1000)
     pdf_s, pages = [], []
     for visit in visits[: args.pdfs]:
         started = time.perf_counter()
@@ -60,6 +76,11 @@ def main() -> None:
         f"build_summary: median {statistics.median(build_ms):.1f} ms, "
         f"max {max(build_ms):.1f} ms; queries {min(queries)}–{max(queries)}"
     )
+    if email_ms:
+        print(
+            f"summary email (context, text and HTML parts): median "
+            f"{statistics.median(email_ms):.1f} ms, max {max(email_ms):.1f} ms over {len(email_ms)}"
+        )
     print(
         f"PDF in-process: median {statistics.median(pdf_s):.2f} s over {len(pdf_s)}, "
         f"pages {min(pages)}–{max(pages)}"
