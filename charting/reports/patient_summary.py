@@ -26,9 +26,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 
 from charting.models import DueReview, Treatment
-from charting.recall_timing import GENERAL_DAYS, MIN_INTERVAL_DAYS, DurationTable
+from charting.recall_timing import (
+    GENERAL_DAYS,
+    MIN_INTERVAL_DAYS,
+    DurationTable,
+    observed_interval,
+    recall_window,
+)
 from charting.review_timing import DEFAULT_REVIEW_DAYS, treated_day
 from planning import sides
 from planning.dosing import totals_by_muscle_side
@@ -250,12 +257,15 @@ class Lasting:
     next_on: datetime.date
 
 
-def durations_for(*, muscles, product, treated_on: datetime.date) -> list[Lasting]:
+def durations_for(*, muscles, product, treated_on: datetime.date, patient=None) -> list[Lasting]:
     """How long each treated area lasts and when its next treatment is due, from the one
     table of durations (``planning.EffectDuration`` through ``charting.recall_timing``:
     a row of the product, e.g. Daxxify, wins over the area's general row); a muscle no
     row covers lasts the general 3–4 months. Never before the 90-day retreatment
-    interval (``recall_timing.MIN_INTERVAL_DAYS``). Two queries."""
+    interval (``recall_timing.MIN_INTERVAL_DAYS``). With ``patient`` and three or more
+    cycles of their own, the next treatment is the recall window's (their observed
+    interval, ``recall_timing.recall_window``), as on the plan and history pages.
+    Two queries, three with ``patient``."""
     table = DurationTable.load()
     found: dict[str, Lasting] = {}
     for muscle in muscles:
@@ -274,7 +284,33 @@ def durations_for(*, muscles, product, treated_on: datetime.date) -> list[Lastin
                     treated_on + datetime.timedelta(days=days),
                 ),
             )
+    own = _own_window(patient, product, muscles, treated_on, table) if patient else None
+    if own is not None:
+        for row in found.values():
+            row.next_on = own.opens
     return sorted(found.values(), key=lambda r: (r.next_on, r.area))
+
+
+def _own_window(patient, product, muscles, treated_on: datetime.date, table):
+    """The recall window by the patient's observed interval (their signed main
+    treatments up to ``treated_on``), or None below ``recall_timing.OBSERVED_CYCLES``."""
+    started = (
+        Treatment.objects.signed()
+        .for_patient(patient)
+        .filter(touch_up_of__isnull=True)
+        .values_list("started_at", flat=True)
+    )
+    days = {timezone.localdate(t) for t in started} | {treated_on}
+    days = {d for d in days if d <= treated_on}
+    if observed_interval(days) is None:
+        return None
+    return recall_window(
+        treated_on=treated_on,
+        product_id=product.pk if product else None,
+        muscle_ids=[m.pk for m in muscles],
+        cycle_days=days,
+        table=table,
+    )
 
 
 def timeline(
@@ -317,7 +353,12 @@ def timeline_for_treatment(*, treatment: Treatment) -> list[Step]:
     treated_on = treated_day(treatment)
     review_on = review_day(visit=treatment.visit, treatment=treatment, treated_on=treated_on)
     muscles = {i.muscle for i in treatment.injections.select_related("muscle")}
-    lasting = durations_for(muscles=muscles, product=treatment.product, treated_on=treated_on)
+    lasting = durations_for(
+        muscles=muscles,
+        product=treatment.product,
+        treated_on=treated_on,
+        patient=treatment.visit.patient,
+    )
     return timeline(treated_on=treated_on, review_on=review_on, lasting=lasting, wording=wording)
 
 
@@ -378,7 +419,9 @@ def build_summary(*, visit: Visit) -> Summary:
     areas = _areas(points, grades, wording)
     kept = _kept(points, grades, muscles_by_id, wording)
     muscles = {p.muscle for p in points}
-    lasting = durations_for(muscles=muscles, product=product, treated_on=treated_on)
+    lasting = durations_for(
+        muscles=muscles, product=product, treated_on=treated_on, patient=visit.patient
+    )
     total = sum((Decimal(p.units) for p in points), Decimal(0))
     return Summary(
         visit=visit,

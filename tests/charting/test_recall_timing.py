@@ -221,3 +221,22 @@ def test_no_signed_treatment_no_window_on_the_plan_page(injector_client, injecto
     plan = make_plan(visit=visit, by=injector, points=GLABELLA)
     page = injector_client.get(plan.get_absolute_url())
     assert page.status_code == 200 and 'data-testid="next-cycle-due"' not in page.text
+
+
+def test_the_patient_summary_gives_the_own_interval_window_too(injector):
+    """A door of the rule: the patient summary's "next treatment from" (and the aftercare
+    email built from it) is the recall window's opening, the patient's own interval after
+    three cycles, as the recall list and the plan page say (150 days, not glabella's 90)."""
+    from charting.models import Treatment
+    from charting.reports.patient_summary import build_summary, day_words
+    from charting.reviews.cycles import next_cycle_for
+
+    regular = treated(injector, 320)
+    treated(injector, 170, patient=regular)
+    treated(injector, 20, patient=regular)
+    latest = Treatment.objects.for_patient(regular).latest("started_at")
+    window = next_cycle_for(patient=regular)
+    assert window.basis.startswith("Own interval: about 150 days over 3 cycles")
+    summary = build_summary(visit=latest.visit)
+    steps = [s for s in summary.timeline if s.when.startswith("From ")]
+    assert steps and all(s.when == f"From {day_words(window.opens)}" for s in steps)

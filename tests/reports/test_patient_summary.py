@@ -408,9 +408,10 @@ def test_the_summary_page_reads_a_fixed_number_of_queries(
     client.get(url)  # the session and the user's roles cached as on any second page
     # session, user, roles (3); visit with its people; signed treatment; final plan, its
     # points and their muscles (3); the wording; latest map; its cells; the muscles graded;
-    # the durations and their muscles (2); this visit's summary PDFs; the base page's
-    # locations (2); the audit middleware (2: the visit's patient, the append)
-    with django_assert_num_queries(19):
+    # the durations and their muscles (2); the patient's signed cycles (their own
+    # interval, recall_timing); this visit's summary PDFs; the base page's locations (2);
+    # the audit middleware (2: the visit's patient, the append)
+    with django_assert_num_queries(20):
         assert client.get(url).status_code == 200
 
 
