@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import jinja2
 from django.core.exceptions import ImproperlyConfigured
-from django.template.defaultfilters import pluralize
+from django.template.defaultfilters import floatformat, pluralize
 from django.utils.text import capfirst
 
 from planning import sides
@@ -26,6 +26,7 @@ def environment(**options) -> jinja2.Environment:
     env.filters.update(
         units=units, side_name=side_name, volume_for=volume_for, svg_x=svg_x, svg_y=svg_y
     )
-    env.filters.update(pluralize=pluralize, capfirst=capfirst)  # Django's own
+    env.filters.update(pluralize=pluralize, capfirst=capfirst, floatformat=floatformat)
+    env.filters.update(of_side=sides.of_side)
     env.globals.update(lr_difference=sides.difference)
     return env

@@ -55,3 +55,9 @@ def suggestion_rows(suggestions, editable, brand) -> Markup:
         editable=bool(editable),
         brand=brand,
     )
+
+
+@register.simple_tag
+def plan_total_rows(rows, cols) -> Markup:
+    """The rows of the plan panel's totals per muscle and side (one render; issue 22)."""
+    return render_fragment("planning/plan_total_rows.jinja", rows=rows, cols=cols)
