@@ -61,3 +61,9 @@ def suggestion_rows(suggestions, editable, brand) -> Markup:
 def plan_total_rows(rows, cols) -> Markup:
     """The rows of the plan panel's totals per muscle and side (one render; issue 22)."""
     return render_fragment("planning/plan_total_rows.jinja", rows=rows, cols=cols)
+
+
+@register.simple_tag
+def cycle_dose_rows(doses, editable) -> Markup:
+    """The rows of next cycle's suggested doses (one render; issue 22)."""
+    return render_fragment("planning/cycle_dose_rows.jinja", doses=doses, editable=bool(editable))

@@ -76,3 +76,22 @@ def test_the_totals_rows_show_hostile_text_as_text():
     assert_no_hostile_tags(html)
     assert 'data-testid="balance-C&lt;R&gt;"' in html
     assert "0.10 mL" in html  # floatformat:2 as the page wrote it
+
+
+def test_the_cycle_dose_rows_show_hostile_text_as_text():
+    from planning.templatetags.face_svg import cycle_dose_rows
+    from planning.treatment_history import SuggestedDose
+
+    dose = SuggestedDose(
+        muscle_code="C<R>",
+        side="L",
+        units=Decimal("6"),
+        reason=SCRIPT + ATTRIBUTE,
+        points=[(Decimal("0.41"), Decimal("0.30"), Decimal("4")), (None, None, Decimal("2"))],
+    )
+    html = str(cycle_dose_rows([dose], True))
+    for text in (SCRIPT + ATTRIBUTE, "C<R>"):
+        assert_shown_as_text(html, text)
+    assert_no_hostile_tags(html)
+    assert 'data-units="4" data-x="0.41" data-y="0.30"' in html
+    assert "(a new point: put it where you inject)" in html
