@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import jinja2
 from django.core.exceptions import ImproperlyConfigured
+from django.template.defaultfilters import floatformat, pluralize
+from django.utils.text import capfirst
 
 from planning import sides
 from planning.face import svg_x, svg_y
@@ -24,5 +26,7 @@ def environment(**options) -> jinja2.Environment:
     env.filters.update(
         units=units, side_name=side_name, volume_for=volume_for, svg_x=svg_x, svg_y=svg_y
     )
+    env.filters.update(pluralize=pluralize, capfirst=capfirst, floatformat=floatformat)
+    env.filters.update(of_side=sides.of_side)
     env.globals.update(lr_difference=sides.difference)
     return env

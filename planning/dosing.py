@@ -22,6 +22,23 @@ from .units import format_units
 ZERO = Decimal("0")
 
 
+def muscle_codes(row) -> frozenset[str]:
+    """The codes of a dose range's or limit's muscles. With the muscles prefetched (the
+    reference cache's rows: shared read-only, replaced whole when one changes) the set
+    is made once per prefetched list instead of once per point and check (issue 22);
+    otherwise it is read each time, as ``row.muscles.all()`` would be."""
+    prefetched = getattr(row, "_prefetched_objects_cache", {}).get("muscles")
+    if prefetched is None:
+        return frozenset(m.code for m in row.muscles.all())
+    kept = row.__dict__.get("_muscle_codes")
+    if kept is None or kept[0] is not prefetched:  # a new prefetch: made again
+        kept = row.__dict__["_muscle_codes"] = (
+            prefetched,
+            frozenset(m.code for m in prefetched),
+        )
+    return kept[1]
+
+
 @dataclass(frozen=True)
 class MuscleTotals:
     """Units of one muscle per side; ``difference`` is left − right,
@@ -155,7 +172,7 @@ def _counts_for(dose, point) -> bool:
 def _range_units(dose, points) -> tuple[bool, dict[str, Decimal]]:
     """Whether the points treat the range's area, and their units there: per side
     ({"L": .., "R": ..}) for a per-side range, else {"total": ..}."""
-    codes = {m.code for m in dose.muscles.all()}
+    codes = muscle_codes(dose)
     mine = [p for p in points if p.muscle.code in codes and _counts_for(dose, p)]
     if not mine:
         return False, {}
@@ -184,7 +201,7 @@ def _describe_outside(outside: dict[str, Decimal]) -> str:
 def _pattern_matched(dose, points) -> bool:
     if not dose.sites or not dose.units_per_site:
         return False
-    codes = {m.code for m in dose.muscles.all()}
+    codes = muscle_codes(dose)
     mine = [p for p in points if p.muscle.code in codes]
     if not all(Decimal(p.units) == dose.units_per_site for p in mine):
         return False
@@ -227,7 +244,7 @@ def label_checks(
     """
     groups: dict[frozenset, list] = {}
     for dose in (r for r in ranges if r.kind == Source.LABEL):
-        groups.setdefault(frozenset(m.code for m in dose.muscles.all()), []).append(dose)
+        groups.setdefault(muscle_codes(dose), []).append(dose)
     checks: list[Check] = []
     treated_areas = set()
     for muscles, doses in groups.items():
@@ -309,7 +326,7 @@ def practice_checks(*, points, ranges, label_matched: set[str]) -> list[Check]:
         if dose.kind != Source.PRACTICE:
             continue
         placed_here = any(point_area(p) == dose.area_code for p in points)
-        if {m.code for m in dose.muscles.all()} & label_matched and not placed_here:
+        if muscle_codes(dose) & label_matched and not placed_here:
             continue
         touched, units = _range_units(dose, points)
         if not touched:
@@ -341,7 +358,7 @@ def practice_checks(*, points, ranges, label_matched: set[str]) -> list[Check]:
 
 
 def unreferenced_checks(*, product, totals: list[MuscleTotals], ranges) -> list[Check]:
-    covered = {m.code for r in ranges for m in r.muscles.all()}
+    covered = {code for r in ranges for code in muscle_codes(r)}
     return [
         Check(
             INFO,
@@ -503,7 +520,7 @@ def limit_checks(*, points, limits) -> list[Check]:
     site, or an area (per side or in total) above its most, blocks."""
     checks: list[Check] = []
     for limit in limits:
-        codes = {m.code for m in limit.muscles.all()}
+        codes = muscle_codes(limit)
         mine = [p for p in points if p.muscle.code in codes]
         if not mine:
             continue
@@ -648,12 +665,12 @@ def check_plan(
         product=product, points=points, totals=totals, ranges=ranges, age=context.age
     )
     matched = {
-        m.code
+        code
         for r in ranges
         if r.kind == Source.LABEL
         for c in label
         if c.level == INFO and c.code == f"label-{r.area_code}"
-        for m in r.muscles.all()
+        for code in muscle_codes(r)
     }
     checks += label
     checks += practice_checks(points=points, ranges=ranges, label_matched=matched)

@@ -11,6 +11,10 @@ production, so every gunicorn and Celery process sees one number):
   version once its transaction commits, so no process serves a range the admin
   has replaced;
 - entries older than five minutes are reloaded anyway;
+- within one web request the version is read once (the first read of the request;
+  ``request_started`` forgets it, as does a bump in this process): a page asks
+  for the muscles, the ranges, the limits and derived caches' keys, five GETs
+  that were one number;
 - nothing read inside a transaction is kept (it may be rolled back): inside an
   atomic block the rows come straight from the database, as before.
 
@@ -41,15 +45,33 @@ _local = threading.local()
 
 
 def _shared_version() -> str | None:
+    memo = getattr(_local, "request_version", None)
+    if memo is not None:
+        return memo
     try:
         version = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
             version = cache.get(VERSION_KEY)
-        return version
     except Exception:  # noqa: BLE001 - a cache outage must not stop a page
         log.warning("reference cache unavailable; reading the database")
         return None
+    if getattr(_local, "in_request", False):
+        _local.request_version = version
+    return version
+
+
+def request_started(**kwargs) -> None:
+    """Signal receiver: a web request begins; its first read fetches the version."""
+    _local.in_request = True
+    _local.request_version = None
+
+
+def request_finished(**kwargs) -> None:
+    """Signal receiver: the request is over; outside requests (tasks, commands)
+    every read asks the shared cache."""
+    _local.in_request = False
+    _local.request_version = None
 
 
 def version() -> str | None:
@@ -127,9 +149,11 @@ def bump() -> None:
     except Exception:  # noqa: BLE001
         log.warning("reference cache unavailable; could not bump its version")
     _local.entries = None
+    _local.request_version = None
 
 
 def changed(**kwargs) -> None:
     """Signal receiver: a reference row (or a range's muscles) changed."""
     _local.entries = None
+    _local.request_version = None
     transaction.on_commit(bump)

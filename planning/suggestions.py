@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from . import sides
 from .choices import DoseBasis, Side, Source
+from .dosing import muscle_codes
 from .models import DoseRange, Muscle
 from .movement import strongest_grades
 from .units import split_by_site, to_step
@@ -90,7 +91,7 @@ def per_side_figure(dose: DoseRange, muscle: Muscle, grade: int) -> Decimal | No
 
 
 def choose_range(muscle: Muscle, ranges: list[DoseRange]) -> DoseRange | None:
-    mine = [r for r in ranges if muscle in r.muscles.all()]
+    mine = [r for r in ranges if muscle.code in muscle_codes(r)]
     for r in mine:
         if r.kind == Source.LABEL and (r.area_code, muscle.code) in LABEL_SITES:
             return r
@@ -110,7 +111,7 @@ def per_site(dose: DoseRange, muscle: Muscle, limits) -> Decimal | None:
     if dose.kind == Source.LABEL and (dose.area_code, muscle.code) in LABEL_SITES:
         return dose.units_per_site or None
     for limit in limits:
-        if any(m.pk == muscle.pk for m in limit.muscles.all()):
+        if muscle.code in muscle_codes(limit):
             return limit.max_per_site
     return None
 

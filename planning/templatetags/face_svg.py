@@ -44,3 +44,26 @@ def face_points(points, numbered: bool = False) -> Markup:
 def plan_point_rows(points, plan) -> Markup:
     """The rows of the plan editor's point table (number, muscle, side, units, volume, depth)."""
     return render_fragment("planning/plan_point_rows.jinja", points=points, plan=plan)
+
+
+@register.simple_tag
+def suggestion_rows(suggestions, editable, brand) -> Markup:
+    """The rows of the movement-map suggestions table (one render; issue 22)."""
+    return render_fragment(
+        "planning/suggestion_rows.jinja",
+        suggestions=suggestions,
+        editable=bool(editable),
+        brand=brand,
+    )
+
+
+@register.simple_tag
+def plan_total_rows(rows, cols) -> Markup:
+    """The rows of the plan panel's totals per muscle and side (one render; issue 22)."""
+    return render_fragment("planning/plan_total_rows.jinja", rows=rows, cols=cols)
+
+
+@register.simple_tag
+def cycle_dose_rows(doses, editable) -> Markup:
+    """The rows of next cycle's suggested doses (one render; issue 22)."""
+    return render_fragment("planning/cycle_dose_rows.jinja", doses=doses, editable=bool(editable))

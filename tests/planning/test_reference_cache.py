@@ -86,3 +86,37 @@ def test_a_changed_muscle_list_reaches_the_plan_page_data():
     assert "TESTM" in {m.code for m in reference_cache.muscles()}
     Muscle.objects.filter(code="TESTM").delete()  # post_delete per row (receivers connected)
     assert "TESTM" not in {m.code for m in reference_cache.muscles()}
+
+
+def test_a_request_reads_the_version_once_and_the_next_request_sees_a_new_one():
+    """The version is read once per web request (issue 22: five cache GETs a plan page
+    were one number); the next request sees another process's bump.
+
+    Doors: a page (request_started/finished around it, as Django's handler and the
+    test client send them), the Django admin's save of a range in the same request
+    (its bump forgets the memo: the next read within the request reloads), a task or
+    command (no request: every read asks the shared cache)."""
+    from django.core.cache import cache
+    from django.core.signals import request_finished, request_started
+
+    reference_cache.bump()
+    request_started.send(sender=None)
+    try:
+        first = reference_cache.version()
+        cache.set(reference_cache.VERSION_KEY, "moved-by-another-process", timeout=None)
+        assert reference_cache.version() == first, "one read per request"
+        reference_cache.bump()  # this process's own change (an admin save)
+        assert reference_cache.version() not in (first, "moved-by-another-process")
+    finally:
+        request_finished.send(sender=None)
+    request_started.send(sender=None)
+    try:
+        cache.set(reference_cache.VERSION_KEY, "moved-again", timeout=None)
+        assert reference_cache.version() == "moved-again", "a new request reads it again"
+    finally:
+        request_finished.send(sender=None)
+    cache.set(reference_cache.VERSION_KEY, "outside-a-request", timeout=None)
+    assert reference_cache.version() == "outside-a-request"
+    cache.set(reference_cache.VERSION_KEY, "still-outside", timeout=None)
+    assert reference_cache.version() == "still-outside", "a task reads every time"
+    reference_cache.bump()

@@ -151,12 +151,12 @@ def measure(page, client, requests: int) -> Cost:
 
 def profile(page, client, requests: int, top: int) -> None:
     paths = [page.paths[n % len(page.paths)] for n in range(requests)]
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time, as measured
     profiler.enable()
     for path in paths:
         get(client, path)
     profiler.disable()
-    print(f"\n== cProfile: {page.name}, {requests} requests (cumulative, then own time)")
+    print(f"\n== cProfile (CPU time): {page.name}, {requests} requests (cumulative, then own)")
     stats = pstats.Stats(profiler).strip_dirs()
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)

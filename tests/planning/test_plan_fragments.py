@@ -1,0 +1,97 @@
+"""Hostile text in the plan editor's suggestion rows and the plan panel's totals rows
+(planning/suggestion_rows.jinja, planning/plan_total_rows.jinja: Jinja2 fragments since
+issue 22). Reference data (muscle names, a range's area) is drawn from unsaved rows:
+the reference cache of this process stays clean.
+
+Doors: the plan page (GET, and after a refused save), the live preview's panel
+(POST /planning/plans/<id>/preview/), a second tab (the same rows), the demo data
+(muscle names come from the reference data, which the Django admin edits)."""
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from planning import sides
+from planning.dosing import totals_by_muscle_side
+from planning.models import Muscle
+from planning.suggestions import MuscleSuggestion
+from planning.templatetags.face_svg import plan_total_rows, suggestion_rows
+from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, assert_shown_as_text
+
+pytestmark = pytest.mark.django_db
+NO_TAGS = ("<script", "<img")
+
+
+def assert_no_hostile_tags(html: str) -> None:
+    for tag in NO_TAGS:
+        assert tag not in html, f"{tag} written as markup"
+
+
+def test_the_suggestion_rows_show_hostile_text_as_text():
+    paired = Muscle(pk=90001, code="C<R>", name=SCRIPT, paired=True)
+    midline = Muscle(pk=90002, code="P&C", name=ATTRIBUTE, paired=False)
+    rows = [
+        MuscleSuggestion(
+            muscle=paired,
+            grades={"L": 3, "R": 1},
+            units={"L": Decimal("8"), "R": Decimal("4")},
+            basis=QUOTES,
+            source="label",
+            splits={"L": [Decimal("4"), Decimal("4")], "R": [Decimal("4")]},
+        ),
+        MuscleSuggestion(
+            muscle=midline,
+            grades={"C": 2},
+            units={"C": Decimal("5")},
+            basis=AMPERSAND,
+            source="practice",
+            splits={"C": [Decimal("5")]},
+        ),
+    ]
+    html = str(suggestion_rows(rows, True, SCRIPT))
+    for text in (SCRIPT, ATTRIBUTE, QUOTES, AMPERSAND, "C<R>", "P&C"):
+        assert_shown_as_text(html, text)
+    assert_no_hostile_tags(html)
+    assert 'data-muscle="C&lt;R&gt;" data-side="L" data-units="8" data-split="4,4"' in html
+    assert "as 2 points" in html and 'as 1 point"' in html  # pluralize as the page did
+    assert '<span class="badge text-bg-light border">Label</span>' in html  # capfirst
+    empty = str(suggestion_rows([], True, SCRIPT))
+    assert "The movement map grades no muscle yet." in empty
+
+
+def test_the_totals_rows_show_hostile_text_as_text():
+    paired = Muscle(pk=90003, code="C<R>", name=SCRIPT, paired=True, order=1)
+    midline = Muscle(pk=90004, code="P&C", name=ATTRIBUTE, paired=False, order=2)
+    points = [
+        SimpleNamespace(muscle=paired, side="L", units=Decimal("6")),
+        SimpleNamespace(muscle=paired, side="R", units=Decimal("4")),
+        SimpleNamespace(muscle=midline, side="C", units=Decimal("5")),
+    ]
+    rows = [{"t": t, "volume": Decimal("0.1"), "more": "L", "balance": QUOTES} for t in
+            totals_by_muscle_side(points)]  # fmt: skip
+    html = str(plan_total_rows(rows, sides.columns()))
+    for text in (SCRIPT, ATTRIBUTE, QUOTES, "C<R>", "P&C"):
+        assert_shown_as_text(html, text)
+    assert_no_hostile_tags(html)
+    assert 'data-testid="balance-C&lt;R&gt;"' in html
+    assert "0.10 mL" in html  # floatformat:2 as the page wrote it
+
+
+def test_the_cycle_dose_rows_show_hostile_text_as_text():
+    from planning.templatetags.face_svg import cycle_dose_rows
+    from planning.treatment_history import SuggestedDose
+
+    dose = SuggestedDose(
+        muscle_code="C<R>",
+        side="L",
+        units=Decimal("6"),
+        reason=SCRIPT + ATTRIBUTE,
+        points=[(Decimal("0.41"), Decimal("0.30"), Decimal("4")), (None, None, Decimal("2"))],
+    )
+    html = str(cycle_dose_rows([dose], True))
+    for text in (SCRIPT + ATTRIBUTE, "C<R>"):
+        assert_shown_as_text(html, text)
+    assert_no_hostile_tags(html)
+    assert 'data-units="4" data-x="0.41" data-y="0.30"' in html
+    assert "(a new point: put it where you inject)" in html
