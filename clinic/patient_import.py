@@ -420,10 +420,11 @@ def shown(value: str) -> str:
     return value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "…"
 
 
-def stage(*, parsed: Parsed, user, file_name: str) -> PatientImport:
-    """Keep a read file for its person's preview (replacing any earlier one)."""
-    forget_old_imports()
-    upload, _ = PatientImport.objects.update_or_create(
+def stage_file(model, *, parsed: Parsed, user, file_name: str):
+    """Keep a read file of ``model`` (this import's or another's, e.g. the past toxin
+    import) for its person's preview, replacing any earlier one of theirs."""
+    model.objects.filter(created_at__lt=timezone.now() - KEEP).delete()
+    upload, _ = model.objects.update_or_create(
         user=user,
         defaults={
             "file_name": file_name[:200],
@@ -437,9 +438,19 @@ def stage(*, parsed: Parsed, user, file_name: str) -> PatientImport:
     return upload
 
 
+def kept_file(model, user):
+    """The person's file of ``model`` waiting to be imported, if it is still kept."""
+    return model.objects.filter(user=user, created_at__gte=timezone.now() - KEEP).first()
+
+
+def stage(*, parsed: Parsed, user, file_name: str) -> PatientImport:
+    """Keep a read file for its person's preview (replacing any earlier one)."""
+    return stage_file(PatientImport, parsed=parsed, user=user, file_name=file_name)
+
+
 def waiting_for(user) -> PatientImport | None:
     """The person's file waiting to be imported, if it is still kept."""
-    return PatientImport.objects.filter(user=user, created_at__gte=timezone.now() - KEEP).first()
+    return kept_file(PatientImport, user)
 
 
 def forget_old_imports(*, now: datetime.datetime | None = None) -> int:

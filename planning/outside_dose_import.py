@@ -35,7 +35,15 @@ from django.utils import timezone
 from clinic.csv_cells import safe_row
 from clinic.errors import RuleError
 from clinic.models import Patient
-from clinic.patient_import import KEEP, Parsed, parse_date, read_table, shown
+from clinic.patient_import import (
+    KEEP,
+    Parsed,
+    kept_file,
+    parse_date,
+    read_table,
+    shown,
+    stage_file,
+)
 
 from .models import OutsideDose, OutsideDoseImport, Product
 from .outside_doses import check_outside_dose, record_outside_dose
@@ -268,25 +276,11 @@ def check_rows(rows: list[dict], *, today: datetime.date) -> None:
 
 def stage(*, parsed: Parsed, user, file_name: str) -> OutsideDoseImport:
     """Keep a read file for its person's preview (replacing any earlier one)."""
-    forget_old_imports()
-    upload, _ = OutsideDoseImport.objects.update_or_create(
-        user=user,
-        defaults={
-            "file_name": file_name[:200],
-            "file_sha256": parsed.sha256,
-            "encoding": parsed.encoding,
-            "rows": parsed.rows,
-            "notices": parsed.notices,
-            "created_at": timezone.now(),
-        },
-    )
-    return upload
+    return stage_file(OutsideDoseImport, parsed=parsed, user=user, file_name=file_name)
 
 
 def waiting_for(user) -> OutsideDoseImport | None:
-    return OutsideDoseImport.objects.filter(
-        user=user, created_at__gte=timezone.now() - KEEP
-    ).first()
+    return kept_file(OutsideDoseImport, user)
 
 
 def forget_old_imports(*, now: datetime.datetime | None = None) -> int:
