@@ -15,11 +15,14 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
+from charting.reports.models import Kind, ReportJob
 from planning.models import PatientIntake, Screening
 from planning.screening_questions import QUESTIONS
-from tests.factories import PASSWORD, make_appointment, make_visit
+from tests.factories import PASSWORD, make_appointment, make_plan, make_visit
 
 from .conftest import login
+
+GLABELLA = [("CORR", "R", 10), ("CORR", "L", 8), ("PROC", "C", 4)]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +40,7 @@ def selfie_jpeg() -> bytes:
     return out.getvalue()
 
 
-def test_patient_fills_intake_on_a_phone_and_the_injector_confirms_it(
+def test_patient_fills_intake_on_a_phone_and_the_injector_confirms_it_plans_and_prints(
     browser, live_server, page, settings, patient, injector, front_desk
 ):
     settings.PATIENT_BASE_URL = live_server.url
@@ -97,3 +100,14 @@ def test_patient_fills_intake_on_a_phone_and_the_injector_confirms_it(
     intake.refresh_from_db()
     assert intake.confirmed_by == injector
     assert Screening.objects.get(visit=visit).answers["interacting_medicines"] is True
+
+    # The injector plans (a final plan; the plan editor has its own browser tests) and
+    # asks for the patient's summary in plain words, which the page shows first.
+    make_plan(visit=visit, by=injector, points=GLABELLA, final=True)
+    page.goto(f"/reports/visits/{visit.pk}/summary/")
+    area = page.get_by_test_id("summary-area-CORR")
+    expect(area).to_contain_text("the muscle that pulls the brows together when you frown")
+    expect(page.get_by_test_id("summary-timeline")).to_contain_text("Days 2–5")
+    page.get_by_test_id("request-patient-summary").click()
+    expect(page.locator("main")).to_contain_text("Patient summary")
+    assert ReportJob.objects.filter(patient=patient, kind=Kind.PATIENT_SUMMARY).count() == 1
