@@ -128,9 +128,12 @@ def _binding(session) -> str:
 
 
 def open_link(*, token: str, session, now: datetime.datetime | None = None) -> bool:
-    """Bind a usable link to this device session. Whatever the token, the session is
-    left waiting for a date of birth: an unknown, expired, finished or elsewhere-bound
-    link looks the same as a good one until the date of birth is checked."""
+    """Hold a usable link in this device session, waiting for the date of birth.
+    Opening claims nothing: a mail scanner or a link preview that fetches the address
+    must not use up the patient's link; the right date of birth binds it to this
+    session (``verify_birth_date``). Whatever the token, the session is left waiting
+    for a date of birth: an unknown, expired, finished or elsewhere-bound link looks
+    the same as a good one until the date of birth is checked."""
     now = now or timezone.now()
     binding = _binding(session)
     session[SESSION_KEY] = {"link": None, "binding": binding, "verified": False}
@@ -141,19 +144,10 @@ def open_link(*, token: str, session, now: datetime.datetime | None = None) -> b
     )
     if link is None or not _usable(link, now):
         return False
-    mine = _hash(binding)
-    if link.binding_hash and not hmac.compare_digest(link.binding_hash, mine):
+    if link.binding_hash and not hmac.compare_digest(link.binding_hash, _hash(binding)):
         return False
-    # A conditional update: two devices opening at once, only one holds it.
-    claimed = (
-        IntakeLink.objects.filter(pk=link.pk, binding_hash__in=["", mine]).update(
-            binding_hash=mine, opened_at=link.opened_at or now
-        )
-        == 1
-    )
-    if claimed:
-        session[SESSION_KEY] = {"link": link.pk, "binding": binding, "verified": False}
-    return claimed
+    session[SESSION_KEY] = {"link": link.pk, "binding": binding, "verified": False}
+    return True
 
 
 def bind_kiosk(*, new: NewLink, session, now: datetime.datetime | None = None) -> None:
@@ -165,9 +159,12 @@ def _held(session, now) -> IntakeLink | None:
     state = session.get(SESSION_KEY) or {}
     if not state.get("link") or not state.get("binding"):
         return None
+    mine = _hash(state["binding"])
+    # Before the date of birth the link may still be unbound; after it, it is this one's.
+    bound = [mine] if state.get("verified") else ["", mine]
     link = (
         IntakeLink.objects.select_related("appointment__patient", "appointment__location")
-        .filter(pk=state["link"], binding_hash=_hash(state["binding"]))
+        .filter(pk=state["link"], binding_hash__in=bound)
         .first()
     )
     return link if link is not None and _usable(link, now) else None
@@ -181,7 +178,15 @@ def verify_birth_date(
     link = _held(session, now)
     if link is None or link.appointment.patient.date_of_birth != date_of_birth:
         return False
-    IntakeLink.objects.filter(pk=link.pk, verified_at__isnull=True).update(verified_at=now)
+    mine = _hash(session[SESSION_KEY]["binding"])
+    # A conditional update: two devices unlocking at once, only one holds it.
+    claimed = IntakeLink.objects.filter(pk=link.pk, binding_hash__in=["", mine]).update(
+        binding_hash=mine,
+        opened_at=link.opened_at or now,
+        verified_at=link.verified_at or now,
+    )
+    if claimed != 1:
+        return False
     session[SESSION_KEY] = {**session[SESSION_KEY], "verified": True}
     return True
 

@@ -162,6 +162,22 @@ def test_the_link_works_in_one_device_session_only(appointment, front_desk, clie
     assert "Hello Maya" in page.content.decode()  # the first device keeps it
 
 
+def test_a_mail_scanner_opening_the_link_does_not_use_it_up(appointment, front_desk, client):
+    """Opening the address claims nothing (a scanner or a link preview fetches it first);
+    the right date of birth binds the link to the patient's device."""
+    new = new_link(appointment, front_desk)
+    scanner = Client()
+    scanner.get(path_of(new))
+    scanner.get(reverse("patient:start"))
+    link = IntakeLink.objects.get()
+    assert link.binding_hash == "" and link.status == IntakeLink.Status.SENT
+    assert unlock(client, new).status_code == 302  # the patient, afterwards
+    assert "Hello Maya" in client.get(reverse("patient:intake")).content.decode()
+    link.refresh_from_db()
+    assert link.binding_hash and link.status == IntakeLink.Status.OPENED
+    assert message_of(unlock(scanner, new)) == NOT_OPENED  # bound now: elsewhere refused
+
+
 def test_a_finished_link_cannot_be_used_again(appointment, front_desk, client):
     new = new_link(appointment, front_desk)
     unlock(client, new)
