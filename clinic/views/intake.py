@@ -4,6 +4,8 @@ clinical and never reach these pages (``clinic.models.intake``)."""
 
 from __future__ import annotations
 
+import smtplib
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
@@ -37,7 +39,11 @@ def intake_send(request, appointment_id: int):
         except intake_links.IntakeRefused as exc:
             messages.error(request, str(exc))
             return redirect(here)
-        emailed = intake_links.email_link(new=new)
+        mail_failed = False
+        try:
+            emailed = intake_links.email_link(new=new)
+        except (smtplib.SMTPException, OSError):  # the mail server: the code still works
+            emailed, mail_failed = False, True
         submit.stored(here)
     return render(
         request,
@@ -48,6 +54,7 @@ def intake_send(request, appointment_id: int):
             "url": new.url,
             "qr": intake_links.qr_svg(new.url),
             "emailed": emailed,
+            "mail_failed": mail_failed,
         },
     )
 

@@ -129,6 +129,21 @@ def test_a_double_tap_on_send_makes_one_link_and_one_email(appointment, front_de
     assert IntakeLink.objects.count() == 1 and len(mail.outbox) == 1
 
 
+def test_a_mail_server_that_refuses_is_a_message_and_the_code_still_shows(
+    appointment, front_desk, client, settings
+):
+    """Nothing listens on port 1: the SMTP connection is refused, as when the clinic's
+    mail server is down. The link is made and its QR code shown, never a 500."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    client.force_login(front_desk)
+    response = client.post(reverse("appointment_intake_send", args=[appointment.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="intake-mail-failed"' in page and "<svg" in page
+    assert IntakeLink.objects.get().emailed_to is False
+
+
 def test_a_link_expires_after_72_hours_or_at_the_visits_end(patient, injector, front_desk):
     now = timezone.now()
     far = make_appointment(
