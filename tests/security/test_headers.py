@@ -71,12 +71,13 @@ def test_our_templates_have_no_inline_script_handlers_or_styles():
     templates = ROOT / "templates"
     for path in sorted([*templates.rglob("*.html"), *templates.rglob("*.jinja")]):
         text = path.read_text()
+        email = path.name.endswith("_email.html")  # read in a mail client: no CSP, styles inline
         for name, pattern in (
             ("script", INLINE_SCRIPT),
             ("handler", HANDLER),
             ("style", STYLE_ATTR),
         ):
-            if pattern.search(text):
+            if pattern.search(text) and not (email and name == "style"):
                 found.append(f"{path.relative_to(ROOT)}: inline {name}")
     assert found == []
 
