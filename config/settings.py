@@ -680,6 +680,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = [
     "planning.EffectDuration",
     "charting.ConsentText",
     "reports.Letterhead",  # the clinic's letterhead and paper, on every PDF
+    "reports.SummaryWording",  # the sentences the patient reads (summary, its email)
+    "reports.RecordRelease",  # the log of records given out
 ]
 # auditlog would take the first X-Forwarded-For entry, which a client can forge;
 # the address that counts is ours (TRUSTED_PROXY_COUNT), on the linked AuditEvent.

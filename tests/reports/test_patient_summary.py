@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import Action, AuditEvent
 from charting.recall_timing import DurationTable, recall_window
 from charting.reports.models import Kind, ReportJob, SummaryWording, WordingKind
 from charting.reports.patient_summary import build_summary, day_words, summary_context
@@ -332,6 +333,11 @@ def test_the_admin_edits_a_sentence_and_the_summary_reads_it(patient, injector, 
     assert bad.status_code == 200 and b"Unknown placeholder" in bad.content
     good = admin_client.post(url, {"text": "{Your_side} {short} is stronger: {amount} more."})
     assert good.status_code == 302
+    # the sentence the patient reads is in the audit log, who changed it and when
+    change = AuditEvent.objects.filter(
+        object_type="reports.summarywording", object_id=str(row.pk), action=Action.CHANGE
+    )
+    assert change.count() == 1
     visit, _ = treatment_visit(
         patient=patient,
         injector=injector,
