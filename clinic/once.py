@@ -13,7 +13,9 @@ without this guard: it is never refused for it.
 
 Doors: the new-patient form, the booking form (every kind, the review too), the
 "Book review" page's times (the suggested one and each tapped one), the addendum under
-a signed chart, the waitlist's "Add to waitlist" and its one-tap booking of a freed time."""
+a signed chart, the waitlist's "Add to waitlist" and its one-tap booking of a freed time,
+the desk's "Send the form" (intake link), the complete record and its release log, the
+patient summary's and the referral letter's PDF buttons."""
 
 from __future__ import annotations
 

@@ -275,11 +275,16 @@ def referral_letter(request, step_id: int):
     from charting.reviews.access import get_next_step_for
 
     step = get_next_step_for(request.user, step_id)  # query: the step and its people
-    try:
-        job = requests.request_referral_letter(step=step, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("reviews:next_steps", step.review_id)
+    with once.submit_once(request) as submit:  # a double submit makes one job
+        if submit.earlier:
+            messages.info(request, "This letter was already asked for; it is made once.")
+            return redirect(submit.earlier)
+        try:
+            job = requests.request_referral_letter(step=step, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("reviews:next_steps", step.review_id)
+        submit.stored(job.get_absolute_url())
     return redirect(job)
 
 
@@ -294,12 +299,17 @@ def patient_summary(request, visit_id: int):
 
     visit = get_visit_for(request.user, visit_id)  # query: visit, patient, location, injector
     if request.method == "POST":
-        try:
-            job = requests.request_patient_summary(visit=visit, by=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            return redirect(job)
+        with once.submit_once(request) as submit:  # a double submit makes one job
+            if submit.earlier:
+                messages.info(request, "This summary was already asked for; it is made once.")
+                return redirect(submit.earlier)
+            try:
+                job = requests.request_patient_summary(visit=visit, by=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                submit.stored(job.get_absolute_url())
+                return redirect(job)
     try:
         context = summary_context(visit=visit)
     except ValidationError as exc:
@@ -310,6 +320,7 @@ def patient_summary(request, visit_id: int):
         .for_lists()
         .latest_first()[:RECENT]
     )
+    context["submit_token"] = once.new_token()
     return render(request, "reports/patient_summary.html", context)
 
 

@@ -10,6 +10,7 @@ makes two jobs, each safe (a job is idempotent, ``reports.jobs``).
 from __future__ import annotations
 
 import datetime
+import re
 import time
 from decimal import Decimal
 
@@ -249,6 +250,18 @@ def test_the_injector_asks_for_the_pdf_once_per_click(
     assert (job.kind, job.visit_id, job.patient_id) == (Kind.PATIENT_SUMMARY, visit.pk, patient.pk)
     job.refresh_from_db()
     assert job.status == "done" and job.pages >= 1  # eager Celery in this test
+
+
+def test_a_double_submit_of_the_pdf_form_makes_one_job(patient, injector, injector_client):
+    """Guard (double submit, second tab): the summary page's PDF button goes through
+    ``clinic.once``."""
+    visit, _ = treatment_visit(patient=patient, injector=injector, points=RIGHT_MORE)
+    url = reverse("reports:patient_summary", args=[visit.pk])
+    token = re.search(r'name="submit_token" value="([^"]+)"', injector_client.get(url).text)[1]
+    first = injector_client.post(url, {"submit_token": token})
+    second = injector_client.post(url, {"submit_token": token})
+    job = ReportJob.objects.get()
+    assert first["Location"] == second["Location"] == job.get_absolute_url()
 
 
 # --- guards --------------------------------------------------------------------------

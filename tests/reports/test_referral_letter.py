@@ -4,12 +4,13 @@ text as the letter's page (reviews/_referral_letter.html).
 
 Doors: the letter's page button (POST ``reports:referral_letter``, injector and clinic
 admin; the front desk is refused), the job's page and download (``reports.access``);
-a double submit makes two jobs, each safe (a job is idempotent). A step that is not a
+a double submit makes one job (``clinic.once``). A step that is not a
 referral prints no letter. Not in the Django admin; the demo data makes no letter.
 """
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -80,3 +81,17 @@ def test_the_letter_is_rendered_by_the_worker_on_the_letterhead(
     text = flat_text(stored_report(job.file_name))
     assert "Harbour Skin Clinic" in text and patient.full_name in text
     assert "Oculoplastic surgeon" in text and "Brow ptosis from laxity, surgical opinion" in text
+
+
+@pytest.mark.django_db
+def test_a_double_submit_of_the_letter_makes_one_job(injector_client, review, injector):
+    """Guard (double submit, second tab): the letter page's PDF button goes through
+    ``clinic.once``."""
+    step = make_next_step(review=review, by=injector, detail=REASON)
+    page = injector_client.get(reverse("reviews:referral_letter", args=[step.pk])).text
+    token = re.search(r'name="submit_token" value="([^"]+)"', page)[1]
+    url = reverse("reports:referral_letter", args=[step.pk])
+    first = injector_client.post(url, {"submit_token": token})
+    second = injector_client.post(url, {"submit_token": token})
+    job = ReportJob.objects.get()
+    assert first["Location"] == second["Location"] == job.get_absolute_url()

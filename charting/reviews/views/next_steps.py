@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from clinic import once
 from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES, Role
 
@@ -68,4 +69,8 @@ def referral_letter(request, step_id: int):
     step = get_next_step_for(request.user, step_id)  # query: the step and its people
     if referral_refusal(step):
         raise Http404("Only a referral prints a letter.")
-    return render(request, "reviews/referral_letter.html", {"step": step})
+    return render(
+        request,
+        "reviews/referral_letter.html",
+        {"step": step, "submit_token": once.new_token()},  # a double tap asks once
+    )
