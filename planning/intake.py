@@ -258,6 +258,7 @@ def planned_regions(*, patient_id: int, today: datetime.date) -> list[str]:
             visit__date__gte=today - datetime.timedelta(days=PLAN_RECENT_DAYS),
         )
         .exclude(visit__status=VisitStatus.CANCELLED)
+        .exclude(visit__not_treated__isnull=False)  # recorded "not treated today"
         .order_by("-visit__date", "-id")
         .values_list("pk", flat=True)
         .first()

@@ -145,7 +145,7 @@ def _source(visit: Visit) -> tuple[list, object, bool, Treatment | None]:
         return list(treatment.injections.all()), treatment.product, True, treatment
     plan = (
         TreatmentPlan.objects.final()
-        .filter(visit=visit)
+        .filter(visit=visit, visit__not_treated__isnull=True)  # a plan not given explains nothing
         .select_related("product")
         .prefetch_related("points__muscle")
         .order_by("-finalized_at", "-id")

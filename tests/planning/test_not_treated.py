@@ -2,7 +2,8 @@
 
 Doors (``planning.not_treated``): the visit's "Not treated today" page (injector
 records; clinic admin reads; front desk refused), the visit page and the patient page's
-visit list (shown), a second submit (double click, second tab), a signed visit (refused).
+visit list (shown), a second submit (double click, second tab), a signed visit (refused),
+the patient summary and the next pre-visit form (a plan not given is not explained).
 The Django admin registers no outcome; the demo data records none.
 """
 
@@ -113,3 +114,25 @@ def test_a_not_treated_visit_cannot_be_signed_as_treated(patient, injector):
         sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
     treatment.refresh_from_db()
     assert not treatment.is_signed
+
+
+def test_a_plan_not_given_is_not_explained_to_the_patient_nor_listed_for_consent(
+    patient, injector, visit
+):
+    """Doors of "not treated today" beyond signing (review finding): the patient summary
+    (page, PDF, the patient's copy) does not explain a final plan that was never given,
+    and the next pre-visit form does not list its regions above the consent text."""
+    from django.utils import timezone
+
+    from charting.reports.errors import ReportRefused
+    from charting.reports.patient_summary import build_summary
+    from planning.intake import planned_regions
+    from tests.factories import make_plan
+
+    make_plan(visit=visit, by=injector, points=[("CORR", "R", 4), ("CORR", "L", 4)], final=True)
+    today = timezone.localdate()
+    assert build_summary(visit=visit).areas and planned_regions(patient_id=patient.pk, today=today)
+    record_not_treated(visit=visit, reason=NotTreatedReason.DECLINED, note="", by=injector)
+    with pytest.raises(ReportRefused):
+        build_summary(visit=visit)
+    assert planned_regions(patient_id=patient.pk, today=today) == []
