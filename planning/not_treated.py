@@ -18,10 +18,11 @@ patient's lock, ``planning.dose_rules.lock_patient``).
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from clinic.input_bounds import NO_CONTROL, control_characters_in
+from clinic.roles import Role
 
 from .choices import NotTreatedReason, VisitStatus
 from .dose_rules import lock_patient
@@ -32,6 +33,8 @@ NOTE_MAX = 1000
 
 @transaction.atomic
 def record_not_treated(*, visit: Visit, reason: str, note: str = "", by) -> NotTreated:
+    if not by.has_role(Role.INJECTOR):  # whichever door calls: an injector decides it
+        raise PermissionDenied("An injector records that the patient is not treated today.")
     note = (note or "").strip()
     errors = {}
     if reason not in NotTreatedReason.values:

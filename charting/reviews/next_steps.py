@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from charting.errors import ChartingError
 from clinic.input_bounds import NO_CONTROL, control_characters_in
+from clinic.roles import Role
 
 from .choices import NextStepKind, NextStepStatus
 from .models import NextStep, Review
@@ -83,6 +84,8 @@ def record_next_step(
     by,
 ) -> NextStep:
     """Record the step (once: the same step posted twice returns the first)."""
+    if not by.has_role(Role.INJECTOR):  # whichever door calls: an injector decides it
+        raise PermissionDenied("An injector records the next step.")
     detail, refer_to = (detail or "").strip(), (refer_to or "").strip()
     errors = next_step_errors(
         review=review, kind=kind, detail=detail, refer_to=refer_to, due_on=due_on

@@ -136,3 +136,14 @@ def test_a_plan_not_given_is_not_explained_to_the_patient_nor_listed_for_consent
     with pytest.raises(ReportRefused):
         build_summary(visit=visit)
     assert planned_regions(patient_id=patient.pk, today=today) == []
+
+
+def test_the_rule_itself_refuses_anyone_but_an_injector(front_desk, clinic_admin, visit):
+    """Whichever door calls ``record_not_treated`` (a page, a task, the demo), only an
+    injector records it."""
+    from django.core.exceptions import PermissionDenied
+
+    for who in (front_desk, clinic_admin):
+        with pytest.raises(PermissionDenied):
+            record_not_treated(visit=visit, reason=NotTreatedReason.UNWELL, note="", by=who)
+    assert not NotTreated.objects.exists()

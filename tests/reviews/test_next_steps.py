@@ -169,3 +169,17 @@ def test_the_demo_has_staged_steps_once(desk_client):
     page = desk_client.get(reverse("next_steps_to_book") + "?all=1")
     assert all(f'data-testid="step-{s.pk}"' in page.text for s in steps)
     assert "(demo)" not in page.text  # the detail stays clinical
+
+
+def test_the_rule_itself_refuses_anyone_but_an_injector(review, front_desk, clinic_admin):
+    """Whichever door calls ``record_next_step`` (the review page, the demo), only an
+    injector records a next step."""
+    from django.core.exceptions import PermissionDenied
+
+    from charting.reviews.next_steps import record_next_step
+
+    due = treated_day(review.treatment) + datetime.timedelta(days=21)
+    for who in (front_desk, clinic_admin):
+        with pytest.raises(PermissionDenied):
+            record_next_step(review=review, kind="filler", detail="", due_on=due, by=who)
+    assert not NextStep.objects.exists()
