@@ -92,7 +92,7 @@ class Run:
 
     entries: list
     kept: bool
-    html: SafeString = mark_safe("")
+    html: SafeString = mark_safe("")  # nosec B308 B703 - an empty string
     key: str = ""
     anchor: str = ""
     treatment_id: int | None = None
@@ -146,16 +146,16 @@ def runs_of(context: dict) -> list[Run]:
                 Run(
                     entries=[entry],
                     kept=True,
-                    html=mark_safe(html),  # noqa: S308 - rendered by our autoescaping template
+                    html=mark_safe(html),  # noqa: S308 # nosec B308 B703 - our autoescaping template
                     key=part_key(html=html, paper=context["paper"]),
                     treatment_id=entry.treatment["treatment"].pk,
                 )
             )
         elif runs and not runs[-1].kept:
             runs[-1].entries.append(entry)
-            runs[-1].html = mark_safe(runs[-1].html + html)  # noqa: S308
+            runs[-1].html = mark_safe(runs[-1].html + html)  # noqa: S308 # nosec B308 B703 - as above
         else:
-            runs.append(Run(entries=[entry], kept=False, html=mark_safe(html)))  # noqa: S308
+            runs.append(Run(entries=[entry], kept=False, html=mark_safe(html)))  # noqa: S308 # nosec B308 B703
     for number, run in enumerate(runs):
         run.anchor = f"{RUN_PREFIX}{number}"
     return runs
@@ -345,7 +345,7 @@ def css_string(text: str) -> SafeString:
     out = "".join(
         c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):x} " for c in text
     )
-    return mark_safe(f'"{out}"')  # noqa: S308 - nothing but letters, digits, spaces, escapes
+    return mark_safe(f'"{out}"')  # noqa: S308 # nosec B308 B703 - letters, digits, spaces, escapes
 
 
 def _stamp(count: int, *, context: dict) -> PdfReader:
