@@ -423,7 +423,7 @@ def shown(value: str) -> str:
 def stage_file(model, *, parsed: Parsed, user, file_name: str):
     """Keep a read file of ``model`` (this import's or another's, e.g. the past toxin
     import) for its person's preview, replacing any earlier one of theirs."""
-    model.objects.filter(created_at__lt=timezone.now() - KEEP).delete()
+    forget_files(model)
     upload, _ = model.objects.update_or_create(
         user=user,
         defaults={
@@ -453,10 +453,14 @@ def waiting_for(user) -> PatientImport | None:
     return kept_file(PatientImport, user)
 
 
-def forget_old_imports(*, now: datetime.datetime | None = None) -> int:
-    cutoff = (now or timezone.now()) - KEEP
-    deleted, _ = PatientImport.objects.filter(created_at__lt=cutoff).delete()
+def forget_files(model, *, now: datetime.datetime | None = None) -> int:
+    """Delete the files of ``model`` kept past ``KEEP`` (never imported); how many."""
+    deleted, _ = model.objects.filter(created_at__lt=(now or timezone.now()) - KEEP).delete()
     return deleted
+
+
+def forget_old_imports(*, now: datetime.datetime | None = None) -> int:
+    return forget_files(PatientImport, now=now)
 
 
 @transaction.atomic

@@ -36,8 +36,8 @@ from clinic.csv_cells import safe_row
 from clinic.errors import RuleError
 from clinic.models import Patient
 from clinic.patient_import import (
-    KEEP,
     Parsed,
+    forget_files,
     kept_file,
     parse_date,
     read_table,
@@ -284,9 +284,7 @@ def waiting_for(user) -> OutsideDoseImport | None:
 
 
 def forget_old_imports(*, now: datetime.datetime | None = None) -> int:
-    cutoff = (now or timezone.now()) - KEEP
-    deleted, _ = OutsideDoseImport.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    return forget_files(OutsideDoseImport, now=now)
 
 
 @transaction.atomic
