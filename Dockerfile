@@ -21,7 +21,7 @@ COPY audit/ audit/
 COPY security/ security/
 COPY planning/ planning/
 COPY charting/ charting/
-RUN pip install .
+RUN pip install . && pip install --no-deps mediapipe==0.10.14
 COPY . .
 
 RUN useradd --system --uid 1000 clinic && mkdir -p /data/media /data/private \

@@ -13,7 +13,7 @@ from ..choices import (
 from .history import OutsideDose, OutsideDoseImport
 from .intake import PatientIntake
 from .movement import MovementMap, Observation
-from .photos import Photo
+from .photos import MeasurementStatus, Photo, PhotoMeasurement
 from .plans import InjectionPoint, PlanTemplate, PlanTemplatePoint, TreatmentPlan
 from .reference import DoseLimit, DoseRange, EffectDuration, Expression, Muscle, Product
 from .visits import NotTreated, Screening, Visit
@@ -27,6 +27,7 @@ __all__ = [
     "InjectionPoint",
     "MovementMap",
     "NotTreated",
+    "MeasurementStatus",
     "Muscle",
     "Observation",
     "Outcome",
@@ -34,6 +35,7 @@ __all__ = [
     "OutsideDoseImport",
     "PatientIntake",
     "Photo",
+    "PhotoMeasurement",
     "PhotoMoment",
     "PlanStatus",
     "PlanTemplate",

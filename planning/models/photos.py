@@ -66,3 +66,54 @@ class Photo(LockedByVisit):
     @property
     def thumbnail_url(self) -> str:
         return reverse("planning:photo_thumbnail", args=[self.pk])
+
+
+class MeasurementStatus(models.TextChoices):
+    PENDING = "pending", "Being measured"
+    MEASURED = "measured", "Measured"
+    UNUSABLE = "unusable", "Not measurable"
+    FAILED = "failed", "Measurement failed"
+
+
+class PhotoMeasurement(models.Model):
+    """What the face-landmark model and our image measurement found on one photo
+    (issue 21): computed by a Celery task after upload, never used by a dose rule,
+    only shown to the injector. ``values`` holds millimetres per measure and side,
+    ``{"brow_tail": {"R": 14.2, "L": 11.8}, ...}`` with the keys of
+    ``planning.measurements.MEASURES``; sides are the patient's own.
+    ``landmarks`` are the model's points in the stored photo's pixels."""
+
+    audit_patient = "photo__visit__patient_id"
+
+    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="measurement")
+    status = models.CharField(
+        max_length=10, choices=MeasurementStatus.choices, default=MeasurementStatus.PENDING
+    )
+    # Why the photo is not measurable (not frontal, tilted, iris not found...), in words.
+    reason = models.CharField(max_length=300, blank=True)
+    model_name = models.CharField(max_length=80, blank=True)
+    model_version = models.CharField(max_length=40, blank=True)
+    method_version = models.CharField(max_length=20, blank=True)
+    iris_px = models.FloatField(null=True, blank=True)
+    mm_per_px = models.FloatField(null=True, blank=True)
+    yaw_deg = models.FloatField(null=True, blank=True)
+    roll_deg = models.FloatField(null=True, blank=True)
+    landmarks = models.JSONField(default=list, blank=True)
+    values = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    cpu_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=MeasurementStatus.values),
+                name="photo_measurement_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Measurement of photo {self.photo_id}: {self.status}"
+
+    @property
+    def usable(self) -> bool:
+        return self.status == MeasurementStatus.MEASURED
