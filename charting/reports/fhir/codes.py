@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from planning.choices import Grade, Side
+from planning.measurements import IRIS_MM, MEASURES
 
 FHIR_VERSION = "4.0.1"  # R4; tests validate with fhir.resources' R4B models
 
@@ -39,6 +40,7 @@ PROVENANCE_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-parti
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 EXAM = ("exam", "Exam")
 UCUM = "http://unitsofmeasure.org"
+MILLIMETRE = "mm"
 # A botulinum toxin unit is no UCUM unit of mass or activity: UCUM's arbitrary unit
 # "[arb'U]" is the honest code, with "U" as the unit shown.
 TOXIN_UNIT = "[arb'U]"
@@ -75,6 +77,10 @@ def observation_system() -> str:
     return local("CodeSystem/observation")
 
 
+def measure_system() -> str:
+    return local("CodeSystem/photo-measure")
+
+
 def laterality_extension() -> str:
     return local("StructureDefinition/laterality")
 
@@ -106,24 +112,47 @@ def grade_code_system() -> dict:
     }
 
 
+def measure_code_system() -> dict:
+    """What is measured on a photo (planning.measurements) as a CodeSystem resource
+    (sent once in each Bundle that holds a photo measurement)."""
+    return {
+        "resourceType": "CodeSystem",
+        "id": "photo-measure",
+        "url": measure_system(),
+        "name": "PhotoMeasure",
+        "title": "Facial measurements from a standardized photo, per side, in millimetres",
+        "status": "active",
+        "content": "complete",
+        "caseSensitive": True,
+        "description": "Measured by our code on a frontal photo located by a face-landmark "
+        f"model; the scale is the iris diameter taken as {IRIS_MM} mm (a population "
+        "average). Heights are above the pupil line; the mouth corner's is to the lip "
+        "midline. Shown to the injector as context, never used by a dose rule.",
+        "concept": [{"code": m.key, "display": m.label} for m in MEASURES],
+    }
+
+
 def side_text(side: str) -> str:
     return {"R": "patient's right", "L": "patient's left", "C": "midline"}[side]
+
+
+def laterality(side: str) -> dict:
+    """The SNOMED CT laterality of a side, as the value of our laterality extension."""
+    code, display = LATERALITY[side]
+    return {
+        "url": laterality_extension(),
+        "valueCodeableConcept": {
+            "coding": [{"system": SNOMED, "code": code, "display": display}],
+            "text": side_text(side),
+        },
+    }
 
 
 def body_site(muscle, side: str) -> dict:
     """A muscle on one side: our muscle code (text for the muscle: no SNOMED CT code of
     a facial muscle is cited yet) and the SNOMED CT laterality as an extension."""
-    code, display = LATERALITY[side]
     return {
-        "extension": [
-            {
-                "url": laterality_extension(),
-                "valueCodeableConcept": {
-                    "coding": [{"system": SNOMED, "code": code, "display": display}],
-                    "text": side_text(side),
-                },
-            }
-        ],
+        "extension": [laterality(side)],
         "coding": [{"system": muscle_system(), "code": muscle.code, "display": muscle.name}],
         "text": f"{muscle.name}, {side_text(side)}",
     }

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from charting.models import Consent, Treatment
 from clinic.models import Patient
-from planning.models import Observation, OutsideDose, Visit
+from planning.models import MeasurementStatus, Observation, OutsideDose, PhotoMeasurement, Visit
 
 from .. import treatments as report_treatments
 from ..models import PATIENT_KINDS, ReportJob, Status
@@ -24,6 +24,7 @@ class Record:
     patients: list[Patient]
     visits: list[Visit] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
+    measurements: list[PhotoMeasurement] = field(default_factory=list)
     treatments: list[Treatment] = field(default_factory=list)
     consents: list[Consent] = field(default_factory=list)
     outside_doses: list[OutsideDose] = field(default_factory=list)
@@ -46,7 +47,8 @@ def load(
     visits (location, injector joined) (2), movement-map grades (map, recorder,
     expression, muscle joined) (3), treatments and touch-ups with their rows
     (``reports.treatments.with_rows``: 1 + its 13 prefetches) (4-17), consents (text,
-    witness joined) (18), outside doses (product joined) (19), stored PDFs (20)."""
+    witness joined) (18), outside doses (product joined) (19), stored PDFs (20), photo
+    measurements (photo and expression joined) (21)."""
     patients = list(patients)
     record = Record(patients=patients)
     if not patients:
@@ -83,5 +85,12 @@ def load(
         ReportJob.objects.filter(
             patient_id__in=ids, kind__in=PATIENT_KINDS, status=Status.DONE
         ).filter(Q(visit__isnull=True) | Q(visit_id__in=visit_ids))
+    )
+    record.measurements = list(
+        PhotoMeasurement.objects.filter(
+            photo__visit_id__in=visit_ids, status=MeasurementStatus.MEASURED
+        )
+        .select_related("photo__expression")
+        .order_by("photo__visit_id", "photo__uploaded_at", "photo_id")
     )
     return record
