@@ -30,7 +30,7 @@ from scipy import ndimage
 from .measurements import IRIS_MM, MEASURES
 
 # Bump when the way a value is computed changes: stored rows say which method made them.
-METHOD_VERSION = "mesh-locate-image-edge/1"
+METHOD_VERSION = "brow-edge/1"
 MODEL_NAME = "MediaPipe Face Mesh (legacy solution, refine_landmarks, 478 points)"
 
 # The pose gate, in degrees and pixels. Roll below MAX_ROLL_DEG is corrected by
