@@ -1,7 +1,7 @@
 """Measuring a stored photo (issue 21): the rule behind ``planning.tasks.measure_photo``.
 
 Every stored photo gets one ``PhotoMeasurement`` (pending) when it is saved
-(``planning.photos.save_clean_photo``), and the task fills it after the commit:
+(``planning.photos.queue_measurement``), and the task fills it after the commit:
 measured, unusable with the reason in words, or failed. A measurement is shown to
 the injector, never used by a dose rule. Nothing about the patient is logged: only
 the photo's id and the outcome.
@@ -14,6 +14,7 @@ import logging
 import time
 
 import numpy as np
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image
@@ -26,22 +27,9 @@ log = logging.getLogger(__name__)
 PATIENT_UPLOADED_REASON = "sent by the patient: orientation not verified, not measured per side"
 
 
-def queue_measurement(photo: Photo) -> PhotoMeasurement:
-    """The pending row, and the task queued once the photo's transaction commits
-    (a rolled-back photo queues nothing)."""
-    from .tasks import measure_photo  # the task module imports this one
-
-    row, _ = PhotoMeasurement.objects.get_or_create(photo=photo)
-    photo_id = photo.pk
-    transaction.on_commit(lambda: measure_photo.delay(photo_id))
-    return row
-
-
 def read_rgb(photo: Photo) -> np.ndarray:
     """The stored (clean) photo's pixels, read through the private storage."""
-    from .photos import open_photo
-
-    with open_photo(photo) as handle:
+    with storages["private"].open(photo.file_name, "rb") as handle:
         data = handle.read()
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 

@@ -21,10 +21,10 @@ from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .choices import VisitKind, VisitStatus
-from .models import Expression, Photo, Visit
+from .models import Expression, Photo, PhotoMeasurement, Visit
 from .models.locking import locked_message
-from .photo_measurements import queue_measurement
 from .screening import ScreeningState, screening_state
+from .tasks import measure_photo
 
 try:  # HEIC/HEIF from iPads and iPhones, when pillow-heif is installed.
     from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
@@ -255,6 +255,15 @@ def store_photos(
             delete_files(photo)
         raise
     return photos
+
+
+def queue_measurement(photo: Photo) -> PhotoMeasurement:
+    """The photo's measurement, pending, and its task queued once the photo's
+    transaction commits (a rolled-back photo queues nothing; issue 21)."""
+    row, _ = PhotoMeasurement.objects.get_or_create(photo=photo)
+    photo_id = photo.pk
+    transaction.on_commit(lambda: measure_photo.delay(photo_id))
+    return row
 
 
 def capture_refusal(cleaned: CleanImage) -> str | None:
