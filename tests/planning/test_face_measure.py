@@ -353,3 +353,33 @@ def test_the_worker_measures_an_uploaded_photo_and_not_a_patients_selfie(
     assert row.status == MeasurementStatus.UNUSABLE
     assert row.reason == PATIENT_UPLOADED_REASON
     assert row.values == {}
+
+
+@pytest.mark.django_db
+def test_a_photo_with_no_face_says_so_and_a_missing_file_fails_in_words(
+    injector_client, patient, injector, django_capture_on_commit_callbacks
+):
+    """Unusable and failed are said in words under the photo; neither has values."""
+    from planning.photo_measurements import measure_stored_photo
+    from planning.photos import private_storage
+
+    visit = make_visit(patient=patient, injector=injector, screened=True)
+    blank = jpeg(np.full((200, 160, 3), 180, np.uint8))
+    with django_capture_on_commit_callbacks(execute=True):
+        injector_client.post(photos_url(visit), {"files": [upload(blank, "wall.jpg")]})
+    row = Photo.objects.get().measurement
+    assert (row.status, row.reason, row.values) == (
+        MeasurementStatus.UNUSABLE,
+        "No face was found in the photo.",
+        {},
+    )
+    page = injector_client.get(photos_url(visit)).content.decode()
+    assert "Not measurable: No face was found in the photo." in page
+
+    with django_capture_on_commit_callbacks(execute=False):
+        injector_client.post(photos_url(visit), {"files": [upload(jpeg(PORTRAIT), "a.jpg")]})
+    photo = Photo.objects.latest("id")
+    private_storage().delete(photo.file_name)
+    row = measure_stored_photo(photo_id=photo.pk)
+    assert row.status == MeasurementStatus.FAILED and row.values == {}
+    assert row.reason == "The measurement failed (FileNotFoundError); the photo is kept."
