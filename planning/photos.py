@@ -13,6 +13,7 @@ import uuid
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -20,9 +21,10 @@ from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .choices import VisitKind, VisitStatus
-from .models import Expression, Photo, Visit
+from .models import Expression, Photo, PhotoMeasurement, Visit
 from .models.locking import locked_message
 from .screening import ScreeningState, screening_state
+from .tasks import measure_photo
 
 try:  # HEIC/HEIF from iPads and iPhones, when pillow-heif is installed.
     from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
@@ -201,6 +203,8 @@ def save_clean_photo(
             )
             photo.full_clean()
             photo.save()
+            # Measured after the commit by the worker (issue 21); pending until then.
+            queue_measurement(photo)
     except Exception:
         storage.delete(file_name)
         storage.delete(thumb_name)
@@ -209,16 +213,32 @@ def save_clean_photo(
 
 
 def store_photos(
-    *, visit: Visit, by, uploads: list, expression: Expression | None = None, moment: str = ""
+    *,
+    visit: Visit,
+    by,
+    uploads: list,
+    expression: Expression | None = None,
+    moment: str = "",
+    guided: bool = False,
 ) -> list[Photo]:
-    """Several photos at once: all are checked first, then all stored, or none."""
+    """Several photos at once: all are checked first, then all stored, or none.
+
+    ``guided``: taken with the standardized capture, whose photos are for measuring:
+    one the pose gate refuses (no face, turned, tilted, too far) is refused with
+    that sentence, and nothing of the upload is stored. Other uploads are stored as
+    they are; their measurement says why when it cannot be made."""
     _refuse_unscreened(visit)
     errors, cleaned = [], []
     for upload in uploads:
         try:
-            cleaned.append(clean_image(upload))
+            item = clean_image(upload)
         except ValidationError as exc:
             errors.extend(exc.messages)
+            continue
+        if guided and (refusal := capture_refusal(item)) is not None:
+            errors.append(_fail(getattr(upload, "name", "photo") or "photo", refusal).messages[0])
+            continue
+        cleaned.append(item)
     if errors:
         raise ValidationError(errors)
     photos: list[Photo] = []
@@ -235,6 +255,24 @@ def store_photos(
             delete_files(photo)
         raise
     return photos
+
+
+def queue_measurement(photo: Photo) -> PhotoMeasurement:
+    """The photo's measurement, pending, and its task queued once the photo's
+    transaction commits (a rolled-back photo queues nothing; issue 21)."""
+    row, _ = PhotoMeasurement.objects.get_or_create(photo=photo)
+    photo_id = photo.pk
+    transaction.on_commit(lambda: measure_photo.delay(photo_id))
+    return row
+
+
+def capture_refusal(cleaned: CleanImage) -> str | None:
+    """The pose gate on a cleaned photo (planning.face_measure.pose_refusal)."""
+    from .face_measure import pose_refusal  # loads the face model on first use
+
+    with Image.open(io.BytesIO(cleaned.data)) as image:
+        rgb = np.asarray(image.convert("RGB"))
+    return pose_refusal(rgb)
 
 
 def delete_files(photo: Photo) -> None:

@@ -141,7 +141,9 @@ def celery_worker(worker_setup):
 def _route_reports_to(queue: str | None) -> None:
     from config.celery import app
 
-    app.conf.task_routes = {"reports.tasks.*": {"queue": queue}} if queue else None
+    # The reports' tasks and the photo measurement (planning.tasks.measure_photo).
+    routes = {"reports.tasks.*": {"queue": queue}, "planning.tasks.measure_photo": {"queue": queue}}
+    app.conf.task_routes = routes if queue else None
     app.amqp.flush_routes()
     app.amqp.router = app.amqp.Router()
 

@@ -45,6 +45,9 @@ class Photo(LockedByVisit):
     # visit when the injector confirmed it: its orientation and sides are not verified
     # (a front camera may mirror), ``uploaded_by`` is the injector who confirmed.
     patient_uploaded = models.BooleanField(default=False, editable=False)
+    # Where a photo that is not of a patient comes from, shown under it (the demo's
+    # warped test portrait says it is one, and by how much it was warped).
+    source_note = models.CharField(max_length=300, blank=True)
 
     objects = PhotoQuerySet.as_manager()
 

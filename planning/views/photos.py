@@ -26,6 +26,8 @@ def photos(request, visit_id: int):
         initial["expression"] = Expression.objects.filter(code=code).first()
     if moment := request.GET.get("moment"):
         initial["moment"] = moment
+    if request.GET.get("guided") == "1":  # the standardized capture's photos are gated
+        initial["guided"] = True
     form = PhotoUploadForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
@@ -43,6 +45,7 @@ def photos(request, visit_id: int):
                     uploads=form.cleaned_data["files"],
                     expression=form.cleaned_data["expression"],
                     moment=form.cleaned_data["moment"],
+                    guided=form.cleaned_data["guided"],
                 )
             except ValidationError as exc:
                 for message in exc.messages:
@@ -58,8 +61,8 @@ def photos(request, visit_id: int):
                 return redirect("planning:photos", visit_id=visit.pk)
         status = 400
     visit_photos = Photo.objects.for_visit(visit).select_related(
-        "expression"
-    )  # query: the visit's photos with their expressions
+        "expression", "measurement"
+    )  # query: the visit's photos with their expressions and measurements
     return render(
         request,
         "planning/photos.html",

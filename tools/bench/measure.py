@@ -214,7 +214,8 @@ def run_all(args) -> Report:
 
 def worker_figures(args) -> list[tuple[str, str]]:
     """Celery round trip through Redis and the real worker (the floor of
-    click-to-download), then the PDF figures (``tools.bench.pdf``)."""
+    click-to-download), then the PDF figures (``tools.bench.pdf``) and the photo
+    measurement's (``tools.bench.face``)."""
     from clinic.tasks import send_appointment_reminder
 
     figures = []
@@ -227,7 +228,8 @@ def worker_figures(args) -> list[tuple[str, str]]:
     figures.append(
         (f"Celery round trip, median of {len(times)} (ms)", f"{times[len(times) // 2]:.1f}")
     )
-    from . import pdf
+    from . import face, pdf
 
     figures.extend(pdf.figures(args))
+    figures.extend(face.figures(args))  # the photo measurement, in a process of its own
     return figures
