@@ -41,3 +41,14 @@ MEASURES_BY_KEY = {m.key: m for m in MEASURES}
 # The iris diameter taken as the scale: a documented population average (about
 # 11.7 mm horizontal visible iris diameter in adults), said so on every screen.
 IRIS_MM = 11.7
+
+# How far two measurements of the same face may differ by chance (mm, per measure):
+# a difference within it is shown as level. Placeholder figures until the engine's
+# repeatability tests give them.
+REPEATABILITY_MM: dict[str, float] = {
+    "brow_medial": 1.0,  # filled from the measurement tests
+    "brow_peak": 1.0,  # filled from the measurement tests
+    "brow_tail": 1.0,  # filled from the measurement tests
+    "aperture": 1.0,  # filled from the measurement tests
+    "mouth_corner": 1.0,  # filled from the measurement tests
+}
