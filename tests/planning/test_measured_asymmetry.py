@@ -1,0 +1,94 @@
+"""Measured asymmetry shown to the injector (issue 21): the wording per side and sign,
+what was not measured and why, averages of several photos, the movement map's panel."""
+
+import pytest
+from django.urls import reverse
+
+from planning.asymmetry import Change, Difference, photos_of, readings
+from planning.measurements import MEASURES_BY_KEY, REPEATABILITY_MM
+from planning.models import MeasurementStatus
+from tests.factories import MEASURING_MODEL, measured_photo
+
+pytestmark = pytest.mark.django_db
+
+BROW_TAIL = MEASURES_BY_KEY["brow_tail"]
+APERTURE = MEASURES_BY_KEY["aperture"]
+
+
+def test_the_higher_side_is_named_in_words_never_a_bare_sign():
+    assert Difference(BROW_TAIL, right=14.2, left=11.8).words == "brow tail R +2.4 mm higher"
+    assert Difference(BROW_TAIL, right=11.8, left=14.2).words == "brow tail L +2.4 mm higher"
+    assert Difference(APERTURE, right=9.0, left=10.1).words == "eye opening L +1.1 mm wider"
+
+
+def test_a_difference_within_the_repeatability_is_level():
+    within = REPEATABILITY_MM["brow_tail"]
+    d = Difference(BROW_TAIL, right=12.0, left=12.0 + within)
+    assert d.level and d.side == ""
+    assert d.words == f"brow tail level within ±{within:.1f} mm"
+    assert Difference(APERTURE, right=9.0, left=9.4).words.startswith("eye opening equal within")
+    assert d.repeatability_words == f"± {within:.1f} mm"
+
+
+def test_the_review_comparison_says_before_and_after_and_a_changed_side():
+    before = Difference(BROW_TAIL, right=14.2, left=11.8)
+    assert Change(before, Difference(BROW_TAIL, right=12.6, left=11.0)).words == (
+        "brow tail difference R 2.4 → 1.6 mm"
+    )
+    assert Change(before, Difference(BROW_TAIL, right=12.0, left=11.4)).words == (
+        "brow tail difference R 2.4 → 0.6 mm, now level within ±1.0 mm"
+    )
+    assert Change(before, Difference(BROW_TAIL, right=11.0, left=13.0)).words == (
+        "brow tail difference R 2.4 → L 2.0 mm, the higher side changed"
+    )
+
+
+def test_a_visits_photos_read_per_expression_and_moment(visit):
+    measured_photo(visit=visit, values={"brow_tail": {"R": 14.0, "L": 12.0}})
+    measured_photo(visit=visit, values={"brow_tail": {"R": 14.4, "L": 11.6}})
+    measured_photo(visit=visit, status=MeasurementStatus.PENDING)
+    measured_photo(
+        visit=visit, status=MeasurementStatus.UNUSABLE, reason="the face is turned 14° away"
+    )
+    measured_photo(visit=visit, status=MeasurementStatus.FAILED, reason="iris not found")
+    measured_photo(visit=visit, expression="BROWS", moment="max", patient_uploaded=True)
+    rest, brows = readings(photos_of([visit.pk]))
+    assert rest.label == "Rest, at rest" and brows.label == "Raise brows, at maximum"
+    assert rest.measured == 2 and rest.averaged_words == "mean of 2 photos"
+    (tail,) = rest.differences
+    assert (tail.right, tail.left, tail.words) == (14.2, 11.8, "brow tail R +2.4 mm higher")
+    assert rest.models == [" ".join(MEASURING_MODEL)]
+    assert rest.notes == [
+        "1 photo being measured",
+        "Not measurable: the face is turned 14° away",
+        "Measurement failed: iris not found",
+    ]
+    assert brows.differences == []
+    assert brows.notes == [
+        "1 photo sent by the patient: orientation and sides not verified, not measured"
+    ]
+
+
+def test_the_movement_map_shows_each_expressions_measurements(injector_client, visit):
+    measured_photo(visit=visit, values={"brow_tail": {"R": 14.2, "L": 11.8}})
+    measured_photo(
+        visit=visit,
+        expression="SQUINT",
+        moment="max",
+        reason="iris not found",
+        status=MeasurementStatus.UNUSABLE,
+    )
+    response = injector_client.get(reverse("planning:movement_map", args=[visit.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "brow tail R +2.4 mm higher" in html
+    assert "(R 14.2 · L 11.8 mm, ± 1.0 mm)" in html
+    assert "Not measurable: iris not found" in html
+    assert "11.7 mm" in html and "population average" in html
+    assert " ".join(MEASURING_MODEL) in html
+
+
+def test_a_map_without_photos_says_nothing_of_measurements(injector_client, visit):
+    response = injector_client.get(reverse("planning:movement_map", args=[visit.pk]))
+    assert response.status_code == 200
+    assert "population average" not in response.content.decode()
