@@ -203,7 +203,7 @@ def readings(photos: Iterable[Photo]) -> list[Reading]:
 def photos_of(visit_ids: Iterable[int]):
     """The photos of ``visit_ids`` with what ``readings`` reads (one query)."""
     return (
-        Photo.objects.filter(visit_id__in=list(visit_ids))
+        Photo.objects.filter(visit_id__in=[v for v in visit_ids if v is not None])
         .select_related("expression", "measurement")
         .order_by("visit_id", "uploaded_at", "id")
     )
@@ -218,6 +218,19 @@ def readings_by_visit(photos: Iterable[Photo]) -> dict[int, list[Reading]]:
 
 def any_measured(found: Iterable[Reading]) -> bool:
     return any(r.differences for r in found)
+
+
+def first_measured(*, visits: Iterable, by_visit: dict[int, list[Reading]]):
+    """Of ``visits`` in order of preference, the first with measured differences, else
+    the first with photos at all: (visit, its readings), or (None, [])."""
+    visits = [v for v in visits if v is not None]
+    for visit in visits:
+        if any_measured(by_visit.get(visit.pk, [])):
+            return visit, by_visit[visit.pk]
+    for visit in visits:
+        if by_visit.get(visit.pk):
+            return visit, by_visit[visit.pk]
+    return None, []
 
 
 # The review against the baseline

@@ -5,9 +5,11 @@ import pytest
 from django.urls import reverse
 
 from planning.asymmetry import Change, Difference, photos_of, readings
+from planning.choices import VisitKind
 from planning.measurements import MEASURES_BY_KEY, REPEATABILITY_MM
 from planning.models import MeasurementStatus
-from tests.factories import MEASURING_MODEL, measured_photo
+from tests.factories import GLABELLAR, MEASURING_MODEL, grade, make_plan, make_visit, measured_photo
+from tests.planning.test_plan_page import PLAN_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +94,36 @@ def test_a_map_without_photos_says_nothing_of_measurements(injector_client, visi
     response = injector_client.get(reverse("planning:movement_map", args=[visit.pk]))
     assert response.status_code == 200
     assert "population average" not in response.content.decode()
+
+
+def test_the_plan_shows_the_consultations_measurements_as_context(
+    injector_client, injector, patient
+):
+    consultation = make_visit(patient=patient, injector=injector, days_ago=7, screened=True)
+    grade(consultation, injector, {"FROWN.CORR.L": 3, "FROWN.CORR.R": 2})
+    measured_photo(visit=consultation, values={"brow_tail": {"R": 11.8, "L": 14.2}})
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
+    response = injector_client.get(plan.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "brow tail L +2.4 mm higher" in html
+    assert "context only: no dose rule reads it" in html
+    assert response.context["measured_visit"] == consultation
+    # The suggestions are the grades' alone: the same as without the measurement.
+    corr = next(s for s in response.context["suggestions"] if s.muscle.code == "CORR")
+    assert corr.units == {"L": 10, "R": 8}
+
+
+@pytest.mark.parametrize("photos", [1, 12])
+def test_the_plan_pages_queries_do_not_grow_with_photos(
+    injector_client, injector, patient, photos, django_assert_num_queries
+):
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    grade(visit, injector, {"FROWN.CORR.L": 3, "FROWN.CORR.R": 2, "FROWN.PROC.C": 2})
+    for n in range(photos):
+        measured_photo(visit=visit, values={"brow_tail": {"R": 14.0 + n / 10, "L": 12.0}})
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
+    with django_assert_num_queries(PLAN_PAGE_QUERIES):
+        response = injector_client.get(plan.get_absolute_url())
+    assert response.context["measured"][0].measured == photos
