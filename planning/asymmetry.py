@@ -279,6 +279,12 @@ class Comparison:
     def label(self) -> str:
         return self.review.label
 
+    @property
+    def without_baseline(self) -> list[Difference]:
+        """The review's measures that the baseline did not measure."""
+        compared = {c.after.measure.key for c in self.changes}
+        return [d for d in self.review.differences if d.measure.key not in compared]
+
 
 def compare(
     *, review: list[Reading], baselines: list[tuple[object, list[Reading]]]
