@@ -2,6 +2,7 @@
 what was not measured and why, averages of several photos, the movement map's panel."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from planning.asymmetry import Change, Difference, photos_of, readings
@@ -10,6 +11,7 @@ from planning.measurements import MEASURES_BY_KEY, REPEATABILITY_MM
 from planning.models import MeasurementStatus
 from tests.factories import GLABELLAR, MEASURING_MODEL, grade, make_plan, make_visit, measured_photo
 from tests.planning.test_plan_page import PLAN_PAGE_QUERIES
+from tests.queries import audit_event
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +129,39 @@ def test_the_plan_pages_queries_do_not_grow_with_photos(
     with django_assert_num_queries(PLAN_PAGE_QUERIES):
         response = injector_client.get(plan.get_absolute_url())
     assert response.context["measured"][0].measured == photos
+
+
+@pytest.mark.parametrize("photos", [1, 12])
+def test_the_maps_queries_do_not_grow_with_measured_photos(
+    injector_client, visit, photos, django_assert_num_queries
+):
+    for n in range(photos):
+        measured_photo(visit=visit, values={"brow_tail": {"R": 14.0, "L": 12.0 + n / 10}})
+    measured_photo(visit=visit, status=MeasurementStatus.PENDING)
+    # As tests/planning/test_movement_map.py counts it, without comparing and with no
+    # grade yet: 1 session, 2 user, 3 roles, 4 the visit, 5 its screening, 6 expressions,
+    # 7 their muscles, 8 the map (none: no observations to read), 9 the visit's photos
+    # with their expressions and measurements (one query, whatever their number),
+    # 10 the active location, 11 the location menu; the read is audited (the visit's
+    # patient, then audit_event()).
+    with django_assert_num_queries(12 + audit_event()):
+        response = injector_client.get(reverse("planning:movement_map", args=[visit.pk]))
+    rest = next(g for g in response.context["groups"] if g.expression.code == "REST")
+    assert rest.readings[0].measured == photos and rest.readings[0].pending == 1
+
+
+def test_the_front_desk_sees_no_measurement(client, front_desk, injector, patient, visit):
+    measured_photo(visit=visit, values={"brow_tail": {"R": 14.2, "L": 11.8}})
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
+    injector_client = Client()
+    injector_client.force_login(injector)
+    client.force_login(front_desk)
+    for url in (
+        reverse("planning:movement_map", args=[visit.pk]),
+        plan.get_absolute_url(),
+        reverse("reports:patient_history", args=[patient.pk]),
+    ):
+        assert client.get(url).status_code == 403
+        assert "R +2.4 mm higher" in injector_client.get(url).content.decode()
+    page = client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+    assert "mm higher" not in page and "population average" not in page

@@ -2,6 +2,7 @@
 treatment visit's photos, else the consultation's, same expression and moment, "→"."""
 
 import pytest
+from django.urls import reverse
 
 from charting.reviews.review import open_review
 from charting.signing import sign_treatment
@@ -84,3 +85,13 @@ def test_the_review_pages_queries_do_not_grow_with_photos(
     with django_assert_num_queries(12 + 3 + 1 + 1 + audit_event()):
         response = injector_client.get(review.get_absolute_url())
     assert response.context["measured"][0].review.measured == photos
+
+
+def test_the_front_desk_never_sees_the_reviews_measurements(patient, injector, desk_client):
+    treatment = charted_treatment(patient=patient, injector=injector)
+    measured_photo(visit=treatment.visit, values=TAIL_BEFORE)
+    treatment = _signed(treatment, injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
+    measured_photo(visit=review.visit, values=TAIL_AFTER)
+    assert desk_client.get(review.get_absolute_url()).status_code == 403
+    assert desk_client.get(reverse("reviews:photos", args=[review.pk])).status_code == 403
