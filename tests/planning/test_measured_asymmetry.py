@@ -79,7 +79,7 @@ def test_the_movement_map_shows_each_expressions_measurements(injector_client, v
         visit=visit,
         expression="SQUINT",
         moment="max",
-        reason="iris not found",
+        reason="iris not found <b>",
         status=MeasurementStatus.UNUSABLE,
     )
     response = injector_client.get(reverse("planning:movement_map", args=[visit.pk]))
@@ -87,7 +87,7 @@ def test_the_movement_map_shows_each_expressions_measurements(injector_client, v
     assert response.status_code == 200
     assert "brow tail R +2.4 mm higher" in html
     assert "(R 14.2 · L 11.8 mm, ± 1.0 mm)" in html
-    assert "Not measurable: iris not found" in html
+    assert "Not measurable: iris not found &lt;b&gt;" in html  # the engine's words, escaped
     assert "11.7 mm" in html and "population average" in html
     assert " ".join(MEASURING_MODEL) in html
 
