@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from charting.reports import history_pages
+from charting.reports.models import HistoryPart
 from charting.reports.patient_history import build_history
 from charting.signing import sign_treatment
 from tests.factories import PASSWORD, charted_treatment, make_visit, measured_photo
@@ -92,3 +93,16 @@ def test_the_history_pdf_has_no_measurement_section_without_measurements(patient
     text = flat_text(history_pages.history_pdf(context=build_history(patient=patient)).content)
     assert "Measured asymmetry" not in text
     assert "Summary" in text  # the front matter itself is there
+
+
+def test_a_new_measurement_shows_although_the_signed_cycle_was_kept(patient, injector):
+    """The chart is in the front matter, rendered on every read: a kept cycle's pages
+    never hold a chart that a later visit's measurement changes."""
+    measured_cycles(patient, injector, visits=1)
+    first = flat_text(history_pages.history_pdf(context=build_history(patient=patient)).content)
+    assert HistoryPart.objects.count() == 1  # the signed treatment's pages, kept
+    later = make_visit(patient=patient, injector=injector, screened=True)
+    measured_photo(visit=later, values={"brow_medial": {"R": 24.0, "L": 21.0}})
+    second = flat_text(history_pages.history_pdf(context=build_history(patient=patient)).content)
+    assert "R +3.0 mm higher" in second and "R +3.0 mm higher" not in first
+    assert HistoryPart.objects.count() == 1  # the same kept part, used again
