@@ -221,14 +221,10 @@ def any_measured(found: Iterable[Reading]) -> bool:
 
 
 def first_measured(*, visits: Iterable, by_visit: dict[int, list[Reading]]):
-    """Of ``visits`` in order of preference, the first with measured differences, else
-    the first with photos at all: (visit, its readings), or (None, [])."""
-    visits = [v for v in visits if v is not None]
+    """Of ``visits`` in order of preference, the first with measured differences:
+    (visit, its readings), or (None, []) when none measured anything."""
     for visit in visits:
-        if any_measured(by_visit.get(visit.pk, [])):
-            return visit, by_visit[visit.pk]
-    for visit in visits:
-        if by_visit.get(visit.pk):
+        if visit is not None and any_measured(by_visit.get(visit.pk, [])):
             return visit, by_visit[visit.pk]
     return None, []
 

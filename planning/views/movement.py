@@ -6,7 +6,7 @@ from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES
 
 from ..access import get_visit_for
-from ..asymmetry import SCALE_SENTENCE, readings
+from ..asymmetry import SCALE_SENTENCE, any_measured, readings
 from ..forms import MovementMapForm
 from ..models import MovementMap, Observation, Photo
 from ..models.locking import VisitLockedError, locked_message
@@ -96,7 +96,7 @@ def movement_map(request, visit_id: int):
             "compare": compare,
             "previous": before,
             "may_edit": may_edit,
-            "measured": measured,
+            "measured": any_measured(measured),
             "scale_sentence": SCALE_SENTENCE,
             "stray_errors": {k: v for k, v in form.cell_errors.items() if k not in form.cell_keys},
             "step": "map",

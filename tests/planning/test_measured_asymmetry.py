@@ -165,3 +165,17 @@ def test_the_front_desk_sees_no_measurement(client, front_desk, injector, patien
         assert "R +2.4 mm higher" in injector_client.get(url).content.decode()
     page = client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
     assert "mm higher" not in page and "population average" not in page
+
+
+def test_the_plan_prints_no_measurement_card_before_anything_is_measured(
+    injector_client, injector, visit
+):
+    measured_photo(visit=visit, status=MeasurementStatus.PENDING)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
+    response = injector_client.get(plan.get_absolute_url())
+    assert response.status_code == 200
+    assert 'data-testid="measured-asymmetry"' not in response.content.decode()
+    # The map says the photo is being measured, without the scale sentence.
+    page = injector_client.get(reverse("planning:movement_map", args=[visit.pk]))
+    assert "1 photo being measured" in page.content.decode()
+    assert 'data-testid="measured-scale"' not in page.content.decode()
