@@ -95,3 +95,15 @@ def test_the_front_desk_never_sees_the_reviews_measurements(patient, injector, d
     measured_photo(visit=review.visit, values=TAIL_AFTER)
     assert desk_client.get(review.get_absolute_url()).status_code == 403
     assert desk_client.get(reverse("reviews:photos", args=[review.pk])).status_code == 403
+
+
+def test_the_photos_side_by_side_show_what_each_photo_measured(patient, injector, injector_client):
+    treatment = charted_treatment(patient=patient, injector=injector)
+    measured_photo(visit=treatment.visit, values=TAIL_BEFORE)
+    treatment = _signed(treatment, injector)
+    review = open_review(treatment=treatment, by=injector, on=two_weeks_after(treatment))
+    measured_photo(visit=review.visit, status="pending")
+    html = injector_client.get(reverse("reviews:photos", args=[review.pk])).content.decode()
+    assert "brow tail R +2.4 mm higher" in html  # under the baseline photo
+    assert "1 photo being measured" in html  # under the review photo
+    assert "population average" in html

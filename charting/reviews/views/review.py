@@ -12,7 +12,7 @@ from charting.seal import MISMATCH_MESSAGE, report_mismatch, verify
 from clinic.access import id_from, role_required
 from clinic.fragments import render_fragment
 from clinic.roles import CLINICAL_ROLES, Role
-from planning.asymmetry import SCALE_SENTENCE
+from planning.asymmetry import SCALE_SENTENCE, readings
 from planning.models import Photo, Side
 from planning.movement import latest_map
 
@@ -186,7 +186,7 @@ def photos(request, review_id: int):
         visit_ids.add(movement_map.visit_id)
     photos = list(
         Photo.objects.filter(visit_id__in=visit_ids)
-        .select_related("expression")
+        .select_related("expression", "measurement")
         .order_by("expression__order", "uploaded_at")
     )  # query: every photo of the baseline visits and the review
     pairs: dict[str, dict] = {}
@@ -197,10 +197,17 @@ def photos(request, review_id: int):
         )
         slot = "review" if photo.visit_id == review.visit_id else "baseline"
         pair[slot] = photo  # the latest of each kind wins
+        pair[f"{slot}_reading"] = readings([photo])[0]  # what was measured on it
     context = {
         "review": review,
         "visit": review.visit,
         "pairs": list(pairs.values()),
+        "scale_sentence": SCALE_SENTENCE,
+        "measured": any(
+            p.get(f"{slot}_reading") and p[f"{slot}_reading"].differences
+            for p in pairs.values()
+            for slot in ("baseline", "review")
+        ),
     }
     return render(request, "reviews/photos.html", context)
 
