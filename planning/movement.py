@@ -193,6 +193,8 @@ class Group:
     expression: Expression
     rows: list[Row]
     photos: list[Photo]
+    # What was measured on those photos (planning.asymmetry.Reading), set by the page.
+    readings: list = field(default_factory=list)
 
 
 @dataclass

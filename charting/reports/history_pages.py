@@ -65,7 +65,9 @@ from pypdf.generic import (
 from weasyprint import HTML
 
 from clinic.models import Patient
+from planning.asymmetry import SCALE_SENTENCE
 
+from .measured_history import measured_history
 from .models import HistoryPart
 from .patient_history import build_history
 from .rendering import RenderedPdf, RestrictedURLFetcher, base_context
@@ -374,6 +376,13 @@ def history_pdf(
     """The history of ``context`` (``patient_history.build_history``) as one PDF;
     ``share``: see ``kept_parts``."""
     context = {**base_context(letterhead=letterhead), **context}
+    if "measured_series" not in context:
+        # Measured asymmetry across visits: in the front matter, rendered on every read
+        # (never in a kept part; 1 query, 2 when something was measured).
+        context["measured_series"] = measured_history(
+            visits=[entry.visit for entry in context["visits"]]
+        )
+        context["scale_sentence"] = SCALE_SENTENCE
     runs = runs_of(context)
     kept = kept_parts(runs, context=context, share=share)
     if progress:

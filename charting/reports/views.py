@@ -22,6 +22,8 @@ from clinic import once
 from clinic.access import get_patient_for, role_required
 from clinic.forms import DateRangeForm
 from clinic.roles import CLINICAL_ROLES, Role
+from planning.asymmetry import SCALE_SENTENCE
+from planning.models import Visit
 
 from . import requests
 from .access import (
@@ -33,6 +35,7 @@ from .access import (
     may_give_copy,
 )
 from .forms import ExportForm, RecordForm, ReleaseForm
+from .measured_history import measured_history
 from .models import RECORD_KINDS, Kind, RecordRelease, ReportJob
 from .storage import private_storage
 
@@ -242,10 +245,19 @@ def patient_history(request, patient_id: int):
         .for_lists()
         .latest_first()[:RECENT]
     )
+    # Measured asymmetry across visits: query: the patient's visits; query: their photos
+    # with their measurements; query (when something was measured): the units charted.
+    visits = list(Visit.objects.for_patient(patient).not_cancelled().order_by("date", "id"))
     return render(
         request,
         "reports/patient_history.html",
-        {"patient": patient, "form": form, "jobs": jobs},
+        {
+            "patient": patient,
+            "form": form,
+            "jobs": jobs,
+            "measured_series": measured_history(visits=visits),
+            "scale_sentence": SCALE_SENTENCE,
+        },
         status=422 if form.errors else 200,
     )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from charting.models import Injection
 from planning import sides
+from planning.asymmetry import Comparison, compare, photos_of, readings_by_visit
 
 from .baseline import baseline_grades, treated_sides
 from .cycles import Cell, build_cells
@@ -123,3 +124,19 @@ def review_rows(review: Review):
     findings = list(review.findings.select_related("muscle"))  # query: residual grades
     side_effects = list(review.side_effects.select_related("muscle"))  # query: side effects
     return injections, touch_ups, findings, side_effects
+
+
+def measured_comparison(*, review: Review, movement_map) -> list[Comparison]:
+    """What was measured on the review's photos against the baseline of the treated
+    cycle, per expression and moment: the treatment visit's photos, else those of the
+    baseline map's visit (the consultation). One query: the photos of the three visits
+    with their measurements. Shown only; no rule reads it."""
+    treated = review.treatment.visit
+    consultation = movement_map.visit if movement_map is not None else None
+    by_visit = readings_by_visit(
+        photos_of({review.visit_id, treated.pk, getattr(consultation, "pk", None)})
+    )
+    baselines = [(treated, by_visit.get(treated.pk, []))]
+    if consultation is not None and consultation.pk != treated.pk:
+        baselines.append((consultation, by_visit.get(consultation.pk, [])))
+    return compare(review=by_visit.get(review.visit_id, []), baselines=baselines)

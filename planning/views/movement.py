@@ -6,6 +6,7 @@ from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES
 
 from ..access import get_visit_for
+from ..asymmetry import SCALE_SENTENCE, any_measured, readings
 from ..forms import MovementMapForm
 from ..models import MovementMap, Observation, Photo
 from ..models.locking import VisitLockedError, locked_message
@@ -60,7 +61,8 @@ def movement_map(request, visit_id: int):
     observations = (
         list(Observation.objects.filter(movement_map=movement)) if movement else []
     )  # query: its observations
-    photos = list(Photo.objects.for_visit(visit))  # query: the visit's photos
+    # query: the visit's photos, their expressions and measurements (planning.asymmetry)
+    photos = list(Photo.objects.for_visit(visit).select_related("expression", "measurement"))
     compare = request.GET.get("compare") == "previous"
     before = (
         latest_map(visit=visit, before_visit=True) if compare else None
@@ -76,6 +78,9 @@ def movement_map(request, visit_id: int):
         values=form.posted_values() if form.is_bound else None,
         errors=form.cell_errors,
     )
+    measured = readings(photos)  # no query
+    for group in groups:
+        group.readings = [r for r in measured if r.expression == group.expression]
     if movement and not form.is_bound:
         form.initial["notes"] = movement.notes
     return render(
@@ -91,6 +96,8 @@ def movement_map(request, visit_id: int):
             "compare": compare,
             "previous": before,
             "may_edit": may_edit,
+            "measured": any_measured(measured),
+            "scale_sentence": SCALE_SENTENCE,
             "stray_errors": {k: v for k, v in form.cell_errors.items() if k not in form.cell_keys},
             "step": "map",
         },

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from .. import plans as planning_plans
 from .. import reference_cache, sides, treatment_history
+from ..asymmetry import SCALE_SENTENCE, first_measured, photos_of, readings_by_visit
 from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..models import TreatmentPlan
@@ -126,6 +127,13 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
     movement, suggestions = _map_suggestions(
         plan=plan, muscles=muscles, points=points, ranges=ranges
     )  # 2 queries: the map and its observations
+    # Context only, no dose rule reads it: what was measured on the photos of this
+    # visit, else of the map's visit (query: their photos with their measurements).
+    map_visit = movement.visit if movement else None
+    measured_visit, measured = first_measured(
+        visits=[plan.visit, map_visit],
+        by_visit=readings_by_visit(photos_of({plan.visit_id, getattr(map_visit, "pk", None)})),
+    )
     past = list(planning_plans.past_plans(plan=plan))  # query: other plans with totals
     templates = list(planning_plans.templates_for(plan.product))  # query: templates
     # Next cycle's doses from the patient's reviewed cycles of this product (the review
@@ -160,6 +168,9 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         # 1 query, 4 when the patient has signed treatments.
         "next_cycle": treatment_history.next_cycle(patient=plan.visit.patient),
         "movement": movement,
+        "measured_visit": measured_visit,
+        "measured": measured,
+        "scale_sentence": SCALE_SENTENCE,
         "past_plans": past,
         "last_plan": last,
         "templates": templates,

@@ -11,7 +11,17 @@ from django.utils import timezone
 from PIL import Image
 
 from planning.choices import PlanStatus, VisitKind, VisitStatus
-from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
+from planning.models import (
+    Expression,
+    InjectionPoint,
+    MeasurementStatus,
+    Muscle,
+    Photo,
+    PhotoMeasurement,
+    Product,
+    TreatmentPlan,
+    Visit,
+)
 from planning.movement import CellInput, save_observations
 from planning.photos import store_photo
 from planning.screening import QUESTIONS, record_screening
@@ -148,3 +158,41 @@ def make_photo(*, visit, by=None, data: bytes | None = None, expression=None, mo
         expression=expression,
         moment=moment,
     )
+
+
+# A measuring model as the engine records it (invented values for the display's tests).
+MEASURING_MODEL = ("MediaPipe Face Landmarker", "0.10.14")
+
+
+def measured_photo(
+    *,
+    visit,
+    expression: str = "REST",
+    moment: str = "rest",
+    values: dict | None = None,
+    status: str = MeasurementStatus.MEASURED,
+    reason: str = "",
+    patient_uploaded: bool = False,
+):
+    """A photo of ``expression`` (a code) at ``moment`` and its measurement row as the
+    measuring task leaves it: ``values`` in mm per measure and side (the patient's own),
+    or a pending / unusable / failed row with its ``reason``. No row when status is ""."""
+    photo = make_photo(
+        visit=visit, expression=Expression.objects.get(code=expression), moment=moment
+    )
+    if patient_uploaded:
+        Photo.objects.filter(pk=photo.pk).update(patient_uploaded=True)
+        photo.patient_uploaded = True
+    if status:
+        measured = status == MeasurementStatus.MEASURED
+        PhotoMeasurement.objects.create(
+            photo=photo,
+            status=status,
+            reason=reason,
+            model_name=MEASURING_MODEL[0] if measured else "",
+            model_version=MEASURING_MODEL[1] if measured else "",
+            iris_px=48.0 if measured else None,
+            mm_per_px=11.7 / 48.0 if measured else None,
+            values=values or {},
+        )
+    return photo

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
 #     when there is one)
 #  14 the product's hard limits (clinic policy), 15 their muscles
 #  16 the movement map for the plan, 17 its observations
+#  +1 the photos of the plan's visit and of the map's visit with their measurements
+#     (planning.asymmetry: the measured differences shown as context)
 #  18 the patient's other plans with their totals (and, above it, the product's limits
 #     again with their muscles for the suggestions' points per site: 2, cached outside
 #     a transaction)
@@ -37,7 +39,7 @@ pytestmark = pytest.mark.django_db
 #     (charting.reviews.cycles.next_cycle_for; with some, their injections and the
 #     effect durations, 3 more, see tests/charting/test_recall_timing.py)
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
-PLAN_PAGE_QUERIES = 25 + 1 + audit_event()
+PLAN_PAGE_QUERIES = 25 + 1 + 1 + audit_event()
 
 
 def grade_map(visit, injector):

@@ -173,8 +173,10 @@ def test_the_patient_history_page_has_a_constant_query_count(
     for _ in range(rows):
         make_report_job(patient=patient, by=injector)
     # 1 session, 2 user, 3 roles, 4 patient, 5 the patient's history jobs (patient,
-    # requester joined), 6 the active location, 7 the locations of the navigation bar;
-    # +3: the read is audited (chain head locked, event inserted, head moved on).
-    with django_assert_num_queries(7 + audit_event()):
+    # requester joined), 6 the patient's visits (for the measured asymmetry; with some,
+    # their photos and the units charted follow: tests/reports/test_measured_history.py),
+    # 7 the active location, 8 the locations of the navigation bar;
+    # +audit_event(): the read is audited.
+    with django_assert_num_queries(8 + audit_event()):
         response = injector_client.get(history_url(patient))
     assert response.status_code == 200

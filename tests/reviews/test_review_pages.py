@@ -170,11 +170,13 @@ def test_the_review_page_runs_in_constant_queries(
     # session, user, user's groups, review (+visit, people, treatments), treatment injections,
     # touch-up injections, findings, side effects, baseline map, its observations, and the
     # base layout's two location queries; the treatment's signature checked over its
-    # stored values (injections, events, consents: 3; the touch-up is not signed yet)
-    with django_assert_num_queries(12 + 3 + 1 + audit_event()):
+    # stored values (injections, events, consents: 3; the touch-up is not signed yet);
+    # +1 the photos of the review, treatment and consultation visits with their
+    # measurements (charting.reviews.screens.measured_comparison)
+    with django_assert_num_queries(12 + 3 + 1 + 1 + audit_event()):
         assert injector_client.get(url).status_code == 200
     _busy(review, injector, vial)
-    with django_assert_num_queries(12 + 3 + 1 + audit_event()):
+    with django_assert_num_queries(12 + 3 + 1 + 1 + audit_event()):
         assert injector_client.get(url).status_code == 200
 
 

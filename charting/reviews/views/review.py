@@ -12,6 +12,7 @@ from charting.seal import MISMATCH_MESSAGE, report_mismatch, verify
 from clinic.access import id_from, role_required
 from clinic.fragments import render_fragment
 from clinic.roles import CLINICAL_ROLES, Role
+from planning.asymmetry import SCALE_SENTENCE, readings
 from planning.models import Photo, Side
 from planning.movement import latest_map
 
@@ -20,7 +21,7 @@ from ..choices import Gais, Satisfaction, SideEffectKind
 from ..errors import ReviewErrors
 from ..opening import treatment_for_appointment, treatment_for_due
 from ..review import add_side_effect, open_review, save_review, sign_review, signing_refusals
-from ..screens import cycle_totals, residual_grid, review_rows
+from ..screens import cycle_totals, measured_comparison, residual_grid, review_rows
 
 CLINICAL = tuple(CLINICAL_ROLES)
 
@@ -76,7 +77,12 @@ def _review_page(request, review, *, posted=None, errors=None, side_effect_error
     totals = cycle_totals(
         injections=injections, touch_ups=touch_ups, findings=findings, side_effects=side_effects
     )
+    # query: the photos of the review, the treatment and the consultation with their
+    # measurements (shown against the baseline; no rule reads them)
+    measured = measured_comparison(review=review, movement_map=movement_map)
     context = {
+        "measured": measured,
+        "scale_sentence": SCALE_SENTENCE,
         "review": review,
         "visit": review.visit,
         "treatment": review.treatment,
@@ -180,7 +186,7 @@ def photos(request, review_id: int):
         visit_ids.add(movement_map.visit_id)
     photos = list(
         Photo.objects.filter(visit_id__in=visit_ids)
-        .select_related("expression")
+        .select_related("expression", "measurement")
         .order_by("expression__order", "uploaded_at")
     )  # query: every photo of the baseline visits and the review
     pairs: dict[str, dict] = {}
@@ -191,10 +197,17 @@ def photos(request, review_id: int):
         )
         slot = "review" if photo.visit_id == review.visit_id else "baseline"
         pair[slot] = photo  # the latest of each kind wins
+        pair[f"{slot}_reading"] = readings([photo])[0]  # what was measured on it
     context = {
         "review": review,
         "visit": review.visit,
         "pairs": list(pairs.values()),
+        "scale_sentence": SCALE_SENTENCE,
+        "measured": any(
+            p.get(f"{slot}_reading") and p[f"{slot}_reading"].differences
+            for p in pairs.values()
+            for slot in ("baseline", "review")
+        ),
     }
     return render(request, "reviews/photos.html", context)
 
