@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .choices import PhotoMoment
-from .measurements import IRIS_MM, MEASURES, REPEATABILITY_MM, Measure
+from .measurements import IRIS_MM, MEASURES, REPEATABILITY_MM, Measure, difference_words
 from .models import MeasurementStatus, Photo
 from .sides import LEFT, RIGHT
 
@@ -79,7 +79,7 @@ class Difference:
         """The difference without the measure's name: "R +2.4 mm higher"."""
         if self.level:
             return f"{LEVEL_WORDS[self.measure.higher_word]} within ±{self.repeatability:.1f} mm"
-        return f"{self.side} +{mm(self.delta)} mm {self.measure.higher_word}"
+        return difference_words(self.measure.key, {RIGHT: self.right, LEFT: self.left})
 
     @property
     def words(self) -> str:
