@@ -59,12 +59,16 @@ def _mirror(region: Region) -> Region:
 
 # The patient's right side (viewer's left), largest first so smaller regions lie on top.
 _RIGHT = [
+    # Frontalis in two parts per side (issue 21): the medial part (FRONT) and the
+    # lateral part (FRONTL), which lifts the brow's peak and tail, split on the
+    # mid-pupillary line (x = 148, the iris's centre); they share that edge.
     Region(
-        "FRONT",
+        "FRONTL",
         "R",
         "path",
-        ((84, 132), (104, 92), (140, 72), (184, 66), (184, 138), (150, 136), (96, 150)),
+        ((84, 132), (104, 92), (140, 72), (148, 71), (148, 137), (96, 150)),
     ),
+    Region("FRONT", "R", "path", ((148, 71), (184, 66), (184, 138), (150, 136), (148, 137))),
     Region("PLAT", "R", "path", ((146, 452), (198, 462), (198, 516), (136, 516))),
     Region("MASS", "R", "ellipse", (92, 322, 23, 42)),
     Region("ZYG", "R", "ellipse", (134, 272, 18, 30)),
