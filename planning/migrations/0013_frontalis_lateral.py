@@ -8,9 +8,12 @@ range, dose limit and effect duration that lists FRONT: the forehead's label tot
 the upper-face total, the clinic's forehead limit and the cumulative ceiling count
 both parts. No range of its own: REFERENCE.md gives none for a frontalis segment, and
 no label figure is invented.
+
+With it, the movement map's direction of pull (``Observation.direction``), which the
+lateral frontalis's brow tail needs (the rule: planning.pull).
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 CODE = "FRONTL"
 NAME = "Frontalis (lateral)"
@@ -52,4 +55,32 @@ def remove_lateral(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("planning", "0012_photo_measurement")]
 
-    operations = [migrations.RunPython(add_lateral, remove_lateral)]
+    operations = [
+        migrations.RunPython(add_lateral, remove_lateral),
+        migrations.AddField(
+            model_name="observation",
+            name="direction",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("tail_up", "Tail spikes up"),
+                    ("flat", "Flat"),
+                    ("corner_down", "Corner pulls down"),
+                    ("neutral", "Neutral"),
+                ],
+                max_length=12,
+                verbose_name="direction of pull",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="observation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("direction", ""),
+                    ("direction__in", ["tail_up", "flat", "corner_down", "neutral"]),
+                    _connector="OR",
+                ),
+                name="observation_direction_valid",
+            ),
+        ),
+    ]
