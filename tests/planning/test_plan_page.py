@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 #   3 user's groups (role check of @role_required)
 #   4 the plan with visit, patient, location, injector, product, creator
 #   5 its points with their muscles (prefetch)
+#  +1 its kept segments with their muscles (prefetch; planning.keeps, issue 21)
 #   6 the visit's latest screening (screening banner and checks)
 #   7 muscles (selects, names, sides)
 #   8 the product's dose ranges, 9 their muscles
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.django_db
 #     (charting.reviews.cycles.next_cycle_for; with some, their injections and the
 #     effect durations, 3 more, see tests/charting/test_recall_timing.py)
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
-PLAN_PAGE_QUERIES = 25 + 1 + audit_event()
+PLAN_PAGE_QUERIES = 25 + 1 + 1 + audit_event()
 
 
 def grade_map(visit, injector):
