@@ -26,7 +26,8 @@ def get_photo_for(user, photo_id: int) -> Photo:
 
 
 def get_plan_for(user, plan_id: int):
-    """A treatment plan with its visit, patient, product and points (two queries)."""
+    """A treatment plan with its visit, patient, product, points and kept segments
+    (three queries)."""
     from .plans import plan_with_everything
 
     require_role(user, CLINICAL_ROLES)

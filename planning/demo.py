@@ -40,8 +40,9 @@ DEMO_VISITS = {
     (4, VisitKind.CONSULTATION, 0): (["existing_ptosis"], ["REST"]),
 }
 
-# Muscles that move more on one side in the demo maps (the stronger side first).
-STRONGER = {"CORR": "L", "FRONT": "R", "OOC": "L", "DAO": "R"}
+# Muscles that move more on one side in the demo maps (the stronger side first): the
+# article's right brow that spikes when the forehead is raised is the lateral frontalis.
+STRONGER = {"CORR": "L", "FRONT": "R", "FRONTL": "R", "OOC": "L", "DAO": "R"}
 
 
 def demo_photo(label: str, seed: int) -> SimpleUploadedFile:
@@ -86,6 +87,8 @@ def ensure_reference_data() -> None:
         return
     migration = import_module("planning.migrations.0002_reference_data")
     migration.load(django_apps, None)
+    # Frontalis in segments: the lateral part and the medial part's name (issue 21).
+    import_module("planning.migrations.0013_frontalis_lateral").add_lateral(django_apps, None)
 
 
 # the demo patient's number (clinic.patients.chart_number_for), days ago, product code

@@ -59,12 +59,16 @@ def _mirror(region: Region) -> Region:
 
 # The patient's right side (viewer's left), largest first so smaller regions lie on top.
 _RIGHT = [
+    # Frontalis in two parts per side (issue 21): the medial part (FRONT) and the
+    # lateral part (FRONTL), which lifts the brow's peak and tail, split on the
+    # mid-pupillary line (x = 148, the iris's centre); they share that edge.
     Region(
-        "FRONT",
+        "FRONTL",
         "R",
         "path",
-        ((84, 132), (104, 92), (140, 72), (184, 66), (184, 138), (150, 136), (96, 150)),
+        ((84, 132), (104, 92), (140, 72), (148, 71), (148, 137), (96, 150)),
     ),
+    Region("FRONT", "R", "path", ((148, 71), (184, 66), (184, 138), (150, 136), (148, 137))),
     Region("PLAT", "R", "path", ((146, 452), (198, 462), (198, 516), (136, 516))),
     Region("MASS", "R", "ellipse", (92, 322, 23, 42)),
     Region("ZYG", "R", "ellipse", (134, 272, 18, 30)),
@@ -87,6 +91,50 @@ _MIDLINE = [
 ]
 REGIONS: list[Region] = [r for right in _RIGHT for r in (right, _mirror(right))] + _MIDLINE
 REGIONS_BY_ID = {r.id: r for r in REGIONS}
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """A mark on the drawing that catches no tap: the brow's peak and tail per side
+    (issue 21: where the article's brow "spikes"), keyed as planning.measurements
+    keys the photo measures that read them (``brow_peak``, ``brow_tail``)."""
+
+    key: str  # brow_peak / brow_tail
+    label: str  # the small word beside the mark
+    side: str  # R / L, the patient's own
+    x: float
+    y: float
+
+    @property
+    def label_at(self) -> tuple[float, float, str]:
+        """Where its word stands (x, y, text-anchor): above the peak; beside the tail,
+        away from the face's middle."""
+        if self.key == "brow_peak":
+            return self.x, round(self.y - 4.5, 1), "middle"
+        if self.x < WIDTH / 2:
+            return self.x - 4, self.y + 2, "end"
+        return self.x + 4, self.y + 2, "start"
+
+
+def _brow_point(t: float) -> tuple[float, float]:
+    """A point of the patient's right brow (the drawing's cubic Bézier
+    M106,166 C128,148 166,146 188,158 in planning/_face_static.html) at ``t``."""
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = (106, 166), (128, 148), (166, 146), (188, 158)
+    u = 1 - t
+    x = u**3 * x0 + 3 * u**2 * t * x1 + 3 * u * t**2 * x2 + t**3 * x3
+    y = u**3 * y0 + 3 * u**2 * t * y1 + 3 * u * t**2 * y2 + t**3 * y3
+    return round(x, 1), round(y, 1)
+
+
+def _brow_landmarks() -> list[Landmark]:
+    # The peak: the brow's highest point (t = 0.5 of its curve, above the iris); the tail:
+    # its lateral end. The patient's left mirrors the right.
+    right = [Landmark("brow_peak", "peak", "R", *_brow_point(0.5))]
+    right.append(Landmark("brow_tail", "tail", "R", *_brow_point(0.0)))
+    return [m for r in right for m in (r, Landmark(r.key, r.label, "L", WIDTH - r.x, r.y))]
+
+
+BROW_LANDMARKS: list[Landmark] = _brow_landmarks()
 
 
 def _contains(region: Region, x: float, y: float) -> bool:

@@ -79,7 +79,12 @@ class MovementMapForm(forms.Form):
             key = match["key"]
             raw = (self.data.get(name) or "").strip()
             note = (self.data.get(f"n:{key}") or "").strip()
-            values[key] = {"grade": int(raw) if raw.isdigit() else raw or None, "note": note}
+            direction = (self.data.get(f"d:{key}") or "").strip()
+            values[key] = {
+                "grade": int(raw) if raw.isdigit() else raw or None,
+                "note": note,
+                "direction": direction,
+            }
         return values
 
     def clean(self):
@@ -101,7 +106,9 @@ class MovementMapForm(forms.Form):
                 # Django's CharField refuses NUL too; PostgreSQL cannot store it.
                 self.cell_errors[key] = "The note contains a character that cannot be stored."
                 continue
-            cells.append(CellInput(parts[0], parts[1], parts[2], grade, value["note"]))
+            cells.append(
+                CellInput(parts[0], parts[1], parts[2], grade, value["note"], value["direction"])
+            )
         cleaned["cells"] = cells
         if self.cell_errors:
             raise forms.ValidationError("Some cells need attention; they are marked below.")

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 
-from . import reference_cache, sides
+from . import pull, reference_cache, sides
 from .choices import Grade, Side
 from .models import Expression, MovementMap, Muscle, Observation, Photo, Visit
 
@@ -34,6 +34,7 @@ class CellInput:
     side: str
     grade: int | None
     note: str = ""
+    direction: str = ""  # planning.pull: only in the cells that take one
 
 
 def expressions_with_muscles():
@@ -77,6 +78,15 @@ def check_cells(
             errors[key] = "Grade this cell before adding a note."
         elif len(cell.note) > NOTE_MAX:
             errors[key] = f"Keep the note under {NOTE_MAX} characters."
+        elif refusal := pull.direction_refusal(
+            expression_code=expression.code,
+            muscle_code=muscle.code,
+            direction=cell.direction,
+            graded=cell.grade is not None,
+            expression_name=expression.name,
+            muscle_name=muscle.name,
+        ):
+            errors[key] = refusal
         else:
             matched.append((cell, expression, muscle))
     return matched, errors
@@ -114,14 +124,20 @@ def save_observations(*, visit: Visit, by, cells: list[CellInput], notes: str = 
                     side=cell.side,
                     grade=cell.grade,
                     note=cell.note.strip(),
+                    direction=cell.direction,
                 )
             )
-        elif current.grade != cell.grade or current.note != cell.note.strip():
+        elif (current.grade, current.note, current.direction) != (
+            cell.grade,
+            cell.note.strip(),
+            cell.direction,
+        ):
             current.grade, current.note = cell.grade, cell.note.strip()
+            current.direction = cell.direction
             to_update.append(current)
     Observation.objects.filter(pk__in=to_delete).delete()
     Observation.objects.bulk_create(to_create)
-    Observation.objects.bulk_update(to_update, ["grade", "note"])
+    Observation.objects.bulk_update(to_update, ["grade", "note", "direction"])
     return movement_map
 
 
@@ -242,6 +258,7 @@ def build_grid(
         rows = []
         for muscle in expression.muscles.all():
             row = Row(expression=expression, muscle=muscle)
+            directions = pull.directions_for(expression.code, muscle.code)
             for side in muscle.graded_sides:
                 key = cell_key(expression.code, muscle.code, side)
                 obs = stored.get((expression.pk, muscle.pk, side))
@@ -250,10 +267,14 @@ def build_grid(
                     "side": side,
                     "grade": None,
                     "note": "",
+                    "direction": "",
+                    # (value, label) pairs where the cell takes a direction (planning.pull)
+                    "directions": [(d.value, d.label) for d in directions],
                     "error": (errors or {}).get(key, ""),
                 }
                 if obs is not None:
                     cell["grade"], cell["note"] = obs.grade, obs.note
+                    cell["direction"] = obs.direction
                 if values is not None and key in values:
                     cell.update(values[key])
                 # The radio value as text (templates localize numbers slowly).
@@ -286,6 +307,29 @@ def summarize(groups: list[Group]) -> list[MuscleSummary]:
     ]
 
 
+@dataclass
+class PullSummary:
+    """A cell pair with a direction of pull recorded (planning.pull): the map's
+    summary, the plan's context and the PDFs say it in words."""
+
+    expression: Expression
+    muscle: Muscle
+    words: str  # "Patient's R tail spikes up · Patient's L flat"
+
+
+def directions_summary(groups: list[Group]) -> list[PullSummary]:
+    """Each row of the grid with a direction recorded on a side, in the grid's order."""
+    found = []
+    for group in groups:
+        for row in group.rows:
+            by_side = {s: c["direction"] for s, c in row.cells.items() if c.get("direction")}
+            if by_side:
+                found.append(
+                    PullSummary(group.expression, row.muscle, pull.directions_words(by_side))
+                )
+    return found
+
+
 def latest_map(*, visit: Visit, before_visit: bool = False) -> MovementMap | None:
     """The map of ``visit``, else the patient's latest one before it; with
     ``before_visit``, the latest before it only (one query)."""
@@ -302,7 +346,27 @@ def baseline_observations(movement_map: MovementMap | None) -> list[Observation]
     if movement_map is None:
         return []
     at_rest = ExpressionWrapper(Q(expression__code=REST), output_field=BooleanField())
-    return list(movement_map.observations.annotate(at_rest=at_rest))
+    # With its expression (a join, no query more): the directions of pull are named.
+    return list(movement_map.observations.select_related("expression").annotate(at_rest=at_rest))
+
+
+def observed_pulls(observations, muscles) -> list[PullSummary]:
+    """The directions of pull among ``observations`` (from ``baseline_observations``),
+    in the grid's order; ``muscles``: the reference muscles (no query)."""
+    by_pk = {m.pk: m for m in muscles}
+    pairs: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
+    expressions = {}
+    for o in observations:
+        if o.direction and o.muscle_id in by_pk:
+            pairs[o.expression_id, o.muscle_id][o.side] = o.direction
+            expressions[o.expression_id] = o.expression
+    ordered = sorted(
+        pairs, key=lambda k: (expressions[k[0]].order, by_pk[k[1]].order, by_pk[k[1]].code)
+    )
+    return [
+        PullSummary(expressions[e], by_pk[m], pull.directions_words(pairs[e, m]))
+        for e, m in ordered
+    ]
 
 
 def strongest_grades(observations) -> dict[tuple[int, str], int]:

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django import forms
 
+from .choices import Side
 from .dilution import labeled_diluent_ml, labeled_diluents
-from .models import PlanTemplate, Product
+from .models import Muscle, PlanTemplate, Product
 from .plan_points import muscles_by_code, parse_points
 from .units import format_units
 
@@ -147,3 +148,19 @@ class ApplyForm(forms.Form):
             if template is not None:
                 return template
         raise forms.ValidationError("Choose a template or the last plan.")
+
+
+class KeepForm(forms.Form):
+    """Keep (spare) one muscle segment and side of a draft plan, or stop keeping it."""
+
+    muscle = forms.CharField(max_length=8)
+    side = forms.ChoiceField(choices=Side.choices)
+    reason = forms.CharField(max_length=120, required=False, strip=True)
+    action = forms.ChoiceField(choices=[("keep", "Keep"), ("release", "Stop keeping")])
+
+    def clean_muscle(self):
+        code = self.cleaned_data["muscle"]
+        muscle = Muscle.objects.filter(code=code).first()
+        if muscle is None:
+            raise forms.ValidationError("Choose a muscle segment.")
+        return muscle

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 
-from . import dose_rules, dosing, reference_cache
+from . import dose_rules, dosing, keeps, reference_cache
 from .choices import PlanStatus
 from .models import (
     DoseRange,
     InjectionPoint,
+    PlanKeep,
     PlanTemplate,
     PlanTemplatePoint,
     Product,
@@ -92,6 +93,7 @@ def save_plan(
     """Store the plan's points as a whole (a draft may hold blocked checks; it
     cannot be finalized with them). Raises PlanConflict on a stale version."""
     locked = _locked(plan, expected_version)
+    keeps.refuse_points_on_kept(plan=locked, points=points)  # query: the plan's keeps
     _replace_points(locked, points)
     checks = run_checks(plan=plan, points=as_points(points), screening=screening)
     locked.findings = [c.as_dict() for c in checks]
@@ -221,7 +223,9 @@ def copy_last_plan(*, plan: TreatmentPlan, expected_version: int) -> TreatmentPl
 def _replace_with(plan: TreatmentPlan, expected_version: int, source_points) -> TreatmentPlan:
     """The draft's points become copies of ``source_points`` (a new version)."""
     locked = _locked(plan, expected_version)
-    _replace_points(locked, _copy_from(source_points))
+    copies = _copy_from(source_points)
+    keeps.refuse_points_on_kept(plan=locked, points=copies)  # query: the plan's keeps
+    _replace_points(locked, copies)
     locked.version += 1
     locked.save(update_fields=["version", "updated_at"])
     return locked
@@ -275,4 +279,7 @@ def plan_with_everything(plan_id: int):
         "product",
         "created_by",
         "finalized_by",  # the final plan's "finalized by" line
-    ).prefetch_related(Prefetch("points", queryset=InjectionPoint.objects.select_related("muscle")))
+    ).prefetch_related(
+        Prefetch("points", queryset=InjectionPoint.objects.select_related("muscle")),
+        Prefetch("keeps", queryset=PlanKeep.objects.select_related("muscle")),  # issue 21
+    )

@@ -45,5 +45,6 @@ urlpatterns = [
     path("plans/<int:plan_id>/", plans.plan_editor, name="plan"),
     path("plans/<int:plan_id>/preview/", plans.plan_preview, name="plan_preview"),
     path("plans/<int:plan_id>/apply/", plans.plan_apply, name="plan_apply"),
+    path("plans/<int:plan_id>/keep/", plans.plan_keep, name="plan_keep"),
     path("plans/<int:plan_id>/template/", plans.plan_save_template, name="plan_save_template"),
 ]

@@ -46,6 +46,7 @@ from planning.models import (
     Muscle,
     NotTreated,
     OutsideDose,
+    PlanKeep,
     PlanTemplate,
     Screening,
     TreatmentPlan,
@@ -541,6 +542,22 @@ def case_plan_template(ctx) -> Case:
     )
 
 
+def case_plan_keep(ctx) -> Case:
+    visit = make_visit(
+        patient=ctx["patient"], injector=ctx["injector"], kind=VisitKind.TREATMENT, screened=True
+    )
+    plan = make_plan(visit=visit, by=ctx["injector"], points=[("CORR", "L", 4)])
+    return Case(
+        role="injector",
+        page=plan.get_absolute_url(),
+        action=reverse("planning:plan_keep", args=[plan.pk]),
+        valid={"muscle": "FRONTL", "side": "R", "reason": NAME, "action": "keep"},
+        saved=lambda: PlanKeep.objects.filter(plan=plan, reason=NAME).exists(),
+        shown_on=_each([plan.get_absolute_url()], [NAME]),
+        kinds={"muscle": "select", "side": "select"},
+    )
+
+
 def case_review(ctx) -> Case:
     review = make_review(patient=ctx["patient"], injector=ctx["injector"])
     url = reverse("reviews:review", args=[review.pk])
@@ -724,6 +741,7 @@ CASE_OF_URL = {
     "planning:movement_map": "movement_map",
     "planning:plan": "plan_points",
     "planning:plan_save_template": "plan_template",
+    "planning:plan_keep": "plan_keep",
     "reviews:review": "review",
     "reviews:side_effect_add": "side_effect",
     "reviews:touch_up": "touch_up",

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 
 from clinic.models import Patient
-from planning import sides
+from planning import pull, sides
 from planning.models import (
     Expression,
     InjectionPoint,
@@ -38,6 +38,9 @@ class MapRow:
     muscle: Muscle
     cells: list[dict]  # per expression (in order): {"L": g, "R": g, "C": g}
     strongest: dict[str, int | None]
+    # The directions of pull recorded (planning.pull), one line per expression:
+    # "Raise brows: Patient's R tail spikes up · Patient's L flat".
+    directions: list[str] = field(default_factory=list)
 
     @property
     def difference(self) -> int | None:
@@ -95,8 +98,11 @@ def check_range(*, date_from: datetime.date | None, date_to: datetime.date | Non
 
 def _map_rows(observations: list[Observation], expressions, muscles) -> list[MapRow]:
     grades: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    pulls: dict[int, dict[int, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
     for o in observations:
         grades[o.muscle_id][o.expression_id][o.side] = o.grade
+        if o.direction:
+            pulls[o.muscle_id][o.expression_id][o.side] = o.direction
     rows = []
     for muscle in muscles:
         if muscle.pk not in grades:
@@ -111,6 +117,11 @@ def _map_rows(observations: list[Observation], expressions, muscles) -> list[Map
                 muscle=muscle,
                 cells=[by_expression.get(e.pk, {}) for e in expressions],
                 strongest=strongest,
+                directions=[
+                    f"{e.name}: {pull.directions_words(pulls[muscle.pk][e.pk])}"
+                    for e in expressions
+                    if pulls[muscle.pk].get(e.pk)
+                ],
             )
         )
     return rows

@@ -221,7 +221,11 @@ def _areas(points, grades, wording: Wording) -> list[Area]:
 
 
 def lateral_frontalis_kept(points) -> bool:
-    """Frontalis treated, none of its points in the lateral thirds (the brow tail)."""
+    """Frontalis treated, its lateral part (FRONTL, the brow tail) not: no FRONTL point,
+    and no medial point drawn in the lateral thirds (a record from before frontalis
+    was charted in segments, planning 0013)."""
+    if any(p.muscle.code == "FRONTL" for p in points):
+        return False
     front = [p for p in points if p.muscle.code == "FRONT"]
     low, high = LATERAL_FRONTALIS_X
     return bool(front) and all(
@@ -374,7 +378,7 @@ def _questions(
     treated = {p.muscle.code for p in points}
     if lateral_frontalis_kept(points):
         brows = wording("kept", "FRONT-lateral")
-    elif "FRONT" in treated:
+    elif treated & {"FRONT", "FRONTL"}:
         brows = wording("answer", "brows-treated", review_date=review)
     else:
         brows = wording("kept", "FRONT")

@@ -18,6 +18,7 @@ M, S, R, K, Q, A, T = "muscle", "short", "reason", "kept", "question", "answer",
 # (kind, key) -> default text. Muscles by their code (REFERENCE.md's exam table).
 DEFAULTS: dict[tuple[str, str], str] = {
     (M, "FRONT"): "the muscle that lifts your eyebrows and creases your forehead",
+    (M, "FRONTL"): "the outer part of the forehead muscle, which lifts the tails of your brows",
     (M, "CORR"): "the muscle that pulls the brows together when you frown",
     (M, "PROC"): "the small muscle between the brows that makes the line across your nose",
     (M, "DSUP"): "the small muscle that pulls the inner brow down",
@@ -34,6 +35,7 @@ DEFAULTS: dict[tuple[str, str], str] = {
     (M, "MASS"): "the jaw muscle you clench with",
     (M, "DSN"): "the small muscle that pulls the tip of your nose down when you smile",
     (S, "FRONT"): "forehead muscle",
+    (S, "FRONTL"): "outer forehead muscle",
     (S, "CORR"): "frown muscle",
     (S, "PROC"): "muscle between the brows",
     (S, "DSUP"): "inner brow muscle",

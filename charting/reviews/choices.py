@@ -38,10 +38,11 @@ class SideEffectKind(models.TextChoices):
 # The muscles a side effect points at when the injector names none: the next
 # cycle's suggestion gives these less [practice]. Headache lowers nothing.
 IMPLICATED_MUSCLES: dict[str, frozenset[str]] = {
-    SideEffectKind.EYELID_PTOSIS: frozenset({"CORR", "PROC", "DSUP", "FRONT", "OOC"}),
+    SideEffectKind.EYELID_PTOSIS: frozenset({"CORR", "PROC", "DSUP", "FRONT", "FRONTL", "OOC"}),
     # Brow ptosis comes from weakening the brow's only elevator (frontalis); the lateral
     # orbicularis oculi depresses the brow tail, so it is never lowered for brow ptosis.
-    SideEffectKind.BROW_PTOSIS: frozenset({"FRONT"}),
+    # Both parts of frontalis (medial FRONT, lateral FRONTL: the brow tail) count.
+    SideEffectKind.BROW_PTOSIS: frozenset({"FRONT", "FRONTL"}),
     SideEffectKind.ASYMMETRY: frozenset(),  # names its muscle, or every treated muscle
     SideEffectKind.HEADACHE: frozenset(),
     SideEffectKind.OTHER: frozenset(),

@@ -16,7 +16,7 @@ from clinic.forms import show_on_form
 from clinic.roles import CLINICAL_ROLES, Role
 from planning import reference_cache
 from planning.dosing import BLOCK, departures, totals_by_muscle_side, volume_ml
-from planning.models import PlanStatus
+from planning.models import PlanKeep, PlanStatus
 from planning.screening import screening_state
 
 from .. import rendered_once, seal, signing
@@ -73,6 +73,10 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
         context.update(_as_signed(visit, treatment, injections, context["events"]))
         return render(request, "charting/chart_signed.html", context | extra, status=status)
     context.update(_drawn(injections))
+    # query: the segments the plan keeps (spared, planning.keeps), hatched on the diagram
+    context["kept"] = list(
+        PlanKeep.objects.filter(plan_id=treatment.plan_id).select_related("muscle")
+    )
     context.update(_open_parts(visit, treatment, injections, context["consent"], extra))
     return render(request, "charting/chart.html", context | extra, status=status)
 

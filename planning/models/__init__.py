@@ -14,7 +14,7 @@ from .history import OutsideDose, OutsideDoseImport
 from .intake import PatientIntake
 from .movement import MovementMap, Observation
 from .photos import MeasurementStatus, Photo, PhotoMeasurement
-from .plans import InjectionPoint, PlanTemplate, PlanTemplatePoint, TreatmentPlan
+from .plans import InjectionPoint, PlanKeep, PlanTemplate, PlanTemplatePoint, TreatmentPlan
 from .reference import DoseLimit, DoseRange, EffectDuration, Expression, Muscle, Product
 from .visits import NotTreated, Screening, Visit
 
@@ -34,6 +34,7 @@ __all__ = [
     "OutsideDose",
     "OutsideDoseImport",
     "PatientIntake",
+    "PlanKeep",
     "Photo",
     "PhotoMeasurement",
     "PhotoMoment",

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..choices import Grade, Side
+from ..pull import Direction, direction_refusal
 from .locking import LockedByVisit, LockedByVisitQuerySet
 from .reference import Expression, Muscle
 from .visits import Visit
@@ -47,6 +48,10 @@ class Observation(LockedByVisit):
     side = models.CharField(max_length=1, choices=Side.choices)
     grade = models.PositiveSmallIntegerField(choices=Grade.choices)
     note = models.CharField(max_length=200, blank=True)
+    # Which way it pulls, only in the cells of planning.pull.DIRECTIONS (issue 21).
+    direction = models.CharField(
+        "direction of pull", max_length=12, blank=True, choices=Direction.choices
+    )
 
     objects = LockedByVisitQuerySet.as_manager()
 
@@ -63,6 +68,10 @@ class Observation(LockedByVisit):
             ),
             models.CheckConstraint(
                 condition=Q(side__in=Side.values), name="observation_side_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction="") | Q(direction__in=Direction.values),
+                name="observation_direction_valid",
             ),
         ]
 
@@ -82,5 +91,16 @@ class Observation(LockedByVisit):
             and not self.expression.muscles.filter(pk=self.muscle_id).exists()
         ):
             errors["muscle"] = f"{self.expression.name} does not examine {self.muscle.name}."
+        if self.direction and self.expression_id and self.muscle_id:
+            refusal = direction_refusal(
+                expression_code=self.expression.code,
+                muscle_code=self.muscle.code,
+                direction=self.direction,
+                graded=self.grade is not None,
+                expression_name=self.expression.name,
+                muscle_name=self.muscle.name,
+            )
+            if refusal:
+                errors["direction"] = refusal
         if errors:
             raise ValidationError(errors)

@@ -156,6 +156,42 @@ class InjectionPoint(LockedByVisit):
         return f"{self.muscle_id}/{self.side} {self.units} U"
 
 
+class PlanKeep(LockedByVisit):
+    """A muscle segment and side the plan spares on purpose, with the injector's short
+    reason (issue 21: the lateral frontalis kept to hold the brow tail). No planned
+    point may lie on it (planning.keeps, the one rule)."""
+
+    visit_path = "plan__visit"
+    locked_what = "plan"
+    audit_patient = "plan__visit__patient_id"
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="keeps")
+    muscle = models.ForeignKey(Muscle, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=1, choices=Side.choices)
+    reason = models.CharField(
+        max_length=120, help_text="Why it is spared, e.g. 'holds the brow tail'."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LockedByVisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["muscle__order", "side"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "muscle", "side"], name="plankeep_one_per_segment_side"
+            ),
+            models.CheckConstraint(condition=Q(side__in=Side.values), name="plankeep_side_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="plankeep_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muscle_id}/{self.side} kept on plan {self.plan_id}"
+
+
 class PlanTemplateQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)

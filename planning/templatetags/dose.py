@@ -39,3 +39,11 @@ def face_regions():
     from ..face import REGIONS
 
     return REGIONS
+
+
+@register.simple_tag
+def brow_landmarks():
+    """The brow's peak and tail per side (planning.face.BROW_LANDMARKS)."""
+    from ..face import BROW_LANDMARKS
+
+    return BROW_LANDMARKS

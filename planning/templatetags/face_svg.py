@@ -67,3 +67,17 @@ def plan_total_rows(rows, cols) -> Markup:
 def cycle_dose_rows(doses, editable) -> Markup:
     """The rows of next cycle's suggested doses (one render; issue 22)."""
     return render_fragment("planning/cycle_dose_rows.jinja", doses=doses, editable=bool(editable))
+
+
+@register.simple_tag
+def face_kept(keeps) -> Markup:
+    """The plan's kept segments (planning.keeps) drawn over their regions: hatched and
+    outlined, catching no tap (issue 21). ``keeps``: PlanKeep rows with their muscles."""
+    from ..face import REGIONS_BY_ID
+
+    regions = [
+        (REGIONS_BY_ID[f"{k.muscle.code}-{k.side}"], k)
+        for k in keeps
+        if f"{k.muscle.code}-{k.side}" in REGIONS_BY_ID
+    ]
+    return render_fragment("planning/face_kept.jinja", regions=regions)

@@ -12,6 +12,7 @@ from ..models import MovementMap, Observation, Photo
 from ..models.locking import VisitLockedError, locked_message
 from ..movement import (
     build_grid,
+    directions_summary,
     expressions_with_muscles,
     latest_map,
     save_observations,
@@ -92,6 +93,7 @@ def movement_map(request, visit_id: int):
             "form": form,
             "groups": groups,
             "summary": summarize(groups),
+            "pulls": directions_summary(groups),
             "movement": movement,
             "compare": compare,
             "previous": before,

@@ -14,7 +14,7 @@ from ..asymmetry import SCALE_SENTENCE, first_measured, photos_of, readings_by_v
 from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..models import TreatmentPlan
-from ..movement import baseline_observations, latest_map
+from ..movement import baseline_observations, latest_map, observed_pulls
 from ..plan_points import MAX_RAW_CHARS, as_points
 from ..suggestions import suggest
 from ..units import format_units
@@ -75,7 +75,8 @@ def panel_context(*, plan: TreatmentPlan, points: list, screening, ranges=None) 
 
 def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
     """The movement map the plan starts from (the visit's, else the latest earlier)
-    and its suggestion per muscle graded there or treated in the plan (2 queries)."""
+    and its suggestion per muscle graded there or treated in the plan, and the map's
+    directions of pull (2 queries)."""
     movement = latest_map(visit=plan.visit)
     observations = baseline_observations(movement)
     graded = {o.muscle_id for o in observations}
@@ -90,7 +91,7 @@ def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
         )
         if s.muscle.pk in graded or s.muscle.code in treated
     ]
-    return movement, suggestions
+    return movement, suggestions, observed_pulls(observations, muscles)
 
 
 def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
@@ -124,7 +125,7 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         points = stored
     ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
     panel = panel_context(plan=plan, points=points, screening=screening, ranges=ranges)
-    movement, suggestions = _map_suggestions(
+    movement, suggestions, pulls = _map_suggestions(
         plan=plan, muscles=muscles, points=points, ranges=ranges
     )  # 2 queries: the map and its observations
     # Context only, no dose rule reads it: what was measured on the photos of this
@@ -171,6 +172,7 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> di
         "measured_visit": measured_visit,
         "measured": measured,
         "scale_sentence": SCALE_SENTENCE,
+        "pulls": pulls,  # the map's directions of pull (planning.pull), in words
         "past_plans": past,
         "last_plan": last,
         "templates": templates,

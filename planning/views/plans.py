@@ -12,11 +12,12 @@ from django.views.decorators.http import require_POST
 from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES
 
+from .. import keeps as planning_keeps
 from .. import plans as planning_plans
 from ..access import get_plan_for, get_visit_for
 from ..dosing import BLOCK
 from ..models import PlanTemplate, TreatmentPlan
-from ..plan_forms import ApplyForm, PlanSaveForm, PlanStartForm, TemplateForm
+from ..plan_forms import ApplyForm, KeepForm, PlanSaveForm, PlanStartForm, TemplateForm
 from ..plan_points import as_points
 from ..screening import screening_state
 from .plan_page import editor_context, panel_context
@@ -181,4 +182,34 @@ def plan_save_template(request, plan_id: int):
             messages.success(request, f"Saved as template “{template.name}”.")
     else:
         messages.error(request, "Name the template.")
+    return redirect(plan)
+
+
+@role_required(*CLINICAL_ROLES)
+@require_POST
+def plan_keep(request, plan_id: int):
+    """Keep (spare) a muscle segment and side of the draft, with a reason, or stop
+    keeping it (planning.keeps)."""
+    plan = get_plan_for(request.user, plan_id)
+    form = KeepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return redirect(plan)
+    data = form.cleaned_data
+    muscle, side = data["muscle"], data["side"]
+    try:
+        if data["action"] == "keep":
+            planning_keeps.keep_segment(
+                plan=plan, muscle=muscle, side=side, reason=data["reason"], by=request.user
+            )
+            messages.success(
+                request, f"{planning_keeps.segment_words(muscle, side)} is kept on this plan."
+            )
+        else:
+            planning_keeps.release_segment(plan=plan, muscle=muscle, side=side)
+            messages.success(
+                request, f"{planning_keeps.segment_words(muscle, side)} is no longer kept."
+            )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect(plan)

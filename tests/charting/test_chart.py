@@ -203,8 +203,9 @@ def _chart_queries(client, treatment, django_assert_num_queries, expected):
 # doses, signed charts and final plans around the day, the last main session, the
 # product's ranges and limits with their muscles (4; cached outside a transaction);
 # what is left in the vials drawn from (waste at signing);
+# +1 the segments the plan keeps (planning.keeps: hatched on the diagram, listed);
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
-OPEN_CHART_QUERIES = 17 + 9 + 1 + 1 + audit_event()
+OPEN_CHART_QUERIES = 17 + 9 + 1 + 1 + 1 + audit_event()
 
 
 @pytest.mark.parametrize("points", [5, 60])

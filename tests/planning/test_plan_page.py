@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 #   3 user's groups (role check of @role_required)
 #   4 the plan with visit, patient, location, injector, product, creator
 #   5 its points with their muscles (prefetch)
+#  +1 its kept segments with their muscles (prefetch; planning.keeps, issue 21)
 #   6 the visit's latest screening (screening banner and checks)
 #   7 muscles (selects, names, sides)
 #   8 the product's dose ranges, 9 their muscles

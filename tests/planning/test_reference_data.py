@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db
 
 MUSCLES = [
     "FRONT",
+    "FRONTL",
     "CORR",
     "PROC",
     "DSUP",

@@ -43,7 +43,7 @@ def test_the_midline_site_is_graded_and_drawn_across_both_columns(
     assert review.findings.get(muscle__code="FRONT", side="C").grade == 2
     page = injector_client.get(reverse("reviews:review", args=[review.pk])).content.decode()
     row = re.search(r'<tr [^>]*data-testid="row-FRONT-C">(.*?)</tr>', page, re.S)
-    assert row and "Frontalis (midline)" in row.group(1)
+    assert row and "Frontalis (medial), midline site" in row.group(1)  # FRONT is the medial part
     assert re.search(r'<td class="mm-cell side-C[^"]*" colspan="2"', row.group(1))
     both = re.search(r'<tr [^>]*data-testid="row-FRONT">(.*?)</tr>', page, re.S).group(1)
     assert both.count('<td class="mm-cell') == 2 and "colspan" not in both

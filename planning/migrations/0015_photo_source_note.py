@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planning", "0012_photo_measurement"),
+        ("planning", "0014_plan_keep"),
     ]
 
     operations = [
