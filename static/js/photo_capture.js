@@ -80,8 +80,7 @@ if (root && form) {
       ghost.hidden = false;
       ghostInfo.textContent = `Ghost: the same shot from the visit of ${shot.dataset.ghostDate}.`;
     } else {
-      ghost.removeAttribute("src");
-      delete ghost.dataset.photo;
+      delete ghost.dataset.photo; // the last ghost stays loaded, hidden
       ghost.hidden = true;
       ghostInfo.textContent = shot
         ? "No earlier photo of this shot to align to: align the eyes on the line."
