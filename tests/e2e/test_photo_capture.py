@@ -4,8 +4,6 @@ the front camera, whose preview is mirrored, and the stored photo is the camera'
 own frame, not the mirrored preview: sides stay the patient's own."""
 
 import io
-import os
-import shutil
 
 import numpy as np
 import pytest
@@ -14,7 +12,6 @@ from playwright.sync_api import expect
 
 from planning.models import Expression, Photo
 from planning.photos import private_storage
-from tests.conftest import need
 from tests.factories import PASSWORD, make_photo, make_visit
 
 from .conftest import CHROMIUM, login
@@ -62,29 +59,25 @@ def correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @pytest.fixture(scope="module")
-def camera_browser(tmp_path_factory):
+def camera_browser(playwright_driver, tmp_path_factory):
     """A Chromium whose camera is the portrait, allowed without asking."""
-    need(bool(shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)), f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
     video = tmp_path_factory.mktemp("camera") / "astronaut.y4m"
     write_y4m(video, portrait())
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-            ],
-        )
-        yield browser
-        browser.close()
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
