@@ -150,7 +150,8 @@ class PhotoUploadForm(forms.Form):
         help_text=f"JPEG, PNG or HEIC; up to {MAX_BYTES // 1024 // 1024} MB each.",
         error_messages={"required": "Choose or take at least one photo."},
     )
-    # Posted as 1 by the standardized capture: its photos must pass the pose gate.
+    # Set by the guided capture (static/js/photo_capture.js) when it sends its frame:
+    # such a photo is checked frontal and level before it is stored (planning.photos).
     guided = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_files(self):

@@ -8,6 +8,7 @@ from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES
 
 from ..access import get_photo_for, get_visit_for
+from ..capture import shots_for
 from ..forms import PhotoUploadForm
 from ..models import Expression, Photo
 from ..models.locking import locked_message
@@ -60,9 +61,10 @@ def photos(request, visit_id: int):
                     return redirect(f"{reverse('planning:photos', args=[visit.pk])}?back=review")
                 return redirect("planning:photos", visit_id=visit.pk)
         status = 400
-    visit_photos = Photo.objects.for_visit(visit).select_related(
-        "expression", "measurement"
+    visit_photos = list(
+        Photo.objects.for_visit(visit).select_related("expression", "measurement")
     )  # query: the visit's photos with their expressions and measurements
+    expressions = list(Expression.objects.all())  # query: the expressions
     return render(
         request,
         "planning/photos.html",
@@ -74,9 +76,12 @@ def photos(request, visit_id: int):
             "step": "photos",
             "refusal": refusal,
             "back": back,
-            # query: the expressions to choose from (a list, so no extra COUNT)
             "expression_choices": [("", "General (no expression)")]
-            + [(e.pk, e.name) for e in Expression.objects.all()],
+            + [(e.pk, e.name) for e in expressions],
+            # query: the ghosts, the same shots from the patient's latest earlier visit
+            "shots": shots_for(visit=visit, expressions=expressions, taken=visit_photos)
+            if refusal is None
+            else [],
         },
         status=status,
     )

@@ -102,9 +102,10 @@ def test_photos_page_queries_are_constant(
     for _ in range(photos):
         make_photo(visit=visit)
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 screening, 6 photos with
-    # expressions, 7 the active location, 8 the location menu, 9 the expression choices.
+    # expressions, 7 the active location, 8 the location menu, 9 the expression choices,
+    # 10 the ghosts of the guided capture (planning.capture.ghost_photos).
     # The read is audited: the visit's patient, then the event (audit_event()).
-    with django_assert_num_queries(10 + audit_event()):
+    with django_assert_num_queries(11 + audit_event()):
         response = injector_client.get(reverse("planning:photos", args=[visit.pk]))
     assert response.content.decode().count('class="photo-tile"') == photos
 
