@@ -139,6 +139,9 @@ def test_the_front_camera_is_mirrored_on_screen_and_stored_as_the_camera_sees(
     stage = page.locator("[data-capture-stage]")
     before = box(stage)
     page.get_by_test_id("camera-start").tap()
+    expect(page.get_by_test_id("camera-switch")).to_have_text("Front camera")
+    layer = page.locator("[data-capture-layer]")
+    assert layer.evaluate("el => getComputedStyle(el).transform") == "none"  # rear: as seen
     page.get_by_test_id("camera-switch").tap()  # to the front camera
     expect(page.get_by_test_id("camera-switch")).to_have_text("Rear camera")
     video = page.get_by_test_id("capture-video")
@@ -147,7 +150,6 @@ def test_the_front_camera_is_mirrored_on_screen_and_stored_as_the_camera_sees(
         " return v.readyState >= 2 && v.videoWidth > 0; }"
     )
     # Mirrored like a mirror on screen, the ghost with it.
-    layer = page.locator("[data-capture-layer]")
     transform = layer.evaluate("el => getComputedStyle(el).transform")
     assert transform.startswith("matrix(-1"), transform
     assert video.evaluate("v => !v.paused")
