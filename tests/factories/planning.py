@@ -176,23 +176,28 @@ def measured_photo(
 ):
     """A photo of ``expression`` (a code) at ``moment`` and its measurement row as the
     measuring task leaves it: ``values`` in mm per measure and side (the patient's own),
-    or a pending / unusable / failed row with its ``reason``. No row when status is ""."""
+    or a pending / unusable / failed row with its ``reason`` (the row storing a photo
+    made pending, rewritten as the task would). No row when status is ""."""
     photo = make_photo(
         visit=visit, expression=Expression.objects.get(code=expression), moment=moment
     )
     if patient_uploaded:
         Photo.objects.filter(pk=photo.pk).update(patient_uploaded=True)
         photo.patient_uploaded = True
-    if status:
-        measured = status == MeasurementStatus.MEASURED
-        PhotoMeasurement.objects.create(
-            photo=photo,
-            status=status,
-            reason=reason,
-            model_name=MEASURING_MODEL[0] if measured else "",
-            model_version=MEASURING_MODEL[1] if measured else "",
-            iris_px=48.0 if measured else None,
-            mm_per_px=11.7 / 48.0 if measured else None,
-            values=values or {},
-        )
+    if not status:
+        PhotoMeasurement.objects.filter(photo=photo).delete()
+        return photo
+    measured = status == MeasurementStatus.MEASURED
+    PhotoMeasurement.objects.update_or_create(
+        photo=photo,
+        defaults={
+            "status": status,
+            "reason": reason,
+            "model_name": MEASURING_MODEL[0] if measured else "",
+            "model_version": MEASURING_MODEL[1] if measured else "",
+            "iris_px": 48.0 if measured else None,
+            "mm_per_px": 11.7 / 48.0 if measured else None,
+            "values": values or {},
+        },
+    )
     return photo

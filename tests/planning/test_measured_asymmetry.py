@@ -22,7 +22,7 @@ APERTURE = MEASURES_BY_KEY["aperture"]
 def test_the_higher_side_is_named_in_words_never_a_bare_sign():
     assert Difference(BROW_TAIL, right=14.2, left=11.8).words == "brow tail R +2.4 mm higher"
     assert Difference(BROW_TAIL, right=11.8, left=14.2).words == "brow tail L +2.4 mm higher"
-    assert Difference(APERTURE, right=9.0, left=10.1).words == "eye opening L +1.1 mm wider"
+    assert Difference(APERTURE, right=9.0, left=10.6).words == "eye opening L +1.6 mm wider"
 
 
 def test_a_difference_within_the_repeatability_is_level():
@@ -40,7 +40,7 @@ def test_the_review_comparison_says_before_and_after_and_a_changed_side():
         "brow tail difference R 2.4 → 1.6 mm"
     )
     assert Change(before, Difference(BROW_TAIL, right=12.0, left=11.4)).words == (
-        "brow tail difference R 2.4 → 0.6 mm, now level within ±1.0 mm"
+        "brow tail difference R 2.4 → 0.6 mm, now level within ±0.9 mm"
     )
     assert Change(before, Difference(BROW_TAIL, right=11.0, left=13.0)).words == (
         "brow tail difference R 2.4 → L 2.0 mm, the higher side changed"
@@ -86,7 +86,7 @@ def test_the_movement_map_shows_each_expressions_measurements(injector_client, v
     html = response.content.decode()
     assert response.status_code == 200
     assert "brow tail R +2.4 mm higher" in html
-    assert "(R 14.2 · L 11.8 mm, ± 1.0 mm)" in html
+    assert "(R 14.2 · L 11.8 mm, ± 0.9 mm)" in html
     assert "Not measurable: iris not found &lt;b&gt;" in html  # the engine's words, escaped
     assert "11.7 mm" in html and "population average" in html
     assert " ".join(MEASURING_MODEL) in html

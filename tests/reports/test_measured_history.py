@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 MEDIAL = [
     {"brow_medial": {"R": 20.0, "L": 22.4}},  # L +2.4 mm higher
     {"brow_medial": {"R": 21.0, "L": 22.1}},  # L +1.1 mm higher
-    {"brow_medial": {"R": 21.5, "L": 21.8}},  # level within ±1.0 mm
+    {"brow_medial": {"R": 21.5, "L": 21.8}},  # level within ±0.9 mm
 ]
 
 
@@ -50,7 +50,7 @@ def test_the_history_page_charts_one_point_per_measured_visit(injector_client, p
     (series,) = re.findall(r'<div class="asym-series".*?</table>', html, re.S)
     assert series.count('class="asym-point"') == 3  # two consultations and the treatment
     assert "<svg" in series and "<script" not in html.split("measured-history")[1]
-    assert "L +2.4 mm higher" in series and "level within ±1.0 mm" in series
+    assert "L +2.4 mm higher" in series and "level within ±0.9 mm" in series
     # The units beside it: the patient's R first, the midline procerus on its own.
     assert "CORR R 8 U · L 8 U; PROC C 4 U" in series
     assert "11.7 mm" in html and "population average" in html
