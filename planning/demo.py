@@ -45,6 +45,12 @@ DEMO_VISITS = {
 STRONGER = {"CORR": "L", "FRONT": "R", "FRONTL": "R", "OOC": "L", "DAO": "R"}
 
 
+# A drawn demo picture is said to be one on screen, and never measured: the face
+# model finds a face in it, but its millimetres would mean nothing (issue 21).
+DRAWN_NOTE = "A drawn demo picture, not a photo of a person."
+DRAWN_NOT_MEASURED = "A drawn demo picture, not a photo of a face: nothing to measure."
+
+
 def demo_photo(label: str, seed: int) -> SimpleUploadedFile:
     """A drawn face (no real person), as a JPEG upload."""
     rng = random.Random(seed)
@@ -178,6 +184,8 @@ def seed(out, *, story: Story) -> None:
                 upload=demo_photo(by_code[code].name, n * 10 + i),
                 expression=by_code[code],
                 moment="max",
+                source_note=DRAWN_NOTE,
+                not_measured=DRAWN_NOT_MEASURED,
             )
         Photo.objects.filter(visit=visit).update(uploaded_at=answered_at)
     reported = _outside_doses(injector=injector, today=today)

@@ -21,7 +21,7 @@ from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .choices import VisitKind, VisitStatus
-from .models import Expression, Photo, PhotoMeasurement, Visit
+from .models import Expression, MeasurementStatus, Photo, PhotoMeasurement, Visit
 from .models.locking import locked_message
 from .screening import ScreeningState, screening_state
 from .tasks import measure_photo
@@ -163,12 +163,22 @@ def store_photo(
     upload,
     expression: Expression | None = None,
     moment: str = "",
+    source_note: str = "",
+    not_measured: str = "",
 ) -> Photo:
-    """Validate, clean and store one photo of the visit."""
+    """Validate, clean and store one photo of the visit. ``source_note`` says on
+    screen where a picture comes from when it is not the patient's photo (the demo's);
+    ``not_measured``: why it is not measured (a drawn picture), instead of queuing it."""
     _refuse_unscreened(visit)
     cleaned = clean_image(upload)
     return save_clean_photo(
-        visit=visit, by=by, cleaned=cleaned, expression=expression, moment=moment
+        visit=visit,
+        by=by,
+        cleaned=cleaned,
+        expression=expression,
+        moment=moment,
+        source_note=source_note,
+        not_measured=not_measured,
     )
 
 
@@ -180,6 +190,8 @@ def save_clean_photo(
     expression: Expression | None,
     moment: str,
     patient_uploaded: bool = False,
+    source_note: str = "",
+    not_measured: str = "",
 ) -> Photo:
     visit.refuse_if_locked("photos")  # signed: no photo is added to the record
     storage = private_storage()
@@ -200,11 +212,16 @@ def save_clean_photo(
                 size_bytes=len(cleaned.data),
                 uploaded_by=by,
                 patient_uploaded=patient_uploaded,
+                source_note=source_note,
             )
             photo.full_clean()
             photo.save()
-            # Measured after the commit by the worker (issue 21); pending until then.
-            queue_measurement(photo)
+            if not_measured:
+                PhotoMeasurement.objects.create(
+                    photo=photo, status=MeasurementStatus.UNUSABLE, reason=not_measured
+                )
+            else:  # measured after the commit by the worker (issue 21); pending until then
+                queue_measurement(photo)
     except Exception:
         storage.delete(file_name)
         storage.delete(thumb_name)

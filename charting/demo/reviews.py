@@ -23,15 +23,19 @@ from clinic.errors import SchedulingError
 from clinic.models import Appointment, Location, Patient, User
 from clinic.patients import chart_number_for
 from planning.choices import VisitKind, VisitStatus
-from planning.demo import demo_photo
+from planning.demo import DRAWN_NOT_MEASURED, DRAWN_NOTE, demo_photo
+from planning.demo_faces import TAIL_RAISED_PX, portrait_upload, source_note
+from planning.face import position_refusal
 from planning.models import (
     Expression,
+    InjectionPoint,
     MovementMap,
     Muscle,
     Observation,
     Visit,
 )
 from planning.photos import store_photo
+from planning.pull import Direction
 from planning.screening import QUESTIONS, record_screening
 
 from .treatments import (
@@ -73,14 +77,47 @@ CYCLES = {
     ],
 }
 READY_PATIENT = 33  # treated 14 days ago; review booked today
+# Measured asymmetry (issue 21): the patient's number -> the cycle (0-based) whose
+# treatment visit has a measured rest photo with the R brow tail high ("brow tail R
+# +2.4 mm higher"; planning.demo_faces), a lateral frontalis microdose on that side
+# in its plan, and whose review's rest photo shows the difference fallen.
+BROW_CYCLE = {30: 2}
+MICRODOSE = ("FRONTL", "R", "0.3000", "0.2100", Decimal("2"))
+
+
+def _portrait(*, visit, injector, tail_up_px: float) -> None:
+    """The measured test portrait (planning.demo_faces) as the visit's rest photo,
+    through the photo rule, labelled as a test portrait; measured after the commit."""
+    upload = portrait_upload(tail_up_px=tail_up_px)
+    if upload is None:
+        return
+    store_photo(
+        visit=visit,
+        by=injector,
+        upload=upload,
+        expression=Expression.objects.get(code="REST"),
+        moment="rest",
+        source_note=source_note(tail_up_px),
+    )
 
 
 def _treatment_on(
-    *, seen: DemoVisit, patient, injector, location, baseline, changes, lot, photo: bool = False
+    *,
+    seen: DemoVisit,
+    patient,
+    injector,
+    location,
+    baseline,
+    changes,
+    lot,
+    photo: bool = False,
+    brow: bool = False,
 ) -> Treatment:
     """A signed glabellar treatment at the story's visit ``seen`` (its appointment's
     time and place) with its movement map, plan, consent, vial (and a frown photo when
-    ``photo``: taken before signing, which locks the visit)."""
+    ``photo``: taken before signing, which locks the visit). ``brow``: the measured
+    rest portrait with the R brow tail high, the map's lateral frontalis spiking on
+    that side, and a 2 U microdose there in the plan (issue 21)."""
     at = seen.starts_at
     visit = Visit.objects.create(
         patient=patient,
@@ -112,13 +149,63 @@ def _treatment_on(
         for key, grade in baseline.items()
     )
     if photo:
-        store_photo(visit=visit, by=injector, upload=demo_photo(frown.name, 1), expression=frown)
+        store_photo(
+            visit=visit,
+            by=injector,
+            upload=demo_photo(frown.name, 1),
+            expression=frown,
+            source_note=DRAWN_NOTE,
+            not_measured=DRAWN_NOT_MEASURED,
+        )
     plan = final_plan(visit=visit, product=lot.product, by=injector, at=at, units=changes)
+    if brow:
+        _brow_tail_high(visit=visit, plan=plan, injector=injector, muscles=muscles)
     return charted_and_signed(visit=visit, plan=plan, lot=lot, by=injector, at=at)
 
 
-def _review(*, seen: DemoVisit, treatment, injector, residual, touch_ups, side_effect, lot) -> None:
-    """The signed review of ``treatment`` at the story's review visit ``seen``."""
+def _brow_tail_high(*, visit, plan, injector, muscles) -> None:
+    """The cycle of the article's "right brow that spikes": the measured portrait, the
+    map's lateral frontalis (R spikes up, L lifts flat) and the R microdose."""
+    _portrait(visit=visit, injector=injector, tail_up_px=TAIL_RAISED_PX)
+    brows = Expression.objects.get(code="BROWS")
+    for side, grade, direction in (("R", 2, Direction.TAIL_UP), ("L", 1, Direction.FLAT)):
+        cell = Observation(
+            movement_map=visit.movement_map,
+            expression=brows,
+            muscle=muscles["FRONTL"],
+            side=side,
+            grade=grade,
+            direction=direction,
+        )
+        cell.full_clean()  # the map's rules (planning.pull's direction among them)
+        cell.save()
+    code, side, x, y, units = MICRODOSE
+    if refusal := position_refusal(muscle=code, side=side, x=x, y=y):
+        raise ValueError(f"demo microdose: {refusal}")  # a demo bug
+    InjectionPoint.objects.create(
+        plan=plan,
+        muscle=muscles[code],
+        side=side,
+        x=Decimal(x),
+        y=Decimal(y),
+        units=units,
+        order=plan.points.count(),
+    )
+
+
+def _review(
+    *,
+    seen: DemoVisit,
+    treatment,
+    injector,
+    residual,
+    touch_ups,
+    side_effect,
+    lot,
+    brow: bool = False,
+) -> None:
+    """The signed review of ``treatment`` at the story's review visit ``seen`` (with
+    ``brow``, the rest portrait as it is: the brow tail difference fallen)."""
     day, at = seen.day, seen.starts_at
     visit = Visit.objects.create(
         patient=treatment.visit.patient,
@@ -126,10 +213,14 @@ def _review(*, seen: DemoVisit, treatment, injector, residual, touch_ups, side_e
         injector=injector,
         date=day,
         kind=VisitKind.REVIEW,
-        status=VisitStatus.COMPLETED,
+        status=VisitStatus.OPEN,
         created_by=injector,
         created_at=at,
     )
+    if brow:  # taken before the review is signed (the photo rule)
+        _portrait(visit=visit, injector=injector, tail_up_px=0)
+    Visit.objects.filter(pk=visit.pk).update(status=VisitStatus.COMPLETED)
+    visit.status = VisitStatus.COMPLETED
     # The timing rule, as at every door: the demo's reviews are on time (days 10–21).
     if refusal := review_timing.review_opening_refusal(treatment=treatment, on=day):
         raise ValueError(f"demo review: {refusal}")
@@ -222,7 +313,9 @@ def _touch_up(*, review, visit, injector, at, lot, rows) -> Treatment:
 DEFAULT_CYCLE = ({L: 2, R: 2, C: 2}, {}, {L: 0, R: 0, C: 0}, [], None)
 
 
-def _story_of(*, patient, seen: list[DemoVisit], cycles, lot, people, places) -> int:
+def _story_of(
+    *, patient, seen: list[DemoVisit], cycles, lot, people, places, brow_cycle=None
+) -> int:
     """A patient's treatments and reviews as the story has them: each seen treatment
     signed at its appointment, each seen review signed, a booked review recorded as the
     treatment's due review (signing's rule would have booked it)."""
@@ -243,6 +336,7 @@ def _story_of(*, patient, seen: list[DemoVisit], cycles, lot, people, places) ->
                 baseline=baseline,
                 changes=changes,
                 lot=lot,
+                brow=cycle == brow_cycle,
             )
             made += 1
         elif visit.kind == Appointment.Kind.REVIEW and treatment is not None:
@@ -258,6 +352,7 @@ def _story_of(*, patient, seen: list[DemoVisit], cycles, lot, people, places) ->
                     touch_ups=touch_ups,
                     side_effect=side_effect,
                     lot=lot,
+                    brow=cycle == brow_cycle,
                 )
             elif visit.status != Appointment.Status.CANCELLED:
                 days = review_timing.day_after(treatment=treatment, on=visit.day)
@@ -293,6 +388,7 @@ def seed(out, *, story: Story | None = None) -> None:
             patient=patient,
             seen=story.of(number),
             cycles=CYCLES.get(number, []),
+            brow_cycle=BROW_CYCLE.get(number),
             lot=lot,
             people=people,
             places=places,
