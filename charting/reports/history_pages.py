@@ -1,5 +1,17 @@
-"""The treatment-history PDF from kept parts (issue 22): a signed cycle cannot
-change, so its pages are laid out once and kept; only what changed is laid out.
+"""The treatment-history PDF, the complete record and the patient's copy from kept
+parts (issues 22 and 23): a signed cycle cannot change, so its pages are laid out
+once and kept; only what changed is laid out.
+
+**Documents.** One machinery, three ``Document``s: the history (``HISTORY``), the
+complete medico-legal record (``RECORD``) and the patient's copy (``PATIENT_COPY``,
+the record's plain layout with the patient's summaries). A visit is printed
+differently in each (the record adds the consents, the photos' thumbnails, the
+verification lines), so the document's name is in every key and every row
+(``HistoryPart.document``). The record's audit trail is its *live tail*: the export
+itself is audited, so it changes on every read and is laid out every time, after
+the visits, never kept. A review visit that only says its review is printed with
+the treatment just before it closes that treatment's cycle and is kept in its part
+(not a page of its own).
 
 **Parts.** Each visit with a signed treatment whose seal verifies on this read is
 a *kept part*: its pages rendered on their own (``pdf/history_part.html``) and
@@ -10,8 +22,11 @@ document (``pdf/history_front.html``). Each visit of a part starts a page.
 
 **The key** is the SHA-256 of what the part prints: the visit's HTML rendered now
 from the rows (the treatment, its addenda, its review and touch-up, and the
-signature's state as ``seal.checked`` found it *on this read*), with the paper,
-the stylesheet, the format of parts and WeasyPrint's version. A new addendum or
+signature's state as ``seal.checked`` found it *on this read*; in the record also
+the consents with their signature images and the photos' thumbnails, embedded in
+that HTML as data URLs, so their bytes are hashed; in the patient's copy the
+summaries), with the document's name, the paper, the stylesheet, the format of
+parts and WeasyPrint's version. A new addendum or
 review is new HTML, so a new key: only that treatment's part is rendered again.
 A treatment whose seal fails is never kept, and its "does not match" is printed
 from the live render; a verifying one prints "Verified" only under a key that
