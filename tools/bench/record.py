@@ -1,8 +1,9 @@
 """Figures of the complete record (issue 23): pages, seconds and peak memory of the
 complete medico-legal record of a 3-treatment and of a 40-treatment patient.
 
-    python -m tools.bench.record [--smoke] [--reps 3] [--modes whole,first,kept]
-    (--smoke: the 3-treatment patient, once)
+    python -m tools.bench.record [--smoke] [--reps 3] [--modes whole,first,kept] [--click]
+    (--smoke: the 3-treatment patient, once; --click: also click-to-download of the
+    40-treatment record through a running worker, first render and kept parts)
 
 The subjects are the invented bench patients of ``tools.bench.pdf`` (``BENCH-3`` and
 ``BENCH-40``: one signed treatment every 100 days with its consent, plan and eight
@@ -26,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from .pdf import ROOT, bench_injector, make_patient, setup_django
+from .pdf import ROOT, bench_injector, click_to_download, make_patient, setup_django
 
 COUNTS = (3, 40)
 MODES = ("whole", "first", "kept")
@@ -107,6 +108,7 @@ def main(argv=None) -> int:
         "--modes", default=",".join(MODES), help="of whole, first, kept (comma-separated)"
     )
     parser.add_argument("--mode", default="whole", help=argparse.SUPPRESS)
+    parser.add_argument("--click", action="store_true", help="also click-to-download (worker)")
     args = parser.parse_args(argv)
     if args.render:  # the child
         print(json.dumps(render(args.render, args.reps, args.mode)))
@@ -128,7 +130,31 @@ def main(argv=None) -> int:
                 f"{r['bytes'] / 1024:.0f} KiB",
                 flush=True,
             )
+        if args.click and not args.smoke and count == COUNTS[-1]:
+            click(patient, by, reps)
     return 0
+
+
+def click(patient_id: int, by, reps: int) -> None:
+    """Click-to-download of the complete record (audit trail on) through the worker:
+    the record page's POST, the job done, the file downloaded."""
+    from .pages import client_for
+
+    client = client_for(by)
+    url = f"/reports/patients/{patient_id}/record/"
+    data = {"kind": "record", "audit_trail": "on"}
+    firsts = []
+    for _ in range(reps):
+        _forget_parts(patient_id)
+        firsts.append(click_to_download(client, url=url, data=data))
+    kept = [click_to_download(client, url=url, data=data) for _ in range(reps)]
+    for label, times in (("first render", firsts), ("kept parts", kept)):
+        print(
+            f"click-to-download of the complete record through the worker, {label}, "
+            f"median of {reps}: {statistics.median(times):.2f} s "
+            f"({', '.join(f'{t:.2f}' for t in times)})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
