@@ -252,8 +252,8 @@ def test_the_sweep_keeps_the_part_read_last_in_each_document(
     """The history, the complete record and the patient's copy each keep a part per
     signed treatment (a visit is printed differently in each): the sweep keeps the
     one read last per treatment *and document*. Seen to fail: with the sweep's
-    subquery per treatment only, the history's parts were deleted after the record
-    was read."""
+    subquery per treatment only, three parts of nine stayed (the patient's copy's,
+    read last): the history's and the record's were deleted."""
     from charting.reports.documents import render_patient_copy, render_record
     from charting.reports.models import Kind
     from tests.factories import make_report_job
