@@ -294,6 +294,46 @@ def test_a_tampered_signed_record_does_not_verify_though_its_part_was_kept(
     assert all(p.uses == 2 for t, p in record_parts().items() if t != changed.pk)
 
 
+def test_a_first_record_shared_with_a_second_worker_lays_each_cycle_out_once(
+    three_cycles, patient, settings
+):
+    """The claim protocol of ``kept_parts(share=...)`` for the record: the helper task
+    (``help_render_history`` with the document's name; here run as the share is sent,
+    so it claims every chunk first) builds the record as the asking worker did, finds
+    the same keys, lays out and stores the parts; the asking render reads them."""
+    from charting.reports import history_pages
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    history_pages.CHUNK, saved = 1, history_pages.CHUNK  # three chunks of one cycle
+    helped = []
+
+    def share(render, chunks):
+        assert len(chunks) == 3
+        helped.append(
+            history_pages.help_render_history(
+                patient_id=patient.pk,
+                date_from=None,
+                date_to=None,
+                render=render,
+                chunks=chunks,
+                document=RECORD.name,
+            )
+        )
+
+    try:
+        pdf = history_pages.kept_pdf(
+            context=build_record(patient=patient, audit_trail=True), document=RECORD, share=share
+        )
+    finally:
+        history_pages.CHUNK = saved
+    assert helped == [3]
+    parts = record_parts()
+    assert len(parts) == 3 and all(p.renders == 1 and p.uses == 0 for p in parts.values())
+    text = flat_text(pdf.content)
+    assert text.count(VERIFIES) == 6 and "Audit trail · who opened or changed this record" in text
+    assert f"Page {pdf.pages} of {pdf.pages}" in text
+
+
 @pytest.fixture
 def gaps(patient, injector):
     """The issue's empty headings: a treatment reviewed without a touch-up (its review
