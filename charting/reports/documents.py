@@ -18,7 +18,7 @@ from . import treatments
 from .errors import ReportRefused
 from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES, bundle_of
 from .fhir.record import Record, load
-from .history_pages import history_pdf, second_worker
+from .history_pages import PATIENT_COPY, RECORD, history_pdf, kept_pdf, second_worker
 from .letterhead import context_for as letterhead_context
 from .models import Kind, ReportJob
 from .patient_history import build_history, export_patients
@@ -94,7 +94,14 @@ def _record_pdf(job: ReportJob, progress: Progress, *, plain: bool) -> Output:
         patient=job.patient, plain=plain, audit_trail=job.with_audit_trail and not plain
     )
     progress(40)
-    pdf = html_to_pdf(render_html(template="pdf/record.html", context=context))
+    # As the history: each signed cycle's pages laid out once and kept (per document:
+    # the record and the patient's copy print a visit differently); the front, the
+    # other visits and the audit trail laid out now.
+    document = PATIENT_COPY if plain else RECORD
+    share = second_worker(
+        patient_id=job.patient_id, date_from=None, date_to=None, document=document
+    )
+    pdf = kept_pdf(context=context, document=document, progress=progress, share=share)
     return Output(pdf.content, pdf.pages, "pdf")
 
 

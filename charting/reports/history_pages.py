@@ -1,5 +1,17 @@
-"""The treatment-history PDF from kept parts (issue 22): a signed cycle cannot
-change, so its pages are laid out once and kept; only what changed is laid out.
+"""The treatment-history PDF, the complete record and the patient's copy from kept
+parts (issues 22 and 23): a signed cycle cannot change, so its pages are laid out
+once and kept; only what changed is laid out.
+
+**Documents.** One machinery, three ``Document``s: the history (``HISTORY``), the
+complete medico-legal record (``RECORD``) and the patient's copy (``PATIENT_COPY``,
+the record's plain layout with the patient's summaries). A visit is printed
+differently in each (the record adds the consents, the photos' thumbnails, the
+verification lines), so the document's name is in every key and every row
+(``HistoryPart.document``). The record's audit trail is its *live tail*: the export
+itself is audited, so it changes on every read and is laid out every time, after
+the visits, never kept. A review visit that only says its review is printed with
+the treatment just before it closes that treatment's cycle and is kept in its part
+(not a page of its own).
 
 **Parts.** Each visit with a signed treatment whose seal verifies on this read is
 a *kept part*: its pages rendered on their own (``pdf/history_part.html``) and
@@ -10,8 +22,11 @@ document (``pdf/history_front.html``). Each visit of a part starts a page.
 
 **The key** is the SHA-256 of what the part prints: the visit's HTML rendered now
 from the rows (the treatment, its addenda, its review and touch-up, and the
-signature's state as ``seal.checked`` found it *on this read*), with the paper,
-the stylesheet, the format of parts and WeasyPrint's version. A new addendum or
+signature's state as ``seal.checked`` found it *on this read*; in the record also
+the consents with their signature images and the photos' thumbnails, embedded in
+that HTML as data URLs, so their bytes are hashed; in the patient's copy the
+summaries), with the document's name, the paper, the stylesheet, the format of
+parts and WeasyPrint's version. A new addendum or
 review is new HTML, so a new key: only that treatment's part is rendered again.
 A treatment whose seal fails is never kept, and its "does not match" is printed
 from the live render; a verifying one prints "Verified" only under a key that
@@ -70,6 +85,7 @@ from planning.asymmetry import SCALE_SENTENCE
 from .measured_history import measured_history
 from .models import HistoryPart
 from .patient_history import build_history
+from .record import build_record
 from .rendering import RenderedPdf, RestrictedURLFetcher, base_context
 from .storage import private_storage
 
@@ -86,6 +102,44 @@ CHUNK = 10  # kept parts laid out in one document on a first render
 CLAIM_SECONDS = 300
 HELPER_TASK = "reports.tasks.render_history_parts"
 HELP_WAIT_SECONDS = 120  # then the chunk another worker claimed is laid out here
+
+
+@dataclass(frozen=True)
+class Document:
+    """What is printed from kept parts: the history, the complete record, the
+    patient's copy. ``name`` is in every part's key and row (the same visit is
+    printed differently in each); ``title`` is stamped at the foot of each page."""
+
+    name: str
+    title: str
+    visit_template: str  # one visit's HTML (``entry`` in the context)
+    front_template: str  # the front matter and the live runs (``runs``)
+    part_class: str = ""  # the wrapper of a part's runs (the record's ``.record``)
+    tail_template: str = ""  # after the visits, live on every read (the audit trail)
+
+
+HISTORY = Document(
+    name="history",
+    title="Treatment history",
+    visit_template="pdf/_history_visit.html",
+    front_template="pdf/history_front.html",
+)
+RECORD = Document(
+    name="record",
+    title="Complete record",
+    visit_template="pdf/_record_entry.html",
+    front_template="pdf/record_front.html",
+    part_class="record",
+    tail_template="pdf/_record_audit.html",
+)
+PATIENT_COPY = Document(
+    name="record-plain",
+    title="Your treatment record",
+    visit_template="pdf/_record_entry.html",
+    front_template="pdf/record_front.html",
+    part_class="record plain",
+)
+DOCUMENTS = {d.name: d for d in (HISTORY, RECORD, PATIENT_COPY)}
 
 
 @dataclass
@@ -116,10 +170,11 @@ def stylesheet_digest() -> str:
         return hashlib.sha256(source.read()).hexdigest()
 
 
-def part_key(*, html: str, paper: str) -> str:
+def part_key(*, html: str, paper: str, document: Document = HISTORY) -> str:
     """What a kept part prints, hashed (see the module's docstring)."""
     digest = hashlib.sha256()
-    for piece in (FORMAT, weasyprint.__version__, stylesheet_digest(), paper, html):
+    pieces = (FORMAT, document.name, weasyprint.__version__, stylesheet_digest(), paper, html)
+    for piece in pieces:
         digest.update(piece.encode() + b"\0")
     return digest.hexdigest()
 
@@ -134,28 +189,61 @@ def keepable(entry) -> bool:
     return review is None or review.get("touch_up_seal_ok") is not False
 
 
-def runs_of(context: dict) -> list[Run]:
-    """The history's visits cut into runs: each keepable visit alone, the visits
-    between them together. Each visit's HTML is rendered here (cheap; the layout
-    is what is kept)."""
+# What a visit may hold of its own; a review visit with none of it only points to
+# the treatment its review is printed with.
+OWN = (
+    "screening",
+    "map_rows",
+    "plans",
+    "treatment",
+    "unsigned_treatment",
+    "review",
+    "consents",
+    "photos",
+    "photo_pairs",
+    "summary",
+)
+
+
+def _closes_cycle(entry, run: Run | None) -> bool:
+    """A review visit with nothing of its own but the line that its review is shown
+    with the treatment of the run just before: printed in that treatment's part (the
+    cycle's pages), not on a page of its own."""
+    if run is None or not run.kept or entry.touch_up_of is None:
+        return False
+    if run.entries[-1].visit.pk != entry.touch_up_of.pk:
+        return False
+    return not any(getattr(entry, name, None) for name in OWN)
+
+
+def runs_of(context: dict, document: Document = HISTORY) -> list[Run]:
+    """The document's visits cut into runs: each keepable visit alone (with the
+    review visit that closes its cycle), the visits between them together. Each
+    visit's HTML is rendered here (cheap; the layout is what is kept)."""
     runs: list[Run] = []
+    paper = context["paper"]
     for entry in context["visits"]:
-        html = render_to_string("pdf/_history_visit.html", {**context, "entry": entry})
+        html = render_to_string(document.visit_template, {**context, "entry": entry})
         if not html.strip():  # a visit with nothing printed has no heading either
             continue
-        if keepable(entry):
+        last = runs[-1] if runs else None
+        if _closes_cycle(entry, last):
+            last.entries.append(entry)
+            last.html = mark_safe(last.html + html)  # noqa: S308 # nosec B308 B703 - our autoescaping template
+            last.key = part_key(html=last.html, paper=paper, document=document)
+        elif keepable(entry):
             runs.append(
                 Run(
                     entries=[entry],
                     kept=True,
                     html=mark_safe(html),  # noqa: S308 # nosec B308 B703 - our autoescaping template
-                    key=part_key(html=html, paper=context["paper"]),
+                    key=part_key(html=html, paper=paper, document=document),
                     treatment_id=entry.treatment["treatment"].pk,
                 )
             )
-        elif runs and not runs[-1].kept:
-            runs[-1].entries.append(entry)
-            runs[-1].html = mark_safe(runs[-1].html + html)  # noqa: S308 # nosec B308 B703 - as above
+        elif last is not None and not last.kept:
+            last.entries.append(entry)
+            last.html = mark_safe(last.html + html)  # noqa: S308 # nosec B308 B703 - as above
         else:
             runs.append(Run(entries=[entry], kept=False, html=mark_safe(html)))  # noqa: S308 # nosec B308 B703
     for number, run in enumerate(runs):
@@ -186,9 +274,19 @@ def _outline(pages) -> list:
     ]
 
 
-def render_kept(runs: list[Run], *, context: dict) -> dict[str, Pages]:
+def render_kept(
+    runs: list[Run], *, context: dict, document: Document = HISTORY
+) -> dict[str, Pages]:
     """Lay out the kept parts not in storage, in one document, cut by their anchors."""
-    html = render_to_string("pdf/history_part.html", {**context, "runs": runs})
+    html = render_to_string(
+        "pdf/history_part.html",
+        {
+            **context,
+            "runs": runs,
+            "part_class": document.part_class,
+            "part_title": document.title,
+        },
+    )
     document = _layout(html)
     starts = _starts(document)
     ends = sorted(starts.values())[1:] + [len(document.pages)]
@@ -226,7 +324,13 @@ def _read(row: HistoryPart) -> bytes | None:
     return content
 
 
-def kept_parts(runs: list[Run], *, context: dict, share: Share | None = None) -> dict[str, Pages]:
+def kept_parts(
+    runs: list[Run],
+    *,
+    context: dict,
+    share: Share | None = None,
+    document: Document = HISTORY,
+) -> dict[str, Pages]:
     """Every kept run's pages: from storage when they verify, else laid out now and
     stored (a changed or missing file replaced). ``share`` offers the chunks of a
     first render to a second worker (``help_render``); each chunk is laid out by
@@ -254,14 +358,16 @@ def kept_parts(runs: list[Run], *, context: dict, share: Share | None = None) ->
             found.update(_helped(chunk))
         lacking = [r for r in chunk if r.key not in found]
         if lacking:
-            found.update(_render_and_store(lacking, context=context, rows=rows))
+            found.update(_render_and_store(lacking, context=context, rows=rows, document=document))
     return found
 
 
-def _render_and_store(runs: list[Run], *, context: dict, rows: dict) -> dict[str, Pages]:
-    made = render_kept(runs, context=context)
+def _render_and_store(
+    runs: list[Run], *, context: dict, rows: dict, document: Document
+) -> dict[str, Pages]:
+    made = render_kept(runs, context=context, document=document)
     for run in runs:
-        _store(run, made[run.key], row=rows.get(run.key))
+        _store(run, made[run.key], row=rows.get(run.key), document=document)
     return made
 
 
@@ -295,12 +401,14 @@ def _helped(chunk: list[Run]) -> dict[str, Pages]:
     return found
 
 
-def help_render(*, context: dict, render: str, chunks: list[list[str]]) -> int:
+def help_render(
+    *, context: dict, render: str, chunks: list[list[str]], document: Document = HISTORY
+) -> int:
     """A second worker's share of a first render: the chunks nobody claimed yet,
     from the last. Only runs whose key it finds the same are laid out (a letterhead
     changed in between: nothing). Returns how many parts it stored."""
     context = {**base_context(), **context}
-    runs = {r.key: r for r in runs_of(context) if r.kept}
+    runs = {r.key: r for r in runs_of(context, document) if r.kept}
     stored = 0
     for number in reversed(range(len(chunks))):
         keys = chunks[number]
@@ -309,12 +417,12 @@ def help_render(*, context: dict, render: str, chunks: list[list[str]]) -> int:
         have = set(HistoryPart.objects.filter(key__in=keys).values_list("key", flat=True))
         todo = [runs[k] for k in keys if k not in have]
         if todo:
-            _render_and_store(todo, context=context, rows={})
+            _render_and_store(todo, context=context, rows={}, document=document)
             stored += len(todo)
     return stored
 
 
-def _store(run: Run, pages: Pages, *, row: HistoryPart | None) -> None:
+def _store(run: Run, pages: Pages, *, row: HistoryPart | None, document: Document) -> None:
     storage = private_storage()
     if row is not None:  # changed or gone in storage: replaced
         storage.delete(row.name)
@@ -332,7 +440,9 @@ def _store(run: Run, pages: Pages, *, row: HistoryPart | None) -> None:
         return
     try:
         with transaction.atomic():
-            HistoryPart.objects.create(key=run.key, treatment_id=run.treatment_id, **fields)
+            HistoryPart.objects.create(
+                key=run.key, treatment_id=run.treatment_id, document=document.name, **fields
+            )
     except IntegrityError:  # another worker kept the same part first: theirs stays
         storage.delete(name)
 
@@ -350,7 +460,7 @@ def css_string(text: str) -> SafeString:
     return mark_safe(f'"{out}"')  # noqa: S308 # nosec B308 B703 - letters, digits, spaces, escapes
 
 
-def _stamp(count: int, *, context: dict) -> PdfReader:
+def _stamp(count: int, *, context: dict, document: Document) -> PdfReader:
     html = render_to_string(
         "pdf/history_stamp.html",
         {
@@ -359,7 +469,7 @@ def _stamp(count: int, *, context: dict) -> PdfReader:
             "clinic_css": css_string(context.get("clinic_name", "")),
             "patient_css": css_string(context["patient"].full_name),
             "chart_css": css_string(context["patient"].chart_number),
-            "title_css": css_string("Treatment history"),
+            "title_css": css_string(document.title),
             "generated_css": css_string(date_filter(context["generated_at"], "M j, Y H:i")),
         },
     )
@@ -375,6 +485,39 @@ def history_pdf(
 ) -> RenderedPdf:
     """The history of ``context`` (``patient_history.build_history``) as one PDF;
     ``share``: see ``kept_parts``."""
+    return kept_pdf(
+        context=context, document=HISTORY, letterhead=letterhead, progress=progress, share=share
+    )
+
+
+def _with_tail(runs: list[Run], *, context: dict, document: Document) -> list[Run]:
+    """The runs and, after them, the document's live tail (the record's audit trail:
+    the export itself is audited, so it changes on every read and is never kept)."""
+    if not document.tail_template:
+        return runs
+    html = render_to_string(document.tail_template, context)
+    if not html.strip():
+        return runs
+    if runs and not runs[-1].kept:
+        runs[-1].html = mark_safe(runs[-1].html + html)  # noqa: S308 # nosec B308 B703 - our autoescaping template
+    else:
+        run = Run(entries=[], kept=False, html=mark_safe(html), anchor=f"{RUN_PREFIX}{len(runs)}")  # noqa: S308 # nosec B308 B703 - as above
+        runs.append(run)
+    return runs
+
+
+def kept_pdf(
+    *,
+    context: dict,
+    document: Document,
+    letterhead: dict | None = None,
+    progress: Callable[[int], None] | None = None,
+    share: Share | None = None,
+) -> RenderedPdf:
+    """``document`` of ``context`` (the history's ``build_history``, the record's
+    ``build_record``) as one PDF: the kept parts from storage (or laid out and kept),
+    the rest laid out now, merged, the margins stamped over; ``share``: see
+    ``kept_parts``."""
     context = {**base_context(letterhead=letterhead), **context}
     if "measured_series" not in context:
         # Measured asymmetry across visits: in the front matter, rendered on every read
@@ -383,13 +526,13 @@ def history_pdf(
             visits=[entry.visit for entry in context["visits"]]
         )
         context["scale_sentence"] = SCALE_SENTENCE
-    runs = runs_of(context)
-    kept = kept_parts(runs, context=context, share=share)
+    runs = _with_tail(runs_of(context, document), context=context, document=document)
+    kept = kept_parts(runs, context=context, share=share, document=document)
     if progress:
         progress(70)
     live = [r for r in runs if not r.kept]
     front_html = render_to_string(
-        "pdf/history_front.html", {**context, "front_only": True, "runs": live}
+        document.front_template, {**context, "front_only": True, "runs": live}
     )
     front = _layout(front_html)
     starts = _starts(front)
@@ -415,7 +558,7 @@ def history_pdf(
             add(front_reader, *live_pages[run.anchor], front_marks)
     if progress:
         progress(85)
-    _stamp_over(writer, _stamp(len(writer.pages), context=context))
+    _stamp_over(writer, _stamp(len(writer.pages), context=context, document=document))
     _add_outline(writer, outline)
     if front_reader.metadata:
         writer.add_metadata(dict(front_reader.metadata))
@@ -479,11 +622,14 @@ def _add_outline(writer: PdfWriter, marks: list) -> None:
 
 def sweep(*, unused_days: int = 90) -> int:
     """Delete the kept parts no longer asked for: every part of a treatment but the
-    one read last (a newer addendum, review, letterhead or stylesheet made a new key),
+    one read last, in each document (history, record, patient's copy: a newer
+    addendum, review, letterhead or stylesheet made a new key),
     and any part not read for ``unused_days``. Returns how many were deleted."""
     cutoff = timezone.now() - datetime.timedelta(days=unused_days)
     current = (
-        HistoryPart.objects.filter(treatment_id=OuterRef("treatment_id"))
+        HistoryPart.objects.filter(
+            treatment_id=OuterRef("treatment_id"), document=OuterRef("document")
+        )
         .order_by("-used_at", "-pk")
         .values("pk")[:1]
     )
@@ -500,17 +646,30 @@ def sweep(*, unused_days: int = 90) -> int:
 
 
 def help_render_history(
-    *, patient_id: int, date_from: str | None, date_to: str | None, render: str, chunks
+    *,
+    patient_id: int,
+    date_from: str | None,
+    date_to: str | None,
+    render: str,
+    chunks,
+    document: str = HISTORY.name,
 ) -> int:
     """``help_render`` for the history of a patient in the dates (ISO dates or None),
-    built as the asking worker built it (``reports.tasks.render_history_parts``)."""
-    from_ = datetime.date.fromisoformat(date_from) if date_from else None
-    to = datetime.date.fromisoformat(date_to) if date_to else None
-    context = build_history(patient=Patient.objects.get(pk=patient_id), date_from=from_, date_to=to)
-    return help_render(context=context, render=render, chunks=chunks)
+    or for the patient's record or copy (``document``), built as the asking worker
+    built it (``reports.tasks.render_history_parts``)."""
+    patient = Patient.objects.get(pk=patient_id)
+    if document == HISTORY.name:
+        from_ = datetime.date.fromisoformat(date_from) if date_from else None
+        to = datetime.date.fromisoformat(date_to) if date_to else None
+        context = build_history(patient=patient, date_from=from_, date_to=to)
+    else:
+        context = build_record(patient=patient, plain=document == PATIENT_COPY.name)
+    return help_render(context=context, render=render, chunks=chunks, document=DOCUMENTS[document])
 
 
-def second_worker(*, patient_id: int, date_from, date_to) -> Share | None:
+def second_worker(
+    *, patient_id: int, date_from, date_to, document: Document = HISTORY
+) -> Share | None:
     """A ``Share`` that sends the chunks to the queue of the running report task, or
     None outside a worker (eager tasks, the bench, a shell: everything laid out here)."""
     if not current_task:  # a proxy: false outside a task
@@ -530,6 +689,7 @@ def second_worker(*, patient_id: int, date_from, date_to) -> Share | None:
                     "date_to": date_to.isoformat() if date_to else None,
                     "render": render,
                     "chunks": chunks,
+                    "document": document.name,
                 },
                 queue=queue,
                 retry=False,

@@ -61,8 +61,9 @@ def sweep_stuck_jobs() -> int:
 
 @shared_task(name=history_pages.HELPER_TASK, ignore_result=True)
 def render_history_parts(**share) -> int:
-    """A second worker's share of a long history's first render: the chunks of kept
-    parts the asking worker has not claimed yet (``history_pages.help_render``)."""
+    """A second worker's share of a long history's (or record's, ``document``) first
+    render: the chunks of kept parts the asking worker has not claimed yet
+    (``history_pages.help_render``)."""
     return history_pages.help_render_history(**share)
 
 

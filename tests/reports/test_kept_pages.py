@@ -244,3 +244,29 @@ def test_a_first_render_shared_with_a_second_worker_lays_each_part_out_once(
     text = flat_text(pdf.content)
     assert text.count("Verified: the stored record matches what was signed") == 3
     assert f"Page {pdf.pages} of {pdf.pages}" in text
+
+
+def test_the_sweep_keeps_the_part_read_last_in_each_document(
+    render, patient, three_signed, clinic_admin
+):
+    """The history, the complete record and the patient's copy each keep a part per
+    signed treatment (a visit is printed differently in each): the sweep keeps the
+    one read last per treatment *and document*. Seen to fail: with the sweep's
+    subquery per treatment only, three parts of nine stayed (the patient's copy's,
+    read last): the history's and the record's were deleted."""
+    from charting.reports.documents import render_patient_copy, render_record
+    from charting.reports.models import Kind
+    from tests.factories import make_report_job
+
+    render(patient)
+    for renderer, kind in ((render_record, Kind.RECORD), (render_patient_copy, Kind.PATIENT_COPY)):
+        job = make_report_job(by=clinic_admin, patient=patient, kind=kind)
+        assert "Verified" in flat_text(renderer(job, lambda *a: None, lambda *a: None).content)
+    documents = sorted(HistoryPart.objects.values_list("document", flat=True).distinct())
+    assert documents == ["history", "record", "record-plain"]
+    call_command("sweep_history_parts", stdout=io.StringIO())
+    assert HistoryPart.objects.count() == 9  # three treatments, three documents
+    for document in documents:
+        kept = HistoryPart.objects.filter(document=document)
+        assert {p.treatment_id for p in kept} == {t.pk for t in three_signed}
+        assert all(private_storage().exists(p.name) for p in kept)

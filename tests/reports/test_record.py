@@ -29,7 +29,15 @@ from audit.models import Action, AuditEvent
 from charting.reports import requests
 from charting.reports.documents import render_patient_copy, render_record
 from charting.reports.errors import ReportRefused
-from charting.reports.models import Kind, RecordRelease, ReleaseMethod, ReportJob, Status
+from charting.reports.history_pages import PATIENT_COPY, RECORD
+from charting.reports.models import (
+    HistoryPart,
+    Kind,
+    RecordRelease,
+    ReleaseMethod,
+    ReportJob,
+    Status,
+)
 from charting.reports.patient_history import build_history
 from charting.reports.record import DOES_NOT_VERIFY, NO_VISITS, VERIFIES, build_record
 from charting.reports.rendering import RestrictedURLFetcher, render_html, render_pdf
@@ -200,6 +208,130 @@ def test_a_tampered_signed_record_prints_that_it_does_not_verify(
     assert f"{label}: {DOES_NOT_VERIFY}" in text
     event = AuditEvent.objects.filter(action=Action.MISMATCH).latest("pk")
     assert event.object_id == str(three_cycles[1].pk)
+
+
+# --- Kept parts (history_pages, as the history's) --------------------------------------
+
+
+def record_parts(document=RECORD) -> dict[int, HistoryPart]:
+    return {p.treatment_id: p for p in HistoryPart.objects.filter(document=document.name)}
+
+
+def test_a_second_record_reuses_the_kept_parts_and_its_audit_trail_is_read_again(
+    three_cycles, patient, clinic_admin
+):
+    """Each signed cycle (the treatment's visit, and the review visit that only points
+    back to it) is laid out once and kept; a second record reads the parts from
+    storage and lays out only the front and the audit trail, which grew: the export
+    itself is audited between the two."""
+    first = record_text(patient, clinic_admin, with_audit_trail=True)
+    parts = record_parts()
+    assert set(parts) == {t.pk for t in three_cycles}
+    assert all(p.renders == 1 and p.uses == 0 for p in parts.values())
+
+    requests.request_record(patient=patient, by=clinic_admin, kind=Kind.RECORD, audit_trail=True)
+    second = record_text(patient, clinic_admin, with_audit_trail=True)
+    again = record_parts()
+    assert again.keys() == parts.keys()
+    assert all(p.renders == 1 and p.uses == 1 for p in again.values())  # read, not laid out
+    assert HistoryPart.objects.filter(document=RECORD.name).count() == 3
+    # The same record for a reader: every consent, addendum and verification line.
+    for text in (first, second):
+        assert text.count("Consent · text version 1 · ") == 3
+        assert text.count(VERIFIES) == 6 and "DOES NOT VERIFY" not in text
+        assert all(f"Addendum of cycle {n}" in text for n in (1, 2, 3))
+        assert "Audit trail · who opened or changed this record" in text
+    assert second.count("Exported") == first.count("Exported") + 1  # the trail is live
+    content = render_record(record_job(patient, clinic_admin), _noop, _noop).content
+    reader = PdfReader(io.BytesIO(content))
+    for number, page in enumerate(reader.pages, start=1):
+        page_text = " ".join(page.extract_text().split())
+        assert f"Page {number} of {len(reader.pages)}" in page_text
+        assert "Complete record · generated" in page_text
+    assert headings_alone(content, patient) == []
+
+    # The patient's copy prints the cycles in its own layout: parts of its own.
+    copy = flat_text(
+        render_patient_copy(
+            record_job(patient, clinic_admin, kind=Kind.PATIENT_COPY), _noop, _noop
+        ).content
+    )
+    assert set(record_parts(PATIENT_COPY)) == {t.pk for t in three_cycles}
+    assert "Your treatment record · generated" in copy and "Audit trail" not in copy
+    assert record_parts()[three_cycles[0].pk].uses == 2  # the record's parts untouched
+
+
+def test_a_tampered_signed_record_does_not_verify_though_its_part_was_kept(
+    three_cycles, patient, clinic_admin
+):
+    """Guard (tampering), with the record's parts kept: the seal is checked on every
+    read and the part's key is what it prints, so a kept "Verified" page is never
+    served for a record that no longer matches, and a failing cycle is never kept.
+    Doors: the record page's complete record and patient's copy (the task), a second
+    worker (the same ``runs_of``). Seen to fail: with ``keepable`` taking every signed
+    treatment (the seal not asked), the failing cycle was kept (a second part); with
+    that and the key made from the treatment alone, the record printed six "Verified"
+    lines over 40 U."""
+    need(settings.DATABASE_IS_POSTGRES, "the lock triggers and replica mode are PostgreSQL's")
+    assert record_text(patient, clinic_admin).count(VERIFIES) == 6
+    changed = three_cycles[1]
+    kept = record_parts()[changed.pk]
+    tamper(
+        "UPDATE charting_injection SET units = 40 WHERE id = %s",
+        [changed.injections.first().pk],
+    )
+    label = (
+        f"Treatment of {changed.visit.date:%b %-d, %Y}, signed by Ina Tester at "
+        f"{timezone.localtime(changed.signed_at):%b %-d, %Y %H:%M}"
+    )
+    for _ in range(2):
+        text = record_text(patient, clinic_admin)
+        assert f"{label}: {DOES_NOT_VERIFY}" in text
+        assert text.count(DOES_NOT_VERIFY) == 1 and text.count(VERIFIES) == 5
+    kept.refresh_from_db()
+    assert kept.uses == 0  # the "Verified" part was never served again
+    assert HistoryPart.objects.filter(document=RECORD.name, treatment=changed).count() == 1
+    assert all(p.uses == 2 for t, p in record_parts().items() if t != changed.pk)
+
+
+def test_a_first_record_shared_with_a_second_worker_lays_each_cycle_out_once(
+    three_cycles, patient, settings
+):
+    """The claim protocol of ``kept_parts(share=...)`` for the record: the helper task
+    (``help_render_history`` with the document's name; here run as the share is sent,
+    so it claims every chunk first) builds the record as the asking worker did, finds
+    the same keys, lays out and stores the parts; the asking render reads them."""
+    from charting.reports import history_pages
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    history_pages.CHUNK, saved = 1, history_pages.CHUNK  # three chunks of one cycle
+    helped = []
+
+    def share(render, chunks):
+        assert len(chunks) == 3
+        helped.append(
+            history_pages.help_render_history(
+                patient_id=patient.pk,
+                date_from=None,
+                date_to=None,
+                render=render,
+                chunks=chunks,
+                document=RECORD.name,
+            )
+        )
+
+    try:
+        pdf = history_pages.kept_pdf(
+            context=build_record(patient=patient, audit_trail=True), document=RECORD, share=share
+        )
+    finally:
+        history_pages.CHUNK = saved
+    assert helped == [3]
+    parts = record_parts()
+    assert len(parts) == 3 and all(p.renders == 1 and p.uses == 0 for p in parts.values())
+    text = flat_text(pdf.content)
+    assert text.count(VERIFIES) == 6 and "Audit trail · who opened or changed this record" in text
+    assert f"Page {pdf.pages} of {pdf.pages}" in text
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ def _forget_parts(patient_id: int) -> None:
     from charting.reports.history_pages import private_storage
     from charting.reports.models import HistoryPart
 
-    for row in HistoryPart.objects.filter(treatment__visit__patient_id=patient_id):
+    rows = HistoryPart.objects.filter(treatment__visit__patient_id=patient_id, document="history")
+    for row in rows:
         private_storage().delete(row.name)
         row.delete()
 

@@ -245,15 +245,16 @@ def render_figure(r: dict) -> str:
 # -- click to download, through the running worker ---------------------------------
 
 
-def click_to_download(client, *, url: str) -> float:
+def click_to_download(client, *, url: str, data: dict | None = None) -> float:
     """Seconds from the POST that asks for a report to the downloaded file. The
-    form's date fields are posted empty, as the browser sends them (all visits)."""
+    form's date fields are posted empty, as the browser sends them (all visits),
+    unless ``data`` says what the form sends."""
     from django.urls import resolve
 
     from charting.reports.models import ReportJob, Status
 
     began = time.perf_counter()
-    response = client.post(url, {"date_from": "", "date_to": ""}, secure=True)
+    response = client.post(url, data or {"date_from": "", "date_to": ""}, secure=True)
     if response.status_code != 302:
         raise SystemExit(f"bench.pdf: {url} answered {response.status_code}")
     job_id = resolve(response["Location"]).kwargs["job_id"]
