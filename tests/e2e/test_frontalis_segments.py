@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from planning.choices import VisitKind
-from planning.models import Muscle, PlanKeep
+from planning.models import Muscle, Observation, PlanKeep
 from tests.factories import PASSWORD, make_plan, make_visit
 
 from .conftest import login
@@ -37,3 +37,19 @@ def test_the_lateral_part_is_tapped_and_a_kept_segment_refuses_its_point(page, i
         "Frontalis (lateral), patient's R is kept on this plan (holds the brow tail)"
     )
     assert not plan.points.exists()
+
+
+def test_the_brow_tails_direction_is_chosen_beside_its_grade(page, injector, patient):
+    visit = make_visit(patient=patient, injector=injector, screened=True)
+    login(page, injector.email, PASSWORD)
+    page.goto(f"/planning/visits/{visit.pk}/map/")
+    expect(page.locator("select.mm-direction")).to_have_count(6)
+    page.get_by_test_id("grade-BROWS.FRONTL.R-3").tap()
+    page.get_by_test_id("direction-BROWS.FRONTL.R").select_option("tail_up")
+    with page.expect_navigation():
+        page.get_by_test_id("save-map").click()
+    expect(page.get_by_test_id("direction-summary")).to_contain_text(
+        "Frontalis (lateral), raise brows: Patient's R tail spikes up"
+    )
+    observation = Observation.objects.get(muscle__code="FRONTL", side="R")
+    assert (observation.grade, observation.direction) == (3, "tail_up")
