@@ -43,6 +43,9 @@ DEMO_VISITS = {
 # Muscles that move more on one side in the demo maps (the stronger side first): the
 # article's right brow that spikes when the forehead is raised is the lateral frontalis.
 STRONGER = {"CORR": "L", "FRONT": "R", "FRONTL": "R", "OOC": "L", "DAO": "R"}
+# The directions of pull the demo maps record (planning.pull): the right brow tail
+# spikes up as the brows are raised, the left lifts flat.
+DIRECTIONS = {("BROWS", "FRONTL", "R"): "tail_up", ("BROWS", "FRONTL", "L"): "flat"}
 
 
 # A drawn demo picture is said to be one on screen, and never measured: the face
@@ -82,7 +85,10 @@ def demo_cells(expressions, rng: random.Random) -> list[CellInput]:
                 stronger = STRONGER.get(muscle.code)
                 if stronger and side != stronger and grade > 0:
                     grade -= 1
-                cells.append(CellInput(expression.code, muscle.code, side, grade))
+                direction = DIRECTIONS.get((expression.code, muscle.code, side), "")
+                cells.append(
+                    CellInput(expression.code, muscle.code, side, grade, direction=direction)
+                )
     return cells
 
 

@@ -36,6 +36,11 @@ DIRECTIONS: dict[tuple[str, str], tuple[Direction, ...]] = {
     ("REST", "DAO"): _MOUTH_CORNER,
     ("GRIMACE", "DAO"): _MOUTH_CORNER,
 }
+# The same cells in words, for the refusal (kept beside DIRECTIONS: change both).
+WHERE = (
+    "the lateral frontalis as the brows are raised and the depressor anguli oris at rest "
+    "and in the grimace"
+)
 
 
 def directions_for(expression_code: str, muscle_code: str) -> tuple[Direction, ...]:
@@ -61,9 +66,7 @@ def direction_refusal(
     expression = expression_name or expression_code
     if not allowed:
         return (
-            f"A direction of pull is recorded only for the lateral frontalis as the brows "
-            f"are raised and the depressor anguli oris at rest and in the grimace, not for "
-            f"{muscle} in {expression}."
+            f"A direction of pull is recorded only for {WHERE}, not for {muscle} in {expression}."
         )
     if direction not in allowed:
         words = " or ".join(f"“{d.label}”" for d in allowed)
