@@ -37,6 +37,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from charting.models import Consent
 from clinic.models import Patient
+from planning.asymmetry import readings
 from planning.models import Photo
 from planning.photos import open_photo
 
@@ -89,6 +90,8 @@ def _photo_label(photo: Photo) -> str:
     parts = [photo.expression.name if photo.expression_id else "Photo"]
     if photo.moment:
         parts.append(photo.get_moment_display().lower())
+    if photo.source_note:  # e.g. the demo's test portrait: said where it comes from
+        parts.append(photo.source_note)
     return " · ".join(parts)
 
 
@@ -182,10 +185,12 @@ def build_record(*, patient: Patient, plain: bool = False, audit_trail: bool = F
     review_visit_ids = {e.review["review"].visit_id for e in entries if e.review}
     for photo in (
         Photo.objects.filter(visit_id__in=[*visit_ids, *review_visit_ids])
-        .select_related("expression")
+        .select_related("expression", "measurement")
         .order_by("uploaded_at", "id")
     ):
         photos[photo.visit_id].append(photo)
+    # What was measured on them (issue 21), per visit, before the pairs take them.
+    measured = {visit_id: readings(found) for visit_id, found in photos.items()}
     for entry in entries:  # first the reviews: their visits' photos go beside the baseline
         entry.photo_pairs = []
         if entry.review:
@@ -199,6 +204,13 @@ def build_record(*, patient: Patient, plain: bool = False, audit_trail: bool = F
         entry.photos = [
             PhotoPair(_photo_label(p), _thumbnail(p), None) for p in photos.get(entry.visit.pk, [])
         ]
+        review_visit = entry.review["review"].visit_id if entry.review else None
+        entry.measured = [
+            (when, reading)
+            for when, visit_id in (("", entry.visit.pk), ("At the review: ", review_visit))
+            for reading in measured.get(visit_id, [])
+            if reading.differences or reading.notes
+        ]
         entry.has_content = any(
             (
                 entry.consents,
@@ -210,6 +222,7 @@ def build_record(*, patient: Patient, plain: bool = False, audit_trail: bool = F
                 entry.review,
                 entry.photo_pairs,
                 entry.photos,
+                entry.measured,
                 entry.touch_up_of,
             )
         )

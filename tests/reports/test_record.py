@@ -59,7 +59,7 @@ from tests.factories import (
     treatment_visit,
 )
 from tests.factories.clinic import PASSWORD
-from tests.factories.planning import make_photo, make_visit
+from tests.factories.planning import make_photo, make_visit, measured_photo
 from tests.factories.reviews import graded_review, touch_up
 from tests.reports.pdfs import flat_text, stored_report
 
@@ -750,3 +750,29 @@ def test_the_admin_lists_the_releases_with_filters_and_refuses_add_and_change(
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
     late.refresh_from_db()
     assert late.given_to == "The patient" and late.method == ReleaseMethod.EMAIL
+
+
+def test_the_record_prints_what_was_measured_on_the_photos_and_nothing_without(
+    patient, injector, clinic_admin
+):
+    """Issue 21 in the record: per visit, the measured differences of its photos and of
+    its review's (with the scale's caveat), and the chart across visits in the front
+    matter; a record without photos has neither heading."""
+    bare = PatientFactory()
+    make_cycle(patient=bare, injector=injector, n=9, photos=False)
+    text = record_text(bare, clinic_admin)
+    assert "Measured on the photos" not in text
+    assert "Measured asymmetry across visits" not in text
+
+    treatment = charted_treatment(patient=patient, injector=injector)
+    measured_photo(visit=treatment.visit, values={"brow_tail": {"R": 14.2, "L": 11.8}})
+    treatment = sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
+    review = graded_review(treatment=treatment, injector=injector)
+    measured_photo(visit=review.visit, values={"brow_tail": {"R": 12.4, "L": 11.8}})
+    sign_review(review=review, by=injector, password=PASSWORD)
+    text = record_text(patient, clinic_admin)
+    assert "Measured on the photos" in text
+    assert "brow tail R +2.4 mm higher (Patient's R 14.2 · Patient's L 11.8 mm" in text
+    assert "At the review: Rest, at rest: brow tail level within" in text
+    assert "taken as 11.7 mm" in text
+    assert "Measured asymmetry across visits" in text
