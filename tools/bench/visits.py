@@ -227,11 +227,11 @@ def make_maps(*, mapped, ctx: Context, rng: random.Random, counts: Counts) -> No
                 FROM unnest(%s::bigint[]) AS id
             )
             INSERT INTO planning_observation
-                (movement_map_id, expression_id, muscle_id, side, grade, note)
+                (movement_map_id, expression_id, muscle_id, side, grade, note, direction)
             SELECT maps.id, cell.expression_id, cell.muscle_id, cell.side,
                    (ARRAY[1, 2, 2, 3])[1 + floor(random() * 4)::int]
                    - CASE WHEN cell.side NOT IN (maps.stronger, 'C') THEN 1 ELSE 0 END,
-                   ''
+                   '', ''
             FROM maps CROSS JOIN unnest(%s::bigint[], %s::bigint[], %s::text[])
                 AS cell(expression_id, muscle_id, side)
             ORDER BY maps.id
@@ -241,7 +241,7 @@ def make_maps(*, mapped, ctx: Context, rng: random.Random, counts: Counts) -> No
         return
     counts.observations += rows.copy_rows(
         Observation,
-        ["movement_map", "expression", "muscle", "side", "grade", "note"],
+        ["movement_map", "expression", "muscle", "side", "grade", "note", "direction"],
         observation_rows(ids, ctx.grid, rng),
     )
 
@@ -253,7 +253,7 @@ def observation_rows(map_ids, grid, rng: random.Random):
             grade = rng.choice((1, 2, 2, 3))
             if side != stronger and side != "C":
                 grade -= 1
-            yield (map_id, expression_id, muscle_id, side, grade, "")
+            yield (map_id, expression_id, muscle_id, side, grade, "", "")
 
 
 def make_photos(*, cycles, ctx: Context, rng: random.Random, counts: Counts):
