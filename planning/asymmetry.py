@@ -101,6 +101,9 @@ class Reading:
     patient_sent: int = 0
     not_measured: int = 0  # photos with no measurement (taken before measuring existed)
     models: list[str] = field(default_factory=list)  # "MediaPipe Face Landmarker 0.10.14"
+    # Where a picture comes from when it is not the patient's photo (the demo's test
+    # portrait: Photo.source_note), said wherever its measurements are shown.
+    sources: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple:
@@ -122,8 +125,9 @@ class Reading:
 
     @property
     def notes(self) -> list[str]:
-        """What was not measured here, in words."""
-        notes = []
+        """Where the pictures come from when they are not the patient's, and what was
+        not measured here, in words."""
+        notes = list(self.sources)
         if self.pending:
             notes.append(f"{_photos(self.pending)} being measured")
         notes.extend(self.not_measurable)
@@ -178,6 +182,8 @@ def readings(photos: Iterable[Photo]) -> list[Reading]:
         reading = Reading(photo.expression, photo.moment or "")
         reading = groups.setdefault(reading.key, reading)
         reading.photos.append(photo)
+        if photo.source_note and photo.source_note not in reading.sources:
+            reading.sources.append(photo.source_note)
         measurement = getattr(photo, "measurement", None)
         if photo.patient_uploaded:
             reading.patient_sent += 1
@@ -232,6 +238,11 @@ def first_measured(*, visits: Iterable, by_visit: dict[int, list[Reading]]):
 # The review against the baseline
 
 
+def _higher(d: Difference) -> str:
+    """The side whose value is larger, "" when they are equal to 0.1 mm."""
+    return RIGHT if d.delta > 0 else LEFT if d.delta < 0 else ""
+
+
 @dataclass(frozen=True)
 class Change:
     """One measure's difference before treatment and at the review."""
@@ -245,14 +256,12 @@ class Change:
 
     @property
     def words(self) -> str:
-        """ "brow tail difference R 2.4 → 0.6 mm", "… R 2.4 → L 1.8 mm, the higher side
+        """ "brow tail difference R 2.4 → R 0.6 mm", "… R 2.4 → L 1.8 mm, the higher side
         changed", "… R 2.4 → 0.3 mm, now level within ±1.0 mm"."""
         before, after = self.before, self.after
-        start = f"{before.side} {mm(before.delta)}" if before.side else mm(before.delta)
-        if after.side and after.side != before.side:
-            end = f"{after.side} {mm(after.delta)} mm"
-        else:
-            end = f"{mm(after.delta)} mm"
+        # every figure with the side that is higher, even within the repeatability
+        start = f"{_higher(before)} {mm(before.delta)}".strip()
+        end = f"{_higher(after)} {mm(after.delta)} mm".strip()
         text = f"{before.measure.short} difference {start} → {end}"
         if self.side_changed:
             return f"{text}, the higher side changed"

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .asymmetry import MOMENT_WORDS, Difference, Reading
+from .asymmetry import LEVEL_WORDS, MOMENT_WORDS, Difference, Reading
 from .measurements import MEASURES, REPEATABILITY_MM, Measure
 from .sides import ordered
 from .units import format_units
@@ -62,6 +62,12 @@ class Series:
     measure: Measure
     expression: object
     moment: str
+
+    @property
+    def level_word(self) -> str:
+        """ "level" for heights, "equal" for the eye opening (as the differences say)."""
+        return LEVEL_WORDS[self.measure.higher_word]
+
     rows: list[SeriesRow] = field(default_factory=list)
     points: list[Point] = field(default_factory=list)
     extent: float = 2.0  # mm from the middle line to the top (and the bottom)

@@ -37,7 +37,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from charting.models import Consent
 from clinic.models import Patient
-from planning.asymmetry import readings
+from planning.asymmetry import SCALE_SENTENCE, readings
 from planning.models import Photo
 from planning.photos import open_photo
 
@@ -234,6 +234,9 @@ def build_record(*, patient: Patient, plain: bool = False, audit_trail: bool = F
     return {
         **context,
         "plain": plain,
+        # the measurements' caveat, in every part that prints one (the same on every
+        # read and in a helper worker's build: it is in the parts' keys)
+        "scale_sentence": SCALE_SENTENCE,
         "audit_trail": trail,
         "with_audit_trail": audit_trail and not plain,
     }

@@ -8,7 +8,7 @@ from django.urls import reverse
 from planning.asymmetry import Change, Difference, photos_of, readings
 from planning.choices import VisitKind
 from planning.measurements import MEASURES_BY_KEY, REPEATABILITY_MM
-from planning.models import MeasurementStatus
+from planning.models import MeasurementStatus, Photo
 from tests.factories import GLABELLAR, MEASURING_MODEL, grade, make_plan, make_visit, measured_photo
 from tests.planning.test_plan_page import PLAN_PAGE_QUERIES
 from tests.queries import audit_event
@@ -37,10 +37,10 @@ def test_a_difference_within_the_repeatability_is_level():
 def test_the_review_comparison_says_before_and_after_and_a_changed_side():
     before = Difference(BROW_TAIL, right=14.2, left=11.8)
     assert Change(before, Difference(BROW_TAIL, right=12.6, left=11.0)).words == (
-        "brow tail difference R 2.4 → 1.6 mm"
+        "brow tail difference R 2.4 → R 1.6 mm"
     )
     assert Change(before, Difference(BROW_TAIL, right=12.0, left=11.4)).words == (
-        "brow tail difference R 2.4 → 0.6 mm, now level within ±0.9 mm"
+        "brow tail difference R 2.4 → R 0.6 mm, now level within ±0.9 mm"
     )
     assert Change(before, Difference(BROW_TAIL, right=11.0, left=13.0)).words == (
         "brow tail difference R 2.4 → L 2.0 mm, the higher side changed"
@@ -179,3 +179,13 @@ def test_the_plan_prints_no_measurement_card_before_anything_is_measured(
     page = injector_client.get(reverse("planning:movement_map", args=[visit.pk]))
     assert "1 photo being measured" in page.content.decode()
     assert 'data-testid="measured-scale"' not in page.content.decode()
+
+
+def test_a_test_portraits_measurements_say_where_the_picture_comes_from(visit):
+    """The demo's test portrait (Photo.source_note) is named wherever its measurements
+    are shown (the readings' notes: map, plan, review, record), not on the photo alone."""
+    photo = measured_photo(visit=visit, values={"brow_tail": {"R": 14.2, "L": 11.8}})
+    Photo.objects.filter(pk=photo.pk).update(source_note="Test portrait, not this patient.")
+    (reading,) = readings(photos_of([visit.pk]))
+    assert reading.notes == ["Test portrait, not this patient."]
+    assert reading.differences[0].words == "brow tail R +2.4 mm higher"

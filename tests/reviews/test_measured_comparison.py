@@ -36,8 +36,8 @@ def test_the_review_shows_each_measure_before_and_now(patient, injector, injecto
     response = injector_client.get(review.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
-    assert "brow tail difference R 2.4 → 0.6 mm, now level within ±0.9 mm" in html
-    assert "eye opening difference L 1.6 → 0.2 mm, now equal within ±1.2 mm" in html
+    assert "brow tail difference R 2.4 → R 0.6 mm, now level within ±0.9 mm" in html
+    assert "eye opening difference L 1.6 → L 0.2 mm, now equal within ±1.2 mm" in html
     assert "Not measurable: not frontal" in html
     rest = response.context["measured"][0]
     assert rest.baseline_visit == treatment.visit
