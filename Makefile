@@ -54,10 +54,12 @@ bench-reports: install
 # if it answers, else SQLite. Redis likewise (REDIS_URL, else 127.0.0.1:6379).
 # The crawl's Nu HTML checker: fetched when missing; without npm a developer's run
 # skips the crawl, CI (CI=true) fails.
+# Two test processes (pytest-xdist), one per core of the CI machine; TEST_PROCS=0 for one.
+TEST_PROCS ?= 2
 test: install
 	@$(MAKE) --no-print-directory vnu || test "$$CI" != true
 	@eval "$$($(BIN)/python tools/scripts/test_services.py)"; \
-	  VNU_JAR=$(abspath $(VNU_JAR)) $(BIN)/python -m pytest $(ARGS)
+	  VNU_JAR=$(abspath $(VNU_JAR)) $(BIN)/python -m pytest -n $(TEST_PROCS) --dist loadgroup $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

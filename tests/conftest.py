@@ -137,6 +137,14 @@ def pytest_collection_modifyitems(items):
     from the same reference data, whatever ran before it."""
     for item in items:
         marker = item.get_closest_marker("django_db")
+        transactional = (marker and marker.kwargs.get("transaction")) or "live_server" in getattr(
+            item, "fixturenames", ()
+        )
+        if transactional:
+            # With two test processes (pytest-xdist, `make test`), every transactional
+            # test runs in the same one, in file order as before: they flush and
+            # restore the database, start the Celery worker and the browser.
+            item.add_marker(pytest.mark.xdist_group("transactional"))
         if (
             marker
             and marker.kwargs.get("transaction")
