@@ -709,9 +709,7 @@ def patients_without_parts(*, limit: int) -> list[int]:
     return [row["visit__patient_id"] for row in rows]
 
 
-def prerender(
-    *, patient_id: int, documents: tuple[Document, ...] = (HISTORY, RECORD, PATIENT_COPY)
-) -> int:
+def prerender(*, patient_id: int, documents: tuple[Document, ...] | None = None) -> int:
     """Lay out and keep the patient's kept parts not in storage yet, in each document,
     before anyone asks (``reports.tasks.prerender_history_parts``, the nightly
     ``manage.py prerender_history_parts``). The rows are read and every seal checked
@@ -724,7 +722,7 @@ def prerender(
         return 0
     letterhead = letterhead_context()
     stored = 0
-    for document in documents:
+    for document in documents or tuple(DOCUMENTS.values()):
         context = {
             **base_context(letterhead=letterhead),
             **built_for(patient=patient, document=document),

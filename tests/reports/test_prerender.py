@@ -78,6 +78,7 @@ def test_every_door_that_changes_a_part_queues_its_patient_on_commit(
     patient, injector, settings, django_capture_on_commit_callbacks
 ):
     assert callers_of_prerender() == DOORS
+    assert set(prerender.DOCUMENTS) == set(history_pages.DOCUMENTS) == DOCUMENTS
     settings.HISTORY_PRERENDER = True
     with django_capture_on_commit_callbacks() as signing:
         treatment = signed_treatment(patient=patient, injector=injector)

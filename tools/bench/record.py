@@ -3,7 +3,8 @@ complete medico-legal record of a 3-treatment and of a 40-treatment patient.
 
     python -m tools.bench.record [--smoke] [--reps 3] [--modes whole,first,kept] [--click]
     (--smoke: the 3-treatment patient, once; --click: also click-to-download of the
-    40-treatment record through a running worker, first render and kept parts)
+    40-treatment record through a running worker: first render, kept parts, and after
+    the pre-render of ``charting.prerender``, with the time the worker took for it)
 
 The subjects are the invented bench patients of ``tools.bench.pdf`` (``BENCH-3`` and
 ``BENCH-40``: one signed treatment every 100 days with its consent, plan and eight
@@ -27,7 +28,14 @@ import subprocess
 import sys
 import time
 
-from .pdf import ROOT, bench_injector, click_to_download, make_patient, setup_django
+from .pdf import (
+    ROOT,
+    bench_injector,
+    click_to_download,
+    make_patient,
+    prerendered_click,
+    setup_django,
+)
 
 COUNTS = (3, 40)
 MODES = ("whole", "first", "kept")
@@ -148,7 +156,23 @@ def click(patient_id: int, by, reps: int) -> None:
         _forget_parts(patient_id)
         firsts.append(click_to_download(client, url=url, data=data))
     kept = [click_to_download(client, url=url, data=data) for _ in range(reps)]
-    for label, times in (("first render", firsts), ("kept parts", kept)):
+    ahead = [
+        prerendered_click(
+            client,
+            url=url,
+            data=data,
+            patient_id=patient_id,
+            document="record",
+            forget=_forget_parts,
+        )
+        for _ in range(reps)
+    ]
+    for label, times in (
+        ("first render", firsts),
+        ("kept parts", kept),
+        ("after the pre-render", [click for _, click in ahead]),
+        ("(the pre-render itself, in the worker)", [laid for laid, _ in ahead]),
+    ):
         print(
             f"click-to-download of the complete record through the worker, {label}, "
             f"median of {reps}: {statistics.median(times):.2f} s "
