@@ -732,12 +732,22 @@ def prerender(*, patient_id: int, documents: tuple[Document, ...] | None = None)
             HistoryPart.objects.filter(key__in=[r.key for r in runs]).values_list("key", flat=True)
         )
         todo = [r for r in runs if r.key not in have and _claim(f"ahead-{r.key}", 0)]
-        for start in range(0, len(todo), CHUNK):
-            _render_and_store(
-                todo[start : start + CHUNK], context=context, rows={}, document=document
-            )
+        try:
+            for start in range(0, len(todo), CHUNK):
+                _render_and_store(
+                    todo[start : start + CHUNK], context=context, rows={}, document=document
+                )
+        finally:  # laid out (or failed): a later pre-render may take them (parts swept)
+            _release([f"ahead-{r.key}" for r in todo])
         stored += len(todo)
     return stored
+
+
+def _release(renders: list[str]) -> None:
+    try:
+        cache.delete_many([f"history-parts:{render}:0" for render in renders])
+    except Exception:  # noqa: BLE001 - the claim expires by itself (CLAIM_SECONDS)
+        log.warning("history parts: the cache did not release the pre-render's claims")
 
 
 def second_worker(

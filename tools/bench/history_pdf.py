@@ -93,6 +93,9 @@ def main(argv=None) -> int:
         "--modes", default=",".join(MODES), help="of whole, first, kept (comma-separated)"
     )
     parser.add_argument("--click", action="store_true", help="also click-to-download (worker)")
+    parser.add_argument(
+        "--clicks", default="first,kept,ahead", help="of first, kept, ahead (with --click)"
+    )
     parser.add_argument("--render", nargs=2, metavar=("MODE", "PATIENT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.render:
@@ -116,11 +119,14 @@ def main(argv=None) -> int:
         client = client_for(subject["user"])
         url = f"/reports/patients/{subject['patient']}/history/"
         click_to_download(client, url=f"/reports/treatments/{subject['treatment']}/map/")
+        clicks = args.clicks.split(",")
         firsts = []
-        for _ in range(args.reps):
+        for _ in range(args.reps if "first" in clicks else 0):
             _forget_parts(subject["patient"])
             firsts.append(click_to_download(client, url=url))
-        kept = [click_to_download(client, url=url) for _ in range(args.reps)]
+        kept = [
+            click_to_download(client, url=url) for _ in range(args.reps if "kept" in clicks else 0)
+        ]
         ahead = [
             prerendered_click(
                 client,
@@ -129,7 +135,7 @@ def main(argv=None) -> int:
                 document="history",
                 forget=_forget_parts,
             )
-            for _ in range(args.reps)
+            for _ in range(args.reps if "ahead" in clicks else 0)
         ]
         for label, times in (
             ("first render", firsts),
@@ -137,6 +143,8 @@ def main(argv=None) -> int:
             ("after the pre-render", [click for _, click in ahead]),
             ("(the pre-render itself, in the worker)", [laid for laid, _ in ahead]),
         ):
+            if not times:
+                continue
             median = statistics.median(times)
             each = ", ".join(f"{t:.2f}" for t in times)
             print(f"click-to-download through the worker, {label}: {median:.2f} s ({each})")

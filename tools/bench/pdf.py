@@ -35,7 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TREATMENTS, SMOKE_TREATMENTS = 40, 10
-CLICK_TIMEOUT_SECONDS = 120
+# A first render of 40 cycles on a loaded 2-core machine can pass 2 minutes.
+CLICK_TIMEOUT_SECONDS = 600
 POINTS = [  # muscle, side, units: a full upper face, the same every treatment
     ("CORR", "L", 5), ("CORR", "R", 4), ("PROC", "C", 4), ("FRONT", "L", 2),
     ("FRONT", "R", 2), ("OOC", "L", 4), ("OOC", "R", 3), ("DAO", "R", 2),
