@@ -24,6 +24,7 @@ from clinic.models import User
 from planning import sides
 from planning.models import DoseRange, Product, TreatmentPlan, Visit
 
+from . import prerender
 from .errors import ChartingError
 from .models import Consent, ConsentText
 
@@ -217,6 +218,7 @@ def withdraw_consent(*, consent: Consent, reason: str, by: User) -> Consent:
         reason,
     )
     consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    prerender.consent_withdrawn(consent=consent)  # the record prints the withdrawal
     return consent
 
 

@@ -25,6 +25,7 @@ from planning.choices import VisitKind
 from planning.dose_rules import lock_patient, refusals
 from planning.models import NotTreated
 
+from . import prerender
 from .chart import dose_checks, screening_refusal
 from .consent import consent_in_force
 from .due_reviews import DEFAULT_REVIEW_DAYS, REVIEW_DAYS, book_review, end_earlier_cycles
@@ -191,6 +192,7 @@ def sign_treatment(
     except SchedulingError as exc:
         review_message = f"The review was not booked: {exc}"
     seal(treatment=treatment, by=by, at=now, review_days=review_days)
+    prerender.treatment_signed(treatment=treatment)  # its parts laid out after commit
     return Signed(treatment=treatment, review=review, review_message=review_message)
 
 
@@ -210,6 +212,8 @@ def add_addendum(*, treatment: Treatment, reason: str, text: str, by: User) -> A
         raise ChartingError("Say why you add this addendum.", field="reason")
     if not text:
         raise ChartingError("Write the addendum.", field="text")
-    return Addendum.objects.create(
+    addendum = Addendum.objects.create(
         treatment=treatment, reason=reason[:200], text=text, created_by=by
     )
+    prerender.addendum_added(addendum=addendum)  # a new key for the treatment's parts
+    return addendum

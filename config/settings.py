@@ -437,6 +437,9 @@ if REPORT_HEARTBEAT_STALE_SECONDS <= 2 * REPORT_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "REPORT_HEARTBEAT_STALE_SECONDS must be more than twice REPORT_HEARTBEAT_SECONDS."
     )
+# Lay out a signed cycle's PDF pages in the worker when it is signed (charting.prerender),
+# so the first click on the history or the record finds them kept.
+HISTORY_PRERENDER = env_bool("HISTORY_PRERENDER", default=True)
 
 # The shared cache holds only small, non-clinical things (the reference-data
 # version of planning.reference_cache). Redis with REDIS_URL so every process

@@ -45,6 +45,9 @@ def _fast_and_private(settings, tmp_path):
     settings.SESSION_COOKIE_AGE = 366 * 86400
     settings.PRIVATE_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # No pre-render queued by the worker tests' signings (it would lay parts out beside
+    # the test's own render); tests/reports/test_prerender.py turns it on.
+    settings.HISTORY_PRERENDER = False
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {

@@ -63,7 +63,8 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Count, F, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -79,9 +80,11 @@ from pypdf.generic import (
 )
 from weasyprint import HTML
 
+from charting.models import Treatment
 from clinic.models import Patient
 from planning.asymmetry import SCALE_SENTENCE
 
+from .letterhead import context_for as letterhead_context
 from .measured_history import measured_history
 from .models import HistoryPart
 from .patient_history import build_history
@@ -645,6 +648,15 @@ def sweep(*, unused_days: int = 90) -> int:
     return deleted
 
 
+def built_for(*, patient: Patient, document: Document, date_from=None, date_to=None) -> dict:
+    """The rows of ``document`` as its report job builds them (the history in the
+    dates; the record or the patient's copy whole): the parts' keys come out the same
+    in a helper worker and in a pre-render."""
+    if document == HISTORY:
+        return build_history(patient=patient, date_from=date_from, date_to=date_to)
+    return build_record(patient=patient, plain=document == PATIENT_COPY)
+
+
 def help_render_history(
     *,
     patient_id: int,
@@ -658,13 +670,84 @@ def help_render_history(
     or for the patient's record or copy (``document``), built as the asking worker
     built it (``reports.tasks.render_history_parts``)."""
     patient = Patient.objects.get(pk=patient_id)
-    if document == HISTORY.name:
-        from_ = datetime.date.fromisoformat(date_from) if date_from else None
-        to = datetime.date.fromisoformat(date_to) if date_to else None
-        context = build_history(patient=patient, date_from=from_, date_to=to)
-    else:
-        context = build_record(patient=patient, plain=document == PATIENT_COPY.name)
+    context = built_for(
+        patient=patient,
+        document=DOCUMENTS[document],
+        date_from=datetime.date.fromisoformat(date_from) if date_from else None,
+        date_to=datetime.date.fromisoformat(date_to) if date_to else None,
+    )
     return help_render(context=context, render=render, chunks=chunks, document=DOCUMENTS[document])
+
+
+# -- laying out ahead of the click (charting.prerender) -------------------------------
+
+
+def patients_without_parts(*, limit: int) -> list[int]:
+    """Up to ``limit`` patients with a signed treatment (not a touch-up: that one is
+    printed in its cycle's part) that has no kept part in one of the documents (never
+    rendered: an upgrade, or swept after 90 days unread), those signed most recently
+    first. One query. A treatment whose seal fails stays without parts, so its patient
+    comes back here (the rows are read and checked again, nothing is laid out)."""
+    documents = (
+        HistoryPart.objects.filter(treatment=OuterRef("pk"))
+        .order_by()
+        .values("treatment")
+        .annotate(n=Count("document", distinct=True))
+        .values("n")
+    )
+    lacking = (
+        Treatment.objects.signed()
+        .filter(touch_up_of__isnull=True)
+        .annotate(kept=Coalesce(Subquery(documents), 0))
+        .filter(kept__lt=len(DOCUMENTS))
+    )
+    rows = (
+        lacking.values("visit__patient_id")
+        .annotate(last=Max("signed_at"))
+        .order_by("-last", "visit__patient_id")[:limit]
+    )
+    return [row["visit__patient_id"] for row in rows]
+
+
+def prerender(*, patient_id: int, documents: tuple[Document, ...] | None = None) -> int:
+    """Lay out and keep the patient's kept parts not in storage yet, in each document,
+    before anyone asks (``reports.tasks.prerender_history_parts``, the nightly
+    ``manage.py prerender_history_parts``). The rows are read and every seal checked
+    here, as on a read: only a run the read would keep (``Run.kept``: signed and
+    verifying now) is laid out. Safe twice: a part already kept is skipped, and each
+    part is claimed in the cache first (a second task skips what the first lays out).
+    Returns how many parts it stored; a patient gone since: 0."""
+    patient = Patient.objects.filter(pk=patient_id).first()
+    if patient is None:
+        return 0
+    letterhead = letterhead_context()
+    stored = 0
+    for document in documents or tuple(DOCUMENTS.values()):
+        context = {
+            **base_context(letterhead=letterhead),
+            **built_for(patient=patient, document=document),
+        }
+        runs = [r for r in runs_of(context, document) if r.kept]
+        have = set(
+            HistoryPart.objects.filter(key__in=[r.key for r in runs]).values_list("key", flat=True)
+        )
+        todo = [r for r in runs if r.key not in have and _claim(f"ahead-{r.key}", 0)]
+        try:
+            for start in range(0, len(todo), CHUNK):
+                _render_and_store(
+                    todo[start : start + CHUNK], context=context, rows={}, document=document
+                )
+        finally:  # laid out (or failed): a later pre-render may take them (parts swept)
+            _release([f"ahead-{r.key}" for r in todo])
+        stored += len(todo)
+    return stored
+
+
+def _release(renders: list[str]) -> None:
+    try:
+        cache.delete_many([f"history-parts:{render}:0" for render in renders])
+    except Exception:  # noqa: BLE001 - the claim expires by itself (CLAIM_SECONDS)
+        log.warning("history parts: the cache did not release the pre-render's claims")
 
 
 def second_worker(

@@ -11,6 +11,8 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from charting import prerender
+
 from . import history_pages, jobs
 from .models import BROKER_DOWN, ReportJob, Status
 
@@ -65,6 +67,20 @@ def render_history_parts(**share) -> int:
     render: the chunks of kept parts the asking worker has not claimed yet
     (``history_pages.help_render``)."""
     return history_pages.help_render_history(**share)
+
+
+@shared_task(name=prerender.TASK, ignore_result=True, acks_late=True)
+def prerender_history_parts(patient_id: int, document: str | None = None) -> int:
+    """Lay out the patient's kept parts of ``document`` (else of every document) before
+    anyone asks (``charting.prerender`` says when; ``history_pages.prerender`` does it,
+    safe twice). Queued at low priority. Past the time limit, the parts stored so far
+    stay; the click or the nightly command lays out the rest."""
+    documents = (history_pages.DOCUMENTS[document],) if document else None
+    try:
+        return history_pages.prerender(patient_id=patient_id, documents=documents)
+    except SoftTimeLimitExceeded:
+        logger.warning("pre-render of kept parts: stopped at the time limit")
+        return 0
 
 
 def enqueue(job_id: int) -> bool:

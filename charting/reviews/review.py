@@ -12,7 +12,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from charting import review_timing
+from charting import prerender, review_timing
 from charting.due_reviews import record_review_done
 from charting.models import Treatment
 from charting.signing import confirm_signer
@@ -296,4 +296,5 @@ def sign_review(
     Visit.objects.filter(pk=review.visit_id).update(status=VisitStatus.COMPLETED)
     treatment = review.treatment
     record_review_done(treatment=treatment, by=by)
+    prerender.review_signed(review=review)  # printed in the treatment's parts
     return review

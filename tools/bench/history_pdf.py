@@ -1,9 +1,11 @@
 """The history PDF of 40 signed treatments, laid out whole (before issue 22's kept
 parts) and from kept parts (charting.reports.history_pages): first render (no part
 kept yet), kept render (every signed treatment's part in storage), and, with a
-worker running, click-to-download of the kept render.
+worker running, click-to-download of the first render, the kept render and the
+render after the pre-render (``charting.prerender``: parts laid out by the worker
+when a treatment is signed; the time it took is printed beside, nobody waits for it).
 
-    python -m tools.bench.history_pdf [--reps 3] [--click]
+    python -m tools.bench.history_pdf [--reps 3] [--modes whole,first,kept] [--click]
 
 The subject is ``tools.bench.pdf``'s (a bench patient with 40 signed treatments,
 else the invented ``BENCH-40``). Each figure comes from a fresh child process:
@@ -22,7 +24,7 @@ import subprocess
 import sys
 import time
 
-from .pdf import ROOT, TREATMENTS, click_to_download, setup_django, subjects
+from .pdf import ROOT, TREATMENTS, click_to_download, prerendered_click, setup_django, subjects
 
 MODES = ("whole", "first", "kept")
 
@@ -87,7 +89,13 @@ def in_child(mode: str, patient_id: int, reps: int) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench.history_pdf")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help="of whole, first, kept (comma-separated)"
+    )
     parser.add_argument("--click", action="store_true", help="also click-to-download (worker)")
+    parser.add_argument(
+        "--clicks", default="first,kept,ahead", help="of first, kept, ahead (with --click)"
+    )
     parser.add_argument("--render", nargs=2, metavar=("MODE", "PATIENT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.render:
@@ -97,7 +105,7 @@ def main(argv=None) -> int:
     subject = subjects(TREATMENTS)
     print(f"history of {subject['treatments']} signed treatments, median of {args.reps}")
     print("mode  | pages | wall s | CPU s | s/page | peak RSS MB (+ over idle)")
-    for mode in MODES:
+    for mode in [m for m in args.modes.split(",") if m in MODES]:
         r = in_child(mode, subject["patient"], args.reps)
         print(
             f"{mode:5} | {r['pages']:5} | {r['seconds']:6.2f} | {r['cpu_seconds']:5.2f} | "
@@ -111,14 +119,35 @@ def main(argv=None) -> int:
         client = client_for(subject["user"])
         url = f"/reports/patients/{subject['patient']}/history/"
         click_to_download(client, url=f"/reports/treatments/{subject['treatment']}/map/")
+        clicks = args.clicks.split(",")
         firsts = []
-        for _ in range(args.reps):
+        for _ in range(args.reps if "first" in clicks else 0):
             _forget_parts(subject["patient"])
             firsts.append(click_to_download(client, url=url))
-        kept = [click_to_download(client, url=url) for _ in range(args.reps)]
-        for label, times in (("first render", firsts), ("kept parts", kept)):
+        kept = [
+            click_to_download(client, url=url) for _ in range(args.reps if "kept" in clicks else 0)
+        ]
+        ahead = [
+            prerendered_click(
+                client,
+                url=url,
+                patient_id=subject["patient"],
+                document="history",
+                forget=_forget_parts,
+            )
+            for _ in range(args.reps if "ahead" in clicks else 0)
+        ]
+        for label, times in (
+            ("first render", firsts),
+            ("kept parts", kept),
+            ("after the pre-render", [click for _, click in ahead]),
+            ("(the pre-render itself, in the worker)", [laid for laid, _ in ahead]),
+        ):
+            if not times:
+                continue
             median = statistics.median(times)
-            print(f"click-to-download through the worker, {label}: {median:.2f} s")
+            each = ", ".join(f"{t:.2f}" for t in times)
+            print(f"click-to-download through the worker, {label}: {median:.2f} s ({each})")
     return 0
 
 

@@ -3,7 +3,8 @@ complete medico-legal record of a 3-treatment and of a 40-treatment patient.
 
     python -m tools.bench.record [--smoke] [--reps 3] [--modes whole,first,kept] [--click]
     (--smoke: the 3-treatment patient, once; --click: also click-to-download of the
-    40-treatment record through a running worker, first render and kept parts)
+    40-treatment record through a running worker: first render, kept parts, and after
+    the pre-render of ``charting.prerender``, with the time the worker took for it)
 
 The subjects are the invented bench patients of ``tools.bench.pdf`` (``BENCH-3`` and
 ``BENCH-40``: one signed treatment every 100 days with its consent, plan and eight
@@ -27,7 +28,14 @@ import subprocess
 import sys
 import time
 
-from .pdf import ROOT, bench_injector, click_to_download, make_patient, setup_django
+from .pdf import (
+    ROOT,
+    bench_injector,
+    click_to_download,
+    make_patient,
+    prerendered_click,
+    setup_django,
+)
 
 COUNTS = (3, 40)
 MODES = ("whole", "first", "kept")
@@ -109,6 +117,9 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--mode", default="whole", help=argparse.SUPPRESS)
     parser.add_argument("--click", action="store_true", help="also click-to-download (worker)")
+    parser.add_argument(
+        "--clicks", default="first,kept,ahead", help="of first, kept, ahead (with --click)"
+    )
     args = parser.parse_args(argv)
     if args.render:  # the child
         print(json.dumps(render(args.render, args.reps, args.mode)))
@@ -131,11 +142,11 @@ def main(argv=None) -> int:
                 flush=True,
             )
         if args.click and not args.smoke and count == COUNTS[-1]:
-            click(patient, by, reps)
+            click(patient, by, reps, args.clicks.split(","))
     return 0
 
 
-def click(patient_id: int, by, reps: int) -> None:
+def click(patient_id: int, by, reps: int, clicks=("first", "kept", "ahead")) -> None:
     """Click-to-download of the complete record (audit trail on) through the worker:
     the record page's POST, the job done, the file downloaded."""
     from .pages import client_for
@@ -144,11 +155,32 @@ def click(patient_id: int, by, reps: int) -> None:
     url = f"/reports/patients/{patient_id}/record/"
     data = {"kind": "record", "audit_trail": "on"}
     firsts = []
-    for _ in range(reps):
+    for _ in range(reps if "first" in clicks else 0):
         _forget_parts(patient_id)
         firsts.append(click_to_download(client, url=url, data=data))
-    kept = [click_to_download(client, url=url, data=data) for _ in range(reps)]
-    for label, times in (("first render", firsts), ("kept parts", kept)):
+    kept = [
+        click_to_download(client, url=url, data=data)
+        for _ in range(reps if "kept" in clicks else 0)
+    ]
+    ahead = [
+        prerendered_click(
+            client,
+            url=url,
+            data=data,
+            patient_id=patient_id,
+            document="record",
+            forget=_forget_parts,
+        )
+        for _ in range(reps if "ahead" in clicks else 0)
+    ]
+    for label, times in (
+        ("first render", firsts),
+        ("kept parts", kept),
+        ("after the pre-render", [click for _, click in ahead]),
+        ("(the pre-render itself, in the worker)", [laid for laid, _ in ahead]),
+    ):
+        if not times:
+            continue
         print(
             f"click-to-download of the complete record through the worker, {label}, "
             f"median of {reps}: {statistics.median(times):.2f} s "

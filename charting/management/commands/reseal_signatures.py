@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from charting import prerender
 from charting.seal import current_key_id, reseal
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         key_id = current_key_id()
         result = reseal()
+        prerender.seals_renewed(treatment_ids=result.resealed)  # each part prints its key
         self.stdout.write(
             f"{len(result.resealed)} signed charts re-sealed under key {key_id}; "
             f"{result.current} were already sealed with it."
