@@ -532,6 +532,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default logging puts a console handler (DEBUG only) and the admins'
+        # mail handler (no ADMINS here) on "django"; its records also reach the root's
+        # handler, so in development each was written twice (a 403's traceback too).
+        # The root's handler alone writes them.
+        "django": {"handlers": [], "level": "INFO"},
         # Request lines carry URLs only (ids, never names); keep them at WARNING.
         "django.server": {"level": "WARNING"},
         # WeasyPrint's progress lines and font notes; refused URLs still show as warnings.

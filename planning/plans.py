@@ -195,7 +195,19 @@ def start_plan(
         _replace_points(plan, _copy_from(template.points.select_related("muscle")))
     elif source is not None:
         _replace_points(plan, _copy_from(source.points.select_related("muscle")))
+        _copy_keeps(plan, source=source, by=by)
     return plan
+
+
+def _copy_keeps(plan: TreatmentPlan, *, source: TreatmentPlan, by) -> None:
+    """The draft keeps what ``source`` kept (issue 21: starting from the last plan
+    starts from its spared segments too), instead of what it kept before; each copy is
+    created as keep_segment creates one (audited), by ``by``, with the same reason."""
+    plan.keeps.all().delete()
+    for keep in source.keeps.all():
+        PlanKeep.objects.create(
+            plan=plan, muscle_id=keep.muscle_id, side=keep.side, reason=keep.reason, created_by=by
+        )
 
 
 @transaction.atomic
@@ -212,18 +224,26 @@ def apply_template(
 
 
 @transaction.atomic
-def copy_last_plan(*, plan: TreatmentPlan, expected_version: int) -> TreatmentPlan:
-    """Replace the draft's points with the patient's previous plan of the same product."""
+def copy_last_plan(*, plan: TreatmentPlan, expected_version: int, by) -> TreatmentPlan:
+    """Replace the draft's points and kept segments with the patient's previous plan's
+    of the same product."""
     source = last_plan_for(visit=plan.visit, product=plan.product, exclude=plan)
     if source is None:
         raise ValidationError(f"No earlier {plan.product.brand} plan for this patient.")
-    return _replace_with(plan, expected_version, source.points.select_related("muscle"))
+    return _replace_with(
+        plan, expected_version, source.points.select_related("muscle"), keeps_of=source, by=by
+    )
 
 
-def _replace_with(plan: TreatmentPlan, expected_version: int, source_points) -> TreatmentPlan:
-    """The draft's points become copies of ``source_points`` (a new version)."""
+def _replace_with(
+    plan: TreatmentPlan, expected_version: int, source_points, *, keeps_of=None, by=None
+) -> TreatmentPlan:
+    """The draft's points become copies of ``source_points`` (a new version); with
+    ``keeps_of``, its kept segments become that plan's."""
     locked = _locked(plan, expected_version)
     copies = _copy_from(source_points)
+    if keeps_of is not None:
+        _copy_keeps(locked, source=keeps_of, by=by)
     keeps.refuse_points_on_kept(plan=locked, points=copies)  # query: the plan's keeps
     _replace_points(locked, copies)
     locked.version += 1

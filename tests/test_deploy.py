@@ -1,7 +1,8 @@
 """Issue 18, findings 6 and 9 and the database roles: the deployment's shape.
 
 Docker cannot run here, so the compose file, the Dockerfile and .dockerignore are
-read (tools/scripts/check_compose.py, which `make lint` runs too), the settings the
+read (tools/scripts/check_compose.py, which `make lint` runs too; the chain shape of
+docker-compose.chain.yml merged over it too), the settings the
 image starts with are imported in a subprocess, and the database roles script runs
 against the real PostgreSQL. Doors: docker-compose.yml (proxy, web, worker, beat,
 migrate, postgres), deploy/Caddyfile, deploy/postgres-init.sh, the Dockerfile's
@@ -75,6 +76,55 @@ def test_the_check_sees_each_hole():
     )
     assert ".dockerignore: does not keep out .dev-secret" in check_compose.dockerignore_problems(
         ".git\n.venv\nmedia\nprivate\ndb.sqlite3\n"
+    )
+
+
+def _chain() -> dict:
+    chain = yaml.safe_load((ROOT / check_compose.CHAIN).read_text())
+    return check_compose.merged(_compose(), chain)
+
+
+def test_the_chain_shape_keeps_files_in_the_bucket_and_spreads_web():
+    """Issue 22: docker-compose.chain.yml over the one-machine file: every app service
+    stores its files in the object store's bucket, web runs twice behind the proxy,
+    which load-balances over every replica's address."""
+    services = _chain()["services"]
+    assert check_compose.chain_problems(_chain()) == []
+    assert services["web"]["deploy"]["replicas"] == 2
+    for name in ("web", "worker", "beat", "migrate"):
+        env = services[name]["environment"]
+        assert env["STORAGE_BACKEND"] == "s3" and env["S3_ENDPOINT_URL"] == "http://objects:9000"
+        # The one-machine settings are still there (the override adds, it does not replace).
+        assert env["TRUSTED_PROXY_COUNT"] == "1" and "postgres" in services[name]["depends_on"]
+    assert "./deploy/Caddyfile.chain:/etc/caddy/Caddyfile:ro" in services["proxy"]["volumes"]
+    assert not any("deploy/Caddyfile:" in v for v in services["proxy"]["volumes"])
+
+
+def test_the_chain_check_sees_each_hole():
+    base = _chain()
+
+    def found(change) -> str:
+        compose = copy.deepcopy(base)
+        change(compose["services"])
+        return "\n".join(check_compose.chain_problems(compose))
+
+    def env(name, **changes):
+        return lambda s: s[name].update(environment={**s[name]["environment"], **changes})
+
+    assert "objects: publishes ports" in found(lambda s: s["objects"].update(ports=["9000:9000"]))
+    assert "worker: STORAGE_BACKEND is not s3" in found(env("worker", STORAGE_BACKEND="filesystem"))
+    assert "beat: S3_ENDPOINT_URL" in found(env("beat", S3_ENDPOINT_URL="http://example.org"))
+    assert "web: holds the object store's administrator key" in found(
+        env("web", S3_SECRET_ACCESS_KEY="${S3_ROOT_PASSWORD:?set S3_ROOT_PASSWORD}")
+    )
+    assert "web: fewer than 2 replicas" in found(lambda s: s["web"].pop("deploy"))
+    assert "beat: not exactly one" in found(lambda s: s["beat"].update(deploy={"replicas": 2}))
+    assert "migrate: does not wait for the bucket" in found(
+        lambda s: s["migrate"]["depends_on"].pop("objects-init")
+    )
+    assert "web: publishes ports" in found(lambda s: s["web"].update(ports=["8000:8000"]))
+    assert "proxy: does not mount deploy/Caddyfile.chain" in found(
+        lambda s: s["proxy"].update(volumes=["./deploy/Caddyfile:/etc/caddy/Caddyfile:ro"])
     )
 
 

@@ -36,12 +36,16 @@ def _styles() -> str:
         return css.read()
 
 
-def face_svg(*, points, diagram_id: str | int = "pdf", numbered: bool = False) -> SafeString:
+def face_svg(
+    *, points, diagram_id: str | int = "pdf", numbered: bool = False, kept=()
+) -> SafeString:
     """The diagram with ``points`` (objects with .x .y .units .side .muscle.code), as
     an ``<img>`` of its print variant; ``numbered``: each dot shows its number in
-    ``points``, the row of the table printed beside it."""
+    ``points``, the row of the table printed beside it; ``kept``: the plan's PlanKeep
+    rows (with their muscles), hatched as on the plan page (planning.keeps)."""
     context = {
         "points": points,
+        "kept": kept,
         "diagram_id": diagram_id,
         "print_styles": _styles(),
         "numbered": numbered,

@@ -18,7 +18,7 @@ from charting.models import Addendum, AdverseEvent, Consent, Injection, Treatmen
 from charting.reviews.models import Finding, SideEffect
 from charting.seal import SealState, as_signed, checked, consent_at_signing, signed_consent
 from planning.dosing import departures, volume_ml
-from planning.models import InjectionPoint
+from planning.models import InjectionPoint, PlanKeep
 
 from .diagram import face_svg
 from .errors import ReportRefused
@@ -66,6 +66,8 @@ def with_rows():
         ),
         # the final plan's points, for where the chart departs from it
         Prefetch("plan__points", queryset=InjectionPoint.objects.select_related("muscle")),
+        # the segments the plan kept (spared), hatched on the diagram (planning.keeps)
+        Prefetch("plan__keeps", queryset=PlanKeep.objects.select_related("muscle")),
         # the visit's consents: the signature is checked over the stored values
         Prefetch("visit__consents", queryset=Consent.objects.select_related("consent_text")),
     )
@@ -75,6 +77,7 @@ def summary(treatment: Treatment) -> dict:
     """One treatment as the PDFs show it."""
     injections = list(treatment.injections.all())
     planned = list(treatment.plan.points.all()) if treatment.plan_id else []
+    kept = list(treatment.plan.keeps.all()) if treatment.plan_id else []
     seal_state = None
     if treatment.is_signed:  # checked over the stored values on every report
         seal_state = checked(
@@ -109,7 +112,7 @@ def summary(treatment: Treatment) -> dict:
         "addenda": list(treatment.addenda.all()),
         # numbered as the injections table numbers its rows (issue 17, finding 9)
         "diagram": face_svg(
-            points=injections, diagram_id=f"treatment-{treatment.pk}", numbered=True
+            points=injections, diagram_id=f"treatment-{treatment.pk}", numbered=True, kept=kept
         ),
         "review": review_summary(treatment),
         # where the chart departs from its final plan, and the dose checks as signed
@@ -123,7 +126,7 @@ def summary(treatment: Treatment) -> dict:
 
 def attach(entries) -> None:
     """Add each visit's signed treatment, and the signed review of it with its
-    touch-up, to its history entry (7 queries however many). A touch-up is no treatment of
+    touch-up, to its history entry (8 queries however many). A touch-up is no treatment of
     the review visit's own: it is shown with the treatment it finishes."""
     by_visit = {c.visit.pk: c for c in entries}
     if not by_visit:

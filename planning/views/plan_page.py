@@ -13,6 +13,7 @@ from .. import reference_cache, sides, treatment_history
 from ..asymmetry import SCALE_SENTENCE, first_measured, photos_of, readings_by_visit
 from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
+from ..keeps import kept_refusal
 from ..models import TreatmentPlan
 from ..movement import baseline_observations, latest_map, observed_pulls
 from ..plan_points import MAX_RAW_CHARS, as_points
@@ -97,6 +98,7 @@ def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
 def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
     """What the editor's script starts from (JSON in the page): the points (as stored,
     or as posted), the muscles, their default positions, the dilution, the preview URL."""
+    keeps = list(plan.keeps.all())
     return {
         "points": [_point_json(p) for p in stored] if raw_points is None else _lenient(raw_points),
         "muscles": [
@@ -104,6 +106,13 @@ def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
         ],
         "defaults": {
             f"{m.code}-{s}": default_position(m.code, s) for m in muscles for s in m.sides
+        },
+        # The kept segments and the sentence the server refuses a point there with
+        # (planning.keeps, still the one authority at save): the editor refuses the
+        # tap at once. plan.keeps is prefetched with its muscles: no query.
+        "kept": {
+            f"{k.muscle.code}-{k.side}": kept_refusal(keeps=keeps, muscle=k.muscle, side=k.side)
+            for k in keeps
         },
         "vialUnits": plan.vial_units,
         "diluentMl": float(plan.diluent_ml),

@@ -154,8 +154,10 @@ def plan_apply(request, plan_id: int):
     source, version = form.cleaned_data["source"], form.cleaned_data["version"]
     try:
         if source == "last":
-            planning_plans.copy_last_plan(plan=plan, expected_version=version)
-            messages.success(request, "Points copied from the last plan. Review and save.")
+            planning_plans.copy_last_plan(plan=plan, expected_version=version, by=request.user)
+            messages.success(
+                request, "Points and kept segments copied from the last plan. Review and save."
+            )
         else:
             planning_plans.apply_template(plan=plan, template=source, expected_version=version)
             messages.success(request, f"Template “{source.name}” applied. Review and save.")

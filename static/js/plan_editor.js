@@ -42,6 +42,12 @@ const diagram = svg && !data.readonly
       },
       onMove(i, at, region) {
         const p = points[i];
+        const refusal = region ? keptRefusal(region.muscle, region.side) : "";
+        if (refusal) {
+          say(`Point ${i + 1} stays where it was: ${refusal}`);
+          diagram.render(points, view());
+          return;
+        }
         p.x = round4(at.x);
         p.y = round4(at.y);
         if (region) {
@@ -72,7 +78,18 @@ function say(text) {
   status.textContent = text;
 }
 
+// A kept segment (planning.keeps) takes no point: refused at once, with the sentence
+// the server would give at save (data.kept, from the server; it stays the authority).
+function keptRefusal(muscle, side) {
+  return (data.kept || {})[`${muscle}-${side}`] || "";
+}
+
 function addPoint({ muscle, side, x, y, units }) {
+  const refusal = keptRefusal(muscle, side);
+  if (refusal) {
+    say(refusal);
+    return;
+  }
   if (x === undefined) {
     // From the table or a suggestion: the region's centre, nudged off earlier points there.
     const [dx, dy] = data.defaults[`${muscle}-${side}`] || [0.5, 0.5];
@@ -156,7 +173,15 @@ function followRegion(p) {
 
 function editSelected(change) {
   if (selected === null) return;
+  const before = { ...points[selected] };
   change(points[selected]);
+  const refusal = keptRefusal(points[selected].muscle, points[selected].side);
+  if (refusal) {
+    Object.assign(points[selected], before);
+    say(refusal);
+    openEditor(selected, false);
+    return;
+  }
   followRegion(points[selected]);
   serverErrors.delete(selected);
   pe.title.textContent = `Point ${selected + 1} · ${SIDE_NAMES[points[selected].side]}`;

@@ -46,3 +46,21 @@ def test_subjects_and_a_rendered_injection_map(injector):
     assert result["peak_rss_mb"] >= result["base_rss_mb"] > 0
     figure = pdf.render_figure(result)
     assert figure.startswith(f"{result['pages']} · ")
+
+
+def test_the_bench_plan_obeys_the_position_rule(injector):
+    """Each point of the bench's plan lies in its own muscle's region (the rule the
+    plan page, the chart and the touch-up apply): FRONT R is on the medial frontalis,
+    not on FRONTL, which took the old fixed column x = 0.35."""
+    from planning.face import position_refusal, regions_at
+    from planning.models import InjectionPoint
+
+    patient_id = pdf.make_patient(count=1, by=injector)
+    treatment = Treatment.objects.get(visit__patient_id=patient_id)
+    points = list(
+        InjectionPoint.objects.filter(plan__visit=treatment.visit).select_related("muscle")
+    )
+    assert len(points) == len(pdf.POINTS)
+    for p in points:
+        assert position_refusal(muscle=p.muscle.code, side=p.side, x=p.x, y=p.y) is None
+        assert (p.muscle.code, p.side) in {(r.muscle, r.side) for r in regions_at(p.x, p.y)}

@@ -1,6 +1,7 @@
 """Frontalis in segments in the plan editor (issue 21): the lateral part is its own tap
 target; a kept segment is hatched, lets the tap through to its region (it catches
-none), and the save then says why the point cannot stand there."""
+none), and the editor refuses the point at once with the sentence the server gives
+at save (planning.keeps.kept_refusal, read from the page's data)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -28,15 +29,19 @@ def test_the_lateral_part_is_tapped_and_a_kept_segment_refuses_its_point(page, i
     page.goto(f"/planning/plans/{plan.pk}/")
     expect(page.locator('[data-kept="FRONTL-R"]')).to_have_count(1)
     expect(page.locator('[data-landmark="brow_tail-R"]')).to_have_count(1)
-    for region in ("FRONTL-L", "FRONTL-R"):
-        page.locator(f"#{region}").tap()  # under the hatching: the tap reaches the region
-    expect(page.locator('.face-points .pt[data-muscle="FRONTL"]')).to_have_count(2)
+    page.locator("#FRONTL-L").tap()
+    page.locator("#FRONTL-R").tap()  # under the hatching: the tap reaches the region...
+    # ...which refuses it at once, in the server's words.
+    sentence = (
+        "Frontalis (lateral), patient's R is kept on this plan (holds the brow tail): "
+        "remove the point, or stop keeping that segment first."
+    )
+    expect(page.locator("[data-diagram-status]")).to_have_text(sentence)
+    expect(page.locator('.face-points .pt[data-muscle="FRONTL"]')).to_have_count(1)
+    expect(page.locator('.face-points .pt[data-muscle="FRONTL"][data-side="R"]')).to_have_count(0)
     with page.expect_navigation():
         page.get_by_test_id("save-plan").click()
-    expect(page.get_by_test_id("plan-errors")).to_contain_text(
-        "Frontalis (lateral), patient's R is kept on this plan (holds the brow tail)"
-    )
-    assert not plan.points.exists()
+    assert [(p.muscle.code, p.side) for p in plan.points.all()] == [("FRONTL", "L")]
 
 
 def test_the_brow_tails_direction_is_chosen_beside_its_grade(page, injector, patient):

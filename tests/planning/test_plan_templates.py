@@ -7,8 +7,8 @@ import pytest
 
 from planning import treatment_history
 from planning.choices import DoseKind, VisitKind
-from planning.models import PlanTemplate, Product, TreatmentPlan
-from planning.plans import save_as_template
+from planning.models import Muscle, PlanKeep, PlanTemplate, Product, TreatmentPlan
+from planning.plans import save_as_template, start_plan
 from planning.screening import last_toxin_date
 from planning.treatment_history import DoseRecord, LastSession, PlannedTreatments
 from tests.factories import GLABELLAR, botox, make_plan, make_visit
@@ -143,6 +143,50 @@ def test_start_from_last_plan_copies_the_same_products_previous_plan(
     )
     assert response.status_code == 302
     assert points_of(plan) == points_of(last)
+
+
+def _keep(plan, code, side, reason, by):
+    return PlanKeep.objects.create(
+        plan=plan, muscle=Muscle.objects.get(code=code), side=side, reason=reason, created_by=by
+    )
+
+
+def keeps_of(plan):
+    return sorted((k.muscle.code, k.side, k.reason) for k in PlanKeep.objects.filter(plan=plan))
+
+
+def test_copying_the_last_plan_copies_what_it_kept(injector_client, injector, patient, visit):
+    """Issue 21: "start from last plan" (on a draft, or when the plan is started) takes
+    the last plan's kept segments with its points; the draft's own keeps give way."""
+    before = make_visit(
+        patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True, days_ago=120
+    )
+    last = make_plan(visit=before, by=injector, points=[("CORR", "L", 5), ("FRONT", "R", 2)])
+    _keep(last, "FRONTL", "R", "holds the brow tail", injector)
+    _keep(last, "FRONTL", "L", "holds the brow tail", injector)
+    plan = make_plan(visit=visit, by=injector)
+    _keep(plan, "CORR", "L", "kept on the draft", injector)  # the last plan treats it
+
+    response = injector_client.post(
+        f"/planning/plans/{plan.pk}/apply/", {"source": "last", "version": 1}
+    )
+
+    assert response.status_code == 302
+    assert points_of(plan) == points_of(last)
+    assert keeps_of(plan) == keeps_of(last) != []
+    assert {k.created_by for k in PlanKeep.objects.filter(plan=plan)} == {injector}
+    page = injector_client.get(plan.get_absolute_url()).content.decode()
+    assert 'data-kept="FRONTL-R"' in page and 'data-kept="FRONTL-L"' in page
+
+    started = start_plan(
+        visit=make_visit(patient=patient, injector=injector, screened=True),
+        product=last.product,
+        vial_units=100,
+        diluent_ml=Decimal("2.5"),
+        by=injector,
+        from_last=True,
+    )
+    assert keeps_of(started) == keeps_of(plan)
 
 
 def test_save_as_template_needs_a_unique_name(injector_client, visit, injector):

@@ -316,9 +316,10 @@ def test_the_export_loads_in_a_constant_number_of_queries(
     # touch-ups (visit, product, plan, signer, review, touch-up joined), 5 injections,
     # 6 adverse events, 7 addenda, 8 review findings, 9 side effects, 10 touch-up
     # injections, 11 touch-ups' adverse events, 12 touch-up visits' consents, 13 plan
-    # points, 14 visits' consents; then 15 consents (text, witness joined), 16 outside
-    # doses, 17 stored PDFs, 18 photo measurements (photo, expression joined).
-    with django_assert_num_queries(18):
+    # points, 14 visits' consents, 15 plans' kept segments (not exported); then 16
+    # consents (text, witness joined), 17 outside doses, 18 stored PDFs, 19 photo
+    # measurements (photo, expression joined).
+    with django_assert_num_queries(19):
         bundle = bundle_of(load(patients=chosen))
     assert len(resources(bundle, "Patient")) == patients
     assert len(resources(bundle, "Procedure")) == 6 * patients

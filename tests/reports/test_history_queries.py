@@ -28,8 +28,9 @@ def test_history_queries_do_not_grow_with_the_record(
     # injections, 15 the final plans' points, for the departures from them, 16 the
     # visits' consents, for the signatures checked over the stored values, 17 the
     # touch-ups' adverse events and 18 their visits' consents, for the touch-ups'
-    # seals (reports.treatments.with_rows).
-    with django_assert_num_queries(18):
+    # seals, 19 the final plans' kept segments (muscle joined), hatched on each
+    # diagram (reports.treatments.with_rows).
+    with django_assert_num_queries(19):
         context = build_history(patient=patient)
     assert len(context["visits"]) == 3 * cycles  # planned, treated, reviewed
     assert sum(1 for c in context["visits"] if c.treatment) == cycles

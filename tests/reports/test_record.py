@@ -439,10 +439,10 @@ def test_the_record_loads_in_a_constant_number_of_queries(
 ):
     for n in range(cycles):
         make_cycle(patient=patient, injector=injector, n=n)
-    # the history's 18 (tests/reports/test_history_queries.py), 19 the visits' consents
-    # (text, witness, withdrawer joined), 20 the photos of the visits and their reviews
-    # (expression joined), 21 the audit trail (actor joined); thumbnails are files.
-    with django_assert_num_queries(21):
+    # the history's 19 (tests/reports/test_history_queries.py), 20 the visits' consents
+    # (text, witness, withdrawer joined), 21 the photos of the visits and their reviews
+    # (expression joined), 22 the audit trail (actor joined); thumbnails are files.
+    with django_assert_num_queries(22):
         context = build_record(patient=patient, audit_trail=True)
     assert sum(len(e.consents) for e in context["visits"]) == cycles
     assert sum(len(e.photo_pairs) for e in context["visits"]) == cycles

@@ -144,3 +144,36 @@ def test_the_injection_map_shows_where_the_chart_departs_from_the_plan(
     assert "Against the final plan" in text
     assert "Procerus Midline 4 U 6 U 2 U more" in text
     assert "Acknowledged at signing: Strong procerus on the day." in text
+
+
+def test_the_injection_map_hatches_what_the_plan_kept(
+    patient, injector, django_capture_on_commit_callbacks
+):
+    """Issue 21: the PDF's diagram hatches the plan's kept segments as the plan page
+    does (planning/face_kept.jinja), their reasons escaped inside the SVG."""
+    import base64
+    from xml.etree import ElementTree
+
+    from charting.reports.treatments import summary, with_rows
+    from planning.models import Muscle, PlanKeep
+    from tests.hostile import ATTRIBUTE, assert_shown_as_text
+
+    treatment = charted_treatment(patient=patient, injector=injector)
+    PlanKeep.objects.create(
+        plan=treatment.plan,
+        muscle=Muscle.objects.get(code="FRONTL"),
+        side="R",
+        reason=f"holds the brow tail {ATTRIBUTE}",
+        created_by=injector,
+    )
+    treatment = sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
+
+    img = str(summary(with_rows().get(pk=treatment.pk))["diagram"])
+    svg = base64.b64decode(img.split("base64,", 1)[1].split('"', 1)[0]).decode("utf-8")
+    root = ElementTree.fromstring(svg)  # noqa: S314 - our own markup: still well formed
+    assert [e.get("data-kept") for e in root.iter() if e.get("data-kept")] == ["FRONTL-R"]
+    assert_shown_as_text(svg, ATTRIBUTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = requests.request_injection_map(treatment_id=treatment.pk, by=injector)
+    job.refresh_from_db()
+    assert job.status == Status.DONE

@@ -41,7 +41,19 @@ POINTS = [  # muscle, side, units: a full upper face, the same every treatment
     ("CORR", "L", 5), ("CORR", "R", 4), ("PROC", "C", 4), ("FRONT", "L", 2),
     ("FRONT", "R", 2), ("OOC", "L", 4), ("OOC", "R", 3), ("DAO", "R", 2),
 ]  # fmt: skip
-X_BY_SIDE = {"R": Decimal("0.35"), "L": Decimal("0.65"), "C": Decimal("0.5")}
+
+
+def point_position(code: str, side: str) -> tuple[Decimal, Decimal]:
+    """Where the bench draws a point: its muscle's region's centre (where the plan
+    page puts a point added from the table), checked by the plan's position rule
+    (planning.face.position_refusal), so a bench plan is one the editor would save."""
+    from planning.face import default_position, position_refusal
+
+    x, y = (Decimal(str(v)) for v in default_position(code, side))
+    refusal = position_refusal(muscle=code, side=side, x=x, y=y)
+    if refusal:
+        raise ValueError(f"bench point {code} {side}: {refusal}")
+    return x, y
 
 
 def setup_django() -> None:
@@ -155,8 +167,8 @@ def _planned_visit(*, patient, product, day, at, by):
             plan=plan,
             muscle=muscles[code],
             side=side,
-            x=X_BY_SIDE[side],
-            y=Decimal("0.2") + Decimal(i) / 20,
+            x=point_position(code, side)[0],
+            y=point_position(code, side)[1],
             units=units,
             order=i,
         )

@@ -15,6 +15,10 @@ APP_SERVICES = {"web", "worker", "beat", "migrate"}
 # Services that answer the app's own traffic: none may publish a port (the proxy does).
 UNPUBLISHED = APP_SERVICES | {"postgres", "redis"}
 PROXY_CONFIG = "deploy/Caddyfile"
+# The chain's shape (issue 22): an override of docker-compose.yml.
+CHAIN = "docker-compose.chain.yml"
+CHAIN_PROXY_CONFIG = "deploy/Caddyfile.chain"
+OBJECT_STORE = "objects"
 ROLES_SCRIPT = "deploy/postgres-init.sh"
 APP_ROLE, OWNER_ROLE = "clinic_app", "clinic_owner"
 # What .dockerignore must keep out of the image.
@@ -25,6 +29,8 @@ def problems() -> list[str]:
     found = []
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     found.extend(compose_problems(compose))
+    chain = yaml.safe_load((ROOT / CHAIN).read_text())
+    found.extend(f"{CHAIN}: {p}" for p in chain_problems(merged(compose, chain)))
     dockerfile = ROOT / "Dockerfile"
     if not dockerfile.exists():
         found.append("Dockerfile is missing")
@@ -35,7 +41,33 @@ def problems() -> list[str]:
     return found
 
 
-def compose_problems(compose: dict) -> list[str]:
+def merged(base: dict, override: dict) -> dict:
+    """``docker compose -f base -f override`` as far as these checks read it: mappings
+    merge key by key, a mount replaces the one at the same path in the container,
+    ports and expose add up, anything else is replaced."""
+    result = dict(base)
+    for key, value in override.items():
+        old = result.get(key)
+        if key.startswith("x-"):
+            continue
+        if isinstance(old, dict) and isinstance(value, dict):
+            result[key] = merged(old, value)
+        elif key == "volumes" and isinstance(old, list) and isinstance(value, list):
+            targets = {_mount_target(v) for v in value}
+            result[key] = [v for v in old if _mount_target(v) not in targets] + value
+        elif key in {"ports", "expose"} and isinstance(old, list):
+            result[key] = old + value
+        else:
+            result[key] = value
+    return result
+
+
+def _mount_target(mount) -> str:
+    parts = str(mount).split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def compose_problems(compose: dict, proxy_config: str = PROXY_CONFIG) -> list[str]:
     found = []
     services = compose.get("services") or {}
     missing = REQUIRED_SERVICES - services.keys()
@@ -73,12 +105,58 @@ def compose_problems(compose: dict) -> list[str]:
         "/var/lib/postgresql/data" in v for v in services["postgres"].get("volumes", [])
     ):
         found.append("postgres: the database is not on a volume")
-    found.extend(door_problems(services))
+    found.extend(door_problems(services, proxy_config))
     found.extend(role_problems(services))
     return found
 
 
-def door_problems(services: dict) -> list[str]:
+def chain_problems(compose: dict) -> list[str]:
+    """The chain (issue 22): everything the one-machine shape must be, plus every file
+    in the bucket for every app service, an object store nobody outside reaches, the
+    bucket made before the app starts, two or more web replicas spread by the proxy,
+    one beat."""
+    found = compose_problems(compose, CHAIN_PROXY_CONFIG)
+    services = compose.get("services") or {}
+    store = services.get(OBJECT_STORE)
+    if store is None:
+        return [*found, f"no {OBJECT_STORE} service (the S3-compatible store)"]
+    if store.get("ports"):
+        found.append(f"{OBJECT_STORE}: publishes ports (only the proxy may; use expose)")
+    if not any(
+        str(v).split(":")[0] in (compose.get("volumes") or {}) for v in store.get("volumes", [])
+    ):
+        found.append(f"{OBJECT_STORE}: the files are not on a volume")
+    store_env = {str(v) for v in (store.get("environment") or {}).values()}
+    for name in sorted(APP_SERVICES & services.keys()):
+        service = services[name]
+        env = service.get("environment", {})
+        if str(env.get("STORAGE_BACKEND", "")).lower() != "s3":
+            found.append(
+                f"{name}: STORAGE_BACKEND is not s3 (its files would stay on its own disk)"
+            )
+        for var in ("S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+            if not env.get(var):
+                found.append(f"{name}: environment lacks {var}")
+        endpoint = str(env.get("S3_ENDPOINT_URL", ""))
+        if not re.match(rf"https?://{OBJECT_STORE}:\d+", endpoint):
+            found.append(f"{name}: S3_ENDPOINT_URL {endpoint!r} is not the {OBJECT_STORE} service")
+        if {str(env.get("S3_ACCESS_KEY_ID")), str(env.get("S3_SECRET_ACCESS_KEY"))} & store_env:
+            found.append(f"{name}: holds the object store's administrator key")
+        ready = (service.get("depends_on") or {}).get(f"{OBJECT_STORE}-init") or {}
+        if ready.get("condition") != "service_completed_successfully":
+            found.append(f"{name}: does not wait for the bucket ({OBJECT_STORE}-init)")
+
+    def replicas(name: str) -> int:
+        return (services.get(name, {}).get("deploy") or {}).get("replicas", 1)
+
+    if replicas("web") < 2:
+        found.append("web: fewer than 2 replicas")
+    if replicas("beat") != 1:
+        found.append("beat: not exactly one (each would schedule every task)")
+    return found
+
+
+def door_problems(services: dict, proxy_config: str = PROXY_CONFIG) -> list[str]:
     """One door: the proxy publishes 80/443 and passes to web; nothing else is
     published; the app trusts exactly that one proxy's X-Forwarded-For."""
     found = []
@@ -89,11 +167,16 @@ def door_problems(services: dict) -> list[str]:
     published = {str(p).split(":")[0] for p in proxy.get("ports", [])}
     if proxy and not {"80", "443"} <= published:
         found.append("proxy: does not publish 80 and 443")
-    if proxy and not any(PROXY_CONFIG in str(v) for v in proxy.get("volumes", [])):
-        found.append(f"proxy: does not mount {PROXY_CONFIG}")
-    config = ROOT / PROXY_CONFIG
-    if not config.exists() or not re.search(r"reverse_proxy\s+web:8000", config.read_text()):
-        found.append(f"{PROXY_CONFIG}: does not pass requests to web:8000")
+    if proxy and not any(
+        f"{proxy_config}:/etc/caddy/Caddyfile" in str(v) for v in proxy.get("volumes", [])
+    ):
+        found.append(f"proxy: does not mount {proxy_config}")
+    config = ROOT / proxy_config
+    text = config.read_text() if config.exists() else ""
+    # One web (web:8000) or its replicas, every address the network gives "web".
+    dynamic = re.search(r"dynamic\s+a\s*\{[^}]*name\s+web\s[^}]*port\s+8000", text)
+    if not (re.search(r"reverse_proxy\s+web:8000", text) or dynamic):
+        found.append(f"{proxy_config}: does not pass requests to web:8000")
     if "web" in services and "8000" not in [str(p) for p in services["web"].get("expose", [])]:
         found.append("web: does not expose 8000 to the proxy")
     for name in APP_SERVICES & services.keys():

@@ -46,9 +46,10 @@ def load(
     """The patients (a queryset) and their record in the dates. Queries: patients (1),
     visits (location, injector joined) (2), movement-map grades (map, recorder,
     expression, muscle joined) (3), treatments and touch-ups with their rows
-    (``reports.treatments.with_rows``: 1 + its 13 prefetches) (4-17), consents (text,
-    witness joined) (18), outside doses (product joined) (19), stored PDFs (20), photo
-    measurements (photo and expression joined) (21)."""
+    (``reports.treatments.with_rows``: 1 + its 14 prefetches, the plans' kept segments
+    among them, which the export does not use) (4-18), consents (text, witness joined)
+    (19), outside doses (product joined) (20), stored PDFs (21), photo measurements
+    (photo and expression joined) (22)."""
     patients = list(patients)
     record = Record(patients=patients)
     if not patients:
