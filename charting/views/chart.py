@@ -164,14 +164,23 @@ def _signed_rendered(visit, treatment, consents) -> tuple:
     return state, signed_html, list({i.vial_id: i.vial for i in injections if i.vial}.values())
 
 
+# What the signed chart shows of its due review: when and with whom it is booked, or
+# when it is due and its state (``DueReview.state``: closed_as and the booking).
+_DUE_REVIEW_SHOWN = (
+    "due_on", "closed_as", "injector", "location", "injector__first_name",
+    "injector__last_name", "injector__email", "injector__title", "location__name",
+)  # fmt: skip
+
+
 def _signed_parts(request, treatment, extra) -> dict:
     """What a signed chart adds: addenda, the review due since signing (2 queries)."""
     return {
         "addenda": list(treatment.addenda.select_related("created_by")),  # query: addenda
-        # query: the review due since signing, and its booking
+        # query: the review due since signing, and its booking (the columns shown)
         "due_review": DueReview.objects.select_related("injector", "location")
         .with_state()
         .filter(treatment=treatment)
+        .only(*_DUE_REVIEW_SHOWN)
         .first(),
         "may_add_addendum": signing.may_add_addendum(treatment=treatment, user=request.user),
         "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),
