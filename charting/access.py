@@ -18,12 +18,11 @@ from .models import Consent, DueReview, Lot, Treatment
 
 
 def get_treatment_for(user, visit_id: int) -> tuple[Visit, Treatment | None]:
-    """The visit and its chart (None before charting). Two queries."""
+    """The visit and its chart (None before charting). Two queries. Who saved the chart
+    last is not joined: only a stale save names them, from the row it locks."""
     visit = get_visit_for(user, visit_id)  # query: visit, patient, location, injector
     treatment = (
-        Treatment.objects.select_related("product", "plan", "signed_by", "updated_by")
-        .filter(visit=visit)
-        .first()
+        Treatment.objects.select_related("product", "plan", "signed_by").filter(visit=visit).first()
     )  # query: the chart
     if treatment is not None:
         treatment.visit = visit

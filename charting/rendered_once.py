@@ -109,19 +109,43 @@ def parts(
     key = key_for(
         kind=kind, record=record, parts=tuple(templates.values()) + draws_with, shows=shows
     )
-    try:
-        kept = cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache outage must not stop a page
-        log.warning("signed parts: the cache did not answer; rendering")
-        kept = None
-    if _whole(kept, templates):
-        return kept  # rendered by the templates from a record whose seal verified
+    if (found := _get(key, templates)) is not None:
+        return found  # rendered by the templates from a record whose seal verified
     made = _render(templates, context())
     try:
         cache.set(key, made, TIMEOUT)  # SafeString pickles as itself: nothing marked by hand
     except Exception:  # noqa: BLE001
         log.warning("signed parts: the cache did not answer; not kept")
     return made
+
+
+def kept(
+    *,
+    kind: str,
+    record,
+    state: SealState,
+    templates: dict[str, str],
+    draws_with: tuple[str, ...] = (),
+    shows: Iterable = (),
+) -> dict[str, SafeString] | None:
+    """The signed parts of ``record`` as kept, or None (not kept yet, a cache that does
+    not answer, or a seal that did not verify on this read: never from the cache then).
+    Nothing is rendered or kept: a caller that gets None renders with ``parts``."""
+    if state is SealState.MISMATCH or not record.content_hash:
+        return None
+    key = key_for(
+        kind=kind, record=record, parts=tuple(templates.values()) + draws_with, shows=shows
+    )
+    return _get(key, templates)
+
+
+def _get(key: str, templates: dict[str, str]) -> dict[str, SafeString] | None:
+    try:
+        found = cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage must not stop a page
+        log.warning("signed parts: the cache did not answer; rendering")
+        return None
+    return found if _whole(found, templates) else None
 
 
 def _whole(kept, templates: dict[str, str]) -> bool:

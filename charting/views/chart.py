@@ -62,16 +62,16 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
         )  # query: the visit's final plans
         context.update(plans=plans, has_draft=visit.plans.drafts().exists())  # query: drafts
         return render(request, "charting/chart_start.html", context | extra, status=status)
+    if treatment.is_signed:
+        context.update(_signed_parts(request, treatment, extra))
+        context.update(_as_signed(visit, treatment))
+        return render(request, "charting/chart_signed.html", context | extra, status=status)
     injections = list(treatment.injections.for_pages())  # query: injections, muscles, vials, lots
     context.update(
         injections=injections,
         vials_used=list({i.vial_id: i.vial for i in injections if i.vial}.values()),
         events=list(treatment.adverse_events.select_related("recorded_by")),  # query: events
     )
-    if treatment.is_signed:
-        context.update(_signed_parts(request, treatment, extra))
-        context.update(_as_signed(visit, treatment, injections, context["events"]))
-        return render(request, "charting/chart_signed.html", context | extra, status=status)
     context.update(_drawn(injections))
     # query: the segments the plan keeps (spared, planning.keeps), hatched on the diagram
     context["kept"] = list(
@@ -91,16 +91,53 @@ def _drawn(injections) -> dict:
     }
 
 
-def _as_signed(visit, treatment, injections, events) -> dict:
+def _as_signed(visit, treatment) -> dict:
     """What was signed is what is shown. The seal checked over the stored values on
     every view (a mismatch said on the page and audited); the names of the muscles,
     product and lots as the chart showed them at signing; the consent in force at
-    signing, and a withdrawal after it as a later event. One query: the consents.
-    What the signature covers (the injections, the diagram and totals, the facts) is
-    rendered once and kept by the seal (``rendered_once``), never when it mismatches."""
-    consents = list(
-        treatment.visit.consents.select_related("consent_text", "witnessed_by", "withdrawn_by")
+    signing, and a withdrawal after it as a later event. What the signature covers
+    (the injections, the diagram and totals, the facts) is rendered once and kept by
+    the seal (``rendered_once``), never when it mismatches.
+
+    Four queries when the part is kept (``seal.rows_to_check``: the signed rows as
+    values, the vials, the events, the consents); on a first read, or when the seal
+    does not match, the rows are read again as models (two more), checked again
+    (audited when they do not match) and the part is rendered from them."""
+    injections, events, consents, vials = seal.rows_to_check(treatment)
+    state = seal.state_of_rows(
+        treatment=treatment, injections=injections, adverse_events=events, consents=consents
     )
+    signed_html = None
+    if state is not seal.SealState.MISMATCH:
+        seal.as_signed(treatment=treatment, injections=injections)
+        signed_html = rendered_once.kept(
+            kind="chart",
+            record=treatment,
+            state=state,
+            templates=rendered_once.CHART_PARTS,
+            draws_with=rendered_once.CHART_DRAWS_WITH,
+            shows=rendered_once.uncovered(treatment=treatment, injections=injections),
+        )
+    if signed_html is None:
+        state, signed_html, vials = _signed_rendered(visit, treatment, consents)
+    return {
+        "seal_ok": state is not seal.SealState.MISMATCH,
+        "seal_unkeyed": state is seal.SealState.UNKEYED,
+        "mismatch_message": seal.MISMATCH_MESSAGE,
+        "unkeyed_message": seal.UNKEYED_MESSAGE,
+        "vials_used": vials,
+        "signed_html": signed_html,
+        "consent": seal.consent_at_signing(consents, treatment.signed_at),
+        "signed_consent": seal.signed_consent(treatment),
+    }
+
+
+def _signed_rendered(visit, treatment, consents) -> tuple:
+    """The signed part rendered from the rows as models (two queries: the injections
+    with muscles, vials and lots; the events), checked over those very rows (a mismatch
+    audited) and kept only when they match: the seal's state, the parts, the vials."""
+    injections = list(treatment.injections.for_pages())
+    events = list(treatment.adverse_events.select_related("recorded_by"))
     state = seal.checked(
         treatment=treatment,
         injections=injections,
@@ -124,26 +161,26 @@ def _as_signed(visit, treatment, injections, events) -> dict:
             **_drawn(injections),
         },
     )
-    return {
-        "seal_ok": state is not seal.SealState.MISMATCH,
-        "seal_unkeyed": state is seal.SealState.UNKEYED,
-        "mismatch_message": seal.MISMATCH_MESSAGE,
-        "unkeyed_message": seal.UNKEYED_MESSAGE,
-        "vials_used": list({i.vial_id: i.vial for i in injections if i.vial}.values()),
-        "signed_html": signed_html,
-        "consent": seal.consent_at_signing(consents, treatment.signed_at),
-        "signed_consent": seal.signed_consent(treatment),
-    }
+    return state, signed_html, list({i.vial_id: i.vial for i in injections if i.vial}.values())
+
+
+# What the signed chart shows of its due review: when and with whom it is booked, or
+# when it is due and its state (``DueReview.state``: closed_as and the booking).
+_DUE_REVIEW_SHOWN = (
+    "due_on", "closed_as", "injector", "location", "injector__first_name",
+    "injector__last_name", "injector__email", "injector__title", "location__name",
+)  # fmt: skip
 
 
 def _signed_parts(request, treatment, extra) -> dict:
     """What a signed chart adds: addenda, the review due since signing (2 queries)."""
     return {
         "addenda": list(treatment.addenda.select_related("created_by")),  # query: addenda
-        # query: the review due since signing, and its booking
+        # query: the review due since signing, and its booking (the columns shown)
         "due_review": DueReview.objects.select_related("injector", "location")
         .with_state()
         .filter(treatment=treatment)
+        .only(*_DUE_REVIEW_SHOWN)
         .first(),
         "may_add_addendum": signing.may_add_addendum(treatment=treatment, user=request.user),
         "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),

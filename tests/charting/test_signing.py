@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -318,15 +319,17 @@ def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
         vial.delete()
 
 
-# session, user, roles; visit and people; the chart; screening; injections with
-# muscles, vials, lots and products; adverse events; addenda; the due review; the active
-# location and the location list; the visit's report jobs (the reports card,
+# session, user, roles; visit and people; the chart; screening; the injections' values
+# with their muscles, and their vials with lots (seal.rows_to_check: two queries); the
+# adverse events' values; addenda; the due review; the active location and the location
+# list; the visit's report jobs (the reports card,
 # reports.context_processors.visit_reports); the visit's consents (the signature
 # checked over the stored values on every view, issue 18; the consent shown is the one
 # in force at signing, from these: issue 22 dropped the query of the one in force now);
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
-# The same count whether the signed part comes from the cache or not (issue 22).
-SIGNED_CHART_QUERIES = 14 + 1 + audit_event()
+# Read with the signed part in the cache; a first read reads the injections and the
+# events again as models to render it (two more, test below).
+SIGNED_CHART_QUERIES = 15 + 1 + audit_event()
 
 
 @pytest.mark.parametrize("addenda", [1, 15])
@@ -340,3 +343,12 @@ def test_the_signed_chart_has_a_constant_query_count(
     with django_assert_num_queries(SIGNED_CHART_QUERIES):
         response = injector_client.get(url)
     assert response.content.decode().count('data-testid="addendum"') == addenda
+
+
+def test_a_first_read_of_a_signed_chart_reads_its_rows_as_models_too(
+    signed, injector_client, django_assert_num_queries
+):
+    cache.clear()
+    with django_assert_num_queries(SIGNED_CHART_QUERIES + 2):
+        response = injector_client.get(reverse("charting:chart", args=[signed.visit_id]))
+    assert 'data-testid="seal-ok"' in response.content.decode()
