@@ -29,3 +29,10 @@ def movement_rows(groups, *, compare: bool, may_edit: bool, photos_url: str) -> 
         may_edit=may_edit,
         photos_url=photos_url,
     )
+
+
+@register.simple_tag
+def movement_summary(summary) -> Markup:
+    """The summary's chips and its "nothing graded" line: ``summary`` from
+    ``planning.movement.summarize``."""
+    return render_fragment("planning/movement_summary.jinja", summary=summary)

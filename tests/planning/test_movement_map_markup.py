@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from planning.choices import VisitKind
 from planning.models import Expression, Muscle
-from planning.movement import Group, Row, cell_key
-from planning.templatetags.movement_grid import movement_rows
+from planning.movement import Group, MuscleSummary, Row, cell_key
+from planning.templatetags.movement_grid import movement_rows, movement_summary
 from tests.factories import make_visit, screen
 from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
 
@@ -58,6 +58,16 @@ def test_the_movement_rows_and_grade_cells_show_hostile_text_as_text():
     assert ">&lt;/textarea&gt;&lt;b&gt;bold&lt;/b&gt;</textarea>" in html
     assert '<span class="badge text-bg-warning">L +2</span>' in html  # 3 against 1
     assert "rv-baseline" not in html  # the review's badge only
+
+
+def test_the_summary_chips_show_a_hostile_muscle_code_as_text():
+    muscle = Muscle(code='<b>"M"</b>', name=SCRIPT, paired=True)
+    html = movement_summary([MuscleSummary(muscle, 3, 1), MuscleSummary(muscle, None, None)])
+    assert_shown_as_text(html, muscle.code)
+    assert "<b>" not in html
+    assert 'R <b data-side="R">1</b>' in html and 'L <b data-side="L">3</b>' in html
+    assert '<span class="mm-chip-diff" data-diff>L +2</span>' in html
+    assert 'mm-summary-empty d-none">' in html  # one muscle graded: the line hidden once
 
 
 def test_a_hostile_note_comes_back_as_text_on_the_map(injector_client, patient, injector):
