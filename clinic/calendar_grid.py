@@ -7,6 +7,12 @@ few hundred free slots and up to a few hundred appointments, and the Django
 template's loops over them were most of the day view's time
 (docs/benchmarks.md). Rows and spans become CSS classes (``r<row>``, ``s<span>``
 in static/css/schedule.css) because the pages carry no inline styles.
+
+A column's free times are the same markup on every read until one of them
+passes: they are a function of the day's times (label, classes, still to come),
+the booking link and the column's title, and hold no patient's data. They are
+drawn once (``clinic/schedule_slots.jinja``) and kept in the process, bounded
+(``free_slots``); the appointments' blocks are drawn on every read.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.template import engines
 from django.urls import reverse
 from markupsafe import Markup
 
@@ -30,6 +38,9 @@ ROW_MINUTES = 5
 KINDS = dict(Appointment.Kind.choices)  # the labels, without get_kind_display()'s lookups
 STATUSES = dict(Appointment.Status.choices)
 MAX_ROWS = 288  # a whole day; schedule.css defines r1..r288 and s1..s288
+# Columns' free times kept (free_slots): a few locations' days, each a column per
+# injector or room, and their changes as the day's times pass.
+KEPT_SLOT_COLUMNS = 512
 
 # A free time of a column, as the fragment writes it: its CSS classes, the booking
 # page's URL for it ("" once it is past), its label ("09:15") and the label read
@@ -164,7 +175,7 @@ def build_grid(
                 for s, e, why in bands
                 if e > first and s < last
             ]
-        free = [] if column.closed else slots(offered, booking=booking, title=column.title)
+        free = "" if column.closed else free_slots(tuple(offered), booking, column.title)
         drawn.append((column, free, blocks))
     hours = [(_row(m, first), f"{m // 60:02d}:00") for m in range(first, last, 60)]
     body = render_fragment("clinic/schedule_grid.jinja", hours=hours, columns=drawn)
@@ -216,7 +227,24 @@ def free_times(
     return times
 
 
-def slots(times: list[tuple[str, str, bool]], *, booking: str, title: str) -> list[Slot]:
+def free_slots(times: tuple[tuple[str, str, bool], ...], booking: str, title: str) -> Markup:
+    """A column's free times drawn (``clinic/schedule_slots.jinja``), once per set of
+    arguments and template: they are all the markup depends on."""
+    # The template as the engine has it now: a changed one (development's reload)
+    # is another key, so kept columns never outlive it.
+    template = engines["fragments"].env.get_template("clinic/schedule_slots.jinja")
+    return _kept_slots(template, times, booking, title)
+
+
+@lru_cache(maxsize=KEPT_SLOT_COLUMNS)
+def _kept_slots(template, times, booking: str, title: str) -> Markup:
+    """``template``: only part of the key (the version of the fragment drawn)."""
+    return render_fragment(
+        "clinic/schedule_slots.jinja", slots=slots(times, booking=booking, title=title)
+    )
+
+
+def slots(times, *, booking: str, title: str) -> list[Slot]:
     """One column's free times: a link to book each one still to come (``booking``
     ends with ``start=``), a grey box for each one past."""
     return [

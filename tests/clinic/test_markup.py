@@ -11,6 +11,7 @@ from django.template import engines
 from django.urls import reverse
 from markupsafe import Markup, escape
 
+from clinic import calendar_grid
 from clinic.fragments import render_fragment
 from clinic.models import Appointment
 from clinic.roles import Role
@@ -44,6 +45,38 @@ def test_the_day_grid_shows_hostile_names_as_text(desk_client, location):
     title = escape(person.get_full_name())
     assert f'aria-label="{title}"' in grid  # the column
     assert f'aria-label="Book {title} at 10:15"' in grid  # a free time
+
+
+def test_kept_free_times_show_a_hostile_title_as_text_and_hold_no_patient(desk_client, location):
+    """A column's free times are drawn once and kept (calendar_grid.free_slots): the
+    second read comes from the kept copy, the same markup, the injector's hostile
+    name escaped in it; the appointments (the patient's name) are never kept."""
+    person = UserFactory(
+        first_name=ATTRIBUTE, last_name=TEXTAREA, role=Role.INJECTOR, default_location=location
+    )
+    make_appointment(
+        patient=PatientFactory(first_name=SCRIPT, last_name="Patientname"),
+        injector=person,
+        location=location,
+        starts_at=at(location, DAY, "10:00"),
+    )
+    calendar_grid._kept_slots.cache_clear()
+    first = grid_of(desk_client.get(reverse("schedule_day"), {"day": DAY.isoformat()}).text)
+    misses = calendar_grid._kept_slots.cache_info().misses
+    again = grid_of(desk_client.get(reverse("schedule_day"), {"day": DAY.isoformat()}).text)
+    assert again.split(">", 1)[1] == first.split(">", 1)[1]  # but the CSRF token
+    assert calendar_grid._kept_slots.cache_info().misses == misses
+    for text in (ATTRIBUTE, TEXTAREA, SCRIPT):
+        assert_shown_as_text(again, text)
+    assert f'aria-label="Book {escape(person.get_full_name())} at 10:15"' in again
+    template = engines["fragments"].env.get_template("clinic/schedule_slots.jinja")
+    times = calendar_grid.free_times(
+        day=DAY, zone=calendar_grid.ZoneInfo(location.time_zone), now=at(location, DAY, "08:00"),
+        first=9 * 60, opens=datetime.time(9), closes=datetime.time(10), last=10 * 60,
+    )  # fmt: skip
+    kept = calendar_grid._kept_slots(template, tuple(times), "/book/?start=", SCRIPT)
+    assert_shown_as_text(kept, SCRIPT)
+    assert "Patientname" not in kept and "Patientname" in again
 
 
 def test_the_week_grid_shows_a_hostile_place_and_status_as_text(desk_client, location):

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from planning.choices import VisitKind
 from planning.models import Expression, Muscle
-from planning.movement import Group, Row, cell_key
-from planning.templatetags.movement_grid import movement_rows
+from planning.movement import Group, MuscleSummary, Row, cell_key
+from planning.templatetags import movement_grid
+from planning.templatetags.movement_grid import GradeCells, movement_rows, movement_summary
 from tests.factories import make_visit, screen
 from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
 
@@ -58,6 +59,47 @@ def test_the_movement_rows_and_grade_cells_show_hostile_text_as_text():
     assert ">&lt;/textarea&gt;&lt;b&gt;bold&lt;/b&gt;</textarea>" in html
     assert '<span class="badge text-bg-warning">L +2</span>' in html  # 3 against 1
     assert "rv-baseline" not in html  # the review's badge only
+
+
+def test_kept_cells_show_hostile_names_as_text_and_never_keep_a_note():
+    """A cell without note or error is drawn once and kept (GradeCells): hostile
+    reference names and directions of pull are escaped there, the second read from
+    the kept copy is the same markup, and a cell with a note is never kept."""
+    expression = Expression(code='S"M', name=SCRIPT, instruction="")
+    paired = Muscle(code="Z<M>", name=ATTRIBUTE, paired=True)
+    plain = cell(expression, paired, "R", value="2")
+    plain["directions"] = [("up", QUOTES), ('"><b>', TEXTAREA)]
+    plain["direction"] = '"><b>'
+    noted = cell(expression, paired, "L", value="1", note=AMPERSAND)
+    row = Row(expression=expression, muscle=paired)
+    row.cells = {"L": noted, "R": plain}
+    groups = [Group(expression, [row], [])]
+    movement_grid._kept_cell.cache_clear()
+    first = movement_rows(groups, compare=False, may_edit=False, photos_url="/p/")
+    kept = movement_grid._kept_cell.cache_info()
+    again = movement_rows(groups, compare=False, may_edit=False, photos_url="/p/")
+    assert again == first
+    assert kept.currsize == 1 and movement_grid._kept_cell.cache_info().hits == 1  # R only
+    for text in (SCRIPT, ATTRIBUTE, QUOTES, TEXTAREA, AMPERSAND, "Z<M>", 'S"M'):
+        assert_shown_as_text(again, text)
+    assert_no_hostile_tags(again)
+    assert '<option value="&#34;&gt;&lt;b&gt;" selected>' in again
+    # The kept cell is the macro's own markup, argument for argument.
+    macro = GradeCells().macro
+    key, side = plain["key"], "R"
+    direct = macro(key, side, "2", "", "", True, ATTRIBUTE, SCRIPT,
+                   directions=plain["directions"], direction='"><b>')  # fmt: skip
+    assert direct in again
+
+
+def test_the_summary_chips_show_a_hostile_muscle_code_as_text():
+    muscle = Muscle(code='<b>"M"</b>', name=SCRIPT, paired=True)
+    html = movement_summary([MuscleSummary(muscle, 3, 1), MuscleSummary(muscle, None, None)])
+    assert_shown_as_text(html, muscle.code)
+    assert "<b>" not in html
+    assert 'R <b data-side="R">1</b>' in html and 'L <b data-side="L">3</b>' in html
+    assert '<span class="mm-chip-diff" data-diff>L +2</span>' in html
+    assert 'mm-summary-empty d-none">' in html  # one muscle graded: the line hidden once
 
 
 def test_a_hostile_note_comes_back_as_text_on_the_map(injector_client, patient, injector):
