@@ -58,6 +58,13 @@ def suggestion_rows(suggestions, editable, brand) -> Markup:
 
 
 @register.simple_tag
+def dose_check_items(checks) -> Markup:
+    """The dose checks' list items (one render; issue 22, third pass): the plan panel's
+    and the chart's live checks, computed by the caller on every view."""
+    return render_fragment("planning/dose_checks.jinja", checks=checks)
+
+
+@register.simple_tag
 def plan_total_rows(rows, cols) -> Markup:
     """The rows of the plan panel's totals per muscle and side (one render; issue 22)."""
     return render_fragment("planning/plan_total_rows.jinja", rows=rows, cols=cols)
