@@ -13,6 +13,7 @@ from functools import cache
 
 from django import template
 from django.template.loader import render_to_string
+from django.utils import dateformat
 from django.utils.safestring import SafeString
 from markupsafe import Markup
 
@@ -55,6 +56,32 @@ def suggestion_rows(suggestions, editable, brand) -> Markup:
         editable=bool(editable),
         brand=brand,
     )
+
+
+@register.simple_tag
+def dose_check_items(checks) -> Markup:
+    """The dose checks' list items (one render; issue 22, third pass): the plan panel's
+    and the chart's live checks, computed by the caller on every view."""
+    return render_fragment("planning/dose_checks.jinja", checks=checks)
+
+
+@register.simple_tag
+def past_plan_rows(plans) -> Markup:
+    """The rows of the plan editor's table of the patient's other plans (one render;
+    issue 22, third pass). ``plans``: ``planning.plans.past_plans``' rows."""
+    rows = [
+        {
+            "url": p.get_absolute_url(),
+            "day": dateformat.format(p.visit.date, "M j, Y"),  # as the date filter wrote it
+            "kind": p.visit.get_kind_display(),
+            "brand": p.product.brand,
+            "status": p.get_status_display(),
+            "point_count": p.point_count,
+            "total_units": p.total_units or 0,
+        }
+        for p in plans
+    ]
+    return render_fragment("planning/past_plan_rows.jinja", rows=rows)
 
 
 @register.simple_tag

@@ -131,7 +131,7 @@ def test_a_chart_far_above_its_plan_is_refused_at_signing(injector, patient, inj
     page = injector_client.get(reverse("charting:chart", args=[treatment.visit_id]))
     html = page.content.decode()
     assert 'data-testid="dose-blocked"' in html
-    assert "Masseter: Patient&#x27;s L 500 U is above the clinic&#x27;s limit of 60 U" in html
+    assert "Masseter: Patient&#39;s L 500 U is above the clinic&#39;s limit of 60 U" in html
     assert 'data-departure="MASS-L"' in html  # 0 U planned, 500 U given
     with pytest.raises(ChartingError, match="a site of 100 U is above"):
         sign_treatment(treatment=treatment, by=injector, password=PASSWORD, acknowledgment="x")

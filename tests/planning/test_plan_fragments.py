@@ -95,3 +95,49 @@ def test_the_cycle_dose_rows_show_hostile_text_as_text():
     assert_no_hostile_tags(html)
     assert 'data-units="4" data-x="0.41" data-y="0.30"' in html
     assert "(a new point: put it where you inject)" in html
+
+
+def test_the_dose_check_items_show_hostile_text_as_text():
+    """The dose checks' items (planning/dose_checks.jinja since issue 22's third pass):
+    a message names muscles and areas from the reference data (the admin edits them) and
+    a reported dose's product; the list is the plan panel's and the chart's live checks."""
+    from django.template.loader import render_to_string
+
+    from planning.dosing import Check
+
+    checks = [
+        Check(level="block", code=ATTRIBUTE, message=SCRIPT, source="label", needs_ack=False),
+        Check(level="warn", code="ceiling", message=QUOTES, source=AMPERSAND, needs_ack=True),
+        Check(level="info", code="policy", message="Clinic’s rule", source="policy"),
+    ]
+    html = render_to_string("planning/_dose_checks.html", {"checks": checks})
+    for text in (SCRIPT, ATTRIBUTE, QUOTES, AMPERSAND):
+        assert_shown_as_text(html, text)
+    assert_no_hostile_tags(html)
+    assert html.count('<li class="plan-check') == 3
+    assert '<span class="badge plan-level-block">Block</span>' in html
+    assert '<span class="badge text-bg-light border">Label</span>' in html  # capfirst
+    assert '<span class="badge text-bg-light border">Clinic policy</span>' in html
+    assert html.count('<span class="badge text-bg-warning">acknowledge</span>') == 1
+
+
+def test_the_past_plan_rows_show_hostile_text_as_text():
+    """The patient's other plans (planning/past_plan_rows.jinja, issue 22's third pass):
+    the product's brand is reference data (the admin edits it)."""
+    import datetime
+
+    from planning.models import Product, TreatmentPlan, Visit
+    from planning.templatetags.face_svg import past_plan_rows
+
+    plan = TreatmentPlan(
+        pk=90005,
+        product=Product(brand=SCRIPT + ATTRIBUTE),
+        visit=Visit(date=datetime.date(2026, 3, 5), kind="treatment"),
+        status="final",
+    )
+    plan.point_count, plan.total_units = 3, None
+    html = str(past_plan_rows([plan]))
+    assert_shown_as_text(html, SCRIPT + ATTRIBUTE)
+    assert_no_hostile_tags(html)
+    assert '<a href="/planning/plans/90005/">Mar 5, 2026</a>' in html  # the date filter's words
+    assert '<td class="text-end">3</td><td class="text-end">0 U</td>' in html  # default:0

@@ -135,7 +135,7 @@ def test_400_units_in_the_plan_plus_the_last_90_days_blocks_finalizing(
         body(heavy, version=1, action="finalize", acknowledgment="Discussed."),
     )
     assert response.status_code == 400
-    assert "BOTOX Cosmetic label&#x27;s 400 U in a 3-month interval" in response.content.decode()
+    assert "BOTOX Cosmetic label&#39;s 400 U in a 3-month interval" in response.content.decode()
     assert stored(plan)[0].status == PlanStatus.DRAFT
     # A draft may be saved with the block (nothing is lost); it shows, it cannot be finalized.
     response = injector_client.post(plan.get_absolute_url(), body(heavy, version=1))
