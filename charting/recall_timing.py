@@ -29,6 +29,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from planning import reference_cache
 from planning.models import EffectDuration
 
 MIN_INTERVAL_DAYS = 90  # REFERENCE.md: retreatment not more often than every 3 months
@@ -72,6 +73,13 @@ class DurationTable:
     def load(cls) -> DurationTable:
         # queries: the rows, their muscles
         return cls(EffectDuration.objects.prefetch_related("muscles"))
+
+    @classmethod
+    def cached(cls) -> DurationTable:
+        """The same table from this process's reference data (``planning.reference_cache``:
+        no query once loaded; reloaded when an admin's change commits, read straight from
+        the database inside a transaction)."""
+        return cls(reference_cache.effect_durations())
 
     def rows_for(self, *, product_id: int | None, muscle_ids: Iterable[int]) -> list:
         found: dict[int, EffectDuration] = {}

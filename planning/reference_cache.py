@@ -1,4 +1,5 @@
-"""Reference data (muscles, expressions, dose ranges and limits) kept in each process.
+"""Reference data (muscles, expressions, dose ranges and limits, effect durations) kept
+in each process.
 
 Every plan and movement-map page needs the muscles, the expressions with their
 muscles and the product's dose ranges: five queries a page for rows that change
@@ -34,7 +35,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Prefetch
 
-from .models import DoseLimit, DoseRange, Expression, Muscle
+from .models import DoseLimit, DoseRange, EffectDuration, Expression, Muscle
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,15 @@ def dose_limits(product) -> tuple[DoseLimit, ...]:
     return _cached(
         ("limits", product_id),
         lambda: tuple(DoseLimit.objects.filter(product_id=product_id).prefetch_related("muscles")),
+    )
+
+
+def effect_durations() -> tuple[EffectDuration, ...]:
+    """Every effect duration (how long an area lasts, general and per product) with its
+    muscles (2 queries when loaded): ``charting.recall_timing.DurationTable.cached``."""
+    return _cached(
+        "effect_durations",
+        lambda: tuple(EffectDuration.objects.prefetch_related("muscles")),
     )
 
 

@@ -210,31 +210,49 @@ def recall_of(treatments: list[Treatment], *, table=None):
     page and the plan page (``next_cycle_for``) ask ``recall_timing.recall_window``."""
     if not treatments:
         return None
-    days = [timezone.localdate(t.started_at) for t in treatments]
     latest = max(treatments, key=lambda t: t.started_at)
-    return recall_timing.recall_window(
-        treated_on=timezone.localdate(latest.started_at),
+    return _window(
+        started=[t.started_at for t in treatments],
+        latest=latest.started_at,
         product_id=latest.product_id,
         muscle_ids={i.muscle_id for i in latest.injections.all() if i.units > 0},
-        cycle_days=days,
         table=table or recall_timing.DurationTable.load(),
+    )
+
+
+def _window(*, started, latest, product_id, muscle_ids, table):
+    return recall_timing.recall_window(
+        treated_on=timezone.localdate(latest),
+        product_id=product_id,
+        muscle_ids=muscle_ids,
+        cycle_days=[timezone.localdate(s) for s in started],
+        table=table,
     )
 
 
 def next_cycle_for(*, patient):
     """The patient's next cycle window without building the cycles (the plan page,
-    through ``planning.treatment_history.next_cycle``). Queries: the signed main
-    treatments (1), with some their injections (1) and the durations (2)."""
-    treatments = list(
+    through ``planning.treatment_history.next_cycle``), as ``recall_of`` gives it.
+    Queries: the signed main treatments' days and products (1), with some the latest
+    one's muscles (1); the durations come from the reference cache (2 when loaded)."""
+    rows = list(
         Treatment.objects.signed()
         .for_patient(patient)
         .filter(touch_up_of__isnull=True)
-        .prefetch_related(
-            Prefetch(
-                "injections",
-                queryset=Injection.objects.only("treatment_id", "muscle_id", "units"),
-            )
-        )
-        .only("id", "started_at", "product_id")
+        .values_list("id", "started_at", "product_id")
     )
-    return recall_of(treatments)
+    if not rows:
+        return None
+    latest_id, latest, product_id = max(rows, key=lambda r: r[1])
+    muscle_ids = set(
+        Injection.objects.filter(treatment_id=latest_id, units__gt=0).values_list(
+            "muscle_id", flat=True
+        )
+    )
+    return _window(
+        started=[r[1] for r in rows],
+        latest=latest,
+        product_id=product_id,
+        muscle_ids=muscle_ids,
+        table=recall_timing.DurationTable.cached(),
+    )

@@ -240,3 +240,52 @@ def test_the_patient_summary_gives_the_own_interval_window_too(injector):
     summary = build_summary(visit=latest.visit)
     steps = [s for s in summary.timeline if s.when.startswith("From ")]
     assert steps and all(s.when == f"From {day_words(window.opens)}" for s in steps)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_duration_changed_in_the_admin_shows_on_the_next_plan_page(injector, clinic_admin):
+    """The plan page reads the durations through the reference cache (issue 22): kept
+    per process outside a transaction, so an admin's change must reach the next page
+    (the EffectDuration receivers in planning/apps.py bump the version on commit)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from planning import reference_cache
+    from tests.factories import make_plan, make_visit
+
+    reference_cache.bump()
+    patient = treated(injector, 30, points=CROWS_FEET)
+    visit = make_visit(patient=patient, injector=injector, kind="treatment", screened=True)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLA)
+    injector_client, admin_client = Client(), Client()
+    injector_client.force_login(injector)
+    admin_client.force_login(clinic_admin)
+    treated_on = timezone.localdate() - datetime.timedelta(days=30)
+
+    def expected(low, high):
+        opens, closes = (treated_on + datetime.timedelta(days=d) for d in (low, high))
+        return f"{opens:%b} {opens.day}, {opens.year} – {closes:%b} {closes.day}, {closes.year}"
+
+    assert shown_window(injector_client.get(plan.get_absolute_url())) == expected(90, 105)
+    with CaptureQueriesContext(connection) as kept:
+        DurationTable.cached()
+    assert len(kept) == 0, "the page's read kept the durations"
+
+    row = EffectDuration.objects.get(area_code="lateral-canthal", product=None)
+    url = reverse("admin:planning_effectduration_change", args=[row.pk])
+    data = {
+        "area_code": row.area_code,
+        "area": row.area,
+        "product": "",
+        "muscles": [m.pk for m in row.muscles.all()],
+        "min_days": "100",
+        "max_days": "130",
+        "source_note": "clinic's own",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    assert shown_window(injector_client.get(plan.get_absolute_url())) == expected(100, 130)
+    # Its muscles changed alone (the crow's feet row no longer covers OOC): general 90–120.
+    frontalis = Muscle.objects.get(code="FRONT")
+    assert admin_client.post(url, {**data, "muscles": [frontalis.pk]}).status_code == 302
+    assert shown_window(injector_client.get(plan.get_absolute_url())) == expected(90, 120)

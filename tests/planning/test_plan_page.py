@@ -37,8 +37,10 @@ pytestmark = pytest.mark.django_db
 #     prefetches when there are some and they are not kept yet, see
 #     tests/reviews/test_starting_doses.py)
 #  +1 next cycle's window: the patient's signed main treatments
-#     (charting.reviews.cycles.next_cycle_for; with some, their injections and the
-#     effect durations, 3 more, see tests/charting/test_recall_timing.py)
+#     (charting.reviews.cycles.next_cycle_for; with some, the latest one's muscles and
+#     the effect durations, 3 more: the durations through planning.reference_cache,
+#     read straight from the database inside these tests' transaction, see
+#     tests/charting/test_recall_timing.py)
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
 PLAN_PAGE_QUERIES = 25 + 1 + 1 + 1 + audit_event()
 
