@@ -53,7 +53,7 @@ def day_view(request):
         columns = _room_columns(location=location, day=day, shown=shown)
     else:  # query: injectors
         columns = _injector_columns(location=location, day=day, shown=shown)
-    # queries: the location's holidays and opening hours, the injectors' time off and
+    # query: the location's holidays and opening hours, the injectors' time off and
     # working hours that day
     known = closures(location=location, first_day=day, last_day=day)
     opens, closes = known.open_hours(day)
@@ -193,7 +193,7 @@ def week_view(request):
         .for_grid()
     )
     zone = zone_of(location)
-    # queries: the location's holidays and opening hours, the injector's time off and
+    # query: the location's holidays and opening hours, the injector's time off and
     # working hours that week
     known = closures(location=location, first_day=days[0], last_day=days[-1], injectors=[injector])
     opens, closes = known.widest_hours(days)

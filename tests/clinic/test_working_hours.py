@@ -268,7 +268,7 @@ def test_the_day_view_says_an_injector_works_elsewhere_that_day(
 def test_the_grids_query_count_stays_with_hours(
     desk_client, injector, location, django_assert_num_queries
 ):
-    """Hours entered change no count (tests/clinic/test_schedule_pages.py: 11 and 12)."""
+    """Hours entered change no count (tests/clinic/test_schedule_pages.py: 8 and 9)."""
     week_of_hours(location)
     monday = next_weekday(location, 0)
     works(injector, location, 0, T(9), T(14), lunch=(T(12, 30), T(13)))
@@ -278,10 +278,10 @@ def test_the_grids_query_count_stays_with_hours(
             injector=injector,
             starts_at=at(location, monday, f"{9 + n}:00"),
         )
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         page = desk_client.get(f"/day/?day={monday.isoformat()}")
     assert "break 12:30–13:00" in page.text
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         desk_client.get(f"/week/?day={monday.isoformat()}&injector={injector.pk}")
 
 
