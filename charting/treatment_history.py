@@ -10,16 +10,50 @@ ceiling but never starts an interval (it belongs to its cycle).
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
-from django.db.models import Sum
-
-from planning.choices import DoseKind, VisitKind
 from planning.treatment_history import (
+    LAST_SESSION_DAY_SQL,
+    LAST_SESSION_SQL,
     DoseRecord,
     LastSession,
-    final_plan_doses,
-    last_main_session_on,
+    final_plans_sql,
+    own_history,
+)
+
+# Parts of the history statement (planning.treatment_history: its columns and named
+# parameters). Signed charts of the ingredient in the window, per chart with its units
+# and its visit's kind (a review's chart is a touch-up).
+SIGNED_CHARTS_SQL = """
+    SELECT %(chart)s::text, t.id, t.visit_id, v.date, SUM(i.units), p.brand,
+           NULL::text, v.kind::text, NULL::boolean
+    FROM charting_treatment t
+    JOIN planning_visit v ON v.id = t.visit_id
+    JOIN planning_product p ON p.id = t.product_id
+    LEFT JOIN charting_injection i ON i.treatment_id = t.id
+    WHERE v.patient_id = %(patient)s AND t.signed_at IS NOT NULL
+      AND p.generic_name = %(ingredient)s AND v.date BETWEEN %(since)s AND %(until)s
+    GROUP BY t.id, v.date, p.brand, v.kind"""
+
+# A final plan counts only where its visit has no signed chart (the chart counts).
+NOT_CHARTED = """
+      AND NOT EXISTS (SELECT 1 FROM charting_treatment st
+                      WHERE st.visit_id = v.id AND st.signed_at IS NOT NULL)"""
+
+# The last signed touch-up (a chart on a review visit) from the last main session's day
+# to the day before ``before``: its cycle's. Constant texts joined; every value is a
+# named parameter.
+TOUCH_UP_OF_LAST_SQL = "".join(
+    (
+        """
+    SELECT %(touch_up_of_last)s::text, t.id, NULL::integer, v.date, NULL::numeric,
+           NULL::text, NULL::text, NULL::text, NULL::boolean
+    FROM charting_treatment t JOIN planning_visit v ON v.id = t.visit_id
+    WHERE v.patient_id = %(patient)s AND v.kind = %(review)s AND t.signed_at IS NOT NULL
+      AND v.date < %(before)s AND v.date >= (""",
+        LAST_SESSION_DAY_SQL,
+        """)
+    ORDER BY v.date DESC LIMIT 1""",
+    )
 )
 
 
@@ -35,60 +69,18 @@ class ChartedTreatments:
     def next_cycle(self, *, patient):
         return self.next_cycle_window(patient=patient)
 
-    def doses(self, *, patient, ingredient, since, until) -> list[DoseRecord]:
-        """Two queries: signed charts (touch-ups included) and final plans of visits
-        without a signed chart."""
-        from .models import Treatment
+    def history_parts(self, *, window: bool, before: bool) -> list[str]:
+        """The parts of planning's one history statement (``treatment_history.history``):
+        with ``window``, signed charts (touch-ups included) and final plans of visits
+        without a signed chart; with ``before``, the last main session (a treatment visit
+        or a final plan, never a review) and the signed touch-up of its cycle."""
+        parts = [SIGNED_CHARTS_SQL, final_plans_sql(NOT_CHARTED)] if window else []
+        return parts + [LAST_SESSION_SQL, TOUCH_UP_OF_LAST_SQL] if before else parts
 
-        signed = (
-            Treatment.objects.filter(
-                visit__patient=patient,
-                signed_at__isnull=False,
-                product__generic_name=ingredient,
-                visit__date__gte=since,
-                visit__date__lte=until,
-            )
-            .annotate(total=Sum("injections__units"))
-            .values_list("pk", "visit_id", "visit__date", "visit__kind", "product__brand", "total")
-        )
-        records = [
-            DoseRecord(
-                on,
-                total or Decimal("0"),
-                brand,
-                DoseKind.TOUCH_UP if kind == VisitKind.REVIEW else DoseKind.CHART,
-                visit_id,
-                pk,
-            )
-            for pk, visit_id, on, kind, brand, total in signed
-        ]
-        return records + final_plan_doses(
-            patient=patient,
-            ingredient=ingredient,
-            since=since,
-            until=until,
-            exclude_signed_visits=True,
-        )
+    def doses(self, *, patient, ingredient, since, until) -> list[DoseRecord]:
+        return own_history(
+            self, patient=patient, ingredient=ingredient, since=since, until=until
+        ).doses
 
     def last_session(self, *, patient, before: datetime.date) -> LastSession | None:
-        """The last main session (a signed chart, a treatment visit or a final plan,
-        never a review) before ``before``, and the signed touch-up of its cycle (two
-        queries)."""
-        from .models import Treatment
-
-        on = last_main_session_on(patient, before)
-        if on is None:
-            return None
-        touch_up = (
-            Treatment.objects.filter(
-                visit__patient=patient,
-                visit__kind=VisitKind.REVIEW,
-                signed_at__isnull=False,
-                visit__date__gte=on,
-                visit__date__lt=before,
-            )
-            .order_by("-visit__date")
-            .values_list("visit__date", flat=True)
-            .first()
-        )
-        return LastSession(on, touch_up_on=touch_up)
+        return own_history(self, patient=patient, before=before).last_session

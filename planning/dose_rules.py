@@ -43,27 +43,24 @@ def check_doses(
     ``exclude_visits`` / ``exclude_plans``: the record being decided, so it is not
     counted twice (a chart leaves out its visit's plan; a touch-up its cycle, whose
     points it passes itself). ``planned``: a chart's final plan points (departures).
-    Queries: the doses around the day (3), the last session (1–2; none for a
-    touch-up), the product's ranges and limits (4, or none when cached)."""
+    Queries: the patient's history (1: the doses around the day, the last session
+    (none for a touch-up), the reported doses), the product's ranges and limits (4, or
+    none when cached)."""
     window = datetime.timedelta(days=dosing.CEILING_DAYS - 1)
-    outside = treatment_history.reported(patient)  # query: the patient-reported doses
+    history = treatment_history.history(
+        patient=patient,
+        ingredient=product.generic_name,
+        since=on - window,
+        until=on + window,
+        before=None if record == "touch-up" else on,  # a touch-up: no interval
+    )  # one query: the doses around the day, the last session, the reported doses
     doses = [
         d
-        for d in treatment_history.doses(
-            patient=patient,
-            ingredient=product.generic_name,
-            since=on - window,
-            until=on + window,
-            outside=outside,
-        )  # 2 queries: signed charts, final plans
+        for d in history.doses
         if d.visit_id not in exclude_visits
         and not (d.kind == "plan" and d.record_id in exclude_plans)
     ]
-    last = (
-        None
-        if record == "touch-up"
-        else treatment_history.last_session(patient=patient, before=on, outside=outside)
-    )  # 1-2 queries: the last main session, its touch-up
+    last = history.last_session
     context = dosing.DoseContext(
         on=on,
         doses=tuple(doses),

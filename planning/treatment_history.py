@@ -32,9 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from django.db.models import Exists, OuterRef, Q, Sum
-
-from .choices import DoseKind
+from .choices import DoseKind, VisitKind
 
 
 @dataclass(frozen=True)
@@ -104,67 +102,157 @@ class TreatmentHistory(Protocol):
     def next_cycle(self, *, patient) -> NextCycle | None: ...
 
 
-def final_plan_doses(*, patient, ingredient, since, until, exclude_signed_visits: bool):
-    """Final plans of visits not cancelled, per plan (one query); with
-    ``exclude_signed_visits`` not those of a visit with a signed chart (the chart counts)."""
-    from .models import PlanStatus, TreatmentPlan, VisitStatus
+# The history statement (``history``): parts joined by UNION ALL, each a constant SQL
+# text with the same named parameters (``statement_params``) and the same columns: what
+# the row is, its record, its visit, its day, its units, the brand, the product's active
+# ingredient (reported doses), the visit's kind (charts), whether only the month is known
+# (reported doses). Plain values, never models; no input is ever formatted into the SQL.
+LAST = "last"  # the last main session's day (NULL: none)
+TOUCH_UP_OF_LAST = "touch-up-of-last"  # the signed touch-up of its cycle
 
-    plans = (
-        TreatmentPlan.objects.filter(
-            visit__patient=patient,
-            status=PlanStatus.FINAL,
-            product__generic_name=ingredient,
-            visit__date__gte=since,
-            visit__date__lte=until,
-        )
-        .exclude(visit__status=VisitStatus.CANCELLED)
-        .annotate(total=Sum("points__units"))
-    )
-    if exclude_signed_visits:
-        plans = plans.exclude(visit__treatment__signed_at__isnull=False)
-    return [
-        DoseRecord(on, total or Decimal("0"), brand, DoseKind.PLAN, visit_id, pk)
-        for pk, visit_id, on, brand, total in plans.values_list(
-            "pk", "visit_id", "visit__date", "product__brand", "total"
-        )
-    ]
+_PLANS_SELECT = """
+    SELECT %(plan)s::text, tp.id, tp.visit_id, v.date, SUM(pt.units), p.brand,
+           NULL::text, NULL::text, NULL::boolean
+    FROM planning_treatmentplan tp
+    JOIN planning_visit v ON v.id = tp.visit_id
+    JOIN planning_product p ON p.id = tp.product_id
+    LEFT JOIN planning_injectionpoint pt ON pt.plan_id = tp.id
+    WHERE v.patient_id = %(patient)s AND tp.status = %(final)s
+      AND p.generic_name = %(ingredient)s AND v.date BETWEEN %(since)s AND %(until)s
+      AND v.status <> %(cancelled)s"""
+_PLANS_GROUP = " GROUP BY tp.id, v.date, p.brand"
 
 
-def last_main_session_on(patient, before: datetime.date) -> datetime.date | None:
-    """The day of the last visit that is a main session (not a review: its touch-up is
-    part of the cycle) before ``before``: not cancelled and a treatment visit or with a
-    final plan (one query)."""
-    from .models import PlanStatus, TreatmentPlan, Visit, VisitKind, VisitStatus
+def final_plans_sql(also: str = "") -> str:
+    """Final plans of visits not cancelled in the window, per plan with their units;
+    ``also``: a further condition (a constant SQL text) on the plan ``tp`` and its visit
+    ``v``."""
+    return _PLANS_SELECT + also + _PLANS_GROUP
 
-    final_plan = TreatmentPlan.objects.filter(visit=OuterRef("pk"), status=PlanStatus.FINAL)
-    return (
-        Visit.objects.for_patient(patient)
-        .before(before)
-        .exclude(kind=VisitKind.REVIEW)
-        .exclude(status=VisitStatus.CANCELLED)
-        .filter(Q(kind=VisitKind.TREATMENT) | Exists(final_plan))
-        .order_by("-date")
-        .values_list("date", flat=True)
-        .first()
-    )
+
+# The day of the last main session before ``before`` (not a review: its touch-up is part
+# of the cycle): a visit not cancelled, a treatment visit or with a final plan.
+LAST_SESSION_DAY_SQL = """
+    SELECT lv.date FROM planning_visit lv
+    WHERE lv.patient_id = %(patient)s AND lv.date < %(before)s
+      AND lv.kind <> %(review)s AND lv.status <> %(cancelled)s
+      AND (lv.kind = %(treatment)s OR EXISTS (
+          SELECT 1 FROM planning_treatmentplan lp
+          WHERE lp.visit_id = lv.id AND lp.status = %(final)s))
+    ORDER BY lv.date DESC LIMIT 1"""
+
+LAST_SESSION_SQL = (
+    "SELECT %(last)s::text, NULL::integer, NULL::integer, ("
+    + LAST_SESSION_DAY_SQL
+    + "), NULL::numeric, NULL::text, NULL::text, NULL::text, NULL::boolean"
+)
+
+REPORTED_SQL = """
+    SELECT %(reported)s::text, o.id, NULL::integer, o.given_on, o.units, p.brand,
+           p.generic_name, NULL::text, o.month_only
+    FROM planning_outsidedose o LEFT JOIN planning_product p ON p.id = o.product_id
+    WHERE o.patient_id = %(patient)s"""
+
+
+def statement_params(*, patient, ingredient, since, until, before) -> dict:
+    from .choices import PlanStatus, VisitStatus
+
+    return {
+        "patient": patient.pk,
+        "ingredient": ingredient,
+        "since": since,
+        "until": until,
+        "before": before,
+        "final": str(PlanStatus.FINAL),
+        "cancelled": str(VisitStatus.CANCELLED),
+        "review": str(VisitKind.REVIEW),
+        "treatment": str(VisitKind.TREATMENT),
+        "chart": str(DoseKind.CHART),
+        "plan": str(DoseKind.PLAN),
+        "reported": str(DoseKind.REPORTED),
+        "last": LAST,
+        "touch_up_of_last": TOUCH_UP_OF_LAST,
+    }
+
+
+def run_statement(parts: list[str], params: dict) -> list[tuple]:
+    """The parts (constant SQL texts) as one statement, UNION ALL (one query)."""
+    from django.db import connection
+
+    sql = " UNION ALL ".join("(" + part + ")" for part in parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class History:
+    """What the dose rules read: the doses of one ingredient in a window (``doses``)
+    and the last main session before a day (``last_session``)."""
+
+    doses: list[DoseRecord]
+    last_session: LastSession | None
+
+
+def read_rows(rows, *, ingredient=None, since=None, until=None, before=None) -> History:
+    """The statement's rows as records: our charts and plans as they are; reported
+    doses in the window of ``ingredient`` (an unknown product's listed with no units:
+    the rules name them; a month-only date counts as the month's last day); the last
+    session ours or reported, whichever is later."""
+    from .models.history import latest_day
+
+    records, ours, touch_up, reported_days = [], None, None, []
+    for tag, pk, visit_id, on, units, brand, generic, kind, month in rows:
+        if tag == LAST:
+            ours = on
+        elif tag == TOUCH_UP_OF_LAST:
+            touch_up = on
+        elif tag == DoseKind.REPORTED:
+            day = latest_day(on, month)
+            if before is not None and day < before:
+                reported_days.append(day)
+            if since is None or not since <= day <= until:
+                continue
+            if generic is None:  # product unknown
+                records.append(
+                    DoseRecord(day, None, "product unknown", DoseKind.REPORTED, None, pk)
+                )
+            elif generic == ingredient:
+                records.append(DoseRecord(day, units, brand, DoseKind.REPORTED, None, pk))
+        else:  # a chart (a touch-up on a review visit) or a plan
+            what = DoseKind(tag)
+            if what == DoseKind.CHART and kind == VisitKind.REVIEW:
+                what = DoseKind.TOUCH_UP
+            records.append(DoseRecord(on, units or Decimal("0"), brand, what, visit_id, pk))
+    last = LastSession(ours, touch_up_on=touch_up) if ours is not None else None
+    if reported_days and (last is None or max(reported_days) > last.on):
+        last = LastSession(max(reported_days), reported=True)
+    return History(sorted(records, key=lambda r: (r.on, r.kind)), last)
+
+
+def own_history(provider, *, patient, ingredient=None, since=None, until=None, before=None):
+    """A provider's own records (no reported doses), from its parts (one query)."""
+    window = {"ingredient": ingredient, "since": since, "until": until, "before": before}
+    parts = provider.history_parts(window=since is not None, before=before is not None)
+    return read_rows(run_statement(parts, statement_params(patient=patient, **window)), **window)
 
 
 class PlannedTreatments:
     """Planning's own records: final plans and treatment visits; no suggestions. The
     answer until charting provides its own."""
 
+    def history_parts(self, *, window: bool, before: bool) -> list[str]:
+        """The parts of the history statement: with ``window`` final plans, with
+        ``before`` the last session."""
+        return [final_plans_sql()] * window + [LAST_SESSION_SQL] * before
+
     def doses(self, *, patient, ingredient, since, until) -> list[DoseRecord]:
-        return final_plan_doses(
-            patient=patient,
-            ingredient=ingredient,
-            since=since,
-            until=until,
-            exclude_signed_visits=False,
-        )
+        return own_history(
+            self, patient=patient, ingredient=ingredient, since=since, until=until
+        ).doses
 
     def last_session(self, *, patient, before) -> LastSession | None:
-        on = last_main_session_on(patient, before)
-        return LastSession(on) if on else None
+        return own_history(self, patient=patient, before=before).last_session
 
     def suggested_doses(self, *, patient, product) -> list[SuggestedDose]:
         return []
@@ -183,50 +271,41 @@ def provide(provider: TreatmentHistory) -> TreatmentHistory:
     return previous
 
 
-def reported(patient, *, since=None, until=None):
-    """The patient's outside doses (patient-reported), any ingredient (one query)."""
-    from .models import OutsideDose
+def history(*, patient, ingredient=None, since=None, until=None, before=None) -> History:
+    """In one SQL statement: every dose of ``ingredient`` from ``since`` to ``until``
+    inclusive, ours and patient-reported (with ``since``), and the last main session of
+    any product strictly before ``before``, ours or patient-reported, whichever is later
+    (with ``before``). Read from the database on every call: the dose rules' inputs.
 
-    rows = OutsideDose.objects.filter(patient=patient).select_related("product")
+    A provider without ``history_parts`` (its own records in its own way) answers its
+    ``doses`` and ``last_session``, and the reported doses are read beside them."""
+    window = {"ingredient": ingredient, "since": since, "until": until, "before": before}
+    parts_of = getattr(_provider, "history_parts", None)
+    params = statement_params(patient=patient, **window)
+    if parts_of is not None:
+        parts = parts_of(window=since is not None, before=before is not None)
+        return read_rows(run_statement([*parts, REPORTED_SQL], params), **window)
+    reported = read_rows(run_statement([REPORTED_SQL], params), **window)
+    doses = reported.doses
+    last = reported.last_session
     if since is not None:
-        rows = rows.filter(given_on__gte=since.replace(day=1))
-    if until is not None:
-        rows = rows.filter(given_on__lte=until)
-    return list(rows)
+        ours = _provider.doses(patient=patient, ingredient=ingredient, since=since, until=until)
+        doses = sorted([*ours, *doses], key=lambda r: (r.on, r.kind))
+    if before is not None:
+        ours = _provider.last_session(patient=patient, before=before)
+        if last is None or (ours is not None and ours.on >= last.on):
+            last = ours
+    return History(doses, last)
 
 
-def doses(*, patient, ingredient: str, since: datetime.date, until: datetime.date, outside=None):
-    """Every dose of ``ingredient`` from ``since`` to ``until`` inclusive, ours and
-    patient-reported (reported doses of an unknown product are listed with no units:
-    the rules name them; a month-only date counts as the month's last day).
-    ``outside``: the patient's outside doses when already fetched (``reported``)."""
-    records = _provider.doses(patient=patient, ingredient=ingredient, since=since, until=until)
-    if outside is None:
-        outside = reported(patient, since=since, until=until)
-    for dose in outside:
-        on = dose.latest_day
-        if not since <= on <= until:
-            continue
-        if dose.product is None:
-            records.append(
-                DoseRecord(on, None, "product unknown", DoseKind.REPORTED, None, dose.pk)
-            )
-        elif dose.product.generic_name == ingredient:
-            brand = dose.product.brand
-            records.append(DoseRecord(on, dose.units, brand, DoseKind.REPORTED, None, dose.pk))
-    return sorted(records, key=lambda r: (r.on, r.kind))
+def doses(*, patient, ingredient: str, since: datetime.date, until: datetime.date):
+    """Every dose of ``ingredient`` from ``since`` to ``until`` inclusive (``history``)."""
+    return history(patient=patient, ingredient=ingredient, since=since, until=until).doses
 
 
-def last_session(*, patient, before: datetime.date, outside=None) -> LastSession | None:
-    """The last main session of any product strictly before ``before``, ours or
-    patient-reported, whichever is later (``outside``: as for ``doses``)."""
-    ours = _provider.last_session(patient=patient, before=before)
-    if outside is None:
-        outside = reported(patient, until=before)
-    outside = [o.latest_day for o in outside if o.latest_day < before]
-    if outside and (ours is None or max(outside) > ours.on):
-        return LastSession(max(outside), reported=True)
-    return ours
+def last_session(*, patient, before: datetime.date) -> LastSession | None:
+    """The last main session of any product strictly before ``before`` (``history``)."""
+    return history(patient=patient, before=before).last_session
 
 
 def last_toxin_date(*, patient, before: datetime.date) -> datetime.date | None:

@@ -15,6 +15,14 @@ from django.utils import timezone
 from .reference import Product
 
 
+def latest_day(given_on: datetime.date, month_only: bool) -> datetime.date:
+    """The latest day a dose may have been given: the day, or the month's last day (the
+    safe side for an interval)."""
+    if not month_only:
+        return given_on
+    return given_on.replace(day=calendar.monthrange(given_on.year, given_on.month)[1])
+
+
 class OutsideDose(models.Model):
     """Toxin given by another clinic (or for another indication), as the patient
     remembers it: a date or only a month, the product and units where known. It
@@ -66,10 +74,7 @@ class OutsideDose(models.Model):
     def latest_day(self) -> datetime.date:
         """The latest day it may have been given: the day, or the month's last day (the
         safe side for an interval)."""
-        if not self.month_only:
-            return self.given_on
-        last = calendar.monthrange(self.given_on.year, self.given_on.month)[1]
-        return self.given_on.replace(day=last)
+        return latest_day(self.given_on, self.month_only)
 
     @property
     def when_text(self) -> str:

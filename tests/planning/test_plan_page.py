@@ -19,20 +19,21 @@ pytestmark = pytest.mark.django_db
 #   6 the visit's latest screening (screening banner and checks)
 #   7 muscles (selects, names, sides)
 #   8 the product's dose ranges, 9 their muscles
-#  10 the patient's patient-reported doses, 11 signed charts and 12 final plans of the
-#     ingredient within 89 days either side of the visit (the ceiling's windows)
-#  13 the last main session before the visit (90-day interval; +1 for its touch-up
-#     when there is one)
-#  14 the product's hard limits (clinic policy), 15 their muscles
-#  16 the movement map for the plan, 17 its observations
+#  10 the patient's history for the dose rules, one statement
+#     (planning.treatment_history.history): signed charts and final plans of the
+#     ingredient within 89 days either side of the visit (the ceiling's windows), the
+#     last main session before the visit with its touch-up (90-day interval), the
+#     patient-reported doses
+#  11 the product's hard limits (clinic policy), 12 their muscles
+#  13 the movement map for the plan, 14 its observations
 #  +1 the photos of the plan's visit and of the map's visit with their measurements
 #     (planning.asymmetry: the measured differences shown as context)
-#  18 the patient's other plans with their totals (and, above it, the product's limits
+#  15 the patient's other plans with their totals (and, above it, the product's limits
 #     again with their muscles for the suggestions' points per site: 2, cached outside
 #     a transaction)
-#  19 the product's templates with their totals
-#  20 the active location, 21 the locations list (base template's location switcher)
-#  22 next cycle's doses: what they are made of, the patient's signed treatments of the
+#  16 the product's templates with their totals
+#  17 the active location, 18 the locations list (base template's location switcher)
+#  19 next cycle's doses: what they are made of, the patient's signed treatments of the
 #     product with their seals (charting.reviews.starting_doses; the cycles and four
 #     prefetches when there are some and they are not kept yet, see
 #     tests/reviews/test_starting_doses.py)
@@ -42,7 +43,7 @@ pytestmark = pytest.mark.django_db
 #     read straight from the database inside these tests' transaction, see
 #     tests/charting/test_recall_timing.py)
 # +1 +audit_event(): the read is audited (the object's patient, then the event).
-PLAN_PAGE_QUERIES = 25 + 1 + 1 + 1 + audit_event()
+PLAN_PAGE_QUERIES = 22 + 1 + 1 + 1 + audit_event()
 
 
 def grade_map(visit, injector):
@@ -101,8 +102,7 @@ def test_plan_page_queries_constant_with_past_plans(
     visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     grade_map(visit, injector)
     plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
-    # +1: the last main session has a cycle, so its touch-up is looked for
-    response = _page_queries(injector_client, plan, django_assert_num_queries, extra=1)
+    response = _page_queries(injector_client, plan, django_assert_num_queries)
     assert len(response.context["past_plans"]) == past
     assert response.context["last_plan"].visit == visit.patient.visits.order_by("-date")[1]
 
