@@ -39,8 +39,8 @@ pytestmark = pytest.mark.django_db
 #  +1 next cycle's window: the patient's signed main treatments
 #     (charting.reviews.cycles.next_cycle_for; with some, their injections and the
 #     effect durations, 3 more, see tests/charting/test_recall_timing.py)
-# +1 +audit_event(): the read is audited (the object's patient, then the event).
-PLAN_PAGE_QUERIES = 25 + 1 + 1 + 1 + audit_event()
+# +audit_event(): the read is audited (the view hands its plan's patient over).
+PLAN_PAGE_QUERIES = 25 + 1 + 1 + audit_event()
 
 
 def grade_map(visit, injector):
