@@ -43,3 +43,25 @@ def request_id(request) -> str:
         rid = uuid.uuid4().hex
         request.request_id = rid
     return rid
+
+
+def hand_over_read(obj, request=None) -> None:
+    """A view's object, read this request, handed to ``AuditMiddleware`` (issue 22).
+
+    When it is the row the page's URL names, the middleware takes the patient
+    from it (``audit.subjects.patient_for_instance``) instead of reading the row
+    again; any other object is ignored, and a page whose view hands nothing over
+    is looked up as before. The audit record is the same either way.
+    """
+    request = request if request is not None else current_request.get()
+    if request is None or obj is None:
+        return
+    request.__dict__.setdefault("audit_read_objects", []).append(obj)
+
+
+def handed_over(request, model, pk):
+    """The object of ``model`` with primary key ``pk`` a view handed over, or None."""
+    for obj in getattr(request, "audit_read_objects", ()):
+        if type(obj) is model and str(obj.pk) == str(pk):
+            return obj
+    return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 
-from .context import current_request, request_id
+from .context import current_request, handed_over, request_id
 from .events import record
 from .models import Action
 from .subjects import admin_model, object_kwarg, patient_for_instance
@@ -33,6 +33,15 @@ def _patient_of(kind, object_id):
         return kind.patient_of(object_id)
     except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
         return None
+
+
+def _patient_of_page(request, kind, object_id):
+    """The patient of the page's object: from the row the view handed over
+    (``audit.context.hand_over_read``), else read (one query)."""
+    obj = handed_over(request, kind.model, object_id)
+    if obj is not None:
+        return patient_for_instance(obj)
+    return _patient_of(kind, object_id)
 
 
 class AuditMiddleware:
@@ -72,7 +81,7 @@ class AuditMiddleware:
         object_type, object_id, patient = match.view_name, "", None
         if kind is not None:
             object_type, object_id = kind.object_type, match.kwargs[kind.kwarg]
-            patient = _patient_of(kind, object_id)
+            patient = _patient_of_page(request, kind, object_id)
         record(
             request=request,
             action=action,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
+from audit.context import hand_over_read
 from clinic.access import require_role
 from clinic.roles import CLINICAL_ROLES, Role
 from planning.access import get_visit_for
@@ -31,7 +32,9 @@ def get_treatment_for(user, visit_id: int) -> tuple[Visit, Treatment | None]:
 
 def get_consent_for(user, consent_id: int) -> Consent:
     require_role(user, CLINICAL_ROLES)
-    return get_object_or_404(Consent.objects.select_related("visit"), pk=consent_id)
+    consent = get_object_or_404(Consent.objects.select_related("visit"), pk=consent_id)
+    hand_over_read(consent)
+    return consent
 
 
 def get_lot_for(user, lot_id: int, *, manage: bool = False) -> Lot:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
+from audit.context import hand_over_read
 from clinic.access import require_role
 from clinic.roles import CLINICAL_ROLES
 
@@ -17,12 +18,18 @@ from .models import Photo, Visit
 def get_visit_for(user, visit_id: int) -> Visit:
     require_role(user, CLINICAL_ROLES)
     # The visit's "not treated today" outcome rides along (a reverse one-to-one).
-    return get_object_or_404(Visit.objects.with_people().select_related("not_treated"), pk=visit_id)
+    visit = get_object_or_404(
+        Visit.objects.with_people().select_related("not_treated"), pk=visit_id
+    )
+    hand_over_read(visit)  # the audited read takes its patient from it (no second query)
+    return visit
 
 
 def get_photo_for(user, photo_id: int) -> Photo:
     require_role(user, CLINICAL_ROLES)
-    return get_object_or_404(Photo.objects.select_related("visit"), pk=photo_id)
+    photo = get_object_or_404(Photo.objects.select_related("visit"), pk=photo_id)
+    hand_over_read(photo)
+    return photo
 
 
 def get_plan_for(user, plan_id: int):
@@ -31,4 +38,6 @@ def get_plan_for(user, plan_id: int):
     from .plans import plan_with_everything
 
     require_role(user, CLINICAL_ROLES)
-    return get_object_or_404(plan_with_everything(plan_id), pk=plan_id)
+    plan = get_object_or_404(plan_with_everything(plan_id), pk=plan_id)
+    hand_over_read(plan)
+    return plan

@@ -328,16 +328,23 @@ def is_current(screening: Screening, visit: Visit) -> bool:
 
 
 def screening_state(*, visit: Visit) -> ScreeningState:
-    """One query when the visit has a current screening, two when it has not."""
-    related = ("visit", "answered_by", "acknowledged_by")
+    """One query when the visit has a current screening, two when it has not.
+
+    The visit is the caller's: this visit's screenings are read without joining
+    it again (issue 22), and each gets the visit in hand as its ``visit``. The
+    rules read nothing stale from it: ``refuse_if_locked`` reads the lock fresh.
+    """
+    by = ("answered_by", "acknowledged_by")
     latest = (
-        Screening.objects.filter(visit=visit).select_related(*related).latest_first().first()
+        Screening.objects.filter(visit_id=visit.pk).select_related(*by).latest_first().first()
     )  # query: this visit's latest screening
+    if latest is not None:
+        latest.visit = visit  # the row its visit_id names, already in hand
     if latest is not None and is_current(latest, visit):
         return ScreeningState(visit=visit, current=latest)
     previous = (
         Screening.objects.filter(visit__patient_id=visit.patient_id)
-        .select_related(*related)
+        .select_related("visit", *by)
         .latest_first()
         .first()
     )  # query: the patient's latest screening, to confirm "no change"

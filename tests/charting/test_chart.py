@@ -204,8 +204,8 @@ def _chart_queries(client, treatment, django_assert_num_queries, expected):
 # product's ranges and limits with their muscles (4; cached outside a transaction);
 # what is left in the vials drawn from (waste at signing);
 # +1 the segments the plan keeps (planning.keeps: hatched on the diagram, listed);
-# +1 +audit_event(): the read is audited (the object's patient, then the event).
-OPEN_CHART_QUERIES = 17 + 9 + 1 + 1 + 1 + audit_event()
+# +audit_event(): the read is audited (the view hands its visit's patient over).
+OPEN_CHART_QUERIES = 17 + 9 + 1 + 1 + audit_event()
 
 
 @pytest.mark.parametrize("points", [5, 60])

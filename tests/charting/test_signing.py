@@ -326,10 +326,10 @@ def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
 # reports.context_processors.visit_reports); the visit's consents (the signature
 # checked over the stored values on every view, issue 18; the consent shown is the one
 # in force at signing, from these: issue 22 dropped the query of the one in force now);
-# +1 +audit_event(): the read is audited (the object's patient, then the event).
+# +audit_event(): the read is audited (the view hands its visit's patient over).
 # Read with the signed part in the cache; a first read reads the injections and the
 # events again as models to render it (two more, test below).
-SIGNED_CHART_QUERIES = 15 + 1 + audit_event()
+SIGNED_CHART_QUERIES = 15 + audit_event()
 
 
 @pytest.mark.parametrize("addenda", [1, 15])

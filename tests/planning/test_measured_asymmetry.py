@@ -142,9 +142,9 @@ def test_the_maps_queries_do_not_grow_with_measured_photos(
     # grade yet: 1 session, 2 user, 3 roles, 4 the visit, 5 its screening, 6 expressions,
     # 7 their muscles, 8 the map (none: no observations to read), 9 the visit's photos
     # with their expressions and measurements (one query, whatever their number),
-    # 10 the active location, 11 the location menu; the read is audited (the visit's
-    # patient, then audit_event()).
-    with django_assert_num_queries(12 + audit_event()):
+    # 10 the active location, 11 the location menu; the read is audited (audit_event(); the
+    # visit's patient is handed over by the view, not read again).
+    with django_assert_num_queries(11 + audit_event()):
         response = injector_client.get(reverse("planning:movement_map", args=[visit.pk]))
     rest = next(g for g in response.context["groups"] if g.expression.code == "REST")
     assert rest.readings[0].measured == photos and rest.readings[0].pending == 1

@@ -264,8 +264,8 @@ def test_query_count_is_constant(
     # 5 this visit's current screening, 6 expressions, 7 their muscles, 8 the map,
     # 9 its observations, 10 the visit's photos, 11 the previous map, 12 its observations,
     # 13 the active location, 14 the location menu.
-    # The read is audited: the visit's patient, then the event (audit_event()).
-    with django_assert_num_queries(15 + audit_event()):
+    # The read is audited: the event (audit_event()); the view hands over the visit's patient.
+    with django_assert_num_queries(14 + audit_event()):
         response = injector_client.get(map_url(visit, compare="previous"))
     assert response.status_code == 200
     assert len(response.context["groups"]) == 11

@@ -180,8 +180,8 @@ def test_the_ghosts_cost_one_query_however_long_the_history(
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 screening, 6 photos with
     # expressions, 7 the active location, 8 the location menu, 9 the expressions,
     # 10 the ghosts (one window query, with their visits).
-    # The read is audited: the visit's patient, then the event (audit_event()).
-    with django_assert_num_queries(11 + audit_event()):
+    # The read is audited: the event (audit_event()); the view hands over the visit's patient.
+    with django_assert_num_queries(10 + audit_event()):
         response = injector_client.get(photos_url(visit))
     html = response.content.decode()
     assert html.count("data-ghost-id=") == 4  # frown and smile, at rest and at maximum

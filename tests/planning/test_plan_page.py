@@ -42,8 +42,8 @@ pytestmark = pytest.mark.django_db
 #     the effect durations, 3 more: the durations through planning.reference_cache,
 #     read straight from the database inside these tests' transaction, see
 #     tests/charting/test_recall_timing.py)
-# +1 +audit_event(): the read is audited (the object's patient, then the event).
-PLAN_PAGE_QUERIES = 22 + 1 + 1 + 1 + audit_event()
+# +audit_event(): the read is audited (the view hands its plan's patient over).
+PLAN_PAGE_QUERIES = 22 + 1 + 1 + audit_event()
 
 
 def grade_map(visit, injector):

@@ -70,8 +70,8 @@ def test_visit_overview(injector_client, patient, injector, django_assert_num_qu
     screen(visit, injector, yes=["keloids"])
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 screening, 6 cells, 7 photos,
     # 8 the active location, 9 the location menu.
-    # The read is audited: the visit's patient, then the event (audit_event()).
-    with django_assert_num_queries(10 + audit_event()):
+    # The read is audited: the event (audit_event()); the view hands over the visit's patient.
+    with django_assert_num_queries(9 + audit_event()):
         response = injector_client.get(reverse("planning:visit_detail", args=[visit.pk]))
     html = response.content.decode()
     assert "Warnings to acknowledge" in html
@@ -104,8 +104,8 @@ def test_photos_page_queries_are_constant(
     # 1 session, 2 user, 3 roles, 4 visit with people, 5 screening, 6 photos with
     # expressions, 7 the active location, 8 the location menu, 9 the expression choices,
     # 10 the ghosts of the guided capture (planning.capture.ghost_photos).
-    # The read is audited: the visit's patient, then the event (audit_event()).
-    with django_assert_num_queries(11 + audit_event()):
+    # The read is audited: the event (audit_event()); the view hands over the visit's patient.
+    with django_assert_num_queries(10 + audit_event()):
         response = injector_client.get(reverse("planning:photos", args=[visit.pk]))
     assert response.content.decode().count('class="photo-tile"') == photos
 
@@ -121,7 +121,7 @@ def test_screening_page_queries_are_constant(
     # 6 the patient's latest earlier screening, 7 toxin from elsewhere (patient-reported),
     # 8 the products of its form, 9 the active location, 10 the location menu, 11 the
     # patient's pending pre-visit answers (planning.intake, read once).
-    # The read is audited: the visit's patient, then the event (audit_event()).
-    with django_assert_num_queries(12 + audit_event()):
+    # The read is audited: the event (audit_event()); the view hands over the visit's patient.
+    with django_assert_num_queries(11 + audit_event()):
         response = injector_client.get(reverse("planning:screening", args=[visit.pk]))
     assert 'data-testid="screening-reuse"' in response.content.decode()
