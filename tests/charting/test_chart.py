@@ -199,13 +199,14 @@ def _chart_queries(client, treatment, django_assert_num_queries, expected):
 # product's restrictions); which of the chart's vials other patients' charts use (the
 # checklist: vials are single-patient); lots of the vial form; active location; location
 # list; the visit's report jobs (the reports card, reports.context_processors.visit_reports);
-# the dose rules (planning.dose_rules): the final plan's points, the patient-reported
-# doses, signed charts and final plans around the day, the last main session, the
+# the dose rules (planning.dose_rules): the final plan's points, the dose history in one
+# statement (planning.treatment_history.history: signed charts and final plans around
+# the day, the last main session, its touch-up, the patient-reported doses), the
 # product's ranges and limits with their muscles (4; cached outside a transaction);
 # what is left in the vials drawn from (waste at signing);
 # +1 the segments the plan keeps (planning.keeps: hatched on the diagram, listed);
 # +audit_event(): the read is audited (the view hands its visit's patient over).
-OPEN_CHART_QUERIES = 17 + 9 + 1 + 1 + audit_event()
+OPEN_CHART_QUERIES = 17 + 6 + 1 + 1 + audit_event()
 
 
 @pytest.mark.parametrize("points", [5, 60])
