@@ -24,8 +24,8 @@ from planning.treatment_history import (
 # parameters). Signed charts of the ingredient in the window, per chart with its units
 # and its visit's kind (a review's chart is a touch-up).
 SIGNED_CHARTS_SQL = """
-    SELECT %(chart)s::text, t.id, t.visit_id, v.date, SUM(i.units), p.brand,
-           NULL::text, v.kind::text, NULL::boolean
+    SELECT CAST(%(chart)s AS TEXT), t.id, t.visit_id, v.date, SUM(i.units), p.brand,
+           CAST(NULL AS TEXT), CAST(v.kind AS TEXT), CAST(NULL AS BOOLEAN)
     FROM charting_treatment t
     JOIN planning_visit v ON v.id = t.visit_id
     JOIN planning_product p ON p.id = t.product_id
@@ -45,8 +45,9 @@ NOT_CHARTED = """
 TOUCH_UP_OF_LAST_SQL = "".join(
     (
         """
-    SELECT %(touch_up_of_last)s::text, t.id, NULL::integer, v.date, NULL::numeric,
-           NULL::text, NULL::text, NULL::text, NULL::boolean
+    SELECT CAST(%(touch_up_of_last)s AS TEXT), t.id, CAST(NULL AS INTEGER), v.date,
+           CAST(NULL AS NUMERIC), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+           CAST(NULL AS BOOLEAN)
     FROM charting_treatment t JOIN planning_visit v ON v.id = t.visit_id
     WHERE v.patient_id = %(patient)s AND v.kind = %(review)s AND t.signed_at IS NOT NULL
       AND v.date < %(before)s AND v.date >= (""",

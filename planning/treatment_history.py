@@ -111,8 +111,8 @@ LAST = "last"  # the last main session's day (NULL: none)
 TOUCH_UP_OF_LAST = "touch-up-of-last"  # the signed touch-up of its cycle
 
 _PLANS_SELECT = """
-    SELECT %(plan)s::text, tp.id, tp.visit_id, v.date, SUM(pt.units), p.brand,
-           NULL::text, NULL::text, NULL::boolean
+    SELECT CAST(%(plan)s AS TEXT), tp.id, tp.visit_id, v.date, SUM(pt.units), p.brand,
+           CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BOOLEAN)
     FROM planning_treatmentplan tp
     JOIN planning_visit v ON v.id = tp.visit_id
     JOIN planning_product p ON p.id = tp.product_id
@@ -142,14 +142,15 @@ LAST_SESSION_DAY_SQL = """
     ORDER BY lv.date DESC LIMIT 1"""
 
 LAST_SESSION_SQL = (
-    "SELECT %(last)s::text, NULL::integer, NULL::integer, ("
+    "SELECT CAST(%(last)s AS TEXT), CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), ("
     + LAST_SESSION_DAY_SQL
-    + "), NULL::numeric, NULL::text, NULL::text, NULL::text, NULL::boolean"
+    + "), CAST(NULL AS NUMERIC), CAST(NULL AS TEXT), CAST(NULL AS TEXT),"
+    + " CAST(NULL AS TEXT), CAST(NULL AS BOOLEAN)"
 )
 
 REPORTED_SQL = """
-    SELECT %(reported)s::text, o.id, NULL::integer, o.given_on, o.units, p.brand,
-           p.generic_name, NULL::text, o.month_only
+    SELECT CAST(%(reported)s AS TEXT), o.id, CAST(NULL AS INTEGER), o.given_on, o.units, p.brand,
+           p.generic_name, CAST(NULL AS TEXT), o.month_only
     FROM planning_outsidedose o LEFT JOIN planning_product p ON p.id = o.product_id
     WHERE o.patient_id = %(patient)s"""
 
@@ -179,10 +180,32 @@ def run_statement(parts: list[str], params: dict) -> list[tuple]:
     """The parts (constant SQL texts) as one statement, UNION ALL (one query)."""
     from django.db import connection
 
-    sql = " UNION ALL ".join("(" + part + ")" for part in parts)
+    # Each part as a subquery (SQLite allows no parenthesized SELECT in a UNION, and a
+    # part may end in ORDER BY … LIMIT); the casts are CAST(… AS …): the same statement
+    # on PostgreSQL and on the SQLite of `make run`.
+    sql = " UNION ALL ".join(
+        "".join(("SELECT * FROM (", part, ") AS part_", str(number)))
+        for number, part in enumerate(parts)
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return [_plain(row) for row in cursor.fetchall()]
+
+
+UNITS_PLACES = Decimal("0.1")  # units are stored with one decimal place
+
+
+def _plain(row: tuple) -> tuple:
+    """A row as PostgreSQL gives it: SQLite gives days as ISO text, units as numbers
+    and flags as 0/1 (its raw cursor converts nothing)."""
+    tag, pk, visit_id, on, units, brand, generic, kind, month = row
+    if isinstance(on, str):
+        on = datetime.date.fromisoformat(on[:10])
+    if units is not None and not isinstance(units, Decimal):
+        units = Decimal(str(units)).quantize(UNITS_PLACES)
+    if month is not None:
+        month = bool(month)
+    return (tag, pk, visit_id, on, units, brand, generic, kind, month)
 
 
 @dataclass(frozen=True)
