@@ -106,11 +106,15 @@ def parts(
     (and kept, when the seal verified). ``context`` is called only when rendering."""
     if state is SealState.MISMATCH or not record.content_hash:
         return _render(templates, context())  # as the rows are now: never kept
+    found = kept(
+        kind=kind, record=record, state=state, templates=templates,
+        draws_with=draws_with, shows=shows,
+    )  # fmt: skip
+    if found is not None:
+        return found  # rendered by the templates from a record whose seal verified
     key = key_for(
         kind=kind, record=record, parts=tuple(templates.values()) + draws_with, shows=shows
     )
-    if (found := _get(key, templates)) is not None:
-        return found  # rendered by the templates from a record whose seal verified
     made = _render(templates, context())
     try:
         cache.set(key, made, TIMEOUT)  # SafeString pickles as itself: nothing marked by hand
