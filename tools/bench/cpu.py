@@ -50,6 +50,7 @@ def parse_args(argv):
     parser.add_argument("--page", default="", help="only pages whose name contains this")
     parser.add_argument("--profile", default="", help="cProfile pages whose name contains this")
     parser.add_argument("--top", type=int, default=30, help="functions shown by --profile")
+    parser.add_argument("--dump", default="", help="--profile's stats also to this file (pstats)")
     parser.add_argument("--sql", action="store_true", help="print each page's queries")
     parser.add_argument("--seed", type=int, default=11, help="picks the paths (as make bench)")
     parser.add_argument(
@@ -149,7 +150,7 @@ def measure(page, client, requests: int) -> Cost:
     )
 
 
-def profile(page, client, requests: int, top: int) -> None:
+def profile(page, client, requests: int, top: int, dump: str = "") -> None:
     paths = [page.paths[n % len(page.paths)] for n in range(requests)]
     profiler = cProfile.Profile(time.process_time)  # CPU time, as measured
     profiler.enable()
@@ -157,6 +158,8 @@ def profile(page, client, requests: int, top: int) -> None:
         get(client, path)
     profiler.disable()
     print(f"\n== cProfile (CPU time): {page.name}, {requests} requests (cumulative, then own)")
+    if dump:
+        profiler.dump_stats(dump)
     stats = pstats.Stats(profiler).strip_dirs()
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
@@ -214,7 +217,7 @@ def main(argv=None) -> int:
         if args.sql:
             show_sql(page, client)
         if args.profile and args.profile.lower() in page.name.lower():
-            profile(page, client, args.requests, args.top)
+            profile(page, client, args.requests, args.top, args.dump)
     print(table(costs))
     print(
         "load average before {:.1f} {:.1f} {:.1f}, after {:.1f} {:.1f} {:.1f}; "
