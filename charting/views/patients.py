@@ -8,12 +8,11 @@ from django.shortcuts import redirect, render
 
 from clinic.access import get_appointment_for, get_patient_for, may_see_clinical, role_required
 from clinic.models import Appointment
+from clinic.patient_appointments import recent_appointment_rows
 from clinic.roles import CLINICAL_ROLES, Role
-from planning.visits import recent_visits
+from planning.visits import recent_visit_rows
 
 from ..reviews.models import NextStep
-
-RECENT_APPOINTMENTS = 8
 
 
 @role_required(*Role.values)
@@ -21,16 +20,15 @@ def patient_detail(request, patient_id: int):
     patient = get_patient_for(request.user, patient_id)  # query: the patient, home location
     context = {
         "patient": patient,
-        # query: the latest appointments (names, times, kinds)
-        "appointments": list(
-            patient.appointments.for_pages().order_by("-starts_at")[:RECENT_APPOINTMENTS]
-        ),
+        # query: the latest appointments (times, kinds, people), as plain values
+        "appointment_rows": recent_appointment_rows(patient=patient),
         "clinical": may_see_clinical(request.user),
         # query: the staged next steps to book (the desk sees kind and date only)
         "next_steps": list(NextStep.objects.for_patient(patient).to_book().order_by("due_on")),
     }
     if context["clinical"]:
-        context["visits"] = recent_visits(patient=patient)  # query: visits, screening outcomes
+        # query: visits with their screening outcomes, as plain values, drawn as one fragment
+        context["visit_rows"] = recent_visit_rows(patient=patient)
     return render(request, "charting/patient_detail.html", context)
 
 

@@ -63,8 +63,16 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name"]
 
     def __str__(self) -> str:
-        name = self.get_full_name() or self.email
-        return f"{name}, {self.title}" if self.title else name
+        return self.display_name(
+            first_name=self.first_name, last_name=self.last_name, email=self.email, title=self.title
+        )
+
+    @staticmethod
+    def display_name(*, first_name: str, last_name: str, email: str, title: str) -> str:
+        """How a staff member is named on the pages: "Ana Ruiz, RN" (the e-mail without
+        a name); from plain values too, for lists read with ``values()``."""
+        name = f"{first_name} {last_name}".strip() or email
+        return f"{name}, {title}" if title else name
 
     @cached_property
     def roles(self) -> frozenset[str]:

@@ -125,3 +125,53 @@ def test_screening_page_queries_are_constant(
     with django_assert_num_queries(11 + audit_event()):
         response = injector_client.get(reverse("planning:screening", args=[visit.pk]))
     assert 'data-testid="screening-reuse"' in response.content.decode()
+
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def test_the_patient_page_lists_visits_and_appointments_as_before_with_names_escaped(
+    injector_client, patient, injector, location
+):
+    """The two lists are read as plain values and drawn by fragments
+    (planning/patient_visits.jinja, clinic/patient_appointments.jinja): the same
+    words as the model-backed rows they replaced, and every name escaped. Seen to fail
+    with ``|safe`` on the location in either fragment."""
+    from django.utils import dateformat
+
+    from clinic.patient_appointments import recent_appointment_rows
+    from planning.choices import NotTreatedReason
+    from planning.models import NotTreated
+    from planning.visits import recent_visit_rows
+    from tests.factories.clinic import make_appointment
+
+    location.name = f"Main {HOSTILE}"
+    location.save()
+    injector.title = "RN"
+    injector.save()
+    treated = make_visit(patient=patient, injector=injector, days_ago=30, screened=True)
+    skipped = make_visit(patient=patient, injector=injector, days_ago=3)
+    NotTreated.objects.create(
+        visit=skipped, reason=NotTreatedReason.values[0], recorded_by=injector
+    )
+    booked = make_appointment(patient=patient, injector=injector, location=location)
+    html = injector_client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+    assert HOSTILE not in html
+    escaped = "Main &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
+    assert html.count(escaped) == 3  # two visits and the appointment
+    assert f"{escaped} · {injector.get_full_name()}, RN" in html  # as str(injector)
+    assert dateformat.format(treated.date, "M j, Y") in html
+    assert "screened</span>" in html and "not screened</span>" in html
+    label = NotTreatedReason(NotTreatedReason.values[0]).label
+    assert f"not treated: {label}" in html
+    assert "Completed</span>" in html  # a status other than open is shown
+    assert reverse("planning:visit_detail", args=[skipped.pk]) in html
+    assert reverse("appointment_detail", args=[booked.pk]) in html
+    assert f"{injector.get_full_name()} · {escaped} · Booked" in html
+    assert str(recent_appointment_rows(patient=patient)).count("<li") == 1
+    Visit.objects.all().delete()
+    assert recent_visit_rows(patient=patient) == ""  # the page then says "No visits yet."
+    assert (
+        "No visits yet."
+        in injector_client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+    )
