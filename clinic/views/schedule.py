@@ -8,11 +8,13 @@ import datetime
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 
 from ..access import injectors, role_required
 from ..calendar_grid import Column, build_grid
+from ..fragments import render_fragment
 from ..hours import closures, hhmm
 from ..links import Links
 from ..models import HOLDS_TIME, Appointment, Location, Room
@@ -88,7 +90,30 @@ def day_view(request):
             appointments, shown, day=day, today=today, now=now, links=links, zone=zone_of(location)
         ),
     }
+    context.update(_arrival_rows(request, context))
     return render(request, "clinic/schedule_day.html", context)
+
+
+def _arrival_rows(request, context: dict) -> dict:
+    """The three lists' markup (``clinic/day_lists.jinja``, autoescaped): drawn by
+    the page template, a busy day's lists were a tenth of the page (docs/benchmarks.md)."""
+    rows = {}
+    if context["expected"] or context["here_now"]:
+        rows["expected_rows"] = render_fragment(
+            "clinic/day_lists.jinja",
+            which="expected",
+            rows=context["expected"],
+            csrf_input=csrf_input(request) if context["expected"] else "",
+            here_path=context["here_path"],
+        )
+        rows["here_rows"] = render_fragment(
+            "clinic/day_lists.jinja", which="here", rows=context["here_now"]
+        )
+    if context["cancelled"]:
+        rows["cancelled_rows"] = render_fragment(
+            "clinic/day_lists.jinja", which="cancelled", rows=context["cancelled"]
+        )
+    return rows
 
 
 def _say_when_the_day_is_refused(request, form) -> None:

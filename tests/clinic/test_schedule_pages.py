@@ -179,3 +179,40 @@ def test_today_lists_who_is_expected_and_one_tap_marks_arrival(desk_client, inje
     assert response.redirect_chain[-1][0] == reverse("schedule_day")
     assert response.context["here_now"] == [soon]
     assert response.context["expected"] == []
+
+
+def test_todays_lists_escape_names_and_reasons_and_keep_the_arrival_form(
+    desk_client, injector, location
+):
+    """Expected, here now and cancelled are drawn by clinic/day_lists.jinja: every
+    name and reason escaped, the "Arrived" form with its CSRF field. Seen to fail
+    with ``|safe`` on the patient's name planted in the fragment."""
+    from django.utils import timezone
+
+    if timezone.now().astimezone(location_zone(location)).hour >= 21:
+        pytest.skip("the 'expected' list is for today; too close to midnight")
+    hostile = "<img src=x onerror=alert(1)>"
+    for n, (status, first) in enumerate(
+        (
+            (Appointment.Status.BOOKED, "Expected"),
+            (Appointment.Status.ARRIVED, "Here"),
+            (Appointment.Status.CANCELLED, "Gone"),
+        )
+    ):
+        make_appointment(
+            patient=PatientFactory(first_name=first, last_name=hostile),
+            injector=injector,
+            starts_at=timezone.now() + datetime.timedelta(minutes=30 + 40 * n),
+            status=status,
+            **({"cancel_reason": f"Reason {hostile}"} if status == "cancelled" else {}),
+        )
+    page = desk_client.get(reverse("schedule_day")).text
+    assert hostile not in page
+    escaped = "&lt;img src=x onerror=alert(1)&gt;"
+    for shown in (f"Expected {escaped}", f"Here {escaped}", f"Gone {escaped}", f"Reason {escaped}"):
+        assert shown in page
+    expected = page.split('data-testid="expected"')[1].split("</ul>")[0]
+    assert 'name="csrfmiddlewaretoken"' in expected and f"{escaped} arrived" in expected
+    assert "Arrived</span>" in page.split('data-testid="here-now"')[1].split("</ul>")[0]
+    cancelled = page.split('data-testid="cancelled-list"')[1].split("</ul>")[0]
+    assert f"Gone {escaped} · Consultation · {injector.get_full_name()}" in cancelled
