@@ -249,9 +249,7 @@ def map_with_cells(visit: Visit) -> tuple[str | None, list[StoredCell]]:
     map) and its cells, in one query (the map joined to its observations, rows of
     values: the page reads fields only)."""
     rows = list(
-        MovementMap.objects.filter(visit_id=visit.pk)
-        .order_by()
-        .values_list("notes", *_CELL_FIELDS)
+        MovementMap.objects.filter(visit_id=visit.pk).order_by().values_list("notes", *_CELL_FIELDS)
     )  # query: this visit's map and its observations
     if not rows:
         return None, []
