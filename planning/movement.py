@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -227,6 +228,45 @@ class MuscleSummary(LeftAgainstRight):
     @property
     def graded(self) -> bool:
         return self.left is not None or self.right is not None
+
+
+class StoredCell(NamedTuple):
+    """An observation as the map reads it (``build_grid``): its fields, no model."""
+
+    expression_id: int
+    muscle_id: int
+    side: str
+    grade: int
+    note: str
+    direction: str
+
+
+_CELL_FIELDS = tuple(f"observations__{name}" for name in StoredCell._fields)
+
+
+def map_with_cells(visit: Visit) -> tuple[str | None, list[StoredCell]]:
+    """The visit's map read for its page: its notes (None when the visit has no
+    map) and its cells, in one query (the map joined to its observations, rows of
+    values: the page reads fields only)."""
+    rows = list(
+        MovementMap.objects.filter(visit_id=visit.pk).order_by().values_list("notes", *_CELL_FIELDS)
+    )  # query: this visit's map and its observations
+    if not rows:
+        return None, []
+    cells = [StoredCell(*row[1:]) for row in rows if row[1] is not None]
+    return rows[0][0], cells
+
+
+def previous_cells(movement_map: MovementMap | None) -> list[StoredCell]:
+    """The cells of an earlier map (``latest_map``), as values (one query)."""
+    if movement_map is None:
+        return []
+    return [
+        StoredCell(*row)
+        for row in Observation.objects.filter(movement_map=movement_map)
+        .order_by()
+        .values_list(*StoredCell._fields)
+    ]
 
 
 def observations_by_cell(observations) -> dict[tuple[int, int, str], Observation]:

@@ -6,12 +6,16 @@ drawn by the Django template language that was two thirds of the page's time
 every row in one render, each cell through the one grade cell
 (``planning/grade_cell.jinja``) that the review's residual grid draws too.
 
-A cell without a note or an error is the same markup on every map that has the
-same grade there: it is a function of the reference data (cell key, muscle and
-expression names, the directions of pull offered) and of the grade and direction
-chosen, nothing else. Such cells are drawn once per process and kept
-(``_kept_cell``, bounded); a cell with a note or an error (the patient's words,
-a refusal) is drawn on every read and never kept.
+A muscle's row whose cells carry no note and no error is the same markup on
+every map that has the same grades there: it is a function of the reference data
+(cell keys, muscle and expression names, the directions of pull offered), of the
+grades and directions chosen and, when comparing, of the previous map's grades,
+nothing else. Such rows (from the muscle to the row's end,
+``planning/movement_row.jinja``) are drawn once per process and kept
+(``_kept_row``, bounded); a row with a note or an error in any cell (the
+patient's words, a refusal) is drawn on every read and never kept. The
+expression's header on a group's first row (its photos, its measurements) is
+drawn on every read.
 """
 
 from __future__ import annotations
@@ -26,36 +30,52 @@ from clinic.fragments import render_fragment
 
 register = template.Library()
 
-# Cells kept: about 60 cells × 5 grades on the bench's reference data, and their
-# directions; a bound for reference data edited many times over a process's life.
-KEPT_CELLS = 4096
+# Rows kept: the bench's reference data has about 60 rows, each with up to 25
+# pairs of grades (and their directions, and the previous map's grades when
+# comparing); a bound for reference data edited many times over a process's life.
+KEPT_ROWS = 4096
 
 
-class GradeCells:
-    """The grade cell macro as the rows fragment calls it, keeping the cells that
-    carry no note and no error (``_kept_cell``)."""
+class KeptRows:
+    """The muscle row macro (``planning/movement_row.jinja``) as the rows fragment
+    calls it, keeping the rows whose cells carry no note and no error
+    (``_kept_row``)."""
 
     def __init__(self) -> None:
         # The macro of the template as the engine has it now: a changed template
-        # (development's reload) is another macro, so kept cells never outlive it.
-        template = engines["fragments"].env.get_template("planning/grade_cell.jinja")
-        self.macro = template.module.grade_cell
+        # (development's reload) is another macro, so kept rows never outlive it.
+        template = engines["fragments"].env.get_template("planning/movement_row.jinja")
+        self.macro = template.module.muscle_row
 
-    def __call__(self, key, side, value, note, error, paired, muscle, expression="", *,
-                 directions=None, direction="") -> Markup:  # fmt: skip
-        if note or error:
-            return self.macro(key, side, value, note, error, paired, muscle, expression,
-                              directions=directions, direction=direction)  # fmt: skip
-        return _kept_cell(self.macro, key, side, value, paired, muscle, expression,
-                          tuple(directions or ()), direction)  # fmt: skip
+    def __call__(self, row, expression, compare: bool) -> Markup:
+        """``row``: a ``planning.movement.Row`` of ``expression``'s group."""
+        cells = tuple(
+            (c["key"], c["side"], c["value"], c["note"], c["error"],
+             tuple(c.get("directions") or ()), c.get("direction", ""))
+            for c in row.cell_list
+        )  # fmt: skip
+        previous = row.previous
+        args = (
+            row.muscle.name,
+            row.muscle.code,
+            row.paired,
+            expression.name,
+            cells,
+            row.difference_words if row.asymmetric else "",
+            compare,
+            (previous.get("R"), previous.get("L"), previous.get("C")) if compare else (),
+        )
+        if any(c[3] or c[4] for c in cells):  # a note or an error: the patient's, never kept
+            return self.macro(*args)
+        return _kept_row(self.macro, *args)
 
 
-@lru_cache(maxsize=KEPT_CELLS)
-def _kept_cell(macro, key, side, value, paired, muscle, expression, directions, direction):
-    """A cell without note or error: drawn by the macro (escaped there) once per
-    set of arguments; the arguments are all it depends on."""
-    return macro(key, side, value, "", "", paired, muscle, expression,
-                 directions=directions, direction=direction)  # fmt: skip
+@lru_cache(maxsize=KEPT_ROWS)
+def _kept_row(macro, *args):
+    """A row without note or error: drawn by the macro (escaped there) once per set
+    of arguments. The arguments are all it depends on: reference names and codes,
+    cell keys, grades and directions, the previous grades (no patient text)."""
+    return macro(*args)
 
 
 @register.simple_tag
@@ -69,7 +89,7 @@ def movement_rows(groups, *, compare: bool, may_edit: bool, photos_url: str) -> 
         compare=compare,
         may_edit=may_edit,
         photos_url=photos_url,
-        grade_cell=GradeCells(),
+        muscle_row=KeptRows(),
     )
 
 

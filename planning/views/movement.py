@@ -8,13 +8,15 @@ from clinic.roles import CLINICAL_ROLES
 from ..access import get_visit_for
 from ..asymmetry import SCALE_SENTENCE, any_measured, readings
 from ..forms import MovementMapForm
-from ..models import MovementMap, Observation, Photo
+from ..models import Photo
 from ..models.locking import VisitLockedError, locked_message
 from ..movement import (
     build_grid,
     directions_summary,
     expressions_with_muscles,
     latest_map,
+    map_with_cells,
+    previous_cells,
     save_observations,
     summarize,
     valid_cells,
@@ -54,23 +56,21 @@ def movement_map(request, visit_id: int):
     visit = get_visit_for(request.user, visit_id)  # query: visit with patient, location, injector
     state = screening_state(visit=visit)  # 1 query (2 when not screened today)
     expressions = list(expressions_with_muscles())  # 2 queries: expressions, their muscles
-    form = MovementMapForm(request.POST or None, cell_keys=list(valid_cells(expressions)))
+    posted = request.method == "POST"
+    # The grid's cell keys name the posted cells it lacks (stray_errors): a GET has none.
+    cell_keys = list(valid_cells(expressions)) if posted else []
+    form = MovementMapForm(request.POST or None, cell_keys=cell_keys)
     may_edit = state.allows_exam and not visit.is_locked
-    if request.method == "POST" and (saved := _save(request, visit, form, may_edit=may_edit)):
+    if posted and (saved := _save(request, visit, form, may_edit=may_edit)):
         return saved
-    movement = MovementMap.objects.filter(visit=visit).first()  # query: this visit's map
-    observations = (
-        list(Observation.objects.filter(movement_map=movement)) if movement else []
-    )  # query: its observations
+    notes, observations = map_with_cells(visit)  # query: the map with its cells, as values
     # query: the visit's photos, their expressions and measurements (planning.asymmetry)
     photos = list(Photo.objects.for_visit(visit).select_related("expression", "measurement"))
     compare = request.GET.get("compare") == "previous"
     before = (
         latest_map(visit=visit, before_visit=True) if compare else None
     )  # query: the last earlier map
-    previous_observations = (
-        list(before.observations.all()) if before else []
-    )  # query: its observations
+    previous_observations = previous_cells(before)  # query: its cells, as values
     groups = build_grid(
         expressions=expressions,
         observations=observations,
@@ -82,8 +82,8 @@ def movement_map(request, visit_id: int):
     measured = readings(photos)  # no query
     for group in groups:
         group.readings = [r for r in measured if r.expression == group.expression]
-    if movement and not form.is_bound:
-        form.initial["notes"] = movement.notes
+    if notes is not None and not form.is_bound:
+        form.initial["notes"] = notes
     return render(
         request,
         "planning/movement_map.html",
@@ -94,7 +94,6 @@ def movement_map(request, visit_id: int):
             "groups": groups,
             "summary": summarize(groups),
             "pulls": directions_summary(groups),
-            "movement": movement,
             "compare": compare,
             "previous": before,
             "may_edit": may_edit,

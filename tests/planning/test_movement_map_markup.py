@@ -4,13 +4,14 @@ and expression names) is drawn from unsaved rows: the reference cache of this
 process stays clean."""
 
 import pytest
+from django.template import engines
 from django.urls import reverse
 
 from planning.choices import VisitKind
 from planning.models import Expression, Muscle
 from planning.movement import Group, MuscleSummary, Row, cell_key
 from planning.templatetags import movement_grid
-from planning.templatetags.movement_grid import GradeCells, movement_rows, movement_summary
+from planning.templatetags.movement_grid import movement_rows, movement_summary
 from tests.factories import make_visit, screen
 from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
 
@@ -61,33 +62,41 @@ def test_the_movement_rows_and_grade_cells_show_hostile_text_as_text():
     assert "rv-baseline" not in html  # the review's badge only
 
 
-def test_kept_cells_show_hostile_names_as_text_and_never_keep_a_note():
-    """A cell without note or error is drawn once and kept (GradeCells): hostile
-    reference names and directions of pull are escaped there, the second read from
-    the kept copy is the same markup, and a cell with a note is never kept."""
+def test_kept_rows_show_hostile_names_as_text_and_never_keep_a_note():
+    """A row whose cells carry no note and no error is drawn once and kept
+    (KeptRows): hostile reference names, directions of pull and the comparison's
+    column are escaped there, the second read from the kept copy is the same
+    markup, and a row with a note in any cell is never kept."""
     expression = Expression(code='S"M', name=SCRIPT, instruction="")
     paired = Muscle(code="Z<M>", name=ATTRIBUTE, paired=True)
+    other = Muscle(code="Y&M", name=QUOTES, paired=True)
     plain = cell(expression, paired, "R", value="2")
     plain["directions"] = [("up", QUOTES), ('"><b>', TEXTAREA)]
     plain["direction"] = '"><b>'
-    noted = cell(expression, paired, "L", value="1", note=AMPERSAND)
-    row = Row(expression=expression, muscle=paired)
-    row.cells = {"L": noted, "R": plain}
-    groups = [Group(expression, [row], [])]
-    movement_grid._kept_cell.cache_clear()
-    first = movement_rows(groups, compare=False, may_edit=False, photos_url="/p/")
-    kept = movement_grid._kept_cell.cache_info()
-    again = movement_rows(groups, compare=False, may_edit=False, photos_url="/p/")
+    kept_row = Row(expression=expression, muscle=paired)
+    kept_row.cells = {"L": cell(expression, paired, "L", value="0"), "R": plain}
+    kept_row.previous = {"L": 1, "R": None}
+    noted_row = Row(expression=expression, muscle=other)
+    noted_row.cells = {
+        "L": cell(expression, other, "L", value="1", note=AMPERSAND),
+        "R": cell(expression, other, "R", value="1"),
+    }
+    groups = [Group(expression, [kept_row, noted_row], [])]
+    movement_grid._kept_row.cache_clear()
+    first = movement_rows(groups, compare=True, may_edit=False, photos_url="/p/")
+    kept = movement_grid._kept_row.cache_info()
+    again = movement_rows(groups, compare=True, may_edit=False, photos_url="/p/")
     assert again == first
-    assert kept.currsize == 1 and movement_grid._kept_cell.cache_info().hits == 1  # R only
-    for text in (SCRIPT, ATTRIBUTE, QUOTES, TEXTAREA, AMPERSAND, "Z<M>", 'S"M'):
+    assert kept.currsize == 1 and movement_grid._kept_row.cache_info().hits == 1  # plain only
+    for text in (SCRIPT, ATTRIBUTE, QUOTES, TEXTAREA, AMPERSAND, "Z<M>", "Y&M", 'S"M'):
         assert_shown_as_text(again, text)
     assert_no_hostile_tags(again)
     assert '<option value="&#34;&gt;&lt;b&gt;" selected>' in again
-    # The kept cell is the macro's own markup, argument for argument.
-    macro = GradeCells().macro
-    key, side = plain["key"], "R"
-    direct = macro(key, side, "2", "", "", True, ATTRIBUTE, SCRIPT,
+    assert '<span class="badge text-bg-warning">R +2</span>' in again  # 0 against 2
+    assert '<span class="side-R">R –</span> · <span class="side-L">L 1</span>' in again
+    # The kept row's cells are the grade cell's own markup, argument for argument.
+    macro = engines["fragments"].env.get_template("planning/grade_cell.jinja").module.grade_cell
+    direct = macro(plain["key"], "R", "2", "", "", True, ATTRIBUTE, SCRIPT,
                    directions=plain["directions"], direction='"><b>')  # fmt: skip
     assert direct in again
 
