@@ -169,8 +169,12 @@ def pytest_collection_modifyitems(items):
         )
         if transactional:
             # With two test processes (pytest-xdist, `make test`), every transactional
-            # test runs in the same one, in file order as before: they flush and
-            # restore the database, start the Celery worker and the browser.
+            # test runs in one group. A transactional test leaves the database empty
+            # (the reference data comes back at the next one's start), so pytest-django
+            # orders them after every other database test; xdist sends scopes in that
+            # order, so the one group runs after the ordinary tests' files. Spread by
+            # file (--dist loadfile), a process went on from a file's transactional
+            # tests to the next file's ordinary ones on an empty database.
             item.add_marker(pytest.mark.xdist_group("transactional"))
         if (
             marker
