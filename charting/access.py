@@ -19,15 +19,20 @@ from .models import Consent, DueReview, Lot, Treatment
 
 
 def get_treatment_for(user, visit_id: int) -> tuple[Visit, Treatment | None]:
-    """The visit and its chart (None before charting). Two queries. Who saved the chart
-    last is not joined: only a stale save names them, from the row it locks."""
-    visit = get_visit_for(user, visit_id)  # query: visit, patient, location, injector
-    treatment = (
-        Treatment.objects.select_related("product", "plan", "signed_by").filter(visit=visit).first()
-    )  # query: the chart
-    if treatment is not None:
-        treatment.visit = visit
+    """The visit and its chart (None before charting). One query: the chart (a reverse
+    one-to-one) with its product, plan and signer is joined to the visit's (issue 22:
+    a query's own cost is most of a small read). Who saved the chart last is not
+    joined: only a stale save names them, from the row it locks."""
+    # query: visit, patient, location, injector, the chart, its product, plan and signer
+    visit = get_visit_for(user, visit_id, along=_CHART_ALONG)
+    try:
+        treatment = visit.treatment  # its ``visit`` is this visit (set by the join)
+    except Treatment.DoesNotExist:
+        treatment = None
     return visit, treatment
+
+
+_CHART_ALONG = ("treatment__product", "treatment__plan", "treatment__signed_by")
 
 
 def get_consent_for(user, consent_id: int) -> Consent:

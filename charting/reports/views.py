@@ -270,7 +270,7 @@ def injection_map(request, treatment_id: int):
     from charting.models import Treatment
 
     visit_id = get_object_or_404(Treatment.objects.only("visit_id"), pk=treatment_id).visit_id
-    visit, treatment = get_treatment_for(request.user, visit_id)  # 2 queries
+    visit, treatment = get_treatment_for(request.user, visit_id)  # 1 query
     try:
         job = requests.request_injection_map(treatment_id=treatment.pk, by=request.user)
     except ValidationError as exc:

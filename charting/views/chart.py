@@ -43,6 +43,9 @@ from ..reports.patient_summary import timeline_for_treatment
 from ..reports.summary_email import email_summary
 from ..reviews.models import Review
 
+# What the reports card (reports/_visit_reports.html) shows of a job, beside its id.
+_REPORT_SHOWN = ("kind", "status", "requested_at")
+
 
 def _chart_page(request, visit, treatment, *, status=200, **extra):
     """Render the chart with what it shows; a fixed number of queries (see tests)."""
@@ -52,7 +55,9 @@ def _chart_page(request, visit, treatment, *, status=200, **extra):
         "screening": screening_state(visit=visit),  # 1-2 queries: the screening
         "step": "chart",
         # query: the visit's report jobs (consent and injection-map PDFs), newest first
-        "visit_reports": list(ReportJob.objects.for_visit(visit).latest_first()[:10]),
+        "visit_reports": list(
+            ReportJob.objects.for_visit(visit).latest_first().only(*_REPORT_SHOWN)[:10]
+        ),
     }
     if not (treatment and treatment.is_signed):  # a signed chart shows the one it signed
         context["consent"] = consent_in_force(visit=visit)  # query: the consent in force
@@ -174,6 +179,7 @@ _DUE_REVIEW_SHOWN = (
 
 def _signed_parts(request, treatment, extra) -> dict:
     """What a signed chart adds: addenda, the review due since signing (2 queries)."""
+    may_add = signing.may_add_addendum(treatment=treatment, user=request.user)
     return {
         "addenda": list(treatment.addenda.select_related("created_by")),  # query: addenda
         # query: the review due since signing, and its booking (the columns shown)
@@ -182,8 +188,9 @@ def _signed_parts(request, treatment, extra) -> dict:
         .filter(treatment=treatment)
         .only(*_DUE_REVIEW_SHOWN)
         .first(),
-        "may_add_addendum": signing.may_add_addendum(treatment=treatment, user=request.user),
-        "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),
+        "may_add_addendum": may_add,
+        # the form only for who may add one (the page shows it to them only)
+        "addendum_form": (extra.pop("addendum_form", None) or AddendumForm()) if may_add else None,
     }
 
 

@@ -194,7 +194,8 @@ def _chart_queries(client, treatment, django_assert_num_queries, expected):
     return response
 
 
-# session, user, roles; visit and people; the chart; screening; consent; injections with
+# session, user, roles; visit and people with the chart (one query: charting.access);
+# screening; consent; injections with
 # muscles, vials and lots; adverse events; usable vials; muscles; screening again (the
 # product's restrictions); which of the chart's vials other patients' charts use (the
 # checklist: vials are single-patient); lots of the vial form; active location; location
@@ -206,7 +207,7 @@ def _chart_queries(client, treatment, django_assert_num_queries, expected):
 # what is left in the vials drawn from (waste at signing);
 # +1 the segments the plan keeps (planning.keeps: hatched on the diagram, listed);
 # +audit_event(): the read is audited (the view hands its visit's patient over).
-OPEN_CHART_QUERIES = 17 + 6 + 1 + 1 + audit_event()
+OPEN_CHART_QUERIES = 16 + 6 + 1 + 1 + audit_event()
 
 
 @pytest.mark.parametrize("points", [5, 60])

@@ -319,7 +319,8 @@ def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
         vial.delete()
 
 
-# session, user, roles; visit and people; the chart; screening; the injections' values
+# session, user, roles; visit and people with the chart (one query: charting.access);
+# screening; the injections' values
 # with their muscles, and their vials with lots (seal.rows_to_check: two queries); the
 # adverse events' values; addenda; the due review; the active location and the location
 # list; the visit's report jobs (the reports card,
@@ -329,7 +330,7 @@ def test_a_vial_used_in_a_signed_chart_cannot_be_deleted(signed):
 # +audit_event(): the read is audited (the view hands its visit's patient over).
 # Read with the signed part in the cache; a first read reads the injections and the
 # events again as models to render it (two more, test below).
-SIGNED_CHART_QUERIES = 15 + audit_event()
+SIGNED_CHART_QUERIES = 14 + audit_event()
 
 
 @pytest.mark.parametrize("addenda", [1, 15])
