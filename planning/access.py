@@ -34,12 +34,13 @@ def get_photo_for(user, photo_id: int) -> Photo:
     return photo
 
 
-def get_plan_for(user, plan_id: int):
+def get_plan_for(user, plan_id: int, *, muscles=None):
     """A treatment plan with its visit, patient, product, points and kept segments
-    (three queries)."""
-    from .plans import plan_with_everything
+    (three queries). ``muscles``: the reference muscles, put on the points and keeps
+    instead of joined (``planning.plans.with_muscles``)."""
+    from .plans import plan_with_everything, with_muscles
 
     require_role(user, CLINICAL_ROLES)
-    plan = get_object_or_404(plan_with_everything(plan_id), pk=plan_id)
+    plan = get_object_or_404(plan_with_everything(plan_id, muscles=muscles), pk=plan_id)
     hand_over_read(plan)
-    return plan
+    return plan if muscles is None else with_muscles(plan, muscles)

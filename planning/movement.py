@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from . import pull, reference_cache, sides
 from .choices import Grade, Side
@@ -381,13 +380,63 @@ def latest_map(*, visit: Visit, before_visit: bool = False) -> MovementMap | Non
     return maps.select_related("visit").order_by("-visit__date", "-visit_id").first()
 
 
-def baseline_observations(movement_map: MovementMap | None) -> list[Observation]:
-    """The map's cells, each marked ``at_rest`` for ``strongest_grades`` (one query)."""
+class ExpressionRef(NamedTuple):
+    """An observation's expression as ``baseline_observations`` reads it (what the
+    directions of pull name and sort by)."""
+
+    pk: int
+    code: str
+    name: str
+    order: int
+
+
+class BaselineCell(NamedTuple):
+    """One cell of a movement map as the baseline rules read it (``strongest_grades``,
+    ``observed_pulls``): plain values, no model instance (issue 22, fourth pass)."""
+
+    muscle_id: int
+    side: str
+    grade: int
+    at_rest: bool
+    direction: str
+    expression_id: int
+    expression: ExpressionRef
+
+
+def baseline_observations(movement_map: MovementMap | None) -> list[BaselineCell]:
+    """The map's cells, each marked ``at_rest`` for ``strongest_grades`` (one query).
+    Unordered: every reader is (strongest grades take the maximum, the directions of
+    pull are sorted)."""
     if movement_map is None:
         return []
-    at_rest = ExpressionWrapper(Q(expression__code=REST), output_field=BooleanField())
-    # With its expression (a join, no query more): the directions of pull are named.
-    return list(movement_map.observations.select_related("expression").annotate(at_rest=at_rest))
+    expressions: dict[int, ExpressionRef] = {}
+    cells = []
+    for (
+        muscle_id,
+        side,
+        grade,
+        direction,
+        e_id,
+        e_code,
+        e_name,
+        e_order,
+    ) in movement_map.observations.order_by().values_list(
+        "muscle_id",
+        "side",
+        "grade",
+        "direction",
+        "expression_id",
+        "expression__code",  # with its expression (a join, no query more)
+        "expression__name",
+        "expression__order",
+    ):
+        expression = expressions.get(e_id) or expressions.setdefault(
+            e_id, ExpressionRef(e_id, e_code, e_name, e_order)
+        )
+        cells.append(
+            BaselineCell(muscle_id, side, grade, e_code == REST, direction, e_id, expression)
+        )
+    return cells
 
 
 def observed_pulls(observations, muscles) -> list[PullSummary]:

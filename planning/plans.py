@@ -291,15 +291,29 @@ def templates_for(product: Product):
     )  # query: the product's templates with their totals
 
 
-def plan_with_everything(plan_id: int):
+def plan_with_everything(plan_id: int, *, muscles=None):
+    """The plan with its visit, patient, location, injector, product, points and kept
+    segments with their muscles. ``muscles``: the reference muscles (``reference_cache``)
+    to put on the points and keeps instead of joining them (``with_muscles``; issue 22,
+    fourth pass: 40 points then cost no 40 muscle rows)."""
+    points, keeps = InjectionPoint.objects.all(), PlanKeep.objects.all()
+    if muscles is None:
+        points, keeps = points.select_related("muscle"), keeps.select_related("muscle")
     return TreatmentPlan.objects.select_related(
         "visit__patient",
         "visit__location",
         "visit__injector",
         "product",
-        "created_by",
         "finalized_by",  # the final plan's "finalized by" line
-    ).prefetch_related(
-        Prefetch("points", queryset=InjectionPoint.objects.select_related("muscle")),
-        Prefetch("keeps", queryset=PlanKeep.objects.select_related("muscle")),  # issue 21
-    )
+    ).prefetch_related(Prefetch("points", queryset=points), Prefetch("keeps", queryset=keeps))
+
+
+def with_muscles(plan: TreatmentPlan, muscles) -> TreatmentPlan:
+    """``plan`` (from ``plan_with_everything`` given ``muscles``) with each point's and
+    keep's muscle set from ``muscles`` (the version-checked reference rows, the same
+    rows a join reads)."""
+    by_pk = {m.pk: m for m in muscles}
+    for row in (*plan.points.all(), *plan.keeps.all()):
+        if row.muscle_id in by_pk:  # else (a muscle newer than the cache) read as usual
+            row.muscle = by_pk[row.muscle_id]
+    return plan

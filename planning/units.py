@@ -9,6 +9,7 @@ Units are decimals in 0.5 U steps; one point holds more than 0 and at most
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.db import models
 from django.db.models import F, Q
@@ -65,6 +66,19 @@ def format_units(value) -> str:
     """Units as people write them: 4.0 → "4", 2.50 → "2.5"; "" for nothing."""
     if value is None or value == "":
         return ""
+    if not value:  # 0 and -0 are equal keys but write "0" and "-0"
+        return _formatted.__wrapped__(value)
+    try:
+        return _formatted(value)
+    except TypeError:  # unhashable (a signaling NaN): formatted as is
+        return _formatted.__wrapped__(value)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _formatted(value) -> str:
+    # Kept per process (a plan page writes ~240 figures, few distinct): keyed by the
+    # value and its type; equal values of one type write the same (the value is
+    # normalized), so the key is all the result depends on. No patient data: a number.
     value = Decimal(value)
     return f"{value.quantize(Decimal('1')) if value == value.to_integral() else value.normalize()}"
 

@@ -121,8 +121,9 @@ def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
     }
 
 
-def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None) -> dict:
-    muscles = list(reference_cache.muscles())  # query unless cached: selects, names, sides
+def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscles=None) -> dict:
+    # The reference muscles (selects, names, sides): the view's, else a query unless cached.
+    muscles = list(reference_cache.muscles() if muscles is None else muscles)
     by_code = {m.code: m for m in muscles}
     stored = list(plan.points.all())  # prefetched with the plan: no query
     if form.is_bound:

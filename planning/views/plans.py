@@ -14,6 +14,7 @@ from clinic.roles import CLINICAL_ROLES
 
 from .. import keeps as planning_keeps
 from .. import plans as planning_plans
+from .. import reference_cache
 from ..access import get_plan_for, get_visit_for
 from ..dosing import BLOCK
 from ..models import PlanTemplate, TreatmentPlan
@@ -78,7 +79,8 @@ def plan_for_visit(request, visit_id: int):
 
 @role_required(*CLINICAL_ROLES)
 def plan_editor(request, plan_id: int):
-    plan = get_plan_for(request.user, plan_id)  # 2 queries: plan with visit etc., its points
+    muscles = reference_cache.muscles()  # query unless cached: the points' muscles, selects
+    plan = get_plan_for(request.user, plan_id, muscles=muscles)  # 3 queries: plan, points, keeps
     state = screening_state(visit=plan.visit)  # 1-2 queries
     initial = {"version": plan.version, "notes": plan.notes}
     form = PlanSaveForm(request.POST or None, initial=initial)
@@ -122,7 +124,9 @@ def plan_editor(request, plan_id: int):
                     note = f" {blocked} check(s) block finalizing." if blocked else ""
                     messages.success(request, f"Plan saved (version {plan.version}).{note}")
                 return redirect(plan)
-    context = editor_context(plan=plan, screening=state, form=form, conflict=conflict)
+    context = editor_context(
+        plan=plan, screening=state, form=form, conflict=conflict, muscles=muscles
+    )
     status = 409 if conflict else (400 if form.is_bound else 200)
     return render(request, "planning/plan_editor.html", context, status=status)
 

@@ -13,11 +13,11 @@ pytestmark = pytest.mark.django_db
 # Queries of the plan editor (GET), each one named:
 #   1 session, 2 user (authentication middleware)
 #   3 user's groups (role check of @role_required)
-#   4 the plan with visit, patient, location, injector, product, creator
-#   5 its points with their muscles (prefetch)
-#  +1 its kept segments with their muscles (prefetch; planning.keeps, issue 21)
+#   4 the plan with visit, patient, location, injector, product
+#   5 its points (prefetch; their muscles are the reference muscles of 7)
+#  +1 its kept segments (prefetch; planning.keeps, issue 21; muscles as the points')
 #   6 the visit's latest screening (screening banner and checks)
-#   7 muscles (selects, names, sides)
+#   7 muscles (the points' and keeps', selects, names, sides; read first)
 #   8 the product's dose ranges, 9 their muscles
 #  10 the patient's history for the dose rules, one statement
 #     (planning.treatment_history.history): signed charts and final plans of the
