@@ -53,10 +53,13 @@ def reviews_due(request):
             listed = listed.filter(injector=form.cleaned_data["injector"])
     today = timezone.localdate()
     listed = listed.order_by("due_on", "id")
-    # query: how many are listed, and how many of them are overdue (every page)
-    totals = listed.aggregate(
-        total=Count("id"), overdue=Count("id", filter=Q(has_review=False, overdue_after__lt=today))
-    )
+    # query: how many are listed, and how many of them are overdue (every page): past
+    # their day with no review booked. The default list holds only those with none
+    # booked, so there the booking is not looked up a second time per row.
+    overdue = Q(overdue_after__lt=today)
+    if chosen.get("booked"):
+        overdue &= Q(has_review=False)
+    totals = listed.aggregate(total=Count("id"), overdue=Count("id", filter=overdue))
     paginator = Paginator(listed.values("pk"), PAGE_SIZE)
     paginator.count = totals["total"]  # known already: no second count query
     page = paginator.get_page(request.GET.get("page"))

@@ -172,6 +172,16 @@ class Appointment(models.Model):
             models.Index(fields=["injector", "starts_at"], name="appt_injector_day_idx"),
             # Patient conflicts, the patient page and the recall list.
             models.Index(fields=["patient", "starts_at"], name="appt_patient_idx"),
+            # The reviews-due list's "is this cycle's review booked?" (charting.models.
+            # due_reviews): the review appointments holding time, per patient, read
+            # from the index alone. Without it the list's count hashed every review
+            # appointment: 196 ms at 200,000 patients, 46 ms with it (docs/benchmarks.md).
+            # "review" and the statuses are Kind.REVIEW and HOLDS_TIME.
+            models.Index(
+                fields=["patient", "starts_at"],
+                name="appt_patient_review_idx",
+                condition=Q(kind="review", status__in=HOLDS_TIME),
+            ),
             # The reminder sweep: booked, not reminded, starting soon.
             models.Index(
                 fields=["starts_at"],
