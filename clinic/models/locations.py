@@ -17,6 +17,16 @@ class LocationQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
+def default_opens_at() -> datetime.time:
+    return datetime.time(9, 0)
+
+
+def default_closes_at() -> datetime.time:
+    return datetime.time(18, 0)
+
+
+# Callables, not fixed times: Django's system check warns about a fixed time default
+# when it runs within ten seconds of it (check --deploy failed at 18:00:00).
 class Location(models.Model):
     name = models.CharField(max_length=120, unique=True)
     address = models.CharField(max_length=250, blank=True)
@@ -25,10 +35,10 @@ class Location(models.Model):
     # The hours of every open day until the location has opening hours per weekday
     # (OpeningHours, clinic.hours); from then on those.
     opens_at = models.TimeField(
-        default=datetime.time(9, 0), help_text="Used only while no weekday has hours below."
+        default=default_opens_at, help_text="Used only while no weekday has hours below."
     )
     closes_at = models.TimeField(
-        default=datetime.time(18, 0), help_text="Used only while no weekday has hours below."
+        default=default_closes_at, help_text="Used only while no weekday has hours below."
     )
     closed_weekdays = models.CharField(
         max_length=7,
