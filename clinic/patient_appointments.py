@@ -13,7 +13,7 @@ from django.utils import dateformat
 from markupsafe import Markup
 
 from .fragments import render_fragment
-from .models import Appointment
+from .models import Appointment, User
 
 RECENT_APPOINTMENTS = 8
 
@@ -45,7 +45,9 @@ def recent_appointment_rows(*, patient, limit: int = RECENT_APPOINTMENTS) -> Mar
                 a["starts_at"].astimezone(ZoneInfo(a["location__time_zone"])), "D M j, Y H:i"
             ),
             kind=Appointment.Kind(a["kind"]).label,
-            injector=f"{a['injector__first_name']} {a['injector__last_name']}".strip(),
+            injector=User.full_name_of(
+                first_name=a["injector__first_name"], last_name=a["injector__last_name"]
+            ),
             location=a["location__name"],
             status=Appointment.Status(a["status"]).label,
         )

@@ -71,8 +71,13 @@ class User(AbstractUser):
     def display_name(*, first_name: str, last_name: str, email: str, title: str) -> str:
         """How a staff member is named on the pages: "Ana Ruiz, RN" (the e-mail without
         a name); from plain values too, for lists read with ``values()``."""
-        name = f"{first_name} {last_name}".strip() or email
+        name = User.full_name_of(first_name=first_name, last_name=last_name) or email
         return f"{name}, {title}" if title else name
+
+    @staticmethod
+    def full_name_of(*, first_name: str, last_name: str) -> str:
+        """``get_full_name`` from plain values (lists read with ``values()``)."""
+        return f"{first_name} {last_name}".strip()
 
     @cached_property
     def roles(self) -> frozenset[str]:
