@@ -22,7 +22,16 @@ from charting.models import DueReview, Injection, SignedRecordError, Treatment
 from charting.reviews.models import Review
 from charting.reviews.review import signing_refusals
 from charting.seal import verify
-from clinic.models import HOLDS_TIME, Appointment, Location, Patient, User
+from clinic.hours import check_open, hours_warning
+from clinic.models import (
+    HOLDS_TIME,
+    Appointment,
+    Location,
+    OpeningHours,
+    Patient,
+    User,
+    WorkingHours,
+)
 from planning.choices import VisitKind
 from planning.models import MovementMap, Observation, Photo, Screening, Visit
 from planning.movement import expressions_with_muscles
@@ -134,6 +143,28 @@ def test_appointments_never_overlap(bench_data):
     assert max(per_patient_day.values()) == 1
     assert not Appointment.objects.filter(status="cancelled", cancel_reason="").exists()
     assert Appointment.objects.filter(status="booked").exists()  # the weeks ahead
+
+
+def test_appointments_keep_to_the_hours(bench_data):
+    """The bench's locations have opening hours and its injectors working hours, and
+    its booked weeks keep to them as ``clinic.hours`` (every booking door's rule) asks."""
+    assert OpeningHours.objects.count() == len(LOCATIONS) * 7
+    assert WorkingHours.objects.filter(starts_at__gt=datetime.time(8)).exists()  # shaded columns
+    since = timezone.now() - datetime.timedelta(days=14)
+    recent = Appointment.objects.filter(status__in=HOLDS_TIME, starts_at__gte=since)
+    checked = 0
+    for a in recent.select_related("location", "injector"):
+        check_open(
+            location=a.location, injector=a.injector, starts_at=a.starts_at, ends_at=a.ends_at
+        )
+        assert (
+            hours_warning(
+                location=a.location, injector=a.injector, starts_at=a.starts_at, ends_at=a.ends_at
+            )
+            == ""
+        )
+        checked += 1
+    assert checked >= 14
 
 
 def test_every_session_is_a_signed_chart_of_its_plan(bench_data):

@@ -8,7 +8,7 @@ import random
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
-from clinic.models import Location, Patient, User
+from clinic.models import Location, OpeningHours, Patient, User, WorkingHours
 from clinic.roles import Role
 
 from . import rows
@@ -17,6 +17,12 @@ BENCH_PASSWORD = "bench-pass-2026"  # noqa: S105 - invented bench login, local o
 BENCH_DOMAIN = "bench.clinic"
 LOCATIONS = ["Bench North", "Bench Central", "Bench South"]
 INJECTORS = 20
+# Every location is open every day from 08:00 to 20:00 (the schedule books every day,
+# packed from 09:00: at most 12 appointments of at most 45 minutes, so by 18:00 with
+# the default turnover of 0); every injector works
+# there every day, the even ones from 08:00 and the odd ones from 09:00 (so the day
+# grid shades an hour of some columns, as a real rota does). Invented.
+OPENS, CLOSES = datetime.time(8), datetime.time(20)
 
 SYLLABLES = [
     "an", "bel", "cor", "da", "el", "fa", "gri", "ha", "is", "jo", "ka", "lu", "mar",
@@ -64,12 +70,41 @@ def make_staff() -> dict:
     )
     for user, (_, _, role, _, _) in zip(users, people, strict=True):
         user.groups.add(Group.objects.get(name=role))
+    make_hours(locations, users[:INJECTORS])
     return {
         "locations": locations,
         "injectors": users[:INJECTORS],
         "desk": users[INJECTORS],
         "admin": users[-1],
     }
+
+
+def make_hours(locations, injectors) -> None:
+    """Opening hours per weekday for each location and working hours per weekday for
+    each injector at their location (``clinic.hours`` reads both on every day view,
+    booking and free-slot search)."""
+    rows.create(
+        OpeningHours,
+        [
+            OpeningHours(location=location, weekday=weekday, opens_at=OPENS, closes_at=CLOSES)
+            for location in locations
+            for weekday in range(7)
+        ],
+    )
+    rows.create(
+        WorkingHours,
+        [
+            WorkingHours(
+                injector=injector,
+                location_id=injector.default_location_id,
+                weekday=weekday,
+                starts_at=datetime.time(8 + i % 2),
+                ends_at=CLOSES,
+            )
+            for i, injector in enumerate(injectors)
+            for weekday in range(7)
+        ],
+    )
 
 
 def make_patients(*, start: int, count: int, rng: random.Random, locations) -> list[Patient]:
