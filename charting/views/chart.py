@@ -49,19 +49,18 @@ _REPORT_SHOWN = ("kind", "status", "requested_at")
 
 def _chart_page(request, visit, treatment, *, status=200, **extra):
     """Render the chart with what it shows; a fixed number of queries (see tests)."""
-    context = {
-        "visit": visit,
-        "treatment": treatment,
-        "screening": screening_state(visit=visit),  # 1-2 queries: the screening
-        "step": "chart",
-    }
+    context = {"visit": visit, "treatment": treatment, "step": "chart"}
     if treatment and treatment.is_signed:
-        # query: the seal's rows, addenda, due review and report jobs (one statement)
+        # query: the seal's rows, addenda, due review, report jobs, screening (one statement)
         rows = signed_reads.read(treatment)
+        # the screening's state from the visit's latest screening read above (a second
+        # query only when it is not current: the patient's latest, to confirm)
+        context["screening"] = screening_state(visit=visit, latest=rows.screening)
         context["visit_reports"] = rows.reports
         context.update(_signed_parts(request, treatment, rows, extra))
         context.update(_as_signed(visit, treatment, rows))
         return render(request, "charting/chart_signed.html", context | extra, status=status)
+    context["screening"] = screening_state(visit=visit)  # 1-2 queries: the screening
     # query: the visit's report jobs (consent and injection-map PDFs), newest first
     context["visit_reports"] = list(
         ReportJob.objects.for_visit(visit).latest_first().only(*_REPORT_SHOWN)[:10]

@@ -29,7 +29,7 @@ from types import SimpleNamespace
 from django.db import DEFAULT_DB_ALIAS, connection, models
 
 from clinic.models import Location, User
-from planning.models import Muscle
+from planning.models import Muscle, Screening
 
 from .. import seal
 from ..models import Addendum, AdverseEvent, Consent, DueReview, Injection, Lot, Vial
@@ -57,6 +57,7 @@ class SignedPageRows:
     addenda: list
     reports: list[ReportJob]  # the visit's latest report jobs, newest first
     due_review: DueReview | None  # with its booking (``booked_id``, ``booked_at``...)
+    screening: Screening | None  # the visit's latest, with who answered and acknowledged it
 
 
 def _fields(model, names=None, *, skip=()) -> list:
@@ -106,6 +107,7 @@ class _Statement:
     report: _Part
     due: _Part
     location: _Part
+    screening: _Part
     injection_fields: list
     moment: models.DateTimeField  # turns a time as JSON gives it into an aware datetime
 
@@ -132,6 +134,8 @@ def _statement() -> _Statement:
             ("status", models.CharField()),
         )
     ]
+    screening = _Part(Screening, "s")
+    answered, acknowledged = _Part(User, "sa", _USER_SHOWN), _Part(User, "sk", _USER_SHOWN)
     injection_fields = [
         Injection._meta.get_field(name) for name in ("id", "order", *seal.INJECTION_VALUES)
     ]
@@ -159,7 +163,11 @@ def _statement() -> _Statement:
         {", ".join(b.sql for b in booked)})
    FROM {due_table} LEFT JOIN {user_table} du ON du.id = {due_table}.injector_id
    LEFT JOIN {Location._meta.db_table} dl ON dl.id = {due_table}.location_id
-   WHERE {due_table}.treatment_id = %s ORDER BY {due_table}.id LIMIT 1)::text"""  # noqa: S608
+   WHERE {due_table}.treatment_id = %s ORDER BY {due_table}.id LIMIT 1)::text,
+(SELECT json_build_array({screening.sql()}, {answered.sql()}, {acknowledged.sql()})
+   FROM {Screening._meta.db_table} s LEFT JOIN {user_table} sa ON sa.id = s.answered_by_id
+   LEFT JOIN {user_table} sk ON sk.id = s.acknowledged_by_id
+   WHERE s.visit_id = %s ORDER BY s.answered_at DESC, s.id DESC LIMIT 1)::text"""  # noqa: S608
     # (our own SQL: names from the models' metadata, every value a parameter)
     params = [p for b in booked for p in b.params]
     return _Statement(
@@ -173,6 +181,7 @@ def _statement() -> _Statement:
         report=report,
         due=due,
         location=location,
+        screening=screening,
         injection_fields=injection_fields,
         moment=models.DateTimeField(),
     )
@@ -195,9 +204,9 @@ def read(treatment) -> SignedPageRows:
     s = _statement()
     t, visit = treatment.pk, treatment.visit_id
     with connection.cursor() as cursor:
-        # query: the seal's rows, the addenda, the report jobs and the due review
-        cursor.execute(s.sql, [t, t, t, visit, t, visit, *s.params, t])
-        injections, vials, events, consents, addenda, reports, due = cursor.fetchone()
+        # query: the seal's rows, the addenda, the report jobs, the due review, the screening
+        cursor.execute(s.sql, [t, t, t, visit, t, visit, *s.params, t, visit])
+        injections, vials, events, consents, addenda, reports, due, screening = cursor.fetchone()
     user = s.user  # a user's columns shown, whoever's they are
     return SignedPageRows(
         **_injections_and_vials(s, _json(injections), _json(vials), user),
@@ -211,6 +220,8 @@ def read(treatment) -> SignedPageRows:
         addenda=[_with_user(s.addendum, row, user, "created_by") for row in _json(addenda)],
         reports=[s.report.row(row) for row in _json(reports)],
         due_review=_due_review(s, _json(due), user),
+        # its answers and findings as JSON fields give them (no decimals there)
+        screening=_screening(s, json.loads(screening) if screening else None, user),
     )
 
 
@@ -257,3 +268,11 @@ def _due_review(s: _Statement, values, user: _Part) -> DueReview | None:
     due.booked_id, due.booked_status = booked_id, booked_status
     due.booked_at = s.moment.to_python(booked_at)
     return due
+
+
+def _screening(s: _Statement, values, user: _Part) -> Screening | None:
+    if not values:
+        return None
+    screening, answered, acknowledged = _split(values, s.screening, user, user)
+    screening.answered_by, screening.acknowledged_by = answered, acknowledged
+    return screening
