@@ -167,7 +167,7 @@ def _statement() -> _Statement:
 (SELECT json_build_array({screening.sql()}, {answered.sql()}, {acknowledged.sql()})
    FROM {Screening._meta.db_table} s LEFT JOIN {user_table} sa ON sa.id = s.answered_by_id
    LEFT JOIN {user_table} sk ON sk.id = s.acknowledged_by_id
-   WHERE s.visit_id = %s ORDER BY s.answered_at DESC, s.id DESC LIMIT 1)::text"""  # noqa: S608
+   WHERE s.visit_id = %s ORDER BY s.answered_at DESC, s.id DESC LIMIT 1)::text"""  # noqa: S608 # nosec B608
     # (our own SQL: names from the models' metadata, every value a parameter)
     params = [p for b in booked for p in b.params]
     return _Statement(
