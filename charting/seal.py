@@ -33,7 +33,6 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
@@ -42,7 +41,7 @@ from django.db.models import Prefetch
 from audit.events import record
 from audit.models import Action, AuditEvent
 
-from .models import AdverseEvent, Consent, Injection, Treatment, Vial
+from .models import AdverseEvent, Consent, Injection, Treatment
 
 HASH_FORMAT = 2  # bump when the content changes shape; older formats stay verifiable
 UNKEYED = ""  # Treatment.seal_key of a seal made before keyed seals (plain SHA-256)
@@ -304,56 +303,10 @@ def signed_rows(treatment: Treatment) -> tuple[list, list, list]:
     return injections, events, consents
 
 
-def rows_to_check(treatment: Treatment) -> tuple[list, list, list, list]:
-    """The rows a signature covers, read for the check on a signed chart's every read
-    in the cheapest form that gives the same content as the model rows (four queries,
-    no ordering asked of the database): the injections as plain values (the muscle's
-    code, name and pairing joined), their vials as rows (with the lot and who
-    reconstituted them: the page shows them), the adverse events' values, the visit's
-    consents (with their witness and who withdrew them). ``content_of`` reads the
-    same attributes off these as off the models: one definition of what is signed."""
-    muscles: dict[int, SimpleNamespace] = {}
-    injections = []
-    for pk, order, muscle_id, code, name, paired, *values in treatment.injections.order_by(
-    ).values_list(
-        "pk", "order", "muscle_id", "muscle__code", "muscle__name", "muscle__paired",
-        *_INJECTION_VALUES,
-    ):  # fmt: skip
-        if muscle_id is not None and muscle_id not in muscles:
-            muscles[muscle_id] = SimpleNamespace(code=code, name=name, paired=paired)
-        injections.append(
-            SimpleNamespace(
-                pk=pk, order=order, muscle_id=muscle_id, muscle=muscles.get(muscle_id),
-                **dict(zip(_INJECTION_VALUES, values, strict=True)),
-            )
-        )  # fmt: skip
-    injections.sort(key=lambda i: (i.order, i.pk))
-    used = list(dict.fromkeys(i.vial_id for i in injections if i.vial_id is not None))
-    vials = (
-        Vial.objects.select_related("lot", "reconstituted_by").filter(pk__in=used).order_by()
-        if used
-        else []
-    )
-    by_id = {v.pk: v for v in vials}
-    for i in injections:
-        i.vial = by_id.get(i.vial_id)  # one row per vial, shared by its injections
-    events = [
-        SimpleNamespace(pk=pk, kind=kind, severity=severity, note=note, recorded_at=at)
-        for pk, kind, severity, note, at in treatment.adverse_events.order_by().values_list(
-            "pk", "kind", "severity", "note", "recorded_at"
-        )
-    ]
-    consents = list(
-        Consent.objects.filter(visit_id=treatment.visit_id)
-        .select_related("witnessed_by", "withdrawn_by")
-        .order_by()
-    )
-    return injections, events, consents, [by_id[pk] for pk in used if pk in by_id]
-
-
 # What an injection's part of the content reads of its own row (``_injection_part``,
-# ``_content_v1``), beside its id, order and muscle.
-_INJECTION_VALUES = ("side", "x", "y", "planned_units", "units", "depth", "note", "vial_id")
+# ``_content_v1``), beside its id, order and muscle: what a page reads to check the seal
+# (``charting.views.signed_reads``).
+INJECTION_VALUES = ("side", "x", "y", "planned_units", "units", "depth", "note", "vial_id")
 
 
 def state_of_rows(

@@ -327,17 +327,25 @@ def is_current(screening: Screening, visit: Visit) -> bool:
     return screening.visit_id == visit.pk and answered_on >= visit.date
 
 
-def screening_state(*, visit: Visit) -> ScreeningState:
+_UNREAD = object()
+
+
+def screening_state(*, visit: Visit, latest=_UNREAD) -> ScreeningState:
     """One query when the visit has a current screening, two when it has not.
 
     The visit is the caller's: this visit's screenings are read without joining
     it again (issue 22), and each gets the visit in hand as its ``visit``. The
     rules read nothing stale from it: ``refuse_if_locked`` reads the lock fresh.
+    ``latest``: this visit's latest screening (``Screening.objects.latest_first()``,
+    with who answered and acknowledged it; None when it has none) when the caller
+    read it in this request with its own rows (the signed chart page: one query
+    less), else read here.
     """
     by = ("answered_by", "acknowledged_by")
-    latest = (
-        Screening.objects.filter(visit_id=visit.pk).select_related(*by).latest_first().first()
-    )  # query: this visit's latest screening
+    if latest is _UNREAD:
+        latest = (
+            Screening.objects.filter(visit_id=visit.pk).select_related(*by).latest_first().first()
+        )  # query: this visit's latest screening
     if latest is not None:
         latest.visit = visit  # the row its visit_id names, already in hand
     if latest is not None and is_current(latest, visit):

@@ -37,11 +37,11 @@ from ..consent import consent_in_force
 from ..errors import ChartingError
 from ..forms import AddendumForm, AdverseEventForm, SignForm, VialForm, chart_input_from_post
 from ..lots import left_in_vials, usable_vials, vials_used_for_other_patients
-from ..models import DueReview
 from ..reports.models import ReportJob
 from ..reports.patient_summary import timeline_for_treatment
 from ..reports.summary_email import email_summary
 from ..reviews.models import Review
+from . import signed_reads
 
 # What the reports card (reports/_visit_reports.html) shows of a job, beside its id.
 _REPORT_SHOWN = ("kind", "status", "requested_at")
@@ -49,28 +49,29 @@ _REPORT_SHOWN = ("kind", "status", "requested_at")
 
 def _chart_page(request, visit, treatment, *, status=200, **extra):
     """Render the chart with what it shows; a fixed number of queries (see tests)."""
-    context = {
-        "visit": visit,
-        "treatment": treatment,
-        "screening": screening_state(visit=visit),  # 1-2 queries: the screening
-        "step": "chart",
-        # query: the visit's report jobs (consent and injection-map PDFs), newest first
-        "visit_reports": list(
-            ReportJob.objects.for_visit(visit).latest_first().only(*_REPORT_SHOWN)[:10]
-        ),
-    }
-    if not (treatment and treatment.is_signed):  # a signed chart shows the one it signed
-        context["consent"] = consent_in_force(visit=visit)  # query: the consent in force
+    context = {"visit": visit, "treatment": treatment, "step": "chart"}
+    if treatment and treatment.is_signed:
+        # query: the seal's rows, addenda, due review, report jobs, screening (one statement)
+        rows = signed_reads.read(treatment)
+        # the screening's state from the visit's latest screening read above (a second
+        # query only when it is not current: the patient's latest, to confirm)
+        context["screening"] = screening_state(visit=visit, latest=rows.screening)
+        context["visit_reports"] = rows.reports
+        context.update(_signed_parts(request, treatment, rows, extra))
+        context.update(_as_signed(visit, treatment, rows))
+        return render(request, "charting/chart_signed.html", context | extra, status=status)
+    context["screening"] = screening_state(visit=visit)  # 1-2 queries: the screening
+    # query: the visit's report jobs (consent and injection-map PDFs), newest first
+    context["visit_reports"] = list(
+        ReportJob.objects.for_visit(visit).latest_first().only(*_REPORT_SHOWN)[:10]
+    )
+    context["consent"] = consent_in_force(visit=visit)  # query: the consent in force
     if treatment is None:
         plans = list(
             visit.plans.filter(status=PlanStatus.FINAL).select_related("product")
         )  # query: the visit's final plans
         context.update(plans=plans, has_draft=visit.plans.drafts().exists())  # query: drafts
         return render(request, "charting/chart_start.html", context | extra, status=status)
-    if treatment.is_signed:
-        context.update(_signed_parts(request, treatment, extra))
-        context.update(_as_signed(visit, treatment))
-        return render(request, "charting/chart_signed.html", context | extra, status=status)
     injections = list(treatment.injections.for_pages())  # query: injections, muscles, vials, lots
     context.update(
         injections=injections,
@@ -96,7 +97,7 @@ def _drawn(injections) -> dict:
     }
 
 
-def _as_signed(visit, treatment) -> dict:
+def _as_signed(visit, treatment, rows) -> dict:
     """What was signed is what is shown. The seal checked over the stored values on
     every view (a mismatch said on the page and audited); the names of the muscles,
     product and lots as the chart showed them at signing; the consent in force at
@@ -104,11 +105,13 @@ def _as_signed(visit, treatment) -> dict:
     (the injections, the diagram and totals, the facts) is rendered once and kept by
     the seal (``rendered_once``), never when it mismatches.
 
-    Four queries when the part is kept (``seal.rows_to_check``: the signed rows as
-    values, the vials, the events, the consents); on a first read, or when the seal
-    does not match, the rows are read again as models (two more), checked again
-    (audited when they do not match) and the part is rendered from them."""
-    injections, events, consents, vials = seal.rows_to_check(treatment)
+    No query of its own when the part is kept: the rows checked are ``rows``
+    (``signed_reads``: the injections as values with their muscles and vials, the
+    events, the consents, read with the rest of the page in one statement); on a first
+    read, or when the seal does not match, the rows are read again as models (two
+    more), checked again (audited when they do not match) and the part is rendered
+    from them."""
+    injections, events, consents, vials = rows.injections, rows.events, rows.consents, rows.vials
     state = seal.state_of_rows(
         treatment=treatment, injections=injections, adverse_events=events, consents=consents
     )
@@ -169,25 +172,13 @@ def _signed_rendered(visit, treatment, consents) -> tuple:
     return state, signed_html, list({i.vial_id: i.vial for i in injections if i.vial}.values())
 
 
-# What the signed chart shows of its due review: when and with whom it is booked, or
-# when it is due and its state (``DueReview.state``: closed_as and the booking).
-_DUE_REVIEW_SHOWN = (
-    "due_on", "closed_as", "injector", "location", "injector__first_name",
-    "injector__last_name", "injector__email", "injector__title", "location__name",
-)  # fmt: skip
-
-
-def _signed_parts(request, treatment, extra) -> dict:
-    """What a signed chart adds: addenda, the review due since signing (2 queries)."""
+def _signed_parts(request, treatment, rows, extra) -> dict:
+    """What a signed chart adds: addenda, the review due since signing and its booking
+    (read with the seal's rows, ``signed_reads``)."""
     may_add = signing.may_add_addendum(treatment=treatment, user=request.user)
     return {
-        "addenda": list(treatment.addenda.select_related("created_by")),  # query: addenda
-        # query: the review due since signing, and its booking (the columns shown)
-        "due_review": DueReview.objects.select_related("injector", "location")
-        .with_state()
-        .filter(treatment=treatment)
-        .only(*_DUE_REVIEW_SHOWN)
-        .first(),
+        "addenda": rows.addenda,
+        "due_review": rows.due_review,
         "may_add_addendum": may_add,
         # the form only for who may add one (the page shows it to them only)
         "addendum_form": (extra.pop("addendum_form", None) or AddendumForm()) if may_add else None,

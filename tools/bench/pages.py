@@ -4,9 +4,11 @@ rotation of paths drawn from the bench data (so caches don't flatter)."""
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
@@ -118,6 +120,23 @@ def build(rng: random.Random) -> list[Page]:
     return [p for p in pages if p.paths]
 
 
+def _warn_unheld_seal_keys(treatments, visit_ids) -> None:
+    """Say so when the bench's signed charts are sealed under keys this run does not
+    hold (data made with the development settings' key, not ``run.BENCH_SIGNATURE_KEYS``
+    as ``make bench`` makes it): every read of them is then the mismatch path (the rows
+    read again as models, the part rendered, a mismatch audited), not the everyday read."""
+    held = set(settings.SIGNATURE_KEYS)
+    unheld = treatments.objects.filter(visit_id__in=visit_ids).exclude(seal_key__in=held).count()
+    if unheld:
+        print(
+            f"warning: {unheld} of the {len(visit_ids)} signed charts are sealed under a key "
+            f"this run does not hold ({', '.join(sorted(held))}): the signed chart page is "
+            "measured on its mismatch path. Make the data with SIGNATURE_KEYS set as "
+            "tools/bench/run.py sets it (make bench does).",
+            file=sys.stderr,
+        )
+
+
 def extra_pages(rng: random.Random) -> list[Page]:
     """Pages of apps that may not be installed yet (plans, charts, audit)."""
     found = []
@@ -147,6 +166,7 @@ def extra_pages(rng: random.Random) -> list[Page]:
             .values_list("visit_id", flat=True)[:2000]
         )
         charts = rng.sample(charts, min(len(charts), ROTATION))
+        _warn_unheld_seal_keys(Treatment, charts)
         found.append(
             Page(
                 "signed chart page",

@@ -1,0 +1,278 @@
+"""The signed chart page's own reads in one statement (issue 22, fifth session).
+
+A signed chart page reads, on every view: the rows its seal covers (the injections
+with their muscles, the vials they were drawn from with their lots and who
+reconstituted them, the adverse events, the visit's consents with their witness and
+who withdrew them), and what is live around the signed part (the addenda, the due
+review and its booking, the visit's report jobs). Through the ORM that was seven
+queries, and building each query's SQL cost more CPU than the database spent
+answering it (docs/benchmarks.md: ~1.6 ms a query, a third of the page). Here it is
+one SQL statement, written once per process from the models' own columns: one row,
+one JSON list per part (a sub-select each), turned back into the same values the
+ORM gives (each field's ``to_python``: decimals kept as their text, times as aware
+datetimes), so the seal is checked over the same content (``seal.state_of_rows``)
+and the templates get model rows (``Model.from_db``).
+
+What is not read is left deferred, never guessed: a user's password, a consent's
+signature image, a report job's columns the card does not show. A template that
+reads one of them costs a query of its own (and the page tests count queries).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache as once_per_process
+from types import SimpleNamespace
+
+from django.db import DEFAULT_DB_ALIAS, connection, models
+
+from clinic.models import Location, User
+from planning.models import Muscle, Screening
+
+from .. import seal
+from ..models import Addendum, AdverseEvent, Consent, DueReview, Injection, Lot, Vial
+from ..models.due_reviews import first_cycle_review
+from ..reports.models import ReportJob
+
+# What the page shows of a user (``User.__str__``): the rest stays deferred.
+_USER_SHOWN = ("id", "first_name", "last_name", "email", "title")
+# What the reports card (reports/_visit_reports.html) shows of a job, beside its id.
+_REPORT_SHOWN = ("id", "kind", "status", "requested_at")
+# What the signed chart shows of its due review, beside its booking (``with_state``).
+_DUE_REVIEW_SHOWN = ("id", "injector_id", "location_id", "due_on", "closed_as")
+_LOCATION_SHOWN = ("id", "name")
+_REPORTS_SHOWN = 10
+
+
+@dataclass
+class SignedPageRows:
+    """What a signed chart page shows and checks, read in one statement."""
+
+    injections: list  # as the seal reads them: values, with ``muscle`` and ``vial``
+    vials: list[Vial]  # each once, in the order the injections first use them
+    events: list  # the adverse events' values the seal covers
+    consents: list[Consent]  # the visit's, with witness and who withdrew them
+    addenda: list
+    reports: list[ReportJob]  # the visit's latest report jobs, newest first
+    due_review: DueReview | None  # with its booking (``booked_id``, ``booked_at``...)
+    screening: Screening | None  # the visit's latest, with who answered and acknowledged it
+
+
+def _fields(model, names=None, *, skip=()) -> list:
+    """The model's concrete fields named (all when None), in the model's order
+    (``Model.from_db`` defers the others by that order)."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if (names is None or f.attname in names) and f.attname not in skip
+    ]
+
+
+class _Part:
+    """Columns of one model under an alias, as a slice of a JSON array."""
+
+    def __init__(self, model, alias: str, names=None, *, skip=()):
+        self.model, self.alias = model, alias
+        self.fields = _fields(model, names, skip=skip)
+
+    def sql(self) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{self.alias}.{quote(f.column)}" for f in self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def row(self, values):
+        """A model row from this part's values (None when its id is null: no row joined)."""
+        if values[0] is None:
+            return None
+        return self.model.from_db(
+            DEFAULT_DB_ALIAS,
+            [f.attname for f in self.fields],
+            [f.to_python(v) for f, v in zip(self.fields, values, strict=True)],
+        )
+
+
+@dataclass
+class _Statement:
+    sql: str
+    params: list  # the fixed ones (the due review's booking); see ``read``
+    vial: _Part
+    lot: _Part
+    user: _Part
+    consent: _Part
+    addendum: _Part
+    report: _Part
+    due: _Part
+    location: _Part
+    screening: _Part
+    injection_fields: list
+    moment: models.DateTimeField  # turns a time as JSON gives it into an aware datetime
+
+
+@once_per_process
+def _statement() -> _Statement:
+    quote = connection.ops.quote_name
+    tables = {m: m._meta.db_table for m in (Injection, Vial, Lot, AdverseEvent, Consent)}
+    inj, muscle = tables[Injection], Muscle._meta.db_table
+    vial, lot = _Part(Vial, "v"), _Part(Lot, "l")
+    reconstituted = _Part(User, "ru", _USER_SHOWN)
+    consent = _Part(Consent, "c", skip=("signature_png",))
+    witness, withdrew = _Part(User, "wu", _USER_SHOWN), _Part(User, "xu", _USER_SHOWN)
+    addendum, author = _Part(Addendum, "a"), _Part(User, "au", _USER_SHOWN)
+    report = _Part(ReportJob, "r", _REPORT_SHOWN)
+    due_table = DueReview._meta.db_table  # not aliased: the booking's SQL names it
+    due = _Part(DueReview, due_table, _DUE_REVIEW_SHOWN)
+    injector, location = _Part(User, "du", _USER_SHOWN), _Part(Location, "dl", _LOCATION_SHOWN)
+    booked = [
+        first_cycle_review(column, field)
+        for column, field in (
+            ("id", models.BigIntegerField()),
+            ("starts_at", models.DateTimeField()),
+            ("status", models.CharField()),
+        )
+    ]
+    screening = _Part(Screening, "s")
+    answered, acknowledged = _Part(User, "sa", _USER_SHOWN), _Part(User, "sk", _USER_SHOWN)
+    injection_fields = [
+        Injection._meta.get_field(name) for name in ("id", "order", *seal.INJECTION_VALUES)
+    ]
+    injection_columns = ", ".join(f"i.{quote(f.column)}" for f in injection_fields)
+    user_table = User._meta.db_table
+    sql = f"""SELECT
+(SELECT json_agg(json_build_array({injection_columns}, i.muscle_id, m.code, m.name, m.paired))
+   FROM {inj} i LEFT JOIN {muscle} m ON m.id = i.muscle_id WHERE i.treatment_id = %s)::text,
+(SELECT json_agg(json_build_array({vial.sql()}, {lot.sql()}, {reconstituted.sql()}))
+   FROM {tables[Vial]} v JOIN {tables[Lot]} l ON l.id = v.lot_id
+   LEFT JOIN {user_table} ru ON ru.id = v.reconstituted_by_id
+   WHERE v.id IN (SELECT vial_id FROM {inj} WHERE treatment_id = %s))::text,
+(SELECT json_agg(json_build_array(e.id, e.kind, e.severity, e.note, e.recorded_at))
+   FROM {tables[AdverseEvent]} e WHERE e.treatment_id = %s)::text,
+(SELECT json_agg(json_build_array({consent.sql()}, {witness.sql()}, {withdrew.sql()}))
+   FROM {tables[Consent]} c LEFT JOIN {user_table} wu ON wu.id = c.witnessed_by_id
+   LEFT JOIN {user_table} xu ON xu.id = c.withdrawn_by_id WHERE c.visit_id = %s)::text,
+(SELECT json_agg(json_build_array({addendum.sql()}, {author.sql()}) ORDER BY a.created_at, a.id)
+   FROM {Addendum._meta.db_table} a LEFT JOIN {user_table} au ON au.id = a.created_by_id
+   WHERE a.treatment_id = %s)::text,
+(SELECT json_agg(json_build_array({report.sql()}) ORDER BY r.requested_at DESC, r.id DESC)
+   FROM (SELECT * FROM {ReportJob._meta.db_table} WHERE visit_id = %s
+         ORDER BY requested_at DESC, id DESC LIMIT {_REPORTS_SHOWN}) r)::text,
+(SELECT json_build_array({due.sql()}, {injector.sql()}, {location.sql()},
+        {", ".join(b.sql for b in booked)})
+   FROM {due_table} LEFT JOIN {user_table} du ON du.id = {due_table}.injector_id
+   LEFT JOIN {Location._meta.db_table} dl ON dl.id = {due_table}.location_id
+   WHERE {due_table}.treatment_id = %s ORDER BY {due_table}.id LIMIT 1)::text,
+(SELECT json_build_array({screening.sql()}, {answered.sql()}, {acknowledged.sql()})
+   FROM {Screening._meta.db_table} s LEFT JOIN {user_table} sa ON sa.id = s.answered_by_id
+   LEFT JOIN {user_table} sk ON sk.id = s.acknowledged_by_id
+   WHERE s.visit_id = %s ORDER BY s.answered_at DESC, s.id DESC LIMIT 1)::text"""  # noqa: S608 # nosec B608
+    # (our own SQL: names from the models' metadata, every value a parameter)
+    params = [p for b in booked for p in b.params]
+    return _Statement(
+        sql=sql,
+        params=params,
+        vial=vial,
+        lot=lot,
+        user=reconstituted,
+        consent=consent,
+        addendum=addendum,
+        report=report,
+        due=due,
+        location=location,
+        screening=screening,
+        injection_fields=injection_fields,
+        moment=models.DateTimeField(),
+    )
+
+
+def _json(text: str | None) -> list:
+    # Decimals as their text, as the database driver gives them (the seal hashes str()).
+    return json.loads(text, parse_float=Decimal) if text else []
+
+
+def _split(values, *parts):
+    start = 0
+    for part in parts:
+        yield part.row(values[start : start + len(part)])
+        start += len(part)
+
+
+def read(treatment) -> SignedPageRows:
+    """The signed chart's rows (``SignedPageRows``): one query."""
+    s = _statement()
+    t, visit = treatment.pk, treatment.visit_id
+    with connection.cursor() as cursor:
+        # query: the seal's rows, the addenda, the report jobs, the due review, the screening
+        cursor.execute(s.sql, [t, t, t, visit, t, visit, *s.params, t, visit])
+        injections, vials, events, consents, addenda, reports, due, screening = cursor.fetchone()
+    user = s.user  # a user's columns shown, whoever's they are
+    return SignedPageRows(
+        **_injections_and_vials(s, _json(injections), _json(vials), user),
+        events=[
+            SimpleNamespace(
+                pk=pk, kind=kind, severity=severity, note=note, recorded_at=s.moment.to_python(at)
+            )
+            for pk, kind, severity, note, at in _json(events)
+        ],
+        consents=[_consent(s, row, user) for row in _json(consents)],
+        addenda=[_with_user(s.addendum, row, user, "created_by") for row in _json(addenda)],
+        reports=[s.report.row(row) for row in _json(reports)],
+        due_review=_due_review(s, _json(due), user),
+        # its answers and findings as JSON fields give them (no decimals there)
+        screening=_screening(s, json.loads(screening) if screening else None, user),
+    )
+
+
+def _injections_and_vials(s: _Statement, injection_rows, vial_rows, user: _Part) -> dict:
+    by_id = {}
+    for values in vial_rows:
+        vial, lot, by = _split(values, s.vial, s.lot, user)
+        vial.lot, vial.reconstituted_by = lot, by
+        by_id[vial.pk] = vial
+    muscles: dict[int, SimpleNamespace] = {}
+    injections = []
+    names = [f.attname if f.attname != "id" else "pk" for f in s.injection_fields]
+    for row in injection_rows:
+        *values, muscle_id, code, name, paired = row
+        own = {n: f.to_python(v) for n, f, v in zip(names, s.injection_fields, values, strict=True)}
+        if muscle_id is not None and muscle_id not in muscles:
+            muscles[muscle_id] = SimpleNamespace(code=code, name=name, paired=paired)
+        injection = SimpleNamespace(muscle_id=muscle_id, muscle=muscles.get(muscle_id), **own)
+        injection.vial = by_id.get(injection.vial_id)  # one row per vial, shared
+        injections.append(injection)
+    injections.sort(key=lambda i: (i.order, i.pk))
+    used = dict.fromkeys(i.vial_id for i in injections if i.vial_id is not None)
+    return {"injections": injections, "vials": [by_id[pk] for pk in used if pk in by_id]}
+
+
+def _with_user(part: _Part, values, user: _Part, name: str):
+    row, by = _split(values, part, user)
+    setattr(row, name, by)
+    return row
+
+
+def _consent(s: _Statement, values, user: _Part) -> Consent:
+    consent, witness, withdrew = _split(values, s.consent, user, user)
+    consent.witnessed_by, consent.withdrawn_by = witness, withdrew
+    return consent
+
+
+def _due_review(s: _Statement, values, user: _Part) -> DueReview | None:
+    if not values:
+        return None
+    *values, booked_id, booked_at, booked_status = values
+    due, injector, location = _split(values, s.due, user, s.location)
+    due.injector, due.location = injector, location
+    due.booked_id, due.booked_status = booked_id, booked_status
+    due.booked_at = s.moment.to_python(booked_at)
+    return due
+
+
+def _screening(s: _Statement, values, user: _Part) -> Screening | None:
+    if not values:
+        return None
+    screening, answered, acknowledged = _split(values, s.screening, user, user)
+    screening.answered_by, screening.acknowledged_by = answered, acknowledged
+    return screening
