@@ -10,7 +10,9 @@ class ActiveLocationMiddleware:
 
     Chosen in the navigation bar and kept in the session; falls back to the
     user's default location, then the first active one. Loaded lazily so pages
-    that do not show it run no query for it.
+    that do not show it run no query for it. ``request.location.active()`` is every
+    active location by name, the list it is picked from (the navigation bar's, the
+    day view's): one query a request for both, read when first asked for.
     """
 
     def __init__(self, get_response):
@@ -26,29 +28,41 @@ class _LazyLocation:
         self._request = request
         self._loaded = False
         self._value = None
+        self._active: list[Location] | None = None
 
     def get(self) -> Location | None:
         if not self._loaded:
-            self._value = resolve_location(self._request)
+            self._value = resolve_location(self._request, self)
             self._loaded = True
         return self._value
 
+    def active(self) -> list[Location]:
+        """The active locations by name (query: once a request). Shared: not to be changed."""
+        if self._active is None:
+            self._active = list(Location.objects.active())
+        return self._active
 
-def resolve_location(request) -> Location | None:
+
+def resolve_location(request, lazy: _LazyLocation | None = None) -> Location | None:
+    """The session's location, else the user's default one, else the first by name:
+    picked from the active locations (``lazy``'s list, else one query)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    locations = Location.objects.active()
-    chosen = request.session.get(SESSION_KEY)
-    if chosen:
-        location = locations.filter(pk=chosen).first()
-        if location:
-            return location
-    if user.default_location_id:
-        location = locations.filter(pk=user.default_location_id).first()
-        if location:
-            return location
-    return locations.first()
+    locations = lazy.active() if lazy is not None else list(Location.objects.active())
+    by_pk = {location.pk: location for location in locations}
+    for wanted in (request.session.get(SESSION_KEY), user.default_location_id):
+        if wanted and _pk(wanted) in by_pk:
+            return by_pk[_pk(wanted)]
+    return locations[0] if locations else None
+
+
+def _pk(value) -> int | None:
+    """A session's or column's id as the lookup ``pk=value`` reads it."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 HEALTHZ_PATH = "/healthz"
