@@ -10,9 +10,10 @@ class ActiveLocationMiddleware:
 
     Chosen in the navigation bar and kept in the session; falls back to the
     user's default location, then the first active one. Loaded lazily so pages
-    that do not show it run no query for it. ``request.location.active()`` is every
-    active location by name, the list it is picked from (the navigation bar's, the
-    day view's): one query a request for both, read when first asked for.
+    that do not show it run no query for it. A page that lists the locations itself
+    (the day view, the week view, the reviews-due filter) reads them first with
+    ``request.location.active()``: the active location is then picked from that list,
+    and the navigation bar shows it too, one query for the three.
     """
 
     def __init__(self, get_response):
@@ -32,7 +33,10 @@ class _LazyLocation:
 
     def get(self) -> Location | None:
         if not self._loaded:
-            self._value = resolve_location(self._request, self)
+            if self._active is not None:
+                self._value = pick_location(self._request, self._active)
+            else:
+                self._value = resolve_location(self._request)
             self._loaded = True
         return self._value
 
@@ -42,19 +46,39 @@ class _LazyLocation:
             self._active = list(Location.objects.active())
         return self._active
 
+    def active_if_read(self) -> list[Location] | None:
+        """The active locations when this request has read them (``active()``), else None."""
+        return self._active
 
-def resolve_location(request, lazy: _LazyLocation | None = None) -> Location | None:
-    """The session's location, else the user's default one, else the first by name:
-    picked from the active locations (``lazy``'s list, else one query)."""
+
+def resolve_location(request) -> Location | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    locations = lazy.active() if lazy is not None else list(Location.objects.active())
-    by_pk = {location.pk: location for location in locations}
+    locations = Location.objects.active()
+    chosen = request.session.get(SESSION_KEY)
+    if chosen:
+        location = locations.filter(pk=chosen).first()
+        if location:
+            return location
+    if user.default_location_id:
+        location = locations.filter(pk=user.default_location_id).first()
+        if location:
+            return location
+    return locations.first()
+
+
+def pick_location(request, active: list[Location]) -> Location | None:
+    """``resolve_location``'s choice (the session's, the user's default, the first by
+    name), picked from the active locations already read."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    by_pk = {location.pk: location for location in active}
     for wanted in (request.session.get(SESSION_KEY), user.default_location_id):
         if wanted and _pk(wanted) in by_pk:
             return by_pk[_pk(wanted)]
-    return locations[0] if locations else None
+    return active[0] if active else None
 
 
 def _pk(value) -> int | None:

@@ -10,15 +10,13 @@ def site(request):
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     lazy = getattr(request, "location", None) if signed_in else None
-    if lazy is not None:
-        # One query for both: the active location is picked from the active ones.
-        location, locations = lazy.get(), lazy.active()
-    else:
-        # Lazy: queried only when the navigation is rendered.
-        location, locations = None, Location.objects.active() if signed_in else []
+    location = lazy.get() if lazy is not None else None
+    # The list the page read already (the day view's), else lazy: queried only when
+    # the navigation is rendered.
+    read = lazy.active_if_read() if lazy is not None else None
     return {
         "clinic_name": settings.CLINIC_NAME,
         "active_location": location,
         "menu": menu_for(user, request.path) if signed_in else [],
-        "locations": locations,
+        "locations": read if read is not None else Location.objects.active() if signed_in else [],
     }

@@ -43,6 +43,8 @@ MAX_PAGE = 10**9
 
 @role_required(*Role.values)
 def reviews_due(request):
+    # query: the active locations (the filter's, the navigation's, the active one's)
+    request.location.active()
     form = ReviewFilterForm(request.GET or None)
     listed = DueReview.objects.needing_booking()
     chosen = {}

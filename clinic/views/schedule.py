@@ -197,7 +197,8 @@ def _arrivals(appointments, shown, *, day, today, now, links: Links, zone) -> di
 @role_required(*Role.values)
 def week_view(request):
     form = WeekForm(request.GET or None)
-    location = request.location.get()  # query: the active location (its zone and hours)
+    request.location.active()  # query: the active locations (the active one, the navigation's)
+    location = request.location.get()  # picked from them (its zone and hours)
     if location is None:
         return render(request, "clinic/schedule_empty.html")
     injector = form.cleaned_data.get("injector") if form.is_valid() else None

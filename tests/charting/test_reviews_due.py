@@ -27,11 +27,11 @@ def test_reviews_due_query_count_and_overdue(
 ):
     for n in range(count):
         make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=10 + n % 20)
-    # 1 session, 2 user, 3 roles, 4 this page's ids with how many are listed and overdue,
-    # 5 this page's reviews with patient/injector/location and the booked review, 6 the
-    # injectors of the filter, 7 the active location, 8 the location list of the navigation
-    # bar (also the filter's locations)
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 roles, 4 the active locations (the filter's, the navigation
+    # bar's; the active one is picked from them), 5 this page's ids with how many are
+    # listed and overdue, 6 this page's reviews with patient/injector/location and the
+    # booked review, 7 the injectors of the filter
+    with django_assert_num_queries(7):
         page = desk_client.get(reverse("reviews_due"))
     rows = page.context["rows"]
     assert len(rows) == min(count, PAGE_SIZE)

@@ -190,8 +190,8 @@ def test_patient_list_query_count_does_not_grow(
     PatientFactory.create_batch(count, home_location=location)
     desk_client.get(reverse("patient_list"))  # warm the session
     # 1 session, 2 user, 3 the user's roles, 4 count for the pager, 5 the page of
-    # patients with their home location (select_related), 6 the active locations (the
-    # navigation's, and the user's default one picked from them)
-    with django_assert_num_queries(6):
+    # patients with their home location (select_related), 6 locations in the navigation
+    # (the active location is resolved by 7 default location).
+    with django_assert_num_queries(7):
         response = desk_client.get(reverse("patient_list"))
     assert len(response.context["page"]) == min(count, 25)

@@ -148,8 +148,8 @@ def test_my_day_query_count_is_constant(
         )
     client.force_login(injector)
     # 1 session, 2 user, 3 roles, 4 my appointments of the day with patient and
-    # location, 5 the active locations (the active one, the navigation's)
-    with django_assert_num_queries(5):
+    # location, 5 the active location, 6 the navigation's locations
+    with django_assert_num_queries(6):
         page = client.get(reverse("my_day"))
     assert len(page.context["appointments"]) == count
 
