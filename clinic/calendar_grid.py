@@ -32,6 +32,7 @@ from markupsafe import Markup
 from .fragments import render_fragment
 from .links import Links
 from .models import Appointment
+from .models.appointments import GridAppointment
 from .slots import SLOT_MINUTES
 
 ROW_MINUTES = 5
@@ -50,7 +51,7 @@ Slot = tuple[str, str, str, str]
 
 @dataclass
 class Block:
-    appointment: Appointment
+    appointment: GridAppointment
     row: int
     span: int
     start: datetime.datetime
@@ -99,7 +100,7 @@ def grid_bounds(
 
 def build_grid(
     *,
-    columns: list[tuple[Column, datetime.date, list[Appointment], dict]],
+    columns: list[tuple[Column, datetime.date, list[GridAppointment], dict]],
     zone: ZoneInfo,
     opens: datetime.time,
     closes: datetime.time,
@@ -267,10 +268,10 @@ def shown(block: Block, *, now: datetime.datetime, links: Links, show_location: 
         span=block.span,
         href=links("appointment_detail", a.pk),
         move=links("appointment_reschedule", a.pk) if booked and a.starts_at > now else "",
-        first_name=a.patient.first_name,
-        last_name=a.patient.last_name,
+        first_name=a.first_name,
+        last_name=a.last_name,
         times=f"{block.start:%H:%M}–{block.end:%H:%M}",
-        what=f"{what} · {a.location.name}" if show_location else what,
+        what=f"{what} · {a.location_name}" if show_location else what,
         badge="" if booked else STATUSES.get(a.status, a.status),
         turnover=block.turnover,
         turnover_until=f"{block.end + (a.blocked_until - a.ends_at):%H:%M}",
@@ -285,7 +286,7 @@ def _time(minute: int) -> datetime.time:
     return datetime.time(minute // 60, minute % 60)
 
 
-def _turnover_rows(appointment: Appointment, *, zone, day, end, rows: int) -> int:
+def _turnover_rows(appointment: GridAppointment, *, zone, day, end, rows: int) -> int:
     """How many rows of the day the appointment's turnover covers after its end."""
     if appointment.blocked_until <= appointment.ends_at or end.date() != day:
         return 0

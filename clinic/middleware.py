@@ -10,7 +10,10 @@ class ActiveLocationMiddleware:
 
     Chosen in the navigation bar and kept in the session; falls back to the
     user's default location, then the first active one. Loaded lazily so pages
-    that do not show it run no query for it.
+    that do not show it run no query for it. A page that lists the locations itself
+    (the day view, the week view, the reviews-due filter) reads them first with
+    ``request.location.active()``: the active location is then picked from that list,
+    and the navigation bar shows it too, one query for the three.
     """
 
     def __init__(self, get_response):
@@ -26,12 +29,26 @@ class _LazyLocation:
         self._request = request
         self._loaded = False
         self._value = None
+        self._active: list[Location] | None = None
 
     def get(self) -> Location | None:
         if not self._loaded:
-            self._value = resolve_location(self._request)
+            if self._active is not None:
+                self._value = pick_location(self._request, self._active)
+            else:
+                self._value = resolve_location(self._request)
             self._loaded = True
         return self._value
+
+    def active(self) -> list[Location]:
+        """The active locations by name (query: once a request). Shared: not to be changed."""
+        if self._active is None:
+            self._active = list(Location.objects.active())
+        return self._active
+
+    def active_if_read(self) -> list[Location] | None:
+        """The active locations when this request has read them (``active()``), else None."""
+        return self._active
 
 
 def resolve_location(request) -> Location | None:
@@ -49,6 +66,27 @@ def resolve_location(request) -> Location | None:
         if location:
             return location
     return locations.first()
+
+
+def pick_location(request, active: list[Location]) -> Location | None:
+    """``resolve_location``'s choice (the session's, the user's default, the first by
+    name), picked from the active locations already read."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    by_pk = {location.pk: location for location in active}
+    for wanted in (request.session.get(SESSION_KEY), user.default_location_id):
+        if wanted and _pk(wanted) in by_pk:
+            return by_pk[_pk(wanted)]
+    return active[0] if active else None
+
+
+def _pk(value) -> int | None:
+    """A session's or column's id as the lookup ``pk=value`` reads it."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 HEALTHZ_PATH = "/healthz"

@@ -171,15 +171,44 @@ def _calendar_day(form) -> datetime.date | None:
     return date_in_window(day, back_days=CALENDAR_BACK_DAYS, ahead_days=CALENDAR_AHEAD_DAYS)
 
 
+class ListedChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that, given ``listed`` (the rows of its queryset the request has
+    read already), cleans a choice from them instead of asking the database again: the
+    same value, the same refusal (``int`` reads the id as the ``pk`` lookup does)."""
+
+    listed: list | None = None
+
+    def to_python(self, value):
+        if self.listed is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            pk = None
+        for row in self.listed:
+            if row.pk == pk:
+                return row
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
 class DayForm(forms.Form):
     day = forms.DateField(required=False, widget=DATE, label="Day")
-    location = forms.ModelChoiceField(
+    location = ListedChoiceField(
         queryset=Location.objects.active(), required=False, empty_label=None
     )
     # The day view's columns: one per injector, or one per treatment room.
     by = forms.ChoiceField(
         choices=[("injector", "By injector"), ("room", "By room")], required=False
     )
+
+    def __init__(self, *args, locations: list[Location] | None = None, **kwargs):
+        """``locations``: the active locations read already (``request.location.active()``),
+        to clean the chosen one from without a query."""
+        super().__init__(*args, **kwargs)
+        self.fields["location"].listed = locations
 
     def clean_day(self):
         return _calendar_day(self)

@@ -9,11 +9,14 @@ def site(request):
     """What the base layout shows on every page: the clinic's name, the menu, locations."""
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
-    location = request.location.get() if signed_in and hasattr(request, "location") else None
+    lazy = getattr(request, "location", None) if signed_in else None
+    location = lazy.get() if lazy is not None else None
+    # The list the page read already (the day view's), else lazy: queried only when
+    # the navigation is rendered.
+    read = lazy.active_if_read() if lazy is not None else None
     return {
         "clinic_name": settings.CLINIC_NAME,
         "active_location": location,
         "menu": menu_for(user, request.path) if signed_in else [],
-        # Lazy: queried only when the navigation is rendered.
-        "locations": Location.objects.active() if signed_in else [],
+        "locations": read if read is not None else Location.objects.active() if signed_in else [],
     }

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Window
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from markupsafe import Markup
 
 from clinic import once
 from clinic.access import role_required
@@ -20,6 +20,7 @@ from clinic.errors import SchedulingError
 from clinic.forms import show_on_form
 from clinic.fragments import render_fragment
 from clinic.links import Links
+from clinic.models import User
 from clinic.roles import Role
 from clinic.scheduling_forms import ReasonForm
 from clinic.slots import local_datetime, local_today, zone_of
@@ -28,7 +29,7 @@ from .. import due_reviews
 from ..access import get_due_review_for
 from ..forms import ReviewFilterForm
 from ..models import DueReview
-from ..models.due_reviews import DueReviewState
+from ..models.due_reviews import DueReviewState, due_state
 from ..next_cycle_recall import patients_due_back
 from ..review_timing import first_booking_day
 
@@ -36,10 +37,14 @@ from ..review_timing import first_booking_day
 # the bench (docs/benchmarks.md).
 PAGE_SIZE = 25
 LIST_LIMIT = 200
+# A page number beyond this is counted first (its offset would overflow the database's).
+MAX_PAGE = 10**9
 
 
 @role_required(*Role.values)
 def reviews_due(request):
+    # query: the active locations (the filter's, the navigation's, the active one's)
+    request.location.active()
     form = ReviewFilterForm(request.GET or None)
     listed = DueReview.objects.needing_booking()
     chosen = {}
@@ -53,48 +58,92 @@ def reviews_due(request):
             listed = listed.filter(injector=form.cleaned_data["injector"])
     today = timezone.localdate()
     listed = listed.order_by("due_on", "id")
-    # query: how many are listed, and how many of them are overdue (every page): past
-    # their day with no review booked. The default list holds only those with none
-    # booked, so there the booking is not looked up a second time per row.
+    # How many are listed, and how many of them are overdue: past their day with no
+    # review booked. The default list holds only those with none booked, so there the
+    # booking is not looked up a second time per row.
     overdue = Q(overdue_after__lt=today)
     if chosen.get("booked"):
         overdue &= Q(has_review=False)
-    totals = listed.aggregate(total=Count("id"), overdue=Count("id", filter=overdue))
-    paginator = Paginator(listed.values("pk"), PAGE_SIZE)
-    paginator.count = totals["total"]  # known already: no second count query
-    page = paginator.get_page(request.GET.get("page"))
-    # query: this page's ids, picked from the due reviews alone: with the joins first, a
-    # deep page hashed every patient and appointment (65 ms at 20,000 patients,
-    # docs/benchmarks.md). Read on their own, not as a subquery of the rows' query: the
-    # state's SQL names the due review's own table, which a subquery aliases, so there it
-    # read the outer row's state (an open review after a booked one fell off the list).
-    ids = [row["pk"] for row in page.object_list]
-    # query: this page's reviews with patient, injector, location and booked appointment.
-    rows = list(DueReview.objects.for_list().filter(pk__in=ids).order_by("due_on", "id"))
-    can_open = request.user.has_role(Role.INJECTOR, Role.ADMIN)
-    rows_html = show_rows(rows, today=today, can_open=can_open)
+    page, ids, overdue_count = _page_of(listed, overdue=overdue, asked=request.GET.get("page"))
+    # query: this page's reviews with patient, injector, location and booked appointment,
+    # as values.
+    rows = show_rows(
+        list(DueReview.objects.for_list().filter(pk__in=ids).order_by("due_on", "id")),
+        today=today,
+        can_open=request.user.has_role(Role.INJECTOR, Role.ADMIN),
+    )
     query = request.GET.copy()
     query.pop("page", None)
+    chosen_injector = chosen.get("injector")
     context = {
         "form": form,
         "rows": rows,
-        "rows_html": rows_html,
+        "rows_html": render_fragment("charting/reviews_due_rows.jinja", rows=rows),
         "page": page,
         "query": query.urlencode(),
-        "overdue_count": totals["overdue"],
+        "overdue_count": overdue_count,
         # The filter's choices, written out by the template (the navigation's
-        # locations; query: the injectors): the form's widgets took 1.5 ms.
-        "injector_choices": list(form.fields["injector"].queryset),
+        # locations; query: the injectors, as values): the form's widgets took 1.5 ms.
+        "injector_choices": [
+            {"pk": pk, "name": User.full_name_of(first_name=first, last_name=last)}
+            for pk, first, last in form.fields["injector"].queryset.values_list(
+                "pk", "first_name", "last_name"
+            )
+        ],
         "chosen_location": chosen.get("location"),
-        "chosen_injector": chosen.get("injector"),
+        "chosen_injector_id": chosen_injector.pk if chosen_injector else None,
     }
     return render(request, "charting/reviews_due.html", context)
+
+
+def _page_of(listed, *, overdue: Q, asked: str | None) -> tuple[Page, list[int], int]:
+    """The page of ``listed`` asked for (as ``Paginator.get_page``: page 1 for what is not
+    a number, the last page past the end), its ids, and how many listed are overdue.
+
+    One query: the page's ids, picked from the due reviews alone, each with the list's
+    count and its overdue count as window aggregates over the whole list (PostgreSQL
+    counts the list once, not once for the totals and again for the page). With the
+    joins first, a deep page hashed every patient and appointment (65 ms at 20,000
+    patients, docs/benchmarks.md). Read on their own, not as a subquery of the rows'
+    query: the state's SQL names the due review's own table, which a subquery aliases,
+    so there it read the outer row's state (an open review after a booked one fell
+    off the list). A page past the end, or an empty list, counts first (two queries)."""
+    try:
+        number = int(asked) if asked is not None else 1
+    except ValueError:
+        number = 1
+    if 1 <= number <= MAX_PAGE:
+        start = (number - 1) * PAGE_SIZE
+        # query: the page's ids, the list's count and its overdue count
+        picked = list(
+            listed.annotate(
+                listed_total=Window(Count("id")), listed_overdue=Window(Count("id", filter=overdue))
+            ).values_list("pk", "listed_total", "listed_overdue")[start : start + PAGE_SIZE]
+        )
+        if picked:
+            paginator = Paginator(listed.values("pk"), PAGE_SIZE)
+            paginator.count = picked[0][1]  # known already: no count query
+            return paginator.page(number), [pk for pk, _, _ in picked], picked[0][2]
+    # query: how many are listed and overdue; query: the last page's ids (none listed: none)
+    totals = listed.aggregate(total=Count("id"), overdue=Count("id", filter=overdue))
+    paginator = Paginator(listed.values("pk"), PAGE_SIZE)
+    paginator.count = totals["total"]
+    page = paginator.get_page(asked)
+    ids = [row["pk"] for row in page.object_list] if totals["total"] else []
+    return page, ids, totals["overdue"]
 
 
 class DueRow(NamedTuple):
     """What a row of the list shows, as text and links (the fragment escapes them)."""
 
-    due: DueReview
+    pk: int
+    first_name: str
+    last_name: str
+    chart_number: str
+    phone: str
+    location: str  # the location's name
+    overdue: bool  # open and past day 21
+    days_since: int  # days since the treatment, on the location's clock
     state: str  # "Needs booking", "Booked"...
     injector: str  # the injector's full name
     patient_url: str
@@ -109,59 +158,69 @@ class DueRow(NamedTuple):
     review_url: str  # "Open review", for the clinical roles
 
 
-def show_rows(rows: list[DueReview], *, today, can_open: bool) -> Markup:
-    """The rows' markup, drawn in one render of ``charting/reviews_due_rows.jinja``,
-    with each row's dates on its location's clock and its links made here: through
-    the template's filters, {% url %} tags and variables, 25 rows were most of this
-    page's time (docs/benchmarks.md). Sets ``overdue`` and ``days_since`` on each."""
+def show_rows(rows: list[dict], *, today, can_open: bool) -> list[DueRow]:
+    """The list's rows (``DueReview.objects.for_list()`` values) as ``DueRow``: each
+    row's dates on its location's clock and its links made here, drawn by one render
+    of ``charting/reviews_due_rows.jinja``: through the template's filters, {% url %}
+    tags and variables, 25 rows were most of this page's time (docs/benchmarks.md)."""
     links = Links()
     choose = reverse("appointment_book")
-    shown = []
-    for due in rows:
-        due.overdue = due.is_overdue(today)
-        # the treatment's day on its location's clock, as the row shows it
-        due.days_since = (today - due.treated_at.astimezone(zone_of(due.location)).date()).days
-        shown.append(_row(due, today=today, links=links, choose=choose, can_open=can_open))
-    return render_fragment("charting/reviews_due_rows.jinja", rows=shown)
+    now = timezone.now()
+    return [_row(due, today=today, now=now, links=links, choose=choose, can_open=can_open)
+            for due in rows]  # fmt: skip
 
 
-def _row(due: DueReview, *, today, links: Links, choose: str, can_open: bool) -> DueRow:
-    zone, state = zone_of(due.location), due.state
-    treated = due.treated_at.astimezone(zone)
+def _row(due: dict, *, today, now, links: Links, choose: str, can_open: bool) -> DueRow:
+    zone = ZoneInfo(due["location__time_zone"])
+    state = due_state(
+        closed_as=due["closed_as"], booked_status=due["booked_status"], booked_id=due["booked_id"]
+    )
+    pk, due_on = due["pk"], due["due_on"]
+    treated = due["treated_at"].astimezone(zone)
+    overdue = state == DueReviewState.OPEN and today > due["overdue_after"]
     booked = booked_url = ""
     if state == DueReviewState.BOOKED:
-        starts = due.booked_at.astimezone(zone)
+        starts = due["booked_at"].astimezone(zone)
         booked = f"Booked {starts:%a %b} {starts.day}, {starts:%H:%M}"
-        booked_url = links("appointment_detail", due.booked_id)
+        booked_url = links("appointment_detail", due["booked_id"])
     book_url = choose_url = dismiss_url = ""
     if state == DueReviewState.OPEN:
-        book_url = links("review_book", due.pk)
+        book_url = links("review_book", pk)
         # the day "Book review" starts on (today once due), on the location's clock
         first_day = first_booking_day(
-            due_on=due.due_on,
-            window_opens_on=due.review_from.astimezone(zone).date(),
-            today=local_today(due.location),
+            due_on=due_on,
+            window_opens_on=due["review_from"].astimezone(zone).date(),
+            today=now.astimezone(zone).date(),
         )
         # ids and an ISO date: nothing here needs quoting
         choose_url = (
-            f"{choose}?patient={due.patient_id}&kind=review&injector={due.injector_id}"
-            f"&location={due.location_id}&day={first_day.isoformat()}"
+            f"{choose}?patient={due['patient_id']}&kind=review&injector={due['injector_id']}"
+            f"&location={due['location_id']}&day={first_day.isoformat()}"
         )
-        dismiss_url = links("review_dismiss", due.pk)
+        dismiss_url = links("review_dismiss", pk)
     return DueRow(
-        due=due,
+        pk=pk,
+        first_name=due["patient__first_name"],
+        last_name=due["patient__last_name"],
+        chart_number=due["patient__chart_number"],
+        phone=due["patient__phone"],
+        location=due["location__name"],
+        overdue=overdue,
+        days_since=(today - treated.date()).days,
         state=DueReviewState(state).label,
-        injector=due.injector.get_full_name(),
-        patient_url=links("patient_detail", due.patient_id),
+        injector=User.full_name_of(
+            first_name=due["injector__first_name"], last_name=due["injector__last_name"]
+        ),
+        patient_url=links("patient_detail", due["patient_id"]),
         treated=f"{treated:%b} {treated.day}",
-        due_on=f"{due.due_on:%a %b} {due.due_on.day}",
-        due_now=not due.overdue and state == DueReviewState.OPEN and due.due_on <= today,
+        due_on=f"{due_on:%a %b} {due_on.day}",
+        due_now=not overdue and state == DueReviewState.OPEN and due_on <= today,
         booked=booked,
         booked_url=booked_url,
         book_url=book_url,
         choose_url=choose_url,
         dismiss_url=dismiss_url,
-        review_url=links("reviews:open_for_due", due.pk) if can_open else "",
+        review_url=links("reviews:open_for_due", pk) if can_open else "",
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -51,17 +52,20 @@ class AppointmentQuerySet(models.QuerySet):
         """What the schedule pages show: names, times, kinds, rooms (one query)."""
         return self.select_related("patient", "injector", "location", "room")
 
-    def for_grid(self):
-        """The day and week grids' columns only: a busy day at a location holds
-        about a hundred appointments, and converting the columns the grid does not
-        show was a third of their query's time (docs/benchmarks.md)."""
-        return self.for_pages().only(
-            "patient", "injector", "location", "room", "kind", "status", "starts_at",
-            "ends_at", "blocked_until",
-            "cancel_reason", "patient__first_name", "patient__last_name",
-            "injector__first_name", "injector__last_name", "location__name",
-            "location__time_zone", "room__name",
-        )  # fmt: skip
+    def grid_rows(self) -> list[GridAppointment]:
+        """The day and week grids' appointments as ``GridAppointment`` values (one query,
+        the names joined): a busy day at a location holds about eighty, and building four
+        models each (the appointment, its patient, injector and location) for a page that
+        only shows them was the part of the day view that grew with the day
+        (docs/benchmarks.md)."""
+        from .staff import User
+
+        return [
+            GridAppointment(
+                *row[:12], injector_name=User.full_name_of(first_name=row[12], last_name=row[13])
+            )
+            for row in self.values_list(*GRID_COLUMNS)
+        ]
 
 
 class BlockedUntilField(models.DateTimeField):
@@ -220,6 +224,54 @@ class Appointment(models.Model):
     @property
     def local_end(self) -> datetime.datetime:
         return self.local(self.ends_at)
+
+
+# What grid_rows reads: GridAppointment's fields in order, then the injector's names.
+GRID_COLUMNS = (
+    "pk", "kind", "status", "starts_at", "ends_at", "blocked_until", "injector_id", "room_id",
+    "cancel_reason", "patient__first_name", "patient__last_name", "location__name",
+    "injector__first_name", "injector__last_name",
+)  # fmt: skip
+_KINDS = dict(Appointment.Kind.choices)
+_STATUSES = dict(Appointment.Status.choices)
+
+
+@dataclass(slots=True)
+class GridAppointment:
+    """An appointment as the day and week grids and the day's lists show it (names,
+    times, kind and status; no clinical field), read as values
+    (``AppointmentQuerySet.grid_rows``)."""
+
+    pk: int
+    kind: str
+    status: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    blocked_until: datetime.datetime
+    injector_id: int
+    room_id: int | None
+    cancel_reason: str
+    first_name: str  # the patient's
+    last_name: str
+    location_name: str
+    injector_name: str  # "first last", as User.get_full_name
+    # Set by the day view for its lists: the start on the location's clock, links.
+    local_time: str = ""
+    link: str = ""
+    status_url: str = ""
+
+    @property
+    def patient_name(self) -> str:
+        """As ``Patient.full_name``."""
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def kind_label(self) -> str:
+        return _KINDS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return _STATUSES.get(self.status, self.status)
 
 
 def new_feed_token() -> str:

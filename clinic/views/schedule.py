@@ -17,7 +17,7 @@ from ..calendar_grid import Column, build_grid
 from ..fragments import render_fragment
 from ..hours import closures, hhmm
 from ..links import Links
-from ..models import HOLDS_TIME, Appointment, Location, Room
+from ..models import HOLDS_TIME, Appointment, Location, Room, User
 from ..roles import Role
 from ..scheduling_forms import DayForm, WeekForm
 from ..slots import local_day_bounds, local_today, zone_of
@@ -35,8 +35,9 @@ def _location_from(form, request) -> Location | None:
 
 @role_required(*Role.values)
 def day_view(request):
-    form = DayForm(request.GET or None)
-    location = _location_from(form, request)  # query: the location
+    # query: the active locations (the chosen one, the navigation's, the page's select)
+    form = DayForm(request.GET or None, locations=request.location.active())
+    location = _location_from(form, request)
     if location is None:
         return render(request, "clinic/schedule_empty.html")
     now = timezone.now()
@@ -44,10 +45,8 @@ def day_view(request):
     day = (form.cleaned_data.get("day") if form.is_valid() else None) or today
     _say_when_the_day_is_refused(request, form)
     start, end = local_day_bounds(location=location, day=day)
-    # query: every appointment at this location that day, with patient and injector
-    appointments = list(
-        Appointment.objects.filter(location=location).between(start, end).for_grid()
-    )
+    # query: every appointment at this location that day, with patient and injector names
+    appointments = Appointment.objects.filter(location=location).between(start, end).grid_rows()
     shown = [a for a in appointments if a.status in SHOWN_IN_GRID]
     links = Links()
     by_room = form.is_valid() and form.cleaned_data.get("by") == "room"
@@ -123,21 +122,27 @@ def _say_when_the_day_is_refused(request, form) -> None:
 
 
 def _injector_columns(*, location: Location, day: datetime.date, shown: list) -> list:
-    """A column per injector who works here or is booked here that day (one query)."""
+    """A column per injector who works here or is booked here that day (one query, the
+    columns' names as values)."""
     busy_here = {a.injector_id for a in shown}
+    named = ("pk", "first_name", "last_name", "title")
     people = list(
         injectors()
         .filter(Q(default_location=location) | Q(pk__in=busy_here))
         .order_by("last_name", "first_name")
-    ) or list(injectors().order_by("last_name", "first_name"))
+        .values_list(*named)
+    ) or list(injectors().order_by("last_name", "first_name").values_list(*named))
+    week = f"{reverse('schedule_week')}?injector="
     columns = []
-    for person in people:
-        week = f"{reverse('schedule_week')}?injector={person.pk}&day={day.isoformat()}"
+    for pk, first_name, last_name, title in people:
         column = Column(
-            key=str(person.pk), title=person.get_full_name(), subtitle=person.title, link=week
+            key=str(pk),
+            title=User.full_name_of(first_name=first_name, last_name=last_name),
+            subtitle=title,
+            link=f"{week}{pk}&day={day.isoformat()}",
         )
-        mine = [a for a in shown if a.injector_id == person.pk]
-        columns.append((column, day, mine, {"injector": person.pk, "location": location.pk}))
+        mine = [a for a in shown if a.injector_id == pk]
+        columns.append((column, day, mine, {"injector": pk, "location": location.pk}))
     return columns
 
 
@@ -192,7 +197,8 @@ def _arrivals(appointments, shown, *, day, today, now, links: Links, zone) -> di
 @role_required(*Role.values)
 def week_view(request):
     form = WeekForm(request.GET or None)
-    location = request.location.get()  # query: the active location (its zone and hours)
+    request.location.active()  # query: the active locations (the active one, the navigation's)
+    location = request.location.get()  # picked from them (its zone and hours)
     if location is None:
         return render(request, "clinic/schedule_empty.html")
     injector = form.cleaned_data.get("injector") if form.is_valid() else None
@@ -211,11 +217,11 @@ def week_view(request):
     days = [monday + datetime.timedelta(days=i) for i in range(7)]
     start, _ = local_day_bounds(location=location, day=days[0])
     _, end = local_day_bounds(location=location, day=days[-1])
-    # query: the injector's appointments that week, at every location
-    appointments = list(
+    # query: the injector's appointments that week, at every location, with names
+    appointments = (
         Appointment.objects.filter(injector=injector, status__in=SHOWN_IN_GRID)
         .between(start, end)
-        .for_grid()
+        .grid_rows()
     )
     zone = zone_of(location)
     # query: the location's holidays and opening hours, the injector's time off and

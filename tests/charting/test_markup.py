@@ -27,3 +27,15 @@ def test_the_reviews_due_rows_show_hostile_text_as_text(desk_client, location):
     for tag in ("<script", "<img", "</textarea>", "<b>", "<i>"):
         assert tag not in row
     assert '<span class="badge text-bg-danger">Overdue</span>' in row
+
+
+def test_the_reviews_due_filter_names_injectors_as_text(desk_client, location):
+    """The filter's injectors are read as values (charting/views/reviews_due.py) and
+    written by the page's template: a name is text there too."""
+    person = UserFactory(first_name=SCRIPT, last_name=ATTRIBUTE, role=Role.INJECTOR)
+    html = desk_client.get(reverse("reviews_due")).text
+    select = html.split('id="id_injector"')[1].split("</select>")[0]
+    assert f'<option value="{person.pk}">' in select
+    for text in (SCRIPT, ATTRIBUTE):
+        assert_shown_as_text(select, text)
+    assert "<script" not in select and "<img" not in select

@@ -27,11 +27,11 @@ def test_reviews_due_query_count_and_overdue(
 ):
     for n in range(count):
         make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=10 + n % 20)
-    # 1 session, 2 user, 3 roles, 4 how many listed and overdue, 5 this page's ids, 6 this
-    # page's reviews with patient/injector/location/treatment and the booked review, 7 the
-    # injectors of the filter, 8 the active location, 9 the location list of the navigation
-    # bar (also the filter's locations)
-    with django_assert_num_queries(9):
+    # 1 session, 2 user, 3 roles, 4 the active locations (the filter's, the navigation
+    # bar's; the active one is picked from them), 5 this page's ids with how many are
+    # listed and overdue, 6 this page's reviews with patient/injector/location and the
+    # booked review, 7 the injectors of the filter
+    with django_assert_num_queries(7):
         page = desk_client.get(reverse("reviews_due"))
     rows = page.context["rows"]
     assert len(rows) == min(count, PAGE_SIZE)
@@ -163,3 +163,31 @@ def test_the_overdue_count_leaves_out_a_booked_review_in_both_lists(desk_client,
     assert f'data-testid="due-{booked_late.pk}"' in with_booked.text
     assert with_booked.context["overdue_count"] == 1
     assert f'data-testid="due-{overdue.pk}"' in with_booked.text
+
+
+def test_pages_past_the_end_or_not_numbers_as_the_paginator_gives_them(desk_client, injector):
+    """The page's ids and the list's counts come in one query (window counts); a page
+    past the end shows the last page, as Django's ``Paginator.get_page`` does, and a page
+    that is not a number the first, with the same counts."""
+    dues = [
+        make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=10 + n % 20)
+        for n in range(PAGE_SIZE + 3)
+    ]
+    by_due = [d.pk for d in sorted(dues, key=lambda d: (d.due_on, d.pk))]
+    overdue = sum(10 + n % 20 > 21 for n in range(PAGE_SIZE + 3))
+    for asked, shown in [
+        ("2", by_due[PAGE_SIZE:]), ("9999", by_due[PAGE_SIZE:]), ("0", by_due[PAGE_SIZE:]),
+        ("-1", by_due[PAGE_SIZE:]), ("10000000000000000000000", by_due[PAGE_SIZE:]),
+        ("abc", by_due[:PAGE_SIZE]), ("", by_due[:PAGE_SIZE]), ("1", by_due[:PAGE_SIZE]),
+    ]:  # fmt: skip
+        page = desk_client.get(reverse("reviews_due"), {"page": asked})
+        assert [r.pk for r in page.context["rows"]] == shown, asked
+        assert page.context["page"].paginator.count == PAGE_SIZE + 3
+        assert page.context["overdue_count"] == overdue
+        assert f"of {PAGE_SIZE + 3}, by due date" in page.text
+
+
+def test_an_empty_list_says_so(desk_client, injector):
+    page = desk_client.get(reverse("reviews_due"), {"page": "3"})
+    assert page.context["rows"] == [] and page.context["overdue_count"] == 0
+    assert "No review is waiting to be booked." in page.text

@@ -482,11 +482,11 @@ def test_the_day_view_by_room_query_count_is_constant(
             minutes=5,
             kind=Kind.TREATMENT,
         )
-    # 1 session, 2 user, 3 the user's roles, 4 the location, 5 the appointments of the
-    # day, 6 the rooms (in place of the injectors), 7 the navigation's locations,
-    # 8 the location's holidays, the injectors' time off, the weekday's opening hours
-    # and the injectors' working hours, in one statement (clinic.hours)
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 the user's roles, 4 the active locations (the page's, the
+    # navigation's), 5 the appointments of the day, 6 the rooms (in place of the
+    # injectors), 7 the location's holidays, the injectors' time off, the weekday's opening
+    # hours and the injectors' working hours, in one statement (clinic.hours)
+    with django_assert_num_queries(7):
         page = desk_client.get(
             reverse("schedule_day"),
             {"day": day.isoformat(), "by": "room"},

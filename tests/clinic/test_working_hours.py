@@ -278,10 +278,10 @@ def test_the_grids_query_count_stays_with_hours(
             injector=injector,
             starts_at=at(location, monday, f"{9 + n}:00"),
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         page = desk_client.get(f"/day/?day={monday.isoformat()}")
     assert "break 12:30–13:00" in page.text
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         desk_client.get(f"/week/?day={monday.isoformat()}&injector={injector.pk}")
 
 
