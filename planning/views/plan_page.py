@@ -147,9 +147,11 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
     )
     past = list(planning_plans.past_plans(plan=plan))  # query: other plans with totals
     templates = list(planning_plans.templates_for(plan.product))  # query: templates
-    # Next cycle's doses from the patient's reviewed cycles of this product (the review
-    # app's provider: 5 queries, see reviews.cycles; none without a provider).
-    cycle_doses = treatment_history.suggested_doses(
+    # When the next cycle is due (charting.recall_timing, the history page's window) and
+    # next cycle's doses from the patient's reviewed cycles of this product, from one
+    # read of the signed treatments (the review app's provider, reviews.cycles: 1 query,
+    # the cycles' 5 more when the doses are not kept; none without a provider).
+    next_cycle, cycle_doses = treatment_history.next_cycle_and_doses(
         patient=plan.visit.patient, product=plan.product
     )
     data = _editor_data(plan=plan, muscles=muscles, stored=stored, raw_points=raw_points)
@@ -175,9 +177,7 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         "plan_data": data,
         "suggestions": suggestions,
         "cycle_doses": cycle_doses,
-        # When the next cycle is due (charting.recall_timing, the history page's window):
-        # 1 query, 4 when the patient has signed treatments.
-        "next_cycle": treatment_history.next_cycle(patient=plan.visit.patient),
+        "next_cycle": next_cycle,
         "movement": movement,
         "measured_visit": measured_visit,
         "measured": measured,

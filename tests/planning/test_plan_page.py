@@ -33,17 +33,16 @@ pytestmark = pytest.mark.django_db
 #     a transaction)
 #  16 the product's templates with their totals
 #  17 the active location, 18 the locations list (base template's location switcher)
-#  19 next cycle's doses: what they are made of, the patient's signed treatments of the
-#     product with their seals (charting.reviews.starting_doses; the cycles and four
-#     prefetches when there are some and they are not kept yet, see
-#     tests/reviews/test_starting_doses.py)
-#  +1 next cycle's window: the patient's signed main treatments
-#     (charting.reviews.cycles.next_cycle_for; with some, the latest one's muscles and
-#     the effect durations, 3 more: the durations through planning.reference_cache,
-#     read straight from the database inside these tests' transaction, see
-#     tests/charting/test_recall_timing.py)
+#  19 next cycle's window and doses: the patient's signed main treatments with their
+#     seals, their reviews' signing and touch-ups' seals, and the latest one's muscles
+#     given units, one statement (charting.reviews.cycles.signed_main_treatments); the
+#     doses are kept by what they are made of (charting.reviews.starting_doses: the
+#     cycles and four prefetches when there are some and they are not kept yet, see
+#     tests/reviews/test_starting_doses.py); with some, the effect durations for the
+#     window, 2 more: through planning.reference_cache, read straight from the database
+#     inside these tests' transaction, see tests/charting/test_recall_timing.py)
 # +audit_event(): the read is audited (the view hands its plan's patient over).
-PLAN_PAGE_QUERIES = 22 + 1 + 1 + audit_event()
+PLAN_PAGE_QUERIES = 21 + 1 + 1 + audit_event()
 
 
 def grade_map(visit, injector):
