@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 
 from . import pull, reference_cache, sides
 from .choices import Grade, Side
@@ -437,6 +438,57 @@ def baseline_observations(movement_map: MovementMap | None) -> list[BaselineCell
             BaselineCell(muscle_id, side, grade, e_code == REST, direction, e_id, expression)
         )
     return cells
+
+
+_BASELINE_FIELDS = (
+    "observations__muscle_id",
+    "observations__side",
+    "observations__grade",
+    "observations__direction",
+    "observations__expression_id",
+    "observations__expression__code",
+    "observations__expression__name",
+    "observations__expression__order",
+)
+
+
+def latest_baseline(*, visit: Visit) -> tuple[Visit | None, list[BaselineCell]]:
+    """The map ``latest_map`` gives, read for the plan page in one query (issue 22, fifth
+    session; it was two): that map's visit (``visit`` itself when it is the visit's own
+    map; None without a map) and its cells as ``baseline_observations`` gives them."""
+    latest = (
+        MovementMap.objects.filter(visit__patient_id=visit.patient_id, visit__date__lte=visit.date)
+        .order_by("-visit__date", "-visit_id")
+        .values("pk")[:1]
+    )
+    visit_fields = [f.attname for f in Visit._meta.concrete_fields]
+    rows = list(
+        MovementMap.objects.filter(pk=Subquery(latest))
+        .order_by()
+        .values_list(*(f"visit__{name}" for name in visit_fields), *_BASELINE_FIELDS)
+    )  # query: the latest map's visit and its observations with their expressions
+    if not rows:
+        return None, []
+    width = len(visit_fields)
+    map_visit = rows[0][:width]
+    if map_visit[visit_fields.index("id")] == visit.pk:
+        map_visit = visit
+    else:  # an earlier visit's map, as the ORM makes the row
+        map_visit = Visit.from_db(MovementMap.objects.db, visit_fields, map_visit)
+    expressions: dict[int, ExpressionRef] = {}
+    cells = []
+    for muscle_id, side, grade, direction, e_id, e_code, e_name, e_order in (
+        row[width:] for row in rows
+    ):
+        if muscle_id is None:
+            continue  # a map without observations
+        expression = expressions.get(e_id) or expressions.setdefault(
+            e_id, ExpressionRef(e_id, e_code, e_name, e_order)
+        )
+        cells.append(
+            BaselineCell(muscle_id, side, grade, e_code == REST, direction, e_id, expression)
+        )
+    return map_visit, cells
 
 
 def observed_pulls(observations, muscles) -> list[PullSummary]:
