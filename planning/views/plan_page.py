@@ -164,6 +164,8 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         ),
         None,
     )
+    # a final plan, or any plan of a visit whose treatment is signed, is read-only
+    editable = not plan.is_final and not plan.visit.is_locked
     return {
         **panel,
         "visit": plan.visit,
@@ -185,7 +187,9 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         "last_plan": last,
         "templates": templates,
         "muscles": by_code,
-        # a final plan, or any plan of a visit whose treatment is signed, is read-only
-        "editable": not plan.is_final and not plan.visit.is_locked,
+        "editable": editable,
+        # its stored points' rows, dots and totals drawn once per process and kept
+        # (planning.templatetags.face_svg): they can no longer change on this page
+        "keep_rows": not editable and not form.is_bound,
         "step": "plan",
     }
