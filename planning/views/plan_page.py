@@ -143,7 +143,7 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         visits=[plan.visit, map_visit],
         by_visit=readings_by_visit(photos_of({plan.visit_id, getattr(map_visit, "pk", None)})),
     )
-    past = list(planning_plans.past_plans(plan=plan))  # query: other plans with totals
+    past = planning_plans.past_plans(plan=plan)  # query: other plans with totals
     templates = list(planning_plans.templates_for(plan.product))  # query: templates
     # When the next cycle is due (charting.recall_timing, the history page's window) and
     # next cycle's doses from the patient's reviewed cycles of this product, from one
