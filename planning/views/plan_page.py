@@ -144,7 +144,11 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         by_visit=readings_by_visit(photos_of({plan.visit_id, getattr(map_visit, "pk", None)})),
     )
     past = planning_plans.past_plans(plan=plan)  # query: other plans with totals
-    templates = list(planning_plans.templates_for(plan.product))  # query: templates
+    # a final plan, or any plan of a visit whose treatment is signed, is read-only
+    editable = not plan.is_final and not plan.visit.is_locked
+    # The product's templates, for the menu that replaces the points: an editable plan's
+    # only (query: the templates with their totals).
+    templates = list(planning_plans.templates_for(plan.product)) if editable else []
     # When the next cycle is due (charting.recall_timing, the history page's window) and
     # next cycle's doses from the patient's reviewed cycles of this product, from one
     # read of the signed treatments (the review app's provider, reviews.cycles: 1 query,
@@ -164,8 +168,6 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         ),
         None,
     )
-    # a final plan, or any plan of a visit whose treatment is signed, is read-only
-    editable = not plan.is_final and not plan.visit.is_locked
     return {
         **panel,
         "visit": plan.visit,

@@ -33,7 +33,8 @@ pytestmark = pytest.mark.django_db
 #  15 the patient's other plans with their totals (and, above it, the product's limits
 #     again with their muscles for the suggestions' points per site: the + 1 + 1 below,
 #     cached outside a transaction)
-#  16 the product's templates with their totals
+#  16 the product's templates with their totals (an editable plan's: the menu that
+#     replaces the points; a read-only plan has no such menu and does not ask)
 #  17 the active location, 18 the locations list (base template's location switcher)
 #  19 next cycle's window and doses: the patient's signed main treatments with their
 #     seals, their reviews' signing and touch-ups' seals, and the latest one's muscles
@@ -133,6 +134,23 @@ def test_the_suggestions_read_the_latest_map_up_to_the_plans_visit(
     )
     grades = [g for s in response.context["suggestions"] for g in s.grades.values()]
     assert grades and all(g is None for g in grades)  # the treated muscles, ungraded
+
+
+def test_a_final_plans_page_asks_for_no_templates_and_reads_the_same_kept(
+    injector_client, injector, patient, django_assert_num_queries
+):
+    """A final plan is read-only: no menu of templates (nor its query), and its point
+    rows, dots and totals come from the kept copy on the next read, the same page."""
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    grade_map(visit, injector)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR, final=True)
+    first = _page_queries(injector_client, plan, django_assert_num_queries, extra=-1)
+    again = _page_queries(injector_client, plan, django_assert_num_queries, extra=-1)
+    assert (
+        first.context["keep_rows"] and 'data-testid="templates-menu"' not in first.content.decode()
+    )
+    page = again.content.decode()
+    assert 'data-testid="plan-total">20 U' in page and page.count('<g class="pt side-') == 5
 
 
 def test_front_desk_never_sees_a_plan(desk_client, injector, patient):
