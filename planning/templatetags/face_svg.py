@@ -119,9 +119,53 @@ def plan_point_rows(points, plan, keep: bool = False) -> Markup:
     return render_fragment("planning/plan_point_rows.jinja", points=points, plan=plan)
 
 
+class KeptSide(NamedTuple):
+    """A suggestion's side as its row reads it (``MuscleSuggestion.sides``)."""
+
+    side: str
+    grade: int | None
+    units: Decimal | None
+    split: str
+    points: int
+
+
+class KeptSuggestion(NamedTuple):
+    """A movement-map suggestion (``planning.suggestions.MuscleSuggestion``) as plain values."""
+
+    muscle: KeptMuscle
+    stronger: str
+    sides: tuple[KeptSide, ...]
+    basis: str
+    source: str
+
+
+class KeptDose(NamedTuple):
+    """Next cycle's dose (``planning.treatment_history.SuggestedDose``) as plain values."""
+
+    muscle_code: str
+    side: str
+    units: Decimal
+    reason: str
+    points: tuple
+
+
 @register.simple_tag
-def suggestion_rows(suggestions, editable, brand) -> Markup:
-    """The rows of the movement-map suggestions table (one render; issue 22)."""
+def suggestion_rows(suggestions, editable, brand, keep: bool = False) -> Markup:
+    """The rows of the movement-map suggestions table (one render; issue 22); ``keep``:
+    drawn once and kept (a plan that can no longer change on its page)."""
+    if keep:
+        rows = tuple(
+            KeptSuggestion(
+                _muscle(s.muscle), s.stronger,
+                tuple(KeptSide(c["side"], c["grade"], c["units"], c["split"], c["points"])
+                      for c in s.sides),
+                s.basis, s.source,
+            )
+            for s in suggestions
+        )  # fmt: skip
+        return render_kept(
+            "planning/suggestion_rows.jinja", suggestions=rows, editable=bool(editable), brand=brand
+        )
     return render_fragment(
         "planning/suggestion_rows.jinja",
         suggestions=suggestions,
@@ -168,8 +212,15 @@ def plan_total_rows(rows, cols, keep: bool = False) -> Markup:
 
 
 @register.simple_tag
-def cycle_dose_rows(doses, editable) -> Markup:
-    """The rows of next cycle's suggested doses (one render; issue 22)."""
+def cycle_dose_rows(doses, editable, keep: bool = False) -> Markup:
+    """The rows of next cycle's suggested doses (one render; issue 22); ``keep``: drawn
+    once and kept (a plan that can no longer change on its page)."""
+    if keep:
+        rows = tuple(
+            KeptDose(d.muscle_code, d.side, d.units, d.reason, tuple(map(tuple, d.points)))
+            for d in doses
+        )
+        return render_kept("planning/cycle_dose_rows.jinja", doses=rows, editable=bool(editable))
     return render_fragment("planning/cycle_dose_rows.jinja", doses=doses, editable=bool(editable))
 
 
