@@ -11,10 +11,12 @@ class ChartingConfig(AppConfig):
         # history; charting answers.
         from planning import treatment_history
 
-        from .reviews.cycles import next_cycle_for
+        from .reviews.cycles import next_cycle_for, signed_main_treatments
         from .reviews.starting_doses import suggested_doses
         from .treatment_history import ChartedTreatments
 
         treatment_history.provide(
-            ChartedTreatments(suggest=suggested_doses, next_cycle=next_cycle_for)
+            ChartedTreatments(
+                suggest=suggested_doses, next_cycle=next_cycle_for, signed=signed_main_treatments
+            )
         )

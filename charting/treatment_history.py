@@ -59,16 +59,26 @@ TOUCH_UP_OF_LAST_SQL = "".join(
 
 
 class ChartedTreatments:
-    def __init__(self, *, suggest, next_cycle) -> None:
-        # Next cycle's suggestions and its window come from the cycles (charting.reviews).
+    def __init__(self, *, suggest, next_cycle, signed) -> None:
+        # Next cycle's suggestions and its window come from the cycles (charting.reviews);
+        # ``signed`` reads what both start from (the signed main treatments) in one query.
         self.suggest = suggest
         self.next_cycle_window = next_cycle
+        self.signed = signed
 
     def suggested_doses(self, *, patient, product):
         return self.suggest(patient=patient, product=product)
 
     def next_cycle(self, *, patient):
         return self.next_cycle_window(patient=patient)
+
+    def next_cycle_and_doses(self, *, patient, product):
+        """The window and the product's doses from one read of the signed treatments."""
+        signed = self.signed(patient=patient)
+        return (
+            self.next_cycle_window(patient=patient, signed=signed),
+            self.suggest(patient=patient, product=product, signed=signed),
+        )
 
     def history_parts(self, *, window: bool, before: bool) -> list[str]:
         """The parts of planning's one history statement (``treatment_history.history``):

@@ -5,15 +5,18 @@ templates and "start from last plan". Views call these; dose rules live in
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from . import dose_rules, dosing, keeps, reference_cache
-from .choices import PlanStatus
+from .choices import PlanStatus, VisitKind
 from .models import (
     DoseRange,
     InjectionPoint,
@@ -272,15 +275,90 @@ def save_as_template(*, plan: TreatmentPlan, name: str, by) -> PlanTemplate:
 # --- what the plan page shows ------------------------------------------------------------
 
 
-def past_plans(*, plan: TreatmentPlan):
+@dataclass(frozen=True)
+class PastVisit:
+    pk: int
+    date: datetime.date
+    kind: str
+
+    def get_kind_display(self) -> str:
+        return dict(VisitKind.choices).get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class PastProduct:
+    pk: int
+    brand: str
+
+
+@dataclass(frozen=True)
+class PastPlan:
+    """Another plan of the patient as the plan page shows it (the table, "start from
+    last plan"): the fields read, in the model's names, with its totals."""
+
+    pk: int
+    status: str
+    visit: PastVisit
+    product: PastProduct
+    total_units: Decimal | None
+    point_count: int
+
+    @property
+    def visit_id(self) -> int:
+        return self.visit.pk
+
+    @property
+    def product_id(self) -> int:
+        return self.product.pk
+
+    def get_absolute_url(self) -> str:
+        return reverse("planning:plan", args=[self.pk])
+
+    def get_status_display(self) -> str:
+        return dict(PlanStatus.choices).get(self.status, self.status)
+
+
+# The patient's other plans with their visit's day and kind, the product's brand and
+# their totals, newest first (``TreatmentPlanQuerySet.latest_first``'s order): one
+# statement (issue 22, fifth session: the ORM's aggregate over three joined models cost
+# 2.4-5 ms of CPU to build and fill, this ~0.5). Constant SQL, named parameters.
+_PAST_PLANS_SQL = """
+    SELECT tp.id, tp.status, tp.visit_id, v.date, v.kind, tp.product_id, p.brand,
+           SUM(pt.units), COUNT(pt.id)
+    FROM planning_treatmentplan tp
+    JOIN planning_visit v ON v.id = tp.visit_id
+    JOIN planning_product p ON p.id = tp.product_id
+    LEFT JOIN planning_injectionpoint pt ON pt.plan_id = tp.id
+    WHERE v.patient_id = %(patient)s AND tp.id <> %(plan)s
+    GROUP BY tp.id, tp.status, tp.visit_id, v.date, v.kind, tp.product_id, p.brand,
+             tp.created_at
+    ORDER BY v.date DESC, tp.created_at DESC, tp.id DESC"""
+
+
+def past_plans(*, plan: TreatmentPlan) -> list[PastPlan]:
     """The patient's other plans with their totals, newest first (one query)."""
-    return (
-        TreatmentPlan.objects.for_patient(plan.visit.patient_id)
-        .exclude(pk=plan.pk)
-        .select_related("visit", "product")
-        .annotate(total_units=Sum("points__units"), point_count=Count("points"))
-        .latest_first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_PAST_PLANS_SQL, {"patient": plan.visit.patient_id, "plan": plan.pk})
+        rows = cursor.fetchall()
+    return [
+        PastPlan(
+            pk, status, PastVisit(visit_id, _day(day), kind), PastProduct(product_id, brand),
+            _units(total), count,
+        )
+        for pk, status, visit_id, day, kind, product_id, brand, total, count in rows
+    ]  # fmt: skip
+
+
+def _day(value) -> datetime.date:
+    """A day as PostgreSQL's driver gives it (SQLite's raw cursor may give text)."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def _units(value) -> Decimal | None:
+    """A sum of units as PostgreSQL gives it (SQLite gives a number without places)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(Decimal("0.1"))
 
 
 def templates_for(product: Product):

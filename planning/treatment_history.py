@@ -101,6 +101,10 @@ class TreatmentHistory(Protocol):
 
     def next_cycle(self, *, patient) -> NextCycle | None: ...
 
+    def next_cycle_and_doses(
+        self, *, patient, product
+    ) -> tuple[NextCycle | None, list[SuggestedDose]]: ...
+
 
 # The history statement (``history``): parts joined by UNION ALL, each a constant SQL
 # text with the same named parameters (``statement_params``) and the same columns: what
@@ -283,6 +287,9 @@ class PlannedTreatments:
     def next_cycle(self, *, patient) -> NextCycle | None:
         return None
 
+    def next_cycle_and_doses(self, *, patient, product):
+        return None, []
+
 
 _provider: TreatmentHistory = PlannedTreatments()
 
@@ -346,3 +353,12 @@ def next_cycle(*, patient) -> NextCycle | None:
     """When the patient's next cycle is due (charting's one recall rule); None without a
     signed treatment or a provider."""
     return _provider.next_cycle(patient=patient)
+
+
+def next_cycle_and_doses(*, patient, product) -> tuple[NextCycle | None, list[SuggestedDose]]:
+    """``next_cycle`` and ``suggested_doses`` together (the plan page): one read of the
+    patient's signed treatments where the provider can (issue 22, fifth session)."""
+    both = getattr(_provider, "next_cycle_and_doses", None)
+    if both is not None:
+        return both(patient=patient, product=product)
+    return next_cycle(patient=patient), suggested_doses(patient=patient, product=product)

@@ -7,12 +7,15 @@ touch-up. Units are grouped by product and never added across products.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from charting import recall_timing
 from charting.models import Injection, Treatment
@@ -230,29 +233,116 @@ def _window(*, started, latest, product_id, muscle_ids, table):
     )
 
 
-def next_cycle_for(*, patient):
+# The patient's signed main treatments (a review's touch-up left out) with what next
+# cycle's doses are made of (``starting_doses``: the seal, the review's id and signing,
+# its touch-up's seal), and the latest one's muscles given units (``next_cycle_for``):
+# one statement, two parts joined by UNION ALL (issue 22, fifth session: the plan page
+# asked for them in three ORM queries, each costing more to compile than to run; the
+# latest is picked as the ORM's order did: by start, then the higher id). Constant SQL
+# with named parameters; the casts are CAST(... AS ...), the same statement on
+# PostgreSQL and on the SQLite of `make run`.
+_TREATMENTS_SQL = """
+    SELECT CAST(%(treatment)s AS TEXT), t.id, t.started_at, t.product_id, t.content_hash,
+           r.id, r.signed_at, tu.content_hash
+    FROM charting_treatment t JOIN planning_visit v ON v.id = t.visit_id
+    LEFT JOIN reviews_review r ON r.treatment_id = t.id
+    LEFT JOIN charting_treatment tu ON tu.id = r.touch_up_id
+    WHERE v.patient_id = %(patient)s AND t.signed_at IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM reviews_review o WHERE o.touch_up_id = t.id)"""
+_LATEST_MUSCLES_SQL = """
+    SELECT CAST(%(muscle)s AS TEXT), i.muscle_id, CAST(NULL AS TIMESTAMP WITH TIME ZONE),
+           CAST(NULL AS INTEGER), CAST(NULL AS TEXT), CAST(NULL AS INTEGER),
+           CAST(NULL AS TIMESTAMP WITH TIME ZONE), CAST(NULL AS TEXT)
+    FROM charting_injection i
+    WHERE i.units > 0 AND i.treatment_id = (
+        SELECT t.id FROM charting_treatment t JOIN planning_visit v ON v.id = t.visit_id
+        WHERE v.patient_id = %(patient)s AND t.signed_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM reviews_review o WHERE o.touch_up_id = t.id)
+        ORDER BY t.started_at DESC, t.id DESC LIMIT 1)"""
+# Each part as a subquery (SQLite allows no parenthesized SELECT in a UNION).
+_SIGNED_MAIN_SQL = "".join((
+    "SELECT * FROM (", _TREATMENTS_SQL, ") AS treatments UNION ALL ",
+    "SELECT * FROM (", _LATEST_MUSCLES_SQL, ") AS muscles",
+))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SignedTreatment:
+    """A signed main treatment as next cycle's window and doses read it (plain values)."""
+
+    pk: int
+    started_at: datetime.datetime
+    product_id: int
+    content_hash: str
+    review_pk: int | None
+    review_signed_at: datetime.datetime | None
+    touch_up_hash: str | None
+
+
+@dataclass(frozen=True)
+class SignedMain:
+    """The patient's signed main treatments and the latest one's muscles given units."""
+
+    treatments: list[SignedTreatment]
+    latest_muscle_ids: set[int]
+
+    def made_of(self, product_id: int) -> list[tuple]:
+        """What next cycle's doses of a product are made of (``starting_doses``), by pk."""
+        return [
+            (t.pk, t.content_hash, t.review_pk, t.review_signed_at, t.touch_up_hash)
+            for t in sorted(self.treatments, key=lambda t: t.pk)
+            if t.product_id == product_id
+        ]
+
+
+def _aware(value):
+    """A timestamp as PostgreSQL's driver gives it, aware (SQLite's raw cursor gives UTC
+    without its zone, as a datetime or as text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is None or timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value, datetime.UTC)
+
+
+def signed_main_treatments(*, patient) -> SignedMain:
+    """The patient's signed main treatments, what their next cycle is made of, and the
+    latest one's muscles given units (one query: ``_TREATMENTS_SQL`` and
+    ``_LATEST_MUSCLES_SQL``)."""
+    params = {"patient": patient.pk, "treatment": "treatment", "muscle": "muscle"}
+    with connection.cursor() as cursor:
+        cursor.execute(_SIGNED_MAIN_SQL, params)
+        rows = cursor.fetchall()
+    treatments, muscle_ids = [], set()
+    for tag, pk, started, product_id, content_hash, review_pk, review_signed, touch_up in rows:
+        if tag == "muscle":
+            muscle_ids.add(pk)
+        else:
+            treatments.append(
+                SignedTreatment(
+                    pk, _aware(started), product_id, content_hash,
+                    review_pk, _aware(review_signed), touch_up,
+                )
+            )  # fmt: skip
+    return SignedMain(treatments, muscle_ids)
+
+
+def next_cycle_for(*, patient, signed: SignedMain | None = None):
     """The patient's next cycle window without building the cycles (the plan page,
     through ``planning.treatment_history.next_cycle``), as ``recall_of`` gives it.
-    Queries: the signed main treatments' days and products (1), with some the latest
-    one's muscles (1); the durations come from the reference cache (2 when loaded)."""
-    rows = list(
-        Treatment.objects.signed()
-        .for_patient(patient)
-        .filter(touch_up_of__isnull=True)
-        .values_list("id", "started_at", "product_id")
-    )
-    if not rows:
+    ``signed``: ``signed_main_treatments`` of the patient when the caller has read it,
+    else read here (one query); the durations come from the reference cache (2 when
+    loaded)."""
+    if signed is None:
+        signed = signed_main_treatments(patient=patient)
+    if not signed.treatments:
         return None
-    latest_id, latest, product_id = max(rows, key=lambda r: r[1])
-    muscle_ids = set(
-        Injection.objects.filter(treatment_id=latest_id, units__gt=0).values_list(
-            "muscle_id", flat=True
-        )
-    )
+    # the latest as the muscles' part picks it: by start, then the higher id
+    latest = max(signed.treatments, key=lambda t: (t.started_at, t.pk))
     return _window(
-        started=[r[1] for r in rows],
-        latest=latest,
-        product_id=product_id,
-        muscle_ids=muscle_ids,
+        started=[t.started_at for t in signed.treatments],
+        latest=latest.started_at,
+        product_id=latest.product_id,
+        muscle_ids=signed.latest_muscle_ids,
         table=recall_timing.DurationTable.cached(),
     )

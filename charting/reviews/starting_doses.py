@@ -19,8 +19,7 @@ from planning.suggestions import choose_range, per_site
 from planning.treatment_history import SuggestedDose
 from planning.units import split_units
 
-from ..models import Treatment
-from .cycles import cycles_by_product
+from .cycles import SignedMain, cycles_by_product, signed_main_treatments
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +27,26 @@ RULES_VERSION = 1  # bump when what a suggestion is made of changes (here or rev
 TIMEOUT = 7 * 24 * 3600
 
 
-def suggested_doses(*, patient, product) -> list[SuggestedDose]:
+def suggested_doses(*, patient, product, signed: SignedMain | None = None) -> list[SuggestedDose]:
     """From the patient's cycles of this product, kept in the shared cache by what
-    they are made of (issue 22): one query when nothing changed, else the five of
-    reviews.cycles besides. A suggestion, not a dose check: the plan's dose checks
+    they are made of (issue 22): one query when nothing changed (none when the caller
+    gives ``signed``, ``cycles.signed_main_treatments`` of the patient), else the five
+    of reviews.cycles besides. A suggestion, not a dose check: the plan's dose checks
     are computed on every view (planning.dose_rules)."""
-    made_of = _made_of(patient=patient, product=product)  # query: the signed cycles
+    if signed is None:
+        signed = signed_main_treatments(patient=patient)  # query: the signed cycles
+    made_of = signed.made_of(product.pk)
     if not made_of:
         return []  # no signed treatment of this product
     version = reference_cache.version()  # None when the shared cache does not answer
     key = None
     if version is not None:
+        # What a suggestion is made of, one row per signed treatment of the product
+        # (``SignedMain.made_of``): its seal (the injections and their places), its
+        # review when signed (findings and side effects no longer change once it is
+        # signed: reviews.review) and its touch-up's seal. With the reference data's
+        # version (the ranges and limits) this is the key: a new signing, a review
+        # signed, a limit changed make a new one.
         digest = hashlib.sha256(repr((made_of, version)).encode()).hexdigest()
         key = f"next-cycle-doses:{RULES_VERSION}:{patient.pk}:{product.pk}:{digest}"
         try:
@@ -55,24 +63,6 @@ def suggested_doses(*, patient, product) -> list[SuggestedDose]:
         except Exception:  # noqa: BLE001
             log.warning("next-cycle doses: the cache did not answer; not kept")
     return doses
-
-
-def _made_of(*, patient, product) -> list[tuple]:
-    """What a suggestion is made of, one row per signed treatment of the product: its
-    seal (the injections and their places), its review when signed (findings and side
-    effects no longer change once it is signed: reviews.review) and its signed
-    touch-up's seal. With the reference data's version (the ranges and limits) this
-    is the key: a new signing, a review signed, a limit changed make a new one."""
-    return list(
-        Treatment.objects.signed()
-        .for_patient(patient)
-        .filter(touch_up_of__isnull=True, product=product)
-        .order_by("pk")
-        .values_list(
-            "pk", "content_hash", "review__pk", "review__signed_at",
-            "review__touch_up__content_hash",
-        )
-    )  # fmt: skip
 
 
 def _suggested(*, patient, product) -> list[SuggestedDose]:

@@ -5,11 +5,20 @@ rendered once per process from ``planning/_face_static.html`` (twice: on screen,
 and for print without the regions and their labels). The points (up to a hundred
 on a plan, charted treatment or touch-up) and the plan's point table are fragments
 (``templates/fragments/planning/``), drawn in one render each.
+
+A plan that can no longer change on this page (final, or its visit's treatment
+signed) has its point rows, dots and totals drawn once per process and kept
+(``keep``: ``clinic.fragments.render_kept``, the movement map rows' mechanism):
+each fragment is handed plain rows holding every value it reads (``kept_points``,
+``kept_totals``), and those rows are the key.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 from django import template
 from django.template.loader import render_to_string
@@ -17,7 +26,7 @@ from django.utils import dateformat
 from django.utils.safestring import SafeString
 from markupsafe import Markup
 
-from clinic.fragments import render_fragment
+from clinic.fragments import render_fragment, render_kept
 
 register = template.Library()
 
@@ -34,22 +43,129 @@ def face_static(printed: bool = False) -> SafeString:
     return _static(bool(printed))
 
 
+class KeptMuscle(NamedTuple):
+    code: str
+    name: str
+    paired: bool
+
+
+class KeptPoint(NamedTuple):
+    """A point as the point rows and the diagram's dots read it: every value they read."""
+
+    muscle: KeptMuscle
+    side: str
+    x: Decimal
+    y: Decimal
+    units: Decimal
+    depth: str
+
+
+class Dilution(NamedTuple):
+    """What a volume is worked out from (the ``volume_for`` filter)."""
+
+    vial_units: int
+    diluent_ml: Decimal
+
+
+class KeptTotal(NamedTuple):
+    """A totals row (``planning.views.plan_page.panel_context``) as plain values."""
+
+    t: object  # planning.dosing.MuscleTotals, its muscle a KeptMuscle
+    volume: Decimal
+    more: str
+    balance: str
+
+
+def _muscle(m) -> KeptMuscle:
+    return KeptMuscle(m.code, m.name, m.paired)
+
+
+def kept_points(points) -> tuple[KeptPoint, ...]:
+    return tuple(KeptPoint(_muscle(p.muscle), p.side, p.x, p.y, p.units, p.depth) for p in points)
+
+
+def kept_totals(rows) -> tuple[KeptTotal, ...]:
+    return tuple(
+        KeptTotal(
+            dataclasses.replace(r["t"], muscle=_muscle(r["t"].muscle)),
+            r["volume"], r["more"], r["balance"],
+        )
+        for r in rows
+    )  # fmt: skip
+
+
 @register.simple_tag
-def face_points(points, numbered: bool = False) -> Markup:
+def face_points(points, numbered: bool = False, keep: bool = False) -> Markup:
     """The points' markers; ``numbered``: each dot carries its place in ``points`` (1, 2,
-    …), the number of its row in the table printed beside the diagram."""
+    …), the number of its row in the table printed beside the diagram; ``keep``: drawn
+    once and kept (a plan that can no longer change on its page)."""
+    if keep:
+        return render_kept(
+            "planning/face_points.jinja", points=kept_points(points), numbered=bool(numbered)
+        )
     return render_fragment("planning/face_points.jinja", points=points, numbered=bool(numbered))
 
 
 @register.simple_tag
-def plan_point_rows(points, plan) -> Markup:
-    """The rows of the plan editor's point table (number, muscle, side, units, volume, depth)."""
+def plan_point_rows(points, plan, keep: bool = False) -> Markup:
+    """The rows of the plan editor's point table (number, muscle, side, units, volume,
+    depth); ``keep``: drawn once and kept (a plan that can no longer change)."""
+    if keep:
+        return render_kept(
+            "planning/plan_point_rows.jinja",
+            points=kept_points(points),
+            plan=Dilution(plan.vial_units, plan.diluent_ml),
+        )
     return render_fragment("planning/plan_point_rows.jinja", points=points, plan=plan)
 
 
+class KeptSide(NamedTuple):
+    """A suggestion's side as its row reads it (``MuscleSuggestion.sides``)."""
+
+    side: str
+    grade: int | None
+    units: Decimal | None
+    split: str
+    points: int
+
+
+class KeptSuggestion(NamedTuple):
+    """A movement-map suggestion (``planning.suggestions.MuscleSuggestion``) as plain values."""
+
+    muscle: KeptMuscle
+    stronger: str
+    sides: tuple[KeptSide, ...]
+    basis: str
+    source: str
+
+
+class KeptDose(NamedTuple):
+    """Next cycle's dose (``planning.treatment_history.SuggestedDose``) as plain values."""
+
+    muscle_code: str
+    side: str
+    units: Decimal
+    reason: str
+    points: tuple
+
+
 @register.simple_tag
-def suggestion_rows(suggestions, editable, brand) -> Markup:
-    """The rows of the movement-map suggestions table (one render; issue 22)."""
+def suggestion_rows(suggestions, editable, brand, keep: bool = False) -> Markup:
+    """The rows of the movement-map suggestions table (one render; issue 22); ``keep``:
+    drawn once and kept (a plan that can no longer change on its page)."""
+    if keep:
+        rows = tuple(
+            KeptSuggestion(
+                _muscle(s.muscle), s.stronger,
+                tuple(KeptSide(c["side"], c["grade"], c["units"], c["split"], c["points"])
+                      for c in s.sides),
+                s.basis, s.source,
+            )
+            for s in suggestions
+        )  # fmt: skip
+        return render_kept(
+            "planning/suggestion_rows.jinja", suggestions=rows, editable=bool(editable), brand=brand
+        )
     return render_fragment(
         "planning/suggestion_rows.jinja",
         suggestions=suggestions,
@@ -85,14 +201,26 @@ def past_plan_rows(plans) -> Markup:
 
 
 @register.simple_tag
-def plan_total_rows(rows, cols) -> Markup:
-    """The rows of the plan panel's totals per muscle and side (one render; issue 22)."""
+def plan_total_rows(rows, cols, keep: bool = False) -> Markup:
+    """The rows of the plan panel's totals per muscle and side (one render; issue 22);
+    ``keep``: drawn once and kept (a plan that can no longer change)."""
+    if keep:
+        return render_kept(
+            "planning/plan_total_rows.jinja", rows=kept_totals(rows), cols=tuple(cols)
+        )
     return render_fragment("planning/plan_total_rows.jinja", rows=rows, cols=cols)
 
 
 @register.simple_tag
-def cycle_dose_rows(doses, editable) -> Markup:
-    """The rows of next cycle's suggested doses (one render; issue 22)."""
+def cycle_dose_rows(doses, editable, keep: bool = False) -> Markup:
+    """The rows of next cycle's suggested doses (one render; issue 22); ``keep``: drawn
+    once and kept (a plan that can no longer change on its page)."""
+    if keep:
+        rows = tuple(
+            KeptDose(d.muscle_code, d.side, d.units, d.reason, tuple(map(tuple, d.points)))
+            for d in doses
+        )
+        return render_kept("planning/cycle_dose_rows.jinja", doses=rows, editable=bool(editable))
     return render_fragment("planning/cycle_dose_rows.jinja", doses=doses, editable=bool(editable))
 
 

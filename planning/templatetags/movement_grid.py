@@ -12,7 +12,7 @@ every map that has the same grades there: it is a function of the reference data
 grades and directions chosen and, when comparing, of the previous map's grades,
 nothing else. Such rows (from the muscle to the row's end,
 ``planning/movement_row.jinja``) are drawn once per process and kept
-(``_kept_row``, bounded); a row with a note or an error in any cell (the
+(``clinic.fragments.kept``, bounded); a row with a note or an error in any cell (the
 patient's words, a refusal) is drawn on every read and never kept. The
 expression's header on a group's first row (its photos, its measurements) is
 drawn on every read.
@@ -20,26 +20,22 @@ drawn on every read.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django import template
 from django.template import engines
 from markupsafe import Markup
 
-from clinic.fragments import render_fragment
+from clinic.fragments import kept, render_fragment
 
 register = template.Library()
-
-# Rows kept: the bench's reference data has about 60 rows, each with up to 25
-# pairs of grades (and their directions, and the previous map's grades when
-# comparing); a bound for reference data edited many times over a process's life.
-KEPT_ROWS = 4096
 
 
 class KeptRows:
     """The muscle row macro (``planning/movement_row.jinja``) as the rows fragment
     calls it, keeping the rows whose cells carry no note and no error
-    (``_kept_row``)."""
+    (``clinic.fragments.kept``: a row without note or error is drawn by the macro,
+    escaped there, once per set of arguments; the arguments are all it depends on:
+    reference names and codes, cell keys, grades and directions, the previous
+    grades, no patient text)."""
 
     def __init__(self) -> None:
         # The macro of the template as the engine has it now: a changed template
@@ -67,15 +63,7 @@ class KeptRows:
         )
         if any(c[3] or c[4] for c in cells):  # a note or an error: the patient's, never kept
             return self.macro(*args)
-        return _kept_row(self.macro, *args)
-
-
-@lru_cache(maxsize=KEPT_ROWS)
-def _kept_row(macro, *args):
-    """A row without note or error: drawn by the macro (escaped there) once per set
-    of arguments. The arguments are all it depends on: reference names and codes,
-    cell keys, grades and directions, the previous grades (no patient text)."""
-    return macro(*args)
+        return kept(self.macro, *args)
 
 
 @register.simple_tag

@@ -15,7 +15,7 @@ from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..keeps import kept_refusal
 from ..models import TreatmentPlan
-from ..movement import baseline_observations, latest_map, observed_pulls
+from ..movement import latest_baseline, observed_pulls
 from ..plan_points import MAX_RAW_CHARS, as_points
 from ..suggestions import suggest
 from ..units import format_units
@@ -75,11 +75,10 @@ def panel_context(*, plan: TreatmentPlan, points: list, screening, ranges=None) 
 
 
 def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
-    """The movement map the plan starts from (the visit's, else the latest earlier)
-    and its suggestion per muscle graded there or treated in the plan, and the map's
-    directions of pull (2 queries)."""
-    movement = latest_map(visit=plan.visit)
-    observations = baseline_observations(movement)
+    """The visit of the movement map the plan starts from (the visit's, else the
+    latest earlier), its suggestion per muscle graded there or treated in the plan, and
+    the map's directions of pull (1 query: the map's visit and its observations)."""
+    map_visit, observations = latest_baseline(visit=plan.visit)
     graded = {o.muscle_id for o in observations}
     treated = {p.muscle.code for p in points}
     suggestions = [
@@ -92,7 +91,7 @@ def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
         )
         if s.muscle.pk in graded or s.muscle.code in treated
     ]
-    return movement, suggestions, observed_pulls(observations, muscles)
+    return map_visit, suggestions, observed_pulls(observations, muscles)
 
 
 def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
@@ -135,21 +134,26 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         points = stored
     ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
     panel = panel_context(plan=plan, points=points, screening=screening, ranges=ranges)
-    movement, suggestions, pulls = _map_suggestions(
+    map_visit, suggestions, pulls = _map_suggestions(
         plan=plan, muscles=muscles, points=points, ranges=ranges
-    )  # 2 queries: the map and its observations
+    )  # 1 query: the map's visit and its observations
     # Context only, no dose rule reads it: what was measured on the photos of this
     # visit, else of the map's visit (query: their photos with their measurements).
-    map_visit = movement.visit if movement else None
     measured_visit, measured = first_measured(
         visits=[plan.visit, map_visit],
         by_visit=readings_by_visit(photos_of({plan.visit_id, getattr(map_visit, "pk", None)})),
     )
-    past = list(planning_plans.past_plans(plan=plan))  # query: other plans with totals
-    templates = list(planning_plans.templates_for(plan.product))  # query: templates
-    # Next cycle's doses from the patient's reviewed cycles of this product (the review
-    # app's provider: 5 queries, see reviews.cycles; none without a provider).
-    cycle_doses = treatment_history.suggested_doses(
+    past = planning_plans.past_plans(plan=plan)  # query: other plans with totals
+    # a final plan, or any plan of a visit whose treatment is signed, is read-only
+    editable = not plan.is_final and not plan.visit.is_locked
+    # The product's templates, for the menu that replaces the points: an editable plan's
+    # only (query: the templates with their totals).
+    templates = list(planning_plans.templates_for(plan.product)) if editable else []
+    # When the next cycle is due (charting.recall_timing, the history page's window) and
+    # next cycle's doses from the patient's reviewed cycles of this product, from one
+    # read of the signed treatments (the review app's provider, reviews.cycles: 1 query,
+    # the cycles' 5 more when the doses are not kept; none without a provider).
+    next_cycle, cycle_doses = treatment_history.next_cycle_and_doses(
         patient=plan.visit.patient, product=plan.product
     )
     data = _editor_data(plan=plan, muscles=muscles, stored=stored, raw_points=raw_points)
@@ -175,10 +179,8 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         "plan_data": data,
         "suggestions": suggestions,
         "cycle_doses": cycle_doses,
-        # When the next cycle is due (charting.recall_timing, the history page's window):
-        # 1 query, 4 when the patient has signed treatments.
-        "next_cycle": treatment_history.next_cycle(patient=plan.visit.patient),
-        "movement": movement,
+        "next_cycle": next_cycle,
+        "map_visit": map_visit,  # the visit of the movement map the suggestions read
         "measured_visit": measured_visit,
         "measured": measured,
         "scale_sentence": SCALE_SENTENCE,
@@ -187,7 +189,9 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         "last_plan": last,
         "templates": templates,
         "muscles": by_code,
-        # a final plan, or any plan of a visit whose treatment is signed, is read-only
-        "editable": not plan.is_final and not plan.visit.is_locked,
+        "editable": editable,
+        # its stored points' rows, dots and totals drawn once per process and kept
+        # (planning.templatetags.face_svg): they can no longer change on this page
+        "keep_rows": not editable and not form.is_bound,
         "step": "plan",
     }

@@ -7,10 +7,10 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 
+from clinic import fragments
 from planning.choices import VisitKind
 from planning.models import Expression, Muscle
 from planning.movement import Group, MuscleSummary, Row, cell_key
-from planning.templatetags import movement_grid
 from planning.templatetags.movement_grid import movement_rows, movement_summary
 from tests.factories import make_visit, screen
 from tests.hostile import AMPERSAND, ATTRIBUTE, QUOTES, SCRIPT, TEXTAREA, assert_shown_as_text
@@ -82,12 +82,12 @@ def test_kept_rows_show_hostile_names_as_text_and_never_keep_a_note():
         "R": cell(expression, other, "R", value="1"),
     }
     groups = [Group(expression, [kept_row, noted_row], [])]
-    movement_grid._kept_row.cache_clear()
+    fragments.kept.cache_clear()
     first = movement_rows(groups, compare=True, may_edit=False, photos_url="/p/")
-    kept = movement_grid._kept_row.cache_info()
+    kept = fragments.kept.cache_info()
     again = movement_rows(groups, compare=True, may_edit=False, photos_url="/p/")
     assert again == first
-    assert kept.currsize == 1 and movement_grid._kept_row.cache_info().hits == 1  # plain only
+    assert kept.currsize == 1 and fragments.kept.cache_info().hits == 1  # plain only
     for text in (SCRIPT, ATTRIBUTE, QUOTES, TEXTAREA, AMPERSAND, "Z<M>", "Y&M", 'S"M'):
         assert_shown_as_text(again, text)
     assert_no_hostile_tags(again)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from markupsafe import escape
 
 from planning import sides
 from planning.dosing import totals_by_muscle_side
@@ -76,6 +77,96 @@ def test_the_totals_rows_show_hostile_text_as_text():
     assert_no_hostile_tags(html)
     assert 'data-testid="balance-C&lt;R&gt;"' in html
     assert "0.10 mL" in html  # floatformat:2 as the page wrote it
+
+
+def test_a_read_only_plans_kept_rows_are_its_own_escaped_and_never_stale():
+    """A plan that can no longer change has its point rows, dots and totals kept
+    (clinic.fragments.render_kept, issue 22 fifth session): the same markup as drawn
+    without keeping, hostile names escaped, the second read from the kept copy, and
+    any input changed (a muscle renamed in the admin, a point's units, the dilution)
+    another entry, never the kept markup of the old one. Seen red with the kept entries
+    keyed by the context's names only (the renamed muscle showed its old name)."""
+    from clinic import fragments
+    from planning.templatetags.face_svg import face_points, plan_point_rows
+
+    muscle = Muscle(pk=90005, code="C<R>", name=SCRIPT, paired=True, order=1)
+    plan = SimpleNamespace(vial_units=100, diluent_ml=Decimal("2.50"))
+    points = [
+        SimpleNamespace(muscle=muscle, side=side, x=Decimal("0.4"), y=Decimal("0.3"),
+                        units=Decimal(units), depth=QUOTES)
+        for side, units in (("L", "4"), ("R", "2.5"))
+    ]  # fmt: skip
+    rows = [{"t": t, "volume": Decimal("0.1"), "more": "L", "balance": QUOTES} for t in
+            totals_by_muscle_side(points)]  # fmt: skip
+    cols = sides.columns()
+
+    def drawn(keep):
+        return (
+            str(plan_point_rows(points, plan, keep=keep)),
+            str(face_points(points, keep=keep)),
+            str(plan_total_rows(rows, cols, keep=keep)),
+        )
+
+    fragments.kept.cache_clear()
+    plain = drawn(False)
+    assert drawn(True) == plain and fragments.kept.cache_info().currsize == 3
+    assert drawn(True) == plain and fragments.kept.cache_info().hits == 3
+    for html in plain:
+        assert_no_hostile_tags(html)
+    for html in plain[1:]:  # the dots and the totals name the muscle by its code
+        assert_shown_as_text(html, "C<R>")
+    assert_shown_as_text(plain[0], SCRIPT)
+    assert_shown_as_text(plain[0], QUOTES)
+    muscle.name = ATTRIBUTE  # renamed: every fragment that shows the name draws anew
+    points[0].units = Decimal("6")
+    plan.diluent_ml = Decimal("1.00")
+    rows = [{"t": t, "volume": Decimal("0.2"), "more": "L", "balance": AMPERSAND} for t in
+            totals_by_muscle_side(points)]  # fmt: skip
+    changed = drawn(True)
+    assert changed == drawn(False) and changed != plain
+    assert_shown_as_text(changed[0], ATTRIBUTE)
+    assert str(escape(SCRIPT)) not in changed[0]  # the old name is gone
+    assert "0.06 mL" in changed[0]  # 6 U at 100 U / 1 mL
+    assert_shown_as_text(changed[2], AMPERSAND)
+
+
+def test_a_read_only_plans_kept_suggestion_and_cycle_rows_are_their_own():
+    """The suggestions' and next cycle's rows of a read-only plan are kept the same way
+    (clinic.fragments.render_kept): the same markup as drawn without keeping, hostile
+    text escaped, and a changed input (the basis of a suggestion, a dose's reason) drawn
+    anew."""
+    from clinic import fragments
+    from planning.templatetags.face_svg import cycle_dose_rows
+    from planning.treatment_history import SuggestedDose
+
+    muscle = Muscle(pk=90006, code="C<R>", name=SCRIPT, paired=True, order=1)
+    suggestion = MuscleSuggestion(
+        muscle=muscle, grades={"L": 3, "R": 1}, units={"L": Decimal("8"), "R": Decimal("4")},
+        basis=QUOTES, source="label", splits={"L": [Decimal("4"), Decimal("4")]},
+    )  # fmt: skip
+    dose = SuggestedDose(
+        muscle_code="C<R>", side="L", units=Decimal("6"), reason=ATTRIBUTE,
+        points=[(Decimal("0.41"), Decimal("0.30"), Decimal("4")), (None, None, Decimal("2"))],
+    )  # fmt: skip
+
+    def drawn(keep):
+        return (
+            str(suggestion_rows([suggestion], False, SCRIPT, keep=keep)),
+            str(cycle_dose_rows([dose], False, keep=keep)),
+        )
+
+    fragments.kept.cache_clear()
+    plain = drawn(False)
+    assert drawn(True) == plain and drawn(True) == plain
+    assert fragments.kept.cache_info().hits == 2
+    for html in plain:
+        assert_shown_as_text(html, "C<R>")
+        assert_no_hostile_tags(html)
+    assert_shown_as_text(plain[0], QUOTES)
+    assert_shown_as_text(plain[1], ATTRIBUTE)
+    suggestion.basis, dose = AMPERSAND, SuggestedDose("C<R>", "L", Decimal("6"), SCRIPT)
+    changed = drawn(True)
+    assert changed == drawn(False) and changed[0] != plain[0] and changed[1] != plain[1]
 
 
 def test_the_cycle_dose_rows_show_hostile_text_as_text():

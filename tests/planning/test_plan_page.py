@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from planning.choices import VisitKind
+from planning.models import MovementMap
 from tests.factories import GLABELLAR, grade, make_plan, make_visit
 from tests.queries import audit_event
 
@@ -25,25 +26,26 @@ pytestmark = pytest.mark.django_db
 #     last main session before the visit with its touch-up (90-day interval), the
 #     patient-reported doses
 #  11 the product's hard limits (clinic policy), 12 their muscles
-#  13 the movement map for the plan, 14 its observations
-#  +1 the photos of the plan's visit and of the map's visit with their measurements
+#  13 the movement map for the plan (the visit's, else the latest earlier) with its
+#     visit and its observations, one query (planning.movement.latest_baseline)
+#  14 the photos of the plan's visit and of the map's visit with their measurements
 #     (planning.asymmetry: the measured differences shown as context)
 #  15 the patient's other plans with their totals (and, above it, the product's limits
-#     again with their muscles for the suggestions' points per site: 2, cached outside
-#     a transaction)
-#  16 the product's templates with their totals
+#     again with their muscles for the suggestions' points per site: the + 1 + 1 below,
+#     cached outside a transaction)
+#  16 the product's templates with their totals (an editable plan's: the menu that
+#     replaces the points; a read-only plan has no such menu and does not ask)
 #  17 the active location, 18 the locations list (base template's location switcher)
-#  19 next cycle's doses: what they are made of, the patient's signed treatments of the
-#     product with their seals (charting.reviews.starting_doses; the cycles and four
-#     prefetches when there are some and they are not kept yet, see
-#     tests/reviews/test_starting_doses.py)
-#  +1 next cycle's window: the patient's signed main treatments
-#     (charting.reviews.cycles.next_cycle_for; with some, the latest one's muscles and
-#     the effect durations, 3 more: the durations through planning.reference_cache,
-#     read straight from the database inside these tests' transaction, see
-#     tests/charting/test_recall_timing.py)
+#  19 next cycle's window and doses: the patient's signed main treatments with their
+#     seals, their reviews' signing and touch-ups' seals, and the latest one's muscles
+#     given units, one statement (charting.reviews.cycles.signed_main_treatments); the
+#     doses are kept by what they are made of (charting.reviews.starting_doses: the
+#     cycles and four prefetches when there are some and they are not kept yet, see
+#     tests/reviews/test_starting_doses.py); with some, the effect durations for the
+#     window, 2 more: through planning.reference_cache, read straight from the database
+#     inside these tests' transaction, see tests/charting/test_recall_timing.py)
 # +audit_event(): the read is audited (the view hands its plan's patient over).
-PLAN_PAGE_QUERIES = 22 + 1 + 1 + audit_event()
+PLAN_PAGE_QUERIES = 20 + 1 + 1 + audit_event()
 
 
 def grade_map(visit, injector):
@@ -104,7 +106,51 @@ def test_plan_page_queries_constant_with_past_plans(
     plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
     response = _page_queries(injector_client, plan, django_assert_num_queries)
     assert len(response.context["past_plans"]) == past
-    assert response.context["last_plan"].visit == visit.patient.visits.order_by("-date")[1]
+    assert response.context["last_plan"].visit.pk == visit.patient.visits.order_by("-date")[1].pk
+
+
+def test_the_suggestions_read_the_latest_map_up_to_the_plans_visit(
+    injector_client, injector, patient, django_assert_num_queries
+):
+    """The map and its observations are one query (issue 22, fifth session): an earlier
+    visit's map when the plan's visit has none, never a later one; a map with no cell
+    still names its day (its visit read from the same row)."""
+    consult = make_visit(patient=patient, injector=injector, days_ago=20)
+    grade_map(consult, injector)
+    visit = make_visit(patient=patient, injector=injector, days_ago=10, kind=VisitKind.TREATMENT)
+    later = make_visit(patient=patient, injector=injector, days_ago=2)
+    grade(later, injector, {"FROWN.CORR.L": 1})
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
+    # extra: the visit is not screened (the patient's latest screening is read too)
+    response = _page_queries(injector_client, plan, django_assert_num_queries, extra=1)
+    page = response.content.decode()
+    assert f"from the movement map of {consult.date:%b} {consult.date.day}, " in page
+    corr = next(s for s in response.context["suggestions"] if s.muscle.code == "CORR")
+    assert corr.grades == {"L": 3, "R": 2}  # the consultation's grades, not the later map's
+    MovementMap.objects.create(visit=visit, recorded_by=injector)  # the visit's own, empty
+    response = injector_client.get(plan.get_absolute_url())
+    assert (
+        f"from the movement map of {visit.date:%b} {visit.date.day}, " in response.content.decode()
+    )
+    grades = [g for s in response.context["suggestions"] for g in s.grades.values()]
+    assert grades and all(g is None for g in grades)  # the treated muscles, ungraded
+
+
+def test_a_final_plans_page_asks_for_no_templates_and_reads_the_same_kept(
+    injector_client, injector, patient, django_assert_num_queries
+):
+    """A final plan is read-only: no menu of templates (nor its query), and its point
+    rows, dots and totals come from the kept copy on the next read, the same page."""
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    grade_map(visit, injector)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR, final=True)
+    first = _page_queries(injector_client, plan, django_assert_num_queries, extra=-1)
+    again = _page_queries(injector_client, plan, django_assert_num_queries, extra=-1)
+    assert (
+        first.context["keep_rows"] and 'data-testid="templates-menu"' not in first.content.decode()
+    )
+    page = again.content.decode()
+    assert 'data-testid="plan-total">20 U' in page and page.count('<g class="pt side-') == 5
 
 
 def test_front_desk_never_sees_a_plan(desk_client, injector, patient):
