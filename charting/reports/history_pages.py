@@ -38,8 +38,13 @@ replaces it, never served.
 
 **The margins** (running clinic, patient and chart number, the title with the
 time of making, "Page x of y") are left empty in every part and stamped over the
-merged document (``pdf/history_stamp.html``: as many empty pages as the merged
-document has, with pdf.css's margin boxes), so the numbers run across the merge.
+merged document (``pdf/history_stamp.html``, pdf.css's margin boxes on empty
+pages), so the numbers run across the merge. Two layers, each a form XObject drawn
+after the page's own content: the live margins (clinic, patient, title and time),
+the same on every page but the first, so two pages laid out on every read; and
+"Page x of y", nothing of the patient's, laid out once per page count in a process.
+Each margin box is as wide as what it prints, so a box drawn alone lies where it
+lies beside the others (the same drawing as one stamp of every box).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache as once_per_process
+from functools import lru_cache
 
 import weasyprint
 from celery import current_app, current_task
@@ -70,7 +76,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
@@ -463,20 +469,46 @@ def css_string(text: str) -> SafeString:
     return mark_safe(f'"{out}"')  # noqa: S308 # nosec B308 B703 - letters, digits, spaces, escapes
 
 
-def _stamp(count: int, *, context: dict, document: Document) -> PdfReader:
-    html = render_to_string(
+def _stamp_html(*, layer: str, pages: int, paper: str, **strings) -> str:
+    return render_to_string(
         "pdf/history_stamp.html",
-        {
-            "paper": context["paper"],
-            "pages": range(count),
-            "clinic_css": css_string(context.get("clinic_name", "")),
-            "patient_css": css_string(context["patient"].full_name),
-            "chart_css": css_string(context["patient"].chart_number),
-            "title_css": css_string(document.title),
-            "generated_css": css_string(date_filter(context["generated_at"], "M j, Y H:i")),
-        },
+        {"layer": layer, "paper": paper, "pages": range(pages), **strings},
     )
-    return PdfReader(io.BytesIO(_layout(html).write_pdf()))
+
+
+@lru_cache(maxsize=32)
+def _numbers(count: int, paper: str, stylesheet: str) -> PdfReader:
+    """ "Page x of y" on each of ``count`` pages: nothing of the patient's, so laid out
+    once per page count (and paper, stylesheet) in a process and reused."""
+    return PdfReader(
+        io.BytesIO(_layout(_stamp_html(layer="numbers", pages=count, paper=paper)).write_pdf())
+    )
+
+
+def _stamp(count: int, *, context: dict, document: Document) -> list[list[PageObject]]:
+    """The margins of each of ``count`` pages, as layers of stamp pages (one per page
+    of the document in each layer): the live margins (clinic, patient and chart
+    number, the title with the time of making), laid out on every read, two pages (the
+    first and every other); and the page numbers, kept per page count (``_numbers``)."""
+    live = PdfReader(
+        io.BytesIO(
+            _layout(
+                _stamp_html(
+                    layer="live",
+                    pages=min(count, 2),
+                    paper=context["paper"],
+                    clinic_css=css_string(context.get("clinic_name", "")),
+                    patient_css=css_string(context["patient"].full_name),
+                    chart_css=css_string(context["patient"].chart_number),
+                    title_css=css_string(document.title),
+                    generated_css=css_string(date_filter(context["generated_at"], "M j, Y H:i")),
+                )
+            ).write_pdf()
+        )
+    )
+    first, *other = live.pages
+    numbers = _numbers(count, context["paper"], stylesheet_digest())
+    return [[first, *other * (count - 1)], list(numbers.pages)]
 
 
 def history_pdf(
@@ -577,34 +609,45 @@ def _stream(writer: PdfWriter, data: bytes, **entries) -> IndirectObject:
     return writer._add_object(stream.flate_encode())  # noqa: SLF001 - pypdf's way to add one
 
 
-def _stamp_over(writer: PdfWriter, stamp: PdfReader) -> None:
-    """Draw each stamp page over the merged page of the same number, as a form
-    XObject after the page's own content (wrapped in q/Q): cheaper than pypdf's
-    ``merge_page``, which parses and rewrites both pages' content streams."""
-    for number, (page, margins) in enumerate(zip(writer.pages, stamp.pages, strict=True)):
-        form = _stream(
-            writer,
-            margins.get_contents().get_data(),
-            **{
-                "/Type": NameObject("/XObject"),
-                "/Subtype": NameObject("/Form"),
-                "/BBox": ArrayObject(margins.mediabox),
-                "/Resources": margins["/Resources"].clone(writer),
-            },
-        )
-        name = NameObject(f"/HistoryStamp{number}")
+def _stamp_over(writer: PdfWriter, layers: list[list[PageObject]]) -> None:
+    """Draw each layer's stamp page over the merged page of the same number, as form
+    XObjects after the page's own content (wrapped in q/Q): cheaper than pypdf's
+    ``merge_page``, which parses and rewrites both pages' content streams. A stamp page
+    drawn on several pages is one form, referenced by each."""
+    forms: dict[int, tuple[NameObject, IndirectObject]] = {}
+
+    def form_of(margins: PageObject) -> tuple[NameObject, IndirectObject]:
+        if id(margins) not in forms:
+            form = _stream(
+                writer,
+                margins.get_contents().get_data(),
+                **{
+                    "/Type": NameObject("/XObject"),
+                    "/Subtype": NameObject("/Form"),
+                    "/BBox": ArrayObject(margins.mediabox),
+                    "/Resources": margins["/Resources"].clone(writer),
+                },
+            )
+            forms[id(margins)] = (NameObject(f"/HistoryStamp{len(forms)}"), form)
+        return forms[id(margins)]
+
+    for number, page in enumerate(writer.pages):
+        stamps = [form_of(layer[number]) for layer in layers]
         resources = page[NameObject("/Resources")].get_object()
         if "/XObject" not in resources:
             resources[NameObject("/XObject")] = DictionaryObject()
-        resources["/XObject"].get_object()[name] = form
+        xobjects = resources["/XObject"].get_object()
+        for name, form in stamps:
+            xobjects[name] = form
         contents = page[NameObject("/Contents")]
         own = (
             list(contents.get_object())
             if isinstance(contents.get_object(), ArrayObject)
             else [contents]
         )
+        draw = b"Q\n" + b"".join(b"q " + name.encode() + b" Do Q\n" for name, _ in stamps)
         page[NameObject("/Contents")] = ArrayObject(
-            [_stream(writer, b"q\n"), *own, _stream(writer, b"Q\nq " + name.encode() + b" Do Q\n")]
+            [_stream(writer, b"q\n"), *own, _stream(writer, draw)]
         )
 
 
