@@ -36,6 +36,12 @@ includes that state, checked now.
 every read; a file that does not match (or is gone) is rendered again and
 replaces it, never served.
 
+**The injection map** of a verifying signed treatment is kept the same way, whole
+(``kept_report``: its own ``document``, not one of ``DOCUMENTS``): keyed by its HTML
+rendered without the time of making, which is drawn over the kept pages on every
+read (``pdf/live_time.html``: the report's head laid out again, hidden but for the
+time, and the foot's "title · generated time").
+
 **The margins** (running clinic, patient and chart number, the title with the
 time of making, "Page x of y") are left empty in every part and stamped over the
 merged document (``pdf/history_stamp.html``, pdf.css's margin boxes on empty
@@ -149,6 +155,13 @@ PATIENT_COPY = Document(
     part_class="record plain",
 )
 DOCUMENTS = {d.name: d for d in (HISTORY, RECORD, PATIENT_COPY)}
+# A one-treatment report kept whole (``kept_report``), not made of parts: not in DOCUMENTS.
+INJECTION_MAP = Document(
+    name="injection-map",
+    title="Injection map",
+    visit_template="",
+    front_template="pdf/injection_map.html",
+)
 
 
 @dataclass
@@ -456,6 +469,53 @@ def _store(run: Run, pages: Pages, *, row: HistoryPart | None, document: Documen
         storage.delete(name)
 
 
+# -- a one-treatment report from its kept pages (the injection map) ------------------
+
+
+def kept_report(
+    *, template: str, context: dict, treatment_id: int, document: Document
+) -> RenderedPdf:
+    """``template`` of ``context`` (with ``base_context``'s) laid out once and kept as a
+    part of ``treatment_id`` (the same rows, storage and HMAC as the history's parts),
+    the time of making drawn over it on every read (``pdf/live_time.html``). The key
+    is the HTML without the time (``time_apart``): everything else the report prints
+    (the seal as checked on this read, addenda, review, consent, letterhead, names) is
+    in that HTML, so a change is a new key. The caller keeps only a verifying signed
+    treatment (as ``keepable``)."""
+    html = render_to_string(template, {**context, "generated_at": None, "time_apart": True})
+    run = Run(
+        entries=[],
+        kept=True,
+        key=part_key(html=html, paper=context["paper"], document=document),
+        treatment_id=treatment_id,
+    )
+    row = HistoryPart.objects.filter(key=run.key).first()
+    content = _read(row) if row is not None else None
+    if content is None:  # never laid out, or changed or gone in storage: laid out now
+        laid_out = _layout(html)
+        pages = Pages(
+            content=laid_out.write_pdf(),
+            count=len(laid_out.pages),
+            outline=_outline(laid_out.pages),
+        )
+        _store(run, pages, row=row, document=document)
+    else:
+        pages = Pages(content=content, count=row.pages, outline=row.outline)
+        HistoryPart.objects.filter(pk=row.pk).update(uses=F("uses") + 1, used_at=timezone.now())
+    live = _layout(
+        render_to_string(
+            "pdf/live_time.html",
+            {**context, "report": template, "second_page": pages.count > 1},
+        )
+    )
+    first, *other = PdfReader(io.BytesIO(live.write_pdf())).pages
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pages.content)))
+    _stamp_over(writer, [[first, *other * (pages.count - 1)]])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return RenderedPdf(content=buffer.getvalue(), pages=pages.count)
+
+
 # -- the whole document -------------------------------------------------------------
 
 
@@ -732,7 +792,7 @@ def patients_without_parts(*, limit: int) -> list[int]:
     first. One query. A treatment whose seal fails stays without parts, so its patient
     comes back here (the rows are read and checked again, nothing is laid out)."""
     documents = (
-        HistoryPart.objects.filter(treatment=OuterRef("pk"))
+        HistoryPart.objects.filter(treatment=OuterRef("pk"), document__in=list(DOCUMENTS))
         .order_by()
         .values("treatment")
         .annotate(n=Count("document", distinct=True))

@@ -423,8 +423,9 @@ class RecordRelease(models.Model):
 
 class HistoryPart(models.Model):
     """The pages of one signed treatment in the treatment history, the complete
-    record or the patient's copy (``document``), rendered once and kept in the
-    private storage (``charting.reports.history_pages``).
+    record or the patient's copy (``document``), or its injection map
+    (``"injection-map"``, the whole report but its time of making), rendered once
+    and kept in the private storage (``charting.reports.history_pages``).
 
     ``key`` is the SHA-256 of everything printed on those pages (the visit's
     HTML, with the seal's verification as checked on the read that made it, the
@@ -440,7 +441,8 @@ class HistoryPart(models.Model):
     pages = models.PositiveIntegerField()
     outline = models.JSONField(default=list, blank=True)  # [[page, level, label], ...]
     treatment = models.ForeignKey("charting.Treatment", on_delete=models.CASCADE, related_name="+")
-    # history_pages.DOCUMENTS: "history", "record", "record-plain" (printed differently)
+    # history_pages.DOCUMENTS: "history", "record", "record-plain" (printed differently);
+    # "injection-map" (history_pages.kept_report)
     document = models.CharField(max_length=20, default="history")
     renders = models.PositiveIntegerField(default=1)  # rendered for this key (again: tampered)
     uses = models.PositiveIntegerField(default=0)  # served from storage

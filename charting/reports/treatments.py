@@ -4,7 +4,9 @@ addenda) and the signed consent.
 
 Injection-map reports are made from **signed** treatments only: an unsigned
 chart is refused when asked for and again when rendered (no DRAFT copies
-leave the clinic).
+leave the clinic). A signed treatment whose seal verifies on this read has its map
+laid out once and kept (``history_pages.kept_report``), the time of making drawn
+over it on every read.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from planning.models import InjectionPoint, PlanKeep
 
 from .diagram import face_svg
 from .errors import ReportRefused
-from .rendering import RenderedPdf, render_pdf
+from .rendering import RenderedPdf, base_context, render_pdf
 from .review_section import related, review_summary
 from .totals import totals_of
 
@@ -190,4 +192,15 @@ def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> 
         "t": summary(treatment),
     }
     progress(50)
-    return render_pdf(template="pdf/injection_map.html", context=context)
+    review = context["t"]["review"]
+    if context["t"]["seal_ok"] is not True or (review and review.get("touch_up_seal_ok") is False):
+        # A seal that fails (or a touch-up's) is printed from a live layout, never kept.
+        return render_pdf(template="pdf/injection_map.html", context=context)
+    from .history_pages import INJECTION_MAP, kept_report  # it imports this module
+
+    return kept_report(
+        template="pdf/injection_map.html",
+        context={**base_context(), **context},
+        treatment_id=treatment.pk,
+        document=INJECTION_MAP,
+    )
