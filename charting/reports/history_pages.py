@@ -444,7 +444,14 @@ def help_render(
     return stored
 
 
-def _store(run: Run, pages: Pages, *, row: HistoryPart | None, document: Document) -> None:
+def _store(
+    run: Run,
+    pages: Pages,
+    *,
+    row: HistoryPart | None,
+    document: Document,
+    patient: Patient | None = None,
+) -> None:
     storage = private_storage()
     if row is not None:  # changed or gone in storage: replaced
         storage.delete(row.name)
@@ -463,10 +470,54 @@ def _store(run: Run, pages: Pages, *, row: HistoryPart | None, document: Documen
     try:
         with transaction.atomic():
             HistoryPart.objects.create(
-                key=run.key, treatment_id=run.treatment_id, document=document.name, **fields
+                key=run.key,
+                treatment_id=run.treatment_id,
+                patient=patient,
+                document=document.name,
+                **fields,
             )
     except IntegrityError:  # another worker kept the same part first: theirs stays
         storage.delete(name)
+
+
+# -- the front matter, kept by its HTML ---------------------------------------------
+
+
+def kept_front(*, context: dict, document: Document) -> tuple[Pages, dict[str, int]]:
+    """The front matter of ``document`` (letterhead, patient, summary, the visits not
+    kept as parts) and the page each live run starts on: laid out once and kept by
+    its HTML without the time of making (``time_apart``, as ``kept_report``), with
+    the rows, storage and HMAC of the parts (``patient``, no treatment). Anything it
+    prints that changes (a visit, a seal's state, the summary, the letterhead, the
+    dates asked for) is a new key; the time is drawn over page 1 by the margins'
+    live layer (``_stamp``)."""
+    html = render_to_string(
+        document.front_template, {**context, "generated_at": None, "time_apart": True}
+    )
+    name = f"{document.name}-front"
+    key = part_key(html=html, paper=context["paper"], document=document)
+    row = HistoryPart.objects.filter(key=key).first()
+    content = _read(row) if row is not None else None
+    if content is not None:
+        HistoryPart.objects.filter(pk=row.pk).update(uses=F("uses") + 1, used_at=timezone.now())
+        kept = row.outline
+        return Pages(content=content, count=row.pages, outline=kept["outline"]), kept["starts"]
+    laid_out = _layout(html)
+    starts = _starts(laid_out)
+    pages = Pages(content=laid_out.write_pdf(), count=len(laid_out.pages))
+    pages.outline = _outline(laid_out.pages)
+    _store(
+        Run(entries=[], kept=True, key=key),
+        Pages(
+            content=pages.content,
+            count=pages.count,
+            outline={"outline": pages.outline, "starts": starts},  # the starts with it
+        ),
+        row=row,
+        document=Document(name=name, title=document.title, visit_template="", front_template=""),
+        patient=context["patient"],
+    )
+    return pages, starts
 
 
 # -- a one-treatment report from its kept pages (the injection map) ------------------
@@ -505,7 +556,7 @@ def kept_report(
     live = _layout(
         render_to_string(
             "pdf/live_time.html",
-            {**context, "report": template, "second_page": pages.count > 1},
+            {**context, "report": template, "head_time": True, "second_page": pages.count > 1},
         )
     )
     first, *other = PdfReader(io.BytesIO(live.write_pdf())).pages
@@ -545,28 +596,41 @@ def _numbers(count: int, paper: str, stylesheet: str) -> PdfReader:
     )
 
 
-def _stamp(count: int, *, context: dict, document: Document) -> list[list[PageObject]]:
+def _stamp(
+    count: int, *, context: dict, document: Document, head_time: bool = False
+) -> list[list[PageObject]]:
     """The margins of each of ``count`` pages, as layers of stamp pages (one per page
     of the document in each layer): the live margins (clinic, patient and chart
     number, the title with the time of making), laid out on every read, two pages (the
-    first and every other); and the page numbers, kept per page count (``_numbers``)."""
-    live = PdfReader(
-        io.BytesIO(
-            _layout(
-                _stamp_html(
-                    layer="live",
-                    pages=min(count, 2),
-                    paper=context["paper"],
-                    clinic_css=css_string(context.get("clinic_name", "")),
-                    patient_css=css_string(context["patient"].full_name),
-                    chart_css=css_string(context["patient"].chart_number),
-                    title_css=css_string(document.title),
-                    generated_css=css_string(date_filter(context["generated_at"], "M j, Y H:i")),
-                )
-            ).write_pdf()
+    first and every other), with the time in the head of page 1 when the front was
+    kept without it (``head_time``: ``pdf/live_time.html``); and the page numbers,
+    kept per page count (``_numbers``)."""
+    strings = {
+        "clinic": css_string(context.get("clinic_name", "")),
+        "patient": css_string(context["patient"].full_name),
+        "chart": css_string(context["patient"].chart_number),
+        "title": css_string(document.title),
+        "generated": css_string(date_filter(context["generated_at"], "M j, Y H:i")),
+    }
+    if head_time:
+        html = render_to_string(
+            "pdf/live_time.html",
+            {
+                **context,
+                "report": document.front_template,
+                "margins": strings,
+                "head_time": True,
+                "second_page": count > 1,
+            },
         )
-    )
-    first, *other = live.pages
+    else:
+        html = _stamp_html(
+            layer="live",
+            pages=min(count, 2),
+            paper=context["paper"],
+            **{f"{k}_css": v for k, v in strings.items()},
+        )
+    first, *other = PdfReader(io.BytesIO(_layout(html).write_pdf())).pages
     numbers = _numbers(count, context["paper"], stylesheet_digest())
     return [[first, *other * (count - 1)], list(numbers.pages)]
 
@@ -626,13 +690,19 @@ def kept_pdf(
     if progress:
         progress(70)
     live = [r for r in runs if not r.kept]
-    front_html = render_to_string(
-        document.front_template, {**context, "front_only": True, "runs": live}
-    )
-    front = _layout(front_html)
-    starts = _starts(front)
-    front_reader = PdfReader(io.BytesIO(front.write_pdf()))
-    bounds = sorted(starts.values()) + [len(front.pages)]
+    front_context = {**context, "front_only": True, "runs": live}
+    if document.tail_template:  # the audit trail changes on every read: laid out now
+        laid_out = _layout(render_to_string(document.front_template, front_context))
+        front = Pages(
+            content=laid_out.write_pdf(),
+            count=len(laid_out.pages),
+            outline=_outline(laid_out.pages),
+        )
+        starts = _starts(laid_out)
+    else:
+        front, starts = kept_front(context=front_context, document=document)
+    front_reader = PdfReader(io.BytesIO(front.content))
+    bounds = sorted(starts.values()) + [front.count]
     live_pages = {r.anchor: (starts[r.anchor], bounds[i + 1]) for i, r in enumerate(live)}
     writer = PdfWriter()
     outline: list = []
@@ -643,8 +713,8 @@ def kept_pdf(
             writer.add_page(reader.pages[n])
         outline.extend([n + offset, level, label] for n, level, label in marks if first <= n < end)
 
-    front_marks = _outline(front.pages)
-    add(front_reader, 0, bounds[0] if live else len(front.pages), front_marks)
+    front_marks = front.outline
+    add(front_reader, 0, bounds[0] if live else front.count, front_marks)
     for run in runs:
         if run.kept:
             part = kept[run.key]
@@ -653,7 +723,15 @@ def kept_pdf(
             add(front_reader, *live_pages[run.anchor], front_marks)
     if progress:
         progress(85)
-    _stamp_over(writer, _stamp(len(writer.pages), context=context, document=document))
+    _stamp_over(
+        writer,
+        _stamp(
+            len(writer.pages),
+            context=front_context,
+            document=document,
+            head_time=not document.tail_template,
+        ),
+    )
     _add_outline(writer, outline)
     if front_reader.metadata:
         writer.add_metadata(dict(front_reader.metadata))
@@ -728,19 +806,25 @@ def _add_outline(writer: PdfWriter, marks: list) -> None:
 
 def sweep(*, unused_days: int = 90) -> int:
     """Delete the kept parts no longer asked for: every part of a treatment but the
-    one read last, in each document (history, record, patient's copy: a newer
-    addendum, review, letterhead or stylesheet made a new key),
+    one read last, in each document (history, record, patient's copy, injection map:
+    a newer addendum, review, letterhead or stylesheet made a new key), every front
+    matter of a patient but the one read last in each document,
     and any part not read for ``unused_days``. Returns how many were deleted."""
     cutoff = timezone.now() - datetime.timedelta(days=unused_days)
-    current = (
-        HistoryPart.objects.filter(
-            treatment_id=OuterRef("treatment_id"), document=OuterRef("document")
+    current = {  # the row read last of each treatment's (a front: patient's) document
+        owner: HistoryPart.objects.filter(
+            **{owner: OuterRef(owner), "document": OuterRef("document")}
         )
         .order_by("-used_at", "-pk")
         .values("pk")[:1]
-    )
-    stale = HistoryPart.objects.exclude(pk=Subquery(current)) | HistoryPart.objects.filter(
-        used_at__lt=cutoff
+        for owner in ("treatment_id", "patient_id")
+    }
+    parts = HistoryPart.objects.filter(treatment__isnull=False)
+    fronts = HistoryPart.objects.filter(treatment__isnull=True)
+    stale = (
+        parts.exclude(pk=Subquery(current["treatment_id"]))
+        | fronts.exclude(pk=Subquery(current["patient_id"]))
+        | HistoryPart.objects.filter(used_at__lt=cutoff)
     )
     storage = private_storage()
     deleted = 0
