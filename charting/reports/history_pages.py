@@ -17,8 +17,10 @@ the treatment just before it closes that treatment's cycle and is kept in its pa
 a *kept part*: its pages rendered on their own (``pdf/history_part.html``) and
 stored in the private storage (``HistoryPart``). Everything else (the front
 matter: letterhead, patient, summary; visits without a signed treatment; a
-treatment that does not match its signature) is rendered on every read, in one
-document (``pdf/history_front.html``). Each visit of a part starts a page.
+treatment that does not match its signature) is one document
+(``pdf/history_front.html``), itself kept by its HTML without the time of making
+(``kept_front``; not the record's, whose audit trail changes on every read), the
+time drawn over it. Each visit of a part starts a page.
 
 **The key** is the SHA-256 of what the part prints: the visit's HTML rendered now
 from the rows (the treatment, its addenda, its review and touch-up, and the

@@ -17,8 +17,8 @@ held before rendering beside it); seconds are wall and CPU time, the median
 of the repetitions. The history is rendered the way the worker renders it
 (``history_pages.history_pdf``: kept parts): a *first render*, the patient's
 parts deleted before it (every signed cycle laid out, ten at a time, and kept),
-then a *kept render* (the parts read from storage, the front matter and the
-margins laid out, merged). The whole document in one layout, as before issue
+then a *kept render* (the parts and the front matter read from storage, the
+margins and the time of making laid out, merged). The whole document in one layout, as before issue
 22's kept parts, is ``python -m tools.bench.history_pdf --modes whole``.
 
 Click-to-download asks for the report the way the pages do (a POST to the
@@ -239,13 +239,14 @@ def render(kind: str, subject: int, reps: int) -> dict:
 
 
 def forget_history_parts(patient_id: int) -> None:
-    """Delete the patient's kept history parts (rows and files): the next history
-    is a first render."""
+    """Delete the patient's kept history parts and front matter (rows and files): the
+    next history is a first render."""
     from charting.reports.models import HistoryPart
     from charting.reports.storage import private_storage
 
-    rows = HistoryPart.objects.filter(treatment__visit__patient_id=patient_id, document="history")
-    for row in rows:
+    parts = HistoryPart.objects.filter(treatment__visit__patient_id=patient_id, document="history")
+    fronts = HistoryPart.objects.filter(patient_id=patient_id, document="history-front")
+    for row in [*parts, *fronts]:
         private_storage().delete(row.name)
         row.delete()
 
@@ -370,8 +371,13 @@ def figures(args, *, click: bool = True) -> list[tuple[str, str]]:
     for kind, label, subject_id, times in (
         ("injection_map", "injection map", subject["treatment"], reps),
         # the worker's path: kept parts (history_pages); a first render is slow, so once
-        ("history_first", f"{history}, first render (no part kept: all laid out)", None, 1),
-        ("history_kept", f"{history}, from kept parts (front and margins laid out)", None, reps),
+        ("history_first", f"{history}, first render (nothing kept: all laid out)", None, 1),
+        (
+            "history_kept",
+            f"{history}, kept render (parts and front read, margins laid out)",
+            None,
+            reps,
+        ),
     ):
         result = render_in_child(kind, subject_id or subject["patient"], times)
         median = f"median of {times}" if times > 1 else "once"
