@@ -569,6 +569,13 @@ def kept_report(
     return RenderedPdf(content=buffer.getvalue(), pages=pages.count)
 
 
+def kept_injection_map(*, template: str, context: dict, treatment_id: int) -> RenderedPdf:
+    """``kept_report`` of an injection map (``treatments.injection_map_pdf``'s ``kept``)."""
+    return kept_report(
+        template=template, context=context, treatment_id=treatment_id, document=INJECTION_MAP
+    )
+
+
 # -- the whole document -------------------------------------------------------------
 
 

@@ -5,8 +5,8 @@ addenda) and the signed consent.
 Injection-map reports are made from **signed** treatments only: an unsigned
 chart is refused when asked for and again when rendered (no DRAFT copies
 leave the clinic). A signed treatment whose seal verifies on this read has its map
-laid out once and kept (``history_pages.kept_report``), the time of making drawn
-over it on every read.
+laid out once and kept by the worker (``history_pages.kept_injection_map``), the
+time of making drawn over it on every read.
 """
 
 from __future__ import annotations
@@ -170,7 +170,16 @@ def consent_pdf(*, consent_id: int, progress: Callable[[int], None]) -> Rendered
     return render_pdf(template="pdf/consent.html", context=context)
 
 
-def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> RenderedPdf:
+def injection_map_pdf(
+    *,
+    treatment_id: int,
+    progress: Callable[[int], None],
+    kept: Callable[..., RenderedPdf] | None = None,
+) -> RenderedPdf:
+    """The injection map of a signed treatment. ``kept``: how a map whose seal verifies
+    on this read is kept (``history_pages.kept_injection_map``, which the worker passes:
+    ``documents.render_injection_map``); without it, or when a seal fails, laid out
+    whole."""
     treatment = with_rows().get(pk=treatment_id)
     if not treatment.is_signed:
         raise ReportRefused(NOT_SIGNED)
@@ -193,14 +202,14 @@ def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> 
     }
     progress(50)
     review = context["t"]["review"]
-    if context["t"]["seal_ok"] is not True or (review and review.get("touch_up_seal_ok") is False):
+    verifying = context["t"]["seal_ok"] is True and not (
+        review and review.get("touch_up_seal_ok") is False
+    )
+    if kept is None or not verifying:
         # A seal that fails (or a touch-up's) is printed from a live layout, never kept.
         return render_pdf(template="pdf/injection_map.html", context=context)
-    from .history_pages import INJECTION_MAP, kept_report  # it imports this module
-
-    return kept_report(
+    return kept(
         template="pdf/injection_map.html",
         context={**base_context(), **context},
         treatment_id=treatment.pk,
-        document=INJECTION_MAP,
     )

@@ -138,7 +138,7 @@ def test_a_tampered_signed_record_prints_does_not_match_after_its_map_was_kept(r
     """Guard (tampering). The seal is checked on every read: a kept map that said
     "Verified" is never served for a record that no longer matches, and a map whose
     seal fails is never kept. Door: the injection-map button. Seen to fail with the
-    seal's state left out of what decides keeping (``injection_map_pdf``)."""
+    seal's state left out of what decides keeping (``treatments.injection_map_pdf``)."""
     assert VERIFIED in flat_text(render(signed))
     injection = signed.injections.first()
     tamper("UPDATE charting_injection SET units = 40 WHERE id = %s", [injection.pk])

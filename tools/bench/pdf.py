@@ -203,7 +203,7 @@ def subjects(count: int) -> dict:
 def render(kind: str, subject: int, reps: int) -> dict:
     """Render one report ``reps`` times in this process: pages, seconds, peak RSS."""
     setup_django()
-    from charting.reports.history_pages import history_pdf
+    from charting.reports.history_pages import history_pdf, kept_injection_map
     from charting.reports.patient_history import build_history
     from charting.reports.rendering import html_to_pdf, render_pdf
     from charting.reports.treatments import injection_map_pdf
@@ -223,7 +223,9 @@ def render(kind: str, subject: int, reps: int) -> dict:
             context = build_history(patient=Patient.objects.get(pk=subject))
             pdf = render_pdf(template="pdf/history.html", context=context)
         else:
-            pdf = injection_map_pdf(treatment_id=subject, progress=lambda p: None)
+            pdf = injection_map_pdf(  # as the worker asks (documents.render_injection_map)
+                treatment_id=subject, progress=lambda p: None, kept=kept_injection_map
+            )
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return {
