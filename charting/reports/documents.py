@@ -18,7 +18,14 @@ from . import treatments
 from .errors import ReportRefused
 from .fhir.bundle import NOTHING_FOR_PATIENT, NOTHING_IN_DATES, bundle_of
 from .fhir.record import Record, load
-from .history_pages import PATIENT_COPY, RECORD, history_pdf, kept_pdf, second_worker
+from .history_pages import (
+    PATIENT_COPY,
+    RECORD,
+    history_pdf,
+    kept_injection_map,
+    kept_pdf,
+    second_worker,
+)
 from .letterhead import context_for as letterhead_context
 from .models import Kind, ReportJob
 from .patient_history import build_history, export_patients
@@ -85,7 +92,9 @@ def render_consent(job: ReportJob, progress: Progress, count: Count) -> Output:
 
 
 def render_injection_map(job: ReportJob, progress: Progress, count: Count) -> Output:
-    pdf = treatments.injection_map_pdf(treatment_id=job.subject_id, progress=progress)
+    pdf = treatments.injection_map_pdf(
+        treatment_id=job.subject_id, progress=progress, kept=kept_injection_map
+    )
     return Output(pdf.content, pdf.pages, "pdf")
 
 

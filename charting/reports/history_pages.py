@@ -17,8 +17,10 @@ the treatment just before it closes that treatment's cycle and is kept in its pa
 a *kept part*: its pages rendered on their own (``pdf/history_part.html``) and
 stored in the private storage (``HistoryPart``). Everything else (the front
 matter: letterhead, patient, summary; visits without a signed treatment; a
-treatment that does not match its signature) is rendered on every read, in one
-document (``pdf/history_front.html``). Each visit of a part starts a page.
+treatment that does not match its signature) is one document
+(``pdf/history_front.html``), itself kept by its HTML without the time of making
+(``kept_front``; not the record's, whose audit trail changes on every read), the
+time drawn over it. Each visit of a part starts a page.
 
 **The key** is the SHA-256 of what the part prints: the visit's HTML rendered now
 from the rows (the treatment, its addenda, its review and touch-up, and the
@@ -36,10 +38,21 @@ includes that state, checked now.
 every read; a file that does not match (or is gone) is rendered again and
 replaces it, never served.
 
+**The injection map** of a verifying signed treatment is kept the same way, whole
+(``kept_report``: its own ``document``, not one of ``DOCUMENTS``): keyed by its HTML
+rendered without the time of making, which is drawn over the kept pages on every
+read (``pdf/live_time.html``: the report's head laid out again, hidden but for the
+time, and the foot's "title · generated time").
+
 **The margins** (running clinic, patient and chart number, the title with the
 time of making, "Page x of y") are left empty in every part and stamped over the
-merged document (``pdf/history_stamp.html``: as many empty pages as the merged
-document has, with pdf.css's margin boxes), so the numbers run across the merge.
+merged document (``pdf/history_stamp.html``, pdf.css's margin boxes on empty
+pages), so the numbers run across the merge. Two layers, each a form XObject drawn
+after the page's own content: the live margins (clinic, patient, title and time),
+the same on every page but the first, so two pages laid out on every read; and
+"Page x of y", nothing of the patient's, laid out once per page count in a process.
+Each margin box is as wide as what it prints, so a box drawn alone lies where it
+lies beside the others (the same drawing as one stamp of every box).
 """
 
 from __future__ import annotations
@@ -56,6 +69,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache as once_per_process
+from functools import lru_cache
 
 import weasyprint
 from celery import current_app, current_task
@@ -70,7 +84,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
@@ -143,6 +157,13 @@ PATIENT_COPY = Document(
     part_class="record plain",
 )
 DOCUMENTS = {d.name: d for d in (HISTORY, RECORD, PATIENT_COPY)}
+# A one-treatment report kept whole (``kept_report``), not made of parts: not in DOCUMENTS.
+INJECTION_MAP = Document(
+    name="injection-map",
+    title="Injection map",
+    visit_template="",
+    front_template="pdf/injection_map.html",
+)
 
 
 @dataclass
@@ -425,7 +446,14 @@ def help_render(
     return stored
 
 
-def _store(run: Run, pages: Pages, *, row: HistoryPart | None, document: Document) -> None:
+def _store(
+    run: Run,
+    pages: Pages,
+    *,
+    row: HistoryPart | None,
+    document: Document,
+    patient: Patient | None = None,
+) -> None:
     storage = private_storage()
     if row is not None:  # changed or gone in storage: replaced
         storage.delete(row.name)
@@ -444,10 +472,108 @@ def _store(run: Run, pages: Pages, *, row: HistoryPart | None, document: Documen
     try:
         with transaction.atomic():
             HistoryPart.objects.create(
-                key=run.key, treatment_id=run.treatment_id, document=document.name, **fields
+                key=run.key,
+                treatment_id=run.treatment_id,
+                patient=patient,
+                document=document.name,
+                **fields,
             )
     except IntegrityError:  # another worker kept the same part first: theirs stays
         storage.delete(name)
+
+
+# -- the front matter, kept by its HTML ---------------------------------------------
+
+
+def kept_front(*, context: dict, document: Document) -> tuple[Pages, dict[str, int]]:
+    """The front matter of ``document`` (letterhead, patient, summary, the visits not
+    kept as parts) and the page each live run starts on: laid out once and kept by
+    its HTML without the time of making (``time_apart``, as ``kept_report``), with
+    the rows, storage and HMAC of the parts (``patient``, no treatment). Anything it
+    prints that changes (a visit, a seal's state, the summary, the letterhead, the
+    dates asked for) is a new key; the time is drawn over page 1 by the margins'
+    live layer (``_stamp``)."""
+    html = render_to_string(
+        document.front_template, {**context, "generated_at": None, "time_apart": True}
+    )
+    name = f"{document.name}-front"
+    key = part_key(html=html, paper=context["paper"], document=document)
+    row = HistoryPart.objects.filter(key=key).first()
+    content = _read(row) if row is not None else None
+    if content is not None:
+        HistoryPart.objects.filter(pk=row.pk).update(uses=F("uses") + 1, used_at=timezone.now())
+        kept = row.outline
+        return Pages(content=content, count=row.pages, outline=kept["outline"]), kept["starts"]
+    laid_out = _layout(html)
+    starts = _starts(laid_out)
+    pages = Pages(content=laid_out.write_pdf(), count=len(laid_out.pages))
+    pages.outline = _outline(laid_out.pages)
+    _store(
+        Run(entries=[], kept=True, key=key),
+        Pages(
+            content=pages.content,
+            count=pages.count,
+            outline={"outline": pages.outline, "starts": starts},  # the starts with it
+        ),
+        row=row,
+        document=Document(name=name, title=document.title, visit_template="", front_template=""),
+        patient=context["patient"],
+    )
+    return pages, starts
+
+
+# -- a one-treatment report from its kept pages (the injection map) ------------------
+
+
+def kept_report(
+    *, template: str, context: dict, treatment_id: int, document: Document
+) -> RenderedPdf:
+    """``template`` of ``context`` (with ``base_context``'s) laid out once and kept as a
+    part of ``treatment_id`` (the same rows, storage and HMAC as the history's parts),
+    the time of making drawn over it on every read (``pdf/live_time.html``). The key
+    is the HTML without the time (``time_apart``): everything else the report prints
+    (the seal as checked on this read, addenda, review, consent, letterhead, names) is
+    in that HTML, so a change is a new key. The caller keeps only a verifying signed
+    treatment (as ``keepable``)."""
+    html = render_to_string(template, {**context, "generated_at": None, "time_apart": True})
+    run = Run(
+        entries=[],
+        kept=True,
+        key=part_key(html=html, paper=context["paper"], document=document),
+        treatment_id=treatment_id,
+    )
+    row = HistoryPart.objects.filter(key=run.key).first()
+    content = _read(row) if row is not None else None
+    if content is None:  # never laid out, or changed or gone in storage: laid out now
+        laid_out = _layout(html)
+        pages = Pages(
+            content=laid_out.write_pdf(),
+            count=len(laid_out.pages),
+            outline=_outline(laid_out.pages),
+        )
+        _store(run, pages, row=row, document=document)
+    else:
+        pages = Pages(content=content, count=row.pages, outline=row.outline)
+        HistoryPart.objects.filter(pk=row.pk).update(uses=F("uses") + 1, used_at=timezone.now())
+    live = _layout(
+        render_to_string(
+            "pdf/live_time.html",
+            {**context, "report": template, "head_time": True, "second_page": pages.count > 1},
+        )
+    )
+    first, *other = PdfReader(io.BytesIO(live.write_pdf())).pages
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pages.content)))
+    _stamp_over(writer, [[first, *other * (pages.count - 1)]])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return RenderedPdf(content=buffer.getvalue(), pages=pages.count)
+
+
+def kept_injection_map(*, template: str, context: dict, treatment_id: int) -> RenderedPdf:
+    """``kept_report`` of an injection map (``treatments.injection_map_pdf``'s ``kept``)."""
+    return kept_report(
+        template=template, context=context, treatment_id=treatment_id, document=INJECTION_MAP
+    )
 
 
 # -- the whole document -------------------------------------------------------------
@@ -463,20 +589,59 @@ def css_string(text: str) -> SafeString:
     return mark_safe(f'"{out}"')  # noqa: S308 # nosec B308 B703 - letters, digits, spaces, escapes
 
 
-def _stamp(count: int, *, context: dict, document: Document) -> PdfReader:
-    html = render_to_string(
+def _stamp_html(*, layer: str, pages: int, paper: str, **strings) -> str:
+    return render_to_string(
         "pdf/history_stamp.html",
-        {
-            "paper": context["paper"],
-            "pages": range(count),
-            "clinic_css": css_string(context.get("clinic_name", "")),
-            "patient_css": css_string(context["patient"].full_name),
-            "chart_css": css_string(context["patient"].chart_number),
-            "title_css": css_string(document.title),
-            "generated_css": css_string(date_filter(context["generated_at"], "M j, Y H:i")),
-        },
+        {"layer": layer, "paper": paper, "pages": range(pages), **strings},
     )
-    return PdfReader(io.BytesIO(_layout(html).write_pdf()))
+
+
+@lru_cache(maxsize=32)
+def _numbers(count: int, paper: str, stylesheet: str) -> PdfReader:
+    """ "Page x of y" on each of ``count`` pages: nothing of the patient's, so laid out
+    once per page count (and paper, stylesheet) in a process and reused."""
+    return PdfReader(
+        io.BytesIO(_layout(_stamp_html(layer="numbers", pages=count, paper=paper)).write_pdf())
+    )
+
+
+def _stamp(
+    count: int, *, context: dict, document: Document, head_time: bool = False
+) -> list[list[PageObject]]:
+    """The margins of each of ``count`` pages, as layers of stamp pages (one per page
+    of the document in each layer): the live margins (clinic, patient and chart
+    number, the title with the time of making), laid out on every read, two pages (the
+    first and every other), with the time in the head of page 1 when the front was
+    kept without it (``head_time``: ``pdf/live_time.html``); and the page numbers,
+    kept per page count (``_numbers``)."""
+    strings = {
+        "clinic": css_string(context.get("clinic_name", "")),
+        "patient": css_string(context["patient"].full_name),
+        "chart": css_string(context["patient"].chart_number),
+        "title": css_string(document.title),
+        "generated": css_string(date_filter(context["generated_at"], "M j, Y H:i")),
+    }
+    if head_time:
+        html = render_to_string(
+            "pdf/live_time.html",
+            {
+                **context,
+                "report": document.front_template,
+                "margins": strings,
+                "head_time": True,
+                "second_page": count > 1,
+            },
+        )
+    else:
+        html = _stamp_html(
+            layer="live",
+            pages=min(count, 2),
+            paper=context["paper"],
+            **{f"{k}_css": v for k, v in strings.items()},
+        )
+    first, *other = PdfReader(io.BytesIO(_layout(html).write_pdf())).pages
+    numbers = _numbers(count, context["paper"], stylesheet_digest())
+    return [[first, *other * (count - 1)], list(numbers.pages)]
 
 
 def history_pdf(
@@ -534,13 +699,19 @@ def kept_pdf(
     if progress:
         progress(70)
     live = [r for r in runs if not r.kept]
-    front_html = render_to_string(
-        document.front_template, {**context, "front_only": True, "runs": live}
-    )
-    front = _layout(front_html)
-    starts = _starts(front)
-    front_reader = PdfReader(io.BytesIO(front.write_pdf()))
-    bounds = sorted(starts.values()) + [len(front.pages)]
+    front_context = {**context, "front_only": True, "runs": live}
+    if document.tail_template:  # the audit trail changes on every read: laid out now
+        laid_out = _layout(render_to_string(document.front_template, front_context))
+        front = Pages(
+            content=laid_out.write_pdf(),
+            count=len(laid_out.pages),
+            outline=_outline(laid_out.pages),
+        )
+        starts = _starts(laid_out)
+    else:
+        front, starts = kept_front(context=front_context, document=document)
+    front_reader = PdfReader(io.BytesIO(front.content))
+    bounds = sorted(starts.values()) + [front.count]
     live_pages = {r.anchor: (starts[r.anchor], bounds[i + 1]) for i, r in enumerate(live)}
     writer = PdfWriter()
     outline: list = []
@@ -551,8 +722,8 @@ def kept_pdf(
             writer.add_page(reader.pages[n])
         outline.extend([n + offset, level, label] for n, level, label in marks if first <= n < end)
 
-    front_marks = _outline(front.pages)
-    add(front_reader, 0, bounds[0] if live else len(front.pages), front_marks)
+    front_marks = front.outline
+    add(front_reader, 0, bounds[0] if live else front.count, front_marks)
     for run in runs:
         if run.kept:
             part = kept[run.key]
@@ -561,7 +732,15 @@ def kept_pdf(
             add(front_reader, *live_pages[run.anchor], front_marks)
     if progress:
         progress(85)
-    _stamp_over(writer, _stamp(len(writer.pages), context=context, document=document))
+    _stamp_over(
+        writer,
+        _stamp(
+            len(writer.pages),
+            context=front_context,
+            document=document,
+            head_time=not document.tail_template,
+        ),
+    )
     _add_outline(writer, outline)
     if front_reader.metadata:
         writer.add_metadata(dict(front_reader.metadata))
@@ -577,34 +756,45 @@ def _stream(writer: PdfWriter, data: bytes, **entries) -> IndirectObject:
     return writer._add_object(stream.flate_encode())  # noqa: SLF001 - pypdf's way to add one
 
 
-def _stamp_over(writer: PdfWriter, stamp: PdfReader) -> None:
-    """Draw each stamp page over the merged page of the same number, as a form
-    XObject after the page's own content (wrapped in q/Q): cheaper than pypdf's
-    ``merge_page``, which parses and rewrites both pages' content streams."""
-    for number, (page, margins) in enumerate(zip(writer.pages, stamp.pages, strict=True)):
-        form = _stream(
-            writer,
-            margins.get_contents().get_data(),
-            **{
-                "/Type": NameObject("/XObject"),
-                "/Subtype": NameObject("/Form"),
-                "/BBox": ArrayObject(margins.mediabox),
-                "/Resources": margins["/Resources"].clone(writer),
-            },
-        )
-        name = NameObject(f"/HistoryStamp{number}")
+def _stamp_over(writer: PdfWriter, layers: list[list[PageObject]]) -> None:
+    """Draw each layer's stamp page over the merged page of the same number, as form
+    XObjects after the page's own content (wrapped in q/Q): cheaper than pypdf's
+    ``merge_page``, which parses and rewrites both pages' content streams. A stamp page
+    drawn on several pages is one form, referenced by each."""
+    forms: dict[int, tuple[NameObject, IndirectObject]] = {}
+
+    def form_of(margins: PageObject) -> tuple[NameObject, IndirectObject]:
+        if id(margins) not in forms:
+            form = _stream(
+                writer,
+                margins.get_contents().get_data(),
+                **{
+                    "/Type": NameObject("/XObject"),
+                    "/Subtype": NameObject("/Form"),
+                    "/BBox": ArrayObject(margins.mediabox),
+                    "/Resources": margins["/Resources"].clone(writer),
+                },
+            )
+            forms[id(margins)] = (NameObject(f"/HistoryStamp{len(forms)}"), form)
+        return forms[id(margins)]
+
+    for number, page in enumerate(writer.pages):
+        stamps = [form_of(layer[number]) for layer in layers]
         resources = page[NameObject("/Resources")].get_object()
         if "/XObject" not in resources:
             resources[NameObject("/XObject")] = DictionaryObject()
-        resources["/XObject"].get_object()[name] = form
+        xobjects = resources["/XObject"].get_object()
+        for name, form in stamps:
+            xobjects[name] = form
         contents = page[NameObject("/Contents")]
         own = (
             list(contents.get_object())
             if isinstance(contents.get_object(), ArrayObject)
             else [contents]
         )
+        draw = b"Q\n" + b"".join(b"q " + name.encode() + b" Do Q\n" for name, _ in stamps)
         page[NameObject("/Contents")] = ArrayObject(
-            [_stream(writer, b"q\n"), *own, _stream(writer, b"Q\nq " + name.encode() + b" Do Q\n")]
+            [_stream(writer, b"q\n"), *own, _stream(writer, draw)]
         )
 
 
@@ -625,19 +815,25 @@ def _add_outline(writer: PdfWriter, marks: list) -> None:
 
 def sweep(*, unused_days: int = 90) -> int:
     """Delete the kept parts no longer asked for: every part of a treatment but the
-    one read last, in each document (history, record, patient's copy: a newer
-    addendum, review, letterhead or stylesheet made a new key),
+    one read last, in each document (history, record, patient's copy, injection map:
+    a newer addendum, review, letterhead or stylesheet made a new key), every front
+    matter of a patient but the one read last in each document,
     and any part not read for ``unused_days``. Returns how many were deleted."""
     cutoff = timezone.now() - datetime.timedelta(days=unused_days)
-    current = (
-        HistoryPart.objects.filter(
-            treatment_id=OuterRef("treatment_id"), document=OuterRef("document")
+    current = {  # the row read last of each treatment's (a front: patient's) document
+        owner: HistoryPart.objects.filter(
+            **{owner: OuterRef(owner), "document": OuterRef("document")}
         )
         .order_by("-used_at", "-pk")
         .values("pk")[:1]
-    )
-    stale = HistoryPart.objects.exclude(pk=Subquery(current)) | HistoryPart.objects.filter(
-        used_at__lt=cutoff
+        for owner in ("treatment_id", "patient_id")
+    }
+    parts = HistoryPart.objects.filter(treatment__isnull=False)
+    fronts = HistoryPart.objects.filter(treatment__isnull=True)
+    stale = (
+        parts.exclude(pk=Subquery(current["treatment_id"]))
+        | fronts.exclude(pk=Subquery(current["patient_id"]))
+        | HistoryPart.objects.filter(used_at__lt=cutoff)
     )
     storage = private_storage()
     deleted = 0
@@ -689,7 +885,7 @@ def patients_without_parts(*, limit: int) -> list[int]:
     first. One query. A treatment whose seal fails stays without parts, so its patient
     comes back here (the rows are read and checked again, nothing is laid out)."""
     documents = (
-        HistoryPart.objects.filter(treatment=OuterRef("pk"))
+        HistoryPart.objects.filter(treatment=OuterRef("pk"), document__in=list(DOCUMENTS))
         .order_by()
         .values("treatment")
         .annotate(n=Count("document", distinct=True))

@@ -423,7 +423,10 @@ class RecordRelease(models.Model):
 
 class HistoryPart(models.Model):
     """The pages of one signed treatment in the treatment history, the complete
-    record or the patient's copy (``document``), rendered once and kept in the
+    record or the patient's copy (``document``), or its injection map
+    (``"injection-map"``, the whole report but its time of making), or a patient's
+    front matter of a document (``patient``, no treatment; the history's and the
+    patient's copy's, but its time of making), rendered once and kept in the
     private storage (``charting.reports.history_pages``).
 
     ``key`` is the SHA-256 of everything printed on those pages (the visit's
@@ -439,8 +442,15 @@ class HistoryPart(models.Model):
     digest = models.CharField(max_length=64)
     pages = models.PositiveIntegerField()
     outline = models.JSONField(default=list, blank=True)  # [[page, level, label], ...]
-    treatment = models.ForeignKey("charting.Treatment", on_delete=models.CASCADE, related_name="+")
-    # history_pages.DOCUMENTS: "history", "record", "record-plain" (printed differently)
+    # None for a document's front matter (history_pages.kept_front): the patient's
+    treatment = models.ForeignKey(
+        "charting.Treatment", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    patient = models.ForeignKey(
+        "clinic.Patient", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    # history_pages.DOCUMENTS: "history", "record", "record-plain" (printed differently);
+    # "injection-map" (history_pages.kept_report); "<document>-front" (kept_front)
     document = models.CharField(max_length=20, default="history")
     renders = models.PositiveIntegerField(default=1)  # rendered for this key (again: tampered)
     uses = models.PositiveIntegerField(default=0)  # served from storage

@@ -4,7 +4,9 @@ addenda) and the signed consent.
 
 Injection-map reports are made from **signed** treatments only: an unsigned
 chart is refused when asked for and again when rendered (no DRAFT copies
-leave the clinic).
+leave the clinic). A signed treatment whose seal verifies on this read has its map
+laid out once and kept by the worker (``history_pages.kept_injection_map``), the
+time of making drawn over it on every read.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from planning.models import InjectionPoint, PlanKeep
 
 from .diagram import face_svg
 from .errors import ReportRefused
-from .rendering import RenderedPdf, render_pdf
+from .rendering import RenderedPdf, base_context, render_pdf
 from .review_section import related, review_summary
 from .totals import totals_of
 
@@ -168,7 +170,16 @@ def consent_pdf(*, consent_id: int, progress: Callable[[int], None]) -> Rendered
     return render_pdf(template="pdf/consent.html", context=context)
 
 
-def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> RenderedPdf:
+def injection_map_pdf(
+    *,
+    treatment_id: int,
+    progress: Callable[[int], None],
+    kept: Callable[..., RenderedPdf] | None = None,
+) -> RenderedPdf:
+    """The injection map of a signed treatment. ``kept``: how a map whose seal verifies
+    on this read is kept (``history_pages.kept_injection_map``, which the worker passes:
+    ``documents.render_injection_map``); without it, or when a seal fails, laid out
+    whole."""
     treatment = with_rows().get(pk=treatment_id)
     if not treatment.is_signed:
         raise ReportRefused(NOT_SIGNED)
@@ -190,4 +201,15 @@ def injection_map_pdf(*, treatment_id: int, progress: Callable[[int], None]) -> 
         "t": summary(treatment),
     }
     progress(50)
-    return render_pdf(template="pdf/injection_map.html", context=context)
+    review = context["t"]["review"]
+    verifying = context["t"]["seal_ok"] is True and not (
+        review and review.get("touch_up_seal_ok") is False
+    )
+    if kept is None or not verifying:
+        # A seal that fails (or a touch-up's) is printed from a live layout, never kept.
+        return render_pdf(template="pdf/injection_map.html", context=context)
+    return kept(
+        template="pdf/injection_map.html",
+        context={**base_context(), **context},
+        treatment_id=treatment.pk,
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from charting.models import Treatment
+from charting.reports.models import HistoryPart
 from charting.reports.patient_history import build_history
 from charting.seal import verify
 from planning.models import Visit
@@ -46,6 +47,22 @@ def test_subjects_and_a_rendered_injection_map(injector):
     assert result["peak_rss_mb"] >= result["base_rss_mb"] > 0
     figure = pdf.render_figure(result)
     assert figure.startswith(f"{result['pages']} · ")
+
+
+def test_the_history_rows_render_the_workers_path(injector):
+    """The history rows are the worker's kept parts: a first render lays out and keeps
+    every signed cycle, a kept render reads them, same pages."""
+    subject = pdf.subjects(TREATMENTS)
+    parts = HistoryPart.objects.filter(
+        document="history", treatment__visit__patient_id=subject["patient"]
+    )
+
+    first = pdf.render("history_first", subject["patient"], reps=1)
+    assert parts.count() == TREATMENTS
+    kept = pdf.render("history_kept", subject["patient"], reps=1)
+
+    assert kept["pages"] == first["pages"] >= TREATMENTS
+    assert parts.filter(uses__gte=1).count() == TREATMENTS  # read from storage
 
 
 def test_the_bench_plan_obeys_the_position_rule(injector):

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 from pypdf import PdfReader
 
 from charting.reports import requests
@@ -60,7 +62,13 @@ def stored(row: HistoryPart) -> bytes:
 
 
 def parts_by_treatment() -> dict[int, HistoryPart]:
-    return {p.treatment_id: p for p in HistoryPart.objects.order_by("created_at", "pk")}
+    """The treatments' parts (not the fronts, ``history_pages.kept_front``)."""
+    parts = HistoryPart.objects.filter(treatment__isnull=False)
+    return {p.treatment_id: p for p in parts.order_by("created_at", "pk")}
+
+
+def front(patient) -> HistoryPart:
+    return HistoryPart.objects.get(patient=patient, treatment=None, document="history-front")
 
 
 def test_a_second_render_reuses_the_kept_parts(render, patient, three_signed):
@@ -74,7 +82,8 @@ def test_a_second_render_reuses_the_kept_parts(render, patient, three_signed):
     again = parts_by_treatment()
     assert all(p.renders == 1 and p.uses == 1 for p in again.values())  # read, not laid out
     assert {p.pk: stored(p) for p in again.values()} == files  # the same files, untouched
-    assert HistoryPart.objects.count() == 3
+    assert HistoryPart.objects.count() == 4  # and the front matter, read too
+    assert front(patient).renders == 1 and front(patient).uses == 1
     # The same document for a reader (the time of making aside).
     assert len(PdfReader(io.BytesIO(first)).pages) == len(PdfReader(io.BytesIO(second)).pages)
     text = flat_text(second)
@@ -152,6 +161,32 @@ def test_a_kept_part_changed_in_storage_is_rendered_again_never_served(
     assert row.renders == 3
 
 
+def test_a_kept_front_changed_in_storage_is_rendered_again_never_served(
+    render, patient, three_signed
+):
+    """Guard (tampering): the front matter (letterhead, patient, summary) is kept as
+    the parts are, and checked as they are. Door: the history page's PDF button.
+    Seen to fail with the digest check taken out of ``_read``."""
+    render(patient)
+    row = front(patient)
+    forged = html_to_pdf("<p>FORGED FRONT not this patient</p>").content
+    storage = private_storage()
+    storage.delete(row.name)
+    storage.save(row.name, ContentFile(forged))
+
+    reader = PdfReader(io.BytesIO(render(patient)))
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "FORGED FRONT" not in text and patient.chart_number in text
+    # the time of making, drawn over the kept front on this read: in the head of page 1
+    # (after "Generated") and at the foot of every page
+    made = text.split("Treatment history · generated ")[1][:17]
+    assert made.startswith(date_filter(timezone.localtime(), "M j, Y"))
+    assert "Generated" in text and text.count(made) >= 2
+    assert " ".join(reader.pages[1].extract_text().split()).count(made) == 1
+    row.refresh_from_db()
+    assert row.renders == 2 and b"FORGED" not in stored(row)
+
+
 def tamper(sql: str, params) -> None:
     need(settings.DATABASE_IS_POSTGRES, "the lock triggers and replica mode are PostgreSQL's")
     with connection.cursor() as cursor:
@@ -209,7 +244,8 @@ def test_sweep_deletes_the_parts_no_longer_asked_for(render, patient, injector, 
     call_command("sweep_history_parts", stdout=io.StringIO())
     assert not HistoryPart.objects.filter(pk=old.pk).exists()
     assert not private_storage().exists(old.name)
-    assert HistoryPart.objects.count() == 3  # the current part of each treatment stays
+    assert len(parts_by_treatment()) == 3  # the current part of each treatment stays
+    assert HistoryPart.objects.filter(treatment=None).count() == 1  # and the front
     assert "Follow-up" in flat_text(render(patient))
 
 
@@ -240,7 +276,7 @@ def test_a_first_render_shared_with_a_second_worker_lays_each_part_out_once(
         history_pages.CHUNK = saved
     assert helped == [3]  # the helper laid out all three
     assert all(p.renders == 1 and p.uses == 0 for p in HistoryPart.objects.all())
-    assert HistoryPart.objects.count() == 3
+    assert HistoryPart.objects.count() == 4  # three parts, and the front laid out here
     text = flat_text(pdf.content)
     assert text.count("Verified: the stored record matches what was signed") == 3
     assert f"Page {pdf.pages} of {pdf.pages}" in text
@@ -262,10 +298,17 @@ def test_the_sweep_keeps_the_part_read_last_in_each_document(
     for renderer, kind in ((render_record, Kind.RECORD), (render_patient_copy, Kind.PATIENT_COPY)):
         job = make_report_job(by=clinic_admin, patient=patient, kind=kind)
         assert "Verified" in flat_text(renderer(job, lambda *a: None, lambda *a: None).content)
-    documents = sorted(HistoryPart.objects.values_list("document", flat=True).distinct())
+    parts = HistoryPart.objects.filter(treatment__isnull=False)
+    documents = sorted(parts.values_list("document", flat=True).distinct())
     assert documents == ["history", "record", "record-plain"]
     call_command("sweep_history_parts", stdout=io.StringIO())
-    assert HistoryPart.objects.count() == 9  # three treatments, three documents
+    assert parts.count() == 9  # three treatments, three documents
+    # and a front each for the history and the patient's copy (the record's is live)
+    fronts = HistoryPart.objects.filter(treatment=None, patient=patient)
+    assert sorted(fronts.values_list("document", flat=True)) == [
+        "history-front",
+        "record-plain-front",
+    ]
     for document in documents:
         kept = HistoryPart.objects.filter(document=document)
         assert {p.treatment_id for p in kept} == {t.pk for t in three_signed}

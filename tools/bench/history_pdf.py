@@ -24,19 +24,17 @@ import subprocess
 import sys
 import time
 
-from .pdf import ROOT, TREATMENTS, click_to_download, prerendered_click, setup_django, subjects
+from .pdf import (
+    ROOT,
+    TREATMENTS,
+    click_to_download,
+    forget_history_parts,
+    prerendered_click,
+    setup_django,
+    subjects,
+)
 
 MODES = ("whole", "first", "kept")
-
-
-def _forget_parts(patient_id: int) -> None:
-    from charting.reports.history_pages import private_storage
-    from charting.reports.models import HistoryPart
-
-    rows = HistoryPart.objects.filter(treatment__visit__patient_id=patient_id, document="history")
-    for row in rows:
-        private_storage().delete(row.name)
-        row.delete()
 
 
 def render(mode: str, patient_id: int, reps: int) -> dict:
@@ -52,7 +50,7 @@ def render(mode: str, patient_id: int, reps: int) -> dict:
     walls, cpus = [], []
     for _ in range(reps):
         if mode == "first":
-            _forget_parts(patient_id)
+            forget_history_parts(patient_id)
         wall, cpu = time.perf_counter(), time.process_time()
         context = build_history(patient=Patient.objects.get(pk=patient_id))
         if mode == "whole":
@@ -122,7 +120,7 @@ def main(argv=None) -> int:
         clicks = args.clicks.split(",")
         firsts = []
         for _ in range(args.reps if "first" in clicks else 0):
-            _forget_parts(subject["patient"])
+            forget_history_parts(subject["patient"])
             firsts.append(click_to_download(client, url=url))
         kept = [
             click_to_download(client, url=url) for _ in range(args.reps if "kept" in clicks else 0)
@@ -133,7 +131,7 @@ def main(argv=None) -> int:
                 url=url,
                 patient_id=subject["patient"],
                 document="history",
-                forget=_forget_parts,
+                forget=forget_history_parts,
             )
             for _ in range(args.reps if "ahead" in clicks else 0)
         ]

@@ -1,5 +1,5 @@
-"""PDF figures of `make bench`: seconds and peak memory per page of an
-injection-map report and of a 40-treatment treatment history, and the
+"""PDF figures of `make bench`: seconds and peak memory of an injection-map
+report and of a 40-treatment treatment history (first render and kept), and the
 click-to-download latency of each through the real Celery worker.
 
     python -m tools.bench.pdf [--smoke] [--click]    (``make bench-reports`` runs it alone)
@@ -14,9 +14,16 @@ measured pages draws it into their rotations.
 Rendering runs in a fresh child process per report so that the peak resident
 memory is the render's own (the child's ``ru_maxrss``, with what the process
 held before rendering beside it); seconds are wall and CPU time, the median
-of the repetitions. Click-to-download asks for the report the way the pages
-do (a POST to the report view, which creates the ReportJob and queues it after
-commit), waits for the job to be done, and downloads the file.
+of the repetitions. The history is rendered the way the worker renders it
+(``history_pages.history_pdf``: kept parts): a *first render*, the patient's
+parts deleted before it (every signed cycle laid out, ten at a time, and kept),
+then a *kept render* (the parts and the front matter read from storage, the
+margins and the time of making laid out, merged). The whole document in one layout, as before issue
+22's kept parts, is ``python -m tools.bench.history_pdf --modes whole``.
+
+Click-to-download asks for the report the way the pages do (a POST to the
+report view, which creates the ReportJob and queues it after commit), waits
+for the job to be done, and downloads the file.
 """
 
 from __future__ import annotations
@@ -196,6 +203,7 @@ def subjects(count: int) -> dict:
 def render(kind: str, subject: int, reps: int) -> dict:
     """Render one report ``reps`` times in this process: pages, seconds, peak RSS."""
     setup_django()
+    from charting.reports.history_pages import history_pdf, kept_injection_map
     from charting.reports.patient_history import build_history
     from charting.reports.rendering import html_to_pdf, render_pdf
     from charting.reports.treatments import injection_map_pdf
@@ -205,12 +213,19 @@ def render(kind: str, subject: int, reps: int) -> dict:
     base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     walls, cpus = [], []
     for _ in range(reps):
+        if kind == "history_first":
+            forget_history_parts(subject)
         wall, cpu = time.perf_counter(), time.process_time()
-        if kind == "history":
+        if kind in ("history_first", "history_kept"):  # the worker's path (documents.py)
+            context = build_history(patient=Patient.objects.get(pk=subject))
+            pdf = history_pdf(context=context)
+        elif kind == "history_whole":  # one layout of the whole document (before issue 22)
             context = build_history(patient=Patient.objects.get(pk=subject))
             pdf = render_pdf(template="pdf/history.html", context=context)
         else:
-            pdf = injection_map_pdf(treatment_id=subject, progress=lambda p: None)
+            pdf = injection_map_pdf(  # as the worker asks (documents.render_injection_map)
+                treatment_id=subject, progress=lambda p: None, kept=kept_injection_map
+            )
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return {
@@ -223,6 +238,19 @@ def render(kind: str, subject: int, reps: int) -> dict:
         "bytes": len(pdf.content),
         "reps": reps,
     }
+
+
+def forget_history_parts(patient_id: int) -> None:
+    """Delete the patient's kept history parts and front matter (rows and files): the
+    next history is a first render."""
+    from charting.reports.models import HistoryPart
+    from charting.reports.storage import private_storage
+
+    parts = HistoryPart.objects.filter(treatment__visit__patient_id=patient_id, document="history")
+    fronts = HistoryPart.objects.filter(patient_id=patient_id, document="history-front")
+    for row in [*parts, *fronts]:
+        private_storage().delete(row.name)
+        row.delete()
 
 
 def render_in_child(kind: str, subject: int, reps: int) -> dict:
@@ -248,9 +276,8 @@ def render_in_child(kind: str, subject: int, reps: int) -> dict:
 
 
 def render_figure(r: dict) -> str:
-    per_page, cpu_per_page = r["seconds"] / r["pages"], r["cpu_seconds"] / r["pages"]
     return (
-        f"{r['pages']} · {per_page:.2f} ({cpu_per_page:.2f}) · "
+        f"{r['pages']} · {r['seconds']:.2f} ({r['cpu_seconds']:.2f}) · "
         f"{r['peak_rss_mb']:.0f} (+{r['peak_rss_mb'] - r['base_rss_mb']:.0f})"
     )
 
@@ -341,14 +368,22 @@ def figures(args, *, click: bool = True) -> list[tuple[str, str]]:
     subject = subjects(count)
     smoke = f" (smoke run; the full run uses {TREATMENTS})" if args.smoke else ""
     history = f"history of {subject['treatments']} signed treatments{smoke}"
-    what = "pages · s/page wall (CPU) · peak RSS MB (+ over the idle process)"
+    what = "pages · s wall (CPU) · peak RSS MB (+ over the idle process)"
     rows = []
-    for kind, label, subject_id in (
-        ("injection_map", "injection map", subject["treatment"]),
-        ("history", history, subject["patient"]),
+    for kind, label, subject_id, times in (
+        ("injection_map", "injection map", subject["treatment"], reps),
+        # the worker's path: kept parts (history_pages); a first render is slow, so once
+        ("history_first", f"{history}, first render (nothing kept: all laid out)", None, 1),
+        (
+            "history_kept",
+            f"{history}, kept render (parts and front read, margins laid out)",
+            None,
+            reps,
+        ),
     ):
-        result = render_in_child(kind, subject_id, reps)
-        rows.append((f"PDF {label}: {what}, median of {reps}", render_figure(result)))
+        result = render_in_child(kind, subject_id or subject["patient"], times)
+        median = f"median of {times}" if times > 1 else "once"
+        rows.append((f"PDF {label}: {what}, {median}", render_figure(result)))
     if click:
         times = click_figures(subject, reps)
         for kind, label in (("injection_map", "injection map"), ("history", history)):
