@@ -200,7 +200,11 @@ def _split(values, *parts):
 
 
 def read(treatment) -> SignedPageRows:
-    """The signed chart's rows (``SignedPageRows``): one query."""
+    """The signed chart's rows (``SignedPageRows``): one query on PostgreSQL (the
+    statement's JSON functions are PostgreSQL's); elsewhere (SQLite, ``make run``'s
+    database) the same rows through the ORM, seven queries (``_read_through_orm``)."""
+    if connection.vendor != "postgresql":
+        return _read_through_orm(treatment)
     s = _statement()
     t, visit = treatment.pk, treatment.visit_id
     with connection.cursor() as cursor:
@@ -276,3 +280,72 @@ def _screening(s: _Statement, values, user: _Part) -> Screening | None:
     screening, answered, acknowledged = _split(values, s.screening, user, user)
     screening.answered_by, screening.acknowledged_by = answered, acknowledged
     return screening
+
+
+def _read_through_orm(treatment) -> SignedPageRows:
+    """``read`` for a database without PostgreSQL's JSON functions: the same rows, the
+    same shapes (the injections as values with their muscles and vials, as the seal
+    reads them), through the ORM. ``tests/charting/test_signed_reads.py`` compares the
+    two on PostgreSQL; ``make test-sqlite`` runs the page on SQLite."""
+    muscles: dict[int, SimpleNamespace] = {}
+    injections = []
+    names = [f.attname for f in _fields(Injection, ("id", "order", *seal.INJECTION_VALUES))]
+    muscle_columns = ("muscle__code", "muscle__name", "muscle__paired")
+    # query: the injections as values, with their muscles
+    for row in treatment.injections.order_by().values(*names, "muscle_id", *muscle_columns):
+        code, name, paired = (row.pop(c) for c in muscle_columns)
+        muscle_id = row["muscle_id"]
+        if muscle_id is not None and muscle_id not in muscles:
+            muscles[muscle_id] = SimpleNamespace(code=code, name=name, paired=paired)
+        row["pk"] = row.pop("id")
+        injections.append(SimpleNamespace(muscle=muscles.get(muscle_id), **row))
+    injections.sort(key=lambda i: (i.order, i.pk))
+    used = list(dict.fromkeys(i.vial_id for i in injections if i.vial_id is not None))
+    # query: their vials, with the lot and who reconstituted them
+    by_id = (
+        {
+            v.pk: v
+            for v in Vial.objects.select_related("lot", "reconstituted_by").filter(pk__in=used)
+        }
+        if used
+        else {}
+    )
+    for injection in injections:
+        injection.vial = by_id.get(injection.vial_id)
+    visit = treatment.visit_id
+    return SignedPageRows(
+        injections=injections,
+        vials=[by_id[pk] for pk in used if pk in by_id],
+        events=[  # query: the adverse events' values
+            SimpleNamespace(pk=pk, kind=kind, severity=severity, note=note, recorded_at=at)
+            for pk, kind, severity, note, at in treatment.adverse_events.order_by().values_list(
+                "pk", "kind", "severity", "note", "recorded_at"
+            )
+        ],
+        consents=list(  # query: the visit's consents, with their witness and who withdrew them
+            Consent.objects.filter(visit_id=visit).select_related("witnessed_by", "withdrawn_by")
+        ),
+        addenda=list(  # query: the addenda with their authors
+            Addendum.objects.filter(treatment=treatment)
+            .select_related("created_by")
+            .order_by("created_at", "id")
+        ),
+        reports=list(  # query: the visit's latest report jobs
+            ReportJob.objects.filter(visit_id=visit)
+            .latest_first()
+            .only(*_REPORT_SHOWN)[:_REPORTS_SHOWN]
+        ),
+        due_review=(  # query: the review due since signing, with its booking
+            DueReview.objects.select_related("injector", "location")
+            .with_state()
+            .filter(treatment=treatment)
+            .order_by("id")
+            .first()
+        ),
+        screening=(  # query: the visit's latest screening
+            Screening.objects.filter(visit_id=visit)
+            .select_related("answered_by", "acknowledged_by")
+            .order_by("-answered_at", "-id")
+            .first()
+        ),
+    )
