@@ -52,25 +52,23 @@ class _LazyLocation:
 
 
 def resolve_location(request) -> Location | None:
+    """The active location for a page that does not list the locations: the rule is
+    ``pick_location``'s, over only the locations it may choose first (one query; a
+    second, the first active one by name, only when neither is active)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    locations = Location.objects.active()
-    chosen = request.session.get(SESSION_KEY)
-    if chosen:
-        location = locations.filter(pk=chosen).first()
-        if location:
-            return location
-    if user.default_location_id:
-        location = locations.filter(pk=user.default_location_id).first()
-        if location:
-            return location
-    return locations.first()
+    wanted = [pk for pk in (_pk(request.session.get(SESSION_KEY)), user.default_location_id) if pk]
+    if wanted:
+        chosen = pick_location(request, list(Location.objects.active().filter(pk__in=wanted)))
+        if chosen is not None:
+            return chosen
+    return Location.objects.active().first()
 
 
 def pick_location(request, active: list[Location]) -> Location | None:
-    """``resolve_location``'s choice (the session's, the user's default, the first by
-    name), picked from the active locations already read."""
+    """The rule: the session's choice, else the user's default, else the first by name,
+    among ``active`` (the active locations, or those of them it may choose first)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
