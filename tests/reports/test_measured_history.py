@@ -96,13 +96,17 @@ def test_the_history_pdf_has_no_measurement_section_without_measurements(patient
 
 
 def test_a_new_measurement_shows_although_the_signed_cycle_was_kept(patient, injector):
-    """The chart is in the front matter, rendered on every read: a kept cycle's pages
-    never hold a chart that a later visit's measurement changes."""
+    """The chart is in the front matter, kept by its HTML (so laid out again when a
+    measurement changes it): a kept cycle's pages never hold a chart that a later
+    visit's measurement changes."""
     measured_cycles(patient, injector, visits=1)
     first = flat_text(history_pages.history_pdf(context=build_history(patient=patient)).content)
-    assert HistoryPart.objects.count() == 1  # the signed treatment's pages, kept
+    parts = HistoryPart.objects.filter(treatment__isnull=False)
+    fronts = HistoryPart.objects.filter(treatment=None, patient=patient)
+    assert parts.count() == 1 and fronts.count() == 1  # the treatment's pages, the front
     later = make_visit(patient=patient, injector=injector, screened=True)
     measured_photo(visit=later, values={"brow_medial": {"R": 24.0, "L": 21.0}})
     second = flat_text(history_pages.history_pdf(context=build_history(patient=patient)).content)
     assert "R +3.0 mm higher" in second and "R +3.0 mm higher" not in first
-    assert HistoryPart.objects.count() == 1  # the same kept part, used again
+    assert parts.count() == 1  # the same kept part, used again
+    assert fronts.count() == 2  # a new front: the chart in it changed
