@@ -30,7 +30,6 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.urls import reverse
 
 from audit.models import Action, AuditEvent
@@ -40,20 +39,11 @@ from charting.models import Consent, Treatment
 from planning.models import Muscle, Product
 from tests.conftest import need
 from tests.factories import signed_treatment
+from tests.tamper import tamper
 
 pytestmark = pytest.mark.django_db
 
 NEW_KEY = "k2026", "n" * 40  # a second key of the keyring, for rotation
-
-
-def tamper(sql: str, params) -> None:
-    need(settings.DATABASE_IS_POSTGRES, "the lock triggers and replica mode are PostgreSQL's")
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def unkeyed(content: dict) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 
 from audit.models import Action, AuditEvent
@@ -21,17 +20,9 @@ from charting.seal import verify
 from tests.conftest import need
 from tests.factories import signed_treatment
 from tests.factories.reviews import two_weeks_after
+from tests.tamper import tamper
 
 pytestmark = pytest.mark.django_db
-
-
-def tamper(sql: str, params) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from charting.models import Consent, Treatment
 from charting.signing import add_addendum
 from tests.conftest import need
 from tests.factories import signed_treatment
+from tests.tamper import tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -54,18 +55,6 @@ def read(client, treatment):
 
 def drawn(response) -> bool:
     return SIGNED_PART in [t.name for t in response.templates]
-
-
-def tamper(sql: str, params) -> None:
-    """As a database superuser would: with the lock triggers off."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def test_the_signed_part_is_rendered_on_the_first_read_only(signed, injector_client):

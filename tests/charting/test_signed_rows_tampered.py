@@ -15,7 +15,6 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.urls import reverse
 
 from charting.chart import add_adverse_event
@@ -25,6 +24,7 @@ from charting.signing import sign_treatment
 from tests.conftest import need
 from tests.factories import PASSWORD
 from tests.factories.charting import charted_treatment
+from tests.tamper import tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -44,15 +44,6 @@ def signed(patient, injector):
         note="Brief dizziness.", by=injector,
     )  # fmt: skip
     return sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
-
-
-def tamper(sql: str, params) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def page(client, treatment) -> str:

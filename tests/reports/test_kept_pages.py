@@ -11,10 +11,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management import call_command
-from django.db import connection
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from pypdf import PdfReader
@@ -26,11 +24,11 @@ from charting.reports.rendering import html_to_pdf
 from charting.reports.storage import private_storage
 from charting.reviews.review import sign_review
 from charting.signing import add_addendum
-from tests.conftest import need
 from tests.factories import make_history, signed_treatment
 from tests.factories.clinic import PASSWORD
 from tests.factories.reviews import graded_review
 from tests.reports.pdfs import flat_text, stored_report
+from tests.tamper import tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -185,16 +183,6 @@ def test_a_kept_front_changed_in_storage_is_rendered_again_never_served(
     assert " ".join(reader.pages[1].extract_text().split()).count(made) == 1
     row.refresh_from_db()
     assert row.renders == 2 and b"FORGED" not in stored(row)
-
-
-def tamper(sql: str, params) -> None:
-    need(settings.DATABASE_IS_POSTGRES, "the lock triggers and replica mode are PostgreSQL's")
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def test_a_tampered_signed_record_prints_does_not_match_after_it_was_kept(
