@@ -7,7 +7,8 @@ location, at the free quarter hour nearest the treatment's time of day, else on
 the following days (up to day 28): a day the location is closed or the injector
 away, and times outside their working hours or in a break, are skipped
 (``clinic.hours``). When the injector has nothing free, another injector who works
-at that location takes the earliest free time; when nobody has, the due review
+at that location takes the earliest free time (also when the injector's first
+free time is past day 21 and another's is earlier); when nobody has, the due review
 stays on the list (``NoFreeSlot``). The desk books one from the free times of
 ``review_times`` (the due day's, today's first only once the review is due, one tap
 for the suggested time: ``book_due_review``) or through the booking form, dismisses
@@ -198,8 +199,9 @@ def book_due_review(
 ) -> Appointment:
     """Book a due review that needs booking at ``starts_at`` (a time the desk chose
     from ``review_times``), else at the suggested time (one tap, and signing).
-    ``any_injector`` (signing): when the review's injector has nothing free, the
-    earliest free time of another injector who works at its location.
+    ``any_injector`` (signing): when the review's injector has nothing free before
+    the review falls overdue (day 21), the earliest free time of another injector
+    who works at its location, if it is earlier.
 
     Two clicks at once (a double submit, a second tab) book one review: the row is
     locked first and its state read afterwards, in a statement of its own, so the
@@ -214,8 +216,10 @@ def book_due_review(
     injector = due.injector
     if starts_at is None:
         starts_at = times.suggested
-        if starts_at is None and any_injector:
-            injector, starts_at = _another_injector(due=due, now=now)
+        if any_injector and (starts_at is None or _overdue_at(due, starts_at)):
+            other, earlier = _another_injector(due=due, now=now)
+            if earlier is not None and (starts_at is None or earlier < starts_at):
+                injector, starts_at = other, earlier
         if starts_at is None:
             raise NoFreeSlot(
                 f"{due.injector.get_full_name()} has no free time at {location.name} until "
@@ -238,6 +242,11 @@ def book_due_review(
         raise BookingConflict(
             f"{when:%a %b %-d} at {when:%H:%M} is no longer free: {clash} Choose another time."
         ) from clash
+
+
+def _overdue_at(due: DueReview, starts_at: datetime.datetime) -> bool:
+    """Whether a review at ``starts_at`` falls after its window (day 21)."""
+    return starts_at.astimezone(zone_of(due.location)).date() > due.overdue_after
 
 
 def _another_injector(

@@ -132,6 +132,33 @@ def test_when_the_injector_is_off_for_weeks_another_injector_there_takes_it(
     assert local(review).date() == today + 15 * DAY and local(review).time() == T(11)
 
 
+def test_a_colleague_in_the_window_comes_before_the_injector_past_day_21(
+    injector, location
+):
+    """Door: the review booked at signing. The injector's first free day there is day
+    26 (away until day 25), past the window; a colleague there is free on day 15: the
+    colleague takes it, inside days 10–21. (Signed late on a day whose last times had
+    gone, the demo's Thursday-only injector was booked on day 28.)"""
+    today = local_today(location)
+    TimeOff.objects.create(injector=injector, first_day=today, last_day=today + 25 * DAY)
+    colleague = UserFactory(email="colleague@test.clinic", first_name="Cole", role=Role.INJECTOR)
+    works(colleague, location, (today + 15 * DAY).weekday())
+    treatment = treated(location=location, injector=injector, on=today, time="11:00")
+    review = due_reviews.book_review(treatment=treatment, by=injector)
+    assert review.injector == colleague
+    assert local(review).date() == today + 15 * DAY
+
+
+def test_past_day_21_the_injector_keeps_it_when_nobody_is_earlier(injector, location):
+    """No colleague is free earlier: the injector's own day 26 (overdue, on the list)."""
+    today = local_today(location)
+    TimeOff.objects.create(injector=injector, first_day=today, last_day=today + 25 * DAY)
+    treatment = treated(location=location, injector=injector, on=today, time="11:00")
+    review = due_reviews.book_review(treatment=treatment, by=injector)
+    assert review.injector == injector
+    assert local(review).date() == today + 26 * DAY
+
+
 def test_when_nobody_is_in_the_review_stays_on_the_list(injector, location):
     today = local_today(location)
     TimeOff.objects.create(injector=injector, first_day=today, last_day=today + 60 * DAY)
