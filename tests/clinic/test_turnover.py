@@ -181,9 +181,15 @@ def test_the_reviews_times_skip_the_injectors_turnover(
 ):
     """The review's door: "Book review" offers only times the injector is free."""
     due = make_due_review(patient=patient, injector=injector, location=location)
-    times = review_times(due=due, days=1)
-    day = next(d for d in times.days if d.starts)
-    taken_at = min(day.starts)
+    # A free time with another half an hour on (late in the day today's last time
+    # has none: the first day with such a pair).
+    half = datetime.timedelta(minutes=30)
+    day, taken_at = next(
+        (d, start)
+        for d in review_times(due=due, days=3).days
+        for start in sorted(d.starts)
+        if start + half in d.starts
+    )
     settings.BUFFER_MINUTES_BY_KIND = {"treatment": 30}
     blocker = make_appointment(
         patient=PatientFactory(),
@@ -193,7 +199,7 @@ def test_the_reviews_times_skip_the_injectors_turnover(
         kind=Kind.TREATMENT,
     )
     assert blocker.blocked_until == taken_at + datetime.timedelta(minutes=30)
-    again = next(d for d in review_times(due=due, days=1).days if d.day == day.day)
+    again = next(d for d in review_times(due=due, days=3).days if d.day == day.day)
     assert taken_at not in again.starts
     assert taken_at + datetime.timedelta(minutes=30) in again.starts
 
