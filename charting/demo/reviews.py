@@ -414,8 +414,13 @@ def seed(out, *, story: Story | None = None) -> None:
             reconstituted_at=timezone.now() - datetime.timedelta(minutes=5),
             reconstituted_by=injector,
         )
-        try:  # signing's rule books the review, around the story's bookings
-            appointment = book_review(treatment=treatment, days=14, by=injector)
+        # Signing's rule booked the review when the treatment was signed, two weeks ago
+        # (around the story's bookings): today at the treatment's time, whatever the
+        # hour the demo is made (made after the day's last time, it went to day 28).
+        try:
+            appointment = book_review(
+                treatment=treatment, days=14, by=injector, now=treatment.signed_at
+            )
             when = timezone.localtime(appointment.starts_at)
             message = f"; {ready.full_name}'s review is booked {when:%a %H:%M}"
         except SchedulingError as exc:
