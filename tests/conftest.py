@@ -4,9 +4,13 @@ admin and a patient; plus the rules that make CI strict about services."""
 from __future__ import annotations
 
 import os
+import threading
+import warnings
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db.backends.base.creation import BaseDatabaseCreation
 
 from clinic.roles import Role
 
@@ -185,6 +189,55 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
+class _InFlight:
+    """Requests the live server has started and not yet finished (Django's
+    ``request_started`` / ``request_finished``: the latter once the response is closed,
+    that is sent)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs) -> None:
+        with self.changed:
+            self.count += 1
+
+    def finished(self, **kwargs) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_idle(self, seconds: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count <= 0, timeout=seconds)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_the_flush(request):
+    """A live-server test ends (its browser closed) before the database is flushed; a
+    request still being served then (an image the last page asked for, a form the test
+    did not wait on) would write after the flush: an audit event moves the chain head
+    off 0, the next test's restore of the reference data is refused by the head's
+    guard, and every transactional test after it errors (CI, 2026-12-03 22:45 UTC:
+    31 errors). Wait for the server to finish what it started before the flush (the
+    database fixture's teardown comes after this one's: autouse, set up after it)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    from django.core.signals import request_finished, request_started
+
+    flight = _InFlight()
+    request_started.connect(flight.started, dispatch_uid="tests-in-flight-started")
+    request_finished.connect(flight.finished, dispatch_uid="tests-in-flight-finished")
+    try:
+        yield
+        idle = flight.wait_idle(30)
+    finally:
+        request_started.disconnect(dispatch_uid="tests-in-flight-started")
+        request_finished.disconnect(dispatch_uid="tests-in-flight-finished")
+    assert idle, f"the live server still serves {flight.count} request(s) 30 s after the test"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _serialized_contents_for_every_connection(django_db_setup):
     """Django keeps the serialized reference data on the connection object of the
@@ -197,6 +250,37 @@ def _serialized_contents_for_every_connection(django_db_setup):
     contents = getattr(connections["default"], "_test_serialized_contents", None)
     if contents is not None:
         BaseDatabaseWrapper._test_serialized_contents = contents
+    BaseDatabaseCreation.deserialize_db_from_string = _restore_on_an_empty_database
     yield
+    BaseDatabaseCreation.deserialize_db_from_string = _DESERIALIZE
     if contents is not None:
         del BaseDatabaseWrapper._test_serialized_contents
+
+
+_DESERIALIZE = BaseDatabaseCreation.deserialize_db_from_string
+
+
+def _restore_on_an_empty_database(creation, data):
+    """The reference data goes back on the database the last test's flush emptied.
+    Something that wrote after that flush (a request or a task still running when its
+    test ended) would leave rows, and the audit chain head's guard then refuses the
+    restore of its row at 0, for this test and every transactional one after it (CI,
+    2026-12-03: 31 errors from one such write). Flush again, and say what was written,
+    as a warning in the run's summary (the action and path of each event: test data)."""
+    with creation.connection.cursor() as cursor:
+        cursor.execute("SELECT action, object_type, path FROM audit_auditevent ORDER BY seq")
+        leaked = cursor.fetchall()
+    if leaked:
+        warnings.warn(
+            f"{len(leaked)} audit event(s) written after the last transactional test's "
+            f"flush, flushed again: {leaked[:5]}",
+            stacklevel=1,
+        )
+        call_command(
+            "flush",
+            verbosity=0,
+            interactive=False,
+            database=creation.connection.alias,
+            inhibit_post_migrate=True,
+        )
+    _DESERIALIZE(creation, data)
