@@ -132,9 +132,7 @@ def test_when_the_injector_is_off_for_weeks_another_injector_there_takes_it(
     assert local(review).date() == today + 15 * DAY and local(review).time() == T(11)
 
 
-def test_a_colleague_in_the_window_comes_before_the_injector_past_day_21(
-    injector, location
-):
+def test_a_colleague_in_the_window_comes_before_the_injector_past_day_21(injector, location):
     """Door: the review booked at signing. The injector's first free day there is day
     26 (away until day 25), past the window; a colleague there is free on day 15: the
     colleague takes it, inside days 10–21. (Signed late on a day whose last times had
