@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from . import load, pages
+from . import load, pages, procs
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -26,6 +26,8 @@ class Row:
     result: load.Result
     queries: int
     ratio: float = 0.0
+    web_ms: float = 0.0  # gunicorn's CPU per request (master and workers)
+    db_ms: float = 0.0  # PostgreSQL's CPU per request (the bench database's backends)
 
 
 @dataclass
@@ -37,13 +39,16 @@ class Report:
     data: dict[str, int] = field(default_factory=dict)
 
     def table(self) -> str:
-        head = ["page", "role", "req/s", "ratio", "p50 ms", "p95 ms", "p99 ms", "queries", "errors"]
+        head = [
+            "page", "role", "req/s", "ratio", "p50 ms", "p95 ms", "p99 ms", "web CPU ms",
+            "DB CPU ms", "queries", "errors",
+        ]  # fmt: skip
         lines = [head]
         for r in self.rows:
             lines.append([
                 r.page.name, r.page.role, f"{r.result.rps:.1f}", f"{r.ratio:.0%}",
                 f"{r.result.p50:.1f}", f"{r.result.p95:.1f}", f"{r.result.p99:.1f}",
-                str(r.queries), str(r.result.errors),
+                f"{r.web_ms:.1f}", f"{r.db_ms:.1f}", str(r.queries), str(r.result.errors),
             ])  # fmt: skip
         widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
         text = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
@@ -70,15 +75,20 @@ class Report:
             f"gunicorn with {self.args.workers} sync workers, tool: "
             f"{self.rows[0].result.tool if self.rows else '-'}.",
             "",
-            "| page | role | req/s | ratio to minimal | p50 ms | p95 ms | p99 ms | queries "
-            "| errors |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "Web and DB CPU: milliseconds of CPU per request under that load, of gunicorn "
+            "(master and workers) and of PostgreSQL (the bench database's backends and the "
+            "server's own processes), read "
+            "from /proc around each page's runs (`tools/bench/procs.py`).",
+            "",
+            "| page | role | req/s | ratio to minimal | p50 ms | p95 ms | p99 ms "
+            "| web CPU ms | DB CPU ms | queries | errors |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for r in self.rows:
             out.append(
                 f"| {r.page.name} | {r.page.role} | {r.result.rps:.1f} | {r.ratio:.0%} | "
-                f"{r.result.p50:.1f} | {r.result.p95:.1f} | {r.result.p99:.1f} | {r.queries} | "
-                f"{r.result.errors} |"
+                f"{r.result.p50:.1f} | {r.result.p95:.1f} | {r.result.p99:.1f} | "
+                f"{r.web_ms:.1f} | {r.db_ms:.1f} | {r.queries} | {r.result.errors} |"
             )
         if self.extra:
             out += ["", "| measure | figure |", "| --- | --- |"]
@@ -161,7 +171,16 @@ def count_queries(page: pages.Page, user) -> int:
     return most
 
 
-def run_all(args) -> Report:
+def _cpu(web_pid: int) -> tuple[float, float]:
+    """(gunicorn's, PostgreSQL's) CPU seconds so far."""
+    database = connection.settings_dict["NAME"]
+    return (
+        procs.cpu_seconds([web_pid, *procs.children(web_pid)]),
+        procs.postgres_cpu_seconds(database),
+    )
+
+
+def run_all(args, *, web_pid: int) -> Report:
     """Each round loads every page once, the minimal view first; a page's ratio is
     the median over rounds of its throughput over that round's minimal view, so a
     burst of load from elsewhere on a shared machine skews one round, not the figure."""
@@ -179,9 +198,11 @@ def run_all(args) -> Report:
         load.run(**warm, users=args.users, seconds=min(1, args.seconds), max_requests=50)
     rounds: dict[str, list[load.Result]] = {page.name: [] for page in built}
     ratios: dict[str, list[float]] = {page.name: [] for page in built}
+    spent: dict[str, list[float]] = {page.name: [0.0, 0.0] for page in built}  # web, db
     for n in range(args.rounds):
         baseline_rps = 0.0
         for page in built:
+            web_before, db_before = _cpu(web_pid)
             result = load.run(
                 port=args.port,
                 paths=page.paths,
@@ -190,6 +211,9 @@ def run_all(args) -> Report:
                 seconds=args.seconds,
                 max_requests=args.max_requests,
             )
+            web_after, db_after = _cpu(web_pid)
+            spent[page.name][0] += web_after - web_before
+            spent[page.name][1] += db_after - db_before
             if page.baseline:
                 baseline_rps = result.rps
             rounds[page.name].append(result)
@@ -199,12 +223,16 @@ def run_all(args) -> Report:
                 flush=True,
             )
     for page in built:
+        result = load.combine(rounds[page.name])
+        per_request = 1000 / max(1, result.requests)
         report.rows.append(
             Row(
                 page=page,
-                result=load.combine(rounds[page.name]),
+                result=result,
                 queries=queries[page.name],
                 ratio=statistics.median(ratios[page.name]),
+                web_ms=spent[page.name][0] * per_request,
+                db_ms=spent[page.name][1] * per_request,
             )
         )
     report.extra.extend(worker_figures(args))

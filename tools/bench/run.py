@@ -174,7 +174,7 @@ def main(argv=None) -> int:
 
     processes = start_servers(args, env)
     try:
-        report = measure.run_all(args)
+        report = measure.run_all(args, web_pid=processes[0].pid)
     finally:
         stop(processes)
     print(report.table())

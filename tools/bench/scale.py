@@ -40,6 +40,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from . import load
+from .procs import children, cpu_seconds, machine_ticks
 from .run import BIN, ROOT, prepare, stop, wait_for
 
 START, END = "<!-- bench-scale:start -->", "<!-- bench-scale:end -->"
@@ -162,11 +163,7 @@ class Instance:
     process: subprocess.Popen
 
     def pids(self) -> list[int]:
-        out = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        return [self.process.pid, *(int(p) for p in out.stdout.split())]
+        return [self.process.pid, *children(self.process.pid)]
 
 
 def start_instance(*, port: int, workers: int, env: dict, folder: Path) -> Instance:
@@ -192,28 +189,6 @@ def start_worker(*, env: dict, folder: Path) -> subprocess.Popen:
         cwd=ROOT, stdout=subprocess.DEVNULL,
         env={**env, "PRIVATE_ROOT": str(folder / "private"), "MEDIA_ROOT": str(folder / "media")},
     )  # fmt: skip
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICK
-
-
-def machine_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine, every core."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle, iowait
-    return sum(values) - idle, sum(values)
 
 
 # --- The checks across instances ------------------------------------------------
