@@ -33,8 +33,7 @@ import datetime
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db import connection
-
+from . import statements
 from .errors import SchedulingError
 from .models import Location, User
 
@@ -299,9 +298,7 @@ def closures(
     params.append(location.pk)
     if injectors:
         params += ids
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)  # nosec B608 - placeholders only, values are parameters
-        found = cursor.fetchall()
+    found = statements.all_rows(sql, params)  # nosec B608 - placeholders only, values are parameters
     holidays: dict[datetime.date, str] = {}
     away: list[tuple[datetime.date, int, int, datetime.date, str]] = []
     opening: dict[int, Span] = {}

@@ -266,6 +266,14 @@ DATABASES = {
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if PRODUCTION and not DATABASE_IS_POSTGRES:
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL.")
+if DATABASE_IS_POSTGRES and env("DB_PREPARE_THRESHOLD", "0") != "":
+    # Prepared statements for the hand-written statements the pages run on every view
+    # (clinic.statements binds them on the server); Django's own queries bind on the
+    # client and are never prepared. DB_PREPARE_THRESHOLD= (empty) turns them off: for
+    # a pooler in transaction mode that keeps no prepared statements.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(
+        env("DB_PREPARE_THRESHOLD", "0")
+    )
 if not DATABASE_IS_POSTGRES:
     # SQLite: take the write lock when a transaction begins, so two requests
     # cannot both read the audit chain's head before either writes.

@@ -14,6 +14,8 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from clinic import statements
+
 from . import pull, reference_cache, sides
 from .choices import Grade, Side
 from .models import Expression, MovementMap, Muscle, Observation, Photo, Visit
@@ -463,9 +465,9 @@ def latest_baseline(*, visit: Visit) -> tuple[Visit | None, list[BaselineCell]]:
     visit (``visit`` itself when it is the visit's own map; else the earlier visit with
     its id, patient, day and kind, the rest deferred; None without a map) and its cells
     as ``baseline_observations`` gives them."""
-    with connection.cursor() as cursor:
-        cursor.execute(_LATEST_BASELINE_SQL, {"patient": visit.patient_id, "day": visit.date})
-        rows = cursor.fetchall()
+    rows = statements.all_rows(
+        _LATEST_BASELINE_SQL, {"patient": visit.patient_id, "day": visit.date}
+    )
     if not rows:
         return None, []
     visit_id, day, kind = rows[0][:3]

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.urls import reverse
 from django.utils import timezone
+
+from clinic import statements
 
 from . import dose_rules, dosing, keeps, reference_cache
 from .choices import PlanStatus, VisitKind
@@ -337,9 +339,7 @@ _PAST_PLANS_SQL = """
 
 def past_plans(*, plan: TreatmentPlan) -> list[PastPlan]:
     """The patient's other plans with their totals, newest first (one query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_PAST_PLANS_SQL, {"patient": plan.visit.patient_id, "plan": plan.pk})
-        rows = cursor.fetchall()
+    rows = statements.all_rows(_PAST_PLANS_SQL, {"patient": plan.visit.patient_id, "plan": plan.pk})
     return [
         PastPlan(
             pk, status, PastVisit(visit_id, _day(day), kind), PastProduct(product_id, brand),

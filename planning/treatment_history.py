@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
+from clinic import statements
+
 from .choices import DoseKind, VisitKind
 
 
@@ -182,7 +184,6 @@ def statement_params(*, patient, ingredient, since, until, before) -> dict:
 
 def run_statement(parts: list[str], params: dict) -> list[tuple]:
     """The parts (constant SQL texts) as one statement, UNION ALL (one query)."""
-    from django.db import connection
 
     # Each part as a subquery (SQLite allows no parenthesized SELECT in a UNION, and a
     # part may end in ORDER BY … LIMIT); the casts are CAST(… AS …): the same statement
@@ -191,9 +192,7 @@ def run_statement(parts: list[str], params: dict) -> list[tuple]:
         "".join(("SELECT * FROM (", part, ") AS part_", str(number)))
         for number, part in enumerate(parts)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [_plain(row) for row in cursor.fetchall()]
+    return [_plain(row) for row in statements.all_rows(sql, params)]
 
 
 UNITS_PLACES = Decimal("0.1")  # units are stored with one decimal place

@@ -12,13 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from charting import recall_timing
 from charting.models import Injection, Treatment
+from clinic import statements
 from planning import sides
 from planning.models import Muscle
 
@@ -310,9 +310,7 @@ def signed_main_treatments(*, patient) -> SignedMain:
     latest one's muscles given units (one query: ``_TREATMENTS_SQL`` and
     ``_LATEST_MUSCLES_SQL``)."""
     params = {"patient": patient.pk, "treatment": "treatment", "muscle": "muscle"}
-    with connection.cursor() as cursor:
-        cursor.execute(_SIGNED_MAIN_SQL, params)
-        rows = cursor.fetchall()
+    rows = statements.all_rows(_SIGNED_MAIN_SQL, params)
     treatments, muscle_ids = [], set()
     for tag, pk, started, product_id, content_hash, review_pk, review_signed, touch_up in rows:
         if tag == "muscle":

@@ -28,6 +28,7 @@ from types import SimpleNamespace
 
 from django.db import DEFAULT_DB_ALIAS, connection, models
 
+from clinic import statements
 from clinic.models import Location, User
 from planning.models import Muscle, Screening
 
@@ -207,10 +208,10 @@ def read(treatment) -> SignedPageRows:
         return _read_through_orm(treatment)
     s = _statement()
     t, visit = treatment.pk, treatment.visit_id
-    with connection.cursor() as cursor:
-        # query: the seal's rows, the addenda, the report jobs, the due review, the screening
-        cursor.execute(s.sql, [t, t, t, visit, t, visit, *s.params, t, visit])
-        injections, vials, events, consents, addenda, reports, due, screening = cursor.fetchone()
+    # query: the seal's rows, the addenda, the report jobs, the due review, the screening
+    # (bound on the server: planned once per connection, clinic.statements)
+    row = statements.one_row(s.sql, [t, t, t, visit, t, visit, *s.params, t, visit])
+    injections, vials, events, consents, addenda, reports, due, screening = row
     user = s.user  # a user's columns shown, whoever's they are
     return SignedPageRows(
         **_injections_and_vials(s, _json(injections), _json(vials), user),

@@ -8,7 +8,8 @@ bench`` makes it too). No server and no load tool: each page is requested
 through ``django.test.Client`` as its bench role (with the second factor),
 rotating through the page's paths, after one warm pass. CPU time
 (``time.process_time``) is this process's Python, template and database-driver
-time; the database's own time shows only in the wall figure. On a shared
+time; the database's own CPU is the ``DB CPU ms`` column (its backend's figures
+in /proc, 10 ms ticks: ask for 100 requests or more). On a shared
 machine CPU time is the steadier figure: compare each page to the home page,
 the minimal authenticated view (the ``x home`` column).
 
@@ -30,6 +31,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from . import procs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -42,6 +45,7 @@ class Cost:
     wall_ms: float
     queries: int
     kilobytes: float
+    db_ms: float = 0.0  # the database backend's CPU per request (its /proc figures)
 
 
 def parse_args(argv):
@@ -132,12 +136,17 @@ def measure(page, client, requests: int) -> Cost:
         with CaptureQueriesContext(connection) as captured:
             get(client, path)
         queries = max(queries, len(captured))
+    backend = _backend_pid()
+    db_before = procs.cpu_seconds([backend])
     cpu_each, wall = [], time.perf_counter()
     for path in paths:
         started = time.process_time()
         get(client, path)
         cpu_each.append(time.process_time() - started)
     wall = time.perf_counter() - wall
+    db_ms = (procs.cpu_seconds([backend]) - db_before) * 1000 / requests
+    if _backend_pid() != backend:  # reconnected meanwhile: the figure is not whole
+        db_ms = float("nan")
     cpu_each.sort()
     return Cost(
         name=page.name,
@@ -147,7 +156,17 @@ def measure(page, client, requests: int) -> Cost:
         wall_ms=wall * 1000 / requests,
         queries=queries,
         kilobytes=size / 1024,
+        db_ms=db_ms,
     )
+
+
+def _backend_pid() -> int:
+    """This process's database backend (PostgreSQL's server process for it)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
 
 
 def profile(page, client, requests: int, top: int, dump: str = "") -> None:
@@ -171,19 +190,52 @@ def show_sql(page, client) -> None:
 
     with CaptureQueriesContext(connection) as captured:
         get(client, page.paths[0])
-    print(f"\n== queries: {page.name} ({page.paths[0]})")
+    print(
+        f"\n== queries: {page.name} ({page.paths[0]}); round trip as the page ran it, "
+        "then the server's planning + execution time (EXPLAIN ANALYZE, median of 5; "
+        "reads only)"
+    )
+    total = 0.0
     for n, query in enumerate(captured.captured_queries, 1):
-        print(f"{n:3d}. {float(query['time']) * 1000:7.2f} ms  {query['sql'][:400]}")
+        server = server_ms(query["sql"])
+        total += server or 0.0
+        shown = f"{server:7.3f}" if server is not None else "      -"
+        print(f"{n:3d}. {float(query['time']) * 1000:7.2f} ms {shown} ms  {query['sql'][:400]}")
+    print(f"     server time of the reads: {total:.2f} ms")
+
+
+def server_ms(sql: str) -> float | None:
+    """Planning + execution time of a read on the server, median of 5 (None: a write,
+    a function call, or a statement EXPLAIN does not take)."""
+    import json
+    import statistics
+
+    from django.db import DatabaseError, connection, transaction
+
+    if not sql.lstrip().upper().startswith(("SELECT", "WITH")) or "audit_append" in sql:
+        return None
+    times = []
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for _ in range(5):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                plan = cursor.fetchone()[0]
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                times.append(plan[0]["Planning Time"] + plan[0]["Execution Time"])
+            transaction.set_rollback(True)
+    except DatabaseError:
+        return None
+    return statistics.median(times)
 
 
 def table(costs: list[Cost]) -> str:
     home = next((c.cpu_ms for c in costs if "home" in c.name), 0.0)
-    head = ["page", "role", "CPU ms", "median", "x home", "wall ms", "queries", "KB"]
+    head = ["page", "role", "CPU ms", "median", "x home", "DB CPU ms", "wall ms", "queries", "KB"]
     lines = [head]
     for c in costs:
         lines.append([
             c.name, c.role, f"{c.cpu_ms:.1f}", f"{c.cpu_median_ms:.1f}",
-            f"{c.cpu_ms / home:.1f}" if home else "-",
+            f"{c.cpu_ms / home:.1f}" if home else "-", f"{c.db_ms:.1f}",
             f"{c.wall_ms:.1f}", str(c.queries), f"{c.kilobytes:.0f}",
         ])  # fmt: skip
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
