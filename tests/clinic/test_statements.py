@@ -31,6 +31,15 @@ HISTORY_PART = """
     JOIN planning_product p ON p.id = tp.product_id
     WHERE v.patient_id = %(patient)s AND v.date <= %(until)s
     ORDER BY v.date, tp.id"""
+# HISTORY_PART as planning.treatment_history.run_statement wraps it (one part).
+HISTORY_SQL = """SELECT * FROM (
+    SELECT CAST('plan' AS TEXT), tp.id, tp.visit_id, v.date, CAST(NULL AS NUMERIC),
+           p.brand, p.generic_name, CAST(v.kind AS TEXT), CAST(NULL AS BOOLEAN)
+    FROM planning_treatmentplan tp
+    JOIN planning_visit v ON v.id = tp.visit_id
+    JOIN planning_product p ON p.id = tp.product_id
+    WHERE v.patient_id = %(patient)s AND v.date <= %(until)s
+    ORDER BY v.date, tp.id) AS part_0"""
 
 
 def prepared_texts() -> list[str]:
@@ -51,9 +60,8 @@ def test_a_statement_run_often_is_prepared_and_gives_the_same_rows(injector, pat
         visit = make_visit(patient=patient, injector=injector, days_ago=days_ago, screened=True)
         make_plan(visit=visit, by=injector, points=[("PROC", "C", 4)], final=True)
     today = datetime.date.today()
-    sql = " UNION ALL ".join(["SELECT * FROM (" + HISTORY_PART + ") AS part_0"])
     wanted = {
-        until: plain_rows(sql, {"patient": patient.pk, "until": until})
+        until: plain_rows(HISTORY_SQL, {"patient": patient.pk, "until": until})
         for until in (
             today,
             today - datetime.timedelta(days=50),
