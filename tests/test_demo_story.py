@@ -29,7 +29,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from charting import review_timing
@@ -55,8 +55,9 @@ from clinic.slots import local_datetime, local_today
 from clinic.waitlist import offers_for
 from planning.choices import VisitKind, VisitStatus
 from planning.dosing import RETREATMENT_DAYS
-from planning.models import Visit
+from planning.models import Screening, Visit
 from tests.factories.clinic import UserFactory
+from tests.tamper import tamper
 
 pytestmark = pytest.mark.django_db
 Kind, Status = Appointment.Kind, Appointment.Status
@@ -189,6 +190,28 @@ def reviews_out_of_window(book) -> list[str]:
     return found
 
 
+def signed_unscreened() -> list[str]:
+    """Signed treatments whose visit has no screening: the signing rule's checklist
+    (``charting.signing.signing_refusals``) refuses them, and the demo signs through it
+    (``charting.demo.treatments.signed``)."""
+    screened = set(Screening.objects.values_list("visit_id", flat=True))
+    return [
+        f"treatment {t.pk} of patient {t.visit.patient_id}: signed without a screening"
+        for t in Treatment.objects.signed().select_related("visit")
+        if t.visit.kind == VisitKind.TREATMENT and t.visit_id not in screened
+    ]
+
+
+def _drop_screening(visit_id: int) -> None:
+    """A signed visit's screening removed (on PostgreSQL past its lock trigger)."""
+    sql, params = "DELETE FROM planning_screening WHERE visit_id = %s", [visit_id]
+    if connection.vendor == "postgresql":
+        tamper(sql, params)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
 def book_and_charts_apart(book) -> list[str]:
     """Completed appointments without their visit, visits without their appointment."""
     visits = list(Visit.objects.not_cancelled())
@@ -270,6 +293,7 @@ def problems(client) -> dict[str, list[str]]:
     today = local_today(Location.objects.get(name="Riverside Clinic"))
     found = {
         "signed without its appointment": unsigned_treatments(book),
+        "signed without a screening": signed_unscreened(),
         "open in the past": open_in_the_past(book, today),
         "on a closed day or leave": on_closed_days(book),
         "treated within the interval": treatments_too_close(book),
@@ -366,6 +390,10 @@ def test_the_whole_demo_hangs_together_and_each_check_can_fail(client):
         # the book's treatment at another time than the chart's
         "signed without its appointment": lambda: Appointment.objects.filter(pk=ava.pk).update(
             **_at_seven(ava, 0)
+        ),
+        # a signed chart whose visit was never screened
+        "signed without a screening": lambda: _drop_screening(
+            Treatment.objects.signed().filter(visit__patient=ava.patient).latest("pk").visit_id
         ),
         # a visit charted on a day the book has nothing
         "book and charts apart": lambda: Appointment.objects.filter(

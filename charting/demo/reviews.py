@@ -17,7 +17,6 @@ from charting.reviews.choices import NextStepKind, SideEffectKind
 from charting.reviews.models import Finding, Review, SideEffect
 from charting.reviews.next_steps import record_next_step
 from charting.reviews.touchups import touch_up_dose_checks
-from charting.signing import seal
 from clinic.demo_story import DemoVisit, Story
 from clinic.errors import SchedulingError
 from clinic.models import Appointment, Location, Patient, User
@@ -46,6 +45,7 @@ from .treatments import (
     demo_dose_checks,
     demo_story,
     final_plan,
+    signed,
 )
 
 # the demo patient's number (clinic.patients.chart_number_for) -> its story's cycles in
@@ -307,7 +307,12 @@ def _touch_up(*, review, visit, injector, at, lot, rows) -> Treatment:
     )
     review.touch_up = touch_up
     demo_dose_checks(treatment=touch_up, checks=touch_up_dose_checks(review=review))
-    return seal(treatment=touch_up, by=injector, at=at + datetime.timedelta(minutes=10))
+    return signed(
+        treatment=touch_up,
+        by=injector,
+        at=at + datetime.timedelta(minutes=10),
+        cycle_visit=treatment.visit,
+    )
 
 
 DEFAULT_CYCLE = ({L: 2, R: 2, C: 2}, {}, {L: 0, R: 0, C: 0}, [], None)

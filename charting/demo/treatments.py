@@ -21,16 +21,16 @@ from charting.choices import LotStatus
 from charting.consent import DATA_URL_PREFIX, clean_signature, consent_areas, product_name
 from charting.due_reviews import record_due_review
 from charting.errors import ChartingError
-from charting.lots import record_waste
+from charting.lots import record_waste, set_lot_status
 from charting.models import Consent, ConsentText, Injection, Lot, Treatment, Vial
 from charting.review_timing import REVIEW_DAYS
-from charting.signing import record_dose_checks, seal
+from charting.signing import record_dose_checks, seal, signing_refusals
 from clinic.demo_story import DemoVisit, Story, resolve
 from clinic.models import Appointment, Location, Patient, User
 from clinic.patients import chart_number_for
 from planning.choices import Outcome, PlanStatus, VisitKind, VisitStatus
 from planning.dosing import BLOCK
-from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan, Visit
+from planning.models import InjectionPoint, Muscle, Product, Screening, TreatmentPlan, Visit
 from planning.screening import QUESTIONS, record_screening
 
 # product code, lot number, expiry (days from today), status, note
@@ -140,8 +140,17 @@ def charted_and_signed(
     given: dict[int, Decimal] | None = None,
     wasted: Decimal = Decimal("0"),
 ) -> Treatment:
-    """A past treatment of ``plan`` at ``at``: the consent, the vial, the chart (units
-    as planned, ``given`` overriding some by position), signed by ``seal``."""
+    """A past treatment of ``plan`` at ``at``: the screening (all answers no, when the
+    visit has none yet), the consent, the vial, the chart (units as planned, ``given``
+    overriding some by position), signed through the signing rule's checklist
+    (``signed``)."""
+    if not Screening.objects.filter(visit=visit).exists():
+        record_screening(
+            visit=visit,
+            by=by,
+            answers=dict.fromkeys((q.code for q in QUESTIONS), False),
+            now=at - datetime.timedelta(minutes=30),
+        )
     text = ConsentText.objects.current()
     areas, off_label = consent_areas(plan=plan)
     # The consent page's rule for a signature (a scribble of a name, not a stroke).
@@ -182,12 +191,22 @@ def charted_and_signed(
         injections_from_points(treatment=treatment, points=points, vial=vial, given=given)
     )
     demo_dose_checks(treatment=treatment, checks=dose_checks(treatment=treatment))
-    return seal(
+    return signed(
         treatment=treatment,
         by=by,
         at=(at + datetime.timedelta(minutes=25)).astimezone(datetime.UTC),
         review_days=14,
     )
+
+
+def signed(*, treatment: Treatment, by: User, at, review_days=None, cycle_visit=None):
+    """``seal`` after the signing rule's checklist (``signing_refusals``: the consent,
+    the screening, the injections and their vials), as the chart page and the review
+    sign: the demo signs nothing the page would refuse (a refusal is a demo bug)."""
+    refusals = signing_refusals(treatment=treatment, at=at, cycle_visit=cycle_visit)
+    if refusals:
+        raise RuntimeError(f"demo chart of visit {treatment.visit_id} refused: {refusals}")
+    return seal(treatment=treatment, by=by, at=at, review_days=review_days)
 
 
 def _signed_past_treatment(
@@ -281,21 +300,21 @@ def seed(out, *, story: Story | None = None) -> None:
     today = timezone.localdate()
     products = Product.objects.in_bulk(field_name="code")
     lots = {}
-    for code, number, days, status, note in DEMO_LOTS:
+    new_lots = set()
+    for code, number, days, _status, _note in DEMO_LOTS:
         lots[number] = Lot.objects.filter(product=products[code], number=number).first()
         if lots[number] is None:
+            # Active when received; a recall comes after the past charts that used it.
             lots[number] = Lot(
                 product=products[code],
                 number=number,
                 expiry_date=today + datetime.timedelta(days=days),
                 received_on=today - datetime.timedelta(days=240),
                 vial_count=20,
-                status=status,
-                status_note=note,
-                status_changed_at=timezone.now() if status != LotStatus.ACTIVE else None,
             )
             lots[number].full_clean()  # the lot's rules, as the lot page and the admin
             lots[number].save()
+            new_lots.add(number)
     story = story or demo_story()
     people = {u.email: u for u in User.objects.filter(email__in=DEMO_INJECTORS)}
     signed = 0
@@ -324,6 +343,9 @@ def seed(out, *, story: Story | None = None) -> None:
                 by=people[seen[0].injector],
             )
             signed += 1
+    for _code, number, _days, status, note in DEMO_LOTS:
+        if number in new_lots and status != LotStatus.ACTIVE:  # the lot page's rule
+            lots[number] = set_lot_status(lot=lots[number], status=status, note=note)
     due = _reviews_due(lot=lots["C3702A4"], story=story, people=people)
     ready = _visit_ready_to_chart(story=story, people=people, product=products["botox-cosmetic"])
     out.write(
