@@ -132,29 +132,31 @@ def test_when_the_injector_is_off_for_weeks_another_injector_there_takes_it(
     assert local(review).date() == today + 15 * DAY and local(review).time() == T(11)
 
 
-def test_a_colleague_in_the_window_comes_before_the_injector_past_day_21(injector, location):
+@pytest.mark.parametrize(
+    "colleague_away_until, booked_with, on_day",
+    [(14, "colleague", 15), (27, "injector", 26)],
+    ids=["colleague-in-the-window", "colleague-later"],
+)
+def test_past_day_21_an_earlier_colleague_takes_the_review(
+    injector, location, colleague_away_until, booked_with, on_day
+):
     """Door: the review booked at signing. The injector's first free day there is day
-    26 (away until day 25), past the window; a colleague there is free on day 15: the
-    colleague takes it, inside days 10–21. (Signed late on a day whose last times had
-    gone, the demo's Thursday-only injector was booked on day 28.)"""
+    26 (away until day 25), past the window. A colleague there free on day 15 takes it,
+    inside days 10–21; one free only on day 28 does not, and the injector's day 26
+    stands (overdue, on the list). (Signed late on a day whose last times had gone,
+    the demo's Thursday-only injector was booked on day 28.)"""
     today = local_today(location)
     TimeOff.objects.create(injector=injector, first_day=today, last_day=today + 25 * DAY)
     colleague = UserFactory(email="colleague@test.clinic", first_name="Cole", role=Role.INJECTOR)
-    works(colleague, location, (today + 15 * DAY).weekday())
+    for weekday in range(7):
+        works(colleague, location, weekday)
+    TimeOff.objects.create(
+        injector=colleague, first_day=today, last_day=today + colleague_away_until * DAY
+    )
     treatment = treated(location=location, injector=injector, on=today, time="11:00")
     review = due_reviews.book_review(treatment=treatment, by=injector)
-    assert review.injector == colleague
-    assert local(review).date() == today + 15 * DAY
-
-
-def test_past_day_21_the_injector_keeps_it_when_nobody_is_earlier(injector, location):
-    """No colleague is free earlier: the injector's own day 26 (overdue, on the list)."""
-    today = local_today(location)
-    TimeOff.objects.create(injector=injector, first_day=today, last_day=today + 25 * DAY)
-    treatment = treated(location=location, injector=injector, on=today, time="11:00")
-    review = due_reviews.book_review(treatment=treatment, by=injector)
-    assert review.injector == injector
-    assert local(review).date() == today + 26 * DAY
+    assert review.injector == {"colleague": colleague, "injector": injector}[booked_with]
+    assert local(review).date() == today + on_day * DAY
 
 
 def test_when_nobody_is_in_the_review_stays_on_the_list(injector, location):
