@@ -267,12 +267,16 @@ DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if PRODUCTION and not DATABASE_IS_POSTGRES:
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL.")
 if DATABASE_IS_POSTGRES and env("DB_PREPARE_THRESHOLD", "0") != "":
-    # Prepared statements for the hand-written statements the pages run on every view
-    # (clinic.statements binds them on the server); Django's own queries bind on the
-    # client and are never prepared. DB_PREPARE_THRESHOLD= (empty) turns them off: for
-    # a pooler in transaction mode that keeps no prepared statements.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(
-        env("DB_PREPARE_THRESHOLD", "0")
+    # Every query bound on the server and prepared on its first run on a connection,
+    # so PostgreSQL keeps its plan (config/database.py says why and the exception).
+    # DB_PREPARE_THRESHOLD= (empty) turns it off: Django's client-side binding, for a
+    # pooler in transaction mode that keeps no prepared statements.
+    from config.database import PreparingCursor
+
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        prepare_threshold=int(env("DB_PREPARE_THRESHOLD", "0")),
+        server_side_binding=True,
+        cursor_factory=PreparingCursor,
     )
 if not DATABASE_IS_POSTGRES:
     # SQLite: take the write lock when a transaction begins, so two requests

@@ -1,12 +1,13 @@
-"""The hand-written statements' cursor (``clinic.statements``): bound on the server,
-so PostgreSQL prepares a statement after psycopg's threshold and keeps its plan; the
-rows are the ones the data gives, prepared or not, and each call is one query, with
-its values, to the query-count tests.
+"""Prepared statements (``config.database``, ``clinic.statements``): every query on
+PostgreSQL is bound on the server, so it is prepared on its first run on a
+connection and PostgreSQL keeps its plan; the rows are the ones the data gives,
+prepared or not, and each call is one query, with its values, to the query-count
+tests.
 
 Doors: the signed chart (``charting.views.signed_reads``), the plan page's statements
 (``planning.plans.past_plans``, ``planning.movement.latest_baseline``,
-``planning.treatment_history``, ``charting.reviews.cycles``) and the hours
-(``clinic.hours.closures``) all read through it."""
+``planning.treatment_history``, ``charting.reviews.cycles``), the hours
+(``clinic.hours.closures``) and the ORM's own queries all read through it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clinic import statements
+from planning.models import Visit
 from planning.treatment_history import run_statement
 from tests.conftest import need
 from tests.factories import make_plan, make_visit
@@ -37,13 +39,6 @@ def prepared_texts() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         return [row[0] for row in cursor.fetchall()]
-
-
-def plain_rows(sql: str, params) -> list[tuple]:
-    """Through Django's own cursor (bound on the client)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def test_a_statement_run_often_is_prepared_and_gives_the_same_rows(injector, patient):
@@ -75,14 +70,24 @@ def test_each_call_is_one_logged_query(patient):
     assert [q["sql"] for q in captured] == ["SELECT 41 + 1"]  # its value, as Django logs
 
 
-def test_django_s_own_cursor_prepares_nothing_ours_does(patient):
-    """The same statement through Django's cursor (client-side binding) is never
-    prepared: what the page did before, and what it would do without this cursor."""
+def test_the_orm_s_queries_are_prepared_too(injector, patient):
+    """Not only the hand-written statements: the ORM's own reads (the plan page's
+    seven-table read of its plan among them) are prepared on their first run on a
+    connection, and give the same rows past PostgreSQL's five custom plans."""
     need(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
-    sql = "SELECT count(*) FROM planning_visit WHERE patient_id = %s AND date <= %s"
-    for _ in range(8):
-        plain_rows(sql, [patient.pk, datetime.date.today()])
-    assert not any("FROM planning_visit WHERE patient_id" in t for t in prepared_texts())
-    for _ in range(8):
-        assert statements.one_row(sql, [patient.pk, datetime.date.today()]) == (0,)
-    assert any("FROM planning_visit WHERE patient_id" in t for t in prepared_texts())
+    visit = make_visit(patient=patient, injector=injector, days_ago=10, screened=True)
+    for _ in range(7):
+        found = list(Visit.objects.filter(patient=patient, date__lte=datetime.date.today()))
+        assert found == [visit]
+    assert any('FROM "planning_visit"' in text and "$1" in text for text in prepared_texts())
+
+
+def test_a_statement_without_values_may_hold_several_commands():
+    """What a migration's RunSQL (a trigger and its function) or a reset sends: run
+    unprepared, on the simple protocol; a prepared statement holds one command."""
+    need(connection.vendor == "postgresql", "the simple protocol is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1; SELECT 2")
+        assert cursor.fetchall() == [(1,)]
+        assert cursor.nextset()
+        assert cursor.fetchall() == [(2,)]
