@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, Window
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from clinic.roles import Role
 from clinic.scheduling_forms import ReasonForm
 from clinic.slots import local_datetime, local_today, zone_of
 
-from .. import due_reviews
+from .. import due_list_counts, due_reviews
 from ..access import get_due_review_for
 from ..forms import ReviewFilterForm
 from ..models import DueReview
@@ -64,7 +64,14 @@ def reviews_due(request):
     overdue = Q(overdue_after__lt=today)
     if chosen.get("booked"):
         overdue &= Q(has_review=False)
-    page, ids, overdue_count = _page_of(listed, overdue=overdue, asked=request.GET.get("page"))
+    filters = (
+        bool(chosen.get("booked")),
+        getattr(chosen.get("location"), "pk", None),
+        getattr(chosen.get("injector"), "pk", None),
+    )
+    page, ids, overdue_count = _page_of(
+        listed, overdue=overdue, asked=request.GET.get("page"), today=today, filters=filters
+    )
     # query: this page's reviews with patient, injector, location and booked appointment,
     # as values.
     rows = show_rows(
@@ -96,34 +103,40 @@ def reviews_due(request):
     return render(request, "charting/reviews_due.html", context)
 
 
-def _page_of(listed, *, overdue: Q, asked: str | None) -> tuple[Page, list[int], int]:
+def _page_of(
+    listed, *, overdue: Q, asked: str | None, today: datetime.date, filters: tuple
+) -> tuple[Page, list[int], int]:
     """The page of ``listed`` asked for (as ``Paginator.get_page``: page 1 for what is not
     a number, the last page past the end), its ids, and how many listed are overdue.
 
-    One query: the page's ids, picked from the due reviews alone, each with the list's
-    count and its overdue count as window aggregates over the whole list (PostgreSQL
-    counts the list once, not once for the totals and again for the page). With the
-    joins first, a deep page hashed every patient and appointment (65 ms at 20,000
-    patients, docs/benchmarks.md). Read on their own, not as a subquery of the rows'
-    query: the state's SQL names the due review's own table, which a subquery aliases,
-    so there it read the outer row's state (an open review after a booked one fell
-    off the list). A page past the end, or an empty list, counts first (two queries)."""
+    The page's ids are picked from the due reviews alone, with the list's version
+    (``charting.due_list_counts``) in the same statement: with the joins first, a deep
+    page hashed every patient and appointment (65 ms at 20,000 patients,
+    docs/benchmarks.md). Read on their own, not as a subquery of the rows' query: the
+    state's SQL names the due review's own table, which a subquery aliases, so there
+    it read the outer row's state (an open review after a booked one fell off the
+    list). The list's count and its overdue count are the ones kept for that version,
+    else counted (a second query). A page past the end, or an empty list, counts
+    first (two queries)."""
     try:
         number = int(asked) if asked is not None else 1
     except ValueError:
         number = 1
     if 1 <= number <= MAX_PAGE:
         start = (number - 1) * PAGE_SIZE
-        # query: the page's ids, the list's count and its overdue count
+        # query: the page's ids and the list's version
         picked = list(
-            listed.annotate(
-                listed_total=Window(Count("id")), listed_overdue=Window(Count("id", filter=overdue))
-            ).values_list("pk", "listed_total", "listed_overdue")[start : start + PAGE_SIZE]
+            listed.annotate(list_version=due_list_counts.version_column()).values_list(
+                "pk", "list_version"
+            )[start : start + PAGE_SIZE]
         )
         if picked:
+            total, overdue_count = due_list_counts.counts(
+                listed, overdue=overdue, version=picked[0][1], today=today, filters=filters
+            )
             paginator = Paginator(listed.values("pk"), PAGE_SIZE)
-            paginator.count = picked[0][1]  # known already: no count query
-            return paginator.page(number), [pk for pk, _, _ in picked], picked[0][2]
+            paginator.count = max(total, start + len(picked))
+            return paginator.page(number), [pk for pk, _ in picked], overdue_count
     # query: how many are listed and overdue; query: the last page's ids (none listed: none)
     totals = listed.aggregate(total=Count("id"), overdue=Count("id", filter=overdue))
     paginator = Paginator(listed.values("pk"), PAGE_SIZE)

@@ -4,6 +4,7 @@ booking and dismissal (names, dates and states only)."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from charting.due_reviews import book_due_review
@@ -28,10 +29,14 @@ def test_reviews_due_query_count_and_overdue(
     for n in range(count):
         make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=10 + n % 20)
     # 1 session, 2 user, 3 roles, 4 the active locations (the filter's, the navigation
-    # bar's; the active one is picked from them), 5 this page's ids with how many are
-    # listed and overdue, 6 this page's reviews with patient/injector/location and the
-    # booked review, 7 the injectors of the filter
-    with django_assert_num_queries(7):
+    # bar's; the active one is picked from them), 5 this page's ids with the list's
+    # version, 6 how many are listed and overdue (first view of this version only), 7
+    # this page's reviews with patient/injector/location and the booked review, 8 the
+    # injectors of the filter
+    with django_assert_num_queries(8):
+        desk_client.get(reverse("reviews_due"))
+    kept = connection.vendor == "postgresql"  # the list's version: PostgreSQL's triggers
+    with django_assert_num_queries(7 if kept else 8):
         page = desk_client.get(reverse("reviews_due"))
     rows = page.context["rows"]
     assert len(rows) == min(count, PAGE_SIZE)
@@ -166,9 +171,10 @@ def test_the_overdue_count_leaves_out_a_booked_review_in_both_lists(desk_client,
 
 
 def test_pages_past_the_end_or_not_numbers_as_the_paginator_gives_them(desk_client, injector):
-    """The page's ids and the list's counts come in one query (window counts); a page
-    past the end shows the last page, as Django's ``Paginator.get_page`` does, and a page
-    that is not a number the first, with the same counts."""
+    """The page's ids with the list's version, then its counts (or the ones kept for
+    that version); a page past the end shows the last page, as Django's
+    ``Paginator.get_page`` does, and a page that is not a number the first, with the
+    same counts."""
     dues = [
         make_due_review(patient=PatientFactory(), injector=injector, treated_days_ago=10 + n % 20)
         for n in range(PAGE_SIZE + 3)

@@ -171,12 +171,12 @@ def count_queries(page: pages.Page, user) -> int:
     return most
 
 
-def _cpu(web_pid: int) -> tuple[float, float]:
-    """(gunicorn's, PostgreSQL's) CPU seconds so far."""
+def _cpu(web_pid: int) -> tuple[dict[int, int], dict[int, int]]:
+    """(gunicorn's, PostgreSQL's) CPU ticks so far, by process."""
     database = connection.settings_dict["NAME"]
     return (
-        procs.cpu_seconds([web_pid, *procs.children(web_pid)]),
-        procs.postgres_cpu_seconds(database),
+        procs.cpu_ticks([web_pid, *procs.children(web_pid)]),
+        procs.postgres_cpu_ticks(database),
     )
 
 
@@ -212,8 +212,8 @@ def run_all(args, *, web_pid: int) -> Report:
                 max_requests=args.max_requests,
             )
             web_after, db_after = _cpu(web_pid)
-            spent[page.name][0] += web_after - web_before
-            spent[page.name][1] += db_after - db_before
+            spent[page.name][0] += procs.spent_between(web_before, web_after)
+            spent[page.name][1] += procs.spent_between(db_before, db_after)
             if page.baseline:
                 baseline_rps = result.rps
             rounds[page.name].append(result)

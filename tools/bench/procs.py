@@ -47,13 +47,12 @@ def _title(pid: int) -> str:
         return ""
 
 
-def postgres_cpu_seconds(database: str) -> float:
-    """User + system CPU so far of the PostgreSQL processes that work for
-    ``database``: its backends (a title "postgres: …: user database host(port) …") and
-    the server's own processes (checkpointer, writers: no client in their title).
-    Another database's backends (a data generator, CI) are left out; so are backends
-    that have exited (gunicorn keeps its connections, ``DB_CONN_MAX_AGE``)."""
-    total = 0
+def postgres_cpu_ticks(database: str) -> dict[int, int]:
+    """User + system CPU ticks so far of each PostgreSQL process that works for
+    ``database``, by pid: its backends (a title "postgres: …: user database host(port) …")
+    and the server's own processes (checkpointer, writers: no client in their title).
+    Another database's backends (a data generator, CI) are left out."""
+    ticks = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -63,8 +62,26 @@ def postgres_cpu_seconds(database: str) -> float:
         title = _title(int(entry.name))
         if "(" in title and f" {database} " not in title:
             continue  # a backend of another database
-        total += int(stat[1][11]) + int(stat[1][12])  # utime, stime
-    return total / TICK
+        ticks[int(entry.name)] = int(stat[1][11]) + int(stat[1][12])  # utime, stime
+    return ticks
+
+
+def cpu_ticks(pids: list[int]) -> dict[int, int]:
+    """User + system CPU ticks so far of these processes, by pid."""
+    ticks = {}
+    for pid in pids:
+        stat = _stat(pid)
+        if stat:
+            ticks[pid] = int(stat[1][11]) + int(stat[1][12])
+    return ticks
+
+
+def spent_between(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds spent between two readings, process by process: a process started
+    since counts from zero; one that has exited since (a backend whose connection
+    closed at ``DB_CONN_MAX_AGE``, an autovacuum worker) counts nothing, where a plain
+    difference of the sums went negative (the 2026-12-04 run's DB CPU of -2.0 ms)."""
+    return sum(ticks - before.get(pid, 0) for pid, ticks in after.items()) / TICK
 
 
 def machine_ticks() -> tuple[int, int]:
