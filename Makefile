@@ -77,11 +77,13 @@ SQLITE_TESTS := \
 	tests/planning/test_screening_views.py \
 	tests/charting/test_dose_rules.py \
 	tests/charting/test_signed_reads.py \
+	tests/charting/test_reviews_due.py \
 	tests/clinic/test_hours.py \
 	tests/clinic/test_working_hours.py
 # dose history and reported doses; plan page; screening (the 90-day rule); the chart's
 # dose checks at signing; the signed chart page's reads (one PostgreSQL statement, the
-# ORM elsewhere); the day view's hours, booking and moving, and the demo door:
+# ORM elsewhere); the reviews-due list (no list version on SQLite: counted every view,
+# charting/due_list_counts.py); the day view's hours, booking and moving, and the demo door:
 # tests/clinic/test_hours.py's test_the_demo_books_nothing_ahead_on_a_closed_day runs
 # seed_demo (what `make run` loads) on SQLite.
 test-sqlite: install
