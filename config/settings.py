@@ -278,6 +278,9 @@ if DATABASE_IS_POSTGRES and env("DB_PREPARE_THRESHOLD", "0") != "":
         server_side_binding=True,
         cursor_factory=PreparingCursor,
     )
+# Prepared statements kept per connection (psycopg's default is 100; the nine bench
+# pages alone prepare 90, about 77 KB each on the server: docs/benchmarks.md).
+DB_PREPARED_MAX = env_int("DB_PREPARED_MAX", 300)
 if not DATABASE_IS_POSTGRES:
     # SQLite: take the write lock when a transaction begins, so two requests
     # cannot both read the audit chain's head before either writes.
