@@ -13,6 +13,10 @@ that picks its rows; counts kept under that version (with the day, which moves
 read before a change commits never meets that change's counts as its own: the
 counts are made after the version is read, so they are at least as new.
 
+The triggers take the audit chain's head before the version row (migration
+charting 0015), the order every audited write takes them in: in the other order a
+booking and a cancellation at once deadlocked.
+
 Kept in the process (each web process counts once per version), never across
 databases; on SQLite (no triggers) there is no version and every view counts.
 """
@@ -22,7 +26,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection
-from django.db.models import BigIntegerField, Count, Q, Value
+from django.db.models import CharField, Count, Q, Value
 from django.db.models.expressions import RawSQL
 
 # A few filters times a day's versions; past this the kept counts start again.
@@ -34,15 +38,18 @@ def version_column():
     """The list's version, as a column of the query that picks the page's rows (the
     same snapshot); None on SQLite."""
     if connection.vendor != "postgresql":
-        return Value(None, output_field=BigIntegerField())
+        return Value(None, output_field=CharField())
+    # With the row's xmin (the transaction that wrote it): a database restored from a
+    # dump carries an older value of the sequence, which a running web process may
+    # have kept counts for; its row is written again by the restore.
     return RawSQL(
-        "(SELECT changed FROM charting_duelistversion WHERE id = 1)",
+        "(SELECT changed::text || '.' || xmin::text FROM charting_duelistversion WHERE id = 1)",
         (),
-        output_field=BigIntegerField(),
+        output_field=CharField(),
     )
 
 
-def counts(listed, *, overdue: Q, version: int | None, today: datetime.date, filters: tuple):
+def counts(listed, *, overdue: Q, version: str | None, today: datetime.date, filters: tuple):
     """(listed, overdue) for ``listed``: kept for ``version``, else counted (one query)."""
     key = (connection.settings_dict["NAME"], version, today, *filters)
     if version is not None and (found := _kept.get(key)) is not None:

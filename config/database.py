@@ -19,7 +19,8 @@ trigger's body, a ``TRUNCATE``) runs unprepared, on the simple protocol, which
 allows several commands in one string; a prepared statement holds one.
 
 A pooler in transaction mode must keep prepared statements per server connection
-(PgBouncer 1.21+ ``max_prepared_statements``), or set ``DB_PREPARE_THRESHOLD=``
+(PgBouncer 1.22+ ``max_prepared_statements``: psycopg sends ``DEALLOCATE ALL``
+after a rollback), or set ``DB_PREPARE_THRESHOLD=``
 (empty): then queries bind on the client as Django's default and none is prepared.
 """
 

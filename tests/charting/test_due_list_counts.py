@@ -15,15 +15,18 @@ due review's trigger dropped (a new overdue review was not counted: 3 for 4)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import ChainHead
 from charting import due_list_counts
 from charting.due_reviews import book_due_review
 from charting.models import DueReview
@@ -119,3 +122,55 @@ def test_the_day_turning_is_a_new_count(injector):
     later = due.overdue_after + datetime.timedelta(days=1)
     assert counted(later) == (1, 1)
     assert counted(today) == (1, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_and_a_cancellation_at_once_never_deadlock(injector):
+    """Review finding: the list's version row and the audit chain's head were taken in
+    opposite orders. A booking inserts its review appointment (the version's trigger)
+    before its audit event (the head, ``audit.events``); a cancellation, a dismissal
+    or an admin edit logs its audit event (the head) before its update (the version).
+    Two desks at once deadlocked (PostgreSQL broke one with an error: a 500). The
+    trigger now takes the head first, as every audited write does. Seen red without
+    it: "deadlock detected" in one of the two desks."""
+    need(connection.vendor == "postgresql", "the list's version is PostgreSQL's triggers")
+    first, second = (
+        book_due_review(
+            due=make_due_review(patient=PatientFactory(), injector=injector), by=injector
+        )
+        for _ in range(2)
+    )
+    assert ChainHead.objects.filter(pk=1).exists()  # the bookings' audit events made it
+    both_started = threading.Barrier(2)
+    errors = []
+
+    def desk(steps):
+        try:
+            with transaction.atomic():
+                for n, step in enumerate(steps):
+                    step()
+                    if n == 0:
+                        # the other desk's first step too, unless it is waiting on ours
+                        with contextlib.suppress(threading.BrokenBarrierError):
+                            both_started.wait(timeout=3)
+        except Exception as exc:  # noqa: BLE001 - what the desk would see, collected
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def head():
+        return ChainHead.objects.select_for_update().filter(pk=1).first()
+
+    def touch(appointment):
+        return lambda: Appointment.objects.filter(pk=appointment.pk).update(desk_note="x")
+
+    desks = [
+        threading.Thread(target=desk, args=([touch(first), head],)),  # as a booking
+        threading.Thread(target=desk, args=([head, touch(second)],)),  # as a cancellation
+    ]
+    for t in desks:
+        t.start()
+    for t in desks:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in desks)
+    assert errors == []
