@@ -13,8 +13,8 @@ that picks its rows; counts kept under that version (with the day, which moves
 read before a change commits never meets that change's counts as its own: the
 counts are made after the version is read, so they are at least as new.
 
-The triggers take the audit chain's head before the version row (migration
-charting 0015), the order every audited write takes them in: in the other order a
+The triggers take the audit chain's head before the version row, the order every
+audited write takes them in: in the other order a
 booking and a cancellation at once deadlocked.
 
 Kept in the process (each web process counts once per version), never across

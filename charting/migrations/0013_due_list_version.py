@@ -12,6 +12,17 @@ transaction: a reader sees the new version only with the change committed. The
 sequence is never reset, so a version is never given twice (a test database's
 flush truncates the two tables: their TRUNCATE triggers write the next one).
 On SQLite there are no triggers and the counts are not kept.
+
+A review appointment's update counts only where it sets a column the list reads
+(kind, status, patient, start): a reminder sent or a desk note is not a new list.
+
+The trigger takes the audit chain's head before the version row, the order every
+audited write takes them in: a booking inserts its review appointment before its
+audit event, a cancellation, a dismissal or an admin edit logs its audit event
+before its update, and with the version taken first two desks at once deadlocked
+(review finding; ``tests/charting/test_due_list_counts.py`` runs the two orders at
+once). A write that is audited already holds the head; one that is not (a bulk
+update) waits for it as an audited one would.
 """
 
 from django.db import migrations
@@ -26,6 +37,7 @@ INSERT INTO charting_duelistversion (id, changed) VALUES (1, nextval('charting_d
 
 CREATE FUNCTION charting_due_list_changed() RETURNS trigger AS $$
 BEGIN
+    PERFORM 1 FROM audit_chainhead WHERE id = 1 FOR UPDATE;
     INSERT INTO charting_duelistversion (id, changed)
         VALUES (1, nextval('charting_due_list_changes'))
         ON CONFLICT (id) DO UPDATE SET changed = EXCLUDED.changed;
@@ -42,7 +54,7 @@ CREATE TRIGGER clinic_appointment_review_inserted
     AFTER INSERT ON clinic_appointment
     FOR EACH ROW WHEN (NEW.kind = 'review') EXECUTE FUNCTION charting_due_list_changed();
 CREATE TRIGGER clinic_appointment_review_updated
-    AFTER UPDATE ON clinic_appointment
+    AFTER UPDATE OF kind, status, patient_id, starts_at ON clinic_appointment
     FOR EACH ROW WHEN (OLD.kind = 'review' OR NEW.kind = 'review')
     EXECUTE FUNCTION charting_due_list_changed();
 CREATE TRIGGER clinic_appointment_review_deleted
@@ -80,6 +92,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("charting", "0012_aftercare_email"),
         ("clinic", "0017_location_hours_defaults_callable"),
+        ("audit", "0005_anchor_guards"),
     ]
 
     operations = [migrations.RunPython(create, drop)]

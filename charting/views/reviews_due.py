@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -138,12 +138,14 @@ def _page_of(
             paginator.count = max(total, start + len(picked))
             return paginator.page(number), [pk for pk, _ in picked], overdue_count
     # query: how many are listed and overdue; query: the last page's ids (none listed: none)
-    totals = listed.aggregate(total=Count("id"), overdue=Count("id", filter=overdue))
+    total, overdue_count = due_list_counts.counts(
+        listed, overdue=overdue, version=None, today=today, filters=filters
+    )
     paginator = Paginator(listed.values("pk"), PAGE_SIZE)
-    paginator.count = totals["total"]
+    paginator.count = total
     page = paginator.get_page(asked)
-    ids = [row["pk"] for row in page.object_list] if totals["total"] else []
-    return page, ids, totals["overdue"]
+    ids = [row["pk"] for row in page.object_list] if total else []
+    return page, ids, overdue_count
 
 
 class DueRow(NamedTuple):

@@ -32,12 +32,7 @@ def children(pid: int) -> list[int]:
 
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU of these processes so far."""
-    total = 0
-    for pid in pids:
-        stat = _stat(pid)
-        if stat:
-            total += int(stat[1][11]) + int(stat[1][12])  # utime, stime
-    return total / TICK
+    return sum(cpu_ticks(pids).values()) / TICK
 
 
 def _title(pid: int) -> str:
