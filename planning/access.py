@@ -6,23 +6,53 @@ front desk never gets them.
 
 from __future__ import annotations
 
+from functools import cache as once_per_process
+
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from audit.context import hand_over_read
 from clinic.access import require_role
+from clinic.joined_read import JoinedRead, Rows
 from clinic.roles import CLINICAL_ROLES
 
-from .models import Photo, Visit
+from .models import InjectionPoint, Photo, PlanKeep, Screening, TreatmentPlan, Visit
+
+# The visit's latest screening with who answered and acknowledged it, as
+# ``screening_state`` reads it (``latest_first``), put on the visit as
+# ``latest_screening`` (None when it has none).
+_LATEST_SCREENING = Rows(
+    "latest_screening",
+    Screening,
+    fk="visit",
+    order=("-answered_at", "-id"),
+    related=("answered_by", "acknowledged_by"),
+    limit=1,
+    first=True,
+)
 
 
-def get_visit_for(user, visit_id: int, *, along: tuple[str, ...] = ()) -> Visit:
-    """The visit with its people. ``along``: more relations joined into the same query
-    (a floor above names its own rows, e.g. charting its chart: one query, not two)."""
-    require_role(user, CLINICAL_ROLES)
+@once_per_process
+def _visit_read(along: tuple[str, ...], screening: bool) -> JoinedRead:
     # The visit's "not treated today" outcome rides along (a reverse one-to-one).
-    visit = get_object_or_404(
-        Visit.objects.with_people().select_related("not_treated", *along), pk=visit_id
+    return JoinedRead(
+        Visit,
+        related=("patient", "location", "injector", "not_treated", *along),
+        rows=(_LATEST_SCREENING,) if screening else (),
     )
+
+
+def get_visit_for(
+    user, visit_id: int, *, along: tuple[str, ...] = (), screening: bool = False
+) -> Visit:
+    """The visit with its people, in one query (``clinic.joined_read``). ``along``: more
+    relations joined into it (a floor above names its own rows, e.g. charting its chart:
+    one query, not two). ``screening``: its latest screening too, as
+    ``visit.latest_screening`` (for ``screening_state(latest=...)``: one query less)."""
+    require_role(user, CLINICAL_ROLES)
+    visit = _visit_read(tuple(along), screening).read(visit_id)
+    if visit is None:
+        raise Http404("No such visit.")
     hand_over_read(visit)  # the audited read takes its patient from it (no second query)
     return visit
 
@@ -34,13 +64,40 @@ def get_photo_for(user, photo_id: int) -> Photo:
     return photo
 
 
+# The plan editor's read: the plan with its visit's people, product and who finalized
+# it, its points (their muscles from the reference cache: ``with_muscles``), its kept
+# segments with their muscles, and its visit's latest screening.
+_PLAN_READ = JoinedRead(
+    TreatmentPlan,
+    related=("visit__patient", "visit__location", "visit__injector", "product", "finalized_by"),
+    rows=(
+        Rows("points", InjectionPoint, fk="plan", order=("order", "id")),
+        Rows("keeps", PlanKeep, fk="plan", related=("muscle",), order=("muscle__order", "side")),
+        Rows(
+            "latest_screening",
+            Screening,
+            fk="visit",
+            of="visit",
+            order=_LATEST_SCREENING.order,
+            related=_LATEST_SCREENING.related,
+            limit=1,
+            first=True,
+        ),
+    ),
+)
+
+
 def get_plan_for(user, plan_id: int, *, muscles=None):
-    """A treatment plan with its visit, patient, product, points and kept segments
-    (three queries). ``muscles``: the reference muscles, put on the points and keeps
-    instead of joined (``planning.plans.with_muscles``)."""
-    from .plans import plan_with_everything, with_muscles
+    """A treatment plan with its visit, patient, product, points, kept segments and its
+    visit's latest screening (``plan.visit.latest_screening``), in one query
+    (``clinic.joined_read``). ``muscles``: the reference muscles put on the points
+    (``planning.plans.with_muscles``), else the reference cache's."""
+    from . import reference_cache
+    from .plans import with_muscles
 
     require_role(user, CLINICAL_ROLES)
-    plan = get_object_or_404(plan_with_everything(plan_id, muscles=muscles), pk=plan_id)
+    plan = _PLAN_READ.read(plan_id)
+    if plan is None:
+        raise Http404("No such plan.")
     hand_over_read(plan)
-    return plan if muscles is None else with_muscles(plan, muscles)
+    return with_muscles(plan, reference_cache.muscles() if muscles is None else muscles)

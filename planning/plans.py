@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -369,25 +369,8 @@ def templates_for(product: Product):
     )  # query: the product's templates with their totals
 
 
-def plan_with_everything(plan_id: int, *, muscles=None):
-    """The plan with its visit, patient, location, injector, product, points and kept
-    segments with their muscles. ``muscles``: the reference muscles (``reference_cache``)
-    to put on the points and keeps instead of joining them (``with_muscles``; issue 22,
-    fourth pass: 40 points then cost no 40 muscle rows)."""
-    points, keeps = InjectionPoint.objects.all(), PlanKeep.objects.all()
-    if muscles is None:
-        points, keeps = points.select_related("muscle"), keeps.select_related("muscle")
-    return TreatmentPlan.objects.select_related(
-        "visit__patient",
-        "visit__location",
-        "visit__injector",
-        "product",
-        "finalized_by",  # the final plan's "finalized by" line
-    ).prefetch_related(Prefetch("points", queryset=points), Prefetch("keeps", queryset=keeps))
-
-
 def with_muscles(plan: TreatmentPlan, muscles) -> TreatmentPlan:
-    """``plan`` (from ``plan_with_everything`` given ``muscles``) with each point's and
+    """``plan`` (``planning.access.get_plan_for``) with each point's and
     keep's muscle set from ``muscles`` (the version-checked reference rows, the same
     rows a join reads)."""
     by_pk = {m.pk: m for m in muscles}

@@ -26,9 +26,12 @@ from decimal import Decimal
 from functools import cache as once_per_process
 from types import SimpleNamespace
 
-from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db import connection, models
 
 from clinic import statements
+from clinic.joined_read import Part as _Part
+from clinic.joined_read import fields_of
+from clinic.joined_read import split as _split
 from clinic.models import Location, User
 from planning.models import Muscle, Screening
 
@@ -59,41 +62,6 @@ class SignedPageRows:
     reports: list[ReportJob]  # the visit's latest report jobs, newest first
     due_review: DueReview | None  # with its booking (``booked_id``, ``booked_at``...)
     screening: Screening | None  # the visit's latest, with who answered and acknowledged it
-
-
-def _fields(model, names=None, *, skip=()) -> list:
-    """The model's concrete fields named (all when None), in the model's order
-    (``Model.from_db`` defers the others by that order)."""
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if (names is None or f.attname in names) and f.attname not in skip
-    ]
-
-
-class _Part:
-    """Columns of one model under an alias, as a slice of a JSON array."""
-
-    def __init__(self, model, alias: str, names=None, *, skip=()):
-        self.model, self.alias = model, alias
-        self.fields = _fields(model, names, skip=skip)
-
-    def sql(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(f.column)}" for f in self.fields)
-
-    def __len__(self) -> int:
-        return len(self.fields)
-
-    def row(self, values):
-        """A model row from this part's values (None when its id is null: no row joined)."""
-        if values[0] is None:
-            return None
-        return self.model.from_db(
-            DEFAULT_DB_ALIAS,
-            [f.attname for f in self.fields],
-            [f.to_python(v) for f, v in zip(self.fields, values, strict=True)],
-        )
 
 
 @dataclass
@@ -193,13 +161,6 @@ def _json(text: str | None) -> list:
     return json.loads(text, parse_float=Decimal) if text else []
 
 
-def _split(values, *parts):
-    start = 0
-    for part in parts:
-        yield part.row(values[start : start + len(part)])
-        start += len(part)
-
-
 def read(treatment) -> SignedPageRows:
     """The signed chart's rows (``SignedPageRows``): one query on PostgreSQL (the
     statement's JSON functions are PostgreSQL's); elsewhere (SQLite, ``make run``'s
@@ -290,7 +251,7 @@ def _read_through_orm(treatment) -> SignedPageRows:
     two on PostgreSQL; ``make test-sqlite`` runs the page on SQLite."""
     muscles: dict[int, SimpleNamespace] = {}
     injections = []
-    names = [f.attname for f in _fields(Injection, ("id", "order", *seal.INJECTION_VALUES))]
+    names = [f.attname for f in fields_of(Injection, ("id", "order", *seal.INJECTION_VALUES))]
     muscle_columns = ("muscle__code", "muscle__name", "muscle__paired")
     # query: the injections as values, with their muscles
     for row in treatment.injections.order_by().values(*names, "muscle_id", *muscle_columns):

@@ -53,8 +53,10 @@ def _save(request, visit, form, *, may_edit: bool):
 
 @role_required(*CLINICAL_ROLES)
 def movement_map(request, visit_id: int):
-    visit = get_visit_for(request.user, visit_id)  # query: visit with patient, location, injector
-    state = screening_state(visit=visit)  # 1 query (2 when not screened today)
+    # query: the visit with patient, location, injector and its latest screening
+    visit = get_visit_for(request.user, visit_id, screening=True)
+    # no query when that screening is current (1 to confirm "no change")
+    state = screening_state(visit=visit, latest=visit.latest_screening)
     expressions = list(expressions_with_muscles())  # 2 queries: expressions, their muscles
     posted = request.method == "POST"
     # The grid's cell keys name the posted cells it lacks (stray_errors): a GET has none.

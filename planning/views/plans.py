@@ -80,8 +80,10 @@ def plan_for_visit(request, visit_id: int):
 @role_required(*CLINICAL_ROLES)
 def plan_editor(request, plan_id: int):
     muscles = reference_cache.muscles()  # query unless cached: the points' muscles, selects
-    plan = get_plan_for(request.user, plan_id, muscles=muscles)  # 3 queries: plan, points, keeps
-    state = screening_state(visit=plan.visit)  # 1-2 queries
+    # query: the plan, its visit's people, product, points, keeps and latest screening
+    plan = get_plan_for(request.user, plan_id, muscles=muscles)
+    # no query when the visit's latest screening is current (1 to confirm "no change")
+    state = screening_state(visit=plan.visit, latest=plan.visit.latest_screening)
     initial = {"version": plan.version, "notes": plan.notes}
     form = PlanSaveForm(request.POST or None, initial=initial)
     conflict = None
@@ -140,7 +142,7 @@ def plan_preview(request, plan_id: int):
     form = PlanSaveForm(request.POST)
     form.is_valid()
     points = as_points(form.parsed_points, plan=plan)
-    state = screening_state(visit=plan.visit)
+    state = screening_state(visit=plan.visit, latest=plan.visit.latest_screening)
     context = panel_context(plan=plan, points=points, screening=state)
     context["point_errors"] = form.errors.get("points", [])
     return render(request, "planning/_plan_panel.html", context)

@@ -7,18 +7,20 @@ import pytest
 from planning.choices import VisitKind
 from planning.models import MovementMap
 from tests.factories import GLABELLAR, grade, make_plan, make_visit
-from tests.queries import audit_event
+from tests.queries import audit_event, joined_read
 
 pytestmark = pytest.mark.django_db
 
 # Queries of the plan editor (GET), each one named:
 #   1 session, 2 user (authentication middleware)
 #   3 user's groups (role check of @role_required)
-#   4 the plan with visit, patient, location, injector, product
-#   5 its points (prefetch; their muscles are the reference muscles of 7)
-#  +1 its kept segments (prefetch; planning.keeps, issue 21; muscles as the points')
-#   6 the visit's latest screening (screening banner and checks)
-#   7 muscles (the points' and keeps', selects, names, sides; read first)
+#   4 the plan with visit, patient, location, injector, product, who finalized it,
+#     its points (their muscles are the reference muscles of 7), its kept segments
+#     (planning.keeps, issue 21) with their muscles and the visit's latest screening
+#     (screening banner and checks): one statement (clinic.joined_read; on SQLite the
+#     ORM's select_related and prefetches, three queries more)
+#   5, 6 (none: read with 4)
+#   7 muscles (the points', selects, names, sides; read first)
 #   8 the product's dose ranges, 9 their muscles
 #  10 the patient's history for the dose rules, one statement
 #     (planning.treatment_history.history): signed charts and final plans of the
@@ -45,7 +47,7 @@ pytestmark = pytest.mark.django_db
 #     window, 2 more: through planning.reference_cache, read straight from the database
 #     inside these tests' transaction, see tests/charting/test_recall_timing.py)
 # +audit_event(): the read is audited (the view hands its plan's patient over).
-PLAN_PAGE_QUERIES = 20 + 1 + 1 + audit_event()
+PLAN_PAGE_QUERIES = 20 + 1 + 1 - 3 + joined_read(3) + audit_event()
 
 
 def grade_map(visit, injector):

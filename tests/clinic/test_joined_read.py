@@ -1,0 +1,182 @@
+"""``clinic.joined_read``: a row with its related rows and lists in one statement reads
+what the ORM's ``select_related`` and prefetches read: the same rows, the same values
+of the same types, the same caches filled (nothing read again when a page follows
+them), a missing related row missing the same way.
+
+Doors that read through it: the plan editor and its preview, apply and save-as-template
+(``planning.access.get_plan_for``), and every visit page (``get_visit_for``: the
+movement map, screening, photos, plan start, consent, chart and reports pages), the
+chart's with its own rows along (``charting.access.get_treatment_for``)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from charting.access import _CHART_ALONG
+from charting.models import Consent
+from clinic.joined_read import JoinedRead, Part, Rows
+from planning.access import _PLAN_READ, _visit_read
+from planning.choices import NotTreatedReason
+from planning.models import Muscle, PlanKeep, TreatmentPlan, Visit
+from planning.not_treated import record_not_treated
+from planning.screening import acknowledge
+from tests.factories import make_plan, make_visit
+from tests.factories.charting import charted_treatment
+from tests.factories.planning import screen
+
+pytestmark = pytest.mark.django_db
+
+
+def values(row) -> dict:
+    """Every column the ORM reads of ``row``, with its type (the seal and the templates
+    read ``str()`` of them, the dose rules compare them)."""
+    return {
+        f.attname: (getattr(row, f.attname), type(getattr(row, f.attname)))
+        for f in type(row)._meta.concrete_fields
+        if f.attname not in row.get_deferred_fields()
+    }
+
+
+def readers(read: JoinedRead):
+    """The statement (PostgreSQL) and the ORM's reads it stands for elsewhere."""
+    return [read.read, read._read_through_orm]
+
+
+def no_queries(follow) -> None:
+    with CaptureQueriesContext(connection) as captured:
+        follow()
+    assert not captured.captured_queries, [q["sql"] for q in captured.captured_queries]
+
+
+def test_a_plan_reads_as_the_orm_reads_it(patient, injector):
+    visit = make_visit(patient=patient, injector=injector, screened=True)
+    later = screen(visit, injector, yes=("recent_toxin",), at=timezone.now())
+    acknowledge(screening=later, by=injector, note="Discussed the interval.")
+    plan = make_plan(
+        visit=visit,
+        by=injector,
+        points=[("CORR", "L", 4), ("CORR", "R", "2.5"), ("PROC", "C", 10)],
+        final=True,
+    )
+    TreatmentPlan.objects.filter(pk=plan.pk).update(finalized_by=injector)
+    # the points' order is their ``order``, not their ids
+    points = list(plan.points.order_by("id"))
+    for n, point in enumerate(reversed(points)):
+        type(point).objects.filter(pk=point.pk).update(order=n)
+    # the keeps in their muscles' order, not their ids'
+    muscles = sorted(Muscle.objects.filter(code__in=("FRONT", "DAO")), key=lambda m: -m.order)
+    for muscle in muscles:
+        PlanKeep.objects.create(
+            plan=plan, muscle=muscle, side="L", reason="Kept", created_by=injector
+        )
+
+    read, orm = (reader(plan.pk) for reader in readers(_PLAN_READ))
+    want = list(TreatmentPlan.objects.get(pk=plan.pk).points.all())
+    assert (
+        [p.pk for p in read.points.all()]
+        == [p.pk for p in want]
+        == [p.pk for p in reversed(points)]
+    )
+    assert [k.muscle.order for k in read.keeps.all()] == sorted(m.order for m in muscles)
+    for mine, theirs in ((read, orm),):
+        assert values(mine) == values(theirs)
+        for path in ("visit", "visit.patient", "visit.location", "visit.injector", "product"):
+            a, b = mine, theirs
+            for name in path.split("."):
+                a, b = getattr(a, name), getattr(b, name)
+            assert values(a) == values(b), path
+        assert values(mine.finalized_by) == values(theirs.finalized_by)
+        for a, b in zip(mine.points.all(), theirs.points.all(), strict=True):
+            assert values(a) == values(b)
+            assert isinstance(a.units, Decimal) and isinstance(a.x, Decimal)
+        for a, b in zip(mine.keeps.all(), theirs.keeps.all(), strict=True):
+            assert values(a) == values(b) and values(a.muscle) == values(b.muscle)
+        latest = mine.visit.latest_screening
+        assert latest.pk == later.pk == theirs.visit.latest_screening.pk
+        assert values(latest) == values(theirs.visit.latest_screening)
+        assert latest.acknowledged_by.pk == injector.pk
+
+    # a page follows every relation read with it without asking again
+    def follow():
+        str(read.visit.patient), str(read.visit.injector), read.visit.location.name
+        (
+            [p.plan.pk for p in read.points.all()],
+            [(k.muscle.code, k.plan.pk) for k in read.keeps.all()],
+        )
+        read.product.brand, str(read.finalized_by), read.visit.latest_screening.answered_by.email
+
+    no_queries(follow)
+
+
+def test_a_plan_without_lists_or_finalizer_reads_as_the_orm_reads_it(patient, injector):
+    plan = make_plan(visit=make_visit(patient=patient, injector=injector), by=injector)
+    for reader in readers(_PLAN_READ):
+        row = reader(plan.pk)
+        assert list(row.points.all()) == [] and list(row.keeps.all()) == []
+        assert row.finalized_by is None and row.visit.latest_screening is None
+    assert _PLAN_READ.read(plan.pk + 1000) is None
+
+
+@pytest.mark.parametrize("screening", [True, False])
+def test_a_visit_with_its_chart_reads_as_the_orm_reads_it(patient, injector, screening):
+    treatment = charted_treatment(patient=patient, injector=injector)
+    screen(treatment.visit, injector, at=timezone.now() - datetime.timedelta(minutes=5))
+    newer = screen(treatment.visit, injector, at=timezone.now())
+    read = _visit_read(_CHART_ALONG, screening)
+    mine, theirs = (reader(treatment.visit_id) for reader in readers(read))
+    assert values(mine) == values(theirs)
+    for name in ("patient", "location", "injector", "treatment"):
+        assert values(getattr(mine, name)) == values(getattr(theirs, name)), name
+    for name in ("product", "plan", "signed_by"):
+        a, b = getattr(mine.treatment, name), getattr(theirs.treatment, name)
+        assert (a is None and b is None) or values(a) == values(b), name
+    if screening:
+        assert mine.latest_screening.pk == newer.pk == theirs.latest_screening.pk
+    else:
+        assert not hasattr(mine, "latest_screening")
+
+    def follow():
+        mine.treatment.visit.pk, mine.treatment.product.brand, str(mine.patient)
+
+    no_queries(follow)  # the chart's visit is this visit (a one-to-one: both ways)
+    # no "not treated today" outcome: missing as the ORM's join leaves it
+    for visit in (mine, theirs):
+        with pytest.raises(Visit.not_treated.RelatedObjectDoesNotExist):
+            visit.not_treated  # noqa: B018
+
+
+def test_a_visits_not_treated_outcome_and_missing_rows(patient, injector):
+    visit = make_visit(patient=patient, injector=injector)
+    bare = make_visit(patient=patient, injector=injector, days_ago=30)
+    record_not_treated(visit=visit, reason=NotTreatedReason.values[0], note="Why", by=injector)
+    read = _visit_read((), True)
+    for reader in readers(read):
+        row = reader(visit.pk)
+        assert row.not_treated.note == "Why" and row.not_treated.visit is row
+        assert reader(bare.pk).latest_screening is None
+    assert read.read(bare.pk + 1000) is None
+
+
+def test_binary_columns_stay_deferred_and_are_read_when_asked():
+    part = Part(Consent, "c")
+    assert "signature_png" not in part.attnames
+    assert {f.attname for f in Consent._meta.concrete_fields} - set(part.attnames) == {
+        "signature_png"
+    }
+
+
+def test_a_list_ordered_by_a_related_row_it_does_not_join_is_refused(patient, injector):
+    from django.core.exceptions import ImproperlyConfigured
+
+    read = JoinedRead(
+        TreatmentPlan, rows=(Rows("keeps", PlanKeep, fk="plan", order=("muscle__order",)),)
+    )
+    if connection.vendor == "postgresql":
+        with pytest.raises(ImproperlyConfigured):
+            read.read(1)
