@@ -21,7 +21,7 @@ from .models import InjectionPoint, Photo, PlanKeep, Screening, TreatmentPlan, V
 # The visit's latest screening with who answered and acknowledged it, as
 # ``screening_state`` reads it (``latest_first``), put on the visit as
 # ``latest_screening`` (None when it has none).
-_LATEST_SCREENING = Rows(
+LATEST_SCREENING = Rows(
     "latest_screening",
     Screening,
     fk="visit",
@@ -30,27 +30,31 @@ _LATEST_SCREENING = Rows(
     limit=1,
     first=True,
 )
+# The visit's photos with their expressions and measurements, as the movement map and
+# the photos page show them (``planning.asymmetry.readings``), prefetched as
+# ``visit.photos``.
+PHOTOS = Rows(
+    "photos", Photo, fk="visit", order=("uploaded_at", "id"), related=("expression", "measurement")
+)
 
 
 @once_per_process
-def _visit_read(along: tuple[str, ...], screening: bool) -> JoinedRead:
+def _visit_read(along: tuple[str, ...], rows: tuple[Rows, ...]) -> JoinedRead:
     # The visit's "not treated today" outcome rides along (a reverse one-to-one).
     return JoinedRead(
-        Visit,
-        related=("patient", "location", "injector", "not_treated", *along),
-        rows=(_LATEST_SCREENING,) if screening else (),
+        Visit, related=("patient", "location", "injector", "not_treated", *along), rows=rows
     )
 
 
 def get_visit_for(
-    user, visit_id: int, *, along: tuple[str, ...] = (), screening: bool = False
+    user, visit_id: int, *, along: tuple[str, ...] = (), rows: tuple[Rows, ...] = ()
 ) -> Visit:
     """The visit with its people, in one query (``clinic.joined_read``). ``along``: more
     relations joined into it (a floor above names its own rows, e.g. charting its chart:
-    one query, not two). ``screening``: its latest screening too, as
-    ``visit.latest_screening`` (for ``screening_state(latest=...)``: one query less)."""
+    one query, not two). ``rows``: lists read with it (``LATEST_SCREENING`` as
+    ``visit.latest_screening``, for ``screening_state(latest=...)``; ``PHOTOS``)."""
     require_role(user, CLINICAL_ROLES)
-    visit = _visit_read(tuple(along), screening).read(visit_id)
+    visit = _visit_read(tuple(along), tuple(rows)).read(visit_id)
     if visit is None:
         raise Http404("No such visit.")
     hand_over_read(visit)  # the audited read takes its patient from it (no second query)
@@ -78,8 +82,8 @@ _PLAN_READ = JoinedRead(
             Screening,
             fk="visit",
             of="visit",
-            order=_LATEST_SCREENING.order,
-            related=_LATEST_SCREENING.related,
+            order=LATEST_SCREENING.order,
+            related=LATEST_SCREENING.related,
             limit=1,
             first=True,
         ),

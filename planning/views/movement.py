@@ -5,10 +5,9 @@ from django.shortcuts import redirect, render
 from clinic.access import role_required
 from clinic.roles import CLINICAL_ROLES
 
-from ..access import get_visit_for
+from ..access import LATEST_SCREENING, PHOTOS, get_visit_for
 from ..asymmetry import SCALE_SENTENCE, any_measured, readings
 from ..forms import MovementMapForm
-from ..models import Photo
 from ..models.locking import VisitLockedError, locked_message
 from ..movement import (
     build_grid,
@@ -53,8 +52,9 @@ def _save(request, visit, form, *, may_edit: bool):
 
 @role_required(*CLINICAL_ROLES)
 def movement_map(request, visit_id: int):
-    # query: the visit with patient, location, injector and its latest screening
-    visit = get_visit_for(request.user, visit_id, screening=True)
+    # query: the visit with patient, location, injector, its latest screening and its
+    # photos with their expressions and measurements (planning.asymmetry)
+    visit = get_visit_for(request.user, visit_id, rows=(LATEST_SCREENING, PHOTOS))
     # no query when that screening is current (1 to confirm "no change")
     state = screening_state(visit=visit, latest=visit.latest_screening)
     expressions = list(expressions_with_muscles())  # 2 queries: expressions, their muscles
@@ -66,8 +66,7 @@ def movement_map(request, visit_id: int):
     if posted and (saved := _save(request, visit, form, may_edit=may_edit)):
         return saved
     notes, observations = map_with_cells(visit)  # query: the map with its cells, as values
-    # query: the visit's photos, their expressions and measurements (planning.asymmetry)
-    photos = list(Photo.objects.for_visit(visit).select_related("expression", "measurement"))
+    photos = list(visit.photos.all())  # read with the visit
     compare = request.GET.get("compare") == "previous"
     before = (
         latest_map(visit=visit, before_visit=True) if compare else None

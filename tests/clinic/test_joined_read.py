@@ -21,14 +21,14 @@ from django.utils import timezone
 from charting.access import _CHART_ALONG
 from charting.models import Consent
 from clinic.joined_read import JoinedRead, Part, Rows
-from planning.access import _PLAN_READ, _visit_read
+from planning.access import _PLAN_READ, LATEST_SCREENING, PHOTOS, _visit_read
 from planning.choices import NotTreatedReason
-from planning.models import Muscle, PlanKeep, TreatmentPlan, Visit
+from planning.models import Muscle, Photo, PlanKeep, TreatmentPlan, Visit
 from planning.not_treated import record_not_treated
 from planning.screening import acknowledge
 from tests.factories import make_plan, make_visit
 from tests.factories.charting import charted_treatment
-from tests.factories.planning import screen
+from tests.factories.planning import measured_photo, screen
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def test_a_visit_with_its_chart_reads_as_the_orm_reads_it(patient, injector, scr
     treatment = charted_treatment(patient=patient, injector=injector)
     screen(treatment.visit, injector, at=timezone.now() - datetime.timedelta(minutes=5))
     newer = screen(treatment.visit, injector, at=timezone.now())
-    read = _visit_read(_CHART_ALONG, screening)
+    read = _visit_read(_CHART_ALONG, (LATEST_SCREENING,) if screening else ())
     mine, theirs = (reader(treatment.visit_id) for reader in readers(read))
     assert values(mine) == values(theirs)
     for name in ("patient", "location", "injector", "treatment"):
@@ -155,12 +155,28 @@ def test_a_visits_not_treated_outcome_and_missing_rows(patient, injector):
     visit = make_visit(patient=patient, injector=injector)
     bare = make_visit(patient=patient, injector=injector, days_ago=30)
     record_not_treated(visit=visit, reason=NotTreatedReason.values[0], note="Why", by=injector)
-    read = _visit_read((), True)
+    read = _visit_read((), (LATEST_SCREENING, PHOTOS))
     for reader in readers(read):
         row = reader(visit.pk)
         assert row.not_treated.note == "Why" and row.not_treated.visit is row
         assert reader(bare.pk).latest_screening is None
     assert read.read(bare.pk + 1000) is None
+
+
+def test_a_visits_photos_read_with_their_measurements_as_the_orm_reads_them(patient, injector):
+    visit = make_visit(patient=patient, injector=injector, screened=True)
+    measured = measured_photo(visit=visit, values={"brow_height": {"L": 21.5, "R": 23.0}})
+    bare = measured_photo(visit=visit, expression="FROWN", moment="max", status="")
+    read = _visit_read((), (LATEST_SCREENING, PHOTOS))
+    mine, theirs = (reader(visit.pk) for reader in readers(read))
+    assert [p.pk for p in mine.photos.all()] == [measured.pk, bare.pk]
+    for a, b in zip(mine.photos.all(), theirs.photos.all(), strict=True):
+        assert values(a) == values(b) and values(a.expression) == values(b.expression)
+    a, b = mine.photos.all()[0].measurement, theirs.photos.all()[0].measurement
+    assert values(a) == values(b) and a.values == {"brow_height": {"L": 21.5, "R": 23.0}}
+    with pytest.raises(Photo.measurement.RelatedObjectDoesNotExist):
+        mine.photos.all()[1].measurement  # noqa: B018
+    no_queries(lambda: [(p.visit.pk, p.expression.code) for p in mine.photos.all()])
 
 
 def test_binary_columns_stay_deferred_and_are_read_when_asked():

@@ -139,12 +139,12 @@ def test_the_maps_queries_do_not_grow_with_measured_photos(
         measured_photo(visit=visit, values={"brow_tail": {"R": 14.0, "L": 12.0 + n / 10}})
     measured_photo(visit=visit, status=MeasurementStatus.PENDING)
     # As tests/planning/test_movement_map.py counts it, without comparing and with no
-    # grade yet: 1 session, 2 user, 3 roles, 4 the visit with its screening, 6 expressions,
-    # 7 their muscles, 8 the map (none: no observations to read), 9 the visit's photos
-    # with their expressions and measurements (one query, whatever their number),
+    # grade yet: 1 session, 2 user, 3 roles, 4 the visit with its screening and its photos
+    # with their expressions and measurements (one statement, whatever their number),
+    # 6 expressions, 7 their muscles, 8 the map (none: no observations to read),
     # 10 the active location, 11 the location menu; the read is audited (audit_event(); the
     # visit's patient is handed over by the view, not read again).
-    with django_assert_num_queries(11 - 1 + joined_read(1) + audit_event()):
+    with django_assert_num_queries(11 - 2 + joined_read(2) + audit_event()):
         response = injector_client.get(reverse("planning:movement_map", args=[visit.pk]))
     rest = next(g for g in response.context["groups"] if g.expression.code == "REST")
     assert rest.readings[0].measured == photos and rest.readings[0].pending == 1

@@ -260,12 +260,12 @@ def test_query_count_is_constant(
     grade(visit, injector, full_map(expressions))
     for expression in expressions[:3]:
         make_photo(visit=visit, expression=expression)
-    # 1 session, 2 user, 3 the user's roles, 4 the visit with patient/location/injector
-    # and its latest screening (one statement: clinic.joined_read), 5 (none), 6 expressions,
-    # 7 their muscles, 8 the map with its observations (one join), 9 the visit's photos,
+    # 1 session, 2 user, 3 the user's roles, 4 the visit with patient/location/injector,
+    # its latest screening and its photos (one statement: clinic.joined_read), 6 expressions,
+    # 7 their muscles, 8 the map with its observations (one join), 9 (none: with 4),
     # 10 the previous map, 11 its observations, 12 the active location, 13 the location menu.
     # The read is audited: the event (audit_event()); the view hands over the visit's patient.
-    with django_assert_num_queries(13 - 1 + joined_read(1) + audit_event()):
+    with django_assert_num_queries(13 - 2 + joined_read(2) + audit_event()):
         response = injector_client.get(map_url(visit, compare="previous"))
     assert response.status_code == 200
     assert len(response.context["groups"]) == 11
