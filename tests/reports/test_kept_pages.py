@@ -301,3 +301,26 @@ def test_the_sweep_keeps_the_part_read_last_in_each_document(
         kept = HistoryPart.objects.filter(document=document)
         assert {p.treatment_id for p in kept} == {t.pk for t in three_signed}
         assert all(private_storage().exists(p.name) for p in kept)
+
+
+# A session as the bench's 40-session history has them (tools/bench/generate.py): eight
+# points over five muscles, left against right, which the label's totals flag three times
+# (no movement map: the bench's subject has none).
+A_FULL_SESSION = [
+    ("CORR", "L", 5), ("CORR", "R", 4), ("PROC", "C", 4), ("FRONT", "L", 2),
+    ("FRONT", "R", 2), ("OOC", "L", 4), ("OOC", "R", 3), ("DAO", "R", 2),
+]  # fmt: skip
+
+
+def test_a_full_signed_session_is_one_page_of_the_history(render, patient, injector):
+    """Each session starts a page of its own (a kept part), so a session that runs a
+    few lines over costs a page of paper each: at 62 mm the diagram pushed the lots and
+    signature block onto a second page (82 pages for the bench's 40 sessions; 42 now)."""
+    treatment = signed_treatment(
+        patient=patient, injector=injector, points=A_FULL_SESSION, baseline={}
+    )
+    render(patient)
+    part = parts_by_treatment()[treatment.pk]
+    text = flat_text(stored(part))
+    assert "Product, lots and dilution" in text and "Verified" in text and "Dose checks" in text
+    assert part.pages == 1
