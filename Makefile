@@ -70,6 +70,8 @@ test: install
 # history statement with charting/treatment_history.py's parts; clinic/hours.py's
 # closures statement):
 SQLITE_TESTS := \
+	tests/clinic/test_compiled.py \
+	tests/clinic/test_joined_read.py \
 	tests/planning/test_dose_history.py \
 	tests/planning/test_outside_doses.py \
 	tests/planning/test_plan_page.py \

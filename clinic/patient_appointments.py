@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db import models
 from django.urls import reverse
 from django.utils import dateformat
 from markupsafe import Markup
 
+from .compiled import CompiledValues, Param
 from .fragments import render_fragment
 from .models import Appointment, User
 
@@ -28,16 +30,20 @@ class AppointmentRow:
     status: str
 
 
-def recent_appointment_rows(*, patient, limit: int = RECENT_APPOINTMENTS) -> Markup:
+# query: the patient's latest appointments as values, its SQL written once per process
+_RECENT = CompiledValues(
+    lambda: Appointment.objects.filter(patient_id=Param("patient", models.BigIntegerField()))
+    .order_by("-starts_at")
+    .values(
+        "pk", "starts_at", "kind", "status", "location__name", "location__time_zone",
+        "injector__first_name", "injector__last_name",
+    )[:RECENT_APPOINTMENTS]
+)  # fmt: skip
+
+
+def recent_appointment_rows(*, patient) -> Markup:
     """The patient's latest appointments, latest first (one query)."""
-    values = (
-        Appointment.objects.filter(patient=patient)
-        .order_by("-starts_at")
-        .values(
-            "pk", "starts_at", "kind", "status", "location__name", "location__time_zone",
-            "injector__first_name", "injector__last_name",
-        )[:limit]
-    )  # fmt: skip
+    values = _RECENT(patient=patient.pk)
     rows = [
         AppointmentRow(
             url=reverse("appointment_detail", args=[a["pk"]]),

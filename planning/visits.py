@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from markupsafe import Markup
 
+from clinic.compiled import CompiledValues, Param
 from clinic.fragments import render_fragment
 from clinic.models import User
 
@@ -60,17 +61,12 @@ class VisitRow:
     status: str  # the status's label unless the visit is open, else ""
 
 
-def recent_visit_rows(*, patient) -> Markup:
-    """The patient page's visits, latest first, each with the outcome of its latest
-    screening: one query of plain values, drawn by one fragment render
-    (``planning/patient_visits.jinja``). Read as values, not visits with their
-    injector, location and reason joined as models: that was a fifth of the page's
-    CPU (docs/benchmarks.md)."""
+def _recent_visits():
     latest_outcome = (
         Screening.objects.filter(visit=OuterRef("pk")).latest_first().values("outcome")[:1]
     )
-    values = (
-        Visit.objects.filter(patient=patient)
+    return (
+        Visit.objects.filter(patient_id=Param("patient", models.BigIntegerField()))
         .annotate(screening_outcome=Subquery(latest_outcome))
         .order_by("-date", "-id")
         .values(
@@ -79,6 +75,18 @@ def recent_visit_rows(*, patient) -> Markup:
             "injector__title", "not_treated__reason",
         )[:RECENT_VISITS]
     )  # fmt: skip
+
+
+_RECENT = CompiledValues(_recent_visits)
+
+
+def recent_visit_rows(*, patient) -> Markup:
+    """The patient page's visits, latest first, each with the outcome of its latest
+    screening: one query of plain values, drawn by one fragment render
+    (``planning/patient_visits.jinja``). Read as values, not visits with their
+    injector, location and reason joined as models: that was a fifth of the page's
+    CPU (docs/benchmarks.md)."""
+    values = _RECENT(patient=patient.pk)  # query: the visits as values (SQL written once)
     rows = []
     for v in values:
         reason = v["not_treated__reason"]

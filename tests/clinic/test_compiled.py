@@ -1,0 +1,90 @@
+"""``clinic.compiled``: a ``.values()`` read whose SQL the ORM writes once per process
+gives what the ORM's ``.values()`` gives, run after run with other values (nothing of
+the first run's values is kept in the SQL), one query a run.
+
+Doors that read through it: the patient page's visits (``planning.visits``) and
+appointments (``clinic.patient_appointments``), the day view's appointments and
+injectors (``clinic.views.schedule``), the search's patients."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, models
+from django.db.models import Count, OuterRef, Subquery
+from django.test.utils import CaptureQueriesContext
+
+from clinic.compiled import CompiledValues, Param
+from planning.models import Screening, Visit
+from planning.visits import _recent_visits
+from tests.factories import PatientFactory, make_visit
+from tests.factories.planning import screen
+
+pytestmark = pytest.mark.django_db
+
+
+def visits_of(patient_id):
+    """The ORM's own read, built each time with the value written in."""
+    latest = Screening.objects.filter(visit=OuterRef("pk")).latest_first().values("outcome")[:1]
+    return list(
+        Visit.objects.filter(patient_id=patient_id)
+        .annotate(screening_outcome=Subquery(latest), n=Count("plans"))
+        .order_by("-date", "-id")
+        .values("pk", "date", "kind", "screening_outcome", "n", "injector__last_name")
+    )
+
+
+READ = CompiledValues(
+    lambda: (
+        Visit.objects.filter(patient_id=Param("patient", models.BigIntegerField()))
+        .annotate(
+            screening_outcome=Subquery(
+                Screening.objects.filter(visit=OuterRef("pk")).latest_first().values("outcome")[:1]
+            ),
+            n=Count("plans"),
+        )
+        .order_by("-date", "-id")
+        .values("pk", "date", "kind", "screening_outcome", "n", "injector__last_name")
+    )
+)
+
+
+def test_each_run_reads_its_own_values_as_the_orm_reads_them(patient, injector):
+    other = PatientFactory(first_name="Other", home_location=patient.home_location)
+    first = make_visit(patient=patient, injector=injector, days_ago=30)
+    make_visit(patient=patient, injector=injector)
+    screen(first, injector)
+    make_visit(patient=other, injector=injector, days_ago=3)
+
+    for p in (patient, other, patient):
+        mine = READ(patient=p.pk)
+        assert mine == visits_of(p.pk) and mine
+        assert [(type(v["date"]), type(v["n"])) for v in mine] == [
+            (type(v["date"]), type(v["n"])) for v in visits_of(p.pk)
+        ]
+    assert READ(patient=other.pk + 1000) == []
+    with CaptureQueriesContext(connection) as captured:
+        READ(patient=patient.pk)
+    assert len(captured) == 1
+
+
+def test_a_page_read_equals_the_orm_read_it_stands_for(patient, injector):
+    make_visit(patient=patient, injector=injector, screened=True)
+    make_visit(patient=patient, injector=injector, days_ago=7)
+    compiled = CompiledValues(_recent_visits)(patient=patient.pk)
+    latest = Screening.objects.filter(visit=OuterRef("pk")).latest_first().values("outcome")[:1]
+    orm = list(
+        Visit.objects.filter(patient=patient)
+        .annotate(screening_outcome=Subquery(latest))
+        .order_by("-date", "-id")
+        .values(*compiled[0].keys())[:8]
+    )
+    assert compiled == orm and len(orm) == 2
+
+
+def test_the_values_given_must_be_its_params(patient):
+    with pytest.raises(TypeError):
+        READ(visit=patient.pk)
+    with pytest.raises(TypeError):
+        READ()
+    with pytest.raises(TypeError):
+        CompiledValues(lambda: Visit.objects.all())()
