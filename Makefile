@@ -72,6 +72,7 @@ test: install
 SQLITE_TESTS := \
 	tests/clinic/test_compiled.py \
 	tests/clinic/test_joined_read.py \
+	tests/clinic/test_schedule_pages.py \
 	tests/planning/test_dose_history.py \
 	tests/planning/test_outside_doses.py \
 	tests/planning/test_plan_page.py \

@@ -12,8 +12,9 @@ The queryset is built once: every value that varies (a patient, a day, "now") mu
 be a ``Param``; a value written into the queryset itself is fixed for the process's
 life, which is right for constants only (a kind, a limit). A ``Param`` stands where
 the ORM accepts an expression (a filter's right-hand side, an annotation); its value
-is bound as given, so it is given as the column holds it (an id, a date, an aware
-datetime). The SQL is the ORM's own, so the read runs on any database (SQLite too).
+is bound as its output field prepares a value for the database (an aware datetime
+as SQLite stores it, say), as the ORM binds a value written in. The SQL is the
+ORM's own, so the read runs on any database (SQLite too).
 
 Any app may use this module (clinic is the bottom floor).
 """
@@ -32,6 +33,7 @@ from . import statements
 @dataclass(frozen=True)
 class _Slot:
     name: str
+    field: object  # the Param's output field: the value is bound as it prepares it
 
 
 class Param(Expression):
@@ -42,7 +44,7 @@ class Param(Expression):
         self.name = name
 
     def as_sql(self, compiler, connection):
-        return "%s", [_Slot(self.name)]
+        return "%s", [_Slot(self.name, self.output_field)]
 
 
 @dataclass
@@ -91,7 +93,10 @@ class CompiledValues:
         slots = {p.name for p in c.params if isinstance(p, _Slot)}
         if slots != set(values):
             raise TypeError(f"this read takes {sorted(slots)}, not {sorted(values)}")
-        params = [values[p.name] if isinstance(p, _Slot) else p for p in c.params]
+        params = [
+            p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Slot) else p
+            for p in c.params
+        ]
         rows = statements.all_rows(c.sql, params)
         if c.converters:
             rows = c.compiler.apply_converters(rows, c.converters)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
+from django.db import models
 from django.db.models import Q
 from django.shortcuts import render
 from django.template.backends.utils import csrf_input
@@ -14,10 +15,12 @@ from django.utils import timezone
 
 from ..access import injectors, role_required
 from ..calendar_grid import Column, build_grid
+from ..compiled import CompiledValues, Param
 from ..fragments import render_fragment
 from ..hours import closures, hhmm
 from ..links import Links
 from ..models import HOLDS_TIME, Appointment, Location, Room, User
+from ..models.appointments import LONGEST, grid_rows_at
 from ..roles import Role
 from ..scheduling_forms import DayForm, WeekForm
 from ..slots import local_day_bounds, local_today, zone_of
@@ -46,14 +49,14 @@ def day_view(request):
     _say_when_the_day_is_refused(request, form)
     start, end = local_day_bounds(location=location, day=day)
     # query: every appointment at this location that day, with patient and injector names
-    appointments = Appointment.objects.filter(location=location).between(start, end).grid_rows()
+    appointments = grid_rows_at(location_id=location.pk, start=start, end=end)
     shown = [a for a in appointments if a.status in SHOWN_IN_GRID]
     links = Links()
     by_room = form.is_valid() and form.cleaned_data.get("by") == "room"
     if by_room:  # query: the location's rooms
         columns = _room_columns(location=location, day=day, shown=shown)
     else:  # query: injectors
-        columns = _injector_columns(location=location, day=day, shown=shown)
+        columns = _injector_columns(location=location, day=day, shown=shown, bounds=(start, end))
     # query: the location's holidays and opening hours, the injectors' time off and
     # working hours that day
     known = closures(location=location, first_day=day, last_day=day)
@@ -121,17 +124,40 @@ def _say_when_the_day_is_refused(request, form) -> None:
         messages.warning(request, f"{error} Showing today instead.")
 
 
-def _injector_columns(*, location: Location, day: datetime.date, shown: list) -> list:
-    """A column per injector who works here or is booked here that day (one query, the
-    columns' names as values)."""
-    busy_here = {a.injector_id for a in shown}
-    named = ("pk", "first_name", "last_name", "title")
-    people = list(
+_NAMED = ("pk", "first_name", "last_name", "title")
+# The injectors who work at the location or are booked there that day (the grid's shown
+# appointments: the day view's read, as a subquery), their SQL written once per process.
+_WORKING_OR_BOOKED = CompiledValues(
+    lambda: (
         injectors()
-        .filter(Q(default_location=location) | Q(pk__in=busy_here))
+        .filter(
+            Q(default_location_id=Param("location", models.BigIntegerField()))
+            | Q(
+                pk__in=Appointment.objects.filter(
+                    location_id=Param("location", models.BigIntegerField()),
+                    starts_at__lt=Param("end", models.DateTimeField()),
+                    starts_at__gt=Param("after", models.DateTimeField()),
+                    ends_at__gt=Param("start", models.DateTimeField()),
+                    status__in=SHOWN_IN_GRID,
+                ).values("injector_id")
+            )
+        )
         .order_by("last_name", "first_name")
-        .values_list(*named)
-    ) or list(injectors().order_by("last_name", "first_name").values_list(*named))
+        .values(*_NAMED)
+    )
+)
+
+
+def _injector_columns(
+    *, location: Location, day: datetime.date, shown: list, bounds: tuple
+) -> list:
+    """A column per injector who works here or is booked here that day (one query, the
+    columns' names as values); every injector when none does."""
+    start, end = bounds
+    found = _WORKING_OR_BOOKED(location=location.pk, end=end, after=start - LONGEST, start=start)
+    people = [tuple(row[n] for n in _NAMED) for row in found] or list(
+        injectors().order_by("last_name", "first_name").values_list(*_NAMED)
+    )
     week = f"{reverse('schedule_week')}?injector="
     columns = []
     for pk, first_name, last_name, title in people:

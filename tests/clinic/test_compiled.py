@@ -8,9 +8,11 @@ injectors (``clinic.views.schedule``), the search's patients."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection, models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from clinic.compiled import CompiledValues, Param
@@ -88,3 +90,46 @@ def test_the_values_given_must_be_its_params(patient):
         READ()
     with pytest.raises(TypeError):
         CompiledValues(lambda: Visit.objects.all())()
+
+
+def test_the_day_views_reads_equal_the_orm_reads(patient, injector, location):
+    """The day's appointments (``grid_rows_at``) and its injector columns: the same rows
+    as the ORM's ``between(...).grid_rows()`` and the injectors booked or working there,
+    an appointment that started the evening before and one the next day included."""
+    from clinic.access import injectors
+    from clinic.models import Appointment
+    from clinic.models.appointments import LONGEST, grid_rows_at
+    from clinic.slots import local_day_bounds
+    from clinic.views.schedule import _WORKING_OR_BOOKED, SHOWN_IN_GRID
+    from tests.factories.clinic import UserFactory, at, make_appointment, tomorrow
+
+    day = tomorrow(location)
+    elsewhere = UserFactory(email="away@test.clinic", role="injector", default_location=None)
+    for hhmm, who in (("09:00", injector), ("11:30", elsewhere), ("16:00", injector)):
+        make_appointment(patient=patient, injector=who, starts_at=at(location, day, hhmm))
+    before = at(location, day, "00:00") - datetime.timedelta(minutes=20)
+    make_appointment(patient=patient, injector=injector, starts_at=before, minutes=40)
+    make_appointment(
+        patient=patient, injector=elsewhere, starts_at=at(location, day, "12:00"),
+        status=Appointment.Status.CANCELLED,
+    )  # fmt: skip
+    make_appointment(patient=patient, injector=elsewhere, starts_at=at(location, day, "23:59"))
+    make_appointment(
+        patient=patient, injector=injector,
+        starts_at=at(location, day + datetime.timedelta(days=1), "09:00"),
+    )  # fmt: skip
+    start, end = local_day_bounds(location=location, day=day)
+
+    orm = Appointment.objects.filter(location=location).between(start, end).grid_rows()
+    assert grid_rows_at(location_id=location.pk, start=start, end=end) == orm
+    assert len(orm) == 6
+
+    shown = {a.injector_id for a in orm if a.status in SHOWN_IN_GRID}
+    want = list(
+        injectors()
+        .filter(Q(default_location=location) | Q(pk__in=shown))
+        .order_by("last_name", "first_name")
+        .values_list("pk", flat=True)
+    )
+    found = _WORKING_OR_BOOKED(location=location.pk, end=end, after=start - LONGEST, start=start)
+    assert [row["pk"] for row in found] == want and elsewhere.pk in want
