@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from clinic import statements
+from clinic.compiled import CompiledValues, Param
 
 from . import pull, reference_cache, sides
 from .choices import Grade, Side
@@ -246,17 +247,29 @@ class StoredCell(NamedTuple):
 _CELL_FIELDS = tuple(f"observations__{name}" for name in StoredCell._fields)
 
 
+# The map page's read, its SQL written once per process (clinic.compiled).
+_MAP_WITH_CELLS = CompiledValues(
+    lambda: (
+        MovementMap.objects.filter(visit_id=Param("visit", models.BigIntegerField()))
+        .order_by()
+        .values("notes", *_CELL_FIELDS)
+    )
+)
+
+
 def map_with_cells(visit: Visit) -> tuple[str | None, list[StoredCell]]:
     """The visit's map read for its page: its notes (None when the visit has no
     map) and its cells, in one query (the map joined to its observations, rows of
     values: the page reads fields only)."""
-    rows = list(
-        MovementMap.objects.filter(visit_id=visit.pk).order_by().values_list("notes", *_CELL_FIELDS)
-    )  # query: this visit's map and its observations
+    rows = _MAP_WITH_CELLS(visit=visit.pk)  # query: this visit's map and its observations
     if not rows:
         return None, []
-    cells = [StoredCell(*row[1:]) for row in rows if row[1] is not None]
-    return rows[0][0], cells
+    cells = [
+        StoredCell(*(row[f] for f in _CELL_FIELDS))
+        for row in rows
+        if row[_CELL_FIELDS[0]] is not None
+    ]
+    return rows[0]["notes"], cells
 
 
 def previous_cells(movement_map: MovementMap | None) -> list[StoredCell]:

@@ -133,3 +133,27 @@ def test_the_day_views_reads_equal_the_orm_reads(patient, injector, location):
     )
     found = _WORKING_OR_BOOKED(location=location.pk, end=end, after=start - LONGEST, start=start)
     assert [row["pk"] for row in found] == want and elsewhere.pk in want
+
+
+def test_the_movement_maps_read_equals_the_orm_read(patient, injector):
+    from planning.models import MovementMap
+    from planning.movement import _CELL_FIELDS, StoredCell, map_with_cells
+    from tests.factories.planning import grade
+
+    graded = make_visit(patient=patient, injector=injector, screened=True)
+    grade(graded, injector, {"FROWN.CORR.L": 3, "FROWN.CORR.R": 2, "REST.PROC.C": 1})
+    bare = make_visit(patient=patient, injector=injector, days_ago=9)
+    for visit in (graded, bare):
+        rows = list(
+            MovementMap.objects.filter(visit_id=visit.pk)
+            .order_by()
+            .values_list("notes", *_CELL_FIELDS)
+        )
+        want = (
+            (rows[0][0], [StoredCell(*r[1:]) for r in rows if r[1] is not None])
+            if rows
+            else (None, [])
+        )
+        notes, cells = map_with_cells(visit)
+        assert (notes, sorted(cells)) == (want[0], sorted(want[1]))
+    assert len(map_with_cells(graded)[1]) == 3
