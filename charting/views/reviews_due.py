@@ -4,11 +4,13 @@ next cycle: names, dates and states only, never a clinical field."""
 from __future__ import annotations
 
 import datetime
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
+from django.db import models
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +18,7 @@ from django.utils import timezone
 
 from clinic import once
 from clinic.access import role_required
+from clinic.compiled import CompiledValues, Param
 from clinic.errors import SchedulingError
 from clinic.forms import show_on_form
 from clinic.fragments import render_fragment
@@ -92,10 +95,11 @@ def reviews_due(request):
         # The filter's choices, written out by the template (the navigation's
         # locations; query: the injectors, as values): the form's widgets took 1.5 ms.
         "injector_choices": [
-            {"pk": pk, "name": User.full_name_of(first_name=first, last_name=last)}
-            for pk, first, last in form.fields["injector"].queryset.values_list(
-                "pk", "first_name", "last_name"
-            )
+            {
+                "pk": row["pk"],
+                "name": User.full_name_of(first_name=row["first_name"], last_name=row["last_name"]),
+            }
+            for row in _INJECTOR_CHOICES()
         ],
         "chosen_location": chosen.get("location"),
         "chosen_injector_id": chosen_injector.pk if chosen_injector else None,
@@ -124,12 +128,9 @@ def _page_of(
         number = 1
     if 1 <= number <= MAX_PAGE:
         start = (number - 1) * PAGE_SIZE
-        # query: the page's ids and the list's version
-        picked = list(
-            listed.annotate(list_version=due_list_counts.version_column()).values_list(
-                "pk", "list_version"
-            )[start : start + PAGE_SIZE]
-        )
+        # query: the page's ids and the list's version (SQL written once per list shape
+        # and page: clinic.compiled)
+        picked = _page_ids(filters, start)
         if picked:
             total, overdue_count = due_list_counts.counts(
                 listed, overdue=overdue, version=picked[0][1], today=today, filters=filters
@@ -146,6 +147,46 @@ def _page_of(
     page = paginator.get_page(asked)
     ids = [row["pk"] for row in page.object_list] if total else []
     return page, ids, overdue_count
+
+
+def _page_ids(filters: tuple, start: int) -> list[tuple[int, str | None]]:
+    """The page's (id, list version) rows of the list as ``filters`` (booked, location
+    id, injector id) choose it, from row ``start``: what ``listed`` of ``reviews_due``
+    picks, read through a compiled read (``_ids_read``)."""
+    booked, location, injector = filters
+    values = {}
+    if location is not None:
+        values["location"] = location
+    if injector is not None:
+        values["injector"] = injector
+    read = _ids_read(booked, location is not None, injector is not None, start)
+    return [(row["pk"], row["list_version"]) for row in read(**values)]
+
+
+@lru_cache(maxsize=64)
+def _ids_read(booked: bool, by_location: bool, by_injector: bool, start: int) -> CompiledValues:
+    """The list's ids query, one per shape of filters and page (the first pages of each
+    kept; a page further on is compiled again). The same filters as ``reviews_due``."""
+
+    def build():
+        listed = DueReview.objects.still_owed() if booked else DueReview.objects.needing_booking()
+        if by_location:
+            listed = listed.filter(location_id=Param("location", models.BigIntegerField()))
+        if by_injector:
+            listed = listed.filter(injector_id=Param("injector", models.BigIntegerField()))
+        return (
+            listed.order_by("due_on", "id")
+            .annotate(list_version=due_list_counts.version_column())
+            .values("pk", "list_version")[start : start + PAGE_SIZE]
+        )
+
+    return CompiledValues(build)
+
+
+# The filter's injector choices (the form's queryset, as values), its SQL written once.
+_INJECTOR_CHOICES = CompiledValues(
+    lambda: ReviewFilterForm().fields["injector"].queryset.values("pk", "first_name", "last_name")
+)
 
 
 class DueRow(NamedTuple):

@@ -157,3 +157,40 @@ def test_the_movement_maps_read_equals_the_orm_read(patient, injector):
         notes, cells = map_with_cells(visit)
         assert (notes, sorted(cells)) == (want[0], sorted(want[1]))
     assert len(map_with_cells(graded)[1]) == 3
+
+
+def test_the_reviews_due_lists_page_ids_equal_the_orm_reads(patient, injector, location):
+    """Each shape of the list's filters (booked or not, a location, an injector) and a
+    second page: the ids ``reviews_due`` picks through its compiled reads are the ORM's."""
+    from charting.models import DueReview
+    from charting.views import reviews_due
+    from tests.factories.charting import make_due_review
+    from tests.factories.clinic import LocationFactory, UserFactory
+
+    other_place = LocationFactory(name="North")
+    other = UserFactory(email="other@test.clinic", role="injector", default_location=location)
+    for n in range(6):
+        make_due_review(
+            patient=PatientFactory(first_name=f"P{n}", home_location=location),
+            injector=(injector, other)[n % 2],
+            location=(location, other_place)[n % 3 == 0],
+            treated_days_ago=14 + n,
+        )
+    page = reviews_due.PAGE_SIZE
+    for booked in (False, True):
+        for place in (None, location.pk, other_place.pk):
+            for who in (None, injector.pk, other.pk):
+                listed = (
+                    DueReview.objects.still_owed()
+                    if booked
+                    else DueReview.objects.needing_booking()
+                )
+                if place:
+                    listed = listed.filter(location_id=place)
+                if who:
+                    listed = listed.filter(injector_id=who)
+                want = list(listed.order_by("due_on", "id").values_list("pk", flat=True))
+                for start in (0, page):
+                    got = [pk for pk, _ in reviews_due._page_ids((booked, place, who), start)]
+                    assert got == want[start : start + page]
+    assert reviews_due._page_ids((False, None, None), 0)
