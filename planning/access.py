@@ -6,6 +6,7 @@ front desk never gets them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache as once_per_process
 
 from django.http import Http404
@@ -77,6 +78,7 @@ _PLAN_READ = JoinedRead(
     rows=(
         Rows("points", InjectionPoint, fk="plan", order=("order", "id")),
         Rows("keeps", PlanKeep, fk="plan", related=("muscle",), order=("muscle__order", "side")),
+        replace(PHOTOS, of="visit"),  # the plan visit's measured photos, for context
         Rows(
             "latest_screening",
             Screening,
@@ -89,6 +91,17 @@ _PLAN_READ = JoinedRead(
         ),
     ),
 )
+
+
+# A visit's photos alone (the plan page's map visit, when it is another visit).
+_PHOTOS_OF_VISIT = JoinedRead(Visit, rows=(PHOTOS,))
+
+
+def photos_of_visit(visit_id: int) -> list[Photo]:
+    """The visit's photos with their expressions and measurements, as ``PHOTOS`` reads
+    them (one query): no access check, the caller's object is of the same patient."""
+    visit = _PHOTOS_OF_VISIT.read(visit_id)
+    return list(visit.photos.all()) if visit is not None else []
 
 
 def get_plan_for(user, plan_id: int, *, muscles=None):

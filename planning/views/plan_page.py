@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from .. import plans as planning_plans
 from .. import reference_cache, sides, treatment_history
-from ..asymmetry import SCALE_SENTENCE, first_measured, photos_of, readings_by_visit
+from ..access import photos_of_visit
+from ..asymmetry import SCALE_SENTENCE, first_measured, readings_by_visit
 from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..keeps import kept_refusal
@@ -138,10 +139,13 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         plan=plan, muscles=muscles, points=points, ranges=ranges
     )  # 1 query: the map's visit and its observations
     # Context only, no dose rule reads it: what was measured on the photos of this
-    # visit, else of the map's visit (query: their photos with their measurements).
+    # visit, else of the map's visit (the plan visit's read with the plan; the map
+    # visit's, when another, one query: clinic.joined_read).
+    photos = list(plan.visit.photos.all())
+    if map_visit is not None and map_visit.pk != plan.visit_id:
+        photos += photos_of_visit(map_visit.pk)  # query: the map visit's photos
     measured_visit, measured = first_measured(
-        visits=[plan.visit, map_visit],
-        by_visit=readings_by_visit(photos_of({plan.visit_id, getattr(map_visit, "pk", None)})),
+        visits=[plan.visit, map_visit], by_visit=readings_by_visit(photos)
     )
     past = planning_plans.past_plans(plan=plan)  # query: other plans with totals
     # a final plan, or any plan of a visit whose treatment is signed, is read-only

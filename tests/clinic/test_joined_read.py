@@ -177,6 +177,16 @@ def test_a_visits_photos_read_with_their_measurements_as_the_orm_reads_them(pati
     with pytest.raises(Photo.measurement.RelatedObjectDoesNotExist):
         mine.photos.all()[1].measurement  # noqa: B018
     no_queries(lambda: [(p.visit.pk, p.expression.code) for p in mine.photos.all()])
+    # the plan page's: its visit's photos read with the plan, another visit's alone
+    from planning.access import photos_of_visit
+
+    plan = make_plan(visit=visit, by=injector)
+    for reader in readers(_PLAN_READ):
+        read = reader(plan.pk)
+        assert [p.pk for p in read.visit.photos.all()] == [measured.pk, bare.pk]
+        assert values(read.visit.photos.all()[0].measurement) == values(b)
+    assert [p.pk for p in photos_of_visit(visit.pk)] == [measured.pk, bare.pk]
+    assert photos_of_visit(visit.pk + 1000) == []
 
 
 def test_binary_columns_stay_deferred_and_are_read_when_asked():

@@ -30,8 +30,9 @@ pytestmark = pytest.mark.django_db
 #  11 the product's hard limits (clinic policy), 12 their muscles
 #  13 the movement map for the plan (the visit's, else the latest earlier) with its
 #     visit and its observations, one query (planning.movement.latest_baseline)
-#  14 the photos of the plan's visit and of the map's visit with their measurements
-#     (planning.asymmetry: the measured differences shown as context)
+#  14 the photos of the map's visit with their measurements when it is another visit
+#     (none in these tests: the plan visit's photos are read with 4; the measured
+#     differences shown as context, planning.asymmetry)
 #  15 the patient's other plans with their totals (and, above it, the product's limits
 #     again with their muscles for the suggestions' points per site: the + 1 + 1 below,
 #     cached outside a transaction)
@@ -47,7 +48,7 @@ pytestmark = pytest.mark.django_db
 #     window, 2 more: through planning.reference_cache, read straight from the database
 #     inside these tests' transaction, see tests/charting/test_recall_timing.py)
 # +audit_event(): the read is audited (the view hands its plan's patient over).
-PLAN_PAGE_QUERIES = 20 + 1 + 1 - 3 + joined_read(3) + audit_event()
+PLAN_PAGE_QUERIES = 20 + 1 + 1 - 4 + joined_read(4) + audit_event()
 
 
 def grade_map(visit, injector):
@@ -123,8 +124,11 @@ def test_the_suggestions_read_the_latest_map_up_to_the_plans_visit(
     later = make_visit(patient=patient, injector=injector, days_ago=2)
     grade(later, injector, {"FROWN.CORR.L": 1})
     plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
-    # extra: the visit is not screened (the patient's latest screening is read too)
-    response = _page_queries(injector_client, plan, django_assert_num_queries, extra=1)
+    # extra: the visit is not screened (the patient's latest screening is read too), and
+    # the map is another visit's (its photos are read: 14)
+    response = _page_queries(
+        injector_client, plan, django_assert_num_queries, extra=2 + joined_read(1)
+    )
     page = response.content.decode()
     assert f"from the movement map of {consult.date:%b} {consult.date.day}, " in page
     corr = next(s for s in response.context["suggestions"] if s.muscle.code == "CORR")

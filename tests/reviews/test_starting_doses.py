@@ -66,11 +66,12 @@ def test_the_plan_screen_offers_next_cycles_dose_in_constant_queries(
     # the product's ranges and limits with their muscles for the points per site (4,
     # cached outside a transaction), plus the next cycle's window: the effect durations
     # with their muscles (2; the latest treatment's muscles come with the signed
-    # treatments, in the plan page's one statement)
-    with django_assert_num_queries(PLAN_PAGE_QUERIES + 5 + 4 + 2):
+    # treatments, in the plan page's one statement), plus the photos of the map's
+    # visit, an earlier one (1)
+    with django_assert_num_queries(PLAN_PAGE_QUERIES + 5 + 4 + 2 + 1):
         response = injector_client.get(plan.get_absolute_url())
     # kept by what it is made of (issue 22): the next read asks for the seals only
-    with django_assert_num_queries(PLAN_PAGE_QUERIES + 2):
+    with django_assert_num_queries(PLAN_PAGE_QUERIES + 2 + 1):
         again = injector_client.get(plan.get_absolute_url())
     assert again.content.count(b"data-cycle-dose=") == response.content.count(b"data-cycle-dose=")
     html = response.content.decode()
