@@ -52,8 +52,7 @@ class _Compiled:
     sql: str
     params: list  # the ORM's fixed values, and a _Slot where a Param stands
     names: list[str]
-    converters: dict
-    compiler: object
+    converters: list  # (position, (its converters, its expression)), as the ORM's compiler has them
 
 
 class CompiledValues:
@@ -82,8 +81,7 @@ class CompiledValues:
             names=list(query.selected)
             if query.selected
             else [*query.extra_select, *query.values_select, *query.annotation_select],
-            converters=compiler.get_converters(fields),
-            compiler=compiler,
+            converters=list(compiler.get_converters(fields).items()),
         )
         self._by_vendor[connection.vendor] = kept
         return kept
@@ -98,7 +96,16 @@ class CompiledValues:
             for p in c.params
         ]
         rows = statements.all_rows(c.sql, params)
-        if c.converters:
-            rows = c.compiler.apply_converters(rows, c.converters)
+        if c.converters:  # as the compiler applies them, with this thread's connection
+            rows = [_converted(list(row), c.converters) for row in rows]
         names = c.names
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _converted(row: list, converters: list) -> list:
+    for pos, (convs, expression) in converters:
+        value = row[pos]
+        for convert in convs:
+            value = convert(value, expression, connection)
+        row[pos] = value
+    return row
