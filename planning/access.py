@@ -79,16 +79,7 @@ _PLAN_READ = JoinedRead(
         Rows("points", InjectionPoint, fk="plan", order=("order", "id")),
         Rows("keeps", PlanKeep, fk="plan", related=("muscle",), order=("muscle__order", "side")),
         replace(PHOTOS, of="visit"),  # the plan visit's measured photos, for context
-        Rows(
-            "latest_screening",
-            Screening,
-            fk="visit",
-            of="visit",
-            order=LATEST_SCREENING.order,
-            related=LATEST_SCREENING.related,
-            limit=1,
-            first=True,
-        ),
+        replace(LATEST_SCREENING, of="visit"),
     ),
 )
 

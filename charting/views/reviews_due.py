@@ -49,29 +49,20 @@ def reviews_due(request):
     # query: the active locations (the filter's, the navigation's, the active one's)
     request.location.active()
     form = ReviewFilterForm(request.GET or None)
-    listed = DueReview.objects.needing_booking()
-    chosen = {}
-    if form.is_valid():
-        chosen = form.cleaned_data
-        if form.cleaned_data["booked"]:
-            listed = DueReview.objects.still_owed()
-        if form.cleaned_data["location"]:
-            listed = listed.filter(location=form.cleaned_data["location"])
-        if form.cleaned_data["injector"]:
-            listed = listed.filter(injector=form.cleaned_data["injector"])
+    chosen = form.cleaned_data if form.is_valid() else {}
+    filters = (
+        bool(chosen.get("booked")),
+        getattr(chosen.get("location"), "pk", None),
+        getattr(chosen.get("injector"), "pk", None),
+    )
+    listed = _listed(*filters)
     today = timezone.localdate()
-    listed = listed.order_by("due_on", "id")
     # How many are listed, and how many of them are overdue: past their day with no
     # review booked. The default list holds only those with none booked, so there the
     # booking is not looked up a second time per row.
     overdue = Q(overdue_after__lt=today)
     if chosen.get("booked"):
         overdue &= Q(has_review=False)
-    filters = (
-        bool(chosen.get("booked")),
-        getattr(chosen.get("location"), "pk", None),
-        getattr(chosen.get("injector"), "pk", None),
-    )
     page, ids, overdue_count = _page_of(
         listed, overdue=overdue, asked=request.GET.get("page"), today=today, filters=filters
     )
@@ -149,10 +140,22 @@ def _page_of(
     return page, ids, overdue_count
 
 
+def _listed(booked: bool, location, injector):
+    """The list as the filter chooses it, in its order: still owed (``booked``) or
+    needing booking, at a location and of an injector (an id, a compiled read's
+    ``Param``, or None for all). The page's counts and its ids read this one list."""
+    listed = DueReview.objects.still_owed() if booked else DueReview.objects.needing_booking()
+    if location is not None:
+        listed = listed.filter(location_id=location)
+    if injector is not None:
+        listed = listed.filter(injector_id=injector)
+    return listed.order_by("due_on", "id")
+
+
 def _page_ids(filters: tuple, start: int) -> list[tuple[int, str | None]]:
     """The page's (id, list version) rows of the list as ``filters`` (booked, location
-    id, injector id) choose it, from row ``start``: what ``listed`` of ``reviews_due``
-    picks, read through a compiled read (``_ids_read``)."""
+    id, injector id) choose it (``_listed``), from row ``start``, through a compiled
+    read (``_ids_read``)."""
     booked, location, injector = filters
     values = {}
     if location is not None:
@@ -166,19 +169,17 @@ def _page_ids(filters: tuple, start: int) -> list[tuple[int, str | None]]:
 @lru_cache(maxsize=64)
 def _ids_read(booked: bool, by_location: bool, by_injector: bool, start: int) -> CompiledValues:
     """The list's ids query, one per shape of filters and page (the first pages of each
-    kept; a page further on is compiled again). The same filters as ``reviews_due``."""
+    kept; a page further on is compiled again)."""
 
     def build():
-        listed = DueReview.objects.still_owed() if booked else DueReview.objects.needing_booking()
-        if by_location:
-            listed = listed.filter(location_id=Param("location", models.BigIntegerField()))
-        if by_injector:
-            listed = listed.filter(injector_id=Param("injector", models.BigIntegerField()))
-        return (
-            listed.order_by("due_on", "id")
-            .annotate(list_version=due_list_counts.version_column())
-            .values("pk", "list_version")[start : start + PAGE_SIZE]
+        listed = _listed(
+            booked,
+            Param("location", models.BigIntegerField()) if by_location else None,
+            Param("injector", models.BigIntegerField()) if by_injector else None,
         )
+        return listed.annotate(list_version=due_list_counts.version_column()).values(
+            "pk", "list_version"
+        )[start : start + PAGE_SIZE]
 
     return CompiledValues(build)
 

@@ -33,12 +33,14 @@ class AppointmentQuerySet(models.QuerySet):
         """Appointments that occupy their slot (not cancelled, not no-show)."""
         return self.filter(status__in=HOLDS_TIME)
 
-    def between(self, start: datetime.datetime, end: datetime.datetime):
+    def between(self, start: datetime.datetime, end: datetime.datetime, *, after=None):
         # The lower bound on starts_at says nothing new (no appointment is longer
         # than LONGEST) but turns the (location|injector|patient, starts_at)
         # indexes into a short range scan instead of every appointment before `end`
         # (the day view scanned two years of a location's history; docs/benchmarks.md).
-        return self.filter(starts_at__lt=end, starts_at__gt=start - LONGEST, ends_at__gt=start)
+        # ``after``: that bound given (a compiled read's ``Param``), else start - LONGEST.
+        after = start - LONGEST if after is None else after
+        return self.filter(starts_at__lt=end, starts_at__gt=after, ends_at__gt=start)
 
     def blocking(self, start: datetime.datetime, end: datetime.datetime):
         """Appointments whose blocked time (their turnover included) meets [start, end);
@@ -236,22 +238,33 @@ def _grid_row(row) -> GridAppointment:
     )
 
 
+def at_location_between_params():
+    """``Appointment.objects.filter(location=...).between(start, end)`` with ``Param``s
+    for a compiled read (clinic.compiled): location, start, end, after (start - LONGEST,
+    ``day_params``)."""
+    return Appointment.objects.filter(
+        location_id=Param("location", models.BigIntegerField())
+    ).between(
+        Param("start", models.DateTimeField()),
+        Param("end", models.DateTimeField()),
+        after=Param("after", models.DateTimeField()),
+    )
+
+
+def day_params(*, location_id: int, start, end) -> dict:
+    """The values of ``at_location_between_params``."""
+    return {"location": location_id, "start": start, "end": end, "after": start - LONGEST}
+
+
 # The day view's read (``grid_rows`` of ``between`` at a location), its SQL written once
 # per process (clinic.compiled): a busy day's page spent a millisecond building it.
-_AT_LOCATION = CompiledValues(
-    lambda: Appointment.objects.filter(
-        location_id=Param("location", models.BigIntegerField()),
-        starts_at__lt=Param("end", models.DateTimeField()),
-        starts_at__gt=Param("after", models.DateTimeField()),
-        ends_at__gt=Param("start", models.DateTimeField()),
-    ).values(*GRID_COLUMNS)
-)
+_AT_LOCATION = CompiledValues(lambda: at_location_between_params().values(*GRID_COLUMNS))
 
 
 def grid_rows_at(*, location_id: int, start, end) -> list:
     """``Appointment.objects.filter(location=...).between(start, end).grid_rows()``, the
     same rows in the same order, one query whose SQL is written once."""
-    rows = _AT_LOCATION(location=location_id, end=end, after=start - LONGEST, start=start)
+    rows = _AT_LOCATION(**day_params(location_id=location_id, start=start, end=end))
     return [_grid_row([r[c] for c in GRID_COLUMNS]) for r in rows]
 
 

@@ -20,7 +20,7 @@ from ..fragments import render_fragment
 from ..hours import closures, hhmm
 from ..links import Links
 from ..models import HOLDS_TIME, Appointment, Location, Room, User
-from ..models.appointments import LONGEST, grid_rows_at
+from ..models.appointments import at_location_between_params, day_params, grid_rows_at
 from ..roles import Role
 from ..scheduling_forms import DayForm, WeekForm
 from ..slots import local_day_bounds, local_today, zone_of
@@ -133,13 +133,9 @@ _WORKING_OR_BOOKED = CompiledValues(
         .filter(
             Q(default_location_id=Param("location", models.BigIntegerField()))
             | Q(
-                pk__in=Appointment.objects.filter(
-                    location_id=Param("location", models.BigIntegerField()),
-                    starts_at__lt=Param("end", models.DateTimeField()),
-                    starts_at__gt=Param("after", models.DateTimeField()),
-                    ends_at__gt=Param("start", models.DateTimeField()),
-                    status__in=SHOWN_IN_GRID,
-                ).values("injector_id")
+                pk__in=at_location_between_params()
+                .filter(status__in=SHOWN_IN_GRID)
+                .values("injector_id")
             )
         )
         .order_by("last_name", "first_name")
@@ -154,7 +150,7 @@ def _injector_columns(
     """A column per injector who works here or is booked here that day (one query, the
     columns' names as values); every injector when none does."""
     start, end = bounds
-    found = _WORKING_OR_BOOKED(location=location.pk, end=end, after=start - LONGEST, start=start)
+    found = _WORKING_OR_BOOKED(**day_params(location_id=location.pk, start=start, end=end))
     people = [tuple(row[n] for n in _NAMED) for row in found] or list(
         injectors().order_by("last_name", "first_name").values_list(*_NAMED)
     )
