@@ -398,10 +398,17 @@ def _u(value: Decimal) -> str:
 
 def window_peak(*, on: datetime.date, own: Decimal, doses, days: int):
     """The fullest window of ``days`` days that contains ``on``: (units, first day,
-    last day, the doses in it). ``own`` is given on ``on`` itself."""
+    last day, the doses in it), the latest such window when several are as full.
+    ``own`` is given on ``on`` itself.
+
+    A window's total changes only where a dose enters it, so the latest-starting of
+    the fullest windows starts on ``on`` or on a dose's day: only those starts are
+    tried, latest first (the windows ending before ``on`` + ``days`` - 1 that start on
+    no dose's day hold no more than the next later start)."""
+    first = on - datetime.timedelta(days=days - 1)
+    starts = sorted({on, *(d.on for d in doses if first <= d.on < on)}, reverse=True)
     best = None
-    for back in range(days):
-        start = on - datetime.timedelta(days=back)
+    for start in starts:
         end = start + datetime.timedelta(days=days - 1)
         inside = [d for d in doses if d.units is not None and start <= d.on <= end]
         total = own + sum((d.units for d in inside), ZERO)

@@ -374,7 +374,12 @@ def with_muscles(plan: TreatmentPlan, muscles) -> TreatmentPlan:
     keep's muscle set from ``muscles`` (the version-checked reference rows, the same
     rows a join reads)."""
     by_pk = {m.pk: m for m in muscles}
-    for row in (*plan.points.all(), *plan.keeps.all()):
-        if row.muscle_id in by_pk:  # else (a muscle newer than the cache) read as usual
-            row.muscle = by_pk[row.muscle_id]
+    for rows, key in (
+        (plan.points.all(), InjectionPoint._meta.get_field("muscle")),
+        (plan.keeps.all(), PlanKeep._meta.get_field("muscle")),
+    ):
+        for row in rows:
+            if row.muscle_id in by_pk:  # else (a muscle newer than the cache) read as usual
+                # what ``row.muscle = m`` does when the key is m's already: the cache
+                key.set_cached_value(row, by_pk[row.muscle_id])
     return plan

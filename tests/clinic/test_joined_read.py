@@ -206,3 +206,58 @@ def test_a_list_ordered_by_a_related_row_it_does_not_join_is_refused(patient, in
     if connection.vendor == "postgresql":
         with pytest.raises(ImproperlyConfigured):
             read.read(1)
+
+
+def test_rows_made_without_init_are_the_orms_rows(patient, injector):
+    """Where a model's construction does nothing but store its values, a row is made as
+    unpickling makes one (``Part.maker``): the same instance state as ``from_db``'s, so
+    it saves as an update, reads a deferred column and compares equal."""
+    plan = make_plan(
+        visit=make_visit(patient=patient, injector=injector),
+        by=injector,
+        points=[("CORR", "L", 4), ("PROC", "C", "2.5")],
+    )
+    read = _PLAN_READ.read(plan.pk)
+    theirs = list(TreatmentPlan.objects.get(pk=plan.pk).points.all())
+    for mine, orm in zip(read.points.all(), theirs, strict=True):
+        assert Part(type(mine), "p")._plain
+        assert (mine._state.adding, mine._state.db) == (orm._state.adding, orm._state.db)
+        assert mine == orm and values(mine) == values(orm)
+        assert mine.get_deferred_fields() == orm.get_deferred_fields() == set()
+    saved = []
+    for point, note in ((theirs[0], "Moved."), (read.points.all()[0], "Moved after review.")):
+        point.note = note
+        with CaptureQueriesContext(connection) as captured:
+            point.save(update_fields=["note"])
+        saved.append([q["sql"].split()[0] for q in captured.captured_queries])
+        assert type(point).objects.get(pk=point.pk).note == note
+    assert saved[0] == saved[1] and saved[1][-1] == "UPDATE" and "INSERT" not in saved[1]
+
+
+def test_a_model_with_an_init_receiver_is_made_through_from_db(patient, injector):
+    """A receiver of ``post_init`` (an image field's dimensions, an app's own) sees every
+    row the read makes, as it would through the ORM."""
+    from django.db.models.signals import post_init
+
+    from planning.models import InjectionPoint
+
+    plan = make_plan(
+        visit=make_visit(patient=patient, injector=injector),
+        by=injector,
+        points=[("CORR", "L", 4), ("CORR", "R", 4), ("PROC", "C", 10)],
+    )
+    seen = []
+
+    def saw(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(saw, sender=InjectionPoint)
+    try:
+        read = _PLAN_READ.read(plan.pk)
+    finally:
+        post_init.disconnect(saw, sender=InjectionPoint)
+    assert [p.pk for p in seen] == [p.pk for p in read.points.all()]
+    assert len(seen) == 3
+    seen.clear()
+    _PLAN_READ.read(plan.pk)
+    assert seen == []
