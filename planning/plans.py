@@ -12,10 +12,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.urls import reverse
 from django.utils import timezone
 
 from clinic import statements
+from clinic.links import kept_links
 
 from . import dose_rules, dosing, keeps, reference_cache
 from .choices import PlanStatus, VisitKind
@@ -314,10 +314,13 @@ class PastPlan:
         return self.product.pk
 
     def get_absolute_url(self) -> str:
-        return reverse("planning:plan", args=[self.pk])
+        return kept_links()("planning:plan", self.pk)  # reverse("planning:plan", args=[pk])
 
     def get_status_display(self) -> str:
-        return dict(PlanStatus.choices).get(self.status, self.status)
+        return _STATUS_LABELS.get(self.status, self.status)
+
+
+_STATUS_LABELS = dict(PlanStatus.choices)
 
 
 # The patient's other plans with their visit's day and kind, the product's brand and

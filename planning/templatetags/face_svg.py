@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from django import template
 from django.template.loader import render_to_string
 from django.utils import dateformat
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from markupsafe import Markup
 
 from clinic.fragments import render_fragment, render_kept
@@ -181,6 +182,12 @@ def dose_check_items(checks) -> Markup:
     return render_fragment("planning/dose_checks.jinja", checks=checks)
 
 
+@lru_cache(maxsize=4096)
+def _day(day, language: str) -> str:
+    """``day`` as ``{{ day|date:"M j, Y" }}`` writes it in ``language``, once per process."""
+    return dateformat.format(day, "M j, Y")
+
+
 @register.simple_tag
 def past_plan_rows(plans) -> Markup:
     """The rows of the plan editor's table of the patient's other plans (one render;
@@ -188,7 +195,7 @@ def past_plan_rows(plans) -> Markup:
     rows = [
         {
             "url": p.get_absolute_url(),
-            "day": dateformat.format(p.visit.date, "M j, Y"),  # as the date filter wrote it
+            "day": _day(p.visit.date, get_language()),  # as the date filter wrote it
             "kind": p.visit.get_kind_display(),
             "brand": p.product.brand,
             "status": p.get_status_display(),

@@ -9,23 +9,13 @@ each value as it writes it."""
 from __future__ import annotations
 
 from django import template
-from django.urls import get_script_prefix
 from django.utils import dateformat
 from django.utils.timezone import template_localtime
 
 from clinic.fragments import render_fragment
-from clinic.links import Links
+from clinic.links import kept_links
 
 register = template.Library()
-
-_LINKS: dict[str, Links] = {}  # per script prefix: each URL pattern reversed once
-
-
-def _links() -> Links:
-    prefix = get_script_prefix()
-    if prefix not in _LINKS:
-        _LINKS[prefix] = Links()
-    return _LINKS[prefix]
 
 
 def _findings(found) -> list[dict]:
@@ -35,7 +25,7 @@ def _findings(found) -> list[dict]:
 @register.simple_tag(takes_context=True)
 def visit_header(context):
     visit, screening = context["visit"], context.get("screening")
-    links, patient = _links(), visit.patient
+    links, patient = kept_links(), visit.patient
     current = screening.current if screening else None
     blocked = bool(screening and screening.blocked)
     header = {

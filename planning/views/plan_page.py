@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import lru_cache
 
-from django.urls import reverse
+from clinic.links import kept_links
 
 from .. import plans as planning_plans
 from .. import reference_cache, sides, treatment_history
@@ -95,18 +96,33 @@ def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
     return map_visit, suggestions, observed_pulls(observations, muscles)
 
 
+@lru_cache(maxsize=16)
+def _muscle_data(muscles: tuple) -> tuple[list, dict]:
+    """The editor's muscles (code, name, sides, paired) and each one's default place per
+    side, made once per process per set of reference muscles (shared: read only)."""
+    choices = [
+        {"code": code, "name": name, "sides": list(sides), "paired": paired}
+        for code, name, sides, paired in muscles
+    ]
+    defaults = {
+        f"{code}-{side}": default_position(code, side)
+        for code, _, sides, _ in muscles
+        for side in sides
+    }
+    return choices, defaults
+
+
 def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
     """What the editor's script starts from (JSON in the page): the points (as stored,
     or as posted), the muscles, their default positions, the dilution, the preview URL."""
     keeps = list(plan.keeps.all())
+    choices, defaults = _muscle_data(
+        tuple((m.code, m.name, tuple(m.sides), m.paired) for m in muscles)
+    )
     return {
         "points": [_point_json(p) for p in stored] if raw_points is None else _lenient(raw_points),
-        "muscles": [
-            {"code": m.code, "name": m.name, "sides": m.sides, "paired": m.paired} for m in muscles
-        ],
-        "defaults": {
-            f"{m.code}-{s}": default_position(m.code, s) for m in muscles for s in m.sides
-        },
+        "muscles": choices,
+        "defaults": defaults,
         # The kept segments and the sentence the server refuses a point there with
         # (planning.keeps, still the one authority at save): the editor refuses the
         # tap at once. plan.keeps is prefetched with its muscles: no query.
@@ -116,7 +132,7 @@ def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
         },
         "vialUnits": plan.vial_units,
         "diluentMl": float(plan.diluent_ml),
-        "previewUrl": reverse("planning:plan_preview", args=[plan.pk]),
+        "previewUrl": kept_links()("planning:plan_preview", plan.pk),
         "readonly": plan.is_final,
     }
 
