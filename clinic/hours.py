@@ -93,7 +93,8 @@ class Closures:
     holidays: dict[datetime.date, str] = field(default_factory=dict)
     time_off: list[tuple[int, datetime.date, datetime.date, str]] = field(default_factory=list)
     opening: dict[int, Span] = field(default_factory=dict)  # weekday -> hours; {}: the default
-    shifts: dict[int, list[Shift]] = field(default_factory=dict)  # injector id -> all its rows
+    # injector id -> its rows on the span's weekdays ([] for one with hours on others only)
+    shifts: dict[int, list[Shift]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)  # injector id -> name, for messages
 
     # The location.
@@ -144,7 +145,7 @@ class Closures:
         """The injector's working hours here that day; None: none entered at all
         (works whenever the location is open)."""
         rows = self.shifts.get(injector_id)
-        if not rows:
+        if rows is None:
             return None
         return [s for s in rows if s.weekday == day.weekday() and s.location_id == self.location.pk]
 
@@ -240,10 +241,13 @@ class Closures:
 
 
 # The four reads in one statement (issue 22: four ORM queries cost the day view
-# about 6 ms of CPU, compiling them most of it). Plain SQL that PostgreSQL and
-# SQLite both run: one row shape for all four, numbers in n1–n3, text in t1–t7
-# (dates and times as ISO text, parsed below). Read on every call, never kept:
-# booking, moving and the grids see the hours as they are now.
+# about 6 ms of CPU, compiling them most of it), the working hours only of the
+# span's weekdays with a row per injector who has any ('a': the name, and "has
+# hours" for the weekdays without; parsing every row of a chain's hours was a
+# millisecond of the day view). Plain SQL that PostgreSQL and SQLite both run: one
+# row shape for all, numbers in n1–n3, text in t1–t7 (dates and times as ISO text,
+# parsed below). Read on every call, never kept: booking, moving and the grids see
+# the hours as they are now.
 _KINDS_SQL = """
 SELECT 'c', CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT),
        CAST(d.day AS TEXT), d.reason, NULL, NULL, NULL, NULL, NULL
@@ -259,11 +263,14 @@ SELECT 'h', o.weekday, NULL, NULL, CAST(o.opens_at AS TEXT), CAST(o.closes_at AS
 UNION ALL
 SELECT 'w', w.injector_id, w.weekday, w.location_id, CAST(w.starts_at AS TEXT),
        CAST(w.ends_at AS TEXT), CAST(w.break_starts_at AS TEXT), CAST(w.break_ends_at AS TEXT),
-       l.name, u.first_name, u.last_name
+       l.name, NULL, NULL
   FROM clinic_workinghours w
   JOIN clinic_location l ON l.id = w.location_id
-  JOIN clinic_user u ON u.id = w.injector_id
- WHERE 1 = 1 {rows}
+ WHERE 1 = 1 {rows}{weekdays}
+UNION ALL
+SELECT 'a', u.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, u.first_name, u.last_name
+  FROM clinic_user u
+ WHERE EXISTS (SELECT 1 FROM clinic_workinghours w WHERE w.injector_id = u.id {rows})
 """
 
 
@@ -281,7 +288,7 @@ def closures(
 ) -> Closures:
     """What ``Closures`` knows for ``location`` from ``first_day`` to ``last_day``,
     for ``injectors`` (None: every one). One query: holidays, time off, opening
-    hours, working hours."""
+    hours, working hours (of the span's weekdays)."""
     params: list[object] = [location.pk, first_day, last_day, last_day, first_day]
     if injectors is None:
         only = ""
@@ -290,12 +297,29 @@ def closures(
         only = " AND {column} IN (" + ", ".join(["%s"] * len(ids)) + ")"
     else:
         only = " AND 1 = 0"
+    # Working hours of the weekdays the span holds (a day view reads one of seven); an
+    # injector with hours on other weekdays only is still one with hours ('a' rows).
+    span = (last_day - first_day).days + 1
+    weekdays = sorted(
+        {(first_day + datetime.timedelta(days=n)).weekday() for n in range(min(span, 7))}
+    )
+    on_days = (
+        ""
+        if len(weekdays) == 7
+        else " AND w.weekday IN (" + ", ".join(["%s"] * len(weekdays)) + ")"
+    )
     sql = _KINDS_SQL.format(
-        away=only.format(column="a.injector_id"), rows=only.format(column="w.injector_id")
+        away=only.format(column="a.injector_id"),
+        rows=only.format(column="w.injector_id"),
+        weekdays=on_days,
     )
     if injectors:
         params += ids
     params.append(location.pk)
+    if injectors:
+        params += ids
+    if on_days:
+        params += weekdays
     if injectors:
         params += ids
     found = statements.all_rows(sql, params)  # nosec B608 - placeholders only, values are parameters
@@ -303,6 +327,7 @@ def closures(
     away: list[tuple[datetime.date, int, int, datetime.date, str]] = []
     opening: dict[int, Span] = {}
     rows: list[tuple] = []
+    with_hours: list[tuple[int, str]] = []
     for kind, n1, n2, n3, t1, t2, t3, t4, t5, t6, t7 in found:
         if kind == "c":
             holidays[datetime.date.fromisoformat(t1)] = t2
@@ -311,11 +336,13 @@ def closures(
             away.append((first, n2, n1, last, t3))
         elif kind == "h":
             opening[n1] = (_clock(t1), _clock(t2))
+        elif kind == "a":
+            with_hours.append((n1, f"{t6} {t7}".strip()))
         else:
-            rows.append((n1, n2, _clock(t1), n3, t5, _clock(t2), _clock(t3), _clock(t4), t6, t7))
-    shifts: dict[int, list[Shift]] = {}
-    names: dict[int, str] = {}
-    for who, weekday, start, where, where_name, end, pause, resume, first, last in sorted(
+            rows.append((n1, n2, _clock(t1), n3, t5, _clock(t2), _clock(t3), _clock(t4)))
+    shifts: dict[int, list[Shift]] = {who: [] for who, _ in sorted(with_hours)}
+    names: dict[int, str] = dict(with_hours)
+    for who, weekday, start, where, where_name, end, pause, resume in sorted(
         rows, key=lambda row: row[:3]
     ):
         shifts.setdefault(who, []).append(
@@ -329,7 +356,6 @@ def closures(
                 break_end=resume,
             )
         )
-        names[who] = f"{first} {last}".strip()
     return Closures(
         location=location,
         holidays=holidays,

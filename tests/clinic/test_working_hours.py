@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from clinic import scheduling
 from clinic.errors import SchedulingError
-from clinic.hours import hours_warning
+from clinic.hours import closures, hours_warning
 from clinic.models import Appointment, OpeningHours, WorkingHours
 from clinic.slots import free_days, local_today
 from tests.factories import PatientFactory, at, make_appointment
@@ -263,6 +263,28 @@ def test_the_day_view_says_an_injector_works_elsewhere_that_day(
         f"(at {other_location.name})" in page.text
     )
     assert f"Book {injector.get_full_name()} at" not in page.text
+
+
+def test_an_injector_with_hours_on_other_weekdays_only_does_not_work_that_day(
+    desk_client, injector, location
+):
+    """The hours are read for the span's weekdays only (clinic.hours.closures); an
+    injector whose hours are all on other weekdays still has hours: not bookable on
+    the day, and the grid says why under their name (doors: the day view, the week
+    view, the booking page's refusal to offer a time, the free-slot search)."""
+    thursday = next_weekday(location, 3)
+    works(injector, location, 0, T(9), T(17))  # Mondays only
+    known = closures(location=location, first_day=thursday, last_day=thursday)
+    assert known.shifts_on(injector.pk, thursday) == []
+    assert known.bookable(injector, thursday) == []
+    page = desk_client.get(f"/day/?day={thursday.isoformat()}&location={location.pk}")
+    assert f"{injector.get_full_name()} does not work at {location.name} on Thursdays" in page.text
+    assert f"Book {injector.get_full_name()} at" not in page.text
+    week = desk_client.get(f"/week/?injector={injector.pk}&day={thursday.isoformat()}")
+    monday, links = thursday - datetime.timedelta(days=3), html.unescape(week.text)
+    assert f"&day={monday.isoformat()}&start=09:00" in links
+    assert f"&day={thursday.isoformat()}&start=09:00" not in links
+    assert starts_on(location, injector, thursday)[1] == []
 
 
 def test_the_grids_query_count_stays_with_hours(
