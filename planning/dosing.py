@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from .choices import DoseBasis, Side, Source
 from .units import format_units
@@ -53,6 +54,28 @@ class MuscleTotals:
     difference: Decimal
     percent: Decimal | None
     points: int
+
+
+class CheckedPoint(NamedTuple):
+    """What the rules read of a point (a plan's, a template's, a charted injection, a
+    posted one): its muscle, side, units (a decimal) and height on the diagram."""
+
+    muscle: object
+    side: str
+    units: Decimal
+    y: Decimal | None
+
+
+def as_checked(points: Iterable) -> list[CheckedPoint]:
+    """``points`` as the rules read them, each attribute read once (a model row's
+    ``muscle`` is a descriptor lookup, and the rules read it hundreds of times: once
+    per point and range or limit; issue 22)."""
+    return [
+        p
+        if type(p) is CheckedPoint
+        else CheckedPoint(p.muscle, p.side, Decimal(p.units), getattr(p, "y", None))
+        for p in points
+    ]
 
 
 def totals_by_muscle_side(points: Iterable) -> list[MuscleTotals]:
@@ -657,6 +680,7 @@ def check_plan(
     product), worst first. The one authority: the plan editor, the chart, the
     touch-up, signing and the demo data all call it (through
     ``planning.dose_rules.check_doses``)."""
+    points = as_checked(points)
     totals = totals_by_muscle_side(points)
     own = sum((t.total for t in totals), ZERO)
     ranges = [r for r in ranges if r.product_id == product.pk]
@@ -667,7 +691,7 @@ def check_plan(
     checks += retreatment_check(context=context)
     checks += limit_checks(points=points, limits=[x for x in limits if x.product_id == product.pk])
     if context.planned is not None:
-        checks += departure_checks(planned=context.planned, given=points)
+        checks += departure_checks(planned=as_checked(context.planned), given=points)
     label = label_checks(
         product=product, points=points, totals=totals, ranges=ranges, age=context.age
     )
