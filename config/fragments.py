@@ -34,7 +34,10 @@ class FragmentEnvironment(jinja2.Environment):
                 return obj[attribute]
             except (TypeError, LookupError):
                 return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+        try:  # Jinja2's first step, without its call (a lookup is a few microseconds)
+            return getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
 
 
 def environment(**options) -> jinja2.Environment:

@@ -104,16 +104,35 @@ def _arrival_rows(request, context: dict) -> dict:
         rows["expected_rows"] = render_fragment(
             "clinic/day_lists.jinja",
             which="expected",
-            rows=context["expected"],
+            rows=[
+                (a.local_time, a.kind, a.link, a.patient_name, a.injector_name, a.status_url)
+                for a in context["expected"]
+            ],
             csrf_input=csrf_input(request) if context["expected"] else "",
             here_path=context["here_path"],
         )
         rows["here_rows"] = render_fragment(
-            "clinic/day_lists.jinja", which="here", rows=context["here_now"]
+            "clinic/day_lists.jinja",
+            which="here",
+            rows=[
+                (a.local_time, a.link, a.patient_name, a.status_label) for a in context["here_now"]
+            ],
         )
     if context["cancelled"]:
         rows["cancelled_rows"] = render_fragment(
-            "clinic/day_lists.jinja", which="cancelled", rows=context["cancelled"]
+            "clinic/day_lists.jinja",
+            which="cancelled",
+            rows=[
+                (
+                    a.link,
+                    a.local_time,
+                    a.patient_name,
+                    a.kind_label,
+                    a.injector_name,
+                    a.cancel_reason,
+                )
+                for a in context["cancelled"]
+            ],
         )
     return rows
 
