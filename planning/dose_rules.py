@@ -15,6 +15,9 @@ from __future__ import annotations
 import datetime
 
 from . import dosing, reference_cache, treatment_history
+from .choices import DoseKind
+
+CHARTED = (DoseKind.CHART, DoseKind.TOUCH_UP)  # a visit's signed chart, by its visit's kind
 
 
 def lock_patient(patient_id: int) -> None:
@@ -33,6 +36,7 @@ def check_doses(
     record: str = "plan",
     exclude_visits: frozenset | set = frozenset(),
     exclude_plans: frozenset | set = frozenset(),
+    exclude_charts_of: frozenset | set = frozenset(),
     planned: list | None = None,
     screening=None,
     with_screening: bool = True,
@@ -40,9 +44,10 @@ def check_doses(
 ) -> list[dosing.Check]:
     """All dose checks for ``points`` of ``product`` given on ``on``, worst first.
 
-    ``exclude_visits`` / ``exclude_plans``: the record being decided, so it is not
-    counted twice (a chart leaves out its visit's plan; a touch-up its cycle, whose
-    points it passes itself). ``planned``: a chart's final plan points (departures).
+    ``exclude_visits`` / ``exclude_plans`` / ``exclude_charts_of``: the record being
+    decided, so it is not counted twice (a chart leaves out its visit's plan; a
+    touch-up its cycle, whose points it passes itself; a plan itself and its visit's
+    signed chart, what the plan became). ``planned``: a chart's final plan points (departures).
     Queries: the patient's history (1: the doses around the day, the last session
     (none for a touch-up), the reported doses), the product's ranges and limits (4, or
     none when cached)."""
@@ -58,7 +63,8 @@ def check_doses(
         d
         for d in history.doses
         if d.visit_id not in exclude_visits
-        and not (d.kind == "plan" and d.record_id in exclude_plans)
+        and not (d.kind == DoseKind.PLAN and d.record_id in exclude_plans)
+        and not (d.kind in CHARTED and d.visit_id in exclude_charts_of)
     ]
     last = history.last_session
     context = dosing.DoseContext(

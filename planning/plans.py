@@ -55,7 +55,11 @@ def ranges_for(product: Product) -> list[DoseRange]:
 
 def run_checks(*, plan: TreatmentPlan, points: list, screening=None, ranges=None) -> list:
     """The dose checks of ``plan`` with ``points``, from the database (authoritative):
-    planning.dose_rules, as for every other record."""
+    planning.dose_rules, as for every other record. A plan is its visit's treatment:
+    the visit's signed chart, what the plan became, is not counted beside it (as a
+    chart leaves out its visit's plans); another final plan of the visit still counts
+    (either may be given). Every door of a plan's checks calls this: the plan page, its
+    live preview, saving, finalizing and the demo data."""
     visit = plan.visit
     return dose_rules.check_doses(
         patient=visit.patient,
@@ -63,6 +67,7 @@ def run_checks(*, plan: TreatmentPlan, points: list, screening=None, ranges=None
         points=points,
         on=visit.date,
         exclude_plans={plan.pk},
+        exclude_charts_of={visit.pk},
         screening=screening,
         ranges=ranges if ranges is not None else ranges_for(plan.product),
     )

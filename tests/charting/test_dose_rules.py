@@ -17,6 +17,7 @@ only warned)."""
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -458,3 +459,46 @@ def test_a_touch_up_drawn_on_the_other_side_is_refused(injector, patient):
     assert "drawn on CORR (patient's L), not on CORR (patient's R)" in refused.value.errors["xy"]
     review.refresh_from_db()
     assert review.touch_up_id is None
+
+
+# --- a plan is its visit's treatment --------------------------------------------------------
+
+
+def test_a_plan_never_counts_its_own_visits_signed_chart(injector, patient, injector_client):
+    """A plan and its visit's signed chart are one treatment: the plan's checks leave
+    the visit's chart out, as a chart leaves out its visit's plans; another visit's
+    record still counts (and another final plan of the same visit: either may be
+    given, test_two_same_day_plans_of_242_units_cannot_both_be_final). Doors: the plan
+    page and its live preview (``planning.plans.run_checks``, which saving, finalizing
+    and the demo data call too). Seen red before the rule: "90 U ... (this plan 45 U;
+    signed chart of ..., 45 U)" for one 45 U treatment."""
+    from planning.plans import run_checks
+
+    treatment = charted_treatment(patient=patient, injector=injector, points=HEAVY[:3])
+    visit, plan = treatment.visit, treatment.visit.plans.get()
+    alternative = make_plan(visit=visit, by=injector, points=HEAVY[:3], final=True)
+    sign_treatment(treatment=treatment, by=injector, password=PASSWORD)
+    for each in (plan, alternative):
+        checks = run_checks(plan=each, points=list(each.points.select_related("muscle")))
+        assert not [c for c in checks if c.code.startswith("ceiling")], checks
+    page = injector_client.get(plan.get_absolute_url())
+    assert "signed chart of" not in page.text
+    assert "plan-errors" not in page.text and page.status_code == 200
+    posted = [
+        {"muscle": p.muscle.code, "side": p.side, "x": float(p.x), "y": float(p.y),
+         "units": str(p.units)}
+        for p in plan.points.select_related("muscle")
+    ]  # fmt: skip
+    preview = injector_client.post(
+        reverse("planning:plan_preview", args=[plan.pk]),
+        {"points": json.dumps(posted), "version": plan.version},
+    )
+    assert preview.status_code == 200 and 'data-testid="checks"' in preview.text
+    assert "signed chart of" not in preview.text
+
+    # another visit's plan the same day counts beside it
+    other = treatment_visit_today(patient, injector)
+    _, checks = finalize(other, injector, HEAVY[:3])
+    window = next(c for c in checks if c.code == "ceiling-window")
+    assert "90 U of onabotulinumtoxinA" in window.message, window.message
+    assert "signed chart of" in window.message
