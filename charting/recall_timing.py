@@ -78,8 +78,16 @@ class DurationTable:
     def cached(cls) -> DurationTable:
         """The same table from this process's reference data (``planning.reference_cache``:
         no query once loaded; reloaded when an admin's change commits, read straight from
-        the database inside a transaction)."""
-        return cls(reference_cache.effect_durations())
+        the database inside a transaction). Made once per set of rows: the reference
+        cache hands out the same rows until they are reloaded (a table is read only)."""
+        rows = reference_cache.effect_durations()
+        kept = cls._kept
+        if kept is None or kept[0] is not rows:
+            kept = (rows, cls(rows))
+            cls._kept = kept
+        return kept[1]
+
+    _kept: tuple | None = None  # (the reference rows, their table)
 
     def rows_for(self, *, product_id: int | None, muscle_ids: Iterable[int]) -> list:
         found: dict[int, EffectDuration] = {}

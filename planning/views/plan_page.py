@@ -83,16 +83,14 @@ def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
     map_visit, observations = latest_baseline(visit=plan.visit)
     graded = {o.muscle_id for o in observations}
     treated = {p.muscle.code for p in points}
-    suggestions = [
-        s
-        for s in suggest(
-            muscles=muscles,
-            observations=observations,
-            ranges=ranges,
-            limits=reference_cache.dose_limits(plan.product),  # 2 queries unless cached
-        )
-        if s.muscle.pk in graded or s.muscle.code in treated
-    ]
+    # a suggestion per muscle graded there or treated in the plan (each muscle's row is
+    # its own: the others are not worked out to be left out)
+    suggestions = suggest(
+        muscles=[m for m in muscles if m.pk in graded or m.code in treated],
+        observations=observations,
+        ranges=ranges,
+        limits=reference_cache.dose_limits(plan.product),  # 2 queries unless cached
+    )
     return map_visit, suggestions, observed_pulls(observations, muscles)
 
 
