@@ -3,7 +3,8 @@ from django.apps import AppConfig
 
 class ProjectConfig(AppConfig):
     """The project package as an app: its management command (seed_demo), and how
-    many prepared statements a database connection keeps (config.database)."""
+    many prepared statements a database connection keeps, and its timestamps' loader
+    (config.database)."""
 
     name = "config"
     label = "project"
@@ -12,6 +13,7 @@ class ProjectConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from .database import keep_prepared
+        from .database import fast_timestamps, keep_prepared
 
         connection_created.connect(keep_prepared, dispatch_uid="config.keep_prepared")
+        connection_created.connect(fast_timestamps, dispatch_uid="config.fast_timestamps")
