@@ -17,8 +17,6 @@ import datetime
 from . import dosing, reference_cache, treatment_history
 from .choices import DoseKind
 
-CHARTED = (DoseKind.CHART, DoseKind.TOUCH_UP)  # a visit's signed chart, by its visit's kind
-
 
 def lock_patient(patient_id: int) -> None:
     """Serialize every dose decision of one patient (inside the caller's transaction)."""
@@ -47,7 +45,9 @@ def check_doses(
     ``exclude_visits`` / ``exclude_plans`` / ``exclude_charts_of``: the record being
     decided, so it is not counted twice (a chart leaves out its visit's plan; a
     touch-up its cycle, whose points it passes itself; a plan itself and its visit's
-    signed chart, what the plan became). ``planned``: a chart's final plan points (departures).
+    signed main chart, the visit's treatment the plan stands for: never a touch-up,
+    which is charted on a review visit from an earlier visit's plan and counts).
+    ``planned``: a chart's final plan points (departures).
     Queries: the patient's history (1: the doses around the day, the last session
     (none for a touch-up), the reported doses), the product's ranges and limits (4, or
     none when cached)."""
@@ -64,7 +64,7 @@ def check_doses(
         for d in history.doses
         if d.visit_id not in exclude_visits
         and not (d.kind == DoseKind.PLAN and d.record_id in exclude_plans)
-        and not (d.kind in CHARTED and d.visit_id in exclude_charts_of)
+        and not (d.kind == DoseKind.CHART and d.visit_id in exclude_charts_of)
     ]
     last = history.last_session
     context = dosing.DoseContext(

@@ -55,11 +55,12 @@ def ranges_for(product: Product) -> list[DoseRange]:
 
 def run_checks(*, plan: TreatmentPlan, points: list, screening=None, ranges=None) -> list:
     """The dose checks of ``plan`` with ``points``, from the database (authoritative):
-    planning.dose_rules, as for every other record. A plan is its visit's treatment:
-    the visit's signed chart, what the plan became, is not counted beside it (as a
-    chart leaves out its visit's plans); another final plan of the visit still counts
-    (either may be given). Every door of a plan's checks calls this: the plan page, its
-    live preview, saving, finalizing and the demo data."""
+    planning.dose_rules, as for every other record. A plan stands for its visit's
+    treatment: the visit's signed main chart (that treatment as given) is not counted
+    beside it, as a chart leaves out its visit's plans; a signed touch-up on the visit (a
+    review visit's, from an earlier plan) still counts, and so does another final plan
+    of a visit not yet charted (either may be given). Every door of a plan's checks
+    calls this: the plan page, its live preview, saving, finalizing and the demo data."""
     visit = plan.visit
     return dose_rules.check_doses(
         patient=visit.patient,

@@ -466,9 +466,10 @@ def test_a_touch_up_drawn_on_the_other_side_is_refused(injector, patient):
 
 def test_a_plan_never_counts_its_own_visits_signed_chart(injector, patient, injector_client):
     """A plan and its visit's signed chart are one treatment: the plan's checks leave
-    the visit's chart out, as a chart leaves out its visit's plans; another visit's
-    record still counts (and another final plan of the same visit: either may be
-    given, test_two_same_day_plans_of_242_units_cannot_both_be_final). Doors: the plan
+    the visit's chart out, as a chart leaves out its visit's plans (an alternative plan
+    of the visit too: once charted, the chart is the visit's treatment); another visit's
+    record still counts (and another final plan of a visit not yet charted: either may
+    be given, test_two_same_day_plans_of_242_units_cannot_both_be_final). Doors: the plan
     page and its live preview (``planning.plans.run_checks``, which saving, finalizing
     and the demo data call too). Seen red before the rule: "90 U ... (this plan 45 U;
     signed chart of ..., 45 U)" for one 45 U treatment."""
@@ -502,3 +503,17 @@ def test_a_plan_never_counts_its_own_visits_signed_chart(injector, patient, inje
     window = next(c for c in checks if c.code == "ceiling-window")
     assert "90 U of onabotulinumtoxinA" in window.message, window.message
     assert "signed chart of" in window.message
+
+
+def test_a_plan_on_a_review_visit_counts_the_touch_up_signed_there(injector, patient):
+    """A touch-up is charted on the review visit from the earlier visit's plan: it is
+    not what a plan of the review visit became, and counts beside it (the door: the
+    plan's checks, ``planning.plans.run_checks``). Seen red with touch-ups left out as
+    the visit's chart."""
+    from planning.plans import run_checks
+
+    _, review = cycle_with_touch_up(patient, injector, session_days_ago=30, touch_up_days_ago=16)
+    plan = make_plan(visit=review.visit, by=injector, points=HEAVY[:3])
+    checks = run_checks(plan=plan, points=list(plan.points.select_related("muscle")))
+    window = next(c for c in checks if c.code == "ceiling-window")
+    assert "touch-up of" in window.message, window.message
