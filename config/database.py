@@ -29,7 +29,7 @@ value), and because psycopg's C class cannot be subclassed, Django's derives fro
 pure-Python one: about 5 µs a value, more than a millisecond of a busy day view's 250
 (Django ticket #36960, psycopg issue #1273). Ours has the same ``timezone`` and does
 the same ``replace(tzinfo=...)`` on what the C loader parsed in the connection's time
-zone; tests/test_database.py compares the two on every kind of value.
+zone; tests/clinic/test_timestamps.py compares the two on every kind of value.
 """
 
 from __future__ import annotations

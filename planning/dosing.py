@@ -424,10 +424,11 @@ def window_peak(*, on: datetime.date, own: Decimal, doses, days: int):
     last day, the doses in it), the latest such window when several are as full.
     ``own`` is given on ``on`` itself.
 
-    A window's total changes only where a dose enters it, so the latest-starting of
-    the fullest windows starts on ``on`` or on a dose's day: only those starts are
-    tried, latest first (the windows ending before ``on`` + ``days`` - 1 that start on
-    no dose's day hold no more than the next later start)."""
+    Only the starts that can be the latest of the fullest windows are tried, latest
+    first: ``on`` and each dose's day before it. A window starting on no dose's day
+    holds no more than the one starting a day later (it gains no dose, units are never
+    negative), so a later start is always as full (tests/planning/
+    test_ceiling_properties.py checks it against trying every start)."""
     first = on - datetime.timedelta(days=days - 1)
     starts = sorted({on, *(d.on for d in doses if first <= d.on < on)}, reverse=True)
     best = None
