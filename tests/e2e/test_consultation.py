@@ -33,13 +33,21 @@ def start_the_consultation(page, patient):
     page.get_by_test_id("start-consultation").click()
     page.wait_for_url("**/planning/visits/*/")
     page.get_by_role("link", name="1 · Screening").click()
+    # Wait for the screening itself: the questions read before it has loaded would
+    # be the visit page's (none), and an empty screening is refused with a 400.
+    page.wait_for_url("**/planning/visits/*/screening/")
 
 
 def answer_the_screening(page, yes: str):
     """Every question answered: ``yes`` to one, no to the others."""
-    for fieldset in page.locator("[data-question]").all():
+    expect(page.locator("[data-question]").first).to_be_visible()
+    questions = page.locator("[data-question]").all()
+    assert len(questions) > 5
+    for fieldset in questions:
         code = fieldset.get_attribute("data-question")
-        fieldset.locator("label", has_text="Yes" if code == yes else "No").tap()
+        answer = "Yes" if code == yes else "No"
+        fieldset.locator("label", has_text=answer).tap()
+        expect(fieldset.get_by_label(answer, exact=True)).to_be_checked()
     page.get_by_test_id("save-screening").click()
 
 
@@ -144,6 +152,7 @@ def test_a_blocked_patient_cannot_go_further(page, demo_data):
         in page.get_by_test_id("screening-blocked").inner_text()
     )
     page.get_by_role("link", name="2 · Movement map").click()
+    page.wait_for_url("**/planning/visits/*/map/")
     assert page.get_by_test_id("screening-blocked").is_visible()
     assert page.get_by_test_id("save-map").count() == 0
     assert (
