@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,7 @@ from ..models import PlanTemplate, TreatmentPlan
 from ..plan_forms import ApplyForm, KeepForm, PlanSaveForm, PlanStartForm, TemplateForm
 from ..plan_points import as_points
 from ..screening import screening_state
-from .plan_page import editor_context, panel_context
+from .plan_page import editor_body, editor_context, panel_context, panel_markup
 
 
 @role_required(*CLINICAL_ROLES)
@@ -129,6 +130,7 @@ def plan_editor(request, plan_id: int):
     context = editor_context(
         plan=plan, screening=state, form=form, conflict=conflict, muscles=muscles
     )
+    context["body"] = editor_body(request, context)
     status = 409 if conflict else (400 if form.is_bound else 200)
     return render(request, "planning/plan_editor.html", context, status=status)
 
@@ -145,7 +147,7 @@ def plan_preview(request, plan_id: int):
     state = screening_state(visit=plan.visit, latest=plan.visit.latest_screening)
     context = panel_context(plan=plan, points=points, screening=state)
     context["point_errors"] = form.errors.get("points", [])
-    return render(request, "planning/_plan_panel.html", context)
+    return HttpResponse(panel_markup(context))
 
 
 @role_required(*CLINICAL_ROLES)
