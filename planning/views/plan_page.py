@@ -7,10 +7,6 @@ import json
 from decimal import Decimal
 from functools import lru_cache
 
-from django.middleware.csrf import get_token
-from markupsafe import Markup
-
-from clinic.fragments import render_fragment
 from clinic.links import kept_links
 
 from .. import plans as planning_plans
@@ -217,18 +213,3 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         "keep_rows": not editable and not form.is_bound,
         "step": "plan",
     }
-
-
-def editor_body(request, context: dict) -> Markup:
-    """The plan page's body (``editor_context``'s values) as one Jinja2 template,
-    ``planning/plan_editor.jinja``: the page's own Django template nodes were ~2.5 ms
-    of a request (issue 22, tenth pass); plan_editor.html places it in base.html."""
-    return render_fragment(
-        "planning/plan_editor.jinja", **context, point_errors=(), csrf_token=get_token(request)
-    )
-
-
-def panel_markup(context: dict) -> Markup:
-    """The panel alone (``panel_context``'s values and the preview's point errors):
-    what the live preview answers, the same template the page places."""
-    return render_fragment("planning/plan_panel.jinja", keep_rows=False, **context)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,7 +21,7 @@ from ..models import PlanTemplate, TreatmentPlan
 from ..plan_forms import ApplyForm, KeepForm, PlanSaveForm, PlanStartForm, TemplateForm
 from ..plan_points import as_points
 from ..screening import screening_state
-from .plan_page import editor_body, editor_context, panel_context, panel_markup
+from .plan_page import editor_context, panel_context
 
 
 @role_required(*CLINICAL_ROLES)
@@ -130,7 +129,6 @@ def plan_editor(request, plan_id: int):
     context = editor_context(
         plan=plan, screening=state, form=form, conflict=conflict, muscles=muscles
     )
-    context["body"] = editor_body(request, context)
     status = 409 if conflict else (400 if form.is_bound else 200)
     return render(request, "planning/plan_editor.html", context, status=status)
 
@@ -147,7 +145,7 @@ def plan_preview(request, plan_id: int):
     state = screening_state(visit=plan.visit, latest=plan.visit.latest_screening)
     context = panel_context(plan=plan, points=points, screening=state)
     context["point_errors"] = form.errors.get("points", [])
-    return HttpResponse(panel_markup(context))
+    return render(request, "planning/_plan_panel.html", context)
 
 
 @role_required(*CLINICAL_ROLES)

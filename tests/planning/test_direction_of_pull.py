@@ -152,7 +152,7 @@ def test_the_plan_and_the_pdf_map_say_the_directions(injector_client, visit, inj
     plan = make_plan(visit=visit, by=injector)
     page = injector_client.get(plan.get_absolute_url()).content.decode()
     directions = page.split('data-testid="plan-directions"')[1].split("</ul>")[0]
-    assert "Frontalis (lateral), raise brows: Patient&#39;s R tail spikes up" in directions
+    assert "Frontalis (lateral), raise brows: Patient&#x27;s R tail spikes up" in directions
 
     expressions = list(Expression.objects.all())
     rows = _map_rows(list(Observation.objects.all()), expressions, list(Muscle.objects.all()))

@@ -90,7 +90,7 @@ def test_the_plan_page_refuses_a_medial_point_drawn_on_the_lateral_part(
     plan = make_plan(visit=visit, by=injector)
     response = save(injector_client, plan, [point("FRONT", "R", 4, drawn_on=("FRONTL", "R"))])
     assert response.status_code == 400
-    assert "drawn on FRONTL (patient&#39;s R), not on FRONT (patient&#39;s R)" in (
+    assert "drawn on FRONTL (patient&#x27;s R), not on FRONT (patient&#x27;s R)" in (
         response.content.decode()
     )
     assert not TreatmentPlan.objects.get(pk=plan.pk).points.exists()

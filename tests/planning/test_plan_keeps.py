@@ -72,7 +72,7 @@ def test_keeping_a_segment_shows_it_on_the_plan_and_the_diagram(injector_client,
     section = page.split('data-testid="plan-keeps"')[1].split("</section>")[0]
     assert (
         "<strong>Frontalis (lateral)</strong> · "
-        '<span class="side-R">Patient&#39;s R</span> — holds the brow tail' in section
+        '<span class="side-R">Patient&#x27;s R</span> — holds the brow tail' in section
     )
     assert (
         'data-kept="FRONTL-R"' in page and 'pointer-events="none" data-testid="face-kept"' in page
@@ -133,7 +133,7 @@ def test_a_planned_point_on_a_kept_segment_is_refused_at_every_door(
         assert response.status_code == 400
         page = page_of(response)
         assert (
-            "Point 1: Frontalis (lateral), patient&#39;s R is kept on this plan "
+            "Point 1: Frontalis (lateral), patient&#x27;s R is kept on this plan "
             "(holds the brow tail): remove the point, or stop keeping that segment first."
         ) in page
     assert not InjectionPoint.objects.filter(plan=plan).exists()

@@ -216,7 +216,7 @@ def test_two_tabs_do_not_silently_lose_points(injector_client, plan):
         (point("CORR", "L", 150), "at most 100 U per point"),
         (point("CORR", "L", "four"), "as a number"),
         (point("CORR", "L", 4, x="1.5"), "outside the diagram"),
-        (point("CORR", "C", 4), "charted patient&#39;s R or patient&#39;s L only"),
+        (point("CORR", "C", 4), "charted patient&#x27;s R or patient&#x27;s L only"),
         (point("PROC", "L", 4), "charted midline only"),
         (point("NOPE", "L", 4), "choose a muscle"),
         ({**point("CORR", "L", 4), "depth": "very deep"}, "unknown depth"),
@@ -271,7 +271,7 @@ def test_a_point_drawn_on_another_muscle_or_side_is_refused(injector_client, pla
     drawn_left = [point("CORR", "R", 4, x=x, y=y)]  # recorded right, drawn left
     response = injector_client.post(plan.get_absolute_url(), body(drawn_left, version=1))
     assert response.status_code == 400
-    assert "drawn on CORR (patient&#39;s L), not on CORR (patient&#39;s R)" in (
+    assert "drawn on CORR (patient&#x27;s L), not on CORR (patient&#x27;s R)" in (
         response.content.decode()
     )
     assert stored(plan)[1] == []
