@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from charting.models import Consent, DueReview, Treatment
 from tests.factories import PASSWORD, make_lot, treatment_visit
@@ -42,7 +43,7 @@ def sign_the_consent_on_the_pad(page, visit):
     """An empty pad is refused in the page; strokes are accepted."""
     page.goto(f"/charting/visits/{visit.pk}/consent/")
     page.get_by_test_id("consent-submit").click()
-    assert page.locator("[data-signature-hint]").is_visible()
+    expect(page.locator("[data-signature-hint]")).to_be_visible()
     draw_signature(page)
     page.get_by_test_id("consent-submit").click()
     page.wait_for_url(f"**/charting/visits/{visit.pk}/chart/")
@@ -80,7 +81,7 @@ def chart_far_more_than_planned_and_see_the_block(page):
     page.get_by_text("Chart saved.").wait_for()
     checks = page.get_by_test_id("chart-dose-checks")
     assert "a site of 100 U is above the clinic" in checks.inner_text()
-    assert page.get_by_test_id("dose-blocked").is_visible()
+    expect(page.get_by_test_id("dose-blocked")).to_be_visible()
     assert "96 U more" in page.get_by_test_id("departures").inner_text()
     assert page.get_by_test_id("sign-button").is_disabled()
 

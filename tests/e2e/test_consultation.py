@@ -153,7 +153,7 @@ def test_a_blocked_patient_cannot_go_further(page, demo_data):
     )
     page.get_by_role("link", name="2 · Movement map").click()
     page.wait_for_url("**/planning/visits/*/map/")
-    assert page.get_by_test_id("screening-blocked").is_visible()
+    expect(page.get_by_test_id("screening-blocked")).to_be_visible()
     assert page.get_by_test_id("save-map").count() == 0
     assert (
         grade_button(page, "FROWN.CORR.L", 3).is_disabled()

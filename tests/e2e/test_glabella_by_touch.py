@@ -12,6 +12,7 @@ its point editor, and the plan's saving (planning.plans, checked on the server).
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from planning.face import REGIONS
 from planning.models import TreatmentPlan
@@ -92,7 +93,7 @@ def test_a_five_point_glabella_by_hand(page, injector, patient, viewport):
     # diagram: none of the five sites lies under it.
     page.touchscreen.tap(*finger(page, GLABELLA[0][2]))
     editor = page.locator("[data-point-editor]")
-    assert editor.is_visible()
+    expect(editor).to_be_visible()
     box = editor.bounding_box()
     for _, _, at in GLABELLA:
         x, y = on_screen(page, at)

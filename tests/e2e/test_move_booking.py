@@ -18,6 +18,7 @@ that closed the day (the form's closed-day message).
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from clinic.models import Appointment
 from clinic.roles import Role
@@ -101,7 +102,7 @@ def test_touch_long_press_moves_a_booking_to_another_time_and_injector(page, two
     finger.down(*centre(block.bounding_box()))
     page.wait_for_timeout(500)  # the long press: the booking lifts
     ghost = page.get_by_test_id("move-ghost")
-    assert ghost.is_visible()
+    expect(ghost).to_be_visible()
     finger.move(*centre(target.bounding_box()))
     # The ghost follows the finger and says where it would go; the time is highlighted.
     assert "10:30, Bruno Abbott" in ghost.inner_text()

@@ -74,7 +74,7 @@ def test_patient_fills_intake_on_a_phone_and_the_injector_confirms_it_plans_and_
     phone.get_by_label("A recent photo of the expression you dislike (optional)").set_input_files(
         {"name": "selfie.jpg", "mimeType": "image/jpeg", "buffer": selfie_jpeg()}
     )
-    assert phone.get_by_test_id("consent-text").is_visible()
+    expect(phone.get_by_test_id("consent-text")).to_be_visible()
     # Nothing wider than the phone's screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.get_by_test_id("send-intake").tap()
@@ -90,10 +90,10 @@ def test_patient_fills_intake_on_a_phone_and_the_injector_confirms_it_plans_and_
     login(page, injector.email, PASSWORD)
     page.goto(f"/planning/visits/{visit.pk}/screening/")
     expect(page.get_by_test_id("intake-prefilled")).to_be_visible()
-    assert page.get_by_test_id("intake-unconfirmed").is_visible()
+    expect(page.get_by_test_id("intake-unconfirmed")).to_be_visible()
     assert page.locator("#id_q_interacting_medicines_0").is_checked()  # "yes", pre-filled
     assert "Frown lines" in page.get_by_test_id("intake-bothers").inner_text()
-    assert page.get_by_test_id("intake-selfie").is_visible()
+    expect(page.get_by_test_id("intake-selfie")).to_be_visible()
     page.get_by_test_id("save-screening").click()
     expect(page.get_by_test_id("intake-confirmed")).to_be_visible()
     expect(page.get_by_test_id("intake-agrees")).to_be_visible()

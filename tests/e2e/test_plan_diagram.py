@@ -59,7 +59,7 @@ def give_the_left_corrugator_6_units(page):
     """Change one point's units: the stronger left corrugator gets 6 U."""
     marker(page, "CORR", "L").tap()
     editor = page.locator("[data-point-editor]")
-    assert editor.is_visible()
+    expect(editor).to_be_visible()
     editor.get_by_label("Units", exact=True).fill("6")
     editor.get_by_role("button", name="Done").click()
     assert marker(page, "CORR", "L").text_content() == "6"

@@ -4,6 +4,7 @@ the treatment and the touch-up, and next cycle's suggestion with its reason."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from charting.demo.reviews import READY_PATIENT
 from charting.models import DueReview
@@ -47,7 +48,7 @@ def grade_the_residual_movement(page):
     page.get_by_test_id("satisfaction").select_option("2")
     page.get_by_test_id("save-review").click()
     page.wait_for_url("**/reviews/*/")
-    assert page.get_by_test_id("asym-CORR").is_visible()
+    expect(page.get_by_test_id("asym-CORR")).to_be_visible()
 
 
 def compare_the_photos(page):
@@ -89,7 +90,7 @@ def sign_the_review(page, review, due):
     page.get_by_test_id("to-sign").click()
     page.get_by_test_id("sign-password").fill(DEMO_PASSWORD)
     page.get_by_test_id("sign-review").click()
-    assert page.get_by_test_id("review-signed").is_visible()
+    expect(page.get_by_test_id("review-signed")).to_be_visible()
     review.refresh_from_db()
     assert review.is_signed and review.touch_up.is_signed
     assert review.touch_up.signed_at <= timezone.now()

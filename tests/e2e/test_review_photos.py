@@ -8,6 +8,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from charting.reviews.review import open_review
 from charting.signing import sign_treatment
@@ -60,7 +61,7 @@ def test_review_photos_need_no_new_screening_and_lead_back_in_one_tap(page, revi
     page.get_by_test_id("take-review-photos").tap()
     page.wait_for_url("**/photos/?back=review")
     # No screening of the review visit is asked for: the form is there.
-    assert page.get_by_test_id("photo-form").is_visible()
+    expect(page.get_by_test_id("photo-form")).to_be_visible()
     assert page.get_by_test_id("screening-missing").count() == 0
     page.get_by_label("Expression").select_option(label="Frown")
     page.get_by_test_id("photo-input").set_input_files(
@@ -76,7 +77,7 @@ def test_review_photos_need_no_new_screening_and_lead_back_in_one_tap(page, revi
     assert page.url.endswith("/photos/?back=review")
     page.get_by_test_id("back-to-review").tap()  # one tap back
     page.wait_for_url(f"**/reviews/{review.pk}/photos/")
-    assert page.get_by_test_id("compare-FROWN").get_by_test_id("review-photo").is_visible()
+    expect(page.get_by_test_id("compare-FROWN").get_by_test_id("review-photo")).to_be_visible()
 
 
 def test_comparison_shows_whole_portrait_photos_at_one_scale(page, review, injector):

@@ -6,6 +6,7 @@ the reschedule form)."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from clinic.models import Appointment
 from clinic.slots import local_today
@@ -33,7 +34,7 @@ def test_keyboard_moves_a_booking_to_another_room(page, clinic_day):  # noqa: F8
     login(page, "frank@test.clinic", PASSWORD)
     page.goto(f"/day/?day={day.isoformat()}")
     page.get_by_test_id("by-room").click()
-    assert page.get_by_role("region", name="Room 2").is_visible()
+    expect(page.get_by_role("region", name="Room 2")).to_be_visible()
     block = page.get_by_test_id(f"appointment-{booking.pk}")
     block.focus()
     page.keyboard.press("m")

@@ -8,6 +8,7 @@ from base64 import b32decode
 
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from clinic.demo import DEMO_PASSWORD
 from clinic.models import Patient
@@ -55,7 +56,7 @@ def test_the_auditor_signs_in_with_2fa_and_sees_who_opened_a_chart_today(
     key = b32decode(secret + "=" * (-len(secret) % 8))
     tab.get_by_label("Code").fill(f"{TOTP(key).token():06d}")
     tab.get_by_role("button", name="Confirm").click()
-    assert len(tab.get_by_test_id("backup-codes").locator("li").all()) == 10
+    expect(tab.get_by_test_id("backup-codes").locator("li")).to_have_count(10)
     tab.goto(f"/patients/{patient.pk}/")
     assert patient.first_name in tab.locator("h1").inner_text()
     injector.close()
