@@ -61,7 +61,7 @@ def record_a_vial_of_the_good_lot(page):
     vial_form = page.get_by_test_id("vial-form")
     vial_form.get_by_label("Lot").select_option(label="E2E-OLD · exp " + expiry(-1))
     vial_form.get_by_role("button", name="Record vial").click()
-    assert "expired on" in page.get_by_test_id("vial-form").inner_text()
+    expect(page.get_by_test_id("vial-form")).to_contain_text("expired on", use_inner_text=True)
     vial_form = page.get_by_test_id("vial-form")
     vial_form.get_by_label("Lot").select_option(label="E2E-GOOD · exp " + expiry(365))
     vial_form.get_by_role("button", name="Record vial").click()

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from charting.due_reviews import book_review
 from clinic.roles import Role
@@ -59,7 +60,7 @@ def test_front_desk_books_reschedules_and_sees_the_review(page, clinic_day):
     page.get_by_label("Find the patient").fill("Browserly")
     page.get_by_role("button", name="Find").click()
     page.get_by_test_id("patient-matches").get_by_role("link", name="Browserly, Testa").click()
-    assert page.get_by_label("Starts").input_value() == "10:00"
+    expect(page.get_by_label("Starts")).to_have_value("10:00")
     page.get_by_label("Visit kind").select_option(label="Consultation")
     page.get_by_label("Note for the desk").fill("First visit; parks in the side street.")
     page.get_by_role("button", name="Book", exact=True).click()
@@ -92,7 +93,7 @@ def test_front_desk_books_reschedules_and_sees_the_review(page, clinic_day):
     row = page.get_by_test_id("reviews-due").get_by_role("row", name="Quill, Rosa")
     assert "Booked" in row.inner_text()
     row.get_by_role("link", name="Booked").click()
-    assert "Two-week review" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Two-week review", use_inner_text=True)
 
 
 def test_drag_a_booking_to_another_time(page, clinic_day):

@@ -105,7 +105,7 @@ def test_a_five_point_glabella_by_hand(page, injector, patient, viewport):
 
     with page.expect_navigation():
         page.get_by_test_id("save-plan").tap()
-    assert "Plan saved" in page.locator(".alert-success").inner_text()
+    expect(page.locator(".alert-success")).to_contain_text("Plan saved", use_inner_text=True)
     assert stored(plan) == [
         ("CORR", "L", "4"),
         ("CORR", "L", "4"),

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from clinic.demo import DEMO_PASSWORD
 from clinic.patients import chart_number_for
@@ -65,7 +66,9 @@ def test_front_desk_finds_and_creates_a_patient(page, demo_data):
     page.get_by_role("link", name="Patients").click()
     page.get_by_role("searchbox").fill(chart_number_for(1))
     page.get_by_role("button", name="Search").click()
-    assert "1 patient match" in page.get_by_test_id("result-count").inner_text()
+    expect(page.get_by_test_id("result-count")).to_contain_text(
+        "1 patient match", use_inner_text=True
+    )
     page.get_by_role("link", name="New patient").click()
     page.get_by_label("First name").fill("Testa")
     page.get_by_label("Last name").fill("Browserly")

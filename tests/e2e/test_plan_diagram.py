@@ -102,7 +102,7 @@ def the_totals_and_balance_follow(page):
 def save_and_reload(page, plan):
     with page.expect_navigation():
         page.get_by_test_id("save-plan").click()
-    assert "Plan saved" in page.locator(".alert-success").inner_text()
+    expect(page.locator(".alert-success")).to_contain_text("Plan saved", use_inner_text=True)
     expected = [("CORR", "L", "6"), ("CORR", "R", "4"), ("OOC", "R", "4")]
     assert stored(plan) == expected
     page.reload()
@@ -193,7 +193,7 @@ def test_asymmetric_plan_from_the_suggestions_finalized_with_an_acknowledgment(
     note.fill("Discussed the short interval; patient wants the corrugators evened out.")
     with page.expect_navigation():
         page.get_by_test_id("finalize-plan").click()
-    assert "Plan finalized" in page.locator(".alert-success").inner_text()
+    expect(page.locator(".alert-success")).to_contain_text("Plan finalized", use_inner_text=True)
     assert page.get_by_test_id("plan-status").inner_text() == "Final"
     saved = TreatmentPlan.objects.get(pk=plan.pk)
     assert saved.status == "final" and saved.acknowledgment.startswith("Discussed")

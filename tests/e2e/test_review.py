@@ -80,7 +80,7 @@ def chart_a_touch_up_on_the_diagram(page):
     diagram.tap(position={"x": box["width"] * x, "y": box["height"] * y})
     assert page.get_by_test_id("touch-up-target").input_value() == f"{corr.pk}:L"
     page.get_by_test_id("add-touch-up").click()
-    assert "2 U" in page.get_by_test_id("touch-up-list").inner_text()
+    expect(page.get_by_test_id("touch-up-list")).to_contain_text("2 U", use_inner_text=True)
     assert "10 U" in page.get_by_test_id("total-CORR-L").inner_text()
     assert "8 U" in page.get_by_test_id("total-CORR-R").inner_text()
 
