@@ -175,11 +175,31 @@ def suggestion_rows(suggestions, editable, brand, keep: bool = False) -> Markup:
     )
 
 
+class KeptCheck(NamedTuple):
+    """A dose check's finding (``planning.dosing.Check``) as plain values: every value its
+    list item reads. Its message is made by the dose rules from reference data, figures
+    and days (no typed text), and is taken as plain text (``str``): always escaped."""
+
+    level: str
+    code: str
+    message: str
+    source: str
+    needs_ack: bool
+
+
 @register.simple_tag
 def dose_check_items(checks) -> Markup:
     """The dose checks' list items (one render; issue 22, third pass): the plan panel's
-    and the chart's live checks, computed by the caller on every view."""
-    return render_fragment("planning/dose_checks.jinja", checks=checks)
+    and the chart's live checks. The checks are computed by the caller on every view;
+    their list is drawn once per distinct set of findings and kept (issue 22, eleventh session: the
+    findings' values are the key, so a changed finding is another entry)."""
+    return render_kept(
+        "planning/dose_checks.jinja",
+        checks=tuple(
+            KeptCheck(str(c.level), str(c.code), str(c.message), str(c.source), bool(c.needs_ack))
+            for c in checks
+        ),
+    )
 
 
 @lru_cache(maxsize=4096)
