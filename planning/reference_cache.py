@@ -109,6 +109,29 @@ def _cached(key, load):
     return entries[key]
 
 
+# What is made from the reference data and a key, kept with it (``derived``): at most
+# this many per kind in a process (thread), the oldest dropped first.
+DERIVED_KEPT = 1024
+
+
+def derived(kind: str, key, make):
+    """``make()``, kept with the reference data it was made from: dropped with it (a
+    change to any reference row, or after five minutes) and keyed by ``key``, the rest
+    of its inputs (plain hashable values). Inside a transaction, or with the shared
+    cache down, made each time. Shared: callers must not change what comes back."""
+    entries = _store()
+    if entries is None:
+        return make()
+    kept = entries.setdefault(("derived", kind), {})
+    if key in kept:
+        return kept[key]
+    value = make()
+    if len(kept) >= DERIVED_KEPT:
+        del kept[next(iter(kept))]
+    kept[key] = value
+    return value
+
+
 def muscles() -> tuple[Muscle, ...]:
     return _cached("muscles", lambda: tuple(Muscle.objects.all()))  # query when loaded
 

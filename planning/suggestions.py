@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import sides
+from . import reference_cache, sides
 from .choices import DoseBasis, Side, Source
 from .dosing import muscle_codes
 from .models import DoseRange, Muscle
@@ -142,3 +142,31 @@ def suggest(*, muscles, observations, ranges: list[DoseRange], limits=()) -> lis
                 row.basis = f"{dose.area}, {dose.range_text}"
         rows.append(row)
     return rows
+
+
+def kept_suggestions(*, product, muscles, observations, ranges) -> tuple[MuscleSuggestion, ...]:
+    """``suggest``'s rows for ``muscles`` (the reference cache's) from a map's cells, with
+    the product's ``ranges`` and limits as the reference cache gives them in this request
+    (``planning.plans.ranges_for``: the same version as the kept rows): kept with that
+    reference data (``reference_cache.derived``: a changed range, limit or muscle is a
+    new start) and keyed by the rest of what ``suggest`` reads, the product, the muscles
+    and each cell's muscle, side, grade and whether it is at rest (issue 22, eleventh
+    session: the plan page's suggestions were worked out again on every view). Shared:
+    read only."""
+    key = (
+        product.pk,
+        tuple(m.pk for m in muscles),
+        tuple((o.muscle_id, o.side, o.grade, o.at_rest) for o in observations),
+    )
+    return reference_cache.derived(
+        "suggestions",
+        key,
+        lambda: tuple(
+            suggest(
+                muscles=muscles,
+                observations=observations,
+                ranges=ranges,
+                limits=reference_cache.dose_limits(product),
+            )
+        ),
+    )

@@ -19,7 +19,7 @@ from ..keeps import kept_refusal
 from ..models import TreatmentPlan
 from ..movement import latest_baseline, observed_pulls
 from ..plan_points import MAX_RAW_CHARS, as_points
-from ..suggestions import suggest
+from ..suggestions import kept_suggestions
 from ..units import format_units
 
 
@@ -85,12 +85,12 @@ def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
     treated = {p.muscle.code for p in points}
     # a suggestion per muscle graded there or treated in the plan (each muscle's row is
     # its own: the others are not worked out to be left out)
-    suggestions = suggest(
+    suggestions = kept_suggestions(
+        product=plan.product,
         muscles=[m for m in muscles if m.pk in graded or m.code in treated],
         observations=observations,
         ranges=ranges,
-        limits=reference_cache.dose_limits(plan.product),  # 2 queries unless cached
-    )
+    )  # the product's limits: 2 queries unless cached
     return map_visit, suggestions, observed_pulls(observations, muscles)
 
 

@@ -120,3 +120,69 @@ def test_a_request_reads_the_version_once_and_the_next_request_sees_a_new_one():
     cache.set(reference_cache.VERSION_KEY, "still-outside", timeout=None)
     assert reference_cache.version() == "still-outside", "a task reads every time"
     reference_cache.bump()
+
+
+# --- the plan page's suggestions, kept with the reference data (issue 22) -------------
+# Doors of a suggestion's inputs: the movement map's page (a cell's grade), the Django
+# admin (a range, a limit, a muscle: bumps the version), and time (five minutes). The
+# plan page is the one reader (planning.views.plan_page._map_suggestions).
+
+
+def _suggested(dose, grade):
+    """The kept suggestion for one muscle of ``dose`` (a practice range the suggestion
+    chooses) graded ``grade`` on its right side, at frown."""
+    from planning.movement import BaselineCell, ExpressionRef
+    from planning.suggestions import choose_range, kept_suggestions
+
+    ranges = list(reference_cache.dose_ranges(dose.product))
+    muscle = next(
+        m
+        for m in reference_cache.muscles()
+        if choose_range(m, ranges) is not None and choose_range(m, ranges).pk == dose.pk
+    )
+    frown = ExpressionRef(1, "FROWN", "Frown", 1)
+    cells = [BaselineCell(muscle.pk, "R", grade, False, "", 1, frown)]
+    rows = kept_suggestions(
+        product=dose.product, muscles=[muscle], observations=cells, ranges=ranges
+    )
+    return rows, rows[0].units["R"]
+
+
+def a_chosen_practice_range() -> DoseRange:
+    from planning.suggestions import choose_range
+
+    for dose in DoseRange.objects.filter(kind=Source.PRACTICE).select_related("product"):
+        ranges = list(reference_cache.dose_ranges(dose.product))
+        if any(
+            (chosen := choose_range(m, ranges)) is not None and chosen.pk == dose.pk
+            for m in reference_cache.muscles()
+        ):
+            return dose
+    raise AssertionError("the reference data has no practice range a suggestion chooses")
+
+
+def test_kept_suggestions_follow_the_maps_grades():
+    reference_cache.bump()
+    dose = a_chosen_practice_range()
+    low_rows, low = _suggested(dose, 1)
+    again, _ = _suggested(dose, 1)
+    assert again is low_rows, "the same inputs: the kept rows"
+    _, high = _suggested(dose, 3)
+    _, none = _suggested(dose, 0)
+    assert high > low and none is None, "another grade is another key"
+
+
+def test_kept_suggestions_follow_an_admins_change_to_a_range():
+    reference_cache.bump()
+    dose = a_chosen_practice_range()
+    original = (dose.min_units, dose.max_units)
+    _, before = _suggested(dose, 3)  # grade 3: the range's max (halved for a total)
+    try:
+        with transaction.atomic():  # as the admin's save does
+            dose.max_units = original[1] + Decimal("10")
+            dose.save()
+        _, after = _suggested(dose, 3)
+        assert after > before, "the commit moved the version: the suggestion is made again"
+    finally:
+        dose.min_units, dose.max_units = original
+        dose.save()
