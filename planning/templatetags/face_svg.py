@@ -28,6 +28,7 @@ from django.utils.translation import get_language
 from markupsafe import Markup
 
 from clinic.fragments import render_fragment, render_kept
+from clinic.links import kept_links
 
 register = template.Library()
 
@@ -208,23 +209,40 @@ def _day(day, language: str) -> str:
     return dateformat.format(day, "M j, Y")
 
 
+class KeptPastPlan(NamedTuple):
+    """A row of the patient's other plans as its fragment reads it: every value it reads
+    (link, day, kind, product, status, counts: no typed text)."""
+
+    url: str
+    day: str
+    kind: str
+    brand: str
+    status: str
+    point_count: int
+    total_units: Decimal
+
+
 @register.simple_tag
 def past_plan_rows(plans) -> Markup:
     """The rows of the plan editor's table of the patient's other plans (one render;
-    issue 22, third pass). ``plans``: ``planning.plans.past_plans``' rows."""
-    rows = [
-        {
-            "url": p.get_absolute_url(),
-            "day": _day(p.visit.date, get_language()),  # as the date filter wrote it
-            "kind": p.visit.get_kind_display(),
-            "brand": p.product.brand,
-            "status": p.get_status_display(),
-            "point_count": p.point_count,
-            "total_units": p.total_units or 0,
-        }
+    issue 22, third pass), drawn once per distinct set of rows and kept (eleventh
+    session: the rows' values are the key). ``plans``: ``planning.plans.past_plans``'
+    rows, read on every view."""
+    link = kept_links()
+    language = get_language()
+    rows = tuple(
+        KeptPastPlan(
+            link("planning:plan", p.pk),
+            _day(p.visit.date, language),  # as the date filter wrote it
+            str(p.visit.get_kind_display()),
+            str(p.product.brand),
+            str(p.get_status_display()),
+            p.point_count,
+            p.total_units or Decimal("0"),
+        )
         for p in plans
-    ]
-    return render_fragment("planning/past_plan_rows.jinja", rows=rows)
+    )
+    return render_kept("planning/past_plan_rows.jinja", rows=rows)
 
 
 @register.simple_tag
