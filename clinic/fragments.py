@@ -10,11 +10,12 @@ column or set of rows, not one per cell.
 
 Markup that is a function of its inputs alone is drawn once per process and kept
 (``kept``, ``render_kept``; issue 22): the movement map's rows without a note, a
-read-only plan's point rows, diagram points and totals. The inputs are the key,
-and the fragment is handed only those inputs (plain hashable values: strings,
-numbers, decimals, tuples of them), so it cannot draw from anything the key
-does not hold; a changed template (development's reload) is another template or
-macro, so nothing kept outlives it.
+read-only plan's point rows, diagram points and totals, the dose checks' items and
+the patient's other plans (their values from the dose rules and the records, never
+typed text). The inputs are the key, and the fragment is handed only those inputs
+(plain hashable values: strings, numbers, decimals, tuples of them), so it cannot
+draw from anything the key does not hold; a changed template (development's reload)
+is another template or macro, so nothing kept outlives it.
 
 Any app may use this module (clinic is the bottom floor).
 """

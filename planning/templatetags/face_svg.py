@@ -192,8 +192,8 @@ class KeptCheck(NamedTuple):
 def dose_check_items(checks) -> Markup:
     """The dose checks' list items (one render; issue 22, third pass): the plan panel's
     and the chart's live checks. The checks are computed by the caller on every view;
-    their list is drawn once per distinct set of findings and kept (issue 22, eleventh session: the
-    findings' values are the key, so a changed finding is another entry)."""
+    their list is drawn once per distinct set of findings and kept (issue 22, eleventh
+    session: the findings' values are the key, so a changed finding is another entry)."""
     return render_kept(
         "planning/dose_checks.jinja",
         checks=tuple(
