@@ -22,6 +22,9 @@ from ..plan_points import MAX_RAW_CHARS, as_points
 from ..suggestions import kept_suggestions
 from ..units import format_units
 
+# What the editor's script gets for a read-only plan as stored: that it is read only.
+READ_ONLY_DATA = {"readonly": True}
+
 
 def _point_json(p) -> dict:
     return {
@@ -174,8 +177,13 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
     next_cycle, cycle_doses = treatment_history.next_cycle_and_doses(
         patient=plan.visit.patient, product=plan.product
     )
-    data = _editor_data(plan=plan, muscles=muscles, stored=stored, raw_points=raw_points)
-    data.update(dirty=form.is_bound, errors=getattr(form, "point_errors", {}))
+    if editable or form.is_bound:
+        data = _editor_data(plan=plan, muscles=muscles, stored=stored, raw_points=raw_points)
+        data.update(dirty=form.is_bound, errors=getattr(form, "point_errors", {}))
+    else:
+        # A read-only plan as stored: the editor's script has nothing to edit (no
+        # points to move, no table to keep in step), so it gets no editor data.
+        data = READ_ONLY_DATA
     last = next(
         (
             p

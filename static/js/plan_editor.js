@@ -10,8 +10,9 @@ const data = JSON.parse(document.getElementById("plan-data").textContent);
 const form = document.querySelector("[data-plan-form]");
 const svg = document.querySelector("[data-face-editor]");
 
-const muscles = Object.fromEntries(data.muscles.map((m) => [m.code, m]));
-const names = Object.fromEntries(data.muscles.map((m) => [m.code, m.name]));
+// A read-only plan as stored comes with nothing but { readonly: true }.
+const muscles = Object.fromEntries((data.muscles || []).map((m) => [m.code, m]));
+const names = Object.fromEntries((data.muscles || []).map((m) => [m.code, m.name]));
 let points = (data.points || []).map((p) => ({ ...p, units: String(p.units) }));
 let serverErrors = new Map(Object.entries(data.errors || {}).map(([k, v]) => [Number(k), v]));
 let selected = null;

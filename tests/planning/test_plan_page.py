@@ -157,6 +157,10 @@ def test_a_final_plans_page_asks_for_no_templates_and_reads_the_same_kept(
     )
     page = again.content.decode()
     assert 'data-testid="plan-total">20 U' in page and page.count('<g class="pt side-') == 5
+    # Nothing for the editor's script to edit: it is told the plan is read only, and
+    # gets neither the points nor the muscles (issue 22, twelfth session).
+    assert again.context["plan_data"] == {"readonly": True}
+    assert '<script id="plan-data" type="application/json">{"readonly": true}' in page
 
 
 def test_front_desk_never_sees_a_plan(desk_client, injector, patient):
