@@ -38,6 +38,18 @@ def suggested_doses(*, patient, product, signed: SignedMain | None = None) -> li
     made_of = signed.made_of(product.pk)
     if not made_of:
         return []  # no signed treatment of this product
+    # Kept in this process too, with the reference data the doses are made from (dropped
+    # with it: a changed range or limit, or five minutes), by the same inputs as the
+    # shared cache's key: no round trip to the shared cache for a patient seen again.
+    return reference_cache.derived(
+        "next-cycle-doses",
+        (patient.pk, product.pk, tuple(made_of)),
+        lambda: _shared(patient=patient, product=product, made_of=made_of),
+    )
+
+
+def _shared(*, patient, product, made_of) -> list[SuggestedDose]:
+    """The doses from the shared cache, else made and kept there."""
     version = reference_cache.version()  # None when the shared cache does not answer
     key = None
     if version is not None:
