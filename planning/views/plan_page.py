@@ -138,7 +138,14 @@ def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
     }
 
 
-def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscles=None) -> dict:
+def editor_context(
+    *, plan: TreatmentPlan, screening, form, conflict=None, muscles=None, aids: bool = False
+) -> dict:
+    """The plan editor's page. A plan that can still change shows its planning aids
+    (the movement map's grades and suggested doses, when the next cycle is due, the last
+    cycle's suggested doses); a read-only one is a record and folds them unless ``aids``
+    (the page's "Show the planning aids" link): nothing there can be applied to it, and
+    what keeps it safe, the dose checks, is computed on every view either way."""
     # The reference muscles (selects, names, sides): the view's, else a query unless cached.
     muscles = list(reference_cache.muscles() if muscles is None else muscles)
     by_code = {m.code: m for m in muscles}
@@ -152,12 +159,19 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         points = stored
     ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
     panel = panel_context(plan=plan, points=points, screening=screening, ranges=ranges)
-    map_visit, suggestions, pulls = _map_suggestions(
-        plan=plan, muscles=muscles, points=points, ranges=ranges
-    )  # 1 query: the map's visit and its observations
+    # a final plan, or any plan of a visit whose treatment is signed, is read-only
+    editable = not plan.is_final and not plan.visit.is_locked
+    aids = aids or editable or form.is_bound
+    if aids:
+        map_visit, suggestions, pulls = _map_suggestions(
+            plan=plan, muscles=muscles, points=points, ranges=ranges
+        )  # 1 query: the map's visit and its observations
+    else:
+        map_visit, suggestions, pulls = None, [], []
     # Context only, no dose rule reads it: what was measured on the photos of this
     # visit, else of the map's visit (the plan visit's read with the plan; the map
-    # visit's, when another, one query: clinic.joined_read).
+    # visit's, when another, one query: clinic.joined_read; the plan visit's alone while
+    # the aids are folded).
     photos = list(plan.visit.photos.all())
     if map_visit is not None and map_visit.pk != plan.visit_id:
         photos += photos_of_visit(map_visit.pk)  # query: the map visit's photos
@@ -165,8 +179,6 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         visits=[plan.visit, map_visit], by_visit=readings_by_visit(photos)
     )
     past = planning_plans.past_plans(plan=plan)  # query: other plans with totals
-    # a final plan, or any plan of a visit whose treatment is signed, is read-only
-    editable = not plan.is_final and not plan.visit.is_locked
     # The product's templates, for the menu that replaces the points: an editable plan's
     # only (query: the templates with their totals).
     templates = list(planning_plans.templates_for(plan.product)) if editable else []
@@ -174,8 +186,10 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
     # next cycle's doses from the patient's reviewed cycles of this product, from one
     # read of the signed treatments (the review app's provider, reviews.cycles: 1 query,
     # the cycles' 5 more when the doses are not kept; none without a provider).
-    next_cycle, cycle_doses = treatment_history.next_cycle_and_doses(
-        patient=plan.visit.patient, product=plan.product
+    next_cycle, cycle_doses = (
+        treatment_history.next_cycle_and_doses(patient=plan.visit.patient, product=plan.product)
+        if aids
+        else (None, [])
     )
     if editable or form.is_bound:
         data = _editor_data(plan=plan, muscles=muscles, stored=stored, raw_points=raw_points)
@@ -216,6 +230,7 @@ def editor_context(*, plan: TreatmentPlan, screening, form, conflict=None, muscl
         "templates": templates,
         "muscles": by_code,
         "editable": editable,
+        "aids": aids,  # the planning aids shown (else folded: a read-only plan)
         # its stored points' rows, dots and totals drawn once per process and kept
         # (planning.templatetags.face_svg): they can no longer change on this page
         "keep_rows": not editable and not form.is_bound,

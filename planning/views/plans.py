@@ -127,7 +127,12 @@ def plan_editor(request, plan_id: int):
                     messages.success(request, f"Plan saved (version {plan.version}).{note}")
                 return redirect(plan)
     context = editor_context(
-        plan=plan, screening=state, form=form, conflict=conflict, muscles=muscles
+        plan=plan,
+        screening=state,
+        form=form,
+        conflict=conflict,
+        muscles=muscles,
+        aids=request.GET.get("aids") == "1",
     )
     status = 409 if conflict else (400 if form.is_bound else 200)
     return render(request, "planning/plan_editor.html", context, status=status)

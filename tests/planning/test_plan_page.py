@@ -150,8 +150,9 @@ def test_a_final_plans_page_asks_for_no_templates_and_reads_the_same_kept(
     visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     grade_map(visit, injector)
     plan = make_plan(visit=visit, by=injector, points=GLABELLAR, final=True)
-    first = _page_queries(injector_client, plan, django_assert_num_queries, extra=-1)
-    again = _page_queries(injector_client, plan, django_assert_num_queries, extra=-1)
+    # no templates' menu (1), its planning aids folded (4: see the next test)
+    first = _page_queries(injector_client, plan, django_assert_num_queries, extra=-5)
+    again = _page_queries(injector_client, plan, django_assert_num_queries, extra=-5)
     assert (
         first.context["keep_rows"] and 'data-testid="templates-menu"' not in first.content.decode()
     )
@@ -161,6 +162,37 @@ def test_a_final_plans_page_asks_for_no_templates_and_reads_the_same_kept(
     # gets neither the points nor the muscles (issue 22, twelfth session).
     assert again.context["plan_data"] == {"readonly": True}
     assert '<script id="plan-data" type="application/json">{"readonly": true}' in page
+
+
+def test_a_read_only_plan_folds_its_planning_aids_and_still_checks_every_view(
+    injector_client, injector, patient, django_assert_num_queries
+):
+    """A read-only plan is a record (issue 22, twelfth session): nothing can be added to
+    it, so its planning aids (the movement map's grades and suggested doses, when the
+    next cycle is due, the last cycle's doses) are folded behind one link, and neither
+    the map nor the signed treatments are read for them; the dose checks are computed on
+    every view either way. Doors: a draft (always shown), a final plan (folded), the
+    link (``?aids=1``: shown, read as before)."""
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    grade_map(visit, injector)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
+    draft = injector_client.get(plan.get_absolute_url()).content.decode()  # editable
+    assert 'data-testid="suggestions"' in draft and "planning-aids-folded" not in draft
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR, final=True)
+    # without the map's read (1), the suggestions' limits (2) and the signed treatments
+    # (1), nor the templates' menu (1)
+    folded = _page_queries(injector_client, plan, django_assert_num_queries, extra=-5)
+    page = folded.content.decode()
+    assert 'data-testid="planning-aids-folded"' in page
+    assert 'data-testid="suggestions"' not in page and 'data-testid="cycle-doses"' not in page
+    assert folded.context["checks"] and 'data-testid="checks"' in page  # every view
+    link = f'href="{plan.get_absolute_url()}?aids=1#suggest-title"'
+    assert link in page
+    shown = injector_client.get(plan.get_absolute_url() + "?aids=1")
+    html = shown.content.decode()
+    assert 'data-testid="suggestions"' in html and "planning-aids-folded" not in html
+    assert "CORR" in {s.muscle.code for s in shown.context["suggestions"]}
+    assert shown.context["checks"] == folded.context["checks"]
 
 
 def test_front_desk_never_sees_a_plan(desk_client, injector, patient):
