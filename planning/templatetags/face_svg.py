@@ -82,8 +82,17 @@ def _muscle(m) -> KeptMuscle:
     return KeptMuscle(m.code, m.name, m.paired)
 
 
-def kept_points(points) -> tuple[KeptPoint, ...]:
-    return tuple(KeptPoint(_muscle(p.muscle), p.side, p.x, p.y, p.units, p.depth) for p in points)
+class KeptPoints(tuple):
+    """Points already made plain (``kept_points``): the plan page makes them once for its
+    diagram and its table."""
+
+
+def kept_points(points) -> KeptPoints:
+    if type(points) is KeptPoints:
+        return points
+    return KeptPoints(
+        KeptPoint(_muscle(p.muscle), p.side, p.x, p.y, p.units, p.depth) for p in points
+    )
 
 
 def kept_totals(rows) -> tuple[KeptTotal, ...]:

@@ -20,6 +20,7 @@ from ..models import TreatmentPlan
 from ..movement import latest_baseline, observed_pulls
 from ..plan_points import MAX_RAW_CHARS, as_points
 from ..suggestions import kept_suggestions
+from ..templatetags.face_svg import kept_points
 from ..units import format_units
 
 # What the editor's script gets for a read-only plan as stored: that it is read only.
@@ -191,6 +192,9 @@ def editor_context(
         if aids
         else (None, [])
     )
+    # its stored points' rows, dots and totals drawn once per process and kept
+    # (planning.templatetags.face_svg): they can no longer change on this page
+    keep_rows = not editable and not form.is_bound
     if editable or form.is_bound:
         data = _editor_data(plan=plan, muscles=muscles, stored=stored, raw_points=raw_points)
         data.update(dirty=form.is_bound, errors=getattr(form, "point_errors", {}))
@@ -214,7 +218,8 @@ def editor_context(
         "screening": screening,
         "form": form,
         "conflict": conflict,
-        "points": points,
+        # a read-only plan's points as its kept diagram and table read them, made once
+        "points": kept_points(points) if keep_rows else points,
         "raw_points": raw_points,
         "plan_data": data,
         "suggestions": suggestions,
@@ -231,8 +236,6 @@ def editor_context(
         "muscles": by_code,
         "editable": editable,
         "aids": aids,  # the planning aids shown (else folded: a read-only plan)
-        # its stored points' rows, dots and totals drawn once per process and kept
-        # (planning.templatetags.face_svg): they can no longer change on this page
-        "keep_rows": not editable and not form.is_bound,
+        "keep_rows": keep_rows,
         "step": "plan",
     }
