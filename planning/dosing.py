@@ -78,43 +78,48 @@ def as_checked(points: Iterable) -> list[CheckedPoint]:
     ]
 
 
+# Where a side's units are summed in a totals row (``totals_by_muscle_side``).
+_SIDE_SLOT = {Side.LEFT: 1, Side.RIGHT: 2, Side.CENTER: 3}
+_PERCENT = Decimal("1")
+
+
 def totals_by_muscle_side(points: Iterable) -> list[MuscleTotals]:
     """Per muscle, the units on the left, right and midline, in muscle order.
 
     ``points``: objects with ``.muscle`` (with ``.code``, ``.order``),
     ``.side`` and ``.units`` — plan points, template points or charted injections.
+    Every plan view sums its points twice (its panel and its dose checks): one
+    list per muscle, each attribute read once (issue 22, twelfth session).
     """
-    by_muscle: dict[str, dict] = {}
+    by_muscle: dict[str, list] = {}
     for point in points:
         muscle = point.muscle
-        row = by_muscle.setdefault(
-            muscle.code, {"muscle": muscle, "L": ZERO, "R": ZERO, "C": ZERO, "n": 0}
-        )
-        row[point.side] += Decimal(point.units)
-        row["n"] += 1
-    rows = sorted(
-        by_muscle.values(), key=lambda r: (getattr(r["muscle"], "order", 0), r["muscle"].code)
-    )
+        row = by_muscle.get(muscle.code)
+        if row is None:
+            row = by_muscle[muscle.code] = [muscle, ZERO, ZERO, ZERO, 0]
+        units = point.units
+        row[_SIDE_SLOT[point.side]] += units if type(units) is Decimal else Decimal(units)
+        row[4] += 1
+    rows = sorted(by_muscle.values(), key=lambda r: (getattr(r[0], "order", 0), r[0].code))
     result = []
-    for r in rows:
-        left, right, centre = r[Side.LEFT], r[Side.RIGHT], r[Side.CENTER]
+    for muscle, left, right, centre, count in rows:
         difference = left - right
         larger = max(left, right)
         percent = (
-            (abs(difference) * 100 / larger).quantize(Decimal("1"), ROUND_HALF_UP)
-            if getattr(r["muscle"], "paired", True) and larger > 0
+            (abs(difference) * 100 / larger).quantize(_PERCENT, ROUND_HALF_UP)
+            if larger > 0 and getattr(muscle, "paired", True)
             else None
         )
         result.append(
             MuscleTotals(
-                muscle=r["muscle"],
+                muscle=muscle,
                 left=left,
                 right=right,
                 centre=centre,
                 total=left + right + centre,
                 difference=difference,
                 percent=percent,
-                points=r["n"],
+                points=count,
             )
         )
     return result
