@@ -232,3 +232,26 @@ def test_the_past_plan_rows_show_hostile_text_as_text():
     assert_no_hostile_tags(html)
     assert '<a href="/planning/plans/90005/">Mar 5, 2026</a>' in html  # the date filter's words
     assert '<td class="text-end">3</td><td class="text-end">0 U</td>' in html  # default:0
+
+
+def test_points_handed_as_a_tuple_of_rows_are_made_plain_before_they_are_a_key():
+    """The plan page makes a read-only plan's points plain once (``KeptPoints``) and the
+    kept diagram and table take them as they are (issue 22, twelfth session); any other
+    tuple is made plain first, so a key never holds model rows (a row hashes by its
+    primary key alone: its changed units would find the old markup). Seen red with
+    every tuple taken as already plain."""
+    from clinic import fragments
+    from planning.models import InjectionPoint
+    from planning.templatetags.face_svg import KeptPoints, kept_points, plan_point_rows
+
+    muscle = Muscle(pk=90006, code="CORR", name="Corrugator", paired=True, order=1)
+    plan = SimpleNamespace(vial_units=100, diluent_ml=Decimal("2.50"))
+    row = InjectionPoint(pk=90007, muscle=muscle, side="L", x=Decimal("0.4"),
+                         y=Decimal("0.3"), units=Decimal("4"), depth="")  # fmt: skip
+    fragments.kept.cache_clear()
+    before = str(plan_point_rows((row,), plan, keep=True))
+    row.units = Decimal("6")
+    after = str(plan_point_rows((row,), plan, keep=True))
+    assert after != before and "0.15 mL" in after  # 6 U at 100 U / 2.5 mL
+    plain = kept_points([row])
+    assert type(plain) is KeptPoints and kept_points(plain) is plain
