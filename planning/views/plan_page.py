@@ -23,9 +23,6 @@ from ..suggestions import kept_suggestions
 from ..templatetags.face_svg import kept_points
 from ..units import format_units
 
-# What the editor's script gets for a read-only plan as stored: that it is read only.
-READ_ONLY_DATA = {"readonly": True}
-
 
 def _point_json(p) -> dict:
     return {
@@ -135,7 +132,9 @@ def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
         "vialUnits": plan.vial_units,
         "diluentMl": float(plan.diluent_ml),
         "previewUrl": kept_links()("planning:plan_preview", plan.pk),
-        "readonly": plan.is_final,
+        # read only: a final plan, or a plan of a signed visit (a refused save there
+        # shows what was posted, and the script must not offer to edit it)
+        "readonly": plan.is_final or plan.visit.is_locked,
     }
 
 
@@ -201,7 +200,7 @@ def editor_context(
     else:
         # A read-only plan as stored: the editor's script has nothing to edit (no
         # points to move, no table to keep in step), so it gets no editor data.
-        data = READ_ONLY_DATA
+        data = {"readonly": True}
     last = next(
         (
             p

@@ -191,6 +191,8 @@ def test_a_read_only_plan_folds_its_planning_aids_and_still_checks_every_view(
     shown = injector_client.get(plan.get_absolute_url() + "?aids=1")
     html = shown.content.decode()
     assert 'data-testid="suggestions"' in html and "planning-aids-folded" not in html
+    assert f'href="{plan.get_absolute_url()}" data-testid="hide-planning-aids"' in html
+    assert "hide-planning-aids" not in draft
     assert "CORR" in {s.muscle.code for s in shown.context["suggestions"]}
     assert shown.context["checks"] == folded.context["checks"]
 

@@ -204,6 +204,10 @@ def test_the_plan_editor_refuses_a_draft_of_a_signed_visit(treatment, injector, 
     assert response.status_code == 400
     assert locked_message("plan") in text(response)
     assert [p.units for p in plan.points.all()] == [4]
+    # what was posted is shown, and the editor's script is told it is read only (it has
+    # no row to add points with there: offering to edit stopped it with an error)
+    assert response.context["plan_data"]["readonly"] is True
+    assert response.context["plan_data"]["points"][0]["units"] == "2"
 
 
 def test_the_plan_editor_shows_a_draft_of_a_signed_visit_read_only(
