@@ -40,12 +40,13 @@ def test_healthz_is_503_when_redis_does_not_answer(client, settings):
 def test_every_page_names_its_icon_so_browsers_never_ask_django_for_favicon_ico(client):
     """Without a linked icon a browser asks for /favicon.ico on every page it opens: a
     request through the whole stack to a rendered 404 (and a console error). The staff
-    pages, the patient's forms and the error page link the static icon instead (served
-    by the static files, cached for good)."""
+    pages and the error page link the static icon instead (served by the static files,
+    cached for good). The patient's forms do not: they link nothing outside /p/ and
+    /static/patient/ (tests/planning/test_patient_intake.py)."""
     from django.contrib.staticfiles import finders
     from django.template.loader import render_to_string
 
     assert finders.find("img/favicon.svg")
     login = client.get("/login/").content.decode()
-    for html in (login, render_to_string("500.html"), render_to_string("patient/base.html")):
+    for html in (login, render_to_string("500.html")):
         assert re.search(r'<link rel="icon" href="/static/img/favicon(\.[0-9a-f]+)?\.svg"', html)
