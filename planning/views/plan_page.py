@@ -111,7 +111,7 @@ def _muscle_data(muscles: tuple) -> tuple[list, dict]:
     return choices, defaults
 
 
-def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
+def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points, editable: bool) -> dict:
     """What the editor's script starts from (JSON in the page): the points (as stored,
     or as posted), the muscles, their default positions, the dilution, the preview URL."""
     keeps = list(plan.keeps.all())
@@ -134,7 +134,7 @@ def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points) -> dict:
         "previewUrl": kept_links()("planning:plan_preview", plan.pk),
         # read only: a final plan, or a plan of a signed visit (a refused save there
         # shows what was posted, and the script must not offer to edit it)
-        "readonly": plan.is_final or plan.visit.is_locked,
+        "readonly": not editable,
     }
 
 
@@ -161,7 +161,11 @@ def editor_context(
     panel = panel_context(plan=plan, points=points, screening=screening, ranges=ranges)
     # a final plan, or any plan of a visit whose treatment is signed, is read-only
     editable = not plan.is_final and not plan.visit.is_locked
-    aids = aids or editable or form.is_bound
+    # a read-only plan as stored (not a refused save's page): a record, its stored
+    # points' rows, dots and totals drawn once per process and kept
+    # (planning.templatetags.face_svg): they can no longer change on this page
+    keep_rows = not editable and not form.is_bound
+    aids = aids or not keep_rows
     if aids:
         map_visit, suggestions, pulls = _map_suggestions(
             plan=plan, muscles=muscles, points=points, ranges=ranges
@@ -191,11 +195,10 @@ def editor_context(
         if aids
         else (None, [])
     )
-    # its stored points' rows, dots and totals drawn once per process and kept
-    # (planning.templatetags.face_svg): they can no longer change on this page
-    keep_rows = not editable and not form.is_bound
-    if editable or form.is_bound:
-        data = _editor_data(plan=plan, muscles=muscles, stored=stored, raw_points=raw_points)
+    if not keep_rows:
+        data = _editor_data(
+            plan=plan, muscles=muscles, stored=stored, raw_points=raw_points, editable=editable
+        )
         data.update(dirty=form.is_bound, errors=getattr(form, "point_errors", {}))
     else:
         # A read-only plan as stored: the editor's script has nothing to edit (no
