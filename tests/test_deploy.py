@@ -184,6 +184,28 @@ def test_the_image_runs_in_production_with_debug_off_and_the_second_factor_on():
     assert run.stdout.split() == ["production", "False", "True", "1", "True"]
 
 
+def test_the_web_process_freezes_what_it_loaded_and_still_collects_garbage():
+    """config.wsgi as the image's gunicorn loads it (config.collector, issue 22): the
+    views are imported, what was loaded is frozen out of the collector's way, the
+    collector is on with the web process's thresholds, and a cycle made after start
+    is still freed."""
+    code = (
+        "import gc, json, sys, weakref, config.wsgi\n"
+        "class Ring: pass\n"
+        "ring = Ring(); ring.me = ring; alive = weakref.ref(ring); del ring\n"
+        "gc.collect()\n"
+        "print(json.dumps({'frozen': gc.get_freeze_count(), 'thresholds': gc.get_threshold(),"
+        " 'on': gc.isenabled(), 'views': 'planning.views.plans' in sys.modules,"
+        " 'freed': alive() is None}))"
+    )
+    run = _start(REAL, code)
+    assert run.returncode == 0, run.stderr[-800:]
+    state = json.loads(run.stdout)
+    assert state["frozen"] > 10_000, state  # the modules, settings and URL patterns
+    assert state["thresholds"] == [5000, 20, 20]
+    assert state["on"] and state["views"] and state["freed"], state
+
+
 def test_the_containers_health_probe_reaches_the_view_in_production():
     """compose's web healthcheck says it is HTTPS, as the proxy does: production's
     redirect and host check do not answer it first (the database here is a closed
