@@ -12,6 +12,7 @@ from ..forms import PatientForm, PatientSearchForm, show_on_form
 from ..models import Patient
 from ..patients import create_patient
 from ..roles import Role
+from ..search import ROW_FIELDS, patient_rows
 
 PAGE_SIZE = 25
 NEXT_LONGEST = 250  # fits the double-submit guard's stored address (FormSubmit.url)
@@ -20,7 +21,7 @@ NEXT_LONGEST = 250  # fits the double-submit guard's stored address (FormSubmit.
 @role_required(*Role.values)
 def patient_list(request):
     form = PatientSearchForm(request.GET or None)
-    patients = Patient.objects.select_related("home_location")
+    patients = Patient.objects.all()
     query = ""
     if form.is_valid():
         query = form.cleaned_data["q"]
@@ -30,8 +31,8 @@ def patient_list(request):
             patients = patients.active()
     else:
         patients = patients.active()
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "query": query}
+    page = Paginator(patients.values(*ROW_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": query, "rows": patient_rows(page)}
     context["can_import"] = request.user.has_role(Role.ADMIN)  # charting's patient_import
     return render(request, "clinic/patient_list.html", context)
 

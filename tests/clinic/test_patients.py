@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.db import connection, transaction
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from clinic.models import Patient
 from tests.factories import PatientFactory
+from tests.hostile import ATTRIBUTE, SCRIPT, assert_shown_as_text
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +64,7 @@ class TestSearch:
     def test_finds_by_name_chart_phone_and_birth_date(self, desk_client, people, query, expected):
         response = desk_client.get(reverse("patient_list"), {"q": query})
         assert response.status_code == 200
-        found = {p.pk for p in response.context["page"]}
+        found = {p["pk"] for p in response.context["page"]}
         assert found == {people[k].pk for k in expected}
 
     @pytest.mark.parametrize(
@@ -91,10 +93,36 @@ class TestSearch:
 
     def test_inactive_patients_only_when_asked(self, desk_client, people):
         url = reverse("patient_list")
-        assert people["zed"] not in desk_client.get(url, {"q": "quill"}).context["page"]
-        assert (
-            people["zed"] in desk_client.get(url, {"q": "quill", "inactive": "on"}).context["page"]
-        )
+        zed = people["zed"].get_absolute_url()
+        shown = desk_client.get(url, {"q": "quill"}).content.decode()
+        assert zed not in shown and 'id="id_inactive">' in shown  # the box unticked
+        shown = desk_client.get(url, {"q": "quill", "inactive": "on"}).content.decode()
+        assert f'<a href="{zed}" class="fw-semibold">Quill, Zed</a>' in shown
+        assert '<span class="badge text-bg-secondary">inactive</span>' in shown
+        assert 'id="id_inactive" checked>' in shown and 'value="quill"' in shown
+
+    def test_a_hostile_query_is_shown_as_text_in_the_box_and_the_sentence(self, desk_client):
+        """The search box is written in the page, not by the form's widget: the query
+        it shows back is escaped there (an attribute) and in the result sentence."""
+        query = ATTRIBUTE + SCRIPT
+        html = desk_client.get(reverse("patient_list"), {"q": query}).content.decode()
+        assert_shown_as_text(html, query)
+        assert 'value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;' in html
+
+    def test_a_row_shows_the_record_as_the_page_did(self, desk_client, location):
+        """The rows' fragment (clinic/patient_rows.jinja) writes what the page's loop
+        wrote: the link, the date of birth as "Mar 18, 1980", the home location's name,
+        and a dash for none."""
+        PatientFactory(
+            first_name="Ines", last_name="Aldaya", date_of_birth=datetime.date(1980, 3, 18),
+            chart_number="C-004411", phone="555 010 4411", home_location=location,
+        )  # fmt: skip
+        PatientFactory(first_name="Ines", last_name="Beltran", home_location=None)
+        html = desk_client.get(reverse("patient_list"), {"q": "ines"}).content.decode()
+        cells = [" ".join(c.split()) for c in re.findall(r"<td>(.*?)</td>", html, re.S)]
+        assert cells[1:5] == ["C-004411", "Mar 18, 1980", "555 010 4411", location.name]
+        assert cells[-1] == "—"
+        assert "2 patients match “ines”." in html
 
     def test_overlong_query_is_a_form_error_not_a_500(self, desk_client, people):
         response = desk_client.get(reverse("patient_list"), {"q": "x" * 500})
@@ -190,7 +218,7 @@ def test_patient_list_query_count_does_not_grow(
     PatientFactory.create_batch(count, home_location=location)
     desk_client.get(reverse("patient_list"))  # warm the session
     # 1 session, 2 user, 3 the user's roles, 4 count for the pager, 5 the page of
-    # patients with their home location (select_related), 6 locations in the navigation
+    # patients as values, their home location's name joined, 6 locations in the navigation
     # (the active location is resolved by 7 default location).
     with django_assert_num_queries(7):
         response = desk_client.get(reverse("patient_list"))
