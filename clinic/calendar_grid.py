@@ -270,12 +270,18 @@ def shown(block: Block, *, now: datetime.datetime, links: Links, show_location: 
         move=links("appointment_reschedule", a.pk) if booked and a.starts_at > now else "",
         first_name=a.first_name,
         last_name=a.last_name,
-        times=f"{block.start:%H:%M}–{block.end:%H:%M}",
+        times=f"{_clock(block.start)}–{_clock(block.end)}",
         what=f"{what} · {a.location_name}" if show_location else what,
         badge="" if booked else STATUSES.get(a.status, a.status),
         turnover=block.turnover,
-        turnover_until=f"{block.end + (a.blocked_until - a.ends_at):%H:%M}",
+        turnover_until=_clock(block.end + (a.blocked_until - a.ends_at)),
     )
+
+
+def _clock(moment: datetime.datetime) -> str:
+    """``f"{moment:%H:%M}"``, without strftime: a fifth of the time, three times a block
+    (a busy day's 80 blocks spent a quarter of a millisecond on it; issue 22)."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def _minute(label: str) -> int:
