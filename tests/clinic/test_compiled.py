@@ -98,9 +98,9 @@ def test_the_day_views_reads_equal_the_orm_reads(patient, injector, location):
     an appointment that started the evening before and one the next day included."""
     from clinic.access import injectors
     from clinic.models import Appointment
-    from clinic.models.appointments import LONGEST, grid_rows_at
+    from clinic.models.appointments import grid_rows_at
     from clinic.slots import local_day_bounds
-    from clinic.views.schedule import _WORKING_OR_BOOKED, SHOWN_IN_GRID
+    from clinic.views.schedule import SHOWN_IN_GRID, working_or_booked
     from tests.factories.clinic import UserFactory, at, make_appointment, tomorrow
 
     day = tomorrow(location)
@@ -131,8 +131,14 @@ def test_the_day_views_reads_equal_the_orm_reads(patient, injector, location):
         .order_by("last_name", "first_name")
         .values_list("pk", flat=True)
     )
-    found = _WORKING_OR_BOOKED(location=location.pk, end=end, after=start - LONGEST, start=start)
-    assert [row["pk"] for row in found] == want and elsewhere.pk in want
+    shown_rows = [a for a in orm if a.status in SHOWN_IN_GRID]
+    found = working_or_booked(location_id=location.pk, shown=shown_rows)
+    assert [pk for pk, *_ in found] == want and elsewhere.pk in want
+    # booked nowhere and working elsewhere: not a column; with no one at all, everyone
+    nobody_here = working_or_booked(location_id=location.pk + 1000, shown=[])
+    assert [pk for pk, *_ in nobody_here] == list(
+        injectors().order_by("last_name", "first_name").values_list("pk", flat=True)
+    )
 
 
 def test_the_movement_maps_read_equals_the_orm_read(patient, injector):
