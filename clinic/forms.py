@@ -113,24 +113,12 @@ class PatientForm(forms.ModelForm):
 
 
 class PatientSearchForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        max_length=100,
-        label="Search",
-        widget=forms.TextInput(
-            attrs={
-                "placeholder": "Name, chart number, phone or date of birth",
-                "class": "form-control form-control-lg",
-                "autofocus": True,
-                "type": "search",
-            }
-        ),
-    )
-    inactive = forms.BooleanField(
-        required=False,
-        label="Include inactive",
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
+    """The patient list's search. It validates; the page writes the two inputs itself
+    (templates/clinic/patient_list.html, issue 22: a widget's template is a render of
+    its own), reading ``max_length``, the values and the errors from here."""
+
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    inactive = forms.BooleanField(required=False, label="Include inactive")
 
 
 class PatientImportForm(forms.Form):

@@ -101,10 +101,23 @@ def test_the_day_views_reads_equal_the_orm_reads(patient, injector, location):
     from clinic.models.appointments import grid_rows_at
     from clinic.slots import local_day_bounds
     from clinic.views.schedule import SHOWN_IN_GRID, working_or_booked
-    from tests.factories.clinic import UserFactory, at, make_appointment, tomorrow
+    from tests.factories.clinic import (
+        LocationFactory,
+        UserFactory,
+        at,
+        make_appointment,
+        tomorrow,
+    )
 
     day = tomorrow(location)
     elsewhere = UserFactory(email="away@test.clinic", role="injector", default_location=None)
+    # Working at another location: one not booked here, one booked here only in a
+    # cancelled appointment. Neither has a column.
+    other = LocationFactory(name="Hillside")
+    unbooked = UserFactory(email="unbooked@test.clinic", role="injector", default_location=other)
+    cancelled_only = UserFactory(
+        email="cancelled@test.clinic", role="injector", default_location=other
+    )
     for hhmm, who in (("09:00", injector), ("11:30", elsewhere), ("16:00", injector)):
         make_appointment(patient=patient, injector=who, starts_at=at(location, day, hhmm))
     before = at(location, day, "00:00") - datetime.timedelta(minutes=20)
@@ -114,6 +127,10 @@ def test_the_day_views_reads_equal_the_orm_reads(patient, injector, location):
         status=Appointment.Status.CANCELLED,
     )  # fmt: skip
     make_appointment(patient=patient, injector=elsewhere, starts_at=at(location, day, "23:59"))
+    make_appointment(
+        patient=patient, injector=cancelled_only, starts_at=at(location, day, "14:00"),
+        status=Appointment.Status.CANCELLED,
+    )  # fmt: skip
     make_appointment(
         patient=patient, injector=injector,
         starts_at=at(location, day + datetime.timedelta(days=1), "09:00"),
@@ -134,6 +151,7 @@ def test_the_day_views_reads_equal_the_orm_reads(patient, injector, location):
     shown_rows = [a for a in orm if a.status in SHOWN_IN_GRID]
     found = working_or_booked(location_id=location.pk, shown=shown_rows)
     assert [pk for pk, *_ in found] == want and elsewhere.pk in want
+    assert injector.pk in want and unbooked.pk not in want and cancelled_only.pk not in want
     # booked nowhere and working elsewhere: not a column; with no one at all, everyone
     nobody_here = working_or_booked(location_id=location.pk + 1000, shown=[])
     assert [pk for pk, *_ in nobody_here] == list(

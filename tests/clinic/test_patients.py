@@ -98,8 +98,27 @@ class TestSearch:
         assert zed not in shown and 'id="id_inactive">' in shown  # the box unticked
         shown = desk_client.get(url, {"q": "quill", "inactive": "on"}).content.decode()
         assert f'<a href="{zed}" class="fw-semibold">Quill, Zed</a>' in shown
-        assert '<span class="badge text-bg-secondary">inactive</span>' in shown
         assert 'id="id_inactive" checked>' in shown and 'value="quill"' in shown
+        everyone = desk_client.get(url, {"inactive": "on"}).content.decode()
+        assert "Annandale, Bob" in everyone and "Quill, Zed" in everyone
+        # the badge on Zed's row alone
+        assert everyone.count('<span class="badge text-bg-secondary">inactive</span>') == 1
+
+    def test_the_search_box_and_what_no_match_says(self, desk_client, people):
+        """The box the page writes: search type, autofocus, the form's maximum length,
+        marked invalid (and pointed at its message) only when the query is refused."""
+        url = reverse("patient_list")
+        shown = desk_client.get(url, {"q": "nobody"}).content.decode()
+        box = re.search(r'<input type="search" name="q"[^>]*>', shown).group(0)
+        assert 'autofocus maxlength="100" id="id_q"' in box and "aria-invalid" not in box
+        assert "No patients found. Check the spelling" in shown
+        refused = desk_client.get(url, {"q": "x" * 101}).content.decode()
+        box = re.search(r'<input type="search" name="q"[^>]*>', refused).group(0)
+        assert 'aria-invalid="true" aria-describedby="id_q_error"' in box
+        assert '<div class="text-danger" id="id_q_error">' in refused
+        assert (
+            "No patients found" not in desk_client.get(url, {"q": "quill", "inactive": "on"}).text
+        )
 
     def test_a_hostile_query_is_shown_as_text_in_the_box_and_the_sentence(self, desk_client):
         """The search box is written in the page, not by the form's widget: the query
