@@ -19,6 +19,7 @@ from charting.recall_timing import DurationTable, recall_window
 from charting.signing import seal
 from planning.models import EffectDuration, Muscle, Product
 from tests.factories import PatientFactory, charted_treatment
+from tests.factories.charting import days_ago as local_days_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def treated(injector, days_ago: int, *, points=GLABELLA, product=None, patient=N
         injector=injector,
         points=points,
         product=product,
-        started_at=timezone.now() - datetime.timedelta(days=days_ago),
+        started_at=local_days_ago(days_ago),
     )
     seal(treatment=treatment, by=injector, at=treatment.started_at)
     return patient

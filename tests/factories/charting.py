@@ -138,12 +138,21 @@ def signed_treatment(*, patient, injector, **chart) -> Treatment:
     return sign_treatment(treatment=treatment, by=injector, password=PASSWORD).treatment
 
 
+def days_ago(days: int) -> datetime.datetime:
+    """This time of day ``days`` days ago on the clinic's clock (``TIME_ZONE``): so its
+    local date is ``days`` before today's at any hour. ``timezone.now() - timedelta``
+    is that many 24-hour days back, and across a change of the clocks it lands on the
+    day after from 23:00 to midnight (the CI run that started at 23:15 in New York in
+    December, with a treatment in October)."""
+    return timezone.localtime() - datetime.timedelta(days=days)
+
+
 def make_due_review(*, patient, injector, location=None, treated_days_ago: int = 16) -> DueReview:
     """The review owed for a chart started ``treated_days_ago`` days ago, not booked."""
     treatment = charted_treatment(
         patient=patient,
         injector=injector,
         location=location,
-        started_at=timezone.now() - datetime.timedelta(days=treated_days_ago),
+        started_at=days_ago(treated_days_ago),
     )
     return record_due_review(treatment=treatment, days=14, by=injector)
