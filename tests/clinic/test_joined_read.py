@@ -56,7 +56,11 @@ def no_queries(follow) -> None:
 
 def test_a_plan_reads_as_the_orm_reads_it(patient, injector):
     visit = make_visit(patient=patient, injector=injector, screened=True)
-    later = screen(visit, injector, yes=("recent_toxin",), at=timezone.now())
+    # an hour after the first (made at 09:00 that day): "now" is earlier before 09:00
+    first = visit.screenings.latest("answered_at")
+    later = screen(
+        visit, injector, yes=("recent_toxin",), at=first.answered_at + datetime.timedelta(hours=1)
+    )
     acknowledge(screening=later, by=injector, note="Discussed the interval.")
     plan = make_plan(
         visit=visit,
