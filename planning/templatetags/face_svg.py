@@ -96,6 +96,8 @@ def kept_points(points) -> KeptPoints:
 
 
 def kept_totals(rows) -> tuple[KeptTotal, ...]:
+    if type(rows) is tuple:  # made already (a kept part's rows)
+        return rows
     return tuple(
         KeptTotal(
             dataclasses.replace(r["t"], muscle=_muscle(r["t"].muscle)),
@@ -203,12 +205,13 @@ def dose_check_items(checks) -> Markup:
     and the chart's live checks. The checks are computed by the caller on every view;
     their list is drawn once per distinct set of findings and kept (issue 22, eleventh
     session: the findings' values are the key, so a changed finding is another entry)."""
-    return render_kept(
-        "planning/dose_checks.jinja",
-        checks=tuple(
-            KeptCheck(str(c.level), str(c.code), str(c.message), str(c.source), bool(c.needs_ack))
-            for c in checks
-        ),
+    return render_kept("planning/dose_checks.jinja", checks=kept_checks(checks))
+
+
+def kept_checks(checks) -> tuple[KeptCheck, ...]:
+    return tuple(
+        KeptCheck(str(c.level), str(c.code), str(c.message), str(c.source), bool(c.needs_ack))
+        for c in checks
     )
 
 

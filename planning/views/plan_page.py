@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
+from clinic.fragments import Shown
 from clinic.links import kept_links
 
 from .. import plans as planning_plans
@@ -20,8 +22,50 @@ from ..models import TreatmentPlan
 from ..movement import latest_baseline, observed_pulls
 from ..plan_points import MAX_RAW_CHARS, as_points
 from ..suggestions import kept_suggestions
-from ..templatetags.face_svg import kept_points
+from ..templatetags.face_svg import kept_checks, kept_points, kept_totals
 from ..units import format_units
+
+
+class _ProductShown(NamedTuple):
+    brand: str
+    generic_name: str
+    labeled_dilution: str
+
+
+class ProductShown(Shown, _ProductShown):
+    __slots__ = ()
+
+
+class _PlanShown(NamedTuple):
+    pk: int
+    visit_id: int
+    product: ProductShown
+    vial_units: int
+    diluent_ml: Decimal
+    is_final: bool
+    get_status_display: str
+    version: int
+
+
+class PlanShown(Shown, _PlanShown):
+    """What a read-only plan's kept parts read of the plan (``{% kept %}`` in
+    planning/plan_editor.html), as plain values under the model's names."""
+
+    __slots__ = ()
+
+
+def plan_shown(plan: TreatmentPlan) -> PlanShown:
+    product = plan.product
+    return PlanShown(
+        plan.pk,
+        plan.visit_id,
+        ProductShown(product.brand, product.generic_name, product.labeled_dilution),
+        plan.vial_units,
+        plan.diluent_ml,
+        plan.is_final,
+        str(plan.get_status_display()),
+        plan.version,
+    )
 
 
 def _point_json(p) -> dict:
@@ -214,8 +258,27 @@ def editor_context(
         ),
         None,
     )
+    # A read-only plan as stored, with no kept segment (their reasons, typed text, are
+    # in its diagram): its bar, diagram, panel and point table are kept parts of the
+    # page ({% kept %}: clinic.fragments.kept_part), keyed by what they show, plain.
+    # The dose checks are computed above on every view; only their drawing is kept,
+    # by their findings (a changed finding is another part).
+    segments = tuple(plan.keeps.all())  # prefetched with the plan: no query
+    keep_parts = keep_rows and not segments
+    shown = (
+        {
+            "plan_shown": plan_shown(plan),
+            "rows_shown": kept_totals(panel["rows"]),
+            "checks_shown": kept_checks(panel["checks"]),
+        }
+        if keep_parts
+        else {}
+    )
     return {
         **panel,
+        **shown,
+        "keep_parts": keep_parts,
+        "kept_segments": segments,
         "visit": plan.visit,
         "screening": screening,
         "form": form,
