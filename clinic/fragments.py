@@ -127,15 +127,18 @@ def draw_part(nodelist, template, items: tuple) -> SafeString:
         if not plain(value):
             raise TypeError(f"a kept part's {name!r} is not plain: {type(value).__name__}")
     context = _PartContext(dict(items))
-    with context.bind_template(template):
+    # as Template.render does: the template drawn is known to the render (DEBUG's
+    # annotation of an error names it) and to the includes (their engine)
+    with context.render_context.push_state(template), context.bind_template(template):
         return nodelist.render(context)
 
 
 @lru_cache(maxsize=KEPT_PARTS)
-def kept_part(node, template, items: tuple) -> SafeString:
-    """``node``'s block (``{% kept %}``) drawn once per process per distinct ``items``,
-    then as kept. ``node`` is one place in one compiled template: a changed template
-    (development's reload) is another node, so nothing kept outlives it."""
+def kept_part(node, template, items: tuple, where: tuple = ()) -> SafeString:
+    """``node``'s block (``{% kept %}``) drawn once per process per distinct ``items``
+    and ``where`` (the language and the script prefix: how numbers and links are
+    written), then as kept. ``node`` is one place in one compiled template: a changed
+    template (development's reload) is another node, so nothing kept outlives it."""
     return draw_part(node.nodelist, template, items)
 
 

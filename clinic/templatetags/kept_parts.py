@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from django import template
 from django.template.base import token_kwargs
+from django.urls import get_script_prefix
+from django.utils.translation import get_language
 
 from clinic import fragments
 
@@ -29,7 +31,8 @@ class KeptNode(template.Node):
         if not (fragments.keeping.on and self.when.resolve(context)):
             return self.nodelist.render(context)
         items = tuple((name, value.resolve(context)) for name, value in self.values)
-        return fragments.kept_part(self, context.template, items)
+        where = (get_language(), get_script_prefix())
+        return fragments.kept_part(self, context.template, items, where)
 
 
 @register.tag("kept")

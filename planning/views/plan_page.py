@@ -278,6 +278,7 @@ def editor_context(
         **panel,
         **shown,
         "keep_parts": keep_parts,
+        "point_errors": (),  # the live preview's (its own context); none on the page
         "kept_segments": segments,
         "visit": plan.visit,
         "screening": screening,
