@@ -117,6 +117,25 @@ def test_a_plan_with_typed_text_in_its_diagram_is_drawn_every_time(
     assert 'data-testid="face-kept"' in html
 
 
+def test_a_draft_of_a_signed_visit_is_kept_as_the_page_drawn_from_its_rows(
+    injector_client, injector, patient
+):
+    """The other read-only plan: a draft whose visit's treatment is signed (the visit
+    locked). Its kept bar says Draft and its diagram "The visit is signed". Seen red
+    with the stand-in always final (the kept diagram said "Final plan")."""
+    visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
+    plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
+    visit.lock(at=timezone.now())
+    url = plan.get_absolute_url()
+    fragments.kept_part.cache_clear()
+    kept = _page(injector_client, url)
+    assert _page(injector_client, url) == kept and fragments.kept_part.cache_info().hits == 3
+    with fragments.drawn_from_rows():
+        assert _page(injector_client, url) == kept
+    assert 'data-testid="plan-status">Draft</span>' in kept
+    assert "The visit is signed: read only." in kept and 'data-testid="finalize-plan"' not in kept
+
+
 def test_a_draft_is_drawn_from_its_rows(injector_client, injector, patient):
     visit = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT, screened=True)
     plan = make_plan(visit=visit, by=injector, points=GLABELLAR)
