@@ -5,7 +5,8 @@ from plain values and kept, the dose checks still computed on every view.
 Doors of the rule "a kept part is what the page drawn from its rows would show": the
 plan page (GET, a second read from the kept copy, ``?aids=1``), a second tab (the same
 plan read again), another record changing the plan's dose checks (a later final plan of
-the same ingredient), reference data edited in the Django admin (the product's name),
+the same ingredient), reference data changed under it (the product's name, renamed in
+the database as the admin's save or any other door would leave the row),
 and a plan with typed text in its drawn parts (a kept segment's reason: never kept). A
 page that can change (a draft, a refused save) is drawn from its rows every time."""
 
@@ -74,7 +75,8 @@ def test_a_kept_plan_page_is_the_page_drawn_from_its_rows(injector_client, injec
 def test_a_kept_plan_shows_what_changed_around_it(injector_client, injector, patient):
     """Never stale: another final plan of the same ingredient on the same day adds a
     dose check to this one (the ceiling's window), and the product renamed in the
-    admin renames it in the plan bar and the panel: each is another kept part. Seen
+    database (as the admin's save leaves the row; no signal is relied on) renames it in
+    the plan bar and the panel: each is another kept part. Seen
     red with the parts kept by their place in the template alone, not their values
     (the new finding was not shown)."""
     plan = _final_plan(patient, injector)
