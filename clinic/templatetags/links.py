@@ -1,0 +1,17 @@
+"""``{% link "app:name" pk %}``: ``{% url "app:name" pk %}`` for a pattern whose one
+argument is a row's id, from the pattern reversed once per process
+(``clinic.links.kept_links``). ``{% url %}`` reverses on every use, a few tens of
+microseconds each; the visit pages draw several (issue 22)."""
+
+from __future__ import annotations
+
+from django import template
+
+from clinic.links import kept_links
+
+register = template.Library()
+
+
+@register.simple_tag
+def link(name: str, pk) -> str:
+    return kept_links()(name, pk)
