@@ -347,7 +347,7 @@ class JoinedRead:
                 continue
             makers = [(path, part.maker(), join) for path, part, join in lst.parts]
             built = [_list_row(makers, item) for item in items or ()]
-            _place(lst.rows, holder, built)
+            place(lst.rows, holder, built)
         return root
 
 
@@ -429,7 +429,9 @@ def _list_row(makers: list, values: list):
     return by_path[""]
 
 
-def _place(rows: Rows, holder, built: list) -> None:
+def place(rows: Rows, holder, built: list) -> None:
+    """``built`` (rows of ``rows``) put on ``holder`` as the read puts them: each row's
+    key to ``holder`` filled, the list prefetched (or the first row, with ``first``)."""
     fk = rows.model._meta.get_field(rows.fk)
     for row in built:
         fk.set_cached_value(row, holder)  # its parent, in hand (as a prefetch sets it)

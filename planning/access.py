@@ -84,6 +84,11 @@ _PLAN_READ = JoinedRead(
 )
 
 
+# A final plan's read once its points are kept (planning.final_points): the same, less
+# the points (a final plan's points never change: migration planning/0016).
+_FINAL_PLAN_READ = JoinedRead(TreatmentPlan, related=_PLAN_READ.related, rows=_PLAN_READ.rows[1:])
+
+
 # A visit's photos alone (the plan page's map visit, when it is another visit).
 _PHOTOS_OF_VISIT = JoinedRead(Visit, rows=(PHOTOS,))
 
@@ -98,13 +103,14 @@ def photos_of_visit(visit_id: int) -> list[Photo]:
 def get_plan_for(user, plan_id: int, *, muscles=None):
     """A treatment plan with its visit, patient, product, points, kept segments and its
     visit's latest screening (``plan.visit.latest_screening``), in one query
-    (``clinic.joined_read``). ``muscles``: the reference muscles put on the points
+    (``clinic.joined_read``); a final plan's points read once per process
+    (``planning.final_points``). ``muscles``: the reference muscles put on the points
     (``planning.plans.with_muscles``), else the reference cache's."""
-    from . import reference_cache
+    from . import final_points, reference_cache
     from .plans import with_muscles
 
     require_role(user, CLINICAL_ROLES)
-    plan = _PLAN_READ.read(plan_id)
+    plan = final_points.read_plan(plan_id, whole=_PLAN_READ, without_points=_FINAL_PLAN_READ)
     if plan is None:
         raise Http404("No such plan.")
     hand_over_read(plan)

@@ -27,7 +27,6 @@ from planning.demo_faces import TAIL_RAISED_PX, portrait_upload, source_note
 from planning.face import position_refusal
 from planning.models import (
     Expression,
-    InjectionPoint,
     MovementMap,
     Muscle,
     Observation,
@@ -157,13 +156,20 @@ def _treatment_on(
             source_note=DRAWN_NOTE,
             not_measured=DRAWN_NOT_MEASURED,
         )
-    plan = final_plan(visit=visit, product=lot.product, by=injector, at=at, units=changes)
-    if brow:
-        _brow_tail_high(visit=visit, plan=plan, injector=injector, muscles=muscles)
+    if brow:  # the microdose is in the plan before it is final (its points never change)
+        _brow_tail_high(visit=visit, injector=injector, muscles=muscles)
+    plan = final_plan(
+        visit=visit,
+        product=lot.product,
+        by=injector,
+        at=at,
+        units=changes,
+        more=[MICRODOSE] if brow else (),
+    )
     return charted_and_signed(visit=visit, plan=plan, lot=lot, by=injector, at=at)
 
 
-def _brow_tail_high(*, visit, plan, injector, muscles) -> None:
+def _brow_tail_high(*, visit, injector, muscles) -> None:
     """The cycle of the article's "right brow that spikes": the measured portrait, the
     map's lateral frontalis (R spikes up, L lifts flat) and the R microdose."""
     _portrait(visit=visit, injector=injector, tail_up_px=TAIL_RAISED_PX)
@@ -179,18 +185,9 @@ def _brow_tail_high(*, visit, plan, injector, muscles) -> None:
         )
         cell.full_clean()  # the map's rules (planning.pull's direction among them)
         cell.save()
-    code, side, x, y, units = MICRODOSE
+    code, side, x, y, _ = MICRODOSE  # the plan's microdose (``final_plan``'s ``more``)
     if refusal := position_refusal(muscle=code, side=side, x=x, y=y):
         raise ValueError(f"demo microdose: {refusal}")  # a demo bug
-    InjectionPoint.objects.create(
-        plan=plan,
-        muscle=muscles[code],
-        side=side,
-        x=Decimal(x),
-        y=Decimal(y),
-        units=units,
-        order=plan.points.count(),
-    )
 
 
 def _review(

@@ -80,23 +80,26 @@ def demo_signature(name: str) -> bytes:
 
 
 def final_plan(
-    *, visit: Visit, product: Product, by: User, at, units: dict[int, Decimal] | None = None
+    *,
+    visit: Visit,
+    product: Product,
+    by: User,
+    at,
+    units: dict[int, Decimal] | None = None,
+    more=(),
 ) -> TreatmentPlan:
     """The visit's final glabellar plan (5 points of 4 U, ``units`` overriding some by
-    position), made once."""
+    position, and the ``more`` points: (muscle code, side, x, y, units)), made once."""
     plan = visit.plans.filter(status=PlanStatus.FINAL).first()
     if plan is not None:
         return plan
     plan = TreatmentPlan.objects.create(
         visit=visit,
         product=product,
-        status=PlanStatus.FINAL,
         vial_units=100,
         diluent_ml=Decimal("2.50"),
         created_by=by,
         created_at=at,
-        finalized_at=at,
-        finalized_by=by,
     )
     muscles = Muscle.objects.in_bulk(field_name="code")
     units = units or {}
@@ -112,6 +115,21 @@ def final_plan(
         )
         for i, (code, side, x, y) in enumerate(GLABELLAR)
     )
+    InjectionPoint.objects.bulk_create(
+        InjectionPoint(
+            plan=plan,
+            muscle=muscles[code],
+            side=side,
+            x=Decimal(x),
+            y=Decimal(y),
+            units=Decimal(units),
+            order=len(GLABELLAR) + i,
+        )  # fmt: skip
+        for i, (code, side, x, y, units) in enumerate(more)
+    )
+    # final once its points are in: a final plan's points never change (planning/0016)
+    plan.status, plan.finalized_at, plan.finalized_by = PlanStatus.FINAL, at, by
+    plan.save(update_fields=["status", "finalized_at", "finalized_by"])
     return plan
 
 

@@ -66,13 +66,15 @@ def test_a_plan_reads_as_the_orm_reads_it(patient, injector):
         visit=visit,
         by=injector,
         points=[("CORR", "L", 4), ("CORR", "R", "2.5"), ("PROC", "C", 10)],
-        final=True,
     )
-    TreatmentPlan.objects.filter(pk=plan.pk).update(finalized_by=injector)
-    # the points' order is their ``order``, not their ids
+    # the points' order is their ``order``, not their ids (set before the plan is
+    # final: a final plan's points never change, planning/0016)
     points = list(plan.points.order_by("id"))
     for n, point in enumerate(reversed(points)):
         type(point).objects.filter(pk=point.pk).update(order=n)
+    TreatmentPlan.objects.filter(pk=plan.pk).update(
+        status="final", finalized_at=timezone.now(), finalized_by=injector
+    )
     # the keeps in their muscles' order, not their ids'
     muscles = sorted(Muscle.objects.filter(code__in=("FRONT", "DAO")), key=lambda m: -m.order)
     for muscle in muscles:

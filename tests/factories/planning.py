@@ -109,8 +109,6 @@ def make_plan(
         vial_units=vial or max(product.vial_sizes),
         diluent_ml=Decimal(diluent),
         created_by=by,
-        status=PlanStatus.FINAL if final else PlanStatus.DRAFT,
-        finalized_at=timezone.now() if final else None,
     )
     muscles = Muscle.objects.in_bulk(field_name="code")
     InjectionPoint.objects.bulk_create(
@@ -125,6 +123,9 @@ def make_plan(
         )
         for n, (code, side, units) in enumerate(points)
     )
+    if final:  # its points first: a final plan's points never change (planning/0016)
+        plan.status, plan.finalized_at = PlanStatus.FINAL, timezone.now()
+        plan.save(update_fields=["status", "finalized_at"])
     return plan
 
 

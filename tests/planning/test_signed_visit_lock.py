@@ -381,6 +381,9 @@ RAW_SQL = {
     "plan update": "UPDATE planning_treatmentplan SET notes = 'x' WHERE visit_id = %s",
     "point update": "UPDATE planning_injectionpoint SET units = 1 WHERE plan_id IN "
     "(SELECT id FROM planning_treatmentplan WHERE visit_id = %s)",
+    # a draft's points (a final plan's never change, signed or not: planning/0016)
+    "draft point update": "UPDATE planning_injectionpoint SET units = 1 WHERE plan_id IN "
+    "(SELECT id FROM planning_treatmentplan WHERE visit_id = %s AND status = 'draft')",
     "photo update": "UPDATE planning_photo SET moment = '' WHERE visit_id = %s",
     "photo delete": "DELETE FROM planning_photo WHERE visit_id = %s",
     "unlock": "UPDATE planning_visit SET locked_at = NULL WHERE id = %s",
@@ -408,7 +411,7 @@ def test_raw_sql_is_refused_after_signing(postgres, treatment, injector, door):
 
 
 @pytest.mark.parametrize(
-    "door", ["observation update", "map update", "point update", "photo update"]
+    "door", ["observation update", "map update", "draft point update", "photo update"]
 )
 def test_raw_sql_writes_before_signing(postgres, treatment, door):
     assert run_sql(RAW_SQL[door], treatment.visit_id) >= 1

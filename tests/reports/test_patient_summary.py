@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -136,7 +137,12 @@ def test_the_lateral_forehead_kept_for_the_brow_tail_is_said_and_answered(patien
     assert kept in brows
     # The eye muscle moves (grade 2) and is not treated: said, with why.
     assert any("muscle around your eyes is not treated" in line for line in summary.kept)
-    InjectionPoint.objects.filter(plan=plan, side="R").update(x=Decimal("0.2"))
+    # the point moved as only the database's owner could (a final plan's points never
+    # change through any door of the app: planning/0016), to see the sentence follow
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        InjectionPoint.objects.filter(plan=plan, side="R").update(x=Decimal("0.2"))
     again = build_summary(visit=visit)
     assert not any(kept in line for line in again.kept)
     assert "at your review" in dict(again.questions)["How is my brow movement kept?"]

@@ -163,11 +163,9 @@ def _planned_visit(*, patient, product, day, at, by):
     plan = TreatmentPlan.objects.create(
         visit=visit,
         product=product,
-        status=PlanStatus.FINAL,
         vial_units=100,
         diluent_ml=Decimal("2.5"),
         created_by=by,
-        finalized_at=at,
     )
     InjectionPoint.objects.bulk_create(
         InjectionPoint(
@@ -181,6 +179,9 @@ def _planned_visit(*, patient, product, day, at, by):
         )
         for i, (code, side, units) in enumerate(POINTS)
     )
+    # final once its points are in: a final plan's points never change (planning/0016)
+    plan.status, plan.finalized_at = PlanStatus.FINAL, at
+    plan.save(update_fields=["status", "finalized_at"])
     return visit, plan
 
 

@@ -1,0 +1,82 @@
+"""A final plan's points, read once per process (issue 22).
+
+A final plan's points never change: ``planning.plans`` refuses them at every rule, and
+PostgreSQL refuses them at every other door, raw SQL included (migration
+``planning/0016``: no point of a final plan written, no final plan reopened). So the
+plan page reads them once per process and keeps them, here, by the plan: each later
+view reads the plan without its points (one statement, as before) and takes the kept
+ones while the plan read is still final with the same ``finalized_at`` and version
+(a plan that no longer matches is read whole again, and kept anew). What a view
+computes from the points is computed again on every view, the dose checks first:
+only the reading is kept.
+
+What is kept is each point's values, plain (no model row, no patient text: a plan
+with a point's note, typed text, is read whole on every view, as the kept parts of
+the page leave notes out); each view makes its own rows from them, as the read makes
+them (``clinic.joined_read.Part``), with its own plan and the reference muscles of the
+moment (``planning.plans.with_muscles``). PostgreSQL only: elsewhere (SQLite, ``make
+run``) there are no triggers, and every view reads the points.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from functools import cache
+from typing import NamedTuple
+
+from django.db import connection
+
+from clinic.joined_read import JoinedRead, Part, place
+
+# The plans whose points are kept, per process (about 8 KB a plan of 40 points).
+MOST_KEPT = 512
+
+
+class _Kept(NamedTuple):
+    finalized_at: object
+    version: int
+    values: tuple  # per point, its columns' values in the read's order
+
+
+_kept: OrderedDict[int, _Kept] = OrderedDict()
+
+
+def clear() -> None:
+    _kept.clear()
+
+
+@cache
+def _part(model) -> Part:
+    return Part(model, "kept")
+
+
+def read_plan(plan_id: int, *, whole: JoinedRead, without_points: JoinedRead):
+    """The plan ``whole`` reads (its first list its points), or None. A final plan's
+    points are read once per process (PostgreSQL): later views read it
+    ``without_points`` (the same read less that list) and put the kept points on it."""
+    if connection.vendor != "postgresql":
+        return whole.read(plan_id)
+    rows = whole.rows[0]
+    part = _part(rows.model)
+    kept = _kept.get(plan_id)
+    if kept is not None:
+        plan = without_points.read(plan_id)
+        if (
+            plan is not None
+            and plan.is_final
+            and (plan.finalized_at, plan.version) == (kept.finalized_at, kept.version)
+        ):
+            _kept.move_to_end(plan_id)
+            make = part.maker()
+            place(rows, plan, [make(values) for values in kept.values])
+            return plan
+        del _kept[plan_id]  # not the plan kept (a restored database): read it whole
+    plan = whole.read(plan_id)
+    if plan is not None and plan.is_final:
+        points = plan.points.all()
+        if not any(p.note for p in points):
+            values = tuple(tuple(getattr(p, a) for a in part.attnames) for p in points)
+            _kept[plan_id] = _Kept(plan.finalized_at, plan.version, values)
+            if len(_kept) > MOST_KEPT:
+                _kept.popitem(last=False)
+    return plan
