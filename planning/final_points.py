@@ -21,6 +21,7 @@ run``) there are no triggers, and every view reads the points.
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import suppress
 from functools import cache
 from typing import NamedTuple
 
@@ -66,17 +67,19 @@ def read_plan(plan_id: int, *, whole: JoinedRead, without_points: JoinedRead):
             and plan.is_final
             and (plan.finalized_at, plan.version) == (kept.finalized_at, kept.version)
         ):
-            _kept.move_to_end(plan_id)
+            with suppress(KeyError):  # another thread's view let it go meanwhile
+                _kept.move_to_end(plan_id)
             make = part.maker()
             place(rows, plan, [make(values) for values in kept.values])
             return plan
-        del _kept[plan_id]  # not the plan kept (a restored database): read it whole
+        _kept.pop(plan_id, None)  # not the plan kept (a restored database): read it whole
     plan = whole.read(plan_id)
     if plan is not None and plan.is_final:
         points = plan.points.all()
         if not any(p.note for p in points):
             values = tuple(tuple(getattr(p, a) for a in part.attnames) for p in points)
             _kept[plan_id] = _Kept(plan.finalized_at, plan.version, values)
-            if len(_kept) > MOST_KEPT:
-                _kept.popitem(last=False)
+            while len(_kept) > MOST_KEPT:
+                with suppress(KeyError):
+                    _kept.popitem(last=False)
     return plan

@@ -257,3 +257,16 @@ TOKEN = re.compile(r'(csrfmiddlewaretoken" value|data-csrf|nonce|data-session-[a
 def _page(response) -> str:
     assert response.status_code == 200
     return TOKEN.sub("csrf", response.content.decode())
+
+
+def test_the_kept_plans_are_bounded(postgres, patient, injector, monkeypatch):
+    """The least recently read plan goes first; read again, it is read whole."""
+    monkeypatch.setattr(final_points, "MOST_KEPT", 2)
+    plans = [_final_plan(patient, injector) for _ in range(3)]
+    final_points.clear()
+    for plan in plans:
+        get_plan_for(injector, plan.pk)
+    assert list(final_points._kept) == [plans[1].pk, plans[2].pk]
+    again = get_plan_for(injector, plans[0].pk)
+    assert _points(again) == _stored(plans[0])
+    assert list(final_points._kept) == [plans[2].pk, plans[0].pk]
