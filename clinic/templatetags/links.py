@@ -14,4 +14,9 @@ register = template.Library()
 
 @register.simple_tag
 def link(name: str, pk) -> str:
+    """Refused (ValueError) unless ``pk`` is a row's id: a positive whole number, or its
+    digits (what ``{% url %}`` would take for an ``<int:...>`` argument)."""
+    whole = type(pk) is int and pk >= 0
+    if not whole and not (type(pk) is str and pk.isascii() and pk.isdigit()):
+        raise ValueError(f"{{% link %}} takes a row's id, not {type(pk).__name__}")
     return kept_links()(name, pk)

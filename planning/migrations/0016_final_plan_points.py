@@ -14,9 +14,14 @@ visit's row is refused with its own message. On SQLite there are no triggers (as
 from django.db import migrations
 
 CREATE = """
+-- FOR SHARE: a plan being made final in another transaction is waited for, then seen
+-- final (a point written beside its finalizing would otherwise commit with it).
 CREATE OR REPLACE FUNCTION planning_plan_is_final(plan bigint) RETURNS boolean AS $$
-    SELECT EXISTS (SELECT 1 FROM planning_treatmentplan WHERE id = plan AND status = 'final')
-$$ LANGUAGE sql STABLE;
+    SELECT coalesce(
+        (SELECT status = 'final' FROM planning_treatmentplan WHERE id = plan FOR SHARE),
+        false
+    )
+$$ LANGUAGE sql VOLATILE;
 
 CREATE OR REPLACE FUNCTION planning_refuse_point_of_final_plan() RETURNS trigger AS $$
 DECLARE

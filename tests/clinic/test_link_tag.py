@@ -32,7 +32,7 @@ def test_a_link_is_the_url(prefix):
         set_script_prefix("/")
 
 
-@pytest.mark.parametrize("pk", ["12/../../admin", "x", None])
+@pytest.mark.parametrize("pk", ["12/../../admin", "x", None, " 7 ", "-5", -5, 12.9, True, "١٢"])
 def test_a_link_refuses_what_is_not_an_id(pk):
     with pytest.raises((ValueError, TypeError, NoReverseMatch)):
         _link("charting:chart", pk)

@@ -32,6 +32,7 @@ from planning.models import InjectionPoint, Muscle, TreatmentPlan
 from planning.plan_points import PointInput
 from planning.plans import finalize_plan, save_plan
 from tests.factories import GLABELLAR, make_plan, make_visit
+from tests.tamper import tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -191,13 +192,11 @@ def test_a_plan_that_no_longer_matches_is_read_whole(postgres, patient, injector
     plan = _final_plan(patient, injector)
     final_points.clear()
     get_plan_for(injector, plan.pk)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("UPDATE planning_injectionpoint SET units = 3 WHERE plan_id = %s", [plan.pk])
-        cursor.execute(
-            "UPDATE planning_treatmentplan SET finalized_at = %s WHERE id = %s",
-            [timezone.now(), plan.pk],
-        )
+    tamper("UPDATE planning_injectionpoint SET units = 3 WHERE plan_id = %s", [plan.pk])
+    tamper(
+        "UPDATE planning_treatmentplan SET finalized_at = %s WHERE id = %s",
+        [timezone.now(), plan.pk],
+    )
     again = get_plan_for(injector, plan.pk)
     assert [p.units for p in again.points.all()] == [Decimal(3)] * 5
     assert _points(again) == _stored(plan)

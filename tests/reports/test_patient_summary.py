@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -29,6 +29,7 @@ from charting.reports.summary_wording import fill
 from planning.models import EffectDuration, InjectionPoint, Muscle, Product
 from tests.factories import signed_treatment, treatment_visit
 from tests.reports.pdfs import flat_text
+from tests.tamper import tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -139,9 +140,12 @@ def test_the_lateral_forehead_kept_for_the_brow_tail_is_said_and_answered(patien
     assert any("muscle around your eyes is not treated" in line for line in summary.kept)
     # the point moved as only the database's owner could (a final plan's points never
     # change through any door of the app: planning/0016), to see the sentence follow
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")
+    if connection.vendor == "postgresql":
+        tamper(
+            "UPDATE planning_injectionpoint SET x = 0.2 WHERE plan_id = %s AND side = 'R'",
+            [plan.pk],
+        )
+    else:
         InjectionPoint.objects.filter(plan=plan, side="R").update(x=Decimal("0.2"))
     again = build_summary(visit=visit)
     assert not any(kept in line for line in again.kept)

@@ -48,7 +48,7 @@ def make_bench_data(*, patients: int, seed: int = 11, verbosity: int = 1, out=No
         run.progress("indexes built", None)
         rows.analyze()
     finally:
-        rows.end_load()
+        rows.end_load(replica=triggers_off)
     seconds = time.monotonic() - run.started
     return (
         f"bench data: {run.summary}; {run.rows} rows in {seconds:.1f} s "
@@ -80,7 +80,9 @@ class _Run:
                     )
                     patient_ids.extend(p.pk for p in chunk)
                     cycles = visits.make_visits(patients=chunk, ctx=ctx, rng=rng, counts=counts)
-                    plans.make_plans(cycles=cycles, ctx=ctx, rng=rng, counts=counts)
+                    plans.make_plans(
+                        cycles=cycles, ctx=ctx, rng=rng, counts=counts, triggers_off=triggers_off
+                    )
                     charts.make_charts(
                         cycles=cycles,
                         names={p.pk: p.full_name for p in chunk},

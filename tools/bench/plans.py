@@ -7,6 +7,8 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.db.models import F
+
 from planning.choices import PlanStatus
 from planning.models import InjectionPoint, Muscle, Product, TreatmentPlan
 
@@ -33,10 +35,13 @@ class PlanContext:
         self.cells = [(m.pk, side) for m in Muscle.objects.order_by("pk") for side in m.sides]
 
 
-def make_plans(*, cycles, ctx, rng: random.Random, counts) -> None:
-    """A final plan for each cycle (``cycle.plan_id``, ``product``, ``point_count`` set)."""
+def make_plans(*, cycles, ctx, rng: random.Random, counts, triggers_off: bool = True) -> None:
+    """A final plan for each cycle (``cycle.plan_id``, ``product``, ``point_count`` set).
+    With the database's triggers on (``rows.fast_load``), the plans are written as drafts
+    and made final once their points are in, as the app does (a final plan's points
+    never change: planning/0016)."""
     plan_ctx = ctx.extra.setdefault("plans", PlanContext())
-    final = PlanStatus.FINAL.value
+    final = PlanStatus.FINAL.value if triggers_off else PlanStatus.DRAFT.value
     ids = rows.reserve_ids(TreatmentPlan, len(cycles))
     plan_rows, no_findings = [], rows.json([])
     for cycle, pk in zip(cycles, ids, strict=True):
@@ -48,7 +53,8 @@ def make_plans(*, cycles, ctx, rng: random.Random, counts) -> None:
         plan_rows.append(
             (
                 pk, cycle.visit_id, product.pk, final, vial_units(product),
-                DILUENT_ML, 1, cycle.injector_id, at, done, done, cycle.injector_id, "", "",
+                DILUENT_ML, 1, cycle.injector_id, at, done, done if triggers_off else None,
+                cycle.injector_id, "", "",
                 no_findings,
             )
         )  # fmt: skip
@@ -83,6 +89,10 @@ def make_plans(*, cycles, ctx, rng: random.Random, counts) -> None:
     else:
         written = rows.copy_rows(InjectionPoint, POINT_FIELDS, point_rows(cycles, plan_ctx, rng))
     counts.add("injection points", written)
+    if not triggers_off:  # final once the points are in, when it was saved last
+        TreatmentPlan.objects.filter(pk__in=ids).update(
+            status=PlanStatus.FINAL, finalized_at=F("updated_at")
+        )
 
 
 def point_rows(cycles, plan_ctx: PlanContext, rng: random.Random):

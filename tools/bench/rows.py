@@ -134,11 +134,13 @@ def fast_load() -> bool:
     return True
 
 
-def end_load() -> None:
-    """Back to the usual session settings (triggers on)."""
+def end_load(*, replica: bool = True) -> None:
+    """Back to the usual session settings (triggers on). ``replica``: what ``fast_load``
+    gave (a session that may not set the role may not reset it either)."""
     if postgres():
         with connection.cursor() as cursor:
-            cursor.execute("RESET session_replication_role")
+            if replica:
+                cursor.execute("RESET session_replication_role")
             cursor.execute("RESET synchronous_commit")
             cursor.execute("RESET maintenance_work_mem")
 
