@@ -103,6 +103,7 @@ def final_plan(
     )
     muscles = Muscle.objects.in_bulk(field_name="code")
     units = units or {}
+    rows = [(code, side, x, y, units.get(i, 4)) for i, (code, side, x, y) in enumerate(GLABELLAR)]
     InjectionPoint.objects.bulk_create(
         InjectionPoint(
             plan=plan,
@@ -110,22 +111,10 @@ def final_plan(
             side=side,
             x=Decimal(x),
             y=Decimal(y),
-            units=Decimal(units.get(i, 4)),
+            units=Decimal(dose),
             order=i,
         )
-        for i, (code, side, x, y) in enumerate(GLABELLAR)
-    )
-    InjectionPoint.objects.bulk_create(
-        InjectionPoint(
-            plan=plan,
-            muscle=muscles[code],
-            side=side,
-            x=Decimal(x),
-            y=Decimal(y),
-            units=Decimal(units),
-            order=len(GLABELLAR) + i,
-        )  # fmt: skip
-        for i, (code, side, x, y, units) in enumerate(more)
+        for i, (code, side, x, y, dose) in enumerate([*rows, *more])
     )
     # final once its points are in: a final plan's points never change (planning/0016)
     plan.status, plan.finalized_at, plan.finalized_by = PlanStatus.FINAL, at, by
