@@ -41,6 +41,11 @@ class DoseBasis(models.TextChoices):
     TOTAL = "total", "total"
 
 
+# A basis in words, as ``get_basis_display()`` writes it, without its per-call lookup
+# (the dose rules write it into a dozen messages a check; issue 22).
+BASIS_TEXT = dict(DoseBasis.choices)
+
+
 class DoseKind(models.TextChoices):
     """What a dose in a patient's history is (planning.treatment_history.DoseRecord)."""
 

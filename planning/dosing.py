@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from .choices import DoseBasis, Side, Source
+from .choices import BASIS_TEXT, DoseBasis, Side, Source
 from .units import format_units
 
 ZERO = Decimal("0")
@@ -66,16 +66,40 @@ class CheckedPoint(NamedTuple):
     y: Decimal | None
 
 
-def as_checked(points: Iterable) -> list[CheckedPoint]:
+class CheckedPoints(list):
+    """``as_checked``'s list of points, with each muscle's points (by code) gathered
+    once: a range or limit reads its muscles' points from ``by_code`` instead of every
+    point once per range and limit (issue 22, seventeenth session)."""
+
+    __slots__ = ("by_code",)
+
+
+def as_checked(points: Iterable) -> CheckedPoints:
     """``points`` as the rules read them, each attribute read once (a model row's
     ``muscle`` is a descriptor lookup, and the rules read it hundreds of times: once
     per point and range or limit; issue 22)."""
-    return [
+    if type(points) is CheckedPoints:
+        return points
+    checked = CheckedPoints(
         p
         if type(p) is CheckedPoint
         else CheckedPoint(p.muscle, p.side, Decimal(p.units), getattr(p, "y", None))
         for p in points
-    ]
+    )
+    by_code: dict[str, list[CheckedPoint]] = {}
+    for p in checked:
+        by_code.setdefault(p.muscle.code, []).append(p)
+    checked.by_code = by_code
+    return checked
+
+
+def of_muscles(points, codes) -> list:
+    """The points on one of the muscles ``codes`` (any order: the rules sum, count and
+    compare them, never read their order)."""
+    by_code = getattr(points, "by_code", None)
+    if by_code is None:
+        return [p for p in points if p.muscle.code in codes]
+    return [p for code in codes if code in by_code for p in by_code[code]]
 
 
 # Where a side's units are summed in a totals row (``totals_by_muscle_side``).
@@ -200,8 +224,7 @@ def _counts_for(dose, point) -> bool:
 def _range_units(dose, points) -> tuple[bool, dict[str, Decimal]]:
     """Whether the points treat the range's area, and their units there: per side
     ({"L": .., "R": ..}) for a per-side range, else {"total": ..}."""
-    codes = muscle_codes(dose)
-    mine = [p for p in points if p.muscle.code in codes and _counts_for(dose, p)]
+    mine = [p for p in of_muscles(points, muscle_codes(dose)) if _counts_for(dose, p)]
     if not mine:
         return False, {}
     if dose.basis == DoseBasis.PER_SIDE:
@@ -229,8 +252,7 @@ def _describe_outside(outside: dict[str, Decimal]) -> str:
 def _pattern_matched(dose, points) -> bool:
     if not dose.sites or not dose.units_per_site:
         return False
-    codes = muscle_codes(dose)
-    mine = [p for p in points if p.muscle.code in codes]
+    mine = of_muscles(points, muscle_codes(dose))
     if not all(Decimal(p.units) == dose.units_per_site for p in mine):
         return False
     if dose.basis == DoseBasis.PER_SIDE:  # the sites are counted on each side
@@ -350,11 +372,11 @@ def practice_checks(*, points, ranges, label_matched: set[str]) -> list[Check]:
     muscle that serves several (a brow-tail point beside labeled crow's feet);
     practice ranges are never hard limits."""
     checks = []
+    placed = {point_area(p) for p in points}  # the areas of shared muscles' points
     for dose in ranges:
         if dose.kind != Source.PRACTICE:
             continue
-        placed_here = any(point_area(p) == dose.area_code for p in points)
-        if muscle_codes(dose) & label_matched and not placed_here:
+        if muscle_codes(dose) & label_matched and dose.area_code not in placed:
             continue
         touched, units = _range_units(dose, points)
         if not touched:
@@ -556,8 +578,7 @@ def limit_checks(*, points, limits) -> list[Check]:
     site, or an area (per side or in total) above its most, blocks."""
     checks: list[Check] = []
     for limit in limits:
-        codes = muscle_codes(limit)
-        mine = [p for p in points if p.muscle.code in codes]
+        mine = of_muscles(points, muscle_codes(limit))
         if not mine:
             continue
         high = [p for p in mine if Decimal(p.units) > limit.max_per_site]
@@ -585,7 +606,8 @@ def limit_checks(*, points, limits) -> list[Check]:
                         BLOCK,
                         f"limit-area-{limit.area_code}{'-' + side if side else ''}",
                         f"{limit.area}: {where}{_u(total)} is above the clinic's limit of "
-                        f"{_u(limit.max_units)} {limit.get_basis_display()} (clinic policy).",
+                        f"{_u(limit.max_units)} {BASIS_TEXT.get(limit.basis, limit.basis)} "
+                        "(clinic policy).",
                         Source.POLICY,
                     )
                 )

@@ -14,7 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from ..choices import MIDLINE_SIDES, PAIRED_SIDES, DoseBasis, Source
+from ..choices import BASIS_TEXT, MIDLINE_SIDES, PAIRED_SIDES, DoseBasis, Source
 
 
 class Muscle(models.Model):
@@ -238,7 +238,7 @@ class DoseRange(models.Model):
             if self.min_units == self.max_units
             else f"{fmt(self.min_units)}–{fmt(self.max_units)}"
         )
-        return f"{span} U {self.get_basis_display()}"
+        return f"{span} U {BASIS_TEXT.get(self.basis, self.basis)}"
 
     def clean(self) -> None:
         if self.min_units is not None and self.max_units is not None:
