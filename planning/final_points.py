@@ -6,9 +6,10 @@ PostgreSQL refuses them at every other door, raw SQL included (migration
 plan page reads them once per process and keeps them, here, by the plan: each later
 view reads the plan without its points (one statement, as before) and takes the kept
 ones while the plan read is still final with the same ``finalized_at`` and version
-(a plan that no longer matches is read whole again, and kept anew). What a view
-computes from the points is computed again on every view, the dose checks first:
-only the reading is kept.
+(a plan that no longer matches is read whole again, and kept anew). The dose checks
+are computed from the points on every view: what is kept is the reading, and what is
+made from the points alone (``derived``: the page's plain rows of points and totals),
+never a check.
 
 What is kept is each point's values, plain (no model row, no patient text: a plan
 with a point's note, typed text, is read whole on every view, as the kept parts of
@@ -37,6 +38,12 @@ class _Kept(NamedTuple):
     finalized_at: object
     version: int
     values: tuple  # per point, its columns' values in the read's order
+    derived: dict  # what a view made from the points alone (``derived``), by its key
+
+
+# What is made from one plan's kept points (``derived``): at most this many keys a plan
+# (a new reference version or dilution is a new key; the oldest goes first).
+MOST_DERIVED = 4
 
 
 _kept: OrderedDict[int, _Kept] = OrderedDict()
@@ -78,8 +85,34 @@ def read_plan(plan_id: int, *, whole: JoinedRead, without_points: JoinedRead):
         points = plan.points.all()
         if not any(p.note for p in points):
             values = tuple(tuple(getattr(p, a) for a in part.attnames) for p in points)
-            _kept[plan_id] = _Kept(plan.finalized_at, plan.version, values)
+            _kept[plan_id] = _Kept(plan.finalized_at, plan.version, values, {})
             while len(_kept) > MOST_KEPT:
                 with suppress(KeyError):
                     _kept.popitem(last=False)
     return plan
+
+
+def derived(plan, key, make):
+    """``make()``, kept with ``plan``'s kept points: for what is made from the points
+    alone and ``key``, the rest of its inputs (plain hashable values; the reference
+    data's version for the muscles the points carry, never None). Made each time when
+    the plan's points are not kept (not final, a note, another database than
+    PostgreSQL) or the plan no longer matches them (its ``finalized_at`` or version).
+    Shared between views: callers must not change what comes back."""
+    kept = _kept.get(plan.pk)
+    if (
+        kept is None
+        or None in key
+        or not plan.is_final
+        or (plan.finalized_at, plan.version) != (kept.finalized_at, kept.version)
+    ):
+        return make()
+    made = kept.derived
+    if key in made:
+        return made[key]
+    value = make()
+    if len(made) >= MOST_DERIVED:
+        with suppress(KeyError, StopIteration):
+            del made[next(iter(made))]
+    made[key] = value
+    return value

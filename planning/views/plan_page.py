@@ -11,8 +11,8 @@ from typing import NamedTuple
 from clinic.fragments import Shown
 from clinic.links import kept_links
 
+from .. import final_points, reference_cache, sides, treatment_history
 from .. import plans as planning_plans
-from .. import reference_cache, sides, treatment_history
 from ..access import photos_of_visit
 from ..asymmetry import SCALE_SENTENCE, first_measured, readings_by_visit
 from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
@@ -91,12 +91,11 @@ def _lenient(raw: str) -> list:
     return [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
 
 
-def panel_context(*, plan: TreatmentPlan, points: list, screening, ranges=None) -> dict:
-    """Totals, balance, vials, volumes and the dose checks for ``points``.
-    Queries: ranges (2, unless given) + history (2)."""
+def panel_figures(*, plan: TreatmentPlan, points: list) -> dict:
+    """The panel's totals per muscle and side with their volumes and balance, the
+    plan's total, vials and volumes: made from the points and the dilution alone."""
     totals = totals_by_muscle_side(points)
     total = sum((t.total for t in totals), Decimal("0"))
-    checks = planning_plans.run_checks(plan=plan, points=points, screening=screening, ranges=ranges)
     rows = [
         {
             "t": t,
@@ -107,18 +106,39 @@ def panel_context(*, plan: TreatmentPlan, points: list, screening, ranges=None) 
         for t in totals
     ]
     return {
-        "plan": plan,
         "rows": rows,
         "plan_total": total,
         "point_count": len(points),
         "vials": vials_needed(total, plan.vial_units),
         "total_volume": volume_ml(total, plan.vial_units, plan.diluent_ml),
         "per_0_1_ml": (Decimal(plan.vial_units) / plan.diluent_ml / 10).quantize(Decimal("0.01")),
+    }
+
+
+def panel_context(
+    *, plan: TreatmentPlan, points: list, screening, ranges=None, figures=None
+) -> dict:
+    """Totals, balance, vials, volumes (``figures``, else ``panel_figures``) and the
+    dose checks for ``points``, computed here every time.
+    Queries: ranges (2, unless given) + history (2)."""
+    checks = planning_plans.run_checks(plan=plan, points=points, screening=screening, ranges=ranges)
+    return {
+        "plan": plan,
+        **(figures if figures is not None else panel_figures(plan=plan, points=points)),
         "checks": checks,
         "blocked": any(c.level == BLOCK for c in checks),
         "warned": any(c.level == WARN for c in checks),
         "needs_ack": any(c.needs_ack for c in checks),
     }
+
+
+def _kept_figures(*, plan: TreatmentPlan, points: list) -> dict:
+    """``panel_figures`` with the totals rows plain, and the points plain as the kept
+    diagram and table read them (``shown_points``)."""
+    figures = panel_figures(plan=plan, points=points)
+    figures["rows"] = kept_totals(figures["rows"])
+    figures["shown_points"] = kept_points(points)
+    return figures
 
 
 def _map_suggestions(*, plan: TreatmentPlan, muscles, points, ranges):
@@ -201,14 +221,34 @@ def editor_context(
     else:
         raw_points = None
         points = stored
-    ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
-    panel = panel_context(plan=plan, points=points, screening=screening, ranges=ranges)
     # a final plan, or any plan of a visit whose treatment is signed, is read-only
     editable = not plan.is_final and not plan.visit.is_locked
     # a read-only plan as stored (not a refused save's page): a record, its stored
     # points' rows, dots and totals drawn once per process and kept
     # (planning.templatetags.face_svg): they can no longer change on this page
     keep_rows = not editable and not form.is_bound
+    # A read-only plan as stored, with no kept segment (their reasons, typed text, are
+    # in its diagram): its bar, diagram, panel and point table are kept parts of the
+    # page ({% kept %}: clinic.fragments.kept_part), keyed by what they show, plain.
+    segments = tuple(plan.keeps.all())  # prefetched with the plan: no query
+    keep_parts = keep_rows and not segments
+    # Its points' plain rows and totals, made from the points, the reference muscles
+    # they carry and the dilution alone, are kept with a final plan's kept points
+    # (planning.final_points.derived); the dose checks below are computed every view.
+    figures = (
+        final_points.derived(
+            plan,
+            ("panel", reference_cache.version(), plan.vial_units, plan.diluent_ml),
+            lambda: _kept_figures(plan=plan, points=points),
+        )
+        if keep_parts
+        else None
+    )
+    ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
+    panel = panel_context(
+        plan=plan, points=points, screening=screening, ranges=ranges, figures=figures
+    )
+    shown_points = panel.pop("shown_points", None)
     aids = aids or not keep_rows
     if aids:
         map_visit, suggestions, pulls = _map_suggestions(
@@ -258,13 +298,8 @@ def editor_context(
         ),
         None,
     )
-    # A read-only plan as stored, with no kept segment (their reasons, typed text, are
-    # in its diagram): its bar, diagram, panel and point table are kept parts of the
-    # page ({% kept %}: clinic.fragments.kept_part), keyed by what they show, plain.
     # The dose checks are computed above on every view; only their drawing is kept,
     # by their findings (a changed finding is another part).
-    segments = tuple(plan.keeps.all())  # prefetched with the plan: no query
-    keep_parts = keep_rows and not segments
     shown = (
         {
             "plan_shown": plan_shown(plan),
@@ -285,7 +320,7 @@ def editor_context(
         "form": form,
         "conflict": conflict,
         # a read-only plan's points as its kept diagram and table read them, made once
-        "points": kept_points(points) if keep_rows else points,
+        "points": shown_points or (kept_points(points) if keep_rows else points),
         "raw_points": raw_points,
         "plan_data": data,
         "suggestions": suggestions,
