@@ -59,6 +59,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # audit_actor_at_idx leads with it (one index less per event)
         related_name="+",
     )
     actor_label = models.CharField(max_length=254, blank=True)
@@ -72,6 +73,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # audit_patient_at_idx leads with it (one index less per event)
         related_name="+",
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
