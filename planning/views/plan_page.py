@@ -203,7 +203,7 @@ def _editor_data(*, plan: TreatmentPlan, muscles, stored, raw_points, editable: 
 
 
 def editor_context(
-    *, plan: TreatmentPlan, screening, form, conflict=None, muscles=None, aids: bool = False
+    *, plan: TreatmentPlan, screening, form=None, conflict=None, muscles=None, aids: bool = False
 ) -> dict:
     """The plan editor's page. A plan that can still change shows its planning aids
     (the movement map's grades and suggested doses, when the next cycle is due, the last
@@ -214,7 +214,8 @@ def editor_context(
     muscles = list(reference_cache.muscles() if muscles is None else muscles)
     by_code = {m.code: m for m in muscles}
     stored = list(plan.points.all())  # prefetched with the plan: no query
-    if form.is_bound:
+    posted = form is not None and form.is_bound  # else a GET: the plan as stored
+    if posted:
         # Show what the injector posted, valid or not: nothing entered is lost.
         raw_points = form.data.get("points") or "[]"
         points = as_points(form.parsed_points, plan=plan)
@@ -226,7 +227,7 @@ def editor_context(
     # a read-only plan as stored (not a refused save's page): a record, its stored
     # points' rows, dots and totals drawn once per process and kept
     # (planning.templatetags.face_svg): they can no longer change on this page
-    keep_rows = not editable and not form.is_bound
+    keep_rows = not editable and not posted
     # A read-only plan as stored, with no kept segment (their reasons, typed text, are
     # in its diagram): its bar, diagram, panel and point table are kept parts of the
     # page ({% kept %}: clinic.fragments.kept_part), keyed by what they show, plain.
@@ -283,7 +284,7 @@ def editor_context(
         data = _editor_data(
             plan=plan, muscles=muscles, stored=stored, raw_points=raw_points, editable=editable
         )
-        data.update(dirty=form.is_bound, errors=getattr(form, "point_errors", {}))
+        data.update(dirty=posted, errors=getattr(form, "point_errors", {}))
     else:
         # A read-only plan as stored: the editor's script has nothing to edit (no
         # points to move, no table to keep in step), so it gets no editor data.
@@ -317,7 +318,8 @@ def editor_context(
         "kept_segments": segments,
         "visit": plan.visit,
         "screening": screening,
-        "form": form,
+        "form": form,  # None on a GET
+        "posted": posted,  # the page shows what was posted (a refused save)
         "conflict": conflict,
         # a read-only plan's points as its kept diagram and table read them, made once
         "points": shown_points or (kept_points(points) if keep_rows else points),

@@ -84,10 +84,12 @@ def plan_editor(request, plan_id: int):
     plan = get_plan_for(request.user, plan_id, muscles=muscles)
     # no query when the visit's latest screening is current (1 to confirm "no change")
     state = screening_state(visit=plan.visit, latest=plan.visit.latest_screening)
-    initial = {"version": plan.version, "notes": plan.notes}
-    form = PlanSaveForm(request.POST or None, initial=initial)
+    # A form only for what was posted: the page writes its own fields (a GET reads
+    # nothing of an unbound form but that it is not bound).
+    form = None
     conflict = None
     if request.method == "POST":
+        form = PlanSaveForm(request.POST, initial={"version": plan.version, "notes": plan.notes})
         if plan.is_final:
             messages.error(request, "This plan is final and can no longer be changed.")
             return redirect(plan)
@@ -134,7 +136,7 @@ def plan_editor(request, plan_id: int):
         muscles=muscles,
         aids=request.GET.get("aids") == "1",
     )
-    status = 409 if conflict else (400 if form.is_bound else 200)
+    status = 409 if conflict else (400 if form is not None else 200)
     return render(request, "planning/plan_editor.html", context, status=status)
 
 
