@@ -275,3 +275,15 @@ def test_a_point_drawn_on_another_muscle_or_side_is_refused(injector_client, pla
         response.content.decode()
     )
     assert stored(plan)[1] == []
+
+
+def test_a_post_without_data_is_refused_with_a_message(injector_client, plan):
+    """A POST with no fields (a lost form, a replayed request) is refused on the page
+    with what to do, and the stored plan is unchanged."""
+    response = injector_client.post(plan.get_absolute_url(), {})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'data-testid="plan-errors"' in page
+    assert "lost track of the plan's version" in page
+    plan.refresh_from_db()
+    assert plan.version == 1
