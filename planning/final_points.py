@@ -38,12 +38,6 @@ class _Kept(NamedTuple):
     finalized_at: object
     version: int
     values: tuple  # per point, its columns' values in the read's order
-    derived: dict  # what a view made from the points alone (``derived``), by its key
-
-
-# What is made from one plan's kept points (``derived``): at most this many keys a plan
-# (a new reference version or dilution is a new key; the oldest goes first).
-MOST_DERIVED = 4
 
 
 _kept: OrderedDict[int, _Kept] = OrderedDict()
@@ -85,7 +79,7 @@ def read_plan(plan_id: int, *, whole: JoinedRead, without_points: JoinedRead):
         points = plan.points.all()
         if not any(p.note for p in points):
             values = tuple(tuple(getattr(p, a) for a in part.attnames) for p in points)
-            _kept[plan_id] = _Kept(plan.finalized_at, plan.version, values, {})
+            _kept[plan_id] = _Kept(plan.finalized_at, plan.version, values)
             while len(_kept) > MOST_KEPT:
                 with suppress(KeyError):
                     _kept.popitem(last=False)
@@ -93,26 +87,23 @@ def read_plan(plan_id: int, *, whole: JoinedRead, without_points: JoinedRead):
 
 
 def derived(plan, key, make):
-    """``make()``, kept with ``plan``'s kept points: for what is made from the points
-    alone and ``key``, the rest of its inputs (plain hashable values; the reference
-    data's version for the muscles the points carry, never None). Made each time when
-    the plan's points are not kept (not final, a note, another database than
-    PostgreSQL) or the plan no longer matches them (its ``finalized_at`` or version).
-    Shared between views: callers must not change what comes back."""
+    """``make()``, kept while ``plan``'s points are kept: for what is made from the
+    points alone and ``key``, the rest of its inputs (plain hashable values). Kept with
+    the reference data it read (``planning.reference_cache.derived``: the muscles the
+    points carry, their names and order), so dropped with it: a change to any reference
+    row, or its reload. Made each time when the plan's points are not kept (not final, a
+    note, another database than PostgreSQL), the plan no longer matches them (its
+    ``finalized_at`` or version), or inside a transaction. Shared between views:
+    callers must not change what comes back."""
+    from . import reference_cache
+
     kept = _kept.get(plan.pk)
     if (
         kept is None
-        or None in key
         or not plan.is_final
         or (plan.finalized_at, plan.version) != (kept.finalized_at, kept.version)
     ):
         return make()
-    made = kept.derived
-    if key in made:
-        return made[key]
-    value = make()
-    if len(made) >= MOST_DERIVED:
-        with suppress(KeyError, StopIteration):
-            del made[next(iter(made))]
-    made[key] = value
-    return value
+    return reference_cache.derived(
+        "final-plan", (plan.pk, kept.finalized_at, kept.version, *key), make
+    )

@@ -239,7 +239,7 @@ def editor_context(
     figures = (
         final_points.derived(
             plan,
-            ("panel", reference_cache.version(), plan.vial_units, plan.diluent_ml),
+            ("panel", plan.vial_units, plan.diluent_ml),
             lambda: _kept_figures(plan=plan, points=points),
         )
         if keep_parts

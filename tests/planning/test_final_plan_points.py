@@ -15,12 +15,7 @@ second view, a second tab), the live preview and the other plan doors that read
 through ``planning.access.get_plan_for``, a plan whose point has a note (typed text:
 never kept), a plan whose row no longer matches what was kept (read whole again), and
 the dose checks computed on every view around kept points.
-
-Doors of "what is made from the kept points is made from what it shows" (the page's
-plain rows of points and totals, ``final_points.derived``, seventeenth session): the
-second view takes them as made, a renamed muscle (a new reference version) and a
-changed dilution make them again, the dose checks stay computed on every view (the test
-above), and a plan whose points are not kept makes them every view."""
+(What is made from the kept points: tests/planning/test_final_plan_derived.py.)"""
 
 import re
 from decimal import Decimal
@@ -275,52 +270,3 @@ def test_the_kept_plans_are_bounded(postgres, patient, injector, monkeypatch):
     again = get_plan_for(injector, plans[0].pk)
     assert _points(again) == _stored(plans[0])
     assert list(final_points._kept) == [plans[2].pk, plans[0].pk]
-
-
-def test_the_plan_pages_rows_are_made_once_and_again_when_what_they_show_changes(
-    postgres, injector_client, injector, patient, django_capture_on_commit_callbacks
-):
-    """The second view takes the rows of points and totals made by the first; a muscle
-    renamed in the admin (the reference data's version moves) and a changed dilution
-    (refused by the rules; here on the row) are shown on the next view. Seen red with
-    the reference version, then the dilution, left out of the key (the old name, then
-    the old volume, were shown)."""
-    plan = _final_plan(patient, injector)
-    url = plan.get_absolute_url()
-    final_points.clear()
-    first = injector_client.get(url)
-    second = injector_client.get(url)
-    assert second.context["rows_shown"] is first.context["rows_shown"]
-    assert second.context["points"] is first.context["points"]
-    assert 'data-testid="total-volume">0.50 mL' in _page(second)
-
-    procerus = Muscle.objects.get(code="PROC")
-    procerus.name = "Procerus (renamed)"
-    with django_capture_on_commit_callbacks(execute=True):
-        procerus.save()  # the admin's door: the reference version moves on commit
-    renamed = injector_client.get(url)
-    assert renamed.context["rows_shown"] is not second.context["rows_shown"]
-    assert "Procerus (renamed)" in _page(renamed)
-    assert {p.muscle.name for p in renamed.context["points"]} >= {"Procerus (renamed)"}
-
-    _sql("UPDATE planning_treatmentplan SET diluent_ml = 1 WHERE id = %s", [plan.pk])
-    diluted = _page(injector_client.get(url))
-    assert 'data-testid="total-volume">0.20 mL' in diluted
-    assert "Procerus (renamed)" in diluted
-
-
-def test_rows_are_made_every_view_when_the_points_are_not_kept(postgres, patient, injector):
-    """A plan whose points are not kept (a draft, a note) has nothing derived kept."""
-    draft = make_plan(visit=make_visit(patient=patient, injector=injector), by=injector,
-                      points=GLABELLAR)  # fmt: skip
-    final_points.clear()
-    made = []
-    for _ in range(2):
-        final_points.derived(draft, ("panel", "v1"), lambda: made.append(1) or len(made))
-    assert made == [1, 1]
-    plan = _final_plan(patient, injector)
-    get_plan_for(injector, plan.pk)
-    assert final_points.derived(plan, ("panel", None), lambda: "made") == "made"
-    assert final_points._kept[plan.pk].derived == {}  # an unknown version: not kept
-    assert final_points.derived(plan, ("panel", "v1"), lambda: "first") == "first"
-    assert final_points.derived(plan, ("panel", "v1"), lambda: "second") == "first"
