@@ -9,9 +9,8 @@ each value as it writes it."""
 from __future__ import annotations
 
 from django import template
-from django.utils import dateformat
-from django.utils.timezone import template_localtime
 
+from clinic.clock import clock_text
 from clinic.fragments import render_fragment
 from clinic.links import kept_links
 
@@ -32,23 +31,15 @@ def visit_header(context):
         "patient_name": patient.full_name,
         "chart_number": patient.chart_number,
         "kind": visit.get_kind_display(),
-        "day": dateformat.format(visit.date, "D M j, Y"),
+        "day": clock_text(visit.date, "D M j, Y"),
         "location": visit.location.name,
         "injector": str(visit.injector),
         "age": patient.age,
         "status": visit.get_status_display() if visit.status != "open" else "",
         "visit_kind": visit.kind,
         "step": context.get("step", ""),
-        "locked_at": (
-            dateformat.format(template_localtime(visit.locked_at), "M j, Y H:i")
-            if visit.locked_at
-            else ""
-        ),
-        "screened_at": (
-            dateformat.format(template_localtime(current.answered_at), "M j, Y H:i")
-            if blocked
-            else ""
-        ),
+        "locked_at": clock_text(visit.locked_at, "M j, Y H:i"),
+        "screened_at": clock_text(current.answered_at, "M j, Y H:i") if blocked else "",
         "screened_by": str(current.answered_by) if blocked else "",
         "urls": {
             "patient": links("patient_detail", visit.patient_id),

@@ -1,0 +1,15 @@
+"""``{{ value|clock:"M j, Y H:i" }}``: ``{{ value|date:... }}`` kept once per distinct
+day or time (``clinic.clock``)."""
+
+from __future__ import annotations
+
+from django import template
+
+from clinic.clock import clock_text
+
+register = template.Library()
+
+
+@register.filter
+def clock(value, fmt: str) -> str:
+    return clock_text(value, fmt)
