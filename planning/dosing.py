@@ -69,9 +69,11 @@ class CheckedPoint(NamedTuple):
 class CheckedPoints(list):
     """``as_checked``'s list of points, with each muscle's points (by code) gathered
     once: a range or limit reads its muscles' points from ``by_code`` instead of every
-    point once per range and limit (issue 22, seventeenth session)."""
+    point once per range and limit (issue 22, seventeenth session). Read only once
+    made: its totals are worked out once (``checked_totals``), and the plan page keeps
+    a final plan's (``planning.final_points.derived``)."""
 
-    __slots__ = ("by_code",)
+    __slots__ = ("by_code", "totals")
 
 
 def as_checked(points: Iterable) -> CheckedPoints:
@@ -90,7 +92,15 @@ def as_checked(points: Iterable) -> CheckedPoints:
     for p in checked:
         by_code.setdefault(p.muscle.code, []).append(p)
     checked.by_code = by_code
+    checked.totals = None
     return checked
+
+
+def checked_totals(points: CheckedPoints) -> tuple[MuscleTotals, ...]:
+    """``totals_by_muscle_side`` of ``points``, worked out once per list."""
+    if points.totals is None:
+        points.totals = tuple(totals_by_muscle_side(points))
+    return points.totals
 
 
 def of_muscles(points, codes) -> list:
@@ -709,7 +719,7 @@ def check_plan(
     touch-up, signing and the demo data all call it (through
     ``planning.dose_rules.check_doses``)."""
     points = as_checked(points)
-    totals = totals_by_muscle_side(points)
+    totals = checked_totals(points)
     own = sum((t.total for t in totals), ZERO)
     ranges = [r for r in ranges if r.product_id == product.pk]
     checks = screening_checks(state=screening, product=product) if with_screening else []

@@ -15,7 +15,7 @@ from .. import final_points, reference_cache, sides, treatment_history
 from .. import plans as planning_plans
 from ..access import photos_of_visit
 from ..asymmetry import SCALE_SENTENCE, first_measured, readings_by_visit
-from ..dosing import BLOCK, WARN, totals_by_muscle_side, vials_needed, volume_ml
+from ..dosing import BLOCK, WARN, as_checked, totals_by_muscle_side, vials_needed, volume_ml
 from ..face import default_position
 from ..keeps import kept_refusal
 from ..models import TreatmentPlan
@@ -245,9 +245,16 @@ def editor_context(
         if keep_parts
         else None
     )
+    # The points as the dose rules read them, kept the same way: the checks are still
+    # worked out from them on every view.
+    checked = (
+        final_points.derived(plan, ("checked",), lambda: as_checked(points))
+        if keep_parts
+        else points
+    )
     ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
     panel = panel_context(
-        plan=plan, points=points, screening=screening, ranges=ranges, figures=figures
+        plan=plan, points=checked, screening=screening, ranges=ranges, figures=figures
     )
     shown_points = panel.pop("shown_points", None)
     aids = aids or not keep_rows
