@@ -100,18 +100,26 @@ def photos_of_visit(visit_id: int) -> list[Photo]:
     return list(visit.photos.all()) if visit is not None else []
 
 
-def get_plan_for(user, plan_id: int, *, muscles=None):
+def get_plan_for(user, plan_id: int, *, muscles=None, place_points: bool = True):
     """A treatment plan with its visit, patient, product, points, kept segments and its
     visit's latest screening (``plan.visit.latest_screening``), in one query
     (``clinic.joined_read``); a final plan's points read once per process
     (``planning.final_points``). ``muscles``: the reference muscles put on the points
-    (``planning.plans.with_muscles``), else the reference cache's."""
+    (``planning.plans.with_muscles``), else the reference cache's. ``place_points``
+    false: a final plan's kept points are placed only when asked
+    (``final_points.points_of``; ``plan.points`` unasked reads the database)."""
     from . import final_points, reference_cache
     from .plans import with_muscles
 
     require_role(user, CLINICAL_ROLES)
-    plan = final_points.read_plan(plan_id, whole=_PLAN_READ, without_points=_FINAL_PLAN_READ)
+    plan = final_points.read_plan(
+        plan_id, whole=_PLAN_READ, without_points=_FINAL_PLAN_READ, place_points=place_points
+    )
     if plan is None:
         raise Http404("No such plan.")
     hand_over_read(plan)
-    return with_muscles(plan, reference_cache.muscles() if muscles is None else muscles)
+    return with_muscles(
+        plan,
+        reference_cache.muscles() if muscles is None else muscles,
+        points=final_points.placed(plan),
+    )

@@ -52,10 +52,14 @@ def _part(model) -> Part:
     return Part(model, "kept")
 
 
-def read_plan(plan_id: int, *, whole: JoinedRead, without_points: JoinedRead):
+def read_plan(
+    plan_id: int, *, whole: JoinedRead, without_points: JoinedRead, place_points: bool = True
+):
     """The plan ``whole`` reads (its first list its points), or None. A final plan's
     points are read once per process (PostgreSQL): later views read it
-    ``without_points`` (the same read less that list) and put the kept points on it."""
+    ``without_points`` (the same read less that list) and put the kept points on it;
+    with ``place_points`` false, only when asked (``points_of``): a page that takes what
+    it shows of them from ``derived`` makes no rows."""
     if connection.vendor != "postgresql":
         return whole.read(plan_id)
     rows = whole.rows[0]
@@ -70,8 +74,10 @@ def read_plan(plan_id: int, *, whole: JoinedRead, without_points: JoinedRead):
         ):
             with suppress(KeyError):  # another thread's view let it go meanwhile
                 _kept.move_to_end(plan_id)
-            make = part.maker()
-            place(rows, plan, [make(values) for values in kept.values])
+            if place_points:
+                _place_kept(plan, rows, kept)
+            else:
+                plan.__dict__[_UNPLACED] = (rows, kept)
             return plan
         _kept.pop(plan_id, None)  # not the plan kept (a restored database): read it whole
     plan = whole.read(plan_id)
@@ -84,6 +90,32 @@ def read_plan(plan_id: int, *, whole: JoinedRead, without_points: JoinedRead):
                 with suppress(KeyError):
                     _kept.popitem(last=False)
     return plan
+
+
+_UNPLACED = "_final_points_unplaced"
+
+
+def _place_kept(plan, rows, kept: _Kept) -> None:
+    make = _part(rows.model).maker()
+    place(rows, plan, [make(values) for values in kept.values])
+
+
+def points_of(plan, muscles) -> list:
+    """``plan``'s points (``get_plan_for``'s plan): as read with it, or, read without
+    placing its kept points (``place_points`` false), made from them and placed now,
+    with ``muscles`` on them as ``get_plan_for`` puts them. Each plan's own rows."""
+    unplaced = plan.__dict__.pop(_UNPLACED, None)
+    if unplaced is not None:
+        from .plans import with_muscles
+
+        _place_kept(plan, *unplaced)
+        with_muscles(plan, muscles)
+    return list(plan.points.all())
+
+
+def placed(plan) -> bool:
+    """Whether ``plan``'s points are on it (not waiting for ``points_of``)."""
+    return _UNPLACED not in plan.__dict__
 
 
 def derived(plan, key, make):

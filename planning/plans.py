@@ -290,7 +290,7 @@ class PastVisit:
     kind: str
 
     def get_kind_display(self) -> str:
-        return dict(VisitKind.choices).get(self.kind, self.kind)
+        return _KIND_LABELS.get(self.kind, self.kind)
 
 
 @dataclass(frozen=True)
@@ -327,6 +327,7 @@ class PastPlan:
 
 
 _STATUS_LABELS = dict(PlanStatus.choices)
+_KIND_LABELS = dict(VisitKind.choices)
 
 
 # The patient's other plans with their visit's day and kind, the product's brand and
@@ -378,15 +379,16 @@ def templates_for(product: Product):
     )  # query: the product's templates with their totals
 
 
-def with_muscles(plan: TreatmentPlan, muscles) -> TreatmentPlan:
+def with_muscles(plan: TreatmentPlan, muscles, *, points: bool = True) -> TreatmentPlan:
     """``plan`` (``planning.access.get_plan_for``) with each point's and
     keep's muscle set from ``muscles`` (the version-checked reference rows, the same
-    rows a join reads)."""
+    rows a join reads); ``points`` false: the keeps' only (the points not placed yet:
+    ``planning.final_points.points_of``)."""
     by_pk = {m.pk: m for m in muscles}
-    for rows, key in (
-        (plan.points.all(), InjectionPoint._meta.get_field("muscle")),
-        (plan.keeps.all(), PlanKeep._meta.get_field("muscle")),
-    ):
+    lists = [(plan.keeps.all(), PlanKeep._meta.get_field("muscle"))]
+    if points:
+        lists.append((plan.points.all(), InjectionPoint._meta.get_field("muscle")))
+    for rows, key in lists:
         for row in rows:
             if row.muscle_id in by_pk:  # else (a muscle newer than the cache) read as usual
                 # what ``row.muscle = m`` does when the key is m's already: the cache

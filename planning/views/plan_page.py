@@ -213,15 +213,7 @@ def editor_context(
     # The reference muscles (selects, names, sides): the view's, else a query unless cached.
     muscles = list(reference_cache.muscles() if muscles is None else muscles)
     by_code = {m.code: m for m in muscles}
-    stored = list(plan.points.all())  # prefetched with the plan: no query
     posted = form is not None and form.is_bound  # else a GET: the plan as stored
-    if posted:
-        # Show what the injector posted, valid or not: nothing entered is lost.
-        raw_points = form.data.get("points") or "[]"
-        points = as_points(form.parsed_points, plan=plan)
-    else:
-        raw_points = None
-        points = stored
     # a final plan, or any plan of a visit whose treatment is signed, is read-only
     editable = not plan.is_final and not plan.visit.is_locked
     # a read-only plan as stored (not a refused save's page): a record, its stored
@@ -233,28 +225,31 @@ def editor_context(
     # page ({% kept %}: clinic.fragments.kept_part), keyed by what they show, plain.
     segments = tuple(plan.keeps.all())  # prefetched with the plan: no query
     keep_parts = keep_rows and not segments
-    # Its points' plain rows and totals, made from the points, the reference muscles
-    # they carry and the dilution alone, are kept with a final plan's kept points
-    # (planning.final_points.derived); the dose checks below are computed every view.
-    figures = (
-        final_points.derived(
+    raw_points, stored, figures = None, None, None
+    if posted:
+        # Show what the injector posted, valid or not: nothing entered is lost.
+        raw_points = form.data.get("points") or "[]"
+        points = as_points(form.parsed_points, plan=plan)
+        stored = final_points.points_of(plan, muscles)
+    elif keep_parts:
+        # What the page shows of the points (plain rows of points and totals) and the
+        # points as the dose rules read them, made from the points, the reference
+        # muscles they carry and the dilution alone: kept with a final plan's kept
+        # points (planning.final_points.derived; its rows made only to make them). The
+        # dose checks below are still worked out from them on every view.
+        figures = final_points.derived(
             plan,
             ("panel", plan.vial_units, plan.diluent_ml),
-            lambda: _kept_figures(plan=plan, points=points),
+            lambda: _kept_figures(plan=plan, points=final_points.points_of(plan, muscles)),
         )
-        if keep_parts
-        else None
-    )
-    # The points as the dose rules read them, kept the same way: the checks are still
-    # worked out from them on every view.
-    checked = (
-        final_points.derived(plan, ("checked",), lambda: as_checked(points))
-        if keep_parts
-        else points
-    )
+        points = final_points.derived(
+            plan, ("checked",), lambda: as_checked(final_points.points_of(plan, muscles))
+        )
+    else:
+        stored = points = final_points.points_of(plan, muscles)
     ranges = planning_plans.ranges_for(plan.product)  # 2 queries: ranges, their muscles
     panel = panel_context(
-        plan=plan, points=checked, screening=screening, ranges=ranges, figures=figures
+        plan=plan, points=points, screening=screening, ranges=ranges, figures=figures
     )
     shown_points = panel.pop("shown_points", None)
     aids = aids or not keep_rows
@@ -329,7 +324,11 @@ def editor_context(
         "posted": posted,  # the page shows what was posted (a refused save)
         "conflict": conflict,
         # a read-only plan's points as its kept diagram and table read them, made once
-        "points": shown_points or (kept_points(points) if keep_rows else points),
+        "points": (
+            shown_points
+            if shown_points is not None
+            else (kept_points(points) if keep_rows else points)
+        ),
         "raw_points": raw_points,
         "plan_data": data,
         "suggestions": suggestions,

@@ -81,7 +81,11 @@ def plan_for_visit(request, visit_id: int):
 def plan_editor(request, plan_id: int):
     muscles = reference_cache.muscles()  # query unless cached: the points' muscles, selects
     # query: the plan, its visit's people, product, points, keeps and latest screening
-    plan = get_plan_for(request.user, plan_id, muscles=muscles)
+    # (a GET asks for a final plan's kept points only if it needs them as rows:
+    # editor_context)
+    plan = get_plan_for(
+        request.user, plan_id, muscles=muscles, place_points=request.method == "POST"
+    )
     # no query when the visit's latest screening is current (1 to confirm "no change")
     state = screening_state(visit=plan.visit, latest=plan.visit.latest_screening)
     # A form only for what was posted: the page writes its own fields (a GET reads

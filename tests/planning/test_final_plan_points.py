@@ -270,3 +270,23 @@ def test_the_kept_plans_are_bounded(postgres, patient, injector, monkeypatch):
     again = get_plan_for(injector, plans[0].pk)
     assert _points(again) == _stored(plans[0])
     assert list(final_points._kept) == [plans[2].pk, plans[0].pk]
+
+
+def test_a_plan_read_without_placing_its_points_places_them_when_asked(postgres, patient, injector):
+    """The plan page's GET reads a kept plan without placing its points (it takes what it
+    shows from final_points.derived); asked, they are placed as a read places them, with
+    the reference muscles on them, and no statement reads them. Seen red with
+    get_plan_for putting the muscles on the unplaced points (a read of the points)."""
+    plan = _final_plan(patient, injector)
+    final_points.clear()
+    get_plan_for(injector, plan.pk)
+    muscles = list(Muscle.objects.all())
+    with CaptureQueriesContext(connection) as captured:
+        lazy = get_plan_for(injector, plan.pk, muscles=muscles, place_points=False)
+        assert not final_points.placed(lazy)
+        rows = final_points.points_of(lazy, muscles)
+    assert not [q for q in captured.captured_queries if "planning_injectionpoint" in q["sql"]]
+    assert final_points.placed(lazy) and rows == list(lazy.points.all())
+    assert _points(lazy) == _stored(plan)
+    by_pk = {m.pk: m for m in muscles}
+    assert all(p.muscle is by_pk[p.muscle_id] and p.plan is lazy for p in rows)
