@@ -17,16 +17,18 @@ KEPT = 4096
 
 
 @lru_cache(maxsize=KEPT)
-def _text(value, fmt: str, zone, language: str) -> str:
+def _text(value, offset, fmt: str, zone, language: str) -> str:
     return dateformat.format(value, fmt)
 
 
 def clock_text(value, fmt: str) -> str:
     """``value`` (a day, or a datetime: shown on the current time zone's clock) written
-    as ``{{ value|date:fmt }}`` writes it; "" for None."""
+    as ``{{ value|date:fmt }}`` writes it; "" for None. The local time's offset is part
+    of the key: the two 01:30s of a night the clocks go back are equal as local times."""
     if value is None or value == "":
         return ""
     if hasattr(value, "tzinfo") and timezone.is_aware(value):
         zone = timezone.get_current_timezone()
-        return _text(timezone.localtime(value, zone), fmt, zone, get_language())
-    return _text(value, fmt, None, get_language())
+        local = timezone.localtime(value, zone)
+        return _text(local, local.utcoffset(), fmt, zone, get_language())
+    return _text(value, None, fmt, None, get_language())

@@ -66,14 +66,16 @@ class CheckedPoint(NamedTuple):
     y: Decimal | None
 
 
-class CheckedPoints(list):
-    """``as_checked``'s list of points, with each muscle's points (by code) gathered
-    once: a range or limit reads its muscles' points from ``by_code`` instead of every
-    point once per range and limit (issue 22, seventeenth session). Read only once
-    made: its totals are worked out once (``checked_totals``), and the plan page keeps
-    a final plan's (``planning.final_points.derived``)."""
+class CheckedPoints(tuple):
+    """``as_checked``'s points, with each muscle's points (by code) gathered once: a
+    range or limit reads its muscles' points from ``by_code`` instead of every point
+    once per range and limit (issue 22, seventeenth session). A tuple, its groups
+    tuples: the plan page keeps a final plan's (``planning.final_points.derived``) and
+    every later view's checks read the same points, so nothing may change them. Its
+    totals are worked out once (``checked_totals``)."""
 
-    __slots__ = ("by_code", "totals")
+    by_code: dict[str, tuple[CheckedPoint, ...]]
+    totals: tuple | None
 
 
 def as_checked(points: Iterable) -> CheckedPoints:
@@ -91,13 +93,13 @@ def as_checked(points: Iterable) -> CheckedPoints:
     by_code: dict[str, list[CheckedPoint]] = {}
     for p in checked:
         by_code.setdefault(p.muscle.code, []).append(p)
-    checked.by_code = by_code
+    checked.by_code = {code: tuple(group) for code, group in by_code.items()}
     checked.totals = None
     return checked
 
 
 def checked_totals(points: CheckedPoints) -> tuple[MuscleTotals, ...]:
-    """``totals_by_muscle_side`` of ``points``, worked out once per list."""
+    """``totals_by_muscle_side`` of ``points``, worked out once per ``CheckedPoints``."""
     if points.totals is None:
         points.totals = tuple(totals_by_muscle_side(points))
     return points.totals

@@ -35,3 +35,14 @@ def test_clock_text_equals_the_date_filter_in_each_zone_and_language():
 
 def test_nothing_is_written_for_no_value():
     assert clock_text(None, "M j, Y") == "" == _date_filter(None, "M j, Y")
+
+
+def test_the_two_times_of_a_night_the_clocks_go_back_are_two():
+    """01:30 EDT and 01:30 EST (an hour apart) are equal as New York's local times; each
+    is written with its own zone. Seen red with the offset left out of the kept key."""
+    first = datetime.datetime(2026, 11, 1, 5, 30, tzinfo=datetime.UTC)  # 01:30 EDT
+    second = first + datetime.timedelta(hours=1)  # 01:30 EST
+    with timezone.override("America/New_York"):
+        for value in (first, second, first):
+            assert clock_text(value, "M j, Y H:i c") == _date_filter(value, "M j, Y H:i c")
+        assert clock_text(first, "c") != clock_text(second, "c")

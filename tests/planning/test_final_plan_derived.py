@@ -6,19 +6,20 @@ Doors, each seen on the page: the second view (taken as made), a muscle renamed 
 admin (the reference data's version moves on commit), a muscle renamed while the shared
 cache missed the change (the reference data reloaded after its age), a changed dilution
 (refused by the rules; written here on the row), and a plan whose points are not kept
-(a draft: made every view). The dose checks around kept points stay computed on every
-view: tests/planning/test_final_plan_points.py. Committed for real (the reference cache
-keeps nothing read inside a transaction)."""
+(a draft, a note: made every view). The dose checks around the kept rows are worked out
+on every view (another final plan that day is a new finding while the rows stay kept).
+Committed for real (the reference cache keeps nothing read inside a transaction)."""
 
 import re
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from planning import final_points, reference_cache
 from planning.access import get_plan_for
 from planning.choices import VisitKind
-from planning.models import Muscle
+from planning.models import InjectionPoint, Muscle, TreatmentPlan
 from tests.factories import GLABELLAR, make_plan, make_visit
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -42,6 +43,10 @@ def _page(response) -> str:
     return TOKEN.sub("csrf", response.content.decode())
 
 
+def finalize_plan_row(plan) -> None:
+    TreatmentPlan.objects.filter(pk=plan.pk).update(status="final", finalized_at=timezone.now())
+
+
 def test_rows_are_made_once_and_again_when_what_they_show_changes(
     postgres, injector_client, injector, patient
 ):
@@ -56,6 +61,16 @@ def test_rows_are_made_once_and_again_when_what_they_show_changes(
     assert second.context["rows_shown"] is first.context["rows_shown"]
     assert second.context["points"] is first.context["points"]
     assert 'data-testid="total-volume">0.50 mL' in _page(second)
+
+    # The dose checks around kept rows are worked out again: another final plan of the
+    # same ingredient that day is a new finding on the next view, the rows still kept.
+    codes = set(re.findall(r'data-code="([^"]+)"', _page(second)))
+    other = make_visit(patient=patient, injector=injector, kind=VisitKind.TREATMENT)
+    make_plan(visit=other, by=injector, points=[("MASS", "L", 100), ("MASS", "R", 100)] * 2,
+              final=True)  # fmt: skip
+    checked = injector_client.get(url)
+    assert checked.context["rows_shown"] is second.context["rows_shown"]
+    assert set(re.findall(r'data-code="([^"]+)"', _page(checked))) - codes
 
     procerus = Muscle.objects.get(code="PROC")
     procerus.name = "Procerus (renamed)"
@@ -78,15 +93,22 @@ def test_rows_are_made_once_and_again_when_what_they_show_changes(
 
 
 def test_nothing_is_kept_for_a_plan_whose_points_are_not_kept(postgres, patient, injector):
+    """A draft, and a final plan with a point's note (typed text: its points never kept),
+    make what is derived on every call; a kept final plan once."""
     draft = make_plan(visit=make_visit(patient=patient, injector=injector), by=injector,
                       points=GLABELLAR)  # fmt: skip
+    noted = make_plan(visit=make_visit(patient=patient, injector=injector), by=injector,
+                      points=GLABELLAR)  # fmt: skip
+    InjectionPoint.objects.filter(plan=noted, order=0).update(note="Bruises easily")
+    finalize_plan_row(noted)
     plan = _final_plan(patient, injector)
     reference_cache.bump()
     final_points.clear()
-    made = []
-    for _ in range(2):
-        final_points.derived(draft, ("panel",), lambda: made.append(1) or len(made))
-    assert made == [1, 1]
+    for unkept in (draft, get_plan_for(injector, noted.pk)):
+        made = []
+        for _ in range(2):
+            final_points.derived(unkept, ("panel",), lambda made=made: made.append(1) or 1)
+        assert made == [1, 1]
     get_plan_for(injector, plan.pk)
     assert final_points.derived(plan, ("panel",), lambda: "first") == "first"
     assert final_points.derived(plan, ("panel",), lambda: "second") == "first"
