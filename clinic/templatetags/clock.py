@@ -1,5 +1,6 @@
 """``{{ value|clock:"M j, Y H:i" }}``: ``{{ value|date:... }}`` kept once per distinct
-day or time (``clinic.clock``)."""
+day or time (``clinic.clock``), always on the current time zone's clock (it does not
+follow ``{% localtime off %}``, which no page of ours uses)."""
 
 from __future__ import annotations
 

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 from typing import NamedTuple
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils import dateformat
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 from markupsafe import Markup
 
+from clinic.clock import clock_text
 from clinic.fragments import render_fragment, render_kept
 from clinic.links import kept_links
 
@@ -215,12 +214,6 @@ def kept_checks(checks) -> tuple[KeptCheck, ...]:
     )
 
 
-@lru_cache(maxsize=4096)
-def _day(day, language: str) -> str:
-    """``day`` as ``{{ day|date:"M j, Y" }}`` writes it in ``language``, once per process."""
-    return dateformat.format(day, "M j, Y")
-
-
 class KeptPastPlan(NamedTuple):
     """A row of the patient's other plans as its fragment reads it: every value it reads
     (link, day, kind, product, status, counts: no typed text)."""
@@ -241,11 +234,10 @@ def past_plan_rows(plans) -> Markup:
     session: the rows' values are the key). ``plans``: ``planning.plans.past_plans``'
     rows, read on every view."""
     link = kept_links()
-    language = get_language()
     rows = tuple(
         KeptPastPlan(
             link("planning:plan", p.pk),
-            _day(p.visit.date, language),  # as the date filter wrote it
+            clock_text(p.visit.date, "M j, Y"),  # as the date filter writes it
             str(p.visit.get_kind_display()),
             str(p.product.brand),
             str(p.get_status_display()),
