@@ -54,8 +54,11 @@ def grade_the_residual_movement(page):
 def compare_the_photos(page):
     """Baseline and review side by side, and the overlay slider."""
     page.get_by_test_id("compare-photos-link").click()
+    page.wait_for_url("**/reviews/*/photos/")
     compare = page.get_by_test_id("compare-FROWN")
-    assert compare.locator("img.rv-photo").count() == 4  # two side by side, two in the overlay
+    # Waited for: the address changes when the photos page is committed, before its
+    # body is parsed (a bare count() here read 0 once in CI).
+    expect(compare.locator("img.rv-photo")).to_have_count(4)  # two side by side, two in the overlay
     slider = page.get_by_test_id("slider-FROWN")
     slider.fill("20")
     clip = compare.locator("[data-overlay-top]").evaluate("img => img.style.clipPath")
