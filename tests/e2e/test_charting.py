@@ -53,7 +53,8 @@ def sign_the_consent_on_the_pad(page, visit):
 def chart_from_the_plan(page):
     page.get_by_test_id("chart-from-plan").click()
     page.get_by_test_id("chart-form").wait_for()
-    assert page.get_by_test_id("injection-row").count() == 5
+    # The form's start can be parsed before its rows: count() alone does not wait.
+    expect(page.get_by_test_id("injection-row")).to_have_count(5)
 
 
 def record_a_vial_of_the_good_lot(page):
