@@ -79,6 +79,60 @@ def test_kept_free_times_show_a_hostile_title_as_text_and_hold_no_patient(desk_c
     assert "Patientname" not in kept and "Patientname" in again
 
 
+def test_kept_blocks_hold_no_patient_and_show_a_renamed_patient_at_once(desk_client, location):
+    """An appointment's block is drawn once and kept in two halves
+    (calendar_grid.block_drawer), its patient's name written between them on every
+    read: the kept halves hold no name, a second read is the same markup from the
+    kept halves, a patient renamed since shows the new name (escaped) at once, and a
+    moved appointment is drawn anew. Doors: the day view's first read, its second,
+    a rename between them (the kept halves stay), a move (new halves), the week view."""
+    person = UserFactory(first_name="Ina", role=Role.INJECTOR, default_location=location)
+    patient = PatientFactory(first_name="Keptfirst", last_name="Keptlast")
+    booking = make_appointment(
+        patient=patient, injector=person, location=location, starts_at=at(location, DAY, "10:00")
+    )
+    calendar_grid._kept_block.cache_clear()
+    first = grid_of(desk_client.get(reverse("schedule_day"), {"day": DAY.isoformat()}).text)
+    assert calendar_grid._kept_block.cache_info().currsize == 1
+    again = grid_of(desk_client.get(reverse("schedule_day"), {"day": DAY.isoformat()}).text)
+    assert again.split(">", 1)[1] == first.split(">", 1)[1]  # but the CSRF token
+    assert calendar_grid._kept_block.cache_info().hits >= 1
+    assert '<span class="who">Keptfirst Keptlast</span>' in again
+
+    patient.first_name, patient.last_name = SCRIPT, AMPERSAND
+    patient.save(update_fields=["first_name", "last_name"])
+    renamed = grid_of(desk_client.get(reverse("schedule_day"), {"day": DAY.isoformat()}).text)
+    assert calendar_grid._kept_block.cache_info().currsize == 1  # the same halves
+    assert "Keptfirst" not in renamed and "Keptlast" not in renamed
+    for text in (SCRIPT, AMPERSAND):
+        assert_shown_as_text(renamed, text)
+    assert "<script" not in renamed
+
+    # The halves as kept: up to the name, and after it (nothing of the patient's).
+    template = engines["fragments"].env.get_template("clinic/schedule_block.jinja")
+    shown = calendar_grid.Shown(
+        booking.pk, "treatment", "booked", 13, 6, "/a/", "", "10:00–10:30", "Treatment", "", 0,
+        "10:30",
+    )  # fmt: skip
+    opening, closing = calendar_grid._kept_block(template, shown)
+    assert opening.endswith('<span class="who">') and closing.startswith("</span>")
+
+    hour = datetime.timedelta(hours=1)
+    booking.starts_at, booking.ends_at = booking.starts_at + hour, booking.ends_at + hour
+    booking.blocked_until += hour
+    booking.save(update_fields=["starts_at", "ends_at", "blocked_until"])
+    moved = grid_of(desk_client.get(reverse("schedule_day"), {"day": DAY.isoformat()}).text)
+    assert "11:00–11:30" in moved and "10:00–10:30" not in moved
+
+    week = grid_of(
+        desk_client.get(
+            reverse("schedule_week"), {"injector": person.pk, "day": DAY.isoformat()}
+        ).text
+    )
+    assert_shown_as_text(week, SCRIPT)
+    assert "11:00–11:30" in week
+
+
 def test_the_week_grid_shows_a_hostile_place_and_status_as_text(desk_client, location):
     person = UserFactory(first_name="Ina", role=Role.INJECTOR, default_location=location)
     elsewhere = LocationFactory(name=f"{AMPERSAND} {TEXTAREA}")
