@@ -87,6 +87,19 @@ class CompiledValues:
         return kept
 
     def __call__(self, **values) -> list[dict]:
+        names, rows = self._rows(values)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def tuples(self, *names: str, **values) -> list:
+        """The same rows as tuples of the columns ``names`` (all of the read's, in its
+        ``.values()`` order), as ``.values_list()`` gives them: a page that unpacks
+        each row makes no dict of it first."""
+        kept, rows = self._rows(values)
+        if list(names) != kept:
+            raise TypeError(f"this read's columns are {kept}, not {list(names)}")
+        return rows
+
+    def _rows(self, values: dict) -> tuple[list[str], list]:
         c = self._compiled()
         slots = {p.name for p in c.params if isinstance(p, _Slot)}
         if slots != set(values):
@@ -98,8 +111,7 @@ class CompiledValues:
         rows = statements.all_rows(c.sql, params)
         if c.converters:  # as the compiler applies them, with this thread's connection
             rows = [_converted(list(row), c.converters) for row in rows]
-        names = c.names
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return c.names, rows
 
 
 def _converted(row: list, converters: list) -> list:

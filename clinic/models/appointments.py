@@ -264,8 +264,10 @@ _AT_LOCATION = CompiledValues(lambda: at_location_between_params().values(*GRID_
 def grid_rows_at(*, location_id: int, start, end) -> list:
     """``Appointment.objects.filter(location=...).between(start, end).grid_rows()``, the
     same rows in the same order, one query whose SQL is written once."""
-    rows = _AT_LOCATION(**day_params(location_id=location_id, start=start, end=end))
-    return [_grid_row([r[c] for c in GRID_COLUMNS]) for r in rows]
+    rows = _AT_LOCATION.tuples(
+        *GRID_COLUMNS, **day_params(location_id=location_id, start=start, end=end)
+    )
+    return [_grid_row(r) for r in rows]
 
 
 _KINDS = dict(Appointment.Kind.choices)

@@ -92,6 +92,21 @@ def test_the_values_given_must_be_its_params(patient):
         CompiledValues(lambda: Visit.objects.all())()
 
 
+def test_a_read_as_tuples_is_its_values_list_and_names_its_columns(patient, injector):
+    """``tuples`` (the day view's appointments): the rows of ``.values_list()`` in the
+    read's column order, and the columns asked for must be the read's, in order."""
+    make_visit(patient=patient, injector=injector)
+    make_visit(patient=patient, injector=injector, days_ago=7)
+    names = list(READ(patient=patient.pk)[0])
+    assert [tuple(r) for r in READ.tuples(*names, patient=patient.pk)] == [
+        tuple(v.values()) for v in READ(patient=patient.pk)
+    ]
+    with pytest.raises(TypeError):
+        READ.tuples(*reversed(names), patient=patient.pk)
+    with pytest.raises(TypeError):
+        READ.tuples(*names[:-1], patient=patient.pk)
+
+
 def test_the_day_views_reads_equal_the_orm_reads(patient, injector, location):
     """The day's appointments (``grid_rows_at``) and its injector columns: the same rows
     as the ORM's ``between(...).grid_rows()`` and the injectors booked or working there,
