@@ -296,7 +296,8 @@ def block_drawer() -> Callable[[Shown], tuple[Markup, Markup]]:
 def _kept_block(template, block: Shown) -> tuple[Markup, Markup]:
     """``template``: only part of the key (the version of the fragment drawn)."""
     module = template.make_module({})
-    return module.opening(*block), module.closing(*block)
+    fields = block._asdict()  # by name: a field the macros do not take is an error
+    return module.opening(**fields), module.closing(**fields)
 
 
 def _clock(moment: datetime.datetime) -> str:
@@ -312,7 +313,7 @@ def _minute(label: str) -> int:
 def _clear_of(minute: int, bands: list[tuple[int, int, str]]) -> bool:
     """Whether the free time starting at ``minute`` overlaps none of ``bands``."""
     end = minute + SLOT_MINUTES
-    # A loop, not all() over a generator: a busy day asks this of 250 times a read.
+    # A loop, not all() over a generator: a busy day asks this 250 times a read.
     for start, until, _ in bands:  # noqa: SIM110
         if start < end and until > minute:
             return False

@@ -6,7 +6,8 @@ CPU than the database spends answering it (docs/benchmarks.md: about 1 ms a quer
 ``CompiledValues`` asks the ORM for the SQL once, with a ``Param`` wherever a value
 varies from run to run, keeps the SQL, its placeholders and the ORM's converters for
 the columns, and on each run binds the values and returns what ``.values()`` returns:
-a dict per row, the same keys, the values through the same converters.
+a dict per row, the same keys, the values through the same converters (or, with
+``tuples``, a tuple per row, as ``.values_list()`` returns).
 
 The queryset is built once: every value that varies (a patient, a day, "now") must
 be a ``Param``; a value written into the queryset itself is fixed for the process's
@@ -110,7 +111,7 @@ class CompiledValues:
         ]
         rows = statements.all_rows(c.sql, params)
         if c.converters:  # as the compiler applies them, with this thread's connection
-            rows = [_converted(list(row), c.converters) for row in rows]
+            rows = [tuple(_converted(list(row), c.converters)) for row in rows]
         return c.names, rows
 
 

@@ -98,9 +98,9 @@ def test_a_read_as_tuples_is_its_values_list_and_names_its_columns(patient, inje
     make_visit(patient=patient, injector=injector)
     make_visit(patient=patient, injector=injector, days_ago=7)
     names = list(READ(patient=patient.pk)[0])
-    assert [tuple(r) for r in READ.tuples(*names, patient=patient.pk)] == [
-        tuple(v.values()) for v in READ(patient=patient.pk)
-    ]
+    rows = READ.tuples(*names, patient=patient.pk)
+    assert rows == [tuple(v.values()) for v in READ(patient=patient.pk)]
+    assert {type(r) for r in rows} == {tuple}  # converted rows too (SQLite's dates)
     with pytest.raises(TypeError):
         READ.tuples(*reversed(names), patient=patient.pk)
     with pytest.raises(TypeError):

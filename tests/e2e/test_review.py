@@ -56,8 +56,8 @@ def compare_the_photos(page):
     page.get_by_test_id("compare-photos-link").click()
     page.wait_for_url("**/reviews/*/photos/")
     compare = page.get_by_test_id("compare-FROWN")
-    # Waited for: the address changes when the photos page is committed, before its
-    # body is parsed (a bare count() here read 0 once in CI).
+    # Waited for: click() does not wait for the new page, and count() does not wait
+    # at all (a bare count() here read 0 once in CI).
     expect(compare.locator("img.rv-photo")).to_have_count(4)  # two side by side, two in the overlay
     slider = page.get_by_test_id("slider-FROWN")
     slider.fill("20")
